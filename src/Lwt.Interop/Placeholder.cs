@@ -1,0 +1,1 @@
+namespace Lwt.Interop; internal static class Placeholder {}

@@ -1,0 +1,1 @@
+namespace Lwt; internal static class Placeholder {}
