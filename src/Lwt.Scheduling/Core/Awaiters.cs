@@ -1,0 +1,309 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
+using System.Runtime.ExceptionServices;
+
+namespace Lwt;
+
+/*
+ * `await promise`.
+ *
+ * Inside an `async Promise` method the builder recognizes these awaiters and registers
+ * its state machine box directly as a callback of the promise (PromiseMethodBuilder.cs):
+ * the method resumes as an Lwt callback, with no delegate and no hop.
+ *
+ * Any other awaiting code (an `async Task` method, say) goes through OnCompleted. Where
+ * it resumes depends on where it awaited (API.md):
+ *  - on an event loop (the loop's SynchronizationContext or TaskScheduler is current):
+ *    as an Lwt callback, at once when the promise resolves, as above;
+ *  - elsewhere: on the awaiting code's SynchronizationContext, else its TaskScheduler,
+ *    else the thread pool; never on the loop thread by surprise;
+ *  - ConfigureAwait(false): wherever the promise resolves (inline).
+ * Registering a continuation on a promise that belongs to a loop running on another
+ * thread is itself posted to that loop, since promises are not thread-safe.
+ *
+ * Every awaiter is a struct whose first field is the promise (IPromiseAwaiter marks
+ * them), so the builder can read it without boxing, as the BCL does with ITaskAwaiter.
+ */
+
+/// <summary>Marks the awaiters whose first (and only reference) field is the awaited promise.</summary>
+internal interface IPromiseAwaiter
+{
+}
+
+/// <summary>The layout every <see cref="IPromiseAwaiter"/> shares.</summary>
+internal readonly struct PromiseAwaiterLayout
+{
+    internal readonly Promise Promise;
+}
+
+/// <summary>Awaits an untyped promise: returns when it is fulfilled, rethrows its exception (not wrapped) when it is rejected.</summary>
+public readonly struct PromiseAwaiter : ICriticalNotifyCompletion, IPromiseAwaiter
+{
+    private readonly Promise _promise;
+
+    internal PromiseAwaiter(Promise promise) => _promise = promise;
+
+    /// <summary>Whether the promise is resolved.</summary>
+    public bool IsCompleted => _promise.Underlying()._status != Status.Pending;
+
+    /// <summary>Returns if fulfilled; rethrows the rejection itself, with its stack trace.</summary>
+    public void GetResult() => AwaitSupport.ThrowIfNotFulfilled(_promise.Underlying());
+
+    /// <summary>Schedules the continuation (flowing the ExecutionContext).</summary>
+    /// <param name="continuation">What to run when the promise is resolved.</param>
+    public void OnCompleted(Action continuation) => AwaitSupport.OnCompleted(_promise, continuation, flowContext: true, continueOnCapturedContext: true);
+
+    /// <summary>Schedules the continuation (without flowing the ExecutionContext).</summary>
+    /// <param name="continuation">What to run when the promise is resolved.</param>
+    public void UnsafeOnCompleted(Action continuation) => AwaitSupport.OnCompleted(_promise, continuation, flowContext: false, continueOnCapturedContext: true);
+}
+
+/// <summary>Awaits a <see cref="Promise{T}"/>: returns its value, or rethrows its exception (not wrapped).</summary>
+/// <typeparam name="T">The type of the value.</typeparam>
+public readonly struct PromiseAwaiter<T> : ICriticalNotifyCompletion, IPromiseAwaiter
+{
+    private readonly Promise<T> _promise;
+
+    internal PromiseAwaiter(Promise<T> promise) => _promise = promise;
+
+    /// <summary>Whether the promise is resolved.</summary>
+    public bool IsCompleted => _promise.UnderlyingT()._status != Status.Pending;
+
+    /// <summary>Returns the value if fulfilled; rethrows the rejection itself, with its stack trace.</summary>
+    public T GetResult()
+    {
+        var p = _promise.UnderlyingT();
+        if (p._status != Status.Fulfilled) AwaitSupport.ThrowIfNotFulfilled(p);
+        return p._value;
+    }
+
+    /// <summary>Schedules the continuation (flowing the ExecutionContext).</summary>
+    /// <param name="continuation">What to run when the promise is resolved.</param>
+    public void OnCompleted(Action continuation) => AwaitSupport.OnCompleted(_promise, continuation, flowContext: true, continueOnCapturedContext: true);
+
+    /// <summary>Schedules the continuation (without flowing the ExecutionContext).</summary>
+    /// <param name="continuation">What to run when the promise is resolved.</param>
+    public void UnsafeOnCompleted(Action continuation) => AwaitSupport.OnCompleted(_promise, continuation, flowContext: false, continueOnCapturedContext: true);
+}
+
+/// <summary>The awaitable returned by <see cref="Promise.ConfigureAwait(bool)"/>.</summary>
+public readonly struct ConfiguredPromiseAwaitable
+{
+    private readonly Promise _promise;
+    private readonly bool _continueOnCapturedContext;
+
+    internal ConfiguredPromiseAwaitable(Promise promise, bool continueOnCapturedContext)
+    {
+        _promise = promise;
+        _continueOnCapturedContext = continueOnCapturedContext;
+    }
+
+    /// <summary>The awaiter.</summary>
+    public ConfiguredPromiseAwaiter GetAwaiter() => new(_promise, _continueOnCapturedContext);
+
+    /// <summary>The awaiter of <see cref="ConfiguredPromiseAwaitable"/>.</summary>
+    public readonly struct ConfiguredPromiseAwaiter : ICriticalNotifyCompletion, IPromiseAwaiter
+    {
+        private readonly Promise _promise;
+        private readonly bool _continueOnCapturedContext;
+
+        internal ConfiguredPromiseAwaiter(Promise promise, bool continueOnCapturedContext)
+        {
+            _promise = promise;
+            _continueOnCapturedContext = continueOnCapturedContext;
+        }
+
+        /// <summary>Whether the promise is resolved.</summary>
+        public bool IsCompleted => _promise.Underlying()._status != Status.Pending;
+
+        /// <summary>Returns if fulfilled; rethrows the rejection itself.</summary>
+        public void GetResult() => AwaitSupport.ThrowIfNotFulfilled(_promise.Underlying());
+
+        /// <summary>Schedules the continuation (flowing the ExecutionContext).</summary>
+        /// <param name="continuation">What to run when the promise is resolved.</param>
+        public void OnCompleted(Action continuation) => AwaitSupport.OnCompleted(_promise, continuation, true, _continueOnCapturedContext);
+
+        /// <summary>Schedules the continuation (without flowing the ExecutionContext).</summary>
+        /// <param name="continuation">What to run when the promise is resolved.</param>
+        public void UnsafeOnCompleted(Action continuation) => AwaitSupport.OnCompleted(_promise, continuation, false, _continueOnCapturedContext);
+    }
+}
+
+/// <summary>The awaitable returned by <see cref="Promise{T}.ConfigureAwait(bool)"/>.</summary>
+/// <typeparam name="T">The type of the value.</typeparam>
+public readonly struct ConfiguredPromiseAwaitable<T>
+{
+    private readonly Promise<T> _promise;
+    private readonly bool _continueOnCapturedContext;
+
+    internal ConfiguredPromiseAwaitable(Promise<T> promise, bool continueOnCapturedContext)
+    {
+        _promise = promise;
+        _continueOnCapturedContext = continueOnCapturedContext;
+    }
+
+    /// <summary>The awaiter.</summary>
+    public ConfiguredPromiseAwaiter GetAwaiter() => new(_promise, _continueOnCapturedContext);
+
+    /// <summary>The awaiter of <see cref="ConfiguredPromiseAwaitable{T}"/>.</summary>
+    public readonly struct ConfiguredPromiseAwaiter : ICriticalNotifyCompletion, IPromiseAwaiter
+    {
+        private readonly Promise<T> _promise;
+        private readonly bool _continueOnCapturedContext;
+
+        internal ConfiguredPromiseAwaiter(Promise<T> promise, bool continueOnCapturedContext)
+        {
+            _promise = promise;
+            _continueOnCapturedContext = continueOnCapturedContext;
+        }
+
+        /// <summary>Whether the promise is resolved.</summary>
+        public bool IsCompleted => _promise.UnderlyingT()._status != Status.Pending;
+
+        /// <summary>Returns the value if fulfilled; rethrows the rejection itself.</summary>
+        public T GetResult()
+        {
+            var p = _promise.UnderlyingT();
+            if (p._status != Status.Fulfilled) AwaitSupport.ThrowIfNotFulfilled(p);
+            return p._value;
+        }
+
+        /// <summary>Schedules the continuation (flowing the ExecutionContext).</summary>
+        /// <param name="continuation">What to run when the promise is resolved.</param>
+        public void OnCompleted(Action continuation) => AwaitSupport.OnCompleted(_promise, continuation, true, _continueOnCapturedContext);
+
+        /// <summary>Schedules the continuation (without flowing the ExecutionContext).</summary>
+        /// <param name="continuation">What to run when the promise is resolved.</param>
+        public void UnsafeOnCompleted(Action continuation) => AwaitSupport.OnCompleted(_promise, continuation, false, _continueOnCapturedContext);
+    }
+}
+
+public partial class Promise
+{
+    /// <summary>The awaiter for <c>await promise</c>.</summary>
+    public PromiseAwaiter GetAwaiter() => new(this);
+
+    /// <summary>
+    /// Configures <c>await</c>: with <see langword="false"/>, the continuation runs wherever the
+    /// promise resolves (on its loop), like <see cref="Task.ConfigureAwait(bool)"/>.
+    /// </summary>
+    /// <param name="continueOnCapturedContext">Whether to resume on the awaiting code's context.</param>
+    public ConfiguredPromiseAwaitable ConfigureAwait(bool continueOnCapturedContext) => new(this, continueOnCapturedContext);
+}
+
+public partial class Promise<T>
+{
+    /// <summary>The awaiter for <c>await promise</c>.</summary>
+    public new PromiseAwaiter<T> GetAwaiter() => new(this);
+
+    /// <inheritdoc cref="Promise.ConfigureAwait(bool)"/>
+    public new ConfiguredPromiseAwaitable<T> ConfigureAwait(bool continueOnCapturedContext) => new(this, continueOnCapturedContext);
+}
+
+/// <summary>The shared logic of the awaiters.</summary>
+internal static class AwaitSupport
+{
+    /// <summary>Rethrows the rejection (or complains about a pending promise).</summary>
+    internal static void ThrowIfNotFulfilled(Promise p)
+    {
+        if (p._status == Status.Fulfilled) return;
+        Throw(p);
+    }
+
+    [DoesNotReturn]
+    private static void Throw(Promise p)
+    {
+        if (p._status == Status.Rejected) ExceptionDispatchInfo.Throw((Exception)p._link!);
+        throw new InvalidOperationException("The promise is still pending: GetResult is called by await once the promise is resolved.");
+    }
+
+    internal static void OnCompleted(Promise promise, Action continuation, bool flowContext, bool continueOnCapturedContext)
+    {
+        if (continuation is null) ThrowHelper.ThrowArgumentNull(nameof(continuation));
+        var context = flowContext ? ExecutionContext.Capture() : null;
+        Callback callback;
+        if (!continueOnCapturedContext)
+        {
+            callback = new InlineContinuation(continuation, context);
+        }
+        else
+        {
+            var sc = SynchronizationContext.Current;
+            var ts = TaskScheduler.Current;
+            if (sc is ILoopContext || ts is ILoopContext)
+                callback = new InlineContinuation(continuation, context);
+            else if (sc is not null && sc.GetType() != typeof(SynchronizationContext))
+                callback = new PostedContinuation(sc, continuation, context);
+            else if (ts != TaskScheduler.Default)
+                callback = new ScheduledContinuation(ts, continuation, context);
+            else
+                callback = new ThreadPoolContinuation(continuation, context);
+        }
+        Register(promise, callback);
+    }
+
+    /// <summary>Attaches a continuation, on the promise's own loop when that is another thread's.</summary>
+    internal static void Register(Promise promise, Callback callback)
+    {
+        var p = promise.Underlying();
+        if (p._status == Status.Pending && LoopRegistry.ForeignOwner(p._owner) is { } loop
+            && loop.TryPost(() => RegisterHere(promise, callback)))
+            return;
+        RegisterHere(promise, callback);
+    }
+
+    private static void RegisterHere(Promise promise, Callback callback)
+    {
+        var p = promise.Underlying();
+        if (p._status == Status.Pending) CallbackStore.Add(p, callback);
+        else if (callback is InlineContinuation) ThreadPool.UnsafeQueueUserWorkItem(static c => ((Callback)c!).Invoke(null!), callback, preferLocal: false);
+        else callback.Invoke(p);
+    }
+}
+
+/// <summary>Runs an await continuation at once, as an Lwt callback.</summary>
+internal sealed class InlineContinuation(Action continuation, ExecutionContext? context) : Callback
+{
+    internal override void Invoke(Promise source)
+    {
+        if (context is null) continuation();
+        else ExecutionContext.Run(context, static s => ((Action)s!)(), continuation);
+    }
+}
+
+/// <summary>Posts an await continuation to the awaiting code's SynchronizationContext.</summary>
+internal sealed class PostedContinuation(SynchronizationContext target, Action continuation, ExecutionContext? context) : Callback
+{
+    internal override void Invoke(Promise source) => target.Post(static s => ((PostedContinuation)s!).Run(), this);
+
+    private void Run()
+    {
+        if (context is null) continuation();
+        else ExecutionContext.Run(context, static s => ((Action)s!)(), continuation);
+    }
+}
+
+/// <summary>Queues an await continuation to the awaiting code's TaskScheduler.</summary>
+internal sealed class ScheduledContinuation(TaskScheduler target, Action continuation, ExecutionContext? context) : Callback
+{
+    internal override void Invoke(Promise source) =>
+        Task.Factory.StartNew(static s => ((ScheduledContinuation)s!).Run(), this, CancellationToken.None, TaskCreationOptions.None, target);
+
+    private void Run()
+    {
+        if (context is null) continuation();
+        else ExecutionContext.Run(context, static s => ((Action)s!)(), continuation);
+    }
+}
+
+/// <summary>Queues an await continuation to the thread pool.</summary>
+internal sealed class ThreadPoolContinuation(Action continuation, ExecutionContext? context) : Callback
+{
+    internal override void Invoke(Promise source)
+    {
+        if (context is null) ThreadPool.UnsafeQueueUserWorkItem(static a => a(), continuation, preferLocal: false);
+        else ThreadPool.UnsafeQueueUserWorkItem(static s => ((ThreadPoolContinuation)s!).Run(), this, preferLocal: false);
+    }
+
+    private void Run() => ExecutionContext.Run(context!, static s => ((Action)s!)(), continuation);
+}

@@ -1,0 +1,194 @@
+using System.Runtime.CompilerServices;
+
+namespace Lwt;
+
+/// <summary><c>Promise.Join</c>: counts the pending inputs down; remembers the first rejection.</summary>
+internal sealed class JoinPromise : Promise<Unit>
+{
+    private int _remaining;
+    private Exception? _firstError;
+
+    internal JoinPromise(Promise[] inputs, int pending, Exception? firstError) : base(CancelMode.PropagateToSeveral)
+    {
+        _link = inputs;
+        _remaining = pending;
+        _firstError = firstError;
+    }
+
+    internal override void OnDependencyResolved(Promise source)
+    {
+        if (source._status == Status.Rejected) _firstError ??= (Exception)source._link!;
+        if (--_remaining != 0) return;
+        var error = _firstError;
+        _firstError = null;
+        if (error is null) FulfillFromDependency(default);
+        else RejectFromDependency(error);
+    }
+}
+
+/// <summary><c>Promise.Both</c>.</summary>
+internal sealed class BothPromise<T1, T2> : Promise<(T1, T2)>
+{
+    private Promise<T1>? _p1;
+    private Promise<T2>? _p2;
+    private int _remaining = 2;
+
+    internal BothPromise(Promise<T1> p1, Promise<T2> p2) : base(CancelMode.PropagateToSeveral)
+    {
+        _p1 = p1;
+        _p2 = p2;
+        _link = new Promise[] { p1, p2 };
+    }
+
+    internal override void OnDependencyResolved(Promise source)
+    {
+        if (--_remaining != 0) return;
+        var u1 = _p1!.UnderlyingT();
+        var u2 = _p2!.UnderlyingT();
+        _p1 = null;
+        _p2 = null;
+        if (u1._status == Status.Rejected) RejectFromDependency((Exception)u1._link!);
+        else if (u2._status == Status.Rejected) RejectFromDependency((Exception)u2._link!);
+        else FulfillFromDependency((u1._value, u2._value));
+    }
+}
+
+/// <summary><c>Promise.All</c>: collects the values in input order once every input is resolved.</summary>
+internal sealed class AllPromise<T> : Promise<IReadOnlyList<T>>
+{
+    private Promise<T>[]? _inputs;
+    internal int Remaining;
+
+    internal AllPromise(Promise<T>[] inputs) : base(CancelMode.PropagateToSeveral)
+    {
+        _inputs = inputs;
+        _link = inputs;
+    }
+
+    /// <summary>The result for inputs that are all resolved (called at most once).</summary>
+    internal Promise<IReadOnlyList<T>> Collect()
+    {
+        var inputs = _inputs!;
+        _inputs = null;
+        var values = new T[inputs.Length];
+        for (int i = 0; i < inputs.Length; i++)
+        {
+            var u = inputs[i].UnderlyingT();
+            if (u._status == Status.Rejected) return FromException((Exception)u._link!);
+            values[i] = u._value;
+        }
+        return Return<IReadOnlyList<T>>(values);
+    }
+
+    internal override void OnDependencyResolved(Promise source)
+    {
+        if (--Remaining != 0) return;
+        var result = Collect().UnderlyingT();
+        if (result._status == Status.Rejected) RejectFromDependency((Exception)result._link!);
+        else FulfillFromDependency(result._value);
+    }
+}
+
+/// <summary>The callback a race registers on each of its inputs (one node, shared).</summary>
+internal sealed class RaceNode(IRace race) : Callback
+{
+    internal override void Invoke(Promise source) => race.Decide(source);
+}
+
+/// <summary>A race that a resolved input decides.</summary>
+internal interface IRace
+{
+    void Decide(Promise source);
+}
+
+/// <summary><c>Promise.Pick</c> and <c>Promise.Choose</c> over pending inputs.</summary>
+internal sealed class RacePromise<T> : Promise<T>, IRace
+{
+    private Promise[]? _inputs;
+    private readonly bool _cancelLosers;
+    internal readonly RaceNode Node;
+
+    internal RacePromise(Promise[] inputs, bool cancelLosers) : base(CancelMode.PropagateToSeveral)
+    {
+        _inputs = inputs;
+        _link = inputs;
+        _cancelLosers = cancelLosers;
+        Node = new RaceNode(this);
+    }
+
+    public void Decide(Promise source)
+    {
+        var inputs = _inputs;
+        if (inputs is null) return; // already decided
+        _inputs = null;
+        for (int i = 0; i < inputs.Length; i++) CallbackStore.Detach(inputs[i], Node);
+        if (_cancelLosers)
+            for (int i = 0; i < inputs.Length; i++) inputs[i].Cancel();
+        var outer = Underlying();
+        if (outer._status == Status.Pending) outer.ResolveLike(source, allowDeferring: true);
+    }
+}
+
+/// <summary><c>Promise.NPick</c>, <c>NChoose</c> and <c>NChooseSplit</c>.</summary>
+internal sealed class NRacePromise<T, TResult> : Promise<TResult>, IRace
+{
+    private Promise<T>[]? _inputs;
+    private readonly Promise.NRaceKind _kind;
+    internal readonly RaceNode Node;
+
+    internal NRacePromise(Promise<T>[] inputs, Promise.NRaceKind kind) : base(CancelMode.PropagateToSeveral)
+    {
+        _inputs = inputs;
+        _link = inputs;
+        _kind = kind;
+        Node = new RaceNode(this);
+    }
+
+    /// <summary>The result when some input was already resolved at the call.</summary>
+    internal Promise<TResult> DecideNow()
+    {
+        var inputs = _inputs!;
+        _inputs = null;
+        var (error, result) = Outcome(inputs);
+        if (_kind == Promise.NRaceKind.Pick)
+            for (int i = 0; i < inputs.Length; i++) inputs[i].Cancel();
+        return error is null ? Return(result!) : FromException(error);
+    }
+
+    public void Decide(Promise source)
+    {
+        var inputs = _inputs;
+        if (inputs is null) return;
+        _inputs = null;
+        for (int i = 0; i < inputs.Length; i++) CallbackStore.Detach(inputs[i], Node);
+        // Collect before canceling: the pending inputs are the ones the split reports.
+        var (error, result) = Outcome(inputs);
+        if (_kind == Promise.NRaceKind.Pick)
+            for (int i = 0; i < inputs.Length; i++) inputs[i].Cancel();
+        if (error is null) FulfillFromDependency(result!);
+        else RejectFromDependency(error);
+    }
+
+    private (Exception? Error, TResult? Result) Outcome(Promise<T>[] inputs)
+    {
+        var values = new List<T>();
+        var pending = _kind == Promise.NRaceKind.Split ? new List<Promise<T>>() : null;
+        for (int i = 0; i < inputs.Length; i++)
+        {
+            var u = inputs[i].UnderlyingT();
+            switch (u._status)
+            {
+                case Status.Rejected:
+                    return ((Exception)u._link!, default);
+                case Status.Fulfilled:
+                    values.Add(u._value);
+                    break;
+                default:
+                    pending?.Add(inputs[i]);
+                    break;
+            }
+        }
+        object result = pending is null ? values : ((IReadOnlyList<T>)values, (IReadOnlyList<Promise<T>>)pending);
+        return (null, (TResult)result);
+    }
+}

@@ -1,0 +1,351 @@
+using System.Runtime.CompilerServices;
+
+namespace Lwt;
+
+/*
+ * The result promises of Bind, Map, Catch, Finally and TryBind. Each is its own callback
+ * on the promise it waits for (one allocation per attached callback), captures the
+ * ExecutionContext at attachment, and drops its delegate once called so that a resolved
+ * chain keeps nothing alive. A callback that throws rejects the result promise, whether
+ * the input was resolved before or after (API.md: the seeds' behaviour, not native Lwt's
+ * synchronous raise, ocsigen/lwt#329).
+ *
+ * While waiting for its input p_1 the result promise cancels by propagating to p_1; once
+ * its callback returned a pending p_2, p_2 became a proxy for it and handed over its own
+ * way of being canceled (Promise.MakeProxy). That is Lwt's "cancel whichever of p_1 and
+ * p_2 is pending".
+ */
+
+/// <summary><c>p.Bind(f)</c> on a pending <see cref="Promise{T}"/>.</summary>
+internal sealed class BindPromise<T, U>(Promise<T> input, Func<T, Promise<U>> f) : Promise<U>(CancelMode.PropagateToOne)
+{
+    private Func<T, Promise<U>>? _f = f;
+    private ExecutionContext? _context = CallbackContext.Capture();
+
+    internal Promise<U> Init()
+    {
+        _link = input;
+        return this;
+    }
+
+    internal override void OnDependencyResolved(Promise source)
+    {
+        var f = _f!;
+        _f = null;
+        if (source._status == Status.Rejected)
+        {
+            _context = null;
+            RejectFromDependency((Exception)source._link!);
+            return;
+        }
+        Promise<U>? result;
+        var saved = CallbackContext.Enter(_context);
+        _context = null;
+        try
+        {
+            result = f(Unsafe.As<Promise<T>>(source)._value);
+        }
+        catch (Exception e)
+        {
+            result = FromException(e);
+        }
+        CallbackContext.Exit(saved);
+        Adopt(result);
+    }
+}
+
+/// <summary>
+/// The value-less binds on any promise: <c>Promise.Bind(Func&lt;Promise&gt;)</c> (result
+/// <see cref="Promise{Unit}"/>) and <c>Promise.Bind&lt;U&gt;(Func&lt;Promise&lt;U&gt;&gt;)</c>.
+/// </summary>
+internal sealed class BindAnyPromise<U>(Promise input, Delegate f) : Promise<U>(CancelMode.PropagateToOne)
+{
+    private Delegate? _f = f;
+    private ExecutionContext? _context = CallbackContext.Capture();
+
+    internal Promise<U> Init()
+    {
+        _link = input;
+        return this;
+    }
+
+    internal override void OnDependencyResolved(Promise source)
+    {
+        var f = _f!;
+        _f = null;
+        if (source._status == Status.Rejected)
+        {
+            _context = null;
+            RejectFromDependency((Exception)source._link!);
+            return;
+        }
+        Promise? result;
+        var saved = CallbackContext.Enter(_context);
+        _context = null;
+        try
+        {
+            result = Call(f, source);
+        }
+        catch (Exception e)
+        {
+            result = FromException(e);
+        }
+        CallbackContext.Exit(saved);
+        AdoptAny(result);
+    }
+
+    private static Promise? Call(Delegate f, Promise source) =>
+        f is Func<Promise<U>> typed ? typed() : ((Func<Promise>)f)();
+}
+
+/// <summary><c>Promise&lt;T&gt;.Bind(Func&lt;T, Promise&gt;)</c>: a typed input, an untyped result.</summary>
+internal sealed class BindValueToAnyPromise<T>(Promise<T> input, Func<T, Promise> f) : Promise<Unit>(CancelMode.PropagateToOne)
+{
+    private Func<T, Promise>? _f = f;
+    private ExecutionContext? _context = CallbackContext.Capture();
+
+    internal Promise<Unit> Init()
+    {
+        _link = input;
+        return this;
+    }
+
+    internal override void OnDependencyResolved(Promise source)
+    {
+        var f = _f!;
+        _f = null;
+        var context = _context;
+        _context = null;
+        if (source._status == Status.Rejected)
+        {
+            RejectFromDependency((Exception)source._link!);
+            return;
+        }
+        Promise? result;
+        var saved = CallbackContext.Enter(context);
+        try
+        {
+            result = f(Unsafe.As<Promise<T>>(source)._value);
+        }
+        catch (Exception e)
+        {
+            result = FromException(e);
+        }
+        CallbackContext.Exit(saved);
+        AdoptAny(result);
+    }
+}
+
+/// <summary><c>p.Map(f)</c> on a pending <see cref="Promise{T}"/>.</summary>
+internal sealed class MapPromise<T, U>(Promise<T> input, Func<T, U> f) : Promise<U>(CancelMode.PropagateToOne)
+{
+    private Func<T, U>? _f = f;
+    private ExecutionContext? _context = CallbackContext.Capture();
+
+    internal Promise<U> Init()
+    {
+        _link = input;
+        return this;
+    }
+
+    internal override void OnDependencyResolved(Promise source)
+    {
+        var f = _f!;
+        _f = null;
+        var context = _context;
+        _context = null;
+        if (source._status == Status.Rejected)
+        {
+            RejectFromDependency((Exception)source._link!);
+            return;
+        }
+        U value;
+        var saved = CallbackContext.Enter(context);
+        try
+        {
+            value = f(Unsafe.As<Promise<T>>(source)._value);
+        }
+        catch (Exception e)
+        {
+            CallbackContext.Exit(saved);
+            RejectFromDependency(e);
+            return;
+        }
+        CallbackContext.Exit(saved);
+        FulfillFromDependency(value);
+    }
+}
+
+/// <summary><c>p.Map(f)</c> with a value-less callback, on any pending promise.</summary>
+internal sealed class MapThunkPromise<U>(Promise input, Func<U> f) : Promise<U>(CancelMode.PropagateToOne)
+{
+    private Func<U>? _f = f;
+    private ExecutionContext? _context = CallbackContext.Capture();
+
+    internal Promise<U> Init()
+    {
+        _link = input;
+        return this;
+    }
+
+    internal override void OnDependencyResolved(Promise source)
+    {
+        var f = _f!;
+        _f = null;
+        var context = _context;
+        _context = null;
+        if (source._status == Status.Rejected)
+        {
+            RejectFromDependency((Exception)source._link!);
+            return;
+        }
+        U value;
+        var saved = CallbackContext.Enter(context);
+        try
+        {
+            value = f();
+        }
+        catch (Exception e)
+        {
+            CallbackContext.Exit(saved);
+            RejectFromDependency(e);
+            return;
+        }
+        CallbackContext.Exit(saved);
+        FulfillFromDependency(value);
+    }
+}
+
+/// <summary>
+/// <c>Promise.Catch(f, handler)</c> once <c>f()</c> returned a pending promise (or any
+/// resolved one, when called through <see cref="Immediate"/>). Untyped when
+/// <typeparamref name="T"/> is <see cref="Unit"/> and the input has another type.
+/// </summary>
+internal sealed class CatchPromise<T>(Promise input, Delegate handler) : Promise<T>(CancelMode.PropagateToOne)
+{
+    private Delegate? _handler = handler;
+    private ExecutionContext? _context = CallbackContext.Capture();
+
+    internal Promise<T> Init()
+    {
+        _link = input;
+        return this;
+    }
+
+    internal override void OnDependencyResolved(Promise source)
+    {
+        var handler = _handler!;
+        _handler = null;
+        var context = _context;
+        _context = null;
+        if (source._status != Status.Rejected)
+        {
+            var outer = Underlying();
+            if (outer._status == Status.Pending) outer.ResolveLike(source, allowDeferring: true);
+            return;
+        }
+        var exception = (Exception)source._link!;
+        Promise? result;
+        var saved = CallbackContext.Enter(context);
+        try
+        {
+            result = handler is Func<Exception, Promise<T>> typed ? typed(exception) : ((Func<Exception, Promise>)handler)(exception);
+        }
+        catch (Exception e)
+        {
+            result = FromException(e);
+        }
+        CallbackContext.Exit(saved);
+        AdoptAny(result);
+    }
+}
+
+/// <summary>
+/// <c>Promise.Finally(f, cleanup)</c>: waits for p_1, runs the cleanup, waits for p_2, then
+/// resolves as p_1 (cleanup fulfilled) or with p_2's exception (cleanup failed).
+/// </summary>
+internal sealed class FinallyPromise<T>(Promise input, Func<Promise> cleanup) : Promise<T>(CancelMode.PropagateToOne)
+{
+    private Func<Promise>? _cleanup = cleanup;
+    private ExecutionContext? _context = CallbackContext.Capture();
+    private Promise? _first;
+
+    internal Promise<T> Init()
+    {
+        _link = input;
+        return this;
+    }
+
+    internal override void OnDependencyResolved(Promise source)
+    {
+        if (_first is null)
+        {
+            _first = source;
+            var cleanup = _cleanup!;
+            _cleanup = null;
+            Promise? second;
+            var saved = CallbackContext.Enter(_context);
+            _context = null;
+            try
+            {
+                second = cleanup() ?? FromException(ThrowHelper.NullPromise());
+            }
+            catch (Exception e)
+            {
+                second = FromException(e);
+            }
+            CallbackContext.Exit(saved);
+            var p2 = second.Underlying();
+            if (p2._status == Status.Pending)
+            {
+                WaitOn(p2);
+                CallbackStore.Add(p2, this);
+                return;
+            }
+            source = p2;
+        }
+        var outer = Underlying();
+        if (outer._status != Status.Pending) return;
+        if (source._status == Status.Rejected) outer.RejectCore((Exception)source._link!, allowDeferring: true);
+        else outer.ResolveLike(_first, allowDeferring: true);
+        _first = null;
+    }
+}
+
+/// <summary><c>Promise.TryBind(f, onFulfilled, onRejected)</c> once <c>f()</c> returned.</summary>
+internal sealed class TryBindPromise<T, U>(Promise<T> input, Func<T, Promise<U>> onFulfilled, Func<Exception, Promise<U>> onRejected)
+    : Promise<U>(CancelMode.PropagateToOne)
+{
+    private Func<T, Promise<U>>? _onFulfilled = onFulfilled;
+    private Func<Exception, Promise<U>>? _onRejected = onRejected;
+    private ExecutionContext? _context = CallbackContext.Capture();
+
+    internal Promise<U> Init()
+    {
+        _link = input;
+        return this;
+    }
+
+    internal override void OnDependencyResolved(Promise source)
+    {
+        var onFulfilled = _onFulfilled!;
+        var onRejected = _onRejected!;
+        _onFulfilled = null;
+        _onRejected = null;
+        Promise<U>? result;
+        var saved = CallbackContext.Enter(_context);
+        _context = null;
+        try
+        {
+            result = source._status == Status.Rejected
+                ? onRejected((Exception)source._link!)
+                : onFulfilled(Unsafe.As<Promise<T>>(source)._value);
+        }
+        catch (Exception e)
+        {
+            result = FromException(e);
+        }
+        CallbackContext.Exit(saved);
+        Adopt(result);
+    }
+}

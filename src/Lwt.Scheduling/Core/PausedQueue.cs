@@ -1,0 +1,91 @@
+namespace Lwt;
+
+/// <summary>
+/// The promises created by <see cref="Promise.Pause"/> since the last wake-up, on one thread.
+/// Kept as a swap of two lists so that waking them allocates nothing and promises paused
+/// while waking go to the next round (Lwt transfers its sequence before waking).
+/// </summary>
+internal sealed class PausedQueue
+{
+    private List<Promise<Unit>> _current = new();
+    private List<Promise<Unit>> _spare = new();
+
+    /// <summary>Lwt's <c>pause_hook</c>, given the new count at every pause.</summary>
+    internal Action<int>? Notifier;
+
+    internal int Count => _current.Count;
+
+    internal void Add(Promise<Unit> p)
+    {
+        _current.Add(p);
+        Notifier?.Invoke(_current.Count);
+    }
+
+    /// <summary>Fulfils every promise paused so far (skipping canceled ones).</summary>
+    internal void WakeAll()
+    {
+        if (_current.Count == 0) return;
+        var waking = _current;
+        _current = _spare;
+        _spare = waking;
+        try
+        {
+            for (int i = 0; i < waking.Count; i++)
+            {
+                var p = waking[i].UnderlyingT();
+                if (p._status == Status.Pending) p.FulfillCore(default, allowDeferring: false);
+            }
+        }
+        finally
+        {
+            waking.Clear();
+        }
+    }
+
+    internal void Abandon() => _current.Clear();
+}
+
+public partial class Promise
+{
+    /// <summary>
+    /// A pending, cancelable promise fulfilled on the next "tick": after the event loop has run
+    /// everything currently ready. Putting the rest of a computation after it yields to other
+    /// callbacks and to I/O.
+    /// <para>Lwt: <c>Lwt.pause</c></para>
+    /// </summary>
+    public static Promise Pause() => PauseTyped();
+
+    /// <summary>The same as <see cref="Pause"/>, typed as a unit promise.</summary>
+    internal static Promise<Unit> PauseTyped()
+    {
+        var p = new Promise<Unit>(CancelMode.CancelThis);
+        ResolutionLoop.Current.Paused.Add(p);
+        return p;
+    }
+
+    /// <summary>The number of promises paused on this thread and not yet woken.<para>Lwt: <c>Lwt.paused_count</c></para></summary>
+    public static int PausedCount => ResolutionLoop.Current.Paused.Count;
+
+    /// <summary>
+    /// Fulfils every promise paused so far on this thread. The event loop calls it once per
+    /// iteration; call it yourself only when driving promises without a loop.
+    /// <para>Lwt: <c>Lwt.wakeup_paused</c></para>
+    /// </summary>
+    public static void WakeupPaused() => ResolutionLoop.Current.Paused.WakeAll();
+
+    /// <summary>Forgets the promises paused so far on this thread: they stay pending forever.<para>Lwt: <c>Lwt.abandon_paused</c></para></summary>
+    public static void AbandonPaused() => ResolutionLoop.Current.Paused.Abandon();
+
+    /// <summary>
+    /// Sets the function called with the number of paused promises each time <see cref="Pause"/>
+    /// is called on this thread (replacing any previous one).
+    /// <para>Lwt: <c>Lwt.register_pause_notifier</c></para>
+    /// </summary>
+    /// <param name="notifier">The function.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="notifier"/> is null.</exception>
+    public static void RegisterPauseNotifier(Action<int> notifier)
+    {
+        if (notifier is null) ThrowHelper.ThrowArgumentNull(nameof(notifier));
+        ResolutionLoop.Current.Paused.Notifier = notifier;
+    }
+}

@@ -1,0 +1,147 @@
+namespace Lwt;
+
+/*
+ * Cancellation: Lwt's backwards search.
+ *
+ * Cancel(p) does not reject p. It looks at what p is waiting on, following each pending
+ * promise's CancelMode:
+ *   NotCancelable       (Create, NoCancel)                stop here;
+ *   CancelThis          (CreateCancelable, Protected, ...)  reject with CanceledException;
+ *   PropagateToOne      (Bind, Map, Catch, Finally, TryBind, await)  continue to that one;
+ *   PropagateToSeveral  (Join, Both, All, Pick, Choose, ...)   continue to each of them.
+ * As in lwt.ml the search first rejects every leaf it finds (so that no callback can see a
+ * half-done cancellation), then runs the leaves' callbacks; ordinary forward propagation
+ * through Bind, Join, ... then rejects the promises that depend on them, p included.
+ *
+ * The search uses an explicit stack: a chain of ten thousand awaiting async methods must
+ * not overflow the real one.
+ */
+
+public partial class Promise
+{
+    /// <summary>
+    /// Attempts to cancel this pending promise: searches backwards through what it waits on
+    /// and rejects the cancelable promises it finds with <see cref="CanceledException"/>. Does
+    /// nothing when the promise is resolved or depends only on non-cancelable promises. From
+    /// a thread other than the promise's event loop, the cancellation is posted to the loop.
+    /// <para>Lwt: <c>Lwt.cancel</c></para>
+    /// </summary>
+    public void Cancel()
+    {
+        var p = Underlying();
+        if (p._status != Status.Pending) return;
+        if (LoopRegistry.ForeignOwner(p._owner) is { } loop)
+        {
+            if (loop.TryPost(Cancel)) return;
+        }
+        // The common case (a task canceled directly, as Pick does to its losers): no search.
+        if (p._cancelMode == CancelMode.CancelThis)
+        {
+            p.RejectCore(new CanceledException(), allowDeferring: true);
+            return;
+        }
+        if (p._cancelMode != CancelMode.NotCancelable) CancelSearch(p);
+    }
+
+    private static void CancelSearch(Promise start)
+    {
+        CanceledException? exception = null;
+        var leaves = new List<(Promise Promise, object? Callbacks)>();
+        var pending = new Stack<Promise>();
+        pending.Push(start);
+        while (pending.Count != 0)
+        {
+            var p = pending.Pop().Underlying();
+            if (p._status != Status.Pending) continue;
+            switch (p._cancelMode)
+            {
+                case CancelMode.CancelThis:
+                    exception ??= new CanceledException();
+                    p._status = Status.Rejected;
+                    var callbacks = p._callbacks;
+                    p._callbacks = null;
+                    p._link = exception;
+                    leaves.Add((p, callbacks));
+                    break;
+                case CancelMode.PropagateToOne:
+                    if (p._link is Promise target) pending.Push(target);
+                    break;
+                case CancelMode.PropagateToSeveral:
+                    if (p._link is Promise[] targets)
+                        for (int i = targets.Length - 1; i >= 0; i--) pending.Push(targets[i]);
+                    break;
+            }
+        }
+        foreach (var (p, callbacks) in leaves)
+            if (callbacks is not null) p.RunCallbacks(callbacks, allowDeferring: true);
+    }
+
+    /// <summary>
+    /// A cancelable promise with the same state as this one, now and later; canceling it
+    /// rejects it alone: the backwards search stops there and does not reach this promise.
+    /// Returns this promise itself when it is already resolved.
+    /// <para>Lwt: <c>Lwt.protected</c></para>
+    /// </summary>
+    public Promise Protected()
+    {
+        var p = Underlying();
+        if (p._status != Status.Pending) return this;
+        p.CheckOwnerThread();
+        var result = p.NewForwarder(CancelMode.CancelThis);
+        var forward = new ForwardCallback(result);
+        CallbackStore.Add(p, forward);
+        CallbackStore.Add(result, new DetachOnCancel(p, forward));
+        return result;
+    }
+
+    /// <summary>
+    /// A non-cancelable promise with the same state as this one: <see cref="Cancel"/> on it
+    /// does nothing (it can still be canceled when this promise is).
+    /// Returns this promise itself when it is already resolved.
+    /// <para>Lwt: <c>Lwt.no_cancel</c></para>
+    /// </summary>
+    public Promise NoCancel()
+    {
+        var p = Underlying();
+        if (p._status != Status.Pending) return this;
+        p.CheckOwnerThread();
+        var result = p.NewForwarder(CancelMode.NotCancelable);
+        CallbackStore.Add(p, new ForwardCallback(result));
+        return result;
+    }
+
+    /// <summary>
+    /// A cancelable promise with the same state as this one; canceling it rejects it at once
+    /// and also cancels this promise.
+    /// Returns this promise itself when it is already resolved.
+    /// <para>Lwt: <c>Lwt.wrap_in_cancelable</c></para>
+    /// </summary>
+    public Promise WrapInCancelable()
+    {
+        var p = Underlying();
+        if (p._status != Status.Pending) return this;
+        p.CheckOwnerThread();
+        var result = p.NewForwarder(CancelMode.CancelThis);
+        CallbackStore.Add(p, new ForwardCallback(result));
+        CallbackStore.Add(result, new CancelOnCancel(p));
+        return result;
+    }
+}
+
+/// <summary>When the protected promise is canceled, detaches it from the promise it protects.</summary>
+internal sealed class DetachOnCancel(Promise source, Callback forward) : Callback(isCancelCallback: true)
+{
+    internal override void Invoke(Promise canceled)
+    {
+        if (canceled._link is OperationCanceledException) CallbackStore.Detach(source, forward);
+    }
+}
+
+/// <summary>When the wrapper is canceled, cancels the wrapped promise too.</summary>
+internal sealed class CancelOnCancel(Promise wrapped) : Callback(isCancelCallback: true)
+{
+    internal override void Invoke(Promise canceled)
+    {
+        if (canceled._link is OperationCanceledException) wrapped.Cancel();
+    }
+}

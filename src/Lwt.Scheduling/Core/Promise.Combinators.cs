@@ -1,0 +1,269 @@
+using System.Runtime.CompilerServices;
+
+namespace Lwt;
+
+/*
+ * Concurrency combinators: join, both, all (wait for every input), pick, choose and their
+ * n-variants (wait for the first). The result of each is canceled by propagating to
+ * every input (Lwt's Propagate_cancel_to_several): `_link` holds the input array while
+ * the result is pending.
+ *
+ * join/both/all register the result promise itself on each pending input: no allocation
+ * per input. The races register one shared Callback node on each input and, when the
+ * race is decided, detach it from the losers (CallbackStore.Detach), so a long-lived
+ * promise raced many times does not accumulate callbacks (DESIGN.md invariant).
+ *
+ * "Chosen arbitrarily" in the seeds is, here, deterministic: among inputs already resolved
+ * when the combinator is called, a rejected one wins over fulfilled ones (the seeds: "if
+ * at least one of the promises is rejected, p is rejected"), and the first in order wins
+ * among equals; later, the first to resolve wins.
+ */
+
+public partial class Promise
+{
+    // ---------------------------------------------------------------- join
+
+    /// <summary>
+    /// A promise that is pending until every promise in <paramref name="promises"/> is resolved;
+    /// then fulfilled if all were fulfilled, otherwise rejected with the exception of the
+    /// first to be rejected.
+    /// <para>Lwt: <c>Lwt.join</c></para>
+    /// </summary>
+    /// <param name="promises">The promises to wait for (none: fulfilled at once).</param>
+    /// <exception cref="ArgumentNullException"><paramref name="promises"/> or one of its elements is null.</exception>
+    public static Promise Join(params Promise[] promises) => Join((IEnumerable<Promise>)promises);
+
+    /// <inheritdoc cref="Join(Promise[])"/>
+    public static Promise Join(IEnumerable<Promise> promises)
+    {
+        var inputs = Materialize(promises);
+        Exception? firstError = null;
+        int pending = 0;
+        for (int i = 0; i < inputs.Length; i++)
+        {
+            var u = inputs[i].Underlying();
+            if (u._status == Status.Pending) pending++;
+            else if (u._status == Status.Rejected) firstError ??= (Exception)u._link!;
+        }
+        if (pending == 0) return firstError is null ? s_unit : Promise<Unit>.FromException(firstError);
+        var join = new JoinPromise(inputs, pending, firstError);
+        for (int i = 0; i < inputs.Length; i++)
+        {
+            var u = inputs[i].Underlying();
+            if (u._status == Status.Pending) AttachPending(u, join);
+        }
+        return join;
+    }
+
+    /// <summary>Join of two promises.<para>Lwt: <c>&lt;&amp;&gt;</c></para></summary>
+    /// <param name="a">A promise.</param>
+    /// <param name="b">Another promise.</param>
+    public static Promise operator &(Promise a, Promise b) => Join(a, b);
+
+    /// <summary>
+    /// A promise of both values, pending until both promises are resolved; rejected (after
+    /// both are resolved) if either was rejected.
+    /// <para>Lwt: <c>Lwt.both</c>, <c>and*</c></para>
+    /// </summary>
+    /// <param name="p1">The first promise.</param>
+    /// <param name="p2">The second promise.</param>
+    /// <typeparam name="T1">The type of the first value.</typeparam>
+    /// <typeparam name="T2">The type of the second value.</typeparam>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    public static Promise<(T1, T2)> Both<T1, T2>(Promise<T1> p1, Promise<T2> p2)
+    {
+        if (p1 is null) ThrowHelper.ThrowArgumentNull(nameof(p1));
+        if (p2 is null) ThrowHelper.ThrowArgumentNull(nameof(p2));
+        var u1 = p1.UnderlyingT();
+        var u2 = p2.UnderlyingT();
+        if (u1._status != Status.Pending && u2._status != Status.Pending)
+        {
+            if (u1._status == Status.Rejected) return Promise<(T1, T2)>.FromException((Exception)u1._link!);
+            if (u2._status == Status.Rejected) return Promise<(T1, T2)>.FromException((Exception)u2._link!);
+            return new Promise<(T1, T2)>((u1._value, u2._value));
+        }
+        var both = new BothPromise<T1, T2>(u1, u2);
+        if (u1._status == Status.Pending) AttachPending(u1, both);
+        else both.OnDependencyResolved(u1);
+        if (u2._status == Status.Pending) AttachPending(u2, both);
+        else both.OnDependencyResolved(u2);
+        return both;
+    }
+
+    /// <summary>
+    /// A promise of every value, in order, pending until all promises are resolved; rejected
+    /// (after all are resolved) if any was rejected.
+    /// <para>Lwt: <c>Lwt.all</c></para>
+    /// </summary>
+    /// <param name="promises">The promises.</param>
+    /// <typeparam name="T">The type of the values.</typeparam>
+    /// <exception cref="ArgumentNullException"><paramref name="promises"/> or one of its elements is null.</exception>
+    public static Promise<IReadOnlyList<T>> All<T>(IEnumerable<Promise<T>> promises)
+    {
+        var inputs = Materialize(promises);
+        var all = new AllPromise<T>(inputs);
+        int pending = 0;
+        for (int i = 0; i < inputs.Length; i++)
+            if (inputs[i].Underlying()._status == Status.Pending) pending++;
+        if (pending == 0) return all.Collect();
+        all.Remaining = pending;
+        for (int i = 0; i < inputs.Length; i++)
+        {
+            var u = inputs[i].Underlying();
+            if (u._status == Status.Pending) AttachPending(u, all);
+        }
+        return all;
+    }
+
+    /// <inheritdoc cref="All{T}(IEnumerable{Promise{T}})"/>
+    public static Promise<IReadOnlyList<T>> All<T>(params Promise<T>[] promises) => All((IEnumerable<Promise<T>>)promises);
+
+    // ---------------------------------------------------------------- races
+
+    /// <summary>
+    /// A promise that resolves as the first promise in <paramref name="promises"/> to resolve;
+    /// then cancels all the others.
+    /// <para>Lwt: <c>Lwt.pick</c></para>
+    /// </summary>
+    /// <param name="promises">The promises to race.</param>
+    /// <typeparam name="T">The type of the value.</typeparam>
+    /// <exception cref="ArgumentException"><paramref name="promises"/> is empty.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="promises"/> or one of its elements is null.</exception>
+    public static Promise<T> Pick<T>(IEnumerable<Promise<T>> promises) => Race<T, Promise<T>>(promises, cancelLosers: true, nameof(Pick));
+
+    /// <inheritdoc cref="Pick{T}(IEnumerable{Promise{T}})"/>
+    public static Promise<T> Pick<T>(params Promise<T>[] promises) => Race<T, Promise<T>>(promises, cancelLosers: true, nameof(Pick));
+
+    /// <summary>The untyped <see cref="Pick{T}(IEnumerable{Promise{T}})"/>.<para>Lwt: <c>Lwt.pick</c></para></summary>
+    /// <param name="promises">The promises to race.</param>
+    /// <exception cref="ArgumentException"><paramref name="promises"/> is empty.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="promises"/> or one of its elements is null.</exception>
+    public static Promise Pick(IEnumerable<Promise> promises) => Race<Unit, Promise>(promises, cancelLosers: true, nameof(Pick));
+
+    /// <inheritdoc cref="Pick(IEnumerable{Promise})"/>
+    public static Promise Pick(params Promise[] promises) => Race<Unit, Promise>(promises, cancelLosers: true, nameof(Pick));
+
+    /// <summary>
+    /// A promise that resolves as the first promise in <paramref name="promises"/> to resolve;
+    /// the others are left alone.
+    /// <para>Lwt: <c>Lwt.choose</c></para>
+    /// </summary>
+    /// <param name="promises">The promises to race.</param>
+    /// <typeparam name="T">The type of the value.</typeparam>
+    /// <exception cref="ArgumentException"><paramref name="promises"/> is empty.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="promises"/> or one of its elements is null.</exception>
+    public static Promise<T> Choose<T>(IEnumerable<Promise<T>> promises) => Race<T, Promise<T>>(promises, cancelLosers: false, nameof(Choose));
+
+    /// <inheritdoc cref="Choose{T}(IEnumerable{Promise{T}})"/>
+    public static Promise<T> Choose<T>(params Promise<T>[] promises) => Race<T, Promise<T>>(promises, cancelLosers: false, nameof(Choose));
+
+    /// <summary>The untyped <see cref="Choose{T}(IEnumerable{Promise{T}})"/>.<para>Lwt: <c>Lwt.choose</c></para></summary>
+    /// <param name="promises">The promises to race.</param>
+    /// <exception cref="ArgumentException"><paramref name="promises"/> is empty.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="promises"/> or one of its elements is null.</exception>
+    public static Promise Choose(IEnumerable<Promise> promises) => Race<Unit, Promise>(promises, cancelLosers: false, nameof(Choose));
+
+    /// <inheritdoc cref="Choose(IEnumerable{Promise})"/>
+    public static Promise Choose(params Promise[] promises) => Race<Unit, Promise>(promises, cancelLosers: false, nameof(Choose));
+
+    /// <summary>
+    /// Like <see cref="Pick{T}(IEnumerable{Promise{T}})"/>, but fulfilled with the values of
+    /// every promise fulfilled at the moment the race is decided (rejected if one of them is
+    /// rejected); the pending ones are canceled.
+    /// <para>Lwt: <c>Lwt.npick</c></para>
+    /// </summary>
+    /// <param name="promises">The promises to race.</param>
+    /// <typeparam name="T">The type of the values.</typeparam>
+    /// <exception cref="ArgumentException"><paramref name="promises"/> is empty.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="promises"/> or one of its elements is null.</exception>
+    public static Promise<IReadOnlyList<T>> NPick<T>(IEnumerable<Promise<T>> promises) =>
+        NRace<T, IReadOnlyList<T>>(promises, NRaceKind.Pick, nameof(NPick));
+
+    /// <inheritdoc cref="NPick{T}(IEnumerable{Promise{T}})"/>
+    public static Promise<IReadOnlyList<T>> NPick<T>(params Promise<T>[] promises) => NPick((IEnumerable<Promise<T>>)promises);
+
+    /// <summary>
+    /// Like <see cref="NPick{T}(IEnumerable{Promise{T}})"/>, without canceling the pending promises.
+    /// <para>Lwt: <c>Lwt.nchoose</c></para>
+    /// </summary>
+    /// <param name="promises">The promises to race.</param>
+    /// <typeparam name="T">The type of the values.</typeparam>
+    /// <exception cref="ArgumentException"><paramref name="promises"/> is empty.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="promises"/> or one of its elements is null.</exception>
+    public static Promise<IReadOnlyList<T>> NChoose<T>(IEnumerable<Promise<T>> promises) =>
+        NRace<T, IReadOnlyList<T>>(promises, NRaceKind.Choose, nameof(NChoose));
+
+    /// <inheritdoc cref="NChoose{T}(IEnumerable{Promise{T}})"/>
+    public static Promise<IReadOnlyList<T>> NChoose<T>(params Promise<T>[] promises) => NChoose((IEnumerable<Promise<T>>)promises);
+
+    /// <summary>
+    /// Like <see cref="NChoose{T}(IEnumerable{Promise{T}})"/>, fulfilled with both the values of
+    /// the fulfilled promises and the promises still pending.
+    /// <para>Lwt: <c>Lwt.nchoose_split</c></para>
+    /// </summary>
+    /// <param name="promises">The promises to race.</param>
+    /// <typeparam name="T">The type of the values.</typeparam>
+    /// <exception cref="ArgumentException"><paramref name="promises"/> is empty.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="promises"/> or one of its elements is null.</exception>
+    public static Promise<(IReadOnlyList<T> Fulfilled, IReadOnlyList<Promise<T>> Pending)> NChooseSplit<T>(IEnumerable<Promise<T>> promises) =>
+        NRace<T, (IReadOnlyList<T> Fulfilled, IReadOnlyList<Promise<T>> Pending)>(promises, NRaceKind.Split, nameof(NChooseSplit));
+
+    /// <inheritdoc cref="NChooseSplit{T}(IEnumerable{Promise{T}})"/>
+    public static Promise<(IReadOnlyList<T> Fulfilled, IReadOnlyList<Promise<T>> Pending)> NChooseSplit<T>(params Promise<T>[] promises) =>
+        NChooseSplit((IEnumerable<Promise<T>>)promises);
+
+    // ---------------------------------------------------------------- helpers
+
+    private static TP[] Materialize<TP>(IEnumerable<TP> promises) where TP : Promise
+    {
+        if (promises is null) ThrowHelper.ThrowArgumentNull(nameof(promises));
+        var array = promises is TP[] a ? (TP[])a.Clone() : promises.ToArray();
+        for (int i = 0; i < array.Length; i++)
+            if (array[i] is null) ThrowHelper.ThrowArgumentNull($"{nameof(promises)}[{i}]");
+        return array;
+    }
+
+    private static void AttachPending(Promise u, object callback)
+    {
+        u.CheckOwnerThread();
+        CallbackStore.Add(u, callback);
+    }
+
+    private static TResult Race<T, TResult>(IEnumerable<Promise> promises, bool cancelLosers, string name) where TResult : Promise
+    {
+        var inputs = Materialize(promises);
+        if (inputs.Length == 0) ThrowHelper.ThrowEmpty(name);
+        // Already resolved inputs decide at once: a rejected one first, else the first fulfilled.
+        Promise? winner = null;
+        for (int i = 0; i < inputs.Length; i++)
+        {
+            var u = inputs[i].Underlying();
+            if (u._status == Status.Rejected) { winner = inputs[i]; break; }
+            if (u._status == Status.Fulfilled) winner ??= inputs[i];
+        }
+        if (winner is not null)
+        {
+            if (cancelLosers)
+                for (int i = 0; i < inputs.Length; i++) inputs[i].Cancel();
+            return Unsafe.As<TResult>(winner);
+        }
+        var race = new RacePromise<T>(inputs, cancelLosers);
+        for (int i = 0; i < inputs.Length; i++) AttachPending(inputs[i].Underlying(), race.Node);
+        return Unsafe.As<TResult>(race);
+    }
+
+    internal enum NRaceKind : byte { Pick, Choose, Split }
+
+    private static Promise<TResult> NRace<T, TResult>(IEnumerable<Promise<T>> promises, NRaceKind kind, string name)
+    {
+        var inputs = Materialize(promises);
+        if (inputs.Length == 0) ThrowHelper.ThrowEmpty(name);
+        var race = new NRacePromise<T, TResult>(inputs, kind);
+        bool anyResolved = false;
+        for (int i = 0; i < inputs.Length; i++)
+            if (inputs[i].Underlying()._status != Status.Pending) { anyResolved = true; break; }
+        if (anyResolved) return race.DecideNow();
+        for (int i = 0; i < inputs.Length; i++) AttachPending(inputs[i].Underlying(), race.Node);
+        return race;
+    }
+}

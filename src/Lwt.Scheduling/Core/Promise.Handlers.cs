@@ -1,0 +1,138 @@
+namespace Lwt;
+
+/*
+ * The combinators that take the computation as a function, so that a synchronous throw
+ * and a later rejection are handled alike: Lwt.catch, Lwt.finalize, Lwt.try_bind.
+ * f() is called at once; when its promise is already resolved the handler is called at
+ * once too (trampolined past the nesting limit, like Bind).
+ */
+
+public partial class Promise
+{
+    /// <summary>Calls <paramref name="f"/>, turning a throw or a null into a rejected promise.</summary>
+    private static Promise<T> Start<T>(Func<Promise<T>> f)
+    {
+        try
+        {
+            return f() ?? Promise<T>.FromException(ThrowHelper.NullPromise());
+        }
+        catch (Exception e)
+        {
+            return Promise<T>.FromException(e);
+        }
+    }
+
+    private static Promise Start(Func<Promise> f)
+    {
+        try
+        {
+            return f() ?? Promise<Unit>.FromException(ThrowHelper.NullPromise());
+        }
+        catch (Exception e)
+        {
+            return Promise<Unit>.FromException(e);
+        }
+    }
+
+    /// <summary>
+    /// Calls <paramref name="f"/> and, if it throws or its promise is rejected, calls
+    /// <paramref name="handler"/> with the exception; the result becomes the promise of
+    /// <paramref name="f"/> (fulfilled) or that of <paramref name="handler"/>.
+    /// <para>Lwt: <c>Lwt.catch</c>, <c>try%lwt</c></para>
+    /// </summary>
+    /// <param name="f">The computation.</param>
+    /// <param name="handler">The exception handler.</param>
+    /// <typeparam name="T">The type of the value.</typeparam>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    public static Promise<T> Catch<T>(Func<Promise<T>> f, Func<Exception, Promise<T>> handler)
+    {
+        if (f is null) ThrowHelper.ThrowArgumentNull(nameof(f));
+        if (handler is null) ThrowHelper.ThrowArgumentNull(nameof(handler));
+        var p1 = Start(f);
+        var u = p1.UnderlyingT();
+        if (u._status == Status.Fulfilled) return p1;
+        var result = new CatchPromise<T>(u, handler).Init();
+        Attach(u, result);
+        return result;
+    }
+
+    /// <summary>
+    /// The untyped <see cref="Catch{T}"/>: the result is fulfilled with <c>()</c> when
+    /// <paramref name="f"/>'s promise is fulfilled.
+    /// <para>Lwt: <c>Lwt.catch</c></para>
+    /// </summary>
+    /// <param name="f">The computation.</param>
+    /// <param name="handler">The exception handler.</param>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    public static Promise Catch(Func<Promise> f, Func<Exception, Promise> handler)
+    {
+        if (f is null) ThrowHelper.ThrowArgumentNull(nameof(f));
+        if (handler is null) ThrowHelper.ThrowArgumentNull(nameof(handler));
+        var p1 = Start(f);
+        var u = p1.Underlying();
+        if (u._status == Status.Fulfilled) return p1;
+        var result = new CatchPromise<Unit>(u, handler).Init();
+        Attach(u, result);
+        return result;
+    }
+
+    /// <summary>
+    /// Calls <paramref name="f"/>, then <paramref name="cleanup"/> once its promise is resolved
+    /// either way. The result resolves as <paramref name="f"/>'s promise did, unless the
+    /// cleanup fails: then it is rejected with the cleanup's exception.
+    /// <para>Lwt: <c>Lwt.finalize</c></para>
+    /// </summary>
+    /// <param name="f">The computation.</param>
+    /// <param name="cleanup">Runs after it, whatever happened.</param>
+    /// <typeparam name="T">The type of the value.</typeparam>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    public static Promise<T> Finally<T>(Func<Promise<T>> f, Func<Promise> cleanup)
+    {
+        if (f is null) ThrowHelper.ThrowArgumentNull(nameof(f));
+        if (cleanup is null) ThrowHelper.ThrowArgumentNull(nameof(cleanup));
+        var u = Start(f).UnderlyingT();
+        var result = new FinallyPromise<T>(u, cleanup).Init();
+        Attach(u, result);
+        return result;
+    }
+
+    /// <summary>
+    /// The untyped <see cref="Finally{T}"/>.
+    /// <para>Lwt: <c>Lwt.finalize</c></para>
+    /// </summary>
+    /// <param name="f">The computation.</param>
+    /// <param name="cleanup">Runs after it, whatever happened.</param>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    public static Promise Finally(Func<Promise> f, Func<Promise> cleanup)
+    {
+        if (f is null) ThrowHelper.ThrowArgumentNull(nameof(f));
+        if (cleanup is null) ThrowHelper.ThrowArgumentNull(nameof(cleanup));
+        var u = Start(f).Underlying();
+        var result = new FinallyPromise<Unit>(u, cleanup).Init();
+        Attach(u, result);
+        return result;
+    }
+
+    /// <summary>
+    /// Calls <paramref name="f"/>, then <paramref name="onFulfilled"/> with its value or
+    /// <paramref name="onRejected"/> with its exception (a throw from <paramref name="f"/>
+    /// included); the result becomes the promise the chosen handler returns.
+    /// <para>Lwt: <c>Lwt.try_bind</c></para>
+    /// </summary>
+    /// <param name="f">The computation.</param>
+    /// <param name="onFulfilled">Called with the value.</param>
+    /// <param name="onRejected">Called with the exception.</param>
+    /// <typeparam name="T">The type of <paramref name="f"/>'s value.</typeparam>
+    /// <typeparam name="U">The type of the result.</typeparam>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    public static Promise<U> TryBind<T, U>(Func<Promise<T>> f, Func<T, Promise<U>> onFulfilled, Func<Exception, Promise<U>> onRejected)
+    {
+        if (f is null) ThrowHelper.ThrowArgumentNull(nameof(f));
+        if (onFulfilled is null) ThrowHelper.ThrowArgumentNull(nameof(onFulfilled));
+        if (onRejected is null) ThrowHelper.ThrowArgumentNull(nameof(onRejected));
+        var u = Start(f).UnderlyingT();
+        var result = new TryBindPromise<T, U>(u, onFulfilled, onRejected).Init();
+        Attach(u, result);
+        return result;
+    }
+}

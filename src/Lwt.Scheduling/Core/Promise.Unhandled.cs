@@ -1,0 +1,105 @@
+namespace Lwt;
+
+/*
+ * Rejections nobody waits for. Lwt.async runs a computation whose result nobody holds;
+ * if it fails, the exception must not vanish, so it goes to the async exception hook,
+ * whose default prints it and ends the process, as an uncaught exception would. The
+ * side-effect callbacks (on_success, on_failure, on_cancel, ...) send their own
+ * exceptions there too.
+ *
+ * A hosted event loop replaces the hook for its own thread (ResolutionLoop.ExceptionHookOverride)
+ * so that a service's stray exception is logged instead of killing the host.
+ */
+
+public partial class Promise
+{
+    private static Action<Exception> s_asyncExceptionHook = DefaultAsyncExceptionHook;
+
+    /// <summary>
+    /// Called with the exceptions nobody else can receive: rejections of <see cref="Async"/>
+    /// computations and exceptions thrown by <c>On*</c> callbacks. The default writes the
+    /// exception to standard error and ends the process with exit code 2. Applications may
+    /// replace it; libraries should leave it alone.
+    /// <para>Lwt: <c>Lwt.async_exception_hook</c></para>
+    /// </summary>
+    /// <exception cref="ArgumentNullException">Set to null.</exception>
+    public static Action<Exception> AsyncExceptionHook
+    {
+        get => Volatile.Read(ref s_asyncExceptionHook);
+        set
+        {
+            if (value is null) ThrowHelper.ThrowArgumentNull(nameof(value));
+            Volatile.Write(ref s_asyncExceptionHook, value);
+        }
+    }
+
+    private static void DefaultAsyncExceptionHook(Exception exception)
+    {
+        try
+        {
+            Console.Error.WriteLine($"Fatal error: exception {exception}");
+            Console.Error.Flush();
+        }
+        finally
+        {
+            Environment.Exit(2);
+        }
+    }
+
+    /// <summary>Passes an unhandled exception to this thread's hook (a hosted loop's) or the global one.</summary>
+    internal static void ReportUnhandled(Exception exception)
+    {
+        var hook = ResolutionLoop.Current.ExceptionHookOverride ?? AsyncExceptionHook;
+        hook(exception);
+    }
+
+    /// <summary>
+    /// Calls <paramref name="f"/> and does not wait for its promise; if <paramref name="f"/>
+    /// throws or its promise is rejected, the exception goes to <see cref="AsyncExceptionHook"/>.
+    /// <para>Lwt: <c>Lwt.async</c></para>
+    /// </summary>
+    /// <param name="f">The computation.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="f"/> is null.</exception>
+    public static void Async(Func<Promise> f)
+    {
+        if (f is null) ThrowHelper.ThrowArgumentNull(nameof(f));
+        Promise p;
+        try
+        {
+            p = f() ?? Promise<Unit>.FromException(ThrowHelper.NullPromise());
+        }
+        catch (Exception e)
+        {
+            ReportUnhandled(e);
+            return;
+        }
+        var u = p.Underlying();
+        if (u._status == Status.Rejected) ReportUnhandled((Exception)u._link!);
+        else if (u._status == Status.Pending) AttachCallback(u, new SideEffectCallback(SideEffectCallback.Kind.Failure, (Action<Exception>)ReportUnhandled));
+    }
+
+    /// <summary>
+    /// Calls <paramref name="f"/> and does not wait for its promise; if <paramref name="f"/>
+    /// throws or its promise is rejected, <paramref name="handler"/> gets the exception.
+    /// <para>Lwt: <c>Lwt.dont_wait</c></para>
+    /// </summary>
+    /// <param name="f">The computation.</param>
+    /// <param name="handler">Receives the exception.</param>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    public static void DontWait(Func<Promise> f, Action<Exception> handler)
+    {
+        if (f is null) ThrowHelper.ThrowArgumentNull(nameof(f));
+        if (handler is null) ThrowHelper.ThrowArgumentNull(nameof(handler));
+        Promise p;
+        try
+        {
+            p = f() ?? Promise<Unit>.FromException(ThrowHelper.NullPromise());
+        }
+        catch (Exception e)
+        {
+            handler(e);
+            return;
+        }
+        p.OnFailure(handler);
+    }
+}

@@ -1,0 +1,198 @@
+using System.Runtime.CompilerServices;
+
+namespace Lwt;
+
+/*
+ * The operations of Lwt that ignore the value: bind and map with value-less callbacks,
+ * the side-effect callbacks, and the helpers that attach a callback after checking that
+ * the caller is on the promise's thread.
+ */
+
+public partial class Promise
+{
+    /// <summary>
+    /// Runs <paramref name="f"/> once this promise is fulfilled, ignoring its value; the result
+    /// becomes the promise <paramref name="f"/> returns.
+    /// <para>Lwt: <c>Lwt.bind</c> on <c>unit Lwt.t</c></para>
+    /// </summary>
+    /// <param name="f">The callback; called at once if this promise is already fulfilled.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="f"/> is null.</exception>
+    public Promise Bind(Func<Promise> f)
+    {
+        if (f is null) ThrowHelper.ThrowArgumentNull(nameof(f));
+        var p = Underlying();
+        if (p._status == Status.Fulfilled)
+        {
+            var loop = ResolutionLoop.Current;
+            int depth = loop.Depth;
+            if (Immediate.CanNest(depth))
+            {
+                loop.Depth = depth + 1;
+                Promise? result;
+                try
+                {
+                    result = f();
+                }
+                catch (Exception e)
+                {
+                    result = Promise<Unit>.FromException(e);
+                }
+                loop.Depth = depth;
+                if (depth == 0 && loop.HasDeferred) loop.DrainDeferred();
+                return result ?? Promise<Unit>.FromException(ThrowHelper.NullPromise());
+            }
+        }
+        return BindSlow(p, f);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static Promise BindSlow(Promise p, Func<Promise> f)
+    {
+        if (p._status == Status.Rejected) return Promise<Unit>.FromException((Exception)p._link!);
+        var result = new BindAnyPromise<Unit>(p, f).Init();
+        Attach(p, result);
+        return result;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="f"/> once this promise is fulfilled, ignoring its value.
+    /// <para>Lwt: <c>Lwt.bind</c> on <c>unit Lwt.t</c></para>
+    /// </summary>
+    /// <param name="f">The callback; called at once if this promise is already fulfilled.</param>
+    /// <typeparam name="U">The type of the result.</typeparam>
+    /// <exception cref="ArgumentNullException"><paramref name="f"/> is null.</exception>
+    public Promise<U> Bind<U>(Func<Promise<U>> f)
+    {
+        if (f is null) ThrowHelper.ThrowArgumentNull(nameof(f));
+        var p = Underlying();
+        if (p._status == Status.Fulfilled)
+        {
+            var loop = ResolutionLoop.Current;
+            int depth = loop.Depth;
+            if (Immediate.CanNest(depth))
+            {
+                loop.Depth = depth + 1;
+                Promise<U>? result;
+                try
+                {
+                    result = f();
+                }
+                catch (Exception e)
+                {
+                    result = Promise<U>.FromException(e);
+                }
+                loop.Depth = depth;
+                if (depth == 0 && loop.HasDeferred) loop.DrainDeferred();
+                return result ?? Promise<U>.FromException(ThrowHelper.NullPromise());
+            }
+        }
+        if (p._status == Status.Rejected) return Promise<U>.FromException((Exception)p._link!);
+        var r = new BindAnyPromise<U>(p, f).Init();
+        Attach(p, r);
+        return r;
+    }
+
+    /// <summary>
+    /// Calls <paramref name="f"/> once this promise is fulfilled, ignoring its value; the result
+    /// is fulfilled with what <paramref name="f"/> returns, or rejected with what it throws.
+    /// <para>Lwt: <c>Lwt.map</c> on <c>unit Lwt.t</c></para>
+    /// </summary>
+    /// <param name="f">The function.</param>
+    /// <typeparam name="U">The type of the result.</typeparam>
+    /// <exception cref="ArgumentNullException"><paramref name="f"/> is null.</exception>
+    public Promise<U> Map<U>(Func<U> f)
+    {
+        if (f is null) ThrowHelper.ThrowArgumentNull(nameof(f));
+        var p = Underlying();
+        if (p._status == Status.Fulfilled)
+        {
+            try
+            {
+                return new Promise<U>(f());
+            }
+            catch (Exception e)
+            {
+                return Promise<U>.FromException(e);
+            }
+        }
+        if (p._status == Status.Rejected) return Promise<U>.FromException((Exception)p._link!);
+        var r = new MapThunkPromise<U>(p, f).Init();
+        Attach(p, r);
+        return r;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="f"/> if this promise is rejected. Exceptions from <paramref name="f"/>
+    /// go to <see cref="AsyncExceptionHook"/>.
+    /// <para>Lwt: <c>Lwt.on_failure</c></para>
+    /// </summary>
+    /// <param name="f">The callback, given the exception.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="f"/> is null.</exception>
+    public void OnFailure(Action<Exception> f)
+    {
+        if (f is null) ThrowHelper.ThrowArgumentNull(nameof(f));
+        var p = Underlying();
+        if (p._status == Status.Rejected) SideEffectCallback.RunReporting(f, (Exception)p._link!);
+        else if (p._status == Status.Pending) AttachCallback(p, new SideEffectCallback(SideEffectCallback.Kind.Failure, f));
+    }
+
+    /// <summary>
+    /// Runs <paramref name="f"/> when this promise is resolved, either way. Exceptions from
+    /// <paramref name="f"/> go to <see cref="AsyncExceptionHook"/>.
+    /// <para>Lwt: <c>Lwt.on_termination</c></para>
+    /// </summary>
+    /// <param name="f">The callback.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="f"/> is null.</exception>
+    public void OnTermination(Action f)
+    {
+        if (f is null) ThrowHelper.ThrowArgumentNull(nameof(f));
+        var p = Underlying();
+        if (p._status != Status.Pending) SideEffectCallback.RunReporting(f);
+        else AttachCallback(p, new SideEffectCallback(SideEffectCallback.Kind.Termination, f));
+    }
+
+    /// <summary>
+    /// Runs <paramref name="f"/> when this promise becomes canceled (rejected with an
+    /// <see cref="OperationCanceledException"/>), before any other callback that the
+    /// rejection triggers. At once if it is already canceled. Exceptions from <paramref name="f"/>
+    /// go to <see cref="AsyncExceptionHook"/>.
+    /// <para>Lwt: <c>Lwt.on_cancel</c></para>
+    /// </summary>
+    /// <param name="f">The callback.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="f"/> is null.</exception>
+    public void OnCancel(Action f)
+    {
+        if (f is null) ThrowHelper.ThrowArgumentNull(nameof(f));
+        var p = Underlying();
+        if (p._status == Status.Pending) AttachCallback(p, new SideEffectCallback(SideEffectCallback.Kind.Cancel, f));
+        else if (p._status == Status.Rejected && p._link is OperationCanceledException) SideEffectCallback.RunReporting(f);
+    }
+
+    /// <summary>
+    /// Attaches a dependent promise to <paramref name="p"/> (underlying): to its callbacks
+    /// when pending, or notifies it now (trampolined when deep) when resolved.
+    /// </summary>
+    internal static void Attach(Promise p, Promise dependent)
+    {
+        if (p._status == Status.Pending)
+        {
+            p.CheckOwnerThread();
+            CallbackStore.Add(p, dependent);
+        }
+        else
+        {
+            Immediate.Notify(p, dependent);
+        }
+    }
+
+    /// <summary>Attaches a callback node to pending <paramref name="p"/> (underlying).</summary>
+    internal static void AttachCallback(Promise p, Callback callback)
+    {
+        p.CheckOwnerThread();
+        CallbackStore.Add(p, callback);
+    }
+
+    /// <summary>Creates a pending promise of this promise's type (for Protected and friends).</summary>
+    private protected virtual Promise NewForwarder(CancelMode mode) =>
+        throw new System.Diagnostics.UnreachableException("Every promise is a Promise<T>.");
+}

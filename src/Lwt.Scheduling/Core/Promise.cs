@@ -1,0 +1,242 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+
+namespace Lwt;
+
+/*
+ * Promises: the overview.
+ *
+ * A promise is pending, then resolved at most once: fulfilled with a value or rejected
+ * with an exception. After that it never changes. (Invariant 1 of DESIGN.md; kept by
+ * every resolving method checking `_status == Pending` on the *underlying* promise.)
+ *
+ * Proxies. When a Bind callback returns a promise p2 while the Bind's own result p3 is
+ * pending, Lwt makes the two into one promise. Following lwt.ml, it is p2 (the promise
+ * the callback returned) that becomes a *proxy* pointing to p3 (the outer promise), and
+ * p2's callbacks move onto p3. That direction is what makes a loop that recurses through
+ * Bind run in constant memory: each iteration's fresh promise is folded into the one
+ * outer promise the caller holds, and then nothing refers to it. Every operation first
+ * follows the proxies to the underlying promise (`Underlying`), shortening the path as
+ * it goes. A proxy only ever points to a promise of the same `T`, so the typed value is
+ * always where a `Promise<T>` expects it; where the static types differ (the untyped
+ * `Bind(Func<Promise>)` handed a `Promise<int>`), the result is forwarded by a callback
+ * instead.
+ *
+ * Callbacks. A pending promise keeps the callbacks to run when it resolves (see
+ * Callback.cs and CallbackStore.cs). A dependent promise (Bind's p3, an async method's
+ * box, a Join) is its own callback: attaching costs one object.
+ *
+ * Resolution runs callbacks at once, nested on the stack, up to a fixed depth; past it,
+ * resolutions that allow deferring are queued and run by the outermost frame
+ * (ResolutionLoop.cs). `Resolver.Resolve` (wakeup_later) allows deferring,
+ * `Resolver.ResolveNow` (wakeup) does not.
+ *
+ * Cancellation (Promise.Cancellation.cs) searches backwards from the canceled promise
+ * through what it waits on and rejects the cancelable leaves; forward propagation does
+ * the rest.
+ *
+ * Threads. Everything here runs on one thread at a time, without locks. A pending
+ * promise remembers the event loop it was created on (`_owner`); resolvers and awaiters
+ * used from another thread marshal to that loop (LoopRegistry.cs).
+ *
+ * Representation (24 bytes of fields, 48-byte objects for a Promise<int>):
+ *   _status     Pending | Fulfilled | Rejected | Proxy
+ *   _callbacks  Pending: the callback storage.                 Otherwise null.
+ *   _link       Pending: what cancellation propagates to.      Proxy: the target.
+ *               Rejected: the exception.                       Fulfilled: null.
+ *   _value      (in Promise<T>) Fulfilled: the value.
+ */
+
+/// <summary>
+/// A promise whose value is ignored: Lwt's <c>unit Lwt.t</c> seen as "any promise". Every
+/// promise is a <see cref="Promise{T}"/>; the untyped operations produce <see cref="Promise{T}"/>
+/// of <see cref="Unit"/>. An <c>async Promise</c> method returns one.
+/// <para>Lwt: <c>'a Lwt.t</c></para>
+/// </summary>
+[AsyncMethodBuilder(typeof(PromiseMethodBuilder))]
+[DebuggerDisplay("{DebuggerDisplay,nq}")]
+public partial class Promise
+{
+    internal object? _callbacks;
+    internal object? _link;
+    internal Status _status;
+    internal CancelMode _cancelMode;
+    internal ushort _deferredCleanups;
+    internal ushort _owner;
+
+    /// <summary>Creates a pending promise owned by the current thread's event loop, if any.</summary>
+    private protected Promise(CancelMode cancelMode)
+    {
+        _cancelMode = cancelMode;
+        _owner = (ushort)ResolutionLoop.Current.LoopId;
+    }
+
+    /// <summary>Creates a resolved promise (no owner needed: it never changes).</summary>
+    private protected Promise(Status resolved, Exception? exception)
+    {
+        _status = resolved;
+        _link = exception;
+    }
+
+    /// <summary>The state: pending, fulfilled or rejected.<para>Lwt: <c>Lwt.state</c></para></summary>
+    public PromiseState State
+    {
+        get
+        {
+            var s = Underlying()._status;
+            return s == Status.Pending ? PromiseState.Pending : s == Status.Fulfilled ? PromiseState.Fulfilled : PromiseState.Rejected;
+        }
+    }
+
+    /// <summary>Whether the promise is pending.<para>Lwt: <c>Lwt.is_sleeping</c></para></summary>
+    public bool IsPending => Underlying()._status == Status.Pending;
+
+    /// <summary>Whether the promise is fulfilled.<para>Lwt: <c>Lwt.state p = Return _</c></para></summary>
+    public bool IsFulfilled => Underlying()._status == Status.Fulfilled;
+
+    /// <summary>Whether the promise is rejected.<para>Lwt: <c>Lwt.state p = Fail _</c></para></summary>
+    public bool IsRejected => Underlying()._status == Status.Rejected;
+
+    /// <summary>
+    /// Whether the promise is rejected with an <see cref="OperationCanceledException"/>
+    /// (<see cref="CanceledException"/> included).
+    /// <para>Lwt: <c>Lwt.state p = Fail Lwt.Canceled</c></para>
+    /// </summary>
+    public bool IsCanceled
+    {
+        get
+        {
+            var p = Underlying();
+            return p._status == Status.Rejected && p._link is OperationCanceledException;
+        }
+    }
+
+    /// <summary>The exception the promise was rejected with; null unless rejected.<para>Lwt: <c>Lwt.state p = Fail exn</c></para></summary>
+    public Exception? Exception
+    {
+        get
+        {
+            var p = Underlying();
+            return p._status == Status.Rejected ? (Exception)p._link! : null;
+        }
+    }
+
+    private string DebuggerDisplay
+    {
+        get
+        {
+            var p = Underlying();
+            return p._status switch
+            {
+                Status.Pending => $"Pending, {CallbackStore.Count(p._callbacks)} callback(s), {p._cancelMode}",
+                Status.Fulfilled => $"Fulfilled: {p.ValueForDisplay}",
+                _ => $"Rejected: {p._link}",
+            };
+        }
+    }
+
+    private protected virtual object? ValueForDisplay => null;
+
+    /// <summary>Follows proxies to the promise that holds the state, shortening the path.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal Promise Underlying() => _status != Status.Proxy ? this : FollowProxies();
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private Promise FollowProxies()
+    {
+        var target = Unsafe.As<Promise>(_link)!;
+        while (target._status == Status.Proxy) target = Unsafe.As<Promise>(target._link)!;
+        // Path compression: point every promise on the way straight at the target.
+        var p = this;
+        while (!ReferenceEquals(p, target))
+        {
+            var next = Unsafe.As<Promise>(p._link)!;
+            p._link = target;
+            p = next;
+        }
+        return target;
+    }
+
+    /// <summary>
+    /// Called when a promise this one depends on (this is in its callback storage) is
+    /// resolved. Only dependent promises (results of Bind, Join, ...) override it.
+    /// </summary>
+    internal virtual void OnDependencyResolved(Promise source) =>
+        throw new UnreachableException("A promise that is not a dependent promise was registered as a callback.");
+
+    /// <summary>
+    /// Rejects this promise, which must be underlying and pending, and runs its callbacks.
+    /// </summary>
+    internal void RejectCore(Exception exception, bool allowDeferring)
+    {
+        Debug.Assert(_status == Status.Pending);
+        _status = Status.Rejected;
+        _link = exception;
+        object? callbacks = _callbacks;
+        _callbacks = null;
+        if (callbacks is not null) RunCallbacks(callbacks, allowDeferring);
+    }
+
+    /// <summary>
+    /// Resolves this promise (underlying, pending) the way <paramref name="source"/> (resolved)
+    /// was resolved. A fulfilled <paramref name="source"/> of another type fulfils a
+    /// <see cref="Promise{Unit}"/> with <c>()</c>.
+    /// </summary>
+    internal virtual void ResolveLike(Promise source, bool allowDeferring) =>
+        throw new UnreachableException("Every promise is a Promise<T>.");
+
+    /// <summary>
+    /// Runs the callbacks just taken from this (now resolved) promise, or defers them when
+    /// allowed and the stack is already deep. See ResolutionLoop.cs.
+    /// </summary>
+    internal void RunCallbacks(object callbacks, bool allowDeferring)
+    {
+        var loop = ResolutionLoop.Current;
+        int depth = loop.Depth;
+        if (depth >= ResolutionLoop.MaxCallbackDepth && allowDeferring)
+        {
+            loop.Defer(this, callbacks);
+            return;
+        }
+        loop.Depth = depth + 1;
+        try
+        {
+            CallbackStore.InvokeAll(this, callbacks);
+        }
+        finally
+        {
+            loop.Depth = depth;
+        }
+        if (depth == 0 && loop.HasDeferred) loop.DrainDeferred();
+    }
+
+    /// <summary>
+    /// Makes pending <paramref name="inner"/> (the promise a callback returned) a proxy for
+    /// pending <paramref name="outer"/> (the promise the caller holds): Lwt's
+    /// <c>make_into_proxy</c>. Both must be underlying, pending and of the same runtime T.
+    /// The outer promise takes over the inner one's callbacks and its way of being canceled.
+    /// </summary>
+    internal static void MakeProxy(Promise inner, Promise outer)
+    {
+        Debug.Assert(inner._status == Status.Pending && outer._status == Status.Pending);
+        CallbackStore.Merge(outer, inner);
+        outer._cancelMode = inner._cancelMode;
+        outer._link = inner._link;
+        inner._status = Status.Proxy;
+        inner._cancelMode = CancelMode.NotCancelable;
+        inner._link = outer;
+    }
+
+    /// <summary>Throws when a pending promise owned by a running loop is touched from another thread.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal void CheckOwnerThread()
+    {
+        if (_owner != 0 && _owner != ResolutionLoop.Current.LoopId) CheckOwnerThreadSlow();
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void CheckOwnerThreadSlow()
+    {
+        if (LoopRegistry.ForeignOwner(_owner) is not null) ThrowHelper.ThrowForeignThread();
+    }
+}

@@ -1,0 +1,182 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+
+namespace Lwt;
+
+/// <summary>
+/// A promise of a value of type <typeparamref name="T"/>: pending, then fulfilled with a
+/// value or rejected with an exception, at most once.
+/// <para>Lwt: <c>'a Lwt.t</c></para>
+/// </summary>
+/// <typeparam name="T">The type of the value.</typeparam>
+[AsyncMethodBuilder(typeof(PromiseMethodBuilder<>))]
+public partial class Promise<T> : Promise
+{
+    internal T _value = default!;
+
+    /// <summary>A pending promise.</summary>
+    internal Promise(CancelMode cancelMode) : base(cancelMode)
+    {
+    }
+
+    /// <summary>A fulfilled promise.</summary>
+    internal Promise(T value) : base(Status.Fulfilled, null)
+    {
+        _value = value;
+    }
+
+    /// <summary>A rejected promise.</summary>
+    internal Promise(Exception exception) : base(Status.Rejected, exception)
+    {
+    }
+
+    /// <summary>A promise already rejected with <paramref name="exception"/>.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    internal static Promise<T> FromException(Exception exception) => new(exception);
+
+    /// <summary>
+    /// The value of a fulfilled promise.
+    /// <para>Lwt: <c>Lwt.state p = Return v</c></para>
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The promise is pending or rejected.</exception>
+    public T Value
+    {
+        get
+        {
+            var p = UnderlyingT();
+            if (p._status != Status.Fulfilled) ThrowHelper.ThrowNotFulfilled(p);
+            return p._value;
+        }
+    }
+
+    private protected override object? ValueForDisplay => _value;
+
+    /// <summary>The underlying promise, typed (a proxy only ever points to a promise of the same T).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal Promise<T> UnderlyingT() => _status != Status.Proxy ? this : Unsafe.As<Promise<T>>(Underlying());
+
+    /// <summary>
+    /// Fulfils this promise, which must be underlying and pending, and runs its callbacks.
+    /// </summary>
+    internal void FulfillCore(T value, bool allowDeferring)
+    {
+        Debug.Assert(_status == Status.Pending);
+        _value = value;
+        _status = Status.Fulfilled;
+        _link = null;
+        object? callbacks = _callbacks;
+        _callbacks = null;
+        if (callbacks is not null) RunCallbacks(callbacks, allowDeferring);
+    }
+
+    internal override void ResolveLike(Promise source, bool allowDeferring)
+    {
+        if (source._status == Status.Rejected)
+        {
+            RejectCore((Exception)source._link!, allowDeferring);
+        }
+        else if (source is Promise<T> typed)
+        {
+            FulfillCore(typed._value, allowDeferring);
+        }
+        else
+        {
+            // Only the untyped combinators forward across types, and they produce Promise<Unit>.
+            Debug.Assert(typeof(T) == typeof(Unit));
+            FulfillCore(default!, allowDeferring);
+        }
+    }
+
+    /// <summary>
+    /// Completes this dependent promise with the promise its callback returned (Lwt's
+    /// "p_3 is made into a reference to p_2"): resolve at once when <paramref name="result"/>
+    /// is resolved, otherwise make it a proxy for this one.
+    /// </summary>
+    internal void Adopt(Promise<T>? result)
+    {
+        var outer = UnderlyingT();
+        // Already resolved: only possible when it was canceled while the callback ran.
+        if (outer._status != Status.Pending) return;
+        if (result is null)
+        {
+            outer.RejectCore(ThrowHelper.NullPromise(), allowDeferring: true);
+            return;
+        }
+        var inner = result.UnderlyingT();
+        if (ReferenceEquals(inner, outer)) return;
+        switch (inner._status)
+        {
+            case Status.Fulfilled:
+                outer.FulfillCore(inner._value, allowDeferring: true);
+                break;
+            case Status.Rejected:
+                outer.RejectCore((Exception)inner._link!, allowDeferring: true);
+                break;
+            default:
+                MakeProxy(inner, outer);
+                break;
+        }
+    }
+
+    /// <summary>
+    /// Rejects this dependent promise (if still pending) because what it waited on failed.
+    /// </summary>
+    internal void RejectFromDependency(Exception exception)
+    {
+        var outer = UnderlyingT();
+        if (outer._status == Status.Pending) outer.RejectCore(exception, allowDeferring: true);
+    }
+
+    /// <summary>Fulfils this dependent promise (if still pending).</summary>
+    internal void FulfillFromDependency(T value)
+    {
+        var outer = UnderlyingT();
+        if (outer._status == Status.Pending) outer.FulfillCore(value, allowDeferring: true);
+    }
+
+    /// <summary>Sets what a cancel of this (pending) dependent promise propagates to.</summary>
+    internal void WaitOn(Promise dependency)
+    {
+        var outer = Underlying();
+        if (outer._status != Status.Pending) return;
+        outer._cancelMode = CancelMode.PropagateToOne;
+        outer._link = dependency;
+    }
+}
+
+public partial class Promise<T>
+{
+    /// <summary>
+    /// Like <see cref="Adopt"/>, for the untyped combinators whose callback returns any
+    /// promise: a <see cref="Promise{T}"/> is adopted (proxied); another type is forwarded.
+    /// </summary>
+    internal void AdoptAny(Promise? result)
+    {
+        if (result is null || result is Promise<T>)
+        {
+            Adopt(Unsafe.As<Promise<T>?>(result));
+            return;
+        }
+        var outer = UnderlyingT();
+        if (outer._status != Status.Pending) return;
+        var inner = result.Underlying();
+        if (inner._status != Status.Pending)
+        {
+            outer.ResolveLike(inner, allowDeferring: true);
+            return;
+        }
+        outer._cancelMode = CancelMode.PropagateToOne;
+        outer._link = inner;
+        CallbackStore.Add(inner, new ForwardCallback(outer));
+    }
+}
+
+/// <summary>Resolves a promise of another type the way the promise it is attached to resolves.</summary>
+internal sealed class ForwardCallback(Promise target) : Callback
+{
+    internal override void Invoke(Promise source)
+    {
+        var t = target.Underlying();
+        if (t._status == Status.Pending) t.ResolveLike(source, allowDeferring: true);
+    }
+}

@@ -1,0 +1,146 @@
+using System.Runtime.CompilerServices;
+
+namespace Lwt;
+
+/*
+ * The resolution loop: how deep callbacks may nest, and what happens past that.
+ *
+ * Resolving a promise runs its callbacks, which resolve further promises, which run
+ * their callbacks... all on the current stack. Lwt bounds this: it counts how deeply
+ * callbacks are nested and, past a fixed depth (42), a resolution that allows deferring
+ * (wakeup_later, and every resolution Lwt does internally for bind/map/...) queues its
+ * callbacks instead of running them. The outermost frame (the one that took the depth
+ * from 0 to 1) drains that queue before it returns, on a shallow stack.
+ *
+ * .NET adds a second reason to defer. OCaml's `bind` on a fulfilled promise is a tail
+ * call, so `let rec loop n = bind (return ()) (fun () -> loop (n-1))` runs in constant
+ * stack. C# has no guaranteed tail calls: each `Bind` on a fulfilled promise calls its
+ * callback one frame deeper. So `Bind` (and `Catch`, `TryBind`, `Finally` when they
+ * call a callback at once) counts itself on the same depth counter and, past
+ * <see cref="MaxImmediateDepth"/>, returns a pending promise and queues the call: a
+ * trampoline. Both kinds of work share one FIFO queue, so their relative order is the
+ * order in which they were deferred.
+ *
+ * The state is per thread: every event loop runs on its own thread and promises never
+ * cross threads without being marshaled (see Resolver and PromiseAwaiter).
+ */
+
+/// <summary>Work that the resolution loop runs later, on a shallow stack.</summary>
+internal abstract class DeferredWork
+{
+    /// <summary>Runs the work; the depth counter is already 1.</summary>
+    internal abstract void RunDeferred();
+}
+
+/// <summary>Per-thread state of the promise core: nesting depth, the deferred queue, paused promises.</summary>
+internal sealed class ResolutionLoop
+{
+    /// <summary>Lwt's <c>default_maximum_callback_nesting_depth</c>.</summary>
+    internal const int MaxCallbackDepth = 42;
+
+    /// <summary>
+    /// How deeply callbacks called at once (Bind on a fulfilled promise, ...) may nest before
+    /// they are trampolined. Deeper than <see cref="MaxCallbackDepth"/> because each level costs
+    /// only a few small frames and every deferral costs an allocation; small enough that 256
+    /// levels of the heaviest path stay far below the 1.5 MB of a secondary thread's stack.
+    /// </summary>
+    internal const int MaxImmediateDepth = 256;
+
+    [ThreadStatic]
+    private static ResolutionLoop? t_current;
+
+    /// <summary>The calling thread's resolution loop.</summary>
+    internal static ResolutionLoop Current
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => t_current ?? CreateForThread();
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static ResolutionLoop CreateForThread() => t_current = new ResolutionLoop();
+
+    /// <summary>Current nesting depth of callbacks on this thread (0 = not inside any).</summary>
+    internal int Depth;
+
+    /// <summary>The event loop running on this thread, if any (0 = none). See <see cref="LoopRegistry"/>.</summary>
+    internal int LoopId;
+
+    /// <summary>Replaces <see cref="Promise.AsyncExceptionHook"/> for this thread (a hosted loop logs instead).</summary>
+    internal Action<Exception>? ExceptionHookOverride;
+
+    // The deferred queue: a ring buffer of (source, callbacks) pairs; a null source means
+    // the callbacks slot holds a DeferredWork.
+    private Promise?[] _sources = new Promise?[16];
+    private object?[] _items = new object?[16];
+    private int _head;
+    private int _count;
+
+    /// <summary>The promises paused by <see cref="Promise.Pause"/>, in order.</summary>
+    internal readonly PausedQueue Paused = new();
+
+    /// <summary>Whether anything waits in the deferred queue.</summary>
+    internal bool HasDeferred
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => _count != 0;
+    }
+
+    /// <summary>Queues the callbacks of a resolved promise.</summary>
+    internal void Defer(Promise source, object callbacks) => Enqueue(source, callbacks);
+
+    /// <summary>Queues a piece of trampolined work.</summary>
+    internal void Defer(DeferredWork work) => Enqueue(null, work);
+
+    private void Enqueue(Promise? source, object item)
+    {
+        if (_count == _items.Length) Grow();
+        int tail = (_head + _count) & (_items.Length - 1);
+        _sources[tail] = source;
+        _items[tail] = item;
+        _count++;
+    }
+
+    private void Grow()
+    {
+        var sources = new Promise?[_items.Length * 2];
+        var items = new object?[_items.Length * 2];
+        for (int i = 0; i < _count; i++)
+        {
+            int j = (_head + i) & (_items.Length - 1);
+            sources[i] = _sources[j];
+            items[i] = _items[j];
+        }
+        _sources = sources;
+        _items = items;
+        _head = 0;
+    }
+
+    /// <summary>
+    /// Runs everything deferred, in order, each at depth 1. Called only at depth 0 (by the
+    /// outermost frame, or by the event loop), so the stack is as shallow as it gets.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    internal void DrainDeferred()
+    {
+        while (_count != 0)
+        {
+            int h = _head;
+            Promise? source = _sources[h];
+            object item = _items[h]!;
+            _sources[h] = null;
+            _items[h] = null;
+            _head = (h + 1) & (_items.Length - 1);
+            _count--;
+            Depth = 1;
+            try
+            {
+                if (source is null) ((DeferredWork)item).RunDeferred();
+                else CallbackStore.InvokeAll(source, item);
+            }
+            finally
+            {
+                Depth = 0;
+            }
+        }
+    }
+}

@@ -1,0 +1,172 @@
+using System.Runtime.CompilerServices;
+
+namespace Lwt;
+
+/*
+ * Resolvers: the write side of a promise (Lwt's 'a u).
+ *
+ * Resolve (wakeup_later) allows the callbacks to be deferred when the stack is already
+ * deep; ResolveNow (wakeup) runs them at once, deeper on the current stack. Both resolve
+ * the *underlying* promise: the one a resolver was made with may have become a proxy
+ * since.
+ *
+ * Resolving a promise that is not pending throws, except when it was canceled: then
+ * nothing happens (Lwt's "if p is canceled, wakeup has no effect"), because cancellation
+ * races legitimately with the producer that would have resolved it.
+ *
+ * From another thread: a resolver whose promise belongs to a running event loop posts the
+ * resolution to that loop instead of touching the promise (DESIGN.md: marshal, never
+ * corrupt). It is then done asynchronously, so the not-pending check happens on the loop,
+ * where a violation goes to Promise.AsyncExceptionHook; TryResolve/TryReject from another
+ * thread return whether the resolution was queued.
+ */
+
+/// <summary>
+/// The resolver of an untyped promise: resolves or rejects the promise it was created with.
+/// <para>Lwt: <c>unit Lwt.u</c></para>
+/// </summary>
+public class Resolver
+{
+    private protected Resolver()
+    {
+    }
+
+    /// <summary>The promise this resolver resolves.<para>Lwt: <c>Lwt.waiter_of_wakener</c></para></summary>
+    public Promise Promise => UntypedPromise;
+
+    private protected virtual Promise UntypedPromise => throw new System.Diagnostics.UnreachableException();
+
+    /// <summary>
+    /// Fulfils the promise with <c>()</c>. Only for a <see cref="Resolver{Unit}"/>; callbacks may be
+    /// deferred when called from deep inside other callbacks.
+    /// <para>Lwt: <c>Lwt.wakeup_later r ()</c></para>
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The promise is already resolved (and not canceled), or it is not a unit promise.</exception>
+    public void Resolve() => ResolveUnit(allowDeferring: true);
+
+    /// <summary>
+    /// Fulfils the promise with <c>()</c>, running its callbacks at once.
+    /// <para>Lwt: <c>Lwt.wakeup r ()</c></para>
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The promise is already resolved (and not canceled), or it is not a unit promise.</exception>
+    public void ResolveNow() => ResolveUnit(allowDeferring: false);
+
+    private protected virtual void ResolveUnit(bool allowDeferring) => throw new System.Diagnostics.UnreachableException();
+
+    /// <summary>
+    /// Rejects the promise with <paramref name="exception"/>; callbacks may be deferred.
+    /// <para>Lwt: <c>Lwt.wakeup_later_exn</c></para>
+    /// </summary>
+    /// <param name="exception">The exception.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="exception"/> is null.</exception>
+    /// <exception cref="InvalidOperationException">The promise is already resolved (and not canceled).</exception>
+    public void Reject(Exception exception) => RejectWith(exception, allowDeferring: true, throwIfResolved: true);
+
+    /// <summary>
+    /// Rejects the promise with <paramref name="exception"/>, running its callbacks at once.
+    /// <para>Lwt: <c>Lwt.wakeup_exn</c></para>
+    /// </summary>
+    /// <param name="exception">The exception.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="exception"/> is null.</exception>
+    /// <exception cref="InvalidOperationException">The promise is already resolved (and not canceled).</exception>
+    public void RejectNow(Exception exception) => RejectWith(exception, allowDeferring: false, throwIfResolved: true);
+
+    /// <summary>
+    /// Rejects the promise if it is pending; returns false, without throwing, when it is not.
+    /// </summary>
+    /// <param name="exception">The exception.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="exception"/> is null.</exception>
+    public bool TryReject(Exception exception) => RejectWith(exception, allowDeferring: true, throwIfResolved: false);
+
+    private bool RejectWith(Exception exception, bool allowDeferring, bool throwIfResolved)
+    {
+        if (exception is null) ThrowHelper.ThrowArgumentNull(nameof(exception));
+        var p = UntypedPromise.Underlying();
+        if (LoopRegistry.ForeignOwner(p._owner) is { } loop)
+            return loop.TryPost(() => RejectWith(exception, allowDeferring, throwIfResolved: false));
+        if (p._status != Status.Pending)
+        {
+            if (throwIfResolved && !IsCanceledState(p)) ThrowHelper.ThrowNotPending(p);
+            return false;
+        }
+        p.RejectCore(exception, allowDeferring);
+        return true;
+    }
+
+    private protected static bool IsCanceledState(Promise p) => p._status == Status.Rejected && p._link is OperationCanceledException;
+}
+
+/// <summary>
+/// The resolver of a <see cref="Promise{T}"/>.
+/// <para>Lwt: <c>'a Lwt.u</c></para>
+/// </summary>
+/// <typeparam name="T">The type of the value.</typeparam>
+public class Resolver<T> : Resolver
+{
+    private readonly Promise<T> _promise;
+
+    internal Resolver(Promise<T> promise) => _promise = promise;
+
+    /// <summary>The promise this resolver resolves.<para>Lwt: <c>Lwt.waiter_of_wakener</c></para></summary>
+    public new Promise<T> Promise => _promise;
+
+    private protected override Promise UntypedPromise => _promise;
+
+    /// <summary>
+    /// Fulfils the promise with <paramref name="value"/>. Its callbacks run at once, or are
+    /// deferred to a shallower stack when called from deep inside other callbacks.
+    /// Does nothing if the promise was canceled.
+    /// <para>Lwt: <c>Lwt.wakeup_later</c></para>
+    /// </summary>
+    /// <param name="value">The value.</param>
+    /// <exception cref="InvalidOperationException">The promise is already resolved (and not canceled).</exception>
+    public void Resolve(T value) => Fulfil(value, allowDeferring: true, throwIfResolved: true);
+
+    /// <summary>
+    /// Fulfils the promise with <paramref name="value"/>, running its callbacks at once,
+    /// deeper on the current stack.
+    /// <para>Lwt: <c>Lwt.wakeup</c></para>
+    /// </summary>
+    /// <param name="value">The value.</param>
+    /// <exception cref="InvalidOperationException">The promise is already resolved (and not canceled).</exception>
+    public void ResolveNow(T value) => Fulfil(value, allowDeferring: false, throwIfResolved: true);
+
+    /// <summary>Fulfils the promise if it is pending; returns false, without throwing, when it is not.</summary>
+    /// <param name="value">The value.</param>
+    public bool TryResolve(T value) => Fulfil(value, allowDeferring: true, throwIfResolved: false);
+
+    private protected override void ResolveUnit(bool allowDeferring)
+    {
+        if (typeof(T) != typeof(Unit))
+            throw new InvalidOperationException(
+                $"Resolve() without a value is for a Resolver<Unit>; this is a Resolver<{typeof(T).Name}>: call Resolve(value).");
+        Fulfil(default!, allowDeferring, throwIfResolved: true);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool Fulfil(T value, bool allowDeferring, bool throwIfResolved)
+    {
+        var p = _promise.UnderlyingT();
+        if (p._owner != 0 && p._owner != ResolutionLoop.Current.LoopId) return FulfilFromOtherThread(p, value, allowDeferring, throwIfResolved);
+        if (p._status != Status.Pending) return NotPending(p, throwIfResolved);
+        p.FulfillCore(value, allowDeferring);
+        return true;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private bool FulfilFromOtherThread(Promise<T> p, T value, bool allowDeferring, bool throwIfResolved)
+    {
+        if (LoopRegistry.ForeignOwner(p._owner) is { } loop)
+            return loop.TryPost(() => Fulfil(value, allowDeferring, throwIfResolved: false));
+        if (p._status != Status.Pending) return NotPending(p, throwIfResolved);
+        p.FulfillCore(value, allowDeferring);
+        return true;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static bool NotPending(Promise p, bool throwIfResolved)
+    {
+        if (throwIfResolved && !IsCanceledState(p)) ThrowHelper.ThrowNotPending(p);
+        return false;
+    }
+}

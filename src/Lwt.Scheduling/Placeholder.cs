@@ -1,1 +1,0 @@
-namespace Lwt; internal static class Placeholder {}
