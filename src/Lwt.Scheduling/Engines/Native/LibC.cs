@@ -116,4 +116,52 @@ internal static unsafe partial class LibC
 
     [LibraryImport(Lib, EntryPoint = "setrlimit", SetLastError = true)]
     internal static partial int SetRLimit(int resource, RLimit* limit);
+
+    // Safe overloads (spans instead of pointers), for callers without an unsafe context.
+
+    /// <summary>pipe2(2) into <paramref name="fds"/> (at least 2 elements): [0] read end, [1] write end.</summary>
+    internal static int Pipe2(Span<int> fds, int flags)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(fds.Length, 2);
+        fixed (int* p = fds)
+        {
+            return Pipe2(p, flags);
+        }
+    }
+
+    /// <summary>read(2) into <paramref name="buffer"/>.</summary>
+    internal static nint Read(int fd, Span<byte> buffer)
+    {
+        fixed (byte* p = buffer)
+        {
+            return Read(fd, p, (nuint)buffer.Length);
+        }
+    }
+
+    /// <summary>write(2) of <paramref name="buffer"/>.</summary>
+    internal static nint Write(int fd, ReadOnlySpan<byte> buffer)
+    {
+        fixed (byte* p = buffer)
+        {
+            return Write(fd, p, (nuint)buffer.Length);
+        }
+    }
+
+    /// <summary>getrlimit(2).</summary>
+    internal static int GetRLimit(int resource, out RLimit limit)
+    {
+        fixed (RLimit* p = &limit)
+        {
+            return GetRLimit(resource, p);
+        }
+    }
+
+    /// <summary>setrlimit(2).</summary>
+    internal static int SetRLimit(int resource, in RLimit limit)
+    {
+        fixed (RLimit* p = &limit)
+        {
+            return SetRLimit(resource, p);
+        }
+    }
 }
