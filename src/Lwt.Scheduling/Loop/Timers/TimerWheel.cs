@@ -1,0 +1,493 @@
+// A hierarchical timing wheel: the timers of one event loop (and of one engine).
+//
+// Why a wheel. The loop keeps one timer per pending Lwt_unix.sleep, per
+// Lwt_timeout, per engine OnTimer. Servers keep tens of thousands of them and
+// cancel most before they fire (a timeout raced against a read). A binary heap
+// costs O(log n) per insert and, worse, O(n) or lazy tombstones per cancel. The
+// wheel costs O(1) to insert, O(1) to cancel, and O(levels) amortized per timer
+// to expire, whatever the number of timers (10 or 1,000,000).
+//
+// Time. Deadlines are Stopwatch.GetTimestamp() ticks (monotonic). They are
+// grouped into slots of _ticksPerSlot ticks (1 ms by default); a deadline's
+// slot number is its "key" (deadline / _ticksPerSlot).
+//
+// Shape (the layout of tokio's and the Linux kernel's wheels). There are
+// Levels levels of 64 slots. _elapsed is the slot number up to which the
+// wheel has been processed. A timer whose key is >= _elapsed lives at the
+// level of the highest 6-bit digit in which key and _elapsed differ, in the
+// slot given by that digit of key. Hence:
+//   - level 0 holds timers due in the current 64-slot block, one slot per
+//     key; level 1 those due in the current 4096-slot block but a later
+//     64-slot block; and so on. Every timer of level L is due before every
+//     timer of level L+1, so the earliest timers sit in the lowest occupied
+//     level, at its lowest occupied slot (one TrailingZeroCount per level).
+//   - when _elapsed reaches the start of an occupied slot of level L >= 1,
+//     that slot is "cascaded": its timers are placed again relative to the
+//     new _elapsed, which puts each one at a lower level. A timer cascades at
+//     most once per level: O(levels) amortized, flat in the number of timers.
+//   - _elapsed only ever advances to the start of the earliest occupied slot,
+//     or to "now" when nothing is due before it, so no slot is skipped.
+//
+// Lists. Every bucket (Levels * 64 wheel slots, plus the Due and Firing
+// lists) is an intrusive doubly linked FIFO of TimerEntry nodes; _occupied
+// keeps one bit per non-empty wheel slot. Cancel unlinks in O(1) from
+// whichever list holds the node and drops every reference the wheel had to it.
+//
+// Expire(now) fires every timer whose deadline <= now, and never one whose
+// deadline is later: slots strictly before now's slot are due in full; the
+// slot of now is filtered entry by entry. Timers fire slot by slot, in
+// deadline order across slots; inside one slot (1 ms), in insertion order.
+//
+// Re-entrancy. Fire() may Add, Cancel, or even call Expire again. A timer added
+// during Expire with a deadline <= now goes to the Due list and fires on the
+// NEXT Expire (so a zero-delay repeating timer cannot loop forever inside one
+// Expire). The Firing list is drained one node at a time, so a callback that
+// cancels a timer already collected for firing prevents it from firing.
+//
+// Errors. A Fire() that throws does not stop the others: Expire catches the
+// first exception, fires the rest, then rethrows it (the later ones are
+// dropped, as Lwt's async_exception_hook would see only one at a time).
+//
+// Waking the loop. MillisecondsUntilNext(now) is rounded up, so a sleep never
+// ends before the earliest deadline when that deadline is in the current
+// 64-slot block (it is then exact: the level-0 slot is scanned, and the result
+// cached). When the earliest timer is further away, the answer is the start
+// of its (coarser) slot: the loop wakes at that cascade point, which fires
+// nothing early, and sleeps again. That costs at most one spurious wake-up per
+// level crossed and keeps the query O(levels) however many timers share a slot.
+
+using System.Diagnostics;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.ExceptionServices;
+
+namespace Lwt;
+
+/// <summary>
+/// A hierarchical timing wheel of <see cref="TimerEntry"/> nodes: O(1) add and
+/// cancel, O(levels) amortized expiry, deadlines in <see cref="Stopwatch.GetTimestamp"/> ticks.
+/// Single-threaded: use it from the thread that owns it.
+/// <para>Lwt: the timer set behind <c>Lwt_unix.sleep</c>, <c>Lwt_timeout</c> and <c>Lwt_engine.on_timer</c></para>
+/// </summary>
+[DebuggerDisplay("Count = {Count}, Elapsed slot = {_elapsed}")]
+internal sealed class TimerWheel
+{
+    private const int SlotBits = 6;
+    private const int SlotsPerLevel = 1 << SlotBits;
+    private const int SlotMask = SlotsPerLevel - 1;
+
+    /// <summary>11 levels of 6 bits cover every non-negative long slot number.</summary>
+    private const int Levels = 11;
+
+    private const int WheelBuckets = Levels * SlotsPerLevel;
+
+    /// <summary>Timers already due when added; fired first by the next Expire.</summary>
+    private const int DueBucket = WheelBuckets;
+
+    /// <summary>Timers collected by Expire and about to fire.</summary>
+    private const int FiringBucket = WheelBuckets + 1;
+
+    private readonly TimerEntry?[] _heads = new TimerEntry?[WheelBuckets + 2];
+    private readonly TimerEntry?[] _tails = new TimerEntry?[WheelBuckets + 2];
+    private readonly ulong[] _occupied = new ulong[Levels];
+    private readonly long _ticksPerSlot;
+
+    /// <summary>Every wheel slot before this slot number has been processed.</summary>
+    private long _elapsed;
+
+    private int _count;
+
+    /// <summary>The "now" of the Expire in progress, or long.MinValue outside Expire.</summary>
+    private long _expiringNow = long.MinValue;
+
+    /// <summary>Cache of <see cref="NextExpiration"/>; valid when <see cref="_nextValid"/>.</summary>
+    private long _nextCache;
+    private bool _nextValid;
+
+    /// <summary>Creates a wheel with 1 ms slots, starting at the current time.</summary>
+    internal TimerWheel()
+        : this(Math.Max(1, Stopwatch.Frequency / 1000), Stopwatch.GetTimestamp())
+    {
+    }
+
+    /// <summary>Creates a wheel with slots of <paramref name="ticksPerSlot"/> ticks, whose clock starts at <paramref name="start"/>.</summary>
+    internal TimerWheel(long ticksPerSlot, long start)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(ticksPerSlot, 1);
+        _ticksPerSlot = ticksPerSlot;
+        _elapsed = start <= 0 ? 0 : start / ticksPerSlot;
+    }
+
+    /// <summary>Number of scheduled timers (added, not yet fired nor canceled).</summary>
+    internal int Count => _count;
+
+    /// <summary>
+    /// Schedules <paramref name="entry"/> to fire once <paramref name="deadline"/>
+    /// (a <see cref="Stopwatch.GetTimestamp"/> value) has passed. O(1), allocation-free.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The entry is already scheduled.</exception>
+    internal void Add(TimerEntry entry, long deadline)
+    {
+        if (entry._bucket >= 0)
+        {
+            ThrowAlreadyScheduled();
+        }
+
+        entry._deadline = deadline;
+        entry._wheel = this;
+        _count++;
+        Link(entry, deadline <= _expiringNow ? DueBucket : BucketFor(deadline));
+        if (_nextValid && deadline < _nextCache)
+        {
+            _nextCache = deadline;
+        }
+    }
+
+    /// <summary>Schedules <paramref name="action"/> at <paramref name="deadline"/>; returns the entry, to cancel it.</summary>
+    internal ActionTimerEntry Add(long deadline, Action action)
+    {
+        ArgumentNullException.ThrowIfNull(action);
+        var entry = new ActionTimerEntry(action);
+        Add(entry, deadline);
+        return entry;
+    }
+
+    /// <summary>
+    /// Unschedules <paramref name="entry"/>: O(1), idempotent, and the wheel keeps no
+    /// reference to it afterwards. Does nothing if the entry is not scheduled in this wheel.
+    /// </summary>
+    internal void Cancel(TimerEntry entry)
+    {
+        if (entry._wheel != this)
+        {
+            return;
+        }
+
+        Unlink(entry);
+        _count--;
+        if (_nextValid && entry._deadline == _nextCache)
+        {
+            _nextValid = false;
+        }
+    }
+
+    /// <summary>
+    /// A time no later than the earliest deadline, or null when no timer is scheduled;
+    /// exact when the earliest timer is due within the current 64 slots (see the file comment).
+    /// </summary>
+    internal long? NextDeadline => _count == 0 ? null : NextExpiration();
+
+    /// <summary>
+    /// Milliseconds to sleep from <paramref name="now"/> until <see cref="NextDeadline"/>,
+    /// rounded up; 0 when a timer is already due; -1 when there is no timer.
+    /// </summary>
+    internal int MillisecondsUntilNext(long now)
+    {
+        if (_count == 0)
+        {
+            return -1;
+        }
+
+        long next = NextExpiration();
+        if (next <= now)
+        {
+            return 0;
+        }
+
+        return TicksToMillisecondsRoundedUp(next - now);
+    }
+
+    /// <summary>Converts a positive number of Stopwatch ticks into milliseconds, rounded up, capped at int.MaxValue.</summary>
+    internal static int TicksToMillisecondsRoundedUp(long ticks)
+    {
+        long frequency = Stopwatch.Frequency;
+        if (ticks >= long.MaxValue / 1000)
+        {
+            return int.MaxValue;
+        }
+
+        long ms = ((ticks * 1000) + frequency - 1) / frequency;
+        return ms > int.MaxValue ? int.MaxValue : (int)ms;
+    }
+
+    /// <summary>
+    /// Fires every timer whose deadline is &lt;= <paramref name="now"/>, and no other, in
+    /// deadline order across slots. If a timer throws, the others still fire and the
+    /// first exception is rethrown at the end.
+    /// </summary>
+    internal void Expire(long now)
+    {
+        long outerNow = _expiringNow;
+        _expiringNow = now;
+        ExceptionDispatchInfo? error = null;
+        try
+        {
+            if (_heads[DueBucket] is not null)
+            {
+                MoveDue(DueBucket, now);
+                FireCollected(ref error);
+            }
+
+            long nowKey = now < 0 ? -1 : now / _ticksPerSlot;
+            while (nowKey >= _elapsed)
+            {
+                if (!FindEarliest(out int level, out int slot, out long start) || start > nowKey)
+                {
+                    // Nothing is due before now's slot: advance to it. No occupied slot
+                    // starts at or before nowKey, so no slot is skipped.
+                    _elapsed = nowKey;
+                    break;
+                }
+
+                int bucket = (level * SlotsPerLevel) + slot;
+                if (level > 0)
+                {
+                    _elapsed = start;
+                    Cascade(bucket);
+                }
+                else if (start < nowKey)
+                {
+                    // A whole past slot: every deadline in it is < nowKey * ticksPerSlot <= now.
+                    _elapsed = start + 1;
+                    MoveAll(bucket);
+                    FireCollected(ref error);
+                }
+                else
+                {
+                    // now's own slot: only the deadlines <= now.
+                    _elapsed = start;
+                    MoveDue(bucket, now);
+                    FireCollected(ref error);
+                    break;
+                }
+            }
+        }
+        finally
+        {
+            _expiringNow = outerNow;
+        }
+
+        error?.Throw();
+    }
+
+    // ---- placement -------------------------------------------------------
+
+    private int BucketFor(long deadline)
+    {
+        long key = deadline < 0 ? -1 : deadline / _ticksPerSlot;
+        if (key < _elapsed)
+        {
+            return DueBucket;
+        }
+
+        ulong masked = (ulong)(key ^ _elapsed) | SlotMask;
+        int level = (63 - BitOperations.LeadingZeroCount(masked)) / SlotBits;
+        int slot = (int)((key >> (level * SlotBits)) & SlotMask);
+        return (level * SlotsPerLevel) + slot;
+    }
+
+    /// <summary>Finds the earliest occupied wheel slot: the lowest occupied level, its lowest occupied slot.</summary>
+    private bool FindEarliest(out int level, out int slot, out long start)
+    {
+        for (level = 0; level < Levels; level++)
+        {
+            ulong bits = _occupied[level];
+            if (bits != 0)
+            {
+                int shift = level * SlotBits;
+                slot = BitOperations.TrailingZeroCount(bits);
+                Debug.Assert(slot >= (int)((_elapsed >> shift) & SlotMask), "an occupied slot lies behind _elapsed");
+                int blockShift = shift + SlotBits;
+                long block = blockShift >= 63 ? 0 : _elapsed & ~((1L << blockShift) - 1);
+                start = block | ((long)slot << shift);
+                return true;
+            }
+        }
+
+        slot = 0;
+        start = 0;
+        return false;
+    }
+
+    /// <summary>Earliest deadline (exact at level 0 or in Due/Firing, slot start above); requires Count &gt; 0.</summary>
+    private long NextExpiration()
+    {
+        if (_nextValid)
+        {
+            return _nextCache;
+        }
+
+        long next;
+        if (_heads[DueBucket] is not null || _heads[FiringBucket] is not null)
+        {
+            next = Math.Min(MinDeadline(_heads[DueBucket]), MinDeadline(_heads[FiringBucket]));
+        }
+        else if (FindEarliest(out int level, out int slot, out long start))
+        {
+            next = level == 0 ? MinDeadline(_heads[slot]) : start * _ticksPerSlot;
+        }
+        else
+        {
+            next = long.MaxValue;
+        }
+
+        _nextCache = next;
+        _nextValid = true;
+        return next;
+    }
+
+    private static long MinDeadline(TimerEntry? node)
+    {
+        long min = long.MaxValue;
+        for (; node is not null; node = node._next)
+        {
+            min = Math.Min(min, node._deadline);
+        }
+
+        return min;
+    }
+
+    // ---- list moves ------------------------------------------------------
+
+    /// <summary>Re-places every timer of a wheel slot relative to the new _elapsed (each goes lower).</summary>
+    private void Cascade(int bucket)
+    {
+        TimerEntry? node = DetachAll(bucket);
+        while (node is not null)
+        {
+            TimerEntry? next = node._next;
+            node._prev = null;
+            node._next = null;
+            Link(node, BucketFor(node._deadline));
+            node = next;
+        }
+    }
+
+    /// <summary>Moves a whole bucket to the Firing list.</summary>
+    private void MoveAll(int bucket)
+    {
+        TimerEntry? node = DetachAll(bucket);
+        while (node is not null)
+        {
+            TimerEntry? next = node._next;
+            node._prev = null;
+            node._next = null;
+            Link(node, FiringBucket);
+            node = next;
+        }
+    }
+
+    /// <summary>Moves the timers of a bucket whose deadline is &lt;= now to the Firing list.</summary>
+    private void MoveDue(int bucket, long now)
+    {
+        TimerEntry? node = _heads[bucket];
+        while (node is not null)
+        {
+            TimerEntry? next = node._next;
+            if (node._deadline <= now)
+            {
+                Unlink(node);
+                node._wheel = this;
+                Link(node, FiringBucket);
+            }
+
+            node = next;
+        }
+    }
+
+    /// <summary>Fires the Firing list one node at a time (so a Cancel from a callback is honoured).</summary>
+    private void FireCollected(ref ExceptionDispatchInfo? error)
+    {
+        _nextValid = false;
+        TimerEntry? entry;
+        while ((entry = _heads[FiringBucket]) is not null)
+        {
+            Unlink(entry);
+            _count--;
+            try
+            {
+                entry.Fire();
+            }
+            catch (Exception e)
+            {
+                error ??= ExceptionDispatchInfo.Capture(e);
+            }
+        }
+
+        _nextValid = false;
+    }
+
+    private TimerEntry? DetachAll(int bucket)
+    {
+        TimerEntry? head = _heads[bucket];
+        _heads[bucket] = null;
+        _tails[bucket] = null;
+        if (bucket < WheelBuckets)
+        {
+            _occupied[bucket >> SlotBits] &= ~(1UL << (bucket & SlotMask));
+        }
+
+        return head;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Link(TimerEntry entry, int bucket)
+    {
+        entry._bucket = bucket;
+        TimerEntry? tail = _tails[bucket];
+        entry._prev = tail;
+        if (tail is null)
+        {
+            _heads[bucket] = entry;
+            if (bucket < WheelBuckets)
+            {
+                _occupied[bucket >> SlotBits] |= 1UL << (bucket & SlotMask);
+            }
+        }
+        else
+        {
+            tail._next = entry;
+        }
+
+        _tails[bucket] = entry;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Unlink(TimerEntry entry)
+    {
+        int bucket = entry._bucket;
+        TimerEntry? prev = entry._prev;
+        TimerEntry? next = entry._next;
+        if (prev is null)
+        {
+            _heads[bucket] = next;
+        }
+        else
+        {
+            prev._next = next;
+        }
+
+        if (next is null)
+        {
+            _tails[bucket] = prev;
+        }
+        else
+        {
+            next._prev = prev;
+        }
+
+        if (_heads[bucket] is null && bucket < WheelBuckets)
+        {
+            _occupied[bucket >> SlotBits] &= ~(1UL << (bucket & SlotMask));
+        }
+
+        entry._prev = null;
+        entry._next = null;
+        entry._wheel = null;
+        entry._bucket = TimerEntry.NotScheduled;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowAlreadyScheduled() =>
+        throw new InvalidOperationException("This timer entry is already scheduled; cancel it before adding it again.");
+}
