@@ -37,10 +37,24 @@ public partial class Promise
         // The common case (a task canceled directly, as Pick does to its losers): no search.
         if (p._cancelMode == CancelMode.CancelThis)
         {
-            p.RejectCore(new CanceledException(), allowDeferring: true);
+            var callbacks = p._callbacks;
+            p._callbacks = null;
+            p._status = Status.Rejected;
+            p._link = new CanceledException();
+            p.OnCanceledLeaf();
+            if (callbacks is not null) p.RunCallbacks(callbacks, allowDeferring: true);
             return;
         }
         if (p._cancelMode != CancelMode.NotCancelable) CancelSearch(p);
+    }
+
+    /// <summary>
+    /// Called when cancellation has just rejected this cancelable leaf, before any callback
+    /// runs: a leaf that owns a resource (a timer, an fd registration) releases it at once,
+    /// so that a million canceled sleeps leave nothing behind.
+    /// </summary>
+    internal virtual void OnCanceledLeaf()
+    {
     }
 
     private static void CancelSearch(Promise start)
@@ -61,6 +75,7 @@ public partial class Promise
                     var callbacks = p._callbacks;
                     p._callbacks = null;
                     p._link = exception;
+                    p.OnCanceledLeaf();
                     leaves.Add((p, callbacks));
                     break;
                 case CancelMode.PropagateToOne:

@@ -1,0 +1,76 @@
+namespace Lwt;
+
+/*
+ * Timers (Lwt_unix.sleep, timeout, with_timeout). Each sleep is a cancelable promise
+ * owning one entry of the calling thread's timer wheel (TimerPromise.cs): insert, cancel
+ * and expiry cost O(1) however many timers there are, and canceling removes the entry at
+ * once. A timer never fires before its deadline (the wheel rounds waits up).
+ */
+
+/// <summary>
+/// Lwt's Unix layer: timers, file descriptors, sockets, files and processes on the calling
+/// thread's event loop.
+/// <para>Lwt: <c>Lwt_unix</c></para>
+/// </summary>
+public static partial class LwtUnix
+{
+    /// <summary>
+    /// A cancelable promise fulfilled after <paramref name="seconds"/> seconds (never before).
+    /// <c>Sleep(0)</c> (or a negative delay) yields like <see cref="Promise.Pause"/>.
+    /// <para>Lwt: <c>Lwt_unix.sleep</c></para>
+    /// </summary>
+    /// <param name="seconds">The delay, in seconds.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="seconds"/> is NaN.</exception>
+    public static Promise Sleep(double seconds) => SleepTyped(seconds);
+
+    /// <inheritdoc cref="Sleep(double)"/>
+    /// <param name="delay">The delay.</param>
+    public static Promise Sleep(TimeSpan delay) => SleepTyped(delay.TotalSeconds);
+
+    internal static Promise<Unit> SleepTyped(double seconds)
+    {
+        if (double.IsNaN(seconds)) throw new ArgumentOutOfRangeException(nameof(seconds), "The delay is NaN.");
+        if (seconds <= 0) return Promise.PauseTyped();
+        return new TimerPromise<Unit>(EventLoop.ForCurrentThread(), TimerPromise<Unit>.DeadlineAfter(seconds), rejectOnExpiry: false);
+    }
+
+    /// <summary>
+    /// A cancelable promise rejected with <see cref="TimeoutException"/> after
+    /// <paramref name="seconds"/> seconds.
+    /// <para>Lwt: <c>Lwt_unix.timeout</c></para>
+    /// </summary>
+    /// <param name="seconds">The delay, in seconds.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="seconds"/> is NaN.</exception>
+    public static Promise Timeout(double seconds) => TimeoutTyped<Unit>(seconds);
+
+    private static Promise<T> TimeoutTyped<T>(double seconds)
+    {
+        if (double.IsNaN(seconds)) throw new ArgumentOutOfRangeException(nameof(seconds), "The delay is NaN.");
+        return new TimerPromise<T>(EventLoop.ForCurrentThread(), TimerPromise<T>.DeadlineAfter(Math.Max(0, seconds)), rejectOnExpiry: true);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="f"/> with a time limit: <c>Pick</c> of its promise and
+    /// <see cref="Timeout"/>, so the loser is canceled either way.
+    /// <para>Lwt: <c>Lwt_unix.with_timeout</c></para>
+    /// </summary>
+    /// <param name="seconds">The time limit, in seconds.</param>
+    /// <param name="f">The computation.</param>
+    /// <typeparam name="T">The type of the value.</typeparam>
+    /// <exception cref="ArgumentNullException"><paramref name="f"/> is null.</exception>
+    public static Promise<T> WithTimeout<T>(double seconds, Func<Promise<T>> f)
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        var timeout = TimeoutTyped<T>(seconds);
+        Promise<T> work;
+        try
+        {
+            work = f() ?? Promise.Fail<T>(ThrowHelper.NullPromise());
+        }
+        catch (Exception e)
+        {
+            work = Promise.Fail<T>(e);
+        }
+        return Promise.Pick(timeout, work);
+    }
+}

@@ -1,0 +1,282 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+
+namespace Lwt;
+
+/*
+ * The event loop: Lwt_main's loop as a .NET object, one per thread.
+ *
+ * Everything that belongs to the loop runs on its thread, one thing at a time: promise
+ * callbacks, actions posted through the SynchronizationContext, tasks queued to the
+ * TaskScheduler, timer and I/O callbacks. Other threads reach it only through the inbox
+ * (Post, the context's Post/Send, the scheduler's QueueTask), a multi-producer queue
+ * that one eventfd write wakes (DESIGN.md, threading model).
+ *
+ * One iteration (the order is part of the contract, DESIGN.md):
+ *   enter hooks;
+ *   1. run everything ready: deferred resolutions, actions posted from this thread,
+ *      the inbox (actions and tasks posted from anywhere);
+ *   2. wake the promises paused by Promise.Pause() before this iteration;
+ *   3. fire expired timers;
+ *   4. ask the engine for I/O: block until the next timer only when nothing is ready or
+ *      paused and the inbox is empty, otherwise poll with a zero timeout, at a bounded
+ *      rate (below);
+ *   leave hooks.
+ *
+ * Polling at a bounded rate. A busy loop (a pause loop, a producer/consumer pair) has
+ * work every iteration, so it must not block; but a zero-timeout epoll_wait is a system
+ * call (about half a microsecond here), which would cost more than the pause itself. So
+ * a busy iteration polls the engine only when it has registrations and either 64 busy
+ * iterations have passed or, when timers are armed (the clock is read anyway), 1 ms has
+ * passed since the last poll. 64 keeps the syscall under ~2% of a 40 ns pause iteration;
+ * 1 ms bounds the I/O latency a long busy stretch can add when iterations are slow; an
+ * idle iteration always waits in the kernel, so I/O never waits longer than that.
+ *
+ * Wake-ups without loss. Before blocking the loop publishes `_sleeping = 1` and then
+ * looks at the inbox again; a producer enqueues and then reads `_sleeping`. Both sides
+ * have a full fence between their write and their read, so either the loop sees the item
+ * or the producer sees the flag and writes the eventfd (LwtEngine.Wake coalesces writes).
+ */
+
+/// <summary>
+/// The event loop of one thread: runs promise callbacks, posted actions, tasks, timers
+/// and I/O callbacks, blocking in the kernel when idle. Created for a thread by
+/// <see cref="LwtMain.Run(Promise)"/> (or by the first operation that needs it, such as
+/// <see cref="LwtUnix.Sleep(double)"/>) and driven while <c>LwtMain.Run</c> runs.
+/// <para>Lwt: <c>Lwt_main</c>'s loop</para>
+/// </summary>
+[DebuggerDisplay("EventLoop thread={ThreadId}, running={IsRunning}, ready={ReadyCount}, inbox={InboxCount}, timers={TimerCount}, paused={PausedCount}")]
+public sealed partial class EventLoop : ILoopDispatcher
+{
+    [ThreadStatic]
+    private static EventLoop? t_current;
+
+    private readonly Thread _thread;
+    private readonly ResolutionLoop _resolution;
+    private readonly Queue<WorkItem> _local = new();
+    private readonly ConcurrentQueue<WorkItem> _inbox = new();
+    private int _sleeping;
+    private int _busyIterations;
+    private long _lastPoll;
+    private int _runDepth;
+    private int _id;
+    private int _outstandingOperations;
+
+    private EventLoop()
+    {
+        _thread = Thread.CurrentThread;
+        _resolution = ResolutionLoop.Current;
+        Engine = LwtEngine.Current;
+        Timers = new TimerWheel();
+        SynchronizationContext = new LwtSynchronizationContext(this);
+        TaskScheduler = new LwtTaskScheduler(this);
+    }
+
+    /// <summary>The event loop of the calling thread, or null if this thread has none.</summary>
+    public static EventLoop? Current => t_current;
+
+    /// <summary>The calling thread's loop, created on first use.</summary>
+    internal static EventLoop ForCurrentThread() => t_current ?? (t_current = new EventLoop());
+
+    /// <summary>The loop's <see cref="LwtSynchronizationContext"/>, current for everything the loop runs.</summary>
+    public SynchronizationContext SynchronizationContext { get; }
+
+    /// <summary>The loop's <see cref="LwtTaskScheduler"/>: runs tasks on the loop thread.</summary>
+    public TaskScheduler TaskScheduler { get; }
+
+    /// <summary>Whether the calling thread is this loop's thread.</summary>
+    public bool IsOnLoopThread => Thread.CurrentThread == _thread;
+
+    /// <summary>Whether <c>LwtMain.Run</c> is running this loop now.</summary>
+    public bool IsRunning => _runDepth != 0;
+
+    /// <summary>The managed id of the loop's thread.</summary>
+    public int ThreadId => _thread.ManagedThreadId;
+
+    /// <summary>The number of <c>async void</c> methods started on the loop and not finished yet.</summary>
+    public int OutstandingOperations => Volatile.Read(ref _outstandingOperations);
+
+    /// <summary>The engine that waits for I/O and engine timers.</summary>
+    internal LwtEngine Engine { get; private set; }
+
+    /// <summary>The timers of <see cref="LwtUnix.Sleep(double)"/> and friends.</summary>
+    internal TimerWheel Timers { get; }
+
+    private int ReadyCount => _local.Count;
+    private int InboxCount => _inbox.Count;
+    private int TimerCount => Timers.Count;
+    private int PausedCount => _resolution.Paused.Count;
+
+    /// <summary>
+    /// Runs <paramref name="action"/> on the loop thread, after what is already queued. Safe
+    /// from any thread; from another thread it wakes the loop if it is blocked. An exception
+    /// thrown by the action goes to <see cref="Promise.AsyncExceptionHook"/>.
+    /// </summary>
+    /// <param name="action">The action.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="action"/> is null.</exception>
+    public void Post(Action action)
+    {
+        if (action is null) ThrowHelper.ThrowArgumentNull(nameof(action));
+        Enqueue(new WorkItem(action, null));
+    }
+
+    bool ILoopDispatcher.TryPost(Action action)
+    {
+        Enqueue(new WorkItem(action, null));
+        return true;
+    }
+
+    internal void Post(SendOrPostCallback callback, object? state) => Enqueue(new WorkItem(callback, state));
+
+    internal void PostTask(Task task) => Enqueue(new WorkItem(task, null));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Enqueue(in WorkItem item)
+    {
+        if (Thread.CurrentThread == _thread)
+        {
+            _local.Enqueue(item);
+            return;
+        }
+        _inbox.Enqueue(item);
+        // ConcurrentQueue.Enqueue ends with an interlocked operation: a full fence before this read.
+        if (Volatile.Read(ref _sleeping) != 0) Engine.Wake();
+    }
+
+    internal void OperationStarted() => Interlocked.Increment(ref _outstandingOperations);
+
+    internal void OperationCompleted() => Interlocked.Decrement(ref _outstandingOperations);
+
+    // ------------------------------------------------------------------ running
+
+    /// <summary>Marks the loop as running on this thread (LwtMain.Run's entry).</summary>
+    internal void Enter()
+    {
+        if (_runDepth != 0)
+            throw new InvalidOperationException(
+                "LwtMain.Run was called on a thread that is already inside LwtMain.Run (for example from a promise callback). " +
+                "Nested runs would block the loop that must resolve the promise (Lwt #607); bind or await the promise instead.");
+        _runDepth = 1;
+        _id = LoopRegistry.Register(this);
+        _resolution.LoopId = _id;
+    }
+
+    /// <summary>Marks the loop as stopped (LwtMain.Run's exit).</summary>
+    internal void Exit()
+    {
+        _resolution.LoopId = 0;
+        LoopRegistry.Unregister(_id);
+        _id = 0;
+        _runDepth = 0;
+    }
+
+    internal int Id => _id;
+
+    /// <summary>Runs iterations until <paramref name="promise"/> is resolved.</summary>
+    internal void RunUntilResolved(Promise promise)
+    {
+        while (promise.Underlying()._status == Status.Pending) Iterate(promise);
+    }
+
+    /// <summary>
+    /// One iteration of the loop, in the order of the file comment. When the promise being
+    /// waited for is resolved by the ready work, the iteration does not block for I/O (as
+    /// Lwt_main checks its promise before calling the engine).
+    /// </summary>
+    internal void Iterate(Promise? until = null)
+    {
+        var hooks = LwtMain.EnterIterHooks.Snapshot;
+        for (int i = 0; i < hooks.Length; i++) hooks[i].Run();
+
+        RunReady();
+        _resolution.Paused.WakeAll();
+
+        long now = 0;
+        if (Timers.Count != 0)
+        {
+            now = Stopwatch.GetTimestamp();
+            Timers.Expire(now);
+            if (_resolution.HasDeferred) _resolution.DrainDeferred();
+        }
+
+        if (until is null || until.Underlying()._status == Status.Pending) WaitForIo(now);
+
+        hooks = LwtMain.LeaveIterHooks.Snapshot;
+        for (int i = 0; i < hooks.Length; i++) hooks[i].Run();
+    }
+
+    private bool HasReadyWork => _local.Count != 0 || !_inbox.IsEmpty || _resolution.Paused.Count != 0 || _resolution.HasDeferred;
+
+    private void WaitForIo(long now)
+    {
+        // LwtEngine.Set may have replaced this thread's engine since the last iteration.
+        var engine = Engine = LwtEngine.Current;
+        bool hasRegistrations = engine.ReadableCount + engine.WritableCount + engine.TimerCount != 0;
+        if (HasReadyWork)
+        {
+            // Busy: poll, without blocking, at a bounded rate (file comment).
+            if (!hasRegistrations) return;
+            bool due = ++_busyIterations >= 64;
+            if (!due && now != 0) due = now - _lastPoll >= Stopwatch.Frequency / 1000;
+            if (!due) return;
+            Poll(engine, 0, now);
+            return;
+        }
+        int timeout = Timers.MillisecondsUntilNext(now != 0 ? now : Stopwatch.GetTimestamp());
+        Volatile.Write(ref _sleeping, 1);
+        Interlocked.MemoryBarrier();
+        if (!_inbox.IsEmpty) timeout = 0;
+        try
+        {
+            Poll(engine, timeout, now);
+        }
+        finally
+        {
+            Volatile.Write(ref _sleeping, 0);
+        }
+    }
+
+    private void Poll(LwtEngine engine, int timeoutMs, long now)
+    {
+        _busyIterations = 0;
+        _lastPoll = now != 0 ? now : Stopwatch.GetTimestamp();
+        engine.Iter(timeoutMs);
+        if (_resolution.HasDeferred) _resolution.DrainDeferred();
+    }
+
+    /// <summary>Runs the ready work: what this thread posted, then the inbox, each bounded to what was there at the start.</summary>
+    private void RunReady()
+    {
+        if (_resolution.HasDeferred) _resolution.DrainDeferred();
+        int n = _local.Count;
+        while (n-- > 0 && _local.TryDequeue(out var item)) Run(item);
+        if (_inbox.IsEmpty) return;
+        n = _inbox.Count;
+        while (n-- > 0 && _inbox.TryDequeue(out var item)) Run(item);
+    }
+
+    private void Run(in WorkItem item)
+    {
+        try
+        {
+            switch (item.Callback)
+            {
+                case Action action:
+                    action();
+                    break;
+                case SendOrPostCallback callback:
+                    callback(item.State);
+                    break;
+                case Task task:
+                    ((LwtTaskScheduler)TaskScheduler).Execute(task);
+                    break;
+            }
+        }
+        catch (Exception e)
+        {
+            Promise.ReportUnhandled(e);
+        }
+        if (_resolution.HasDeferred) _resolution.DrainDeferred();
+    }
+}

@@ -1,0 +1,84 @@
+namespace Lwt;
+
+/// <summary>
+/// A hook registered in an <see cref="LwtHooks"/> sequence; pass it to <see cref="LwtHooks.Remove"/>.
+/// <para>Lwt: <c>Lwt_main.Enter_iter_hooks.hook</c></para>
+/// </summary>
+public sealed class LwtHook
+{
+    private readonly Action _action;
+
+    internal LwtHook(Action action) => _action = action;
+
+    internal void Run() => _action();
+}
+
+/// <summary>
+/// An ordered sequence of hooks that every event loop runs around each iteration (the
+/// enter hooks before it, the leave hooks after it), on its own thread. Changes are safe
+/// from any thread and take effect from the next iteration (copy on write).
+/// <para>Lwt: <c>Lwt_main.Enter_iter_hooks</c> / <c>Lwt_main.Leave_iter_hooks</c></para>
+/// </summary>
+public sealed class LwtHooks
+{
+    private readonly object _gate = new();
+    private LwtHook[] _hooks = [];
+
+    internal LwtHooks()
+    {
+    }
+
+    /// <summary>The hooks, in order, as an immutable array (what a loop iteration runs).</summary>
+    internal LwtHook[] Snapshot => Volatile.Read(ref _hooks);
+
+    /// <summary>The number of hooks.</summary>
+    public int Count => Snapshot.Length;
+
+    /// <summary>Adds a hook that runs before the others.<para>Lwt: <c>add_first</c></para></summary>
+    /// <param name="hook">The hook.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="hook"/> is null.</exception>
+    public LwtHook AddFirst(Action hook) => Add(hook, first: true);
+
+    /// <summary>Adds a hook that runs after the others.<para>Lwt: <c>add_last</c></para></summary>
+    /// <param name="hook">The hook.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="hook"/> is null.</exception>
+    public LwtHook AddLast(Action hook) => Add(hook, first: false);
+
+    private LwtHook Add(Action hook, bool first)
+    {
+        ArgumentNullException.ThrowIfNull(hook);
+        var h = new LwtHook(hook);
+        lock (_gate)
+        {
+            var old = _hooks;
+            var grown = new LwtHook[old.Length + 1];
+            Array.Copy(old, 0, grown, first ? 1 : 0, old.Length);
+            grown[first ? 0 : old.Length] = h;
+            Volatile.Write(ref _hooks, grown);
+        }
+        return h;
+    }
+
+    /// <summary>Removes a hook (nothing happens if it is not there).<para>Lwt: <c>remove</c></para></summary>
+    /// <param name="hook">The hook returned by <see cref="AddFirst"/> or <see cref="AddLast"/>.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="hook"/> is null.</exception>
+    public void Remove(LwtHook hook)
+    {
+        ArgumentNullException.ThrowIfNull(hook);
+        lock (_gate)
+        {
+            int i = Array.IndexOf(_hooks, hook);
+            if (i < 0) return;
+            var shrunk = new LwtHook[_hooks.Length - 1];
+            Array.Copy(_hooks, 0, shrunk, 0, i);
+            Array.Copy(_hooks, i + 1, shrunk, i, _hooks.Length - i - 1);
+            Volatile.Write(ref _hooks, shrunk);
+        }
+    }
+
+    /// <summary>Removes every hook.<para>Lwt: <c>remove_all</c></para></summary>
+    public void RemoveAll()
+    {
+        lock (_gate) Volatile.Write(ref _hooks, []);
+    }
+}

@@ -1,0 +1,157 @@
+using System.Runtime.ExceptionServices;
+
+namespace Lwt;
+
+/// <summary>
+/// Runs the event loop of the calling thread until a promise is resolved: the front door of
+/// the library, like AsyncEx's <c>AsyncContext.Run</c>. Several threads may each run their
+/// own loop at the same time; one thread runs one loop at a time.
+/// <para>Lwt: <c>Lwt_main</c></para>
+/// </summary>
+public static class LwtMain
+{
+    private static readonly object s_exitGate = new();
+    private static readonly List<Func<Promise>> s_exitHooks = new();
+    private static bool s_processExitHooked;
+
+    /// <summary>Hooks run at the start of every loop iteration.<para>Lwt: <c>Lwt_main.Enter_iter_hooks</c></para></summary>
+    public static LwtHooks EnterIterHooks { get; } = new();
+
+    /// <summary>Hooks run at the end of every loop iteration.<para>Lwt: <c>Lwt_main.Leave_iter_hooks</c></para></summary>
+    public static LwtHooks LeaveIterHooks { get; } = new();
+
+    /// <summary>
+    /// Runs the event loop until <paramref name="promise"/> is resolved, and returns its value
+    /// or rethrows its exception with its original stack trace. Returns at once if it is
+    /// already resolved.
+    /// <para>Lwt: <c>Lwt_main.run</c></para>
+    /// </summary>
+    /// <param name="promise">The promise to wait for.</param>
+    /// <typeparam name="T">The type of the value.</typeparam>
+    /// <exception cref="ArgumentNullException"><paramref name="promise"/> is null.</exception>
+    /// <exception cref="InvalidOperationException">The thread is already inside <c>LwtMain.Run</c>.</exception>
+    public static T Run<T>(Promise<T> promise)
+    {
+        ArgumentNullException.ThrowIfNull(promise);
+        return ((Promise<T>)RunCore(promise, null)).Value;
+    }
+
+    /// <inheritdoc cref="Run{T}(Promise{T})"/>
+    public static void Run(Promise promise)
+    {
+        ArgumentNullException.ThrowIfNull(promise);
+        RunCore(promise, null);
+    }
+
+    /// <summary>
+    /// Installs the loop's context on the calling thread, calls <paramref name="start"/> on
+    /// it, and runs the loop until the promise it returns is resolved (a throw from
+    /// <paramref name="start"/> is rethrown).
+    /// <para>Lwt: <c>Lwt_main.run (f ())</c></para>
+    /// </summary>
+    /// <param name="start">Creates the promise to wait for, on the loop.</param>
+    /// <typeparam name="T">The type of the value.</typeparam>
+    /// <exception cref="ArgumentNullException"><paramref name="start"/> is null.</exception>
+    /// <exception cref="InvalidOperationException">The thread is already inside <c>LwtMain.Run</c>.</exception>
+    public static T Run<T>(Func<Promise<T>> start)
+    {
+        ArgumentNullException.ThrowIfNull(start);
+        return ((Promise<T>)RunCore(null, start)).Value;
+    }
+
+    /// <inheritdoc cref="Run{T}(Func{Promise{T}})"/>
+    public static void Run(Func<Promise> start)
+    {
+        ArgumentNullException.ThrowIfNull(start);
+        RunCore(null, start);
+    }
+
+    private static Promise RunCore(Promise? promise, Func<Promise>? start)
+    {
+        if (promise is not null && promise.Underlying()._status != Status.Pending && EventLoop.Current is not { IsRunning: true })
+            return ThrowIfRejected(promise);
+        var loop = EventLoop.ForCurrentThread();
+        loop.Enter();
+        var previous = SynchronizationContext.Current;
+        SynchronizationContext.SetSynchronizationContext(loop.SynchronizationContext);
+        try
+        {
+            promise ??= StartOnLoop(start!);
+            loop.RunUntilResolved(promise);
+        }
+        finally
+        {
+            SynchronizationContext.SetSynchronizationContext(previous);
+            loop.Exit();
+        }
+        return ThrowIfRejected(promise);
+    }
+
+    private static Promise StartOnLoop(Func<Promise> start)
+    {
+        try
+        {
+            return start() ?? Promise.Fail(new InvalidOperationException("The start function returned null instead of a promise."));
+        }
+        catch (Exception e)
+        {
+            return Promise.Fail(e);
+        }
+    }
+
+    private static Promise ThrowIfRejected(Promise promise)
+    {
+        var u = promise.Underlying();
+        if (u._status == Status.Rejected) ExceptionDispatchInfo.Throw((Exception)u._link!);
+        return promise;
+    }
+
+    /// <summary>
+    /// Registers <paramref name="f"/> to run when the process exits: the registered functions
+    /// run one after the other, the last registered first, on an event loop of their own.
+    /// <para>Lwt: <c>Lwt_main.at_exit</c></para>
+    /// </summary>
+    /// <param name="f">The exit function.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="f"/> is null.</exception>
+    public static void AtExit(Func<Promise> f)
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        lock (s_exitGate)
+        {
+            s_exitHooks.Add(f);
+            if (!s_processExitHooked)
+            {
+                s_processExitHooked = true;
+                AppDomain.CurrentDomain.ProcessExit += (_, _) => RunExitHooks();
+            }
+        }
+    }
+
+    /// <summary>Runs and forgets the registered exit functions, last first (what process exit does).</summary>
+    internal static void RunExitHooks()
+    {
+        Func<Promise>[] hooks;
+        lock (s_exitGate)
+        {
+            hooks = s_exitHooks.ToArray();
+            s_exitHooks.Clear();
+        }
+        if (hooks.Length == 0) return;
+        var thread = new Thread(() =>
+        {
+            for (int i = hooks.Length - 1; i >= 0; i--)
+            {
+                try
+                {
+                    Run(hooks[i]);
+                }
+                catch (Exception e)
+                {
+                    Promise.ReportUnhandled(e);
+                }
+            }
+        }) { Name = "Lwt at_exit" };
+        thread.Start();
+        thread.Join();
+    }
+}

@@ -1,0 +1,36 @@
+namespace Lwt;
+
+/// <summary>
+/// The <see cref="TaskScheduler"/> of an <see cref="EventLoop"/>: runs tasks on the loop
+/// thread only, one at a time (<see cref="MaximumConcurrencyLevel"/> is 1), and inlines a
+/// task only when asked on the loop thread. Queuing is safe from any thread.
+/// <para>Lwt: (none: the .NET face of <c>Lwt_main</c>)</para>
+/// </summary>
+public sealed class LwtTaskScheduler : TaskScheduler, ILoopContext
+{
+    internal LwtTaskScheduler(EventLoop loop) => Loop = loop;
+
+    /// <summary>The loop that runs the tasks.</summary>
+    public EventLoop Loop { get; }
+
+    int ILoopContext.LoopId => Loop.Id;
+
+    /// <summary>One: the loop runs one thing at a time.</summary>
+    public override int MaximumConcurrencyLevel => 1;
+
+    /// <summary>Queues the task to the loop.</summary>
+    /// <param name="task">The task.</param>
+    protected override void QueueTask(Task task) => Loop.PostTask(task);
+
+    /// <summary>Runs the task inline only on the loop thread.</summary>
+    /// <param name="task">The task.</param>
+    /// <param name="taskWasPreviouslyQueued">Whether it was queued before.</param>
+    protected override bool TryExecuteTaskInline(Task task, bool taskWasPreviouslyQueued) =>
+        Loop.IsOnLoopThread && TryExecuteTask(task);
+
+    /// <summary>Not tracked (the queued tasks sit in the loop's queues with other work).</summary>
+    protected override IEnumerable<Task>? GetScheduledTasks() => null;
+
+    /// <summary>Runs a task the loop dequeued, with the loop's context current.</summary>
+    internal void Execute(Task task) => TryExecuteTask(task);
+}
