@@ -316,4 +316,32 @@ public class TimerWheelTests
         Assert.Equal(N, fired);
         Assert.True(ordered);
     }
+
+    [Fact]
+    public void A_crowded_bucket_gives_a_lower_bound_and_no_busy_loop()
+    {
+        var wheel = NewWheel();
+        var rec = new Recorder();
+        for (int i = 0; i < 1000; i++)
+        {
+            rec.Add(wheel, 1_000_000 + i); // all in one far bucket
+        }
+
+        long bound = wheel.NextDeadline!.Value;
+        Assert.True(bound <= 1_000_000);
+
+        // Expiring at the lower bound fires nothing and moves the bound forward.
+        long now = 0;
+        int guard = 0;
+        while (rec.Fired.Count == 0)
+        {
+            Assert.True(++guard < 50, "the wheel kept asking for an immediate wake-up");
+            long next = wheel.NextDeadline!.Value;
+            Assert.True(next > now || next >= 1_000_000, "a wake-up at or before the previous one");
+            now = Math.Max(now + 1, next);
+            rec.Expire(wheel, now);
+        }
+
+        Assert.All(rec.Fired, f => Assert.True(f.Deadline <= f.Now));
+    }
 }
