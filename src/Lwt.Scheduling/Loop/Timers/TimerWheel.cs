@@ -49,12 +49,13 @@
 // dropped, as Lwt's async_exception_hook would see only one at a time).
 //
 // Waking the loop. MillisecondsUntilNext(now) is rounded up, so a sleep never
-// ends before the earliest deadline when that deadline is in the current
-// 64-slot block (it is then exact: the level-0 slot is scanned, and the result
-// cached). When the earliest timer is further away, the answer is the start
-// of its (coarser) slot: the loop wakes at that cascade point, which fires
-// nothing early, and sleeps again. That costs at most one spurious wake-up per
-// level crossed and keeps the query O(levels) however many timers share a slot.
+// ends before the earliest deadline. It looks at the earliest occupied bucket
+// only, and scans at most ScanLimit of its timers for their minimum deadline
+// (cached until a firing, or the cancellation of the timer holding it). Only
+// when that bucket holds more timers than ScanLimit does it answer the start
+// of the bucket's slot instead: a lower bound, so the loop may then wake once
+// before the deadline (at a cascade point, firing nothing early) and sleep
+// again. That keeps the query O(1) however many timers share a slot.
 
 using System.Diagnostics;
 using System.Numerics;
@@ -86,6 +87,9 @@ internal sealed class TimerWheel
 
     /// <summary>Timers collected by Expire and about to fire.</summary>
     private const int FiringBucket = WheelBuckets + 1;
+
+    /// <summary>How many timers of a bucket NextDeadline scans for an exact answer.</summary>
+    private const int ScanLimit = 64;
 
     private readonly TimerEntry?[] _heads = new TimerEntry?[WheelBuckets + 2];
     private readonly TimerEntry?[] _tails = new TimerEntry?[WheelBuckets + 2];
@@ -173,7 +177,7 @@ internal sealed class TimerWheel
 
     /// <summary>
     /// A time no later than the earliest deadline, or null when no timer is scheduled;
-    /// exact when the earliest timer is due within the current 64 slots (see the file comment).
+    /// exact unless the earliest bucket holds more than 64 timers (see the file comment).
     /// </summary>
     internal long? NextDeadline => _count == 0 ? null : NextExpiration();
 
@@ -265,6 +269,9 @@ internal sealed class TimerWheel
         finally
         {
             _expiringNow = outerNow;
+
+            // _elapsed moved and slots cascaded: a cached lower bound may now be stale.
+            _nextValid = false;
         }
 
         error?.Throw();
@@ -309,7 +316,7 @@ internal sealed class TimerWheel
         return false;
     }
 
-    /// <summary>Earliest deadline (exact at level 0 or in Due/Firing, slot start above); requires Count &gt; 0.</summary>
+    /// <summary>A lower bound of the earliest deadline, exact in the usual case (see the file comment); requires Count &gt; 0.</summary>
     private long NextExpiration()
     {
         if (_nextValid)
@@ -320,11 +327,13 @@ internal sealed class TimerWheel
         long next;
         if (_heads[DueBucket] is not null || _heads[FiringBucket] is not null)
         {
-            next = Math.Min(MinDeadline(_heads[DueBucket]), MinDeadline(_heads[FiringBucket]));
+            // Already due: any answer <= now will do, and long.MinValue is one.
+            next = Math.Min(MinDeadline(_heads[DueBucket], long.MinValue), MinDeadline(_heads[FiringBucket], long.MinValue));
         }
         else if (FindEarliest(out int level, out int slot, out long start))
         {
-            next = level == 0 ? MinDeadline(_heads[slot]) : start * _ticksPerSlot;
+            long slotStart = start > long.MaxValue / _ticksPerSlot ? long.MaxValue : start * _ticksPerSlot;
+            next = MinDeadline(_heads[(level * SlotsPerLevel) + slot], slotStart);
         }
         else
         {
@@ -336,11 +345,17 @@ internal sealed class TimerWheel
         return next;
     }
 
-    private static long MinDeadline(TimerEntry? node)
+    /// <summary>The minimum deadline of a list, or <paramref name="fallback"/> (a lower bound) if it is longer than <see cref="ScanLimit"/>.</summary>
+    private static long MinDeadline(TimerEntry? node, long fallback)
     {
         long min = long.MaxValue;
-        for (; node is not null; node = node._next)
+        for (int scanned = 0; node is not null; node = node._next)
         {
+            if (++scanned > ScanLimit)
+            {
+                return fallback;
+            }
+
             min = Math.Min(min, node._deadline);
         }
 
