@@ -1,0 +1,494 @@
+namespace Lwt;
+
+/*
+ * Lwt_seq: lazy sequences whose next node is computed by a promise. An LwtSeq<T> is a
+ * function, run again each time the sequence is forced (as OCaml's unit -> node Lwt.t):
+ * sequences are values, not cursors, so a sequence can be traversed more than once, and
+ * a traversal recomputes what it reads (OfSeq over a one-shot enumerable excepted).
+ *
+ * Nothing is computed until a consumer (Fold*, Iter*, ToList, Force) forces the
+ * sequence. Consumers are async loops: constant stack however long the sequence. A
+ * function that throws rejects the promise of the force that called it.
+ */
+
+/// <summary>
+/// A lazy sequence of items of type <typeparamref name="T"/> whose nodes are computed by
+/// promises.
+/// <para>Lwt: <c>'a Lwt_seq.t</c></para>
+/// </summary>
+/// <typeparam name="T">The type of the items.</typeparam>
+public sealed class LwtSeq<T>
+{
+    private readonly Func<Promise<Option<(T Head, LwtSeq<T> Tail)>>> _force;
+
+    /// <summary>
+    /// A sequence computed by <paramref name="force"/>: <c>None</c> for the empty sequence
+    /// (OCaml's <c>Nil</c>), <c>Some (head, tail)</c> for <c>Cons</c>.
+    /// <para>Lwt: <c>'a Lwt_seq.t = unit -&gt; 'a Lwt_seq.node Lwt.t</c></para>
+    /// </summary>
+    /// <param name="force">Computes the first node.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="force"/> is null.</exception>
+    public LwtSeq(Func<Promise<Option<(T Head, LwtSeq<T> Tail)>>> force)
+    {
+        ArgumentNullException.ThrowIfNull(force);
+        _force = force;
+    }
+
+    /// <summary>Computes the first node: <c>None</c> when empty, else the head and the rest.<para>Lwt: <c>s ()</c></para></summary>
+    public Promise<Option<(T Head, LwtSeq<T> Tail)>> Force()
+    {
+        try
+        {
+            return _force() ?? Promise.Fail<Option<(T, LwtSeq<T>)>>(ThrowHelper.NullPromise());
+        }
+        catch (Exception e)
+        {
+            return Promise.Fail<Option<(T, LwtSeq<T>)>>(e);
+        }
+    }
+}
+
+/// <summary>
+/// Functions on lazy sequences computed by promises.
+/// <para>Lwt: <c>Lwt_seq</c></para>
+/// </summary>
+public static class LwtSeq
+{
+    private static Promise<Option<(T, LwtSeq<T>)>> Nil<T>() => Promise.Return(Option<(T, LwtSeq<T>)>.None);
+
+    private static Promise<Option<(T, LwtSeq<T>)>> Node<T>(T head, LwtSeq<T> tail) => Promise.Return(Option.Some((head, tail)));
+
+    /// <summary>The empty sequence.<para>Lwt: <c>Lwt_seq.empty</c></para></summary>
+    /// <typeparam name="T">The type of the items.</typeparam>
+    public static LwtSeq<T> Empty<T>() => new(Nil<T>);
+
+    /// <summary>The sequence of one item.<para>Lwt: <c>Lwt_seq.return</c></para></summary>
+    /// <param name="x">The item.</param>
+    /// <typeparam name="T">The type of the items.</typeparam>
+    public static LwtSeq<T> Return<T>(T x) => Cons(x, Empty<T>());
+
+    /// <summary>The sequence of the one item <paramref name="x"/> will give.<para>Lwt: <c>Lwt_seq.return_lwt</c></para></summary>
+    /// <param name="x">The promise of the item.</param>
+    /// <typeparam name="T">The type of the items.</typeparam>
+    /// <exception cref="ArgumentNullException"><paramref name="x"/> is null.</exception>
+    public static LwtSeq<T> ReturnLwt<T>(Promise<T> x) => ConsLwt(x, Empty<T>());
+
+    /// <summary><paramref name="x"/> followed by <paramref name="seq"/>.<para>Lwt: <c>Lwt_seq.cons</c></para></summary>
+    /// <param name="x">The first item.</param>
+    /// <param name="seq">The rest.</param>
+    /// <typeparam name="T">The type of the items.</typeparam>
+    /// <exception cref="ArgumentNullException"><paramref name="seq"/> is null.</exception>
+    public static LwtSeq<T> Cons<T>(T x, LwtSeq<T> seq)
+    {
+        ArgumentNullException.ThrowIfNull(seq);
+        return new(() => Node(x, seq));
+    }
+
+    /// <summary>The item <paramref name="x"/> will give, followed by <paramref name="seq"/>.<para>Lwt: <c>Lwt_seq.cons_lwt</c></para></summary>
+    /// <param name="x">The promise of the first item.</param>
+    /// <param name="seq">The rest.</param>
+    /// <typeparam name="T">The type of the items.</typeparam>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    public static LwtSeq<T> ConsLwt<T>(Promise<T> x, LwtSeq<T> seq)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(seq);
+        return new(() => x.Map(v => Option.Some((v, seq))));
+    }
+
+    /// <summary>The items of <paramref name="s1"/>, then those of <paramref name="s2"/>.<para>Lwt: <c>Lwt_seq.append</c></para></summary>
+    /// <param name="s1">The first sequence.</param>
+    /// <param name="s2">The second sequence.</param>
+    /// <typeparam name="T">The type of the items.</typeparam>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    public static LwtSeq<T> Append<T>(LwtSeq<T> s1, LwtSeq<T> s2)
+    {
+        ArgumentNullException.ThrowIfNull(s1);
+        ArgumentNullException.ThrowIfNull(s2);
+        return new(() => s1.Force().Bind(n => n.HasValue ? Node(n.Value.Head, Append(n.Value.Tail, s2)) : s2.Force()));
+    }
+
+    /// <summary>The items of each sequence of <paramref name="seqs"/>, one after the other.<para>Lwt: <c>Lwt_seq.concat</c></para></summary>
+    /// <param name="seqs">A sequence of sequences.</param>
+    /// <typeparam name="T">The type of the items.</typeparam>
+    /// <exception cref="ArgumentNullException"><paramref name="seqs"/> is null.</exception>
+    public static LwtSeq<T> Concat<T>(LwtSeq<LwtSeq<T>> seqs) => FlatMap(seqs, static s => s);
+
+    /// <summary>The items of the sequences <paramref name="f"/> gives for each item, in order.<para>Lwt: <c>Lwt_seq.flat_map</c></para></summary>
+    /// <param name="seq">The sequence.</param>
+    /// <param name="f">The function.</param>
+    /// <typeparam name="T">The type of the items.</typeparam>
+    /// <typeparam name="U">The type of the new items.</typeparam>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    public static LwtSeq<U> FlatMap<T, U>(LwtSeq<T> seq, Func<T, LwtSeq<U>> f)
+    {
+        Check(seq, f);
+        return new(() => seq.Force().Bind(n => n.HasValue ? Append(f(n.Value.Head), FlatMap(n.Value.Tail, f)).Force() : Nil<U>()));
+    }
+
+    /// <summary>The items mapped by <paramref name="f"/>.<para>Lwt: <c>Lwt_seq.map</c></para></summary>
+    /// <param name="f">The function.</param>
+    /// <param name="seq">The sequence.</param>
+    /// <typeparam name="T">The type of the items.</typeparam>
+    /// <typeparam name="U">The type of the new items.</typeparam>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    public static LwtSeq<U> Map<T, U>(Func<T, U> f, LwtSeq<T> seq)
+    {
+        Check(seq, f);
+        return MapS(x => Promise.Return(f(x)), seq);
+    }
+
+    /// <summary>The items mapped by <paramref name="f"/>, which returns promises.<para>Lwt: <c>Lwt_seq.map_s</c></para></summary>
+    /// <param name="f">The function.</param>
+    /// <param name="seq">The sequence.</param>
+    /// <typeparam name="T">The type of the items.</typeparam>
+    /// <typeparam name="U">The type of the new items.</typeparam>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    public static LwtSeq<U> MapS<T, U>(Func<T, Promise<U>> f, LwtSeq<T> seq)
+    {
+        Check(seq, f);
+        return new(() => seq.Force().Bind(n => n.HasValue
+            ? f(n.Value.Head).Map(y => Option.Some((y, MapS(f, n.Value.Tail))))
+            : Nil<U>()));
+    }
+
+    /// <summary>The items that satisfy <paramref name="f"/>.<para>Lwt: <c>Lwt_seq.filter</c></para></summary>
+    /// <param name="f">The predicate.</param>
+    /// <param name="seq">The sequence.</param>
+    /// <typeparam name="T">The type of the items.</typeparam>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    public static LwtSeq<T> Filter<T>(Func<T, bool> f, LwtSeq<T> seq)
+    {
+        Check(seq, f);
+        return FilterMapS(x => Promise.Return(f(x) ? Option.Some(x) : Option<T>.None), seq);
+    }
+
+    /// <summary>The items that satisfy <paramref name="f"/>, which returns promises.<para>Lwt: <c>Lwt_seq.filter_s</c></para></summary>
+    /// <param name="f">The predicate.</param>
+    /// <param name="seq">The sequence.</param>
+    /// <typeparam name="T">The type of the items.</typeparam>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    public static LwtSeq<T> FilterS<T>(Func<T, Promise<bool>> f, LwtSeq<T> seq)
+    {
+        Check(seq, f);
+        return FilterMapS(x => f(x).Map(ok => ok ? Option.Some(x) : Option<T>.None), seq);
+    }
+
+    /// <summary>The <c>Some</c> results of <paramref name="f"/>.<para>Lwt: <c>Lwt_seq.filter_map</c></para></summary>
+    /// <param name="f">The function.</param>
+    /// <param name="seq">The sequence.</param>
+    /// <typeparam name="T">The type of the items.</typeparam>
+    /// <typeparam name="U">The type of the new items.</typeparam>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    public static LwtSeq<U> FilterMap<T, U>(Func<T, Option<U>> f, LwtSeq<T> seq)
+    {
+        Check(seq, f);
+        return FilterMapS(x => Promise.Return(f(x)), seq);
+    }
+
+    /// <summary>The <c>Some</c> results of <paramref name="f"/>, which returns promises.<para>Lwt: <c>Lwt_seq.filter_map_s</c></para></summary>
+    /// <param name="f">The function.</param>
+    /// <param name="seq">The sequence.</param>
+    /// <typeparam name="T">The type of the items.</typeparam>
+    /// <typeparam name="U">The type of the new items.</typeparam>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    public static LwtSeq<U> FilterMapS<T, U>(Func<T, Promise<Option<U>>> f, LwtSeq<T> seq)
+    {
+        Check(seq, f);
+        async Promise<Option<(U, LwtSeq<U>)>> Next(LwtSeq<T> s)
+        {
+            while (true)
+            {
+                var n = await s.Force();
+                if (!n.HasValue) return Option<(U, LwtSeq<U>)>.None;
+                var y = await f(n.Value.Head);
+                var tail = n.Value.Tail;
+                if (y.HasValue) return Option.Some((y.Value, new LwtSeq<U>(() => Next(tail))));
+                s = tail;
+            }
+        }
+        return new(() => Next(seq));
+    }
+
+    /// <summary>Folds from the left: <c>f (... (f init x0) ...) xn</c>.<para>Lwt: <c>Lwt_seq.fold_left</c></para></summary>
+    /// <param name="f">The function, given the accumulator and an item.</param>
+    /// <param name="init">The initial accumulator.</param>
+    /// <param name="seq">The sequence.</param>
+    /// <typeparam name="T">The type of the items.</typeparam>
+    /// <typeparam name="A">The type of the accumulator.</typeparam>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    public static Promise<A> FoldLeft<T, A>(Func<A, T, A> f, A init, LwtSeq<T> seq)
+    {
+        Check(seq, f);
+        return FoldLeftS((acc, x) => Promise.Return(f(acc, x)), init, seq);
+    }
+
+    /// <summary>Folds from the left with a function that returns promises.<para>Lwt: <c>Lwt_seq.fold_left_s</c></para></summary>
+    /// <param name="f">The function, given the accumulator and an item.</param>
+    /// <param name="init">The initial accumulator.</param>
+    /// <param name="seq">The sequence.</param>
+    /// <typeparam name="T">The type of the items.</typeparam>
+    /// <typeparam name="A">The type of the accumulator.</typeparam>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    public static Promise<A> FoldLeftS<T, A>(Func<A, T, Promise<A>> f, A init, LwtSeq<T> seq)
+    {
+        Check(seq, f);
+        return FoldCore(f, init, seq);
+    }
+
+    private static async Promise<A> FoldCore<T, A>(Func<A, T, Promise<A>> f, A acc, LwtSeq<T> seq)
+    {
+        while (true)
+        {
+            var n = await seq.Force();
+            if (!n.HasValue) return acc;
+            acc = await f(acc, n.Value.Head);
+            seq = n.Value.Tail;
+        }
+    }
+
+    /// <summary>Calls <paramref name="f"/> on each item.<para>Lwt: <c>Lwt_seq.iter</c></para></summary>
+    /// <param name="f">The action.</param>
+    /// <param name="seq">The sequence.</param>
+    /// <typeparam name="T">The type of the items.</typeparam>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    public static Promise Iter<T>(Action<T> f, LwtSeq<T> seq)
+    {
+        Check(seq, f);
+        return FoldCore<T, Unit>((_, x) => { f(x); return Promise.ReturnUnit; }, default, seq);
+    }
+
+    /// <summary>Calls <paramref name="f"/> on each item, waiting for each call.<para>Lwt: <c>Lwt_seq.iter_s</c></para></summary>
+    /// <param name="f">The action.</param>
+    /// <param name="seq">The sequence.</param>
+    /// <typeparam name="T">The type of the items.</typeparam>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    public static Promise IterS<T>(Func<T, Promise> f, LwtSeq<T> seq)
+    {
+        Check(seq, f);
+        return FoldCore<T, Unit>((_, x) => f(x).Map(static () => Unit.Value), default, seq);
+    }
+
+    /// <summary>
+    /// Calls <paramref name="f"/> on each item as it is produced, without waiting for the
+    /// previous calls; resolves when the sequence is exhausted and every call has resolved.
+    /// <para>Lwt: <c>Lwt_seq.iter_p</c></para>
+    /// </summary>
+    /// <param name="f">The action.</param>
+    /// <param name="seq">The sequence.</param>
+    /// <typeparam name="T">The type of the items.</typeparam>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    public static Promise IterP<T>(Func<T, Promise> f, LwtSeq<T> seq)
+    {
+        Check(seq, f);
+        var started = new List<Promise>();
+        return FoldCore<T, Unit>((_, x) => { started.Add(Apply(f, x)); return Promise.ReturnUnit; }, default, seq)
+            .Bind(() => Promise.Join(started));
+    }
+
+    /// <summary>
+    /// Calls <paramref name="f"/> on each item, at most <paramref name="maxConcurrency"/>
+    /// calls pending at once.
+    /// <para>Lwt: <c>Lwt_seq.iter_n</c></para>
+    /// </summary>
+    /// <param name="f">The action.</param>
+    /// <param name="seq">The sequence.</param>
+    /// <param name="maxConcurrency">The most calls pending at once (1 or more).</param>
+    /// <typeparam name="T">The type of the items.</typeparam>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxConcurrency"/> is less than 1.</exception>
+    public static Promise IterN<T>(Func<T, Promise> f, LwtSeq<T> seq, int maxConcurrency = 1)
+    {
+        Check(seq, f);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxConcurrency, 1);
+        return IterNCore(f, seq, maxConcurrency);
+    }
+
+    private static async Promise IterNCore<T>(Func<T, Promise> f, LwtSeq<T> seq, int available)
+    {
+        var running = new List<Promise<Unit>>();
+        while (true)
+        {
+            if (available == 0)
+            {
+                var (done, pending) = await Promise.NChooseSplit(running);
+                running = [.. pending];
+                available += done.Count;
+            }
+            var n = await seq.Force();
+            if (!n.HasValue) break;
+            running.Add(Apply(f, n.Value.Head).Map(static () => Unit.Value));
+            available--;
+            seq = n.Value.Tail;
+        }
+        await Promise.Join(running);
+    }
+
+    /// <summary>
+    /// The sequence <paramref name="f"/> unfolds from <paramref name="seed"/>: <c>Some (x, next)</c>
+    /// gives an item and the next seed, <c>None</c> ends it.
+    /// <para>Lwt: <c>Lwt_seq.unfold</c></para>
+    /// </summary>
+    /// <param name="f">The step.</param>
+    /// <param name="seed">The first seed.</param>
+    /// <typeparam name="T">The type of the items.</typeparam>
+    /// <typeparam name="S">The type of the seeds.</typeparam>
+    /// <exception cref="ArgumentNullException"><paramref name="f"/> is null.</exception>
+    public static LwtSeq<T> Unfold<T, S>(Func<S, Option<(T, S)>> f, S seed)
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        return UnfoldLwt(s => Promise.Return(f(s)), seed);
+    }
+
+    /// <summary>Like <see cref="Unfold{T, S}"/> with a step that returns promises.<para>Lwt: <c>Lwt_seq.unfold_lwt</c></para></summary>
+    /// <param name="f">The step.</param>
+    /// <param name="seed">The first seed.</param>
+    /// <typeparam name="T">The type of the items.</typeparam>
+    /// <typeparam name="S">The type of the seeds.</typeparam>
+    /// <exception cref="ArgumentNullException"><paramref name="f"/> is null.</exception>
+    public static LwtSeq<T> UnfoldLwt<T, S>(Func<S, Promise<Option<(T, S)>>> f, S seed)
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        return new(() => f(seed).Map(r => r.HasValue ? Option.Some((r.Value.Item1, UnfoldLwt(f, r.Value.Item2))) : Option<(T, LwtSeq<T>)>.None));
+    }
+
+    /// <summary>The sequence of the elements of <paramref name="list"/>.<para>Lwt: <c>Lwt_seq.of_list</c></para></summary>
+    /// <param name="list">The elements.</param>
+    /// <typeparam name="T">The type of the items.</typeparam>
+    /// <exception cref="ArgumentNullException"><paramref name="list"/> is null.</exception>
+    public static LwtSeq<T> OfList<T>(IReadOnlyList<T> list)
+    {
+        ArgumentNullException.ThrowIfNull(list);
+        return Unfold(i => i < list.Count ? Option.Some((list[i], i + 1)) : Option<(T, int)>.None, 0);
+    }
+
+    /// <summary>
+    /// The sequence of the elements of <paramref name="seq"/>, enumerated lazily (a new
+    /// enumeration each time the sequence is traversed from its start).
+    /// <para>Lwt: <c>Lwt_seq.of_seq</c></para>
+    /// </summary>
+    /// <param name="seq">The enumerable.</param>
+    /// <typeparam name="T">The type of the items.</typeparam>
+    /// <exception cref="ArgumentNullException"><paramref name="seq"/> is null.</exception>
+    public static LwtSeq<T> OfSeq<T>(IEnumerable<T> seq)
+    {
+        ArgumentNullException.ThrowIfNull(seq);
+        return new(() =>
+        {
+            var e = seq.GetEnumerator();
+            LwtSeq<T>? rest = null;
+            rest = new LwtSeq<T>(() =>
+            {
+                if (e.MoveNext()) return Node(e.Current, rest!);
+                e.Dispose();
+                return Nil<T>();
+            });
+            return rest.Force();
+        });
+    }
+
+    /// <summary>The items, in order, once the sequence is exhausted.<para>Lwt: <c>Lwt_seq.to_list</c></para></summary>
+    /// <param name="seq">The sequence.</param>
+    /// <typeparam name="T">The type of the items.</typeparam>
+    /// <exception cref="ArgumentNullException"><paramref name="seq"/> is null.</exception>
+    public static Promise<IReadOnlyList<T>> ToList<T>(LwtSeq<T> seq)
+    {
+        ArgumentNullException.ThrowIfNull(seq);
+        var list = new List<T>();
+        return FoldCore<T, Unit>((_, x) => { list.Add(x); return Promise.ReturnUnit; }, default, seq)
+            .Map(() => (IReadOnlyList<T>)list);
+    }
+
+    /// <summary>The sequence <c>f 0, f 1, ..., f (n - 1)</c>.<para>Lwt: <c>Seq.init</c> (for <c>Lwt_seq</c>)</para></summary>
+    /// <param name="n">The length (0 or more).</param>
+    /// <param name="f">The function.</param>
+    /// <typeparam name="T">The type of the items.</typeparam>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="n"/> is negative.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="f"/> is null.</exception>
+    public static LwtSeq<T> Init<T>(int n, Func<int, T> f)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(n);
+        ArgumentNullException.ThrowIfNull(f);
+        return Unfold(i => i < n ? Option.Some((f(i), i + 1)) : Option<(T, int)>.None, 0);
+    }
+
+    /// <summary>The infinite sequence <c>x, x, x, ...</c>.<para>Lwt: <c>Seq.repeat</c> (for <c>Lwt_seq</c>)</para></summary>
+    /// <param name="x">The item.</param>
+    /// <typeparam name="T">The type of the items.</typeparam>
+    public static LwtSeq<T> Repeat<T>(T x)
+    {
+        LwtSeq<T>? self = null;
+        self = new LwtSeq<T>(() => Node(x, self!));
+        return self;
+    }
+
+    /// <summary>The infinite sequence of the values of successive calls to <paramref name="f"/>.<para>Lwt: <c>Seq.forever</c> (for <c>Lwt_seq</c>)</para></summary>
+    /// <param name="f">Produces each item.</param>
+    /// <typeparam name="T">The type of the items.</typeparam>
+    /// <exception cref="ArgumentNullException"><paramref name="f"/> is null.</exception>
+    public static LwtSeq<T> Forever<T>(Func<Promise<T>> f)
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        LwtSeq<T>? self = null;
+        self = new LwtSeq<T>(() => f().Map(x => Option.Some((x, self!))));
+        return self;
+    }
+
+    /// <summary>The first <paramref name="n"/> items (fewer if the sequence is shorter).<para>Lwt: <c>Seq.take</c> (for <c>Lwt_seq</c>)</para></summary>
+    /// <param name="n">How many (0 or more).</param>
+    /// <param name="seq">The sequence.</param>
+    /// <typeparam name="T">The type of the items.</typeparam>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="n"/> is negative.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="seq"/> is null.</exception>
+    public static LwtSeq<T> Take<T>(int n, LwtSeq<T> seq)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(n);
+        ArgumentNullException.ThrowIfNull(seq);
+        if (n == 0) return Empty<T>();
+        return new(() => seq.Force().Map(node => node.HasValue
+            ? Option.Some((node.Value.Head, Take(n - 1, node.Value.Tail)))
+            : Option<(T, LwtSeq<T>)>.None));
+    }
+
+    /// <summary>The items after the first <paramref name="n"/>.<para>Lwt: <c>Seq.drop</c> (for <c>Lwt_seq</c>)</para></summary>
+    /// <param name="n">How many to skip (0 or more).</param>
+    /// <param name="seq">The sequence.</param>
+    /// <typeparam name="T">The type of the items.</typeparam>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="n"/> is negative.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="seq"/> is null.</exception>
+    public static LwtSeq<T> Drop<T>(int n, LwtSeq<T> seq)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(n);
+        ArgumentNullException.ThrowIfNull(seq);
+        async Promise<Option<(T, LwtSeq<T>)>> Skip()
+        {
+            var s = seq;
+            for (int i = 0; i < n; i++)
+            {
+                var node = await s.Force();
+                if (!node.HasValue) return Option<(T, LwtSeq<T>)>.None;
+                s = node.Value.Tail;
+            }
+            return await s.Force();
+        }
+        return new(Skip);
+    }
+
+    private static void Check(object seq, object f)
+    {
+        ArgumentNullException.ThrowIfNull(seq);
+        ArgumentNullException.ThrowIfNull(f);
+    }
+
+    private static Promise Apply<T>(Func<T, Promise> f, T x)
+    {
+        try
+        {
+            return f(x) ?? Promise.Fail(ThrowHelper.NullPromise());
+        }
+        catch (Exception e)
+        {
+            return Promise.Fail(e);
+        }
+    }
+}

@@ -1,0 +1,337 @@
+namespace Lwt;
+
+/*
+ * Lwt_stream's transformers and folds. A transformed stream is a `From` stream that
+ * reads this one on demand (lazily: nothing is read until the new stream is), so reading
+ * it consumes this one. The folds and iterations consume this stream to its end.
+ * Callbacks that throw reject the promise of the read or fold that called them.
+ */
+
+public sealed partial class LwtStream<T>
+{
+    /// <summary>The items mapped by <paramref name="f"/>.<para>Lwt: <c>Lwt_stream.map</c></para></summary>
+    /// <param name="f">The function.</param>
+    /// <typeparam name="U">The type of the new items.</typeparam>
+    /// <exception cref="ArgumentNullException"><paramref name="f"/> is null.</exception>
+    public LwtStream<U> Map<U>(Func<T, U> f)
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        return LwtStream.From(() => Get().Map(x => x.HasValue ? Option<U>.Some(f(x.Value)) : Option<U>.None));
+    }
+
+    /// <summary>The items mapped by <paramref name="f"/>, one call at a time.<para>Lwt: <c>Lwt_stream.map_s</c></para></summary>
+    /// <param name="f">The function.</param>
+    /// <typeparam name="U">The type of the new items.</typeparam>
+    /// <exception cref="ArgumentNullException"><paramref name="f"/> is null.</exception>
+    public LwtStream<U> MapS<U>(Func<T, Promise<U>> f)
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        return LwtStream.From(() => Get().Bind(x => x.HasValue ? f(x.Value).Map(Option<U>.Some) : Promise.Return(Option<U>.None)));
+    }
+
+    /// <summary>The items that satisfy <paramref name="f"/>.<para>Lwt: <c>Lwt_stream.filter</c></para></summary>
+    /// <param name="f">The predicate.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="f"/> is null.</exception>
+    public LwtStream<T> Filter(Func<T, bool> f)
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        return FilterS(x => f(x) ? Promise.ReturnTrue : Promise.ReturnFalse);
+    }
+
+    /// <summary>The items that satisfy <paramref name="f"/>, tested one at a time.<para>Lwt: <c>Lwt_stream.filter_s</c></para></summary>
+    /// <param name="f">The predicate.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="f"/> is null.</exception>
+    public LwtStream<T> FilterS(Func<T, Promise<bool>> f)
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        async Promise<Option<T>> Next()
+        {
+            while (true)
+            {
+                var x = await Get();
+                if (!x.HasValue || await f(x.Value)) return x;
+            }
+        }
+        return LwtStream.From(Next);
+    }
+
+    /// <summary>The <c>Some</c> results of <paramref name="f"/>.<para>Lwt: <c>Lwt_stream.filter_map</c></para></summary>
+    /// <param name="f">The function.</param>
+    /// <typeparam name="U">The type of the new items.</typeparam>
+    /// <exception cref="ArgumentNullException"><paramref name="f"/> is null.</exception>
+    public LwtStream<U> FilterMap<U>(Func<T, Option<U>> f)
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        return FilterMapS(x => Promise.Return(f(x)));
+    }
+
+    /// <summary>The <c>Some</c> results of <paramref name="f"/>, one call at a time.<para>Lwt: <c>Lwt_stream.filter_map_s</c></para></summary>
+    /// <param name="f">The function.</param>
+    /// <typeparam name="U">The type of the new items.</typeparam>
+    /// <exception cref="ArgumentNullException"><paramref name="f"/> is null.</exception>
+    public LwtStream<U> FilterMapS<U>(Func<T, Promise<Option<U>>> f)
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        async Promise<Option<U>> Next()
+        {
+            while (true)
+            {
+                var x = await Get();
+                if (!x.HasValue) return Option<U>.None;
+                var y = await f(x.Value);
+                if (y.HasValue) return y;
+            }
+        }
+        return LwtStream.From(Next);
+    }
+
+    /// <summary>The elements of the collections <paramref name="f"/> returns, in order.<para>Lwt: <c>Lwt_stream.map_list</c></para></summary>
+    /// <param name="f">The function.</param>
+    /// <typeparam name="U">The type of the new items.</typeparam>
+    /// <exception cref="ArgumentNullException"><paramref name="f"/> is null.</exception>
+    public LwtStream<U> MapList<U>(Func<T, IEnumerable<U>> f)
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        return MapListS(x => Promise.Return(f(x)));
+    }
+
+    /// <summary>The elements of the collections <paramref name="f"/> returns, one call at a time.<para>Lwt: <c>Lwt_stream.map_list_s</c></para></summary>
+    /// <param name="f">The function.</param>
+    /// <typeparam name="U">The type of the new items.</typeparam>
+    /// <exception cref="ArgumentNullException"><paramref name="f"/> is null.</exception>
+    public LwtStream<U> MapListS<U>(Func<T, Promise<IEnumerable<U>>> f)
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        var pending = new Queue<U>();
+        async Promise<Option<U>> Next()
+        {
+            while (pending.Count == 0)
+            {
+                var x = await Get();
+                if (!x.HasValue) return Option<U>.None;
+                foreach (var y in await f(x.Value)) pending.Enqueue(y);
+            }
+            return Option<U>.Some(pending.Dequeue());
+        }
+        return LwtStream.From(Next);
+    }
+
+    /// <summary>Folds the items to the end of the stream: <c>f x acc</c>.<para>Lwt: <c>Lwt_stream.fold</c></para></summary>
+    /// <param name="f">The function, given an item and the accumulator.</param>
+    /// <param name="init">The initial accumulator.</param>
+    /// <typeparam name="A">The type of the accumulator.</typeparam>
+    /// <exception cref="ArgumentNullException"><paramref name="f"/> is null.</exception>
+    public Promise<A> Fold<A>(Func<T, A, A> f, A init)
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        return FoldS((x, acc) => Promise.Return(f(x, acc)), init);
+    }
+
+    /// <summary>Folds the items to the end of the stream, one call at a time.<para>Lwt: <c>Lwt_stream.fold_s</c></para></summary>
+    /// <param name="f">The function, given an item and the accumulator.</param>
+    /// <param name="init">The initial accumulator.</param>
+    /// <typeparam name="A">The type of the accumulator.</typeparam>
+    /// <exception cref="ArgumentNullException"><paramref name="f"/> is null.</exception>
+    public Promise<A> FoldS<A>(Func<T, A, Promise<A>> f, A init)
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        return FoldCore(f, init);
+    }
+
+    private async Promise<A> FoldCore<A>(Func<T, A, Promise<A>> f, A acc)
+    {
+        var pos = _position;
+        while (true)
+        {
+            if (TryRead(ref pos, out var item))
+            {
+                ConsumeAt(pos);
+                acc = await f(item, acc);
+                pos = After(pos);
+            }
+            else if (_buffer.Ended) return acc;
+            else await _buffer.Feed();
+        }
+    }
+
+    /// <summary>Calls <paramref name="f"/> on each item to the end of the stream.<para>Lwt: <c>Lwt_stream.iter</c></para></summary>
+    /// <param name="f">The action.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="f"/> is null.</exception>
+    public Promise Iter(Action<T> f)
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        return FoldCore<Unit>((x, _) => { f(x); return Promise.ReturnUnit; }, default);
+    }
+
+    /// <summary>Calls <paramref name="f"/> on each item, waiting for each call's promise.<para>Lwt: <c>Lwt_stream.iter_s</c></para></summary>
+    /// <param name="f">The action.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="f"/> is null.</exception>
+    public Promise IterS(Func<T, Promise> f)
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        return FoldCore<Unit>((x, _) => f(x).Map(static () => Unit.Value), default);
+    }
+
+    /// <summary>
+    /// Calls <paramref name="f"/> on each item as it comes, without waiting for the previous
+    /// calls; resolves when the stream has ended and every call has resolved.
+    /// <para>Lwt: <c>Lwt_stream.iter_p</c></para>
+    /// </summary>
+    /// <param name="f">The action.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="f"/> is null.</exception>
+    public Promise IterP(Func<T, Promise> f)
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        var started = new List<Promise>();
+        return FoldCore<Unit>((x, _) =>
+        {
+            started.Add(Apply(f, x));
+            return Promise.ReturnUnit;
+        }, default).Bind(() => Promise.Join(started));
+    }
+
+    /// <summary>
+    /// Calls <paramref name="f"/> on each item, with at most <paramref name="maxConcurrency"/>
+    /// calls pending at a time; resolves when the stream has ended and every call has resolved.
+    /// <para>Lwt: <c>Lwt_stream.iter_n</c></para>
+    /// </summary>
+    /// <param name="f">The action.</param>
+    /// <param name="maxConcurrency">The most calls pending at once (1 or more).</param>
+    /// <exception cref="ArgumentNullException"><paramref name="f"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxConcurrency"/> is less than 1.</exception>
+    public Promise IterN(Func<T, Promise> f, int maxConcurrency = 1)
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxConcurrency, 1);
+        return IterNCore(f, maxConcurrency);
+    }
+
+    private async Promise IterNCore(Func<T, Promise> f, int available)
+    {
+        var running = new List<Promise<Unit>>();
+        while (true)
+        {
+            if (available == 0)
+            {
+                var (done, pending) = await Promise.NChooseSplit(running);
+                running = [.. pending];
+                available += done.Count;
+            }
+            var x = await Get();
+            if (!x.HasValue) break;
+            running.Add(Apply(f, x.Value).Map(static () => Unit.Value));
+            available--;
+        }
+        await Promise.Join(running);
+    }
+
+    /// <summary>Removes items up to the first that satisfies <paramref name="f"/> and returns it; <c>None</c> at the end.<para>Lwt: <c>Lwt_stream.find</c></para></summary>
+    /// <param name="f">The predicate.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="f"/> is null.</exception>
+    public Promise<Option<T>> Find(Func<T, bool> f)
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        return FindMapS(x => Promise.Return(f(x) ? Option<T>.Some(x) : Option<T>.None));
+    }
+
+    /// <summary>Like <see cref="Find"/> with a predicate that returns a promise.<para>Lwt: <c>Lwt_stream.find_s</c></para></summary>
+    /// <param name="f">The predicate.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="f"/> is null.</exception>
+    public Promise<Option<T>> FindS(Func<T, Promise<bool>> f)
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        return FindMapS(x => f(x).Map(ok => ok ? Option<T>.Some(x) : Option<T>.None));
+    }
+
+    /// <summary>Removes items up to the first for which <paramref name="f"/> gives <c>Some</c>, and returns that.<para>Lwt: <c>Lwt_stream.find_map</c></para></summary>
+    /// <param name="f">The function.</param>
+    /// <typeparam name="U">The type of the answer.</typeparam>
+    /// <exception cref="ArgumentNullException"><paramref name="f"/> is null.</exception>
+    public Promise<Option<U>> FindMap<U>(Func<T, Option<U>> f)
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        return FindMapS(x => Promise.Return(f(x)));
+    }
+
+    /// <summary>Like <see cref="FindMap{U}"/> with a function that returns a promise.<para>Lwt: <c>Lwt_stream.find_map_s</c></para></summary>
+    /// <param name="f">The function.</param>
+    /// <typeparam name="U">The type of the answer.</typeparam>
+    /// <exception cref="ArgumentNullException"><paramref name="f"/> is null.</exception>
+    public Promise<Option<U>> FindMapS<U>(Func<T, Promise<Option<U>>> f)
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        return FindCore(f);
+    }
+
+    private async Promise<Option<U>> FindCore<U>(Func<T, Promise<Option<U>>> f)
+    {
+        var pos = _position;
+        while (true)
+        {
+            if (TryRead(ref pos, out var item))
+            {
+                ConsumeAt(pos);
+                var y = await f(item);
+                if (y.HasValue) return y;
+                pos = After(pos);
+            }
+            else if (_buffer.Ended) return Option<U>.None;
+            else await _buffer.Feed();
+        }
+    }
+
+    /// <summary>The items of this stream, then those of <paramref name="other"/>.<para>Lwt: <c>Lwt_stream.append</c></para></summary>
+    /// <param name="other">The second stream.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="other"/> is null.</exception>
+    public LwtStream<T> Append(LwtStream<T> other) => LwtStream.Append(this, other);
+
+    /// <summary>Pairs of items of this stream and <paramref name="other"/>, read in step.<para>Lwt: <c>Lwt_stream.combine</c></para></summary>
+    /// <param name="other">The second stream.</param>
+    /// <typeparam name="U">The type of the second items.</typeparam>
+    /// <exception cref="ArgumentNullException"><paramref name="other"/> is null.</exception>
+    public LwtStream<(T, U)> Combine<U>(LwtStream<U> other) => LwtStream.Combine(this, other);
+
+    /// <summary>
+    /// The items as <c>Ok</c> results; a failure of the source (a rejected <c>From</c>
+    /// function) becomes an <c>Error</c> item instead of rejecting the read, and reading goes on.
+    /// <para>Lwt: <c>Lwt_stream.wrap_exn</c></para>
+    /// </summary>
+    public LwtStream<Result<T, Exception>> WrapExn()
+    {
+        async Promise<Option<Result<T, Exception>>> Next()
+        {
+            var pos = _position;
+            while (true)
+            {
+                if (TryRead(ref pos, out var item))
+                {
+                    ConsumeAt(pos);
+                    return Option.Some(Result<T, Exception>.Ok(item));
+                }
+                if (_buffer.Ended) return Option<Result<T, Exception>>.None;
+                var fed = _buffer.Feed();
+                try
+                {
+                    await fed;
+                }
+                catch (Exception e)
+                {
+                    return Option.Some(Result<T, Exception>.Error(e));
+                }
+            }
+        }
+        return LwtStream.From(Next);
+    }
+
+    private static Promise Apply(Func<T, Promise> f, T x)
+    {
+        try
+        {
+            return f(x) ?? Promise.Fail(ThrowHelper.NullPromise());
+        }
+        catch (Exception e)
+        {
+            return Promise.Fail(e);
+        }
+    }
+}

@@ -1,0 +1,314 @@
+namespace Lwt;
+
+/*
+ * Lwt_stream's module-level functions: creating streams, the exceptions, and the
+ * functions over several streams. The stream type itself is LwtStream<T>
+ * (LwtStream.Stream.cs for reading, LwtStream.Transform.cs for the transformers);
+ * its buffer is described in LwtStream.Buffer.cs.
+ */
+
+/// <summary>
+/// Creating streams, and the functions and exceptions of Lwt's stream module.
+/// <para>Lwt: <c>Lwt_stream</c></para>
+/// </summary>
+public static class LwtStream
+{
+    /// <summary>Pushing into a closed stream.<para>Lwt: <c>Lwt_stream.Closed</c></para></summary>
+    public sealed class ClosedException : InvalidOperationException
+    {
+        /// <summary>Creates the exception.<para>Lwt: <c>Lwt_stream.Closed</c></para></summary>
+        public ClosedException() : base("The stream is closed: nothing more can be pushed.") { }
+
+        /// <summary>Creates the exception with a message.<para>Lwt: <c>Lwt_stream.Closed</c></para></summary>
+        /// <param name="message">The message.</param>
+        public ClosedException(string message) : base(message) { }
+    }
+
+    /// <summary>A second push into a full bounded stream while one already waits.<para>Lwt: <c>Lwt_stream.Full</c></para></summary>
+    public sealed class FullException : InvalidOperationException
+    {
+        /// <summary>Creates the exception.<para>Lwt: <c>Lwt_stream.Full</c></para></summary>
+        public FullException() : base("The bounded stream is full and a push is already waiting for room.") { }
+
+        /// <summary>Creates the exception with a message.<para>Lwt: <c>Lwt_stream.Full</c></para></summary>
+        /// <param name="message">The message.</param>
+        public FullException(string message) : base(message) { }
+    }
+
+    /// <summary>Reading an item (Next, LastNew) from a stream that has ended.<para>Lwt: <c>Lwt_stream.Empty</c></para></summary>
+    public sealed class EmptyException : InvalidOperationException
+    {
+        /// <summary>Creates the exception.<para>Lwt: <c>Lwt_stream.Empty</c></para></summary>
+        public EmptyException() : base("The stream has ended: there is no next item.") { }
+
+        /// <summary>Creates the exception with a message.<para>Lwt: <c>Lwt_stream.Empty</c></para></summary>
+        /// <param name="message">The message.</param>
+        public EmptyException(string message) : base(message) { }
+    }
+
+    /// <summary>
+    /// A stream whose items are produced on demand by <paramref name="f"/>: <c>Some x</c> is the
+    /// next item, <c>None</c> the end. Calls never overlap: readers share the call in flight.
+    /// <para>Lwt: <c>Lwt_stream.from</c></para>
+    /// </summary>
+    /// <param name="f">Produces the next item.</param>
+    /// <typeparam name="T">The type of the items.</typeparam>
+    /// <exception cref="ArgumentNullException"><paramref name="f"/> is null.</exception>
+    public static LwtStream<T> From<T>(Func<Promise<Option<T>>> f)
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        return new LwtStream<T>(new StreamBuffer<T>(StreamSourceKind.From) { FromCreate = f });
+    }
+
+    /// <summary>
+    /// A stream whose items are produced on demand, synchronously, by <paramref name="f"/>.
+    /// <para>Lwt: <c>Lwt_stream.from_direct</c></para>
+    /// </summary>
+    /// <param name="f">Produces the next item, or None at the end.</param>
+    /// <typeparam name="T">The type of the items.</typeparam>
+    /// <exception cref="ArgumentNullException"><paramref name="f"/> is null.</exception>
+    public static LwtStream<T> FromDirect<T>(Func<Option<T>> f)
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        return new LwtStream<T>(new StreamBuffer<T>(StreamSourceKind.FromDirect) { FromDirect = f });
+    }
+
+    /// <summary>
+    /// An unbounded push stream and its push function: <c>push(Some x)</c> adds an item,
+    /// <c>push(None)</c> closes the stream; pushing into a closed stream throws
+    /// <see cref="ClosedException"/>. The push function does not keep the stream alive.
+    /// <para>Lwt: <c>Lwt_stream.create</c></para>
+    /// </summary>
+    /// <typeparam name="T">The type of the items.</typeparam>
+    public static (LwtStream<T> Stream, Action<Option<T>> Push) Create<T>()
+    {
+        var (stream, push, _) = CreateWithReference<T>();
+        return (stream, push);
+    }
+
+    /// <summary>
+    /// Like <see cref="Create{T}"/>, with a third function that makes the stream keep an
+    /// object alive (for instance the resource the pushes come from).
+    /// <para>Lwt: <c>Lwt_stream.create_with_reference</c></para>
+    /// </summary>
+    /// <typeparam name="T">The type of the items.</typeparam>
+    public static (LwtStream<T> Stream, Action<Option<T>> Push, Action<object?> SetReference) CreateWithReference<T>()
+    {
+        var buffer = new StreamBuffer<T>(StreamSourceKind.Push);
+        var stream = new LwtStream<T>(buffer);
+        Action<Option<T>> push = item =>
+        {
+            if (buffer.Ended) throw new ClosedException();
+            buffer.Enqueue(item);
+        };
+        return (stream, push, reference => buffer.External = reference);
+    }
+
+    /// <summary>
+    /// A bounded push stream: at most <paramref name="size"/> unread items; beyond that a
+    /// push waits for the reader (see <see cref="BoundedPush{T}"/>). Bounded streams cannot
+    /// be cloned.
+    /// <para>Lwt: <c>Lwt_stream.create_bounded</c></para>
+    /// </summary>
+    /// <param name="size">The bound (0 or more; 0 makes every push wait for a reader).</param>
+    /// <typeparam name="T">The type of the items.</typeparam>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="size"/> is negative.</exception>
+    public static (LwtStream<T> Stream, BoundedPush<T> Push) CreateBounded<T>(int size)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(size);
+        var buffer = new StreamBuffer<T>(StreamSourceKind.PushBounded);
+        var push = new BoundedPush<T>(buffer, size);
+        buffer.Bounded = push;
+        return (new LwtStream<T>(buffer), push);
+    }
+
+    /// <summary>A closed stream of the elements of <paramref name="list"/>.<para>Lwt: <c>Lwt_stream.of_list</c></para></summary>
+    /// <param name="list">The items.</param>
+    /// <typeparam name="T">The type of the items.</typeparam>
+    /// <exception cref="ArgumentNullException"><paramref name="list"/> is null.</exception>
+    public static LwtStream<T> OfList<T>(IEnumerable<T> list)
+    {
+        ArgumentNullException.ThrowIfNull(list);
+        var buffer = new StreamBuffer<T>(StreamSourceKind.Push);
+        var start = new StreamPosition<T>(buffer.Tail, 0);
+        foreach (var x in list) buffer.Append(x);
+        buffer.End();
+        return new LwtStream<T>(buffer, start);
+    }
+
+    /// <summary>A closed stream of the elements of <paramref name="array"/>.<para>Lwt: <c>Lwt_stream.of_array</c></para></summary>
+    /// <param name="array">The items.</param>
+    /// <typeparam name="T">The type of the items.</typeparam>
+    /// <exception cref="ArgumentNullException"><paramref name="array"/> is null.</exception>
+    public static LwtStream<T> OfArray<T>(T[] array) => OfList(array);
+
+    /// <summary>A closed stream of the characters of <paramref name="s"/>.<para>Lwt: <c>Lwt_stream.of_string</c></para></summary>
+    /// <param name="s">The string.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="s"/> is null.</exception>
+    public static LwtStream<char> OfString(string s) => OfList(s);
+
+    /// <summary>
+    /// A stream of the elements of <paramref name="seq"/>, enumerated lazily as the stream is read.
+    /// <para>Lwt: <c>Lwt_stream.of_seq</c></para>
+    /// </summary>
+    /// <param name="seq">The sequence.</param>
+    /// <typeparam name="T">The type of the items.</typeparam>
+    /// <exception cref="ArgumentNullException"><paramref name="seq"/> is null.</exception>
+    public static LwtStream<T> OfSeq<T>(IEnumerable<T> seq)
+    {
+        ArgumentNullException.ThrowIfNull(seq);
+        IEnumerator<T>? e = null;
+        return FromDirect(() =>
+        {
+            e ??= seq.GetEnumerator();
+            if (e.MoveNext()) return Option<T>.Some(e.Current);
+            e.Dispose();
+            return Option<T>.None;
+        });
+    }
+
+    /// <summary>
+    /// A stream of the elements of the async sequence <paramref name="seq"/>, pulled lazily.
+    /// <para>Lwt: <c>Lwt_stream.of_lwt_seq</c></para>
+    /// </summary>
+    /// <param name="seq">The sequence.</param>
+    /// <typeparam name="T">The type of the items.</typeparam>
+    /// <exception cref="ArgumentNullException"><paramref name="seq"/> is null.</exception>
+    public static LwtStream<T> OfLwtSeq<T>(LwtSeq<T> seq)
+    {
+        ArgumentNullException.ThrowIfNull(seq);
+        var current = seq;
+        return From(() => current.Force().Map(node =>
+        {
+            if (!node.HasValue) return Option<T>.None;
+            current = node.Value.Tail;
+            return Option<T>.Some(node.Value.Head);
+        }));
+    }
+
+    /// <summary>
+    /// The pairs of items of both streams, read in step; ends when either ends.
+    /// <para>Lwt: <c>Lwt_stream.combine</c></para>
+    /// </summary>
+    /// <param name="s1">The first stream.</param>
+    /// <param name="s2">The second stream.</param>
+    /// <typeparam name="T1">The type of the first items.</typeparam>
+    /// <typeparam name="T2">The type of the second items.</typeparam>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    public static LwtStream<(T1, T2)> Combine<T1, T2>(LwtStream<T1> s1, LwtStream<T2> s2)
+    {
+        ArgumentNullException.ThrowIfNull(s1);
+        ArgumentNullException.ThrowIfNull(s2);
+        return From(() =>
+        {
+            var t1 = s1.Get();
+            var t2 = s2.Get();
+            return t1.Bind(n1 => t2.Map(n2 =>
+                n1.HasValue && n2.HasValue ? Option.Some((n1.Value, n2.Value)) : Option<(T1, T2)>.None));
+        });
+    }
+
+    /// <summary>The items of <paramref name="s1"/>, then those of <paramref name="s2"/>.<para>Lwt: <c>Lwt_stream.append</c></para></summary>
+    /// <param name="s1">The first stream.</param>
+    /// <param name="s2">The second stream.</param>
+    /// <typeparam name="T">The type of the items.</typeparam>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    public static LwtStream<T> Append<T>(LwtStream<T> s1, LwtStream<T> s2)
+    {
+        ArgumentNullException.ThrowIfNull(s1);
+        ArgumentNullException.ThrowIfNull(s2);
+        var current = s1;
+        async Promise<Option<T>> Next()
+        {
+            while (true)
+            {
+                var x = await current.Get();
+                if (x.HasValue || ReferenceEquals(current, s2)) return x;
+                current = s2;
+            }
+        }
+        return From(Next);
+    }
+
+    /// <summary>The items of each stream of <paramref name="streams"/>, one stream after the other.<para>Lwt: <c>Lwt_stream.concat</c></para></summary>
+    /// <param name="streams">A stream of streams.</param>
+    /// <typeparam name="T">The type of the items.</typeparam>
+    /// <exception cref="ArgumentNullException"><paramref name="streams"/> is null.</exception>
+    public static LwtStream<T> Concat<T>(LwtStream<LwtStream<T>> streams)
+    {
+        ArgumentNullException.ThrowIfNull(streams);
+        LwtStream<T>? current = null;
+        async Promise<Option<T>> Next()
+        {
+            while (true)
+            {
+                if (current is not null)
+                {
+                    var x = await current.Get();
+                    if (x.HasValue) return x;
+                }
+                var s = await streams.Get();
+                if (!s.HasValue) return Option<T>.None;
+                current = s.Value;
+            }
+        }
+        return From(Next);
+    }
+
+    /// <summary>The elements of each collection of <paramref name="stream"/>, in order.<para>Lwt: <c>Lwt_stream.flatten</c></para></summary>
+    /// <param name="stream">A stream of collections.</param>
+    /// <typeparam name="T">The type of the items.</typeparam>
+    /// <exception cref="ArgumentNullException"><paramref name="stream"/> is null.</exception>
+    public static LwtStream<T> Flatten<T>(LwtStream<IEnumerable<T>> stream)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        return stream.MapList(static l => l);
+    }
+
+    /// <summary>
+    /// The items of all the streams, in the order they become available; ends when all have.
+    /// <para>Lwt: <c>Lwt_stream.choose</c></para>
+    /// </summary>
+    /// <param name="streams">The streams.</param>
+    /// <typeparam name="T">The type of the items.</typeparam>
+    /// <exception cref="ArgumentNullException"><paramref name="streams"/> or one of them is null.</exception>
+    public static LwtStream<T> Choose<T>(IEnumerable<LwtStream<T>> streams)
+    {
+        ArgumentNullException.ThrowIfNull(streams);
+        var sources = new List<Promise<(LwtStream<T>, Option<T>)>>();
+        static Promise<(LwtStream<T>, Option<T>)> Source(LwtStream<T> s) => s.Get().Map(x => (s, x));
+        foreach (var s in streams)
+        {
+            ArgumentNullException.ThrowIfNull(s, nameof(streams));
+            sources.Add(Source(s));
+        }
+        async Promise<Option<T>> Next()
+        {
+            while (sources.Count != 0)
+            {
+                var (s, x) = await Promise.Choose(sources);
+                sources.RemoveAll(p => p.IsFulfilled && ReferenceEquals(p.Value.Item1, s));
+                if (x.HasValue)
+                {
+                    sources.Add(Source(s));
+                    return x;
+                }
+            }
+            return Option<T>.None;
+        }
+        return From(Next);
+    }
+
+    /// <inheritdoc cref="Choose{T}(IEnumerable{LwtStream{T}})"/>
+    public static LwtStream<T> Choose<T>(params LwtStream<T>[] streams) => Choose((IEnumerable<LwtStream<T>>)streams);
+
+    /// <summary>Reads a stream of characters to its end, as a string.<para>Lwt: <c>Lwt_stream.to_string</c></para></summary>
+    /// <param name="stream">The stream.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="stream"/> is null.</exception>
+    public static Promise<string> ToString(LwtStream<char> stream)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        var sb = new System.Text.StringBuilder();
+        return stream.Iter(c => sb.Append(c)).Map(() => sb.ToString());
+    }
+}

@@ -1,0 +1,94 @@
+using System.Diagnostics.CodeAnalysis;
+
+namespace Lwt;
+
+/*
+ * OCaml's ('a, 'e) result: a value or an error, as a readonly struct (no allocation).
+ * The default value is Ok(default(T)), as a default OCaml record has no meaning; build
+ * results with Ok and Error.
+ */
+
+/// <summary>
+/// A value of type <typeparamref name="T"/> or an error of type <typeparamref name="E"/>:
+/// OCaml's <c>('a, 'e) result</c>.
+/// <para>Lwt: <c>('a, 'e) result</c> (as used by <c>Lwt_result</c>)</para>
+/// </summary>
+/// <typeparam name="T">The type of the value.</typeparam>
+/// <typeparam name="E">The type of the error.</typeparam>
+public readonly struct Result<T, E> : IEquatable<Result<T, E>>
+{
+    private readonly T _value;
+    private readonly E _error;
+    private readonly bool _isError;
+
+    private Result(T value, E error, bool isError)
+    {
+        _value = value;
+        _error = error;
+        _isError = isError;
+    }
+
+    /// <summary>A successful result, OCaml's <c>Ok value</c>.<para>Lwt: <c>Ok</c></para></summary>
+    /// <param name="value">The value.</param>
+    public static Result<T, E> Ok(T value) => new(value, default!, false);
+
+    /// <summary>A failed result, OCaml's <c>Error error</c>.<para>Lwt: <c>Error</c></para></summary>
+    /// <param name="error">The error.</param>
+    public static Result<T, E> Error(E error) => new(default!, error, true);
+
+    /// <summary>Whether this is <c>Ok _</c>.<para>Lwt: <c>Result.is_ok</c></para></summary>
+    public bool IsOk => !_isError;
+
+    /// <summary>Whether this is <c>Error _</c>.<para>Lwt: <c>Result.is_error</c></para></summary>
+    public bool IsError => _isError;
+
+    /// <summary>The value of <c>Ok value</c>.<para>Lwt: <c>Result.get_ok</c></para></summary>
+    /// <exception cref="InvalidOperationException">This is an error.</exception>
+    public T Value => _isError ? throw new InvalidOperationException($"The result is Error {_error}; check IsOk before reading Value.") : _value;
+
+    /// <summary>The error of <c>Error error</c>.<para>Lwt: <c>Result.get_error</c></para></summary>
+    /// <exception cref="InvalidOperationException">This is a value.</exception>
+    public E ErrorValue => _isError ? _error : throw new InvalidOperationException("The result is Ok; check IsError before reading ErrorValue.");
+
+    /// <summary>Gets the value of <c>Ok value</c>.<para>Lwt: <c>match r with Ok v -> ...</c></para></summary>
+    /// <param name="value">The value, when Ok.</param>
+    public bool TryGetValue([MaybeNullWhen(false)] out T value)
+    {
+        value = _value;
+        return !_isError;
+    }
+
+    /// <summary>Gets the error of <c>Error error</c>.<para>Lwt: <c>match r with Error e -> ...</c></para></summary>
+    /// <param name="error">The error, when Error.</param>
+    public bool TryGetError([MaybeNullWhen(false)] out E error)
+    {
+        error = _error;
+        return _isError;
+    }
+
+    /// <summary>Calls <paramref name="ok"/> or <paramref name="error"/>.<para>Lwt: <c>Result.fold</c></para></summary>
+    /// <param name="ok">Called with the value.</param>
+    /// <param name="error">Called with the error.</param>
+    /// <typeparam name="U">The type of the answer.</typeparam>
+    public U Match<U>(Func<T, U> ok, Func<E, U> error) => _isError ? error(_error) : ok(_value);
+
+    /// <inheritdoc/>
+    public bool Equals(Result<T, E> other) =>
+        _isError == other._isError &&
+        (_isError ? EqualityComparer<E>.Default.Equals(_error, other._error) : EqualityComparer<T>.Default.Equals(_value, other._value));
+
+    /// <inheritdoc/>
+    public override bool Equals(object? obj) => obj is Result<T, E> r && Equals(r);
+
+    /// <inheritdoc/>
+    public override int GetHashCode() => _isError ? HashCode.Combine(1, _error) : HashCode.Combine(0, _value);
+
+    /// <summary>Formats as OCaml does: <c>Ok v</c> or <c>Error e</c>.</summary>
+    public override string ToString() => _isError ? $"Error {_error}" : $"Ok {_value}";
+
+    /// <summary>Structural equality.</summary>
+    public static bool operator ==(Result<T, E> left, Result<T, E> right) => left.Equals(right);
+
+    /// <summary>Structural inequality.</summary>
+    public static bool operator !=(Result<T, E> left, Result<T, E> right) => !left.Equals(right);
+}

@@ -1,0 +1,103 @@
+namespace Lwt.Tests.Library;
+
+public class LwtResultTests
+{
+    private static Promise<Result<int, string>> Ok(int x) => LwtResult.Return<int, string>(x);
+    private static Promise<Result<int, string>> Err(string e) => LwtResult.Fail<int, string>(e);
+
+    [Fact]
+    public void ResultStruct()
+    {
+        var ok = Result<int, string>.Ok(1);
+        var err = Result<int, string>.Error("e");
+        Assert.True(ok.IsOk);
+        Assert.Equal(1, ok.Value);
+        Assert.True(err.IsError);
+        Assert.Equal("e", err.ErrorValue);
+        Assert.Throws<InvalidOperationException>(() => err.Value);
+        Assert.Throws<InvalidOperationException>(() => ok.ErrorValue);
+        Assert.Equal("Ok 1", ok.ToString());
+        Assert.Equal("Error e", err.ToString());
+        Assert.Equal(Result<int, string>.Ok(1), ok);
+        Assert.NotEqual(ok, err);
+        Assert.Equal(2, ok.Match(x => x + 1, _ => 0));
+    }
+
+    [Fact]
+    public void Constructors()
+    {
+        Assert.Equal(Result<int, string>.Ok(1), Ok(1).Value);
+        Assert.Equal(Result<int, string>.Error("x"), Err("x").Value);
+        Assert.Equal(Result<int, string>.Ok(2), LwtResult.Lift(Result<int, string>.Ok(2)).Value);
+        Assert.Equal(Result<int, string>.Ok(3), LwtResult.Ok<int, string>(Promise.Return(3)).Value);
+        Assert.Equal(Result<int, string>.Error("y"), LwtResult.Error<int, string>(Promise.Return("y")).Value);
+    }
+
+    [Fact]
+    public void CatchAndGetExn()
+    {
+        var e = new FormatException();
+        Assert.Same(e, LwtResult.Catch<int>(() => throw e).Value.ErrorValue);
+        Assert.Equal(4, LwtResult.Catch(() => Promise.Return(4)).Value.Value);
+        Assert.Same(e, LwtResult.GetExn(Promise.Return(Result<int, Exception>.Error(e))).Exception);
+        Assert.Equal(5, LwtResult.GetExn(Promise.Return(Result<int, Exception>.Ok(5))).Value);
+    }
+
+    [Fact]
+    public void MapsAndBinds()
+    {
+        Assert.Equal(2, LwtResult.Map(x => x * 2, Ok(1)).Value.Value);
+        Assert.Equal("e", LwtResult.Map(x => x * 2, Err("e")).Value.ErrorValue);
+        Assert.Equal(1, LwtResult.MapError(e => e.Length, Err("e")).Value.ErrorValue);
+        Assert.Equal(3, LwtResult.Bind(Ok(1), x => Ok(x + 2)).Value.Value);
+        Assert.Equal("e", LwtResult.Bind(Err("e"), x => Ok(x + 2)).Value.ErrorValue);
+        Assert.Equal(3, LwtResult.BindLwt(Ok(1), x => Promise.Return(x + 2)).Value.Value);
+        Assert.Equal(9, LwtResult.BindError(Err("e"), _ => LwtResult.Return<int, int>(9)).Value.Value);
+        Assert.Equal(1, LwtResult.BindLwtError(Err("e"), e => Promise.Return(e.Length)).Value.ErrorValue);
+        Assert.Equal(5, LwtResult.BindResult(Ok(1), x => Result<int, string>.Ok(x + 4)).Value.Value);
+        var rejected = LwtResult.Map(x => x, Promise.Fail<Result<int, string>>(new FormatException()));
+        Assert.IsType<FormatException>(rejected.Exception);
+    }
+
+    [Fact]
+    public void BothKeepsFirstErrorInTime()
+    {
+        var (p1, r1) = Promise.Create<Result<int, string>>();
+        var (p2, r2) = Promise.Create<Result<int, string>>();
+        var both = LwtResult.Both(p1, p2);
+        r2.Resolve(Result<int, string>.Error("second"));
+        Assert.True(both.IsPending);
+        r1.Resolve(Result<int, string>.Error("first"));
+        Assert.Equal("second", both.Value.ErrorValue);
+        Assert.Equal((1, 2), LwtResult.Both(Ok(1), Ok(2)).Value.Value);
+    }
+
+    [Fact]
+    public void Iters()
+    {
+        int seen = 0;
+        LwtResult.Iter(x => { seen += x; return Promise.ReturnUnit; }, Ok(2));
+        LwtResult.Iter(x => { seen += 100; return Promise.ReturnUnit; }, Err("e"));
+        LwtResult.IterError(e => { seen += e.Length; return Promise.ReturnUnit; }, Err("abc"));
+        Assert.Equal(5, seen);
+    }
+
+    [Fact]
+    public void QuerySyntax()
+    {
+        Promise<Result<int, string>> sum = from x in Ok(1).Query() from y in Ok(2) select x + y;
+        Assert.Equal(3, sum.Value.Value);
+        Promise<Result<int, string>> failed = from x in Ok(1).Query() from y in Err("no") select x + y;
+        Assert.Equal("no", failed.Value.ErrorValue);
+        Promise<Result<string, string>> mapped = from x in Ok(4).Query() select x.ToString();
+        Assert.Equal("4", mapped.Value.Value);
+    }
+
+    [Fact]
+    public void NullArguments()
+    {
+        Assert.Throws<ArgumentNullException>(() => LwtResult.Map<int, int, string>(null!, Ok(1)));
+        Assert.Throws<ArgumentNullException>(() => LwtResult.Bind<int, int, string>(null!, x => Ok(x)));
+        Assert.Throws<ArgumentNullException>(() => LwtResult.Catch<int>(null!));
+    }
+}

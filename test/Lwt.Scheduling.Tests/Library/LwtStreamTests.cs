@@ -1,0 +1,397 @@
+namespace Lwt.Tests.Library;
+
+public class LwtStreamTests
+{
+    private static Option<T> Some<T>(T x) => Option.Some(x);
+
+    [Fact]
+    public void PushThenGetInOrder()
+    {
+        var (s, push) = LwtStream.Create<int>();
+        for (int i = 0; i < 100; i++) push(Some(i));
+        for (int i = 0; i < 100; i++) Assert.Equal(Some(i), s.Get().Value);
+        Assert.True(s.Get().IsPending);
+    }
+
+    [Fact]
+    public void WaitingReaderWokenByPush()
+    {
+        var (s, push) = LwtStream.Create<string>();
+        var g = s.Get();
+        Assert.True(g.IsPending);
+        push(Some("a"));
+        Assert.Equal(Some("a"), g.Value);
+    }
+
+    [Fact]
+    public void ClosingWakesWaitingReadersWithEndOfStream()
+    {
+        var (s, push) = LwtStream.Create<int>();
+        var c = s.Clone();
+        var g1 = s.Get();
+        var g2 = c.Get();
+        var p = s.Peek();
+        Assert.False(s.IsClosed);
+        push(Option<int>.None);
+        Assert.Equal(Option<int>.None, g1.Value);
+        Assert.Equal(Option<int>.None, g2.Value);
+        Assert.Equal(Option<int>.None, p.Value);
+        Assert.True(s.IsClosed);
+        Assert.True(s.Closed().IsFulfilled);
+        Assert.Throws<LwtStream.ClosedException>(() => push(Some(1)));
+        Assert.True(s.IsEmpty().Value);
+    }
+
+    [Fact]
+    public void CanceledGetLeavesItemForNextReader()
+    {
+        var (s, push) = LwtStream.Create<int>();
+        var g1 = s.Get();
+        g1.Cancel();
+        Assert.True(g1.IsCanceled);
+        var g2 = s.Get();
+        push(Some(5));
+        Assert.Equal(Some(5), g2.Value);
+        push(Some(6));
+        Assert.Equal(Some(6), s.Get().Value);
+    }
+
+    [Fact]
+    public void TwoPendingGetsOnOneStreamSeeTheSameItem()
+    {
+        // As in Lwt: both reads wait at the same position; the item is consumed once.
+        var (s, push) = LwtStream.Create<int>();
+        var a = s.Get();
+        var b = s.Get();
+        push(Some(1));
+        push(Some(2));
+        Assert.Equal(Some(1), a.Value);
+        Assert.Equal(Some(1), b.Value);
+        Assert.Equal(Some(2), s.Get().Value);
+    }
+
+    [Fact]
+    public void ClonesShareItemsAndReadIndependently()
+    {
+        var (s, push) = LwtStream.Create<int>();
+        push(Some(1));
+        var c = s.Clone();
+        push(Some(2));
+        Assert.Equal(Some(1), s.Get().Value);
+        Assert.Equal(Some(2), s.Get().Value);
+        Assert.Equal(Some(1), c.Get().Value);
+        Assert.Equal(Some(2), c.Get().Value);
+        var waitS = s.Get();
+        var waitC = c.Get();
+        push(Some(3));
+        Assert.Equal(Some(3), waitS.Value);
+        Assert.Equal(Some(3), waitC.Value);
+    }
+
+    [Fact]
+    public void ManyItemsAcrossChunks()
+    {
+        var (s, push) = LwtStream.Create<int>();
+        var c = s.Clone();
+        for (int i = 0; i < 10_000; i++) push(Some(i));
+        push(Option<int>.None);
+        Assert.Equal(Enumerable.Range(0, 10_000), s.ToList().Value);
+        Assert.Equal(49_995_000L, c.Fold((x, acc) => acc + x, 0L).Value);
+    }
+
+    [Fact]
+    public void BoundedPushBlocksAndSecondPendingPushIsFull()
+    {
+        var (s, b) = LwtStream.CreateBounded<int>(2);
+        Assert.Equal(2, b.Size);
+        Assert.True(b.Push(1).IsFulfilled);
+        Assert.True(b.Push(2).IsFulfilled);
+        Assert.Equal(2, b.Count);
+        var third = b.Push(3);
+        Assert.True(third.IsPending);
+        Assert.True(b.Blocked);
+        var fourth = b.Push(4);
+        Assert.IsType<LwtStream.FullException>(fourth.Exception);
+        Assert.Equal(Some(1), s.Get().Value);
+        Assert.True(third.IsFulfilled);
+        Assert.False(b.Blocked);
+        Assert.Equal(2, b.Count);
+        Assert.Equal([2, 3], s.GetAvailable());
+        Assert.Equal(0, b.Count);
+    }
+
+    [Fact]
+    public void BoundedCloseRejectsPendingPushAndEndsReaders()
+    {
+        var (s, b) = LwtStream.CreateBounded<int>(0);
+        var p = b.Push(1);
+        Assert.True(p.IsPending);
+        b.Close();
+        Assert.True(b.Closed);
+        Assert.IsType<LwtStream.ClosedException>(p.Exception);
+        Assert.IsType<LwtStream.ClosedException>(b.Push(2).Exception);
+        Assert.Equal(Option<int>.None, s.Get().Value);
+    }
+
+    [Fact]
+    public void BoundedSizeZeroHandsOffToReader()
+    {
+        var (s, b) = LwtStream.CreateBounded<int>(0);
+        var g = s.Get();
+        var p = b.Push(7);
+        Assert.True(p.IsPending);   // no room: waits for a read
+        b.Resize(1);
+        Assert.True(p.IsFulfilled);
+        Assert.Equal(Some(7), g.Value);
+    }
+
+    [Fact]
+    public void BoundedCanceledPushWithdrawsItem()
+    {
+        var (s, b) = LwtStream.CreateBounded<int>(1);
+        b.Push(1);
+        var p = b.Push(2);
+        p.Cancel();
+        Assert.True(p.IsCanceled);
+        Assert.False(b.Blocked);
+        Assert.True(b.Push(3).IsPending);
+        Assert.Equal(Some(1), s.Get().Value);
+        Assert.Equal(Some(3), s.Get().Value);
+    }
+
+    [Fact]
+    public void BoundedBadInput()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => LwtStream.CreateBounded<int>(-1));
+        var (s, b) = LwtStream.CreateBounded<int>(1);
+        Assert.Throws<ArgumentOutOfRangeException>(() => b.Resize(-1));
+        Assert.Throws<InvalidOperationException>(() => s.Clone());
+    }
+
+    [Fact]
+    public void FromAndFromDirect()
+    {
+        int n = 0;
+        var s = LwtStream.From(() => Promise.Return(n < 3 ? Some(n++) : Option<int>.None));
+        Assert.Equal([0, 1, 2], s.ToList().Value);
+        Assert.True(s.IsClosed);
+        int m = 0;
+        var d = LwtStream.FromDirect(() => m < 3 ? Some(m++) : Option<int>.None);
+        Assert.Equal([0, 1], d.NGet(2).Value);
+        Assert.Equal([2], d.NGet(5).Value);
+        Assert.Throws<ArgumentNullException>(() => LwtStream.From<int>(null!));
+    }
+
+    [Fact]
+    public void FromSharesTheRequestInFlight()
+    {
+        int calls = 0;
+        var (p, r) = Promise.Create<Option<int>>();
+        var s = LwtStream.From(() => { calls++; return p; });
+        var c = s.Clone();
+        var g1 = s.Get();
+        var g2 = c.Get();
+        Assert.Equal(1, calls);
+        r.Resolve(Some(9));
+        Assert.Equal(Some(9), g1.Value);
+        Assert.Equal(Some(9), g2.Value);
+    }
+
+    [Fact]
+    public void FromFailureRejectsReadAndWrapExnTurnsItIntoError()
+    {
+        int n = 0;
+        var s = LwtStream.From(() => n++ == 1 ? Promise.Fail<Option<int>>(new FormatException()) : Promise.Return(n < 4 ? Some(n) : Option<int>.None));
+        Assert.Equal(Some(1), s.Get().Value);
+        Assert.IsType<FormatException>(s.Get().Exception);
+        Assert.Equal(Some(3), s.Get().Value);
+
+        n = 0;
+        var w = LwtStream.From(() => n++ == 1 ? Promise.Fail<Option<int>>(new FormatException()) : Promise.Return(n < 4 ? Some(n) : Option<int>.None)).WrapExn();
+        var items = w.ToList().Value;
+        Assert.Equal(3, items.Count);
+        Assert.True(items[0].IsOk);
+        Assert.IsType<FormatException>(items[1].ErrorValue);
+        Assert.Equal(3, items[2].Value);
+    }
+
+    [Fact]
+    public void OfListArrayStringSeq()
+    {
+        Assert.Equal([1, 2, 3], LwtStream.OfList(new List<int> { 1, 2, 3 }).ToList().Value);
+        Assert.Equal([1, 2], LwtStream.OfArray(new[] { 1, 2 }).ToList().Value);
+        Assert.Equal("abc", LwtStream.ToString(LwtStream.OfString("abc")).Value);
+        Assert.Equal([0, 1, 2], LwtStream.OfSeq(Enumerable.Range(0, 3)).ToList().Value);
+        Assert.True(LwtStream.OfList(Array.Empty<int>()).IsEmpty().Value);
+        Assert.Equal([5, 6], LwtStream.OfLwtSeq(LwtSeq.OfList(new[] { 5, 6 })).ToList().Value);
+    }
+
+    [Fact]
+    public void Consumers()
+    {
+        var s = LwtStream.OfList(Enumerable.Range(1, 10));
+        Assert.Equal(Some(1), s.Peek().Value);
+        Assert.Equal([1, 2, 3], s.NPeek(3).Value);
+        Assert.Equal(1, s.Next().Value);
+        Assert.True(s.Junk().IsFulfilled);                    // 2
+        Assert.True(s.NJunk(2).IsFulfilled);                  // 3, 4
+        Assert.Equal([5, 6], s.GetWhile(x => x < 7).Value);
+        Assert.True(s.JunkWhile(x => x < 8).IsFulfilled);     // 7
+        Assert.Equal([8], s.GetWhileS(x => Promise.Return(x < 9)).Value);
+        Assert.True(s.JunkWhileS(x => Promise.Return(x < 10)).IsFulfilled);
+        Assert.Equal([10], s.GetAvailableUpTo(5));
+        Assert.IsType<LwtStream.EmptyException>(s.Next().Exception);
+        Assert.IsType<LwtStream.EmptyException>(s.LastNew().Exception);
+        Assert.Throws<ArgumentNullException>(() => s.GetWhile(null!));
+    }
+
+    [Fact]
+    public void LastNewAndJunkOld()
+    {
+        var (s, push) = LwtStream.Create<int>();
+        var waiting = s.LastNew();
+        Assert.True(waiting.IsPending);
+        push(Some(1));
+        Assert.Equal(1, waiting.Value);
+        push(Some(2)); push(Some(3)); push(Some(4));
+        Assert.Equal(4, s.LastNew().Value);
+        push(Some(5));
+        Assert.True(s.JunkOld().IsFulfilled);
+        Assert.Empty(s.GetAvailable());
+    }
+
+    [Fact]
+    public void Transformers()
+    {
+        LwtStream<int> Src() => LwtStream.OfList(Enumerable.Range(1, 6));
+        Assert.Equal([2, 4, 6, 8, 10, 12], Src().Map(x => x * 2).ToList().Value);
+        Assert.Equal([2, 4, 6, 8, 10, 12], Src().MapS(x => Promise.Return(x * 2)).ToList().Value);
+        Assert.Equal([2, 4, 6], Src().Filter(x => x % 2 == 0).ToList().Value);
+        Assert.Equal([2, 4, 6], Src().FilterS(x => Promise.Return(x % 2 == 0)).ToList().Value);
+        Assert.Equal(["1", "3", "5"], Src().FilterMap(x => x % 2 == 1 ? Some(x.ToString()) : Option<string>.None).ToList().Value);
+        Assert.Equal(["1", "3", "5"], Src().FilterMapS(x => Promise.Return(x % 2 == 1 ? Some(x.ToString()) : Option<string>.None)).ToList().Value);
+        Assert.Equal([1, 1, 2, 2], Src().MapList(x => x <= 2 ? new[] { x, x } : []).ToList().Value);
+        Assert.Equal([1, 1], Src().MapListS(x => Promise.Return<IEnumerable<int>>(x == 1 ? new[] { x, x } : [])).ToList().Value);
+        Assert.Equal(21, Src().FoldS((x, acc) => Promise.Return(x + acc), 0).Value);
+        Assert.Equal(Some(4), Src().Find(x => x > 3).Value);
+        Assert.Equal(Some(4), Src().FindS(x => Promise.Return(x > 3)).Value);
+        Assert.Equal(Some("5"), Src().FindMap(x => x == 5 ? Some("5") : Option<string>.None).Value);
+        Assert.Equal(Option<string>.None, Src().FindMapS(x => Promise.Return(Option<string>.None)).Value);
+        Assert.Equal([(1, 1), (2, 2)], Src().Combine(LwtStream.OfList(new[] { 1, 2 })).ToList().Value);
+        Assert.Equal([1, 2, 3, 4, 5, 6, 7], Src().Append(LwtStream.OfList(new[] { 7 })).ToList().Value);
+        Assert.Equal([1, 2, 3], LwtStream.Concat(LwtStream.OfList(new[] { LwtStream.OfList(new[] { 1 }), LwtStream.OfList(new[] { 2, 3 }) })).ToList().Value);
+        Assert.Equal([1, 2, 3], LwtStream.Flatten(LwtStream.OfList(new IEnumerable<int>[] { [1], [2, 3] })).ToList().Value);
+        Assert.Throws<ArgumentNullException>(() => Src().Map<int>(null!));
+    }
+
+    [Fact]
+    public void Iterations()
+    {
+        var seen = new List<int>();
+        Assert.True(LwtStream.OfList(new[] { 1, 2 }).Iter(seen.Add).IsFulfilled);
+        Assert.True(LwtStream.OfList(new[] { 3 }).IterS(x => { seen.Add(x); return Promise.ReturnUnit; }).IsFulfilled);
+        Assert.Equal([1, 2, 3], seen);
+
+        var gates = new List<Resolver<Unit>>();
+        var p = LwtStream.OfList(new[] { 1, 2, 3 }).IterP(_ => { var (q, r) = Promise.Create(); gates.Add(r); return q; });
+        Assert.Equal(3, gates.Count);   // all started
+        foreach (var g in gates) g.Resolve();
+        Assert.True(p.IsFulfilled);
+
+        gates.Clear();
+        int running = 0, most = 0;
+        var n = LwtStream.OfList(Enumerable.Range(0, 10)).IterN(_ =>
+        {
+            running++; most = Math.Max(most, running);
+            var (q, r) = Promise.Create();
+            gates.Add(r);
+            return q.Map(() => { running--; return Unit.Value; });
+        }, maxConcurrency: 3);
+        while (n.IsPending) gates.First(g => g.Promise.IsPending).Resolve();
+        Assert.Equal(3, most);
+        Assert.Equal(10, gates.Count);
+        Assert.Throws<ArgumentOutOfRangeException>(() => LwtStream.OfList(new[] { 1 }).IterN(_ => Promise.ReturnUnit, 0));
+    }
+
+    [Fact]
+    public void ChooseInterleavesAvailableItems()
+    {
+        var (a, pushA) = LwtStream.Create<int>();
+        var (b, pushB) = LwtStream.Create<int>();
+        var c = LwtStream.Choose(a, b);
+        var g = c.Get();
+        pushB(Some(2));
+        Assert.Equal(Some(2), g.Value);
+        pushA(Some(1));
+        Assert.Equal(Some(1), c.Get().Value);
+        pushA(Option<int>.None);
+        pushB(Option<int>.None);
+        Assert.Equal(Option<int>.None, c.Get().Value);
+    }
+
+    [Fact]
+    public void ParseRewindsOnFailure()
+    {
+        var s = LwtStream.OfList(new[] { 1, 2, 3 });
+        var failed = s.Parse<int>(st => st.NGet(2).Bind(_ => Promise.Fail<int>(new FormatException())));
+        Assert.IsType<FormatException>(failed.Exception);
+        Assert.Equal([1, 2, 3], s.ToList().Value);
+    }
+
+    [Fact]
+    public void CreateWithReference()
+    {
+        var (s, push, setRef) = LwtStream.CreateWithReference<int>();
+        setRef(new object());
+        push(Some(1));
+        Assert.Equal(Some(1), s.Get().Value);
+    }
+
+    private static async Promise<long> Consume(LwtStream<int> s)
+    {
+        long sum = 0;
+        while (true)
+        {
+            var x = await s.Get();
+            if (!x.HasValue) return sum;
+            sum += x.Value;
+        }
+    }
+
+    [Fact]
+    public void ProducerConsumer()
+    {
+        var (s, push) = LwtStream.Create<int>();
+        var c = Consume(s);
+        for (int i = 0; i < 1000; i++) push(Some(i));
+        push(Option<int>.None);
+        Assert.Equal(999L * 1000 / 2, c.Value);
+    }
+
+    [Fact]
+    public void UnboundedItemAllocatesAtMostOneObject()
+    {
+        var (s, push) = LwtStream.Create<int>();
+        for (int i = 0; i < 1000; i++) { push(Some(i)); s.Get(); var w = s.Get(); push(Some(i)); }
+        const int n = 10_000;
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < n; i++)
+        {
+            push(Some(i));          // into the chunk
+            var g = s.Get();        // one fulfilled promise
+            if (!g.IsFulfilled) throw new InvalidOperationException();
+        }
+        long perOp = (GC.GetAllocatedBytesForCurrentThread() - before) / n;
+        Assert.True(perOp <= 80, $"{perOp} bytes per item (available)");
+
+        before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < n; i++)
+        {
+            var g = s.Get();        // waits: the waiter is the promise
+            push(Some(i));          // wakes it
+            if (!g.IsFulfilled) throw new InvalidOperationException();
+        }
+        perOp = (GC.GetAllocatedBytesForCurrentThread() - before) / n;
+        Assert.True(perOp <= 96, $"{perOp} bytes per item (blocked reader)");
+    }
+}
