@@ -27,6 +27,8 @@ internal static class Workloads
             case "join-wide": Measure(name, N(1_000_000), JoinWide); return 0;
             case "pick-cancel": Measure(name, N(1_000_000), PickCancel); return 0;
             case "loop-memory": Measure(name, N(10_000_000), LoopMemory, warmupDiv: 100); return 0;
+            // variants (not in the default list): the same work without the per-op closure
+            case "pause/async": Measure(name, N(1_000_000), PauseAsync); return 0;
             case "timers": return NotImplementedYet(name, "LwtUnix.Sleep and the event loop's timers");
             case "mvar": return NotImplementedYet(name, "LwtMVar");
             case "stream": return NotImplementedYet(name, "LwtStream");
@@ -133,6 +135,15 @@ internal static class Workloads
         n == 0 ? Promise.ReturnUnit : Promise.Pause().Bind(() => PauseRec(n - 1));
 
     private static Func<Promise> PauseLoop(int n) => () => PauseRec(n);
+
+    // variant: an async Promise method awaiting Pause() in a for loop (like .NET's
+    // `for (...) await Task.Yield()`): no closure, delegate or bind node per op
+    private static async Promise PauseAsyncLoop(int n)
+    {
+        for (int i = 0; i < n; i++) await Promise.Pause();
+    }
+
+    private static Func<Promise> PauseAsync(int n) => () => PauseAsyncLoop(n);
 
     // the same code at N = 10M: peak RSS must stay flat
     private static Func<Promise> LoopMemory(int n) => () => PauseRec(n);
