@@ -1,0 +1,70 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace Lwt.Perf;
+
+/// <summary>
+/// Measurement, the same policy as the anchors (shared/anchors/RESULTS.md, "Method"):
+/// warm-up at N/warmupDiv repeated until at least 2 runs and 1 s (max 20), then
+/// GC.Collect x2, then ONE measured run at N. alloc = GC.GetTotalAllocatedBytes(true) delta / N;
+/// peak_rss_mb = VmHWM of this process (warm-up included).
+/// </summary>
+internal static class Harness
+{
+    /// <summary>
+    /// Runs a workload's start function "under the main run" until its promise resolves.
+    /// There is no event loop in this tree yet: promises are driven by waking paused
+    /// promises until the result resolves. When LwtMain exists, this is the one line to
+    /// change:  <c>LwtMain.Run(start);</c>
+    /// </summary>
+    internal static void RunMain(Func<Promise> start) => RunWithoutLoop(start);
+
+    /// <summary>The stand-in for LwtMain.Run while there is no event loop.</summary>
+    private static void RunWithoutLoop(Func<Promise> start)
+    {
+        var p = start();
+        while (p.IsPending)
+        {
+            if (Promise.PausedCount == 0)
+                throw new InvalidOperationException("the workload's promise is pending and nothing is paused: it would never resolve without an event loop");
+            Promise.WakeupPaused();
+        }
+        if (p.IsRejected) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(p.Exception!);
+    }
+
+    /// <summary>
+    /// <paramref name="make"/>(n) does any untimed preparation and returns the body: a start
+    /// function that returns the workload's promise.
+    /// </summary>
+    internal static void Measure(string name, int n, Func<int, Func<Promise>> make, int warmupDiv = 10)
+    {
+        var wsw = Stopwatch.StartNew();
+        for (int runs = 0; runs < 2 || (wsw.Elapsed.TotalSeconds < 1.0 && runs < 20); runs++)
+            RunMain(make(Math.Max(1, n / warmupDiv)));
+        var body = make(n);
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        long a0 = GC.GetTotalAllocatedBytes(true);
+        var sw = Stopwatch.StartNew();
+        RunMain(body);
+        sw.Stop();
+        long a1 = GC.GetTotalAllocatedBytes(true);
+        double totalMs = sw.Elapsed.TotalMilliseconds;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"WORKLOAD {name} n={n} total_ms={totalMs:F3} ns_per_op={totalMs * 1e6 / n:F2} alloc_bytes_per_op={(double)(a1 - a0) / n:F2} peak_rss_mb={PeakRssMb():F1}"));
+    }
+
+    internal static double PeakRssMb()
+    {
+        foreach (var line in File.ReadLines("/proc/self/status"))
+            if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
+                return long.Parse(line.AsSpan(6).Trim().TrimEnd("kB").Trim(), CultureInfo.InvariantCulture) / 1024.0;
+        return 0;
+    }
+
+    internal static void Check(bool ok, string what)
+    {
+        if (!ok) throw new InvalidOperationException("check failed: " + what);
+    }
+}

@@ -1,0 +1,190 @@
+using static Lwt.Perf.Harness;
+
+namespace Lwt.Perf;
+
+/// <summary>
+/// The workloads of shared/anchors/WORKLOADS.md, written with our API the way
+/// shared/anchors/ocaml-lwt/bench.ml writes them with Lwt.
+/// </summary>
+internal static class Workloads
+{
+    /// <summary>Implemented, in the order `workloads` runs them by default.</summary>
+    internal static readonly string[] Implemented =
+        ["bind-resolved", "bind-chain", "ping-pong", "pause", "join-wide", "pick-cancel", "loop-memory"];
+
+    /// <summary>Need the event loop / library (timers, LwtMVar, LwtStream, EventLoop.Post, LwtUnix sockets).</summary>
+    internal static readonly string[] Stubs = ["timers", "mvar", "stream", "cross-thread-post", "tcp-echo"];
+
+    internal static int RunOne(string name, int? n)
+    {
+        int N(int dflt) => n ?? dflt;
+        switch (name)
+        {
+            case "bind-resolved": Measure(name, N(10_000_000), BindResolved); return 0;
+            case "bind-chain": Measure(name, N(1_000_000), BindChain); return 0;
+            case "ping-pong": Measure(name, N(1_000_000), PingPong); return 0;
+            case "pause": Measure(name, N(1_000_000), PauseLoop); return 0;
+            case "join-wide": Measure(name, N(1_000_000), JoinWide); return 0;
+            case "pick-cancel": Measure(name, N(1_000_000), PickCancel); return 0;
+            case "loop-memory": Measure(name, N(10_000_000), LoopMemory, warmupDiv: 100); return 0;
+            // variants (not in the default list): the same work without the per-op closure
+            case "pause/async": Measure(name, N(1_000_000), PauseAsync); return 0;
+            case "timers": return NotImplementedYet(name, "LwtUnix.Sleep and the event loop's timers");
+            case "mvar": return NotImplementedYet(name, "LwtMVar");
+            case "stream": return NotImplementedYet(name, "LwtStream");
+            case "cross-thread-post": return NotImplementedYet(name, "EventLoop.Post and LwtMain.Run");
+            case "tcp-echo": return NotImplementedYet(name, "LwtUnix sockets and the event loop (and echo-load/drive.sh)");
+            default:
+                Console.Error.WriteLine($"unknown workload {name}");
+                return 2;
+        }
+    }
+
+    private static int NotImplementedYet(string name, string needs)
+    {
+        Console.Error.WriteLine($"workload {name}: not implemented yet (needs {needs})");
+        return 3;
+    }
+
+    // ------------------------------------------------------------------ bind-resolved
+
+    // let rec loop n = if n = 0 then return () else bind (return ()) (fun () -> loop (n-1))
+    // Literally recursive: the core trampolines Bind on a fulfilled promise past a fixed depth.
+    private static Promise BindResolvedLoop(int n) =>
+        n == 0 ? Promise.ReturnUnit : Promise.ReturnUnit.Bind(() => BindResolvedLoop(n - 1));
+
+    private static Func<Promise> BindResolved(int n) => () =>
+    {
+        var p = BindResolvedLoop(n);
+        Check(p.IsFulfilled, "bind-resolved: loop fulfilled");
+        return p;
+    };
+
+    // ------------------------------------------------------------------ bind-chain
+
+    // N maps, each on the previous result, from one pending root; then wakeup_later root 0.
+    // Timed: build + fulfil + all callbacks.
+    private static Func<Promise> BindChain(int n) => () =>
+    {
+        var (root, r) = Promise.Create<int>();
+        Promise<int> p = root;
+        for (int i = 0; i < n; i++) p = p.Map(x => x + 1);
+        r.Resolve(0);
+        return p.Map(v =>
+        {
+            Check(v == n, "bind-chain: final value == N");
+            return Unit.Value;
+        });
+    };
+
+    // ------------------------------------------------------------------ ping-pong
+
+    private sealed class PingPongState(int n)
+    {
+        public readonly int N = n;
+        public bool Done;
+        public Resolver<Unit> AR = Promise.Create().Resolver;
+        public Resolver<Unit> BR = Promise.Create().Resolver;
+    }
+
+    // let rec b_loop () = let p, r = wait () in b_r := r;
+    //   p >>= fun () -> if !done_ then return () else (let next = b_loop () in wakeup_later !a_r (); next)
+    private static Promise PingPongB(PingPongState s)
+    {
+        var (p, r) = Promise.Create();
+        s.BR = r;
+        return p.Bind(_ =>
+        {
+            if (s.Done) return Promise.ReturnUnit;
+            var next = PingPongB(s);   // registers B's fresh promise before waking A
+            s.AR.Resolve(Unit.Value);
+            return next;
+        });
+    }
+
+    // let rec a_loop i = if i = n then (done_ := true; wakeup_later !b_r (); return ())
+    //   else (let p, r = wait () in a_r := r; let next = p >>= fun () -> a_loop (i+1) in
+    //         wakeup_later !b_r (); next)
+    private static Promise PingPongA(PingPongState s, int i)
+    {
+        if (i == s.N)
+        {
+            s.Done = true;
+            s.BR.Resolve(Unit.Value);
+            return Promise.ReturnUnit;
+        }
+        var (p, r) = Promise.Create();
+        s.AR = r;
+        var next = p.Bind(_ => PingPongA(s, i + 1));
+        s.BR.Resolve(Unit.Value);
+        return next;
+    }
+
+    private static Func<Promise> PingPong(int n) => () =>
+    {
+        var s = new PingPongState(n);
+        var b = PingPongB(s);
+        var a = PingPongA(s, 0);
+        return Promise.Join(a, b);
+    };
+
+    // ------------------------------------------------------------------ pause / loop-memory
+
+    // let rec loop n = if n = 0 then return () else bind (pause ()) (fun () -> loop (n-1))
+    private static Promise PauseRec(int n) =>
+        n == 0 ? Promise.ReturnUnit : Promise.Pause().Bind(() => PauseRec(n - 1));
+
+    private static Func<Promise> PauseLoop(int n) => () => PauseRec(n);
+
+    // variant: an async Promise method awaiting Pause() in a for loop (like .NET's
+    // `for (...) await Task.Yield()`): no closure, delegate or bind node per op
+    private static async Promise PauseAsyncLoop(int n)
+    {
+        for (int i = 0; i < n; i++) await Promise.Pause();
+    }
+
+    private static Func<Promise> PauseAsync(int n) => () => PauseAsyncLoop(n);
+
+    // the same code at N = 10M: peak RSS must stay flat
+    private static Func<Promise> LoopMemory(int n) => () => PauseRec(n);
+
+    // ------------------------------------------------------------------ join-wide
+
+    // N wait()s, join them, wakeup_later each in order
+    private static Func<Promise> JoinWide(int n) => () =>
+    {
+        var promises = new Promise[n];
+        var resolvers = new Resolver<Unit>[n];
+        for (int i = 0; i < n; i++)
+        {
+            var (p, r) = Promise.Create();
+            promises[i] = p;
+            resolvers[i] = r;
+        }
+        var j = Promise.Join(promises);
+        for (int i = 0; i < n; i++) resolvers[i].Resolve(Unit.Value);
+        Check(j.IsFulfilled, "join-wide: join fulfilled");
+        return j;
+    };
+
+    // ------------------------------------------------------------------ pick-cancel
+
+    // pick [fst (task ()); return i] >>= fun v -> (loser is Fail Canceled); loop (i-1) (acc+v)
+    private static Promise PickLoop(int i, long acc, long expected)
+    {
+        if (i == 0)
+        {
+            Check(acc == expected, "pick-cancel: sum");
+            return Promise.ReturnUnit;
+        }
+        var t = Promise.CreateCancelable<int>().Promise;
+        return Promise.Pick(t, Promise.Return(i)).Bind(v =>
+        {
+            Check(t.IsCanceled, "pick-cancel: loser canceled");
+            Check(v == i, "pick-cancel: result == i");
+            return PickLoop(i - 1, acc + v, expected);
+        });
+    }
+
+    private static Func<Promise> PickCancel(int n) => () => PickLoop(n, 0, (long)n * (n + 1) / 2);
+}

@@ -1,0 +1,135 @@
+#!/usr/bin/env python3
+"""Prints the comparison table of perf/compare.sh from its results file(s).
+
+A results file holds sections "# ocaml-lwt", "# dotnet-task", "# lwt-dotnet" of WORKLOAD
+lines (shared/anchors/WORKLOADS.md format); sections may repeat (rounds): each cell is
+the median over the lines found.
+
+goal = min(OCaml Lwt ns/op, 0.5 x min(.NET Task ctx ns/op, .NET Task @threadpool ns/op))
+(whichever of those exist); ratio = ours / goal; PASS when ratio <= 1.
+
+usage: compare.py [--only "names..."] RESULTS_FILE...
+"""
+import argparse
+import re
+import statistics
+import sys
+from collections import defaultdict
+
+LINE = re.compile(r"^WORKLOAD (\S+) n=(\d+) total_ms=(\S+) ns_per_op=(\S+) alloc_bytes_per_op=(\S+) peak_rss_mb=(\S+)\s*$")
+SECTIONS = ("ocaml-lwt", "dotnet-task", "lwt-dotnet")
+
+
+def num(s):
+    try:
+        return float(s)
+    except ValueError:
+        return None  # "na"
+
+
+def parse(paths):
+    # cells[(impl, name)] = list of (n, ns, alloc, rss)
+    cells = defaultdict(list)
+    order = []
+    for path in paths:
+        impl = None
+        with open(path, encoding="utf-8") as f:
+            for raw in f:
+                line = raw.strip()
+                if line.startswith("# "):
+                    head = line[2:].split()[0] if line[2:].split() else ""
+                    if head in SECTIONS:
+                        impl = head
+                    continue
+                m = LINE.match(line)
+                if not m or impl is None:
+                    continue
+                name = m.group(1)
+                if impl == "dotnet-task":
+                    if name.endswith("@threadpool"):
+                        impl_key, name = "dotnet-tp", name[: -len("@threadpool")]
+                    else:
+                        impl_key = "dotnet-ctx"
+                else:
+                    impl_key = impl
+                cells[(impl_key, name)].append(
+                    (int(m.group(2)), num(m.group(4)), num(m.group(5)), num(m.group(6))))
+                if name not in order:
+                    order.append(name)
+    return cells, order
+
+
+def med(values):
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else None
+
+
+def cell(cells, impl, name):
+    rows = cells.get((impl, name))
+    if not rows:
+        return None
+    return (rows[0][0], med([r[1] for r in rows]), med([r[2] for r in rows]), med([r[3] for r in rows]), len(rows))
+
+
+def fmt(v, digits=None):
+    if v is None:
+        return "—"
+    if digits is None:
+        digits = 1 if abs(v) < 1000 else 0
+        if abs(v) < 10:
+            digits = 2
+    return f"{v:,.{digits}f}"
+
+
+def triple(c):
+    if c is None:
+        return "—"
+    return f"{fmt(c[1])} · {fmt(c[2])} · {fmt(c[3], 1)}"
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--only", default="", help="space-separated workload names (default: all found)")
+    ap.add_argument("results", nargs="+")
+    a = ap.parse_args()
+    cells, order = parse(a.results)
+    names = a.only.split() if a.only.strip() else order
+
+    print("| workload | N | ours ns/op | ours B/op | ours RSS MB | OCaml Lwt<br>ns · B · MB | .NET Task ctx<br>ns · B · MB "
+          "| .NET Task @threadpool<br>ns · B · MB | goal ns/op | ours/goal | verdict |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+    misses = 0
+    for name in names:
+        ours = cell(cells, "lwt-dotnet", name)
+        oc = cell(cells, "ocaml-lwt", name)
+        ctx = cell(cells, "dotnet-ctx", name)
+        tp = cell(cells, "dotnet-tp", name)
+        candidates = []
+        if oc and oc[1] is not None:
+            candidates.append(oc[1])
+        dn = [c[1] for c in (ctx, tp) if c and c[1] is not None]
+        if dn:
+            candidates.append(0.5 * min(dn))
+        goal = min(candidates) if candidates else None
+        n = next((c[0] for c in (ours, oc, ctx, tp) if c), None)
+        if ours is None or ours[1] is None:
+            ratio, verdict = None, "not run / not implemented"
+        elif goal is None:
+            ratio, verdict = None, "no anchor"
+        else:
+            ratio = ours[1] / goal
+            verdict = "PASS" if ratio <= 1.0 else "MISS"
+            misses += verdict == "MISS"
+        print(f"| `{name}` | {n:,} | {fmt(ours[1]) if ours else '—'} | {fmt(ours[2]) if ours else '—'} | "
+              f"{fmt(ours[3], 1) if ours else '—'} | {triple(oc)} | {triple(ctx)} | {triple(tp)} | {fmt(goal)} | "
+              f"{fmt(ratio, 2) if ratio is not None else '—'} | {verdict} |" if n is not None else
+              f"| `{name}` | — | — | — | — | — | — | — | — | — | no data |")
+    rounds = max((len(v) for v in cells.values()), default=0)
+    print()
+    print(f"goal = min(OCaml ns/op, 0.5 x faster .NET Task variant); cells are medians over up to {rounds} run(s); "
+          f"{misses} MISS.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
