@@ -71,6 +71,12 @@ public partial class Promise
         _owner = (ushort)ResolutionLoop.Current.LoopId;
     }
 
+    /// <summary>Creates a pending promise that cancels by propagating to <paramref name="cancelTarget"/>.</summary>
+    private protected Promise(CancelMode cancelMode, object cancelTarget) : this(cancelMode)
+    {
+        _link = cancelTarget;
+    }
+
     /// <summary>Creates a resolved promise (no owner needed: it never changes).</summary>
     private protected Promise(Status resolved, Exception? exception)
     {
