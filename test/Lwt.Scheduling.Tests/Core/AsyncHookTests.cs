@@ -120,3 +120,20 @@ public class AsyncHookTests
         Assert.NotNull(Promise.AsyncExceptionHook);
     }
 }
+
+[Collection(SerialCollection.Name)]
+public class DontWaitHandlerTests
+{
+    [Fact]
+    public void Handler_that_throws_goes_to_the_hook_whether_f_threw_or_was_rejected()
+    {
+        // Lwt: dont_wait f h = (let p = try f () with exn -> fail exn in on_failure p h); an exception
+        // from h goes to the async exception hook in both cases, never to dont_wait's caller.
+        using var hook = new HookCapture();
+        var h1 = new Boom("h1");
+        var h2 = new Boom("h2");
+        Assert.Null(Record.Exception(() => Promise.DontWait(() => Promise.Fail(new Boom("f")), _ => throw h1)));
+        Assert.Null(Record.Exception(() => Promise.DontWait(() => throw new Boom("f"), _ => throw h2)));
+        Assert.Equal(new Exception[] { h1, h2 }, hook.Seen);
+    }
+}
