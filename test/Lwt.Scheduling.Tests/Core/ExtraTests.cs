@@ -83,3 +83,105 @@ public class AsyncLocalFastPathTests
         s_local.Value = null;
     }
 }
+
+public class ProxyTests
+{
+    private static async Promise<int> Await(Promise<int> p) => await p + 1;
+
+    [Fact]
+    public void Bind_callback_returning_pending_async_method_promise()
+    {
+        var (p, rp) = Promise.Create<int>();
+        var (inner, ri) = Promise.Create<int>();
+        var b = p.Bind(_ => Await(inner));
+        rp.Resolve(0);
+        Assert.True(b.IsPending);
+        ri.Resolve(1);
+        Assert.Equal(2, b.Value);
+    }
+
+    [Fact]
+    public void Cancel_bind_whose_callback_returned_a_pending_async_method_promise()
+    {
+        var (inner, _) = Promise.CreateCancelable<int>();
+        var b = Promise.Return(0).Bind(_ => Await(inner));
+        b.Cancel();
+        Assert.True(inner.IsCanceled);
+        Assert.True(b.IsCanceled);
+    }
+
+    [Fact]
+    public void Same_pending_promise_returned_by_two_binds()
+    {
+        var (shared, rs) = Promise.Create<int>();
+        var b1 = Promise.Return(0).Bind(_ => shared);
+        var b2 = Promise.Return(0).Bind(_ => shared);
+        var log = new List<int>();
+        b1.OnSuccess(log.Add);
+        b2.OnSuccess(log.Add);
+        rs.Resolve(3);
+        Assert.Equal(3, b1.Value);
+        Assert.Equal(3, b2.Value);
+        Assert.Equal(new[] { 3, 3 }, log);
+    }
+
+    [Fact]
+    public void Callback_returning_its_own_result_stays_pending()
+    {
+        var (p, rp) = Promise.Create<int>();
+        Promise<int>? self = null;
+        self = p.Bind(_ => self!);
+        rp.Resolve(1);
+        Assert.True(self.IsPending);
+    }
+
+    [Fact]
+    public void Resolver_of_a_promise_that_became_a_proxy_resolves_the_outer_promise()
+    {
+        var (p2, r2) = Promise.Create<int>();
+        var b = Promise.Return(0).Bind(_ => p2).Map(x => x * 10);
+        r2.Resolve(4);
+        Assert.Equal(40, b.Value);
+        Assert.Equal(4, p2.Value);
+        Assert.Throws<InvalidOperationException>(() => r2.Resolve(5));
+    }
+
+    [Fact]
+    public void Protected_view_of_a_promise_that_later_becomes_a_proxy()
+    {
+        var (p, rp) = Promise.Create<int>();
+        var (p2, r2) = Promise.CreateCancelable<int>();
+        var view = p2.Protected();
+        var b = p.Bind(_ => p2);
+        rp.Resolve(0);
+        view.Cancel();
+        Assert.True(view.IsCanceled);
+        Assert.True(p2.IsPending);
+        Assert.True(b.IsPending);
+        r2.Resolve(1);
+        Assert.Equal(1, b.Value);
+    }
+}
+
+public class RaceWithAsyncMethodsTests
+{
+    [Fact]
+    public void Pick_cancels_losing_async_methods_which_observe_canceled()
+    {
+        var log = new List<string>();
+        var (slow, _) = Promise.CreateCancelable<int>();
+        var (fast, rFast) = Promise.Create<int>();
+        async Promise<int> Wait(string name, Promise<int> p)
+        {
+            try { return await p; }
+            catch (CanceledException) { log.Add(name + " canceled"); throw; }
+        }
+        var loser = Wait("slow", slow);
+        var r = Promise.Pick(loser, Wait("fast", fast));
+        rFast.Resolve(1);
+        Assert.Equal(1, r.Value);
+        Assert.True(slow.IsCanceled);
+        Assert.True(loser.IsCanceled);
+        Assert.Equal(new[] { "slow canceled" }, log);
+    }
+}
