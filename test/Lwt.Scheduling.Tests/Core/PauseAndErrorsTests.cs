@@ -312,3 +312,34 @@ public class BadInputTests
         Assert.Throws<InvalidOperationException>(() => p.GetAwaiter().GetResult());
     }
 }
+
+public class PauseReentrancyTests
+{
+    [Fact]
+    public void Nested_wakeup_from_a_woken_callback_keeps_rounds_and_count_right()
+    {
+        // Lwt's wakeup_paused transfers the paused promises before waking them: a pause made after
+        // a nested wakeup_paused belongs to the next round, and paused_count counts only the pending ones.
+        Promise.AbandonPaused();
+        Promise? later = null, c = null;
+        int countAfterNestedWakeup = -1;
+        var a = Promise.Pause();
+        var b = Promise.Pause();
+        a.OnTermination(() =>
+        {
+            c = Promise.Pause();
+            Promise.WakeupPaused(); // nested: wakes c only
+            countAfterNestedWakeup = Promise.PausedCount;
+            later = Promise.Pause();
+        });
+        Promise.WakeupPaused();
+        Assert.True(a.IsFulfilled && b.IsFulfilled && c!.IsFulfilled);
+        Assert.Equal(0, countAfterNestedWakeup);
+        Assert.NotNull(later);
+        Assert.True(later!.IsPending); // paused during the outer wake-up: next round
+        Assert.Equal(1, Promise.PausedCount);
+        Promise.WakeupPaused();
+        Assert.True(later.IsFulfilled);
+        Assert.Equal(0, Promise.PausedCount);
+    }
+}
