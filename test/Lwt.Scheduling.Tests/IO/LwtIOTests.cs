@@ -5,6 +5,7 @@ using System.Text;
 namespace Lwt.Tests.IO;
 
 /// <summary>LwtIO channels and servers over real loopback sockets, pipes and files.</summary>
+[Collection("IO")]
 public class LwtIOTests
 {
     private static readonly IPEndPoint AnyLoopback = new(IPAddress.Loopback, 0);

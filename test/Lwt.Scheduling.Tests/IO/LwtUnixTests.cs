@@ -6,6 +6,7 @@ using System.Text;
 namespace Lwt.Tests.IO;
 
 /// <summary>LwtUnix over real pipes, sockets and files (no mocks).</summary>
+[Collection("IO")]
 public class LwtUnixTests
 {
     [SkippableFact]
