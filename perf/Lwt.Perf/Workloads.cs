@@ -10,10 +10,10 @@ internal static class Workloads
 {
     /// <summary>Implemented, in the order `workloads` runs them by default.</summary>
     internal static readonly string[] Implemented =
-        ["bind-resolved", "bind-chain", "ping-pong", "pause", "join-wide", "pick-cancel", "loop-memory"];
+        ["bind-resolved", "bind-chain", "ping-pong", "pause", "join-wide", "pick-cancel", "loop-memory", "tcp-echo", "tcp-echo/lwt_io"];
 
     /// <summary>Need the event loop / library (timers, LwtMVar, LwtStream, EventLoop.Post, LwtUnix sockets).</summary>
-    internal static readonly string[] Stubs = ["timers", "mvar", "stream", "cross-thread-post", "tcp-echo"];
+    internal static readonly string[] Stubs = ["timers", "mvar", "stream", "cross-thread-post"];
 
     internal static int RunOne(string name, int? n)
     {
@@ -33,7 +33,8 @@ internal static class Workloads
             case "mvar": return NotImplementedYet(name, "LwtMVar");
             case "stream": return NotImplementedYet(name, "LwtStream");
             case "cross-thread-post": return NotImplementedYet(name, "EventLoop.Post and LwtMain.Run");
-            case "tcp-echo": return NotImplementedYet(name, "LwtUnix sockets and the event loop (and echo-load/drive.sh)");
+            case "tcp-echo":
+            case "tcp-echo/lwt_io": return TcpEcho.Drive(name);
             default:
                 Console.Error.WriteLine($"unknown workload {name}");
                 return 2;
