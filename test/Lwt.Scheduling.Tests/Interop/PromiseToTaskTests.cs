@@ -165,12 +165,17 @@ public class PromiseToTaskTests
     public async Task ConfigureAwaitFalse_ResumesWhereThePromiseResolves()
     {
         using var loop = new LoopThread();
-        int resumedOn = await Task.Run(async () =>
+        var (p, pr) = loop.Run(() => Promise.Create<int>());
+        var awaiting = Task.Run(async () =>
         {
-            var p = loop.Run(() => LwtUnix.Sleep(0.01));
             await p.ConfigureAwait(false);
             return Environment.CurrentManagedThreadId;
         });
+        // Resolve on the loop once the continuation is attached there (a promise already
+        // resolved when the continuation arrives resumes on the pool instead).
+        Assert.True(SpinWait.SpinUntil(() => loop.Run(() => CallbackCount(p)) == 1, TimeSpan.FromSeconds(10)));
+        loop.Run(() => pr.Resolve(1));
+        int resumedOn = await awaiting;
         Assert.Equal(loop.ThreadId, resumedOn);
         var (q, r) = Promise.Create<int>();
         var thread = new Thread(() => r.Resolve(1));
