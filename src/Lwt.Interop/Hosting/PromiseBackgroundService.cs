@@ -12,7 +12,8 @@ namespace Lwt.Interop;
  *               its promise; a synchronous throw becomes the promise's rejection.
  *   running     a rejection (other than the cancellation asked by Stop) is logged at Error
  *               and follows HostOptions.BackgroundServiceExceptionBehavior: StopHost (the
- *               default) stops the application, Ignore keeps the host running.
+ *               default) stops the application (once it has started), Ignore keeps the
+ *               host running.
  *   StopAsync   on the loop: cancels the stopping token, then Cancel() on the running
  *               promise (Lwt's backwards search); waits for the promise to end, up to the
  *               host's shutdown timeout (the token the host passes to StopAsync).
@@ -115,7 +116,14 @@ public abstract class PromiseBackgroundService : IHostedService, IDisposable
             if (_behavior == BackgroundServiceExceptionBehavior.StopHost)
             {
                 logger.LogCritical("The host is stopping because {Service} failed (HostOptions.BackgroundServiceExceptionBehavior is StopHost).", GetType().FullName);
-                _lifetime?.StopApplication();
+                // A failure during the host's start (a synchronous throw, say) stops the host
+                // once it has started: stopping now would cancel the other services' starts
+                // and make StartAsync throw a bare TaskCanceledException.
+                if (_lifetime is { } lifetime)
+                {
+                    if (lifetime.ApplicationStarted.IsCancellationRequested) lifetime.StopApplication();
+                    else lifetime.ApplicationStarted.Register(static l => ((IHostApplicationLifetime)l!).StopApplication(), lifetime);
+                }
             }
         }
     }
