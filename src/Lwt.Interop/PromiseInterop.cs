@@ -56,7 +56,7 @@ public static partial class PromiseInterop
         var p = promise.UnderlyingT();
         if (p._status == Status.Fulfilled) return Task.FromResult(p._value);
         if (p._status == Status.Rejected) return CompletedTasks.Rejected<T>((Exception)p._link!);
-        var source = new TaskSource<T>(promise, default);
+        var source = new TaskSource<T>();
         AwaitSupport.Register(promise, source);
         return source.Task;
     }
@@ -75,7 +75,7 @@ public static partial class PromiseInterop
         var p = promise.Underlying();
         if (p._status == Status.Fulfilled) return Task.CompletedTask;
         if (p._status == Status.Rejected) return CompletedTasks.Rejected((Exception)p._link!);
-        var source = new TaskSource(promise, default);
+        var source = new TaskSource();
         AwaitSupport.Register(promise, source);
         return source.Task;
     }
@@ -106,9 +106,9 @@ public static partial class PromiseInterop
             promise.Cancel();
             return Task.FromCanceled<T>(cancellationToken);
         }
-        var source = new TaskSource<T>(promise, cancellationToken);
+        var source = new TaskSource<T>();
         AwaitSupport.Register(promise, source);
-        source.RegisterToken();
+        source.RegisterToken(promise, cancellationToken);
         return source.Task;
     }
 
@@ -132,9 +132,9 @@ public static partial class PromiseInterop
             promise.Cancel();
             return Task.FromCanceled(cancellationToken);
         }
-        var source = new TaskSource(promise, cancellationToken);
+        var source = new TaskSource();
         AwaitSupport.Register(promise, source);
-        source.RegisterToken();
+        source.RegisterToken(promise, cancellationToken);
         return source.Task;
     }
 

@@ -3,10 +3,12 @@ namespace Lwt.Interop;
 /*
  * Task -> promise for a Task that is not complete yet: the promise itself waits for the
  * Task. It is created on the calling thread, so it belongs to the loop that called
- * ToPromise (or to none). The Task's continuation (one delegate, stored by the Task as is)
- * runs wherever the Task completes; when that is not the owning loop's thread, the same
- * delegate is posted to the loop, and the promise is resolved there, never on the pool
- * thread. Off any loop, it is resolved on the completing thread.
+ * ToPromise (or to none). Its continuation (one delegate) is registered with the loop's
+ * SynchronizationContext captured: the Task runs it inline when it completes on the loop
+ * thread and posts it to the loop otherwise, so the promise is resolved on its loop, never
+ * on the pool thread. Off any loop, it is registered without a context and resolves on the
+ * thread that runs the Task's continuations (the completing thread, or the pool); should it
+ * still run off the owning loop, it posts itself there.
  *
  * FromTask: the promise also owns the CancellationTokenSource handed to the Task. Its
  * cancel mode is PropagateToOne towards a hidden cancelable "signal" promise: Lwt's
@@ -20,8 +22,6 @@ namespace Lwt.Interop;
 internal sealed class TaskPromise<T> : Promise<T>
 {
     private readonly Task _task;
-    private readonly int _ownerLoop;
-    private readonly Action _onCompleted;
     private CancellationTokenSource? _cancellation;
 
     /// <param name="task">The Task to follow, not complete yet.</param>
@@ -29,8 +29,6 @@ internal sealed class TaskPromise<T> : Promise<T>
     internal TaskPromise(Task task, CancellationTokenSource? cancellation) : base(CancelMode.NotCancelable)
     {
         _task = task;
-        _ownerLoop = _owner;
-        _onCompleted = OnTaskCompleted;
         if (cancellation is not null)
         {
             _cancellation = cancellation;
@@ -39,12 +37,20 @@ internal sealed class TaskPromise<T> : Promise<T>
             _cancelMode = CancelMode.PropagateToOne;
             _link = signal;
         }
-        task.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(_onCompleted);
+        // On the owning loop, its SynchronizationContext is current: the Task then runs the
+        // continuation inline when it completes on the loop thread and posts it to the loop
+        // otherwise (a continuation registered without the context would be sent to the
+        // pool when completed on the loop, since the loop's context forbids inlining).
+        if (_owner != 0 && SynchronizationContext.Current is LwtSynchronizationContext { Loop.IsOnLoopThread: true })
+            task.GetAwaiter().UnsafeOnCompleted(OnTaskCompleted);
+        else
+            task.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(OnTaskCompleted);
     }
 
     private void OnTaskCompleted()
     {
-        if (LoopRegistry.ForeignOwner(_ownerLoop) is { } loop && loop.TryPost(_onCompleted)) return;
+        // _owner of this object never changes, even when it has become a proxy since.
+        if (LoopRegistry.ForeignOwner(_owner) is { } loop && loop.TryPost(OnTaskCompleted)) return;
         var p = UnderlyingT();
         if (p._status != Status.Pending) return;
         _cancellation = null;

@@ -3,8 +3,17 @@ namespace Lwt.Interop;
 /*
  * Promise -> Task for a pending promise: one callback node on the promise that owns the
  * TaskCompletionSource. It is attached on the promise's loop thread (AwaitSupport.Register
- * marshals), so it runs there when the promise resolves; the source runs the Task's
- * continuations asynchronously so that they never run inline on the loop thread.
+ * marshals), so it runs there when the promise resolves.
+ *
+ * Where the Task's continuations run. The source does not ask for asynchronous
+ * continuations, and need not: while the loop runs, its LwtSynchronizationContext is
+ * current on its thread, and .NET inlines a Task's continuations only where that is a
+ * "valid location" for them: an await that captured this very context resumes inline (it
+ * belongs on the loop anyway, and saves a hop through the loop's queue); every other await
+ * continuation (the pool's, another context's, ConfigureAwait(false)) is queued to its own
+ * context or to the pool, so code awaiting from elsewhere never resumes on the loop thread.
+ * (RunContinuationsAsynchronously would add a queue hop to every await on the loop; the
+ * perf workload interop-astask measured it at about +300 ns.)
  *
  * With a token (AsTask(token)): the registration cancels the Task at once and posts
  * Cancel() to the promise's loop, where the node is also detached (a non-cancelable
@@ -14,19 +23,11 @@ namespace Lwt.Interop;
  * of the two sees the other and unregisters.
  */
 
-/// <summary>The token handling shared by <see cref="TaskSource"/> and <see cref="TaskSource{T}"/>.</summary>
+/// <summary>A callback node that completes a Task; <see cref="Token"/> is set only for AsTask(token).</summary>
 internal abstract class TaskSourceBase : Callback
 {
-    private readonly Promise _promise;
-    private readonly CancellationToken _token;
-    private CancellationTokenRegistration _registration;
-    private int _registered;
-
-    protected TaskSourceBase(Promise promise, CancellationToken token)
-    {
-        _promise = promise;
-        _token = token;
-    }
+    /// <summary>The token handling of AsTask(token); null without a token (keeps the common node small).</summary>
+    internal TokenLink? Token;
 
     /// <summary>The Task being completed.</summary>
     private protected abstract Task UntypedTask { get; }
@@ -34,58 +35,63 @@ internal abstract class TaskSourceBase : Callback
     /// <summary>Ends the Task Canceled with <paramref name="token"/>; false when it already ended.</summary>
     private protected abstract bool TrySetCanceled(CancellationToken token);
 
-    /// <summary>Registers on the token (after the node is attached or queued to be).</summary>
-    internal void RegisterToken()
-    {
-        var registration = _token.UnsafeRegister(static s => ((TaskSourceBase)s!).OnToken(), this);
-        _registration = registration;
-        Volatile.Write(ref _registered, 1);
-        Interlocked.MemoryBarrier();
-        if (UntypedTask.IsCompleted) registration.Unregister();
-    }
+    /// <summary>Registers on <paramref name="token"/> (after the node is attached, or queued to be).</summary>
+    internal void RegisterToken(Promise promise, CancellationToken token) => (Token = new TokenLink(this, promise, token)).Register();
 
-    /// <summary>Releases the token registration, if it is published yet (called once the Task ended).</summary>
-    private protected void ReleaseToken()
+    /// <summary>Releases the token registration (called once the Task ended).</summary>
+    private protected void ReleaseToken() => Token?.Release();
+
+    /// <summary>The token registration of one AsTask(token) and what it cancels.</summary>
+    internal sealed class TokenLink(TaskSourceBase node, Promise promise, CancellationToken token)
     {
-        if (_token.CanBeCanceled)
+        private CancellationTokenRegistration _registration;
+        private int _registered;
+
+        internal void Register()
+        {
+            var registration = token.UnsafeRegister(static s => ((TokenLink)s!).OnToken(), this);
+            _registration = registration;
+            Volatile.Write(ref _registered, 1);
+            Interlocked.MemoryBarrier();
+            if (node.UntypedTask.IsCompleted) registration.Unregister();
+        }
+
+        internal void Release()
         {
             Interlocked.MemoryBarrier();
             if (Volatile.Read(ref _registered) != 0) _registration.Unregister();
         }
-    }
 
-    private void OnToken()
-    {
-        if (!TrySetCanceled(_token)) return;
-        var p = _promise.Underlying();
-        if (p._status == Status.Pending && LoopRegistry.ForeignOwner(p._owner) is { } loop && loop.TryPost(CancelAndDetach)) return;
-        CancelAndDetach();
-    }
+        private void OnToken()
+        {
+            if (!node.TrySetCanceled(token)) return;
+            var p = promise.Underlying();
+            if (p._status == Status.Pending && LoopRegistry.ForeignOwner(p._owner) is { } loop && loop.TryPost(CancelAndDetach)) return;
+            CancelAndDetach();
+        }
 
-    /// <summary>On the promise's loop: Lwt's cancel, then forget this node if the promise is still pending.</summary>
-    private void CancelAndDetach()
-    {
-        try
+        /// <summary>On the promise's loop: Lwt's cancel, then forget the node if the promise is still pending.</summary>
+        private void CancelAndDetach()
         {
-            _promise.Cancel();
+            try
+            {
+                promise.Cancel();
+            }
+            catch (Exception e)
+            {
+                Promise.ReportUnhandled(e);
+            }
+            var p = promise.Underlying();
+            if (p._status == Status.Pending) CallbackStore.Detach(p, node);
         }
-        catch (Exception e)
-        {
-            Promise.ReportUnhandled(e);
-        }
-        var p = _promise.Underlying();
-        if (p._status == Status.Pending) CallbackStore.Detach(p, this);
     }
 }
 
 /// <summary>Completes a <see cref="Task"/> when the promise it is attached to resolves.</summary>
 internal sealed class TaskSource : TaskSourceBase
 {
-    private readonly TaskCompletionSource _source = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _source = new();
 
-    internal TaskSource(Promise promise, CancellationToken token) : base(promise, token)
-    {
-    }
 
     internal Task Task => _source.Task;
 
@@ -106,11 +112,8 @@ internal sealed class TaskSource : TaskSourceBase
 /// <typeparam name="T">The type of the value.</typeparam>
 internal sealed class TaskSource<T> : TaskSourceBase
 {
-    private readonly TaskCompletionSource<T> _source = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<T> _source = new();
 
-    internal TaskSource(Promise<T> promise, CancellationToken token) : base(promise, token)
-    {
-    }
 
     internal Task<T> Task => _source.Task;
 
