@@ -10,10 +10,10 @@ internal static class Workloads
 {
     /// <summary>Implemented, in the order `workloads` runs them by default.</summary>
     internal static readonly string[] Implemented =
-        ["bind-resolved", "bind-chain", "ping-pong", "pause", "join-wide", "pick-cancel", "loop-memory"];
+        ["bind-resolved", "bind-chain", "ping-pong", "pause", "join-wide", "pick-cancel", "loop-memory", .. LibraryWorkloads.Names];
 
     /// <summary>Need the event loop / library (timers, LwtMVar, LwtStream, EventLoop.Post, LwtUnix sockets).</summary>
-    internal static readonly string[] Stubs = ["timers", "mvar", "stream", "cross-thread-post", "tcp-echo"];
+    internal static readonly string[] Stubs = ["timers", "cross-thread-post", "tcp-echo"];
 
     internal static int RunOne(string name, int? n)
     {
@@ -30,11 +30,12 @@ internal static class Workloads
             // variants (not in the default list): the same work without the per-op closure
             case "pause/async": Measure(name, N(1_000_000), PauseAsync); return 0;
             case "timers": return NotImplementedYet(name, "LwtUnix.Sleep and the event loop's timers");
-            case "mvar": return NotImplementedYet(name, "LwtMVar");
-            case "stream": return NotImplementedYet(name, "LwtStream");
             case "cross-thread-post": return NotImplementedYet(name, "EventLoop.Post and LwtMain.Run");
             case "tcp-echo": return NotImplementedYet(name, "LwtUnix sockets and the event loop (and echo-load/drive.sh)");
             default:
+                // mvar, stream, stream/bounded1024 (+ /async variants): LibraryWorkloads.cs
+                int rc = LibraryWorkloads.RunOne(name, n);
+                if (rc >= 0) return rc;
                 Console.Error.WriteLine($"unknown workload {name}");
                 return 2;
         }
