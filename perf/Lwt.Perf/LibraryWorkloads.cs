@@ -75,11 +75,15 @@ internal static class LibraryWorkloads
         return mv.Take().Bind(v => MVarCons(mv, i + 1, acc + v, n));
     }
 
-    // Lwt.join [prod 0; cons 0 0]
+    // Lwt.join [prod 0; cons 0 0]. OCaml evaluates the elements of a list literal right to
+    // left (constructor arguments), so `cons 0 0` starts first and waits on the empty MVar;
+    // every put then hands its value straight to the waiting taker. Same order here.
     private static Func<Promise> MVar(int n) => () =>
     {
         var mv = LwtMVar<int>.CreateEmpty();
-        return Promise.Join(MVarProd(mv, 0, n), MVarCons(mv, 0, 0, n));
+        var cons = MVarCons(mv, 0, 0, n);
+        var prod = MVarProd(mv, 0, n);
+        return Promise.Join(prod, cons);
     };
 
     private static async Promise MVarProdAsync(LwtMVar<int> mv, int n)
@@ -97,7 +101,8 @@ internal static class LibraryWorkloads
     private static Func<Promise> MVarAsync(int n) => () =>
     {
         var mv = LwtMVar<int>.CreateEmpty();
-        return Promise.Join(MVarProdAsync(mv, n), MVarConsAsync(mv, n));
+        var cons = MVarConsAsync(mv, n);   // first, as in the bind form
+        return Promise.Join(MVarProdAsync(mv, n), cons);
     };
 
     // ------------------------------------------------------------------ stream
