@@ -70,10 +70,10 @@ public sealed class LwtThrottle<TKey> where TKey : notnull
         return new LwtThrottle<TKey>(rate, max, n, comparer);
     }
 
-    /// <summary>Calls let through per second and key.</summary>
+    /// <summary>Calls let through per second and key.<para>Lwt: the <c>~rate</c> of <c>Lwt_throttle.Make(H).create</c></para></summary>
     public int Rate => _rate;
 
-    /// <summary>The most calls that may wait at once.</summary>
+    /// <summary>The most calls that may wait at once.<para>Lwt: the <c>~max</c> of <c>Lwt_throttle.Make(H).create</c></para></summary>
     public int Max => _max;
 
     /// <summary>

@@ -84,10 +84,16 @@ public sealed class LwtTimeout
         Volatile.Write(ref s_exnHandler, handler);
     }
 
-    /// <summary>The delay, in seconds (set by <see cref="Create(double, Action)"/> and <see cref="Change(double)"/>).</summary>
+    /// <summary>
+    /// The delay, in seconds (set by <see cref="Create(double, Action)"/> and <see cref="Change(double)"/>).
+    /// <para>Lwt: the <c>delay</c> field of <c>Lwt_timeout.t</c> (not exposed by Lwt)</para>
+    /// </summary>
     public double Seconds => _seconds;
 
-    /// <summary>Whether the timeout is started and has not expired or been stopped yet.</summary>
+    /// <summary>
+    /// Whether the timeout is started and has not expired or been stopped yet.
+    /// <para>Lwt: no counterpart (Lwt's internal <c>lst_in_list</c>)</para>
+    /// </summary>
     public bool IsStarted => _sleep is not null;
 
     /// <summary>
