@@ -39,10 +39,12 @@ public class LwtTimeoutTests
         var sw = Stopwatch.StartNew();
         LwtMain.Run(() =>
         {
-            var t = LwtTimeout.Create(0.05, () => { runs++; firedAt = sw.Elapsed; });
+            var (fired, r) = Promise.Create();
+            var t = LwtTimeout.Create(0.05, () => { runs++; firedAt = sw.Elapsed; r.TryResolve(Unit.Value); });
             t.Start();
             Assert.True(t.IsStarted);
-            return LwtUnix.Sleep(0.2).Map(() => { Assert.False(t.IsStarted); return Unit.Value; });
+            // After it fired, give it time to (wrongly) fire again.
+            return fired.Bind(() => LwtUnix.Sleep(0.1)).Map(() => { Assert.False(t.IsStarted); return Unit.Value; });
         });
         Assert.Equal(1, runs);
         Assert.True(firedAt >= TimeSpan.FromSeconds(0.05), $"fired at {firedAt}");
@@ -69,24 +71,22 @@ public class LwtTimeoutTests
     public void StartAgainRestartsWithTheDelay()
     {
         int runs = 0;
-        TimeSpan firedAt = default;
+        TimeSpan firedAt = default, restartedAt = default;
         var sw = Stopwatch.StartNew();
         LwtMain.Run(() =>
         {
-            var t = LwtTimeout.Create(0.1, () => { runs++; firedAt = sw.Elapsed; });
+            var (fired, r) = Promise.Create();
+            var t = LwtTimeout.Create(0.1, () => { runs++; firedAt = sw.Elapsed; r.TryResolve(Unit.Value); });
             t.Start();
             return LwtUnix.Sleep(0.05).Bind(() =>
             {
-                var restartedAt = sw.Elapsed;
+                restartedAt = sw.Elapsed;
                 t.Start();   // restart: the action now runs 0.1 s after this, once
-                return LwtUnix.Sleep(0.3).Map(() =>
-                {
-                    Assert.True(firedAt >= restartedAt + TimeSpan.FromSeconds(0.1), $"fired at {firedAt}, restarted at {restartedAt}");
-                    return Unit.Value;
-                });
+                return fired.Bind(() => LwtUnix.Sleep(0.15));
             });
         });
         Assert.Equal(1, runs);
+        Assert.True(firedAt >= restartedAt + TimeSpan.FromSeconds(0.1), $"fired at {firedAt}, restarted at {restartedAt}");
     }
 
     [Fact]
@@ -97,21 +97,19 @@ public class LwtTimeoutTests
         var sw = Stopwatch.StartNew();
         LwtMain.Run(() =>
         {
-            var a = LwtTimeout.Create(0.02, () => { runsA++; firedAt = sw.Elapsed; });
+            var (fired, r) = Promise.Create();
+            var a = LwtTimeout.Create(0.02, () => { runsA++; firedAt = sw.Elapsed; r.TryResolve(Unit.Value); });
             a.Start();
-            a.Change(0.15);  // started: restarted with the new delay
+            a.Change(0.15);  // started: restarted with the new delay (not 0.02 s any more)
             Assert.Equal(0.15, a.Seconds);
             var b = LwtTimeout.Create(0.02, () => runsB++);
             b.Change(0.01);  // not started: stays stopped
             Assert.False(b.IsStarted);
-            return LwtUnix.Sleep(0.08).Bind(() =>
-            {
-                Assert.Equal(0, runsA);
-                return LwtUnix.Sleep(0.3);
-            });
+            return fired.Bind(() => LwtUnix.Sleep(0.1));
         });
         Assert.Equal(1, runsA);
         Assert.Equal(0, runsB);
+        // Not before the new delay (the stopwatch started before Change, so this is conservative).
         Assert.True(firedAt >= TimeSpan.FromSeconds(0.15), $"fired at {firedAt}");
     }
 
@@ -145,9 +143,10 @@ public class LwtTimeoutTests
             int after = 0;
             LwtMain.Run(() =>
             {
+                var (fired, r) = Promise.Create();
                 LwtTimeout.Create(0.01, () => throw boom).Start();
-                LwtTimeout.Create(0.02, () => after++).Start();
-                return LwtUnix.Sleep(0.1);
+                LwtTimeout.Create(0.02, () => { after++; r.Resolve(); }).Start();
+                return fired.Bind(() => LwtUnix.Sleep(0.02));
             });
             Assert.Same(boom, Assert.Single(seen));
             Assert.Equal(1, after);
