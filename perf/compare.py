@@ -17,7 +17,10 @@ import sys
 from collections import defaultdict
 
 LINE = re.compile(r"^WORKLOAD (\S+) n=(\d+) total_ms=(\S+) ns_per_op=(\S+) alloc_bytes_per_op=(\S+) peak_rss_mb=(\S+)\s*$")
-SECTIONS = ("ocaml-lwt", "dotnet-task", "lwt-dotnet")
+SECTIONS = ("ocaml-lwt", "dotnet-task", "lwt-dotnet", "c-epoll")
+
+# tcp-echo: LOAD lines (after each WORKLOAD line) per (impl, name), for the latency table
+LOADS = defaultdict(list)
 
 
 def num(s):
@@ -33,6 +36,7 @@ def parse(paths):
     order = []
     for path in paths:
         impl = None
+        last_key = last_name = None
         with open(path, encoding="utf-8") as f:
             for raw in f:
                 line = raw.strip()
@@ -40,6 +44,9 @@ def parse(paths):
                     head = line[2:].split()[0] if line[2:].split() else ""
                     if head in SECTIONS:
                         impl = head
+                    continue
+                if line.startswith("LOAD ") and impl is not None and order:
+                    LOADS[(last_key, last_name)].append(dict(x.split("=", 1) for x in line.split()[1:]))
                     continue
                 m = LINE.match(line)
                 if not m or impl is None:
@@ -52,6 +59,7 @@ def parse(paths):
                         impl_key = "dotnet-ctx"
                 else:
                     impl_key = impl
+                last_key, last_name = impl_key, name
                 cells[(impl_key, name)].append(
                     (int(m.group(2)), num(m.group(4)), num(m.group(5)), num(m.group(6))))
                 if name not in order:
@@ -125,6 +133,21 @@ def main():
               f"{fmt(ratio, 2) if ratio is not None else '—'} | {verdict} |" if n is not None else
               f"| `{name}` | — | — | — | — | — | — | — | — | — | no data |")
     rounds = max((len(v) for v in cells.values()), default=0)
+    echo = [(k, n) for (k, n) in LOADS if n.startswith("tcp-echo")]
+    if echo:
+        print()
+        print("tcp-echo from the load generator's LOAD lines (medians; 100 connections in flight):")
+        print()
+        print("| server | workload | round trips/s | p50 us | p99 us | vs C epoll throughput |")
+        print("|---|---|---:|---:|---:|---:|")
+        c_rt = med([float(d["throughput_ops_s"]) for d in LOADS.get(("c-epoll", "tcp-echo"), [])])
+        for key, name in sorted(echo):
+            rows = LOADS[(key, name)]
+            rt = med([float(d["throughput_ops_s"]) for d in rows])
+            p50 = med([float(d["p50_us"]) for d in rows])
+            p99 = med([float(d["p99_us"]) for d in rows])
+            vs = f"{rt / c_rt:.0%}" if c_rt else "—"
+            print(f"| {key} | `{name}` | {fmt(rt, 0)} | {fmt(p50)} | {fmt(p99)} | {vs} |")
     print()
     print(f"goal = min(OCaml ns/op, 0.5 x faster .NET Task variant); cells are medians over up to {rounds} run(s); "
           f"{misses} MISS.")

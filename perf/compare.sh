@@ -10,6 +10,9 @@
 #   RESULTS  results file (default perf/results/compare-<UTC time>.txt)
 #   SHARED   the shared/ directory (default: <repo>/../shared, else /work/shared)
 #   SKIP     implementations to skip, e.g. SKIP="ocaml-lwt" (re-use is up to you)
+# tcp-echo / tcp-echo/lwt_io run through shared/anchors/echo-load/drive.sh (our side:
+# `Lwt.Perf workload tcp-echo` calls drive.sh with `Lwt.Perf tcp-echo-server`), and add a
+# "c-epoll" section (echo-load/run.sh); compare.py then prints a LOAD table (round trips/s, p50, p99).
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 ROOT="$(git -C "$HERE" rev-parse --show-toplevel 2>/dev/null || (cd "$HERE/.." && pwd))"
@@ -55,6 +58,8 @@ for ((round = 1; round <= ROUNDS; round++)); do
   run_impl dotnet-task env ONLY="$WORKLOADS" "$ANCHORS/dotnet-task/run.sh"
   # shellcheck disable=SC2086  # word splitting of the workload list is intended
   run_impl lwt-dotnet "$OURS" workloads $WORKLOADS
+  # tcp-echo's physical limit: the C epoll echo server under the same load generator
+  case " $WORKLOADS " in *" tcp-echo "*|*" tcp-echo/"*) run_impl c-epoll "$ANCHORS/echo-load/run.sh";; esac
 done
 
 echo "results: $RESULTS" >&2

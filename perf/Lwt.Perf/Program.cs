@@ -4,6 +4,8 @@
 //   Lwt.Perf workloads [names...]      run each (default: every implemented one) in a fresh
 //                                      child process (this same executable), so peak RSS is
 //                                      per workload
+//   Lwt.Perf tcp-echo-server <port-file> <expected-connections> [unix|lwt_io]
+//                                      the tcp-echo server (TcpEcho.cs), for echo-load/drive.sh
 //   Lwt.Perf list                      print the implemented workloads, one per line
 //   Lwt.Perf bench [BenchmarkDotNet args, e.g. --filter *]
 //                                      the BenchmarkDotNet micro benchmarks (Micro.cs)
@@ -29,6 +31,8 @@ public static class Program
                 return Workloads.RunOne(args[1], args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : (int?)null);
             case "workloads":
                 return Children.RunAll(args.Length > 1 ? args[1..] : Workloads.Implemented);
+            case "tcp-echo-server":
+                return TcpEcho.Server(args[1..]);
             case "list":
                 foreach (var w in Workloads.Implemented) Console.WriteLine(w);
                 return 0;

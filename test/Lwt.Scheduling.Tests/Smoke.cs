@@ -30,3 +30,15 @@ public class SmokeTests
         Assert.True(p.IsFulfilled);
     }
 }
+public class AsyncRecursionSmokeTests
+{
+    static async Promise Loop(int n) { if (n == 0) return; await Promise.ReturnUnit; await Loop(n - 1); }
+    [Fact] public void DeepSynchronousAsyncRecursionDoesNotOverflow()
+    {
+        var t = new Thread(() => { var p = Loop(1_000_000); Assert.True(p.IsFulfilled); }, 1024 * 1024);
+        Exception? err = null;
+        t = new Thread(() => { try { var p = Loop(1_000_000); if (!p.IsFulfilled) throw new Exception("pending"); } catch (Exception e) { err = e; } }, 1024 * 1024);
+        t.Start(); t.Join();
+        Assert.Null(err);
+    }
+}

@@ -17,16 +17,10 @@ namespace Lwt;
  */
 
 /// <summary><c>p.Bind(f)</c> on a pending <see cref="Promise{T}"/>.</summary>
-internal sealed class BindPromise<T, U>(Promise<T> input, Func<T, Promise<U>> f) : Promise<U>(CancelMode.PropagateToOne)
+internal sealed class BindPromise<T, U>(Promise<T> input, Func<T, Promise<U>> f) : Promise<U>(CancelMode.PropagateToOne, input)
 {
     private Func<T, Promise<U>>? _f = f;
     private ExecutionContext? _context = CallbackContext.Capture();
-
-    internal Promise<U> Init()
-    {
-        _link = input;
-        return this;
-    }
 
     internal override void OnDependencyResolved(Promise source)
     {
@@ -58,16 +52,10 @@ internal sealed class BindPromise<T, U>(Promise<T> input, Func<T, Promise<U>> f)
 /// The value-less binds on any promise: <c>Promise.Bind(Func&lt;Promise&gt;)</c> (result
 /// <see cref="Promise{Unit}"/>) and <c>Promise.Bind&lt;U&gt;(Func&lt;Promise&lt;U&gt;&gt;)</c>.
 /// </summary>
-internal sealed class BindAnyPromise<U>(Promise input, Delegate f) : Promise<U>(CancelMode.PropagateToOne)
+internal sealed class BindAnyPromise<U>(Promise input, Delegate f) : Promise<U>(CancelMode.PropagateToOne, input)
 {
     private Delegate? _f = f;
     private ExecutionContext? _context = CallbackContext.Capture();
-
-    internal Promise<U> Init()
-    {
-        _link = input;
-        return this;
-    }
 
     internal override void OnDependencyResolved(Promise source)
     {
@@ -99,16 +87,10 @@ internal sealed class BindAnyPromise<U>(Promise input, Delegate f) : Promise<U>(
 }
 
 /// <summary><c>Promise&lt;T&gt;.Bind(Func&lt;T, Promise&gt;)</c>: a typed input, an untyped result.</summary>
-internal sealed class BindValueToAnyPromise<T>(Promise<T> input, Func<T, Promise> f) : Promise<Unit>(CancelMode.PropagateToOne)
+internal sealed class BindValueToAnyPromise<T>(Promise<T> input, Func<T, Promise> f) : Promise<Unit>(CancelMode.PropagateToOne, input)
 {
     private Func<T, Promise>? _f = f;
     private ExecutionContext? _context = CallbackContext.Capture();
-
-    internal Promise<Unit> Init()
-    {
-        _link = input;
-        return this;
-    }
 
     internal override void OnDependencyResolved(Promise source)
     {
@@ -137,16 +119,10 @@ internal sealed class BindValueToAnyPromise<T>(Promise<T> input, Func<T, Promise
 }
 
 /// <summary><c>p.Map(f)</c> on a pending <see cref="Promise{T}"/>.</summary>
-internal sealed class MapPromise<T, U>(Promise<T> input, Func<T, U> f) : Promise<U>(CancelMode.PropagateToOne)
+internal sealed class MapPromise<T, U>(Promise<T> input, Func<T, U> f) : Promise<U>(CancelMode.PropagateToOne, input)
 {
     private Func<T, U>? _f = f;
     private ExecutionContext? _context = CallbackContext.Capture();
-
-    internal Promise<U> Init()
-    {
-        _link = input;
-        return this;
-    }
 
     internal override void OnDependencyResolved(Promise source)
     {
@@ -177,16 +153,10 @@ internal sealed class MapPromise<T, U>(Promise<T> input, Func<T, U> f) : Promise
 }
 
 /// <summary><c>p.Map(f)</c> with a value-less callback, on any pending promise.</summary>
-internal sealed class MapThunkPromise<U>(Promise input, Func<U> f) : Promise<U>(CancelMode.PropagateToOne)
+internal sealed class MapThunkPromise<U>(Promise input, Func<U> f) : Promise<U>(CancelMode.PropagateToOne, input)
 {
     private Func<U>? _f = f;
     private ExecutionContext? _context = CallbackContext.Capture();
-
-    internal Promise<U> Init()
-    {
-        _link = input;
-        return this;
-    }
 
     internal override void OnDependencyResolved(Promise source)
     {
@@ -221,16 +191,10 @@ internal sealed class MapThunkPromise<U>(Promise input, Func<U> f) : Promise<U>(
 /// resolved one, when called through <see cref="Immediate"/>). Untyped when
 /// <typeparamref name="T"/> is <see cref="Unit"/> and the input has another type.
 /// </summary>
-internal sealed class CatchPromise<T>(Promise input, Delegate handler) : Promise<T>(CancelMode.PropagateToOne)
+internal sealed class CatchPromise<T>(Promise input, Delegate handler) : Promise<T>(CancelMode.PropagateToOne, input)
 {
     private Delegate? _handler = handler;
     private ExecutionContext? _context = CallbackContext.Capture();
-
-    internal Promise<T> Init()
-    {
-        _link = input;
-        return this;
-    }
 
     internal override void OnDependencyResolved(Promise source)
     {
@@ -264,17 +228,11 @@ internal sealed class CatchPromise<T>(Promise input, Delegate handler) : Promise
 /// <c>Promise.Finally(f, cleanup)</c>: waits for p_1, runs the cleanup, waits for p_2, then
 /// resolves as p_1 (cleanup fulfilled) or with p_2's exception (cleanup failed).
 /// </summary>
-internal sealed class FinallyPromise<T>(Promise input, Func<Promise> cleanup) : Promise<T>(CancelMode.PropagateToOne)
+internal sealed class FinallyPromise<T>(Promise input, Func<Promise> cleanup) : Promise<T>(CancelMode.PropagateToOne, input)
 {
     private Func<Promise>? _cleanup = cleanup;
     private ExecutionContext? _context = CallbackContext.Capture();
     private Promise? _first;
-
-    internal Promise<T> Init()
-    {
-        _link = input;
-        return this;
-    }
 
     internal override void OnDependencyResolved(Promise source)
     {
@@ -313,18 +271,11 @@ internal sealed class FinallyPromise<T>(Promise input, Func<Promise> cleanup) : 
 }
 
 /// <summary><c>Promise.TryBind(f, onFulfilled, onRejected)</c> once <c>f()</c> returned.</summary>
-internal sealed class TryBindPromise<T, U>(Promise<T> input, Func<T, Promise<U>> onFulfilled, Func<Exception, Promise<U>> onRejected)
-    : Promise<U>(CancelMode.PropagateToOne)
+internal sealed class TryBindPromise<T, U>(Promise<T> input, Func<T, Promise<U>> onFulfilled, Func<Exception, Promise<U>> onRejected) : Promise<U>(CancelMode.PropagateToOne, input)
 {
     private Func<T, Promise<U>>? _onFulfilled = onFulfilled;
     private Func<Exception, Promise<U>>? _onRejected = onRejected;
     private ExecutionContext? _context = CallbackContext.Capture();
-
-    internal Promise<U> Init()
-    {
-        _link = input;
-        return this;
-    }
 
     internal override void OnDependencyResolved(Promise source)
     {

@@ -25,52 +25,31 @@ internal interface ILoopContext
 }
 
 /// <summary>
-/// Maps the small integer a promise stores as its owner (<see cref="Promise._owner"/>) to
-/// the loop that owns it. Id 0 means "no loop": such promises are used synchronously on
-/// whatever thread touches them, as Lwt's core is without Lwt_unix.
+/// Maps the integer a promise stores as its owner (<see cref="Promise._owner"/>) to the loop
+/// run that owns it. Id 0 means "no loop": such promises are used synchronously on whatever
+/// thread touches them, as Lwt's core is without Lwt_unix. Every <c>LwtMain.Run</c> gets a
+/// fresh id that is never reused, so a promise left over from a finished run can never be
+/// mistaken for one of a later run on another thread.
 /// </summary>
 internal static class LoopRegistry
 {
-    private static readonly object s_gate = new();
-    private static ILoopDispatcher?[] s_loops = new ILoopDispatcher?[8];
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<int, ILoopDispatcher> s_loops = new();
+    private static int s_lastId;
 
-    /// <summary>Registers a running loop and returns its id (1..65535).</summary>
+    /// <summary>Registers a running loop and returns its id (never 0, never reused).</summary>
     internal static int Register(ILoopDispatcher loop)
     {
-        lock (s_gate)
-        {
-            for (int i = 1; i < s_loops.Length; i++)
-            {
-                if (s_loops[i] is null)
-                {
-                    Volatile.Write(ref s_loops[i], loop);
-                    return i;
-                }
-            }
-            int id = s_loops.Length;
-            if (id > ushort.MaxValue)
-                throw new InvalidOperationException("Too many event loops are running at once (65,535).");
-            var grown = new ILoopDispatcher?[Math.Min(s_loops.Length * 2, ushort.MaxValue + 1)];
-            Array.Copy(s_loops, grown, s_loops.Length);
-            grown[id] = loop;
-            Volatile.Write(ref s_loops, grown);
-            return id;
-        }
+        int id = Interlocked.Increment(ref s_lastId);
+        if (id <= 0) throw new InvalidOperationException("The process has run more than 2^31 event loops.");
+        s_loops[id] = loop;
+        return id;
     }
 
-    /// <summary>Forgets a loop that has stopped.</summary>
-    internal static void Unregister(int id)
-    {
-        lock (s_gate) Volatile.Write(ref s_loops[id], null);
-    }
+    /// <summary>Forgets a loop run that has stopped.</summary>
+    internal static void Unregister(int id) => s_loops.TryRemove(id, out _);
 
-    /// <summary>The loop with the given id, or null when none (id 0, or the loop has stopped).</summary>
-    internal static ILoopDispatcher? Get(int id)
-    {
-        if (id == 0) return null;
-        var loops = Volatile.Read(ref s_loops);
-        return id < loops.Length ? Volatile.Read(ref loops[id]) : null;
-    }
+    /// <summary>The loop with the given id, or null when none (id 0, or the run has stopped).</summary>
+    internal static ILoopDispatcher? Get(int id) => id != 0 && s_loops.TryGetValue(id, out var loop) ? loop : null;
 
     /// <summary>
     /// The loop that must run an operation on a promise owned by <paramref name="owner"/>,

@@ -26,8 +26,11 @@ internal sealed class PausedQueue
     {
         if (_current.Count == 0) return;
         var waking = _current;
-        _current = _spare;
-        _spare = waking;
+        // A wake-up nested in a callback of this one must not take the spare list: it is the
+        // one being woken here.
+        bool nested = _waking;
+        _current = nested ? new List<Promise<Unit>>() : _spare;
+        _waking = true;
         try
         {
             for (int i = 0; i < waking.Count; i++)
@@ -39,8 +42,16 @@ internal sealed class PausedQueue
         finally
         {
             waking.Clear();
+            if (!nested)
+            {
+                _spare = waking;
+                _waking = false;
+            }
         }
     }
+
+    /// <summary>Whether <see cref="WakeAll"/> is running (its list is in use).</summary>
+    private bool _waking;
 
     internal void Abandon() => _current.Clear();
 }

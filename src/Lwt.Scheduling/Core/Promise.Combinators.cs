@@ -134,6 +134,9 @@ public partial class Promise
     /// <inheritdoc cref="Pick{T}(IEnumerable{Promise{T}})"/>
     public static Promise<T> Pick<T>(params Promise<T>[] promises) => Race<T, Promise<T>>(promises, cancelLosers: true, nameof(Pick));
 
+    /// <inheritdoc cref="Pick{T}(IEnumerable{Promise{T}})"/>
+    public static Promise<T> Pick<T>(params ReadOnlySpan<Promise<T>> promises) => Race<T, Promise<T>>(Untyped(promises), cancelLosers: true, nameof(Pick));
+
     /// <summary>The untyped <see cref="Pick{T}(IEnumerable{Promise{T}})"/>.<para>Lwt: <c>Lwt.pick</c></para></summary>
     /// <param name="promises">The promises to race.</param>
     /// <exception cref="ArgumentException"><paramref name="promises"/> is empty.</exception>
@@ -142,6 +145,9 @@ public partial class Promise
 
     /// <inheritdoc cref="Pick(IEnumerable{Promise})"/>
     public static Promise Pick(params Promise[] promises) => Race<Unit, Promise>(promises, cancelLosers: true, nameof(Pick));
+
+    /// <inheritdoc cref="Pick(IEnumerable{Promise})"/>
+    public static Promise Pick(params ReadOnlySpan<Promise> promises) => Race<Unit, Promise>(promises, cancelLosers: true, nameof(Pick));
 
     /// <summary>
     /// A promise that resolves as the first promise in <paramref name="promises"/> to resolve;
@@ -157,6 +163,9 @@ public partial class Promise
     /// <inheritdoc cref="Choose{T}(IEnumerable{Promise{T}})"/>
     public static Promise<T> Choose<T>(params Promise<T>[] promises) => Race<T, Promise<T>>(promises, cancelLosers: false, nameof(Choose));
 
+    /// <inheritdoc cref="Choose{T}(IEnumerable{Promise{T}})"/>
+    public static Promise<T> Choose<T>(params ReadOnlySpan<Promise<T>> promises) => Race<T, Promise<T>>(Untyped(promises), cancelLosers: false, nameof(Choose));
+
     /// <summary>The untyped <see cref="Choose{T}(IEnumerable{Promise{T}})"/>.<para>Lwt: <c>Lwt.choose</c></para></summary>
     /// <param name="promises">The promises to race.</param>
     /// <exception cref="ArgumentException"><paramref name="promises"/> is empty.</exception>
@@ -165,6 +174,9 @@ public partial class Promise
 
     /// <inheritdoc cref="Choose(IEnumerable{Promise})"/>
     public static Promise Choose(params Promise[] promises) => Race<Unit, Promise>(promises, cancelLosers: false, nameof(Choose));
+
+    /// <inheritdoc cref="Choose(IEnumerable{Promise})"/>
+    public static Promise Choose(params ReadOnlySpan<Promise> promises) => Race<Unit, Promise>(promises, cancelLosers: false, nameof(Choose));
 
     /// <summary>
     /// Like <see cref="Pick{T}(IEnumerable{Promise{T}})"/>, but fulfilled with the values of
@@ -231,15 +243,25 @@ public partial class Promise
 
     private static TResult Race<T, TResult>(IEnumerable<Promise> promises, bool cancelLosers, string name) where TResult : Promise
     {
-        var inputs = Materialize(promises);
+        if (promises is null) ThrowHelper.ThrowArgumentNull(nameof(promises));
+        // An array is scanned in place: it is copied only if the race has to wait.
+        return promises is Promise[] array
+            ? Race<T, TResult>(new ReadOnlySpan<Promise>(array), cancelLosers, name)
+            : Race<T, TResult>(new ReadOnlySpan<Promise>(promises.ToArray()), cancelLosers, name);
+    }
+
+    private static TResult Race<T, TResult>(ReadOnlySpan<Promise> inputs, bool cancelLosers, string name) where TResult : Promise
+    {
         if (inputs.Length == 0) ThrowHelper.ThrowEmpty(name);
         // Already resolved inputs decide at once: a rejected one first, else the first fulfilled.
         Promise? winner = null;
         for (int i = 0; i < inputs.Length; i++)
         {
-            var u = inputs[i].Underlying();
-            if (u._status == Status.Rejected) { winner = inputs[i]; break; }
-            if (u._status == Status.Fulfilled) winner ??= inputs[i];
+            var input = inputs[i];
+            if (input is null) ThrowHelper.ThrowArgumentNull($"promises[{i}]");
+            var u = input.Underlying();
+            if (u._status == Status.Rejected) { winner = input; break; }
+            if (u._status == Status.Fulfilled) winner ??= input;
         }
         if (winner is not null)
         {
@@ -247,10 +269,15 @@ public partial class Promise
                 for (int i = 0; i < inputs.Length; i++) inputs[i].Cancel();
             return Unsafe.As<TResult>(winner);
         }
-        var race = new RacePromise<T>(inputs, cancelLosers);
+        var race = new RacePromise<T>(inputs.ToArray(), cancelLosers);
         for (int i = 0; i < inputs.Length; i++) AttachPending(inputs[i].Underlying(), race.Node);
         return Unsafe.As<TResult>(race);
     }
+
+    /// <summary>Views a span of typed promises as a span of promises (both are references).</summary>
+    private static ReadOnlySpan<Promise> Untyped<T>(ReadOnlySpan<Promise<T>> span) =>
+        System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(
+            ref Unsafe.As<Promise<T>, Promise>(ref System.Runtime.InteropServices.MemoryMarshal.GetReference(span)), span.Length);
 
     internal enum NRaceKind : byte { Pick, Choose, Split }
 

@@ -51,7 +51,7 @@ public partial class Promise
         var p1 = Start(f);
         var u = p1.UnderlyingT();
         if (u._status == Status.Fulfilled) return p1;
-        var result = new CatchPromise<T>(u, handler).Init();
+        var result = new CatchPromise<T>(u, handler);
         Attach(u, result);
         return result;
     }
@@ -71,7 +71,7 @@ public partial class Promise
         var p1 = Start(f);
         var u = p1.Underlying();
         if (u._status == Status.Fulfilled) return p1;
-        var result = new CatchPromise<Unit>(u, handler).Init();
+        var result = new CatchPromise<Unit>(u, handler);
         Attach(u, result);
         return result;
     }
@@ -91,7 +91,7 @@ public partial class Promise
         if (f is null) ThrowHelper.ThrowArgumentNull(nameof(f));
         if (cleanup is null) ThrowHelper.ThrowArgumentNull(nameof(cleanup));
         var u = Start(f).UnderlyingT();
-        var result = new FinallyPromise<T>(u, cleanup).Init();
+        var result = new FinallyPromise<T>(u, cleanup);
         Attach(u, result);
         return result;
     }
@@ -108,7 +108,7 @@ public partial class Promise
         if (f is null) ThrowHelper.ThrowArgumentNull(nameof(f));
         if (cleanup is null) ThrowHelper.ThrowArgumentNull(nameof(cleanup));
         var u = Start(f).Underlying();
-        var result = new FinallyPromise<Unit>(u, cleanup).Init();
+        var result = new FinallyPromise<Unit>(u, cleanup);
         Attach(u, result);
         return result;
     }
@@ -131,7 +131,7 @@ public partial class Promise
         if (onFulfilled is null) ThrowHelper.ThrowArgumentNull(nameof(onFulfilled));
         if (onRejected is null) ThrowHelper.ThrowArgumentNull(nameof(onRejected));
         var u = Start(f).UnderlyingT();
-        var result = new TryBindPromise<T, U>(u, onFulfilled, onRejected).Init();
+        var result = new TryBindPromise<T, U>(u, onFulfilled, onRejected);
         Attach(u, result);
         return result;
     }

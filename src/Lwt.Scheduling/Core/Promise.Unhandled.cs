@@ -97,8 +97,9 @@ public partial class Promise
         }
         catch (Exception e)
         {
-            handler(e);
-            return;
+            // As Lwt (try f () with exn -> fail exn): the same as a rejected promise, so an
+            // exception from the handler goes to the hook here too, not to the caller.
+            p = Promise<Unit>.FromException(e);
         }
         p.OnFailure(handler);
     }

@@ -49,7 +49,7 @@ public partial class Promise
     private static Promise BindSlow(Promise p, Func<Promise> f)
     {
         if (p._status == Status.Rejected) return Promise<Unit>.FromException((Exception)p._link!);
-        var result = new BindAnyPromise<Unit>(p, f).Init();
+        var result = new BindAnyPromise<Unit>(p, f);
         Attach(p, result);
         return result;
     }
@@ -87,7 +87,7 @@ public partial class Promise
             }
         }
         if (p._status == Status.Rejected) return Promise<U>.FromException((Exception)p._link!);
-        var r = new BindAnyPromise<U>(p, f).Init();
+        var r = new BindAnyPromise<U>(p, f);
         Attach(p, r);
         return r;
     }
@@ -116,7 +116,7 @@ public partial class Promise
             }
         }
         if (p._status == Status.Rejected) return Promise<U>.FromException((Exception)p._link!);
-        var r = new MapThunkPromise<U>(p, f).Init();
+        var r = new MapThunkPromise<U>(p, f);
         Attach(p, r);
         return r;
     }

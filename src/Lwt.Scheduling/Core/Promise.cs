@@ -39,7 +39,8 @@ namespace Lwt;
  * promise remembers the event loop it was created on (`_owner`); resolvers and awaiters
  * used from another thread marshal to that loop (LoopRegistry.cs).
  *
- * Representation (24 bytes of fields, 48-byte objects for a Promise<int>):
+ * Representation (24 bytes of fields, 48-byte objects for a Promise<int>; `_owner` and
+ * the small fields share one 8-byte word):
  *   _status     Pending | Fulfilled | Rejected | Proxy
  *   _callbacks  Pending: the callback storage.                 Otherwise null.
  *   _link       Pending: what cancellation propagates to.      Proxy: the target.
@@ -62,13 +63,19 @@ public partial class Promise
     internal Status _status;
     internal CancelMode _cancelMode;
     internal ushort _deferredCleanups;
-    internal ushort _owner;
+    internal int _owner;
 
     /// <summary>Creates a pending promise owned by the current thread's event loop, if any.</summary>
     private protected Promise(CancelMode cancelMode)
     {
         _cancelMode = cancelMode;
-        _owner = (ushort)ResolutionLoop.Current.LoopId;
+        _owner = ResolutionLoop.Current.LoopId;
+    }
+
+    /// <summary>Creates a pending promise that cancels by propagating to <paramref name="cancelTarget"/>.</summary>
+    private protected Promise(CancelMode cancelMode, object cancelTarget) : this(cancelMode)
+    {
+        _link = cancelTarget;
     }
 
     /// <summary>Creates a resolved promise (no owner needed: it never changes).</summary>

@@ -38,7 +38,7 @@ public struct PromiseMethodBuilder
     /// <param name="stateMachine">The state machine.</param>
     /// <typeparam name="TStateMachine">Its type.</typeparam>
     public void Start<TStateMachine>(ref TStateMachine stateMachine) where TStateMachine : IAsyncStateMachine =>
-        AsyncBuilderCore.Start(ref stateMachine);
+        AsyncBuilderCore.Start(ref _promise, ref stateMachine);
 
     /// <summary>Not used (the box is created on the first suspension).</summary>
     /// <param name="stateMachine">The state machine.</param>
@@ -97,7 +97,7 @@ public struct PromiseMethodBuilder<T>
     /// <param name="stateMachine">The state machine.</param>
     /// <typeparam name="TStateMachine">Its type.</typeparam>
     public void Start<TStateMachine>(ref TStateMachine stateMachine) where TStateMachine : IAsyncStateMachine =>
-        AsyncBuilderCore.Start(ref stateMachine);
+        AsyncBuilderCore.Start(ref _promise, ref stateMachine);
 
     /// <summary>Not used (the box is created on the first suspension).</summary>
     /// <param name="stateMachine">The state machine.</param>
@@ -146,12 +146,40 @@ internal static class AsyncBuilderCore
     /// <summary>
     /// Runs the first MoveNext, restoring the ExecutionContext and SynchronizationContext
     /// afterwards exactly as the runtime's builders do (its Start touches no builder state).
+    /// A method started from deep inside other calls (an async method that recursively
+    /// awaits itself on completed promises) counts on the resolution loop's depth and, past
+    /// the limit, is boxed and started later on a shallow stack instead: the trampoline of
+    /// ResolutionLoop.cs, so such a recursion cannot overflow the stack.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static void Start<TStateMachine>(ref TStateMachine stateMachine) where TStateMachine : IAsyncStateMachine
+    internal static void Start<TStateMachine, T>(ref Promise<T>? field, ref TStateMachine stateMachine) where TStateMachine : IAsyncStateMachine
     {
-        var runtimeBuilder = default(AsyncTaskMethodBuilder);
-        runtimeBuilder.Start(ref stateMachine);
+        var loop = ResolutionLoop.Current;
+        int depth = loop.Depth;
+        if (!Immediate.CanNest(depth))
+        {
+            StartLater(ref field, ref stateMachine, loop);
+            return;
+        }
+        loop.Depth = depth + 1;
+        try
+        {
+            var runtimeBuilder = default(AsyncTaskMethodBuilder);
+            runtimeBuilder.Start(ref stateMachine);
+        }
+        finally
+        {
+            loop.Depth = depth;
+        }
+        if (depth == 0 && loop.HasDeferred) loop.DrainDeferred();
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void StartLater<TStateMachine, T>(ref Promise<T>? field, ref TStateMachine stateMachine, ResolutionLoop loop)
+        where TStateMachine : IAsyncStateMachine
+    {
+        var box = GetBox(ref field, ref stateMachine);
+        box.AwaitOther();
+        loop.Defer(Promise.ReturnUnit, box);
     }
 
     internal static Promise<T> NotStarted<T>() =>

@@ -55,7 +55,7 @@ public partial class Promise<T>
     private static Promise<U> BindSlow<U>(Promise<T> p, Func<T, Promise<U>> f)
     {
         if (p._status == Status.Rejected) return Promise<U>.FromException((Exception)p._link!);
-        var result = new BindPromise<T, U>(p, f).Init();
+        var result = new BindPromise<T, U>(p, f);
         if (p._status == Status.Pending)
         {
             p.CheckOwnerThread();
@@ -100,7 +100,7 @@ public partial class Promise<T>
             }
         }
         if (p._status == Status.Rejected) return Promise<Unit>.FromException((Exception)p._link!);
-        var r = new BindValueToAnyPromise<T>(p, f).Init();
+        var r = new BindValueToAnyPromise<T>(p, f);
         Attach(p, r);
         return r;
     }
@@ -130,7 +130,7 @@ public partial class Promise<T>
         }
         if (p._status == Status.Rejected) return Promise<U>.FromException((Exception)p._link!);
         p.CheckOwnerThread();
-        var result = new MapPromise<T, U>(p, f).Init();
+        var result = new MapPromise<T, U>(p, f);
         CallbackStore.Add(p, result);
         return result;
     }

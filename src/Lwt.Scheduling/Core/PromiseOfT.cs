@@ -19,6 +19,11 @@ public partial class Promise<T> : Promise
     {
     }
 
+    /// <summary>A pending promise that cancels by propagating to <paramref name="cancelTarget"/>.</summary>
+    internal Promise(CancelMode cancelMode, object cancelTarget) : base(cancelMode, cancelTarget)
+    {
+    }
+
     /// <summary>A fulfilled promise.</summary>
     internal Promise(T value) : base(Status.Fulfilled, null)
     {

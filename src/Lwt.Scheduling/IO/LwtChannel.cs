@@ -1,0 +1,369 @@
+// Buffered channels (Lwt_io.channel): the objects behind LwtIO.
+//
+// A channel is a buffer over a backend: a read function (input) or a write
+// function (output) on Memory<byte>, plus a close function. Backends are an
+// LwtFd (LwtUnix.Read/Write), a System.IO.Stream (its ReadAsync/WriteAsync,
+// resolved on the loop) or any functions given to LwtIO.Make (which is how a
+// process's pipes, or anything else, can be wrapped).
+//
+// Buffer. Input: the unread bytes are Buffer[Ptr..Max). Output: the bytes not
+// yet written out are Buffer[Ptr..Max). The input buffer may grow past its
+// initial size only to hold one line longer than the buffer (ReadLine keeps the
+// whole line in the buffer until it is complete, so a canceled ReadLine loses
+// nothing).
+//
+// One operation at a time. Each operation (a "primitive" in lwt_io.ml) takes
+// the channel's turn: if the channel is busy it waits in a FIFO queue (the wait
+// is cancelable and a canceled waiter is skipped). The turn is released when
+// the operation's promise resolves, before the caller's own callbacks run, so
+// the next operation of the caller finds the channel free. Atomic gives its
+// function a temporary wrapper with a turn of its own, while it holds the
+// turn of the original channel: nothing else can use the channel meanwhile.
+// The wrapper becomes invalid when the function's promise resolves.
+//
+// Cancellation. A canceled operation leaves the channel consistent: bytes are
+// only consumed from the buffer when an operation completes, and a pending
+// backend read that is canceled has transferred nothing (LwtUnix.Read).
+//
+// Closing. Close of an output channel waits for its turn, flushes and then
+// closes the backend; Close of an input channel, and Abort of either, close at
+// once: every waiting or later operation rejects with ChannelClosedException.
+// Close is idempotent (it returns the first close's promise).
+
+using System.Diagnostics;
+
+namespace Lwt;
+
+/// <summary>
+/// An operation on a closed channel.
+/// <para>Lwt: <c>Lwt_io.Channel_closed</c></para>
+/// </summary>
+public sealed class ChannelClosedException : IOException
+{
+    /// <summary>Creates the exception for a channel of the given direction (<c>input</c> or <c>output</c>).<para>Lwt: <c>Lwt_io.Channel_closed</c></para></summary>
+    /// <param name="channel">"input" or "output", as Lwt names them.</param>
+    public ChannelClosedException(string channel)
+        : base($"Lwt_io: the {channel} channel is closed; no more operations can be made on it.")
+    {
+        Channel = channel;
+    }
+
+    /// <summary>"input" or "output".<para>Lwt: the argument of <c>Channel_closed</c></para></summary>
+    public string Channel { get; }
+}
+
+/// <summary>
+/// The direction of a channel, as a value: <see cref="LwtIO.Input"/> or <see cref="LwtIO.Output"/>.
+/// <para>Lwt: <c>Lwt_io.mode</c></para>
+/// </summary>
+/// <typeparam name="TChannel"><see cref="InputChannel"/> or <see cref="OutputChannel"/>.</typeparam>
+public sealed class ChannelMode<TChannel>
+    where TChannel : LwtChannel
+{
+    internal ChannelMode(bool isInput) => IsInput = isInput;
+
+    /// <summary>True for <see cref="LwtIO.Input"/>.<para>Lwt: <c>Lwt_io.mode</c></para></summary>
+    public bool IsInput { get; }
+}
+
+/// <summary>
+/// A buffered channel: the common part of <see cref="InputChannel"/> and
+/// <see cref="OutputChannel"/>. Use it from its event loop's thread.
+/// <para>Lwt: <c>Lwt_io.channel</c></para>
+/// </summary>
+[DebuggerDisplay("{DebuggerDisplay,nq}")]
+public abstract class LwtChannel
+{
+    internal readonly ChannelCore Core;
+    private bool _busy;
+    private bool _invalid;
+    private Queue<Resolver<Unit>>? _waiters;
+    private Action? _release;
+
+    private protected LwtChannel(ChannelCore core) => Core = core;
+
+    /// <summary>
+    /// True once the channel was closed or aborted.
+    /// <para>Lwt: <c>Lwt_io.is_closed</c></para>
+    /// </summary>
+    public bool IsClosed => Core.State != ChannelState.Open;
+
+    /// <summary>
+    /// True if no operation is running or waiting on the channel.
+    /// <para>Lwt: <c>Lwt_io.is_busy</c> (negated)</para>
+    /// </summary>
+    public bool IsIdle => !_busy;
+
+    /// <summary>The size of the buffer.<para>Lwt: <c>Lwt_io.buffer_size</c></para></summary>
+    public int BufferSize => Core.Buffer.Length;
+
+    /// <summary>"input" or "output".</summary>
+    internal abstract string Direction { get; }
+
+    /// <summary>True when an operation can run now, synchronously (open, not busy, valid).</summary>
+    internal bool CanRunNow => !_busy && !_invalid && Core.State == ChannelState.Open;
+
+    /// <summary>Makes the wrapper of an Atomic call unusable once the call is over.</summary>
+    internal void Invalidate() => _invalid = true;
+
+    /// <summary>A fresh wrapper over the same buffer and backend, with a turn of its own.</summary>
+    internal abstract LwtChannel CreateWrapper();
+
+    /// <summary>
+    /// Runs <paramref name="op"/> when it is the channel's turn, and keeps the turn until the
+    /// promise it returns resolves (file comment).
+    /// </summary>
+    internal Promise<T> Locked<T>(Func<LwtChannel, Promise<T>> op)
+    {
+        if (_invalid) return Promise.Fail<T>(new InvalidOperationException("Lwt_io.atomic: this temporary channel was used after the end of the atomic block."));
+        if (Core.State != ChannelState.Open) return Promise.Fail<T>(new ChannelClosedException(Direction));
+        if (!_busy)
+        {
+            _busy = true;
+            return RunHolding(op);
+        }
+
+        var (wait, resolver) = Promise.CreateCancelable<Unit>();
+        (_waiters ??= new Queue<Resolver<Unit>>()).Enqueue(resolver);
+        return wait.Bind(_ => Core.State != ChannelState.Open
+            ? ReleaseAndFail<T>(new ChannelClosedException(Direction))
+            : RunHolding(op));
+    }
+
+    private Promise<T> ReleaseAndFail<T>(Exception e)
+    {
+        Release();
+        return Promise.Fail<T>(e);
+    }
+
+    /// <summary>Runs <paramref name="op"/> while holding the turn; releases it when the operation ends.</summary>
+    private Promise<T> RunHolding<T>(Func<LwtChannel, Promise<T>> op)
+    {
+        Promise<T> p;
+        try
+        {
+            p = op(this) ?? Promise.Fail<T>(new InvalidOperationException("A channel operation returned null."));
+        }
+        catch (Exception e)
+        {
+            p = Promise.Fail<T>(e);
+        }
+
+        if (!p.IsPending)
+        {
+            Release();
+            return p;
+        }
+
+        p.OnTermination(_release ??= Release);
+        return p;
+    }
+
+    /// <summary>Gives the turn to the next live waiter, or frees the channel.</summary>
+    private void Release()
+    {
+        if (_waiters is { } waiters)
+        {
+            while (waiters.TryDequeue(out var next))
+            {
+                if (next.Promise.IsPending)
+                {
+                    next.Resolve(default);
+                    return;
+                }
+            }
+        }
+
+        _busy = false;
+    }
+
+    /// <summary>
+    /// Closes the channel: an output channel is flushed first (after the operations already
+    /// queued); an input channel is closed at once. Idempotent.
+    /// <para>Lwt: <c>Lwt_io.close</c></para>
+    /// </summary>
+    public abstract Promise Close();
+
+    /// <summary>
+    /// Closes the channel at once, without flushing; pending operations reject with
+    /// <see cref="ChannelClosedException"/>.
+    /// <para>Lwt: <c>Lwt_io.abort</c></para>
+    /// </summary>
+    public Promise Abort() => Core.CloseNow(this);
+
+    /// <summary>Rejects the operations waiting for their turn (the channel was closed).</summary>
+    internal void FailWaiters()
+    {
+        if (_waiters is null) return;
+        while (_waiters.TryDequeue(out var next))
+        {
+            if (next.Promise.IsPending) next.Resolve(default); // its Bind sees the closed state and fails
+        }
+    }
+
+    private string DebuggerDisplay => $"{Direction} channel, {Core.Max - Core.Ptr} bytes buffered{(IsClosed ? ", closed" : string.Empty)}{(_busy ? ", busy" : string.Empty)}";
+}
+
+/// <summary>
+/// A buffered input channel.
+/// <para>Lwt: <c>Lwt_io.input_channel</c></para>
+/// </summary>
+public sealed class InputChannel : LwtChannel
+{
+    internal InputChannel(ChannelCore core) : base(core)
+    {
+    }
+
+    internal override string Direction => "input";
+
+    internal override LwtChannel CreateWrapper() => new InputChannel(Core);
+
+    /// <summary>
+    /// Closes the channel and its backend at once; pending operations reject with
+    /// <see cref="ChannelClosedException"/>. Idempotent.
+    /// <para>Lwt: <c>Lwt_io.close</c></para>
+    /// </summary>
+    public override Promise Close() => Core.CloseNow(this);
+}
+
+/// <summary>
+/// A buffered output channel. Data written is flushed when the buffer is full, by
+/// <see cref="LwtIO.Flush"/>, on close, and automatically after the current callbacks
+/// (at the next pause of the loop), as Lwt's channels do.
+/// <para>Lwt: <c>Lwt_io.output_channel</c></para>
+/// </summary>
+public sealed class OutputChannel : LwtChannel
+{
+    internal OutputChannel(ChannelCore core) : base(core)
+    {
+    }
+
+    internal override string Direction => "output";
+
+    internal override LwtChannel CreateWrapper() => new OutputChannel(Core);
+
+    /// <summary>
+    /// Flushes the buffered data (after the operations already queued), then closes the
+    /// backend. Idempotent: a second call returns the first one's promise.
+    /// <para>Lwt: <c>Lwt_io.close</c></para>
+    /// </summary>
+    public override Promise Close()
+    {
+        if (Core.CloseResult is { } closing) return closing;
+        if (Core.State != ChannelState.Open) return Promise.ReturnUnit;
+        var flushed = Locked(static ch => ch.Core.FlushAll());
+        var done = Promise.Catch(() => flushed, _ => Promise.ReturnUnit).Bind(_ => Core.CloseNow(this));
+        Core.CloseResult ??= flushed.Bind(_ => done);
+        return Core.CloseResult;
+    }
+}
+
+internal enum ChannelState : byte
+{
+    Open,
+    Closed,
+}
+
+/// <summary>The buffer and backend shared by a channel and its Atomic wrappers.</summary>
+internal sealed class ChannelCore
+{
+    internal byte[] Buffer;
+    internal int Ptr;
+    internal int Max;
+    internal ChannelState State;
+    internal Promise? CloseResult;
+    internal bool AutoFlushScheduled;
+    internal Action? AutoFlush;
+    internal readonly Func<Memory<byte>, Promise<int>>? ReadBackend;
+    internal readonly Func<ReadOnlyMemory<byte>, Promise<int>>? WriteBackend;
+    private readonly Func<Promise>? _closeBackend;
+    internal readonly bool IsInput;
+
+    internal ChannelCore(int bufferSize, Func<Memory<byte>, Promise<int>>? read, Func<ReadOnlyMemory<byte>, Promise<int>>? write, Func<Promise>? close)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(bufferSize, 16);
+        Buffer = new byte[bufferSize];
+        ReadBackend = read;
+        WriteBackend = write;
+        IsInput = read is not null;
+        _closeBackend = close;
+    }
+
+    /// <summary>Closes without flushing (input close, abort, and the end of an output close).</summary>
+    internal Promise CloseNow(LwtChannel wrapper)
+    {
+        if (State == ChannelState.Closed) return CloseResult ?? Promise.ReturnUnit;
+        State = ChannelState.Closed;
+        Promise result;
+        try
+        {
+            result = _closeBackend?.Invoke() ?? Promise.ReturnUnit;
+        }
+        catch (Exception e)
+        {
+            result = Promise.Fail(e);
+        }
+
+        CloseResult ??= result;
+        wrapper.FailWaiters();
+        return result;
+    }
+
+    /// <summary>Reads from the backend into the free end of the buffer; the number of bytes (0: end of input).</summary>
+    internal Promise<int> Refill()
+    {
+        if (Ptr == Max)
+        {
+            Ptr = Max = 0;
+        }
+        else if (Max == Buffer.Length)
+        {
+            // Make room: move the unread bytes to the front, or grow (a line longer than the buffer).
+            int unread = Max - Ptr;
+            if (Ptr == 0) Array.Resize(ref Buffer, Buffer.Length * 2);
+            else Array.Copy(Buffer, Ptr, Buffer, 0, unread);
+            Ptr = 0;
+            Max = unread;
+        }
+
+        int before = Max;
+        return ReadBackend!(Buffer.AsMemory(Max)).Map(n =>
+        {
+            // A concurrent Abort may have reset nothing: only this operation touches Max.
+            if (n > 0) Max = before + n;
+            return n;
+        });
+    }
+
+    /// <summary>Writes out everything buffered (output).</summary>
+    internal Promise<Unit> FlushAll()
+    {
+        while (Ptr < Max)
+        {
+            var p = WriteBackend!(Buffer.AsMemory(Ptr, Max - Ptr));
+            if (p.IsPending) return p.Bind(n => Advance(n) ? FlushAll() : Promise.ReturnUnit);
+            if (p.IsRejected) return Promise.Fail<Unit>(p.Exception!);
+            if (!Advance(p.Value)) break;
+        }
+
+        return Promise.ReturnUnit;
+    }
+
+    /// <summary>Writes out part of the buffer (at least one byte), to make room.</summary>
+    internal Promise<Unit> FlushSome()
+    {
+        var p = WriteBackend!(Buffer.AsMemory(Ptr, Max - Ptr));
+        if (p.IsPending) return p.Map(n => { Advance(n); return default(Unit); });
+        if (p.IsRejected) return Promise.Fail<Unit>(p.Exception!);
+        Advance(p.Value);
+        return Promise.ReturnUnit;
+    }
+
+    private bool Advance(int n)
+    {
+        if (n <= 0) throw new IOException("Lwt_io: the output backend wrote nothing.");
+        Ptr += n;
+        if (Ptr == Max) Ptr = Max = 0;
+        return Max != 0;
+    }
+}

@@ -1,0 +1,436 @@
+// LwtFd: a file descriptor as the event loop sees it (Lwt_unix.file_descr).
+//
+// Two kinds of descriptors, chosen when the wrapper is made (Lwt's ~blocking):
+//  - non-blocking (sockets, pipes, terminals: what the kernel can report
+//    readiness for). O_NONBLOCK is set on the fd. An operation first tries its
+//    system call; on EAGAIN it becomes a pending operation (an FdOp, which is
+//    itself the cancelable promise returned to the caller) queued on the fd's
+//    read or write queue, and the fd is registered with the loop's engine.
+//    When the engine reports readiness, the queued operations are retried in
+//    FIFO order until one gets EAGAIN again.
+//  - blocking (regular files, block devices: epoll refuses them, and they are
+//    always "ready" anyway). Operations run as jobs on LwtPreemptive's pool and
+//    resolve on the loop.
+//
+// Engine registrations. The read side keeps its engine event registered after
+// the queue empties ("lazy stop"): a connection that reads, answers and reads
+// again (the common request/response shape) then costs no epoll_ctl at all.
+// The event is stopped the first time it fires with an empty queue (one
+// spurious wake-up at most), when a cancellation empties the queue, and on
+// Close. The write side is almost always ready, so it stops as soon as its
+// queue empties (otherwise a level-triggered writable fd would wake the loop
+// at every iteration).
+//
+// Invariants:
+//  - an FdOp is in a queue <=> its promise is pending. Dispatch unlinks an
+//    operation before resolving it; cancellation (OnCanceledLeaf) unlinks it
+//    before any callback runs; Close unlinks everything and then rejects.
+//  - a dispatch only retries the operations that were queued when it began:
+//    an operation queued by a callback it ran has just tried its call itself.
+//  - after Close, every operation (pending or new) rejects with EBADF, as
+//    Lwt_unix's check_descriptor does: nothing waits on a closed fd.
+
+using System.Diagnostics;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+
+namespace Lwt;
+
+/// <summary>
+/// A file descriptor used through the event loop: non-blocking descriptors wait for
+/// readiness in the loop's engine, blocking ones (regular files) run their calls on the
+/// worker pool. Use it from the loop's thread.
+/// <para>Lwt: <c>Lwt_unix.file_descr</c></para>
+/// </summary>
+[DebuggerDisplay("{DebuggerDisplay,nq}")]
+public sealed class LwtFd : IDisposable
+{
+    private int _fd;
+    private readonly bool _blocking;
+    private SafeHandle? _handle;
+    private Socket? _socket;
+    private bool _closed;
+
+    /// <summary>The native address family of a socket created or accepted here (0: unknown).</summary>
+    internal int Family;
+
+    private IFdOp? _readHead, _readTail, _writeHead, _writeTail;
+    private LwtEvent? _readEvent, _writeEvent;
+    private Action<LwtEvent>? _onReadable, _onWritable;
+
+    private LwtFd(int fd, bool blocking)
+    {
+        _fd = fd;
+        _blocking = blocking;
+    }
+
+    /// <summary>
+    /// The descriptor number (-1 once closed).
+    /// <para>Lwt: <c>Lwt_unix.unix_file_descr</c></para>
+    /// </summary>
+    public int Fd => _closed ? -1 : _fd;
+
+    /// <summary>
+    /// True if operations run as jobs on the worker pool (regular files), false if they
+    /// wait for readiness in the engine.
+    /// <para>Lwt: <c>Lwt_unix.blocking</c></para>
+    /// </summary>
+    public bool IsBlocking => _blocking;
+
+    /// <summary>
+    /// True once <see cref="Close"/> (or <see cref="Dispose"/>) was called.
+    /// <para>Lwt: <c>Lwt_unix.state fd = Closed</c></para>
+    /// </summary>
+    public bool IsClosed => _closed;
+
+    /// <summary>Pending operations waiting for readability (for tests and the debugger).</summary>
+    internal int PendingReads => Count(_readHead);
+
+    /// <summary>Pending operations waiting for writability.</summary>
+    internal int PendingWrites => Count(_writeHead);
+
+    /// <summary>
+    /// Wraps a raw descriptor. Unless <paramref name="blocking"/> says otherwise, a seekable
+    /// descriptor (a regular file) is treated as blocking and anything else (socket, pipe,
+    /// terminal) is made non-blocking (O_NONBLOCK). The wrapper owns the descriptor: closing it
+    /// closes the fd.
+    /// <para>Lwt: <c>Lwt_unix.of_unix_file_descr</c></para>
+    /// </summary>
+    /// <param name="fd">The descriptor.</param>
+    /// <param name="blocking">Force the kind of descriptor (null: guess, as above).</param>
+    /// <param name="setFlags">Set or clear O_NONBLOCK on the fd to match (Lwt's <c>?set_flags</c>).</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="fd"/> is negative.</exception>
+    /// <exception cref="UnixErrorException">fcntl failed (e.g. the fd is not open).</exception>
+    public static LwtFd FromFd(int fd, bool? blocking = null, bool setFlags = true)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(fd);
+        bool isBlocking = blocking ?? LibC.LSeek(fd, 0, LibC.SEEK_CUR) >= 0;
+        if (setFlags) SetNonBlocking(fd, !isBlocking);
+        return new LwtFd(fd, isBlocking);
+    }
+
+    /// <summary>
+    /// Wraps the descriptor of <paramref name="socket"/> (made non-blocking). Closing the
+    /// wrapper disposes the socket. Use the socket only to configure it: its own
+    /// asynchronous methods must not be used on a wrapped socket.
+    /// <para>Lwt: <c>Lwt_unix.of_unix_file_descr</c> (on a socket)</para>
+    /// </summary>
+    /// <param name="socket">The socket; the wrapper takes ownership.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="socket"/> is null.</exception>
+    public static LwtFd FromSocket(Socket socket)
+    {
+        ArgumentNullException.ThrowIfNull(socket);
+        socket.Blocking = false;
+        int fd = (int)socket.SafeHandle.DangerousGetHandle();
+        SetNonBlocking(fd, true);
+        return new LwtFd(fd, false)
+        {
+            _socket = socket,
+            Family = socket.AddressFamily is AddressFamily.InterNetwork or AddressFamily.InterNetworkV6 or AddressFamily.Unix
+                ? SocketAddresses.ToNative(socket.AddressFamily) : 0,
+        };
+    }
+
+    /// <summary>
+    /// Wraps the descriptor held by <paramref name="handle"/> (a <c>SafeFileHandle</c>, a
+    /// <c>SafePipeHandle</c>, a process's redirected stream handle...). The wrapper takes
+    /// ownership: closing it disposes the handle. <paramref name="blocking"/> as in
+    /// <see cref="FromFd"/>.
+    /// <para>Lwt: <c>Lwt_unix.of_unix_file_descr</c></para>
+    /// </summary>
+    /// <param name="handle">The handle (not closed, not invalid).</param>
+    /// <param name="blocking">Force the kind of descriptor (null: guess).</param>
+    /// <exception cref="ArgumentNullException"><paramref name="handle"/> is null.</exception>
+    /// <exception cref="ArgumentException">The handle is closed or invalid.</exception>
+    public static LwtFd FromSafeHandle(SafeHandle handle, bool? blocking = null)
+    {
+        ArgumentNullException.ThrowIfNull(handle);
+        if (handle.IsClosed || handle.IsInvalid) throw new ArgumentException("The handle is closed or invalid.", nameof(handle));
+        var fd = FromFd((int)handle.DangerousGetHandle(), blocking);
+        fd._handle = handle;
+        return fd;
+    }
+
+    /// <summary>Sets or clears O_NONBLOCK.</summary>
+    internal static void SetNonBlocking(int fd, bool nonBlocking)
+    {
+        int flags = LibC.Fcntl(fd, LibC.F_GETFL, 0);
+        if (flags < 0) throw UnixErrorException.FromLastError("fcntl");
+        int wanted = nonBlocking ? flags | LibC.O_NONBLOCK : flags & ~LibC.O_NONBLOCK;
+        if (wanted != flags && LibC.Fcntl(fd, LibC.F_SETFL, wanted) < 0) throw UnixErrorException.FromLastError("fcntl");
+    }
+
+    /// <summary>Wraps an fd this layer created non-blocking (socket, accept4, pipe2).</summary>
+    internal static LwtFd OwnNonBlocking(int fd, int family = 0) => new(fd, false) { Family = family };
+
+    /// <summary>Wraps an fd this layer opened for blocking use (a regular file).</summary>
+    internal static LwtFd OwnBlocking(int fd) => new(fd, true);
+
+    /// <summary>
+    /// Closes the descriptor. Every operation pending on it is rejected with
+    /// <see cref="UnixErrorException"/> (EBADF), and so is every later one; its engine
+    /// registrations are removed at once. Closing an already closed descriptor rejects with
+    /// EBADF.
+    /// <para>Lwt: <c>Lwt_unix.close</c></para>
+    /// </summary>
+    public Promise Close()
+    {
+        if (_closed) return Promise.Fail(BadDescriptor("close"));
+        int rc = CloseCore();
+        return rc == 0 ? Promise.ReturnUnit : Promise.Fail(new UnixErrorException(rc, "close"));
+    }
+
+    /// <summary>
+    /// Closes the descriptor if it is open (as <see cref="Close"/>, errors ignored).
+    /// <para>Lwt: <c>Lwt_unix.close</c> (ignoring its errors)</para>
+    /// </summary>
+    public void Dispose()
+    {
+        if (!_closed) CloseCore();
+    }
+
+    /// <summary>Marks closed, drops the registrations, closes the fd, then rejects the pending operations; returns 0 or an errno.</summary>
+    private int CloseCore()
+    {
+        _closed = true;
+        StopRead();
+        StopWrite();
+        IFdOp? reads = _readHead, writes = _writeHead;
+        _readHead = _readTail = _writeHead = _writeTail = null;
+
+        int errno = 0;
+        if (_socket is { } socket)
+        {
+            socket.Dispose();
+        }
+        else if (_handle is { } handle)
+        {
+            handle.Dispose();
+        }
+        else if (LibC.Close(_fd) != 0)
+        {
+            errno = Marshal.GetLastPInvokeError();
+        }
+
+        // The queue was detached first: a callback of these rejections sees a clean, closed fd.
+        FailAll(reads);
+        FailAll(writes);
+        return errno;
+    }
+
+    private static void FailAll(IFdOp? op)
+    {
+        while (op is not null)
+        {
+            IFdOp? next = op.Next;
+            op.Next = op.Prev = null;
+            op.FailWith(BadDescriptor(op.Name));
+            op = next;
+        }
+    }
+
+    /// <summary>The error of an operation on a closed descriptor (Lwt's check_descriptor).</summary>
+    internal static UnixErrorException BadDescriptor(string function) => new(LibC.EBADF, function);
+
+    /// <summary>The raw fd for an operation, or an EBADF rejection when closed.</summary>
+    internal bool TryGetFd(string function, out int fd, out UnixErrorException? error)
+    {
+        fd = _fd;
+        if (_closed)
+        {
+            error = BadDescriptor(function);
+            return false;
+        }
+
+        error = null;
+        return true;
+    }
+
+    // ---- queues ----------------------------------------------------------
+
+    /// <summary>
+    /// Queues <paramref name="op"/> (whose call just got EAGAIN) until the fd is ready, and
+    /// makes sure the engine watches that direction. Returns <paramref name="op"/> as its promise.
+    /// </summary>
+    internal Promise<T> Enqueue<T>(FdOp<T> op)
+    {
+        if (_closed)
+        {
+            op.FailWith(BadDescriptor(op.Name));
+            return op;
+        }
+
+        bool write = op.IsWrite;
+        ref IFdOp? head = ref write ? ref _writeHead : ref _readHead;
+        ref IFdOp? tail = ref write ? ref _writeTail : ref _readTail;
+        op.Prev = tail;
+        if (tail is null) head = op;
+        else tail.Next = op;
+        tail = op;
+
+        try
+        {
+            if (write)
+            {
+                if (_writeEvent is null || _writeEvent.IsStopped)
+                    _writeEvent = LwtEngine.Current.OnWritable(_fd, _onWritable ??= _ => Dispatch(write: true));
+            }
+            else if (_readEvent is null || _readEvent.IsStopped)
+            {
+                _readEvent = LwtEngine.Current.OnReadable(_fd, _onReadable ??= _ => Dispatch(write: false));
+            }
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            Unlink(op);
+            op.FailWith(new UnixErrorException(e.NativeErrorCode, op.Name));
+        }
+
+        return op;
+    }
+
+    /// <summary>Removes a canceled operation; the last reader or writer leaving drops the registration at once.</summary>
+    internal void Remove(IFdOp op)
+    {
+        if (!Unlink(op)) return;
+        if (op.IsWrite ? _writeHead is null : _readHead is null)
+        {
+            if (op.IsWrite) StopWrite();
+            else StopRead();
+        }
+    }
+
+    /// <summary>Unlinks <paramref name="op"/> from its queue; false if it was in none.</summary>
+    private bool Unlink(IFdOp op)
+    {
+        bool write = op.IsWrite;
+        ref IFdOp? head = ref write ? ref _writeHead : ref _readHead;
+        ref IFdOp? tail = ref write ? ref _writeTail : ref _readTail;
+        if (op.Prev is null && head != op) return false;
+        if (op.Prev is null) head = op.Next;
+        else op.Prev.Next = op.Next;
+        if (op.Next is null) tail = op.Prev;
+        else op.Next.Prev = op.Prev;
+        op.Next = op.Prev = null;
+        return true;
+    }
+
+    /// <summary>The engine callback: retries the queued operations in order until one would block.</summary>
+    private void Dispatch(bool write)
+    {
+        ref IFdOp? head = ref write ? ref _writeHead : ref _readHead;
+        IFdOp? last = write ? _writeTail : _readTail;
+        if (head is null)
+        {
+            // Lazy stop (file comment): ready, but nobody is waiting any more.
+            if (write) StopWrite();
+            else StopRead();
+            return;
+        }
+
+        while (!_closed && head is { } op)
+        {
+            bool wasLast = op == last;
+            if (!op.Attempt()) break;
+            Unlink(op);
+            op.Deliver();
+            if (wasLast) break;
+        }
+
+        if (write && _writeHead is null) StopWrite();
+    }
+
+    private void StopRead()
+    {
+        _readEvent?.Stop();
+        _readEvent = null;
+    }
+
+    private void StopWrite()
+    {
+        _writeEvent?.Stop();
+        _writeEvent = null;
+    }
+
+    private static int Count(IFdOp? op)
+    {
+        int n = 0;
+        for (; op is not null; op = op.Next) n++;
+        return n;
+    }
+
+    private string DebuggerDisplay =>
+        $"fd {_fd}{(_closed ? " (closed)" : string.Empty)}{(_blocking ? " blocking" : string.Empty)}, {PendingReads} readers, {PendingWrites} writers";
+}
+
+/// <summary>An operation queued on an <see cref="LwtFd"/> (see the file comment of LwtFd.cs).</summary>
+internal interface IFdOp
+{
+    /// <summary>Neighbours in the fd's queue.</summary>
+    IFdOp? Next { get; set; }
+
+    /// <summary>Neighbours in the fd's queue.</summary>
+    IFdOp? Prev { get; set; }
+
+    /// <summary>True for the write queue.</summary>
+    bool IsWrite { get; }
+
+    /// <summary>The system call, for error messages.</summary>
+    string Name { get; }
+
+    /// <summary>Tries the call once more: false if it would block (stay queued), true if it is done (result kept).</summary>
+    bool Attempt();
+
+    /// <summary>Resolves the promise with the result of the successful <see cref="Attempt"/>.</summary>
+    void Deliver();
+
+    /// <summary>Rejects the promise (if still pending).</summary>
+    void FailWith(Exception exception);
+}
+
+/// <summary>
+/// A pending operation on a non-blocking fd; the object is also the cancelable promise
+/// given to the caller (one allocation per operation that has to wait).
+/// </summary>
+internal abstract class FdOp<T> : Promise<T>, IFdOp
+{
+    protected readonly LwtFd Owner;
+    private Exception? _error;
+    protected T Result = default!;
+
+    protected FdOp(LwtFd owner) : base(CancelMode.CancelThis) => Owner = owner;
+
+    public IFdOp? Next { get; set; }
+
+    public IFdOp? Prev { get; set; }
+
+    public abstract bool IsWrite { get; }
+
+    public abstract string Name { get; }
+
+    /// <summary>The system call: returns false on EAGAIN; otherwise sets <see cref="Result"/> or calls <see cref="SetError"/>.</summary>
+    protected abstract bool Run();
+
+    public bool Attempt() => Run();
+
+    protected void SetError(Exception error) => _error = error;
+
+    protected void SetErrno(int errno) => _error = new UnixErrorException(errno, Name);
+
+    public void Deliver()
+    {
+        var p = UnderlyingT();
+        if (p._status != Status.Pending) return;
+        if (_error is { } e) p.RejectCore(e, allowDeferring: true);
+        else p.FulfillCore(Result, allowDeferring: true);
+    }
+
+    public void FailWith(Exception exception)
+    {
+        var p = UnderlyingT();
+        if (p._status == Status.Pending) p.RejectCore(exception, allowDeferring: true);
+    }
+
+    /// <summary>Cancellation rejected this operation: leave the queue (and the engine) at once.</summary>
+    internal override void OnCanceledLeaf() => Owner.Remove(this);
+}

@@ -1,0 +1,291 @@
+// Connections and servers (Lwt_io.open_connection, with_connection,
+// establish_server_with_client_address, shutdown_server).
+//
+// A connected socket gives two channels that share one close: the first of
+// the two to be closed shuts the socket down (SHUT_RDWR, ENOTCONN ignored)
+// and closes it, as in lwt_io.ml. Close the output channel first to flush it.
+//
+// Server. An accept loop takes up to 64 pending connections per wake-up
+// (AcceptN) and starts the handler for each with the client's address and
+// its two channels; when the handler's promise resolves the channels are
+// closed (output first), unless noClose. A handler's rejection goes to
+// Promise.AsyncExceptionHook (Lwt.async), as in Lwt. ShutdownServer stops
+// accepting (the pending accept is canceled and the listening socket closed)
+// and, unlike Lwt 5's shutdown_server, which only waits for the listening
+// socket, returns a promise resolved when every running handler has finished
+// (the graceful shutdown the issue asks for). It does not cancel handlers.
+
+using System.Net;
+using System.Net.Sockets;
+
+namespace Lwt;
+
+/// <summary>
+/// A server started by <see cref="LwtIO.EstablishServer"/>.
+/// <para>Lwt: <c>Lwt_io.server</c></para>
+/// </summary>
+public sealed class LwtServer
+{
+    private readonly LwtFd _listener;
+    private readonly Func<EndPoint, InputChannel, OutputChannel, Promise> _handler;
+    private readonly bool _noClose;
+    private readonly int _bufferSize;
+    private Promise? _accepting;
+    private bool _stopping;
+    private int _active;
+    private Resolver<Unit>? _drained;
+    private Promise? _shutdown;
+
+    internal LwtServer(LwtFd listener, Func<EndPoint, InputChannel, OutputChannel, Promise> handler, bool noClose, int bufferSize)
+    {
+        _listener = listener;
+        _handler = handler;
+        _noClose = noClose;
+        _bufferSize = bufferSize;
+        Address = LwtUnix.GetSockName(listener);
+    }
+
+    /// <summary>
+    /// The address the server listens on (with the actual port when bound to port 0).
+    /// <para>Lwt: <c>Lwt_unix.getsockname</c> of the server's socket</para>
+    /// </summary>
+    public EndPoint Address { get; }
+
+    /// <summary>The number of handlers running now.</summary>
+    public int ActiveConnections => _active;
+
+    /// <summary>True once <see cref="Shutdown"/> was called.</summary>
+    public bool IsShutDown => _stopping;
+
+    internal void Start() => _accepting = AcceptLoop();
+
+    private async Promise AcceptLoop()
+    {
+        while (!_stopping)
+        {
+            (IReadOnlyList<(LwtFd Fd, EndPoint Address)> connections, Exception? error) batch;
+            try
+            {
+                batch = await LwtUnix.AcceptN(_listener, 64);
+            }
+            catch (Exception) when (_stopping)
+            {
+                return;
+            }
+            catch (UnixErrorException)
+            {
+                // EMFILE, ECONNABORTED...: back off a little and keep serving.
+                await LwtUnix.Sleep(0.01);
+                continue;
+            }
+
+            foreach (var (fd, address) in batch.connections) StartHandler(fd, address);
+            if (batch.error is not null) await LwtUnix.Sleep(0.01);
+        }
+    }
+
+    private void StartHandler(LwtFd fd, EndPoint address)
+    {
+        if (_stopping)
+        {
+            fd.Dispose();
+            return;
+        }
+
+        _active++;
+        var (ic, oc) = LwtIO.ChannelsOfSocket(fd, _bufferSize);
+        Promise handled;
+        try
+        {
+            handled = _handler(address, ic, oc) ?? Promise.ReturnUnit;
+        }
+        catch (Exception e)
+        {
+            handled = Promise.Fail(e);
+        }
+
+        Promise full = _noClose ? handled : Promise.Finally(() => handled, () => LwtIO.CloseQuietly(ic, oc));
+        full.OnTermination(HandlerDone);
+        Promise.Async(() => full);
+    }
+
+    private void HandlerDone()
+    {
+        _active--;
+        if (_stopping && _active == 0) _drained?.TryResolve(default);
+    }
+
+    /// <summary>
+    /// Stops accepting connections (closes the listening socket) and returns a promise
+    /// resolved when every running handler has finished. Idempotent.
+    /// <para>Lwt: <c>Lwt_io.shutdown_server</c> (also waiting for the handlers)</para>
+    /// </summary>
+    public Promise Shutdown()
+    {
+        if (_shutdown is not null) return _shutdown;
+        _stopping = true;
+        _accepting?.Cancel();
+        _listener.Dispose();
+        if (Address is UnixDomainSocketEndPoint unix && unix.ToString() is { Length: > 0 } path && path[0] != '\0')
+        {
+            try
+            {
+                File.Delete(path);
+            }
+            catch (IOException)
+            {
+            }
+            catch (UnauthorizedAccessException)
+            {
+            }
+        }
+
+        if (_active == 0) return _shutdown = Promise.ReturnUnit;
+        var (p, r) = Promise.Create<Unit>();
+        _drained = r;
+        return _shutdown = p;
+    }
+}
+
+public static partial class LwtIO
+{
+    /// <summary>
+    /// Listens on <paramref name="address"/> (TCP or Unix-domain; SO_REUSEADDR for TCP) and calls
+    /// <paramref name="handler"/> with each client's address and channels; the channels are
+    /// closed when the handler's promise resolves (unless <paramref name="noClose"/>). A
+    /// handler's rejection goes to <see cref="Promise.AsyncExceptionHook"/>. The promise
+    /// resolves once the server listens.
+    /// <para>Lwt: <c>Lwt_io.establish_server_with_client_address</c></para>
+    /// </summary>
+    /// <param name="address">Where to listen (port 0: any free port, see <see cref="LwtServer.Address"/>).</param>
+    /// <param name="handler">Serves one client.</param>
+    /// <param name="backlog">The listen backlog (Lwt's default is 5; 128 here, so that bursts of clients are not dropped).</param>
+    /// <param name="fd">A socket to use instead of a new one (Lwt's <c>?fd</c>); it is bound here.</param>
+    /// <param name="noClose">Leave the channels open when the handler ends.</param>
+    /// <param name="bufferSize">The buffer size of the channels.</param>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    public static Promise<LwtServer> EstablishServer(EndPoint address, Func<EndPoint, InputChannel, OutputChannel, Promise> handler, int backlog = 128, LwtFd? fd = null, bool noClose = false, int bufferSize = DefaultBufferSize)
+    {
+        ArgumentNullException.ThrowIfNull(address);
+        ArgumentNullException.ThrowIfNull(handler);
+        LwtFd listener;
+        try
+        {
+            listener = fd ?? LwtUnix.Socket(address.AddressFamily, SocketType.Stream);
+            if (address.AddressFamily != AddressFamily.Unix) LwtUnix.SetSockOpt(listener, SocketBoolOption.ReuseAddr, true);
+        }
+        catch (Exception e)
+        {
+            return Promise.Fail<LwtServer>(e);
+        }
+
+        return Promise.Catch(
+            () => LwtUnix.Bind(listener, address).Map(() =>
+            {
+                LwtUnix.Listen(listener, backlog);
+                var server = new LwtServer(listener, handler, noClose, bufferSize);
+                server.Start();
+                return server;
+            }),
+            e =>
+            {
+                listener.Dispose();
+                return Promise.Fail<LwtServer>(e);
+            });
+    }
+
+    /// <summary>
+    /// Stops the server accepting, and resolves when its running handlers have finished.
+    /// <para>Lwt: <c>Lwt_io.shutdown_server</c></para>
+    /// </summary>
+    /// <param name="server">The server.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="server"/> is null.</exception>
+    public static Promise ShutdownServer(LwtServer server)
+    {
+        ArgumentNullException.ThrowIfNull(server);
+        return server.Shutdown();
+    }
+
+    /// <summary>
+    /// Connects to <paramref name="address"/> (TCP or Unix-domain) and returns the connection's
+    /// channels; closing either closes the socket (close the output first to flush it).
+    /// <para>Lwt: <c>Lwt_io.open_connection</c></para>
+    /// </summary>
+    /// <param name="address">The server.</param>
+    /// <param name="bufferSize">The buffer size of the channels.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="address"/> is null.</exception>
+    public static Promise<(InputChannel Input, OutputChannel Output)> OpenConnection(EndPoint address, int bufferSize = DefaultBufferSize)
+    {
+        ArgumentNullException.ThrowIfNull(address);
+        LwtFd fd;
+        try
+        {
+            fd = LwtUnix.Socket(address.AddressFamily, SocketType.Stream);
+        }
+        catch (Exception e)
+        {
+            return Promise.Fail<(InputChannel, OutputChannel)>(e);
+        }
+
+        return Promise.TryBind(
+            () => LwtUnix.Connect(fd, address).Map(() => default(Unit)),
+            _ => Promise.Return(ChannelsOfSocket(fd, bufferSize)),
+            e =>
+            {
+                fd.Dispose();
+                return Promise.Fail<(InputChannel, OutputChannel)>(e);
+            });
+    }
+
+    /// <summary>
+    /// Connects, runs <paramref name="f"/> on the connection's channels, and closes them
+    /// (output first) whatever happens.
+    /// <para>Lwt: <c>Lwt_io.with_connection</c></para>
+    /// </summary>
+    /// <param name="address">The server.</param>
+    /// <param name="f">The conversation.</param>
+    /// <param name="bufferSize">The buffer size of the channels.</param>
+    /// <typeparam name="T">The result of <paramref name="f"/>.</typeparam>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    public static Promise<T> WithConnection<T>(EndPoint address, Func<InputChannel, OutputChannel, Promise<T>> f, int bufferSize = DefaultBufferSize)
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        return OpenConnection(address, bufferSize).Bind(io => Promise.Finally(() => f(io.Input, io.Output), () => CloseQuietly(io.Input, io.Output)));
+    }
+
+    /// <inheritdoc cref="WithConnection{T}(EndPoint, Func{InputChannel, OutputChannel, Promise{T}}, int)"/>
+    public static Promise WithConnection(EndPoint address, Func<InputChannel, OutputChannel, Promise> f, int bufferSize = DefaultBufferSize)
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        return WithConnection<Unit>(address, (ic, oc) => f(ic, oc).Bind(() => Promise.ReturnUnit), bufferSize);
+    }
+
+    /// <summary>The two channels of a connected socket, with one shared close (file comment).</summary>
+    internal static (InputChannel, OutputChannel) ChannelsOfSocket(LwtFd fd, int bufferSize)
+    {
+        Promise? closed = null;
+        Func<Promise> close = () => closed ??= CloseSocket(fd);
+        return (MakeInput(m => LwtUnix.Read(fd, m), close, bufferSize), MakeOutput(m => LwtUnix.Write(fd, m), close, bufferSize));
+    }
+
+    private static Promise CloseSocket(LwtFd fd)
+    {
+        if (fd.IsClosed) return Promise.ReturnUnit;
+        try
+        {
+            LwtUnix.Shutdown(fd, SocketShutdown.Both);
+        }
+        catch (UnixErrorException)
+        {
+            // ENOTCONN: the peer is gone already; closing is all that is left.
+        }
+
+        return fd.Close();
+    }
+
+    /// <summary>Closes the output (flushing) then the input, ignoring errors (a peer that went away).</summary>
+    internal static Promise CloseQuietly(InputChannel ic, OutputChannel oc) =>
+        Promise.Catch(() => oc.Close(), _ => Promise.ReturnUnit)
+            .Bind(() => Promise.Catch(() => ic.Close(), _ => Promise.ReturnUnit))
+            .Bind(() => Promise.Catch(() => oc.Abort(), _ => Promise.ReturnUnit));
+}

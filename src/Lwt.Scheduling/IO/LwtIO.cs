@@ -1,0 +1,739 @@
+// LwtIO (Lwt_io): buffered channels and what is built on them. The channel
+// objects and their invariants are in LwtChannel.cs; this file holds the
+// operations (reading, writing, formatting), the constructors (OfFd,
+// OfStream, Make, Pipe, OpenFile, the standard channels) and Atomic.
+// Connections and servers are in LwtIO.Servers.cs.
+//
+// Every operation is also an extension method, so both LwtIO.ReadLine(ic) (as
+// in Lwt) and ic.ReadLine() work. Each has a synchronous fast path when the
+// channel is free and the buffer can serve it (no allocation but the result
+// promise); otherwise it takes the channel's turn (LwtChannel.Locked) and runs
+// its slow path, which may wait for the backend.
+//
+// Lwt's strings are bytes; here text is UTF-8 (ReadLine, Write(string)) and
+// bytes are byte arrays or Memory<byte>. ReadChar/WriteChar move one byte,
+// as a char in 0..255 (Lwt's char).
+
+using System.Globalization;
+using System.Text;
+
+namespace Lwt;
+
+/// <summary>
+/// Buffered byte channels over file descriptors, streams and custom backends: reading
+/// lines and bytes, writing, formatting, servers and connections.
+/// <para>Lwt: <c>Lwt_io</c></para>
+/// </summary>
+public static partial class LwtIO
+{
+    /// <summary>
+    /// The default size of channel buffers (4096 bytes).
+    /// <para>Lwt: <c>Lwt_io.default_buffer_size</c></para>
+    /// </summary>
+    public const int DefaultBufferSize = 4096;
+
+    /// <summary>The input direction.<para>Lwt: <c>Lwt_io.input</c></para></summary>
+    public static readonly ChannelMode<InputChannel> Input = new(isInput: true);
+
+    /// <summary>The output direction.<para>Lwt: <c>Lwt_io.output</c></para></summary>
+    public static readonly ChannelMode<OutputChannel> Output = new(isInput: false);
+
+    private static readonly UTF8Encoding s_utf8 = new(encoderShouldEmitUTF8Identifier: false);
+
+    // ---- making channels -------------------------------------------------------------
+
+    /// <summary>
+    /// An input channel over a read function: <paramref name="read"/> fills the memory it is
+    /// given and returns how many bytes it put (0 at end of input).
+    /// <para>Lwt: <c>Lwt_io.make ~mode:input</c></para>
+    /// </summary>
+    /// <param name="read">The backend's read.</param>
+    /// <param name="close">Called once when the channel is closed (null: nothing).</param>
+    /// <param name="bufferSize">The buffer size (at least 16).</param>
+    /// <exception cref="ArgumentNullException"><paramref name="read"/> is null.</exception>
+    public static InputChannel MakeInput(Func<Memory<byte>, Promise<int>> read, Func<Promise>? close = null, int bufferSize = DefaultBufferSize)
+    {
+        ArgumentNullException.ThrowIfNull(read);
+        return new InputChannel(new ChannelCore(bufferSize, read, null, close));
+    }
+
+    /// <summary>
+    /// An output channel over a write function: <paramref name="write"/> writes some of the
+    /// memory it is given (at least one byte) and returns how many bytes it wrote.
+    /// <para>Lwt: <c>Lwt_io.make ~mode:output</c></para>
+    /// </summary>
+    /// <param name="write">The backend's write.</param>
+    /// <param name="close">Called once when the channel is closed, after the final flush (null: nothing).</param>
+    /// <param name="bufferSize">The buffer size (at least 16).</param>
+    /// <exception cref="ArgumentNullException"><paramref name="write"/> is null.</exception>
+    public static OutputChannel MakeOutput(Func<ReadOnlyMemory<byte>, Promise<int>> write, Func<Promise>? close = null, int bufferSize = DefaultBufferSize)
+    {
+        ArgumentNullException.ThrowIfNull(write);
+        var oc = new OutputChannel(new ChannelCore(bufferSize, null, write, close));
+        return oc;
+    }
+
+    /// <summary>
+    /// A channel over a file descriptor (socket, pipe, terminal, file). Closing the channel
+    /// closes the descriptor unless <paramref name="closeFd"/> is false. For a process's pipe,
+    /// wrap its handle with <see cref="LwtFd.FromSafeHandle"/> first.
+    /// <para>Lwt: <c>Lwt_io.of_fd</c></para>
+    /// </summary>
+    /// <param name="mode"><see cref="Input"/> or <see cref="Output"/>.</param>
+    /// <param name="fd">The descriptor.</param>
+    /// <param name="closeFd">Close the descriptor when the channel is closed.</param>
+    /// <param name="bufferSize">The buffer size.</param>
+    /// <typeparam name="TChannel"><see cref="InputChannel"/> or <see cref="OutputChannel"/>.</typeparam>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    public static TChannel OfFd<TChannel>(ChannelMode<TChannel> mode, LwtFd fd, bool closeFd = true, int bufferSize = DefaultBufferSize)
+        where TChannel : LwtChannel
+    {
+        ArgumentNullException.ThrowIfNull(mode);
+        ArgumentNullException.ThrowIfNull(fd);
+        Func<Promise>? close = closeFd ? () => fd.IsClosed ? Promise.ReturnUnit : fd.Close() : null;
+        return Make(mode, fd, close, bufferSize);
+    }
+
+    private static TChannel Make<TChannel>(ChannelMode<TChannel> mode, LwtFd fd, Func<Promise>? close, int bufferSize)
+        where TChannel : LwtChannel
+    {
+        LwtChannel ch = mode.IsInput
+            ? MakeInput(m => LwtUnix.Read(fd, m), close, bufferSize)
+            : MakeOutput(m => LwtUnix.Write(fd, m), close, bufferSize);
+        return (TChannel)ch;
+    }
+
+    /// <summary>
+    /// A channel over a <see cref="Stream"/> (its asynchronous methods; completions are
+    /// resolved on the calling thread's loop). Closing the channel disposes the stream unless
+    /// <paramref name="leaveOpen"/>.
+    /// <para>Lwt: <c>Lwt_io.make</c> (over a .NET stream)</para>
+    /// </summary>
+    /// <param name="mode"><see cref="Input"/> or <see cref="Output"/>.</param>
+    /// <param name="stream">A readable or writable stream.</param>
+    /// <param name="leaveOpen">Do not dispose the stream on close.</param>
+    /// <param name="bufferSize">The buffer size.</param>
+    /// <typeparam name="TChannel"><see cref="InputChannel"/> or <see cref="OutputChannel"/>.</typeparam>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="ArgumentException">The stream cannot read (input) or write (output).</exception>
+    public static TChannel OfStream<TChannel>(ChannelMode<TChannel> mode, Stream stream, bool leaveOpen = false, int bufferSize = DefaultBufferSize)
+        where TChannel : LwtChannel
+    {
+        ArgumentNullException.ThrowIfNull(mode);
+        ArgumentNullException.ThrowIfNull(stream);
+        Func<Promise>? close = leaveOpen ? null : () => FromValueTask(stream.DisposeAsync());
+        if (mode.IsInput)
+        {
+            if (!stream.CanRead) throw new ArgumentException("The stream cannot be read.", nameof(stream));
+            return (TChannel)(LwtChannel)MakeInput(m => FromValueTask(stream.ReadAsync(m)), close, bufferSize);
+        }
+
+        if (!stream.CanWrite) throw new ArgumentException("The stream cannot be written.", nameof(stream));
+        return (TChannel)(LwtChannel)MakeOutput(
+            m => FromValueTask(stream.WriteAsync(m)).Bind(_ => FromValueTask(new ValueTask(stream.FlushAsync()))).Map(_ => m.Length),
+            close,
+            bufferSize);
+    }
+
+    /// <summary>
+    /// A pipe as a pair of channels.
+    /// <para>Lwt: <c>Lwt_io.pipe</c></para>
+    /// </summary>
+    /// <param name="bufferSize">The buffer size of both channels.</param>
+    /// <exception cref="UnixErrorException">pipe2 failed.</exception>
+    public static (InputChannel Input, OutputChannel Output) Pipe(int bufferSize = DefaultBufferSize)
+    {
+        var (r, w) = LwtUnix.Pipe();
+        return (OfFd(Input, r, bufferSize: bufferSize), OfFd(Output, w, bufferSize: bufferSize));
+    }
+
+    /// <summary>
+    /// Opens a file as a channel: input opens it read-only; output creates or truncates it
+    /// (permissions 0o666 before the umask) unless <paramref name="flags"/> says otherwise.
+    /// <para>Lwt: <c>Lwt_io.open_file</c></para>
+    /// </summary>
+    /// <param name="mode"><see cref="Input"/> or <see cref="Output"/>.</param>
+    /// <param name="path">The file.</param>
+    /// <param name="flags">Open flags instead of the defaults above.</param>
+    /// <param name="permissions">Permissions of a created file.</param>
+    /// <param name="bufferSize">The buffer size.</param>
+    /// <typeparam name="TChannel"><see cref="InputChannel"/> or <see cref="OutputChannel"/>.</typeparam>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    public static Promise<TChannel> OpenFile<TChannel>(ChannelMode<TChannel> mode, string path, OpenFlags? flags = null, int permissions = 0b110_110_110, int bufferSize = DefaultBufferSize)
+        where TChannel : LwtChannel
+    {
+        ArgumentNullException.ThrowIfNull(mode);
+        ArgumentNullException.ThrowIfNull(path);
+        var f = flags ?? (mode.IsInput ? OpenFlags.ReadOnly : OpenFlags.WriteOnly | OpenFlags.Create | OpenFlags.Truncate);
+        return LwtUnix.OpenFile(path, f, permissions).Map(fd => OfFd(mode, fd, bufferSize: bufferSize));
+    }
+
+    /// <summary>
+    /// Opens a file, runs <paramref name="f"/> on its channel, and closes the channel whatever
+    /// happens (flushing an output channel).
+    /// <para>Lwt: <c>Lwt_io.with_file</c></para>
+    /// </summary>
+    /// <param name="mode"><see cref="Input"/> or <see cref="Output"/>.</param>
+    /// <param name="path">The file.</param>
+    /// <param name="f">What to do with the channel.</param>
+    /// <param name="flags">Open flags instead of the defaults.</param>
+    /// <param name="permissions">Permissions of a created file.</param>
+    /// <param name="bufferSize">The buffer size.</param>
+    /// <typeparam name="TChannel"><see cref="InputChannel"/> or <see cref="OutputChannel"/>.</typeparam>
+    /// <typeparam name="T">The result of <paramref name="f"/>.</typeparam>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    public static Promise<T> WithFile<TChannel, T>(ChannelMode<TChannel> mode, string path, Func<TChannel, Promise<T>> f, OpenFlags? flags = null, int permissions = 0b110_110_110, int bufferSize = DefaultBufferSize)
+        where TChannel : LwtChannel
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        return OpenFile(mode, path, flags, permissions, bufferSize).Bind(ch => Promise.Finally(() => f(ch), () => ch.Close()));
+    }
+
+    /// <inheritdoc cref="WithFile{TChannel, T}(ChannelMode{TChannel}, string, Func{TChannel, Promise{T}}, OpenFlags?, int, int)"/>
+    public static Promise WithFile<TChannel>(ChannelMode<TChannel> mode, string path, Func<TChannel, Promise> f, OpenFlags? flags = null, int permissions = 0b110_110_110, int bufferSize = DefaultBufferSize)
+        where TChannel : LwtChannel
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        return WithFile<TChannel, Unit>(mode, path, ch => f(ch).Bind(() => Promise.ReturnUnit), flags, permissions, bufferSize);
+    }
+
+    private static InputChannel? s_stdin;
+    private static OutputChannel? s_stdout, s_stderr;
+
+    /// <summary>
+    /// Standard input (fd 0, made non-blocking unless it is a regular file). Closing it does
+    /// not close fd 0.
+    /// <para>Lwt: <c>Lwt_io.stdin</c></para>
+    /// </summary>
+    public static InputChannel Stdin => s_stdin ??= OfFd(Input, LwtFd.FromFd(0), closeFd: false);
+
+    /// <summary>
+    /// Standard output (fd 1). Closing it does not close fd 1.
+    /// <para>Lwt: <c>Lwt_io.stdout</c></para>
+    /// </summary>
+    public static OutputChannel Stdout => s_stdout ??= OfFd(Output, LwtFd.FromFd(1), closeFd: false);
+
+    /// <summary>
+    /// Standard error (fd 2). Closing it does not close fd 2.
+    /// <para>Lwt: <c>Lwt_io.stderr</c></para>
+    /// </summary>
+    public static OutputChannel Stderr => s_stderr ??= OfFd(Output, LwtFd.FromFd(2), closeFd: false);
+
+    // ---- reading -------------------------------------------------------------------
+
+    /// <summary>
+    /// Reads one byte (as a char in 0..255); rejects with <see cref="EndOfStreamException"/>
+    /// at end of input.
+    /// <para>Lwt: <c>Lwt_io.read_char</c></para>
+    /// </summary>
+    /// <param name="ic">The channel.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="ic"/> is null.</exception>
+    public static Promise<char> ReadChar(this InputChannel ic) =>
+        ReadCharOpt(ic).Bind(static c => c.HasValue ? Promise.Return(c.Value) : Promise.Fail<char>(new EndOfStreamException()));
+
+    /// <summary>
+    /// Reads one byte (as a char in 0..255), or None at end of input.
+    /// <para>Lwt: <c>Lwt_io.read_char_opt</c></para>
+    /// </summary>
+    /// <param name="ic">The channel.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="ic"/> is null.</exception>
+    public static Promise<Option<char>> ReadCharOpt(this InputChannel ic)
+    {
+        ArgumentNullException.ThrowIfNull(ic);
+        var c = ic.Core;
+        if (ic.CanRunNow && c.Ptr < c.Max) return Promise.Return(Option<char>.Some((char)c.Buffer[c.Ptr++]));
+        return ic.Locked(static ch => ReadCharCore(ch.Core));
+    }
+
+    private static Promise<Option<char>> ReadCharCore(ChannelCore c)
+    {
+        if (c.Ptr < c.Max) return Promise.Return(Option<char>.Some((char)c.Buffer[c.Ptr++]));
+        return Refill(c).Map(n => n == 0 ? Option<char>.None : Option<char>.Some((char)c.Buffer[c.Ptr++]));
+    }
+
+    /// <summary>
+    /// Reads one line, without its end ("\n" or "\r\n"), decoded as UTF-8. At end of input,
+    /// returns the characters read so far if any, else rejects with
+    /// <see cref="EndOfStreamException"/>. A canceled ReadLine consumes nothing.
+    /// <para>Lwt: <c>Lwt_io.read_line</c></para>
+    /// </summary>
+    /// <param name="ic">The channel.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="ic"/> is null.</exception>
+    public static Promise<string> ReadLine(this InputChannel ic) =>
+        ReadLineOpt(ic).Bind(static l => l.HasValue ? Promise.Return(l.Value) : Promise.Fail<string>(new EndOfStreamException()));
+
+    /// <summary>
+    /// Reads one line like <see cref="ReadLine"/>, or None at end of input.
+    /// <para>Lwt: <c>Lwt_io.read_line_opt</c></para>
+    /// </summary>
+    /// <param name="ic">The channel.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="ic"/> is null.</exception>
+    public static Promise<Option<string>> ReadLineOpt(this InputChannel ic)
+    {
+        ArgumentNullException.ThrowIfNull(ic);
+        if (ic.CanRunNow && TakeLine(ic.Core, 0) is { } line) return Promise.Return(Option<string>.Some(line));
+        return ic.Locked(static ch => ReadLineCore(ch.Core));
+    }
+
+    /// <summary>The next complete line in the buffer (scanning from <paramref name="from"/> bytes after Ptr), consumed; or null.</summary>
+    private static string? TakeLine(ChannelCore c, int from)
+    {
+        var span = c.Buffer.AsSpan(c.Ptr + from, c.Max - c.Ptr - from);
+        int i = span.IndexOf((byte)'\n');
+        if (i < 0) return null;
+        int end = c.Ptr + from + i;
+        int stop = end > c.Ptr && c.Buffer[end - 1] == (byte)'\r' ? end - 1 : end;
+        string line = s_utf8.GetString(c.Buffer, c.Ptr, stop - c.Ptr);
+        c.Ptr = end + 1;
+        return line;
+    }
+
+    private static async Promise<Option<string>> ReadLineCore(ChannelCore c)
+    {
+        int scanned = 0;
+        while (true)
+        {
+            if (TakeLine(c, scanned) is { } line) return Option<string>.Some(line);
+            scanned = c.Max - c.Ptr;
+            int n = await Refill(c);
+            if (n == 0)
+            {
+                if (c.Ptr == c.Max) return Option<string>.None;
+                string rest = s_utf8.GetString(c.Buffer, c.Ptr, c.Max - c.Ptr);
+                c.Ptr = c.Max;
+                return Option<string>.Some(rest);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The lines of the channel as a stream (ending at end of input).
+    /// <para>Lwt: <c>Lwt_io.read_lines</c></para>
+    /// </summary>
+    /// <param name="ic">The channel.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="ic"/> is null.</exception>
+    public static LwtStream<string> ReadLines(this InputChannel ic)
+    {
+        ArgumentNullException.ThrowIfNull(ic);
+        return LwtStream.From(() => ReadLineOpt(ic));
+    }
+
+    /// <summary>
+    /// Reads at most <paramref name="count"/> bytes (waiting only if none is buffered); an empty
+    /// array at end of input. Without a count, reads everything up to end of input.
+    /// <para>Lwt: <c>Lwt_io.read</c></para>
+    /// </summary>
+    /// <param name="ic">The channel.</param>
+    /// <param name="count">The maximum number of bytes (null: all).</param>
+    /// <exception cref="ArgumentNullException"><paramref name="ic"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="count"/> is negative.</exception>
+    public static Promise<byte[]> Read(this InputChannel ic, int? count = null)
+    {
+        ArgumentNullException.ThrowIfNull(ic);
+        if (count is { } k)
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(k);
+            return ic.Locked(ch => ReadSome(ch.Core, k));
+        }
+
+        return ic.Locked(static ch => ReadAll(ch.Core));
+    }
+
+    private static Promise<byte[]> ReadSome(ChannelCore c, int count)
+    {
+        if (count == 0) return Promise.Return(Array.Empty<byte>());
+        if (c.Ptr < c.Max) return Promise.Return(Take(c, count));
+        return Refill(c).Map(n => n == 0 ? Array.Empty<byte>() : Take(c, count));
+    }
+
+    private static byte[] Take(ChannelCore c, int count)
+    {
+        int n = Math.Min(count, c.Max - c.Ptr);
+        byte[] result = c.Buffer.AsSpan(c.Ptr, n).ToArray();
+        c.Ptr += n;
+        return result;
+    }
+
+    private static async Promise<byte[]> ReadAll(ChannelCore c)
+    {
+        var all = new MemoryStream();
+        while (true)
+        {
+            all.Write(c.Buffer, c.Ptr, c.Max - c.Ptr);
+            c.Ptr = c.Max;
+            if (await Refill(c) == 0) return all.ToArray();
+        }
+    }
+
+    /// <summary>
+    /// Reads at most <c>buffer.Length</c> bytes into <paramref name="buffer"/> (waiting only if
+    /// none is buffered); the number read, 0 at end of input.
+    /// <para>Lwt: <c>Lwt_io.read_into</c></para>
+    /// </summary>
+    /// <param name="ic">The channel.</param>
+    /// <param name="buffer">Where to put the bytes.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="ic"/> is null.</exception>
+    public static Promise<int> ReadInto(this InputChannel ic, Memory<byte> buffer)
+    {
+        ArgumentNullException.ThrowIfNull(ic);
+        var c = ic.Core;
+        if (ic.CanRunNow && (c.Ptr < c.Max || buffer.Length == 0)) return Promise.Return(CopyOut(c, buffer.Span));
+        return ic.Locked(ch => ReadIntoCore(ch.Core, buffer));
+    }
+
+    private static Promise<int> ReadIntoCore(ChannelCore c, Memory<byte> buffer)
+    {
+        if (c.Ptr < c.Max || buffer.Length == 0) return Promise.Return(CopyOut(c, buffer.Span));
+
+        // Nothing buffered and a large request: read straight into the caller's memory.
+        if (buffer.Length >= c.Buffer.Length) return ReadBackend(c, buffer);
+        return Refill(c).Map(n => n == 0 ? 0 : CopyOut(c, buffer.Span));
+    }
+
+    private static int CopyOut(ChannelCore c, Span<byte> destination)
+    {
+        int n = Math.Min(destination.Length, c.Max - c.Ptr);
+        c.Buffer.AsSpan(c.Ptr, n).CopyTo(destination);
+        c.Ptr += n;
+        return n;
+    }
+
+    /// <summary>
+    /// Fills <paramref name="buffer"/> completely; rejects with <see cref="EndOfStreamException"/>
+    /// if the input ends first.
+    /// <para>Lwt: <c>Lwt_io.read_into_exactly</c></para>
+    /// </summary>
+    /// <param name="ic">The channel.</param>
+    /// <param name="buffer">Where to put the bytes.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="ic"/> is null.</exception>
+    public static Promise ReadIntoExactly(this InputChannel ic, Memory<byte> buffer)
+    {
+        ArgumentNullException.ThrowIfNull(ic);
+        var c = ic.Core;
+        if (ic.CanRunNow && c.Max - c.Ptr >= buffer.Length)
+        {
+            CopyOut(c, buffer.Span);
+            return Promise.ReturnUnit;
+        }
+
+        return ic.Locked(ch => ReadExactlyCore(ch.Core, buffer));
+    }
+
+    private static async Promise<Unit> ReadExactlyCore(ChannelCore c, Memory<byte> buffer)
+    {
+        while (buffer.Length > 0)
+        {
+            int n = await ReadIntoCore(c, buffer);
+            if (n == 0) throw new EndOfStreamException();
+            buffer = buffer[n..];
+        }
+
+        return default;
+    }
+
+    /// <summary>Refill, turning the backend's errors after a close into <see cref="ChannelClosedException"/>.</summary>
+    private static Promise<int> Refill(ChannelCore c) => Guard(c, c.Refill());
+
+    private static Promise<int> ReadBackend(ChannelCore c, Memory<byte> buffer) => Guard(c, c.ReadBackend!(buffer));
+
+    private static Promise<T> Guard<T>(ChannelCore c, Promise<T> p)
+    {
+        if (!p.IsPending) return p;
+        return Promise.Catch(() => p, e => Promise.Fail<T>(c.State != ChannelState.Open && e is not OperationCanceledException
+            ? new ChannelClosedException(c.IsInput ? "input" : "output")
+            : e));
+    }
+
+    // ---- writing -------------------------------------------------------------------
+
+    /// <summary>
+    /// Writes a string (UTF-8) into the channel's buffer, flushing as needed.
+    /// <para>Lwt: <c>Lwt_io.write</c></para>
+    /// </summary>
+    /// <param name="oc">The channel.</param>
+    /// <param name="text">The text.</param>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    public static Promise Write(this OutputChannel oc, string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        return WriteFromExactly(oc, s_utf8.GetBytes(text));
+    }
+
+    /// <summary>
+    /// Writes a string (UTF-8) and a "\n".
+    /// <para>Lwt: <c>Lwt_io.write_line</c></para>
+    /// </summary>
+    /// <param name="oc">The channel.</param>
+    /// <param name="text">The text.</param>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    public static Promise WriteLine(this OutputChannel oc, string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        byte[] bytes = new byte[s_utf8.GetByteCount(text) + 1];
+        s_utf8.GetBytes(text, bytes);
+        bytes[^1] = (byte)'\n';
+        return WriteFromExactly(oc, bytes);
+    }
+
+    /// <summary>
+    /// Writes one byte (a char in 0..255).
+    /// <para>Lwt: <c>Lwt_io.write_char</c></para>
+    /// </summary>
+    /// <param name="oc">The channel.</param>
+    /// <param name="c">The byte, as a char.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="c"/> is above 255.</exception>
+    public static Promise WriteChar(this OutputChannel oc, char c)
+    {
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(c, (char)255);
+        return WriteFromExactly(oc, new[] { (byte)c });
+    }
+
+    /// <summary>
+    /// Writes bytes: buffers them, flushing the buffer when full. The promise resolves once
+    /// all are in the buffer or written out; the caller may reuse the memory then.
+    /// <para>Lwt: <c>Lwt_io.write_from_exactly</c> (over a whole buffer)</para>
+    /// </summary>
+    /// <param name="oc">The channel.</param>
+    /// <param name="data">The bytes.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="oc"/> is null.</exception>
+    public static Promise WriteFromExactly(this OutputChannel oc, ReadOnlyMemory<byte> data)
+    {
+        ArgumentNullException.ThrowIfNull(oc);
+        var c = oc.Core;
+        if (oc.CanRunNow && data.Length <= c.Buffer.Length - c.Max)
+        {
+            data.Span.CopyTo(c.Buffer.AsSpan(c.Max));
+            c.Max += data.Length;
+            ScheduleAutoFlush(oc);
+            return Promise.ReturnUnit;
+        }
+
+        return oc.Locked(ch => WriteAll((OutputChannel)ch, data));
+    }
+
+    /// <summary>
+    /// Writes some of <paramref name="data"/> (at least one byte unless it is empty): as much as
+    /// fits in the buffer, after flushing it if it is full. The number of bytes taken.
+    /// <para>Lwt: <c>Lwt_io.write_from</c></para>
+    /// </summary>
+    /// <param name="oc">The channel.</param>
+    /// <param name="data">The bytes.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="oc"/> is null.</exception>
+    public static Promise<int> WriteFrom(this OutputChannel oc, ReadOnlyMemory<byte> data)
+    {
+        ArgumentNullException.ThrowIfNull(oc);
+        return oc.Locked(ch =>
+        {
+            var c = ch.Core;
+            if (data.Length == 0) return Promise.Return(0);
+            if (c.Max == c.Buffer.Length) return Guard(c, c.FlushSome()).Map(_ => CopyIn((OutputChannel)ch, data.Span));
+            return Promise.Return(CopyIn((OutputChannel)ch, data.Span));
+        });
+    }
+
+    private static int CopyIn(OutputChannel oc, ReadOnlySpan<byte> data)
+    {
+        var c = oc.Core;
+        int n = Math.Min(data.Length, c.Buffer.Length - c.Max);
+        data[..n].CopyTo(c.Buffer.AsSpan(c.Max));
+        c.Max += n;
+        if (n > 0) ScheduleAutoFlush(oc);
+        return n;
+    }
+
+    private static Promise<Unit> WriteAll(OutputChannel oc, ReadOnlyMemory<byte> data)
+    {
+        var c = oc.Core;
+        while (true)
+        {
+            data = data[CopyIn(oc, data.Span)..];
+            if (data.Length == 0) return Promise.ReturnUnit;
+            var flushed = Guard(c, c.FlushSome());
+            if (flushed.IsPending) return flushed.Bind(_ => WriteAll(oc, data));
+            if (flushed.IsRejected) return flushed;
+        }
+    }
+
+    /// <summary>
+    /// Writes out everything buffered.
+    /// <para>Lwt: <c>Lwt_io.flush</c></para>
+    /// </summary>
+    /// <param name="oc">The channel.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="oc"/> is null.</exception>
+    public static Promise Flush(this OutputChannel oc)
+    {
+        ArgumentNullException.ThrowIfNull(oc);
+        var c = oc.Core;
+        if (oc.CanRunNow && c.Ptr == c.Max) return Promise.ReturnUnit;
+        return oc.Locked(static ch => Guard(ch.Core, ch.Core.FlushAll()));
+    }
+
+    /// <summary>
+    /// Lwt's auto-flush: data left in the buffer is flushed after the current callbacks (at
+    /// the next pause), once, whatever the number of writes meanwhile. Errors are left for
+    /// the next explicit operation.
+    /// </summary>
+    private static void ScheduleAutoFlush(OutputChannel oc)
+    {
+        var c = oc.Core;
+        if (c.AutoFlushScheduled) return;
+        c.AutoFlushScheduled = true;
+        Promise.Pause().OnTermination(c.AutoFlush ??= () =>
+        {
+            c.AutoFlushScheduled = false;
+            if (c.State == ChannelState.Open && c.Max > c.Ptr) _ = Flush(oc);
+        });
+    }
+
+    // ---- printing ------------------------------------------------------------------
+
+    /// <summary>Writes <paramref name="text"/> to <see cref="Stdout"/>.<para>Lwt: <c>Lwt_io.print</c></para></summary>
+    /// <param name="text">The text.</param>
+    public static Promise Print(string text) => Write(Stdout, text);
+
+    /// <summary>Writes <paramref name="text"/> and a newline to <see cref="Stdout"/>.<para>Lwt: <c>Lwt_io.printl</c></para></summary>
+    /// <param name="text">The text.</param>
+    public static Promise PrintLine(string text) => WriteLine(Stdout, text);
+
+    /// <summary>Writes <paramref name="text"/> to <see cref="Stderr"/>.<para>Lwt: <c>Lwt_io.eprint</c></para></summary>
+    /// <param name="text">The text.</param>
+    public static Promise EPrint(string text) => Write(Stderr, text);
+
+    /// <summary>Writes <paramref name="text"/> and a newline to <see cref="Stderr"/>.<para>Lwt: <c>Lwt_io.eprintl</c></para></summary>
+    /// <param name="text">The text.</param>
+    public static Promise EPrintLine(string text) => WriteLine(Stderr, text);
+
+    /// <summary>
+    /// Formats (C# composite format, invariant culture) and writes to <see cref="Stdout"/>.
+    /// <para>Lwt: <c>Lwt_io.printf</c></para>
+    /// </summary>
+    /// <param name="format">A composite format string ("{0} items").</param>
+    /// <param name="args">The arguments.</param>
+    public static Promise Printf(string format, params object?[] args) => Write(Stdout, Format(format, args));
+
+    /// <summary>
+    /// Formats, writes to <see cref="Stdout"/>, and adds a newline.
+    /// <para>Lwt: <c>Lwt_io.printlf</c></para>
+    /// </summary>
+    /// <param name="format">A composite format string.</param>
+    /// <param name="args">The arguments.</param>
+    public static Promise Printlf(string format, params object?[] args) => WriteLine(Stdout, Format(format, args));
+
+    /// <summary>
+    /// Formats (C# composite format, invariant culture) and writes to <paramref name="oc"/>.
+    /// <para>Lwt: <c>Lwt_io.fprintf</c></para>
+    /// </summary>
+    /// <param name="oc">The channel.</param>
+    /// <param name="format">A composite format string.</param>
+    /// <param name="args">The arguments.</param>
+    public static Promise FPrintf(this OutputChannel oc, string format, params object?[] args) => Write(oc, Format(format, args));
+
+    /// <summary>
+    /// Formats, writes to <paramref name="oc"/>, and adds a newline.
+    /// <para>Lwt: <c>Lwt_io.fprintlf</c></para>
+    /// </summary>
+    /// <param name="oc">The channel.</param>
+    /// <param name="format">A composite format string.</param>
+    /// <param name="args">The arguments.</param>
+    public static Promise FPrintlf(this OutputChannel oc, string format, params object?[] args) => WriteLine(oc, Format(format, args));
+
+    private static string Format(string format, object?[] args)
+    {
+        ArgumentNullException.ThrowIfNull(format);
+        return string.Format(CultureInfo.InvariantCulture, format, args);
+    }
+
+    // ---- atomic, close -------------------------------------------------------------
+
+    /// <summary>
+    /// Gives <paramref name="f"/> exclusive use of the channel: <paramref name="f"/> receives a
+    /// temporary channel over the same buffer, and no other operation on
+    /// <paramref name="channel"/> runs until <paramref name="f"/>'s promise resolves. The
+    /// temporary channel cannot be used afterwards.
+    /// <para>Lwt: <c>Lwt_io.atomic</c></para>
+    /// </summary>
+    /// <param name="channel">The channel.</param>
+    /// <param name="f">The sequence of operations.</param>
+    /// <typeparam name="TChannel">The channel type.</typeparam>
+    /// <typeparam name="T">The result.</typeparam>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    public static Promise<T> Atomic<TChannel, T>(TChannel channel, Func<TChannel, Promise<T>> f)
+        where TChannel : LwtChannel
+    {
+        ArgumentNullException.ThrowIfNull(channel);
+        ArgumentNullException.ThrowIfNull(f);
+        return channel.Locked(ch =>
+        {
+            var wrapper = (TChannel)ch.CreateWrapper();
+            Promise<T> p;
+            try
+            {
+                p = f(wrapper) ?? Promise.Fail<T>(new InvalidOperationException("The function returned null."));
+            }
+            catch (Exception e)
+            {
+                p = Promise.Fail<T>(e);
+            }
+
+            if (p.IsPending) p.OnTermination(wrapper.Invalidate);
+            else wrapper.Invalidate();
+            return p;
+        });
+    }
+
+    /// <summary>
+    /// Closes a channel (flushing an output channel first).
+    /// <para>Lwt: <c>Lwt_io.close</c></para>
+    /// </summary>
+    /// <param name="channel">The channel.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="channel"/> is null.</exception>
+    public static Promise Close(LwtChannel channel)
+    {
+        ArgumentNullException.ThrowIfNull(channel);
+        return channel.Close();
+    }
+
+    /// <summary>
+    /// Closes a channel at once, without flushing.
+    /// <para>Lwt: <c>Lwt_io.abort</c></para>
+    /// </summary>
+    /// <param name="channel">The channel.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="channel"/> is null.</exception>
+    public static Promise Abort(LwtChannel channel)
+    {
+        ArgumentNullException.ThrowIfNull(channel);
+        return channel.Abort();
+    }
+
+    // ---- Task interop (minimal, for streams) ---------------------------------------
+
+    /// <summary>A promise for a ValueTask, resolved on the calling thread's loop (no hop when already complete).</summary>
+    internal static Promise<T> FromValueTask<T>(ValueTask<T> vt)
+    {
+        if (vt.IsCompletedSuccessfully) return Promise.Return(vt.Result);
+        return FromTask(vt.AsTask());
+    }
+
+    internal static Promise<Unit> FromValueTask(ValueTask vt)
+    {
+        if (vt.IsCompletedSuccessfully) return Promise.ReturnUnit;
+        return FromTask(vt.AsTask().ContinueWith(static t =>
+        {
+            t.GetAwaiter().GetResult();
+            return default(Unit);
+        }, TaskScheduler.Default));
+    }
+
+    private static Promise<T> FromTask<T>(Task<T> task)
+    {
+        var loop = EventLoop.ForCurrentThread();
+        var (promise, resolver) = Promise.Create<T>();
+        task.ContinueWith(t => loop.Post(() =>
+        {
+            if (t.IsCompletedSuccessfully) resolver.TryResolve(t.Result);
+            else if (t.IsCanceled) resolver.TryReject(new CanceledException());
+            else resolver.TryReject(t.Exception!.InnerExceptions.Count == 1 ? t.Exception.InnerException! : t.Exception);
+        }), TaskScheduler.Default);
+        return promise;
+    }
+}

@@ -1,0 +1,112 @@
+// Name resolution (Lwt_unix.getaddrinfo, getnameinfo, gethostname): the
+// resolver blocks, so each lookup is a job on LwtPreemptive's pool (as Lwt
+// runs getaddrinfo as a job), through System.Net.Dns's synchronous API.
+
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+
+namespace Lwt;
+
+/// <summary>
+/// One answer of <see cref="LwtUnix.GetAddrInfo"/>.
+/// <para>Lwt: <c>Unix.addr_info</c></para>
+/// </summary>
+/// <param name="Family">ai_family.</param>
+/// <param name="SocketType">ai_socktype.</param>
+/// <param name="Protocol">ai_protocol.</param>
+/// <param name="Address">ai_addr (address and port).</param>
+/// <param name="CanonicalName">ai_canonname (the host name as given when not known).</param>
+public readonly record struct AddrInfo(AddressFamily Family, SocketType SocketType, ProtocolType Protocol, EndPoint Address, string CanonicalName);
+
+public static partial class LwtUnix
+{
+    /// <summary>
+    /// Resolves a host and a service (a port number, or one of a few well-known names) into
+    /// addresses, optionally restricted to one family and one socket type (otherwise Stream and
+    /// Dgram answers are given for each address). An empty host means the loopback addresses.
+    /// A job on the worker pool.
+    /// <para>Lwt: <c>Lwt_unix.getaddrinfo</c></para>
+    /// </summary>
+    /// <param name="host">Host name or numeric address.</param>
+    /// <param name="service">Port number or service name ("" for 0).</param>
+    /// <param name="family">Only this family (null: any).</param>
+    /// <param name="socketType">Only this socket type (null: Stream and Dgram).</param>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    public static Promise<IReadOnlyList<AddrInfo>> GetAddrInfo(string host, string service, AddressFamily? family = null, SocketType? socketType = null)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        ArgumentNullException.ThrowIfNull(service);
+        return LwtPreemptive.Detach<IReadOnlyList<AddrInfo>>(() =>
+        {
+            int port = ServicePort(service);
+            IPAddress[] addresses = host.Length == 0 ? [IPAddress.IPv6Loopback, IPAddress.Loopback]
+                : IPAddress.TryParse(host, out var numeric) ? [numeric]
+                : Dns.GetHostAddresses(host);
+            var result = new List<AddrInfo>();
+            SocketType[] types = socketType is { } t ? [t] : [SocketType.Stream, SocketType.Dgram];
+            foreach (var address in addresses)
+            {
+                if (family is { } f && address.AddressFamily != f) continue;
+                foreach (var type in types)
+                {
+                    var protocol = type switch
+                    {
+                        SocketType.Stream => ProtocolType.Tcp,
+                        SocketType.Dgram => ProtocolType.Udp,
+                        _ => ProtocolType.Unspecified,
+                    };
+                    result.Add(new AddrInfo(address.AddressFamily, type, protocol, new IPEndPoint(address, port), host));
+                }
+            }
+
+            return result;
+        });
+    }
+
+    /// <summary>
+    /// The host name and service of an address (reverse lookup; the numeric address when the
+    /// lookup finds nothing). A job on the worker pool.
+    /// <para>Lwt: <c>Lwt_unix.getnameinfo</c></para>
+    /// </summary>
+    /// <param name="address">An <see cref="IPEndPoint"/> (or a Unix-domain endpoint, whose path is the host).</param>
+    /// <exception cref="ArgumentNullException"><paramref name="address"/> is null.</exception>
+    public static Promise<(string Host, string Service)> GetNameInfo(EndPoint address)
+    {
+        ArgumentNullException.ThrowIfNull(address);
+        if (address is not IPEndPoint ip) return Promise.Return((address.ToString() ?? string.Empty, string.Empty));
+        return LwtPreemptive.Detach(() =>
+        {
+            string host;
+            try
+            {
+                host = Dns.GetHostEntry(ip.Address).HostName;
+            }
+            catch (SocketException)
+            {
+                host = ip.Address.ToString();
+            }
+
+            return (host, ip.Port.ToString(CultureInfo.InvariantCulture));
+        });
+    }
+
+    /// <summary>
+    /// The name of this machine.
+    /// <para>Lwt: <c>Lwt_unix.gethostname</c></para>
+    /// </summary>
+    public static Promise<string> GetHostName() => Promise.Return(Dns.GetHostName());
+
+    private static int ServicePort(string service) => service switch
+    {
+        "" => 0,
+        "http" => 80,
+        "https" => 443,
+        "ftp" => 21,
+        "ssh" => 22,
+        "smtp" => 25,
+        "domain" => 53,
+        _ when int.TryParse(service, NumberStyles.None, CultureInfo.InvariantCulture, out int port) && port <= 65535 => port,
+        _ => throw new UnixErrorException(LibC.ENOENT, "getaddrinfo", "unknown service " + service),
+    };
+}

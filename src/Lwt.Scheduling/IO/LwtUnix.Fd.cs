@@ -1,0 +1,363 @@
+// Reading, writing and waiting on descriptors (Lwt_unix.read, write, readv,
+// writev, wait_read, wait_write, readable, writable, pipe).
+//
+// Non-blocking descriptors: try the call at once (no allocation beyond the
+// result promise when it succeeds); on EAGAIN queue an FdOp that the engine
+// retries when the fd is ready (LwtFd.cs). Blocking descriptors (regular
+// files): the call runs as a job on LwtPreemptive's pool; the caller must keep
+// the buffer alive and untouched until the promise resolves, as with Lwt.
+
+using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
+
+namespace Lwt;
+
+public static partial class LwtUnix
+{
+    /// <summary>
+    /// Reads at most <c>buffer.Length</c> bytes; the promise gives the number read (0 at end
+    /// of file). Waits (in the engine) while nothing is available. Cancelable: a canceled read
+    /// consumes nothing and leaves the descriptor usable.
+    /// <para>Lwt: <c>Lwt_unix.read</c></para>
+    /// </summary>
+    /// <param name="fd">The descriptor.</param>
+    /// <param name="buffer">Where to put the bytes.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="fd"/> is null.</exception>
+    public static Promise<int> Read(LwtFd fd, Memory<byte> buffer)
+    {
+        ArgumentNullException.ThrowIfNull(fd);
+        if (!fd.TryGetFd("read", out int raw, out var error)) return Promise.Fail<int>(error!);
+        if (fd.IsBlocking) return LwtPreemptive.Detach(() => Check(SysRead(raw, buffer.Span, 0, recv: false), "read"));
+        nint n = SysRead(raw, buffer.Span, 0, recv: false);
+        if (n >= 0) return Promise.Return((int)n);
+        int errno = Marshal.GetLastPInvokeError();
+        if (errno != LibC.EAGAIN) return Promise.Fail<int>(new UnixErrorException(errno, "read"));
+        return fd.Enqueue(new ReadOp(fd, buffer, 0, recv: false));
+    }
+
+    /// <summary>
+    /// Writes at most <c>buffer.Length</c> bytes; the promise gives the number written (at
+    /// least 1 unless the buffer is empty). Waits while the descriptor is not writable.
+    /// <para>Lwt: <c>Lwt_unix.write</c></para>
+    /// </summary>
+    /// <param name="fd">The descriptor.</param>
+    /// <param name="buffer">The bytes.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="fd"/> is null.</exception>
+    public static Promise<int> Write(LwtFd fd, ReadOnlyMemory<byte> buffer)
+    {
+        ArgumentNullException.ThrowIfNull(fd);
+        if (!fd.TryGetFd("write", out int raw, out var error)) return Promise.Fail<int>(error!);
+        if (fd.IsBlocking) return LwtPreemptive.Detach(() => Check(SysWrite(raw, buffer.Span, 0, send: false), "write"));
+        nint n = SysWrite(raw, buffer.Span, 0, send: false);
+        if (n >= 0) return Promise.Return((int)n);
+        int errno = Marshal.GetLastPInvokeError();
+        if (errno != LibC.EAGAIN) return Promise.Fail<int>(new UnixErrorException(errno, "write"));
+        return fd.Enqueue(new WriteOp(fd, buffer, 0, send: false));
+    }
+
+    /// <summary>
+    /// Reads into several buffers in order (one readv call); the promise gives the total
+    /// number of bytes read (0 at end of file).
+    /// <para>Lwt: <c>Lwt_unix.readv</c></para>
+    /// </summary>
+    /// <param name="fd">The descriptor.</param>
+    /// <param name="buffers">The buffers (at most 1024).</param>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    public static Promise<int> ReadV(LwtFd fd, IReadOnlyList<Memory<byte>> buffers)
+    {
+        ArgumentNullException.ThrowIfNull(fd);
+        ArgumentNullException.ThrowIfNull(buffers);
+        var op = new VectorOp(fd, buffers, null);
+        if (!fd.TryGetFd("readv", out _, out var error)) return Promise.Fail<int>(error!);
+        if (fd.IsBlocking) return LwtPreemptive.Detach(() => Check(op.Call(), "readv"));
+        return op.Attempt() ? Deliver(op) : fd.Enqueue(op);
+    }
+
+    /// <summary>
+    /// Writes several buffers in order (one writev call); the promise gives the total number
+    /// of bytes written.
+    /// <para>Lwt: <c>Lwt_unix.writev</c></para>
+    /// </summary>
+    /// <param name="fd">The descriptor.</param>
+    /// <param name="buffers">The buffers (at most 1024).</param>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    public static Promise<int> WriteV(LwtFd fd, IReadOnlyList<ReadOnlyMemory<byte>> buffers)
+    {
+        ArgumentNullException.ThrowIfNull(fd);
+        ArgumentNullException.ThrowIfNull(buffers);
+        var op = new VectorOp(fd, null, buffers);
+        if (!fd.TryGetFd("writev", out _, out var error)) return Promise.Fail<int>(error!);
+        if (fd.IsBlocking) return LwtPreemptive.Detach(() => Check(op.Call(), "writev"));
+        return op.Attempt() ? Deliver(op) : fd.Enqueue(op);
+    }
+
+    /// <summary>
+    /// True if a read would not block now (poll with a zero timeout; errors and hang-ups
+    /// count as readable, the read will report them).
+    /// <para>Lwt: <c>Lwt_unix.readable</c></para>
+    /// </summary>
+    /// <param name="fd">The descriptor.</param>
+    /// <exception cref="UnixErrorException">The descriptor is closed.</exception>
+    public static bool Readable(LwtFd fd) => PollNow(fd, LibC.POLLIN, "readable");
+
+    /// <summary>
+    /// True if a write would not block now (poll with a zero timeout).
+    /// <para>Lwt: <c>Lwt_unix.writable</c></para>
+    /// </summary>
+    /// <param name="fd">The descriptor.</param>
+    /// <exception cref="UnixErrorException">The descriptor is closed.</exception>
+    public static bool Writable(LwtFd fd) => PollNow(fd, LibC.POLLOUT, "writable");
+
+    /// <summary>
+    /// A cancelable promise fulfilled when the descriptor is readable (at once if it is now).
+    /// <para>Lwt: <c>Lwt_unix.wait_read</c></para>
+    /// </summary>
+    /// <param name="fd">The descriptor.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="fd"/> is null.</exception>
+    public static Promise WaitRead(LwtFd fd)
+    {
+        ArgumentNullException.ThrowIfNull(fd);
+        if (!fd.TryGetFd("wait_read", out _, out var error)) return Promise.Fail(error!);
+        if (fd.IsBlocking || PollNow(fd, LibC.POLLIN, "wait_read")) return Promise.ReturnUnit;
+        return fd.Enqueue(new WaitOp(fd, write: false));
+    }
+
+    /// <summary>
+    /// A cancelable promise fulfilled when the descriptor is writable (at once if it is now).
+    /// <para>Lwt: <c>Lwt_unix.wait_write</c></para>
+    /// </summary>
+    /// <param name="fd">The descriptor.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="fd"/> is null.</exception>
+    public static Promise WaitWrite(LwtFd fd)
+    {
+        ArgumentNullException.ThrowIfNull(fd);
+        if (!fd.TryGetFd("wait_write", out _, out var error)) return Promise.Fail(error!);
+        if (fd.IsBlocking || PollNow(fd, LibC.POLLOUT, "wait_write")) return Promise.ReturnUnit;
+        return fd.Enqueue(new WaitOp(fd, write: true));
+    }
+
+    /// <summary>
+    /// A pipe whose two ends are used through the loop (both non-blocking, close-on-exec).
+    /// <para>Lwt: <c>Lwt_unix.pipe</c></para>
+    /// </summary>
+    /// <returns>The read end and the write end.</returns>
+    /// <exception cref="UnixErrorException">pipe2 failed.</exception>
+    public static (LwtFd Reader, LwtFd Writer) Pipe()
+    {
+        var (r, w) = RawPipe(LibC.O_NONBLOCK | LibC.O_CLOEXEC);
+        return (LwtFd.OwnNonBlocking(r), LwtFd.OwnNonBlocking(w));
+    }
+
+    /// <summary>
+    /// A pipe for input from another process: the read end is used through the loop, the
+    /// write end is a plain blocking descriptor to hand over (close-on-exec: a process
+    /// launcher must dup2 it into the child).
+    /// <para>Lwt: <c>Lwt_unix.pipe_in</c></para>
+    /// </summary>
+    /// <exception cref="UnixErrorException">pipe2 failed.</exception>
+    public static (LwtFd Reader, SafeFileHandle Writer) PipeIn()
+    {
+        var (r, w) = RawPipe(LibC.O_CLOEXEC);
+        LwtFd.SetNonBlocking(r, true);
+        return (LwtFd.OwnNonBlocking(r), new SafeFileHandle(w, ownsHandle: true));
+    }
+
+    /// <summary>
+    /// A pipe for output to another process: the write end is used through the loop, the
+    /// read end is a plain blocking descriptor to hand over (close-on-exec).
+    /// <para>Lwt: <c>Lwt_unix.pipe_out</c></para>
+    /// </summary>
+    /// <exception cref="UnixErrorException">pipe2 failed.</exception>
+    public static (SafeFileHandle Reader, LwtFd Writer) PipeOut()
+    {
+        var (r, w) = RawPipe(LibC.O_CLOEXEC);
+        LwtFd.SetNonBlocking(w, true);
+        return (new SafeFileHandle(r, ownsHandle: true), LwtFd.OwnNonBlocking(w));
+    }
+
+    private static (int Read, int Write) RawPipe(int flags)
+    {
+        Span<int> fds = stackalloc int[2];
+        if (LibC.Pipe2(fds, flags) != 0) throw UnixErrorException.FromLastError("pipe");
+        return (fds[0], fds[1]);
+    }
+
+    // ---- system calls ----------------------------------------------------
+
+    internal static unsafe nint SysRead(int fd, Span<byte> buffer, int flags, bool recv)
+    {
+        fixed (byte* p = buffer)
+        {
+            nint n;
+            do
+            {
+                n = recv ? LibC.Recv(fd, p, (nuint)buffer.Length, flags) : LibC.Read(fd, p, (nuint)buffer.Length);
+            }
+            while (n < 0 && Marshal.GetLastPInvokeError() == LibC.EINTR);
+            return n;
+        }
+    }
+
+    internal static unsafe nint SysWrite(int fd, ReadOnlySpan<byte> buffer, int flags, bool send)
+    {
+        fixed (byte* p = buffer)
+        {
+            nint n;
+            do
+            {
+                n = send ? LibC.Send(fd, p, (nuint)buffer.Length, flags | LibC.MSG_NOSIGNAL) : LibC.Write(fd, p, (nuint)buffer.Length);
+            }
+            while (n < 0 && Marshal.GetLastPInvokeError() == LibC.EINTR);
+            return n;
+        }
+    }
+
+    /// <summary>A worker-pool call's result, or its errno as an exception.</summary>
+    private static int Check(nint n, string function) =>
+        n >= 0 ? (int)n : throw UnixErrorException.FromLastError(function);
+
+    private static unsafe bool PollNow(LwtFd fd, short events, string function)
+    {
+        ArgumentNullException.ThrowIfNull(fd);
+        if (!fd.TryGetFd(function, out int raw, out var error)) throw error!;
+        if (fd.IsBlocking) return true;
+        LibC.PollFd pfd = new() { Fd = raw, Events = events };
+        int n;
+        do
+        {
+            n = LibC.Poll(&pfd, 1, 0);
+        }
+        while (n < 0 && Marshal.GetLastPInvokeError() == LibC.EINTR);
+        if (n < 0) throw UnixErrorException.FromLastError(function);
+        return n > 0 && pfd.Revents != 0;
+    }
+
+    /// <summary>An operation that succeeded on its first attempt: its own promise, resolved.</summary>
+    private static Promise<T> Deliver<T>(FdOp<T> op)
+    {
+        op.Deliver();
+        return op;
+    }
+
+    // ---- operations --------------------------------------------------------
+
+    private sealed class ReadOp(LwtFd fd, Memory<byte> buffer, int flags, bool recv) : FdOp<int>(fd)
+    {
+        public override bool IsWrite => false;
+
+        public override string Name => recv ? "recv" : "read";
+
+        protected override bool Run()
+        {
+            nint n = SysRead(Owner.Fd, buffer.Span, flags, recv);
+            if (n >= 0)
+            {
+                Result = (int)n;
+                return true;
+            }
+
+            int errno = Marshal.GetLastPInvokeError();
+            if (errno == LibC.EAGAIN) return false;
+            SetErrno(errno);
+            return true;
+        }
+    }
+
+    private sealed class WriteOp(LwtFd fd, ReadOnlyMemory<byte> buffer, int flags, bool send) : FdOp<int>(fd)
+    {
+        public override bool IsWrite => true;
+
+        public override string Name => send ? "send" : "write";
+
+        protected override bool Run()
+        {
+            nint n = SysWrite(Owner.Fd, buffer.Span, flags, send);
+            if (n >= 0)
+            {
+                Result = (int)n;
+                return true;
+            }
+
+            int errno = Marshal.GetLastPInvokeError();
+            if (errno == LibC.EAGAIN) return false;
+            SetErrno(errno);
+            return true;
+        }
+    }
+
+    private sealed class WaitOp(LwtFd fd, bool write) : FdOp<Unit>(fd)
+    {
+        public override bool IsWrite => write;
+
+        public override string Name => write ? "wait_write" : "wait_read";
+
+        protected override bool Run() => true;
+    }
+
+    private sealed class VectorOp(LwtFd fd, IReadOnlyList<Memory<byte>>? reads, IReadOnlyList<ReadOnlyMemory<byte>>? writes) : FdOp<int>(fd)
+    {
+        private const int IovMax = 1024;
+
+        public override bool IsWrite => writes is not null;
+
+        public override string Name => writes is not null ? "writev" : "readv";
+
+        protected override bool Run()
+        {
+            nint n = Call();
+            if (n >= 0)
+            {
+                Result = (int)n;
+                return true;
+            }
+
+            int errno = Marshal.GetLastPInvokeError();
+            if (errno == LibC.EAGAIN) return false;
+            SetErrno(errno);
+            return true;
+        }
+
+        /// <summary>One readv/writev over the pinned buffers (EINTR retried).</summary>
+        internal unsafe nint Call()
+        {
+            int count = reads?.Count ?? writes!.Count;
+            if (count > IovMax) throw new ArgumentException($"At most {IovMax} buffers per call.");
+            var handles = new System.Buffers.MemoryHandle[count];
+            LibC.IoVec* iov = stackalloc LibC.IoVec[Math.Max(count, 1)];
+            try
+            {
+                for (int i = 0; i < count; i++)
+                {
+                    int length;
+                    if (reads is not null)
+                    {
+                        handles[i] = reads[i].Pin();
+                        length = reads[i].Length;
+                    }
+                    else
+                    {
+                        handles[i] = writes![i].Pin();
+                        length = writes[i].Length;
+                    }
+
+                    iov[i].Base = handles[i].Pointer;
+                    iov[i].Length = (nuint)length;
+                }
+
+                nint n;
+                do
+                {
+                    n = reads is not null ? LibC.ReadV(Owner.Fd, iov, count) : LibC.WriteV(Owner.Fd, iov, count);
+                }
+                while (n < 0 && Marshal.GetLastPInvokeError() == LibC.EINTR);
+                return n;
+            }
+            finally
+            {
+                int saved = Marshal.GetLastPInvokeError();
+                foreach (var h in handles) h.Dispose();
+                Marshal.SetLastPInvokeError(saved);
+            }
+        }
+    }
+}

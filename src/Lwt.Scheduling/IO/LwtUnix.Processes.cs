@@ -1,0 +1,252 @@
+// Child processes and signals (Lwt_unix.waitpid, on_signal).
+//
+// WaitPid is SIGCHLD-driven, without blocking a worker per child: a waiter is
+// recorded (pid, loop, resolver) and then the child is checked once with
+// WNOHANG (so a child that had already exited is seen at once; recording
+// first closes the race with a SIGCHLD arriving in between). The runtime
+// delivers SIGCHLD to a PosixSignalRegistration on one of its threads; the
+// registration posts a check to each loop that has waiters, and the check
+// calls waitpid(pid, WNOHANG) for each of that loop's waiters. Signals
+// coalesce, but every check looks at every waiter, so none is missed.
+//
+// The .NET runtime reaps only the children it started itself
+// (System.Diagnostics.Process): WaitPid is for children started otherwise
+// (posix_spawn, fork/exec through LibC).
+//
+// OnSignal runs its handler on the loop that installed it (posted from the
+// runtime's signal thread) and, as Lwt does, replaces the default action of
+// the signal (SIGINT no longer ends the process) while it is installed.
+
+using System.Runtime.InteropServices;
+
+namespace Lwt;
+
+/// <summary>
+/// How a child process ended (or stopped).
+/// <para>Lwt: <c>Unix.process_status</c></para>
+/// </summary>
+public enum ProcessStatusKind
+{
+    /// <summary>WEXITED: the code is the exit status.</summary>
+    Exited,
+
+    /// <summary>WSIGNALED: the code is the signal that killed it.</summary>
+    Signaled,
+
+    /// <summary>WSTOPPED: the code is the signal that stopped it.</summary>
+    Stopped,
+}
+
+/// <summary>
+/// The status of a child process.
+/// <para>Lwt: <c>Unix.process_status</c> (<c>WEXITED n | WSIGNALED n | WSTOPPED n</c>)</para>
+/// </summary>
+/// <param name="Kind">Exited, signaled or stopped.</param>
+/// <param name="Code">The exit code or the signal number.</param>
+public readonly record struct ProcessStatus(ProcessStatusKind Kind, int Code)
+{
+    /// <summary>Decodes a wait status word.</summary>
+    internal static ProcessStatus Decode(int status)
+    {
+        int low = status & 0x7f;
+        if (low == 0) return new ProcessStatus(ProcessStatusKind.Exited, (status >> 8) & 0xff);
+        if ((status & 0xff) == 0x7f) return new ProcessStatus(ProcessStatusKind.Stopped, (status >> 8) & 0xff);
+        return new ProcessStatus(ProcessStatusKind.Signaled, low);
+    }
+
+    /// <summary>"exited 0", "killed by signal 9", "stopped by signal 19".</summary>
+    public override string ToString() => Kind switch
+    {
+        ProcessStatusKind.Exited => $"exited {Code}",
+        ProcessStatusKind.Signaled => $"killed by signal {Code}",
+        _ => $"stopped by signal {Code}",
+    };
+}
+
+/// <summary>
+/// Options of <see cref="LwtUnix.WaitPid"/>.
+/// <para>Lwt: <c>Unix.wait_flag</c></para>
+/// </summary>
+[Flags]
+public enum WaitFlags
+{
+    /// <summary>Wait until the child ends.</summary>
+    None = 0,
+
+    /// <summary>WNOHANG: do not wait; pid 0 if the child has not changed state.</summary>
+    NoHang = 1,
+
+    /// <summary>WUNTRACED: also report stopped children.</summary>
+    Untraced = 2,
+}
+
+/// <summary>
+/// A handler installed by <see cref="LwtUnix.OnSignal"/>; <see cref="Stop"/> removes it.
+/// <para>Lwt: <c>Lwt_unix.signal_handler_id</c></para>
+/// </summary>
+public sealed class LwtSignalHandler : IDisposable
+{
+    private PosixSignalRegistration? _registration;
+
+    internal LwtSignalHandler(PosixSignalRegistration registration) => _registration = registration;
+
+    /// <summary>
+    /// Removes the handler (idempotent); the signal's previous behaviour comes back when no
+    /// handler is left for it.
+    /// <para>Lwt: <c>Lwt_unix.disable_signal_handler</c></para>
+    /// </summary>
+    public void Stop()
+    {
+        Interlocked.Exchange(ref _registration, null)?.Dispose();
+    }
+
+    /// <summary>Same as <see cref="Stop"/>.<para>Lwt: <c>Lwt_unix.disable_signal_handler</c></para></summary>
+    public void Dispose() => Stop();
+}
+
+public static partial class LwtUnix
+{
+    private static readonly object s_childGate = new();
+    private static readonly List<ChildWaiter> s_childWaiters = new();
+    private static PosixSignalRegistration? s_sigchld;
+
+    /// <summary>
+    /// Waits for the child <paramref name="pid"/> to end (SIGCHLD-driven, no worker thread
+    /// blocked): the pid and its status. With <see cref="WaitFlags.NoHang"/>, answers at once
+    /// (pid 0 when the child is still running). Cancelable (the child is then not reaped).
+    /// <para>Lwt: <c>Lwt_unix.waitpid</c></para>
+    /// </summary>
+    /// <param name="pid">A child's pid (must be positive: no process groups).</param>
+    /// <param name="flags">NoHang, Untraced.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="pid"/> is not positive.</exception>
+    public static Promise<(int Pid, ProcessStatus Status)> WaitPid(int pid, WaitFlags flags = WaitFlags.None)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(pid);
+        int options = LibC.WNOHANG | ((flags & WaitFlags.Untraced) != 0 ? LibC.WUNTRACED : 0);
+        if ((flags & WaitFlags.NoHang) != 0)
+        {
+            try
+            {
+                var result = TryReap(pid, options);
+                return Promise.Return(result ?? (0, default));
+            }
+            catch (Exception e)
+            {
+                return Promise.Fail<(int, ProcessStatus)>(e);
+            }
+        }
+
+        EnsureSigChld();
+        var waiter = new ChildWaiter(pid, options, EventLoop.ForCurrentThread());
+        lock (s_childGate) s_childWaiters.Add(waiter);
+        waiter.Check();
+        return waiter;
+    }
+
+    /// <summary>
+    /// Calls <paramref name="handler"/> (with the signal number) on this thread's event loop
+    /// each time the process receives <paramref name="signum"/>, instead of the signal's
+    /// default action, until the returned handler is stopped.
+    /// <para>Lwt: <c>Lwt_unix.on_signal</c></para>
+    /// </summary>
+    /// <param name="signum">The Linux signal number (e.g. 2 for SIGINT, 15 for SIGTERM, 10 for SIGUSR1).</param>
+    /// <param name="handler">The handler.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="handler"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The signal cannot be handled.</exception>
+    public static LwtSignalHandler OnSignal(int signum, Action<int> handler)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        var loop = EventLoop.ForCurrentThread();
+        PosixSignal signal = signum switch
+        {
+            1 => PosixSignal.SIGHUP,
+            2 => PosixSignal.SIGINT,
+            3 => PosixSignal.SIGQUIT,
+            15 => PosixSignal.SIGTERM,
+            _ => (PosixSignal)signum, // a raw Linux signal number (the runtime accepts them)
+        };
+        var registration = PosixSignalRegistration.Create(signal, context =>
+        {
+            context.Cancel = true;
+            loop.Post(() => handler(signum));
+        });
+        return new LwtSignalHandler(registration);
+    }
+
+    private static void EnsureSigChld()
+    {
+        lock (s_childGate)
+        {
+            s_sigchld ??= PosixSignalRegistration.Create((PosixSignal)17 /* SIGCHLD, as a raw number */, _ =>
+            {
+                HashSet<EventLoop> loops = new();
+                lock (s_childGate)
+                {
+                    foreach (var w in s_childWaiters) loops.Add(w.Loop);
+                }
+
+                foreach (var loop in loops) loop.Post(() => CheckChildren(loop));
+            });
+        }
+    }
+
+    private static void CheckChildren(EventLoop loop)
+    {
+        ChildWaiter[] waiters;
+        lock (s_childGate) waiters = s_childWaiters.FindAll(w => w.Loop == loop).ToArray();
+        foreach (var w in waiters) w.Check();
+    }
+
+    /// <summary>waitpid with WNOHANG: the result, or null if the child has not changed state.</summary>
+    private static unsafe (int, ProcessStatus)? TryReap(int pid, int options)
+    {
+        int status = 0, rc;
+        do
+        {
+            rc = LibC.WaitPid(pid, &status, options);
+        }
+        while (rc < 0 && Marshal.GetLastPInvokeError() == LibC.EINTR);
+        if (rc < 0) throw UnixErrorException.FromLastError("waitpid", pid.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        return rc == 0 ? null : (rc, ProcessStatus.Decode(status));
+    }
+
+    /// <summary>A pending WaitPid: the promise itself, registered in s_childWaiters while pending.</summary>
+    private sealed class ChildWaiter : Promise<(int, ProcessStatus)>
+    {
+        private readonly int _pid;
+        private readonly int _options;
+        internal readonly EventLoop Loop;
+
+        internal ChildWaiter(int pid, int options, EventLoop loop) : base(CancelMode.CancelThis)
+        {
+            _pid = pid;
+            _options = options;
+            Loop = loop;
+        }
+
+        /// <summary>On the loop: reaps the child if it is done, and then resolves.</summary>
+        internal void Check()
+        {
+            var p = UnderlyingT();
+            if (p._status != Status.Pending) return;
+            try
+            {
+                if (TryReap(_pid, _options) is not { } result) return;
+                Forget();
+                p.FulfillCore(result, allowDeferring: true);
+            }
+            catch (Exception e)
+            {
+                Forget();
+                p.RejectCore(e, allowDeferring: true);
+            }
+        }
+
+        private void Forget()
+        {
+            lock (s_childGate) s_childWaiters.Remove(this);
+        }
+
+        internal override void OnCanceledLeaf() => Forget();
+    }
+}

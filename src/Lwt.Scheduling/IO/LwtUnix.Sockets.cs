@@ -1,0 +1,554 @@
+// Sockets on raw descriptors (Lwt_unix.socket, bind, listen, accept, accept_n,
+// connect, shutdown, recv, send, recvfrom, sendto, setsockopt, getsockopt,
+// getsockname, getpeername, socketpair).
+//
+// Every socket is created with SOCK_NONBLOCK | SOCK_CLOEXEC and driven by the
+// loop's engine: System.Net.Sockets.Socket is not used for I/O (its async
+// methods run on the runtime's own epoll thread). Addresses cross the boundary
+// as raw sockaddr bytes (Native/SocketAddresses.cs). Connect is the usual
+// non-blocking dance: connect(2) answers EINPROGRESS, the socket becomes
+// writable when the handshake is over, and SO_ERROR tells how it ended.
+
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+
+namespace Lwt;
+
+/// <summary>
+/// Boolean socket options.
+/// <para>Lwt: <c>Unix.socket_bool_option</c></para>
+/// </summary>
+public enum SocketBoolOption
+{
+    /// <summary>SO_DEBUG.</summary>
+    Debug,
+
+    /// <summary>SO_BROADCAST.</summary>
+    Broadcast,
+
+    /// <summary>SO_REUSEADDR.</summary>
+    ReuseAddr,
+
+    /// <summary>SO_REUSEPORT.</summary>
+    ReusePort,
+
+    /// <summary>SO_KEEPALIVE.</summary>
+    KeepAlive,
+
+    /// <summary>SO_DONTROUTE.</summary>
+    DontRoute,
+
+    /// <summary>SO_OOBINLINE.</summary>
+    OobInline,
+
+    /// <summary>SO_ACCEPTCONN (read-only).</summary>
+    AcceptConn,
+
+    /// <summary>TCP_NODELAY.</summary>
+    TcpNoDelay,
+
+    /// <summary>IPV6_V6ONLY.</summary>
+    Ipv6Only,
+}
+
+/// <summary>
+/// Integer socket options.
+/// <para>Lwt: <c>Unix.socket_int_option</c></para>
+/// </summary>
+public enum SocketIntOption
+{
+    /// <summary>SO_SNDBUF.</summary>
+    SndBuf,
+
+    /// <summary>SO_RCVBUF.</summary>
+    RcvBuf,
+
+    /// <summary>SO_ERROR (read-only; reading clears it).</summary>
+    Error,
+
+    /// <summary>SO_TYPE (read-only).</summary>
+    Type,
+
+    /// <summary>SO_RCVLOWAT.</summary>
+    RcvLowAt,
+
+    /// <summary>SO_SNDLOWAT.</summary>
+    SndLowAt,
+}
+
+public static partial class LwtUnix
+{
+    /// <summary>
+    /// Creates a socket (non-blocking, close-on-exec) used through the loop.
+    /// <para>Lwt: <c>Lwt_unix.socket</c></para>
+    /// </summary>
+    /// <param name="family">InterNetwork, InterNetworkV6 or Unix.</param>
+    /// <param name="type">Stream, Dgram, Seqpacket...</param>
+    /// <param name="protocol">The protocol (0 / Unspecified: the default for the type).</param>
+    /// <exception cref="UnixErrorException">socket(2) failed.</exception>
+    public static LwtFd Socket(AddressFamily family, SocketType type, ProtocolType protocol = ProtocolType.Unspecified)
+    {
+        int domain = SocketAddresses.ToNative(family);
+        int fd = LibC.Socket(domain, (int)type | LibC.SOCK_NONBLOCK | LibC.SOCK_CLOEXEC, protocol == ProtocolType.Unspecified ? 0 : (int)protocol);
+        if (fd < 0) throw UnixErrorException.FromLastError("socket");
+        return LwtFd.OwnNonBlocking(fd, domain);
+    }
+
+    /// <summary>
+    /// A pair of connected sockets (non-blocking, close-on-exec).
+    /// <para>Lwt: <c>Lwt_unix.socketpair</c></para>
+    /// </summary>
+    /// <param name="family">Usually Unix.</param>
+    /// <param name="type">Stream, Dgram or Seqpacket.</param>
+    /// <param name="protocol">The protocol (usually 0).</param>
+    /// <exception cref="UnixErrorException">socketpair(2) failed.</exception>
+    public static unsafe (LwtFd, LwtFd) SocketPair(AddressFamily family, SocketType type, ProtocolType protocol = ProtocolType.Unspecified)
+    {
+        int domain = SocketAddresses.ToNative(family);
+        int* fds = stackalloc int[2];
+        if (LibC.SocketPair(domain, (int)type | LibC.SOCK_NONBLOCK | LibC.SOCK_CLOEXEC, protocol == ProtocolType.Unspecified ? 0 : (int)protocol, fds) != 0)
+            throw UnixErrorException.FromLastError("socketpair");
+        return (LwtFd.OwnNonBlocking(fds[0], domain), LwtFd.OwnNonBlocking(fds[1], domain));
+    }
+
+    /// <summary>
+    /// Binds the socket to an address (an <see cref="IPEndPoint"/> or a
+    /// <see cref="UnixDomainSocketEndPoint"/>).
+    /// <para>Lwt: <c>Lwt_unix.bind</c></para>
+    /// </summary>
+    /// <param name="fd">The socket.</param>
+    /// <param name="address">The address.</param>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    public static unsafe Promise Bind(LwtFd fd, EndPoint address)
+    {
+        ArgumentNullException.ThrowIfNull(fd);
+        ArgumentNullException.ThrowIfNull(address);
+        if (!fd.TryGetFd("bind", out int raw, out var error)) return Promise.Fail(error!);
+        byte* sa = stackalloc byte[SocketAddresses.MaxLength];
+        int len = SocketAddresses.Write(address, new Span<byte>(sa, SocketAddresses.MaxLength));
+        if (LibC.Bind(raw, sa, len) != 0) return Promise.Fail(UnixErrorException.FromLastError("bind", address.ToString() ?? string.Empty));
+        return Promise.ReturnUnit;
+    }
+
+    /// <summary>
+    /// Marks the socket as accepting connections, with <paramref name="backlog"/> pending ones at most.
+    /// <para>Lwt: <c>Lwt_unix.listen</c></para>
+    /// </summary>
+    /// <param name="fd">The socket.</param>
+    /// <param name="backlog">The length of the queue of pending connections.</param>
+    /// <exception cref="UnixErrorException">listen(2) failed, or the socket is closed.</exception>
+    public static void Listen(LwtFd fd, int backlog)
+    {
+        ArgumentNullException.ThrowIfNull(fd);
+        if (!fd.TryGetFd("listen", out int raw, out var error)) throw error!;
+        if (LibC.Listen(raw, backlog) != 0) throw UnixErrorException.FromLastError("listen");
+    }
+
+    /// <summary>
+    /// Accepts a connection (waiting for one in the engine): the new socket (non-blocking,
+    /// close-on-exec) and the peer's address. Cancelable.
+    /// <para>Lwt: <c>Lwt_unix.accept</c></para>
+    /// </summary>
+    /// <param name="fd">The listening socket.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="fd"/> is null.</exception>
+    public static Promise<(LwtFd Fd, EndPoint Address)> Accept(LwtFd fd)
+    {
+        ArgumentNullException.ThrowIfNull(fd);
+        if (!fd.TryGetFd("accept", out _, out var error)) return Promise.Fail<(LwtFd, EndPoint)>(error!);
+        var op = new AcceptOp(fd, 1);
+        return op.Attempt() ? Deliver(op).Map(static list => list[0]) : fd.Enqueue(op).Map(static list => list[0]);
+    }
+
+    /// <summary>
+    /// Accepts up to <paramref name="n"/> connections at once: waits for the first, then takes
+    /// those already pending. An error after at least one connection is returned beside them
+    /// instead of rejecting.
+    /// <para>Lwt: <c>Lwt_unix.accept_n</c></para>
+    /// </summary>
+    /// <param name="fd">The listening socket.</param>
+    /// <param name="n">The maximum number of connections (at least 1).</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="n"/> is less than 1.</exception>
+    public static Promise<(IReadOnlyList<(LwtFd Fd, EndPoint Address)> Connections, Exception? Error)> AcceptN(LwtFd fd, int n)
+    {
+        ArgumentNullException.ThrowIfNull(fd);
+        ArgumentOutOfRangeException.ThrowIfLessThan(n, 1);
+        if (!fd.TryGetFd("accept", out _, out var error)) return Promise.Fail<(IReadOnlyList<(LwtFd, EndPoint)>, Exception?)>(error!);
+        var op = new AcceptOp(fd, n);
+        Promise<IReadOnlyList<(LwtFd, EndPoint)>> p = op.Attempt() ? Deliver(op) : fd.Enqueue(op);
+        return p.Map(list => (list, op.LaterError));
+    }
+
+    /// <summary>
+    /// Connects the socket (non-blocking connect, then waits for writability and reads
+    /// SO_ERROR). Cancelable.
+    /// <para>Lwt: <c>Lwt_unix.connect</c></para>
+    /// </summary>
+    /// <param name="fd">The socket.</param>
+    /// <param name="address">The peer.</param>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    public static unsafe Promise Connect(LwtFd fd, EndPoint address)
+    {
+        ArgumentNullException.ThrowIfNull(fd);
+        ArgumentNullException.ThrowIfNull(address);
+        if (!fd.TryGetFd("connect", out int raw, out var error)) return Promise.Fail(error!);
+        byte* sa = stackalloc byte[SocketAddresses.MaxLength];
+        int len = SocketAddresses.Write(address, new Span<byte>(sa, SocketAddresses.MaxLength));
+        int rc;
+        do
+        {
+            rc = LibC.Connect(raw, sa, len);
+        }
+        while (rc != 0 && Marshal.GetLastPInvokeError() == LibC.EINTR);
+        if (rc == 0) return Promise.ReturnUnit;
+        int errno = Marshal.GetLastPInvokeError();
+        if (errno != LibC.EINPROGRESS && errno != LibC.EAGAIN)
+            return Promise.Fail(new UnixErrorException(errno, "connect", address.ToString() ?? string.Empty));
+        return fd.Enqueue(new ConnectOp(fd, address.ToString() ?? string.Empty));
+    }
+
+    /// <summary>
+    /// Shuts down one or both directions of a connection.
+    /// <para>Lwt: <c>Lwt_unix.shutdown</c></para>
+    /// </summary>
+    /// <param name="fd">The socket.</param>
+    /// <param name="how">Receive, Send or Both.</param>
+    /// <exception cref="UnixErrorException">shutdown(2) failed, or the socket is closed.</exception>
+    public static void Shutdown(LwtFd fd, SocketShutdown how)
+    {
+        ArgumentNullException.ThrowIfNull(fd);
+        if (!fd.TryGetFd("shutdown", out int raw, out var error)) throw error!;
+        if (LibC.Shutdown(raw, (int)how) != 0) throw UnixErrorException.FromLastError("shutdown");
+    }
+
+    /// <summary>
+    /// The local address of a socket.
+    /// <para>Lwt: <c>Lwt_unix.getsockname</c></para>
+    /// </summary>
+    /// <param name="fd">The socket.</param>
+    /// <exception cref="UnixErrorException">getsockname(2) failed, or the socket is closed.</exception>
+    public static unsafe EndPoint GetSockName(LwtFd fd)
+    {
+        ArgumentNullException.ThrowIfNull(fd);
+        if (!fd.TryGetFd("getsockname", out int raw, out var error)) throw error!;
+        byte* sa = stackalloc byte[SocketAddresses.MaxLength];
+        int len = SocketAddresses.MaxLength;
+        if (LibC.GetSockName(raw, sa, &len) != 0) throw UnixErrorException.FromLastError("getsockname");
+        return SocketAddresses.Read(new ReadOnlySpan<byte>(sa, SocketAddresses.MaxLength), len);
+    }
+
+    /// <summary>
+    /// The address of the peer of a connected socket.
+    /// <para>Lwt: <c>Lwt_unix.getpeername</c></para>
+    /// </summary>
+    /// <param name="fd">The socket.</param>
+    /// <exception cref="UnixErrorException">getpeername(2) failed, or the socket is closed.</exception>
+    public static unsafe EndPoint GetPeerName(LwtFd fd)
+    {
+        ArgumentNullException.ThrowIfNull(fd);
+        if (!fd.TryGetFd("getpeername", out int raw, out var error)) throw error!;
+        byte* sa = stackalloc byte[SocketAddresses.MaxLength];
+        int len = SocketAddresses.MaxLength;
+        if (LibC.GetPeerName(raw, sa, &len) != 0) throw UnixErrorException.FromLastError("getpeername");
+        return SocketAddresses.Read(new ReadOnlySpan<byte>(sa, SocketAddresses.MaxLength), len);
+    }
+
+    /// <summary>
+    /// Receives at most <c>buffer.Length</c> bytes (0: the peer shut down). Cancelable.
+    /// <para>Lwt: <c>Lwt_unix.recv</c></para>
+    /// </summary>
+    /// <param name="fd">The socket.</param>
+    /// <param name="buffer">Where to put the bytes.</param>
+    /// <param name="flags">None, Peek, OutOfBand, DontRoute.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="fd"/> is null.</exception>
+    public static Promise<int> Recv(LwtFd fd, Memory<byte> buffer, SocketFlags flags = SocketFlags.None)
+    {
+        ArgumentNullException.ThrowIfNull(fd);
+        if (!fd.TryGetFd("recv", out int raw, out var error)) return Promise.Fail<int>(error!);
+        int f = NativeFlags(flags);
+        nint n = SysRead(raw, buffer.Span, f, recv: true);
+        if (n >= 0) return Promise.Return((int)n);
+        int errno = Marshal.GetLastPInvokeError();
+        if (errno != LibC.EAGAIN) return Promise.Fail<int>(new UnixErrorException(errno, "recv"));
+        return fd.Enqueue(new ReadOp(fd, buffer, f, recv: true));
+    }
+
+    /// <summary>
+    /// Sends at most <c>buffer.Length</c> bytes (never raises SIGPIPE: a closed peer gives
+    /// EPIPE). Cancelable.
+    /// <para>Lwt: <c>Lwt_unix.send</c></para>
+    /// </summary>
+    /// <param name="fd">The socket.</param>
+    /// <param name="buffer">The bytes.</param>
+    /// <param name="flags">None, OutOfBand, DontRoute.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="fd"/> is null.</exception>
+    public static Promise<int> Send(LwtFd fd, ReadOnlyMemory<byte> buffer, SocketFlags flags = SocketFlags.None)
+    {
+        ArgumentNullException.ThrowIfNull(fd);
+        if (!fd.TryGetFd("send", out int raw, out var error)) return Promise.Fail<int>(error!);
+        int f = NativeFlags(flags);
+        nint n = SysWrite(raw, buffer.Span, f, send: true);
+        if (n >= 0) return Promise.Return((int)n);
+        int errno = Marshal.GetLastPInvokeError();
+        if (errno != LibC.EAGAIN) return Promise.Fail<int>(new UnixErrorException(errno, "send"));
+        return fd.Enqueue(new WriteOp(fd, buffer, f, send: true));
+    }
+
+    /// <summary>
+    /// Receives a datagram (or stream bytes) and the sender's address. Cancelable.
+    /// <para>Lwt: <c>Lwt_unix.recvfrom</c></para>
+    /// </summary>
+    /// <param name="fd">The socket.</param>
+    /// <param name="buffer">Where to put the bytes.</param>
+    /// <param name="flags">None, Peek, OutOfBand, DontRoute.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="fd"/> is null.</exception>
+    public static Promise<(int Count, EndPoint Address)> RecvFrom(LwtFd fd, Memory<byte> buffer, SocketFlags flags = SocketFlags.None)
+    {
+        ArgumentNullException.ThrowIfNull(fd);
+        if (!fd.TryGetFd("recvfrom", out _, out var error)) return Promise.Fail<(int, EndPoint)>(error!);
+        var op = new RecvFromOp(fd, buffer, NativeFlags(flags));
+        return op.Attempt() ? Deliver(op) : fd.Enqueue(op);
+    }
+
+    /// <summary>
+    /// Sends bytes to <paramref name="address"/> (datagram sockets). Cancelable.
+    /// <para>Lwt: <c>Lwt_unix.sendto</c></para>
+    /// </summary>
+    /// <param name="fd">The socket.</param>
+    /// <param name="buffer">The bytes.</param>
+    /// <param name="address">The destination.</param>
+    /// <param name="flags">None, OutOfBand, DontRoute.</param>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    public static Promise<int> SendTo(LwtFd fd, ReadOnlyMemory<byte> buffer, EndPoint address, SocketFlags flags = SocketFlags.None)
+    {
+        ArgumentNullException.ThrowIfNull(fd);
+        ArgumentNullException.ThrowIfNull(address);
+        if (!fd.TryGetFd("sendto", out _, out var error)) return Promise.Fail<int>(error!);
+        var op = new SendToOp(fd, buffer, address, NativeFlags(flags));
+        return op.Attempt() ? Deliver(op) : fd.Enqueue(op);
+    }
+
+    /// <summary>
+    /// Sets a boolean socket option.
+    /// <para>Lwt: <c>Lwt_unix.setsockopt</c></para>
+    /// </summary>
+    /// <param name="fd">The socket.</param>
+    /// <param name="option">The option.</param>
+    /// <param name="value">Its value.</param>
+    /// <exception cref="UnixErrorException">setsockopt(2) failed, or the socket is closed.</exception>
+    public static void SetSockOpt(LwtFd fd, SocketBoolOption option, bool value)
+    {
+        var (level, name) = Native(option);
+        SetInt(fd, level, name, value ? 1 : 0);
+    }
+
+    /// <summary>
+    /// Reads a boolean socket option.
+    /// <para>Lwt: <c>Lwt_unix.getsockopt</c></para>
+    /// </summary>
+    /// <param name="fd">The socket.</param>
+    /// <param name="option">The option.</param>
+    /// <exception cref="UnixErrorException">getsockopt(2) failed, or the socket is closed.</exception>
+    public static bool GetSockOpt(LwtFd fd, SocketBoolOption option)
+    {
+        var (level, name) = Native(option);
+        return GetInt(fd, level, name) != 0;
+    }
+
+    /// <summary>
+    /// Sets an integer socket option.
+    /// <para>Lwt: <c>Lwt_unix.setsockopt_int</c></para>
+    /// </summary>
+    /// <param name="fd">The socket.</param>
+    /// <param name="option">The option.</param>
+    /// <param name="value">Its value.</param>
+    /// <exception cref="UnixErrorException">setsockopt(2) failed, or the socket is closed.</exception>
+    public static void SetSockOpt(LwtFd fd, SocketIntOption option, int value) => SetInt(fd, LibC.SOL_SOCKET, Native(option), value);
+
+    /// <summary>
+    /// Reads an integer socket option.
+    /// <para>Lwt: <c>Lwt_unix.getsockopt_int</c></para>
+    /// </summary>
+    /// <param name="fd">The socket.</param>
+    /// <param name="option">The option.</param>
+    /// <exception cref="UnixErrorException">getsockopt(2) failed, or the socket is closed.</exception>
+    public static int GetSockOpt(LwtFd fd, SocketIntOption option) => GetInt(fd, LibC.SOL_SOCKET, Native(option));
+
+    private static (int Level, int Name) Native(SocketBoolOption option) => option switch
+    {
+        SocketBoolOption.Debug => (LibC.SOL_SOCKET, LibC.SO_DEBUG),
+        SocketBoolOption.Broadcast => (LibC.SOL_SOCKET, LibC.SO_BROADCAST),
+        SocketBoolOption.ReuseAddr => (LibC.SOL_SOCKET, LibC.SO_REUSEADDR),
+        SocketBoolOption.ReusePort => (LibC.SOL_SOCKET, LibC.SO_REUSEPORT),
+        SocketBoolOption.KeepAlive => (LibC.SOL_SOCKET, LibC.SO_KEEPALIVE),
+        SocketBoolOption.DontRoute => (LibC.SOL_SOCKET, LibC.SO_DONTROUTE),
+        SocketBoolOption.OobInline => (LibC.SOL_SOCKET, LibC.SO_OOBINLINE),
+        SocketBoolOption.AcceptConn => (LibC.SOL_SOCKET, LibC.SO_ACCEPTCONN),
+        SocketBoolOption.TcpNoDelay => (LibC.IPPROTO_TCP, LibC.TCP_NODELAY),
+        SocketBoolOption.Ipv6Only => (LibC.IPPROTO_IPV6, LibC.IPV6_V6ONLY),
+        _ => throw new ArgumentOutOfRangeException(nameof(option), option, null),
+    };
+
+    private static int Native(SocketIntOption option) => option switch
+    {
+        SocketIntOption.SndBuf => LibC.SO_SNDBUF,
+        SocketIntOption.RcvBuf => LibC.SO_RCVBUF,
+        SocketIntOption.Error => LibC.SO_ERROR,
+        SocketIntOption.Type => LibC.SO_TYPE,
+        SocketIntOption.RcvLowAt => LibC.SO_RCVLOWAT,
+        SocketIntOption.SndLowAt => LibC.SO_SNDLOWAT,
+        _ => throw new ArgumentOutOfRangeException(nameof(option), option, null),
+    };
+
+    private static unsafe void SetInt(LwtFd fd, int level, int name, int value)
+    {
+        ArgumentNullException.ThrowIfNull(fd);
+        if (!fd.TryGetFd("setsockopt", out int raw, out var error)) throw error!;
+        if (LibC.SetSockOpt(raw, level, name, &value, sizeof(int)) != 0) throw UnixErrorException.FromLastError("setsockopt");
+    }
+
+    private static unsafe int GetInt(LwtFd fd, int level, int name)
+    {
+        ArgumentNullException.ThrowIfNull(fd);
+        if (!fd.TryGetFd("getsockopt", out int raw, out var error)) throw error!;
+        int value = 0, len = sizeof(int);
+        if (LibC.GetSockOpt(raw, level, name, &value, &len) != 0) throw UnixErrorException.FromLastError("getsockopt");
+        return value;
+    }
+
+    private static int NativeFlags(SocketFlags flags) =>
+        (int)flags & (LibC.MSG_OOB | LibC.MSG_PEEK | LibC.MSG_DONTROUTE); // the same bits on Linux
+
+    // ---- operations --------------------------------------------------------
+
+    private sealed class AcceptOp(LwtFd fd, int max) : FdOp<IReadOnlyList<(LwtFd, EndPoint)>>(fd)
+    {
+        /// <summary>An error met after the first connection (AcceptN returns it beside them).</summary>
+        internal Exception? LaterError;
+
+        public override bool IsWrite => false;
+
+        public override string Name => "accept";
+
+        protected override unsafe bool Run()
+        {
+            List<(LwtFd, EndPoint)>? list = null;
+            byte* sa = stackalloc byte[SocketAddresses.MaxLength];
+            while (list is null || list.Count < max)
+            {
+                int len = SocketAddresses.MaxLength;
+                int c = LibC.Accept4(Owner.Fd, sa, &len, LibC.SOCK_NONBLOCK | LibC.SOCK_CLOEXEC);
+                if (c < 0)
+                {
+                    int errno = Marshal.GetLastPInvokeError();
+                    if (errno == LibC.EINTR) continue;
+                    if (errno == LibC.EAGAIN)
+                    {
+                        if (list is null) return false;
+                        break;
+                    }
+
+                    if (list is null)
+                    {
+                        SetErrno(errno);
+                        return true;
+                    }
+
+                    LaterError = new UnixErrorException(errno, "accept");
+                    break;
+                }
+
+                var address = SocketAddresses.Read(new ReadOnlySpan<byte>(sa, SocketAddresses.MaxLength), len);
+                (list ??= new List<(LwtFd, EndPoint)>(1)).Add((LwtFd.OwnNonBlocking(c, Owner.Family), address));
+            }
+
+            Result = list;
+            return true;
+        }
+    }
+
+    private sealed class ConnectOp(LwtFd fd, string address) : FdOp<Unit>(fd)
+    {
+        public override bool IsWrite => true;
+
+        public override string Name => "connect";
+
+        protected override unsafe bool Run()
+        {
+            int err = 0, len = sizeof(int);
+            if (LibC.GetSockOpt(Owner.Fd, LibC.SOL_SOCKET, LibC.SO_ERROR, &err, &len) != 0) err = Marshal.GetLastPInvokeError();
+            if (err == LibC.EINPROGRESS) return false;
+            if (err != 0) SetError(new UnixErrorException(err, "connect", address));
+            return true;
+        }
+    }
+
+    private sealed class RecvFromOp(LwtFd fd, Memory<byte> buffer, int flags) : FdOp<(int, EndPoint)>(fd)
+    {
+        public override bool IsWrite => false;
+
+        public override string Name => "recvfrom";
+
+        protected override unsafe bool Run()
+        {
+            byte* sa = stackalloc byte[SocketAddresses.MaxLength];
+            Span<byte> span = buffer.Span;
+            nint n;
+            int len;
+            fixed (byte* p = span)
+            {
+                do
+                {
+                    len = SocketAddresses.MaxLength;
+                    n = LibC.RecvFrom(Owner.Fd, p, (nuint)span.Length, flags, sa, &len);
+                }
+                while (n < 0 && Marshal.GetLastPInvokeError() == LibC.EINTR);
+            }
+
+            if (n < 0)
+            {
+                int errno = Marshal.GetLastPInvokeError();
+                if (errno == LibC.EAGAIN) return false;
+                SetErrno(errno);
+                return true;
+            }
+
+            Result = ((int)n, SocketAddresses.Read(new ReadOnlySpan<byte>(sa, SocketAddresses.MaxLength), len));
+            return true;
+        }
+    }
+
+    private sealed class SendToOp(LwtFd fd, ReadOnlyMemory<byte> buffer, EndPoint address, int flags) : FdOp<int>(fd)
+    {
+        public override bool IsWrite => true;
+
+        public override string Name => "sendto";
+
+        protected override unsafe bool Run()
+        {
+            byte* sa = stackalloc byte[SocketAddresses.MaxLength];
+            int len = SocketAddresses.Write(address, new Span<byte>(sa, SocketAddresses.MaxLength));
+            ReadOnlySpan<byte> span = buffer.Span;
+            nint n;
+            fixed (byte* p = span)
+            {
+                do
+                {
+                    n = LibC.SendTo(Owner.Fd, p, (nuint)span.Length, flags | LibC.MSG_NOSIGNAL, sa, len);
+                }
+                while (n < 0 && Marshal.GetLastPInvokeError() == LibC.EINTR);
+            }
+
+            if (n < 0)
+            {
+                int errno = Marshal.GetLastPInvokeError();
+                if (errno == LibC.EAGAIN) return false;
+                SetErrno(errno);
+                return true;
+            }
+
+            Result = (int)n;
+            return true;
+        }
+    }
+}

@@ -1,0 +1,149 @@
+// The libc functions of the I/O layer (LwtUnix): descriptors, sockets, processes.
+// Same conventions as Engines/Native/LibC.cs: LibraryImport, SetLastError, only
+// ints and pointers cross the boundary; sockaddr structures are built and read
+// as raw bytes by SocketAddresses (IO/Native/SocketAddresses.cs). Constants are
+// Linux's (the same on x86, x86-64, arm, arm64 and riscv).
+
+using System.Runtime.InteropServices;
+
+namespace Lwt;
+
+internal static unsafe partial class LibC
+{
+    internal const int EINPROGRESS = 115;
+    internal const int EPIPE = 32;
+    internal const int ECHILD = 10;
+    internal const int ESPIPE = 29;
+    internal const int EINVAL = 22;
+
+    internal const int F_GETFL = 3;
+    internal const int F_SETFL = 4;
+    internal const int F_GETFD = 1;
+    internal const int F_SETFD = 2;
+    internal const int FD_CLOEXEC = 1;
+    internal const int SEEK_CUR = 1;
+
+    internal const int SOCK_NONBLOCK = O_NONBLOCK;
+    internal const int SOCK_CLOEXEC = O_CLOEXEC;
+
+    internal const int AF_UNIX = 1;
+    internal const int AF_INET = 2;
+    internal const int AF_INET6 = 10;
+
+    internal const int SOL_SOCKET = 1;
+    internal const int IPPROTO_TCP = 6;
+    internal const int IPPROTO_IPV6 = 41;
+    internal const int SO_DEBUG = 1;
+    internal const int SO_REUSEADDR = 2;
+    internal const int SO_TYPE = 3;
+    internal const int SO_ERROR = 4;
+    internal const int SO_DONTROUTE = 5;
+    internal const int SO_BROADCAST = 6;
+    internal const int SO_SNDBUF = 7;
+    internal const int SO_RCVBUF = 8;
+    internal const int SO_KEEPALIVE = 9;
+    internal const int SO_OOBINLINE = 10;
+    internal const int SO_REUSEPORT = 15;
+    internal const int SO_RCVLOWAT = 18;
+    internal const int SO_SNDLOWAT = 19;
+    internal const int SO_ACCEPTCONN = 30;
+    internal const int TCP_NODELAY = 1;
+    internal const int IPV6_V6ONLY = 26;
+
+    internal const int MSG_OOB = 0x1;
+    internal const int MSG_PEEK = 0x2;
+    internal const int MSG_DONTROUTE = 0x4;
+    internal const int MSG_NOSIGNAL = 0x4000;
+
+    internal const int WNOHANG = 1;
+    internal const int WUNTRACED = 2;
+
+    /// <summary>struct iovec.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct IoVec
+    {
+        internal void* Base;
+        internal nuint Length;
+    }
+
+    [LibraryImport(Lib, EntryPoint = "fcntl", SetLastError = true)]
+    internal static partial int Fcntl(int fd, int cmd, int arg);
+
+    [LibraryImport(Lib, EntryPoint = "lseek", SetLastError = true)]
+    internal static partial long LSeek(int fd, long offset, int whence);
+
+    [LibraryImport(Lib, EntryPoint = "readv", SetLastError = true)]
+    internal static partial nint ReadV(int fd, IoVec* iov, int count);
+
+    [LibraryImport(Lib, EntryPoint = "writev", SetLastError = true)]
+    internal static partial nint WriteV(int fd, IoVec* iov, int count);
+
+    [LibraryImport(Lib, EntryPoint = "socket", SetLastError = true)]
+    internal static partial int Socket(int domain, int type, int protocol);
+
+    [LibraryImport(Lib, EntryPoint = "socketpair", SetLastError = true)]
+    internal static partial int SocketPair(int domain, int type, int protocol, int* fds);
+
+    [LibraryImport(Lib, EntryPoint = "bind", SetLastError = true)]
+    internal static partial int Bind(int fd, byte* addr, int addrLen);
+
+    [LibraryImport(Lib, EntryPoint = "listen", SetLastError = true)]
+    internal static partial int Listen(int fd, int backlog);
+
+    [LibraryImport(Lib, EntryPoint = "accept4", SetLastError = true)]
+    internal static partial int Accept4(int fd, byte* addr, int* addrLen, int flags);
+
+    [LibraryImport(Lib, EntryPoint = "connect", SetLastError = true)]
+    internal static partial int Connect(int fd, byte* addr, int addrLen);
+
+    [LibraryImport(Lib, EntryPoint = "shutdown", SetLastError = true)]
+    internal static partial int Shutdown(int fd, int how);
+
+    [LibraryImport(Lib, EntryPoint = "recv", SetLastError = true)]
+    internal static partial nint Recv(int fd, void* buffer, nuint count, int flags);
+
+    [LibraryImport(Lib, EntryPoint = "send", SetLastError = true)]
+    internal static partial nint Send(int fd, void* buffer, nuint count, int flags);
+
+    [LibraryImport(Lib, EntryPoint = "recvfrom", SetLastError = true)]
+    internal static partial nint RecvFrom(int fd, void* buffer, nuint count, int flags, byte* addr, int* addrLen);
+
+    [LibraryImport(Lib, EntryPoint = "sendto", SetLastError = true)]
+    internal static partial nint SendTo(int fd, void* buffer, nuint count, int flags, byte* addr, int addrLen);
+
+    [LibraryImport(Lib, EntryPoint = "setsockopt", SetLastError = true)]
+    internal static partial int SetSockOpt(int fd, int level, int name, void* value, int length);
+
+    [LibraryImport(Lib, EntryPoint = "getsockopt", SetLastError = true)]
+    internal static partial int GetSockOpt(int fd, int level, int name, void* value, int* length);
+
+    [LibraryImport(Lib, EntryPoint = "getsockname", SetLastError = true)]
+    internal static partial int GetSockName(int fd, byte* addr, int* addrLen);
+
+    [LibraryImport(Lib, EntryPoint = "getpeername", SetLastError = true)]
+    internal static partial int GetPeerName(int fd, byte* addr, int* addrLen);
+
+    [LibraryImport(Lib, EntryPoint = "waitpid", SetLastError = true)]
+    internal static partial int WaitPid(int pid, int* status, int options);
+
+    [LibraryImport(Lib, EntryPoint = "dup", SetLastError = true)]
+    internal static partial int Dup(int fd);
+}
+
+internal static unsafe partial class LibC
+{
+    [LibraryImport(Lib, EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int Open(string path, int flags, int mode);
+
+    [LibraryImport(Lib, EntryPoint = "unlink", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int Unlink(string path);
+
+    [LibraryImport(Lib, EntryPoint = "rename", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int Rename(string from, string to);
+
+    [LibraryImport(Lib, EntryPoint = "mkdir", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int Mkdir(string path, int mode);
+
+    [LibraryImport(Lib, EntryPoint = "rmdir", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int Rmdir(string path);
+}
