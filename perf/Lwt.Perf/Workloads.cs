@@ -6,7 +6,7 @@ namespace Lwt.Perf;
 /// The workloads of shared/anchors/WORKLOADS.md, written with our API the way
 /// shared/anchors/ocaml-lwt/bench.ml writes them with Lwt.
 /// </summary>
-internal static class Workloads
+internal static partial class Workloads
 {
     /// <summary>Implemented, in the order `workloads` runs them by default.</summary>
     internal static readonly string[] Implemented =
@@ -29,6 +29,7 @@ internal static class Workloads
             case "loop-memory": Measure(name, N(10_000_000), LoopMemory, warmupDiv: 100); return 0;
             // variants (not in the default list): the same work without the per-op closure
             case "pause/async": Measure(name, N(1_000_000), PauseAsync); return 0;
+            case "interop-astask" or "interop-topromise" or "interop-tcs" or "interop-promise" or "interop-hops": return RunInterop(name, n);
             case "timers": return NotImplementedYet(name, "LwtUnix.Sleep and the event loop's timers");
             case "mvar": return NotImplementedYet(name, "LwtMVar");
             case "stream": return NotImplementedYet(name, "LwtStream");

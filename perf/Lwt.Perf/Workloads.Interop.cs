@@ -1,0 +1,126 @@
+using Lwt.Interop;
+using static Lwt.Perf.Harness;
+
+namespace Lwt.Perf;
+
+/*
+ * Interop round trips (issue 4, "Must show"), each on a real event loop (LwtMain.Run inside
+ * the measured body), each iteration one hop through the loop's queue:
+ *
+ *   interop-tcs        baseline: a plain TaskCompletionSource completed by a posted action,
+ *                      awaited in an async Task method on the loop.
+ *   interop-astask     a pending promise resolved by a posted action, promise.AsTask()
+ *                      awaited in the same kind of async Task method.
+ *   interop-topromise  a plain TaskCompletionSource completed by a posted action,
+ *                      task.ToPromise() awaited in an async Promise method.
+ *   interop-promise    baseline: the pending promise awaited directly in an async Promise
+ *                      method (what the adapters are compared against on the promise side).
+ *
+ * Goal: each adapter adds no more than one TaskCompletionSource's worth of time and
+ * allocation: astask <= promise + tcs, topromise <= promise + tcs.
+ */
+internal static partial class Workloads
+{
+    private static readonly SendOrPostCallback s_setTcs = static s => ((TaskCompletionSource<int>)s!).SetResult(1);
+    private static readonly SendOrPostCallback s_resolve = static s => ((Resolver<int>)s!).Resolve(1);
+
+    private static int RunInterop(string name, int? n)
+    {
+        if (name == "interop-hops")
+        {
+            InteropHopProbe.Run();
+            return 0;
+        }
+        int count = n ?? 1_000_000;
+        Func<int, Func<Promise>> make = name switch
+        {
+            "interop-tcs" => static k => () => OnLoop(() => TcsLoop(k).ToPromise()),
+            "interop-astask" => static k => () => OnLoop(() => AsTaskLoop(k).ToPromise()),
+            "interop-topromise" => static k => () => OnLoop(() => ToPromiseLoop(k)),
+            _ => static k => () => OnLoop(() => PromiseLoop(k)),
+        };
+        Measure(name, count, make);
+        return 0;
+    }
+
+    internal static void RunInteropOnce(string name, int k)
+    {
+        if (name == "interop-tcs") OnLoop(() => TcsLoop(k).ToPromise());
+        else if (name == "interop-astask") OnLoop(() => AsTaskLoop(k).ToPromise());
+        else if (name == "interop-topromise") OnLoop(() => ToPromiseLoop(k));
+        else OnLoop(() => PromiseLoop(k));
+    }
+
+    /// <summary>Runs a loop until the promise <paramref name="start"/> makes on it resolves.</summary>
+    private static Promise OnLoop(Func<Promise> start)
+    {
+        LwtMain.Run(start);
+        return Promise.ReturnUnit;
+    }
+
+    private static async Task TcsLoop(int n)
+    {
+        var sc = SynchronizationContext.Current!;
+        long sum = 0;
+        for (int i = 0; i < n; i++)
+        {
+            var tcs = new TaskCompletionSource<int>();
+            sc.Post(s_setTcs, tcs);
+            sum += await tcs.Task;
+        }
+        Check(sum == n, "interop-tcs: every round trip");
+    }
+
+    private static async Task AsTaskLoop(int n)
+    {
+        var sc = SynchronizationContext.Current!;
+        long sum = 0;
+        for (int i = 0; i < n; i++)
+        {
+            var (p, r) = Promise.Create<int>();
+            sc.Post(s_resolve, r);
+            sum += await p.AsTask();
+        }
+        Check(sum == n, "interop-astask: every round trip");
+    }
+
+    private static async Promise ToPromiseLoop(int n)
+    {
+        var sc = SynchronizationContext.Current!;
+        long sum = 0;
+        for (int i = 0; i < n; i++)
+        {
+            var tcs = new TaskCompletionSource<int>();
+            sc.Post(s_setTcs, tcs);
+            sum += await tcs.Task.ToPromise();
+        }
+        Check(sum == n, "interop-topromise: every round trip");
+    }
+
+    private static async Promise PromiseLoop(int n)
+    {
+        var sc = SynchronizationContext.Current!;
+        long sum = 0;
+        for (int i = 0; i < n; i++)
+        {
+            var (p, r) = Promise.Create<int>();
+            sc.Post(s_resolve, r);
+            sum += await p;
+        }
+        Check(sum == n, "interop-promise: every round trip");
+    }
+}
+internal static class InteropHopProbe
+{
+    internal static void Run()
+    {
+        long iterations = 0;
+        var hook = LwtMain.EnterIterHooks.AddLast(() => iterations++);
+        foreach (var name in new[] { "interop-tcs", "interop-astask", "interop-topromise", "interop-promise" })
+        {
+            iterations = 0;
+            Workloads.RunInteropOnce(name, 10_000);
+            Console.WriteLine($"{name}: {iterations / 10_000.0:F2} loop iterations per round trip");
+        }
+    }
+}

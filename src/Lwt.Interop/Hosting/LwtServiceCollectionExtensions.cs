@@ -1,0 +1,80 @@
+using System.Diagnostics.CodeAnalysis;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace Lwt.Interop;
+
+/// <summary>
+/// Registers Lwt's event loop and promise-based hosted services with .NET's generic host.
+/// <para>Lwt: (none: <c>Lwt_main</c> hosted by <c>Microsoft.Extensions.Hosting</c>)</para>
+/// </summary>
+public static class LwtServiceCollectionExtensions
+{
+    /// <summary>
+    /// Runs one Lwt event loop on a dedicated (non-pool) thread for the host's lifetime and
+    /// registers it as the <see cref="EventLoop"/> singleton: other services can
+    /// <see cref="EventLoop.Post(Action)"/> to it, or run a promise on it and await it as a Task
+    /// (<see cref="PromiseInterop.AsTask(Promise)"/>). It can be resolved before the host
+    /// starts; the loop starts at the first resolution, at the latest when the host starts,
+    /// and its thread ends when the host (its ServiceProvider) is disposed, after the hosted
+    /// services stopped. While it runs, an exception that reaches the async exception hook
+    /// from this loop is logged at Error instead of ending the process. Calling it more than
+    /// once, before or after other registrations, registers one loop.
+    /// <para>Lwt: <c>Lwt_main.run</c> for the host's lifetime</para>
+    /// </summary>
+    /// <param name="services">The service collection.</param>
+    /// <returns><paramref name="services"/>.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="services"/> is null.</exception>
+    public static IServiceCollection AddLwtEventLoop(this IServiceCollection services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        services.TryAddSingleton(static sp => new HostedEventLoop(
+            sp.GetService<ILoggerFactory>(),
+            sp.GetService<IOptions<HostOptions>>()?.Value.ShutdownTimeout ?? TimeSpan.FromSeconds(30)));
+        services.TryAddSingleton(static sp => sp.GetRequiredService<HostedEventLoop>().Loop);
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, EventLoopStarter>());
+        return services;
+    }
+
+    /// <summary>
+    /// Registers <typeparamref name="TService"/> as a hosted service that runs on the host's
+    /// event loop (and registers the loop, as <see cref="AddLwtEventLoop"/>). The service is
+    /// created with its constructor's dependencies from DI.
+    /// <para>Lwt: (none: .NET's <c>AddHostedService</c> for a <see cref="PromiseBackgroundService"/>)</para>
+    /// </summary>
+    /// <param name="services">The service collection.</param>
+    /// <typeparam name="TService">The service.</typeparam>
+    /// <returns><paramref name="services"/>.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="services"/> is null.</exception>
+    public static IServiceCollection AddPromiseHostedService<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] TService>(this IServiceCollection services)
+        where TService : PromiseBackgroundService
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        services.AddLwtEventLoop();
+        services.AddHostedService(static sp =>
+        {
+            var service = ActivatorUtilities.CreateInstance<TService>(sp);
+            var logger = sp.GetService<ILoggerFactory>()?.CreateLogger(typeof(TService)) ?? NullLogger.Instance;
+            var behavior = sp.GetService<IOptions<HostOptions>>()?.Value.BackgroundServiceExceptionBehavior ?? BackgroundServiceExceptionBehavior.StopHost;
+            service.Attach(sp.GetRequiredService<HostedEventLoop>(), logger, sp.GetService<IHostApplicationLifetime>(), behavior);
+            return service;
+        });
+        return services;
+    }
+
+    /// <summary>Starts the loop with the host when nothing resolved it before.</summary>
+    private sealed class EventLoopStarter(HostedEventLoop loop) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            GC.KeepAlive(loop);
+            return Task.CompletedTask;
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+}

@@ -1,0 +1,180 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Lwt.Interop;
+
+/*
+ * A hosted service whose body is a promise on the host's event loop: .NET's
+ * BackgroundService with Lwt's promise in place of a Task.
+ *
+ *   StartAsync  posts ExecuteAsync to the loop (so it runs on the loop thread with the
+ *               loop's SynchronizationContext current) and returns once it has returned
+ *               its promise; a synchronous throw becomes the promise's rejection.
+ *   running     a rejection (other than the cancellation asked by Stop) is logged at Error
+ *               and follows HostOptions.BackgroundServiceExceptionBehavior: StopHost (the
+ *               default) stops the application (once it has started), Ignore keeps the
+ *               host running.
+ *   StopAsync   on the loop: cancels the stopping token, then Cancel() on the running
+ *               promise (Lwt's backwards search); waits for the promise to end, up to the
+ *               host's shutdown timeout (the token the host passes to StopAsync).
+ */
+
+/// <summary>
+/// A hosted service that runs a promise on the host's Lwt event loop: the promise form of
+/// .NET's <see cref="BackgroundService"/>. Register it with
+/// <see cref="LwtServiceCollectionExtensions.AddPromiseHostedService{TService}"/>.
+/// <para>Lwt: (none: <c>Lwt_main.run</c> hosted by .NET's generic host)</para>
+/// </summary>
+public abstract class PromiseBackgroundService : IHostedService, IDisposable
+{
+    private HostedEventLoop? _loop;
+    private ILogger? _logger;
+    private IHostApplicationLifetime? _lifetime;
+    private BackgroundServiceExceptionBehavior _behavior;
+    private CancellationTokenSource? _stopping;
+    private Task? _started;
+    private Promise? _running;
+    private Task? _completion;
+
+    /// <summary>Creates the service; the host's loop, logger and options are given by
+    /// <see cref="LwtServiceCollectionExtensions.AddPromiseHostedService{TService}"/>.</summary>
+    protected PromiseBackgroundService()
+    {
+    }
+
+    /// <summary>
+    /// The service's work, called once on the host's event loop thread, with the loop's
+    /// <see cref="LwtSynchronizationContext"/> current. The host's stop fires
+    /// <paramref name="stoppingToken"/> and then cancels the returned promise (Lwt's
+    /// <c>Lwt.cancel</c>). A synchronous throw counts as a failure of the service.
+    /// <para>Lwt: the promise given to <c>Lwt_main.run</c></para>
+    /// </summary>
+    /// <param name="stoppingToken">Fired when the host stops.</param>
+    /// <returns>The promise of the service's work.</returns>
+    protected abstract Promise ExecuteAsync(CancellationToken stoppingToken);
+
+    /// <summary>The promise returned by <see cref="ExecuteAsync"/>, once started (null before).</summary>
+    public Promise? ExecutePromise => _running;
+
+    /// <summary>Gives the service what it runs with (called by the DI factory).</summary>
+    internal void Attach(HostedEventLoop loop, ILogger logger, IHostApplicationLifetime? lifetime, BackgroundServiceExceptionBehavior behavior)
+    {
+        _loop = loop;
+        _logger = logger;
+        _lifetime = lifetime;
+        _behavior = behavior;
+    }
+
+    /// <summary>
+    /// Starts <see cref="ExecuteAsync"/> on the event loop and completes once it has returned
+    /// its promise (not when the promise resolves).
+    /// <para>Lwt: (none: .NET's <see cref="IHostedService.StartAsync"/>)</para>
+    /// </summary>
+    /// <param name="cancellationToken">Abandons the wait for the start (the host's startup timeout).</param>
+    /// <returns>A Task that completes when the service has started.</returns>
+    /// <exception cref="InvalidOperationException">The service was not registered with <c>AddPromiseHostedService</c>.</exception>
+    public virtual Task StartAsync(CancellationToken cancellationToken)
+    {
+        var loop = _loop ?? throw new InvalidOperationException(
+            $"{GetType().Name} must be registered with services.AddPromiseHostedService<{GetType().Name}>(), which gives it the host's event loop.");
+        var stopping = _stopping = new CancellationTokenSource();
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _started = started.Task;
+        loop.Loop.Post(() =>
+        {
+            Promise p;
+            try
+            {
+                p = ExecuteAsync(stopping.Token) ?? Promise.Fail(new InvalidOperationException($"{GetType().Name}.ExecuteAsync returned null instead of a promise."));
+            }
+            catch (Exception e)
+            {
+                p = Promise.Fail(e);
+            }
+            _running = p;
+            _completion = WatchAsync(p, stopping);
+            started.TrySetResult();
+        });
+        return started.Task.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>Waits for the service's promise and handles its failure (on the thread pool).</summary>
+    private async Task WatchAsync(Promise running, CancellationTokenSource stopping)
+    {
+        try
+        {
+            await running.AsTask().ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            // The host asked the service to stop: not a failure.
+        }
+        catch (Exception e)
+        {
+            var logger = _logger!;
+            logger.LogError(e, "The PromiseBackgroundService {Service} failed: {Message}", GetType().FullName, e.Message);
+            if (_behavior == BackgroundServiceExceptionBehavior.StopHost)
+            {
+                logger.LogCritical("The host is stopping because {Service} failed (HostOptions.BackgroundServiceExceptionBehavior is StopHost).", GetType().FullName);
+                // A failure during the host's start (a synchronous throw, say) stops the host
+                // once it has started: stopping now would cancel the other services' starts
+                // and make StartAsync throw a bare TaskCanceledException.
+                if (_lifetime is { } lifetime)
+                {
+                    if (lifetime.ApplicationStarted.IsCancellationRequested) lifetime.StopApplication();
+                    else lifetime.ApplicationStarted.Register(static l => ((IHostApplicationLifetime)l!).StopApplication(), lifetime);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Stops the service: on the event loop, fires the stopping token and cancels the running
+    /// promise (<c>Lwt.cancel</c>), then waits for the promise to end or for
+    /// <paramref name="cancellationToken"/> (the host's shutdown timeout).
+    /// <para>Lwt: <c>Lwt.cancel</c>, from .NET's <see cref="IHostedService.StopAsync"/></para>
+    /// </summary>
+    /// <param name="cancellationToken">Ends the wait (the host's shutdown timeout).</param>
+    /// <returns>A Task that completes when the service has stopped or the wait was abandoned.</returns>
+    public virtual async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (_started is null || _loop is null) return;
+        await _started.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        if (!_started.IsCompletedSuccessfully) return;
+        var stopping = _stopping!;
+        var running = _running!;
+        var logger = _logger!;
+        _loop.Loop.Post(() =>
+        {
+            try
+            {
+                stopping.Cancel();
+            }
+            catch (Exception e)
+            {
+                logger.LogError(e, "A stopping-token callback of {Service} threw.", GetType().FullName);
+            }
+            running.Cancel();
+        });
+        await _completion!.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+    }
+
+    /// <summary>Releases the service (fires the stopping token if the service was never stopped).</summary>
+    public virtual void Dispose()
+    {
+        var stopping = _stopping;
+        if (stopping is null || stopping.IsCancellationRequested || _loop is null || _loop.HasStopped) return;
+        _loop.Loop.Post(() =>
+        {
+            try
+            {
+                stopping.Cancel();
+            }
+            catch (Exception e)
+            {
+                Promise.ReportUnhandled(e);
+            }
+        });
+        GC.SuppressFinalize(this);
+    }
+}

@@ -1,1 +1,0 @@
-namespace Lwt.Interop; internal static class Placeholder {}

@@ -1,0 +1,177 @@
+using System.Runtime.CompilerServices;
+
+namespace Lwt.Interop;
+
+/*
+ * LwtStream <-> IAsyncEnumerable.
+ *
+ * AsAsyncEnumerable pulls lazily: each MoveNextAsync is one LwtStream.Get. The stream is
+ * not thread-safe, so the read is made on the loop that called AsAsyncEnumerable (posted
+ * there when the enumerator is driven from another thread). Canceling the enumerator's
+ * token cancels the pending read (AsTask(token)); disposing the enumerator cancels it too.
+ *
+ * ToLwtStream is Lwt_stream.from over the enumerator: each feed is one MoveNextAsync; the
+ * enumerator is created at the first read and disposed at the end or at the first error.
+ */
+
+public static partial class PromiseInterop
+{
+    /// <summary>
+    /// The items of <paramref name="stream"/> as an <see cref="IAsyncEnumerable{T}"/>, pulled
+    /// lazily: one <see cref="LwtStream{T}.Get"/> per <c>MoveNextAsync</c>. Canceling the
+    /// enumeration's token or disposing the enumerator cancels the pending read (the item then
+    /// stays in the stream). An exception from the stream's source comes out of
+    /// <c>MoveNextAsync</c> as the same object, after the items before it. The reads are made
+    /// on the loop that called this method, when there is one.
+    /// <para>Lwt: <c>Lwt_stream.get</c> seen as .NET's <c>IAsyncEnumerable</c></para>
+    /// </summary>
+    /// <param name="stream">The stream (read by the enumerators: each consumes what it reads).</param>
+    /// <typeparam name="T">The type of the items.</typeparam>
+    /// <returns>The async enumerable.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="stream"/> is null.</exception>
+    public static IAsyncEnumerable<T> AsAsyncEnumerable<T>(this LwtStream<T> stream)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        return new StreamAsyncEnumerable<T>(stream, EventLoop.Current);
+    }
+
+    /// <summary>
+    /// A stream of the items of <paramref name="source"/>, pulled lazily as the stream is
+    /// read (one <c>MoveNextAsync</c> per item fed); the enumerator is disposed at the end of
+    /// the source or when it throws, and the exception ends the stream's reads as in
+    /// <see cref="LwtStream.From{T}(Func{Promise{Option{T}}})"/>.
+    /// <para>Lwt: <c>Lwt_stream.from</c> over .NET's <c>IAsyncEnumerable</c></para>
+    /// </summary>
+    /// <param name="source">The async enumerable.</param>
+    /// <typeparam name="T">The type of the items.</typeparam>
+    /// <returns>The stream.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="source"/> is null.</exception>
+    public static LwtStream<T> ToLwtStream<T>(this IAsyncEnumerable<T> source)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        var feeder = new EnumerableFeeder<T>(source);
+        return LwtStream.From(feeder.Next);
+    }
+}
+
+/// <summary>Feeds an <see cref="LwtStream{T}"/> from an async enumerator (Lwt_stream.from).</summary>
+internal sealed class EnumerableFeeder<T>(IAsyncEnumerable<T> source)
+{
+    private IAsyncEnumerator<T>? _enumerator;
+    private bool _done;
+
+    internal Promise<Option<T>> Next()
+    {
+        if (_done) return Promise.ReturnNone<T>();
+        IAsyncEnumerator<T> e;
+        ValueTask<bool> moved;
+        try
+        {
+            e = _enumerator ??= source.GetAsyncEnumerator();
+            moved = e.MoveNextAsync();
+        }
+        catch (Exception ex)
+        {
+            return Finish(ex);
+        }
+        if (moved.IsCompletedSuccessfully) return moved.Result ? Promise.ReturnSome(e.Current) : Finish(null);
+        return Await(moved.AsTask().ToPromise(), e);
+    }
+
+    private async Promise<Option<T>> Await(Promise<bool> moved, IAsyncEnumerator<T> e)
+    {
+        bool has;
+        try
+        {
+            has = await moved;
+        }
+        catch (Exception ex)
+        {
+            return await Finish(ex);
+        }
+        return has ? Option<T>.Some(e.Current) : await Finish(null);
+    }
+
+    /// <summary>Disposes the enumerator; then ends the stream, or rejects with <paramref name="error"/>.</summary>
+    private async Promise<Option<T>> Finish(Exception? error)
+    {
+        _done = true;
+        var e = _enumerator;
+        _enumerator = null;
+        if (e is not null)
+        {
+            try
+            {
+                await e.DisposeAsync().ToPromise();
+            }
+            catch (Exception disposeError) when (error is null)
+            {
+                error = disposeError;
+            }
+        }
+        if (error is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(error);
+        return Option<T>.None;
+    }
+}
+
+/// <summary>An <see cref="LwtStream{T}"/> seen as an <see cref="IAsyncEnumerable{T}"/>.</summary>
+internal sealed class StreamAsyncEnumerable<T>(LwtStream<T> stream, EventLoop? loop) : IAsyncEnumerable<T>
+{
+    public IAsyncEnumerator<T> GetAsyncEnumerator(CancellationToken cancellationToken = default) =>
+        new Enumerator(stream, loop, cancellationToken);
+
+    private sealed class Enumerator(LwtStream<T> stream, EventLoop? loop, CancellationToken token) : IAsyncEnumerator<T>
+    {
+        private Promise<Option<T>>? _pending;
+        private T _current = default!;
+        private bool _disposed;
+
+        public T Current => _current;
+
+        public ValueTask<bool> MoveNextAsync()
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (token.IsCancellationRequested) return ValueTask.FromCanceled<bool>(token);
+            if (loop is not null && !loop.IsOnLoopThread)
+                return new ValueTask<bool>(Task.Factory.StartNew(ReadOnLoop, token, TaskCreationOptions.DenyChildAttach, loop.TaskScheduler).Unwrap());
+            var read = stream.Get();
+            var p = read.UnderlyingT();
+            if (p._status == Status.Fulfilled) return new ValueTask<bool>(Take(p._value));
+            _pending = read;
+            return new ValueTask<bool>(Await(read));
+        }
+
+        private Task<bool> ReadOnLoop()
+        {
+            var read = stream.Get();
+            _pending = read;
+            return Await(read);
+        }
+
+        private async Task<bool> Await(Promise<Option<T>> read)
+        {
+            var item = await read.AsTask(token).ConfigureAwait(false);
+            _pending = null;
+            return Take(item);
+        }
+
+        private bool Take(Option<T> item)
+        {
+            if (!item.HasValue)
+            {
+                _current = default!;
+                return false;
+            }
+            _current = item.Value;
+            return true;
+        }
+
+        public ValueTask DisposeAsync()
+        {
+            _disposed = true;
+            _pending?.Cancel();
+            _pending = null;
+            return default;
+        }
+    }
+}
