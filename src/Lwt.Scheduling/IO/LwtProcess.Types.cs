@@ -136,7 +136,9 @@ public sealed class ProcessRedirection
     internal RedirectionKind Kind { get; }
 
     /// <summary>
-    /// The child inherits the parent's descriptor (the default).
+    /// The child inherits the parent's descriptor (the default). Note that
+    /// <see cref="LwtIO.Stdin"/>/<see cref="LwtIO.Stdout"/>/<see cref="LwtIO.Stderr"/> make
+    /// descriptors 0, 1 and 2 non-blocking once used, and a child keeping them shares that.
     /// <para>Lwt: <c>`Keep</c></para>
     /// </summary>
     public static ProcessRedirection Keep { get; } = new(RedirectionKind.Keep);

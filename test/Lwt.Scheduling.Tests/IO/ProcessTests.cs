@@ -31,6 +31,28 @@ public class ProcessTests
     }
 
     [SkippableFact]
+    public void ManyChildrenEndingTogetherAreAllReaped()
+    {
+        // SIGCHLD coalesces: one signal may stand for many children.
+        Run(async () =>
+        {
+            var statuses = await Promise.All(Enumerable.Range(0, 25).Select(i => LwtProcess.Exec(LwtProcess.Shell($"exit {i}"))));
+            Assert.Equal(Enumerable.Range(0, 25).Select(Exited), statuses);
+        });
+    }
+
+    [SkippableFact]
+    public void WritingToAChildThatExitedRejectsWithEpipe()
+    {
+        Run(async () =>
+        {
+            string big = new('x', 1 << 20); // more than the pipe holds: the write waits, then the reader is gone
+            var e = await Assert.ThrowsAsync<UnixErrorException>(async () => await LwtProcess.PWrite(LwtProcess.Shell("exit 0"), big));
+            Assert.Equal(32, e.Errno); // EPIPE, not a SIGPIPE death of this process
+        });
+    }
+
+    [SkippableFact]
     public void AProgramThatCannotStartRejectsAtOnce()
     {
         Run(async () =>
