@@ -9,6 +9,21 @@ namespace Lwt.Samples;
 /// <summary>Command-line and output helpers of the samples.</summary>
 internal static class Cli
 {
+    /// <summary>Runs a sample's body; bad arguments print the usage and exit 2.</summary>
+    internal static int WithUsage(ISample sample, string usage, Func<int> run)
+    {
+        try
+        {
+            return run();
+        }
+        catch (UsageException e)
+        {
+            Console.Error.WriteLine($"{sample.Name}: {e.Message}");
+            Console.Error.WriteLine($"usage: Lwt.Samples {usage}   ({sample.Description})");
+            return 2;
+        }
+    }
+
     /// <summary>Removes <c>--name VALUE</c> from <paramref name="args"/> and returns VALUE (or null if absent).</summary>
     internal static string? TakeOption(ref string[] args, string name)
     {
@@ -50,3 +65,6 @@ internal static class Cli
     /// <summary>Prints a line on Lwt_io's stderr and flushes it.</summary>
     internal static Promise Complain(string line) => LwtIO.EPrintLine(line).Bind(() => LwtIO.Stderr.Flush());
 }
+
+/// <summary>Bad command-line arguments (<see cref="Cli.WithUsage"/> prints the usage).</summary>
+internal sealed class UsageException(string message) : Exception(message);

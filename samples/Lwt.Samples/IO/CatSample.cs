@@ -8,9 +8,24 @@
 namespace Lwt.Samples.IO;
 
 /// <summary>The <c>cat</c> command.</summary>
-internal static class CatSample
+public sealed class CatSample : ISample
 {
-    internal static int Run(string[] args) => LwtMain.Run(() => Cat(args.Length == 0 ? ["-"] : args, LwtIO.Stdout));
+    /// <inheritdoc/>
+    public string Name => "cat";
+
+    /// <inheritdoc/>
+    public string Description => "copy files (or stdin, or -) to stdout with Lwt_io";
+
+    /// <summary>The command line.</summary>
+    internal const string Usage = "cat [FILE...]";
+
+    /// <inheritdoc/>
+    public bool InTour => false;
+
+    /// <inheritdoc/>
+    public int Run(string[] args) => Cli.WithUsage(this, Usage, () => RunCore(args));
+
+    private static int RunCore(string[] args) => LwtMain.Run(() => Cat(args.Length == 0 ? ["-"] : args, LwtIO.Stdout));
 
     internal static async Promise<int> Cat(IReadOnlyList<string> files, OutputChannel output)
     {

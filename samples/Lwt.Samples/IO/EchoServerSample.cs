@@ -13,9 +13,24 @@ using System.Net;
 namespace Lwt.Samples.IO;
 
 /// <summary>The <c>echo-server</c> command, and the echo server the tour talks to.</summary>
-internal static class EchoServerSample
+public sealed class EchoServerSample : ISample
 {
-    internal static int Run(string[] args)
+    /// <inheritdoc/>
+    public string Name => "echo-server";
+
+    /// <inheritdoc/>
+    public string Description => "a line echo server; Ctrl+C stops it";
+
+    /// <summary>The command line.</summary>
+    internal const string Usage = "echo-server [--host H] [--port N]";
+
+    /// <inheritdoc/>
+    public bool InTour => false;
+
+    /// <inheritdoc/>
+    public int Run(string[] args) => Cli.WithUsage(this, Usage, () => RunCore(args));
+
+    private static int RunCore(string[] args)
     {
         var at = ParseAddress(ref args, defaultPort: 9000);
         if (args.Length != 0) throw new UsageException($"unexpected '{args[0]}'.");

@@ -12,12 +12,27 @@ using System.Globalization;
 namespace Lwt.Samples.IO;
 
 /// <summary>The <c>exec</c> command, and the process part of the tour.</summary>
-internal static class ExecSample
+public sealed class ExecSample : ISample
 {
+    /// <inheritdoc/>
+    public string Name => "exec";
+
+    /// <inheritdoc/>
+    public string Description => "run a command with Lwt_process, its output and status";
+
+    /// <summary>The command line.</summary>
+    internal const string Usage = "exec [--timeout S] CMD [ARG...]";
+
+    /// <inheritdoc/>
+    public bool InTour => false;
+
     /// <summary>The command run without arguments.</summary>
     internal static readonly ProcessCommand Demo = LwtProcess.Shell("echo hello from a child process; echo and from its stderr >&2; exit 3");
 
-    internal static int Run(string[] args)
+    /// <inheritdoc/>
+    public int Run(string[] args) => Cli.WithUsage(this, Usage, () => RunCore(args));
+
+    private static int RunCore(string[] args)
     {
         double timeout = Cli.TakeDouble(ref args, "--timeout", 0);
         var command = args.Length == 0 ? Demo : ProcessCommand.Of(args[0], args[1..]);

@@ -19,12 +19,27 @@ using System.Text;
 namespace Lwt.Samples.IO;
 
 /// <summary>The <c>fetch</c> command: an HTTP GET with a timeout.</summary>
-internal static class FetchSample
+public sealed class FetchSample : ISample
 {
+    /// <inheritdoc/>
+    public string Name => "fetch";
+
+    /// <inheritdoc/>
+    public string Description => "HTTP/1.0 GET raced against a sleep (Lwt README; http:// only)";
+
+    /// <summary>The command line.</summary>
+    internal const string Usage = "fetch URL [--timeout S]";
+
+    /// <inheritdoc/>
+    public bool InTour => false;
+
     /// <summary>An HTTP response: its status line, its headers and its body.</summary>
     internal sealed record Response(string StatusLine, IReadOnlyList<string> Headers, byte[] Body);
 
-    internal static int Run(string[] args)
+    /// <inheritdoc/>
+    public int Run(string[] args) => Cli.WithUsage(this, Usage, () => RunCore(args));
+
+    private static int RunCore(string[] args)
     {
         double timeout = Cli.TakeDouble(ref args, "--timeout", 5);
         if (args.Length != 1) throw new UsageException("one URL expected.");

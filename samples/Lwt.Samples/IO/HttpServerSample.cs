@@ -13,11 +13,26 @@ using System.Text;
 namespace Lwt.Samples.IO;
 
 /// <summary>The <c>http-server</c> command, and the server the tour fetches from.</summary>
-internal static class HttpServerSample
+public sealed class HttpServerSample : ISample
 {
+    /// <inheritdoc/>
+    public string Name => "http-server";
+
+    /// <inheritdoc/>
+    public string Description => "a tiny HTTP/1.0 server for fetch (/, /slow)";
+
+    /// <summary>The command line.</summary>
+    internal const string Usage = "http-server [--host H] [--port N]";
+
+    /// <inheritdoc/>
+    public bool InTour => false;
+
     internal const string Greeting = "Hello from the Lwt.Samples HTTP server!\n";
 
-    internal static int Run(string[] args)
+    /// <inheritdoc/>
+    public int Run(string[] args) => Cli.WithUsage(this, Usage, () => RunCore(args));
+
+    private static int RunCore(string[] args)
     {
         var at = EchoServerSample.ParseAddress(ref args, defaultPort: 8080);
         if (args.Length != 0) throw new UsageException($"unexpected '{args[0]}'.");

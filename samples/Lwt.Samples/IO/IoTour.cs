@@ -16,12 +16,25 @@ using System.Text;
 
 namespace Lwt.Samples.IO;
 
-/// <summary>The I/O tour (see the file comment).</summary>
-internal static class IoTour
+/// <summary>The I/O tour (see the file comment); part of the default <c>tour</c>.</summary>
+public sealed class IoTour : ISample
 {
-    internal static async Promise Run()
+    /// <inheritdoc/>
+    public string Name => "io-tour";
+
+    /// <inheritdoc/>
+    public string Description => "local echo and HTTP servers, tcp-client and fetch against them, Lwt_process";
+
+    /// <inheritdoc/>
+    public int Run(string[] args) => Cli.WithUsage(this, "io-tour", () =>
     {
-        await Cli.Say("== I/O: servers, clients and processes, all on 127.0.0.1 ==");
+        if (args.Length != 0) throw new UsageException($"unexpected '{args[0]}'.");
+        LwtMain.Run(Tour);
+        return 0;
+    });
+
+    private static async Promise Tour()
+    {
         var loopback = new IPEndPoint(IPAddress.Loopback, 0);
         var echo = await EchoServerSample.Start(loopback);
         var http = await HttpServerSample.Start(loopback);

@@ -12,9 +12,24 @@ using System.Net.Sockets;
 namespace Lwt.Samples.IO;
 
 /// <summary>The <c>tcp-client</c> command.</summary>
-internal static class TcpClientSample
+public sealed class TcpClientSample : ISample
 {
-    internal static int Run(string[] args)
+    /// <inheritdoc/>
+    public string Name => "tcp-client";
+
+    /// <inheritdoc/>
+    public string Description => "send the lines of stdin, print the server's lines";
+
+    /// <summary>The command line.</summary>
+    internal const string Usage = "tcp-client HOST PORT";
+
+    /// <inheritdoc/>
+    public bool InTour => false;
+
+    /// <inheritdoc/>
+    public int Run(string[] args) => Cli.WithUsage(this, Usage, () => RunCore(args));
+
+    private static int RunCore(string[] args)
     {
         if (args.Length != 2) throw new UsageException("HOST and PORT expected.");
         string host = args[0];
