@@ -10,10 +10,10 @@ internal static partial class Workloads
 {
     /// <summary>Implemented, in the order `workloads` runs them by default.</summary>
     internal static readonly string[] Implemented =
-        ["bind-resolved", "bind-chain", "ping-pong", "pause", "join-wide", "pick-cancel", "loop-memory", "tcp-echo", "tcp-echo/lwt_io"];
+        ["bind-resolved", "bind-chain", "ping-pong", "pause", "join-wide", "pick-cancel", "loop-memory", "tcp-echo", "tcp-echo/lwt_io", .. LibraryWorkloads.Names];
 
-    /// <summary>Need the event loop / library (timers, LwtMVar, LwtStream, EventLoop.Post, LwtUnix sockets).</summary>
-    internal static readonly string[] Stubs = ["timers", "mvar", "stream", "cross-thread-post"];
+    /// <summary>Need the event loop / library (timers, EventLoop.Post).</summary>
+    internal static readonly string[] Stubs = ["timers", "cross-thread-post"];
 
     internal static int RunOne(string name, int? n)
     {
@@ -31,12 +31,13 @@ internal static partial class Workloads
             case "pause/async": Measure(name, N(1_000_000), PauseAsync); return 0;
             case "interop-astask" or "interop-topromise" or "interop-tcs" or "interop-promise" or "interop-hops": return RunInterop(name, n);
             case "timers": return NotImplementedYet(name, "LwtUnix.Sleep and the event loop's timers");
-            case "mvar": return NotImplementedYet(name, "LwtMVar");
-            case "stream": return NotImplementedYet(name, "LwtStream");
             case "cross-thread-post": return NotImplementedYet(name, "EventLoop.Post and LwtMain.Run");
             case "tcp-echo":
             case "tcp-echo/lwt_io": return TcpEcho.Drive(name);
             default:
+                // mvar, stream, stream/bounded1024 (+ /async variants): LibraryWorkloads.cs
+                int rc = LibraryWorkloads.RunOne(name, n);
+                if (rc >= 0) return rc;
                 Console.Error.WriteLine($"unknown workload {name}");
                 return 2;
         }

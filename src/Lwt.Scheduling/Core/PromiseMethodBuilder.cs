@@ -283,10 +283,29 @@ internal sealed class AsyncBox<TStateMachine, T> : Promise<T> where TStateMachin
         MoveNext();
     }
 
+    /// <summary>
+    /// Resumes the method in the context captured at its await. When that context is already
+    /// current (the usual case on a loop: every callback runs in the same one) the state
+    /// machine runs directly and only a change it makes is undone; ExecutionContext.Run,
+    /// which always switches and restores, is kept for a real switch.
+    /// </summary>
     private void MoveNext()
     {
         var context = _context;
-        if (context is null) StateMachine.MoveNext();
-        else ExecutionContext.Run(context, s_moveNext, this);
+        if (context is null)
+        {
+            StateMachine.MoveNext();
+            return;
+        }
+        var current = ExecutionContext.Capture();
+        if (!ReferenceEquals(context, current))
+        {
+            ExecutionContext.Run(context, s_moveNext, this);
+            return;
+        }
+        var syncContext = SynchronizationContext.Current;
+        StateMachine.MoveNext();
+        CallbackContext.Exit(current);
+        if (!ReferenceEquals(SynchronizationContext.Current, syncContext)) SynchronizationContext.SetSynchronizationContext(syncContext);
     }
 }

@@ -92,10 +92,12 @@ internal sealed class GetWaiter<T> : Promise<Option<T>>
         _position = position;
     }
 
-    /// <summary>Reads the item at the position, if it is there, and consumes it; else waits on.</summary>
+    /// <summary>
+    /// Reads the item at the position, if it is there, and consumes it; else waits on.
+    /// Called only on a live waiter, just dequeued by <see cref="StreamBuffer{T}.WakeAll"/>.
+    /// </summary>
     internal void Wake()
     {
-        if (!WaiterPromise.IsLive(this)) return;
         var pos = _position;
         if (LwtStream<T>.TryRead(ref pos, out var item))
         {
@@ -170,7 +172,7 @@ internal sealed class StreamBuffer<T>
         else End();
     }
 
-    private void WakeAll()
+    internal void WakeAll()
     {
         // Only the waiters queued now: those queued while waking wait for the next item.
         int n = Waiters.RawCount;

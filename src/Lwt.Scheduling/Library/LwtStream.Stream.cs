@@ -55,7 +55,8 @@ public sealed partial class LwtStream<T>
     /// <summary>Consumes the item at <paramref name="pos"/> if this stream is still there (Lwt's <c>consume</c>).</summary>
     internal void ConsumeAt(StreamPosition<T> pos)
     {
-        if (!_position.SameAs(pos)) return;
+        // The common case (nobody read in between) needs no normalizing.
+        if (!(ReferenceEquals(_position.Chunk, pos.Chunk) && _position.Index == pos.Index) && !_position.SameAs(pos)) return;
         _position = new StreamPosition<T>(pos.Chunk, pos.Index + 1);
         _position.Normalize();
         _buffer.Bounded?.OnConsumed();

@@ -3,6 +3,7 @@ using System.Diagnostics;
 namespace Lwt.Tests.Engines;
 
 /// <summary>TimerWheel with a fake clock: slots of 10 ticks, time starting at 0.</summary>
+[Collection(Lwt.Tests.Core.SerialCollection.Name)]
 public class TimerWheelTests
 {
     private const long SlotTicks = 10;

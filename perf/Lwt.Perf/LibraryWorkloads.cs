@@ -1,0 +1,182 @@
+using System.Diagnostics;
+using System.Globalization;
+using static Lwt.Perf.Harness;
+
+namespace Lwt.Perf;
+
+/// <summary>
+/// The library workloads of shared/anchors/WORKLOADS.md (mvar, stream, stream/bounded1024),
+/// written with LwtMVar / LwtStream the way shared/anchors/ocaml-lwt/bench.ml writes them
+/// with Lwt_mvar / Lwt_stream: recursive bind loops, joined, under the main run
+/// (<see cref="LwtMain.Run(Func{Promise})"/>, the event loop).
+/// The "/async" variants (not in the default list) write the same loops as
+/// <c>async Promise</c> methods, the shape .NET's Channel anchors use: no closure or bind
+/// node per op, so they show the library's own cost.
+/// </summary>
+internal static class LibraryWorkloads
+{
+    /// <summary>The workloads implemented here, in the order `workloads` runs them.</summary>
+    internal static readonly string[] Names = ["mvar", "stream", "stream/bounded1024"];
+
+    /// <summary>Runs one workload of this file; -1 when <paramref name="name"/> is not one of them.</summary>
+    internal static int RunOne(string name, int? n)
+    {
+        int N(int dflt) => n ?? dflt;
+        switch (name)
+        {
+            case "mvar": MeasureOnLoop(name, N(1_000_000), MVar); return 0;
+            case "stream": MeasureOnLoop(name, N(1_000_000), Stream); return 0;
+            case "stream/bounded1024": MeasureOnLoop(name, N(1_000_000), StreamBounded); return 0;
+            case "mvar/async": MeasureOnLoop(name, N(1_000_000), MVarAsync); return 0;
+            case "stream/async": MeasureOnLoop(name, N(1_000_000), StreamAsync); return 0;
+            case "stream/bounded1024/async": MeasureOnLoop(name, N(1_000_000), StreamBoundedAsync); return 0;
+            default: return -1;
+        }
+    }
+
+    /// <summary>
+    /// <see cref="Harness.Measure"/> with <see cref="LwtMain.Run(Func{Promise})"/> as the driver
+    /// (the same method: warm-up at N/10 until >= 2 runs and >= 1 s, max 20; GC x2; one
+    /// measured run; alloc = total allocated bytes delta / N).
+    /// </summary>
+    private static void MeasureOnLoop(string name, int n, Func<int, Func<Promise>> make)
+    {
+        var wsw = Stopwatch.StartNew();
+        for (int runs = 0; runs < 2 || (wsw.Elapsed.TotalSeconds < 1.0 && runs < 20); runs++)
+            LwtMain.Run(make(Math.Max(1, n / 10)));
+        var body = make(n);
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        long a0 = GC.GetTotalAllocatedBytes(true);
+        var sw = Stopwatch.StartNew();
+        LwtMain.Run(body);
+        sw.Stop();
+        long a1 = GC.GetTotalAllocatedBytes(true);
+        double totalMs = sw.Elapsed.TotalMilliseconds;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"WORKLOAD {name} n={n} total_ms={totalMs:F3} ns_per_op={totalMs * 1e6 / n:F2} alloc_bytes_per_op={(double)(a1 - a0) / n:F2} peak_rss_mb={PeakRssMb():F1}"));
+    }
+
+    // ------------------------------------------------------------------ mvar
+
+    // let rec prod i = if i = n then return () else Lwt_mvar.put mv i >>= fun () -> prod (i + 1)
+    private static Promise MVarProd(LwtMVar<int> mv, int i, int n) =>
+        i == n ? Promise.ReturnUnit : mv.Put(i).Bind(() => MVarProd(mv, i + 1, n));
+
+    // let rec cons i acc = if i = n then (check; return ()) else Lwt_mvar.take mv >>= fun v -> cons (i + 1) (acc + v)
+    private static Promise MVarCons(LwtMVar<int> mv, int i, long acc, int n)
+    {
+        if (i == n)
+        {
+            Check(acc == (long)n * (n - 1) / 2, "mvar: sum");
+            return Promise.ReturnUnit;
+        }
+        return mv.Take().Bind(v => MVarCons(mv, i + 1, acc + v, n));
+    }
+
+    // Lwt.join [prod 0; cons 0 0]. OCaml evaluates the elements of a list literal right to
+    // left (constructor arguments), so `cons 0 0` starts first and waits on the empty MVar;
+    // every put then hands its value straight to the waiting taker. Same order here.
+    private static Func<Promise> MVar(int n) => () =>
+    {
+        var mv = LwtMVar<int>.CreateEmpty();
+        var cons = MVarCons(mv, 0, 0, n);
+        var prod = MVarProd(mv, 0, n);
+        return Promise.Join(prod, cons);
+    };
+
+    private static async Promise MVarProdAsync(LwtMVar<int> mv, int n)
+    {
+        for (int i = 0; i < n; i++) await mv.Put(i);
+    }
+
+    private static async Promise MVarConsAsync(LwtMVar<int> mv, int n)
+    {
+        long acc = 0;
+        for (int i = 0; i < n; i++) acc += await mv.Take();
+        Check(acc == (long)n * (n - 1) / 2, "mvar/async: sum");
+    }
+
+    private static Func<Promise> MVarAsync(int n) => () =>
+    {
+        var mv = LwtMVar<int>.CreateEmpty();
+        var cons = MVarConsAsync(mv, n);   // first, as in the bind form
+        return Promise.Join(MVarProdAsync(mv, n), cons);
+    };
+
+    // ------------------------------------------------------------------ stream
+
+    // let rec cons acc = Lwt_stream.get s >>= function None -> (check; return ()) | Some v -> cons (acc + v)
+    private static Promise StreamCons(LwtStream<int> s, long acc, int n) =>
+        s.Get().Bind(x =>
+        {
+            if (x.HasValue) return StreamCons(s, acc + x.Value, n);
+            Check(acc == (long)n * (n - 1) / 2, "stream: sum");
+            return Promise.ReturnUnit;
+        });
+
+    // let c = cons 0 in let rec prod i = if i = n then (push None; return ()) else (push (Some i); prod (i + 1))
+    // in Lwt.join [prod 0; c]      (prod is a synchronous tail-recursive loop: a for loop here)
+    private static Func<Promise> Stream(int n) => () =>
+    {
+        var (s, push) = LwtStream.Create<int>();
+        var c = StreamCons(s, 0, n);
+        for (int i = 0; i < n; i++) push(Option.Some(i));
+        push(Option<int>.None);
+        return Promise.Join(Promise.ReturnUnit, c);
+    };
+
+    // let rec prod i = if i = n then (bp#close; return ()) else bp#push i >>= fun () -> prod (i + 1)
+    private static Promise BoundedProd(BoundedPush<int> bp, int i, int n)
+    {
+        if (i == n)
+        {
+            bp.Close();
+            return Promise.ReturnUnit;
+        }
+        return bp.Push(i).Bind(() => BoundedProd(bp, i + 1, n));
+    }
+
+    // let s, bp = Lwt_stream.create_bounded 1024 in let c = cons 0 in Lwt.join [prod 0; c]
+    private static Func<Promise> StreamBounded(int n) => () =>
+    {
+        var (s, bp) = LwtStream.CreateBounded<int>(1024);
+        var c = StreamCons(s, 0, n);
+        return Promise.Join(BoundedProd(bp, 0, n), c);
+    };
+
+    private static async Promise StreamConsAsync(LwtStream<int> s, int n)
+    {
+        long acc = 0;
+        while (true)
+        {
+            var x = await s.Get();
+            if (!x.HasValue) break;
+            acc += x.Value;
+        }
+        Check(acc == (long)n * (n - 1) / 2, "stream/async: sum");
+    }
+
+    private static Func<Promise> StreamAsync(int n) => () =>
+    {
+        var (s, push) = LwtStream.Create<int>();
+        var c = StreamConsAsync(s, n);
+        for (int i = 0; i < n; i++) push(Option.Some(i));
+        push(Option<int>.None);
+        return c;
+    };
+
+    private static async Promise BoundedProdAsync(BoundedPush<int> bp, int n)
+    {
+        for (int i = 0; i < n; i++) await bp.Push(i);
+        bp.Close();
+    }
+
+    private static Func<Promise> StreamBoundedAsync(int n) => () =>
+    {
+        var (s, bp) = LwtStream.CreateBounded<int>(1024);
+        var c = StreamConsAsync(s, n);
+        return Promise.Join(BoundedProdAsync(bp, n), c);
+    };
+}
