@@ -1,0 +1,215 @@
+// Starting a child: posix_spawnp with our own pipes (Lwt_process's spawn).
+//
+// Why not System.Diagnostics.Process: it reaps its children itself (so
+// LwtUnix.WaitPid could not see their status, and a death by signal would be
+// folded into an exit code), its redirected pipes belong to Streams whose
+// asynchronous reads run on the thread pool, and it has no "keep / close /
+// copy this fd" redirections. posix_spawnp gives all of Lwt's semantics with
+// nothing running between fork and exec but libc's own child code:
+//  - the standard descriptors are set up by file actions (dup2, open
+//    /dev/null, close), in the order stdin, stdout, stderr;
+//  - every descriptor this runtime opens is close-on-exec, and so are our
+//    pipes (pipe2 O_CLOEXEC), so the child holds only the ends it was given
+//    and EOF on a pipe means the child (and its own children) let go of it;
+//  - the .NET runtime ignores SIGPIPE and installs handlers: the child gets
+//    every signal back to its default action (POSIX_SPAWN_SETSIGDEF) and an
+//    empty signal mask, as a child of a shell would;
+//  - the working directory is set by posix_spawn_file_actions_addchdir_np
+//    (glibc 2.29, musl 1.1.24);
+//  - the environment, when not given, is the runtime's current one
+//    (Environment.GetEnvironmentVariables, which sees SetEnvironmentVariable),
+//    as System.Diagnostics.Process does. PATH lookup uses the parent's PATH.
+// glibc reports a failed exec (no such program, not executable) as the error
+// of posix_spawnp itself, so a bad command fails at the call with
+// UnixErrorException instead of exiting 127 in the child.
+//
+// The status comes from LwtUnix.WaitPid (SIGCHLD-driven, on the loop).
+
+using System.Collections;
+using System.Runtime.InteropServices;
+
+namespace Lwt;
+
+public static partial class LwtProcess
+{
+    /// <summary>
+    /// Starts <paramref name="command"/> with the given redirections; returns its pid. On
+    /// success the moved descriptors are closed; the caller's pipes ends are its own business.
+    /// </summary>
+    /// <exception cref="UnixErrorException">posix_spawnp (or a file action) failed.</exception>
+    internal static unsafe int Spawn(ProcessCommand command, IEnumerable<string>? env, string? cwd, ProcessRedirection stdin, ProcessRedirection stdout, ProcessRedirection stderr)
+    {
+        if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS() && !OperatingSystem.IsFreeBSD())
+            throw new PlatformNotSupportedException("LwtProcess needs a Unix system (posix_spawn).");
+
+        var argv = command.Argv;
+        var envp = env?.ToArray() ?? CurrentEnvironment();
+        var strings = new List<nint>(argv.Count + envp.Length + 2);
+        void* fileActions = NativeMemory.AllocZeroed(SpawnStructSize);
+        void* attr = NativeMemory.AllocZeroed(SpawnStructSize);
+        byte* sigs = stackalloc byte[SigSetSize * 2];
+        bool actionsInit = false, attrInit = false;
+        try
+        {
+            nint file = Utf8(command.File, strings);
+            nint* argvp = (nint*)NativeMemory.Alloc((nuint)(argv.Count + 1), (nuint)sizeof(nint));
+            strings.Add((nint)argvp);
+            for (int i = 0; i < argv.Count; i++) argvp[i] = Utf8(argv[i], strings);
+            argvp[argv.Count] = 0;
+            nint* envpp = (nint*)NativeMemory.Alloc((nuint)(envp.Length + 1), (nuint)sizeof(nint));
+            strings.Add((nint)envpp);
+            for (int i = 0; i < envp.Length; i++) envpp[i] = Utf8(envp[i] ?? throw new ArgumentNullException(nameof(env)), strings);
+            envpp[envp.Length] = 0;
+
+            Check(PosixSpawnFileActionsInit(fileActions), "posix_spawn_file_actions_init");
+            actionsInit = true;
+            AddRedirection(fileActions, 0, stdin, strings);
+            AddRedirection(fileActions, 1, stdout, strings);
+            AddRedirection(fileActions, 2, stderr, strings);
+            if (cwd is not null)
+            {
+                try
+                {
+                    Check(PosixSpawnFileActionsAddChdir(fileActions, Utf8(cwd, strings)), "posix_spawn_file_actions_addchdir_np", cwd);
+                }
+                catch (EntryPointNotFoundException e)
+                {
+                    throw new PlatformNotSupportedException("Setting the working directory of a child needs posix_spawn_file_actions_addchdir_np (glibc 2.29 or later).", e);
+                }
+            }
+
+            Check(PosixSpawnAttrInit(attr), "posix_spawnattr_init");
+            attrInit = true;
+            byte* all = sigs, none = sigs + SigSetSize;
+            SigFillSet(all);
+            SigEmptySet(none);
+            Check(PosixSpawnAttrSetSigDefault(attr, all), "posix_spawnattr_setsigdefault");
+            Check(PosixSpawnAttrSetSigMask(attr, none), "posix_spawnattr_setsigmask");
+            Check(PosixSpawnAttrSetFlags(attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK), "posix_spawnattr_setflags");
+
+            int pid;
+            Check(PosixSpawnP(&pid, file, fileActions, attr, argvp, envpp), "posix_spawnp", command.File);
+            stdin.AfterSpawn();
+            stdout.AfterSpawn();
+            stderr.AfterSpawn();
+            return pid;
+        }
+        finally
+        {
+            if (actionsInit) PosixSpawnFileActionsDestroy(fileActions);
+            if (attrInit) PosixSpawnAttrDestroy(attr);
+            NativeMemory.Free(fileActions);
+            NativeMemory.Free(attr);
+            foreach (var p in strings) NativeMemory.Free((void*)p);
+        }
+    }
+
+    private static unsafe void AddRedirection(void* fileActions, int target, ProcessRedirection r, List<nint> strings)
+    {
+        switch (r.Kind)
+        {
+            case ProcessRedirection.RedirectionKind.Keep:
+                break;
+            case ProcessRedirection.RedirectionKind.DevNull:
+                Check(PosixSpawnFileActionsAddOpen(fileActions, target, Utf8("/dev/null", strings), O_RDWR, 0), "posix_spawn_file_actions_addopen", "/dev/null");
+                break;
+            case ProcessRedirection.RedirectionKind.Close:
+                Check(PosixSpawnFileActionsAddClose(fileActions, target), "posix_spawn_file_actions_addclose");
+                break;
+            default:
+                // dup2 of a descriptor onto itself clears its close-on-exec flag (glibc 2.29+, POSIX 2024).
+                Check(PosixSpawnFileActionsAddDup2(fileActions, r.SourceFd(), target), "posix_spawn_file_actions_adddup2");
+                break;
+        }
+    }
+
+    private static string[] CurrentEnvironment()
+    {
+        var vars = Environment.GetEnvironmentVariables();
+        var result = new string[vars.Count];
+        int i = 0;
+        foreach (DictionaryEntry e in vars) result[i++] = $"{e.Key}={e.Value}";
+        return result;
+    }
+
+    /// <summary>A NUL-terminated UTF-8 copy in native memory, recorded in <paramref name="strings"/> to be freed.</summary>
+    private static unsafe nint Utf8(string s, List<nint> strings)
+    {
+        if (s.Contains('\0')) throw new ArgumentException("A command, argument, variable or directory contains a NUL character.");
+        int n = System.Text.Encoding.UTF8.GetByteCount(s);
+        byte* p = (byte*)NativeMemory.Alloc((nuint)n + 1);
+        strings.Add((nint)p);
+        System.Text.Encoding.UTF8.GetBytes(s, new Span<byte>(p, n));
+        p[n] = 0;
+        return (nint)p;
+    }
+
+    /// <summary>The posix_spawn* functions return the error number (0: success) instead of setting errno.</summary>
+    private static void Check(int rc, string function, string argument = "")
+    {
+        if (rc != 0) throw new UnixErrorException(rc, function, argument);
+    }
+
+    /// <summary>
+    /// Sends <paramref name="signum"/> to <paramref name="pid"/>.
+    /// </summary>
+    /// <exception cref="UnixErrorException">kill failed.</exception>
+    internal static void SendSignal(int pid, int signum)
+    {
+        if (Kill(pid, signum) != 0) throw UnixErrorException.FromLastError("kill", pid.ToString(System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    // posix_spawn_file_actions_t is 80 bytes and posix_spawnattr_t 336 on 64-bit glibc; both
+    // are opaque, so they get a generous zeroed block. sigset_t is 128 bytes on glibc.
+    private const int SpawnStructSize = 1024;
+    private const int SigSetSize = 128;
+    private const short POSIX_SPAWN_SETSIGDEF = 0x04;
+    private const short POSIX_SPAWN_SETSIGMASK = 0x08;
+    private const int O_RDWR = 2;
+    private const string Lib = "libc";
+
+    [LibraryImport(Lib, EntryPoint = "posix_spawnp")]
+    private static unsafe partial int PosixSpawnP(int* pid, nint file, void* fileActions, void* attr, nint* argv, nint* envp);
+
+    [LibraryImport(Lib, EntryPoint = "posix_spawn_file_actions_init")]
+    private static unsafe partial int PosixSpawnFileActionsInit(void* fileActions);
+
+    [LibraryImport(Lib, EntryPoint = "posix_spawn_file_actions_destroy")]
+    private static unsafe partial int PosixSpawnFileActionsDestroy(void* fileActions);
+
+    [LibraryImport(Lib, EntryPoint = "posix_spawn_file_actions_adddup2")]
+    private static unsafe partial int PosixSpawnFileActionsAddDup2(void* fileActions, int fd, int newFd);
+
+    [LibraryImport(Lib, EntryPoint = "posix_spawn_file_actions_addclose")]
+    private static unsafe partial int PosixSpawnFileActionsAddClose(void* fileActions, int fd);
+
+    [LibraryImport(Lib, EntryPoint = "posix_spawn_file_actions_addopen")]
+    private static unsafe partial int PosixSpawnFileActionsAddOpen(void* fileActions, int fd, nint path, int flags, int mode);
+
+    [LibraryImport(Lib, EntryPoint = "posix_spawn_file_actions_addchdir_np")]
+    private static unsafe partial int PosixSpawnFileActionsAddChdir(void* fileActions, nint path);
+
+    [LibraryImport(Lib, EntryPoint = "posix_spawnattr_init")]
+    private static unsafe partial int PosixSpawnAttrInit(void* attr);
+
+    [LibraryImport(Lib, EntryPoint = "posix_spawnattr_destroy")]
+    private static unsafe partial int PosixSpawnAttrDestroy(void* attr);
+
+    [LibraryImport(Lib, EntryPoint = "posix_spawnattr_setflags")]
+    private static unsafe partial int PosixSpawnAttrSetFlags(void* attr, short flags);
+
+    [LibraryImport(Lib, EntryPoint = "posix_spawnattr_setsigdefault")]
+    private static unsafe partial int PosixSpawnAttrSetSigDefault(void* attr, byte* sigset);
+
+    [LibraryImport(Lib, EntryPoint = "posix_spawnattr_setsigmask")]
+    private static unsafe partial int PosixSpawnAttrSetSigMask(void* attr, byte* sigset);
+
+    [LibraryImport(Lib, EntryPoint = "sigfillset")]
+    private static unsafe partial int SigFillSet(byte* sigset);
+
+    [LibraryImport(Lib, EntryPoint = "sigemptyset")]
+    private static unsafe partial int SigEmptySet(byte* sigset);
+
+    [LibraryImport(Lib, EntryPoint = "kill", SetLastError = true)]
+    private static partial int Kill(int pid, int signum);
+}
