@@ -180,20 +180,21 @@ public readonly struct ConfiguredPromiseAwaitable<T>
 
 public partial class Promise
 {
-    /// <summary>The awaiter for <c>await promise</c>.</summary>
+    /// <summary>The awaiter for <c>await promise</c>.<para>Lwt: <c>let%lwt</c> / <c>Lwt_direct.await</c></para></summary>
     public PromiseAwaiter GetAwaiter() => new(this);
 
     /// <summary>
     /// Configures <c>await</c>: with <see langword="false"/>, the continuation runs wherever the
     /// promise resolves (on its loop), like <see cref="Task.ConfigureAwait(bool)"/>.
     /// </summary>
+    /// <para>Lwt: (none: the .NET <c>ConfigureAwait</c> pattern)</para>
     /// <param name="continueOnCapturedContext">Whether to resume on the awaiting code's context.</param>
     public ConfiguredPromiseAwaitable ConfigureAwait(bool continueOnCapturedContext) => new(this, continueOnCapturedContext);
 }
 
 public partial class Promise<T>
 {
-    /// <summary>The awaiter for <c>await promise</c>.</summary>
+    /// <summary>The awaiter for <c>await promise</c>.<para>Lwt: <c>let%lwt</c> / <c>Lwt_direct.await</c></para></summary>
     public new PromiseAwaiter<T> GetAwaiter() => new(this);
 
     /// <inheritdoc cref="Promise.ConfigureAwait(bool)"/>

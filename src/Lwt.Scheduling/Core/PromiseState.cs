@@ -6,12 +6,12 @@ namespace Lwt;
 /// </summary>
 public enum PromiseState
 {
-    /// <summary>Not resolved yet (Lwt's <c>Sleep</c>).</summary>
+    /// <summary>Not resolved yet.<para>Lwt: <c>Lwt.Sleep</c></para></summary>
     Pending,
 
-    /// <summary>Resolved with a value (Lwt's <c>Return</c>).</summary>
+    /// <summary>Resolved with a value.<para>Lwt: <c>Lwt.Return</c></para></summary>
     Fulfilled,
 
-    /// <summary>Resolved with an exception (Lwt's <c>Fail</c>).</summary>
+    /// <summary>Resolved with an exception.<para>Lwt: <c>Lwt.Fail</c></para></summary>
     Rejected,
 }

@@ -73,6 +73,7 @@ public class Resolver
 
     /// <summary>
     /// Rejects the promise if it is pending; returns false, without throwing, when it is not.
+    /// <para>Lwt: <c>Lwt.wakeup_later_exn</c>, without <c>Invalid_argument</c></para>
     /// </summary>
     /// <param name="exception">The exception.</param>
     /// <exception cref="ArgumentNullException"><paramref name="exception"/> is null.</exception>
@@ -131,7 +132,7 @@ public class Resolver<T> : Resolver
     /// <exception cref="InvalidOperationException">The promise is already resolved (and not canceled).</exception>
     public void ResolveNow(T value) => Fulfil(value, allowDeferring: false, throwIfResolved: true);
 
-    /// <summary>Fulfils the promise if it is pending; returns false, without throwing, when it is not.</summary>
+    /// <summary>Fulfils the promise if it is pending; returns false, without throwing, when it is not.<para>Lwt: <c>Lwt.wakeup_later</c>, without <c>Invalid_argument</c></para></summary>
     /// <param name="value">The value.</param>
     public bool TryResolve(T value) => Fulfil(value, allowDeferring: true, throwIfResolved: false);
 
