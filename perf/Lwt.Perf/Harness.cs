@@ -12,25 +12,11 @@ namespace Lwt.Perf;
 internal static class Harness
 {
     /// <summary>
-    /// Runs a workload's start function "under the main run" until its promise resolves.
-    /// There is no event loop in this tree yet: promises are driven by waking paused
-    /// promises until the result resolves. When LwtMain exists, this is the one line to
-    /// change:  <c>LwtMain.Run(start);</c>
+    /// Runs a workload's start function under the main run, as the anchors do with
+    /// <c>Lwt_main.run</c> / the single-thread context: the calling thread's event loop runs
+    /// until the promise resolves (so pause/loop-memory include the loop's iteration cost).
     /// </summary>
-    internal static void RunMain(Func<Promise> start) => RunWithoutLoop(start);
-
-    /// <summary>The stand-in for LwtMain.Run while there is no event loop.</summary>
-    private static void RunWithoutLoop(Func<Promise> start)
-    {
-        var p = start();
-        while (p.IsPending)
-        {
-            if (Promise.PausedCount == 0)
-                throw new InvalidOperationException("the workload's promise is pending and nothing is paused: it would never resolve without an event loop");
-            Promise.WakeupPaused();
-        }
-        if (p.IsRejected) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(p.Exception!);
-    }
+    internal static void RunMain(Func<Promise> start) => LwtMain.Run(start);
 
     /// <summary>
     /// <paramref name="make"/>(n) does any untimed preparation and returns the body: a start
