@@ -206,6 +206,13 @@ public sealed partial class EventLoop : ILoopDispatcher
         for (int i = 0; i < hooks.Length; i++) hooks[i].Run();
     }
 
+    /// <summary>
+    /// On the loop thread, blocked in a wait: whether work is waiting that only the loop can run
+    /// (queued items, paused promises, deferred callbacks, a due timer). See LwtSynchronizationContext.Wait.
+    /// </summary>
+    internal bool HasWorkOnlyItCanRun() =>
+        HasReadyWork || (Timers.Count != 0 && Timers.MillisecondsUntilNext(Stopwatch.GetTimestamp()) == 0);
+
     private bool HasReadyWork => _local.Count != 0 || !_inbox.IsEmpty || _resolution.Paused.Count != 0 || _resolution.HasDeferred;
 
     private void WaitForIo(long now)
