@@ -56,6 +56,10 @@ public sealed partial class EventLoop : ILoopDispatcher
     private readonly ResolutionLoop _resolution;
     private readonly Queue<WorkItem> _local = new();
     private readonly ConcurrentQueue<WorkItem> _inbox = new();
+    private readonly PausedQueue _paused;
+
+    /// <summary>1 when something may be in the inbox (set by producers, cleared by the loop before it drains).</summary>
+    private int _inboxSignaled;
     private int _sleeping;
     private int _busyIterations;
     private long _lastPoll;
@@ -67,6 +71,7 @@ public sealed partial class EventLoop : ILoopDispatcher
     {
         _thread = Thread.CurrentThread;
         _resolution = ResolutionLoop.Current;
+        _paused = _resolution.Paused;
         Engine = LwtEngine.Current;
         Timers = new TimerWheel();
         SynchronizationContext = new LwtSynchronizationContext(this);
@@ -140,7 +145,10 @@ public sealed partial class EventLoop : ILoopDispatcher
             return;
         }
         _inbox.Enqueue(item);
-        // ConcurrentQueue.Enqueue ends with an interlocked operation: a full fence before this read.
+        // ConcurrentQueue.Enqueue ends with an interlocked operation: a full fence before these
+        // reads. The flag is written only when it changes, so a stream of posts does not keep
+        // stealing its cache line from the loop.
+        if (Volatile.Read(ref _inboxSignaled) == 0) Volatile.Write(ref _inboxSignaled, 1);
         if (Volatile.Read(ref _sleeping) != 0) Engine.Wake();
     }
 
@@ -187,10 +195,10 @@ public sealed partial class EventLoop : ILoopDispatcher
     internal void Iterate(Promise? until = null)
     {
         var hooks = LwtMain.EnterIterHooks.Snapshot;
-        for (int i = 0; i < hooks.Length; i++) hooks[i].Run();
+        if (hooks.Length != 0) RunHooks(hooks);
 
         RunReady();
-        _resolution.Paused.WakeAll();
+        if (_paused.Count != 0) _paused.WakeAll();
 
         long now = 0;
         if (Timers.Count != 0)
@@ -203,6 +211,11 @@ public sealed partial class EventLoop : ILoopDispatcher
         if (until is null || until.Underlying()._status == Status.Pending) WaitForIo(now);
 
         hooks = LwtMain.LeaveIterHooks.Snapshot;
+        if (hooks.Length != 0) RunHooks(hooks);
+    }
+
+    private static void RunHooks(LwtHook[] hooks)
+    {
         for (int i = 0; i < hooks.Length; i++) hooks[i].Run();
     }
 
@@ -213,35 +226,43 @@ public sealed partial class EventLoop : ILoopDispatcher
     internal bool HasWorkOnlyItCanRun() =>
         HasReadyWork || (Timers.Count != 0 && Timers.MillisecondsUntilNext(Stopwatch.GetTimestamp()) == 0);
 
-    private bool HasReadyWork => _local.Count != 0 || !_inbox.IsEmpty || _resolution.Paused.Count != 0 || _resolution.HasDeferred;
+    private bool HasReadyWork => _local.Count != 0 || Volatile.Read(ref _inboxSignaled) != 0 || _paused.Count != 0 || _resolution.HasDeferred;
 
     private void WaitForIo(long now)
     {
-        // LwtEngine.Set may have replaced this thread's engine since the last iteration.
-        var engine = Engine = LwtEngine.Current;
-        bool hasRegistrations = engine.ReadableCount + engine.WritableCount + engine.TimerCount != 0;
         if (HasReadyWork)
         {
-            // Busy: poll, without blocking, at a bounded rate (file comment).
-            if (!hasRegistrations) return;
+            // Busy: poll, without blocking, at a bounded rate (file comment). The engine is the
+            // one of the last poll; LwtEngine.Set is looked at again every 64 busy iterations.
+            var engine = Engine;
             bool due = ++_busyIterations >= 64;
+            if (due || engine.IsDisposed) engine = Engine = LwtEngine.Current;
+            if (engine.ReadableCount + engine.WritableCount + engine.TimerCount == 0)
+            {
+                if (due) _busyIterations = 0;
+                return;
+            }
             if (!due && now != 0) due = now - _lastPoll >= Stopwatch.Frequency / 1000;
             if (!due) return;
             Poll(engine, 0, now);
             return;
         }
+        // Idle: LwtEngine.Set may have replaced this thread's engine since the last iteration.
+        var current = Engine = LwtEngine.Current;
         int timeout = Timers.MillisecondsUntilNext(now != 0 ? now : Stopwatch.GetTimestamp());
         Volatile.Write(ref _sleeping, 1);
         Interlocked.MemoryBarrier();
+        // The queue itself, not the flag: this is the read that pairs with the producer's fence.
         if (!_inbox.IsEmpty) timeout = 0;
         try
         {
-            Poll(engine, timeout, now);
+            Poll(current, timeout, now);
         }
         finally
         {
             Volatile.Write(ref _sleeping, 0);
         }
+        if (!_inbox.IsEmpty) Volatile.Write(ref _inboxSignaled, 1);
     }
 
     private void Poll(LwtEngine engine, int timeoutMs, long now)
@@ -256,11 +277,25 @@ public sealed partial class EventLoop : ILoopDispatcher
     private void RunReady()
     {
         if (_resolution.HasDeferred) _resolution.DrainDeferred();
+        if (_local.Count != 0) RunLocal();
+        if (Volatile.Read(ref _inboxSignaled) != 0) RunInbox();
+    }
+
+    private void RunLocal()
+    {
         int n = _local.Count;
         while (n-- > 0 && _local.TryDequeue(out var item)) Run(item);
-        if (_inbox.IsEmpty) return;
-        n = _inbox.Count;
+    }
+
+    private void RunInbox()
+    {
+        // Clear the flag before draining, with a full fence: a producer that saw the flag set
+        // (and did not set it again) enqueued before that, so the drain below sees its item.
+        Interlocked.Exchange(ref _inboxSignaled, 0);
+        int n = _inbox.Count;
         while (n-- > 0 && _inbox.TryDequeue(out var item)) Run(item);
+        // Left for the next iteration (posted during the drain): keep the flag up.
+        if (!_inbox.IsEmpty) Volatile.Write(ref _inboxSignaled, 1);
     }
 
     private void Run(in WorkItem item)

@@ -263,7 +263,11 @@ public class IterationTests
             return (proc.TotalProcessorTime - p0, t1 - t0, wall);
         });
         Assert.True(wall >= TimeSpan.FromSeconds(1), $"woke early: {wall}");
+        // The loop's own thread, precisely: blocked in epoll_wait, it must use (almost) nothing.
         Assert.True(thread < TimeSpan.FromSeconds(0.05), $"the loop thread used {thread.TotalMilliseconds} ms of CPU over a 1 s sleep");
-        Assert.True(process < TimeSpan.FromSeconds(0.3), $"the process used {process.TotalMilliseconds} ms of CPU over a 1 s sleep");
+        // The whole process, loosely: the test host, the GC and the tiered JIT run too (and in a
+        // full `dotnet test` run other test classes may still be winding down); a spinning loop
+        // would show about 1 s here.
+        Assert.True(process < TimeSpan.FromSeconds(0.8), $"the process used {process.TotalMilliseconds} ms of CPU over a 1 s sleep");
     }
 }
