@@ -37,6 +37,14 @@ namespace Lwt;
  * looks at the inbox again; a producer enqueues and then reads `_sleeping`. Both sides
  * have a full fence between their write and their read, so either the loop sees the item
  * or the producer sees the flag and writes the eventfd (LwtEngine.Wake coalesces writes).
+ *
+ * The busy path never touches the ConcurrentQueue to learn that it is empty: producers
+ * raise `_inboxSignaled` after enqueuing (only when it is down, so a stream of posts does
+ * not bounce its cache line), and the loop drops it with a full fence before draining.
+ * A flag raised late only delays an item to the next iteration; the blocking decision
+ * above reads the queue itself, so no item is ever left behind a blocked loop.
+ *
+ * Blocking on a Task from the loop thread: see LwtSynchronizationContext.Wait.
  */
 
 /// <summary>

@@ -140,4 +140,52 @@ public class FdTests
             }
         });
     }
+
+    [SkippableTheory]
+    [MemberData(nameof(Engines))]
+    public void An_exception_from_an_engine_callback_ends_the_run_and_the_loop_stays_usable(string kind)
+    {
+        // As in Lwt, where an exception raised by an engine callback escapes Lwt_main.run.
+        LoopTest.OnFreshThread(() =>
+        {
+            UseEngine(kind);
+            using var pipe = new NativePipe();
+            var boom = new InvalidOperationException("from the callback");
+            pipe.WriteByte();
+            var thrown = Assert.Throws<InvalidOperationException>(() => LwtMain.Run(() =>
+            {
+                LwtEngine.Current.OnReadable(pipe.ReadFd, ev =>
+                {
+                    ev.Stop();
+                    throw boom;
+                });
+                return LwtUnix.Sleep(3600);
+            }));
+            Assert.Same(boom, thrown);
+            Assert.False(EventLoop.Current!.IsRunning);
+            Assert.Equal(1, LwtMain.Run(LwtUnix.Sleep(0.001).Map(() => 1)));
+        });
+    }
+
+    [SkippableFact]
+    public void The_loop_follows_LwtEngine_Set_between_runs_on_the_same_thread()
+    {
+        LoopTest.OnFreshThread(() =>
+        {
+            using var pipe = new NativePipe();
+            foreach (var kind in new[] { "epoll", "poll", "epoll" })
+            {
+                UseEngine(kind);
+                var engine = LwtEngine.Current;
+                LwtMain.Run(async () =>
+                {
+                    var readable = Readable(pipe.ReadFd);
+                    new Thread(() => pipe.WriteByte()) { IsBackground = true }.Start();
+                    await readable;
+                    Assert.Same(engine, EventLoop.Current!.Engine);
+                    Assert.Equal(1, pipe.Drain());
+                });
+            }
+        });
+    }
 }
