@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 
@@ -38,7 +37,7 @@ namespace Lwt;
  * have a full fence between their write and their read, so either the loop sees the item
  * or the producer sees the flag and writes the eventfd (LwtEngine.Wake coalesces writes).
  *
- * The busy path never touches the ConcurrentQueue to learn that it is empty: producers
+ * The busy path never touches the inbox (Inbox.cs) to learn that it is empty: producers
  * raise `_inboxSignaled` after enqueuing (only when it is down, so a stream of posts does
  * not bounce its cache line), and the loop drops it with a full fence before draining.
  * A flag raised late only delays an item to the next iteration; the blocking decision
@@ -63,7 +62,7 @@ public sealed partial class EventLoop : ILoopDispatcher
     private readonly Thread _thread;
     private readonly ResolutionLoop _resolution;
     private readonly Queue<WorkItem> _local = new();
-    private readonly ConcurrentQueue<WorkItem> _inbox = new();
+    private readonly Inbox<WorkItem> _inbox = new();
     private readonly PausedQueue _paused;
 
     /// <summary>1 when something may be in the inbox (set by producers, cleared by the loop before it drains).</summary>
@@ -117,7 +116,7 @@ public sealed partial class EventLoop : ILoopDispatcher
     internal TimerWheel Timers { get; }
 
     private int ReadyCount => _local.Count;
-    private int InboxCount => _inbox.Count;
+    private long InboxCount => _inbox.CountUpperBound();
     private int TimerCount => Timers.Count;
     private int PausedCount => _resolution.Paused.Count;
 
@@ -153,7 +152,7 @@ public sealed partial class EventLoop : ILoopDispatcher
             return;
         }
         _inbox.Enqueue(item);
-        // ConcurrentQueue.Enqueue ends with an interlocked operation: a full fence before these
+        // Inbox.Enqueue ends with an interlocked operation: a full fence before these
         // reads. The flag is written only when it changes, so a stream of posts does not keep
         // stealing its cache line from the loop.
         if (Volatile.Read(ref _inboxSignaled) == 0) Volatile.Write(ref _inboxSignaled, 1);
@@ -300,7 +299,7 @@ public sealed partial class EventLoop : ILoopDispatcher
         // Clear the flag before draining, with a full fence: a producer that saw the flag set
         // (and did not set it again) enqueued before that, so the drain below sees its item.
         Interlocked.Exchange(ref _inboxSignaled, 0);
-        int n = _inbox.Count;
+        long n = _inbox.CountUpperBound();
         while (n-- > 0 && _inbox.TryDequeue(out var item)) Run(item);
         // Left for the next iteration (posted during the drain): keep the flag up.
         if (!_inbox.IsEmpty) Volatile.Write(ref _inboxSignaled, 1);
