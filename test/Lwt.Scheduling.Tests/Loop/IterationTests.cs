@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Lwt.Tests.Engines;
+using Xunit.Abstractions;
 
 namespace Lwt.Tests.Loop;
 
@@ -10,7 +11,7 @@ namespace Lwt.Tests.Loop;
 /// runs them), so these tests share the non-parallel collection and filter by thread.
 /// </summary>
 [Collection(LoopGlobalState.Name)]
-public class IterationTests
+public class IterationTests(ITestOutputHelper output)
 {
     [SkippableFact]
     public void One_iteration_runs_ready_work_then_paused_promises_then_timers_then_io()
@@ -262,6 +263,7 @@ public class IterationTests
             proc.Refresh();
             return (proc.TotalProcessorTime - p0, t1 - t0, wall);
         });
+        output.WriteLine($"LwtMain.Run(LwtUnix.Sleep(1)): wall {wall.TotalMilliseconds:F1} ms, loop thread CPU {thread.TotalMilliseconds:F2} ms, process CPU {process.TotalMilliseconds:F1} ms");
         Assert.True(wall >= TimeSpan.FromSeconds(1), $"woke early: {wall}");
         // The loop's own thread, precisely: blocked in epoll_wait, it must use (almost) nothing.
         Assert.True(thread < TimeSpan.FromSeconds(0.05), $"the loop thread used {thread.TotalMilliseconds} ms of CPU over a 1 s sleep");
