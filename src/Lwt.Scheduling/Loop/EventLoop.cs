@@ -133,6 +133,13 @@ public sealed partial class EventLoop : ILoopDispatcher
         Enqueue(new WorkItem(action, null));
     }
 
+    /// <summary>
+    /// For the promise core: whether the caller may act on this loop's promises directly. While
+    /// the loop is stopped any thread may, as with promises made outside any loop (a resolver
+    /// used from another thread marshals only to a running loop).
+    /// </summary>
+    bool ILoopDispatcher.IsOnLoopThread => !IsRunning || IsOnLoopThread;
+
     bool ILoopDispatcher.TryPost(Action action)
     {
         Enqueue(new WorkItem(action, null));
@@ -173,7 +180,16 @@ public sealed partial class EventLoop : ILoopDispatcher
                 "LwtMain.Run was called on a thread that is already inside LwtMain.Run (for example from a promise callback). " +
                 "Nested runs would block the loop that must resolve the promise (Lwt #607); bind or await the promise instead.");
         _runDepth = 1;
-        _id = LoopRegistry.Register(this);
+        // The registry id is the owner stamped on every promise created during a run, so it is
+        // kept for the loop's whole life, not per run: were it given back at Exit, another
+        // thread's loop could take it and claim this loop's leftover promises (they would be
+        // marshaled to, or refused as belonging to, an unrelated loop). It is given back once
+        // this thread has died (IdLease's finalizer).
+        if (_id == 0)
+        {
+            _id = LoopRegistry.Register(this);
+            t_idLease = new IdLease(_id);
+        }
         _resolution.LoopId = _id;
     }
 
@@ -181,10 +197,17 @@ public sealed partial class EventLoop : ILoopDispatcher
     internal void Exit()
     {
         _resolution.LoopId = 0;
-        LoopRegistry.Unregister(_id);
-        _id = 0;
         _runDepth = 0;
     }
+
+    /// <summary>Held by the loop's thread only: finalized once that thread has died, it frees the registry id.</summary>
+    private sealed class IdLease(int id)
+    {
+        ~IdLease() => LoopRegistry.Unregister(id);
+    }
+
+    [ThreadStatic]
+    private static IdLease? t_idLease;
 
     internal int Id => _id;
 

@@ -195,4 +195,63 @@ public class GlobalStateTests
         Assert.Throws<InvalidOperationException>(() => LwtPreemptive.RunInMain(() => Promise.Return(1)));
         Assert.Throws<InvalidOperationException>(() => LwtPreemptive.RunInMainDontWait(() => Promise.ReturnUnit));
     }
+
+    [Fact]
+    public void A_promise_left_over_from_a_finished_run_is_not_claimed_by_another_threads_loop()
+    {
+        // Thread A runs a loop that leaves a pending promise behind, then, after its run,
+        // uses it synchronously while thread B runs a loop of its own. B's loop must not take
+        // A's loop id (the owner stamped on the promise): before the fix, B reused it and A's
+        // Map threw "belongs to an event loop running on another thread".
+        using var bStarted = new ManualResetEventSlim();
+        var (stopB, stopBr) = Promise.Create();
+        EventLoop? loopB = null;
+        Exception? errorA = null;
+        bool fulfilledAtOnce = false;
+        int callbackThread = 0, threadA = 0;
+        var a = new Thread(() =>
+        {
+            try
+            {
+                threadA = Environment.CurrentManagedThreadId;
+                Promise<int>? q = null;
+                Resolver<int>? r = null;
+                LwtMain.Run(() =>
+                {
+                    (q, r) = Promise.Create<int>();
+                    return Promise.ReturnUnit;
+                });
+                var b = new Thread(() => LwtMain.Run(() =>
+                {
+                    loopB = EventLoop.Current;
+                    bStarted.Set();
+                    return stopB;
+                })) { IsBackground = true };
+                b.Start();
+                bStarted.Wait();
+                var mapped = q!.Map(x =>
+                {
+                    callbackThread = Environment.CurrentManagedThreadId;
+                    return x + 1;
+                });
+                r!.Resolve(1);
+                fulfilledAtOnce = mapped.IsFulfilled && mapped.Value == 2;
+                loopB!.Post(() => stopBr.Resolve());
+                b.Join();
+            }
+            catch (Exception e)
+            {
+                errorA = e;
+            }
+            finally
+            {
+                LwtEngine.Current.Dispose();
+            }
+        });
+        a.Start();
+        Assert.True(a.Join(20_000));
+        Assert.Null(errorA);
+        Assert.True(fulfilledAtOnce);
+        Assert.Equal(threadA, callbackThread);
+    }
 }
