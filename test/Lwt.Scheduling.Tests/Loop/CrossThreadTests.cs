@@ -1,6 +1,8 @@
 namespace Lwt.Tests.Loop;
 
-/// <summary>EventLoop.Post from other threads: the inbox and its wake-ups.</summary>
+/// <summary>EventLoop.Post from other threads: the inbox and its wake-ups (in the non-parallel
+/// collection: the stress test queues 800,000 closures, which would disturb memory checks beside it).</summary>
+[Collection(LoopGlobalState.Name)]
 public class CrossThreadTests
 {
     [Fact]

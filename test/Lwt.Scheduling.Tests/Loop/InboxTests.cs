@@ -1,6 +1,8 @@
 namespace Lwt.Tests.Loop;
 
-/// <summary>The loop's multi-producer, single-consumer inbox.</summary>
+/// <summary>The loop's multi-producer, single-consumer inbox (in the non-parallel collection: it holds
+/// a million items at once, which would disturb the memory checks of tests running beside it).</summary>
+[Collection(LoopGlobalState.Name)]
 public class InboxTests
 {
     [Fact]

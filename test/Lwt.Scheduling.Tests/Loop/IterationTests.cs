@@ -250,26 +250,39 @@ public class IterationTests(ITestOutputHelper output)
     public void An_idle_loop_uses_no_cpu_while_blocked()
     {
         Skip.IfNot(OperatingSystem.IsLinux(), "reads the thread's CPU clock");
-        var (process, thread, wall) = LoopTest.OnFreshThread(() =>
+        // The loop's own thread, precisely: blocked in epoll_wait, it must use (almost) nothing.
+        // The whole process, loosely: the test host, the GC, the finalizer and the tiered JIT
+        // run too (after the heavy tests of this assembly they can be busy for a while), so
+        // the process figure is the best of three 1 s sleeps; a spinning loop shows ~1 s in each.
+        var samples = LoopTest.OnFreshThread(() =>
         {
             LwtMain.Run(LwtUnix.Sleep(0.01)); // the loop and engine exist, JIT done
-            var proc = Process.GetCurrentProcess();
-            var p0 = proc.TotalProcessorTime;
-            var t0 = ThreadCpuTime();
-            var sw = Stopwatch.StartNew();
-            LwtMain.Run(LwtUnix.Sleep(1));
-            var wall = sw.Elapsed;
-            var t1 = ThreadCpuTime();
-            proc.Refresh();
-            return (proc.TotalProcessorTime - p0, t1 - t0, wall);
-        });
-        output.WriteLine($"LwtMain.Run(LwtUnix.Sleep(1)): wall {wall.TotalMilliseconds:F1} ms, loop thread CPU {thread.TotalMilliseconds:F2} ms, process CPU {process.TotalMilliseconds:F1} ms");
-        Assert.True(wall >= TimeSpan.FromSeconds(1), $"woke early: {wall}");
-        // The loop's own thread, precisely: blocked in epoll_wait, it must use (almost) nothing.
-        Assert.True(thread < TimeSpan.FromSeconds(0.05), $"the loop thread used {thread.TotalMilliseconds} ms of CPU over a 1 s sleep");
-        // The whole process, loosely: the test host, the GC and the tiered JIT run too (and in a
-        // full `dotnet test` run other test classes may still be winding down); a spinning loop
-        // would show about 1 s here.
-        Assert.True(process < TimeSpan.FromSeconds(0.8), $"the process used {process.TotalMilliseconds} ms of CPU over a 1 s sleep");
+            var list = new List<(TimeSpan Process, TimeSpan Thread, TimeSpan Wall)>();
+            for (int attempt = 0; attempt < 3; attempt++)
+            {
+                GC.Collect();
+                GC.WaitForPendingFinalizers();
+                GC.Collect();
+                var proc = Process.GetCurrentProcess();
+                var p0 = proc.TotalProcessorTime;
+                var t0 = ThreadCpuTime();
+                var sw = Stopwatch.StartNew();
+                LwtMain.Run(LwtUnix.Sleep(1));
+                var wall = sw.Elapsed;
+                var t1 = ThreadCpuTime();
+                proc.Refresh();
+                list.Add((proc.TotalProcessorTime - p0, t1 - t0, wall));
+                if (list[^1].Item1 < TimeSpan.FromSeconds(0.3)) break;
+            }
+            return list;
+        }, timeoutMs: 30_000);
+        foreach (var (process, thread, wall) in samples)
+        {
+            output.WriteLine($"LwtMain.Run(LwtUnix.Sleep(1)): wall {wall.TotalMilliseconds:F1} ms, loop thread CPU {thread.TotalMilliseconds:F2} ms, process CPU {process.TotalMilliseconds:F1} ms");
+            Assert.True(wall >= TimeSpan.FromSeconds(1), $"woke early: {wall}");
+            Assert.True(thread < TimeSpan.FromSeconds(0.05), $"the loop thread used {thread.TotalMilliseconds} ms of CPU over a 1 s sleep");
+        }
+        var best = samples.Min(x => x.Process);
+        Assert.True(best < TimeSpan.FromSeconds(0.3), $"the process used at least {best.TotalMilliseconds} ms of CPU over each 1 s sleep");
     }
 }
