@@ -65,10 +65,13 @@ public sealed partial class EventLoop : ILoopDispatcher
     private readonly Inbox<WorkItem> _inbox = new();
     private readonly PausedQueue _paused;
 
-    /// <summary>1 when something may be in the inbox (set by producers, cleared by the loop before it drains).</summary>
-    private int _inboxSignaled;
-    private int _sleeping;
-    private int _busyIterations;
+    /// <summary>1 when something may be in the inbox (set by producers, cleared by the loop before it drains); read by every post, so alone on its line.</summary>
+    private PaddedInt _inboxSignaled;
+
+    /// <summary>1 while the loop may block in the engine; read by every post, so alone on its line.</summary>
+    private PaddedInt _sleeping;
+    /// <summary>Busy iterations since the last poll; written every busy iteration, so kept off the line of the fields that posts read.</summary>
+    private PaddedInt _busyIterations;
     private long _lastPoll;
     private int _runDepth;
     private int _id;
@@ -162,8 +165,8 @@ public sealed partial class EventLoop : ILoopDispatcher
         // Inbox.Enqueue ends with an interlocked operation: a full fence before these
         // reads. The flag is written only when it changes, so a stream of posts does not keep
         // stealing its cache line from the loop.
-        if (Volatile.Read(ref _inboxSignaled) == 0) Volatile.Write(ref _inboxSignaled, 1);
-        if (Volatile.Read(ref _sleeping) != 0) Engine.Wake();
+        if (Volatile.Read(ref _inboxSignaled.Value) == 0) Volatile.Write(ref _inboxSignaled.Value, 1);
+        if (Volatile.Read(ref _sleeping.Value) != 0) Engine.Wake();
     }
 
     internal void OperationStarted() => Interlocked.Increment(ref _outstandingOperations);
@@ -256,7 +259,7 @@ public sealed partial class EventLoop : ILoopDispatcher
     internal bool HasWorkOnlyItCanRun() =>
         HasReadyWork || (Timers.Count != 0 && Timers.MillisecondsUntilNext(Stopwatch.GetTimestamp()) == 0);
 
-    private bool HasReadyWork => _local.Count != 0 || Volatile.Read(ref _inboxSignaled) != 0 || _paused.Count != 0 || _resolution.HasDeferred;
+    private bool HasReadyWork => _local.Count != 0 || Volatile.Read(ref _inboxSignaled.Value) != 0 || _paused.Count != 0 || _resolution.HasDeferred;
 
     private void WaitForIo(long now)
     {
@@ -265,11 +268,11 @@ public sealed partial class EventLoop : ILoopDispatcher
             // Busy: poll, without blocking, at a bounded rate (file comment). The engine is the
             // one of the last poll; LwtEngine.Set is looked at again every 64 busy iterations.
             var engine = Engine;
-            bool due = ++_busyIterations >= 64;
-            if (due || engine.IsDisposed) engine = Engine = LwtEngine.Current;
+            bool due = ++_busyIterations.Value >= 64;
+            if ((due || engine.IsDisposed) && !ReferenceEquals(engine, LwtEngine.Current)) engine = Engine = LwtEngine.Current;
             if (engine.ReadableCount + engine.WritableCount + engine.TimerCount == 0)
             {
-                if (due) _busyIterations = 0;
+                if (due) _busyIterations.Value = 0;
                 return;
             }
             if (!due && now != 0) due = now - _lastPoll >= Stopwatch.Frequency / 1000;
@@ -277,10 +280,12 @@ public sealed partial class EventLoop : ILoopDispatcher
             Poll(engine, 0, now);
             return;
         }
-        // Idle: LwtEngine.Set may have replaced this thread's engine since the last iteration.
-        var current = Engine = LwtEngine.Current;
+        // Idle: LwtEngine.Set may have replaced this thread's engine since the last iteration
+        // (written only when it changed: producers read the fields next to it).
+        var current = LwtEngine.Current;
+        if (!ReferenceEquals(current, Engine)) Engine = current;
         int timeout = Timers.MillisecondsUntilNext(now != 0 ? now : Stopwatch.GetTimestamp());
-        Volatile.Write(ref _sleeping, 1);
+        Volatile.Write(ref _sleeping.Value, 1);
         Interlocked.MemoryBarrier();
         // The queue itself, not the flag: this is the read that pairs with the producer's fence.
         if (!_inbox.IsEmpty) timeout = 0;
@@ -290,14 +295,14 @@ public sealed partial class EventLoop : ILoopDispatcher
         }
         finally
         {
-            Volatile.Write(ref _sleeping, 0);
+            Volatile.Write(ref _sleeping.Value, 0);
         }
-        if (!_inbox.IsEmpty) Volatile.Write(ref _inboxSignaled, 1);
+        if (!_inbox.IsEmpty) Volatile.Write(ref _inboxSignaled.Value, 1);
     }
 
     private void Poll(LwtEngine engine, int timeoutMs, long now)
     {
-        _busyIterations = 0;
+        _busyIterations.Value = 0;
         _lastPoll = now != 0 ? now : Stopwatch.GetTimestamp();
         engine.Iter(timeoutMs);
         if (_resolution.HasDeferred) _resolution.DrainDeferred();
@@ -308,7 +313,7 @@ public sealed partial class EventLoop : ILoopDispatcher
     {
         if (_resolution.HasDeferred) _resolution.DrainDeferred();
         if (_local.Count != 0) RunLocal();
-        if (Volatile.Read(ref _inboxSignaled) != 0) RunInbox();
+        if (Volatile.Read(ref _inboxSignaled.Value) != 0) RunInbox();
     }
 
     private void RunLocal()
@@ -321,11 +326,11 @@ public sealed partial class EventLoop : ILoopDispatcher
     {
         // Clear the flag before draining, with a full fence: a producer that saw the flag set
         // (and did not set it again) enqueued before that, so the drain below sees its item.
-        Interlocked.Exchange(ref _inboxSignaled, 0);
+        Interlocked.Exchange(ref _inboxSignaled.Value, 0);
         long n = _inbox.CountUpperBound();
         while (n-- > 0 && _inbox.TryDequeue(out var item)) Run(item);
         // Left for the next iteration (posted during the drain): keep the flag up.
-        if (!_inbox.IsEmpty) Volatile.Write(ref _inboxSignaled, 1);
+        if (!_inbox.IsEmpty) Volatile.Write(ref _inboxSignaled.Value, 1);
     }
 
     private void Run(in WorkItem item)

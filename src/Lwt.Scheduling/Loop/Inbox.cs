@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace Lwt;
 
@@ -17,7 +18,20 @@ namespace Lwt;
  * moves to the next segment once it has taken every slot of the current one. A segment
  * is never reused (a slow producer may still look at an old one), so the queue allocates
  * one segment per SegmentSize items: 16 bytes per item plus the publication flags.
+ *
+ * False sharing. What the producers write (a segment's claim counter) and what the consumer
+ * writes (its position) each sit on a cache line of their own, away from what the other
+ * side only reads (the segment's arrays, the inbox's two holders), so a stream of posts does
+ * not bounce one line between the poster's core and the loop's for every item.
  */
+
+/// <summary>An int alone on its cache line (with 64 bytes on either side).</summary>
+[StructLayout(LayoutKind.Explicit, Size = 136)]
+internal struct PaddedInt
+{
+    [FieldOffset(64)]
+    internal int Value;
+}
 
 /// <summary>A multi-producer, single-consumer FIFO queue (the event loop's inbox).</summary>
 internal sealed class Inbox<T>
@@ -28,20 +42,37 @@ internal sealed class Inbox<T>
     {
         internal readonly T[] Items = new T[SegmentSize];
         internal readonly int[] Published = new int[SegmentSize];
-        internal int Claimed;
         internal Segment? Next;
+        internal PaddedInt Claimed;
     }
 
-    // Producers.
-    private Segment _tail;
+    /// <summary>The producers' side: the tail segment (read by every post, written once per segment).</summary>
+    private sealed class ProducerSide(Segment tail)
+    {
+        internal Segment Tail = tail;
+#pragma warning disable CS0169 // padding: keeps the next object's fields off this line
+        private PaddedInt _padding;
+#pragma warning restore CS0169
+    }
 
-    // Consumer only.
-    private Segment _head;
-    private int _headIndex;
+    /// <summary>The consumer's side: its position (written by every dequeue).</summary>
+    private sealed class ConsumerSide(Segment head)
+    {
+        internal Segment Head = head;
+        internal int Index;
+#pragma warning disable CS0169 // padding: keeps the next object's fields off this line
+        private PaddedInt _padding;
+#pragma warning restore CS0169
+    }
+
+    private readonly ProducerSide _producers;
+    private readonly ConsumerSide _consumer;
 
     internal Inbox()
     {
-        _head = _tail = new Segment();
+        var first = new Segment();
+        _producers = new ProducerSide(first);
+        _consumer = new ConsumerSide(first);
     }
 
     /// <summary>Adds an item. Safe from any thread. Ends with a full fence (the loop's wake-up protocol relies on it).</summary>
@@ -50,8 +81,9 @@ internal sealed class Inbox<T>
         var spinner = default(SpinWait);
         while (true)
         {
-            var segment = Volatile.Read(ref _tail);
-            int index = Interlocked.Increment(ref segment.Claimed) - 1;
+            var producers = _producers;
+            var segment = Volatile.Read(ref producers.Tail);
+            int index = Interlocked.Increment(ref segment.Claimed.Value) - 1;
             if (index < SegmentSize)
             {
                 segment.Items[index] = item;
@@ -63,10 +95,10 @@ internal sealed class Inbox<T>
                 // This producer installs the next segment; the others wait for it below.
                 var next = new Segment();
                 Volatile.Write(ref segment.Next, next);
-                Volatile.Write(ref _tail, next);
+                Volatile.Write(ref producers.Tail, next);
                 continue;
             }
-            while (Volatile.Read(ref _tail) == segment) spinner.SpinOnce(sleep1Threshold: -1);
+            while (Volatile.Read(ref producers.Tail) == segment) spinner.SpinOnce(sleep1Threshold: -1);
         }
     }
 
@@ -76,8 +108,9 @@ internal sealed class Inbox<T>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         get
         {
-            var segment = _head;
-            int index = _headIndex;
+            var consumer = _consumer;
+            var segment = consumer.Head;
+            int index = consumer.Index;
             if (index == SegmentSize)
             {
                 var next = Volatile.Read(ref segment.Next);
@@ -92,8 +125,9 @@ internal sealed class Inbox<T>
     /// <summary>Takes the next item, if published. Consumer only.</summary>
     internal bool TryDequeue(out T item)
     {
-        var segment = _head;
-        int index = _headIndex;
+        var consumer = _consumer;
+        var segment = consumer.Head;
+        int index = consumer.Index;
         if (index == SegmentSize)
         {
             var next = Volatile.Read(ref segment.Next);
@@ -102,8 +136,8 @@ internal sealed class Inbox<T>
                 item = default!;
                 return false;
             }
-            _head = segment = next;
-            _headIndex = index = 0;
+            consumer.Head = segment = next;
+            consumer.Index = index = 0;
         }
         if (Volatile.Read(ref segment.Published[index]) == 0)
         {
@@ -112,7 +146,7 @@ internal sealed class Inbox<T>
         }
         item = segment.Items[index];
         if (RuntimeHelpers.IsReferenceOrContainsReferences<T>()) segment.Items[index] = default!;
-        _headIndex = index + 1;
+        consumer.Index = index + 1;
         return true;
     }
 
@@ -123,11 +157,11 @@ internal sealed class Inbox<T>
     internal long CountUpperBound()
     {
         long count = 0;
-        var segment = _head;
-        int from = _headIndex;
+        Segment? segment = _consumer.Head;
+        int from = _consumer.Index;
         while (segment is not null)
         {
-            count += Math.Min(Volatile.Read(ref segment.Claimed), SegmentSize) - from;
+            count += Math.Min(Volatile.Read(ref segment.Claimed.Value), SegmentSize) - from;
             segment = Volatile.Read(ref segment.Next);
             from = 0;
         }
