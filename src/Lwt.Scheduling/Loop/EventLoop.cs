@@ -182,7 +182,6 @@ public sealed partial class EventLoop : ILoopDispatcher
             throw new InvalidOperationException(
                 "LwtMain.Run was called on a thread that is already inside LwtMain.Run (for example from a promise callback). " +
                 "Nested runs would block the loop that must resolve the promise (Lwt #607); bind or await the promise instead.");
-        _runDepth = 1;
         // The registry id is the owner stamped on every promise created during a run, so it is
         // kept for the loop's whole life, not per run: were it given back at Exit, another
         // thread's loop could take it and claim this loop's leftover promises (they would be
@@ -193,6 +192,7 @@ public sealed partial class EventLoop : ILoopDispatcher
             _id = LoopRegistry.Register(this);
             t_idLease = new IdLease(_id);
         }
+        _runDepth = 1;
         _resolution.LoopId = _id;
     }
 
