@@ -40,14 +40,38 @@ public class TimerTests
     [Fact]
     public void Sleeps_end_in_deadline_order()
     {
-        var order = LoopTest.OnFreshThread(() =>
+        // Deadlines are fixed at creation (now + delay), and the wheel fires them slot by slot
+        // (1 ms slots) in deadline order. A loaded machine may pause the test between two
+        // creations, so the order is checked for every pair whose deadlines are surely more
+        // than a slot apart, from the clock read before and after each creation.
+        int[] ms = [30, 5, 20, 1, 10, 2, 40, 3];
+        var (fired, lower, upper) = LoopTest.OnFreshThread(() =>
         {
-            var order = new List<int>();
-            int[] ms = [30, 5, 20, 1, 10, 2];
-            LwtMain.Run(() => Promise.Join(ms.Select(m => (Promise)LwtUnix.Sleep(m / 1000.0).Map(() => { order.Add(m); return 0; }))));
-            return order;
+            var fired = new List<int>();
+            var lower = new long[ms.Length];
+            var upper = new long[ms.Length];
+            LwtMain.Run(() => Promise.Join(ms.Select((m, i) =>
+            {
+                long ticks = (long)(m / 1000.0 * Stopwatch.Frequency);
+                lower[i] = Stopwatch.GetTimestamp() + ticks;
+                var p = LwtUnix.Sleep(m / 1000.0).Map(() => { fired.Add(i); return 0; });
+                upper[i] = Stopwatch.GetTimestamp() + ticks + 1;
+                return (Promise)p;
+            }).ToArray()));
+            return (fired, lower, upper);
         });
-        Assert.Equal([1, 2, 5, 10, 20, 30], order);
+        Assert.Equal(ms.Length, fired.Count);
+        long slot = Stopwatch.Frequency / 1000;
+        int checkedPairs = 0;
+        for (int x = 0; x < fired.Count; x++)
+            for (int y = x + 1; y < fired.Count; y++)
+            {
+                int early = fired[x], late = fired[y];
+                // `late` fired after `early`: it must not be surely due a slot before it.
+                Assert.False(upper[late] + slot < lower[early], $"the {ms[late]} ms sleep fired after the {ms[early]} ms one");
+                checkedPairs++;
+            }
+        Assert.True(checkedPairs > 0);
     }
 
     [Fact]
