@@ -12,21 +12,30 @@ namespace Lwt.Perf;
 internal static class Harness
 {
     /// <summary>
-    /// Runs a workload's start function "under the main run" until its promise resolves.
-    /// There is no event loop in this tree yet: promises are driven by waking paused
-    /// promises until the result resolves. When LwtMain exists, this is the one line to
-    /// change:  <c>LwtMain.Run(start);</c>
+    /// Runs a workload's start function under the main run, as the anchors do with
+    /// <c>Lwt_main.run</c> / the single-thread context: the calling thread's event loop runs
+    /// until the promise resolves (so pause/loop-memory include the loop's iteration cost).
     /// </summary>
-    internal static void RunMain(Func<Promise> start) => RunWithoutLoop(start);
+    internal static void RunMain(Func<Promise> start)
+    {
+        if (s_noLoop) RunWithoutLoop(start);
+        else LwtMain.Run(start);
+    }
 
-    /// <summary>The stand-in for LwtMain.Run while there is no event loop.</summary>
+    /// <summary>
+    /// LWT_PERF_DRIVER=noloop: drive the promise by waking paused promises until it resolves,
+    /// without the event loop (the core's cost alone, to isolate the loop's per-iteration
+    /// cost in pause/loop-memory). Not for the comparison runs.
+    /// </summary>
+    private static readonly bool s_noLoop = Environment.GetEnvironmentVariable("LWT_PERF_DRIVER") == "noloop";
+
     private static void RunWithoutLoop(Func<Promise> start)
     {
         var p = start();
         while (p.IsPending)
         {
             if (Promise.PausedCount == 0)
-                throw new InvalidOperationException("the workload's promise is pending and nothing is paused: it would never resolve without an event loop");
+                throw new InvalidOperationException("the workload's promise is pending and nothing is paused: it needs the event loop");
             Promise.WakeupPaused();
         }
         if (p.IsRejected) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(p.Exception!);
@@ -46,9 +55,15 @@ internal static class Harness
         GC.WaitForPendingFinalizers();
         GC.Collect();
         long a0 = GC.GetTotalAllocatedBytes(true);
+        var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
         var sw = Stopwatch.StartNew();
         RunMain(body);
         sw.Stop();
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu0;
+        // LWT_PERF_CPU=1: also the process CPU time per op (stderr), steadier than wall time on a
+        // loaded machine for A/B comparisons of the same workload (never for the anchors table).
+        if (Environment.GetEnvironmentVariable("LWT_PERF_CPU") == "1")
+            Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"CPU {name} cpu_ns_per_op={cpu.TotalMilliseconds * 1e6 / n:F2}"));
         long a1 = GC.GetTotalAllocatedBytes(true);
         double totalMs = sw.Elapsed.TotalMilliseconds;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,

@@ -9,6 +9,9 @@ internal interface ILoopDispatcher
     /// <summary>Whether the calling thread is the loop's thread.</summary>
     bool IsOnLoopThread { get; }
 
+    /// <summary>Whether the loop is running (between LwtMain.Run's entry and exit).</summary>
+    bool IsRunning { get; }
+
     /// <summary>Runs <paramref name="action"/> on the loop thread, soon. Safe from any thread.</summary>
     /// <returns>false when the loop has stopped and will run nothing more.</returns>
     bool TryPost(Action action);
@@ -27,9 +30,10 @@ internal interface ILoopContext
 /// <summary>
 /// Maps the integer a promise stores as its owner (<see cref="Promise._owner"/>) to the loop
 /// run that owns it. Id 0 means "no loop": such promises are used synchronously on whatever
-/// thread touches them, as Lwt's core is without Lwt_unix. Every <c>LwtMain.Run</c> gets a
-/// fresh id that is never reused, so a promise left over from a finished run can never be
-/// mistaken for one of a later run on another thread.
+/// thread touches them, as Lwt's core is without Lwt_unix. A loop registers at its first run
+/// and keeps its id for its thread's life; ids are never reused, so a promise left over
+/// from a loop can never be mistaken for one of another loop. While its loop is not
+/// running, a promise is used directly by whoever touches it, as if it had no owner.
 /// </summary>
 internal static class LoopRegistry
 {
@@ -45,7 +49,7 @@ internal static class LoopRegistry
         return id;
     }
 
-    /// <summary>Forgets a loop run that has stopped.</summary>
+    /// <summary>Forgets a loop whose thread has ended.</summary>
     internal static void Unregister(int id) => s_loops.TryRemove(id, out _);
 
     /// <summary>The loop with the given id, or null when none (id 0, or the run has stopped).</summary>
@@ -59,6 +63,6 @@ internal static class LoopRegistry
     {
         if (owner == 0 || owner == ResolutionLoop.Current.LoopId) return null;
         var loop = Get(owner);
-        return loop is null || loop.IsOnLoopThread ? null : loop;
+        return loop is null || !loop.IsRunning || loop.IsOnLoopThread ? null : loop;
     }
 }

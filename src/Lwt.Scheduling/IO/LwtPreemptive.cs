@@ -197,6 +197,14 @@ public static class LwtPreemptive
             Action job;
             lock (s_gate)
             {
+                // Above the maximum (SetBounds lowered it): leave before taking another job,
+                // even while jobs are queued, so the pool shrinks to the new bound (Lwt's
+                // add_worker kills a worker that comes back to an over-full pool).
+                if (s_threads > s_max)
+                {
+                    s_threads--;
+                    return;
+                }
                 while (s_jobs.Count == 0)
                 {
                     s_idle++;

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 
@@ -37,6 +36,14 @@ namespace Lwt;
  * looks at the inbox again; a producer enqueues and then reads `_sleeping`. Both sides
  * have a full fence between their write and their read, so either the loop sees the item
  * or the producer sees the flag and writes the eventfd (LwtEngine.Wake coalesces writes).
+ *
+ * The busy path never touches the inbox (Inbox.cs) to learn that it is empty: producers
+ * raise `_inboxSignaled` after enqueuing (only when it is down, so a stream of posts does
+ * not bounce its cache line), and the loop drops it with a full fence before draining.
+ * A flag raised late only delays an item to the next iteration; the blocking decision
+ * above reads the queue itself, so no item is ever left behind a blocked loop.
+ *
+ * Blocking on a Task from the loop thread: see LwtSynchronizationContext.Wait.
  */
 
 /// <summary>
@@ -55,9 +62,16 @@ public sealed partial class EventLoop : ILoopDispatcher
     private readonly Thread _thread;
     private readonly ResolutionLoop _resolution;
     private readonly Queue<WorkItem> _local = new();
-    private readonly ConcurrentQueue<WorkItem> _inbox = new();
-    private int _sleeping;
-    private int _busyIterations;
+    private readonly Inbox<WorkItem> _inbox = new();
+    private readonly PausedQueue _paused;
+
+    /// <summary>1 when something may be in the inbox (set by producers, cleared by the loop before it drains); read by every post, so alone on its line.</summary>
+    private PaddedInt _inboxSignaled;
+
+    /// <summary>1 while the loop may block in the engine; read by every post, so alone on its line.</summary>
+    private PaddedInt _sleeping;
+    /// <summary>Busy iterations since the last poll; written every busy iteration, so kept off the line of the fields that posts read.</summary>
+    private PaddedInt _busyIterations;
     private long _lastPoll;
     private int _runDepth;
     private int _id;
@@ -67,6 +81,7 @@ public sealed partial class EventLoop : ILoopDispatcher
     {
         _thread = Thread.CurrentThread;
         _resolution = ResolutionLoop.Current;
+        _paused = _resolution.Paused;
         Engine = LwtEngine.Current;
         Timers = new TimerWheel();
         SynchronizationContext = new LwtSynchronizationContext(this);
@@ -104,7 +119,7 @@ public sealed partial class EventLoop : ILoopDispatcher
     internal TimerWheel Timers { get; }
 
     private int ReadyCount => _local.Count;
-    private int InboxCount => _inbox.Count;
+    private long InboxCount => _inbox.CountUpperBound();
     private int TimerCount => Timers.Count;
     private int PausedCount => _resolution.Paused.Count;
 
@@ -120,6 +135,13 @@ public sealed partial class EventLoop : ILoopDispatcher
         if (action is null) ThrowHelper.ThrowArgumentNull(nameof(action));
         Enqueue(new WorkItem(action, null));
     }
+
+    /// <summary>
+    /// For the promise core: whether the caller may act on this loop's promises directly. While
+    /// the loop is stopped any thread may, as with promises made outside any loop (a resolver
+    /// used from another thread marshals only to a running loop).
+    /// </summary>
+    bool ILoopDispatcher.IsOnLoopThread => !IsRunning || IsOnLoopThread;
 
     bool ILoopDispatcher.TryPost(Action action)
     {
@@ -140,8 +162,11 @@ public sealed partial class EventLoop : ILoopDispatcher
             return;
         }
         _inbox.Enqueue(item);
-        // ConcurrentQueue.Enqueue ends with an interlocked operation: a full fence before this read.
-        if (Volatile.Read(ref _sleeping) != 0) Engine.Wake();
+        // Inbox.Enqueue ends with an interlocked operation: a full fence before these
+        // reads. The flag is written only when it changes, so a stream of posts does not keep
+        // stealing its cache line from the loop.
+        if (Volatile.Read(ref _inboxSignaled.Value) == 0) Volatile.Write(ref _inboxSignaled.Value, 1);
+        if (Volatile.Read(ref _sleeping.Value) != 0) Engine.Wake();
     }
 
     internal void OperationStarted() => Interlocked.Increment(ref _outstandingOperations);
@@ -157,8 +182,19 @@ public sealed partial class EventLoop : ILoopDispatcher
             throw new InvalidOperationException(
                 "LwtMain.Run was called on a thread that is already inside LwtMain.Run (for example from a promise callback). " +
                 "Nested runs would block the loop that must resolve the promise (Lwt #607); bind or await the promise instead.");
+        // The registry id is the owner stamped on every promise created during a run, so it is
+        // kept for the loop's whole life, not per run: were it given back at Exit, another
+        // thread's loop could take it and claim this loop's leftover promises (they would be
+        // marshaled to, or refused as belonging to, an unrelated loop); the registry never
+        // reuses an id anyway. It is forgotten once this thread has died (IdLease's finalizer).
+        // Between runs the loop is registered but not running: its promises are then used
+        // directly by whoever touches them (LoopRegistry.ForeignOwner).
+        if (_id == 0)
+        {
+            _id = LoopRegistry.Register(this);
+            t_idLease = new IdLease(_id);
+        }
         _runDepth = 1;
-        _id = LoopRegistry.Register(this);
         _resolution.LoopId = _id;
     }
 
@@ -166,10 +202,17 @@ public sealed partial class EventLoop : ILoopDispatcher
     internal void Exit()
     {
         _resolution.LoopId = 0;
-        LoopRegistry.Unregister(_id);
-        _id = 0;
         _runDepth = 0;
     }
+
+    /// <summary>Held by the loop's thread only: finalized once that thread has died, it frees the registry id.</summary>
+    private sealed class IdLease(int id)
+    {
+        ~IdLease() => LoopRegistry.Unregister(id);
+    }
+
+    [ThreadStatic]
+    private static IdLease? t_idLease;
 
     internal int Id => _id;
 
@@ -187,10 +230,10 @@ public sealed partial class EventLoop : ILoopDispatcher
     internal void Iterate(Promise? until = null)
     {
         var hooks = LwtMain.EnterIterHooks.Snapshot;
-        for (int i = 0; i < hooks.Length; i++) hooks[i].Run();
+        if (hooks.Length != 0) RunHooks(hooks);
 
         RunReady();
-        _resolution.Paused.WakeAll();
+        if (_paused.Count != 0) _paused.WakeAll();
 
         long now = 0;
         if (Timers.Count != 0)
@@ -203,43 +246,65 @@ public sealed partial class EventLoop : ILoopDispatcher
         if (until is null || until.Underlying()._status == Status.Pending) WaitForIo(now);
 
         hooks = LwtMain.LeaveIterHooks.Snapshot;
+        if (hooks.Length != 0) RunHooks(hooks);
+    }
+
+    private static void RunHooks(LwtHook[] hooks)
+    {
         for (int i = 0; i < hooks.Length; i++) hooks[i].Run();
     }
 
-    private bool HasReadyWork => _local.Count != 0 || !_inbox.IsEmpty || _resolution.Paused.Count != 0 || _resolution.HasDeferred;
+    /// <summary>
+    /// On the loop thread, blocked in a wait: whether work is waiting that only the loop can run
+    /// (queued items, paused promises, deferred callbacks, a due timer). See LwtSynchronizationContext.Wait.
+    /// </summary>
+    internal bool HasWorkOnlyItCanRun() =>
+        HasReadyWork || (Timers.Count != 0 && Timers.MillisecondsUntilNext(Stopwatch.GetTimestamp()) == 0);
+
+    private bool HasReadyWork => _local.Count != 0 || Volatile.Read(ref _inboxSignaled.Value) != 0 || _paused.Count != 0 || _resolution.HasDeferred;
 
     private void WaitForIo(long now)
     {
-        // LwtEngine.Set may have replaced this thread's engine since the last iteration.
-        var engine = Engine = LwtEngine.Current;
-        bool hasRegistrations = engine.ReadableCount + engine.WritableCount + engine.TimerCount != 0;
         if (HasReadyWork)
         {
-            // Busy: poll, without blocking, at a bounded rate (file comment).
-            if (!hasRegistrations) return;
-            bool due = ++_busyIterations >= 64;
+            // Busy: poll, without blocking, at a bounded rate (file comment). The engine is the
+            // one of the last poll; LwtEngine.Set is looked at again every 64 busy iterations.
+            var engine = Engine;
+            bool due = ++_busyIterations.Value >= 64;
+            if ((due || engine.IsDisposed) && !ReferenceEquals(engine, LwtEngine.Current)) engine = Engine = LwtEngine.Current;
+            if (engine.ReadableCount + engine.WritableCount + engine.TimerCount == 0)
+            {
+                if (due) _busyIterations.Value = 0;
+                return;
+            }
             if (!due && now != 0) due = now - _lastPoll >= Stopwatch.Frequency / 1000;
             if (!due) return;
             Poll(engine, 0, now);
             return;
         }
+        // Idle: LwtEngine.Set may have replaced this thread's engine since the last iteration
+        // (written only when it changed: producers read the fields next to it).
+        var current = LwtEngine.Current;
+        if (!ReferenceEquals(current, Engine)) Engine = current;
         int timeout = Timers.MillisecondsUntilNext(now != 0 ? now : Stopwatch.GetTimestamp());
-        Volatile.Write(ref _sleeping, 1);
+        Volatile.Write(ref _sleeping.Value, 1);
         Interlocked.MemoryBarrier();
+        // The queue itself, not the flag: this is the read that pairs with the producer's fence.
         if (!_inbox.IsEmpty) timeout = 0;
         try
         {
-            Poll(engine, timeout, now);
+            Poll(current, timeout, now);
         }
         finally
         {
-            Volatile.Write(ref _sleeping, 0);
+            Volatile.Write(ref _sleeping.Value, 0);
         }
+        if (!_inbox.IsEmpty) Volatile.Write(ref _inboxSignaled.Value, 1);
     }
 
     private void Poll(LwtEngine engine, int timeoutMs, long now)
     {
-        _busyIterations = 0;
+        _busyIterations.Value = 0;
         _lastPoll = now != 0 ? now : Stopwatch.GetTimestamp();
         engine.Iter(timeoutMs);
         if (_resolution.HasDeferred) _resolution.DrainDeferred();
@@ -249,11 +314,25 @@ public sealed partial class EventLoop : ILoopDispatcher
     private void RunReady()
     {
         if (_resolution.HasDeferred) _resolution.DrainDeferred();
+        if (_local.Count != 0) RunLocal();
+        if (Volatile.Read(ref _inboxSignaled.Value) != 0) RunInbox();
+    }
+
+    private void RunLocal()
+    {
         int n = _local.Count;
         while (n-- > 0 && _local.TryDequeue(out var item)) Run(item);
-        if (_inbox.IsEmpty) return;
-        n = _inbox.Count;
+    }
+
+    private void RunInbox()
+    {
+        // Clear the flag before draining, with a full fence: a producer that saw the flag set
+        // (and did not set it again) enqueued before that, so the drain below sees its item.
+        Interlocked.Exchange(ref _inboxSignaled.Value, 0);
+        long n = _inbox.CountUpperBound();
         while (n-- > 0 && _inbox.TryDequeue(out var item)) Run(item);
+        // Left for the next iteration (posted during the drain): keep the flag up.
+        if (!_inbox.IsEmpty) Volatile.Write(ref _inboxSignaled.Value, 1);
     }
 
     private void Run(in WorkItem item)

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.ExceptionServices;
 
 namespace Lwt;
@@ -9,11 +10,22 @@ namespace Lwt;
 /// loop thread and blocks other threads until the loop has run it. <c>async void</c>
 /// methods started on the loop are counted (<see cref="EventLoop.OutstandingOperations"/>)
 /// and their exceptions reach <see cref="Promise.AsyncExceptionHook"/>.
+/// <para>
+/// Blocking on a Task from the loop thread (<c>Task.Wait()</c>, <c>.Result</c>,
+/// <c>GetAwaiter().GetResult()</c> of a pending task) while the loop has work that only it
+/// can run (a continuation posted to it, paused promises, a due timer) is a deadlock: the
+/// context asks the runtime to notify it of waits (<see cref="SynchronizationContext.SetWaitNotificationRequired"/>)
+/// and throws <see cref="InvalidOperationException"/> instead of hanging (see <see cref="Wait"/>).
+/// </para>
 /// <para>Lwt: (none: the .NET face of <c>Lwt_main</c>)</para>
 /// </summary>
 public sealed class LwtSynchronizationContext : SynchronizationContext, ILoopContext
 {
-    internal LwtSynchronizationContext(EventLoop loop) => Loop = loop;
+    internal LwtSynchronizationContext(EventLoop loop)
+    {
+        Loop = loop;
+        SetWaitNotificationRequired();
+    }
 
     /// <summary>The loop this context posts to.</summary>
     public EventLoop Loop { get; }
@@ -63,6 +75,62 @@ public sealed class LwtSynchronizationContext : SynchronizationContext, ILoopCon
         });
         done.Wait();
         error?.Throw();
+    }
+
+    /// <summary>
+    /// Called by the runtime for the blocking waits of the thread where this context is
+    /// current (<c>Monitor.Wait</c> under <c>Task.Wait</c>, a contended <c>lock</c>,
+    /// <c>WaitHandle.WaitOne</c>...). On the running loop's thread, an infinite wait is done
+    /// in short slices; when a slice ends with the wait unsatisfied while the loop has work
+    /// that only it can run, and the wait comes from a Task (Task.Wait, Result, GetResult),
+    /// it throws <see cref="InvalidOperationException"/>: the task can only complete once
+    /// the loop runs, and the loop cannot run while its thread waits. Other waits (a
+    /// contended lock, a Send to another loop, finite timeouts) wait as usual.
+    /// </summary>
+    /// <param name="waitHandles">The handles.</param>
+    /// <param name="waitAll">Whether to wait for all of them.</param>
+    /// <param name="millisecondsTimeout">The timeout (-1: infinite).</param>
+    /// <returns>The index of the signaled handle, or WAIT_TIMEOUT.</returns>
+    /// <exception cref="InvalidOperationException">The wait would deadlock the loop.</exception>
+    public override int Wait(IntPtr[] waitHandles, bool waitAll, int millisecondsTimeout)
+    {
+        if (millisecondsTimeout != Timeout.Infinite || !Loop.IsOnLoopThread || !Loop.IsRunning)
+            return WaitHelper(waitHandles, waitAll, millisecondsTimeout);
+        return WaitOnLoopThread(waitHandles, waitAll);
+    }
+
+    private int WaitOnLoopThread(IntPtr[] waitHandles, bool waitAll)
+    {
+        bool? fromTask = null;
+        for (int slice = 1; ; slice = Math.Min(slice * 2, 64))
+        {
+            int result = WaitHelper(waitHandles, waitAll, slice);
+            if (result != WaitHandle.WaitTimeout) return result;
+            if (!Loop.HasWorkOnlyItCanRun()) continue;
+            fromTask ??= IsTaskWait(new StackTrace(1, false));
+            if (fromTask.Value)
+                throw new InvalidOperationException(
+                    "Deadlock: the event loop's thread is blocked on a Task that has not completed (Task.Wait, Task.Result, " +
+                    "GetAwaiter().GetResult() or a similar blocking wait) while work that only the loop can run is waiting " +
+                    "(a continuation posted to the loop, a paused promise or a due timer), so the task can never complete. " +
+                    "Await the task (or bind the promise) instead of blocking the loop's thread.");
+        }
+    }
+
+    /// <summary>Whether the first frame below the threading primitives is a Task wait (Wait, Result, GetResult).</summary>
+    private static bool IsTaskWait(StackTrace trace)
+    {
+        string self = typeof(LwtSynchronizationContext).FullName!;
+        foreach (var frame in trace.GetFrames())
+        {
+            string? type = DiagnosticMethodInfo.Create(frame)?.DeclaringTypeName;
+            if (type is null || type == self) continue;
+            if (type.StartsWith("System.Threading.Tasks.", StringComparison.Ordinal)) return true;
+            if (type.StartsWith("System.Threading.", StringComparison.Ordinal)) continue; // Monitor, ManualResetEventSlim, WaitHandle, Lock...
+            return type.StartsWith("System.Runtime.CompilerServices.", StringComparison.Ordinal)
+                && (type.Contains("TaskAwaiter", StringComparison.Ordinal) || type.Contains("TaskAwaitable", StringComparison.Ordinal));
+        }
+        return false;
     }
 
     /// <summary>The same context: there is one per loop.</summary>

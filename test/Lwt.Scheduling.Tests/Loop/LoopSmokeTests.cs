@@ -1,5 +1,5 @@
 using Lwt;
-namespace Lwt.Tests;
+namespace Lwt.Tests.Loop;
 public class LoopSmokeTests
 {
     [Fact] public void SleepsRunConcurrently()

@@ -1,0 +1,189 @@
+using System.Runtime.CompilerServices;
+
+namespace Lwt.Tests.Loop;
+
+/// <summary>LwtMain.Run: resolved and rejected promises, nesting, several loops at once.</summary>
+public class RunTests
+{
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowingMethod(Exception e) => throw e;
+
+    private static async Promise FailsAfterAPause(Exception e)
+    {
+        await Promise.Pause();
+        ThrowingMethod(e);
+    }
+
+    private static async Promise<int> FailsAfterASleep(Exception e)
+    {
+        await LwtUnix.Sleep(0.001);
+        ThrowingMethod(e);
+        return 0;
+    }
+
+    [Fact]
+    public void Run_of_a_resolved_promise_returns_at_once_even_with_pending_timers()
+    {
+        LoopTest.OnFreshThread(() =>
+        {
+            var forever = LwtUnix.Sleep(3600);
+            Assert.Equal(5, LwtMain.Run(Promise.Return(5)));
+            LwtMain.Run(Promise.ReturnUnit);
+            Assert.Equal(7, LwtMain.Run(() => Promise.Return(7)));
+            Assert.True(forever.IsPending);
+            forever.Cancel();
+        });
+    }
+
+    [Fact]
+    public void Run_returns_the_value_of_a_promise_resolved_later()
+    {
+        var v = LoopTest.OnFreshThread(() => LwtMain.Run(LwtUnix.Sleep(0.001).Map(() => 42)));
+        Assert.Equal(42, v);
+    }
+
+    [Fact]
+    public void Run_of_a_rejected_promise_rethrows_the_same_exception_with_its_original_stack()
+    {
+        LoopTest.OnFreshThread(() =>
+        {
+            var boom = new InvalidOperationException("boom");
+            var thrown = Assert.Throws<InvalidOperationException>(() => LwtMain.Run(FailsAfterAPause(boom)));
+            Assert.Same(boom, thrown);
+            Assert.Contains(nameof(ThrowingMethod), thrown.StackTrace);
+
+            var boom2 = new ArgumentException("boom2");
+            var thrown2 = Assert.Throws<ArgumentException>(() => LwtMain.Run(() => FailsAfterASleep(boom2)));
+            Assert.Same(boom2, thrown2);
+            Assert.Contains(nameof(ThrowingMethod), thrown2.StackTrace);
+            Assert.Contains(nameof(FailsAfterASleep), thrown2.StackTrace);
+        });
+    }
+
+    [Fact]
+    public void Run_of_an_already_rejected_promise_and_a_throwing_start_rethrow_the_same_exception()
+    {
+        LoopTest.OnFreshThread(() =>
+        {
+            var boom = new FormatException("already");
+            Assert.Same(boom, Assert.Throws<FormatException>(() => LwtMain.Run(Promise.Fail(boom))));
+
+            var boom2 = new FormatException("start");
+            var thrown = Assert.Throws<FormatException>(() => LwtMain.Run(() =>
+            {
+                ThrowingMethod(boom2);
+                return Promise.ReturnUnit;
+            }));
+            Assert.Same(boom2, thrown);
+            Assert.Contains(nameof(ThrowingMethod), thrown.StackTrace);
+        });
+    }
+
+    [Fact]
+    public void Nested_run_throws_InvalidOperationException_at_once_and_the_outer_run_goes_on()
+    {
+        LoopTest.OnFreshThread(() =>
+        {
+            var previous = SynchronizationContext.Current;
+            Exception? fromCallback = null, fromResolved = null, fromTask = null;
+            var result = LwtMain.Run(async () =>
+            {
+                await LwtUnix.Sleep(0.001);
+                // A pending promise that only this loop could resolve: must not hang.
+                fromCallback = Record.Exception(() => LwtMain.Run(LwtUnix.Sleep(3600)));
+                // Even an already resolved one: the rule is "never Run inside Run".
+                fromResolved = Record.Exception(() => LwtMain.Run(Promise.Return(1)));
+                // From Task-based code running on the loop.
+                await Task.Run(() => { });
+                fromTask = Record.Exception(() => LwtMain.Run(Promise.Pause()));
+                await LwtUnix.Sleep(0.001);
+                Assert.True(EventLoop.Current!.IsRunning);
+                return 3;
+            });
+            Assert.Equal(3, result);
+            foreach (var e in new[] { fromCallback, fromResolved, fromTask })
+            {
+                var ioe = Assert.IsType<InvalidOperationException>(e);
+                Assert.Contains("LwtMain.Run", ioe.Message);
+            }
+            Assert.False(EventLoop.Current!.IsRunning);
+            Assert.Same(previous, SynchronizationContext.Current);
+        });
+    }
+
+    [Fact]
+    public void Run_installs_the_loop_context_and_restores_the_previous_one()
+    {
+        LoopTest.OnFreshThread(() =>
+        {
+            var mine = new SynchronizationContext();
+            SynchronizationContext.SetSynchronizationContext(mine);
+            SynchronizationContext? inside = null;
+            EventLoop? loop = null;
+            LwtMain.Run(() =>
+            {
+                loop = EventLoop.Current;
+                inside = SynchronizationContext.Current;
+                return Promise.ReturnUnit;
+            });
+            Assert.NotNull(loop);
+            Assert.Same(loop!.SynchronizationContext, inside);
+            Assert.IsType<LwtSynchronizationContext>(inside);
+            Assert.Same(mine, SynchronizationContext.Current);
+            Assert.True(loop.IsOnLoopThread);
+            Assert.False(loop.IsRunning);
+        });
+    }
+
+    [Fact]
+    public void Several_loops_on_several_threads_run_independently()
+    {
+        const int Loops = 4;
+        var loops = new EventLoop?[Loops];
+        var threads = new int[Loops];
+        var iterations = new int[Loops];
+        // Loop 0 waits for a long sleep; the others must finish many iterations meanwhile.
+        var errors = new Exception?[Loops];
+        var all = Enumerable.Range(0, Loops).Select(i => new Thread(() =>
+        {
+            try
+            {
+                LwtMain.Run(async () =>
+                {
+                    loops[i] = EventLoop.Current;
+                    threads[i] = Environment.CurrentManagedThreadId;
+                    if (i == 0)
+                    {
+                        await LwtUnix.Sleep(0.3);
+                        iterations[i] = 1;
+                        return;
+                    }
+                    for (int k = 0; k < 50; k++)
+                    {
+                        await LwtUnix.Sleep(0.001);
+                        await Promise.Pause();
+                        await Task.Yield();
+                        Assert.Equal(threads[i], Environment.CurrentManagedThreadId);
+                        Assert.Same(loops[i], EventLoop.Current);
+                        iterations[i]++;
+                    }
+                });
+            }
+            catch (Exception e)
+            {
+                errors[i] = e;
+            }
+            finally
+            {
+                LwtEngine.Current.Dispose();
+            }
+        }) { IsBackground = true }).ToArray();
+        foreach (var t in all) t.Start();
+        foreach (var t in all) Assert.True(t.Join(20_000), "a loop thread hung");
+        Assert.All(errors, e => Assert.Null(e));
+        Assert.Equal(Loops, loops.Distinct().Count());
+        Assert.Equal(Loops, threads.Distinct().Count());
+        Assert.Equal(1, iterations[0]);
+        for (int i = 1; i < Loops; i++) Assert.Equal(50, iterations[i]);
+    }
+}
