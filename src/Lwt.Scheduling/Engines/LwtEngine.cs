@@ -255,6 +255,17 @@ public abstract partial class LwtEngine : IDisposable
     }
 
     /// <summary>
+    /// Closes the engine's own descriptors if it was never disposed: the engine of a thread
+    /// that ran a loop and ended becomes unreachable with the thread, and its epoll fd and
+    /// eventfd must not stay open for the rest of the process. Nobody can call
+    /// <see cref="Wake"/> on an unreachable engine, so closing here races with nothing.
+    /// </summary>
+    ~LwtEngine()
+    {
+        if (!_disposed) ReleaseResources();
+    }
+
+    /// <summary>
     /// Stops every event and closes the engine's own descriptors (not the registered
     /// fds). Callbacks are never called afterwards. Safe from inside a callback.
     /// <para>Lwt: <c>Lwt_engine.destroy</c></para>

@@ -88,28 +88,28 @@ public sealed partial class EventLoop : ILoopDispatcher
         TaskScheduler = new LwtTaskScheduler(this);
     }
 
-    /// <summary>The event loop of the calling thread, or null if this thread has none.</summary>
+    /// <summary>The event loop of the calling thread, or null if this thread has none.<para>Lwt: (none: Lwt has one global loop; here each thread has its own)</para></summary>
     public static EventLoop? Current => t_current;
 
     /// <summary>The calling thread's loop, created on first use.</summary>
     internal static EventLoop ForCurrentThread() => t_current ?? (t_current = new EventLoop());
 
-    /// <summary>The loop's <see cref="LwtSynchronizationContext"/>, current for everything the loop runs.</summary>
+    /// <summary>The loop's <see cref="LwtSynchronizationContext"/>, current for everything the loop runs.<para>Lwt: (none: the .NET face of <c>Lwt_main</c>)</para></summary>
     public SynchronizationContext SynchronizationContext { get; }
 
-    /// <summary>The loop's <see cref="LwtTaskScheduler"/>: runs tasks on the loop thread.</summary>
+    /// <summary>The loop's <see cref="LwtTaskScheduler"/>: runs tasks on the loop thread.<para>Lwt: (none: the .NET face of <c>Lwt_main</c>)</para></summary>
     public TaskScheduler TaskScheduler { get; }
 
-    /// <summary>Whether the calling thread is this loop's thread.</summary>
+    /// <summary>Whether the calling thread is this loop's thread.<para>Lwt: (none)</para></summary>
     public bool IsOnLoopThread => Thread.CurrentThread == _thread;
 
-    /// <summary>Whether <c>LwtMain.Run</c> is running this loop now.</summary>
+    /// <summary>Whether <c>LwtMain.Run</c> is running this loop now.<para>Lwt: (none: inside <c>Lwt_main.run</c>)</para></summary>
     public bool IsRunning => _runDepth != 0;
 
-    /// <summary>The managed id of the loop's thread.</summary>
+    /// <summary>The managed id of the loop's thread.<para>Lwt: (none)</para></summary>
     public int ThreadId => _thread.ManagedThreadId;
 
-    /// <summary>The number of <c>async void</c> methods started on the loop and not finished yet.</summary>
+    /// <summary>The number of <c>async void</c> methods started on the loop and not finished yet.<para>Lwt: (none: .NET <c>async void</c>)</para></summary>
     public int OutstandingOperations => Volatile.Read(ref _outstandingOperations);
 
     /// <summary>The engine that waits for I/O and engine timers.</summary>
@@ -127,6 +127,7 @@ public sealed partial class EventLoop : ILoopDispatcher
     /// Runs <paramref name="action"/> on the loop thread, after what is already queued. Safe
     /// from any thread; from another thread it wakes the loop if it is blocked. An exception
     /// thrown by the action goes to <see cref="Promise.AsyncExceptionHook"/>.
+    /// <para>Lwt: <c>Lwt_unix.send_notification</c> (with the callback as the notification)</para>
     /// </summary>
     /// <param name="action">The action.</param>
     /// <exception cref="ArgumentNullException"><paramref name="action"/> is null.</exception>
