@@ -176,7 +176,8 @@ public partial class Promise
     {
         if (p._status == Status.Pending)
         {
-            p.CheckOwnerThread();
+            // The dependent was just created on this thread: same owner, same thread.
+            if (p._owner != dependent._owner) p.CheckOwnerThread();
             CallbackStore.Add(p, dependent);
         }
         else

@@ -196,9 +196,11 @@ public partial class Promise
     /// Runs the callbacks just taken from this (now resolved) promise, or defers them when
     /// allowed and the stack is already deep. See ResolutionLoop.cs.
     /// </summary>
-    internal void RunCallbacks(object callbacks, bool allowDeferring)
+    internal void RunCallbacks(object callbacks, bool allowDeferring) => RunCallbacks(callbacks, allowDeferring, ResolutionLoop.Current);
+
+    /// <inheritdoc cref="RunCallbacks(object, bool)"/>
+    internal void RunCallbacks(object callbacks, bool allowDeferring, ResolutionLoop loop)
     {
-        var loop = ResolutionLoop.Current;
         int depth = loop.Depth;
         if (depth >= ResolutionLoop.MaxCallbackDepth && allowDeferring)
         {

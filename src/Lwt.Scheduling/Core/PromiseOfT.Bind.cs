@@ -58,7 +58,7 @@ public partial class Promise<T>
         var result = new BindPromise<T, U>(p, f);
         if (p._status == Status.Pending)
         {
-            p.CheckOwnerThread();
+            if (p._owner != result._owner) p.CheckOwnerThread(); // result: just created on this thread
             CallbackStore.Add(p, result);
         }
         else
@@ -129,8 +129,8 @@ public partial class Promise<T>
             }
         }
         if (p._status == Status.Rejected) return Promise<U>.FromException((Exception)p._link!);
-        p.CheckOwnerThread();
         var result = new MapPromise<T, U>(p, f);
+        if (p._owner != result._owner) p.CheckOwnerThread(); // result: just created on this thread
         CallbackStore.Add(p, result);
         return result;
     }

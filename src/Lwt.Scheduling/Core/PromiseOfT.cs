@@ -71,7 +71,19 @@ public partial class Promise<T> : Promise
         _link = null;
         object? callbacks = _callbacks;
         _callbacks = null;
-        if (callbacks is not null) RunCallbacks(callbacks, allowDeferring);
+        if (callbacks is not null) RunCallbacks(callbacks, allowDeferring, ResolutionLoop.Current);
+    }
+
+    /// <summary><see cref="FulfillCore(T, bool)"/> for a caller that already holds this thread's resolution loop.</summary>
+    internal void FulfillCore(T value, bool allowDeferring, ResolutionLoop loop)
+    {
+        Debug.Assert(_status == Status.Pending);
+        _value = value;
+        _status = Status.Fulfilled;
+        _link = null;
+        object? callbacks = _callbacks;
+        _callbacks = null;
+        if (callbacks is not null) RunCallbacks(callbacks, allowDeferring, loop);
     }
 
     internal override void ResolveLike(Promise source, bool allowDeferring)

@@ -148,9 +148,10 @@ public class Resolver<T> : Resolver
     private bool Fulfil(T value, bool allowDeferring, bool throwIfResolved)
     {
         var p = _promise.UnderlyingT();
-        if (p._owner != 0 && p._owner != ResolutionLoop.Current.LoopId) return FulfilFromOtherThread(p, value, allowDeferring, throwIfResolved);
+        var loop = ResolutionLoop.Current;
+        if (p._owner != 0 && p._owner != loop.LoopId) return FulfilFromOtherThread(p, value, allowDeferring, throwIfResolved);
         if (p._status != Status.Pending) return NotPending(p, throwIfResolved);
-        p.FulfillCore(value, allowDeferring);
+        p.FulfillCore(value, allowDeferring, loop);
         return true;
     }
 
