@@ -37,8 +37,7 @@ public partial class Promise
                 {
                     result = Promise<Unit>.FromException(e);
                 }
-                loop.Depth = depth;
-                if (depth == 0 && loop.HasDeferred) loop.DrainDeferred();
+                loop.Leave(depth);
                 return result ?? Promise<Unit>.FromException(ThrowHelper.NullPromise());
             }
         }
@@ -81,8 +80,7 @@ public partial class Promise
                 {
                     result = Promise<U>.FromException(e);
                 }
-                loop.Depth = depth;
-                if (depth == 0 && loop.HasDeferred) loop.DrainDeferred();
+                loop.Leave(depth);
                 return result ?? Promise<U>.FromException(ThrowHelper.NullPromise());
             }
         }

@@ -43,8 +43,7 @@ public partial class Promise<T>
                 {
                     result = Promise<U>.FromException(e);
                 }
-                loop.Depth = depth;
-                if (depth == 0 && loop.HasDeferred) loop.DrainDeferred();
+                loop.Leave(depth);
                 return result ?? Promise<U>.FromException(ThrowHelper.NullPromise());
             }
         }
@@ -94,8 +93,7 @@ public partial class Promise<T>
                 {
                     result = Promise<Unit>.FromException(e);
                 }
-                loop.Depth = depth;
-                if (depth == 0 && loop.HasDeferred) loop.DrainDeferred();
+                loop.Leave(depth);
                 return result ?? Promise<Unit>.FromException(ThrowHelper.NullPromise());
             }
         }

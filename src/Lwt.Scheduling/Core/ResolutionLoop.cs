@@ -85,6 +85,17 @@ internal sealed class ResolutionLoop
         get => _count != 0;
     }
 
+    /// <summary>
+    /// Leaves the nesting level that was entered at <paramref name="depth"/>: the frame that
+    /// brings the depth back to 0 runs what was deferred meanwhile, on its shallow stack.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal void Leave(int depth)
+    {
+        Depth = depth;
+        if (depth == 0 && _count != 0) DrainDeferred();
+    }
+
     /// <summary>Queues the callbacks of a resolved promise.</summary>
     internal void Defer(Promise source, object callbacks) => Enqueue(source, callbacks);
 
