@@ -78,6 +78,16 @@ public sealed class LwtFd : IDisposable
     public bool IsBlocking => _blocking;
 
     /// <summary>
+    /// Whether the last read showed the descriptor drained (EAGAIN, or fewer bytes than asked
+    /// for): the next read then waits for readiness instead of trying first, which would
+    /// almost surely cost a failed system call (a request/response peer has not answered yet).
+    /// A read that fills its buffer clears it, so a stream of data is read without waiting.
+    /// Level-triggered readiness keeps this safe: data that is already there is reported at
+    /// once.
+    /// </summary>
+    internal bool ReadDrained;
+
+    /// <summary>
     /// True once <see cref="Close"/> (or <see cref="Dispose"/>) was called.
     /// <para>Lwt: <c>Lwt_unix.state fd = Closed</c></para>
     /// </summary>

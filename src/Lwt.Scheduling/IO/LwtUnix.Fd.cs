@@ -28,10 +28,17 @@ public static partial class LwtUnix
         ArgumentNullException.ThrowIfNull(fd);
         if (!fd.TryGetFd("read", out int raw, out var error)) return Promise.Fail<int>(error!);
         if (fd.IsBlocking) return LwtPreemptive.Detach(() => Check(SysRead(raw, buffer.Span, 0, recv: false), "read"));
-        nint n = SysRead(raw, buffer.Span, 0, recv: false);
-        if (n >= 0) return Promise.Return((int)n);
-        int errno = Marshal.GetLastPInvokeError();
-        if (errno != LibC.EAGAIN) return Promise.Fail<int>(new UnixErrorException(errno, "read"));
+        if (!fd.ReadDrained)
+        {
+            nint n = SysRead(raw, buffer.Span, 0, recv: false);
+            if (n >= 0)
+            {
+                fd.ReadDrained = n > 0 && n < buffer.Length;
+                return Promise.Return((int)n);
+            }
+            int errno = Marshal.GetLastPInvokeError();
+            if (errno != LibC.EAGAIN) return Promise.Fail<int>(new UnixErrorException(errno, "read"));
+        }
         return fd.Enqueue(new ReadOp(fd, buffer, 0, recv: false));
     }
 
@@ -252,6 +259,7 @@ public static partial class LwtUnix
             nint n = SysRead(Owner.Fd, buffer.Span, flags, recv);
             if (n >= 0)
             {
+                Owner.ReadDrained = n > 0 && n < buffer.Length;
                 Result = (int)n;
                 return true;
             }
