@@ -273,7 +273,6 @@ internal sealed class ChannelCore
     internal ChannelState State;
     internal Promise? CloseResult;
     internal bool AutoFlushScheduled;
-    internal Action? AutoFlush;
     internal readonly Func<Memory<byte>, Promise<int>>? ReadBackend;
     internal readonly Func<ReadOnlyMemory<byte>, Promise<int>>? WriteBackend;
     private readonly Func<Promise>? _closeBackend;

@@ -571,18 +571,43 @@ public static partial class LwtIO
     /// <summary>
     /// Lwt's auto-flush: data left in the buffer is flushed after the current callbacks (at
     /// the next pause), once, whatever the number of writes meanwhile. Errors are left for
-    /// the next explicit operation.
+    /// the next explicit operation. The channels waiting for it are kept in one list per
+    /// thread, woken by one shared pause: a server writing to a hundred connections in one
+    /// iteration pays for one paused promise, not a hundred, and a channel flushed
+    /// explicitly in the meantime costs nothing more.
     /// </summary>
     private static void ScheduleAutoFlush(OutputChannel oc)
     {
         var c = oc.Core;
         if (c.AutoFlushScheduled) return;
         c.AutoFlushScheduled = true;
-        Promise.Pause().OnTermination(c.AutoFlush ??= () =>
+        var pending = t_autoFlush ??= new List<OutputChannel>();
+        pending.Add(oc);
+        if (pending.Count == 1) Promise.Pause().OnTermination(s_runAutoFlush);
+    }
+
+    [ThreadStatic]
+    private static List<OutputChannel>? t_autoFlush;
+
+    [ThreadStatic]
+    private static List<OutputChannel>? t_autoFlushing;
+
+    private static readonly Action s_runAutoFlush = RunAutoFlush;
+
+    private static void RunAutoFlush()
+    {
+        // Swap the lists first: a channel written to by a flush's callbacks waits for the next pause.
+        var channels = t_autoFlush!;
+        t_autoFlush = t_autoFlushing ?? new List<OutputChannel>();
+        t_autoFlushing = null;
+        foreach (var oc in channels)
         {
+            var c = oc.Core;
             c.AutoFlushScheduled = false;
             if (c.State == ChannelState.Open && c.Max > c.Ptr) _ = Flush(oc);
-        });
+        }
+        channels.Clear();
+        t_autoFlushing = channels;
     }
 
     // ---- printing ------------------------------------------------------------------
