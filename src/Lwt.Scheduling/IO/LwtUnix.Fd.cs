@@ -248,18 +248,17 @@ public static partial class LwtUnix
 
     // ---- operations --------------------------------------------------------
 
-    private sealed class ReadOp(LwtFd fd, Memory<byte> buffer, int flags, bool recv) : FdOp<int>(fd)
+    /// <summary>An operation whose system call returns a byte count, or -1 with errno.</summary>
+    private abstract class CountOp(LwtFd fd) : FdOp<int>(fd)
     {
-        public override bool IsWrite => false;
-
-        public override string Name => recv ? "recv" : "read";
-
-        protected override bool Run()
+        /// <summary>
+        /// Ends an attempt with the call's return value: a count is the result, EAGAIN means
+        /// "not ready, wait again" (false), any other errno rejects the operation.
+        /// </summary>
+        protected bool Finish(nint n)
         {
-            nint n = SysRead(Owner.Fd, buffer.Span, flags, recv);
             if (n >= 0)
             {
-                Owner.ReadDrained = n > 0 && n < buffer.Length;
                 Result = (int)n;
                 return true;
             }
@@ -271,7 +270,21 @@ public static partial class LwtUnix
         }
     }
 
-    private sealed class WriteOp(LwtFd fd, ReadOnlyMemory<byte> buffer, int flags, bool send) : FdOp<int>(fd)
+    private sealed class ReadOp(LwtFd fd, Memory<byte> buffer, int flags, bool recv) : CountOp(fd)
+    {
+        public override bool IsWrite => false;
+
+        public override string Name => recv ? "recv" : "read";
+
+        protected override bool Run()
+        {
+            nint n = SysRead(Owner.Fd, buffer.Span, flags, recv);
+            if (n >= 0) Owner.ReadDrained = n > 0 && n < buffer.Length;
+            return Finish(n);
+        }
+    }
+
+    private sealed class WriteOp(LwtFd fd, ReadOnlyMemory<byte> buffer, int flags, bool send) : CountOp(fd)
     {
         public override bool IsWrite => true;
 
@@ -279,17 +292,7 @@ public static partial class LwtUnix
 
         protected override bool Run()
         {
-            nint n = SysWrite(Owner.Fd, buffer.Span, flags, send);
-            if (n >= 0)
-            {
-                Result = (int)n;
-                return true;
-            }
-
-            int errno = Marshal.GetLastPInvokeError();
-            if (errno == LibC.EAGAIN) return false;
-            SetErrno(errno);
-            return true;
+            return Finish(SysWrite(Owner.Fd, buffer.Span, flags, send));
         }
     }
 
@@ -302,7 +305,7 @@ public static partial class LwtUnix
         protected override bool Run() => true;
     }
 
-    private sealed class VectorOp(LwtFd fd, IReadOnlyList<Memory<byte>>? reads, IReadOnlyList<ReadOnlyMemory<byte>>? writes) : FdOp<int>(fd)
+    private sealed class VectorOp(LwtFd fd, IReadOnlyList<Memory<byte>>? reads, IReadOnlyList<ReadOnlyMemory<byte>>? writes) : CountOp(fd)
     {
         private const int IovMax = 1024;
 
@@ -312,17 +315,7 @@ public static partial class LwtUnix
 
         protected override bool Run()
         {
-            nint n = Call();
-            if (n >= 0)
-            {
-                Result = (int)n;
-                return true;
-            }
-
-            int errno = Marshal.GetLastPInvokeError();
-            if (errno == LibC.EAGAIN) return false;
-            SetErrno(errno);
-            return true;
+            return Finish(Call());
         }
 
         /// <summary>One readv/writev over the pinned buffers (EINTR retried).</summary>

@@ -525,7 +525,7 @@ public static partial class LwtUnix
         }
     }
 
-    private sealed class SendToOp(LwtFd fd, ReadOnlyMemory<byte> buffer, EndPoint address, int flags) : FdOp<int>(fd)
+    private sealed class SendToOp(LwtFd fd, ReadOnlyMemory<byte> buffer, EndPoint address, int flags) : CountOp(fd)
     {
         public override bool IsWrite => true;
 
@@ -546,16 +546,7 @@ public static partial class LwtUnix
                 while (n < 0 && Marshal.GetLastPInvokeError() == LibC.EINTR);
             }
 
-            if (n < 0)
-            {
-                int errno = Marshal.GetLastPInvokeError();
-                if (errno == LibC.EAGAIN) return false;
-                SetErrno(errno);
-                return true;
-            }
-
-            Result = (int)n;
-            return true;
+            return Finish(n);
         }
     }
 }
