@@ -34,6 +34,8 @@ internal static partial class Workloads
             case "cross-thread-post": Measure(name, N(1_000_000), CrossThreadPost); return 0;
             case "tcp-echo":
             case "tcp-echo/lwt_io": return TcpEcho.Drive(name);
+            case "io-roundtrip/lwt_io": Measure(name, N(100_000), IORoundTripChannels); return 0;
+            case "io-roundtrip/unix": Measure(name, N(100_000), IORoundTripUnix); return 0;
             default:
                 // mvar, stream, stream/bounded1024 (+ /async variants): LibraryWorkloads.cs
                 int rc = LibraryWorkloads.RunOne(name, n);

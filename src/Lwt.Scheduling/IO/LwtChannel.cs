@@ -123,11 +123,32 @@ public abstract class LwtChannel
             return RunHolding(op);
         }
 
+        return WaitTurn(op);
+    }
+
+    /// <summary>
+    /// Queues <paramref name="op"/> behind the running operation (a cancelable wait). Apart
+    /// from <see cref="Locked{T}"/> because its closure captures a parameter, which the
+    /// compiler would allocate on every entry to the method that declares it.
+    /// </summary>
+    private Promise<T> WaitTurn<T>(Func<LwtChannel, Promise<T>> op)
+    {
         var (wait, resolver) = Promise.CreateCancelable<Unit>();
         (_waiters ??= new Queue<Resolver<Unit>>()).Enqueue(resolver);
         return wait.Bind(_ => Core.State != ChannelState.Open
             ? ReleaseAndFail<T>(new ChannelClosedException(Direction))
             : RunHolding(op));
+    }
+
+    /// <summary>
+    /// Takes the turn of a channel that <see cref="CanRunNow"/>: the operations' fast paths
+    /// call it, then hand their promise to <see cref="HoldUntil{T}"/>: <see cref="Locked{T}"/>
+    /// without the delegate and its closure, when no one waits.
+    /// </summary>
+    internal void TakeTurn()
+    {
+        Debug.Assert(CanRunNow, "the caller checked that the channel is free");
+        _busy = true;
     }
 
     private Promise<T> ReleaseAndFail<T>(Exception e)
@@ -149,6 +170,12 @@ public abstract class LwtChannel
             p = Promise.Fail<T>(e);
         }
 
+        return HoldUntil(p);
+    }
+
+    /// <summary>Keeps the turn (already taken) until <paramref name="p"/> resolves, then releases it.</summary>
+    internal Promise<T> HoldUntil<T>(Promise<T> p)
+    {
         if (!p.IsPending)
         {
             Release();
@@ -308,8 +335,34 @@ internal sealed class ChannelCore
         return result;
     }
 
-    /// <summary>Reads from the backend into the free end of the buffer; the number of bytes (0: end of input).</summary>
-    internal Promise<int> Refill()
+    /// <summary>
+    /// Reads from the backend into the free end of the buffer; the number of bytes (0: end of
+    /// input). A backend error after the channel was closed under the read becomes
+    /// <see cref="ChannelClosedException"/> (<see cref="IsClosedUnder"/>).
+    /// </summary>
+    /// <remarks>
+    /// An async method rather than <c>ReadBackend(..).Map(..)</c> guarded by a Catch: a
+    /// refill that waits is then one object (the method's box, which is the promise and the
+    /// callback on the backend's promise) instead of a closure, two delegates and two nodes.
+    /// </remarks>
+    internal async Promise<int> Refill()
+    {
+        int start = PrepareRefill();
+        try
+        {
+            // Only this operation (it holds the turn) moves Max meanwhile.
+            int n = await ReadBackend!(Buffer.AsMemory(start));
+            if (n > 0) Max = start + n;
+            return n;
+        }
+        catch (Exception e) when (IsClosedUnder(e))
+        {
+            throw ClosedError();
+        }
+    }
+
+    /// <summary>Makes room at the free end of the buffer for a refill; where the new bytes go.</summary>
+    private int PrepareRefill()
     {
         if (Ptr == Max)
         {
@@ -325,14 +378,18 @@ internal sealed class ChannelCore
             Max = unread;
         }
 
-        int before = Max;
-        return ReadBackend!(Buffer.AsMemory(Max)).Map(n =>
-        {
-            // A concurrent Abort may have reset nothing: only this operation touches Max.
-            if (n > 0) Max = before + n;
-            return n;
-        });
+        return Max;
     }
+
+    /// <summary>
+    /// Whether a backend's error is the channel having been closed (or aborted) while the
+    /// operation waited: the caller then sees <see cref="ChannelClosedException"/>, as Lwt's
+    /// <c>Channel_closed</c>. A cancellation stays a cancellation.
+    /// </summary>
+    internal bool IsClosedUnder(Exception e) => State != ChannelState.Open && e is not OperationCanceledException;
+
+    /// <summary>The exception of an operation on this closed channel.</summary>
+    internal ChannelClosedException ClosedError() => new(IsInput ? "input" : "output");
 
     /// <summary>Writes out everything buffered (output).</summary>
     internal Promise<Unit> FlushAll()

@@ -248,7 +248,7 @@ public static partial class LwtIO
     private static Promise<Option<char>> ReadCharCore(ChannelCore c)
     {
         if (c.Ptr < c.Max) return Promise.Return(Option<char>.Some((char)c.Buffer[c.Ptr++]));
-        return Refill(c).Map(n => n == 0 ? Option<char>.None : Option<char>.Some((char)c.Buffer[c.Ptr++]));
+        return c.Refill().Map(n => n == 0 ? Option<char>.None : Option<char>.Some((char)c.Buffer[c.Ptr++]));
     }
 
     /// <summary>
@@ -295,7 +295,7 @@ public static partial class LwtIO
         {
             if (TakeLine(c, scanned) is { } line) return Option<string>.Some(line);
             scanned = c.Max - c.Ptr;
-            int n = await Refill(c);
+            int n = await c.Refill();
             if (n == 0)
             {
                 if (c.Ptr == c.Max) return Option<string>.None;
@@ -343,7 +343,7 @@ public static partial class LwtIO
     {
         if (count == 0) return Promise.Return(Array.Empty<byte>());
         if (c.Ptr < c.Max) return Promise.Return(Take(c, count));
-        return Refill(c).Map(n => n == 0 ? Array.Empty<byte>() : Take(c, count));
+        return c.Refill().Map(n => n == 0 ? Array.Empty<byte>() : Take(c, count));
     }
 
     private static byte[] Take(ChannelCore c, int count)
@@ -361,7 +361,7 @@ public static partial class LwtIO
         {
             all.Write(c.Buffer, c.Ptr, c.Max - c.Ptr);
             c.Ptr = c.Max;
-            if (await Refill(c) == 0) return all.ToArray();
+            if (await c.Refill() == 0) return all.ToArray();
         }
     }
 
@@ -377,9 +377,20 @@ public static partial class LwtIO
     {
         ArgumentNullException.ThrowIfNull(ic);
         var c = ic.Core;
-        if (ic.CanRunNow && (c.Ptr < c.Max || buffer.Length == 0)) return Promise.Return(CopyOut(c, buffer.Span));
-        return ic.Locked(ch => ReadIntoCore(ch.Core, buffer));
+        if (!ic.CanRunNow) return ReadIntoAfterTurn(ic, buffer);
+        if (c.Ptr < c.Max || buffer.Length == 0) return Promise.Return(CopyOut(c, buffer.Span));
+
+        // The channel is free but empty: the read waits (an echo server's every read).
+        ic.TakeTurn();
+        return ic.HoldUntil(ReadIntoCore(c, buffer));
     }
+
+    // The "after turn" paths are methods of their own because their lambdas capture a
+    // parameter: the compiler allocates such a closure on entry to the method that declares
+    // the parameter, so inline they would cost every fast-path call a closure.
+
+    private static Promise<int> ReadIntoAfterTurn(InputChannel ic, Memory<byte> buffer) =>
+        ic.Locked(ch => ReadIntoCore(ch.Core, buffer));
 
     private static Promise<int> ReadIntoCore(ChannelCore c, Memory<byte> buffer)
     {
@@ -387,7 +398,13 @@ public static partial class LwtIO
 
         // Nothing buffered and a large request: read straight into the caller's memory.
         if (buffer.Length >= c.Buffer.Length) return ReadBackend(c, buffer);
-        return Refill(c).Map(n => n == 0 ? 0 : CopyOut(c, buffer.Span));
+        return RefillInto(c, buffer);
+    }
+
+    private static async Promise<int> RefillInto(ChannelCore c, Memory<byte> buffer)
+    {
+        int n = await c.Refill();
+        return n == 0 ? 0 : CopyOut(c, buffer.Span);
     }
 
     private static int CopyOut(ChannelCore c, Span<byte> destination)
@@ -410,20 +427,28 @@ public static partial class LwtIO
     {
         ArgumentNullException.ThrowIfNull(ic);
         var c = ic.Core;
-        if (ic.CanRunNow && c.Max - c.Ptr >= buffer.Length)
+        if (!ic.CanRunNow) return ReadExactlyAfterTurn(ic, buffer);
+        if (c.Max - c.Ptr >= buffer.Length)
         {
             CopyOut(c, buffer.Span);
             return Promise.ReturnUnit;
         }
 
-        return ic.Locked(ch => ReadExactlyCore(ch.Core, buffer));
+        ic.TakeTurn();
+        return ic.HoldUntil(ReadExactlyCore(c, buffer));
     }
+
+    private static Promise<Unit> ReadExactlyAfterTurn(InputChannel ic, Memory<byte> buffer) =>
+        ic.Locked(ch => ReadExactlyCore(ch.Core, buffer));
 
     private static async Promise<Unit> ReadExactlyCore(ChannelCore c, Memory<byte> buffer)
     {
         while (buffer.Length > 0)
         {
-            int n = await ReadIntoCore(c, buffer);
+            int n;
+            if (c.Ptr < c.Max) n = CopyOut(c, buffer.Span);
+            else if (buffer.Length >= c.Buffer.Length) n = await ReadBackend(c, buffer);
+            else n = await c.Refill() == 0 ? 0 : CopyOut(c, buffer.Span);
             if (n == 0) throw new EndOfStreamException();
             buffer = buffer[n..];
         }
@@ -431,18 +456,17 @@ public static partial class LwtIO
         return default;
     }
 
-    /// <summary>Refill, turning the backend's errors after a close into <see cref="ChannelClosedException"/>.</summary>
-    private static Promise<int> Refill(ChannelCore c) => Guard(c, c.Refill());
-
     private static Promise<int> ReadBackend(ChannelCore c, Memory<byte> buffer) => Guard(c, c.ReadBackend!(buffer));
 
-    private static Promise<T> Guard<T>(ChannelCore c, Promise<T> p)
-    {
-        if (!p.IsPending) return p;
-        return Promise.Catch(() => p, e => Promise.Fail<T>(c.State != ChannelState.Open && e is not OperationCanceledException
-            ? new ChannelClosedException(c.IsInput ? "input" : "output")
-            : e));
-    }
+    /// <summary>
+    /// <paramref name="p"/>, with a backend's error after the channel was closed under it
+    /// turned into <see cref="ChannelClosedException"/> (<see cref="ChannelCore.IsClosedUnder"/>).
+    /// </summary>
+    private static Promise<T> Guard<T>(ChannelCore c, Promise<T> p) => p.IsPending ? GuardPending(c, p) : p;
+
+    // Apart from Guard so that its closure is only allocated when there is something to guard.
+    private static Promise<T> GuardPending<T>(ChannelCore c, Promise<T> p) =>
+        Promise.Catch(() => p, e => Promise.Fail<T>(c.IsClosedUnder(e) ? c.ClosedError() : e));
 
     // ---- writing -------------------------------------------------------------------
 
@@ -508,7 +532,7 @@ public static partial class LwtIO
             return Promise.ReturnUnit;
         }
 
-        return oc.Locked(ch => WriteAll((OutputChannel)ch, data));
+        return WriteAllAfterTurn(oc, data);
     }
 
     /// <summary>
@@ -540,6 +564,9 @@ public static partial class LwtIO
         if (n > 0) ScheduleAutoFlush(oc);
         return n;
     }
+
+    private static Promise<Unit> WriteAllAfterTurn(OutputChannel oc, ReadOnlyMemory<byte> data) =>
+        oc.Locked(ch => WriteAll((OutputChannel)ch, data));
 
     private static Promise<Unit> WriteAll(OutputChannel oc, ReadOnlyMemory<byte> data)
     {

@@ -27,7 +27,7 @@ public static partial class LwtUnix
     {
         ArgumentNullException.ThrowIfNull(fd);
         if (!fd.TryGetFd("read", out int raw, out var error)) return Promise.Fail<int>(error!);
-        if (fd.IsBlocking) return LwtPreemptive.Detach(() => Check(SysRead(raw, buffer.Span, 0, recv: false), "read"));
+        if (fd.IsBlocking) return ReadBlocking(raw, buffer);
         if (!fd.ReadDrained)
         {
             nint n = SysRead(raw, buffer.Span, 0, recv: false);
@@ -54,13 +54,29 @@ public static partial class LwtUnix
     {
         ArgumentNullException.ThrowIfNull(fd);
         if (!fd.TryGetFd("write", out int raw, out var error)) return Promise.Fail<int>(error!);
-        if (fd.IsBlocking) return LwtPreemptive.Detach(() => Check(SysWrite(raw, buffer.Span, 0, send: false), "write"));
+        if (fd.IsBlocking) return WriteBlocking(raw, buffer);
         nint n = SysWrite(raw, buffer.Span, 0, send: false);
         if (n >= 0) return Promise.Return((int)n);
         int errno = Marshal.GetLastPInvokeError();
         if (errno != LibC.EAGAIN) return Promise.Fail<int>(new UnixErrorException(errno, "write"));
         return fd.Enqueue(new WriteOp(fd, buffer, 0, send: false));
     }
+
+    // The blocking-descriptor paths are methods of their own: a lambda that captures a
+    // parameter makes the compiler allocate its closure on entry to the method that declares
+    // the parameter, so written inline it would cost every non-blocking call a closure.
+
+    /// <summary><see cref="Read"/> on a blocking descriptor: the call runs on a preemptive thread.</summary>
+    private static Promise<int> ReadBlocking(int raw, Memory<byte> buffer) =>
+        LwtPreemptive.Detach(() => Check(SysRead(raw, buffer.Span, 0, recv: false), "read"));
+
+    /// <summary><see cref="Write"/> on a blocking descriptor: the call runs on a preemptive thread.</summary>
+    private static Promise<int> WriteBlocking(int raw, ReadOnlyMemory<byte> buffer) =>
+        LwtPreemptive.Detach(() => Check(SysWrite(raw, buffer.Span, 0, send: false), "write"));
+
+    /// <summary><see cref="ReadV"/>/<see cref="WriteV"/> on a blocking descriptor.</summary>
+    private static Promise<int> VectorBlocking(VectorOp op, string name) =>
+        LwtPreemptive.Detach(() => Check(op.Call(), name));
 
     /// <summary>
     /// Reads into several buffers in order (one readv call); the promise gives the total
@@ -76,7 +92,7 @@ public static partial class LwtUnix
         ArgumentNullException.ThrowIfNull(buffers);
         var op = new VectorOp(fd, buffers, null);
         if (!fd.TryGetFd("readv", out _, out var error)) return Promise.Fail<int>(error!);
-        if (fd.IsBlocking) return LwtPreemptive.Detach(() => Check(op.Call(), "readv"));
+        if (fd.IsBlocking) return VectorBlocking(op, "readv");
         return op.Attempt() ? Deliver(op) : fd.Enqueue(op);
     }
 
@@ -94,7 +110,7 @@ public static partial class LwtUnix
         ArgumentNullException.ThrowIfNull(buffers);
         var op = new VectorOp(fd, null, buffers);
         if (!fd.TryGetFd("writev", out _, out var error)) return Promise.Fail<int>(error!);
-        if (fd.IsBlocking) return LwtPreemptive.Detach(() => Check(op.Call(), "writev"));
+        if (fd.IsBlocking) return VectorBlocking(op, "writev");
         return op.Attempt() ? Deliver(op) : fd.Enqueue(op);
     }
 
