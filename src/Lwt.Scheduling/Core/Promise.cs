@@ -44,7 +44,8 @@ namespace Lwt;
  *   _status     Pending | Fulfilled | Rejected | Proxy
  *   _callbacks  Pending: the callback storage.                 Otherwise null.
  *   _link       Pending: what cancellation propagates to.      Proxy: the target.
- *               Rejected: the exception.                       Fulfilled: null.
+ *               Rejected: the exception (read it through `Rejection`: see
+ *               Promise.Cancellation.cs for the unobserved-cancel marker).   Fulfilled: null.
  *   _value      (in Promise<T>) Fulfilled: the value.
  */
 
@@ -124,7 +125,7 @@ public partial class Promise
         get
         {
             var p = Underlying();
-            return p._status == Status.Rejected ? (Exception)p._link! : null;
+            return p._status == Status.Rejected ? p.Rejection : null;
         }
     }
 
@@ -143,6 +144,22 @@ public partial class Promise
     }
 
     private protected virtual object? ValueForDisplay => null;
+
+    /// <summary>
+    /// The exception of this promise, which must be underlying and rejected. A promise that
+    /// <see cref="Cancel"/> rejected while nothing was attached to it holds the shared
+    /// unobserved-cancel marker instead of its own exception until someone looks: the first
+    /// look makes the exception, and every later one sees that same object.
+    /// </summary>
+    internal Exception Rejection
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get
+        {
+            object? link = _link;
+            return ReferenceEquals(link, s_unobservedCancel) ? MaterializeCancel() : Unsafe.As<Exception>(link!);
+        }
+    }
 
     /// <summary>Follows proxies to the promise that holds the state, shortening the path.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

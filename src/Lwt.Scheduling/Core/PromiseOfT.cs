@@ -90,7 +90,7 @@ public partial class Promise<T> : Promise
     {
         if (source._status == Status.Rejected)
         {
-            RejectCore((Exception)source._link!, allowDeferring);
+            RejectCore(source.Rejection, allowDeferring);
         }
         else if (source is Promise<T> typed)
         {
@@ -127,7 +127,7 @@ public partial class Promise<T> : Promise
                 outer.FulfillCore(inner._value, allowDeferring: true);
                 break;
             case Status.Rejected:
-                outer.RejectCore((Exception)inner._link!, allowDeferring: true);
+                outer.RejectCore(inner.Rejection, allowDeferring: true);
                 break;
             default:
                 MakeProxy(inner, outer);
