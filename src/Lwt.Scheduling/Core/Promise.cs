@@ -73,6 +73,13 @@ public partial class Promise
         _owner = ResolutionLoop.Current.LoopId;
     }
 
+    /// <summary>Creates a pending promise owned by <paramref name="loop"/>'s event loop, for a caller that already holds this thread's resolution loop.</summary>
+    private protected Promise(CancelMode cancelMode, ResolutionLoop loop)
+    {
+        _cancelMode = cancelMode;
+        _owner = loop.LoopId;
+    }
+
     /// <summary>Creates a pending promise that cancels by propagating to <paramref name="cancelTarget"/>.</summary>
     private protected Promise(CancelMode cancelMode, object cancelTarget) : this(cancelMode)
     {

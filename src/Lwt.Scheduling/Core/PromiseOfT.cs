@@ -19,6 +19,11 @@ public partial class Promise<T> : Promise
     {
     }
 
+    /// <summary>A pending promise, for a caller that already holds this thread's resolution loop.</summary>
+    internal Promise(CancelMode cancelMode, ResolutionLoop loop) : base(cancelMode, loop)
+    {
+    }
+
     /// <summary>A pending promise that cancels by propagating to <paramref name="cancelTarget"/>.</summary>
     internal Promise(CancelMode cancelMode, object cancelTarget) : base(cancelMode, cancelTarget)
     {
