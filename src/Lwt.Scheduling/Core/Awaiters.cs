@@ -214,7 +214,7 @@ internal static class AwaitSupport
     [DoesNotReturn]
     private static void Throw(Promise p)
     {
-        if (p._status == Status.Rejected) ExceptionDispatchInfo.Throw((Exception)p._link!);
+        if (p._status == Status.Rejected) ExceptionDispatchInfo.Throw(p.Rejection);
         throw new InvalidOperationException("The promise is still pending: GetResult is called by await once the promise is resolved.");
     }
 

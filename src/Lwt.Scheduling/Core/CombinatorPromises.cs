@@ -17,7 +17,7 @@ internal sealed class JoinPromise : Promise<Unit>
 
     internal override void OnDependencyResolved(Promise source)
     {
-        if (source._status == Status.Rejected) _firstError ??= (Exception)source._link!;
+        if (source._status == Status.Rejected) _firstError ??= source.Rejection;
         if (--_remaining != 0) return;
         var error = _firstError;
         _firstError = null;
@@ -47,8 +47,8 @@ internal sealed class BothPromise<T1, T2> : Promise<(T1, T2)>
         var u2 = _p2!.UnderlyingT();
         _p1 = null;
         _p2 = null;
-        if (u1._status == Status.Rejected) RejectFromDependency((Exception)u1._link!);
-        else if (u2._status == Status.Rejected) RejectFromDependency((Exception)u2._link!);
+        if (u1._status == Status.Rejected) RejectFromDependency(u1.Rejection);
+        else if (u2._status == Status.Rejected) RejectFromDependency(u2.Rejection);
         else FulfillFromDependency((u1._value, u2._value));
     }
 }
@@ -74,7 +74,7 @@ internal sealed class AllPromise<T> : Promise<IReadOnlyList<T>>
         for (int i = 0; i < inputs.Length; i++)
         {
             var u = inputs[i].UnderlyingT();
-            if (u._status == Status.Rejected) return FromException((Exception)u._link!);
+            if (u._status == Status.Rejected) return FromException(u.Rejection);
             values[i] = u._value;
         }
         return Return<IReadOnlyList<T>>(values);
@@ -84,7 +84,7 @@ internal sealed class AllPromise<T> : Promise<IReadOnlyList<T>>
     {
         if (--Remaining != 0) return;
         var result = Collect().UnderlyingT();
-        if (result._status == Status.Rejected) RejectFromDependency((Exception)result._link!);
+        if (result._status == Status.Rejected) RejectFromDependency(result.Rejection);
         else FulfillFromDependency(result._value);
     }
 }
@@ -179,7 +179,7 @@ internal sealed class NRacePromise<T, TResult> : Promise<TResult>, IRace
             switch (u._status)
             {
                 case Status.Rejected:
-                    return ((Exception)u._link!, default);
+                    return (u.Rejection, default);
                 case Status.Fulfilled:
                     values.Add(u._value);
                     break;

@@ -29,7 +29,7 @@ internal sealed class BindPromise<T, U>(Promise<T> input, Func<T, Promise<U>> f)
         if (source._status == Status.Rejected)
         {
             _context = null;
-            RejectFromDependency((Exception)source._link!);
+            RejectFromDependency(source.Rejection);
             return;
         }
         Promise<U>? result;
@@ -64,7 +64,7 @@ internal sealed class BindAnyPromise<U>(Promise input, Delegate f) : Promise<U>(
         if (source._status == Status.Rejected)
         {
             _context = null;
-            RejectFromDependency((Exception)source._link!);
+            RejectFromDependency(source.Rejection);
             return;
         }
         Promise? result;
@@ -100,7 +100,7 @@ internal sealed class BindValueToAnyPromise<T>(Promise<T> input, Func<T, Promise
         _context = null;
         if (source._status == Status.Rejected)
         {
-            RejectFromDependency((Exception)source._link!);
+            RejectFromDependency(source.Rejection);
             return;
         }
         Promise? result;
@@ -132,7 +132,7 @@ internal sealed class MapPromise<T, U>(Promise<T> input, Func<T, U> f) : Promise
         _context = null;
         if (source._status == Status.Rejected)
         {
-            RejectFromDependency((Exception)source._link!);
+            RejectFromDependency(source.Rejection);
             return;
         }
         U value;
@@ -166,7 +166,7 @@ internal sealed class MapThunkPromise<U>(Promise input, Func<U> f) : Promise<U>(
         _context = null;
         if (source._status == Status.Rejected)
         {
-            RejectFromDependency((Exception)source._link!);
+            RejectFromDependency(source.Rejection);
             return;
         }
         U value;
@@ -208,7 +208,7 @@ internal sealed class CatchPromise<T>(Promise input, Delegate handler) : Promise
             if (outer._status == Status.Pending) outer.ResolveLike(source, allowDeferring: true);
             return;
         }
-        var exception = (Exception)source._link!;
+        var exception = source.Rejection;
         Promise? result;
         var saved = CallbackContext.Enter(context);
         try
@@ -264,7 +264,7 @@ internal sealed class FinallyPromise<T>(Promise input, Func<Promise> cleanup) : 
         }
         var outer = Underlying();
         if (outer._status != Status.Pending) return;
-        if (source._status == Status.Rejected) outer.RejectCore((Exception)source._link!, allowDeferring: true);
+        if (source._status == Status.Rejected) outer.RejectCore(source.Rejection, allowDeferring: true);
         else outer.ResolveLike(_first, allowDeferring: true);
         _first = null;
     }
@@ -289,7 +289,7 @@ internal sealed class TryBindPromise<T, U>(Promise<T> input, Func<T, Promise<U>>
         try
         {
             result = source._status == Status.Rejected
-                ? onRejected((Exception)source._link!)
+                ? onRejected(source.Rejection)
                 : onFulfilled(Unsafe.As<Promise<T>>(source)._value);
         }
         catch (Exception e)

@@ -69,8 +69,9 @@ public partial class Promise
     /// <summary>The same as <see cref="Pause"/>, typed as a unit promise.</summary>
     internal static Promise<Unit> PauseTyped()
     {
-        var p = new Promise<Unit>(CancelMode.CancelThis);
-        ResolutionLoop.Current.Paused.Add(p);
+        var loop = ResolutionLoop.Current; // one thread-static read for both the owner and the queue
+        var p = new Promise<Unit>(CancelMode.CancelThis, loop);
+        loop.Paused.Add(p);
         return p;
     }
 

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Lwt;
 
 /*
@@ -40,12 +42,35 @@ public partial class Promise
             var callbacks = p._callbacks;
             p._callbacks = null;
             p._status = Status.Rejected;
-            p._link = new CanceledException();
+            // Nothing attached: nobody may ever look at the exception (a raced loser is
+            // usually dropped at once), so it is made on first look (Rejection).
+            p._link = callbacks is null ? s_unobservedCancel : new CanceledException();
             p.OnCanceledLeaf();
             if (callbacks is not null) p.RunCallbacks(callbacks, allowDeferring: true);
             return;
         }
         if (p._cancelMode != CancelMode.NotCancelable) CancelSearch(p);
+    }
+
+    /*
+     * The unobserved-cancel marker. Lwt's Canceled is a constant and costs nothing; a .NET
+     * exception object costs about 136 bytes and its constructor, for every loser of every
+     * Pick. So a promise canceled with no callback attached stores this shared marker, and
+     * `Rejection` replaces it with the promise's own CanceledException the first time anyone
+     * asks (the Exception property, await, Catch, Bind on it, ...): each promise still has
+     * exactly one exception object, whoever observes it and however often. The marker is a
+     * CanceledException, so `_link is OperationCanceledException` (IsCanceled, the cancel-callback
+     * pass) needs no special case. The swap uses a compare-exchange: a rejected promise may be
+     * read from any thread, and two first looks must agree on one object.
+     */
+    private static readonly CanceledException s_unobservedCancel = new();
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private Exception MaterializeCancel()
+    {
+        var fresh = new CanceledException();
+        object? seen = Interlocked.CompareExchange(ref _link, fresh, s_unobservedCancel);
+        return ReferenceEquals(seen, s_unobservedCancel) ? fresh : Unsafe.As<Exception>(seen!);
     }
 
     /// <summary>

@@ -43,7 +43,7 @@ public partial class Promise
         {
             var u = inputs[i].Underlying();
             if (u._status == Status.Pending) pending++;
-            else if (u._status == Status.Rejected) firstError ??= (Exception)u._link!;
+            else if (u._status == Status.Rejected) firstError ??= u.Rejection;
         }
         if (pending == 0) return firstError is null ? s_unit : Promise<Unit>.FromException(firstError);
         var join = new JoinPromise(inputs, pending, firstError);
@@ -78,8 +78,8 @@ public partial class Promise
         var u2 = p2.UnderlyingT();
         if (u1._status != Status.Pending && u2._status != Status.Pending)
         {
-            if (u1._status == Status.Rejected) return Promise<(T1, T2)>.FromException((Exception)u1._link!);
-            if (u2._status == Status.Rejected) return Promise<(T1, T2)>.FromException((Exception)u2._link!);
+            if (u1._status == Status.Rejected) return Promise<(T1, T2)>.FromException(u1.Rejection);
+            if (u2._status == Status.Rejected) return Promise<(T1, T2)>.FromException(u2.Rejection);
             return new Promise<(T1, T2)>((u1._value, u2._value));
         }
         var both = new BothPromise<T1, T2>(u1, u2);

@@ -74,7 +74,7 @@ public partial class Promise
             return;
         }
         var u = p.Underlying();
-        if (u._status == Status.Rejected) ReportUnhandled((Exception)u._link!);
+        if (u._status == Status.Rejected) ReportUnhandled(u.Rejection);
         else if (u._status == Status.Pending) AttachCallback(u, new SideEffectCallback(SideEffectCallback.Kind.Failure, (Action<Exception>)ReportUnhandled));
     }
 

@@ -47,7 +47,7 @@ public partial class Promise
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static Promise BindSlow(Promise p, Func<Promise> f)
     {
-        if (p._status == Status.Rejected) return Promise<Unit>.FromException((Exception)p._link!);
+        if (p._status == Status.Rejected) return Promise<Unit>.FromException(p.Rejection);
         var result = new BindAnyPromise<Unit>(p, f);
         Attach(p, result);
         return result;
@@ -84,7 +84,7 @@ public partial class Promise
                 return result ?? Promise<U>.FromException(ThrowHelper.NullPromise());
             }
         }
-        if (p._status == Status.Rejected) return Promise<U>.FromException((Exception)p._link!);
+        if (p._status == Status.Rejected) return Promise<U>.FromException(p.Rejection);
         var r = new BindAnyPromise<U>(p, f);
         Attach(p, r);
         return r;
@@ -113,7 +113,7 @@ public partial class Promise
                 return Promise<U>.FromException(e);
             }
         }
-        if (p._status == Status.Rejected) return Promise<U>.FromException((Exception)p._link!);
+        if (p._status == Status.Rejected) return Promise<U>.FromException(p.Rejection);
         var r = new MapThunkPromise<U>(p, f);
         Attach(p, r);
         return r;
@@ -130,7 +130,7 @@ public partial class Promise
     {
         if (f is null) ThrowHelper.ThrowArgumentNull(nameof(f));
         var p = Underlying();
-        if (p._status == Status.Rejected) SideEffectCallback.RunReporting(f, (Exception)p._link!);
+        if (p._status == Status.Rejected) SideEffectCallback.RunReporting(f, p.Rejection);
         else if (p._status == Status.Pending) AttachCallback(p, new SideEffectCallback(SideEffectCallback.Kind.Failure, f));
     }
 

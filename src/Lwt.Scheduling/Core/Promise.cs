@@ -44,7 +44,8 @@ namespace Lwt;
  *   _status     Pending | Fulfilled | Rejected | Proxy
  *   _callbacks  Pending: the callback storage.                 Otherwise null.
  *   _link       Pending: what cancellation propagates to.      Proxy: the target.
- *               Rejected: the exception.                       Fulfilled: null.
+ *               Rejected: the exception (read it through `Rejection`: see
+ *               Promise.Cancellation.cs for the unobserved-cancel marker).   Fulfilled: null.
  *   _value      (in Promise<T>) Fulfilled: the value.
  */
 
@@ -70,6 +71,13 @@ public partial class Promise
     {
         _cancelMode = cancelMode;
         _owner = ResolutionLoop.Current.LoopId;
+    }
+
+    /// <summary>Creates a pending promise owned by <paramref name="loop"/>'s event loop, for a caller that already holds this thread's resolution loop.</summary>
+    private protected Promise(CancelMode cancelMode, ResolutionLoop loop)
+    {
+        _cancelMode = cancelMode;
+        _owner = loop.LoopId;
     }
 
     /// <summary>Creates a pending promise that cancels by propagating to <paramref name="cancelTarget"/>.</summary>
@@ -124,7 +132,7 @@ public partial class Promise
         get
         {
             var p = Underlying();
-            return p._status == Status.Rejected ? (Exception)p._link! : null;
+            return p._status == Status.Rejected ? p.Rejection : null;
         }
     }
 
@@ -143,6 +151,22 @@ public partial class Promise
     }
 
     private protected virtual object? ValueForDisplay => null;
+
+    /// <summary>
+    /// The exception of this promise, which must be underlying and rejected. A promise that
+    /// <see cref="Cancel"/> rejected while nothing was attached to it holds the shared
+    /// unobserved-cancel marker instead of its own exception until someone looks: the first
+    /// look makes the exception, and every later one sees that same object.
+    /// </summary>
+    internal Exception Rejection
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get
+        {
+            object? link = _link;
+            return ReferenceEquals(link, s_unobservedCancel) ? MaterializeCancel() : Unsafe.As<Exception>(link!);
+        }
+    }
 
     /// <summary>Follows proxies to the promise that holds the state, shortening the path.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -53,7 +53,7 @@ public partial class Promise<T>
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static Promise<U> BindSlow<U>(Promise<T> p, Func<T, Promise<U>> f)
     {
-        if (p._status == Status.Rejected) return Promise<U>.FromException((Exception)p._link!);
+        if (p._status == Status.Rejected) return Promise<U>.FromException(p.Rejection);
         var result = new BindPromise<T, U>(p, f);
         if (p._status == Status.Pending)
         {
@@ -97,7 +97,7 @@ public partial class Promise<T>
                 return result ?? Promise<Unit>.FromException(ThrowHelper.NullPromise());
             }
         }
-        if (p._status == Status.Rejected) return Promise<Unit>.FromException((Exception)p._link!);
+        if (p._status == Status.Rejected) return Promise<Unit>.FromException(p.Rejection);
         var r = new BindValueToAnyPromise<T>(p, f);
         Attach(p, r);
         return r;
@@ -126,7 +126,7 @@ public partial class Promise<T>
                 return Promise<U>.FromException(e);
             }
         }
-        if (p._status == Status.Rejected) return Promise<U>.FromException((Exception)p._link!);
+        if (p._status == Status.Rejected) return Promise<U>.FromException(p.Rejection);
         var result = new MapPromise<T, U>(p, f);
         if (p._owner != result._owner) p.CheckOwnerThread(); // result: just created on this thread
         CallbackStore.Add(p, result);
@@ -185,7 +185,7 @@ public partial class Promise<T>
         if (onRejected is null) ThrowHelper.ThrowArgumentNull(nameof(onRejected));
         var p = UnderlyingT();
         if (p._status == Status.Fulfilled) SideEffectCallback.RunReporting(onFulfilled, p._value);
-        else if (p._status == Status.Rejected) SideEffectCallback.RunReporting(onRejected, (Exception)p._link!);
+        else if (p._status == Status.Rejected) SideEffectCallback.RunReporting(onRejected, p.Rejection);
         else AttachCallback(p, new SideEffectCallback(SideEffectCallback.Kind.Any, onFulfilled, onRejected));
     }
 

@@ -19,6 +19,11 @@ public partial class Promise<T> : Promise
     {
     }
 
+    /// <summary>A pending promise, for a caller that already holds this thread's resolution loop.</summary>
+    internal Promise(CancelMode cancelMode, ResolutionLoop loop) : base(cancelMode, loop)
+    {
+    }
+
     /// <summary>A pending promise that cancels by propagating to <paramref name="cancelTarget"/>.</summary>
     internal Promise(CancelMode cancelMode, object cancelTarget) : base(cancelMode, cancelTarget)
     {
@@ -90,7 +95,7 @@ public partial class Promise<T> : Promise
     {
         if (source._status == Status.Rejected)
         {
-            RejectCore((Exception)source._link!, allowDeferring);
+            RejectCore(source.Rejection, allowDeferring);
         }
         else if (source is Promise<T> typed)
         {
@@ -127,7 +132,7 @@ public partial class Promise<T> : Promise
                 outer.FulfillCore(inner._value, allowDeferring: true);
                 break;
             case Status.Rejected:
-                outer.RejectCore((Exception)inner._link!, allowDeferring: true);
+                outer.RejectCore(inner.Rejection, allowDeferring: true);
                 break;
             default:
                 MakeProxy(inner, outer);

@@ -39,13 +39,13 @@ internal sealed class SideEffectCallback : Callback
                     if (!rejected) InvokeWithValue(first, source);
                     break;
                 case Kind.Failure:
-                    if (rejected) ((Action<Exception>)first)((Exception)source._link!);
+                    if (rejected) ((Action<Exception>)first)(source.Rejection);
                     break;
                 case Kind.Termination:
                     ((Action)first)();
                     break;
                 case Kind.Any:
-                    if (rejected) ((Action<Exception>)second!)((Exception)source._link!);
+                    if (rejected) ((Action<Exception>)second!)(source.Rejection);
                     else InvokeWithValue(first, source);
                     break;
                 case Kind.Cancel:

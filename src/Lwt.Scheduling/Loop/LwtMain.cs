@@ -102,7 +102,7 @@ public static class LwtMain
     private static Promise ThrowIfRejected(Promise promise)
     {
         var u = promise.Underlying();
-        if (u._status == Status.Rejected) ExceptionDispatchInfo.Throw((Exception)u._link!);
+        if (u._status == Status.Rejected) ExceptionDispatchInfo.Throw(u.Rejection);
         return promise;
     }
 
