@@ -248,10 +248,16 @@ internal static class AwaitSupport
     {
         var p = promise.Underlying();
         if (p._status == Status.Pending && LoopRegistry.ForeignOwner(p._owner) is { } loop
-            && loop.TryPost(() => RegisterHere(promise, callback)))
+            && TryRegisterOn(loop, promise, callback))
             return;
         RegisterHere(promise, callback);
     }
+
+    // Apart from Register: a lambda capturing parameters makes the compiler allocate its
+    // closure on entry to the method that declares them, so every Register would pay for it.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static bool TryRegisterOn(ILoopDispatcher loop, Promise promise, Callback callback) =>
+        loop.TryPost(() => RegisterHere(promise, callback));
 
     private static void RegisterHere(Promise promise, Callback callback)
     {

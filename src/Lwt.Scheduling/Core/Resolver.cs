@@ -83,8 +83,7 @@ public class Resolver
     {
         if (exception is null) ThrowHelper.ThrowArgumentNull(nameof(exception));
         var p = UntypedPromise.Underlying();
-        if (LoopRegistry.ForeignOwner(p._owner) is { } loop)
-            return loop.TryPost(() => RejectWith(exception, allowDeferring, throwIfResolved: false));
+        if (LoopRegistry.ForeignOwner(p._owner) is { } loop) return RejectFromOtherThread(loop, exception, allowDeferring);
         if (p._status != Status.Pending)
         {
             if (throwIfResolved && !IsCanceledState(p)) ThrowHelper.ThrowNotPending(p);
@@ -93,6 +92,12 @@ public class Resolver
         p.RejectCore(exception, allowDeferring);
         return true;
     }
+
+    // Apart from RejectWith: a lambda capturing parameters makes the compiler allocate its
+    // closure on entry to the method that declares them, so every rejection would pay for it.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private bool RejectFromOtherThread(ILoopDispatcher loop, Exception exception, bool allowDeferring) =>
+        loop.TryPost(() => RejectWith(exception, allowDeferring, throwIfResolved: false));
 
     private protected static bool IsCanceledState(Promise p) => p._status == Status.Rejected && p._link is OperationCanceledException;
 }

@@ -56,6 +56,13 @@ public sealed class LwtSynchronizationContext : SynchronizationContext, ILoopCon
             d(state);
             return;
         }
+        SendFromOtherThread(d, state);
+    }
+
+    // Apart from Send so that the closure (it captures the parameters, which makes the
+    // compiler allocate it on entry to the method) is not made for an inline Send.
+    private void SendFromOtherThread(SendOrPostCallback d, object? state)
+    {
         using var done = new ManualResetEventSlim();
         ExceptionDispatchInfo? error = null;
         Loop.Post(() =>
