@@ -15,9 +15,9 @@ namespace Lwt.Interop;
  * Threads. A promise belongs to the loop it was created on; a Task completes anywhere.
  *  - Promise -> Task: a resolved promise gives a completed Task at once (no source object);
  *    a pending one gets a callback (TaskSource.cs) attached on the promise's loop thread
- *    (marshaled there when AsTask is called from elsewhere). Its TaskCompletionSource runs
- *    continuations asynchronously, so code awaiting the Task never resumes on the loop thread
- *    by surprise.
+ *    (marshaled there when AsTask is called from elsewhere). The loop's context keeps code
+ *    awaiting the Task from elsewhere off the loop thread (TaskSource.cs), so it never
+ *    resumes there by surprise.
  *  - Task -> promise: the promise is created on the calling thread, so it belongs to the
  *    loop that called ToPromise; the Task's completion is posted to that loop
  *    (TaskPromise.cs). Off any loop, the promise resolves on the thread that completes the Task.
@@ -57,7 +57,7 @@ public static partial class PromiseInterop
         if (p._status == Status.Fulfilled) return Task.FromResult(p._value);
         if (p._status == Status.Rejected) return CompletedTasks.Rejected<T>((Exception)p._link!);
         var source = new TaskSource<T>();
-        AwaitSupport.Register(promise, source);
+        PromiseAttach.Attach(promise, source);
         return source.Task;
     }
 
@@ -76,7 +76,7 @@ public static partial class PromiseInterop
         if (p._status == Status.Fulfilled) return Task.CompletedTask;
         if (p._status == Status.Rejected) return CompletedTasks.Rejected((Exception)p._link!);
         var source = new TaskSource();
-        AwaitSupport.Register(promise, source);
+        PromiseAttach.Attach(promise, source);
         return source.Task;
     }
 
@@ -106,9 +106,9 @@ public static partial class PromiseInterop
             promise.Cancel();
             return Task.FromCanceled<T>(cancellationToken);
         }
-        var source = new TaskSource<T>();
-        AwaitSupport.Register(promise, source);
-        source.RegisterToken(promise, cancellationToken);
+        var source = new TokenTaskSource<T>(promise, cancellationToken);
+        PromiseAttach.Attach(promise, source);
+        source.Register();
         return source.Task;
     }
 
@@ -132,9 +132,9 @@ public static partial class PromiseInterop
             promise.Cancel();
             return Task.FromCanceled(cancellationToken);
         }
-        var source = new TaskSource();
-        AwaitSupport.Register(promise, source);
-        source.RegisterToken(promise, cancellationToken);
+        var source = new TokenTaskSource(promise, cancellationToken);
+        PromiseAttach.Attach(promise, source);
+        source.Register();
         return source.Task;
     }
 
