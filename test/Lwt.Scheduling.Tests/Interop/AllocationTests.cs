@@ -52,4 +52,28 @@ public class AllocationTests
         Assert.True(perOp <= AsTaskBytes, $"AsTask<T> of a pending promise on its loop allocated {perOp} B");
         Assert.True(perOpUntyped <= AsTaskBytes, $"AsTask of a pending promise on its loop allocated {perOpUntyped} B");
     }
+
+    [Fact]
+    public void ToPromise_Pending_OnLoop_PromiseDelegateAndContinuationOnly()
+    {
+        using var loop = new LoopThread();
+        var (perOp, promises, sources) = loop.Run(() =>
+        {
+            var sources = new TaskCompletionSource<int>[N];
+            for (int i = 0; i < N; i++) sources[i] = new TaskCompletionSource<int>();
+            var promises = new Promise<int>[N];
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < N; i++) promises[i] = sources[i].Task.ToPromise();
+            return ((GC.GetAllocatedBytesForCurrentThread() - before) / N, promises, sources);
+        });
+        // The promise with its Task (56 B), its continuation delegate (64 B) and the runtime's
+        // context continuation (48 B): FromTask's token source is not a field of it.
+        Assert.True(perOp <= 168, $"ToPromise of a pending Task on the loop allocated {perOp} B");
+        for (int i = 0; i < N; i++) sources[i].SetResult(i);
+        Assert.True(SpinWait.SpinUntil(() => loop.Run(() => promises[N - 1].IsFulfilled), TimeSpan.FromSeconds(10)));
+        loop.Run(() =>
+        {
+            for (int i = 0; i < N; i++) Assert.Equal(i, promises[i].Value);
+        });
+    }
 }
