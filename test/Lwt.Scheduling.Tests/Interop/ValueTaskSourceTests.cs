@@ -85,7 +85,11 @@ public class ValueTaskSourceTests
     public void AlreadyRejected_MapsAtOnce()
     {
         var e = new TestException("r");
-        Assert.True(Promise.Fail<int>(e).AsValueTask().IsFaulted);
+        var vt = Promise.Fail<int>(e).AsValueTask();
+        Assert.True(vt.IsFaulted);
+        // Observed: an unobserved faulted Task would reach the race tests' UnobservedCounter,
+        // which listens process-wide while other test classes run in parallel.
+        Assert.Same(e, vt.AsTask().Exception!.InnerException);
         Assert.True(Promise.Fail(new CanceledException()).AsValueTask().IsCanceled);
     }
 
