@@ -11,13 +11,15 @@ namespace Lwt.Perf;
  *                      awaited in an async Task method on the loop.
  *   interop-astask     a pending promise resolved by a posted action, promise.AsTask()
  *                      awaited in the same kind of async Task method.
+ *   interop-asvaluetask  as interop-astask with promise.AsValueTask() (an IValueTaskSource
+ *                      node, no Task) awaited instead.
  *   interop-topromise  a plain TaskCompletionSource completed by a posted action,
  *                      task.ToPromise() awaited in an async Promise method.
  *   interop-promise    baseline: the pending promise awaited directly in an async Promise
  *                      method (what the adapters are compared against on the promise side).
  *
  * Goal: each adapter adds no more than one TaskCompletionSource's worth of time and
- * allocation: astask <= promise + tcs, topromise <= promise + tcs.
+ * allocation: astask <= promise + tcs, topromise <= promise + tcs (asvaluetask: the same bound).
  */
 internal static partial class Workloads
 {
@@ -37,6 +39,7 @@ internal static partial class Workloads
             // Measure already runs the body under LwtMain.Run: the body is the loop's start.
             "interop-tcs" => static k => () => TcsLoop(k).ToPromise(),
             "interop-astask" => static k => () => AsTaskLoop(k).ToPromise(),
+            "interop-asvaluetask" => static k => () => AsValueTaskLoop(k).ToPromise(),
             "interop-topromise" => static k => () => ToPromiseLoop(k),
             _ => static k => () => PromiseLoop(k),
         };
@@ -48,6 +51,7 @@ internal static partial class Workloads
     {
         if (name == "interop-tcs") OnLoop(() => TcsLoop(k).ToPromise());
         else if (name == "interop-astask") OnLoop(() => AsTaskLoop(k).ToPromise());
+        else if (name == "interop-asvaluetask") OnLoop(() => AsValueTaskLoop(k).ToPromise());
         else if (name == "interop-topromise") OnLoop(() => ToPromiseLoop(k));
         else OnLoop(() => PromiseLoop(k));
     }
@@ -85,6 +89,19 @@ internal static partial class Workloads
         Check(sum == n, "interop-astask: every round trip");
     }
 
+    private static async Task AsValueTaskLoop(int n)
+    {
+        var sc = SynchronizationContext.Current!;
+        long sum = 0;
+        for (int i = 0; i < n; i++)
+        {
+            var (p, r) = Promise.Create<int>();
+            sc.Post(s_resolve, r);
+            sum += await p.AsValueTask();
+        }
+        Check(sum == n, "interop-asvaluetask: every round trip");
+    }
+
     private static async Promise ToPromiseLoop(int n)
     {
         var sc = SynchronizationContext.Current!;
@@ -117,7 +134,7 @@ internal static class InteropHopProbe
     {
         long iterations = 0;
         var hook = LwtMain.EnterIterHooks.AddLast(() => iterations++);
-        foreach (var name in new[] { "interop-tcs", "interop-astask", "interop-topromise", "interop-promise" })
+        foreach (var name in new[] { "interop-tcs", "interop-astask", "interop-asvaluetask", "interop-topromise", "interop-promise" })
         {
             iterations = 0;
             Workloads.RunInteropOnce(name, 10_000);

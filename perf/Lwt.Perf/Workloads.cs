@@ -30,7 +30,7 @@ internal static partial class Workloads
             // variants (not in the default list): the same work without the per-op closure
             case "pause/async": Measure(name, N(1_000_000), PauseAsync); return 0;
             case "bind-resolved/floor": Measure(name, N(10_000_000), BindResolvedFloor); return 0;
-            case "interop-astask" or "interop-topromise" or "interop-tcs" or "interop-promise" or "interop-hops": return RunInterop(name, n);
+            case "interop-astask" or "interop-asvaluetask" or "interop-topromise" or "interop-tcs" or "interop-promise" or "interop-hops": return RunInterop(name, n);
             case "timers": Measure(name, N(100_000), Timers); return 0;
             case "cross-thread-post": Measure(name, N(1_000_000), CrossThreadPost); return 0;
             case "tcp-echo":

@@ -23,7 +23,7 @@ public static partial class PromiseInterop
     public static Promise<T> ToPromise<T>(this Task<T> task)
     {
         ArgumentNullException.ThrowIfNull(task);
-        return task.IsCompleted ? Completed<T>(task) : new TaskPromise<T>(task, null);
+        return task.IsCompleted ? Completed<T>(task) : new TaskPromise<T>(task);
     }
 
     /// <summary>
@@ -37,7 +37,7 @@ public static partial class PromiseInterop
     public static Promise ToPromise(this Task task)
     {
         ArgumentNullException.ThrowIfNull(task);
-        return task.IsCompleted ? Completed<Unit>(task) : new TaskPromise<Unit>(task, null);
+        return task.IsCompleted ? Completed<Unit>(task) : new TaskPromise<Unit>(task);
     }
 
     /// <summary>
@@ -95,7 +95,7 @@ public static partial class PromiseInterop
         {
             return Promise.Fail<T>(e);
         }
-        return task.IsCompleted ? Completed<T>(task) : new TaskPromise<T>(task, cancellation);
+        return task.IsCompleted ? Completed<T>(task) : new CancelableTaskPromise<T>(task, cancellation);
     }
 
     /// <summary>
@@ -119,7 +119,7 @@ public static partial class PromiseInterop
         {
             return Promise.Fail(e);
         }
-        return task.IsCompleted ? Completed<Unit>(task) : new TaskPromise<Unit>(task, cancellation);
+        return task.IsCompleted ? Completed<Unit>(task) : new CancelableTaskPromise<Unit>(task, cancellation);
     }
 
     /// <summary>The resolved promise for a completed Task (no hop).</summary>

@@ -15,9 +15,10 @@ namespace Lwt.Interop;
  * Threads. A promise belongs to the loop it was created on; a Task completes anywhere.
  *  - Promise -> Task: a resolved promise gives a completed Task at once (no source object);
  *    a pending one gets a callback (TaskSource.cs) attached on the promise's loop thread
- *    (marshaled there when AsTask is called from elsewhere). Its TaskCompletionSource runs
- *    continuations asynchronously, so code awaiting the Task never resumes on the loop thread
- *    by surprise.
+ *    (marshaled there when AsTask is called from elsewhere). The loop's context keeps code
+ *    awaiting the Task from elsewhere off the loop thread (TaskSource.cs), so it never
+ *    resumes there by surprise. AsValueTask of a pending promise attaches a node that is
+ *    itself the ValueTask's source (ValueTaskSource.cs, no Task), with the same rule.
  *  - Task -> promise: the promise is created on the calling thread, so it belongs to the
  *    loop that called ToPromise; the Task's completion is posted to that loop
  *    (TaskPromise.cs). Off any loop, the promise resolves on the thread that completes the Task.
@@ -55,7 +56,7 @@ public static partial class PromiseInterop
         ArgumentNullException.ThrowIfNull(promise);
         var p = promise.UnderlyingT();
         if (p._status == Status.Fulfilled) return Task.FromResult(p._value);
-        if (p._status == Status.Rejected) return CompletedTasks.Rejected<T>((Exception)p._link!);
+        if (p._status == Status.Rejected) return CompletedTasks.Rejected<T>(p.Rejection);
         var source = new TaskSource<T>();
         AwaitSupport.Register(promise, source);
         return source.Task;
@@ -74,7 +75,7 @@ public static partial class PromiseInterop
         ArgumentNullException.ThrowIfNull(promise);
         var p = promise.Underlying();
         if (p._status == Status.Fulfilled) return Task.CompletedTask;
-        if (p._status == Status.Rejected) return CompletedTasks.Rejected((Exception)p._link!);
+        if (p._status == Status.Rejected) return CompletedTasks.Rejected(p.Rejection);
         var source = new TaskSource();
         AwaitSupport.Register(promise, source);
         return source.Task;
@@ -100,15 +101,15 @@ public static partial class PromiseInterop
         if (!cancellationToken.CanBeCanceled) return promise.AsTask();
         var p = promise.UnderlyingT();
         if (p._status == Status.Fulfilled) return Task.FromResult(p._value);
-        if (p._status == Status.Rejected) return CompletedTasks.Rejected<T>((Exception)p._link!);
+        if (p._status == Status.Rejected) return CompletedTasks.Rejected<T>(p.Rejection);
         if (cancellationToken.IsCancellationRequested)
         {
             promise.Cancel();
             return Task.FromCanceled<T>(cancellationToken);
         }
-        var source = new TaskSource<T>();
+        var source = new TokenTaskSource<T>(promise, cancellationToken);
         AwaitSupport.Register(promise, source);
-        source.RegisterToken(promise, cancellationToken);
+        source.Register();
         return source.Task;
     }
 
@@ -126,21 +127,22 @@ public static partial class PromiseInterop
         if (!cancellationToken.CanBeCanceled) return promise.AsTask();
         var p = promise.Underlying();
         if (p._status == Status.Fulfilled) return Task.CompletedTask;
-        if (p._status == Status.Rejected) return CompletedTasks.Rejected((Exception)p._link!);
+        if (p._status == Status.Rejected) return CompletedTasks.Rejected(p.Rejection);
         if (cancellationToken.IsCancellationRequested)
         {
             promise.Cancel();
             return Task.FromCanceled(cancellationToken);
         }
-        var source = new TaskSource();
+        var source = new TokenTaskSource(promise, cancellationToken);
         AwaitSupport.Register(promise, source);
-        source.RegisterToken(promise, cancellationToken);
+        source.Register();
         return source.Task;
     }
 
     /// <summary>
     /// A <see cref="ValueTask{TResult}"/> for <paramref name="promise"/>, with the mapping of
-    /// <see cref="AsTask{T}(Promise{T})"/>: no allocation when the promise is already fulfilled.
+    /// <see cref="AsTask{T}(Promise{T})"/> and where awaiting code resumes as with it: no allocation
+    /// when the promise is already fulfilled, one object (no Task) when it is pending.
     /// <para>Lwt: (none: <c>'a Lwt.t</c> seen as a .NET <c>ValueTask&lt;T&gt;</c>)</para>
     /// </summary>
     /// <param name="promise">The promise.</param>
@@ -151,12 +153,17 @@ public static partial class PromiseInterop
     {
         ArgumentNullException.ThrowIfNull(promise);
         var p = promise.UnderlyingT();
-        return p._status == Status.Fulfilled ? new ValueTask<T>(p._value) : new ValueTask<T>(promise.AsTask());
+        if (p._status == Status.Fulfilled) return new ValueTask<T>(p._value);
+        if (p._status == Status.Rejected) return new ValueTask<T>(CompletedTasks.Rejected<T>(p.Rejection));
+        var source = new ValueTaskSource<T>();
+        AwaitSupport.Register(promise, source);
+        return new ValueTask<T>(source, 0);
     }
 
     /// <summary>
     /// A <see cref="ValueTask"/> for <paramref name="promise"/>, with the mapping of
-    /// <see cref="AsTask(Promise)"/>: no allocation when the promise is already fulfilled.
+    /// <see cref="AsTask(Promise)"/> and where awaiting code resumes as with it: no allocation
+    /// when the promise is already fulfilled, one object (no Task) when it is pending.
     /// <para>Lwt: (none: <c>unit Lwt.t</c> seen as a .NET <c>ValueTask</c>)</para>
     /// </summary>
     /// <param name="promise">The promise.</param>
@@ -165,7 +172,12 @@ public static partial class PromiseInterop
     public static ValueTask AsValueTask(this Promise promise)
     {
         ArgumentNullException.ThrowIfNull(promise);
-        return promise.Underlying()._status == Status.Fulfilled ? default : new ValueTask(promise.AsTask());
+        var p = promise.Underlying();
+        if (p._status == Status.Fulfilled) return default;
+        if (p._status == Status.Rejected) return new ValueTask(CompletedTasks.Rejected(p.Rejection));
+        var source = new ValueTaskSource();
+        AwaitSupport.Register(promise, source);
+        return new ValueTask(source, 0);
     }
 }
 

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Lwt.Interop;
 
 /*
@@ -10,33 +12,47 @@ namespace Lwt.Interop;
  * thread that runs the Task's continuations (the completing thread, or the pool); should it
  * still run off the owning loop, it posts itself there.
  *
- * FromTask: the promise also owns the CancellationTokenSource handed to the Task. Its
+ * What a pending ToPromise costs: this promise with its Task (56 B), the continuation
+ * delegate (64 B) and, on a loop, the runtime's context continuation (48 B). A Task takes
+ * no other kind of continuation from outside the runtime: ContinueWith with a static
+ * delegate and this promise as state costs the same 112 B (a continuation Task and its
+ * TaskContinuation), and a continuation registered without the context would avoid the
+ * 48 B but be sent to the pool when the Task completes on the loop thread (the loop's
+ * context forbids inlining there), two thread hops instead of none.
+ *
+ * FromTask (CancelableTaskPromise): the promise also owns the CancellationTokenSource
+ * handed to the Task (a field ToPromise's promises do not carry). Its
  * cancel mode is PropagateToOne towards a hidden cancelable "signal" promise: Lwt's
  * backwards search reaches the signal, rejects it, and the signal's on_cancel callback
  * fires the token. This promise is not rejected by Cancel(): it follows the Task, which
  * owns the outcome (API.md).
  */
 
-/// <summary>A promise resolved by a Task (ToPromise, FromTask). See the file comment.</summary>
+/// <summary>A promise resolved by a Task (ToPromise; FromTask's subclass). See the file comment.</summary>
 /// <typeparam name="T">The type of the value; <see cref="Unit"/> for an untyped Task.</typeparam>
-internal sealed class TaskPromise<T> : Promise<T>
+internal class TaskPromise<T> : Promise<T>
 {
-    private readonly Task _task;
-    private CancellationTokenSource? _cancellation;
+    private static readonly SendOrPostCallback s_post = static s => ((TaskPromise<T>)s!).OnTaskCompleted();
+
+    private protected readonly Task _task;
 
     /// <param name="task">The Task to follow, not complete yet.</param>
-    /// <param name="cancellation">FromTask's token source; null for ToPromise (not cancelable).</param>
-    internal TaskPromise(Task task, CancellationTokenSource? cancellation) : base(CancelMode.NotCancelable)
+    internal TaskPromise(Task task) : base(CancelMode.NotCancelable)
     {
         _task = task;
-        if (cancellation is not null)
-        {
-            _cancellation = cancellation;
-            var signal = new Promise<Unit>(CancelMode.CancelThis);
-            CallbackStore.Add(signal, new CancelSignal(this));
-            _cancelMode = CancelMode.PropagateToOne;
-            _link = signal;
-        }
+        Follow(task);
+    }
+
+    /// <summary>For FromTask's subclass, which sets up its cancellation before calling <see cref="Follow"/>.</summary>
+    private protected TaskPromise(Task task, bool follow) : base(CancelMode.NotCancelable)
+    {
+        _task = task;
+        if (follow) Follow(task);
+    }
+
+    /// <summary>Registers this promise's continuation on <paramref name="task"/> (once, from a constructor).</summary>
+    private protected void Follow(Task task)
+    {
         // On the owning loop, its SynchronizationContext is current: the Task then runs the
         // continuation inline when it completes on the loop thread and posts it to the loop
         // otherwise (a continuation registered without the context would be sent to the
@@ -50,10 +66,9 @@ internal sealed class TaskPromise<T> : Promise<T>
     private void OnTaskCompleted()
     {
         // _owner of this object never changes, even when it has become a proxy since.
-        if (LoopRegistry.ForeignOwner(_owner) is { } loop && loop.TryPost(OnTaskCompleted)) return;
+        if (LoopRegistry.ForeignOwner(_owner) is { } loop && PostTo(loop)) return;
         var p = UnderlyingT();
         if (p._status != Status.Pending) return;
-        _cancellation = null;
         var task = _task;
         switch (task.Status)
         {
@@ -69,14 +84,44 @@ internal sealed class TaskPromise<T> : Promise<T>
         }
     }
 
-    /// <summary>Called on the loop by the signal's on_cancel callback: fires FromTask's token.</summary>
+    /// <summary>Off the owning loop (registered without its context): run there, with no new delegate when it is an EventLoop.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private bool PostTo(ILoopDispatcher loop)
+    {
+        if (loop is not EventLoop eventLoop) return loop.TryPost(OnTaskCompleted);
+        eventLoop.Post(s_post, this);
+        return true;
+    }
+}
+
+/// <summary>
+/// FromTask's promise: a <see cref="TaskPromise{T}"/> that also owns the token source handed
+/// to the Task, fired by Lwt's cancellation through a hidden signal promise. See the file comment.
+/// </summary>
+/// <typeparam name="T">The type of the value; <see cref="Unit"/> for an untyped Task.</typeparam>
+internal sealed class CancelableTaskPromise<T> : TaskPromise<T>
+{
+    private readonly CancellationTokenSource _cancellation;
+
+    /// <param name="task">The Task to follow, not complete yet.</param>
+    /// <param name="cancellation">The token source whose token the Task was given.</param>
+    internal CancelableTaskPromise(Task task, CancellationTokenSource cancellation) : base(task, follow: false)
+    {
+        _cancellation = cancellation;
+        var signal = new Promise<Unit>(CancelMode.CancelThis);
+        CallbackStore.Add(signal, new CancelSignal(this));
+        _cancelMode = CancelMode.PropagateToOne;
+        _link = signal;
+        Follow(task);
+    }
+
+    /// <summary>Called on the loop by the signal's on_cancel callback: fires the token, unless this promise is already resolved.</summary>
     private void FireToken()
     {
-        var cancellation = _cancellation;
-        if (cancellation is null) return;
+        if (UnderlyingT()._status != Status.Pending) return;
         try
         {
-            cancellation.Cancel();
+            _cancellation.Cancel();
         }
         catch (Exception e)
         {
@@ -84,7 +129,7 @@ internal sealed class TaskPromise<T> : Promise<T>
         }
     }
 
-    private sealed class CancelSignal(TaskPromise<T> owner) : Callback(isCancelCallback: true)
+    private sealed class CancelSignal(CancelableTaskPromise<T> owner) : Callback(isCancelCallback: true)
     {
         internal override void Invoke(Promise canceled)
         {

@@ -1,0 +1,112 @@
+namespace Lwt.Interop;
+
+/*
+ * Promise -> Task for a pending promise with a token (AsTask(token)): one callback node on
+ * the promise that owns a TaskCompletionSource and the token registration.
+ *
+ * Two parties may end the Task here, the node (the promise resolved, on its loop) and the
+ * token (any thread): the TaskCompletionSource's Try* methods decide which one wins, which
+ * the builder of the token-less node (TaskSource.cs) cannot. Where the Task's continuations
+ * run: as for TaskSource (the Task does not force asynchronous continuations; the loop's
+ * context keeps foreign awaits off the loop thread).
+ *
+ * The registration cancels the Task at once and posts Cancel() to the promise's loop, where
+ * the node is also detached (a non-cancelable promise that never resolves does not keep
+ * it). The registration is released when the promise resolves first. The registration may
+ * be published after the promise resolved (AsTask attaches first, registers second): a full
+ * fence on each side makes sure that one of the two sees the other and unregisters.
+ */
+
+/// <summary>A callback node that completes a Task and is canceled by a token. See the file comment.</summary>
+internal abstract class TokenTaskSourceBase(Promise promise, CancellationToken token) : Callback
+{
+    private CancellationTokenRegistration _registration;
+    private int _registered;
+
+    /// <summary>The Task being completed.</summary>
+    private protected abstract Task UntypedTask { get; }
+
+    /// <summary>Ends the Task Canceled with <paramref name="token"/>; false when it already ended.</summary>
+    private protected abstract bool TrySetCanceled(CancellationToken token);
+
+    /// <summary>Registers on the token (after the node is attached, or queued to be).</summary>
+    internal void Register()
+    {
+        var registration = token.UnsafeRegister(static s => ((TokenTaskSourceBase)s!).OnToken(), this);
+        _registration = registration;
+        Volatile.Write(ref _registered, 1);
+        Interlocked.MemoryBarrier();
+        if (UntypedTask.IsCompleted) registration.Unregister();
+    }
+
+    /// <summary>Releases the token registration (called once the Task ended).</summary>
+    private protected void Release()
+    {
+        Interlocked.MemoryBarrier();
+        if (Volatile.Read(ref _registered) != 0) _registration.Unregister();
+    }
+
+    private void OnToken()
+    {
+        if (!TrySetCanceled(token)) return;
+        var p = promise.Underlying();
+        if (p._status == Status.Pending && LoopRegistry.ForeignOwner(p._owner) is { } loop && loop.TryPost(CancelAndDetach)) return;
+        CancelAndDetach();
+    }
+
+    /// <summary>On the promise's loop: Lwt's cancel, then forget the node if the promise is still pending.</summary>
+    private void CancelAndDetach()
+    {
+        try
+        {
+            promise.Cancel();
+        }
+        catch (Exception e)
+        {
+            Promise.ReportUnhandled(e);
+        }
+        var p = promise.Underlying();
+        if (p._status == Status.Pending) CallbackStore.Detach(p, this);
+    }
+}
+
+/// <summary>Completes a <see cref="Task"/> when the promise it is attached to resolves, or cancels it with a token.</summary>
+internal sealed class TokenTaskSource(Promise promise, CancellationToken token) : TokenTaskSourceBase(promise, token)
+{
+    private readonly TaskCompletionSource _source = new();
+
+    internal Task Task => _source.Task;
+
+    private protected override Task UntypedTask => _source.Task;
+
+    private protected override bool TrySetCanceled(CancellationToken token) => _source.TrySetCanceled(token);
+
+    internal override void Invoke(Promise source)
+    {
+        if (source._status == Status.Fulfilled) _source.TrySetResult();
+        else if (source.Rejection is OperationCanceledException oce) _source.TrySetFromTask(CompletedTasks.Canceled<CompletedTasks.VoidTaskResult>(oce));
+        else _source.TrySetException(source.Rejection);
+        Release();
+    }
+}
+
+/// <summary>Completes a <see cref="Task{TResult}"/> when the promise it is attached to resolves, or cancels it with a token.</summary>
+/// <typeparam name="T">The type of the value.</typeparam>
+internal sealed class TokenTaskSource<T>(Promise promise, CancellationToken token) : TokenTaskSourceBase(promise, token)
+{
+    private readonly TaskCompletionSource<T> _source = new();
+
+    internal Task<T> Task => _source.Task;
+
+    private protected override Task UntypedTask => _source.Task;
+
+    private protected override bool TrySetCanceled(CancellationToken token) => _source.TrySetCanceled(token);
+
+    internal override void Invoke(Promise source)
+    {
+        if (source._status == Status.Fulfilled) _source.TrySetResult(((Promise<T>)source)._value);
+        else if (source.Rejection is OperationCanceledException oce) _source.TrySetFromTask(CompletedTasks.Canceled<T>(oce));
+        else _source.TrySetException(source.Rejection);
+        Release();
+    }
+}
