@@ -151,6 +151,20 @@ internal sealed class StreamBuffer<T>
         _closedResolver.Resolve();
     }
 
+    /// <summary>
+    /// The push function of an unbounded push stream (<see cref="LwtStream.Create{T}"/>):
+    /// appends Some item, or ends the stream for None.
+    /// </summary>
+    /// <exception cref="LwtStream.ClosedException">The stream has ended.</exception>
+    internal void Push(Option<T> item)
+    {
+        if (Ended) ThrowClosed();
+        Enqueue(item);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowClosed() => throw new LwtStream.ClosedException();
+
     /// <summary>Appends Some item, or ends the stream for None.</summary>
     internal void Enqueue(Option<T> item)
     {
