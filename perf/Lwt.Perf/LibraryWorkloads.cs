@@ -37,7 +37,7 @@ internal static class LibraryWorkloads
     /// <summary>
     /// <see cref="Harness.Measure"/> with <see cref="LwtMain.Run(Func{Promise})"/> as the driver
     /// (the same method: warm-up at N/10 until >= 2 runs and >= 1 s, max 20; GC x2; one
-    /// measured run; alloc = total allocated bytes delta / N).
+    /// measured run; alloc = total allocated bytes delta / N; CPU ns/op on stderr with LWT_PERF_CPU=1).
     /// </summary>
     private static void MeasureOnLoop(string name, int n, Func<int, Func<Promise>> make)
     {
@@ -49,9 +49,14 @@ internal static class LibraryWorkloads
         GC.WaitForPendingFinalizers();
         GC.Collect();
         long a0 = GC.GetTotalAllocatedBytes(true);
+        var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
         var sw = Stopwatch.StartNew();
         LwtMain.Run(body);
         sw.Stop();
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu0;
+        // LWT_PERF_CPU=1: also the CPU time per op on stderr, as Harness.Measure prints it.
+        if (Environment.GetEnvironmentVariable("LWT_PERF_CPU") == "1")
+            Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"CPU {name} cpu_ns_per_op={cpu.TotalMilliseconds * 1e6 / n:F2}"));
         long a1 = GC.GetTotalAllocatedBytes(true);
         double totalMs = sw.Elapsed.TotalMilliseconds;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,

@@ -55,7 +55,8 @@ public sealed class LwtMVar<T>
     {
         if (!_full)
         {
-            while (_takers.TryDequeueLive(out var taker))
+            // TryFulfil skips a canceled taker: each taker's promise is looked at once.
+            while (_takers.TryDequeue(out var taker))
                 if (WaiterPromise.TryFulfil(taker.Promise, value)) return Promise.ReturnUnit;
             _value = value;
             _full = true;

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Lwt;
 
 /*
@@ -19,10 +21,10 @@ namespace Lwt;
  * request in flight is shared by all readers, as Lwt's from_thread); a `FromDirect`
  * source is called synchronously; a push source is fed by its producer, so a reader
  * queues a waiter. Every item pushed (and the end of the stream) wakes every waiter in
- * the queue. A Get waiter carries its reader's position and, woken, reads the item there
- * itself and consumes it, so a blocked Get costs one object (the waiter is the promise it
- * returns) and a hand-off no more. Waiters are cancelable; a canceled one is skipped
- * (Waiters.cs).
+ * the queue. A Get waiter's queue entry carries its reader and position; woken, the
+ * entry is served there: the item at the position is read and consumed for the reader.
+ * So a blocked Get costs one object, the plain cancelable promise it returns, and a
+ * hand-off no more. Waiters are cancelable; a canceled one is skipped (Waiters.cs).
  *
  * Consuming. As in Lwt, a read consumes an item only if the reader's position is still
  * where the read started (two Gets pending on the same stream both return the same
@@ -72,47 +74,31 @@ internal enum StreamSourceKind : byte
     PushBounded,
 }
 
-/// <summary>A reader waiting for a push stream to grow: a feed waiter or a Get waiter.</summary>
-internal readonly struct StreamWaiter(Promise promise) : IWaiterEntry
+/// <summary>
+/// A reader waiting for a push stream to grow: an entry of <see cref="StreamBuffer{T}.Waiters"/>.
+/// A feed waiter has no <see cref="Reader"/>: its <see cref="Promise"/> is a
+/// <c>Promise&lt;Unit&gt;</c>, fulfilled when the buffer grows or ends. A Get waiter has
+/// one: its promise is the <c>Promise&lt;Option&lt;T&gt;&gt;</c> that Get returned, and it
+/// reads the item at <see cref="Position"/> (where its reader was when it began to wait)
+/// for <see cref="Reader"/>.
+/// </summary>
+/// <remarks>
+/// The reader and the position live here, in the queue's reused slots, rather than in a
+/// promise subclass: the promise a blocked Get returns is then a plain cancelable promise,
+/// the one object a hand-off costs, and its smallest form.
+/// </remarks>
+internal readonly struct StreamWaiter<T>(Promise promise, LwtStream<T>? reader, StreamPosition<T> position) : IWaiterEntry
 {
+    /// <summary>The promise to fulfil: <c>Promise&lt;Unit&gt;</c> without a reader, <c>Promise&lt;Option&lt;T&gt;&gt;</c> with one.</summary>
     internal readonly Promise Promise = promise;
 
+    /// <summary>The stream a Get waiter reads for; null for a feed waiter.</summary>
+    internal readonly LwtStream<T>? Reader = reader;
+
+    /// <summary>The position a Get waiter reads (unused by a feed waiter).</summary>
+    internal readonly StreamPosition<T> Position = position;
+
     public bool IsLive => WaiterPromise.IsLive(Promise);
-}
-
-/// <summary>A pending Get on a push stream: the promise it returned, and the position it reads.</summary>
-internal sealed class GetWaiter<T> : Promise<Option<T>>
-{
-    private readonly LwtStream<T> _stream;
-    private readonly StreamPosition<T> _position;
-
-    internal GetWaiter(LwtStream<T> stream, StreamPosition<T> position) : base(CancelMode.CancelThis)
-    {
-        _stream = stream;
-        _position = position;
-    }
-
-    /// <summary>
-    /// Reads the item at the position, if it is there, and consumes it; else waits on.
-    /// Called only on a live waiter, just dequeued by <see cref="StreamBuffer{T}.WakeAll"/>.
-    /// </summary>
-    internal void Wake()
-    {
-        var pos = _position;
-        if (LwtStream<T>.TryRead(ref pos, out var item))
-        {
-            _stream.ConsumeAt(pos);
-            WaiterPromise.TryFulfil(this, Option<T>.Some(item));
-        }
-        else if (_stream._buffer.Ended)
-        {
-            WaiterPromise.TryFulfil(this, Option<T>.None);
-        }
-        else
-        {
-            _stream._buffer.Waiters.Enqueue(new StreamWaiter(this));
-        }
-    }
 }
 
 /// <summary>The state shared by a stream and its clones. See the file comment.</summary>
@@ -126,7 +112,7 @@ internal sealed class StreamBuffer<T>
     internal readonly StreamSourceKind Kind;
     internal readonly Promise<Unit> ClosedPromise;
     private readonly Resolver<Unit> _closedResolver;
-    internal readonly WaiterQueue<StreamWaiter> Waiters = new();
+    internal readonly WaiterQueue<StreamWaiter<T>> Waiters = new();
     internal Func<Promise<Option<T>>>? FromCreate;
     internal Promise FromThread = Promise.ReturnUnit;
     internal Func<Option<T>>? FromDirect;
@@ -165,6 +151,20 @@ internal sealed class StreamBuffer<T>
         _closedResolver.Resolve();
     }
 
+    /// <summary>
+    /// The push function of an unbounded push stream (<see cref="LwtStream.Create{T}"/>):
+    /// appends Some item, or ends the stream for None.
+    /// </summary>
+    /// <exception cref="LwtStream.ClosedException">The stream has ended.</exception>
+    internal void Push(Option<T> item)
+    {
+        if (Ended) ThrowClosed();
+        Enqueue(item);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowClosed() => throw new LwtStream.ClosedException();
+
     /// <summary>Appends Some item, or ends the stream for None.</summary>
     internal void Enqueue(Option<T> item)
     {
@@ -172,14 +172,40 @@ internal sealed class StreamBuffer<T>
         else End();
     }
 
+    /// <summary>Wakes the waiters queued now (not those queued while waking: they wait for the next item).</summary>
     internal void WakeAll()
     {
-        // Only the waiters queued now: those queued while waking wait for the next item.
         int n = Waiters.RawCount;
         while (n-- > 0 && Waiters.TryDequeueLive(out var w))
         {
-            if (w.Promise is GetWaiter<T> get) get.Wake();
-            else WaiterPromise.TryFulfil((Promise<Unit>)w.Promise, default);
+            // Reader non-null <=> the promise is the Promise<Option<T>> of a Get (see StreamWaiter).
+            if (w.Reader is { } reader) WakeGet(reader, w);
+            else WaiterPromise.TryFulfil(Unsafe.As<Promise<Unit>>(w.Promise), default);
+        }
+    }
+
+    /// <summary>
+    /// Serves a live Get waiter just dequeued: the item at its position, consumed if its
+    /// reader is still there; end of stream; or, with nothing there yet, back in the queue.
+    /// The last case covers a waiter queued during this wake-up and counted in it (the
+    /// count of WakeAll includes dead entries, skipped for free).
+    /// </summary>
+    private void WakeGet(LwtStream<T> reader, in StreamWaiter<T> w)
+    {
+        var pos = w.Position;
+        var promise = Unsafe.As<Promise<Option<T>>>(w.Promise);
+        if (LwtStream<T>.TryRead(ref pos, out var item))
+        {
+            reader.ConsumeAt(pos);
+            WaiterPromise.TryFulfil(promise, Option<T>.Some(item));
+        }
+        else if (Ended)
+        {
+            WaiterPromise.TryFulfil(promise, Option<T>.None);
+        }
+        else
+        {
+            Waiters.Enqueue(w);
         }
     }
 
@@ -221,7 +247,7 @@ internal sealed class StreamBuffer<T>
                 }
             default:
                 var waiter = WaiterPromise.Create<Unit>();
-                Waiters.Enqueue(new StreamWaiter(waiter));
+                Waiters.Enqueue(new StreamWaiter<T>(waiter, null, default));
                 return waiter;
         }
     }

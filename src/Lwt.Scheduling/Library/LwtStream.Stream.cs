@@ -111,8 +111,8 @@ public sealed partial class LwtStream<T>
         if (_buffer.Ended) return s_none;
         if (_buffer.Kind is StreamSourceKind.Push or StreamSourceKind.PushBounded)
         {
-            var waiter = new GetWaiter<T>(this, pos);
-            _buffer.Waiters.Enqueue(new StreamWaiter(waiter));
+            var waiter = WaiterPromise.Create<Option<T>>();
+            _buffer.Waiters.Enqueue(new StreamWaiter<T>(waiter, this, pos));
             return waiter;
         }
         return GetFed(pos);

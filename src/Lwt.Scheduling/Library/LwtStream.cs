@@ -96,12 +96,8 @@ public static class LwtStream
     {
         var buffer = new StreamBuffer<T>(StreamSourceKind.Push);
         var stream = new LwtStream<T>(buffer);
-        Action<Option<T>> push = item =>
-        {
-            if (buffer.Ended) throw new ClosedException();
-            buffer.Enqueue(item);
-        };
-        return (stream, push, reference => buffer.External = reference);
+        // Bound to the buffer itself (no closure in between): one call per push.
+        return (stream, buffer.Push, reference => buffer.External = reference);
     }
 
     /// <summary>

@@ -97,6 +97,26 @@ internal sealed class WaiterQueue<TEntry> where TEntry : struct, IWaiterEntry
         _count++;
     }
 
+    /// <summary>
+    /// Removes and returns the first entry, live or dead; false when the queue is empty. For
+    /// a caller that checks liveness itself while serving the entry (a TryFulfil that fails
+    /// on a dead waiter), so that a waiter promise (possibly a proxy) is looked at once.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal bool TryDequeue([MaybeNullWhen(false)] out TEntry entry)
+    {
+        if (_count == 0)
+        {
+            entry = default;
+            return false;
+        }
+        entry = _items[_head];
+        _items[_head] = default;
+        if (++_head == _items.Length) _head = 0;
+        _count--;
+        return true;
+    }
+
     /// <summary>Removes and returns the first live waiter; false when there is none.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal bool TryDequeueLive([MaybeNullWhen(false)] out TEntry entry)

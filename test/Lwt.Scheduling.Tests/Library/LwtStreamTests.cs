@@ -368,9 +368,26 @@ public class LwtStreamTests
         Assert.Equal(999L * 1000 / 2, c.Value);
     }
 
+    /// <summary>The bytes of one promise of an item (Promise&lt;Option&lt;int&gt;&gt;), measured here.</summary>
+    private static long OnePromiseBytes()
+    {
+        const int k = 1000;
+        var keep = new Promise<Option<int>>[k];
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < k; i++) keep[i] = Promise.Return(Some(i));
+        long one = (GC.GetAllocatedBytesForCurrentThread() - before) / k;
+        GC.KeepAlive(keep);
+        return one;
+    }
+
+    // The chunks of the buffer add a few bytes per item, amortized (256 ints in 1 KB):
+    // "at most one object" is one promise plus that, well under two promises.
+    private const long ChunkShare = 8;
+
     [Fact]
     public void UnboundedItemAllocatesAtMostOneObject()
     {
+        long one = OnePromiseBytes();
         var (s, push) = LwtStream.Create<int>();
         for (int i = 0; i < 1000; i++) { push(Some(i)); s.Get(); var w = s.Get(); push(Some(i)); }
         const int n = 10_000;
@@ -382,16 +399,79 @@ public class LwtStreamTests
             if (!g.IsFulfilled) throw new InvalidOperationException();
         }
         long perOp = (GC.GetAllocatedBytesForCurrentThread() - before) / n;
-        Assert.True(perOp <= 80, $"{perOp} bytes per item (available)");
+        Assert.True(perOp <= one + ChunkShare, $"{perOp} bytes per item (available), one promise is {one}");
 
         before = GC.GetAllocatedBytesForCurrentThread();
         for (int i = 0; i < n; i++)
         {
-            var g = s.Get();        // waits: the waiter is the promise
+            var g = s.Get();        // waits: the waiter is the promise, nothing else
             push(Some(i));          // wakes it
             if (!g.IsFulfilled) throw new InvalidOperationException();
         }
         perOp = (GC.GetAllocatedBytesForCurrentThread() - before) / n;
-        Assert.True(perOp <= 96, $"{perOp} bytes per item (blocked reader)");
+        Assert.True(perOp <= one + ChunkShare, $"{perOp} bytes per item (blocked reader), one promise is {one}");
+    }
+
+    private static async Promise<long> ConsumeCounting(LwtStream<int> s)
+    {
+        long sum = 0;
+        while (true)
+        {
+            var x = await s.Get();
+            if (!x.HasValue) return sum;
+            sum += x.Value;
+        }
+    }
+
+    [Fact]
+    public void AsyncReaderLoopAllocatesOneObjectPerItem()
+    {
+        // The shape of the stream/async workload: an async reader woken by every push.
+        long one = OnePromiseBytes();
+        var (warm, warmPush) = LwtStream.Create<int>();
+        var w = ConsumeCounting(warm);
+        for (int i = 0; i < 1000; i++) warmPush(Some(i));
+        warmPush(Option<int>.None);
+        Assert.True(w.IsFulfilled);
+
+        var (s, push) = LwtStream.Create<int>();
+        var c = ConsumeCounting(s);     // suspended: its box is allocated here, once
+        const int n = 10_000;
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < n; i++) push(Some(i));
+        long perOp = (GC.GetAllocatedBytesForCurrentThread() - before) / n;
+        push(Option<int>.None);
+        Assert.Equal((long)n * (n - 1) / 2, c.Value);
+        Assert.True(perOp <= one + ChunkShare, $"{perOp} bytes per item, one promise is {one}");
+    }
+
+    private static async Promise BoundedProduce(BoundedPush<int> b, int n)
+    {
+        for (int i = 0; i < n; i++) await b.Push(i);
+        b.Close();
+    }
+
+    [Fact]
+    public void BoundedItemAllocatesAtMostOneObject()
+    {
+        // The shape of stream/bounded1024/async: the reader waits, every push wakes it; a
+        // push with room returns the shared unit promise.
+        long one = OnePromiseBytes();
+        var (ws, wb) = LwtStream.CreateBounded<int>(16);
+        var wc = ConsumeCounting(ws);
+        Assert.True(BoundedProduce(wb, 1000).IsFulfilled);
+        Assert.True(wc.IsFulfilled);
+
+        var (s, b) = LwtStream.CreateBounded<int>(16);
+        var c = ConsumeCounting(s);
+        const int n = 10_000;
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < n; i++)
+            if (!b.Push(i).IsFulfilled) throw new InvalidOperationException();
+        long perOp = (GC.GetAllocatedBytesForCurrentThread() - before) / n;
+        b.Close();
+        Assert.Equal((long)n * (n - 1) / 2, c.Value);
+        Assert.Equal(0, b.Count);
+        Assert.True(perOp <= one + ChunkShare, $"{perOp} bytes per item, one promise is {one}");
     }
 }
