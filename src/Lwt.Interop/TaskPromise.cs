@@ -129,8 +129,10 @@ internal sealed class CancelableTaskPromise<T> : TaskPromise<T>
         }
     }
 
-    private sealed class CancelSignal(CancelableTaskPromise<T> owner) : Callback(isCancelCallback: true)
+    private sealed class CancelSignal(CancelableTaskPromise<T> owner) : Callback
     {
+        internal override bool IsCancelCallback => true;
+
         internal override void Invoke(Promise canceled)
         {
             if (canceled._link is OperationCanceledException) owner.FireToken();

@@ -18,7 +18,7 @@ namespace Lwt.Interop;
  */
 
 /// <summary>A callback node that completes a Task and is canceled by a token. See the file comment.</summary>
-internal abstract class TokenTaskSourceBase(Promise promise, CancellationToken token) : Callback
+internal abstract class TokenTaskSourceBase(Promise promise, CancellationToken token) : DetachableCallback
 {
     private CancellationTokenRegistration _registration;
     private int _registered;
@@ -81,7 +81,7 @@ internal sealed class TokenTaskSource(Promise promise, CancellationToken token) 
 
     private protected override bool TrySetCanceled(CancellationToken token) => _source.TrySetCanceled(token);
 
-    internal override void Invoke(Promise source)
+    internal override void InvokeAttached(Promise source)
     {
         if (source._status == Status.Fulfilled) _source.TrySetResult();
         else if (source.Rejection is OperationCanceledException oce) _source.TrySetFromTask(CompletedTasks.Canceled<CompletedTasks.VoidTaskResult>(oce));
@@ -102,7 +102,7 @@ internal sealed class TokenTaskSource<T>(Promise promise, CancellationToken toke
 
     private protected override bool TrySetCanceled(CancellationToken token) => _source.TrySetCanceled(token);
 
-    internal override void Invoke(Promise source)
+    internal override void InvokeAttached(Promise source)
     {
         if (source._status == Status.Fulfilled) _source.TrySetResult(((Promise<T>)source)._value);
         else if (source.Rejection is OperationCanceledException oce) _source.TrySetFromTask(CompletedTasks.Canceled<T>(oce));

@@ -21,28 +21,40 @@ namespace Lwt;
  */
 
 /// <summary>A callback node attached to a pending promise. See the file comment.</summary>
+/// <remarks>
+/// No fields here: a node holding one reference is then 24 bytes, not 32 (two flags would be
+/// padded to a word). The cancel flag is a property of the kind of node, and only the nodes
+/// that can be detached (<see cref="DetachableCallback"/>) carry the detached flag.
+/// </remarks>
 internal abstract class Callback
 {
-    /// <summary>A regular callback.</summary>
-    protected Callback()
-    {
-    }
-
-    /// <summary>A callback that is (or is not) a cancel callback.</summary>
-    protected Callback(bool isCancelCallback)
-    {
-        IsCancelCallback = isCancelCallback;
-    }
-
     /// <summary>Runs only in the first pass of a cancellation (Lwt's <c>on_cancel</c>).</summary>
-    internal bool IsCancelCallback;
-
-    /// <summary>Skipped when the promise resolves; removed at the next compaction.</summary>
-    internal bool Detached;
+    internal virtual bool IsCancelCallback => false;
 
     /// <summary>Called once, when the promise it is attached to is resolved.</summary>
     /// <param name="source">The resolved promise (never a proxy).</param>
     internal abstract void Invoke(Promise source);
+}
+
+/// <summary>
+/// A callback that <see cref="CallbackStore.Detach"/> can remove (races, protected's
+/// forwarder, a Task adapter whose token fired): once detached it stays in the storage until
+/// the next compaction but does nothing when the promise resolves.
+/// </summary>
+internal abstract class DetachableCallback : Callback
+{
+    /// <summary>Skipped when the promise resolves; removed at the next compaction.</summary>
+    internal bool Detached;
+
+    /// <inheritdoc/>
+    internal sealed override void Invoke(Promise source)
+    {
+        if (!Detached) InvokeAttached(source);
+    }
+
+    /// <summary>Called once, when the promise resolves, unless the node was detached.</summary>
+    /// <param name="source">The resolved promise (never a proxy).</param>
+    internal abstract void InvokeAttached(Promise source);
 }
 
 /// <summary>Storage for two or more callbacks of one promise, in attachment order.</summary>

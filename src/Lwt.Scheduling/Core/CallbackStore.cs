@@ -51,7 +51,7 @@ internal static class CallbackStore
     /// Detaches <paramref name="callback"/> from pending <paramref name="p"/>: at once when it is
     /// the only callback, otherwise by flagging it and compacting once enough are flagged.
     /// </summary>
-    internal static void Detach(Promise p, Callback callback)
+    internal static void Detach(Promise p, DetachableCallback callback)
     {
         callback.Detached = true;
         p = p.Underlying();
@@ -90,14 +90,14 @@ internal static class CallbackStore
         else if (kept == 1) p._callbacks = list.Items[0];
     }
 
-    private static bool IsDead(object item) => item is Callback { Detached: true };
+    private static bool IsDead(object item) => item is DetachableCallback { Detached: true };
 
     /// <summary>The number of live callbacks (for the debugger view and tests).</summary>
     internal static int Count(object? callbacks) => callbacks switch
     {
         null => 0,
         CallbackList list => CountLive(list),
-        Callback { Detached: true } => 0,
+        DetachableCallback { Detached: true } => 0,
         _ => 1,
     };
 
@@ -128,7 +128,7 @@ internal static class CallbackStore
     {
         if (callback is Callback c)
         {
-            if (!c.Detached) c.Invoke(source);
+            c.Invoke(source); // a detached node does nothing (DetachableCallback)
         }
         else
         {
@@ -144,7 +144,7 @@ internal static class CallbackStore
         {
             for (int i = 0; i < count; i++)
             {
-                if (items[i] is Callback { IsCancelCallback: true, Detached: false } c)
+                if (items[i] is Callback { IsCancelCallback: true } c)
                 {
                     items[i] = null;
                     c.Invoke(source);

@@ -90,9 +90,9 @@ internal sealed class AllPromise<T> : Promise<IReadOnlyList<T>>
 }
 
 /// <summary>The callback a race registers on each of its inputs (one node, shared).</summary>
-internal sealed class RaceNode(IRace race) : Callback
+internal sealed class RaceNode(IRace race) : DetachableCallback
 {
-    internal override void Invoke(Promise source) => race.Decide(source);
+    internal override void InvokeAttached(Promise source) => race.Decide(source);
 }
 
 /// <summary>A race that a resolved input decides.</summary>

@@ -169,8 +169,10 @@ public partial class Promise
 }
 
 /// <summary>When the protected promise is canceled, detaches it from the promise it protects.</summary>
-internal sealed class DetachOnCancel(Promise source, Callback forward) : Callback(isCancelCallback: true)
+internal sealed class DetachOnCancel(Promise source, DetachableCallback forward) : Callback
 {
+    internal override bool IsCancelCallback => true;
+
     internal override void Invoke(Promise canceled)
     {
         if (canceled._link is OperationCanceledException) CallbackStore.Detach(source, forward);
@@ -178,8 +180,10 @@ internal sealed class DetachOnCancel(Promise source, Callback forward) : Callbac
 }
 
 /// <summary>When the wrapper is canceled, cancels the wrapped promise too.</summary>
-internal sealed class CancelOnCancel(Promise wrapped) : Callback(isCancelCallback: true)
+internal sealed class CancelOnCancel(Promise wrapped) : Callback
 {
+    internal override bool IsCancelCallback => true;
+
     internal override void Invoke(Promise canceled)
     {
         if (canceled._link is OperationCanceledException) wrapped.Cancel();

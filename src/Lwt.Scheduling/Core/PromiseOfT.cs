@@ -194,9 +194,9 @@ public partial class Promise<T>
 }
 
 /// <summary>Resolves a promise of another type the way the promise it is attached to resolves.</summary>
-internal sealed class ForwardCallback(Promise target) : Callback
+internal sealed class ForwardCallback(Promise target) : DetachableCallback
 {
-    internal override void Invoke(Promise source)
+    internal override void InvokeAttached(Promise source)
     {
         var t = target.Underlying();
         if (t._status == Status.Pending) t.ResolveLike(source, allowDeferring: true);

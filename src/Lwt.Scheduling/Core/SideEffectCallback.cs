@@ -19,8 +19,9 @@ internal sealed class SideEffectCallback : Callback
         _kind = kind;
         _first = first;
         _second = second;
-        IsCancelCallback = kind == Kind.Cancel;
     }
+
+    internal override bool IsCancelCallback => _kind == Kind.Cancel;
 
     internal override void Invoke(Promise source)
     {
