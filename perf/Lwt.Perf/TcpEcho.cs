@@ -107,14 +107,7 @@ internal static class TcpEcho
         {
             try
             {
-                var buf = new byte[4096];
-                while (true)
-                {
-                    int k = await ic.ReadInto(buf);
-                    if (k == 0) break;
-                    await oc.WriteFromExactly(buf.AsMemory(0, k));
-                    await oc.Flush();
-                }
+                await Workloads.EchoChannels(ic, oc);   // ReadInto, WriteFromExactly, Flush until end of input
             }
             finally
             {

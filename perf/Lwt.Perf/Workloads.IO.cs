@@ -25,7 +25,8 @@ internal static partial class Workloads
         return Promise.Join(EchoChannels(bIn, bOut), ClientChannels(a, aIn, aOut, n)).Bind(() => b.Close());
     };
 
-    private static async Promise EchoChannels(InputChannel ic, OutputChannel oc)
+    /// <summary>The tcp-echo/lwt_io server's loop (TcpEcho.cs uses it too).</summary>
+    internal static async Promise EchoChannels(InputChannel ic, OutputChannel oc)
     {
         var buf = new byte[4096];
         while (true)

@@ -412,30 +412,19 @@ public class LwtStreamTests
         Assert.True(perOp <= one + ChunkShare, $"{perOp} bytes per item (blocked reader), one promise is {one}");
     }
 
-    private static async Promise<long> ConsumeCounting(LwtStream<int> s)
-    {
-        long sum = 0;
-        while (true)
-        {
-            var x = await s.Get();
-            if (!x.HasValue) return sum;
-            sum += x.Value;
-        }
-    }
-
     [Fact]
     public void AsyncReaderLoopAllocatesOneObjectPerItem()
     {
         // The shape of the stream/async workload: an async reader woken by every push.
         long one = OnePromiseBytes();
         var (warm, warmPush) = LwtStream.Create<int>();
-        var w = ConsumeCounting(warm);
+        var w = Consume(warm);
         for (int i = 0; i < 1000; i++) warmPush(Some(i));
         warmPush(Option<int>.None);
         Assert.True(w.IsFulfilled);
 
         var (s, push) = LwtStream.Create<int>();
-        var c = ConsumeCounting(s);     // suspended: its box is allocated here, once
+        var c = Consume(s);     // suspended: its box is allocated here, once
         const int n = 10_000;
         long before = GC.GetAllocatedBytesForCurrentThread();
         for (int i = 0; i < n; i++) push(Some(i));
@@ -458,12 +447,12 @@ public class LwtStreamTests
         // push with room returns the shared unit promise.
         long one = OnePromiseBytes();
         var (ws, wb) = LwtStream.CreateBounded<int>(16);
-        var wc = ConsumeCounting(ws);
+        var wc = Consume(ws);
         Assert.True(BoundedProduce(wb, 1000).IsFulfilled);
         Assert.True(wc.IsFulfilled);
 
         var (s, b) = LwtStream.CreateBounded<int>(16);
-        var c = ConsumeCounting(s);
+        var c = Consume(s);
         const int n = 10_000;
         long before = GC.GetAllocatedBytesForCurrentThread();
         for (int i = 0; i < n; i++)
