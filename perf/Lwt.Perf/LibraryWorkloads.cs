@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Globalization;
 using static Lwt.Perf.Harness;
 
 namespace Lwt.Perf;
@@ -8,7 +6,7 @@ namespace Lwt.Perf;
 /// The library workloads of shared/anchors/WORKLOADS.md (mvar, stream, stream/bounded1024),
 /// written with LwtMVar / LwtStream the way shared/anchors/ocaml-lwt/bench.ml writes them
 /// with Lwt_mvar / Lwt_stream: recursive bind loops, joined, under the main run
-/// (<see cref="LwtMain.Run(Func{Promise})"/>, the event loop).
+/// (<see cref="Harness.Measure"/>, which runs each body under <see cref="LwtMain.Run(Func{Promise})"/>).
 /// The "/async" variants (not in the default list) write the same loops as
 /// <c>async Promise</c> methods, the shape .NET's Channel anchors use: no closure or bind
 /// node per op, so they show the library's own cost.
@@ -24,43 +22,14 @@ internal static class LibraryWorkloads
         int N(int dflt) => n ?? dflt;
         switch (name)
         {
-            case "mvar": MeasureOnLoop(name, N(1_000_000), MVar); return 0;
-            case "stream": MeasureOnLoop(name, N(1_000_000), Stream); return 0;
-            case "stream/bounded1024": MeasureOnLoop(name, N(1_000_000), StreamBounded); return 0;
-            case "mvar/async": MeasureOnLoop(name, N(1_000_000), MVarAsync); return 0;
-            case "stream/async": MeasureOnLoop(name, N(1_000_000), StreamAsync); return 0;
-            case "stream/bounded1024/async": MeasureOnLoop(name, N(1_000_000), StreamBoundedAsync); return 0;
+            case "mvar": Measure(name, N(1_000_000), MVar); return 0;
+            case "stream": Measure(name, N(1_000_000), Stream); return 0;
+            case "stream/bounded1024": Measure(name, N(1_000_000), StreamBounded); return 0;
+            case "mvar/async": Measure(name, N(1_000_000), MVarAsync); return 0;
+            case "stream/async": Measure(name, N(1_000_000), StreamAsync); return 0;
+            case "stream/bounded1024/async": Measure(name, N(1_000_000), StreamBoundedAsync); return 0;
             default: return -1;
         }
-    }
-
-    /// <summary>
-    /// <see cref="Harness.Measure"/> with <see cref="LwtMain.Run(Func{Promise})"/> as the driver
-    /// (the same method: warm-up at N/10 until >= 2 runs and >= 1 s, max 20; GC x2; one
-    /// measured run; alloc = total allocated bytes delta / N; CPU ns/op on stderr with LWT_PERF_CPU=1).
-    /// </summary>
-    private static void MeasureOnLoop(string name, int n, Func<int, Func<Promise>> make)
-    {
-        var wsw = Stopwatch.StartNew();
-        for (int runs = 0; runs < 2 || (wsw.Elapsed.TotalSeconds < 1.0 && runs < 20); runs++)
-            LwtMain.Run(make(Math.Max(1, n / 10)));
-        var body = make(n);
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-        GC.Collect();
-        long a0 = GC.GetTotalAllocatedBytes(true);
-        var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
-        var sw = Stopwatch.StartNew();
-        LwtMain.Run(body);
-        sw.Stop();
-        var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu0;
-        // LWT_PERF_CPU=1: also the CPU time per op on stderr, as Harness.Measure prints it.
-        if (Environment.GetEnvironmentVariable("LWT_PERF_CPU") == "1")
-            Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"CPU {name} cpu_ns_per_op={cpu.TotalMilliseconds * 1e6 / n:F2}"));
-        long a1 = GC.GetTotalAllocatedBytes(true);
-        double totalMs = sw.Elapsed.TotalMilliseconds;
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"WORKLOAD {name} n={n} total_ms={totalMs:F3} ns_per_op={totalMs * 1e6 / n:F2} alloc_bytes_per_op={(double)(a1 - a0) / n:F2} peak_rss_mb={PeakRssMb():F1}"));
     }
 
     // ------------------------------------------------------------------ mvar
