@@ -26,12 +26,20 @@ public class IOAllocationTests
         if (!ok) throw new InvalidOperationException(what);
     }
 
+    // The best of three rounds: the runtime may allocate a few KB on the thread once, at a
+    // moment of its choosing (TimerWheelTests saw it); what the operation allocates shows in
+    // every round.
     private static long PerOp(Action op)
     {
         for (int i = 0; i < 100; i++) op(); // warm up (JIT, lazily made members)
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < N; i++) op();
-        return (GC.GetAllocatedBytesForCurrentThread() - before) / N;
+        long best = long.MaxValue;
+        for (int round = 0; round < 3; round++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < N; i++) op();
+            best = Math.Min(best, (GC.GetAllocatedBytesForCurrentThread() - before) / N);
+        }
+        return best;
     }
 
     [SkippableFact]
@@ -63,8 +71,9 @@ public class IOAllocationTests
         Skip.IfNot(OperatingSystem.IsLinux());
         LwtMain.Run(async () =>
         {
-            var (ic, oc) = LwtIO.Pipe();
-            var chunk = new byte[8];
+            // 8 KB buffers: the read phase below takes 6,100 bytes from one refill (100 + 3 x 2,000 reads).
+            var (ic, oc) = LwtIO.Pipe(bufferSize: 8192);
+            var chunk = new byte[1]; // 6,100 one-byte writes stay well inside the pipe's capacity
             long result = PromiseOfIntSize();
 
             // Writes into buffer space, then one flush: the writes share the auto-flush's pause.
@@ -73,7 +82,7 @@ public class IOAllocationTests
                 Check(oc.WriteFromExactly(chunk).IsFulfilled, "write into the buffer");
                 if (oc.Core.Max > 2048) Check(oc.Flush().IsFulfilled, "flush");
             });
-            Assert.True(written <= result, $"WriteFromExactly into the buffer (+ a flush every 256): {written} B per call");
+            Assert.True(written <= result, $"WriteFromExactly into the buffer (+ a flush every 2,048): {written} B per call");
             await oc.Flush();
 
             // Fill the input buffer once, then read from it: ReadInto makes its result promise, ReadIntoExactly nothing.
