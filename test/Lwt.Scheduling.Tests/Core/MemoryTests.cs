@@ -149,18 +149,7 @@ public class AllocationTests
 {
     private static readonly Promise<int> s_cached = Promise.Return(1);
 
-    private static long Measure(Action a)
-    {
-        a(); // JIT, per-thread state
-        long best = long.MaxValue;
-        for (int attempt = 0; attempt < 3; attempt++)
-        {
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            a();
-            best = Math.Min(best, GC.GetAllocatedBytesForCurrentThread() - before);
-        }
-        return best;
-    }
+    private static long Measure(Action a) => AllocationMeter.Total(a);
 
     [Fact]
     public void Bind_on_fulfilled_promise_allocates_nothing()

@@ -26,21 +26,8 @@ public class IOAllocationTests
         if (!ok) throw new InvalidOperationException(what);
     }
 
-    // The best of three rounds: the runtime may allocate a few KB on the thread once, at a
-    // moment of its choosing (TimerWheelTests saw it); what the operation allocates shows in
-    // every round.
-    private static long PerOp(Action op)
-    {
-        for (int i = 0; i < 100; i++) op(); // warm up (JIT, lazily made members)
-        long best = long.MaxValue;
-        for (int round = 0; round < 3; round++)
-        {
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            for (int i = 0; i < N; i++) op();
-            best = Math.Min(best, (GC.GetAllocatedBytesForCurrentThread() - before) / N);
-        }
-        return best;
-    }
+    // AllocationMeter: the best of three rounds of N calls, after 100 unmeasured ones.
+    private static long PerOp(Action op) => AllocationMeter.PerOp(N, op);
 
     [SkippableFact]
     public void ReadAndWriteThatDoNotWaitAllocateOnlyTheirResult()

@@ -5,7 +5,8 @@ namespace Lwt.Tests.Interop;
 /// <summary>
 /// What the adapters allocate for a pending promise or Task (perf workloads interop-*): the
 /// objects each needs and no more. Bounds are per call, measured on the calling thread over
-/// many calls, with the promises and Tasks made before the measurement.
+/// many calls (AllocationMeter: best of three rounds), with the promises and Tasks made before
+/// the measurement.
 /// </summary>
 public class AllocationTests
 {
@@ -20,16 +21,18 @@ public class AllocationTests
     [Fact]
     public void AsTask_Pending_OffLoop_NodeAndTaskOnly()
     {
-        var promises = new Promise<int>[N];
-        var resolvers = new Resolver<int>[N];
-        for (int i = 0; i < N; i++) (promises[i], resolvers[i]) = Promise.Create<int>();
-        var tasks = new Task<int>[N];
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < N; i++) tasks[i] = promises[i].AsTask();
-        long perOp = (GC.GetAllocatedBytesForCurrentThread() - before) / N;
+        var (perOp, last) = AllocationMeter.PerOp(N,
+            static () =>
+            {
+                var promises = new Promise<int>[N];
+                var resolvers = new Resolver<int>[N];
+                for (int i = 0; i < N; i++) (promises[i], resolvers[i]) = Promise.Create<int>();
+                return (promises, resolvers, tasks: new Task<int>[N]);
+            },
+            static (s, i) => s.tasks[i] = s.promises[i].AsTask());
         Assert.True(perOp <= AsTaskBytes, $"AsTask of a pending promise allocated {perOp} B");
-        for (int i = 0; i < N; i++) resolvers[i].Resolve(i);
-        for (int i = 0; i < N; i++) Assert.Equal(i, tasks[i].Result);
+        for (int i = 0; i < N; i++) last.resolvers[i].Resolve(i);
+        for (int i = 0; i < N; i++) Assert.Equal(i, last.tasks[i].Result);
     }
 
     [Fact]
@@ -38,18 +41,13 @@ public class AllocationTests
         using var loop = new LoopThread();
         var (perOp, perOpUntyped) = loop.Run(() =>
         {
-            // Two sets: a second callback on one promise would add the promise's callback list.
-            var promises = new Promise<int>[N];
-            var untypedPromises = new Promise[N];
-            for (int i = 0; i < N; i++) promises[i] = Promise.Create<int>().Promise;
-            for (int i = 0; i < N; i++) untypedPromises[i] = Promise.Create().Promise;
-            var tasks = new Task[N];
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            for (int i = 0; i < N; i++) tasks[i] = promises[i].AsTask();
-            long typed = (GC.GetAllocatedBytesForCurrentThread() - before) / N;
-            before = GC.GetAllocatedBytesForCurrentThread();
-            for (int i = 0; i < N; i++) tasks[i] = untypedPromises[i].AsTask();
-            long untyped = (GC.GetAllocatedBytesForCurrentThread() - before) / N;
+            // A fresh promise per call: a second callback on one promise would add the promise's callback list.
+            long typed = AllocationMeter.PerOp(N,
+                static () => (promises: Enumerable.Range(0, N).Select(_ => Promise.Create<int>().Promise).ToArray(), tasks: new Task[N]),
+                static (s, i) => s.tasks[i] = s.promises[i].AsTask()).PerOp;
+            long untyped = AllocationMeter.PerOp(N,
+                static () => (promises: Enumerable.Range(0, N).Select(_ => (Promise)Promise.Create().Promise).ToArray(), tasks: new Task[N]),
+                static (s, i) => s.tasks[i] = s.promises[i].AsTask()).PerOp;
             return (typed, untyped);
         });
         Assert.True(perOp <= AsTaskBytes, $"AsTask<T> of a pending promise on its loop allocated {perOp} B");
@@ -60,15 +58,10 @@ public class AllocationTests
     public void ToPromise_Pending_OnLoop_PromiseDelegateAndContinuationOnly()
     {
         using var loop = new LoopThread();
-        var (perOp, promises, sources) = loop.Run(() =>
-        {
-            var sources = new TaskCompletionSource<int>[N];
-            for (int i = 0; i < N; i++) sources[i] = new TaskCompletionSource<int>();
-            var promises = new Promise<int>[N];
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            for (int i = 0; i < N; i++) promises[i] = sources[i].Task.ToPromise();
-            return ((GC.GetAllocatedBytesForCurrentThread() - before) / N, promises, sources);
-        });
+        var (perOp, last) = loop.Run(() => AllocationMeter.PerOp(N,
+            static () => (sources: Enumerable.Range(0, N).Select(_ => new TaskCompletionSource<int>()).ToArray(), promises: new Promise<int>[N]),
+            static (s, i) => s.promises[i] = s.sources[i].Task.ToPromise()));
+        var (sources, promises) = last;
         // The promise with its Task (56 B), its continuation delegate (64 B) and the runtime's
         // context continuation (48 B): FromTask's token source is not a field of it.
         Assert.True(perOp <= 168, $"ToPromise of a pending Task on the loop allocated {perOp} B");

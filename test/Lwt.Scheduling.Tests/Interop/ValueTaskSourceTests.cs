@@ -273,18 +273,13 @@ public class ValueTaskSourceTests
         using var loop = new LoopThread();
         var (perOp, perOpUntyped) = loop.Run(() =>
         {
-            var promises = new Promise<int>[n];
-            var untypedPromises = new Promise[n];
-            for (int i = 0; i < n; i++) promises[i] = Promise.Create<int>().Promise;
-            for (int i = 0; i < n; i++) untypedPromises[i] = Promise.Create().Promise;
-            var typed = new ValueTask<int>[n];
-            var untyped = new ValueTask[n];
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            for (int i = 0; i < n; i++) typed[i] = promises[i].AsValueTask();
-            long perOp = (GC.GetAllocatedBytesForCurrentThread() - before) / n;
-            before = GC.GetAllocatedBytesForCurrentThread();
-            for (int i = 0; i < n; i++) untyped[i] = untypedPromises[i].AsValueTask();
-            return (perOp, (GC.GetAllocatedBytesForCurrentThread() - before) / n);
+            long typed = AllocationMeter.PerOp(n,
+                static () => (promises: Enumerable.Range(0, n).Select(_ => Promise.Create<int>().Promise).ToArray(), tasks: new ValueTask<int>[n]),
+                static (s, i) => s.tasks[i] = s.promises[i].AsValueTask()).PerOp;
+            long untyped = AllocationMeter.PerOp(n,
+                static () => (promises: Enumerable.Range(0, n).Select(_ => (Promise)Promise.Create().Promise).ToArray(), tasks: new ValueTask[n]),
+                static (s, i) => s.tasks[i] = s.promises[i].AsValueTask()).PerOp;
+            return (typed, untyped);
         });
         // One node: the callback's flags, continuation, its state, context, error, status and value.
         Assert.True(perOp <= 64, $"AsValueTask<T> of a pending promise allocated {perOp} B");
