@@ -30,6 +30,7 @@ internal static partial class Workloads
             // variants (not in the default list): the same work without the per-op closure
             case "pause/async": Measure(name, N(1_000_000), PauseAsync); return 0;
             case "bind-resolved/floor": Measure(name, N(10_000_000), BindResolvedFloor); return 0;
+            case "ping-pong/async": Measure(name, N(1_000_000), PingPongAsync); return 0;
             case "interop-astask" or "interop-asvaluetask" or "interop-topromise" or "interop-tcs" or "interop-promise" or "interop-hops": return RunInterop(name, n);
             case "timers": Measure(name, N(100_000), Timers); return 0;
             case "cross-thread-post": Measure(name, N(1_000_000), CrossThreadPost); return 0;
@@ -151,6 +152,50 @@ internal static partial class Workloads
         var s = new PingPongState(n);
         var b = PingPongB(s);
         var a = PingPongA(s, 0);
+        return Promise.Join(a, b);
+    };
+
+    // variant (not in the default list): the .NET Task anchor's shape, two async methods that
+    // each await a fresh Create() promise and resolve the other's; no closure or bind node per op.
+    private sealed class PingPongAsyncState
+    {
+        public Resolver<Unit> ToA = null!;
+        public Resolver<Unit> ToB = null!;
+        public bool Done;
+    }
+
+    private static async Promise PingPongAsyncB(PingPongAsyncState s)
+    {
+        var (my, r) = Promise.Create();
+        s.ToB = r;
+        while (true)
+        {
+            await my;
+            if (s.Done) return;
+            (my, r) = Promise.Create();
+            s.ToB = r;          // register the fresh promise before waking A
+            s.ToA.Resolve(Unit.Value);
+        }
+    }
+
+    private static async Promise PingPongAsyncA(PingPongAsyncState s, int n)
+    {
+        for (int i = 0; i < n; i++)
+        {
+            var (mine, r) = Promise.Create();
+            s.ToA = r;
+            s.ToB.Resolve(Unit.Value);
+            await mine;
+        }
+        s.Done = true;
+        s.ToB.Resolve(Unit.Value);
+    }
+
+    private static Func<Promise> PingPongAsync(int n) => () =>
+    {
+        var s = new PingPongAsyncState();
+        var b = PingPongAsyncB(s);
+        var a = PingPongAsyncA(s, n);
         return Promise.Join(a, b);
     };
 
