@@ -10,7 +10,7 @@ public class LazyCancelTests
         const int n = 64;
         var (perOp, tasks) = AllocationMeter.PerOp(n,
             static () => Enumerable.Range(0, n).Select(_ => Promise.CreateCancelable<int>().Promise).ToArray(),
-            static (tasks, i) => tasks[i].Cancel());
+            static (promises, i) => promises[i].Cancel());
         Assert.Equal(0, perOp);
         for (int i = 0; i < tasks.Length; i++) Assert.True(tasks[i].IsCanceled);
     }
