@@ -67,8 +67,11 @@ public partial class Promise<T> : Promise
 
     /// <summary>
     /// Fulfils this promise, which must be underlying and pending, and runs its callbacks.
+    /// A caller that already holds this thread's resolution loop passes it as
+    /// <paramref name="loop"/>; otherwise the thread-static is read, and only when there are
+    /// callbacks to run.
     /// </summary>
-    internal void FulfillCore(T value, bool allowDeferring)
+    internal void FulfillCore(T value, bool allowDeferring, ResolutionLoop? loop = null)
     {
         Debug.Assert(_status == Status.Pending);
         _value = value;
@@ -76,19 +79,7 @@ public partial class Promise<T> : Promise
         _link = null;
         object? callbacks = _callbacks;
         _callbacks = null;
-        if (callbacks is not null) RunCallbacks(callbacks, allowDeferring, ResolutionLoop.Current);
-    }
-
-    /// <summary><see cref="FulfillCore(T, bool)"/> for a caller that already holds this thread's resolution loop.</summary>
-    internal void FulfillCore(T value, bool allowDeferring, ResolutionLoop loop)
-    {
-        Debug.Assert(_status == Status.Pending);
-        _value = value;
-        _status = Status.Fulfilled;
-        _link = null;
-        object? callbacks = _callbacks;
-        _callbacks = null;
-        if (callbacks is not null) RunCallbacks(callbacks, allowDeferring, loop);
+        if (callbacks is not null) RunCallbacks(callbacks, allowDeferring, loop ?? ResolutionLoop.Current);
     }
 
     internal override void ResolveLike(Promise source, bool allowDeferring)
