@@ -118,25 +118,18 @@ public class HostingTests
     }
 
     [Fact]
-    public async Task ServiceException_IsLogged_AndStopsTheHost()
-    {
-        var (host, logs) = Build(s => s.AddPromiseHostedService<FailingService>());
-        using (host)
-        {
-            var lifetime = host.Services.GetRequiredService<IHostApplicationLifetime>();
-            var stopping = new TaskCompletionSource();
-            lifetime.ApplicationStopping.Register(() => stopping.TrySetResult());
-            await host.StartAsync();
-            await stopping.Task.WaitAsync(Wait);
-            Assert.Contains(logs.AtLeast(LogLevel.Error), e => ReferenceEquals(e.Exception, FailingService.Error) && e.Level == LogLevel.Error);
-            await host.StopAsync().WaitAsync(Wait);
-        }
-    }
+    public Task ServiceException_IsLogged_AndStopsTheHost() =>
+        FailureIsLoggedAtErrorAndStopsTheHost<FailingService>(FailingService.Error);
 
     [Fact]
-    public async Task SynchronousThrow_IsAFailure_LoggedAndStopsTheHost()
+    public Task SynchronousThrow_IsAFailure_LoggedAndStopsTheHost() =>
+        FailureIsLoggedAtErrorAndStopsTheHost<ThrowingService>(ThrowingService.Error);
+
+    // With the default BackgroundServiceExceptionBehavior (StopHost): the service's own
+    // exception object is logged at Error, and the host begins to stop.
+    private async Task FailureIsLoggedAtErrorAndStopsTheHost<TService>(Exception error) where TService : PromiseBackgroundService
     {
-        var (host, logs) = Build(s => s.AddPromiseHostedService<ThrowingService>());
+        var (host, logs) = Build(s => s.AddPromiseHostedService<TService>());
         using (host)
         {
             var lifetime = host.Services.GetRequiredService<IHostApplicationLifetime>();
@@ -144,7 +137,7 @@ public class HostingTests
             lifetime.ApplicationStopping.Register(() => stopping.TrySetResult());
             await host.StartAsync();
             await stopping.Task.WaitAsync(Wait);
-            Assert.Contains(logs.AtLeast(LogLevel.Error), e => ReferenceEquals(e.Exception, ThrowingService.Error));
+            Assert.Contains(logs.AtLeast(LogLevel.Error), e => ReferenceEquals(e.Exception, error) && e.Level == LogLevel.Error);
             await host.StopAsync().WaitAsync(Wait);
         }
     }
