@@ -56,14 +56,16 @@ internal static class Harness
         GC.Collect();
         long a0 = GC.GetTotalAllocatedBytes(true);
         var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
+        int g0 = GC.CollectionCount(0), g1 = GC.CollectionCount(1), g2 = GC.CollectionCount(2);
         var sw = Stopwatch.StartNew();
         RunMain(body);
         sw.Stop();
         var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu0;
         // LWT_PERF_CPU=1: also the process CPU time per op (stderr), steadier than wall time on a
-        // loaded machine for A/B comparisons of the same workload (never for the anchors table).
+        // loaded machine for A/B comparisons of the same workload (never for the anchors table),
+        // and the collections of each generation during the measured run.
         if (Environment.GetEnvironmentVariable("LWT_PERF_CPU") == "1")
-            Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"CPU {name} cpu_ns_per_op={cpu.TotalMilliseconds * 1e6 / n:F2}"));
+            Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"CPU {name} cpu_ns_per_op={cpu.TotalMilliseconds * 1e6 / n:F2} gcs={GC.CollectionCount(0) - g0}/{GC.CollectionCount(1) - g1}/{GC.CollectionCount(2) - g2}"));
         long a1 = GC.GetTotalAllocatedBytes(true);
         double totalMs = sw.Elapsed.TotalMilliseconds;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,

@@ -30,6 +30,7 @@ internal static partial class Workloads
             // variants (not in the default list): the same work without the per-op closure
             case "pause/async": Measure(name, N(1_000_000), PauseAsync); return 0;
             case "bind-resolved/floor": Measure(name, N(10_000_000), BindResolvedFloor); return 0;
+            case "bind-resolved/async": Measure(name, N(10_000_000), BindResolvedAsync); return 0;
             case "ping-pong/async": Measure(name, N(1_000_000), PingPongAsync); return 0;
             case "interop-astask" or "interop-asvaluetask" or "interop-topromise" or "interop-tcs" or "interop-promise" or "interop-hops": return RunInterop(name, n);
             case "timers": Measure(name, N(100_000), Timers); return 0;
@@ -86,6 +87,18 @@ internal static partial class Workloads
         Check(p.IsFulfilled, "bind-resolved/floor: fulfilled");
         return p;
     };
+
+    // variant (not in the default list): the .NET Task anchor's own shape, an iterative
+    // `sum += await Task.FromResult(i)`, here `await Promise.Return(i)`: one fresh resolved
+    // promise per op (48 B, like the anchor's Task<int>), awaited in an `async Promise` method.
+    private static async Promise BindResolvedAsyncLoop(int n)
+    {
+        long sum = 0;
+        for (int i = 0; i < n; i++) sum += await Promise.Return(i);
+        Check(sum == (long)n * (n - 1) / 2, "bind-resolved/async: sum");
+    }
+
+    private static Func<Promise> BindResolvedAsync(int n) => () => BindResolvedAsyncLoop(n);
 
     // ------------------------------------------------------------------ bind-chain
 

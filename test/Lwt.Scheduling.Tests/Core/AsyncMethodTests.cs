@@ -295,4 +295,28 @@ public class AsyncLocalTests
         Assert.Equal("resolver", s_local.Value);
         s_local.Value = null;
     }
+
+    [Fact]
+    public void Resumed_method_changes_do_not_leak_to_a_resolver_in_the_same_context()
+    {
+        // The resolver runs in the very context the method captured at its await, so the
+        // method resumes without a switch; what it changes must still be undone afterwards,
+        // AsyncLocal values and the SynchronizationContext alike.
+        var (p, r) = Promise.Create<int>();
+        var installed = new SynchronizationContext();
+        async Promise M()
+        {
+            await p;
+            s_local.Value = "method-changed";
+            SynchronizationContext.SetSynchronizationContext(installed);
+        }
+        s_local.Value = "shared";
+        var before = SynchronizationContext.Current;
+        var m = M();
+        r.Resolve(1);
+        Assert.True(m.IsFulfilled);
+        Assert.Equal("shared", s_local.Value);
+        Assert.Same(before, SynchronizationContext.Current);
+        s_local.Value = null;
+    }
 }
