@@ -37,7 +37,7 @@ public abstract class PromiseBackgroundService : IHostedService, IDisposable
     private Task? _completion;
 
     /// <summary>Creates the service; the host's loop, logger and options are given by
-    /// <see cref="LwtServiceCollectionExtensions.AddPromiseHostedService{TService}"/>.</summary>
+    /// <see cref="LwtServiceCollectionExtensions.AddPromiseHostedService{TService}"/>.<para>Lwt: none (a .NET hosted service whose body is an Lwt promise run on the host's loop)</para></summary>
     protected PromiseBackgroundService()
     {
     }
@@ -53,7 +53,7 @@ public abstract class PromiseBackgroundService : IHostedService, IDisposable
     /// <returns>The promise of the service's work.</returns>
     protected abstract Promise ExecuteAsync(CancellationToken stoppingToken);
 
-    /// <summary>The promise returned by <see cref="ExecuteAsync"/>, once started (null before).</summary>
+    /// <summary>The promise returned by <see cref="ExecuteAsync"/>, once started (null before).<para>Lwt: none (the promise of the body, like <c>BackgroundService.ExecuteTask</c>)</para></summary>
     public Promise? ExecutePromise => _running;
 
     /// <summary>Gives the service what it runs with (called by the DI factory).</summary>
@@ -159,7 +159,7 @@ public abstract class PromiseBackgroundService : IHostedService, IDisposable
         await _completion!.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 
-    /// <summary>Releases the service (fires the stopping token if the service was never stopped).</summary>
+    /// <summary>Releases the service (fires the stopping token if the service was never stopped).<para>Lwt: none (the .NET IDisposable pattern)</para></summary>
     public virtual void Dispose()
     {
         var stopping = _stopping;

@@ -36,29 +36,29 @@ internal readonly struct PromiseAwaiterLayout
     internal readonly Promise Promise;
 }
 
-/// <summary>Awaits an untyped promise: returns when it is fulfilled, rethrows its exception (not wrapped) when it is rejected.</summary>
+/// <summary>Awaits an untyped promise: returns when it is fulfilled, rethrows its exception (not wrapped) when it is rejected.<para>Lwt: <c>let%lwt () = p in ...</c></para></summary>
 public readonly struct PromiseAwaiter : ICriticalNotifyCompletion, IPromiseAwaiter
 {
     private readonly Promise _promise;
 
     internal PromiseAwaiter(Promise promise) => _promise = promise;
 
-    /// <summary>Whether the promise is resolved.</summary>
+    /// <summary>Whether the promise is resolved.<para>Lwt: <c>not (Lwt.is_sleeping p)</c></para></summary>
     public bool IsCompleted => _promise.Underlying()._status != Status.Pending;
 
-    /// <summary>Returns if fulfilled; rethrows the rejection itself, with its stack trace.</summary>
+    /// <summary>Returns if fulfilled; rethrows the rejection itself, with its stack trace.<para>Lwt: <c>match Lwt.state p with Return v -&gt; v | Fail exn -&gt; raise exn</c></para></summary>
     public void GetResult() => AwaitSupport.ThrowIfNotFulfilled(_promise.Underlying());
 
-    /// <summary>Schedules the continuation (flowing the ExecutionContext).</summary>
+    /// <summary>Schedules the continuation (flowing the ExecutionContext).<para>Lwt: <c>Lwt.on_any</c>, for the rest of the awaiting method</para></summary>
     /// <param name="continuation">What to run when the promise is resolved.</param>
     public void OnCompleted(Action continuation) => AwaitSupport.OnCompleted(_promise, continuation, flowContext: true, continueOnCapturedContext: true);
 
-    /// <summary>Schedules the continuation (without flowing the ExecutionContext).</summary>
+    /// <summary>Schedules the continuation (without flowing the ExecutionContext).<para>Lwt: <c>Lwt.on_any</c>, for the rest of the awaiting method</para></summary>
     /// <param name="continuation">What to run when the promise is resolved.</param>
     public void UnsafeOnCompleted(Action continuation) => AwaitSupport.OnCompleted(_promise, continuation, flowContext: false, continueOnCapturedContext: true);
 }
 
-/// <summary>Awaits a <see cref="Promise{T}"/>: returns its value, or rethrows its exception (not wrapped).</summary>
+/// <summary>Awaits a <see cref="Promise{T}"/>: returns its value, or rethrows its exception (not wrapped).<para>Lwt: <c>let%lwt x = p in ...</c></para></summary>
 /// <typeparam name="T">The type of the value.</typeparam>
 public readonly struct PromiseAwaiter<T> : ICriticalNotifyCompletion, IPromiseAwaiter
 {
@@ -66,10 +66,10 @@ public readonly struct PromiseAwaiter<T> : ICriticalNotifyCompletion, IPromiseAw
 
     internal PromiseAwaiter(Promise<T> promise) => _promise = promise;
 
-    /// <summary>Whether the promise is resolved.</summary>
+    /// <summary>Whether the promise is resolved.<para>Lwt: <c>not (Lwt.is_sleeping p)</c></para></summary>
     public bool IsCompleted => _promise.UnderlyingT()._status != Status.Pending;
 
-    /// <summary>Returns the value if fulfilled; rethrows the rejection itself, with its stack trace.</summary>
+    /// <summary>Returns the value if fulfilled; rethrows the rejection itself, with its stack trace.<para>Lwt: <c>match Lwt.state p with Return v -&gt; v | Fail exn -&gt; raise exn</c></para></summary>
     public T GetResult()
     {
         var p = _promise.UnderlyingT();
@@ -77,16 +77,16 @@ public readonly struct PromiseAwaiter<T> : ICriticalNotifyCompletion, IPromiseAw
         return p._value;
     }
 
-    /// <summary>Schedules the continuation (flowing the ExecutionContext).</summary>
+    /// <summary>Schedules the continuation (flowing the ExecutionContext).<para>Lwt: <c>Lwt.on_any</c>, for the rest of the awaiting method</para></summary>
     /// <param name="continuation">What to run when the promise is resolved.</param>
     public void OnCompleted(Action continuation) => AwaitSupport.OnCompleted(_promise, continuation, flowContext: true, continueOnCapturedContext: true);
 
-    /// <summary>Schedules the continuation (without flowing the ExecutionContext).</summary>
+    /// <summary>Schedules the continuation (without flowing the ExecutionContext).<para>Lwt: <c>Lwt.on_any</c>, for the rest of the awaiting method</para></summary>
     /// <param name="continuation">What to run when the promise is resolved.</param>
     public void UnsafeOnCompleted(Action continuation) => AwaitSupport.OnCompleted(_promise, continuation, flowContext: false, continueOnCapturedContext: true);
 }
 
-/// <summary>The awaitable returned by <see cref="Promise.ConfigureAwait(bool)"/>.</summary>
+/// <summary>The awaitable returned by <see cref="Promise.ConfigureAwait(bool)"/>.<para>Lwt: none (the .NET <c>ConfigureAwait</c> pattern; in Lwt every callback runs where the promise resolves)</para></summary>
 public readonly struct ConfiguredPromiseAwaitable
 {
     private readonly Promise _promise;
@@ -98,10 +98,10 @@ public readonly struct ConfiguredPromiseAwaitable
         _continueOnCapturedContext = continueOnCapturedContext;
     }
 
-    /// <summary>The awaiter.</summary>
+    /// <summary>The awaiter.<para>Lwt: none (the .NET <c>ConfigureAwait</c> pattern; in Lwt every callback runs where the promise resolves)</para></summary>
     public ConfiguredPromiseAwaiter GetAwaiter() => new(_promise, _continueOnCapturedContext);
 
-    /// <summary>The awaiter of <see cref="ConfiguredPromiseAwaitable"/>.</summary>
+    /// <summary>The awaiter of <see cref="ConfiguredPromiseAwaitable"/>.<para>Lwt: <c>let%lwt</c></para></summary>
     public readonly struct ConfiguredPromiseAwaiter : ICriticalNotifyCompletion, IPromiseAwaiter
     {
         private readonly Promise _promise;
@@ -113,23 +113,23 @@ public readonly struct ConfiguredPromiseAwaitable
             _continueOnCapturedContext = continueOnCapturedContext;
         }
 
-        /// <summary>Whether the promise is resolved.</summary>
+        /// <summary>Whether the promise is resolved.<para>Lwt: <c>not (Lwt.is_sleeping p)</c></para></summary>
         public bool IsCompleted => _promise.Underlying()._status != Status.Pending;
 
-        /// <summary>Returns if fulfilled; rethrows the rejection itself.</summary>
+        /// <summary>Returns if fulfilled; rethrows the rejection itself.<para>Lwt: <c>match Lwt.state p with Return v -&gt; v | Fail exn -&gt; raise exn</c></para></summary>
         public void GetResult() => AwaitSupport.ThrowIfNotFulfilled(_promise.Underlying());
 
-        /// <summary>Schedules the continuation (flowing the ExecutionContext).</summary>
+        /// <summary>Schedules the continuation (flowing the ExecutionContext).<para>Lwt: <c>Lwt.on_any</c>, for the rest of the awaiting method</para></summary>
         /// <param name="continuation">What to run when the promise is resolved.</param>
         public void OnCompleted(Action continuation) => AwaitSupport.OnCompleted(_promise, continuation, true, _continueOnCapturedContext);
 
-        /// <summary>Schedules the continuation (without flowing the ExecutionContext).</summary>
+        /// <summary>Schedules the continuation (without flowing the ExecutionContext).<para>Lwt: <c>Lwt.on_any</c>, for the rest of the awaiting method</para></summary>
         /// <param name="continuation">What to run when the promise is resolved.</param>
         public void UnsafeOnCompleted(Action continuation) => AwaitSupport.OnCompleted(_promise, continuation, false, _continueOnCapturedContext);
     }
 }
 
-/// <summary>The awaitable returned by <see cref="Promise{T}.ConfigureAwait(bool)"/>.</summary>
+/// <summary>The awaitable returned by <see cref="Promise{T}.ConfigureAwait(bool)"/>.<para>Lwt: none (the .NET <c>ConfigureAwait</c> pattern; in Lwt every callback runs where the promise resolves)</para></summary>
 /// <typeparam name="T">The type of the value.</typeparam>
 public readonly struct ConfiguredPromiseAwaitable<T>
 {
@@ -142,10 +142,10 @@ public readonly struct ConfiguredPromiseAwaitable<T>
         _continueOnCapturedContext = continueOnCapturedContext;
     }
 
-    /// <summary>The awaiter.</summary>
+    /// <summary>The awaiter.<para>Lwt: none (the .NET <c>ConfigureAwait</c> pattern; in Lwt every callback runs where the promise resolves)</para></summary>
     public ConfiguredPromiseAwaiter GetAwaiter() => new(_promise, _continueOnCapturedContext);
 
-    /// <summary>The awaiter of <see cref="ConfiguredPromiseAwaitable{T}"/>.</summary>
+    /// <summary>The awaiter of <see cref="ConfiguredPromiseAwaitable{T}"/>.<para>Lwt: <c>let%lwt</c></para></summary>
     public readonly struct ConfiguredPromiseAwaiter : ICriticalNotifyCompletion, IPromiseAwaiter
     {
         private readonly Promise<T> _promise;
@@ -157,10 +157,10 @@ public readonly struct ConfiguredPromiseAwaitable<T>
             _continueOnCapturedContext = continueOnCapturedContext;
         }
 
-        /// <summary>Whether the promise is resolved.</summary>
+        /// <summary>Whether the promise is resolved.<para>Lwt: <c>not (Lwt.is_sleeping p)</c></para></summary>
         public bool IsCompleted => _promise.UnderlyingT()._status != Status.Pending;
 
-        /// <summary>Returns the value if fulfilled; rethrows the rejection itself.</summary>
+        /// <summary>Returns the value if fulfilled; rethrows the rejection itself.<para>Lwt: <c>match Lwt.state p with Return v -&gt; v | Fail exn -&gt; raise exn</c></para></summary>
         public T GetResult()
         {
             var p = _promise.UnderlyingT();
@@ -168,11 +168,11 @@ public readonly struct ConfiguredPromiseAwaitable<T>
             return p._value;
         }
 
-        /// <summary>Schedules the continuation (flowing the ExecutionContext).</summary>
+        /// <summary>Schedules the continuation (flowing the ExecutionContext).<para>Lwt: <c>Lwt.on_any</c>, for the rest of the awaiting method</para></summary>
         /// <param name="continuation">What to run when the promise is resolved.</param>
         public void OnCompleted(Action continuation) => AwaitSupport.OnCompleted(_promise, continuation, true, _continueOnCapturedContext);
 
-        /// <summary>Schedules the continuation (without flowing the ExecutionContext).</summary>
+        /// <summary>Schedules the continuation (without flowing the ExecutionContext).<para>Lwt: <c>Lwt.on_any</c>, for the rest of the awaiting method</para></summary>
         /// <param name="continuation">What to run when the promise is resolved.</param>
         public void UnsafeOnCompleted(Action continuation) => AwaitSupport.OnCompleted(_promise, continuation, false, _continueOnCapturedContext);
     }
@@ -186,8 +186,8 @@ public partial class Promise
     /// <summary>
     /// Configures <c>await</c>: with <see langword="false"/>, the continuation runs wherever the
     /// promise resolves (on its loop), like <see cref="Task.ConfigureAwait(bool)"/>.
+    /// <para>Lwt: none (the .NET <c>ConfigureAwait</c> pattern; in Lwt every callback runs where the promise resolves)</para>
     /// </summary>
-    /// <para>Lwt: (none: the .NET <c>ConfigureAwait</c> pattern)</para>
     /// <param name="continueOnCapturedContext">Whether to resume on the awaiting code's context.</param>
     public ConfiguredPromiseAwaitable ConfigureAwait(bool continueOnCapturedContext) => new(this, continueOnCapturedContext);
 }

@@ -8,18 +8,18 @@ namespace Lwt;
 /// </summary>
 public sealed class CanceledException : OperationCanceledException
 {
-    /// <summary>Creates the exception with a default message.</summary>
+    /// <summary>Creates the exception with a default message.<para>Lwt: <c>raise Lwt.Canceled</c></para></summary>
     public CanceledException() : base("The promise was canceled.")
     {
     }
 
-    /// <summary>Creates the exception with a message.</summary>
+    /// <summary>Creates the exception with a message.<para>Lwt: <c>raise Lwt.Canceled</c> (with a message .NET can show)</para></summary>
     /// <param name="message">What was canceled and why.</param>
     public CanceledException(string message) : base(message)
     {
     }
 
-    /// <summary>Creates the exception with a message and an inner exception.</summary>
+    /// <summary>Creates the exception with a message and an inner exception.<para>Lwt: <c>raise Lwt.Canceled</c> (with a message and a cause)</para></summary>
     /// <param name="message">What was canceled and why.</param>
     /// <param name="innerException">The cause.</param>
     public CanceledException(string message, Exception innerException) : base(message, innerException)

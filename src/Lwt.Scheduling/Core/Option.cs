@@ -19,17 +19,17 @@ public readonly struct Option<T> : IEquatable<Option<T>>
         HasValue = true;
     }
 
-    /// <summary>The empty option, OCaml's <c>None</c>.</summary>
+    /// <summary>The empty option, OCaml's <c>None</c>.<para>Lwt: <c>None</c></para></summary>
     public static Option<T> None => default;
 
-    /// <summary>An option holding <paramref name="value"/>, OCaml's <c>Some value</c>.</summary>
+    /// <summary>An option holding <paramref name="value"/>, OCaml's <c>Some value</c>.<para>Lwt: <c>Some v</c></para></summary>
     /// <param name="value">The value (may itself be null for reference types).</param>
     public static Option<T> Some(T value) => new(value);
 
-    /// <summary><see langword="true"/> for <c>Some _</c>, <see langword="false"/> for <c>None</c>.</summary>
+    /// <summary><see langword="true"/> for <c>Some _</c>, <see langword="false"/> for <c>None</c>.<para>Lwt: <c>Option.is_some</c></para></summary>
     public bool HasValue { get; }
 
-    /// <summary>The value of <c>Some v</c>.</summary>
+    /// <summary>The value of <c>Some v</c>.<para>Lwt: <c>Option.get</c></para></summary>
     /// <exception cref="InvalidOperationException">The option is <c>None</c>.</exception>
     public T Value
     {
@@ -40,11 +40,11 @@ public readonly struct Option<T> : IEquatable<Option<T>>
         }
     }
 
-    /// <summary>The value when present, otherwise <paramref name="defaultValue"/>.</summary>
+    /// <summary>The value when present, otherwise <paramref name="defaultValue"/>.<para>Lwt: <c>Option.value ~default</c></para></summary>
     /// <param name="defaultValue">What to return for <c>None</c>.</param>
     public T GetValueOrDefault(T defaultValue) => HasValue ? _value : defaultValue;
 
-    /// <summary>Gets the value when present.</summary>
+    /// <summary>Gets the value when present.<para>Lwt: a <c>match</c> on <c>Some v</c> / <c>None</c></para></summary>
     /// <param name="value">The value of <c>Some v</c>; default for <c>None</c>.</param>
     /// <returns>Whether the option holds a value.</returns>
     public bool TryGetValue([MaybeNullWhen(false)] out T value)
@@ -63,13 +63,13 @@ public readonly struct Option<T> : IEquatable<Option<T>>
     /// <inheritdoc/>
     public override int GetHashCode() => HasValue ? HashCode.Combine(true, _value) : 0;
 
-    /// <summary>Formats as OCaml does: <c>None</c> or <c>Some v</c>.</summary>
+    /// <summary>Formats as OCaml does: <c>None</c> or <c>Some v</c>.<para>Lwt: none (formatting; OCaml prints <c>Some v</c> / <c>None</c>)</para></summary>
     public override string ToString() => HasValue ? $"Some {_value}" : "None";
 
-    /// <summary>Structural equality.</summary>
+    /// <summary>Structural equality.<para>Lwt: <c>Option.equal</c></para></summary>
     public static bool operator ==(Option<T> left, Option<T> right) => left.Equals(right);
 
-    /// <summary>Structural inequality.</summary>
+    /// <summary>Structural inequality.<para>Lwt: <c>not (Option.equal ...)</c></para></summary>
     public static bool operator !=(Option<T> left, Option<T> right) => !left.Equals(right);
 
     [DoesNotReturn]
@@ -77,15 +77,15 @@ public readonly struct Option<T> : IEquatable<Option<T>>
         throw new InvalidOperationException("The option is None; check HasValue (or use TryGetValue) before reading Value.");
 }
 
-/// <summary>Helpers to build <see cref="Option{T}"/> values with type inference.</summary>
+/// <summary>Helpers to build <see cref="Option{T}"/> values with type inference.<para>Lwt: <c>Some</c> / <c>None</c></para></summary>
 public static class Option
 {
-    /// <summary><c>Some value</c>, with the type inferred.</summary>
+    /// <summary><c>Some value</c>, with the type inferred.<para>Lwt: <c>Some v</c></para></summary>
     /// <param name="value">The value.</param>
     /// <typeparam name="T">The type of the value.</typeparam>
     public static Option<T> Some<T>(T value) => Option<T>.Some(value);
 
-    /// <summary><c>None</c> of the given type.</summary>
+    /// <summary><c>None</c> of the given type.<para>Lwt: <c>None</c></para></summary>
     /// <typeparam name="T">The type of the missing value.</typeparam>
     public static Option<T> None<T>() => Option<T>.None;
 }

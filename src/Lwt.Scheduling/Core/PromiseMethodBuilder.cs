@@ -22,38 +22,38 @@ namespace Lwt;
  * is not cancelable.
  */
 
-/// <summary>The builder of <c>async Promise</c> methods. Used by the compiler.</summary>
+/// <summary>The builder of <c>async Promise</c> methods. Used by the compiler.<para>Lwt: none (an <c>async Promise</c> method is Lwt's <c>let%lwt</c> chain: its promise is a pending <c>unit Lwt.t</c>, each <c>await</c> a <c>Lwt.bind</c>)</para></summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public struct PromiseMethodBuilder
 {
     private Promise<Unit>? _promise;
 
-    /// <summary>Creates a builder.</summary>
+    /// <summary>Creates a builder.<para>Lwt: none (the compiler's async method builder pattern)</para></summary>
     public static PromiseMethodBuilder Create() => default;
 
-    /// <summary>The method's promise.</summary>
+    /// <summary>The method's promise.<para>Lwt: the <c>Lwt.t</c> of the <c>let%lwt</c> chain</para></summary>
     public Promise Task => _promise ?? AsyncBuilderCore.NotStarted<Unit>();
 
-    /// <summary>Runs the state machine until its first suspension.</summary>
+    /// <summary>Runs the state machine until its first suspension.<para>Lwt: none (the compiler's async method builder pattern)</para></summary>
     /// <param name="stateMachine">The state machine.</param>
     /// <typeparam name="TStateMachine">Its type.</typeparam>
     public void Start<TStateMachine>(ref TStateMachine stateMachine) where TStateMachine : IAsyncStateMachine =>
         AsyncBuilderCore.Start(ref _promise, ref stateMachine);
 
-    /// <summary>Not used (the box is created on the first suspension).</summary>
+    /// <summary>Not used (the box is created on the first suspension).<para>Lwt: none (the compiler's async method builder pattern)</para></summary>
     /// <param name="stateMachine">The state machine.</param>
     public void SetStateMachine(IAsyncStateMachine stateMachine)
     {
     }
 
-    /// <summary>Completes the method's promise.</summary>
+    /// <summary>Completes the method's promise.<para>Lwt: <c>Lwt.wakeup_later r ()</c></para></summary>
     public void SetResult()
     {
         if (_promise is null) _promise = Promise.ReturnUnit;
         else AsyncBuilderCore.Fulfil(_promise, default);
     }
 
-    /// <summary>Rejects the method's promise.</summary>
+    /// <summary>Rejects the method's promise.<para>Lwt: <c>Lwt.wakeup_later_exn</c></para></summary>
     /// <param name="exception">The exception.</param>
     public void SetException(Exception exception)
     {
@@ -61,7 +61,7 @@ public struct PromiseMethodBuilder
         else AsyncBuilderCore.Reject(_promise, exception);
     }
 
-    /// <summary>Suspends until the awaiter completes.</summary>
+    /// <summary>Suspends until the awaiter completes.<para>Lwt: <c>Lwt.bind</c> of the awaited promise to the rest of the method</para></summary>
     /// <param name="awaiter">The awaiter.</param>
     /// <param name="stateMachine">The state machine.</param>
     /// <typeparam name="TAwaiter">The awaiter's type.</typeparam>
@@ -70,7 +70,7 @@ public struct PromiseMethodBuilder
         where TAwaiter : INotifyCompletion where TStateMachine : IAsyncStateMachine =>
         AsyncBuilderCore.Await(ref _promise, ref awaiter, ref stateMachine, critical: false);
 
-    /// <summary>Suspends until the awaiter completes.</summary>
+    /// <summary>Suspends until the awaiter completes.<para>Lwt: <c>Lwt.bind</c> of the awaited promise to the rest of the method</para></summary>
     /// <param name="awaiter">The awaiter.</param>
     /// <param name="stateMachine">The state machine.</param>
     /// <typeparam name="TAwaiter">The awaiter's type.</typeparam>
@@ -80,32 +80,32 @@ public struct PromiseMethodBuilder
         AsyncBuilderCore.Await(ref _promise, ref awaiter, ref stateMachine, critical: true);
 }
 
-/// <summary>The builder of <c>async Promise&lt;T&gt;</c> methods. Used by the compiler.</summary>
+/// <summary>The builder of <c>async Promise&lt;T&gt;</c> methods. Used by the compiler.<para>Lwt: none (an <c>async Promise&lt;T&gt;</c> method is Lwt's <c>let%lwt</c> chain: its promise is a pending <c>'a Lwt.t</c>, each <c>await</c> a <c>Lwt.bind</c>)</para></summary>
 /// <typeparam name="T">The type of the result.</typeparam>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public struct PromiseMethodBuilder<T>
 {
     private Promise<T>? _promise;
 
-    /// <summary>Creates a builder.</summary>
+    /// <summary>Creates a builder.<para>Lwt: none (the compiler's async method builder pattern)</para></summary>
     public static PromiseMethodBuilder<T> Create() => default;
 
-    /// <summary>The method's promise.</summary>
+    /// <summary>The method's promise.<para>Lwt: the <c>Lwt.t</c> of the <c>let%lwt</c> chain</para></summary>
     public Promise<T> Task => _promise ?? AsyncBuilderCore.NotStarted<T>();
 
-    /// <summary>Runs the state machine until its first suspension.</summary>
+    /// <summary>Runs the state machine until its first suspension.<para>Lwt: none (the compiler's async method builder pattern)</para></summary>
     /// <param name="stateMachine">The state machine.</param>
     /// <typeparam name="TStateMachine">Its type.</typeparam>
     public void Start<TStateMachine>(ref TStateMachine stateMachine) where TStateMachine : IAsyncStateMachine =>
         AsyncBuilderCore.Start(ref _promise, ref stateMachine);
 
-    /// <summary>Not used (the box is created on the first suspension).</summary>
+    /// <summary>Not used (the box is created on the first suspension).<para>Lwt: none (the compiler's async method builder pattern)</para></summary>
     /// <param name="stateMachine">The state machine.</param>
     public void SetStateMachine(IAsyncStateMachine stateMachine)
     {
     }
 
-    /// <summary>Fulfils the method's promise.</summary>
+    /// <summary>Fulfils the method's promise.<para>Lwt: <c>Lwt.wakeup_later r v</c></para></summary>
     /// <param name="result">The value.</param>
     public void SetResult(T result)
     {
@@ -113,7 +113,7 @@ public struct PromiseMethodBuilder<T>
         else AsyncBuilderCore.Fulfil(_promise, result);
     }
 
-    /// <summary>Rejects the method's promise.</summary>
+    /// <summary>Rejects the method's promise.<para>Lwt: <c>Lwt.wakeup_later_exn</c></para></summary>
     /// <param name="exception">The exception.</param>
     public void SetException(Exception exception)
     {
@@ -121,7 +121,7 @@ public struct PromiseMethodBuilder<T>
         else AsyncBuilderCore.Reject(_promise, exception);
     }
 
-    /// <summary>Suspends until the awaiter completes.</summary>
+    /// <summary>Suspends until the awaiter completes.<para>Lwt: <c>Lwt.bind</c> of the awaited promise to the rest of the method</para></summary>
     /// <param name="awaiter">The awaiter.</param>
     /// <param name="stateMachine">The state machine.</param>
     /// <typeparam name="TAwaiter">The awaiter's type.</typeparam>
@@ -130,7 +130,7 @@ public struct PromiseMethodBuilder<T>
         where TAwaiter : INotifyCompletion where TStateMachine : IAsyncStateMachine =>
         AsyncBuilderCore.Await(ref _promise, ref awaiter, ref stateMachine, critical: false);
 
-    /// <summary>Suspends until the awaiter completes.</summary>
+    /// <summary>Suspends until the awaiter completes.<para>Lwt: <c>Lwt.bind</c> of the awaited promise to the rest of the method</para></summary>
     /// <param name="awaiter">The awaiter.</param>
     /// <param name="stateMachine">The state machine.</param>
     /// <typeparam name="TAwaiter">The awaiter's type.</typeparam>

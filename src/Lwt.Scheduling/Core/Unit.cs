@@ -7,10 +7,10 @@ namespace Lwt;
 /// </summary>
 public readonly struct Unit : IEquatable<Unit>
 {
-    /// <summary>The only value of the type, OCaml's <c>()</c>.</summary>
+    /// <summary>The only value of the type, OCaml's <c>()</c>.<para>Lwt: <c>()</c></para></summary>
     public static readonly Unit Value;
 
-    /// <summary>Always <see langword="true"/>: all units are equal.</summary>
+    /// <summary>Always <see langword="true"/>: all units are equal.<para>Lwt: <c>() = ()</c></para></summary>
     /// <param name="other">Another unit.</param>
     public bool Equals(Unit other) => true;
 
@@ -20,12 +20,12 @@ public readonly struct Unit : IEquatable<Unit>
     /// <inheritdoc/>
     public override int GetHashCode() => 0;
 
-    /// <summary>Returns <c>()</c>, as OCaml prints it.</summary>
+    /// <summary>Returns <c>()</c>, as OCaml prints it.<para>Lwt: none (formatting; OCaml prints <c>()</c>)</para></summary>
     public override string ToString() => "()";
 
-    /// <summary>Always <see langword="true"/>.</summary>
+    /// <summary>Always <see langword="true"/>.<para>Lwt: <c>() = ()</c></para></summary>
     public static bool operator ==(Unit left, Unit right) => true;
 
-    /// <summary>Always <see langword="false"/>.</summary>
+    /// <summary>Always <see langword="false"/>.<para>Lwt: <c>() &lt;&gt; ()</c></para></summary>
     public static bool operator !=(Unit left, Unit right) => false;
 }

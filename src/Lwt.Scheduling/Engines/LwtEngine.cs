@@ -259,7 +259,7 @@ public abstract partial class LwtEngine : IDisposable
     /// that ran a loop and ended becomes unreachable with the thread, and its epoll fd and
     /// eventfd must not stay open for the rest of the process. Nobody can call
     /// <see cref="Wake"/> on an unreachable engine, so closing here races with nothing.
-    /// </summary>
+    /// <para>Lwt: none (the .NET finalizer; <c>engine#destroy</c> is <see cref="Dispose"/>)</para></summary>
     ~LwtEngine()
     {
         if (!_disposed) ReleaseResources();

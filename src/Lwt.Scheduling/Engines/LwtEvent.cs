@@ -56,7 +56,7 @@ public sealed class LwtEvent
         _generation = generation;
     }
 
-    /// <summary>True once <see cref="Stop"/> was called or the engine was disposed.</summary>
+    /// <summary>True once <see cref="Stop"/> was called or the engine was disposed.<para>Lwt: none (whether <c>Lwt_engine.stop_event</c> was called, or the engine was destroyed)</para></summary>
     public bool IsStopped => _engine is null || _engine.IsDisposed;
 
     /// <summary>

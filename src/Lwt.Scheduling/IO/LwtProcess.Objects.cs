@@ -56,7 +56,7 @@ public abstract class LwtProcessBase
     /// </summary>
     public int Pid { get; }
 
-    /// <summary>The command the child runs.</summary>
+    /// <summary>The command the child runs.<para>Lwt: the <c>command</c> given to <c>Lwt_process.open_process*</c></para></summary>
     public ProcessCommand Command { get; }
 
     /// <summary>
@@ -71,7 +71,7 @@ public abstract class LwtProcessBase
     /// </summary>
     public Promise<ProcessStatus> Status => _status;
 
-    /// <summary>True if the timeout expired and killed the child.</summary>
+    /// <summary>True if the timeout expired and killed the child.<para>Lwt: none (whether the <c>?timeout</c> of <c>Lwt_process.open_process*</c> expired and killed the child)</para></summary>
     public bool TimedOut { get; private set; }
 
     /// <summary>

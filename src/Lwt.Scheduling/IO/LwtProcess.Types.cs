@@ -98,7 +98,7 @@ public sealed class ProcessCommand
     /// <summary>The argv given to the program (the program alone when the vector is empty).</summary>
     internal IReadOnlyList<string> Argv => Args.Count != 0 ? Args : [Program];
 
-    /// <summary>The argument vector, space-separated (for messages; no quoting).</summary>
+    /// <summary>The argument vector, space-separated (for messages; no quoting).<para>Lwt: none (formatting, for messages)</para></summary>
     public override string ToString() => string.Join(' ', Argv);
 }
 
@@ -245,7 +245,7 @@ public sealed class ProcessRedirection
         else LibC.Close(_fd);
     }
 
-    /// <summary>"keep", "dev_null", "close", "copy fd 5", "move fd 5".</summary>
+    /// <summary>"keep", "dev_null", "close", "copy fd 5", "move fd 5".<para>Lwt: none (formatting, for messages)</para></summary>
     public override string ToString() => Kind switch
     {
         RedirectionKind.Keep => "keep",
@@ -259,8 +259,8 @@ public sealed class ProcessRedirection
 /// Whether a child process runs: <see cref="Running"/> or exited (with its status).
 /// <para>Lwt: <c>Lwt_process.state</c> (<c>Running | Exited of Unix.process_status</c>)</para>
 /// </summary>
-/// <param name="IsRunning">True while the child has not been reaped.</param>
-/// <param name="Status">The status once exited (default while running).</param>
+/// <param name="IsRunning">True while the child has not been reaped. Lwt: <c>Running</c>.</param>
+/// <param name="Status">The status once exited (default while running). Lwt: the status of <c>Exited status</c>.</param>
 public readonly record struct ProcessState(bool IsRunning, ProcessStatus Status)
 {
     /// <summary>The child runs (or has ended but is not reaped yet).<para>Lwt: <c>Running</c></para></summary>
@@ -270,6 +270,6 @@ public readonly record struct ProcessState(bool IsRunning, ProcessStatus Status)
     /// <param name="status">Its status.</param>
     public static ProcessState Exited(ProcessStatus status) => new(false, status);
 
-    /// <summary>"running", or "exited (exited 0)", "exited (killed by signal 9)".</summary>
+    /// <summary>"running", or "exited (exited 0)", "exited (killed by signal 9)".<para>Lwt: none (formatting, for messages)</para></summary>
     public override string ToString() => IsRunning ? "running" : $"exited ({Status})";
 }

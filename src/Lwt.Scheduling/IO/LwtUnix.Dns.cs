@@ -12,11 +12,11 @@ namespace Lwt;
 /// One answer of <see cref="LwtUnix.GetAddrInfo"/>.
 /// <para>Lwt: <c>Unix.addr_info</c></para>
 /// </summary>
-/// <param name="Family">ai_family.</param>
-/// <param name="SocketType">ai_socktype.</param>
-/// <param name="Protocol">ai_protocol.</param>
-/// <param name="Address">ai_addr (address and port).</param>
-/// <param name="CanonicalName">ai_canonname (the host name as given when not known).</param>
+/// <param name="Family">The address family. Lwt: <c>ai_family</c>.</param>
+/// <param name="SocketType">The socket type. Lwt: <c>ai_socktype</c>.</param>
+/// <param name="Protocol">The protocol. Lwt: <c>ai_protocol</c>.</param>
+/// <param name="Address">The address and port. Lwt: <c>ai_addr</c>.</param>
+/// <param name="CanonicalName">The canonical host name (the name as given when not known). Lwt: <c>ai_canonname</c>.</param>
 public readonly record struct AddrInfo(AddressFamily Family, SocketType SocketType, ProtocolType Protocol, EndPoint Address, string CanonicalName);
 
 public static partial class LwtUnix

@@ -65,11 +65,11 @@ public enum FileKind
 /// What <see cref="LwtUnix.Stat"/> tells about a file.
 /// <para>Lwt: <c>Unix.stats</c></para>
 /// </summary>
-/// <param name="Kind">The kind of file.</param>
-/// <param name="Size">The size in bytes (0 for directories).</param>
-/// <param name="Permissions">The permission bits.</param>
-/// <param name="LastAccess">st_atime.</param>
-/// <param name="LastModification">st_mtime.</param>
+/// <param name="Kind">The kind of file. Lwt: <c>st_kind</c>.</param>
+/// <param name="Size">The size in bytes (0 for directories). Lwt: <c>st_size</c>.</param>
+/// <param name="Permissions">The permission bits. Lwt: <c>st_perm</c>.</param>
+/// <param name="LastAccess">The last access time (UTC). Lwt: <c>st_atime</c>.</param>
+/// <param name="LastModification">The last modification time (UTC). Lwt: <c>st_mtime</c>.</param>
 public readonly record struct FileStats(FileKind Kind, long Size, UnixFileMode Permissions, DateTime LastAccess, DateTime LastModification);
 
 public static partial class LwtUnix

@@ -41,8 +41,8 @@ public enum ProcessStatusKind
 /// The status of a child process.
 /// <para>Lwt: <c>Unix.process_status</c> (<c>WEXITED n | WSIGNALED n | WSTOPPED n</c>)</para>
 /// </summary>
-/// <param name="Kind">Exited, signaled or stopped.</param>
-/// <param name="Code">The exit code or the signal number.</param>
+/// <param name="Kind">Exited, signaled or stopped. Lwt: the constructor, <c>WEXITED</c> / <c>WSIGNALED</c> / <c>WSTOPPED</c>.</param>
+/// <param name="Code">The exit code or the signal number. Lwt: the constructor's argument.</param>
 public readonly record struct ProcessStatus(ProcessStatusKind Kind, int Code)
 {
     /// <summary>Decodes a wait status word.</summary>
@@ -54,7 +54,7 @@ public readonly record struct ProcessStatus(ProcessStatusKind Kind, int Code)
         return new ProcessStatus(ProcessStatusKind.Signaled, low);
     }
 
-    /// <summary>"exited 0", "killed by signal 9", "stopped by signal 19".</summary>
+    /// <summary>"exited 0", "killed by signal 9", "stopped by signal 19".<para>Lwt: none (formatting, for messages)</para></summary>
     public override string ToString() => Kind switch
     {
         ProcessStatusKind.Exited => $"exited {Code}",

@@ -31,7 +31,7 @@ public sealed class LwtHooks
     /// <summary>The hooks, in order, as an immutable array (what a loop iteration runs).</summary>
     internal LwtHook[] Snapshot => Volatile.Read(ref _hooks);
 
-    /// <summary>The number of hooks.</summary>
+    /// <summary>The number of hooks.<para>Lwt: none (the length of the <c>Lwt_sequence</c> of hooks)</para></summary>
     public int Count => Snapshot.Length;
 
     /// <summary>Adds a hook that runs before the others.<para>Lwt: <c>add_first</c></para></summary>

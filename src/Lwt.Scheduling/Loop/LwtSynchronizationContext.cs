@@ -27,12 +27,12 @@ public sealed class LwtSynchronizationContext : SynchronizationContext, ILoopCon
         SetWaitNotificationRequired();
     }
 
-    /// <summary>The loop this context posts to.</summary>
+    /// <summary>The loop this context posts to.<para>Lwt: none (the .NET SynchronizationContext of the <c>Lwt_main</c> loop)</para></summary>
     public EventLoop Loop { get; }
 
     int ILoopContext.LoopId => Loop.Id;
 
-    /// <summary>Queues <paramref name="d"/> to run on the loop thread. Safe from any thread.</summary>
+    /// <summary>Queues <paramref name="d"/> to run on the loop thread. Safe from any thread.<para>Lwt: <c>Lwt_unix.send_notification</c> and a callback, from any thread</para></summary>
     /// <param name="d">The callback.</param>
     /// <param name="state">Its argument.</param>
     public override void Post(SendOrPostCallback d, object? state)
@@ -45,7 +45,7 @@ public sealed class LwtSynchronizationContext : SynchronizationContext, ILoopCon
     /// Runs <paramref name="d"/> on the loop thread and waits for it: inline when called on the
     /// loop thread; from another thread, blocks until the loop has run it (it must be running,
     /// or be run later) and rethrows its exception.
-    /// </summary>
+    /// <para>Lwt: none (the .NET SynchronizationContext pattern, on the loop)</para></summary>
     /// <param name="d">The callback.</param>
     /// <param name="state">Its argument.</param>
     public override void Send(SendOrPostCallback d, object? state)
@@ -93,7 +93,7 @@ public sealed class LwtSynchronizationContext : SynchronizationContext, ILoopCon
     /// it throws <see cref="InvalidOperationException"/>: the task can only complete once
     /// the loop runs, and the loop cannot run while its thread waits. Other waits (a
     /// contended lock, a Send to another loop, finite timeouts) wait as usual.
-    /// </summary>
+    /// <para>Lwt: none (the .NET SynchronizationContext pattern: a blocking wait on the loop thread keeps running the loop)</para></summary>
     /// <param name="waitHandles">The handles.</param>
     /// <param name="waitAll">Whether to wait for all of them.</param>
     /// <param name="millisecondsTimeout">The timeout (-1: infinite).</param>
@@ -140,13 +140,13 @@ public sealed class LwtSynchronizationContext : SynchronizationContext, ILoopCon
         return false;
     }
 
-    /// <summary>The same context: there is one per loop.</summary>
+    /// <summary>The same context: there is one per loop.<para>Lwt: none (the .NET SynchronizationContext pattern)</para></summary>
     public override SynchronizationContext CreateCopy() => this;
 
-    /// <summary>Counts an <c>async void</c> method started on the loop.</summary>
+    /// <summary>Counts an <c>async void</c> method started on the loop.<para>Lwt: none (the .NET SynchronizationContext pattern: <c>async void</c> bookkeeping)</para></summary>
     public override void OperationStarted() => Loop.OperationStarted();
 
-    /// <summary>Counts an <c>async void</c> method that finished.</summary>
+    /// <summary>Counts an <c>async void</c> method that finished.<para>Lwt: none (the .NET SynchronizationContext pattern: <c>async void</c> bookkeeping)</para></summary>
     public override void OperationCompleted() => Loop.OperationCompleted();
 
     /// <inheritdoc/>

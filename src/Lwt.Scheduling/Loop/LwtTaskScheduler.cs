@@ -10,25 +10,25 @@ public sealed class LwtTaskScheduler : TaskScheduler, ILoopContext
 {
     internal LwtTaskScheduler(EventLoop loop) => Loop = loop;
 
-    /// <summary>The loop that runs the tasks.</summary>
+    /// <summary>The loop that runs the tasks.<para>Lwt: none (the .NET TaskScheduler of the <c>Lwt_main</c> loop)</para></summary>
     public EventLoop Loop { get; }
 
     int ILoopContext.LoopId => Loop.Id;
 
-    /// <summary>One: the loop runs one thing at a time.</summary>
+    /// <summary>One: the loop runs one thing at a time.<para>Lwt: none (one thread, as Lwt)</para></summary>
     public override int MaximumConcurrencyLevel => 1;
 
-    /// <summary>Queues the task to the loop.</summary>
+    /// <summary>Queues the task to the loop.<para>Lwt: none (the .NET TaskScheduler pattern: a task runs as a loop callback)</para></summary>
     /// <param name="task">The task.</param>
     protected override void QueueTask(Task task) => Loop.PostTask(task);
 
-    /// <summary>Runs the task inline only on the loop thread.</summary>
+    /// <summary>Runs the task inline only on the loop thread.<para>Lwt: none (the .NET TaskScheduler pattern)</para></summary>
     /// <param name="task">The task.</param>
     /// <param name="taskWasPreviouslyQueued">Whether it was queued before.</param>
     protected override bool TryExecuteTaskInline(Task task, bool taskWasPreviouslyQueued) =>
         Loop.IsOnLoopThread && TryExecuteTask(task);
 
-    /// <summary>Not tracked (the queued tasks sit in the loop's queues with other work).</summary>
+    /// <summary>Not tracked (the queued tasks sit in the loop's queues with other work).<para>Lwt: none (the .NET TaskScheduler pattern, for debuggers)</para></summary>
     protected override IEnumerable<Task>? GetScheduledTasks() => null;
 
     /// <summary>Runs a task the loop dequeued, with the loop's context current.</summary>

@@ -95,9 +95,9 @@ internal static class SocketAddresses
 /// </summary>
 public sealed class UnnamedUnixEndPoint : EndPoint
 {
-    /// <summary>Always <see cref="AddressFamily.Unix"/>.</summary>
+    /// <summary>Always <see cref="AddressFamily.Unix"/>.<para>Lwt: <c>Unix.PF_UNIX</c></para></summary>
     public override AddressFamily AddressFamily => AddressFamily.Unix;
 
-    /// <summary>The empty string, as Lwt shows an unnamed Unix address.</summary>
+    /// <summary>The empty string, as Lwt shows an unnamed Unix address.<para>Lwt: the <c>""</c> of <c>Unix.ADDR_UNIX ""</c></para></summary>
     public override string ToString() => string.Empty;
 }
