@@ -63,6 +63,14 @@ internal sealed class CallbackList
     internal object?[] Items;
     internal int Count;
 
+    /// <summary>
+    /// How many items were flagged detached since the last compaction (they stay in
+    /// <see cref="Items"/> until then). Kept here rather than in the promise: only a list
+    /// can hold detached nodes that are not removed at once, and a promise's fields are
+    /// sized to the byte (Promise.cs).
+    /// </summary>
+    internal int DetachedCount;
+
     internal CallbackList(object first, object second)
     {
         Items = new object?[4];

@@ -70,7 +70,7 @@ internal static class CallbackStore
                 list.Items[--list.Count] = null;
                 return;
             }
-            if (++p._deferredCleanups >= CleanupThreshold && p._deferredCleanups * 2 >= list.Count)
+            if (++list.DetachedCount >= CleanupThreshold && list.DetachedCount * 2 >= list.Count)
                 Compact(p, list);
         }
     }
@@ -85,7 +85,7 @@ internal static class CallbackStore
         }
         Array.Clear(list.Items, kept, list.Count - kept);
         list.Count = kept;
-        p._deferredCleanups = 0;
+        list.DetachedCount = 0;
         if (kept == 0) p._callbacks = null;
         else if (kept == 1) p._callbacks = list.Items[0];
     }
