@@ -63,7 +63,7 @@ public readonly struct Option<T> : IEquatable<Option<T>>
     /// <inheritdoc/>
     public override int GetHashCode() => HasValue ? HashCode.Combine(true, _value) : 0;
 
-    /// <summary>Formats as OCaml does: <c>None</c> or <c>Some v</c>.<para>Lwt: none (formatting; OCaml prints <c>Some v</c> / <c>None</c>)</para></summary>
+    /// <summary>Formats as OCaml does: <c>None</c> or <c>Some v</c>.<para>Lwt: none (formatting)</para></summary>
     public override string ToString() => HasValue ? $"Some {_value}" : "None";
 
     /// <summary>Structural equality.<para>Lwt: <c>Option.equal</c></para></summary>

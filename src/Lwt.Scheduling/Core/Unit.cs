@@ -20,7 +20,7 @@ public readonly struct Unit : IEquatable<Unit>
     /// <inheritdoc/>
     public override int GetHashCode() => 0;
 
-    /// <summary>Returns <c>()</c>, as OCaml prints it.<para>Lwt: none (formatting; OCaml prints <c>()</c>)</para></summary>
+    /// <summary>Returns <c>()</c>, as OCaml prints it.<para>Lwt: none (formatting)</para></summary>
     public override string ToString() => "()";
 
     /// <summary>Always <see langword="true"/>.<para>Lwt: <c>() = ()</c></para></summary>

@@ -51,7 +51,7 @@ public sealed class LwtServer
     /// </summary>
     public EndPoint Address { get; }
 
-    /// <summary>The number of handlers running now.<para>Lwt: none (a count Lwt_io.establish_server does not expose)</para></summary>
+    /// <summary>The number of handlers running now.<para>Lwt: none (a count that <c>Lwt_io.establish_server</c> does not expose)</para></summary>
     public int ActiveConnections => _active;
 
     /// <summary>True once <see cref="Shutdown"/> was called.<para>Lwt: none (whether <c>Lwt_io.shutdown_server</c> was called)</para></summary>

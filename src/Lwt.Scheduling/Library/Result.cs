@@ -83,7 +83,7 @@ public readonly struct Result<T, E> : IEquatable<Result<T, E>>
     /// <inheritdoc/>
     public override int GetHashCode() => _isError ? HashCode.Combine(1, _error) : HashCode.Combine(0, _value);
 
-    /// <summary>Formats as OCaml does: <c>Ok v</c> or <c>Error e</c>.<para>Lwt: none (formatting; OCaml prints <c>Ok v</c> / <c>Error e</c>)</para></summary>
+    /// <summary>Formats as OCaml does: <c>Ok v</c> or <c>Error e</c>.<para>Lwt: none (formatting)</para></summary>
     public override string ToString() => _isError ? $"Error {_error}" : $"Ok {_value}";
 
     /// <summary>Structural equality.<para>Lwt: <c>Result.equal</c></para></summary>
