@@ -67,7 +67,7 @@ public class DocumentationTests
         if (member.IsDefined(typeof(CompilerGeneratedAttribute), false)) return false;
         return member switch
         {
-            MethodInfo m => !m.IsSpecialName || m.Name.StartsWith("op_", StringComparison.Ordinal) ? IsVisible(m) : false,
+            MethodInfo m => (!m.IsSpecialName || m.Name.StartsWith("op_", StringComparison.Ordinal)) && IsVisible(m),
             ConstructorInfo c => !c.IsStatic && IsVisible(c),
             PropertyInfo p => (p.GetMethod is { } g && IsVisible(g)) || (p.SetMethod is { } s && IsVisible(s)),
             EventInfo e => e.AddMethod is { } a && IsVisible(a),
