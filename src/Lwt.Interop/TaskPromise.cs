@@ -129,14 +129,9 @@ internal sealed class CancelableTaskPromise<T> : TaskPromise<T>
         }
     }
 
-    private sealed class CancelSignal(CancelableTaskPromise<T> owner) : Callback
+    private sealed class CancelSignal(CancelableTaskPromise<T> owner) : CancelCallback
     {
-        internal override bool IsCancelCallback => true;
-
-        internal override void Invoke(Promise canceled)
-        {
-            if (canceled._link is OperationCanceledException) owner.FireToken();
-        }
+        private protected override void OnCanceled() => owner.FireToken();
     }
 }
 

@@ -37,6 +37,26 @@ internal abstract class Callback
 }
 
 /// <summary>
+/// An internal cancel callback (Lwt's <c>on_cancel</c> as the library uses it): runs in the
+/// first pass of a cancellation, and does nothing when the promise resolves otherwise (it is
+/// then called in the ordinary pass, or alone, like any callback).
+/// </summary>
+internal abstract class CancelCallback : Callback
+{
+    /// <inheritdoc/>
+    internal sealed override bool IsCancelCallback => true;
+
+    /// <inheritdoc/>
+    internal sealed override void Invoke(Promise source)
+    {
+        if (source._link is OperationCanceledException) OnCanceled();
+    }
+
+    /// <summary>Called once, when the promise it is attached to was canceled.</summary>
+    private protected abstract void OnCanceled();
+}
+
+/// <summary>
 /// A callback that <see cref="CallbackStore.Detach"/> can remove (races, protected's
 /// forwarder, a Task adapter whose token fired): once detached it stays in the storage until
 /// the next compaction but does nothing when the promise resolves.

@@ -169,23 +169,13 @@ public partial class Promise
 }
 
 /// <summary>When the protected promise is canceled, detaches it from the promise it protects.</summary>
-internal sealed class DetachOnCancel(Promise source, DetachableCallback forward) : Callback
+internal sealed class DetachOnCancel(Promise source, DetachableCallback forward) : CancelCallback
 {
-    internal override bool IsCancelCallback => true;
-
-    internal override void Invoke(Promise canceled)
-    {
-        if (canceled._link is OperationCanceledException) CallbackStore.Detach(source, forward);
-    }
+    private protected override void OnCanceled() => CallbackStore.Detach(source, forward);
 }
 
 /// <summary>When the wrapper is canceled, cancels the wrapped promise too.</summary>
-internal sealed class CancelOnCancel(Promise wrapped) : Callback
+internal sealed class CancelOnCancel(Promise wrapped) : CancelCallback
 {
-    internal override bool IsCancelCallback => true;
-
-    internal override void Invoke(Promise canceled)
-    {
-        if (canceled._link is OperationCanceledException) wrapped.Cancel();
-    }
+    private protected override void OnCanceled() => wrapped.Cancel();
 }
