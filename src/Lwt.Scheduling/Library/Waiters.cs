@@ -121,15 +121,8 @@ internal sealed class WaiterQueue<TEntry> where TEntry : struct, IWaiterEntry
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal bool TryDequeueLive([MaybeNullWhen(false)] out TEntry entry)
     {
-        while (_count != 0)
-        {
-            entry = _items[_head];
-            _items[_head] = default;
-            if (++_head == _items.Length) _head = 0;
-            _count--;
+        while (TryDequeue(out entry))
             if (entry.IsLive) return true;
-        }
-        entry = default;
         return false;
     }
 
