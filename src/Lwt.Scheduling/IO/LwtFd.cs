@@ -87,6 +87,9 @@ public sealed class LwtFd : IDisposable
     /// </summary>
     internal bool ReadDrained;
 
+    /// <summary>Updates <see cref="ReadDrained"/> after a read of <paramref name="asked"/> bytes returned <paramref name="count"/> (not -1).</summary>
+    internal void NoteRead(nint count, int asked) => ReadDrained = count > 0 && count < asked;
+
     /// <summary>
     /// True once <see cref="Close"/> (or <see cref="Dispose"/>) was called.
     /// <para>Lwt: <c>Lwt_unix.state fd = Closed</c></para>

@@ -28,18 +28,28 @@ public static partial class LwtUnix
         ArgumentNullException.ThrowIfNull(fd);
         if (!fd.TryGetFd("read", out int raw, out var error)) return Promise.Fail<int>(error!);
         if (fd.IsBlocking) return ReadBlocking(raw, buffer);
+        return ReadNowOrWait(fd, raw, buffer, 0, recv: false);
+    }
+
+    /// <summary>
+    /// <see cref="Read"/> and <see cref="Recv"/> on a non-blocking descriptor: the call at once,
+    /// unless the last read left the descriptor drained (<see cref="LwtFd.ReadDrained"/>), and
+    /// a wait for readiness when there is nothing to read yet.
+    /// </summary>
+    private static Promise<int> ReadNowOrWait(LwtFd fd, int raw, Memory<byte> buffer, int flags, bool recv)
+    {
         if (!fd.ReadDrained)
         {
-            nint n = SysRead(raw, buffer.Span, 0, recv: false);
+            nint n = SysRead(raw, buffer.Span, flags, recv);
             if (n >= 0)
             {
-                fd.ReadDrained = n > 0 && n < buffer.Length;
+                fd.NoteRead(n, buffer.Length);
                 return Promise.Return((int)n);
             }
             int errno = Marshal.GetLastPInvokeError();
-            if (errno != LibC.EAGAIN) return Promise.Fail<int>(new UnixErrorException(errno, "read"));
+            if (errno != LibC.EAGAIN) return Promise.Fail<int>(new UnixErrorException(errno, recv ? "recv" : "read"));
         }
-        return fd.Enqueue(new ReadOp(fd, buffer, 0, recv: false));
+        return fd.Enqueue(new ReadOp(fd, buffer, flags, recv));
     }
 
     /// <summary>
@@ -295,7 +305,7 @@ public static partial class LwtUnix
         protected override bool Run()
         {
             nint n = SysRead(Owner.Fd, buffer.Span, flags, recv);
-            if (n >= 0) Owner.ReadDrained = n > 0 && n < buffer.Length;
+            if (n >= 0) Owner.NoteRead(n, buffer.Length);
             return Finish(n);
         }
     }

@@ -265,19 +265,7 @@ public static partial class LwtUnix
     {
         ArgumentNullException.ThrowIfNull(fd);
         if (!fd.TryGetFd("recv", out int raw, out var error)) return Promise.Fail<int>(error!);
-        int f = NativeFlags(flags);
-        if (!fd.ReadDrained)
-        {
-            nint n = SysRead(raw, buffer.Span, f, recv: true);
-            if (n >= 0)
-            {
-                fd.ReadDrained = n > 0 && n < buffer.Length;
-                return Promise.Return((int)n);
-            }
-            int errno = Marshal.GetLastPInvokeError();
-            if (errno != LibC.EAGAIN) return Promise.Fail<int>(new UnixErrorException(errno, "recv"));
-        }
-        return fd.Enqueue(new ReadOp(fd, buffer, f, recv: true));
+        return ReadNowOrWait(fd, raw, buffer, NativeFlags(flags), recv: true);
     }
 
     /// <summary>
