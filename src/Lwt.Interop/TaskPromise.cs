@@ -37,22 +37,21 @@ internal class TaskPromise<T> : Promise<T>
     private protected readonly Task _task;
 
     /// <param name="task">The Task to follow, not complete yet.</param>
-    internal TaskPromise(Task task) : base(CancelMode.NotCancelable)
+    internal TaskPromise(Task task) : this(task, follow: true)
     {
-        _task = task;
-        Follow(task);
     }
 
     /// <summary>For FromTask's subclass, which sets up its cancellation before calling <see cref="Follow"/>.</summary>
     private protected TaskPromise(Task task, bool follow) : base(CancelMode.NotCancelable)
     {
         _task = task;
-        if (follow) Follow(task);
+        if (follow) Follow();
     }
 
-    /// <summary>Registers this promise's continuation on <paramref name="task"/> (once, from a constructor).</summary>
-    private protected void Follow(Task task)
+    /// <summary>Registers this promise's continuation on its Task (once, from a constructor).</summary>
+    private protected void Follow()
     {
+        var task = _task;
         // On the owning loop, its SynchronizationContext is current: the Task then runs the
         // continuation inline when it completes on the loop thread and posts it to the loop
         // otherwise (a continuation registered without the context would be sent to the
@@ -112,7 +111,7 @@ internal sealed class CancelableTaskPromise<T> : TaskPromise<T>
         CallbackStore.Add(signal, new CancelSignal(this));
         _cancelMode = CancelMode.PropagateToOne;
         _link = signal;
-        Follow(task);
+        Follow();
     }
 
     /// <summary>Called on the loop by the signal's on_cancel callback: fires the token, unless this promise is already resolved.</summary>
