@@ -84,8 +84,12 @@ internal sealed class TokenTaskSource(Promise promise, CancellationToken token) 
     internal override void InvokeAttached(Promise source)
     {
         if (source._status == Status.Fulfilled) _source.TrySetResult();
-        else if (source.Rejection is OperationCanceledException oce) _source.TrySetFromTask(CompletedTasks.Canceled<CompletedTasks.VoidTaskResult>(oce));
-        else _source.TrySetException(source.Rejection);
+        else
+        {
+            var e = source.Rejection;
+            if (e is OperationCanceledException oce) _source.TrySetFromTask(CompletedTasks.Canceled<CompletedTasks.VoidTaskResult>(oce));
+            else _source.TrySetException(e);
+        }
         Release();
     }
 }
@@ -105,8 +109,12 @@ internal sealed class TokenTaskSource<T>(Promise promise, CancellationToken toke
     internal override void InvokeAttached(Promise source)
     {
         if (source._status == Status.Fulfilled) _source.TrySetResult(((Promise<T>)source)._value);
-        else if (source.Rejection is OperationCanceledException oce) _source.TrySetFromTask(CompletedTasks.Canceled<T>(oce));
-        else _source.TrySetException(source.Rejection);
+        else
+        {
+            var e = source.Rejection;
+            if (e is OperationCanceledException oce) _source.TrySetFromTask(CompletedTasks.Canceled<T>(oce));
+            else _source.TrySetException(e);
+        }
         Release();
     }
 }
