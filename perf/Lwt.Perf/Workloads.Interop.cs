@@ -37,35 +37,22 @@ internal static partial class Workloads
             InteropHopProbe.Run();
             return 0;
         }
-        int count = n ?? 1_000_000;
-        Func<int, Func<Promise>> make = name switch
-        {
-            // Measure already runs the body under LwtMain.Run: the body is the loop's start.
-            "interop-tcs" => static k => () => TcsLoop(k).ToPromise(),
-            "interop-astask" => static k => () => AsTaskLoop(k).ToPromise(),
-            "interop-asvaluetask" => static k => () => AsValueTaskLoop(k).ToPromise(),
-            "interop-topromise" => static k => () => ToPromiseLoop(k),
-            _ => static k => () => PromiseLoop(k),
-        };
-        Measure(name, count, make);
+        Measure(name, n ?? 1_000_000, k => InteropBody(name, k));
         return 0;
     }
 
-    internal static void RunInteropOnce(string name, int k)
-    {
-        if (name == "interop-tcs") OnLoop(() => TcsLoop(k).ToPromise());
-        else if (name == "interop-astask") OnLoop(() => AsTaskLoop(k).ToPromise());
-        else if (name == "interop-asvaluetask") OnLoop(() => AsValueTaskLoop(k).ToPromise());
-        else if (name == "interop-topromise") OnLoop(() => ToPromiseLoop(k));
-        else OnLoop(() => PromiseLoop(k));
-    }
+    /// <summary>One run of <paramref name="k"/> round trips on a loop (the interop-hops probe counts its loop iterations).</summary>
+    internal static void RunInteropOnce(string name, int k) => LwtMain.Run(InteropBody(name, k));
 
-    /// <summary>Runs a loop until the promise <paramref name="start"/> makes on it resolves.</summary>
-    private static Promise OnLoop(Func<Promise> start)
+    /// <summary>The start function of the workload <paramref name="name"/> at N = <paramref name="k"/>, to run under LwtMain.Run.</summary>
+    private static Func<Promise> InteropBody(string name, int k) => name switch
     {
-        LwtMain.Run(start);
-        return Promise.ReturnUnit;
-    }
+        "interop-tcs" => () => TcsLoop(k).ToPromise(),
+        "interop-astask" => () => AsTaskLoop(k).ToPromise(),
+        "interop-asvaluetask" => () => AsValueTaskLoop(k).ToPromise(),
+        "interop-topromise" => () => ToPromiseLoop(k),
+        _ => () => PromiseLoop(k),
+    };
 
     private static async Task TcsLoop(int n)
     {
