@@ -32,6 +32,6 @@ internal static class Immediate
         {
             loop.Depth = depth;
         }
-        if (depth == 0 && loop.HasDeferred) loop.DrainDeferred();
+        loop.DrainIfOutermost(depth);
     }
 }

@@ -244,7 +244,7 @@ public partial class Promise
         {
             loop.Depth = depth;
         }
-        if (depth == 0 && loop.HasDeferred) loop.DrainDeferred();
+        loop.DrainIfOutermost(depth);
     }
 
     /// <summary>

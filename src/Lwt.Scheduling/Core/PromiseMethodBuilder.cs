@@ -170,7 +170,7 @@ internal static class AsyncBuilderCore
         {
             loop.Depth = depth;
         }
-        if (depth == 0 && loop.HasDeferred) loop.DrainDeferred();
+        loop.DrainIfOutermost(depth);
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]

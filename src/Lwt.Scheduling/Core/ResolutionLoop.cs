@@ -93,6 +93,16 @@ internal sealed class ResolutionLoop
     internal void Leave(int depth)
     {
         Depth = depth;
+        DrainIfOutermost(depth);
+    }
+
+    /// <summary>
+    /// For a frame that entered at <paramref name="depth"/> and has restored it (in a
+    /// <c>finally</c>): at depth 0 it is the outermost frame, and runs what was deferred.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal void DrainIfOutermost(int depth)
+    {
         if (depth == 0 && _count != 0) DrainDeferred();
     }
 
