@@ -26,6 +26,30 @@ public class PromiseMicro
     [Benchmark]
     public Promise<int> BindResolved() => s_resolved.Bind(static _ => s_result);
 
+    private int _step = 1;
+
+    /// <summary>Bind on a fulfilled promise with a lambda that captures a variable: the closure and delegate a per-call lambda costs.</summary>
+    [Benchmark]
+    public Promise<int> BindResolvedClosure()
+    {
+        int step = _step;
+        return s_resolved.Bind(x => x + step == 2 ? s_result : s_resolved);
+    }
+
+    /// <summary>The same with the state-passing Bind: a static lambda and the variable as state.</summary>
+    [Benchmark]
+    public Promise<int> BindResolvedWithState() => s_resolved.Bind(static (x, step) => x + step == 2 ? s_result : s_resolved, _step);
+
+    /// <summary>Create, a state-passing Bind on the pending promise, Resolve.</summary>
+    [Benchmark]
+    public Promise<int> BindPendingWithStateThenResolve()
+    {
+        var (p, r) = Promise.Create<int>();
+        var q = p.Bind(static (x, step) => x + step == 2 ? s_result : s_resolved, _step);
+        r.Resolve(1);
+        return q;
+    }
+
     /// <summary>Map on a fulfilled promise (allocates the result promise).</summary>
     [Benchmark]
     public Promise<int> MapResolved() => s_resolved.Map(static x => x + 1);

@@ -40,8 +40,11 @@ internal static partial class Workloads
             case "io-roundtrip/lwt_io": Measure(name, N(100_000), IORoundTripChannels); return 0;
             case "io-roundtrip/unix": Measure(name, N(100_000), IORoundTripUnix); return 0;
             default:
+                // the /state variants: Workloads.State.cs
+                int rc = RunStateVariant(name, n);
+                if (rc >= 0) return rc;
                 // mvar, stream, stream/bounded1024 (+ /async variants): LibraryWorkloads.cs
-                int rc = LibraryWorkloads.RunOne(name, n);
+                rc = LibraryWorkloads.RunOne(name, n);
                 if (rc >= 0) return rc;
                 Console.Error.WriteLine($"unknown workload {name}");
                 return 2;

@@ -217,6 +217,25 @@ public class AsyncLocalTests
     }
 
     [Fact]
+    public void State_passing_callbacks_see_values_as_they_were_when_attached()
+    {
+        var seen = new List<string?>();
+        var (p, r) = Promise.Create<int>();
+        s_local.Value = "attach";
+        p.Bind(static (x, log) => { log.Add("bind:" + s_local.Value); return Promise.Return(x); }, seen);
+        p.Bind(static (int _, List<string?> log) => { log.Add("bindU:" + s_local.Value); return (Promise)Promise.ReturnUnit; }, seen);
+        p.Map(static (x, log) => { log.Add("map:" + s_local.Value); return x; }, seen);
+        ((Promise)p).Bind(static log => { log.Add("bind0:" + s_local.Value); return Promise.ReturnUnit; }, seen);
+        ((Promise)p).Bind(static log => { log.Add("bind0T:" + s_local.Value); return Promise.Return(0); }, seen);
+        ((Promise)p).Map(static log => { log.Add("map0:" + s_local.Value); return 0; }, seen);
+        s_local.Value = "resolve";
+        r.Resolve(1);
+        Assert.Equal("resolve", s_local.Value);
+        Assert.Equal(new[] { "bind:attach", "bindU:attach", "map:attach", "bind0:attach", "bind0T:attach", "map0:attach" }, seen);
+        s_local.Value = null;
+    }
+
+    [Fact]
     public void Rejection_callbacks_see_values_as_they_were_when_attached()
     {
         var seen = new List<string?>();

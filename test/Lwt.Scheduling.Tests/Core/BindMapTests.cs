@@ -1,7 +1,11 @@
 namespace Lwt.Tests.Core;
 
-/// <summary>The five ways to bind (four Bind overloads and LINQ), over the same inputs.</summary>
-public enum BindWay { Typed, TypedToUntyped, UntypedToTyped, UntypedToUntyped, Linq }
+/// <summary>
+/// The nine ways to bind (four Bind overloads, their four state-passing forms, and LINQ), over
+/// the same inputs. The state-passing forms pass the test's callback as their state, with a
+/// static lambda: the callback runs only if the state arrived.
+/// </summary>
+public enum BindWay { Typed, TypedToUntyped, UntypedToTyped, UntypedToUntyped, Linq, TypedState, TypedToUntypedState, UntypedToTypedState, UntypedToUntypedState }
 
 public class BindTests
 {
@@ -35,10 +39,16 @@ public class BindTests
         BindWay.UntypedToTyped => ((Promise)p).Bind(() => f(p.Value)),
         BindWay.UntypedToUntyped => ((Promise)p).Bind(() => (Promise)f(p.Value)),
         BindWay.Linq => from x in p from y in f(x) select y,
+        BindWay.TypedState => p.Bind(static (x, g) => g(x), f),
+        BindWay.TypedToUntypedState => p.Bind(static (int x, Func<int, Promise<int>> g) => (Promise)g(x), f),
+        // a value-type state (a tuple) for the untyped forms
+        BindWay.UntypedToTypedState => ((Promise)p).Bind(static s => s.f(s.p.Value), (f, p)),
+        BindWay.UntypedToUntypedState => ((Promise)p).Bind(static s => (Promise)s.f(s.p.Value), (f, p)),
         _ => throw new ArgumentOutOfRangeException(nameof(way)),
     };
 
-    private static bool IsTyped(BindWay w) => w is BindWay.Typed or BindWay.UntypedToTyped or BindWay.Linq;
+    private static bool IsTyped(BindWay w) =>
+        w is BindWay.Typed or BindWay.UntypedToTyped or BindWay.Linq or BindWay.TypedState or BindWay.UntypedToTypedState;
 
     [Theory, MemberData(nameof(WaysAndKinds))]
     public void Input_of_each_kind(BindWay way, Kind kind)
@@ -233,7 +243,8 @@ public class BindTests
 
 public class MapTests
 {
-    public enum MapWay { Typed, Untyped, Select }
+    /// <summary>Map, untyped Map, LINQ select, and the state-passing forms of the first two.</summary>
+    public enum MapWay { Typed, Untyped, Select, TypedState, UntypedState }
 
     public static TheoryData<MapWay, Kind> WaysAndKinds()
     {
@@ -255,6 +266,8 @@ public class MapTests
         MapWay.Typed => p.Map(f),
         MapWay.Untyped => ((Promise)p).Map(() => f(p.Value)),
         MapWay.Select => from x in p select f(x),
+        MapWay.TypedState => p.Map(static (x, g) => g(x), f),
+        MapWay.UntypedState => ((Promise)p).Map(static s => s.f(s.p.Value), (f, p)),
         _ => throw new ArgumentOutOfRangeException(nameof(way)),
     };
 
@@ -290,6 +303,8 @@ public class MapTests
     [InlineData(MapWay.Typed)]
     [InlineData(MapWay.Untyped)]
     [InlineData(MapWay.Select)]
+    [InlineData(MapWay.TypedState)]
+    [InlineData(MapWay.UntypedState)]
     public void Cancel_propagates_to_cancelable_input(MapWay way)
     {
         var (p, _) = Promise.CreateCancelable<int>();

@@ -32,6 +32,45 @@ public class DeepTests
         Threads.Run(() => Assert.True(UntypedResultLoop(3_000_000).IsFulfilled));
     }
 
+    // The state-passing forms trampoline exactly as the closure forms do (StatePassing.cs).
+    private static Promise StateLoop(int n) => n == 0 ? Promise.ReturnUnit : Promise.ReturnUnit.Bind(static k => StateLoop(k), n - 1);
+
+    private static Promise<int> TypedStateLoop(int n) =>
+        n == 0 ? Promise.Return(42) : Promise.Return(n).Bind(static (x, step) => TypedStateLoop(x - step), 1);
+
+    private static Promise TypedToUntypedStateLoop(int n) =>
+        n == 0 ? Promise.ReturnUnit : Promise.Return(n).Bind(static (int x, int step) => TypedToUntypedStateLoop(x - step), 1);
+
+    private static Promise<int> UntypedToTypedStateLoop(int n) =>
+        n == 0 ? Promise.Return(42) : Promise.ReturnUnit.Bind(static k => UntypedToTypedStateLoop(k), n - 1);
+
+    [Fact]
+    public void State_passing_bind_loops_on_resolved_promises()
+    {
+        Threads.Run(() =>
+        {
+            Assert.True(StateLoop(10_000_000).IsFulfilled);
+            Assert.Equal(42, TypedStateLoop(3_000_000).Value);
+            Assert.True(TypedToUntypedStateLoop(3_000_000).IsFulfilled);
+            Assert.Equal(42, UntypedToTypedStateLoop(3_000_000).Value);
+        });
+    }
+
+    private static Promise StatePauseLoop(int n) => n == 0 ? Promise.ReturnUnit : Promise.Pause().Bind(static k => StatePauseLoop(k), n - 1);
+
+    [Fact]
+    public void State_passing_bind_loop_through_pause()
+    {
+        Threads.Run(() =>
+        {
+            var p = StatePauseLoop(1_000_000);
+            int ticks = 0;
+            while (p.IsPending) { Promise.WakeupPaused(); ticks++; }
+            Assert.True(p.IsFulfilled);
+            Assert.Equal(1_000_000, ticks);
+        });
+    }
+
     private static Promise<int> CatchLoop(int n) =>
         n == 0 ? Promise.Return(7) : Promise.Catch(() => Promise.Fail<int>(new Boom()), _ => CatchLoop(n - 1));
 

@@ -177,6 +177,42 @@ public class AllocationTests
     }
 
     [Fact]
+    public void State_passing_bind_and_map_on_fulfilled_promise_allocate_only_the_map_result()
+    {
+        // The point of the state-passing forms: a static lambda is cached by the compiler and
+        // the state travels by value, so nothing is allocated but what the operation returns.
+        Assert.Equal(0, Measure(static () =>
+        {
+            for (int i = 0; i < 1000; i++) Promise.ReturnUnit.Bind(static k => Promise.ReturnUnit, i);
+        }));
+        Assert.Equal(0, Measure(static () =>
+        {
+            for (int i = 0; i < 1000; i++) Promise.ReturnUnit.Bind(static k => s_cached, i);
+        }));
+        Assert.Equal(0, Measure(static () =>
+        {
+            for (int i = 0; i < 1000; i++) s_cached.Bind(static (x, k) => s_cached, (i, 2L));
+        }));
+        Assert.Equal(0, Measure(static () =>
+        {
+            for (int i = 0; i < 1000; i++) s_cached.Bind(static (int x, int k) => (Promise)Promise.ReturnUnit, i);
+        }));
+        // Map allocates its result, a Promise<int> (48 bytes), and nothing else.
+        long promiseOfInt = Measure(static () =>
+        {
+            for (int i = 0; i < 1000; i++) Promise.Return(i);
+        }) / 1000;
+        Assert.Equal(promiseOfInt, Measure(static () =>
+        {
+            for (int i = 0; i < 1000; i++) s_cached.Map(static (x, k) => x + k, i);
+        }) / 1000);
+        Assert.Equal(promiseOfInt, Measure(static () =>
+        {
+            for (int i = 0; i < 1000; i++) Promise.ReturnUnit.Map(static k => k, i);
+        }) / 1000);
+    }
+
+    [Fact]
     public void A_unit_promise_is_a_40_byte_object()
     {
         // Promise.cs, "Representation": the base fields take 22 bytes, so that the runtime packs
@@ -246,5 +282,21 @@ public class AllocationTests
         round = 0;
         long map = Measure(() => Attach(static p => p.Map(static x => x + 1))) / N;
         Assert.True(map < similar + smallestObject, $"Map: {map} bytes per call; similar object {similar}");
+
+        // The state-passing forms: the node holds the delegate and the state inline.
+        for (int i = 0; i < pending.Length; i++) pending[i] = Promise.Create<int>().Promise;
+        round = 0;
+        long typedState = Measure(() => Attach(static p => p.Bind(static (x, k) => s_cached, 1))) / N;
+        Assert.True(typedState < similar + smallestObject, $"state Bind: {typedState} bytes per call; similar object {similar}");
+
+        for (int i = 0; i < pending.Length; i++) pending[i] = Promise.Create<int>().Promise;
+        round = 0;
+        long untypedState = Measure(() => Attach(static p => ((Promise)p).Bind(static k => Promise.ReturnUnit, 1))) / N;
+        Assert.True(untypedState < similar + smallestObject, $"untyped state Bind: {untypedState} bytes per call; similar object {similar}");
+
+        for (int i = 0; i < pending.Length; i++) pending[i] = Promise.Create<int>().Promise;
+        round = 0;
+        long mapState = Measure(() => Attach(static p => p.Map(static (x, k) => x + k, 1))) / N;
+        Assert.True(mapState < similar + smallestObject, $"state Map: {mapState} bytes per call; similar object {similar}");
     }
 }

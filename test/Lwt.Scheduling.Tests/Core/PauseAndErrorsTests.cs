@@ -125,6 +125,12 @@ public class BadInputTests
             Assert.Throws<ArgumentNullException>(() => ((Promise)q).Bind((Func<Promise<int>>)null!));
             Assert.Throws<ArgumentNullException>(() => q.Map((Func<int, int>)null!));
             Assert.Throws<ArgumentNullException>(() => ((Promise)q).Map((Func<int>)null!));
+            Assert.Throws<ArgumentNullException>(() => q.Bind((Func<int, string, Promise<int>>)null!, "state"));
+            Assert.Throws<ArgumentNullException>(() => q.Bind((Func<int, string, Promise>)null!, "state"));
+            Assert.Throws<ArgumentNullException>(() => ((Promise)q).Bind((Func<string, Promise>)null!, "state"));
+            Assert.Throws<ArgumentNullException>(() => ((Promise)q).Bind((Func<string, Promise<int>>)null!, "state"));
+            Assert.Throws<ArgumentNullException>(() => q.Map((Func<int, string, int>)null!, "state"));
+            Assert.Throws<ArgumentNullException>(() => ((Promise)q).Map((Func<string, int>)null!, "state"));
             Assert.Throws<ArgumentNullException>(() => q.Select((Func<int, int>)null!));
             Assert.Throws<ArgumentNullException>(() => q.SelectMany((Func<int, Promise<int>>)null!, (a, b) => a + b));
             Assert.Throws<ArgumentNullException>(() => q.SelectMany(x => Promise.Return(x), (Func<int, int, int>)null!));
