@@ -16,86 +16,21 @@ namespace Lwt;
  * p_2 is pending".
  */
 
-/// <summary><c>p.Bind(f)</c> on a pending <see cref="Promise{T}"/>.</summary>
-internal sealed class BindPromise<T, U>(Promise<T> input, Func<T, Promise<U>> f) : Promise<U>(CancelMode.PropagateToOne, input)
-{
-    private Func<T, Promise<U>>? _f = f;
-    private ExecutionContext? _context = CallbackContext.Capture();
-
-    internal override void OnDependencyResolved(Promise source)
-    {
-        var f = _f!;
-        _f = null;
-        if (source._status == Status.Rejected)
-        {
-            _context = null;
-            RejectFromDependency(source.Rejection);
-            return;
-        }
-        Promise<U>? result;
-        var saved = CallbackContext.Enter(_context);
-        _context = null;
-        try
-        {
-            result = f(Unsafe.As<Promise<T>>(source)._value);
-        }
-        catch (Exception e)
-        {
-            result = FromException(e);
-        }
-        CallbackContext.Exit(saved);
-        Adopt(result);
-    }
-}
-
 /// <summary>
-/// The value-less binds on any promise: <c>Promise.Bind(Func&lt;Promise&gt;)</c> (result
-/// <see cref="Promise{Unit}"/>) and <c>Promise.Bind&lt;U&gt;(Func&lt;Promise&lt;U&gt;&gt;)</c>.
+/// The result of every Bind (BindCore.cs) on a pending input, or on a fulfilled one past the
+/// nesting limit: calls the callback, then becomes (or follows) the promise it returned.
 /// </summary>
-internal sealed class BindAnyPromise<U>(Promise input, Delegate f) : Promise<U>(CancelMode.PropagateToOne, input)
+internal sealed class BindNode<TCallback, TReturn, U>(Promise input, TCallback callback) : Promise<U>(CancelMode.PropagateToOne, input)
+    where TCallback : struct, IBindCallback<TReturn>
+    where TReturn : Promise
 {
-    private Delegate? _f = f;
+    private TCallback _callback = callback;
     private ExecutionContext? _context = CallbackContext.Capture();
 
     internal override void OnDependencyResolved(Promise source)
     {
-        var f = _f!;
-        _f = null;
-        if (source._status == Status.Rejected)
-        {
-            _context = null;
-            RejectFromDependency(source.Rejection);
-            return;
-        }
-        Promise? result;
-        var saved = CallbackContext.Enter(_context);
-        _context = null;
-        try
-        {
-            result = Call(f, source);
-        }
-        catch (Exception e)
-        {
-            result = FromException(e);
-        }
-        CallbackContext.Exit(saved);
-        AdoptAny(result);
-    }
-
-    private static Promise? Call(Delegate f, Promise source) =>
-        f is Func<Promise<U>> typed ? typed() : ((Func<Promise>)f)();
-}
-
-/// <summary><c>Promise&lt;T&gt;.Bind(Func&lt;T, Promise&gt;)</c>: a typed input, an untyped result.</summary>
-internal sealed class BindValueToAnyPromise<T>(Promise<T> input, Func<T, Promise> f) : Promise<Unit>(CancelMode.PropagateToOne, input)
-{
-    private Func<T, Promise>? _f = f;
-    private ExecutionContext? _context = CallbackContext.Capture();
-
-    internal override void OnDependencyResolved(Promise source)
-    {
-        var f = _f!;
-        _f = null;
+        var callback = _callback;
+        _callback = default; // a resolved chain keeps neither the delegate nor its state alive
         var context = _context;
         _context = null;
         if (source._status == Status.Rejected)
@@ -103,31 +38,34 @@ internal sealed class BindValueToAnyPromise<T>(Promise<T> input, Func<T, Promise
             RejectFromDependency(source.Rejection);
             return;
         }
-        Promise? result;
+        TReturn? result;
         var saved = CallbackContext.Enter(context);
         try
         {
-            result = f(Unsafe.As<Promise<T>>(source)._value);
+            result = callback.Invoke(source);
         }
         catch (Exception e)
         {
-            result = FromException(e);
+            result = Unsafe.As<TReturn>(FromException(e));
         }
         CallbackContext.Exit(saved);
-        AdoptAny(result);
+        // A typed callback's promise is proxied; an untyped one's is followed (AdoptAny).
+        if (typeof(TReturn) == typeof(Promise)) AdoptAny(result);
+        else Adopt(Unsafe.As<Promise<U>?>(result));
     }
 }
 
-/// <summary><c>p.Map(f)</c> on a pending <see cref="Promise{T}"/>.</summary>
-internal sealed class MapPromise<T, U>(Promise<T> input, Func<T, U> f) : Promise<U>(CancelMode.PropagateToOne, input)
+/// <summary>The result of every Map (BindCore.cs) on a pending input.</summary>
+internal sealed class MapNode<TCallback, U>(Promise input, TCallback callback) : Promise<U>(CancelMode.PropagateToOne, input)
+    where TCallback : struct, IBindCallback<U>
 {
-    private Func<T, U>? _f = f;
+    private TCallback _callback = callback;
     private ExecutionContext? _context = CallbackContext.Capture();
 
     internal override void OnDependencyResolved(Promise source)
     {
-        var f = _f!;
-        _f = null;
+        var callback = _callback;
+        _callback = default;
         var context = _context;
         _context = null;
         if (source._status == Status.Rejected)
@@ -139,41 +77,7 @@ internal sealed class MapPromise<T, U>(Promise<T> input, Func<T, U> f) : Promise
         var saved = CallbackContext.Enter(context);
         try
         {
-            value = f(Unsafe.As<Promise<T>>(source)._value);
-        }
-        catch (Exception e)
-        {
-            CallbackContext.Exit(saved);
-            RejectFromDependency(e);
-            return;
-        }
-        CallbackContext.Exit(saved);
-        FulfillFromDependency(value);
-    }
-}
-
-/// <summary><c>p.Map(f)</c> with a value-less callback, on any pending promise.</summary>
-internal sealed class MapThunkPromise<U>(Promise input, Func<U> f) : Promise<U>(CancelMode.PropagateToOne, input)
-{
-    private Func<U>? _f = f;
-    private ExecutionContext? _context = CallbackContext.Capture();
-
-    internal override void OnDependencyResolved(Promise source)
-    {
-        var f = _f!;
-        _f = null;
-        var context = _context;
-        _context = null;
-        if (source._status == Status.Rejected)
-        {
-            RejectFromDependency(source.Rejection);
-            return;
-        }
-        U value;
-        var saved = CallbackContext.Enter(context);
-        try
-        {
-            value = f();
+            value = callback.Invoke(source);
         }
         catch (Exception e)
         {

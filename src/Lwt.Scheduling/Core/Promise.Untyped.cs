@@ -1,5 +1,3 @@
-using System.Runtime.CompilerServices;
-
 namespace Lwt;
 
 /*
@@ -20,37 +18,7 @@ public partial class Promise
     public Promise Bind(Func<Promise> f)
     {
         if (f is null) ThrowHelper.ThrowArgumentNull(nameof(f));
-        var p = Underlying();
-        if (p._status == Status.Fulfilled)
-        {
-            var loop = ResolutionLoop.Current;
-            int depth = loop.Depth;
-            if (Immediate.CanNest(depth))
-            {
-                loop.Depth = depth + 1;
-                Promise? result;
-                try
-                {
-                    result = f();
-                }
-                catch (Exception e)
-                {
-                    result = Promise<Unit>.FromException(e);
-                }
-                loop.Leave(depth);
-                return result ?? Promise<Unit>.FromException(ThrowHelper.NullPromise());
-            }
-        }
-        return BindSlow(p, f);
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static Promise BindSlow(Promise p, Func<Promise> f)
-    {
-        if (p._status == Status.Rejected) return Promise<Unit>.FromException(p.Rejection);
-        var result = new BindAnyPromise<Unit>(p, f);
-        Attach(p, result);
-        return result;
+        return BindCore.Bind<ThunkBindAny, Promise, Unit>(this, new(f));
     }
 
     /// <summary>
@@ -63,31 +31,7 @@ public partial class Promise
     public Promise<U> Bind<U>(Func<Promise<U>> f)
     {
         if (f is null) ThrowHelper.ThrowArgumentNull(nameof(f));
-        var p = Underlying();
-        if (p._status == Status.Fulfilled)
-        {
-            var loop = ResolutionLoop.Current;
-            int depth = loop.Depth;
-            if (Immediate.CanNest(depth))
-            {
-                loop.Depth = depth + 1;
-                Promise<U>? result;
-                try
-                {
-                    result = f();
-                }
-                catch (Exception e)
-                {
-                    result = Promise<U>.FromException(e);
-                }
-                loop.Leave(depth);
-                return result ?? Promise<U>.FromException(ThrowHelper.NullPromise());
-            }
-        }
-        if (p._status == Status.Rejected) return Promise<U>.FromException(p.Rejection);
-        var r = new BindAnyPromise<U>(p, f);
-        Attach(p, r);
-        return r;
+        return BindCore.Bind<ThunkBind<U>, Promise<U>, U>(this, new(f));
     }
 
     /// <summary>
@@ -101,22 +45,7 @@ public partial class Promise
     public Promise<U> Map<U>(Func<U> f)
     {
         if (f is null) ThrowHelper.ThrowArgumentNull(nameof(f));
-        var p = Underlying();
-        if (p._status == Status.Fulfilled)
-        {
-            try
-            {
-                return new Promise<U>(f());
-            }
-            catch (Exception e)
-            {
-                return Promise<U>.FromException(e);
-            }
-        }
-        if (p._status == Status.Rejected) return Promise<U>.FromException(p.Rejection);
-        var r = new MapThunkPromise<U>(p, f);
-        Attach(p, r);
-        return r;
+        return BindCore.Map<ThunkMap<U>, U>(this, new(f));
     }
 
     /// <summary>

@@ -3,13 +3,8 @@ using System.Runtime.CompilerServices;
 namespace Lwt;
 
 /*
- * Bind and Map on a typed promise: the hot path of the whole library.
- *
- * On a fulfilled input, Bind calls f at once and returns what f returned: no allocation
- * beyond what f allocates. It counts itself on the per-thread depth counter so that a
- * loop recursing through Bind cannot overflow the stack (ResolutionLoop.cs): past the
- * limit it falls to the cold path, which attaches the same dependent promise a pending
- * input gets and queues its notification.
+ * Bind and Map on a typed promise, and what is built on them (LINQ, the On* callbacks).
+ * Bind and Map themselves are written once, for every overload, in BindCore.cs.
  */
 
 public partial class Promise<T>
@@ -26,45 +21,7 @@ public partial class Promise<T>
     public Promise<U> Bind<U>(Func<T, Promise<U>> f)
     {
         if (f is null) ThrowHelper.ThrowArgumentNull(nameof(f));
-        var p = UnderlyingT();
-        if (p._status == Status.Fulfilled)
-        {
-            var loop = ResolutionLoop.Current;
-            int depth = loop.Depth;
-            if (Immediate.CanNest(depth))
-            {
-                loop.Depth = depth + 1;
-                Promise<U>? result;
-                try
-                {
-                    result = f(p._value);
-                }
-                catch (Exception e)
-                {
-                    result = Promise<U>.FromException(e);
-                }
-                loop.Leave(depth);
-                return result ?? Promise<U>.FromException(ThrowHelper.NullPromise());
-            }
-        }
-        return BindSlow(p, f);
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static Promise<U> BindSlow<U>(Promise<T> p, Func<T, Promise<U>> f)
-    {
-        if (p._status == Status.Rejected) return Promise<U>.FromException(p.Rejection);
-        var result = new BindPromise<T, U>(p, f);
-        if (p._status == Status.Pending)
-        {
-            if (p._owner != result._owner) p.CheckOwnerThread(); // result: just created on this thread
-            CallbackStore.Add(p, result);
-        }
-        else
-        {
-            Immediate.Notify(p, result); // fulfilled, but the stack is deep: trampolined
-        }
-        return result;
+        return BindCore.Bind<ValueBind<T, U>, Promise<U>, U>(this, new(f));
     }
 
     /// <summary>
@@ -76,31 +33,7 @@ public partial class Promise<T>
     public Promise Bind(Func<T, Promise> f)
     {
         if (f is null) ThrowHelper.ThrowArgumentNull(nameof(f));
-        var p = UnderlyingT();
-        if (p._status == Status.Fulfilled)
-        {
-            var loop = ResolutionLoop.Current;
-            int depth = loop.Depth;
-            if (Immediate.CanNest(depth))
-            {
-                loop.Depth = depth + 1;
-                Promise? result;
-                try
-                {
-                    result = f(p._value);
-                }
-                catch (Exception e)
-                {
-                    result = Promise<Unit>.FromException(e);
-                }
-                loop.Leave(depth);
-                return result ?? Promise<Unit>.FromException(ThrowHelper.NullPromise());
-            }
-        }
-        if (p._status == Status.Rejected) return Promise<Unit>.FromException(p.Rejection);
-        var r = new BindValueToAnyPromise<T>(p, f);
-        Attach(p, r);
-        return r;
+        return BindCore.Bind<ValueBindAny<T>, Promise, Unit>(this, new(f));
     }
 
     /// <summary>
@@ -114,23 +47,7 @@ public partial class Promise<T>
     public Promise<U> Map<U>(Func<T, U> f)
     {
         if (f is null) ThrowHelper.ThrowArgumentNull(nameof(f));
-        var p = UnderlyingT();
-        if (p._status == Status.Fulfilled)
-        {
-            try
-            {
-                return new Promise<U>(f(p._value));
-            }
-            catch (Exception e)
-            {
-                return Promise<U>.FromException(e);
-            }
-        }
-        if (p._status == Status.Rejected) return Promise<U>.FromException(p.Rejection);
-        var result = new MapPromise<T, U>(p, f);
-        if (p._owner != result._owner) p.CheckOwnerThread(); // result: just created on this thread
-        CallbackStore.Add(p, result);
-        return result;
+        return BindCore.Map<ValueMap<T, U>, U>(this, new(f));
     }
 
     /// <summary>LINQ <c>select</c>: the same as <see cref="Map{U}"/>.<para>Lwt: <c>let+</c> (<c>Lwt.Syntax</c>)</para></summary>

@@ -1,0 +1,95 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+
+namespace Lwt;
+
+/*
+ * Bind and Map, written once for all their overloads (BindCallbacks.cs says how the
+ * overloads reach here). The hot path of the whole library.
+ *
+ * On a fulfilled input, Bind calls the callback at once and returns what it returned: no
+ * allocation beyond what the callback allocates. It counts itself on the per-thread depth
+ * counter so that a loop recursing through Bind cannot overflow the stack
+ * (ResolutionLoop.cs): past the limit it falls to the cold path, which attaches the same
+ * node a pending input gets and queues its notification. On a pending input both attach
+ * one node (DependentPromises.cs), which is the result promise and the callback at once.
+ *
+ * A Bind's callback returns either a Promise<U> (TReturn = Promise<U>: the result is a
+ * Promise<U> that becomes a proxy for it) or an untyped Promise (TReturn = Promise, U =
+ * Unit: the result is a Promise<Unit> that follows it). Either way a Promise<U> is a
+ * TReturn, which is what makes the reinterpreting casts below valid.
+ */
+
+/// <summary>The one implementation of every Bind and Map overload.</summary>
+internal static class BindCore
+{
+    /// <summary>Bind: the callback's promise becomes the result.</summary>
+    /// <typeparam name="TCallback">The callback struct (BindCallbacks.cs).</typeparam>
+    /// <typeparam name="TReturn"><see cref="Promise{U}"/>, or <see cref="Promise"/> with <typeparamref name="U"/> = <see cref="Unit"/>.</typeparam>
+    /// <typeparam name="U">The result's type.</typeparam>
+    internal static TReturn Bind<TCallback, TReturn, U>(Promise input, TCallback callback)
+        where TCallback : struct, IBindCallback<TReturn>
+        where TReturn : Promise
+    {
+        Debug.Assert(typeof(TReturn) == typeof(Promise<U>) || (typeof(TReturn) == typeof(Promise) && typeof(U) == typeof(Unit)));
+        var p = input.Underlying();
+        if (p._status == Status.Fulfilled)
+        {
+            var loop = ResolutionLoop.Current;
+            int depth = loop.Depth;
+            if (Immediate.CanNest(depth))
+            {
+                loop.Depth = depth + 1;
+                TReturn? result;
+                try
+                {
+                    result = callback.Invoke(p);
+                }
+                catch (Exception e)
+                {
+                    result = Unsafe.As<TReturn>(Promise<U>.FromException(e));
+                }
+                loop.Leave(depth);
+                return result ?? Unsafe.As<TReturn>(Promise<U>.FromException(ThrowHelper.NullPromise()));
+            }
+        }
+        return BindSlow<TCallback, TReturn, U>(p, callback);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static TReturn BindSlow<TCallback, TReturn, U>(Promise p, TCallback callback)
+        where TCallback : struct, IBindCallback<TReturn>
+        where TReturn : Promise
+    {
+        if (p._status == Status.Rejected) return Unsafe.As<TReturn>(Promise<U>.FromException(p.Rejection));
+        var result = new BindNode<TCallback, TReturn, U>(p, callback);
+        Promise.Attach(p, result); // pending: one node; fulfilled but deep: trampolined
+        return Unsafe.As<TReturn>(result);
+    }
+
+    /// <summary>Map: the callback's value fulfils the result.</summary>
+    /// <typeparam name="TCallback">The callback struct (BindCallbacks.cs).</typeparam>
+    /// <typeparam name="U">The result's type.</typeparam>
+    internal static Promise<U> Map<TCallback, U>(Promise input, TCallback callback)
+        where TCallback : struct, IBindCallback<U>
+    {
+        var p = input.Underlying();
+        if (p._status == Status.Fulfilled)
+        {
+            // No depth counting: Map's callback returns a value, not a promise, so no loop
+            // can recurse through it in tail position.
+            try
+            {
+                return new Promise<U>(callback.Invoke(p));
+            }
+            catch (Exception e)
+            {
+                return Promise<U>.FromException(e);
+            }
+        }
+        if (p._status == Status.Rejected) return Promise<U>.FromException(p.Rejection);
+        var result = new MapNode<TCallback, U>(p, callback);
+        Promise.Attach(p, result);
+        return result;
+    }
+}
