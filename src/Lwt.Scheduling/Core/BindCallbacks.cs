@@ -13,58 +13,82 @@ namespace Lwt;
  * fulfilled input, the trampoline, the result node, cancellation, AsyncLocal flow) is
  * written once.
  *
- * Why one struct per overload, generic over the user's types (T, TState, U) and never over
- * the callback's return type: the JIT shares one compiled body among all instantiations
- * over reference types, and a shared body reaches the struct's Invoke through a runtime
- * lookup and an indirect call. Promise and Promise<U> are always reference types, so a
- * struct generic over them would always be shared; generic over T, TState and U it is
- * specialized whenever those are value types (a loop counter, a tuple of them, Unit), and
- * the JIT then inlines Invoke, and often the lambda itself. (bind-resolved/state measured
- * 15.5 ns per op with the shared form, 11.5 with the specialized one.)
+ * Why one struct per overload, and no type parameter anywhere for the callback's return
+ * type: the JIT shares one compiled body among all instantiations over reference types,
+ * and a shared body reaches the struct's Invoke, the node's type and the helpers it calls
+ * through runtime lookups. Promise and Promise<U> are always reference types, so anything
+ * generic over them would always be shared. Generic only over the user's types (T, TState,
+ * U), the structs, BindCore and the nodes are specialized whenever those are value types
+ * (a loop counter, a tuple of them, Unit), and the JIT then inlines Invoke, and often the
+ * lambda itself. (bind-resolved/state measured 15.5 ns per op with a struct generic over
+ * the return type, 11.5 without.) Whether a Bind's callback returns the result's own type
+ * is a static property of the struct instead (IBindCallback.ReturnsResultType).
  */
 
-/// <summary>A Bind or Map callback with what it carries, called with the fulfilled input.</summary>
-/// <typeparam name="TResult">What the callback returns.</typeparam>
-internal interface IBindCallback<TResult>
+/// <summary>A Bind callback with what it carries, called with the fulfilled input.</summary>
+internal interface IBindCallback
+{
+    /// <summary>
+    /// Whether the callback returns a promise of the Bind result's own type, <c>Promise&lt;U&gt;</c>,
+    /// which the result then becomes (a proxy); otherwise it returns any promise, which the
+    /// result, a <c>Promise&lt;Unit&gt;</c>, follows. A constant the JIT folds per struct.
+    /// </summary>
+    static abstract bool ReturnsResultType { get; }
+
+    /// <summary>Calls the callback; <paramref name="fulfilled"/> is the underlying, fulfilled input.</summary>
+    Promise? Invoke(Promise fulfilled);
+}
+
+/// <summary>A Map callback with what it carries, called with the fulfilled input.</summary>
+/// <typeparam name="U">What the callback returns.</typeparam>
+internal interface IMapCallback<U>
 {
     /// <summary>Calls the callback; <paramref name="fulfilled"/> is the underlying, fulfilled input.</summary>
-    TResult Invoke(Promise fulfilled);
+    U Invoke(Promise fulfilled);
 }
 
 // ------------------------------------------------------------------ the value is ignored
 
 /// <summary><c>Promise.Bind(Func&lt;Promise&gt;)</c>.</summary>
-internal readonly struct ThunkBindAny(Func<Promise> f) : IBindCallback<Promise>
+internal readonly struct ThunkBindAny(Func<Promise> f) : IBindCallback
 {
-    public Promise Invoke(Promise fulfilled) => f();
+    public static bool ReturnsResultType => false;
+
+    public Promise? Invoke(Promise fulfilled) => f();
 }
 
 /// <summary><c>Promise.Bind&lt;U&gt;(Func&lt;Promise&lt;U&gt;&gt;)</c>.</summary>
-internal readonly struct ThunkBind<U>(Func<Promise<U>> f) : IBindCallback<Promise<U>>
+internal readonly struct ThunkBind<U>(Func<Promise<U>> f) : IBindCallback
 {
-    public Promise<U> Invoke(Promise fulfilled) => f();
+    public static bool ReturnsResultType => true;
+
+    public Promise? Invoke(Promise fulfilled) => f();
 }
 
 /// <summary><c>Promise.Map&lt;U&gt;(Func&lt;U&gt;)</c>.</summary>
-internal readonly struct ThunkMap<U>(Func<U> f) : IBindCallback<U>
+internal readonly struct ThunkMap<U>(Func<U> f) : IMapCallback<U>
 {
     public U Invoke(Promise fulfilled) => f();
 }
 
 /// <summary><c>Promise.Bind&lt;TState&gt;(Func&lt;TState, Promise&gt;, TState)</c>.</summary>
-internal readonly struct StateBindAny<TState>(Func<TState, Promise> f, TState state) : IBindCallback<Promise>
+internal readonly struct StateBindAny<TState>(Func<TState, Promise> f, TState state) : IBindCallback
 {
-    public Promise Invoke(Promise fulfilled) => f(state);
+    public static bool ReturnsResultType => false;
+
+    public Promise? Invoke(Promise fulfilled) => f(state);
 }
 
 /// <summary><c>Promise.Bind&lt;TState, U&gt;(Func&lt;TState, Promise&lt;U&gt;&gt;, TState)</c>.</summary>
-internal readonly struct StateBind<TState, U>(Func<TState, Promise<U>> f, TState state) : IBindCallback<Promise<U>>
+internal readonly struct StateBind<TState, U>(Func<TState, Promise<U>> f, TState state) : IBindCallback
 {
-    public Promise<U> Invoke(Promise fulfilled) => f(state);
+    public static bool ReturnsResultType => true;
+
+    public Promise? Invoke(Promise fulfilled) => f(state);
 }
 
 /// <summary><c>Promise.Map&lt;TState, U&gt;(Func&lt;TState, U&gt;, TState)</c>.</summary>
-internal readonly struct StateMap<TState, U>(Func<TState, U> f, TState state) : IBindCallback<U>
+internal readonly struct StateMap<TState, U>(Func<TState, U> f, TState state) : IMapCallback<U>
 {
     public U Invoke(Promise fulfilled) => f(state);
 }
@@ -72,37 +96,45 @@ internal readonly struct StateMap<TState, U>(Func<TState, U> f, TState state) : 
 // ------------------------------------------------------------------ given the value
 
 /// <summary><c>Promise&lt;T&gt;.Bind(Func&lt;T, Promise&gt;)</c>.</summary>
-internal readonly struct ValueBindAny<T>(Func<T, Promise> f) : IBindCallback<Promise>
+internal readonly struct ValueBindAny<T>(Func<T, Promise> f) : IBindCallback
 {
-    public Promise Invoke(Promise fulfilled) => f(Unsafe.As<Promise<T>>(fulfilled)._value);
+    public static bool ReturnsResultType => false;
+
+    public Promise? Invoke(Promise fulfilled) => f(Unsafe.As<Promise<T>>(fulfilled)._value);
 }
 
 /// <summary><c>Promise&lt;T&gt;.Bind&lt;U&gt;(Func&lt;T, Promise&lt;U&gt;&gt;)</c>.</summary>
-internal readonly struct ValueBind<T, U>(Func<T, Promise<U>> f) : IBindCallback<Promise<U>>
+internal readonly struct ValueBind<T, U>(Func<T, Promise<U>> f) : IBindCallback
 {
-    public Promise<U> Invoke(Promise fulfilled) => f(Unsafe.As<Promise<T>>(fulfilled)._value);
+    public static bool ReturnsResultType => true;
+
+    public Promise? Invoke(Promise fulfilled) => f(Unsafe.As<Promise<T>>(fulfilled)._value);
 }
 
 /// <summary><c>Promise&lt;T&gt;.Map&lt;U&gt;(Func&lt;T, U&gt;)</c>.</summary>
-internal readonly struct ValueMap<T, U>(Func<T, U> f) : IBindCallback<U>
+internal readonly struct ValueMap<T, U>(Func<T, U> f) : IMapCallback<U>
 {
     public U Invoke(Promise fulfilled) => f(Unsafe.As<Promise<T>>(fulfilled)._value);
 }
 
 /// <summary><c>Promise&lt;T&gt;.Bind&lt;TState&gt;(Func&lt;T, TState, Promise&gt;, TState)</c>.</summary>
-internal readonly struct ValueStateBindAny<T, TState>(Func<T, TState, Promise> f, TState state) : IBindCallback<Promise>
+internal readonly struct ValueStateBindAny<T, TState>(Func<T, TState, Promise> f, TState state) : IBindCallback
 {
-    public Promise Invoke(Promise fulfilled) => f(Unsafe.As<Promise<T>>(fulfilled)._value, state);
+    public static bool ReturnsResultType => false;
+
+    public Promise? Invoke(Promise fulfilled) => f(Unsafe.As<Promise<T>>(fulfilled)._value, state);
 }
 
 /// <summary><c>Promise&lt;T&gt;.Bind&lt;TState, U&gt;(Func&lt;T, TState, Promise&lt;U&gt;&gt;, TState)</c>.</summary>
-internal readonly struct ValueStateBind<T, TState, U>(Func<T, TState, Promise<U>> f, TState state) : IBindCallback<Promise<U>>
+internal readonly struct ValueStateBind<T, TState, U>(Func<T, TState, Promise<U>> f, TState state) : IBindCallback
 {
-    public Promise<U> Invoke(Promise fulfilled) => f(Unsafe.As<Promise<T>>(fulfilled)._value, state);
+    public static bool ReturnsResultType => true;
+
+    public Promise? Invoke(Promise fulfilled) => f(Unsafe.As<Promise<T>>(fulfilled)._value, state);
 }
 
 /// <summary><c>Promise&lt;T&gt;.Map&lt;TState, U&gt;(Func&lt;T, TState, U&gt;, TState)</c>.</summary>
-internal readonly struct ValueStateMap<T, TState, U>(Func<T, TState, U> f, TState state) : IBindCallback<U>
+internal readonly struct ValueStateMap<T, TState, U>(Func<T, TState, U> f, TState state) : IMapCallback<U>
 {
     public U Invoke(Promise fulfilled) => f(Unsafe.As<Promise<T>>(fulfilled)._value, state);
 }

@@ -14,10 +14,11 @@ namespace Lwt;
  * node a pending input gets and queues its notification. On a pending input both attach
  * one node (DependentPromises.cs), which is the result promise and the callback at once.
  *
- * A Bind's callback returns either a Promise<U> (TReturn = Promise<U>: the result is a
- * Promise<U> that becomes a proxy for it) or an untyped Promise (TReturn = Promise, U =
- * Unit: the result is a Promise<Unit> that follows it). Either way a Promise<U> is a
- * TReturn, which is what makes the reinterpreting casts below valid.
+ * A Bind's callback returns either a Promise<U> (IBindCallback.ReturnsResultType: the
+ * result is a Promise<U> that becomes a proxy for it) or any promise (the result is a
+ * Promise<Unit>, U = Unit, that follows it). Bind returns a Promise typed as the base
+ * class; the typed overloads reinterpret it as the Promise<U> it then always is (the
+ * callback's own promise, a rejected Promise<U>, or a node).
  */
 
 /// <summary>The one implementation of every Bind and Map overload.</summary>
@@ -25,13 +26,11 @@ internal static class BindCore
 {
     /// <summary>Bind: the callback's promise becomes the result.</summary>
     /// <typeparam name="TCallback">The callback struct (BindCallbacks.cs).</typeparam>
-    /// <typeparam name="TReturn"><see cref="Promise{U}"/>, or <see cref="Promise"/> with <typeparamref name="U"/> = <see cref="Unit"/>.</typeparam>
-    /// <typeparam name="U">The result's type.</typeparam>
-    internal static TReturn Bind<TCallback, TReturn, U>(Promise input, TCallback callback)
-        where TCallback : struct, IBindCallback<TReturn>
-        where TReturn : Promise
+    /// <typeparam name="U">The result's type (<see cref="Unit"/> when the callback returns any promise).</typeparam>
+    internal static Promise Bind<TCallback, U>(Promise input, TCallback callback)
+        where TCallback : struct, IBindCallback
     {
-        Debug.Assert(typeof(TReturn) == typeof(Promise<U>) || (typeof(TReturn) == typeof(Promise) && typeof(U) == typeof(Unit)));
+        Debug.Assert(TCallback.ReturnsResultType || typeof(U) == typeof(Unit));
         var p = input.Underlying();
         if (p._status == Status.Fulfilled)
         {
@@ -40,38 +39,37 @@ internal static class BindCore
             if (Immediate.CanNest(depth))
             {
                 loop.Depth = depth + 1;
-                TReturn? result;
+                Promise? result;
                 try
                 {
                     result = callback.Invoke(p);
                 }
                 catch (Exception e)
                 {
-                    result = Unsafe.As<TReturn>(Promise<U>.FromException(e));
+                    result = Promise<U>.FromException(e);
                 }
                 loop.Leave(depth);
-                return result ?? Unsafe.As<TReturn>(Promise<U>.FromException(ThrowHelper.NullPromise()));
+                return result ?? Promise<U>.FromException(ThrowHelper.NullPromise());
             }
         }
-        return BindSlow<TCallback, TReturn, U>(p, callback);
+        return BindSlow<TCallback, U>(p, callback);
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static TReturn BindSlow<TCallback, TReturn, U>(Promise p, TCallback callback)
-        where TCallback : struct, IBindCallback<TReturn>
-        where TReturn : Promise
+    private static Promise BindSlow<TCallback, U>(Promise p, TCallback callback)
+        where TCallback : struct, IBindCallback
     {
-        if (p._status == Status.Rejected) return Unsafe.As<TReturn>(Promise<U>.FromException(p.Rejection));
-        var result = new BindNode<TCallback, TReturn, U>(p, callback);
+        if (p._status == Status.Rejected) return Promise<U>.FromException(p.Rejection);
+        var result = new BindNode<TCallback, U>(p, callback);
         Promise.Attach(p, result); // pending: one node; fulfilled but deep: trampolined
-        return Unsafe.As<TReturn>(result);
+        return result;
     }
 
     /// <summary>Map: the callback's value fulfils the result.</summary>
     /// <typeparam name="TCallback">The callback struct (BindCallbacks.cs).</typeparam>
     /// <typeparam name="U">The result's type.</typeparam>
     internal static Promise<U> Map<TCallback, U>(Promise input, TCallback callback)
-        where TCallback : struct, IBindCallback<U>
+        where TCallback : struct, IMapCallback<U>
     {
         var p = input.Underlying();
         if (p._status == Status.Fulfilled)

@@ -20,9 +20,8 @@ namespace Lwt;
 /// The result of every Bind (BindCore.cs) on a pending input, or on a fulfilled one past the
 /// nesting limit: calls the callback, then becomes (or follows) the promise it returned.
 /// </summary>
-internal sealed class BindNode<TCallback, TReturn, U>(Promise input, TCallback callback) : Promise<U>(CancelMode.PropagateToOne, input)
-    where TCallback : struct, IBindCallback<TReturn>
-    where TReturn : Promise
+internal sealed class BindNode<TCallback, U>(Promise input, TCallback callback) : Promise<U>(CancelMode.PropagateToOne, input)
+    where TCallback : struct, IBindCallback
 {
     private TCallback _callback = callback;
     private ExecutionContext? _context = CallbackContext.Capture();
@@ -38,7 +37,7 @@ internal sealed class BindNode<TCallback, TReturn, U>(Promise input, TCallback c
             RejectFromDependency(source.Rejection);
             return;
         }
-        TReturn? result;
+        Promise? result;
         var saved = CallbackContext.Enter(context);
         try
         {
@@ -46,18 +45,18 @@ internal sealed class BindNode<TCallback, TReturn, U>(Promise input, TCallback c
         }
         catch (Exception e)
         {
-            result = Unsafe.As<TReturn>(FromException(e));
+            result = FromException(e);
         }
         CallbackContext.Exit(saved);
-        // A typed callback's promise is proxied; an untyped one's is followed (AdoptAny).
-        if (typeof(TReturn) == typeof(Promise)) AdoptAny(result);
-        else Adopt(Unsafe.As<Promise<U>?>(result));
+        // A promise of the result's own type is proxied; any other is followed (AdoptAny).
+        if (TCallback.ReturnsResultType) Adopt(Unsafe.As<Promise<U>?>(result));
+        else AdoptAny(result);
     }
 }
 
 /// <summary>The result of every Map (BindCore.cs) on a pending input.</summary>
 internal sealed class MapNode<TCallback, U>(Promise input, TCallback callback) : Promise<U>(CancelMode.PropagateToOne, input)
-    where TCallback : struct, IBindCallback<U>
+    where TCallback : struct, IMapCallback<U>
 {
     private TCallback _callback = callback;
     private ExecutionContext? _context = CallbackContext.Capture();

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Lwt;
 
 /*
@@ -32,7 +34,7 @@ public partial class Promise
     public Promise Bind<TState>(Func<TState, Promise> f, TState state)
     {
         if (f is null) ThrowHelper.ThrowArgumentNull(nameof(f));
-        return BindCore.Bind<StateBindAny<TState>, Promise, Unit>(this, new(f, state));
+        return BindCore.Bind<StateBindAny<TState>, Unit>(this, new(f, state));
     }
 
     /// <summary>
@@ -47,7 +49,7 @@ public partial class Promise
     public Promise<U> Bind<TState, U>(Func<TState, Promise<U>> f, TState state)
     {
         if (f is null) ThrowHelper.ThrowArgumentNull(nameof(f));
-        return BindCore.Bind<StateBind<TState, U>, Promise<U>, U>(this, new(f, state));
+        return Unsafe.As<Promise<U>>(BindCore.Bind<StateBind<TState, U>, U>(this, new(f, state)));
     }
 
     /// <summary>
@@ -82,7 +84,7 @@ public partial class Promise<T>
     public Promise<U> Bind<TState, U>(Func<T, TState, Promise<U>> f, TState state)
     {
         if (f is null) ThrowHelper.ThrowArgumentNull(nameof(f));
-        return BindCore.Bind<ValueStateBind<T, TState, U>, Promise<U>, U>(this, new(f, state));
+        return Unsafe.As<Promise<U>>(BindCore.Bind<ValueStateBind<T, TState, U>, U>(this, new(f, state)));
     }
 
     /// <summary>
@@ -96,7 +98,7 @@ public partial class Promise<T>
     public Promise Bind<TState>(Func<T, TState, Promise> f, TState state)
     {
         if (f is null) ThrowHelper.ThrowArgumentNull(nameof(f));
-        return BindCore.Bind<ValueStateBindAny<T, TState>, Promise, Unit>(this, new(f, state));
+        return BindCore.Bind<ValueStateBindAny<T, TState>, Unit>(this, new(f, state));
     }
 
     /// <summary>

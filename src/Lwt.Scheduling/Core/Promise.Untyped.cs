@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Lwt;
 
 /*
@@ -18,7 +20,7 @@ public partial class Promise
     public Promise Bind(Func<Promise> f)
     {
         if (f is null) ThrowHelper.ThrowArgumentNull(nameof(f));
-        return BindCore.Bind<ThunkBindAny, Promise, Unit>(this, new(f));
+        return BindCore.Bind<ThunkBindAny, Unit>(this, new(f));
     }
 
     /// <summary>
@@ -31,7 +33,7 @@ public partial class Promise
     public Promise<U> Bind<U>(Func<Promise<U>> f)
     {
         if (f is null) ThrowHelper.ThrowArgumentNull(nameof(f));
-        return BindCore.Bind<ThunkBind<U>, Promise<U>, U>(this, new(f));
+        return Unsafe.As<Promise<U>>(BindCore.Bind<ThunkBind<U>, U>(this, new(f)));
     }
 
     /// <summary>

@@ -21,7 +21,7 @@ public partial class Promise<T>
     public Promise<U> Bind<U>(Func<T, Promise<U>> f)
     {
         if (f is null) ThrowHelper.ThrowArgumentNull(nameof(f));
-        return BindCore.Bind<ValueBind<T, U>, Promise<U>, U>(this, new(f));
+        return Unsafe.As<Promise<U>>(BindCore.Bind<ValueBind<T, U>, U>(this, new(f)));
     }
 
     /// <summary>
@@ -33,7 +33,7 @@ public partial class Promise<T>
     public Promise Bind(Func<T, Promise> f)
     {
         if (f is null) ThrowHelper.ThrowArgumentNull(nameof(f));
-        return BindCore.Bind<ValueBindAny<T>, Promise, Unit>(this, new(f));
+        return BindCore.Bind<ValueBindAny<T>, Unit>(this, new(f));
     }
 
     /// <summary>
