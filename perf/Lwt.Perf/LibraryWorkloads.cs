@@ -28,6 +28,8 @@ internal static class LibraryWorkloads
             case "mvar/async": Measure(name, N(1_000_000), MVarAsync); return 0;
             case "stream/async": Measure(name, N(1_000_000), StreamAsync); return 0;
             case "stream/bounded1024/async": Measure(name, N(1_000_000), StreamBoundedAsync); return 0;
+            case "mvar/state": Measure(name, N(1_000_000), MVarState); return 0;
+            case "stream/state": Measure(name, N(1_000_000), StreamState); return 0;
             default: return -1;
         }
     }
@@ -60,6 +62,28 @@ internal static class LibraryWorkloads
         return Promise.Join(prod, cons);
     };
 
+    // variant: the same recursion with the state-passing Bind (no closure or delegate per op)
+    private static Promise MVarProdState(LwtMVar<int> mv, int i, int n) =>
+        i == n ? Promise.ReturnUnit : mv.Put(i).Bind(static st => MVarProdState(st.mv, st.i + 1, st.n), (mv, i, n));
+
+    private static Promise MVarConsState(LwtMVar<int> mv, int i, long acc, int n)
+    {
+        if (i == n)
+        {
+            Check(acc == (long)n * (n - 1) / 2, "mvar/state: sum");
+            return Promise.ReturnUnit;
+        }
+        return mv.Take().Bind(static (v, st) => MVarConsState(st.mv, st.i + 1, st.acc + v, st.n), (mv, i, acc, n));
+    }
+
+    private static Func<Promise> MVarState(int n) => () =>
+    {
+        var mv = LwtMVar<int>.CreateEmpty();
+        var cons = MVarConsState(mv, 0, 0, n);
+        var prod = MVarProdState(mv, 0, n);
+        return Promise.Join(prod, cons);
+    };
+
     private static async Promise MVarProdAsync(LwtMVar<int> mv, int n)
     {
         for (int i = 0; i < n; i++) await mv.Put(i);
@@ -89,6 +113,24 @@ internal static class LibraryWorkloads
             Check(acc == (long)n * (n - 1) / 2, "stream: sum");
             return Promise.ReturnUnit;
         });
+
+    // variant: the consumer with the state-passing Bind
+    private static Promise StreamConsState(LwtStream<int> s, long acc, int n) =>
+        s.Get().Bind(static (x, st) =>
+        {
+            if (x.HasValue) return StreamConsState(st.s, st.acc + x.Value, st.n);
+            Check(st.acc == (long)st.n * (st.n - 1) / 2, "stream/state: sum");
+            return Promise.ReturnUnit;
+        }, (s, acc, n));
+
+    private static Func<Promise> StreamState(int n) => () =>
+    {
+        var (s, push) = LwtStream.Create<int>();
+        var c = StreamConsState(s, 0, n);
+        for (int i = 0; i < n; i++) push(Option.Some(i));
+        push(Option<int>.None);
+        return Promise.Join(Promise.ReturnUnit, c);
+    };
 
     // let c = cons 0 in let rec prod i = if i = n then (push None; return ()) else (push (Some i); prod (i + 1))
     // in Lwt.join [prod 0; c]      (prod is a synchronous tail-recursive loop: a for loop here)
