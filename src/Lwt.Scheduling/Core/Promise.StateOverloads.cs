@@ -25,6 +25,8 @@ public partial class Promise
     /// <summary>
     /// Like <see cref="Bind(Func{Promise})"/>, with the callback's state passed separately so
     /// that a <c>static</c> lambda needs no closure: on a fulfilled promise this allocates nothing.
+    /// The callback gets the state, not the value: on a <see cref="Promise{T}"/>, the overloads
+    /// whose callback takes two arguments pass the value too.
     /// <para>Lwt: <c>Lwt.bind</c> on <c>unit Lwt.t</c> (the state replaces the closure's captured variables)</para>
     /// </summary>
     /// <param name="f">The callback, given <paramref name="state"/>; called at once if this promise is already fulfilled.</param>
@@ -39,6 +41,7 @@ public partial class Promise
 
     /// <summary>
     /// Like <see cref="Bind{U}(Func{Promise{U}})"/>, with the callback's state passed separately.
+    /// The callback gets the state, not the value (see <see cref="Bind{TState}(Func{TState, Promise}, TState)"/>).
     /// <para>Lwt: <c>Lwt.bind</c> on <c>unit Lwt.t</c> (the state replaces the closure's captured variables)</para>
     /// </summary>
     /// <param name="f">The callback, given <paramref name="state"/>; called at once if this promise is already fulfilled.</param>
@@ -54,6 +57,7 @@ public partial class Promise
 
     /// <summary>
     /// Like <see cref="Map{U}(Func{U})"/>, with the function's state passed separately.
+    /// The function gets the state, not the value (see <see cref="Bind{TState}(Func{TState, Promise}, TState)"/>).
     /// <para>Lwt: <c>Lwt.map</c> on <c>unit Lwt.t</c> (the state replaces the closure's captured variables)</para>
     /// </summary>
     /// <param name="f">The function, given <paramref name="state"/>.</param>
