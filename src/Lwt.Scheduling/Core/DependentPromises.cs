@@ -26,6 +26,8 @@ internal sealed class BindNode<TCallback, U>(Promise input, TCallback callback) 
     private TCallback _callback = callback;
     private ExecutionContext? _context = CallbackContext.Capture();
 
+    internal override void RequestCancelOnceWaiting() => MarkCancelOnceWaiting();
+
     internal override void OnDependencyResolved(Promise source)
     {
         var callback = _callback;
@@ -99,6 +101,8 @@ internal sealed class CatchPromise<T>(Promise input, Delegate handler) : Promise
     private Delegate? _handler = handler;
     private ExecutionContext? _context = CallbackContext.Capture();
 
+    internal override void RequestCancelOnceWaiting() => MarkCancelOnceWaiting();
+
     internal override void OnDependencyResolved(Promise source)
     {
         var handler = _handler!;
@@ -137,6 +141,12 @@ internal sealed class FinallyPromise<T>(Promise input, Func<Promise> cleanup) : 
     private ExecutionContext? _context = CallbackContext.Capture();
     private Promise? _first;
 
+    // Only while the cleanup has not run: afterwards the cleanup's promise is what a cancel reaches.
+    internal override void RequestCancelOnceWaiting()
+    {
+        if (_first is null) MarkCancelOnceWaiting();
+    }
+
     internal override void OnDependencyResolved(Promise source)
     {
         if (_first is null)
@@ -159,8 +169,10 @@ internal sealed class FinallyPromise<T>(Promise input, Func<Promise> cleanup) : 
             var p2 = second.Underlying();
             if (p2._status == Status.Pending)
             {
+                bool cancelRequested = Underlying()._cancelMode == CancelMode.CancelOnceWaiting;
                 WaitOn(p2);
                 CallbackStore.Add(p2, this);
+                if (cancelRequested) Cancel();
                 return;
             }
             source = p2;
@@ -179,6 +191,8 @@ internal sealed class TryBindPromise<T, U>(Promise<T> input, Func<T, Promise<U>>
     private Func<T, Promise<U>>? _onFulfilled = onFulfilled;
     private Func<Exception, Promise<U>>? _onRejected = onRejected;
     private ExecutionContext? _context = CallbackContext.Capture();
+
+    internal override void RequestCancelOnceWaiting() => MarkCancelOnceWaiting();
 
     internal override void OnDependencyResolved(Promise source)
     {

@@ -15,6 +15,16 @@ namespace Lwt;
  * half-done cancellation), then runs the leaves' callbacks; ordinary forward propagation
  * through Bind, Join, ... then rejects the promises that depend on them, p included.
  *
+ * The leaves' own callbacks run at once, not deferred past Lwt's nesting limit (lwt.ml's
+ * cancel runs them on the current stack too): a canceled leaf is already rejected, so a
+ * callback attached to it after Cancel() returns runs at once, and had the leaf's on_cancel
+ * callbacks been queued instead, that later callback would run before them, against
+ * "on_cancel callbacks run before any other callbacks that are triggered by rejection".
+ * What those callbacks resolve in turn is deferred as usual. Only past the trampoline's
+ * depth (Immediate.CanNest), where lwt.ml would risk the stack overflow its comment admits,
+ * are the leaves' callbacks queued like any others: a chain of on_cancel callbacks that
+ * each cancel the next stays within the stack.
+ *
  * The search uses an explicit stack: a chain of ten thousand awaiting async methods must
  * not overflow the real one.
  */
@@ -46,7 +56,7 @@ public partial class Promise
             // usually dropped at once), so it is made on first look (Rejection).
             p._link = callbacks is null ? s_unobservedCancel : new CanceledException();
             p.OnCanceledLeaf();
-            if (callbacks is not null) p.RunCallbacks(callbacks, allowDeferring: true);
+            if (callbacks is not null) p.RunCallbacks(callbacks, allowDeferring: IsVeryDeep());
             return;
         }
         if (p._cancelMode != CancelMode.NotCancelable) CancelSearch(p);
@@ -71,6 +81,18 @@ public partial class Promise
         var fresh = new CanceledException();
         object? seen = Interlocked.CompareExchange(ref _link, fresh, s_unobservedCancel);
         return ReferenceEquals(seen, s_unobservedCancel) ? fresh : Unsafe.As<Exception>(seen!);
+    }
+
+    /// <summary>
+    /// Called by a cancel that reached this pending promise while the promise it waits on is
+    /// already resolved and its callback has not yet produced the next one. The results of
+    /// bind, catch, try_bind and finalize, which wait next on the promise their callback
+    /// returns, switch to <see cref="CancelMode.CancelOnceWaiting"/> and cancel that promise
+    /// as soon as they have it (Adopt, AdoptAny, FinallyPromise); nothing else has a next
+    /// promise to cancel.
+    /// </summary>
+    internal virtual void RequestCancelOnceWaiting()
+    {
     }
 
     /// <summary>
@@ -104,7 +126,12 @@ public partial class Promise
                     leaves.Add((p, callbacks));
                     break;
                 case CancelMode.PropagateToOne:
-                    if (p._link is Promise target) pending.Push(target);
+                    if (p._link is not Promise target) break;
+                    // Lwt's invariant "if p_3 is pending, either p_1 or p_2 is pending" does not
+                    // hold between p_1 resolving and the callback returning p_2 (the callback is
+                    // queued, or running now): nothing is there to cancel yet, so p_3 remembers it.
+                    if (target.Underlying()._status == Status.Pending) pending.Push(target);
+                    else p.RequestCancelOnceWaiting();
                     break;
                 case CancelMode.PropagateToSeveral:
                     if (p._link is Promise[] targets)
@@ -112,9 +139,13 @@ public partial class Promise
                     break;
             }
         }
+        bool veryDeep = IsVeryDeep();
         foreach (var (p, callbacks) in leaves)
-            if (callbacks is not null) p.RunCallbacks(callbacks, allowDeferring: true);
+            if (callbacks is not null) p.RunCallbacks(callbacks, allowDeferring: veryDeep);
     }
+
+    /// <summary>Whether the stack is too deep even for a cancel's leaf callbacks (file comment).</summary>
+    private static bool IsVeryDeep() => !Immediate.CanNest(ResolutionLoop.Current.Depth);
 
     /// <summary>
     /// A cancelable promise with the same state as this one, now and later; canceling it

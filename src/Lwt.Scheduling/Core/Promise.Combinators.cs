@@ -254,14 +254,17 @@ public partial class Promise
     {
         if (inputs.Length == 0) ThrowHelper.ThrowEmpty(name);
         // Already resolved inputs decide at once: a rejected one first, else the first fulfilled.
+        // Every element is null-checked first, even after a rejected one decided the race.
         Promise? winner = null;
+        bool rejected = false;
         for (int i = 0; i < inputs.Length; i++)
         {
             var input = inputs[i];
             if (input is null) ThrowHelper.ThrowArgumentNull($"promises[{i}]");
+            if (rejected) continue;
             var u = input.Underlying();
-            if (u._status == Status.Rejected) { winner = input; break; }
-            if (u._status == Status.Fulfilled) winner ??= input;
+            if (u._status == Status.Rejected) { winner = input; rejected = true; }
+            else if (u._status == Status.Fulfilled) winner ??= input;
         }
         if (winner is not null)
         {

@@ -30,4 +30,12 @@ internal enum CancelMode : byte
 
     /// <summary>join, pick, choose, ...: cancel every promise in an array.</summary>
     PropagateToSeveral,
+
+    /// <summary>
+    /// A bind, catch, try_bind or finalize result canceled while its input is already
+    /// resolved but its callback has not run yet (trampolined, or queued past the nesting
+    /// limit): the cancel applies to the promise the callback returns, once it returns.
+    /// See <see cref="Promise.RequestCancelOnceWaiting"/>.
+    /// </summary>
+    CancelOnceWaiting,
 }

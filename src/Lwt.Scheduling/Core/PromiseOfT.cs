@@ -126,9 +126,18 @@ public partial class Promise<T> : Promise
                 outer.RejectCore(inner.Rejection, allowDeferring: true);
                 break;
             default:
+                bool cancelRequested = outer._cancelMode == CancelMode.CancelOnceWaiting;
                 MakeProxy(inner, outer);
+                if (cancelRequested) outer.Cancel();
                 break;
         }
+    }
+
+    /// <summary>Cancels the next promise once there is one (see <see cref="CancelMode.CancelOnceWaiting"/>).</summary>
+    internal void MarkCancelOnceWaiting()
+    {
+        var outer = Underlying();
+        if (outer._status == Status.Pending) outer._cancelMode = CancelMode.CancelOnceWaiting;
     }
 
     /// <summary>
@@ -178,9 +187,11 @@ public partial class Promise<T>
             outer.ResolveLike(inner, allowDeferring: true);
             return;
         }
+        bool cancelRequested = outer._cancelMode == CancelMode.CancelOnceWaiting;
         outer._cancelMode = CancelMode.PropagateToOne;
         outer._link = inner;
         CallbackStore.Add(inner, new ForwardCallback(outer));
+        if (cancelRequested) outer.Cancel();
     }
 }
 
