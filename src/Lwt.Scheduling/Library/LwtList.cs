@@ -51,6 +51,16 @@ public static class LwtList
         Check(list, f);
         var started = new List<Promise>();
         foreach (var x in list) started.Add(Apply(f, x));
+        return JoinLastFirst(started);
+    }
+
+    /// <summary>
+    /// Joins the calls' promises last element first, as Lwt's <c>Lwt.join (List.rev_map ...)</c>
+    /// does: when several are rejected, the last element's exception wins.
+    /// </summary>
+    private static Promise JoinLastFirst(List<Promise> started)
+    {
+        started.Reverse();
         return Promise.Join(started);
     }
 
@@ -86,7 +96,7 @@ public static class LwtList
             int index = i++;
             started.Add(Apply(() => f(index, x)));
         }
-        return Promise.Join(started);
+        return JoinLastFirst(started);
     }
 
     // ------------------------------------------------------------------ maps

@@ -119,13 +119,14 @@ public sealed class LwtPool<T>
     }
 
     /// <summary>
-    /// Disposes every idle member, one after the other, and makes the members now in use
+    /// Disposes every idle member, one after the other (the most recently returned first), and makes the members now in use
     /// be disposed when they are returned. The next <see cref="Use{U}"/> gets a fresh member.
     /// <para>Lwt: <c>Lwt_pool.clear</c></para>
     /// </summary>
     public Promise Clear()
     {
         var members = _idle.ToArray();
+        Array.Reverse(members); // as Lwt: the member returned last is disposed first
         _idle.Clear();
         _generation.Cleared = true;
         _generation = new Generation();

@@ -183,11 +183,20 @@ public sealed partial class LwtStream<T>
     {
         ArgumentNullException.ThrowIfNull(f);
         var started = new List<Promise>();
-        return FoldCore<Unit>((x, _) =>
+        var read = FoldCore<Unit>((x, _) =>
         {
             started.Add(Apply(f, x));
             return Promise.ReturnUnit;
-        }, default).Bind(() => Promise.Join(started));
+        }, default);
+        // As Lwt's `join [f x; iter_p_rec ...]`: a failure of the stream still waits for the
+        // calls already started, and a call's failure (earlier in that list) wins over it.
+        return Promise.TryBind(
+            () => read,
+            _ => Promise.Join(started).Map(static () => Unit.Value),
+            e => Promise.TryBind(
+                () => Promise.Join(started).Map(static () => Unit.Value),
+                _ => Promise.Fail<Unit>(e),
+                callError => Promise.Fail<Unit>(callError)));
     }
 
     /// <summary>
@@ -219,7 +228,10 @@ public sealed partial class LwtStream<T>
             }
             var x = await Get();
             if (!x.HasValue) break;
-            running.Add(Apply(f, x.Value).Map(static () => Unit.Value));
+            // Not Apply: as in Lwt, a synchronous throw from f ends the loop at once, before
+            // another item is read (a rejected promise from f is noticed at the next wait).
+            var call = f(x.Value) ?? Promise.Fail(ThrowHelper.NullPromise());
+            running.Add(call.Map(static () => Unit.Value));
             available--;
         }
         await Promise.Join(running);

@@ -86,7 +86,7 @@ public sealed class LwtSwitch : IAsyncDisposable
     /// <summary>
     /// Turns the switch off: calls every hook (the most recently added first), then
     /// resolves when all of their promises have resolved; rejected with a hook's exception
-    /// if one failed. Does nothing (returns a fulfilled promise) when already off.
+    /// if one failed (of several, the earliest added, as in Lwt). Does nothing (returns a fulfilled promise) when already off.
     /// <para>Lwt: <c>Lwt_switch.turn_off</c></para>
     /// </summary>
     public Promise TurnOff()
@@ -98,7 +98,11 @@ public sealed class LwtSwitch : IAsyncDisposable
         var started = new Promise[hooks.Count];
         for (int i = 0; i < started.Length; i++)
             started[i] = Call(hooks[hooks.Count - 1 - i]);
-        return started.Length == 1 ? started[0] : Promise.Join(started);
+        if (started.Length == 1) return started[0];
+        // Called newest first, joined oldest first (Lwt's iter_p over its newest-first list
+        // joins in reverse), so when several hooks fail the oldest one's exception wins.
+        Array.Reverse(started);
+        return Promise.Join(started);
     }
 
     private static Promise Call(Func<Promise> hook)
