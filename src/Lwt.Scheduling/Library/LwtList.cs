@@ -8,8 +8,11 @@ namespace Lwt;
  *    the previous element has resolved; the first rejection stops the walk and rejects
  *    the result. Written as async loops: constant stack however long the list.
  *  - `P` (parallel, i.e. concurrent): the function is called on every element, in order,
- *    before any promise is awaited; the result resolves when they all have, rejected
- *    (after all are resolved) if one was. Results keep the order of the input.
+ *    before any promise is awaited; the result resolves when they all have. Results keep
+ *    the order of the input. Failures follow lwt_list.ml, which waits from the last
+ *    element to the first: iter_p joins last-first, so of several rejections the last
+ *    element's wins; map_p and the functions built on it wait for the promises one by one
+ *    from the last, so a rejection rejects the result as soon as that walk reaches it.
  *
  * A function that throws instead of returning a promise counts as a rejected promise.
  * The sequence is enumerated once, when the operation starts (the P forms enumerate it
@@ -190,7 +193,20 @@ public static class LwtList
             int index = i++;
             started.Add(Apply(() => f(index, x)));
         }
-        return Promise.All(started);
+        return CollectLastFirst(started);
+    }
+
+    /// <summary>
+    /// Waits for the calls' promises from the last to the first, as Lwt's <c>_collect_rev</c>
+    /// does: rejected as soon as the walk meets a rejected promise (at once when it is the
+    /// last element's; only after the later ones have fulfilled when it is an earlier one's),
+    /// and <c>Cancel()</c> reaches the promise being waited for, as through a chain of binds.
+    /// </summary>
+    private static async Promise<IReadOnlyList<U>> CollectLastFirst<U>(List<Promise<U>> started)
+    {
+        var values = new U[started.Count];
+        for (int i = values.Length - 1; i >= 0; i--) values[i] = await started[i];
+        return values;
     }
 
     private static IReadOnlyList<U> Reversed<U>(IReadOnlyList<U> list)

@@ -20,6 +20,60 @@ public class LibraryAuditTests
         Assert.IsType<InvalidCastException>(res.Exception);
     }
 
+    // lwt_list.ml: map_p f l = let ts = List.rev_map (Lwt.apply f) l in _collect_rev [] ts
+    // _collect_rev binds the LAST element's promise first: if it is rejected, map_p is rejected at once.
+    [Fact]
+    public void ListMapPRejectsAtOnceWhenLastElementRejects()
+    {
+        var (pending, _) = Promise.Create<int>();
+        var res = LwtList.MapP(new[] { 1, 2 }, x => x == 1 ? pending : Promise.Fail<int>(new FormatException()));
+        Assert.IsType<FormatException>(res.Exception);
+    }
+
+    // ... and a rejected earlier element is reached only once the later ones have fulfilled.
+    [Fact]
+    public void ListMapPFirstElementRejectedWaitsForTheLaterOnes()
+    {
+        var (pending, r) = Promise.Create<int>();
+        var res = LwtList.MapP(new[] { 1, 2 }, x => x == 1 ? Promise.Fail<int>(new FormatException()) : pending);
+        Assert.True(res.IsPending);
+        r.Resolve(2);
+        Assert.IsType<FormatException>(res.Exception);
+    }
+
+    // Same _collect_rev: with several rejected, the last element's exception wins.
+    [Fact]
+    public void ListMapPSeveralRejectedLastElementWins()
+    {
+        var res = LwtList.MapP(new[] { 1, 2 }, x => Promise.Fail<int>(x == 1 ? new FormatException() : new InvalidCastException()));
+        Assert.IsType<InvalidCastException>(res.Exception);
+    }
+
+    // rev_map_p and for_all_p wait the same way.
+    [Fact]
+    public void ListRevMapPAndForAllPRejectAtOnceWhenLastElementRejects()
+    {
+        var (pending, _) = Promise.Create<int>();
+        var rev = LwtList.RevMapP(new[] { 1, 2 }, x => x == 1 ? pending : Promise.Fail<int>(new FormatException()));
+        Assert.IsType<FormatException>(rev.Exception);
+        var (pendingBool, _) = Promise.Create<bool>();
+        var all = LwtList.ForAllP(new[] { 1, 2 }, x => x == 1 ? pendingBool : Promise.Fail<bool>(new FormatException()));
+        Assert.IsType<FormatException>(all.Exception);
+    }
+
+    // A chain of binds: Cancel() reaches the promise being waited for (the last pending one).
+    [Fact]
+    public void ListMapPCancelReachesThePromiseBeingWaitedFor()
+    {
+        var (first, _) = Promise.CreateCancelable<int>();
+        var (second, _) = Promise.CreateCancelable<int>();
+        var res = LwtList.MapP(new[] { 1, 2 }, x => x == 1 ? first : second);
+        res.Cancel();
+        Assert.True(second.IsCanceled);
+        Assert.True(first.IsPending); // not reached yet, as in lwt
+        Assert.True(res.IsCanceled);
+    }
+
     // lwt_switch.ml: turn_off = Lwt_list.iter_p (fun hook -> Lwt.apply hook ()) hooks, hooks newest-first.
     // rev_map -> join list is oldest-first -> the OLDEST failing hook's exception.
     [Fact]
