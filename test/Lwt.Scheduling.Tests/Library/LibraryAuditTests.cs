@@ -401,20 +401,6 @@ public class LibraryAuditTests
     }
 
     [Fact]
-    public void MVarPutWithWaitingTakerLeavesBoxEmpty()
-    {
-        var m = LwtMVar<int>.CreateEmpty();
-        var t1 = m.Take();
-        var t2 = m.Take();
-        Assert.True(m.Put(1).IsFulfilled);
-        Assert.True(m.IsEmpty);
-        Assert.Equal(1, t1.Value);
-        Assert.True(t2.IsPending);
-        m.Put(2);
-        Assert.Equal(2, t2.Value);
-    }
-
-    [Fact]
     public void MVarTakeAvailableRefillsFromWaitingPutter()
     {
         var m = LwtMVar<int>.Create(1);

@@ -30,7 +30,7 @@ public class LwtMVarTests
         var v = LwtMVar<int>.CreateEmpty();
         var a = v.Take();
         var b = v.Take();
-        v.Put(1);
+        Assert.True(v.Put(1).IsFulfilled); // handed straight to the first taker
         Assert.Equal(1, a.Value);
         Assert.True(b.IsPending);
         Assert.True(v.IsEmpty);
