@@ -10,9 +10,11 @@ namespace Lwt;
  *  - `P` (parallel, i.e. concurrent): the function is called on every element, in order,
  *    before any promise is awaited; the result resolves when they all have. Results keep
  *    the order of the input. Failures follow lwt_list.ml, which waits from the last
- *    element to the first: iter_p joins last-first, so of several rejections the last
- *    element's wins; map_p and the functions built on it wait for the promises one by one
- *    from the last, so a rejection rejects the result as soon as that walk reaches it.
+ *    element to the first: iter_p joins last-first, so of several calls already rejected
+ *    the last element's exception wins (Lwt.join's choice is documented as arbitrary; this
+ *    is the choice lwt makes); map_p and the functions built on it wait for the promises
+ *    one by one from the last, so a rejection rejects the result as soon as that walk
+ *    reaches it.
  *
  * A function that throws instead of returning a promise counts as a rejected promise.
  * The sequence is enumerated once, when the operation starts (the P forms enumerate it
@@ -59,7 +61,7 @@ public static class LwtList
 
     /// <summary>
     /// Joins the calls' promises last element first, as Lwt's <c>Lwt.join (List.rev_map ...)</c>
-    /// does: when several are rejected, the last element's exception wins.
+    /// does: when several are already rejected, the last element's exception wins.
     /// </summary>
     private static Promise JoinLastFirst(List<Promise> started)
     {

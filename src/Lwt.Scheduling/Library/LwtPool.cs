@@ -119,8 +119,8 @@ public sealed class LwtPool<T>
     }
 
     /// <summary>
-    /// Disposes every idle member, one after the other (the most recently returned first), and makes the members now in use
-    /// be disposed when they are returned. The next <see cref="Use{U}"/> gets a fresh member.
+    /// Disposes every idle member, one after the other (the most recently returned first, as
+    /// Lwt does), and makes the members now in use be disposed when they are returned. The next <see cref="Use{U}"/> gets a fresh member.
     /// <para>Lwt: <c>Lwt_pool.clear</c></para>
     /// </summary>
     public Promise Clear()

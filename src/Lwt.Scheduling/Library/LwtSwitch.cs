@@ -86,7 +86,8 @@ public sealed class LwtSwitch : IAsyncDisposable
     /// <summary>
     /// Turns the switch off: calls every hook (the most recently added first), then
     /// resolves when all of their promises have resolved; rejected with a hook's exception
-    /// if one failed (of several, the earliest added, as in Lwt). Does nothing (returns a fulfilled promise) when already off.
+    /// if one failed (of several hooks that fail at once, the earliest added, as in Lwt).
+    /// Does nothing (returns a fulfilled promise) when already off.
     /// <para>Lwt: <c>Lwt_switch.turn_off</c></para>
     /// </summary>
     public Promise TurnOff()
@@ -100,7 +101,7 @@ public sealed class LwtSwitch : IAsyncDisposable
             started[i] = Call(hooks[hooks.Count - 1 - i]);
         if (started.Length == 1) return started[0];
         // Called newest first, joined oldest first (Lwt's iter_p over its newest-first list
-        // joins in reverse), so when several hooks fail the oldest one's exception wins.
+        // joins in reverse), so when several hooks fail at once the oldest one's exception wins.
         Array.Reverse(started);
         return Promise.Join(started);
     }
