@@ -77,6 +77,7 @@ public abstract class LwtChannel
     internal readonly ChannelCore Core;
     private bool _busy;
     private bool _invalid;
+    private bool _isAtomicWrapper;
     private Queue<Resolver<Unit>>? _waiters;
     private Action? _release;
 
@@ -107,7 +108,27 @@ public abstract class LwtChannel
     internal void Invalidate() => _invalid = true;
 
     /// <summary>A fresh wrapper over the same buffer and backend, with a turn of its own.</summary>
-    internal abstract LwtChannel CreateWrapper();
+    internal LwtChannel CreateWrapper()
+    {
+        var wrapper = NewWrapper();
+        wrapper._isAtomicWrapper = true;
+        return wrapper;
+    }
+
+    /// <summary>A new channel object over <see cref="Core"/>.</summary>
+    private protected abstract LwtChannel NewWrapper();
+
+    /// <summary>
+    /// Why this channel may not be closed (as lwt_io's close checks): the channel of an
+    /// <see cref="LwtIO.Atomic{TChannel, T}"/> block belongs to the channel it wraps.
+    /// </summary>
+    private protected Promise? RefuseCloseOfWrapper() => _isAtomicWrapper
+        ? Promise.Fail(new InvalidOperationException("Lwt_io.close: a channel obtained from LwtIO.Atomic cannot be closed; close the channel it was obtained from."))
+        : null;
+
+    /// <summary>The promise a second close or abort returns: the first one's.</summary>
+    private protected Promise CloseOrRepeat() =>
+        Core.State == ChannelState.Closed ? Core.CloseResult ?? Promise.ReturnUnit : Core.CloseNow(this);
 
     /// <summary>
     /// Runs <paramref name="op"/> when it is the channel's turn, and keeps the turn until the
@@ -216,7 +237,12 @@ public abstract class LwtChannel
     /// <see cref="ChannelClosedException"/>.
     /// <para>Lwt: <c>Lwt_io.abort</c></para>
     /// </summary>
-    public Promise Abort() => Core.CloseNow(this);
+    public Promise Abort()
+    {
+        // As lwt_io's abort: the channel of a finished atomic block is invalid.
+        if (_invalid) return Promise.Fail(new InvalidOperationException("Lwt_io.atomic: this temporary channel was used after the end of the atomic block."));
+        return CloseOrRepeat();
+    }
 
     /// <summary>Rejects the operations waiting for their turn (the channel was closed).</summary>
     internal void FailWaiters()
@@ -243,14 +269,15 @@ public sealed class InputChannel : LwtChannel
 
     internal override string Direction => "input";
 
-    internal override LwtChannel CreateWrapper() => new InputChannel(Core);
+    private protected override LwtChannel NewWrapper() => new InputChannel(Core);
 
     /// <summary>
     /// Closes the channel and its backend at once; pending operations reject with
-    /// <see cref="ChannelClosedException"/>. Idempotent.
+    /// <see cref="ChannelClosedException"/>. Idempotent. Rejected with an
+    /// <see cref="InvalidOperationException"/> on the channel of an atomic block.
     /// <para>Lwt: <c>Lwt_io.close</c></para>
     /// </summary>
-    public override Promise Close() => Core.CloseNow(this);
+    public override Promise Close() => RefuseCloseOfWrapper() ?? CloseOrRepeat();
 }
 
 /// <summary>
@@ -267,20 +294,26 @@ public sealed class OutputChannel : LwtChannel
 
     internal override string Direction => "output";
 
-    internal override LwtChannel CreateWrapper() => new OutputChannel(Core);
+    private protected override LwtChannel NewWrapper() => new OutputChannel(Core);
 
     /// <summary>
     /// Flushes the buffered data (after the operations already queued), then closes the
-    /// backend. Idempotent: a second call returns the first one's promise.
+    /// backend; the result is the close function's, whether or not the flush succeeded, as
+    /// in Lwt. Idempotent: a second call returns the first one's promise. Rejected with an
+    /// <see cref="InvalidOperationException"/> on the channel of an atomic block.
     /// <para>Lwt: <c>Lwt_io.close</c></para>
     /// </summary>
     public override Promise Close()
     {
+        if (RefuseCloseOfWrapper() is { } refused) return refused;
         if (Core.CloseResult is { } closing) return closing;
         if (Core.State != ChannelState.Open) return Promise.ReturnUnit;
         var flushed = Locked(static ch => ch.Core.FlushAll());
+        // CloseNow, not CloseOrRepeat: an Abort while the flush waits has already closed the
+        // backend, and this must then resolve like the close function's result, not like
+        // itself (CloseResult).
         var done = Promise.Catch(() => flushed, _ => Promise.ReturnUnit).Bind(_ => Core.CloseNow(this));
-        Core.CloseResult ??= flushed.Bind(_ => done);
+        Core.CloseResult ??= done;
         return Core.CloseResult;
     }
 }
@@ -298,7 +331,11 @@ internal sealed class ChannelCore
     internal int Ptr;
     internal int Max;
     internal ChannelState State;
+    /// <summary>What Close and Abort return once called: an output close in progress, or <see cref="_backendClosed"/>.</summary>
     internal Promise? CloseResult;
+
+    /// <summary>The close function's result, once it was called.</summary>
+    private Promise? _backendClosed;
     internal bool AutoFlushScheduled;
     internal readonly Func<Memory<byte>, Promise<int>>? ReadBackend;
     internal readonly Func<ReadOnlyMemory<byte>, Promise<int>>? WriteBackend;
@@ -315,10 +352,13 @@ internal sealed class ChannelCore
         _closeBackend = close;
     }
 
-    /// <summary>Closes without flushing (input close, abort, and the end of an output close).</summary>
+    /// <summary>
+    /// Closes without flushing (input close, abort, and the end of an output close); the close
+    /// function's result, the same promise on later calls.
+    /// </summary>
     internal Promise CloseNow(LwtChannel wrapper)
     {
-        if (State == ChannelState.Closed) return CloseResult ?? Promise.ReturnUnit;
+        if (State == ChannelState.Closed) return _backendClosed ?? Promise.ReturnUnit;
         State = ChannelState.Closed;
         Promise result;
         try
@@ -330,6 +370,7 @@ internal sealed class ChannelCore
             result = Promise.Fail(e);
         }
 
+        _backendClosed = result;
         CloseResult ??= result;
         wrapper.FailWaiters();
         return result;

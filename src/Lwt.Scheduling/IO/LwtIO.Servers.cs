@@ -104,9 +104,23 @@ public sealed class LwtServer
             handled = Promise.Fail(e);
         }
 
-        Promise full = _noClose ? handled : Promise.Finally(() => handled, () => LwtIO.CloseQuietly(ic, oc));
+        Promise full = _noClose ? handled : ReportThenClose(handled, ic, oc);
         full.OnTermination(HandlerDone);
         Promise.Async(() => full);
+    }
+
+    /// <summary>
+    /// As lwt_io's establish_server (which avoids Lwt.finalize for this reason): an exception
+    /// from the handler reaches the async exception hook before the channels are closed.
+    /// </summary>
+    private static Promise ReportThenClose(Promise handled, InputChannel ic, OutputChannel oc)
+    {
+        var reported = Promise.Catch(() => handled, static e =>
+        {
+            Promise.Async(() => Promise.Fail(e));
+            return Promise.ReturnUnit;
+        });
+        return reported.Bind(() => LwtIO.CloseQuietly(ic, oc));
     }
 
     private void HandlerDone()
