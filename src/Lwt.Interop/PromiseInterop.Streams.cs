@@ -143,8 +143,14 @@ internal sealed class StreamAsyncEnumerable<T>(LwtStream<T> stream, EventLoop? l
 
         private Task<bool> ReadOnLoop()
         {
+            // Disposed (off the loop) before this queued read started: start nothing, or a
+            // read nobody waits for would take the next item.
+            if (Volatile.Read(ref _disposed)) return Task.FromCanceled<bool>(new CancellationToken(canceled: true));
             var read = stream.Get();
-            _pending = read;
+            // Published with a full fence, then _disposed read again: a DisposeAsync on another
+            // thread either sees this read (and cancels it) or is seen here.
+            Interlocked.Exchange(ref _pending, read);
+            if (Volatile.Read(ref _disposed)) read.Cancel();
             return Await(read);
         }
 
@@ -168,9 +174,10 @@ internal sealed class StreamAsyncEnumerable<T>(LwtStream<T> stream, EventLoop? l
 
         public ValueTask DisposeAsync()
         {
-            _disposed = true;
-            _pending?.Cancel();
-            _pending = null;
+            // May run off the loop, while the loop runs ReadOnLoop: see there. Cancel() of a
+            // promise owned by a loop is posted to that loop.
+            Interlocked.Exchange(ref _disposed, true);
+            Interlocked.Exchange(ref _pending, null)?.Cancel();
             return default;
         }
     }

@@ -8,9 +8,11 @@ namespace Lwt.Interop;
  * ToPromise (or to none). Its continuation (one delegate) is registered with the loop's
  * SynchronizationContext captured: the Task runs it inline when it completes on the loop
  * thread and posts it to the loop otherwise, so the promise is resolved on its loop, never
- * on the pool thread. Off any loop, it is registered without a context and resolves on the
- * thread that runs the Task's continuations (the completing thread, or the pool); should it
- * still run off the owning loop, it posts itself there.
+ * on the pool thread. Off any loop, it is a ContinueWith with ExecuteSynchronously, which
+ * the Task runs on the completing thread whatever SynchronizationContext that thread has
+ * (API.md: "called off any loop, the promise resolves on the thread that completes the
+ * Task"); 112 B instead of the awaiter's 64, on that path only. Should it still run off the
+ * owning loop, it posts itself there.
  *
  * What a pending ToPromise costs: this promise with its Task (56 B), the continuation
  * delegate (64 B) and, on a loop, the runtime's context continuation (48 B). A Task takes
@@ -58,9 +60,16 @@ internal class TaskPromise<T> : Promise<T>
         // pool when completed on the loop, since the loop's context forbids inlining).
         if (_owner != 0 && SynchronizationContext.Current is LwtSynchronizationContext { Loop.IsOnLoopThread: true })
             task.GetAwaiter().UnsafeOnCompleted(OnTaskCompleted);
+        else if (_owner == 0)
+            // Off any loop: on the completing thread, whatever SynchronizationContext it has
+            // (an awaiter continuation without the context is sent to the pool from a thread
+            // that has one; an ExecuteSynchronously continuation is not).
+            task.ContinueWith(s_onCompleted, this, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         else
             task.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(OnTaskCompleted);
     }
+
+    private static readonly Action<Task, object?> s_onCompleted = static (_, s) => ((TaskPromise<T>)s!).OnTaskCompleted();
 
     private void OnTaskCompleted()
     {

@@ -231,7 +231,10 @@ internal static class AwaitSupport
         {
             var sc = SynchronizationContext.Current;
             var ts = TaskScheduler.Current;
-            if (sc is ILoopContext || ts is ILoopContext)
+            // On a loop, awaiting a promise of that same loop: an Lwt callback, no hop. A
+            // promise of another loop (or of none) is waited for like any foreign event: the
+            // continuation goes through this loop's context, never runs on the other thread.
+            if ((sc is ILoopContext || ts is ILoopContext) && IsOwnedByThisThreadsLoop(promise))
                 callback = new InlineContinuation(continuation, context);
             else if (sc is not null && sc.GetType() != typeof(SynchronizationContext))
                 callback = new PostedContinuation(sc, continuation, context);
@@ -241,6 +244,13 @@ internal static class AwaitSupport
                 callback = new ThreadPoolContinuation(continuation, context);
         }
         Register(promise, callback);
+    }
+
+    /// <summary>Whether this thread runs an event loop and <paramref name="promise"/> belongs to it.</summary>
+    internal static bool IsOwnedByThisThreadsLoop(Promise promise)
+    {
+        int loopId = ResolutionLoop.Current.LoopId;
+        return loopId != 0 && promise.Underlying()._owner == loopId;
     }
 
     /// <summary>Attaches a continuation, on the promise's own loop when that is another thread's.</summary>

@@ -242,13 +242,16 @@ internal sealed class AsyncBox<TStateMachine, T> : Promise<T> where TStateMachin
 
     /// <summary>
     /// Registers this box on <paramref name="awaited"/> as an Lwt callback. False when the
-    /// promise belongs to a loop on another thread: the generic path then resumes the
-    /// method on its own context instead of on that loop.
+    /// promise belongs to a loop on another thread, or, on a loop, to no loop: the generic
+    /// path then resumes the method on its own context instead of on the resolving thread.
     /// </summary>
     internal bool TryAwaitPromise(Promise awaited)
     {
         var p = awaited.Underlying();
         if (p._owner != 0 && LoopRegistry.ForeignOwner(p._owner) is not null) return false;
+        // On a loop, a promise that belongs to no loop may be resolved on any thread: the
+        // generic path resumes the method through this loop's context instead.
+        if (p._owner == 0 && p._status == Status.Pending && ResolutionLoop.Current.LoopId != 0) return false;
         _context = ExecutionContext.Capture();
         if (p._status != Status.Pending)
         {
