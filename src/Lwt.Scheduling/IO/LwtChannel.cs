@@ -336,6 +336,9 @@ internal sealed class ChannelCore
 
     /// <summary>The close function's result, once it was called.</summary>
     private Promise? _backendClosed;
+
+    /// <summary>The backend call the channel's operation waits for, if any (<see cref="UntilClosed"/>).</summary>
+    private BackendCall? _waiting;
     internal bool AutoFlushScheduled;
     internal readonly Func<Memory<byte>, Promise<int>>? ReadBackend;
     internal readonly Func<ReadOnlyMemory<byte>, Promise<int>>? WriteBackend;
@@ -360,6 +363,9 @@ internal sealed class ChannelCore
     {
         if (State == ChannelState.Closed) return _backendClosed ?? Promise.ReturnUnit;
         State = ChannelState.Closed;
+        var waiting = _waiting;
+        _waiting = null;
+        waiting?.Abort(ClosedError()); // the operation waiting in the backend, if any, fails now
         Promise result;
         try
         {
@@ -392,7 +398,7 @@ internal sealed class ChannelCore
         try
         {
             // Only this operation (it holds the turn) moves Max meanwhile.
-            int n = await ReadBackend!(Buffer.AsMemory(start));
+            int n = await UntilClosed(ReadBackend!(Buffer.AsMemory(start)));
             if (n > 0) Max = start + n;
             return n;
         }
@@ -400,6 +406,24 @@ internal sealed class ChannelCore
         {
             throw ClosedError();
         }
+    }
+
+    /// <summary>
+    /// <paramref name="op"/>, a backend call, as the channel waits for it: lwt_io's perform_io
+    /// races every call against the channel's abort promise, so that Abort (or closing an
+    /// input channel) fails a waiting read or write at once with
+    /// <see cref="ChannelClosedException"/>, whatever the backend does, and cancels the call
+    /// (which an fd read honours). Here the race is one small node on the call, which
+    /// <see cref="CloseNow"/> rejects; a call that completes at once costs nothing. One
+    /// operation at a time holds the channel's turn, so one call at a time waits.
+    /// </summary>
+    internal Promise<int> UntilClosed(Promise<int> op)
+    {
+        if (!op.IsPending) return op;
+        var call = new BackendCall(op);
+        Promise.Attach(op.Underlying(), call);
+        _waiting = call;
+        return call;
     }
 
     /// <summary>Makes room at the free end of the buffer for a refill; where the new bytes go.</summary>
@@ -437,7 +461,7 @@ internal sealed class ChannelCore
     {
         while (Ptr < Max)
         {
-            var p = WriteBackend!(Buffer.AsMemory(Ptr, Max - Ptr));
+            var p = UntilClosed(WriteBackend!(Buffer.AsMemory(Ptr, Max - Ptr)));
             if (p.IsPending) return p.Bind(n => Advance(n) ? FlushAll() : Promise.ReturnUnit);
             if (p.IsRejected) return Promise.Fail<Unit>(p.Exception!);
             if (!Advance(p.Value)) break;
@@ -449,7 +473,7 @@ internal sealed class ChannelCore
     /// <summary>Writes out part of the buffer (at least one byte), to make room.</summary>
     internal Promise<Unit> FlushSome()
     {
-        var p = WriteBackend!(Buffer.AsMemory(Ptr, Max - Ptr));
+        var p = UntilClosed(WriteBackend!(Buffer.AsMemory(Ptr, Max - Ptr)));
         if (p.IsPending) return p.Map(n => { Advance(n); return default(Unit); });
         if (p.IsRejected) return Promise.Fail<Unit>(p.Exception!);
         Advance(p.Value);
@@ -462,5 +486,32 @@ internal sealed class ChannelCore
         Ptr += n;
         if (Ptr == Max) Ptr = Max = 0;
         return Max != 0;
+    }
+}
+
+/// <summary>
+/// A waiting backend call as its channel sees it: resolved like the call, or rejected at
+/// once when the channel closes under it (<see cref="ChannelCore.UntilClosed"/>).
+/// </summary>
+internal sealed class BackendCall : Promise<int>
+{
+    private Promise<int>? _op;
+
+    internal BackendCall(Promise<int> op) : base(CancelMode.PropagateToOne, op) => _op = op;
+
+    internal override void OnDependencyResolved(Promise source)
+    {
+        _op = null;
+        var outer = UnderlyingT();
+        if (outer._status == Status.Pending) outer.ResolveLike(source, allowDeferring: true);
+    }
+
+    /// <summary>Rejects this call with <paramref name="closed"/> if it still waits, and cancels the backend's call.</summary>
+    internal void Abort(Exception closed)
+    {
+        var op = _op;
+        _op = null;
+        RejectFromDependency(closed);
+        op?.Cancel();
     }
 }

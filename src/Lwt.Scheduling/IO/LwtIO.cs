@@ -456,7 +456,7 @@ public static partial class LwtIO
         return default;
     }
 
-    private static Promise<int> ReadBackend(ChannelCore c, Memory<byte> buffer) => Guard(c, c.ReadBackend!(buffer));
+    private static Promise<int> ReadBackend(ChannelCore c, Memory<byte> buffer) => Guard(c, c.UntilClosed(c.ReadBackend!(buffer)));
 
     /// <summary>
     /// <paramref name="p"/>, with a backend's error after the channel was closed under it

@@ -22,6 +22,57 @@ public class IOAuditTests
 
     // ---- close, abort and atomic, as lwt_io.ml does them ------------------------------
 
+    // lwt_io.mli abort: "abort current operations and close the channel immediately."
+    // lwt_io.ml perform_io: Lwt.pick [ch.abort_waiter; perform]; abort: wakeup_exn abort_wakener (Channel_closed)
+    [SkippableFact]
+    public void AbortRejectsAReadPendingInACustomBackend()
+    {
+        Skip.IfNot(OperatingSystem.IsLinux());
+        LwtMain.Run(async () =>
+        {
+            var (never, _) = Promise.Create<int>();
+            var ic = LwtIO.MakeInput(_ => never);
+            var reading = ic.ReadLine();
+            await ic.Abort();
+            await Pauses(3);
+            Assert.False(reading.IsPending);
+            Assert.IsType<ChannelClosedException>(reading.Exception);
+            Assert.True(ic.IsIdle); // lwt_io.ml is_busy: Idle | Closed -> false
+        });
+    }
+
+    [SkippableFact]
+    public void AbortRejectsAFlushPendingInACustomBackend()
+    {
+        Skip.IfNot(OperatingSystem.IsLinux());
+        LwtMain.Run(async () =>
+        {
+            var (never, _) = Promise.Create<int>();
+            var oc = LwtIO.MakeOutput(_ => never);
+            await oc.Write("abc");
+            var flushing = oc.Flush();
+            await oc.Abort();
+            await Pauses(3);
+            Assert.False(flushing.IsPending);
+            Assert.IsType<ChannelClosedException>(flushing.Exception);
+        });
+    }
+
+    [SkippableFact]
+    public void ClosingAnInputChannelRejectsAReadPendingInACustomBackend()
+    {
+        Skip.IfNot(OperatingSystem.IsLinux());
+        LwtMain.Run(async () =>
+        {
+            var (never, _) = Promise.Create<int>();
+            var ic = LwtIO.MakeInput(_ => never);
+            var reading = ic.Read(10);
+            await ic.Close();
+            await Pauses(3);
+            Assert.IsType<ChannelClosedException>(reading.Exception);
+        });
+    }
+
     // lwt_io.mli close: "[close] returns the result of the close function of the channel."
     // lwt_io.ml close (Output): primitive (fun channel -> safe_flush_total channel >>= fun () -> abort wrapper)
     //   where safe_flush_total = Lwt.catch (fun () -> flush_total oc) (fun _ -> Lwt.return_unit)
