@@ -282,8 +282,14 @@ public static class LwtSeq
     {
         Check(seq, f);
         var started = new List<Promise>();
-        return FoldCore<T, Unit>((_, x) => { started.Add(Apply(f, x)); return Promise.ReturnUnit; }, default, seq)
-            .Bind(() => Promise.Join(started));
+        // As lwt_seq.ml: f is called directly, so a throw ends the traversal at once; the
+        // calls are joined last first, so of several already rejected the last one's wins.
+        return FoldCore<T, Unit>((_, x) => { started.Add(f(x) ?? Promise.Fail(ThrowHelper.NullPromise())); return Promise.ReturnUnit; }, default, seq)
+            .Bind(() =>
+            {
+                started.Reverse();
+                return Promise.Join(started);
+            });
     }
 
     /// <summary>
@@ -317,7 +323,9 @@ public static class LwtSeq
             }
             var n = await seq.Force();
             if (!n.HasValue) break;
-            running.Add(Apply(f, n.Value.Head).Map(static () => Unit.Value));
+            // As lwt_seq.ml: f is called directly, so a throw ends the traversal at once.
+            var call = f(n.Value.Head) ?? Promise.Fail(ThrowHelper.NullPromise());
+            running.Add(call.Map(static () => Unit.Value));
             available--;
             seq = n.Value.Tail;
         }
@@ -373,18 +381,32 @@ public static class LwtSeq
     public static LwtSeq<T> OfSeq<T>(IEnumerable<T> seq)
     {
         ArgumentNullException.ThrowIfNull(seq);
-        return new(() =>
+        return new(() => FromEnumerator(seq.GetEnumerator()).Force());
+    }
+
+    /// <summary>
+    /// The rest of an enumeration. Each position reads the enumerator once, when it is first
+    /// forced, and remembers its node (or its failure), so a tail forced twice gives the same
+    /// items, as lwt's of_seq does: sequences are values, not cursors.
+    /// </summary>
+    private static LwtSeq<T> FromEnumerator<T>(IEnumerator<T> e)
+    {
+        Promise<Option<(T, LwtSeq<T>)>>? node = null;
+        return new LwtSeq<T>(() => node ??= NextOf(e));
+    }
+
+    private static Promise<Option<(T, LwtSeq<T>)>> NextOf<T>(IEnumerator<T> e)
+    {
+        try
         {
-            var e = seq.GetEnumerator();
-            LwtSeq<T>? rest = null;
-            rest = new LwtSeq<T>(() =>
-            {
-                if (e.MoveNext()) return Node(e.Current, rest!);
-                e.Dispose();
-                return Nil<T>();
-            });
-            return rest.Force();
-        });
+            if (e.MoveNext()) return Node(e.Current, FromEnumerator(e));
+            e.Dispose();
+            return Nil<T>();
+        }
+        catch (Exception error)
+        {
+            return Promise.Fail<Option<(T, LwtSeq<T>)>>(error);
+        }
     }
 
     /// <summary>The items, in order, once the sequence is exhausted.<para>Lwt: <c>Lwt_seq.to_list</c></para></summary>
@@ -478,17 +500,5 @@ public static class LwtSeq
     {
         ArgumentNullException.ThrowIfNull(seq);
         ArgumentNullException.ThrowIfNull(f);
-    }
-
-    private static Promise Apply<T>(Func<T, Promise> f, T x)
-    {
-        try
-        {
-            return f(x) ?? Promise.Fail(ThrowHelper.NullPromise());
-        }
-        catch (Exception e)
-        {
-            return Promise.Fail(e);
-        }
     }
 }
