@@ -10,13 +10,21 @@ public sealed class LwtHook
 
     internal LwtHook(Action action) => _action = action;
 
-    internal void Run() => _action();
+    /// <summary>Set by <see cref="LwtHooks.Remove"/>: a snapshot taken before still lists the hook, and skips it.</summary>
+    internal volatile bool Removed;
+
+    internal void Run()
+    {
+        if (!Removed) _action();
+    }
 }
 
 /// <summary>
 /// An ordered sequence of hooks that every event loop runs around each iteration (the
 /// enter hooks before it, the leave hooks after it), on its own thread. Changes are safe
-/// from any thread and take effect from the next iteration (copy on write).
+/// from any thread (copy on write): a hook added takes effect from the next iteration; a
+/// hook removed, even by an earlier hook of the same iteration, does not run again (as
+/// Lwt_sequence's traversal skips removed nodes).
 /// <para>Lwt: <c>Lwt_main.Enter_iter_hooks</c> / <c>Lwt_main.Leave_iter_hooks</c></para>
 /// </summary>
 public sealed class LwtHooks
@@ -69,6 +77,7 @@ public sealed class LwtHooks
         {
             int i = Array.IndexOf(_hooks, hook);
             if (i < 0) return;
+            hook.Removed = true;
             var shrunk = new LwtHook[_hooks.Length - 1];
             Array.Copy(_hooks, 0, shrunk, 0, i);
             Array.Copy(_hooks, i + 1, shrunk, i, _hooks.Length - i - 1);
@@ -79,6 +88,10 @@ public sealed class LwtHooks
     /// <summary>Removes every hook.<para>Lwt: <c>remove_all</c></para></summary>
     public void RemoveAll()
     {
-        lock (_gate) Volatile.Write(ref _hooks, []);
+        lock (_gate)
+        {
+            foreach (var hook in _hooks) hook.Removed = true;
+            Volatile.Write(ref _hooks, []);
+        }
     }
 }

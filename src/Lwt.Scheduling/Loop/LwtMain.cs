@@ -108,7 +108,9 @@ public static class LwtMain
 
     /// <summary>
     /// Registers <paramref name="f"/> to run when the process exits: the registered functions
-    /// run one after the other, the last registered first, on an event loop of their own.
+    /// run one after the other, the last registered first, on an event loop of their own;
+    /// each runs exactly once, including those registered by an exit function, and what
+    /// one throws or rejects with is ignored (as Lwt's exit hooks).
     /// <para>Lwt: <c>Lwt_main.at_exit</c></para>
     /// </summary>
     /// <param name="f">The exit function.</param>
@@ -130,28 +132,40 @@ public static class LwtMain
     /// <summary>Runs and forgets the registered exit functions, last first (what process exit does).</summary>
     internal static void RunExitHooks()
     {
-        Func<Promise>[] hooks;
         lock (s_exitGate)
         {
-            hooks = s_exitHooks.ToArray();
-            s_exitHooks.Clear();
+            if (s_exitHooks.Count == 0) return;
         }
-        if (hooks.Length == 0) return;
         var thread = new Thread(() =>
         {
-            for (int i = hooks.Length - 1; i >= 0; i--)
+            // As lwt_main.ml's call_hooks: take the most recently registered function until
+            // none is left (one may register another), and ignore what each throws or rejects
+            // with. Reporting it instead would end the process from inside ProcessExit, where
+            // the handler waits for this thread: a hang, and the other functions never run.
+            while (TakeLastExitHook() is { } hook)
             {
                 try
                 {
-                    Run(hooks[i]);
+                    Run(hook);
                 }
-                catch (Exception e)
+                catch (Exception)
                 {
-                    Promise.ReportUnhandled(e);
+                    // ignored, as Lwt_main.at_exit documents
                 }
             }
         }) { Name = "Lwt at_exit" };
         thread.Start();
         thread.Join();
+    }
+
+    private static Func<Promise>? TakeLastExitHook()
+    {
+        lock (s_exitGate)
+        {
+            if (s_exitHooks.Count == 0) return null;
+            var hook = s_exitHooks[^1];
+            s_exitHooks.RemoveAt(s_exitHooks.Count - 1);
+            return hook;
+        }
     }
 }
