@@ -107,6 +107,10 @@ public abstract class LwtChannel
     /// <summary>Makes the wrapper of an Atomic call unusable once the call is over.</summary>
     internal void Invalidate() => _invalid = true;
 
+    /// <summary>The error of an operation on the channel of a finished atomic block.</summary>
+    private static InvalidOperationException UsedAfterAtomicBlock() =>
+        new("Lwt_io.atomic: this temporary channel was used after the end of the atomic block.");
+
     /// <summary>A fresh wrapper over the same buffer and backend, with a turn of its own.</summary>
     internal LwtChannel CreateWrapper()
     {
@@ -136,7 +140,7 @@ public abstract class LwtChannel
     /// </summary>
     internal Promise<T> Locked<T>(Func<LwtChannel, Promise<T>> op)
     {
-        if (_invalid) return Promise.Fail<T>(new InvalidOperationException("Lwt_io.atomic: this temporary channel was used after the end of the atomic block."));
+        if (_invalid) return Promise.Fail<T>(UsedAfterAtomicBlock());
         if (Core.State != ChannelState.Open) return Promise.Fail<T>(new ChannelClosedException(Direction));
         if (!_busy)
         {
@@ -240,7 +244,7 @@ public abstract class LwtChannel
     public Promise Abort()
     {
         // As lwt_io's abort: the channel of a finished atomic block is invalid.
-        if (_invalid) return Promise.Fail(new InvalidOperationException("Lwt_io.atomic: this temporary channel was used after the end of the atomic block."));
+        if (_invalid) return Promise.Fail(UsedAfterAtomicBlock());
         return CloseOrRepeat();
     }
 
