@@ -117,7 +117,7 @@ public sealed class LwtServer
     {
         var reported = Promise.Catch(() => handled, static e =>
         {
-            Promise.Async(() => Promise.Fail(e));
+            Promise.ReportUnhandled(e);
             return Promise.ReturnUnit;
         });
         return reported.Bind(() => LwtIO.CloseQuietly(ic, oc));
