@@ -61,9 +61,10 @@ public static class LwtList
 
     /// <summary>
     /// Joins the calls' promises last element first, as Lwt's <c>Lwt.join (List.rev_map ...)</c>
-    /// does: when several are already rejected, the last element's exception wins.
+    /// does (and Lwt_seq.iter_p): when several are already rejected, the last element's
+    /// exception wins.
     /// </summary>
-    private static Promise JoinLastFirst(List<Promise> started)
+    internal static Promise JoinLastFirst(List<Promise> started)
     {
         started.Reverse();
         return Promise.Join(started);

@@ -285,11 +285,7 @@ public static class LwtSeq
         // As lwt_seq.ml: f is called directly, so a throw ends the traversal at once; the
         // calls are joined last first, so of several already rejected the last one's wins.
         return FoldCore<T, Unit>((_, x) => { started.Add(f(x) ?? Promise.Fail(ThrowHelper.NullPromise())); return Promise.ReturnUnit; }, default, seq)
-            .Bind(() =>
-            {
-                started.Reverse();
-                return Promise.Join(started);
-            });
+            .Bind(() => LwtList.JoinLastFirst(started));
     }
 
     /// <summary>
