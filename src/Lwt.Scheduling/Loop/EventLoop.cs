@@ -220,7 +220,31 @@ public sealed partial class EventLoop : ILoopDispatcher
     /// <summary>Runs iterations until <paramref name="promise"/> is resolved.</summary>
     internal void RunUntilResolved(Promise promise)
     {
+        var p = promise.Underlying();
+        if (p._status == Status.Pending && p._owner != _id)
+        {
+            RunUntilResolvedElsewhere(p);
+            return;
+        }
         while (promise.Underlying()._status == Status.Pending) Iterate(promise);
+    }
+
+    /// <summary>
+    /// Runs iterations until <paramref name="p"/>, a promise this loop does not own, is
+    /// resolved. Its owner (another loop, or none) resolves it on another thread, which
+    /// knows nothing of this loop blocked in the kernel. So a callback on it resolves a
+    /// promise of this loop, whose resolver marshals to this loop from any thread (waking
+    /// it), and the loop runs until that one is resolved, here, by that post. The
+    /// callback is attached where the promise's callbacks may be touched: on its owner's
+    /// thread while that loop runs, otherwise here (a promise of no running loop is used
+    /// directly by whoever touches it, LoopRegistry).
+    /// </summary>
+    private void RunUntilResolvedElsewhere(Promise p)
+    {
+        var (resolved, resolver) = Promise.Create();
+        Action attach = () => p.OnTermination(() => resolver.Resolve());
+        if (LoopRegistry.ForeignOwner(p._owner) is not { } owner || !owner.TryPost(attach)) attach();
+        while (resolved._status == Status.Pending) Iterate(resolved);
     }
 
     /// <summary>

@@ -23,7 +23,8 @@ public static class LwtMain
     /// <summary>
     /// Runs the event loop until <paramref name="promise"/> is resolved, and returns its value
     /// or rethrows its exception with its original stack trace. Returns at once if it is
-    /// already resolved.
+    /// already resolved. The promise may belong to another thread's running loop, or to no
+    /// loop and be resolved on another thread: this loop is woken when it is resolved.
     /// <para>Lwt: <c>Lwt_main.run</c></para>
     /// </summary>
     /// <param name="promise">The promise to wait for.</param>

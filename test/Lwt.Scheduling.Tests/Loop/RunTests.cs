@@ -186,4 +186,78 @@ public class RunTests
         Assert.Equal(1, iterations[0]);
         for (int i = 1; i < Loops; i++) Assert.Equal(50, iterations[i]);
     }
+
+    // A loop blocked in Run waits in the kernel; whoever resolves its promise on another thread
+    // must wake it. Without that, the three tests below hang (LoopTest fails them after 20 s).
+    // The pause before resolving lets the waiting loop reach its blocking wait first; the
+    // tests pass whatever the timing, but only that order shows the missed wake-up.
+
+    [Fact]
+    public void Run_of_a_promise_of_another_running_loop_returns_when_that_loop_resolves_it()
+    {
+        using var a = new Lwt.Tests.Interop.LoopThread();
+        var (p, r) = a.Run(() => Promise.Create<int>());
+        var waiting = new ManualResetEventSlim();
+        var v = LoopTest.OnFreshThread(() =>
+        {
+            Task.Run(() =>
+            {
+                waiting.Wait();
+                Thread.Sleep(50);
+                a.Run(() => r.Resolve(42));
+            });
+            return LwtMain.Run(() =>
+            {
+                waiting.Set();
+                return p;
+            });
+        });
+        Assert.Equal(42, v);
+    }
+
+    [Fact]
+    public void Run_of_a_promise_of_another_running_loop_rethrows_when_that_loop_rejects_it()
+    {
+        using var a = new Lwt.Tests.Interop.LoopThread();
+        var (p, r) = a.Run(() => Promise.Create<int>());
+        var boom = new InvalidOperationException("boom");
+        var waiting = new ManualResetEventSlim();
+        var thrown = LoopTest.OnFreshThread(() =>
+        {
+            Task.Run(() =>
+            {
+                waiting.Wait();
+                Thread.Sleep(50);
+                a.Run(() => r.Reject(boom));
+            });
+            return Assert.Throws<InvalidOperationException>(() => LwtMain.Run(() =>
+            {
+                waiting.Set();
+                return p;
+            }));
+        });
+        Assert.Same(boom, thrown);
+    }
+
+    [Fact]
+    public void Run_of_a_promise_created_off_any_loop_returns_when_another_thread_resolves_it()
+    {
+        var (p, r) = Promise.Create<int>(); // no loop here: the promise has no owner
+        var waiting = new ManualResetEventSlim();
+        var v = LoopTest.OnFreshThread(() =>
+        {
+            Task.Run(() =>
+            {
+                waiting.Wait();
+                Thread.Sleep(50);
+                r.Resolve(7); // on a pool thread, directly: an ownerless promise has no loop to marshal to
+            });
+            return LwtMain.Run(() =>
+            {
+                waiting.Set();
+                return p;
+            });
+        });
+        Assert.Equal(7, v);
+    }
 }
