@@ -24,7 +24,9 @@
 //
 // Errors: a command that cannot be started (no such program, bad cwd) makes
 // Open* throw UnixErrorException at the call, and every promise-returning
-// function reject with it.
+// function reject with it. A null argument (command, text, stream, function)
+// is a bug of the caller: every function throws ArgumentNullException at the
+// call, never through its promise or stream.
 
 using System.Runtime.ExceptionServices;
 using System.Text;
@@ -216,11 +218,11 @@ public static partial class LwtProcess
     /// <param name="stderr">The child's standard error (null: <see cref="ProcessRedirection.Keep"/>).</param>
     /// <typeparam name="T">The result of <paramref name="f"/>.</typeparam>
     public static Promise<T> WithProcessNone<T>(ProcessCommand command, Func<LwtProcessNone, Promise<T>> f, double? timeout = null, IEnumerable<string>? env = null, string? cwd = null, ProcessRedirection? stdin = null, ProcessRedirection? stdout = null, ProcessRedirection? stderr = null) =>
-        With(() => OpenProcessNone(command, timeout, env, cwd, stdin, stdout, stderr), f);
+        With(command, () => OpenProcessNone(command, timeout, env, cwd, stdin, stdout, stderr), f);
 
     /// <inheritdoc cref="WithProcessNone{T}"/>
     public static Promise WithProcessNone(ProcessCommand command, Func<LwtProcessNone, Promise> f, double? timeout = null, IEnumerable<string>? env = null, string? cwd = null, ProcessRedirection? stdin = null, ProcessRedirection? stdout = null, ProcessRedirection? stderr = null) =>
-        With(() => OpenProcessNone(command, timeout, env, cwd, stdin, stdout, stderr), Unitize(f));
+        With(command, () => OpenProcessNone(command, timeout, env, cwd, stdin, stdout, stderr), Unitize(f));
 
     /// <summary>
     /// Starts the process as <see cref="OpenProcessIn"/>, runs <paramref name="f"/> on it and
@@ -236,11 +238,11 @@ public static partial class LwtProcess
     /// <param name="stderr">The child's standard error (null: <see cref="ProcessRedirection.Keep"/>).</param>
     /// <typeparam name="T">The result of <paramref name="f"/>.</typeparam>
     public static Promise<T> WithProcessIn<T>(ProcessCommand command, Func<LwtProcessIn, Promise<T>> f, double? timeout = null, IEnumerable<string>? env = null, string? cwd = null, ProcessRedirection? stdin = null, ProcessRedirection? stderr = null) =>
-        With(() => OpenProcessIn(command, timeout, env, cwd, stdin, stderr), f);
+        With(command, () => OpenProcessIn(command, timeout, env, cwd, stdin, stderr), f);
 
     /// <inheritdoc cref="WithProcessIn{T}"/>
     public static Promise WithProcessIn(ProcessCommand command, Func<LwtProcessIn, Promise> f, double? timeout = null, IEnumerable<string>? env = null, string? cwd = null, ProcessRedirection? stdin = null, ProcessRedirection? stderr = null) =>
-        With(() => OpenProcessIn(command, timeout, env, cwd, stdin, stderr), Unitize(f));
+        With(command, () => OpenProcessIn(command, timeout, env, cwd, stdin, stderr), Unitize(f));
 
     /// <summary>
     /// Starts the process as <see cref="OpenProcessOut"/>, runs <paramref name="f"/> on it and
@@ -256,11 +258,11 @@ public static partial class LwtProcess
     /// <param name="stderr">The child's standard error (null: <see cref="ProcessRedirection.Keep"/>).</param>
     /// <typeparam name="T">The result of <paramref name="f"/>.</typeparam>
     public static Promise<T> WithProcessOut<T>(ProcessCommand command, Func<LwtProcessOut, Promise<T>> f, double? timeout = null, IEnumerable<string>? env = null, string? cwd = null, ProcessRedirection? stdout = null, ProcessRedirection? stderr = null) =>
-        With(() => OpenProcessOut(command, timeout, env, cwd, stdout, stderr), f);
+        With(command, () => OpenProcessOut(command, timeout, env, cwd, stdout, stderr), f);
 
     /// <inheritdoc cref="WithProcessOut{T}"/>
     public static Promise WithProcessOut(ProcessCommand command, Func<LwtProcessOut, Promise> f, double? timeout = null, IEnumerable<string>? env = null, string? cwd = null, ProcessRedirection? stdout = null, ProcessRedirection? stderr = null) =>
-        With(() => OpenProcessOut(command, timeout, env, cwd, stdout, stderr), Unitize(f));
+        With(command, () => OpenProcessOut(command, timeout, env, cwd, stdout, stderr), Unitize(f));
 
     /// <summary>
     /// Starts the process as <see cref="OpenProcess"/>, runs <paramref name="f"/> on it and
@@ -275,11 +277,11 @@ public static partial class LwtProcess
     /// <param name="stderr">The child's standard error (null: <see cref="ProcessRedirection.Keep"/>).</param>
     /// <typeparam name="T">The result of <paramref name="f"/>.</typeparam>
     public static Promise<T> WithProcess<T>(ProcessCommand command, Func<LwtProcessInOut, Promise<T>> f, double? timeout = null, IEnumerable<string>? env = null, string? cwd = null, ProcessRedirection? stderr = null) =>
-        With(() => OpenProcess(command, timeout, env, cwd, stderr), f);
+        With(command, () => OpenProcess(command, timeout, env, cwd, stderr), f);
 
     /// <inheritdoc cref="WithProcess{T}"/>
     public static Promise WithProcess(ProcessCommand command, Func<LwtProcessInOut, Promise> f, double? timeout = null, IEnumerable<string>? env = null, string? cwd = null, ProcessRedirection? stderr = null) =>
-        With(() => OpenProcess(command, timeout, env, cwd, stderr), Unitize(f));
+        With(command, () => OpenProcess(command, timeout, env, cwd, stderr), Unitize(f));
 
     /// <summary>
     /// Starts the process as <see cref="OpenProcessFull"/>, runs <paramref name="f"/> on it and
@@ -293,11 +295,11 @@ public static partial class LwtProcess
     /// <param name="cwd">The child's working directory; null: this process's.</param>
     /// <typeparam name="T">The result of <paramref name="f"/>.</typeparam>
     public static Promise<T> WithProcessFull<T>(ProcessCommand command, Func<LwtProcessFull, Promise<T>> f, double? timeout = null, IEnumerable<string>? env = null, string? cwd = null) =>
-        With(() => OpenProcessFull(command, timeout, env, cwd), f);
+        With(command, () => OpenProcessFull(command, timeout, env, cwd), f);
 
     /// <inheritdoc cref="WithProcessFull{T}"/>
     public static Promise WithProcessFull(ProcessCommand command, Func<LwtProcessFull, Promise> f, double? timeout = null, IEnumerable<string>? env = null, string? cwd = null) =>
-        With(() => OpenProcessFull(command, timeout, env, cwd), Unitize(f));
+        With(command, () => OpenProcessFull(command, timeout, env, cwd), Unitize(f));
 
     private static Func<TP, Promise<Unit>> Unitize<TP>(Func<TP, Promise> f)
     {
@@ -305,9 +307,10 @@ public static partial class LwtProcess
         return p => f(p).Bind(() => Promise.ReturnUnit);
     }
 
-    private static Promise<T> With<TP, T>(Func<TP> open, Func<TP, Promise<T>> f)
+    private static Promise<T> With<TP, T>(ProcessCommand command, Func<TP> open, Func<TP, Promise<T>> f)
         where TP : LwtProcessBase
     {
+        ArgumentNullException.ThrowIfNull(command);
         ArgumentNullException.ThrowIfNull(f);
         TP process;
         try
@@ -365,7 +368,7 @@ public static partial class LwtProcess
     /// <param name="stderr">The child's standard error (null: keep).</param>
     /// <exception cref="ArgumentNullException"><paramref name="command"/> is null.</exception>
     public static Promise<string> PRead(ProcessCommand command, double? timeout = null, IEnumerable<string>? env = null, string? cwd = null, ProcessRedirection? stdin = null, ProcessRedirection? stderr = null) =>
-        Start(() => OpenProcessIn(command, timeout, env, cwd, stdin, stderr), p => Recv(p, p.Stdout));
+        Start(command, () => OpenProcessIn(command, timeout, env, cwd, stdin, stderr), p => Recv(p, p.Stdout));
 
     /// <summary>
     /// Runs <paramref name="command"/> and returns the first line of its standard output
@@ -379,7 +382,7 @@ public static partial class LwtProcess
     /// <param name="stdin">The child's standard input (null: <see cref="ProcessRedirection.Keep"/>).</param>
     /// <param name="stderr">The child's standard error (null: <see cref="ProcessRedirection.Keep"/>).</param>
     public static Promise<string> PReadLine(ProcessCommand command, double? timeout = null, IEnumerable<string>? env = null, string? cwd = null, ProcessRedirection? stdin = null, ProcessRedirection? stderr = null) =>
-        Start(() => OpenProcessIn(command, timeout, env, cwd, stdin, stderr), p => RecvLine(p, p.Stdout));
+        Start(command, () => OpenProcessIn(command, timeout, env, cwd, stdin, stderr), p => RecvLine(p, p.Stdout));
 
     /// <summary>
     /// Runs <paramref name="command"/> and returns the lines of its standard output as a
@@ -393,7 +396,7 @@ public static partial class LwtProcess
     /// <param name="stdin">The child's standard input (null: <see cref="ProcessRedirection.Keep"/>).</param>
     /// <param name="stderr">The child's standard error (null: <see cref="ProcessRedirection.Keep"/>).</param>
     public static LwtStream<string> PReadLines(ProcessCommand command, double? timeout = null, IEnumerable<string>? env = null, string? cwd = null, ProcessRedirection? stdin = null, ProcessRedirection? stderr = null) =>
-        StartStream(() => OpenProcessIn(command, timeout, env, cwd, stdin, stderr), p => RecvItems(p, p.Stdout, LwtIO.ReadLineOpt));
+        StartStream(command, () => OpenProcessIn(command, timeout, env, cwd, stdin, stderr), p => RecvItems(p, p.Stdout, LwtIO.ReadLineOpt));
 
     /// <summary>
     /// Runs <paramref name="command"/> and returns the bytes of its standard output as a
@@ -407,7 +410,7 @@ public static partial class LwtProcess
     /// <param name="stdin">The child's standard input (null: <see cref="ProcessRedirection.Keep"/>).</param>
     /// <param name="stderr">The child's standard error (null: <see cref="ProcessRedirection.Keep"/>).</param>
     public static LwtStream<char> PReadChars(ProcessCommand command, double? timeout = null, IEnumerable<string>? env = null, string? cwd = null, ProcessRedirection? stdin = null, ProcessRedirection? stderr = null) =>
-        StartStream(() => OpenProcessIn(command, timeout, env, cwd, stdin, stderr), p => RecvItems(p, p.Stdout, LwtIO.ReadCharOpt));
+        StartStream(command, () => OpenProcessIn(command, timeout, env, cwd, stdin, stderr), p => RecvItems(p, p.Stdout, LwtIO.ReadCharOpt));
 
     // ---- writing -----------------------------------------------------------
 
@@ -428,7 +431,7 @@ public static partial class LwtProcess
     public static Promise PWrite(ProcessCommand command, string text, double? timeout = null, IEnumerable<string>? env = null, string? cwd = null, ProcessRedirection? stdout = null, ProcessRedirection? stderr = null)
     {
         ArgumentNullException.ThrowIfNull(text);
-        return Start(() => OpenProcessOut(command, timeout, env, cwd, stdout, stderr), p => Send(p, p.Stdin, oc => oc.Write(text)));
+        return Start(command, () => OpenProcessOut(command, timeout, env, cwd, stdout, stderr), p => Send(p, p.Stdin, oc => oc.Write(text)));
     }
 
     /// <summary>
@@ -447,7 +450,7 @@ public static partial class LwtProcess
     public static Promise PWriteLine(ProcessCommand command, string line, double? timeout = null, IEnumerable<string>? env = null, string? cwd = null, ProcessRedirection? stdout = null, ProcessRedirection? stderr = null)
     {
         ArgumentNullException.ThrowIfNull(line);
-        return Start(() => OpenProcessOut(command, timeout, env, cwd, stdout, stderr), p => Send(p, p.Stdin, oc => oc.WriteLine(line)));
+        return Start(command, () => OpenProcessOut(command, timeout, env, cwd, stdout, stderr), p => Send(p, p.Stdin, oc => oc.WriteLine(line)));
     }
 
     /// <summary>
@@ -466,7 +469,7 @@ public static partial class LwtProcess
     public static Promise PWriteLines(ProcessCommand command, LwtStream<string> lines, double? timeout = null, IEnumerable<string>? env = null, string? cwd = null, ProcessRedirection? stdout = null, ProcessRedirection? stderr = null)
     {
         ArgumentNullException.ThrowIfNull(lines);
-        return Start(() => OpenProcessOut(command, timeout, env, cwd, stdout, stderr), p => Send(p, p.Stdin, oc => lines.IterS(l => oc.WriteLine(l))));
+        return Start(command, () => OpenProcessOut(command, timeout, env, cwd, stdout, stderr), p => Send(p, p.Stdin, oc => lines.IterS(l => oc.WriteLine(l))));
     }
 
     /// <summary>
@@ -486,7 +489,7 @@ public static partial class LwtProcess
     public static Promise PWriteChars(ProcessCommand command, LwtStream<char> chars, double? timeout = null, IEnumerable<string>? env = null, string? cwd = null, ProcessRedirection? stdout = null, ProcessRedirection? stderr = null)
     {
         ArgumentNullException.ThrowIfNull(chars);
-        return Start(() => OpenProcessOut(command, timeout, env, cwd, stdout, stderr), p => Send(p, p.Stdin, oc => chars.IterS(c => oc.WriteChar(c))));
+        return Start(command, () => OpenProcessOut(command, timeout, env, cwd, stdout, stderr), p => Send(p, p.Stdin, oc => chars.IterS(c => oc.WriteChar(c))));
     }
 
     // ---- mapping -----------------------------------------------------------
@@ -506,7 +509,7 @@ public static partial class LwtProcess
     public static Promise<string> PMap(ProcessCommand command, string text, double? timeout = null, IEnumerable<string>? env = null, string? cwd = null, ProcessRedirection? stderr = null)
     {
         ArgumentNullException.ThrowIfNull(text);
-        return Start(() => OpenProcess(command, timeout, env, cwd, stderr), p => Both(Send(p, p.Stdin, oc => oc.Write(text)), Recv(p, p.Stdout)));
+        return Start(command, () => OpenProcess(command, timeout, env, cwd, stderr), p => Both(Send(p, p.Stdin, oc => oc.Write(text)), Recv(p, p.Stdout)));
     }
 
     /// <summary>
@@ -524,7 +527,7 @@ public static partial class LwtProcess
     public static Promise<string> PMapLine(ProcessCommand command, string line, double? timeout = null, IEnumerable<string>? env = null, string? cwd = null, ProcessRedirection? stderr = null)
     {
         ArgumentNullException.ThrowIfNull(line);
-        return Start(() => OpenProcess(command, timeout, env, cwd, stderr), p => Both(Send(p, p.Stdin, oc => oc.WriteLine(line)), RecvLine(p, p.Stdout)));
+        return Start(command, () => OpenProcess(command, timeout, env, cwd, stderr), p => Both(Send(p, p.Stdin, oc => oc.WriteLine(line)), RecvLine(p, p.Stdout)));
     }
 
     /// <summary>
@@ -544,6 +547,7 @@ public static partial class LwtProcess
     {
         ArgumentNullException.ThrowIfNull(lines);
         return StartStream(
+            command,
             () => OpenProcess(command, timeout, env, cwd, stderr),
             p => Monitor(Send(p, p.Stdin, oc => lines.IterS(l => oc.WriteLine(l))), RecvItems(p, p.Stdout, LwtIO.ReadLineOpt)));
     }
@@ -564,15 +568,20 @@ public static partial class LwtProcess
     {
         ArgumentNullException.ThrowIfNull(chars);
         return StartStream(
+            command,
             () => OpenProcess(command, timeout, env, cwd, stderr),
             p => Monitor(Send(p, p.Stdin, oc => chars.IterS(c => oc.WriteChar(c))), RecvItems(p, p.Stdout, LwtIO.ReadCharOpt)));
     }
 
     // ---- helpers (Lwt's recv, recv_line, recv_lines, send, monitor) ---------
 
-    /// <summary>Opens the process and runs <paramref name="use"/> on it; a failure to start rejects.</summary>
-    private static Promise<T> Start<TP, T>(Func<TP> open, Func<TP, Promise<T>> use)
+    /// <summary>
+    /// Opens the process and runs <paramref name="use"/> on it; a failure to start rejects. A null
+    /// command throws at the call, as documented, instead of hiding in the promise.
+    /// </summary>
+    private static Promise<T> Start<TP, T>(ProcessCommand command, Func<TP> open, Func<TP, Promise<T>> use)
     {
+        ArgumentNullException.ThrowIfNull(command);
         try
         {
             return use(open());
@@ -583,8 +592,9 @@ public static partial class LwtProcess
         }
     }
 
-    private static Promise Start<TP>(Func<TP> open, Func<TP, Promise> use)
+    private static Promise Start<TP>(ProcessCommand command, Func<TP> open, Func<TP, Promise> use)
     {
+        ArgumentNullException.ThrowIfNull(command);
         try
         {
             return use(open());
@@ -596,8 +606,9 @@ public static partial class LwtProcess
     }
 
     /// <summary>Opens the process and makes its stream; a failure to start comes out of the stream.</summary>
-    private static LwtStream<T> StartStream<TP, T>(Func<TP> open, Func<TP, LwtStream<T>> use)
+    private static LwtStream<T> StartStream<TP, T>(ProcessCommand command, Func<TP> open, Func<TP, LwtStream<T>> use)
     {
+        ArgumentNullException.ThrowIfNull(command);
         try
         {
             return use(open());
