@@ -159,6 +159,35 @@ public abstract partial class LwtEngine : IDisposable
     }
 
     /// <summary>
+    /// Simulates activity on <paramref name="fd"/>: calls the readable callbacks registered on it,
+    /// then its writable callbacks, whatever the kernel says (those registered by these callbacks
+    /// wait for the next iteration). If callbacks throw, the others still run and the first
+    /// exception is rethrown at the end (inside a callback of this engine: at the end of its Iter).
+    /// <para>Lwt: <c>Lwt_engine.fake_io</c></para>
+    /// </summary>
+    /// <param name="fd">The descriptor (one with no event is ignored).</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="fd"/> is negative.</exception>
+    /// <exception cref="ObjectDisposedException">The engine was disposed.</exception>
+    public void FakeIo(int fd)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(fd);
+        ThrowIfDisposed();
+        if (_iterating)
+        {
+            Dispatch(fd, FdRegistration.Read | FdRegistration.Write);
+            return;
+        }
+
+        _generation++; // events registered by the callbacks below are not called by this dispatch
+        Dispatch(fd, FdRegistration.Read | FdRegistration.Write);
+        if (_firstError is { } error)
+        {
+            _firstError = null;
+            error.Throw();
+        }
+    }
+
+    /// <summary>
     /// Waits for events (if <paramref name="block"/>, until at least one fd is ready, a
     /// timer expires or <see cref="Wake"/> is called; otherwise not at all) and runs
     /// their callbacks. If callbacks throw, the others still run and the first
