@@ -56,6 +56,20 @@ public sealed class LwtEvent
         _generation = generation;
     }
 
+    /// <summary>
+    /// An event registered nowhere, which does nothing when stopped: a placeholder for a
+    /// variable that holds an event before there is one to stop.
+    /// <para>Lwt: <c>Lwt_engine.fake_event</c></para>
+    /// </summary>
+    public static LwtEvent Fake { get; } = new();
+
+    /// <summary>The stopped, engine-less event behind <see cref="Fake"/>.</summary>
+    private LwtEvent()
+    {
+        _kind = EventKind.Timer;
+        _fd = -1;
+    }
+
     /// <summary>True once <see cref="Stop"/> was called or the engine was disposed.<para>Lwt: none (whether <c>Lwt_engine.stop_event</c> was called, or the engine was destroyed)</para></summary>
     public bool IsStopped => _engine is null || _engine.IsDisposed;
 
