@@ -37,7 +37,9 @@ public abstract partial class LwtEngine
 
     /// <summary>
     /// Makes <paramref name="engine"/> the calling thread's engine. The previous one is
-    /// disposed if <paramref name="destroyPrevious"/> (its events are lost, as in Lwt).
+    /// disposed if <paramref name="destroyPrevious"/>, and its events are lost: unlike Lwt's default
+    /// (<c>~transfer:true</c>), they are not moved to <paramref name="engine"/>, so an I/O the loop
+    /// waits for in the previous engine never completes. Set engines before the loop starts waiting.
     /// <para>Lwt: <c>Lwt_engine.set</c></para>
     /// </summary>
     /// <exception cref="ArgumentNullException"><paramref name="engine"/> is null.</exception>

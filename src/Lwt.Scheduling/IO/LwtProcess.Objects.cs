@@ -95,7 +95,8 @@ public abstract class LwtProcessBase
     /// <summary>
     /// Closes the process's channels (flushing its stdin first) and then waits for its
     /// status. Idempotent; canceling the returned promise does not stop the closing.
-    /// Rejects if closing a channel failed (e.g. EPIPE flushing data the child did not read).
+    /// A failed flush of stdin (EPIPE: the child did not read it) does not fail the close, as
+    /// with Lwt_io.close: the status comes all the same.
     /// <para>Lwt: <c>process#close</c></para>
     /// </summary>
     public Promise<ProcessStatus> Close()
