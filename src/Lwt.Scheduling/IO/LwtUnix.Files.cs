@@ -134,7 +134,9 @@ public static partial class LwtUnix
                 info = info.ResolveLinkTarget(returnFinalTarget: true) ?? throw new UnixErrorException(LibC.ENOENT, "stat", path);
             }
 
-            if (!info.Exists && (info.Attributes & FileAttributes.Directory) == 0 && info.LinkTarget is null)
+            // A missing path's Attributes are -1 (every flag, Directory included): test
+            // existence only, a FileInfo of a directory being "missing" too.
+            if (!info.Exists && info.LinkTarget is null)
             {
                 var dir = new DirectoryInfo(info.FullName);
                 if (!dir.Exists) throw new UnixErrorException(LibC.ENOENT, follow ? "stat" : "lstat", path);
