@@ -94,7 +94,7 @@ public static partial class LwtUnix
     /// <para>Lwt: <c>Lwt_unix.readv</c></para>
     /// </summary>
     /// <param name="fd">The descriptor.</param>
-    /// <param name="buffers">The buffers (at most 1024).</param>
+    /// <param name="buffers">The buffers (only the first 1024 are used, the system's IOV_MAX).</param>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
     public static Promise<int> ReadV(LwtFd fd, IReadOnlyList<Memory<byte>> buffers)
     {
@@ -112,7 +112,7 @@ public static partial class LwtUnix
     /// <para>Lwt: <c>Lwt_unix.writev</c></para>
     /// </summary>
     /// <param name="fd">The descriptor.</param>
-    /// <param name="buffers">The buffers (at most 1024).</param>
+    /// <param name="buffers">The buffers (only the first 1024 are used, the system's IOV_MAX).</param>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
     public static Promise<int> WriteV(LwtFd fd, IReadOnlyList<ReadOnlyMemory<byte>> buffers)
     {
@@ -347,8 +347,8 @@ public static partial class LwtUnix
         /// <summary>One readv/writev over the pinned buffers (EINTR retried).</summary>
         internal unsafe nint Call()
         {
-            int count = reads?.Count ?? writes!.Count;
-            if (count > IovMax) throw new ArgumentException($"At most {IovMax} buffers per call.");
+            // As Lwt (IO_vectors.system_limit): only the first IOV_MAX slices go to the call.
+            int count = Math.Min(reads?.Count ?? writes!.Count, IovMax);
             var handles = new System.Buffers.MemoryHandle[count];
             LibC.IoVec* iov = stackalloc LibC.IoVec[Math.Max(count, 1)];
             try
