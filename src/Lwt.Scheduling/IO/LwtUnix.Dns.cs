@@ -25,6 +25,7 @@ public static partial class LwtUnix
     /// Resolves a host and a service (a port number, or one of a few well-known names) into
     /// addresses, optionally restricted to one family and one socket type (otherwise Stream and
     /// Dgram answers are given for each address). An empty host means the loopback addresses.
+    /// An unknown host or service gives no answers (an empty list), as <c>Unix.getaddrinfo</c>.
     /// A job on the worker pool.
     /// <para>Lwt: <c>Lwt_unix.getaddrinfo</c></para>
     /// </summary>
@@ -39,11 +40,22 @@ public static partial class LwtUnix
         ArgumentNullException.ThrowIfNull(service);
         return LwtPreemptive.Detach<IReadOnlyList<AddrInfo>>(() =>
         {
-            int port = ServicePort(service);
-            IPAddress[] addresses = host.Length == 0 ? [IPAddress.IPv6Loopback, IPAddress.Loopback]
-                : IPAddress.TryParse(host, out var numeric) ? [numeric]
-                : Dns.GetHostAddresses(host);
+            // As Lwt's getaddrinfo job: a failed lookup (unknown host or service) is no answer.
             var result = new List<AddrInfo>();
+            int port = ServicePort(service);
+            if (port < 0) return result;
+            IPAddress[] addresses;
+            try
+            {
+                addresses = host.Length == 0 ? [IPAddress.IPv6Loopback, IPAddress.Loopback]
+                    : IPAddress.TryParse(host, out var numeric) ? [numeric]
+                    : Dns.GetHostAddresses(host);
+            }
+            catch (SocketException)
+            {
+                return result;
+            }
+
             SocketType[] types = socketType is { } t ? [t] : [SocketType.Stream, SocketType.Dgram];
             foreach (var address in addresses)
             {
@@ -107,6 +119,6 @@ public static partial class LwtUnix
         "smtp" => 25,
         "domain" => 53,
         _ when int.TryParse(service, NumberStyles.None, CultureInfo.InvariantCulture, out int port) && port <= 65535 => port,
-        _ => throw new UnixErrorException(LibC.ENOENT, "getaddrinfo", "unknown service " + service),
+        _ => -1,
     };
 }
