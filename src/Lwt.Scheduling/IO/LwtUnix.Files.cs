@@ -145,11 +145,37 @@ public static partial class LwtUnix
 
             FileKind kind = info.LinkTarget is not null ? FileKind.SymbolicLink
                 : (info.Attributes & FileAttributes.Directory) != 0 ? FileKind.Directory
-                : (info.Attributes & FileAttributes.Device) != 0 ? FileKind.Other
-                : FileKind.Regular;
+                : NativeKind(info.FullName) ?? ((info.Attributes & FileAttributes.Device) != 0 ? FileKind.Other : FileKind.Regular);
             long size = kind == FileKind.Regular && info is FileInfo f ? f.Length : 0;
             return new FileStats(kind, size, info.UnixFileMode, info.LastAccessTimeUtc, info.LastWriteTimeUtc);
         });
+    }
+
+    /// <summary>
+    /// The kind of a file that is neither a directory nor a link, from the kernel: .NET's
+    /// attributes cannot tell a regular file from a FIFO or a socket. Null where statx(2) is
+    /// not there (not Linux, an old kernel or libc): the attributes' guess then stands.
+    /// </summary>
+    private static unsafe FileKind? NativeKind(string path)
+    {
+        if (!OperatingSystem.IsLinux()) return null;
+        byte* buffer = stackalloc byte[LibC.StatxSize];
+        try
+        {
+            if (LibC.Statx(LibC.AT_FDCWD, path, LibC.AT_SYMLINK_NOFOLLOW, LibC.STATX_TYPE, buffer) != 0) return null;
+        }
+        catch (EntryPointNotFoundException)
+        {
+            return null;
+        }
+        int type = *(ushort*)(buffer + LibC.StatxModeOffset) & LibC.S_IFMT;
+        return type switch
+        {
+            LibC.S_IFREG => FileKind.Regular,
+            LibC.S_IFDIR => FileKind.Directory,
+            LibC.S_IFLNK => FileKind.SymbolicLink,
+            _ => FileKind.Other,
+        };
     }
 
     /// <summary>
