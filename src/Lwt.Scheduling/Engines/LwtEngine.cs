@@ -75,6 +75,9 @@ public abstract partial class LwtEngine : IDisposable
     /// <summary>Incremented by each Iter; events created during an Iter are not dispatched by it.</summary>
     private long _generation;
 
+    /// <summary>How many event callbacks have been called (for <see cref="Iter(bool)"/>: did a wait run anything?).</summary>
+    private long _callbacksRun;
+
     private bool _iterating;
     private bool _disposed;
     private ExceptionDispatchInfo? _firstError;
@@ -196,7 +199,24 @@ public abstract partial class LwtEngine : IDisposable
     /// </summary>
     /// <exception cref="ObjectDisposedException">The engine was disposed.</exception>
     /// <exception cref="InvalidOperationException">Called from inside one of the engine's callbacks.</exception>
-    public void Iter(bool block) => Iter(block ? -1 : 0);
+    public void Iter(bool block)
+    {
+        if (!block)
+        {
+            Iter(0);
+            return;
+        }
+
+        // A wait may end with nothing to run: a signal interrupted it (EINTR; the runtime
+        // signals threads to suspend them for the GC), or a crowded timer slot answered a
+        // lower bound of its deadline. Lwt's iter blocks until an event is there: wait again.
+        long before = _callbacksRun;
+        do
+        {
+            Iter(-1);
+        }
+        while (_callbacksRun == before && !WokenByWake && !_disposed);
+    }
 
     /// <summary>
     /// One iteration for the event loop: waits at most <paramref name="timeoutMs"/>
@@ -537,6 +557,7 @@ public abstract partial class LwtEngine : IDisposable
 
     private void Invoke(Action<LwtEvent> callback, LwtEvent ev)
     {
+        _callbacksRun++;
         try
         {
             callback(ev);
