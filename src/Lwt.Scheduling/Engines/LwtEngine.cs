@@ -183,11 +183,7 @@ public abstract partial class LwtEngine : IDisposable
 
         _generation++; // events registered by the callbacks below are not called by this dispatch
         Dispatch(fd, FdRegistration.Read | FdRegistration.Write);
-        if (_firstError is { } error)
-        {
-            _firstError = null;
-            error.Throw();
-        }
+        RethrowFirstError();
     }
 
     /// <summary>
@@ -284,6 +280,12 @@ public abstract partial class LwtEngine : IDisposable
             }
         }
 
+        RethrowFirstError();
+    }
+
+    /// <summary>Rethrows (and forgets) the first exception a callback threw during the dispatch just ended.</summary>
+    private void RethrowFirstError()
+    {
         if (_firstError is { } error)
         {
             _firstError = null;
