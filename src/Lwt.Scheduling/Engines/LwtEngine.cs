@@ -25,6 +25,10 @@
 //    dispatched by it: a fresh registration never receives readiness that
 //    the kernel reported before it existed (e.g. for a reused fd number).
 //
+// Transfer. TransferTo (LwtEngine.Transfer.cs, behind LwtEngine.Set) moves
+// every live event, fd events and timers, to another engine: the LwtEvent
+// objects move, so what users hold keeps working there.
+//
 // Timers. OnTimer events live in a TimerWheel (see Loop/Timers). Iter never
 // sleeps past the next engine timer and fires the expired ones after the I/O
 // callbacks. A repeating timer is rescheduled before its callback runs, from
@@ -80,6 +84,14 @@ public abstract partial class LwtEngine : IDisposable
 
     private bool _iterating;
     private bool _disposed;
+
+    /// <summary>
+    /// True when I/O dispatch must call nothing until the next Iter or FakeIo starts: the
+    /// engine was disposed, or its events were transferred away (a walk in progress may stand
+    /// on an event now linked into another engine's list; see LwtEngine.Transfer.cs). Read by
+    /// InvokeIo in place of _disposed, so the hot path reads one flag as before.
+    /// </summary>
+    private bool _dispatchHalted;
     private ExceptionDispatchInfo? _firstError;
 
     /// <summary>0: no wake pending; 1: a wake was requested (the wake fd is or will be written); 2: disposed.</summary>
@@ -182,6 +194,7 @@ public abstract partial class LwtEngine : IDisposable
         }
 
         _generation++; // events registered by the callbacks below are not called by this dispatch
+        _dispatchHalted = false;
         Dispatch(fd, FdRegistration.Read | FdRegistration.Write);
         RethrowFirstError();
     }
@@ -235,6 +248,7 @@ public abstract partial class LwtEngine : IDisposable
         _iterating = true;
         WokenByWake = false;
         _generation++;
+        _dispatchHalted = false;
         try
         {
             int wait = timeoutMs;
@@ -329,6 +343,7 @@ public abstract partial class LwtEngine : IDisposable
         }
 
         _disposed = true;
+        _dispatchHalted = true;
         Interlocked.Exchange(ref _wakeRequested, 2);
         for (int fd = 0; fd < _fds.Length; fd++)
         {
@@ -551,7 +566,7 @@ public abstract partial class LwtEngine : IDisposable
     private void InvokeIo(LwtEvent ev)
     {
         Action<LwtEvent>? callback = ev._callback;
-        if (callback is not null && ev._generation != _generation && !_disposed)
+        if (callback is not null && ev._generation != _generation && !_dispatchHalted)
         {
             Invoke(callback, ev);
         }

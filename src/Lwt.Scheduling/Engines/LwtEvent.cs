@@ -12,6 +12,10 @@
 //    standing on it (the callback stopped itself, or stopped its successor),
 //    and it walks on through _next. Events appended during a dispatch are
 //    skipped by it thanks to _generation (see LwtEngine).
+//  - an event is not tied to the engine that created it: LwtEngine.TransferTo
+//    moves a live event to another engine (_engine, its list links, its
+//    _generation, its timer entry), so the object a user holds keeps working
+//    and Stop reaches whichever engine holds it now.
 
 using System.Diagnostics;
 
@@ -38,8 +42,11 @@ public sealed class LwtEvent
     internal readonly EventKind _kind;
     internal readonly int _fd;
 
-    /// <summary>The engine's Iter generation when the event was created (see LwtEngine.Dispatch).</summary>
-    internal readonly long _generation;
+    /// <summary>
+    /// The engine's Iter generation when the event was created, or moved to its engine by a
+    /// transfer (see LwtEngine.Dispatch and LwtEngine.TransferTo).
+    /// </summary>
+    internal long _generation;
 
     /// <summary>Neighbours in the fd's list (I/O events only).</summary>
     internal LwtEvent? _prev, _next;

@@ -176,6 +176,41 @@ internal sealed class TimerWheel
     }
 
     /// <summary>
+    /// Moves every scheduled timer to <paramref name="target"/>, each with its own deadline
+    /// (not a fresh delay): after it this wheel is empty, and each entry fires from the target
+    /// as if it had been added there. O(buckets + timers); for a cold path (an engine handing
+    /// its events to another). Safe during this wheel's Expire, from a Fire: the timers already
+    /// collected for firing move too (the Firing list is drained one node at a time, so it
+    /// finds nothing left), and those due land in the target's due list or earliest slot.
+    /// <paramref name="moved"/>, if given, sees each entry once it is in the target (for a
+    /// payload that names its owner, as an engine timer names its engine).
+    /// </summary>
+    internal void MoveAllTo(TimerWheel target, Action<TimerEntry>? moved = null)
+    {
+        if (target == this)
+        {
+            return;
+        }
+
+        for (int bucket = 0; bucket < _heads.Length; bucket++)
+        {
+            TimerEntry? node = _heads[bucket];
+            while (node is not null)
+            {
+                TimerEntry? next = node._next;
+                Unlink(node);
+                _count--;
+                target.Add(node, node._deadline);
+                moved?.Invoke(node);
+                node = next;
+            }
+        }
+
+        Debug.Assert(_count == 0, "a timer was left behind");
+        _nextValid = false;
+    }
+
+    /// <summary>
     /// A time no later than the earliest deadline, or null when no timer is scheduled;
     /// exact unless the earliest bucket holds more than 64 timers (see the file comment).
     /// </summary>
