@@ -36,24 +36,56 @@ public abstract partial class LwtEngine
     private static LwtEngine CreateCurrent() => t_current = CreateDefault();
 
     /// <summary>
-    /// Makes <paramref name="engine"/> the calling thread's engine. The previous one is
-    /// disposed if <paramref name="destroyPrevious"/>, and its events are lost: unlike Lwt's default
-    /// (<c>~transfer:true</c>), they are not moved to <paramref name="engine"/>, so an I/O the loop
-    /// waits for in the previous engine never completes. Set engines before the loop starts waiting.
-    /// <para>Lwt: <c>Lwt_engine.set</c></para>
+    /// Makes <paramref name="engine"/> the calling thread's engine. If <paramref name="transfer"/>,
+    /// every live event of the previous engine (fd watchers and timers) first moves to
+    /// <paramref name="engine"/> (see <see cref="TransferTo"/>): the same <see cref="LwtEvent"/>
+    /// objects keep working there, so an I/O or a timer the loop waits for still completes, and a
+    /// timer keeps its deadline. Then the previous engine is disposed if
+    /// <paramref name="destroyPrevious"/>. Without <paramref name="transfer"/>, the previous
+    /// engine keeps its events: disposed, it stops them (they never fire); kept, it dispatches
+    /// them only when something iterates it, which the event loop no longer does. Setting the
+    /// current engine again does nothing. Safe from inside a callback of the previous engine; the
+    /// event loop moves to the new engine at its next iteration.
+    /// <para>Lwt: <c>Lwt_engine.set</c> (<c>?transfer</c>, <c>?destroy</c>; Lwt restarts a
+    /// transferred timer's full delay)</para>
     /// </summary>
+    /// <param name="engine">The new engine of the calling thread.</param>
+    /// <param name="transfer">Move the previous engine's events to <paramref name="engine"/> (Lwt's default: true).</param>
+    /// <param name="destroyPrevious">Dispose the previous engine, after the transfer (Lwt's default: true).</param>
     /// <exception cref="ArgumentNullException"><paramref name="engine"/> is null.</exception>
     /// <exception cref="ObjectDisposedException"><paramref name="engine"/> was disposed.</exception>
-    public static void Set(LwtEngine engine, bool destroyPrevious = true)
+    /// <exception cref="System.ComponentModel.Win32Exception">
+    /// <paramref name="engine"/>'s kernel refused one of the previous engine's fds (for example
+    /// <see cref="EpollEngine"/> and a regular file): nothing changed, the previous engine stays current.
+    /// </exception>
+    public static void Set(LwtEngine engine, bool transfer = true, bool destroyPrevious = true)
     {
         ArgumentNullException.ThrowIfNull(engine);
         engine.ThrowIfDisposed();
         LwtEngine? previous = t_current;
-        t_current = engine;
-        if (destroyPrevious && previous is not null && previous != engine)
+        if (previous == engine)
+        {
+            return;
+        }
+
+        // Lwt's order: transfer, destroy, replace. A transfer that throws leaves everything as it
+        // was; a disposed previous engine (Current would replace it anyway) has nothing to give.
+        if (previous is not null && previous._disposed)
+        {
+            previous = null;
+        }
+
+        if (transfer && previous is not null)
+        {
+            previous.TransferTo(engine);
+        }
+
+        if (destroyPrevious && previous is not null)
         {
             previous.Dispose();
         }
+
+        t_current = engine;
     }
 
     /// <summary>
