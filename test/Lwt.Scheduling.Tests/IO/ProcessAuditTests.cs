@@ -765,8 +765,27 @@ public class ProcessAuditTests
         Assert.True(LwtEvent.Fake.IsStopped);
     }
 
-    // Not checked here: lwt_engine.mli set's default ~transfer:true (the previous engine's events
-    // move to the new one). LwtEngine.Set does not transfer them; its documentation says so.
+    // lwt_engine.mli set: ~transfer defaults to true (the current engine's events go to the new
+    // one), and lwt_engine.ml transfers before it destroys. The details: EngineTransferTests.
+    [SkippableFact]
+    public void SetTransfersTheEventsByDefaultThenDestroys()
+    {
+        Skip.IfNot(OperatingSystem.IsLinux());
+        Lwt.Tests.Loop.LoopTest.OnFreshThread(() =>
+        {
+            using var pipe = new NativePipe();
+            var previous = NewEngine();
+            LwtEngine.Set(previous);
+            int calls = 0;
+            var ev = LwtEngine.Current.OnReadable(pipe.ReadFd, _ => calls++);
+            var next = new PollEngine();
+            LwtEngine.Set(next);
+            Assert.True(previous.IsDisposed);
+            Assert.False(ev.IsStopped);
+            pipe.WriteByte();
+            IterUntil(next, () => calls > 0);
+        });
+    }
 
     // lwt_engine.mli set: ?destroy (and the engine given) are checked.
     [SkippableFact]
