@@ -1,6 +1,7 @@
 // Name resolution (Lwt_unix.getaddrinfo, getnameinfo, gethostname): the
 // resolver blocks, so each lookup is a job on LwtPreemptive's pool (as Lwt
-// runs getaddrinfo as a job), through System.Net.Dns's synchronous API.
+// runs getaddrinfo as a job), through System.Net.Dns's synchronous API for
+// hosts and libc's services database for service names (IO/Native/ServiceNames.cs).
 
 using System.Globalization;
 using System.Net;
@@ -22,11 +23,12 @@ public readonly record struct AddrInfo(AddressFamily Family, SocketType SocketTy
 public static partial class LwtUnix
 {
     /// <summary>
-    /// Resolves a host and a service (a port number, or one of a few well-known names) into
-    /// addresses, optionally restricted to one family and one socket type (otherwise Stream and
-    /// Dgram answers are given for each address). An empty host means the loopback addresses.
-    /// An unknown host or service gives no answers (an empty list), as <c>Unix.getaddrinfo</c>.
-    /// A job on the worker pool.
+    /// Resolves a host and a service (a port number, or a name of the services database, looked
+    /// up for tcp on Stream and udp on Dgram) into addresses, optionally restricted to one family
+    /// and one socket type (otherwise Stream and Dgram answers are given for each address, as far
+    /// as the service has an entry for their protocol). An empty host means the loopback
+    /// addresses. An unknown host or service gives no answers (an empty list), as
+    /// <c>Unix.getaddrinfo</c>. A job on the worker pool.
     /// <para>Lwt: <c>Lwt_unix.getaddrinfo</c></para>
     /// </summary>
     /// <param name="host">Host name or numeric address.</param>
@@ -42,8 +44,11 @@ public static partial class LwtUnix
         {
             // As Lwt's getaddrinfo job: a failed lookup (unknown host or service) is no answer.
             var result = new List<AddrInfo>();
-            int port = ServicePort(service);
-            if (port < 0) return result;
+            SocketType[] types = socketType is { } t ? [t] : [SocketType.Stream, SocketType.Dgram];
+            int[] ports = new int[types.Length];
+            bool any = false;
+            for (int i = 0; i < types.Length; i++) any |= (ports[i] = ServicePort(service, types[i])) >= 0;
+            if (!any) return result;
             IPAddress[] addresses;
             try
             {
@@ -56,19 +61,20 @@ public static partial class LwtUnix
                 return result;
             }
 
-            SocketType[] types = socketType is { } t ? [t] : [SocketType.Stream, SocketType.Dgram];
             foreach (var address in addresses)
             {
                 if (family is { } f && address.AddressFamily != f) continue;
-                foreach (var type in types)
+                for (int i = 0; i < types.Length; i++)
                 {
+                    if (ports[i] < 0) continue;
+                    var type = types[i];
                     var protocol = type switch
                     {
                         SocketType.Stream => ProtocolType.Tcp,
                         SocketType.Dgram => ProtocolType.Udp,
                         _ => ProtocolType.Unspecified,
                     };
-                    result.Add(new AddrInfo(address.AddressFamily, type, protocol, new IPEndPoint(address, port), host));
+                    result.Add(new AddrInfo(address.AddressFamily, type, protocol, new IPEndPoint(address, ports[i]), host));
                 }
             }
 
@@ -78,7 +84,8 @@ public static partial class LwtUnix
 
     /// <summary>
     /// The host name and service of an address (reverse lookup; the numeric address when the
-    /// lookup finds nothing). A job on the worker pool.
+    /// lookup finds nothing), the service being the port's tcp name in the services database
+    /// ("http" for 80), or the number when it has none. A job on the worker pool.
     /// <para>Lwt: <c>Lwt_unix.getnameinfo</c></para>
     /// </summary>
     /// <param name="address">An <see cref="IPEndPoint"/> (or a Unix-domain endpoint, whose path is the host).</param>
@@ -99,7 +106,7 @@ public static partial class LwtUnix
                 host = ip.Address.ToString();
             }
 
-            return (host, ip.Port.ToString(CultureInfo.InvariantCulture));
+            return (host, ServiceNames.NameOf(ip.Port, "tcp") ?? ip.Port.ToString(CultureInfo.InvariantCulture));
         });
     }
 
@@ -109,16 +116,19 @@ public static partial class LwtUnix
     /// </summary>
     public static Promise<string> GetHostName() => Promise.Return(Dns.GetHostName());
 
-    private static int ServicePort(string service) => service switch
+    /// <summary>
+    /// The port of a service for one socket type, or -1: a number (any type; "" is 0), else a
+    /// name looked up for the type's protocol (no named service for other types).
+    /// </summary>
+    private static int ServicePort(string service, SocketType type)
     {
-        "" => 0,
-        "http" => 80,
-        "https" => 443,
-        "ftp" => 21,
-        "ssh" => 22,
-        "smtp" => 25,
-        "domain" => 53,
-        _ when int.TryParse(service, NumberStyles.None, CultureInfo.InvariantCulture, out int port) && port <= 65535 => port,
-        _ => -1,
-    };
+        if (service.Length == 0) return 0;
+        if (int.TryParse(service, NumberStyles.None, CultureInfo.InvariantCulture, out int port)) return port <= 65535 ? port : -1;
+        return type switch
+        {
+            SocketType.Stream => ServiceNames.PortOf(service, "tcp"),
+            SocketType.Dgram => ServiceNames.PortOf(service, "udp"),
+            _ => -1,
+        };
+    }
 }

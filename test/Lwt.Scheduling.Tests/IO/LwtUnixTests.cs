@@ -271,7 +271,10 @@ public class LwtUnixTests
         Assert.Equal(new IPEndPoint(IPAddress.Loopback, 8080), info.Address);
         var (host, service) = LwtMain.Run(() => LwtUnix.GetNameInfo(new IPEndPoint(IPAddress.Loopback, 80)));
         Assert.False(string.IsNullOrEmpty(host));
-        Assert.Equal("80", service);
+        // getnameinfo(3) names the port from the services database ("http" in every /etc/services
+        // that has port 80; ServiceNameTests covers a machine without one).
+        Skip.IfNot(ServiceNameTests.Database.ContainsKey(("http", "tcp")), "no services database entry for http/tcp on this machine");
+        Assert.Equal("http", service);
     }
 
     [DllImport("libc", EntryPoint = "kill")]

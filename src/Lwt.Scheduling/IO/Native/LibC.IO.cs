@@ -162,3 +162,30 @@ internal static unsafe partial class LibC
     [LibraryImport(Lib, EntryPoint = "statx", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int Statx(int dirfd, string path, int flags, uint mask, byte* buffer);
 }
+
+internal static unsafe partial class LibC
+{
+    internal const int ERANGE = 34;
+
+    /// <summary>
+    /// struct servent. Its fields are pointers and one int, so the natural sequential layout
+    /// is the C one on 32- and 64-bit targets alike (s_port is padded to pointer alignment).
+    /// </summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct ServEnt
+    {
+        internal byte* Name;
+        internal byte** Aliases;
+        internal int Port; // network byte order in the low 16 bits
+        internal byte* Protocol;
+    }
+
+    // The reentrant services-database lookups (glibc, musl): they fill the caller's servent
+    // and buffer, and return 0 (entry or not: *result is null when there is none) or an error
+    // number (ERANGE: the buffer is too small), without setting errno.
+    [LibraryImport(Lib, EntryPoint = "getservbyname_r", StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int GetServByNameR(string name, string? protocol, ServEnt* entry, byte* buffer, nuint length, ServEnt** result);
+
+    [LibraryImport(Lib, EntryPoint = "getservbyport_r", StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int GetServByPortR(int port, string? protocol, ServEnt* entry, byte* buffer, nuint length, ServEnt** result);
+}
