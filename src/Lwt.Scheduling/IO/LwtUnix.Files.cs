@@ -1,7 +1,8 @@
-// Files and directories (Lwt_unix.openfile, stat, lstat, unlink, rename,
-// mkdir, rmdir, files_of_directory). The kernel has no readiness for regular
-// files, so each call is a job on LwtPreemptive's worker pool, resolved on the
-// calling loop, as Lwt runs them as jobs. Paths go to libc as UTF-8.
+// Files and directories (Lwt_unix.openfile, unlink, rename, mkdir, rmdir,
+// files_of_directory; stat, lstat and fstat are in LwtUnix.Stat.cs). The
+// kernel has no readiness for regular files, so each call is a job on
+// LwtPreemptive's worker pool, resolved on the calling loop, as Lwt runs them
+// as jobs. Paths go to libc as UTF-8.
 
 using System.Runtime.InteropServices;
 
@@ -42,36 +43,6 @@ public enum OpenFlags
     NonBlock = 0x800,
 }
 
-/// <summary>
-/// The kind of a file.
-/// <para>Lwt: <c>Unix.file_kind</c></para>
-/// </summary>
-public enum FileKind
-{
-    /// <summary>S_REG.</summary>
-    Regular,
-
-    /// <summary>S_DIR.</summary>
-    Directory,
-
-    /// <summary>S_LNK (only from <see cref="LwtUnix.LStat"/>).</summary>
-    SymbolicLink,
-
-    /// <summary>Anything else (device, FIFO, socket).</summary>
-    Other,
-}
-
-/// <summary>
-/// What <see cref="LwtUnix.Stat"/> tells about a file.
-/// <para>Lwt: <c>Unix.stats</c></para>
-/// </summary>
-/// <param name="Kind">The kind of file. Lwt: <c>st_kind</c>.</param>
-/// <param name="Size">The size in bytes (0 for directories). Lwt: <c>st_size</c>.</param>
-/// <param name="Permissions">The permission bits. Lwt: <c>st_perm</c>.</param>
-/// <param name="LastAccess">The last access time (UTC). Lwt: <c>st_atime</c>.</param>
-/// <param name="LastModification">The last modification time (UTC). Lwt: <c>st_mtime</c>.</param>
-public readonly record struct FileStats(FileKind Kind, long Size, UnixFileMode Permissions, DateTime LastAccess, DateTime LastModification);
-
 public static partial class LwtUnix
 {
     /// <summary>
@@ -105,77 +76,6 @@ public static partial class LwtUnix
     {
         ArgumentNullException.ThrowIfNull(fd);
         return fd.Close();
-    }
-
-    /// <summary>
-    /// Information about a file, following symbolic links (a job on the worker pool).
-    /// <para>Lwt: <c>Lwt_unix.stat</c></para>
-    /// </summary>
-    /// <param name="path">The path.</param>
-    /// <exception cref="ArgumentNullException"><paramref name="path"/> is null.</exception>
-    public static Promise<FileStats> Stat(string path) => StatCore(path, follow: true);
-
-    /// <summary>
-    /// Information about a file, not following a final symbolic link (a job on the worker pool).
-    /// <para>Lwt: <c>Lwt_unix.lstat</c></para>
-    /// </summary>
-    /// <param name="path">The path.</param>
-    /// <exception cref="ArgumentNullException"><paramref name="path"/> is null.</exception>
-    public static Promise<FileStats> LStat(string path) => StatCore(path, follow: false);
-
-    private static Promise<FileStats> StatCore(string path, bool follow)
-    {
-        ArgumentNullException.ThrowIfNull(path);
-        return LwtPreemptive.Detach(() =>
-        {
-            FileSystemInfo info = new FileInfo(path);
-            if (info.LinkTarget is not null && follow)
-            {
-                info = info.ResolveLinkTarget(returnFinalTarget: true) ?? throw new UnixErrorException(LibC.ENOENT, "stat", path);
-            }
-
-            // A missing path's Attributes are -1 (every flag, Directory included): test
-            // existence only, a FileInfo of a directory being "missing" too.
-            if (!info.Exists && info.LinkTarget is null)
-            {
-                var dir = new DirectoryInfo(info.FullName);
-                if (!dir.Exists) throw new UnixErrorException(LibC.ENOENT, follow ? "stat" : "lstat", path);
-                info = dir;
-            }
-
-            FileKind kind = info.LinkTarget is not null ? FileKind.SymbolicLink
-                : (info.Attributes & FileAttributes.Directory) != 0 ? FileKind.Directory
-                : NativeKind(info.FullName) ?? ((info.Attributes & FileAttributes.Device) != 0 ? FileKind.Other : FileKind.Regular);
-            long size = kind == FileKind.Regular && info is FileInfo f ? f.Length : 0;
-            return new FileStats(kind, size, info.UnixFileMode, info.LastAccessTimeUtc, info.LastWriteTimeUtc);
-        });
-    }
-
-    /// <summary>
-    /// The kind of a file that is neither a directory nor a link, from the kernel: .NET's
-    /// attributes cannot tell a regular file from a FIFO or a socket. Null where statx(2) is
-    /// not there (not Linux, an old kernel or libc): the attributes' guess then stands.
-    /// </summary>
-    private static unsafe FileKind? NativeKind(string path)
-    {
-        if (!OperatingSystem.IsLinux()) return null;
-        byte* buffer = stackalloc byte[LibC.StatxSize];
-        try
-        {
-            if (LibC.Statx(LibC.AT_FDCWD, path, LibC.AT_SYMLINK_NOFOLLOW, LibC.STATX_TYPE, buffer) != 0) return null;
-        }
-        catch (EntryPointNotFoundException)
-        {
-            return null;
-        }
-        int type = *(ushort*)(buffer + LibC.StatxModeOffset) & LibC.S_IFMT;
-        return type switch
-        {
-            LibC.S_IFREG => FileKind.Regular,
-            LibC.S_IFDIR => FileKind.Directory,
-            LibC.S_IFLNK => FileKind.SymbolicLink,
-            _ => FileKind.Other,
-        };
     }
 
     /// <summary>

@@ -148,16 +148,12 @@ internal static unsafe partial class LibC
     internal static partial int Rmdir(string path);
 
     // statx(2): unlike struct stat, struct statx has one layout on every architecture, so
-    // its fields can be read at fixed offsets. Only the type is asked for (STATX_TYPE).
+    // its fields can be read at fixed offsets (IO/Native/Statx.cs).
     internal const int AT_FDCWD = -100;
     internal const int AT_SYMLINK_NOFOLLOW = 0x100;
-    internal const uint STATX_TYPE = 0x1;
-    internal const int StatxSize = 256;
-    internal const int StatxModeOffset = 28; // __u16 stx_mode, after mask, blksize, attributes, nlink, uid, gid
-    internal const int S_IFMT = 0xF000;
-    internal const int S_IFREG = 0x8000;
-    internal const int S_IFDIR = 0x4000;
-    internal const int S_IFLNK = 0xA000;
+    internal const int AT_EMPTY_PATH = 0x1000;
+    internal const int ENOSYS = 38;
+    internal const int EPERM = 1;
 
     [LibraryImport(Lib, EntryPoint = "statx", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int Statx(int dirfd, string path, int flags, uint mask, byte* buffer);
