@@ -3,9 +3,12 @@
 // its status.
 //
 // What every object shares (Lwt's virtual class `common`):
-//  - the status is LwtUnix.WaitPid started at once, on the loop that started
+//  - the status is LwtUnix.Wait4 started at once, on the loop that started
 //    the child, so the child is reaped whether or not anyone looks; Status
-//    is a promise that cancellation cannot touch (Lwt's `protected wait`);
+//    and Rusage both come from that one reaping (as Lwt's object keeps one
+//    wait4 promise and maps it twice), and are promises that cancellation
+//    cannot touch (Lwt's `protected wait`). Rusage is resolved just before
+//    Status, so a callback on Status finds it resolved;
 //  - Kill and Terminate do nothing once the status is known: the pid may
 //    belong to another process by then. Between the child's death and the
 //    reaping the pid is a zombie's, and a signal to it is harmless;
@@ -34,6 +37,7 @@ namespace Lwt;
 public abstract class LwtProcessBase
 {
     private readonly Promise<ProcessStatus> _status;
+    private readonly Promise<ResourceUsage> _usage;
     private readonly LwtChannel[] _channels;
     private readonly double? _timeout;
     private Promise<ProcessStatus>? _closed;
@@ -44,9 +48,21 @@ public abstract class LwtProcessBase
         Command = command;
         _timeout = timeout;
         _channels = channels;
-        var (status, resolver) = Promise.Create<ProcessStatus>();
+        var (status, statusResolver) = Promise.Create<ProcessStatus>();
+        var (usage, usageResolver) = Promise.Create<ResourceUsage>();
         _status = status;
-        LwtUnix.WaitPid(pid).OnAny(r => resolver.Resolve(r.Status), resolver.Reject);
+        _usage = usage;
+        LwtUnix.Wait4(pid).OnAny(
+            r =>
+            {
+                usageResolver.Resolve(r.Usage);
+                statusResolver.Resolve(r.Status);
+            },
+            e =>
+            {
+                usageResolver.Reject(e);
+                statusResolver.Reject(e);
+            });
         if (timeout is { } seconds) StartTimeout(seconds);
     }
 
@@ -70,6 +86,13 @@ public abstract class LwtProcessBase
     /// <para>Lwt: <c>process#status</c></para>
     /// </summary>
     public Promise<ProcessStatus> Status => _status;
+
+    /// <summary>
+    /// The CPU time the child used, once it has ended and been reaped (the same reaping as
+    /// <see cref="Status"/>; canceling this promise does nothing).
+    /// <para>Lwt: <c>process#rusage</c></para>
+    /// </summary>
+    public Promise<ResourceUsage> Rusage => _usage;
 
     /// <summary>True if the timeout expired and killed the child.<para>Lwt: none (whether the <c>?timeout</c> of <c>Lwt_process.open_process*</c> expired and killed the child)</para></summary>
     public bool TimedOut { get; private set; }

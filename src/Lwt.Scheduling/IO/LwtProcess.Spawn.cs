@@ -1,8 +1,8 @@
 // Starting a child: posix_spawnp with our own pipes (Lwt_process's spawn).
 //
 // Why not System.Diagnostics.Process: it reaps its children itself (so
-// LwtUnix.WaitPid could not see their status, and a death by signal would be
-// folded into an exit code), its redirected pipes belong to Streams whose
+// LwtUnix.WaitPid and Wait4 could not see their status, and a death by signal
+// would be folded into an exit code), its redirected pipes belong to Streams whose
 // asynchronous reads run on the thread pool, and it has no "keep / close /
 // copy this fd" redirections. posix_spawnp gives all of Lwt's semantics with
 // nothing running between fork and exec but libc's own child code:
@@ -23,7 +23,7 @@
 // of posix_spawnp itself, so a bad command fails at the call with
 // UnixErrorException instead of exiting 127 in the child.
 //
-// The status comes from LwtUnix.WaitPid (SIGCHLD-driven, on the loop).
+// The status comes from LwtUnix.Wait4 (SIGCHLD-driven, on the loop).
 
 using System.Collections;
 using System.Runtime.InteropServices;

@@ -10,7 +10,7 @@
 //
 // The P* functions follow Lwt's: PRead reads the child's output up to end of
 // file and closes the pipe; it does not wait for the exit status (the child
-// is reaped in the background by WaitPid). A stream (PReadLines...) closes
+// is reaped in the background by Wait4). A stream (PReadLines...) closes
 // the pipe when it ends. PMap writes and reads at the same time (so a child
 // that answers before it has read all its input cannot deadlock us) and fails
 // if either side fails; cancelling it cancels both. With a timeout, an
@@ -35,7 +35,7 @@ namespace Lwt;
 
 /// <summary>
 /// Child processes with their pipes as <see cref="LwtIO"/> channels, their status from
-/// <see cref="LwtUnix.WaitPid"/>, timeouts and redirections. Use from an event loop's thread.
+/// <see cref="LwtUnix.Wait4"/>, timeouts and redirections. Use from an event loop's thread.
 /// <para>Lwt: <c>Lwt_process</c></para>
 /// </summary>
 public static partial class LwtProcess

@@ -1,13 +1,18 @@
-// Child processes and signals (Lwt_unix.waitpid, on_signal).
+// Child processes and signals (Lwt_unix.waitpid, wait4, on_signal).
 //
-// WaitPid is SIGCHLD-driven, without blocking a worker per child: a waiter is
-// recorded (pid, loop, resolver) and then the child is checked once with
-// WNOHANG (so a child that had already exited is seen at once; recording
+// WaitPid and Wait4 are SIGCHLD-driven, without blocking a worker per child: a
+// waiter is recorded (pid, loop, resolver) and then the child is checked once
+// with WNOHANG (so a child that had already exited is seen at once; recording
 // first closes the race with a SIGCHLD arriving in between). The runtime
 // delivers SIGCHLD to a PosixSignalRegistration on one of its threads; the
 // registration posts a check to each loop that has waiters, and the check
-// calls waitpid(pid, WNOHANG) for each of that loop's waiters. Signals
-// coalesce, but every check looks at every waiter, so none is missed.
+// calls wait4(pid, WNOHANG) for each of that loop's waiters. Signals coalesce,
+// but every check looks at every waiter, so none is missed.
+//
+// Both functions reap through wait4(2), which is waitpid(2) plus the child's
+// resource usage; WaitPid drops the usage. A child is reaped once: whichever
+// waiter's check comes first takes the status (and the usage with it), and
+// a second waiter of the same pid gets ECHILD, as with Unix.waitpid.
 //
 // The .NET runtime reaps only the children it started itself
 // (System.Diagnostics.Process): WaitPid is for children started otherwise
@@ -64,7 +69,26 @@ public readonly record struct ProcessStatus(ProcessStatusKind Kind, int Code)
 }
 
 /// <summary>
-/// Options of <see cref="LwtUnix.WaitPid"/>.
+/// The CPU time a child process used, from its reaping (the kernel's <c>struct rusage</c>).
+/// <para>Lwt: <c>Lwt_unix.resource_usage</c></para>
+/// </summary>
+/// <param name="UserTime">Seconds spent in user mode. Lwt: <c>ru_utime</c>.</param>
+/// <param name="SystemTime">Seconds spent in the kernel on its behalf. Lwt: <c>ru_stime</c>.</param>
+public readonly record struct ResourceUsage(double UserTime, double SystemTime)
+{
+    /// <summary>
+    /// Reads the two <c>struct timeval</c> that open a <c>struct rusage</c>: on Linux each is
+    /// two <c>long</c> (seconds, microseconds), so pointer-sized on every architecture.
+    /// </summary>
+    internal static unsafe ResourceUsage Decode(byte* rusage)
+    {
+        var fields = (nint*)rusage;
+        return new ResourceUsage(fields[0] + fields[1] / 1e6, fields[2] + fields[3] / 1e6);
+    }
+}
+
+/// <summary>
+/// Options of <see cref="LwtUnix.WaitPid"/> and <see cref="LwtUnix.Wait4"/>.
 /// <para>Lwt: <c>Unix.wait_flag</c></para>
 /// </summary>
 [Flags]
@@ -107,7 +131,7 @@ public sealed class LwtSignalHandler : IDisposable
 public static partial class LwtUnix
 {
     private static readonly object s_childGate = new();
-    private static readonly List<ChildWaiter> s_childWaiters = new();
+    private static readonly List<IChildWaiter> s_childWaiters = new();
     private static PosixSignalRegistration? s_sigchld;
 
     /// <summary>
@@ -119,7 +143,24 @@ public static partial class LwtUnix
     /// <param name="pid">A child's pid (must be positive: no process groups).</param>
     /// <param name="flags">NoHang, Untraced.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="pid"/> is not positive.</exception>
-    public static Promise<(int Pid, ProcessStatus Status)> WaitPid(int pid, WaitFlags flags = WaitFlags.None)
+    public static Promise<(int Pid, ProcessStatus Status)> WaitPid(int pid, WaitFlags flags = WaitFlags.None) =>
+        Wait<(int, ProcessStatus)>(pid, flags, "waitpid", static r => (r.Pid, r.Status));
+
+    /// <summary>
+    /// Waits for the child <paramref name="pid"/> to end, as <see cref="WaitPid"/>, and also
+    /// answers the CPU time it used (user and system). With <see cref="WaitFlags.NoHang"/>,
+    /// answers at once (pid 0, and zero usage, when the child is still running). Cancelable
+    /// (the child is then not reaped).
+    /// <para>Lwt: <c>Lwt_unix.wait4</c></para>
+    /// </summary>
+    /// <param name="pid">A child's pid (must be positive: no process groups).</param>
+    /// <param name="flags">NoHang, Untraced.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="pid"/> is not positive.</exception>
+    public static Promise<(int Pid, ProcessStatus Status, ResourceUsage Usage)> Wait4(int pid, WaitFlags flags = WaitFlags.None) =>
+        Wait<(int, ProcessStatus, ResourceUsage)>(pid, flags, "wait4", static r => r);
+
+    /// <summary>WaitPid and Wait4: <paramref name="function"/> names them in errors.</summary>
+    private static Promise<T> Wait<T>(int pid, WaitFlags flags, string function, Func<(int Pid, ProcessStatus Status, ResourceUsage Usage), T> project)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(pid);
         int options = LibC.WNOHANG | ((flags & WaitFlags.Untraced) != 0 ? LibC.WUNTRACED : 0);
@@ -127,17 +168,17 @@ public static partial class LwtUnix
         {
             try
             {
-                var result = TryReap(pid, options);
-                return Promise.Return(result ?? (0, default));
+                var result = TryReap(pid, options, function);
+                return Promise.Return(project(result ?? (0, default, default)));
             }
             catch (Exception e)
             {
-                return Promise.Fail<(int, ProcessStatus)>(e);
+                return Promise.Fail<T>(e);
             }
         }
 
         EnsureSigChld();
-        var waiter = new ChildWaiter(pid, options, EventLoop.ForCurrentThread());
+        var waiter = new ChildWaiter<T>(pid, options, function, EventLoop.ForCurrentThread(), project);
         lock (s_childGate) s_childWaiters.Add(waiter);
         waiter.Check();
         return waiter;
@@ -192,48 +233,66 @@ public static partial class LwtUnix
 
     private static void CheckChildren(EventLoop loop)
     {
-        ChildWaiter[] waiters;
+        IChildWaiter[] waiters;
         lock (s_childGate) waiters = s_childWaiters.FindAll(w => w.Loop == loop).ToArray();
         foreach (var w in waiters) w.Check();
     }
 
-    /// <summary>waitpid with WNOHANG: the result, or null if the child has not changed state.</summary>
-    private static unsafe (int, ProcessStatus)? TryReap(int pid, int options)
+    /// <summary>wait4 with WNOHANG: the result, or null if the child has not changed state.</summary>
+    private static unsafe (int, ProcessStatus, ResourceUsage)? TryReap(int pid, int options, string function)
     {
         int status = 0, rc;
+        byte* rusage = stackalloc byte[LibC.RUsageSize];
         do
         {
-            rc = LibC.WaitPid(pid, &status, options);
+            rc = LibC.Wait4(pid, &status, options, rusage);
         }
         while (rc < 0 && Marshal.GetLastPInvokeError() == LibC.EINTR);
-        if (rc < 0) throw UnixErrorException.FromLastError("waitpid", pid.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        return rc == 0 ? null : (rc, ProcessStatus.Decode(status));
+        if (rc < 0) throw UnixErrorException.FromLastError(function, pid.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        return rc == 0 ? null : (rc, ProcessStatus.Decode(status), ResourceUsage.Decode(rusage));
     }
 
-    /// <summary>A pending WaitPid: the promise itself, registered in s_childWaiters while pending.</summary>
-    private sealed class ChildWaiter : Promise<(int, ProcessStatus)>
+    /// <summary>What the SIGCHLD checks see of a pending waiter, whatever its result type.</summary>
+    private interface IChildWaiter
+    {
+        EventLoop Loop { get; }
+
+        void Check();
+    }
+
+    /// <summary>
+    /// A pending WaitPid or Wait4: the promise itself, registered in s_childWaiters while
+    /// pending; <c>project</c> makes its result from what wait4 gave.
+    /// </summary>
+    private sealed class ChildWaiter<T> : Promise<T>, IChildWaiter
     {
         private readonly int _pid;
         private readonly int _options;
-        internal readonly EventLoop Loop;
+        private readonly string _function;
+        private readonly Func<(int Pid, ProcessStatus Status, ResourceUsage Usage), T> _project;
 
-        internal ChildWaiter(int pid, int options, EventLoop loop) : base(CancelMode.CancelThis)
+        internal ChildWaiter(int pid, int options, string function, EventLoop loop, Func<(int Pid, ProcessStatus Status, ResourceUsage Usage), T> project)
+            : base(CancelMode.CancelThis)
         {
             _pid = pid;
             _options = options;
+            _function = function;
+            _project = project;
             Loop = loop;
         }
 
+        public EventLoop Loop { get; }
+
         /// <summary>On the loop: reaps the child if it is done, and then resolves.</summary>
-        internal void Check()
+        public void Check()
         {
             var p = UnderlyingT();
             if (p._status != Status.Pending) return;
             try
             {
-                if (TryReap(_pid, _options) is not { } result) return;
+                if (TryReap(_pid, _options, _function) is not { } result) return;
                 Forget();
-                p.FulfillCore(result, allowDeferring: true);
+                p.FulfillCore(_project(result), allowDeferring: true);
             }
             catch (Exception e)
             {

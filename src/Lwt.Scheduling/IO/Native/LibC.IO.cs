@@ -123,8 +123,14 @@ internal static unsafe partial class LibC
     [LibraryImport(Lib, EntryPoint = "getpeername", SetLastError = true)]
     internal static partial int GetPeerName(int fd, byte* addr, int* addrLen);
 
-    [LibraryImport(Lib, EntryPoint = "waitpid", SetLastError = true)]
-    internal static partial int WaitPid(int pid, int* status, int options);
+    /// <summary>
+    /// sizeof(struct rusage) on 64-bit Linux: two struct timeval (16 bytes each) and 14 longs.
+    /// On 32-bit Linux it is half that; the larger buffer serves both.
+    /// </summary>
+    internal const int RUsageSize = 144;
+
+    [LibraryImport(Lib, EntryPoint = "wait4", SetLastError = true)]
+    internal static partial int Wait4(int pid, int* status, int options, byte* rusage);
 
     [LibraryImport(Lib, EntryPoint = "dup", SetLastError = true)]
     internal static partial int Dup(int fd);
