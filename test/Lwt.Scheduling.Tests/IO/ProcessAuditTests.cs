@@ -25,8 +25,6 @@ public class ProcessAuditTests
 
     private static ProcessStatus Signaled(int signum) => new(ProcessStatusKind.Signaled, signum);
 
-    private static int OpenFds() => Directory.GetFiles("/proc/self/fd").Length;
-
     private static async Promise Pauses(int n)
     {
         for (int i = 0; i < n; i++) await Promise.Pause();
@@ -195,14 +193,14 @@ public class ProcessAuditTests
             reader.Dispose();
             writer.Dispose();
             await Promise.Pause();
-            int before = OpenFds();
+            var before = OpenDescriptors.Take();
             for (int i = 0; i < 10; i++)
             {
                 Assert.Throws<ObjectDisposedException>(() => LwtProcess.OpenProcess(ProcessCommand.Of("true"), stderr: ProcessRedirection.FdCopy(reader)));
                 await Assert.ThrowsAsync<ObjectDisposedException>(async () => await LwtProcess.PRead(ProcessCommand.Of("true"), stdin: ProcessRedirection.FdCopy(writer)));
             }
 
-            Assert.Equal(before, OpenFds());
+            before.AssertNoneOpenedSince();
         });
     }
 
@@ -438,7 +436,7 @@ public class ProcessAuditTests
         Run(async () =>
         {
             await LwtProcess.PRead(ProcessCommand.Of("true"));
-            int before = OpenFds();
+            var before = OpenDescriptors.Take();
             for (int i = 0; i < 10; i++)
             {
                 Assert.Equal(new[] { "a", "b" }, await LwtProcess.PReadLines(ProcessCommand.Of("printf", "a\\nb\\n")).ToList());
@@ -448,7 +446,7 @@ public class ProcessAuditTests
             }
 
             await LwtUnix.Sleep(0.05);
-            Assert.Equal(before, OpenFds());
+            before.AssertNoneOpenedSince();
         });
     }
 
@@ -459,7 +457,7 @@ public class ProcessAuditTests
         Run(async () =>
         {
             await LwtProcess.PRead(ProcessCommand.Of("true"));
-            int before = OpenFds();
+            var before = OpenDescriptors.Take();
             for (int i = 0; i < 5; i++)
             {
                 var line = LwtProcess.PReadLine(ProcessCommand.Of("sleep", "0.3"));
@@ -470,7 +468,7 @@ public class ProcessAuditTests
             }
 
             await LwtUnix.Sleep(0.05);
-            Assert.Equal(before, OpenFds());
+            before.AssertNoneOpenedSince();
         });
     }
 
@@ -528,7 +526,7 @@ public class ProcessAuditTests
         Run(async () =>
         {
             await LwtProcess.PRead(ProcessCommand.Of("true"));
-            int before = OpenFds();
+            var before = OpenDescriptors.Take();
             for (int i = 0; i < 5; i++)
             {
                 var mapped = LwtProcess.PMap(LwtProcess.Shell("cat >/dev/null; sleep 0.3"), "input");
@@ -539,7 +537,7 @@ public class ProcessAuditTests
             }
 
             await LwtUnix.Sleep(0.05);
-            Assert.Equal(before, OpenFds());
+            before.AssertNoneOpenedSince();
         });
     }
 

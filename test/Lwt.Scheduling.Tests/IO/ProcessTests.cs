@@ -339,11 +339,10 @@ public class ProcessTests
     public void ManyProcessesLeakNoDescriptors()
     {
         Skip.IfNot(OperatingSystem.IsLinux());
-        static int OpenFds() => Directory.GetFiles("/proc/self/fd").Length;
         Run(async () =>
         {
             await LwtProcess.PRead(ProcessCommand.Of("true")); // warm up (SIGCHLD registration...)
-            int before = OpenFds();
+            var before = OpenDescriptors.Take();
             for (int i = 0; i < 30; i++)
             {
                 Assert.Equal("x\n", await LwtProcess.PMap(ProcessCommand.Of("cat"), "x\n"));
@@ -351,7 +350,7 @@ public class ProcessTests
                 await p.Close();
             }
 
-            Assert.Equal(before, OpenFds());
+            before.AssertNoneOpenedSince();
         });
     }
 }
