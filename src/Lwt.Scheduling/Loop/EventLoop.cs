@@ -104,7 +104,7 @@ public sealed partial class EventLoop : ILoopDispatcher
     public bool IsOnLoopThread => Thread.CurrentThread == _thread;
 
     /// <summary>Whether <c>LwtMain.Run</c> is running this loop now.<para>Lwt: (none: inside <c>Lwt_main.run</c>)</para></summary>
-    public bool IsRunning => _runDepth != 0;
+    public bool IsRunning => Volatile.Read(ref _runDepth) != 0;
 
     /// <summary>The managed id of the loop's thread.<para>Lwt: (none)</para></summary>
     public int ThreadId => _thread.ManagedThreadId;
@@ -195,15 +195,15 @@ public sealed partial class EventLoop : ILoopDispatcher
             _id = LoopRegistry.Register(this);
             t_idLease = new IdLease(_id);
         }
-        _runDepth = 1;
         _resolution.LoopId = _id;
+        Volatile.Write(ref _runDepth, 1); // read from other threads (IsRunning, LoopRegistry.ForeignOwner)
     }
 
     /// <summary>Marks the loop as stopped (LwtMain.Run's exit).</summary>
     internal void Exit()
     {
         _resolution.LoopId = 0;
-        _runDepth = 0;
+        Volatile.Write(ref _runDepth, 0);
     }
 
     /// <summary>Held by the loop's thread only: finalized once that thread has died, it frees the registry id.</summary>
