@@ -15,6 +15,9 @@ internal static unsafe partial class LibC
     internal const int ECHILD = 10;
     internal const int ESPIPE = 29;
     internal const int EINVAL = 22;
+    internal const int ENOSYS = 38;
+    internal const int EPERM = 1;
+    internal const int ERANGE = 34;
 
     internal const int F_GETFL = 3;
     internal const int F_SETFL = 4;
@@ -158,16 +161,9 @@ internal static unsafe partial class LibC
     internal const int AT_FDCWD = -100;
     internal const int AT_SYMLINK_NOFOLLOW = 0x100;
     internal const int AT_EMPTY_PATH = 0x1000;
-    internal const int ENOSYS = 38;
-    internal const int EPERM = 1;
 
     [LibraryImport(Lib, EntryPoint = "statx", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int Statx(int dirfd, string path, int flags, uint mask, byte* buffer);
-}
-
-internal static unsafe partial class LibC
-{
-    internal const int ERANGE = 34;
 
     /// <summary>
     /// struct servent. Its fields are pointers and one int, so the natural sequential layout
