@@ -119,7 +119,8 @@ public sealed partial class EventLoop : ILoopDispatcher
     internal TimerWheel Timers { get; }
 
     private int ReadyCount => _local.Count;
-    private long InboxCount => _inbox.CountUpperBound();
+    /// <summary>At most how many items wait in the inbox (the debugger display; tests read it from other threads).</summary>
+    internal long InboxCount => _inbox.CountUpperBound();
     private int TimerCount => Timers.Count;
     private int PausedCount => _resolution.Paused.Count;
 
@@ -204,6 +205,7 @@ public sealed partial class EventLoop : ILoopDispatcher
     {
         _resolution.LoopId = 0;
         Volatile.Write(ref _runDepth, 0);
+        WakeStopWatchers();
     }
 
     /// <summary>Held by the loop's thread only: finalized once that thread has died, it frees the registry id.</summary>
@@ -227,24 +229,6 @@ public sealed partial class EventLoop : ILoopDispatcher
             return;
         }
         while (promise.Underlying()._status == Status.Pending) Iterate(promise);
-    }
-
-    /// <summary>
-    /// Runs iterations until <paramref name="p"/>, a promise this loop does not own, is
-    /// resolved. Its owner (another loop, or none) resolves it on another thread, which
-    /// knows nothing of this loop blocked in the kernel. So a callback on it resolves a
-    /// promise of this loop, whose resolver marshals to this loop from any thread (waking
-    /// it), and the loop runs until that one is resolved, here, by that post. The
-    /// callback is attached where the promise's callbacks may be touched: on its owner's
-    /// thread while that loop runs, otherwise here (a promise of no running loop is used
-    /// directly by whoever touches it, LoopRegistry).
-    /// </summary>
-    private void RunUntilResolvedElsewhere(Promise p)
-    {
-        var (resolved, resolver) = Promise.Create();
-        Action attach = () => p.OnTermination(() => resolver.Resolve());
-        if (LoopRegistry.ForeignOwner(p._owner) is not { } owner || !owner.TryPost(attach)) attach();
-        while (resolved._status == Status.Pending) Iterate(resolved);
     }
 
     /// <summary>
