@@ -263,11 +263,16 @@ internal static class AwaitSupport
         RegisterHere(promise, callback);
     }
 
-    // Apart from Register: a lambda capturing parameters makes the compiler allocate its
-    // closure on entry to the method that declares them, so every Register would pay for it.
+    // Claimable: the attach must not be lost if the loop stops before it runs it (ClaimablePost).
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static bool TryRegisterOn(ILoopDispatcher loop, Promise promise, Callback callback) =>
-        loop.TryPost(() => RegisterHere(promise, callback));
+        loop.TryPostClaimable(new ForeignRegistration(promise, callback));
+
+    /// <summary>An attach posted to the promise's loop from another thread.</summary>
+    private sealed class ForeignRegistration(Promise promise, Callback callback) : ClaimablePost
+    {
+        internal override void Run() => RegisterHere(promise, callback);
+    }
 
     private static void RegisterHere(Promise promise, Callback callback)
     {

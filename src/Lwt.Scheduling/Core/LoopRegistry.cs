@@ -15,6 +15,13 @@ internal interface ILoopDispatcher
     /// <summary>Runs <paramref name="action"/> on the loop thread, soon. Safe from any thread.</summary>
     /// <returns>false when the loop has stopped and will run nothing more.</returns>
     bool TryPost(Action action);
+
+    /// <summary>
+    /// Posts <paramref name="post"/> to run once on the loop thread, by the loop or, if it
+    /// stops first, by its exit (ClaimablePost). Safe from any thread.
+    /// </summary>
+    /// <returns>false, with nothing posted, when the loop is not running: the caller then does the work itself.</returns>
+    bool TryPostClaimable(ClaimablePost post);
 }
 
 /// <summary>

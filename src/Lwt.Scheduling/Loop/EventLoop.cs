@@ -204,8 +204,7 @@ public sealed partial class EventLoop : ILoopDispatcher
     internal void Exit()
     {
         _resolution.LoopId = 0;
-        Volatile.Write(ref _runDepth, 0);
-        WakeStopWatchers();
+        StopAndRunUnrunClaimables();
     }
 
     /// <summary>Held by the loop's thread only: finalized once that thread has died, it frees the registry id.</summary>
@@ -229,6 +228,28 @@ public sealed partial class EventLoop : ILoopDispatcher
             return;
         }
         while (promise.Underlying()._status == Status.Pending) Iterate(promise);
+    }
+
+    /// <summary>
+    /// Runs iterations until <paramref name="p"/>, a promise this loop does not own, is
+    /// resolved. Its owner (another loop, or none) resolves it on another thread, which
+    /// knows nothing of this loop blocked in the kernel. So a callback on it resolves a
+    /// promise of this loop, whose resolver marshals to this loop from any thread (waking
+    /// it), and the loop runs until that one is resolved, here, by that post. The callback
+    /// is attached as an await's continuation is (AwaitSupport.Register): on the owner's
+    /// thread while it runs, and never lost if it stops first (ClaimablePost).
+    /// </summary>
+    private void RunUntilResolvedElsewhere(Promise p)
+    {
+        var (resolved, resolver) = Promise.Create();
+        AwaitSupport.Register(p, new ResolveOnResolution(resolver));
+        while (resolved._status == Status.Pending) Iterate(resolved);
+    }
+
+    /// <summary>Resolves a resolver of the waiting loop when the promise it waits for is resolved.</summary>
+    private sealed class ResolveOnResolution(Resolver<Unit> resolver) : Callback
+    {
+        internal override void Invoke(Promise source) => resolver.Resolve();
     }
 
     /// <summary>

@@ -1,19 +1,22 @@
 namespace Lwt.Tests.Loop;
 
 /// <summary>
-/// LwtMain.Run of a promise whose loop stops before it runs the callback attach that Run
-/// posted to it. In the global-state collection: the test watches the async exception hook.
+/// Waiting, from another thread, for a promise whose loop stops before it runs the callback
+/// attach posted to it (ClaimablePost). In the global-state collection: the tests watch the
+/// async exception hook.
 /// </summary>
 [Collection(LoopGlobalState.Name)]
 public class ForeignRunTests
 {
-    [Fact]
-    // The post waits in the stopped owner's inbox for a next run that may never come. The
-    // waiting loop must attach the callback itself (the owner stopped, its promises are
-    // anyone's) and return when the promise is resolved; and when the owner does run again,
-    // its stale post must not attach a second callback (which would resolve the waiting
-    // loop's promise twice, an InvalidOperationException in the hook).
-    public void Run_of_a_promise_whose_loop_stops_before_running_the_attach_returns_when_it_is_resolved()
+    /// <summary>
+    /// Loop A owns p. <paramref name="wait"/> starts waiting for p on another thread while A
+    /// is blocked in a timer callback (after its iteration drained the inbox), so the attach
+    /// it posts stays in A's inbox; A then stops. p, now anyone's, is resolved directly, and
+    /// A runs once more, which drains its inbox. Returns what <paramref name="wait"/> gave,
+    /// and asserts that A stopped with the post queued, that it never ran the post twice
+    /// (that would resolve the waiter twice: an InvalidOperationException in the hook).
+    /// </summary>
+    private static int WaitForAPromiseWhoseLoopStops(Func<Promise<int>, Task<int>> wait)
     {
         Promise<int>? p = null;
         Resolver<int>? r = null;
@@ -22,6 +25,7 @@ public class ForeignRunTests
         var release = new ManualResetEventSlim();
         var runAgain = new ManualResetEventSlim();
         var hooked = new List<Exception>();
+        int v = 0;
         LoopTest.WithExceptionHook(e => { lock (hooked) hooked.Add(e); }, () =>
         {
             var aThread = Task.Run(() => LoopTest.OnFreshThread(() =>
@@ -30,8 +34,6 @@ public class ForeignRunTests
                 {
                     (p, r) = Promise.Create<int>();
                     a = EventLoop.Current;
-                    // A timer callback runs after its iteration drained the inbox. It blocks until
-                    // the waiting loop's post is in the inbox, then ends the run with the post there.
                     return LwtUnix.Sleep(0).Bind(() =>
                     {
                         blocked.Set();
@@ -40,30 +42,63 @@ public class ForeignRunTests
                     });
                 });
                 runAgain.Wait();
-                LwtMain.Run(() => Promise.Pause()); // drains the inbox: the stale post runs
+                LwtMain.Run(() => Promise.Pause()); // drains the inbox: the stale post comes out
             }));
             blocked.Wait();
-            bool stoppedWithThePostQueued = false, attachedByTheWaiter = false;
-            var v = LoopTest.OnFreshThread(() =>
-            {
-                Task.Run(() =>
-                {
-                    SpinWait.SpinUntil(() => a!.InboxCount != 0);
-                    release.Set();
-                    SpinWait.SpinUntil(() => !a!.IsRunning);
-                    stoppedWithThePostQueued = a!.InboxCount != 0;
-                    attachedByTheWaiter = SpinWait.SpinUntil(() => Volatile.Read(ref p!._callbacks) is not null, 10_000);
-                    r!.Resolve(5); // the owner is stopped: resolved here, directly
-                });
-                return LwtMain.Run(p!);
-            });
+            var waiting = wait(p!);
+            Assert.True(SpinWait.SpinUntil(() => a!.InboxCount != 0, 10_000), "the attach was not posted to the owner");
+            release.Set();
+            Assert.True(SpinWait.SpinUntil(() => !a!.IsRunning, 10_000));
+            Assert.NotEqual(0, a!.InboxCount); // the owner never ran the post
+            Assert.False(waiting.IsCompleted);
+            r!.Resolve(5); // the owner is stopped: resolved here, directly
+            Assert.True(waiting.Wait(10_000), "the waiter never heard of the resolution");
+            v = waiting.Result;
             runAgain.Set();
-            aThread.Wait();
-            Assert.True(stoppedWithThePostQueued);
-            Assert.True(attachedByTheWaiter);
-            Assert.Equal(5, v);
-            Assert.Equal(0, a!.InboxCount);
+            Assert.True(aThread.Wait(10_000));
+            Assert.Equal(0, a.InboxCount);
         });
         Assert.Empty(hooked);
+        return v;
+    }
+
+    [Fact]
+    public void Run_on_another_thread_returns()
+    {
+        var v = WaitForAPromiseWhoseLoopStops(p =>
+        {
+            var done = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+            new Thread(() =>
+            {
+                try
+                {
+                    done.SetResult(LwtMain.Run(p));
+                }
+                catch (Exception e)
+                {
+                    done.SetException(e);
+                }
+                finally
+                {
+                    LwtEngine.Current.Dispose();
+                }
+            }).Start();
+            return done.Task;
+        });
+        Assert.Equal(5, v);
+    }
+
+    [Fact]
+    public void An_await_on_the_thread_pool_resumes()
+    {
+        var v = WaitForAPromiseWhoseLoopStops(p => Task.Run(async () => await p));
+        Assert.Equal(5, v);
+    }
+
+    [Fact]
+    public void AsTask_completes()
+    {
+        var v = WaitForAPromiseWhoseLoopStops(p => Lwt.Interop.PromiseInterop.AsTask(p));
+        Assert.Equal(5, v);
     }
 }
