@@ -5,12 +5,15 @@ namespace Lwt;
  * in posting order, which Exit runs if the loop stops before it gets to them.
  *
  * One lock guards the list and the moment the loop stops. Posting takes it to look at
- * IsRunning and list the post; Exit takes it to clear IsRunning and run what is listed.
- * So a post is either listed before Exit (and run by the loop or by Exit), or sees the
- * loop stopped after Exit is done with the list (and its poster does the work). The loop
- * running a post takes it to unlist it, and skips a post no longer listed: the inbox copy
- * of a post that Exit ran. Only the loop's thread ever runs a post, so the list is the
- * only claim needed.
+ * IsRunning and list the post; Exit takes it to run what is listed and then clear
+ * IsRunning. So a post is either listed before Exit (and run by the loop or by Exit), or
+ * sees the loop stopped after Exit is done with the list (and its poster does the work).
+ * Exit runs the posts before it clears IsRunning so that, meanwhile, other threads still
+ * marshal to the loop instead of touching its promises at the same time as those posts.
+ *
+ * The loop running a post takes the lock to unlist it, and skips a post no longer listed:
+ * the inbox copy of a post that Exit ran. Only the loop's thread ever runs a post, so the
+ * list is the only claim needed.
  */
 
 public sealed partial class EventLoop
@@ -55,7 +58,8 @@ public sealed partial class EventLoop
     {
         lock (_claimableGate)
         {
-            Volatile.Write(ref _runDepth, 0); // read from other threads (IsRunning, LoopRegistry.ForeignOwner)
+            // Still running to other threads while the posts run: they would otherwise act
+            // directly on the same promises at the same time (LoopRegistry.ForeignOwner).
             while (_firstUnrun is { } post)
             {
                 Unlist(post);
@@ -68,6 +72,7 @@ public sealed partial class EventLoop
                     Promise.ReportUnhandled(e);
                 }
             }
+            Volatile.Write(ref _runDepth, 0); // read from other threads (IsRunning, LoopRegistry.ForeignOwner)
         }
     }
 
