@@ -18,7 +18,11 @@ namespace Lwt;
  * resolution to that loop instead of touching the promise (DESIGN.md: marshal, never
  * corrupt). It is then done asynchronously, so the not-pending check happens on the loop,
  * where a violation goes to Promise.AsyncExceptionHook; TryResolve/TryReject from another
- * thread return whether the resolution was queued.
+ * thread return whether the resolution was queued. A resolution posted to a loop that
+ * stops before it gets to it is done at that loop's next run, like any post: it runs
+ * the promise's callbacks, which must not run after LwtMain.Run has returned. (Attaching
+ * the callback of someone waiting on another thread is different: it runs none of the
+ * loop's callbacks, so the stopping loop does it itself, ClaimablePost.)
  */
 
 /// <summary>
