@@ -51,8 +51,8 @@ public sealed partial class EventLoop
     }
 
     /// <summary>
-    /// Called by Exit: marks the loop stopped and runs the claimable posts it has not run,
-    /// in posting order, as one atomic step for the posters (file comment).
+    /// Called by Exit: runs the claimable posts the loop has not run, in posting order, then
+    /// marks the loop stopped, as one atomic step for the posters (file comment).
     /// </summary>
     private void StopAndRunUnrunClaimables()
     {
