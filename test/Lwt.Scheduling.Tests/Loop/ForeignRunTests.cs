@@ -101,4 +101,77 @@ public class ForeignRunTests
         var v = WaitForAPromiseWhoseLoopStops(p => Lwt.Interop.PromiseInterop.AsTask(p));
         Assert.Equal(5, v);
     }
+
+    [Fact]
+    // Many threads attach to promises of a loop while it stops, round after round on the same
+    // loop thread: some attaches are run by the loop, some by its Exit, some (after the stop)
+    // by their own thread, and the inbox copies of those Exit ran come out at the next run.
+    // Each continuation must run exactly once, and nothing may reach the exception hook.
+    public void Attaches_from_many_threads_around_repeated_stops_each_resume_exactly_once()
+    {
+        const int Rounds = 40, Threads = 4, PerThread = 100, PerRound = Threads * PerThread;
+        var counts = new int[Rounds * PerRound];
+        var hooked = new List<Exception>();
+        LoopTest.WithExceptionHook(e => { lock (hooked) hooked.Add(e); }, () =>
+        {
+            Promise<int>[] promises = [];
+            Resolver<int>[] resolvers = [];
+            var created = new SemaphoreSlim(0);
+            var stopped = new SemaphoreSlim(0);
+            var nextRound = new SemaphoreSlim(0);
+            var stop = 0;
+            var loop = Task.Run(() => LoopTest.OnFreshThread(() =>
+            {
+                for (int round = 0; round < Rounds; round++)
+                {
+                    Volatile.Write(ref stop, 0);
+                    LwtMain.Run(() =>
+                    {
+                        promises = new Promise<int>[PerRound];
+                        resolvers = new Resolver<int>[PerRound];
+                        for (int i = 0; i < PerRound; i++) (promises[i], resolvers[i]) = Promise.Create<int>();
+                        created.Release();
+                        return RunUntilStopped();
+                    });
+                    stopped.Release();
+                    nextRound.Wait();
+                }
+            }, timeoutMs: 60_000));
+
+            async Promise RunUntilStopped()
+            {
+                while (Volatile.Read(ref stop) == 0) await Promise.Pause();
+            }
+
+            for (int round = 0; round < Rounds; round++)
+            {
+                Assert.True(created.Wait(10_000));
+                var ps = promises;
+                int registered = 0, baseIndex = round * PerRound;
+                var attachers = Enumerable.Range(0, Threads).Select(t => Task.Run(() =>
+                {
+                    for (int k = 0; k < PerThread; k++)
+                    {
+                        int i = t * PerThread + k;
+                        ps[i].GetAwaiter().OnCompleted(() => Interlocked.Increment(ref counts[baseIndex + i]));
+                        Interlocked.Increment(ref registered);
+                    }
+                })).ToArray();
+                // Stop the loop part-way through, at a point that moves from round to round.
+                int stopAt = PerRound * (round % 5) / 5;
+                SpinWait.SpinUntil(() => Volatile.Read(ref registered) >= stopAt);
+                Volatile.Write(ref stop, 1);
+                Assert.True(stopped.Wait(10_000));
+                Assert.True(Task.WaitAll(attachers, 10_000));
+                for (int i = 0; i < PerRound; i++) resolvers[i].Resolve(i); // the loop is stopped: directly
+                Assert.True(SpinWait.SpinUntil(() => Enumerable.Range(baseIndex, PerRound).All(i => Volatile.Read(ref counts[i]) >= 1), 10_000),
+                    $"round {round}: a continuation never ran");
+                nextRound.Release();
+            }
+            Assert.True(loop.Wait(20_000));
+            Thread.Sleep(100); // let any continuation run a second time, if one were queued twice
+        });
+        Assert.Empty(hooked);
+        Assert.All(counts, c => Assert.Equal(1, c));
+    }
 }
