@@ -10,10 +10,6 @@ namespace Lwt;
 /// </summary>
 public static class LwtMain
 {
-    private static readonly object s_exitGate = new();
-    private static readonly List<Func<Promise>> s_exitHooks = new();
-    private static bool s_processExitHooked;
-
     /// <summary>Hooks run at the start of every loop iteration.<para>Lwt: <c>Lwt_main.Enter_iter_hooks</c></para></summary>
     public static LwtHooks EnterIterHooks { get; } = new();
 
@@ -107,11 +103,15 @@ public static class LwtMain
         return promise;
     }
 
+    /// <summary>The functions run when the process exits.<para>Lwt: <c>Lwt_main.Exit_hooks</c></para></summary>
+    public static LwtExitHooks ExitHooks { get; } = new();
+
     /// <summary>
     /// Registers <paramref name="f"/> to run when the process exits: the registered functions
     /// run one after the other, the last registered first, on an event loop of their own;
     /// each runs exactly once, including those registered by an exit function, and what
-    /// one throws or rejects with is ignored (as Lwt's exit hooks).
+    /// one throws or rejects with is ignored (as Lwt's exit hooks). The same as
+    /// <c>ExitHooks.AddFirst(f)</c>.
     /// <para>Lwt: <c>Lwt_main.at_exit</c></para>
     /// </summary>
     /// <param name="f">The exit function.</param>
@@ -119,54 +119,26 @@ public static class LwtMain
     public static void AtExit(Func<Promise> f)
     {
         ArgumentNullException.ThrowIfNull(f);
-        lock (s_exitGate)
-        {
-            s_exitHooks.Add(f);
-            if (!s_processExitHooked)
-            {
-                s_processExitHooked = true;
-                AppDomain.CurrentDomain.ProcessExit += (_, _) => RunExitHooks();
-            }
-        }
+        ExitHooks.AddFirst(f);
     }
 
-    /// <summary>Runs and forgets the registered exit functions, last first (what process exit does).</summary>
-    internal static void RunExitHooks()
-    {
-        lock (s_exitGate)
-        {
-            if (s_exitHooks.Count == 0) return;
-        }
-        var thread = new Thread(() =>
-        {
-            // As lwt_main.ml's call_hooks: take the most recently registered function until
-            // none is left (one may register another), and ignore what each throws or rejects
-            // with. Reporting it instead would end the process from inside ProcessExit, where
-            // the handler waits for this thread: a hang, and the other functions never run.
-            while (TakeLastExitHook() is { } hook)
-            {
-                try
-                {
-                    Run(hook);
-                }
-                catch (Exception)
-                {
-                    // ignored, as Lwt_main.at_exit documents
-                }
-            }
-        }) { Name = "Lwt at_exit" };
-        thread.Start();
-        thread.Join();
-    }
+    /// <summary>Runs and forgets the exit functions, first to last (what process exit does).</summary>
+    internal static void RunExitHooks() => ExitHooks.RunAll();
 
-    private static Func<Promise>? TakeLastExitHook()
-    {
-        lock (s_exitGate)
-        {
-            if (s_exitHooks.Count == 0) return null;
-            var hook = s_exitHooks[^1];
-            s_exitHooks.RemoveAt(s_exitHooks.Count - 1);
-            return hook;
-        }
-    }
+    /// <summary>
+    /// Lwt's old name for <see cref="Promise.Pause"/>: a promise resolved at the next
+    /// iteration of the loop.
+    /// <para>Lwt: <c>Lwt_main.yield</c> (deprecated since Lwt 5.5 in favour of <c>Lwt.pause</c>)</para>
+    /// </summary>
+    /// <returns>The paused promise.</returns>
+    [Obsolete("Lwt_main.yield is deprecated: use Promise.Pause().")]
+    public static Promise Yield() => Promise.Pause();
+
+    /// <summary>
+    /// Lwt's old name for <see cref="Promise.AbandonPaused"/>: forgets the promises paused on
+    /// this thread, which then stay pending.
+    /// <para>Lwt: <c>Lwt_main.abandon_yielded_and_paused</c> (deprecated since Lwt 5.5 in favour of <c>Lwt.abandon_paused</c>)</para>
+    /// </summary>
+    [Obsolete("Lwt_main.abandon_yielded_and_paused is deprecated: use Promise.AbandonPaused().")]
+    public static void AbandonYieldedAndPaused() => Promise.AbandonPaused();
 }
