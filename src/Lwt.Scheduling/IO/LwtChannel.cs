@@ -29,6 +29,14 @@
 // closes the backend; Close of an input channel, and Abort of either, close at
 // once: every waiting or later operation rejects with ChannelClosedException.
 // Close is idempotent (it returns the first close's promise).
+//
+// Position. Offset counts the bytes the backend really read or wrote; the
+// position the user sees is Offset minus the unread bytes (input) or plus the
+// bytes not yet written (output), as lwt_io.ml's. A channel may have a seek
+// function (files, seekable streams); SetPosition and Length use it. A channel
+// made by OfBytes has no backend: its buffer is the user's array, Offset stays
+// at the array's length (input) or 0 (output) so that the same formulas give
+// the index in the array, and it never auto-flushes (there is nowhere to go).
 
 using System.Diagnostics;
 
@@ -94,6 +102,23 @@ public abstract class LwtChannel
     /// <para>Lwt: <c>Lwt_io.is_busy</c> (negated)</para>
     /// </summary>
     public bool IsIdle => !_busy;
+
+    /// <summary>
+    /// True if an operation is running or waiting on the channel (the negation of
+    /// <see cref="IsIdle"/>). A closed channel is not busy. Rejected with an
+    /// <see cref="InvalidOperationException"/> on the channel of a finished atomic block, as
+    /// Lwt raises there.
+    /// <para>Lwt: <c>Lwt_io.is_busy</c></para>
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The channel of a finished <see cref="LwtIO.Atomic{TChannel, T}"/> block.</exception>
+    public bool IsBusy
+    {
+        get
+        {
+            if (_invalid) throw UsedAfterAtomicBlock();
+            return _busy && Core.State == ChannelState.Open;
+        }
+    }
 
     /// <summary>The size of the buffer.<para>Lwt: <c>Lwt_io.buffer_size</c></para></summary>
     public int BufferSize => Core.Buffer.Length;
@@ -349,14 +374,47 @@ internal sealed class ChannelCore
     private readonly Func<Promise>? _closeBackend;
     internal readonly bool IsInput;
 
-    internal ChannelCore(int bufferSize, Func<Memory<byte>, Promise<int>>? read, Func<ReadOnlyMemory<byte>, Promise<int>>? write, Func<Promise>? close)
+    /// <summary>The bytes the backend really read or wrote (file comment, Position).</summary>
+    internal long Offset;
+
+    /// <summary>Moves the backend's position (lseek's whence as a SeekOrigin); null: not seekable.</summary>
+    internal readonly Func<long, SeekOrigin, Promise<long>>? Seek;
+
+    /// <summary>Made by OfBytes: the buffer is the user's array and there is no backend.</summary>
+    internal readonly bool IsBytes;
+
+    /// <summary>The smallest buffer a channel may have, as lwt_io's min_buffer_size.</summary>
+    internal const int MinBufferSize = 16;
+
+    internal ChannelCore(int bufferSize, Func<Memory<byte>, Promise<int>>? read, Func<ReadOnlyMemory<byte>, Promise<int>>? write, Func<Promise>? close, Func<long, SeekOrigin, Promise<long>>? seek = null)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(bufferSize, 16);
+        ArgumentOutOfRangeException.ThrowIfLessThan(bufferSize, MinBufferSize);
         Buffer = new byte[bufferSize];
         ReadBackend = read;
         WriteBackend = write;
         IsInput = read is not null;
         _closeBackend = close;
+        Seek = seek;
+    }
+
+    /// <summary>A channel over the user's array (OfBytes): input reads it, output fills it.</summary>
+    internal ChannelCore(byte[] bytes, bool isInput)
+    {
+        Buffer = bytes;
+        IsInput = isInput;
+        IsBytes = true;
+        AutoFlushScheduled = true; // never: as lwt_io's of_bytes, which sets auto_flushing for good
+        if (isInput)
+        {
+            Max = bytes.Length;
+            Offset = bytes.Length;
+            ReadBackend = static _ => Promise.Return(0);
+        }
+        else
+        {
+            WriteBackend = static _ => Promise.Fail<int>(new InvalidOperationException(
+                "Lwt_io: the buffer of a channel made by LwtIO.OfBytes is full; it cannot be flushed anywhere. Use a larger array."));
+        }
     }
 
     /// <summary>
@@ -403,7 +461,12 @@ internal sealed class ChannelCore
         {
             // Only this operation (it holds the turn) moves Max meanwhile.
             int n = await UntilClosed(ReadBackend!(Buffer.AsMemory(start)));
-            if (n > 0) Max = start + n;
+            if (n > 0)
+            {
+                Max = start + n;
+                Offset += n;
+            }
+
             return n;
         }
         catch (Exception e) when (IsClosedUnder(e))
@@ -433,6 +496,7 @@ internal sealed class ChannelCore
     /// <summary>Makes room at the free end of the buffer for a refill; where the new bytes go.</summary>
     private int PrepareRefill()
     {
+        if (IsBytes) return Max; // an OfBytes input keeps its array as it is; its read gives 0
         if (Ptr == Max)
         {
             Ptr = Max = 0;
@@ -488,6 +552,7 @@ internal sealed class ChannelCore
     {
         if (n <= 0) throw new IOException("Lwt_io: the output backend wrote nothing.");
         Ptr += n;
+        Offset += n;
         if (Ptr == Max) Ptr = Max = 0;
         return Max != 0;
     }

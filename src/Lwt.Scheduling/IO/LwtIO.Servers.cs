@@ -29,14 +29,14 @@ public sealed class LwtServer
     private readonly LwtFd _listener;
     private readonly Func<EndPoint, InputChannel, OutputChannel, Promise> _handler;
     private readonly bool _noClose;
-    private readonly int _bufferSize;
+    private readonly int? _bufferSize;
     private Promise? _accepting;
     private bool _stopping;
     private int _active;
     private Resolver<Unit>? _drained;
     private Promise? _shutdown;
 
-    internal LwtServer(LwtFd listener, Func<EndPoint, InputChannel, OutputChannel, Promise> handler, bool noClose, int bufferSize)
+    internal LwtServer(LwtFd listener, Func<EndPoint, InputChannel, OutputChannel, Promise> handler, bool noClose, int? bufferSize)
     {
         _listener = listener;
         _handler = handler;
@@ -178,7 +178,7 @@ public static partial class LwtIO
     /// <param name="noClose">Leave the channels open when the handler ends.</param>
     /// <param name="bufferSize">The buffer size of the channels.</param>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
-    public static Promise<LwtServer> EstablishServer(EndPoint address, Func<EndPoint, InputChannel, OutputChannel, Promise> handler, int backlog = 128, LwtFd? fd = null, bool noClose = false, int bufferSize = DefaultBufferSize)
+    public static Promise<LwtServer> EstablishServer(EndPoint address, Func<EndPoint, InputChannel, OutputChannel, Promise> handler, int backlog = 128, LwtFd? fd = null, bool noClose = false, int? bufferSize = null)
     {
         ArgumentNullException.ThrowIfNull(address);
         ArgumentNullException.ThrowIfNull(handler);
@@ -228,7 +228,7 @@ public static partial class LwtIO
     /// <param name="address">The server.</param>
     /// <param name="bufferSize">The buffer size of the channels.</param>
     /// <exception cref="ArgumentNullException"><paramref name="address"/> is null.</exception>
-    public static Promise<(InputChannel Input, OutputChannel Output)> OpenConnection(EndPoint address, int bufferSize = DefaultBufferSize)
+    public static Promise<(InputChannel Input, OutputChannel Output)> OpenConnection(EndPoint address, int? bufferSize = null)
     {
         ArgumentNullException.ThrowIfNull(address);
         LwtFd fd;
@@ -261,21 +261,21 @@ public static partial class LwtIO
     /// <param name="bufferSize">The buffer size of the channels.</param>
     /// <typeparam name="T">The result of <paramref name="f"/>.</typeparam>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
-    public static Promise<T> WithConnection<T>(EndPoint address, Func<InputChannel, OutputChannel, Promise<T>> f, int bufferSize = DefaultBufferSize)
+    public static Promise<T> WithConnection<T>(EndPoint address, Func<InputChannel, OutputChannel, Promise<T>> f, int? bufferSize = null)
     {
         ArgumentNullException.ThrowIfNull(f);
         return OpenConnection(address, bufferSize).Bind(io => Promise.Finally(() => f(io.Input, io.Output), () => CloseQuietly(io.Input, io.Output)));
     }
 
-    /// <inheritdoc cref="WithConnection{T}(EndPoint, Func{InputChannel, OutputChannel, Promise{T}}, int)"/>
-    public static Promise WithConnection(EndPoint address, Func<InputChannel, OutputChannel, Promise> f, int bufferSize = DefaultBufferSize)
+    /// <inheritdoc cref="WithConnection{T}(EndPoint, Func{InputChannel, OutputChannel, Promise{T}}, int?)"/>
+    public static Promise WithConnection(EndPoint address, Func<InputChannel, OutputChannel, Promise> f, int? bufferSize = null)
     {
         ArgumentNullException.ThrowIfNull(f);
         return WithConnection<Unit>(address, (ic, oc) => f(ic, oc).Bind(() => Promise.ReturnUnit), bufferSize);
     }
 
     /// <summary>The two channels of a connected socket, with one shared close (file comment).</summary>
-    internal static (InputChannel, OutputChannel) ChannelsOfSocket(LwtFd fd, int bufferSize)
+    internal static (InputChannel, OutputChannel) ChannelsOfSocket(LwtFd fd, int? bufferSize)
     {
         Promise? closed = null;
         Func<Promise> close = () => closed ??= CloseSocket(fd);

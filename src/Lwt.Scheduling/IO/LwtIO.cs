@@ -27,8 +27,11 @@ namespace Lwt;
 public static partial class LwtIO
 {
     /// <summary>
-    /// The default size of channel buffers (4096 bytes).
-    /// <para>Lwt: <c>Lwt_io.default_buffer_size</c></para>
+    /// The initial default size of channel buffers (4096 bytes), as Lwt's. The default in
+    /// force is <see cref="GetDefaultBufferSize"/>: a channel made without a buffer size
+    /// gets that one. (Lwt's function <c>default_buffer_size ()</c> cannot be a method named
+    /// DefaultBufferSize next to this constant, which callers already use.)
+    /// <para>Lwt: <c>Lwt_io.default_buffer_size</c> (its initial value)</para>
     /// </summary>
     public const int DefaultBufferSize = 4096;
 
@@ -49,12 +52,13 @@ public static partial class LwtIO
     /// </summary>
     /// <param name="read">The backend's read.</param>
     /// <param name="close">Called once when the channel is closed (null: nothing).</param>
-    /// <param name="bufferSize">The buffer size (at least 16).</param>
+    /// <param name="bufferSize">The buffer size (at least 16; null: <see cref="GetDefaultBufferSize"/>).</param>
+    /// <param name="seek">Moves the backend to an offset and returns the new offset (Lwt's <c>?seek</c>); null: <see cref="SetPosition"/> and <see cref="Length"/> reject.</param>
     /// <exception cref="ArgumentNullException"><paramref name="read"/> is null.</exception>
-    public static InputChannel MakeInput(Func<Memory<byte>, Promise<int>> read, Func<Promise>? close = null, int bufferSize = DefaultBufferSize)
+    public static InputChannel MakeInput(Func<Memory<byte>, Promise<int>> read, Func<Promise>? close = null, int? bufferSize = null, Func<long, SeekOrigin, Promise<long>>? seek = null)
     {
         ArgumentNullException.ThrowIfNull(read);
-        return new InputChannel(new ChannelCore(bufferSize, read, null, close));
+        return new InputChannel(new ChannelCore(bufferSize ?? GetDefaultBufferSize(), read, null, close, seek));
     }
 
     /// <summary>
@@ -64,12 +68,13 @@ public static partial class LwtIO
     /// </summary>
     /// <param name="write">The backend's write.</param>
     /// <param name="close">Called once when the channel is closed, after the final flush (null: nothing).</param>
-    /// <param name="bufferSize">The buffer size (at least 16).</param>
+    /// <param name="bufferSize">The buffer size (at least 16; null: <see cref="GetDefaultBufferSize"/>).</param>
+    /// <param name="seek">Moves the backend to an offset and returns the new offset (Lwt's <c>?seek</c>); null: <see cref="SetPosition"/> and <see cref="Length"/> reject.</param>
     /// <exception cref="ArgumentNullException"><paramref name="write"/> is null.</exception>
-    public static OutputChannel MakeOutput(Func<ReadOnlyMemory<byte>, Promise<int>> write, Func<Promise>? close = null, int bufferSize = DefaultBufferSize)
+    public static OutputChannel MakeOutput(Func<ReadOnlyMemory<byte>, Promise<int>> write, Func<Promise>? close = null, int? bufferSize = null, Func<long, SeekOrigin, Promise<long>>? seek = null)
     {
         ArgumentNullException.ThrowIfNull(write);
-        var oc = new OutputChannel(new ChannelCore(bufferSize, null, write, close));
+        var oc = new OutputChannel(new ChannelCore(bufferSize ?? GetDefaultBufferSize(), null, write, close, seek));
         return oc;
     }
 
@@ -85,7 +90,7 @@ public static partial class LwtIO
     /// <param name="bufferSize">The buffer size.</param>
     /// <typeparam name="TChannel"><see cref="InputChannel"/> or <see cref="OutputChannel"/>.</typeparam>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
-    public static TChannel OfFd<TChannel>(ChannelMode<TChannel> mode, LwtFd fd, bool closeFd = true, int bufferSize = DefaultBufferSize)
+    public static TChannel OfFd<TChannel>(ChannelMode<TChannel> mode, LwtFd fd, bool closeFd = true, int? bufferSize = null)
         where TChannel : LwtChannel
     {
         ArgumentNullException.ThrowIfNull(mode);
@@ -94,13 +99,32 @@ public static partial class LwtIO
         return Make(mode, fd, close, bufferSize);
     }
 
-    private static TChannel Make<TChannel>(ChannelMode<TChannel> mode, LwtFd fd, Func<Promise>? close, int bufferSize)
+    private static TChannel Make<TChannel>(ChannelMode<TChannel> mode, LwtFd fd, Func<Promise>? close, int? bufferSize)
         where TChannel : LwtChannel
     {
+        Func<long, SeekOrigin, Promise<long>> seek = (offset, origin) => SeekFd(fd, offset, origin);
         LwtChannel ch = mode.IsInput
-            ? MakeInput(m => LwtUnix.Read(fd, m), close, bufferSize)
-            : MakeOutput(m => LwtUnix.Write(fd, m), close, bufferSize);
+            ? MakeInput(m => LwtUnix.Read(fd, m), close, bufferSize, seek)
+            : MakeOutput(m => LwtUnix.Write(fd, m), close, bufferSize, seek);
         return (TChannel)ch;
+    }
+
+    /// <summary>
+    /// lseek on a channel's descriptor: a cheap system call that does not block, so it runs
+    /// here rather than on the pool (no read or write of the channel is in flight: the
+    /// caller holds the channel's turn). ESPIPE on a pipe or socket, as in Lwt.
+    /// </summary>
+    private static Promise<long> SeekFd(LwtFd fd, long offset, SeekOrigin origin)
+    {
+        if (!fd.TryGetFd("lseek", out int n, out var error)) return Promise.Fail<long>(error!);
+        int whence = origin switch
+        {
+            SeekOrigin.Begin => LibC.SEEK_SET,
+            SeekOrigin.Current => LibC.SEEK_CUR,
+            _ => LibC.SEEK_END,
+        };
+        long result = LibC.LSeek(n, offset, whence);
+        return result < 0 ? Promise.Fail<long>(UnixErrorException.FromLastError("lseek")) : Promise.Return(result);
     }
 
     /// <summary>
@@ -116,23 +140,27 @@ public static partial class LwtIO
     /// <typeparam name="TChannel"><see cref="InputChannel"/> or <see cref="OutputChannel"/>.</typeparam>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
     /// <exception cref="ArgumentException">The stream cannot read (input) or write (output).</exception>
-    public static TChannel OfStream<TChannel>(ChannelMode<TChannel> mode, Stream stream, bool leaveOpen = false, int bufferSize = DefaultBufferSize)
+    public static TChannel OfStream<TChannel>(ChannelMode<TChannel> mode, Stream stream, bool leaveOpen = false, int? bufferSize = null)
         where TChannel : LwtChannel
     {
         ArgumentNullException.ThrowIfNull(mode);
         ArgumentNullException.ThrowIfNull(stream);
         Func<Promise>? close = leaveOpen ? null : () => FromValueTask(stream.DisposeAsync());
+        // A seekable stream gives a seekable channel (SetPosition, Length); no read or write
+        // of the channel is in flight while it seeks (the caller holds the channel's turn).
+        Func<long, SeekOrigin, Promise<long>>? seek = stream.CanSeek ? (offset, origin) => Promise.Return(stream.Seek(offset, origin)) : null;
         if (mode.IsInput)
         {
             if (!stream.CanRead) throw new ArgumentException("The stream cannot be read.", nameof(stream));
-            return (TChannel)(LwtChannel)MakeInput(m => FromValueTask(stream.ReadAsync(m)), close, bufferSize);
+            return (TChannel)(LwtChannel)MakeInput(m => FromValueTask(stream.ReadAsync(m)), close, bufferSize, seek);
         }
 
         if (!stream.CanWrite) throw new ArgumentException("The stream cannot be written.", nameof(stream));
         return (TChannel)(LwtChannel)MakeOutput(
             m => FromValueTask(stream.WriteAsync(m)).Bind(_ => FromValueTask(new ValueTask(stream.FlushAsync()))).Map(_ => m.Length),
             close,
-            bufferSize);
+            bufferSize,
+            seek);
     }
 
     /// <summary>
@@ -141,7 +169,7 @@ public static partial class LwtIO
     /// </summary>
     /// <param name="bufferSize">The buffer size of both channels.</param>
     /// <exception cref="UnixErrorException">pipe2 failed.</exception>
-    public static (InputChannel Input, OutputChannel Output) Pipe(int bufferSize = DefaultBufferSize)
+    public static (InputChannel Input, OutputChannel Output) Pipe(int? bufferSize = null)
     {
         var (r, w) = LwtUnix.Pipe();
         return (OfFd(Input, r, bufferSize: bufferSize), OfFd(Output, w, bufferSize: bufferSize));
@@ -159,7 +187,7 @@ public static partial class LwtIO
     /// <param name="bufferSize">The buffer size.</param>
     /// <typeparam name="TChannel"><see cref="InputChannel"/> or <see cref="OutputChannel"/>.</typeparam>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
-    public static Promise<TChannel> OpenFile<TChannel>(ChannelMode<TChannel> mode, string path, OpenFlags? flags = null, int permissions = 0b110_110_110, int bufferSize = DefaultBufferSize)
+    public static Promise<TChannel> OpenFile<TChannel>(ChannelMode<TChannel> mode, string path, OpenFlags? flags = null, int permissions = 0b110_110_110, int? bufferSize = null)
         where TChannel : LwtChannel
     {
         ArgumentNullException.ThrowIfNull(mode);
@@ -182,15 +210,15 @@ public static partial class LwtIO
     /// <typeparam name="TChannel"><see cref="InputChannel"/> or <see cref="OutputChannel"/>.</typeparam>
     /// <typeparam name="T">The result of <paramref name="f"/>.</typeparam>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
-    public static Promise<T> WithFile<TChannel, T>(ChannelMode<TChannel> mode, string path, Func<TChannel, Promise<T>> f, OpenFlags? flags = null, int permissions = 0b110_110_110, int bufferSize = DefaultBufferSize)
+    public static Promise<T> WithFile<TChannel, T>(ChannelMode<TChannel> mode, string path, Func<TChannel, Promise<T>> f, OpenFlags? flags = null, int permissions = 0b110_110_110, int? bufferSize = null)
         where TChannel : LwtChannel
     {
         ArgumentNullException.ThrowIfNull(f);
         return OpenFile(mode, path, flags, permissions, bufferSize).Bind(ch => Promise.Finally(() => f(ch), () => ch.Close()));
     }
 
-    /// <inheritdoc cref="WithFile{TChannel, T}(ChannelMode{TChannel}, string, Func{TChannel, Promise{T}}, OpenFlags?, int, int)"/>
-    public static Promise WithFile<TChannel>(ChannelMode<TChannel> mode, string path, Func<TChannel, Promise> f, OpenFlags? flags = null, int permissions = 0b110_110_110, int bufferSize = DefaultBufferSize)
+    /// <inheritdoc cref="WithFile{TChannel, T}(ChannelMode{TChannel}, string, Func{TChannel, Promise{T}}, OpenFlags?, int, int?)"/>
+    public static Promise WithFile<TChannel>(ChannelMode<TChannel> mode, string path, Func<TChannel, Promise> f, OpenFlags? flags = null, int permissions = 0b110_110_110, int? bufferSize = null)
         where TChannel : LwtChannel
     {
         ArgumentNullException.ThrowIfNull(f);
@@ -456,7 +484,15 @@ public static partial class LwtIO
         return default;
     }
 
-    private static Promise<int> ReadBackend(ChannelCore c, Memory<byte> buffer) => Guard(c, c.UntilClosed(c.ReadBackend!(buffer)));
+    private static Promise<int> ReadBackend(ChannelCore c, Memory<byte> buffer) => Guard(c, CountRead(c, c.UntilClosed(c.ReadBackend!(buffer))));
+
+    /// <summary>Adds the bytes a direct read (past the buffer) moved to the channel's <see cref="ChannelCore.Offset"/>.</summary>
+    private static Promise<int> CountRead(ChannelCore c, Promise<int> read)
+    {
+        if (read.IsPending) return read.Map(n => { c.Offset += n; return n; });
+        if (read.IsFulfilled) c.Offset += read.Value;
+        return read;
+    }
 
     /// <summary>
     /// <paramref name="p"/>, with a backend's error after the channel was closed under it

@@ -24,7 +24,9 @@ internal static unsafe partial class LibC
     internal const int F_GETFD = 1;
     internal const int F_SETFD = 2;
     internal const int FD_CLOEXEC = 1;
+    internal const int SEEK_SET = 0;
     internal const int SEEK_CUR = 1;
+    internal const int SEEK_END = 2;
 
     internal const int SOCK_NONBLOCK = O_NONBLOCK;
     internal const int SOCK_CLOEXEC = O_CLOEXEC;
