@@ -11,7 +11,7 @@ namespace Lwt;
 /// Creating streams, and the functions and exceptions of Lwt's stream module.
 /// <para>Lwt: <c>Lwt_stream</c></para>
 /// </summary>
-public static class LwtStream
+public static partial class LwtStream
 {
     /// <summary>Pushing into a closed stream.<para>Lwt: <c>Lwt_stream.Closed</c></para></summary>
     public sealed class ClosedException : InvalidOperationException
