@@ -14,6 +14,11 @@
 // and, unlike Lwt 5's shutdown_server, which only waits for the listening
 // socket, returns a promise resolved when every running handler has finished
 // (the graceful shutdown the issue asks for). It does not cancel handlers.
+//
+// The server itself only accepts and counts: what it does with a connection
+// is a "serve" function given by the variant that made it (channels for
+// EstablishServer, the bare descriptor for EstablishServerWithClientSocket),
+// whose promise must not reject (errors already went to the hook).
 
 using System.Net;
 using System.Net.Sockets;
@@ -27,21 +32,17 @@ namespace Lwt;
 public sealed class LwtServer
 {
     private readonly LwtFd _listener;
-    private readonly Func<EndPoint, InputChannel, OutputChannel, Promise> _handler;
-    private readonly bool _noClose;
-    private readonly int? _bufferSize;
+    private readonly Func<LwtFd, EndPoint, Promise> _serve;
     private Promise? _accepting;
     private bool _stopping;
     private int _active;
     private Resolver<Unit>? _drained;
     private Promise? _shutdown;
 
-    internal LwtServer(LwtFd listener, Func<EndPoint, InputChannel, OutputChannel, Promise> handler, bool noClose, int? bufferSize)
+    internal LwtServer(LwtFd listener, Func<LwtFd, EndPoint, Promise> serve)
     {
         _listener = listener;
-        _handler = handler;
-        _noClose = noClose;
-        _bufferSize = bufferSize;
+        _serve = serve;
         Address = LwtUnix.GetSockName(listener);
     }
 
@@ -93,34 +94,43 @@ public sealed class LwtServer
         }
 
         _active++;
-        var (ic, oc) = LwtIO.ChannelsOfSocket(fd, _bufferSize);
+        Promise full;
+        try
+        {
+            full = _serve(fd, address);
+        }
+        catch (Exception e)
+        {
+            full = Promise.Fail(e);
+        }
+
+        full.OnTermination(HandlerDone);
+        Promise.Async(() => full);
+    }
+
+    /// <summary>
+    /// Runs a handler: its exception (thrown or rejected) reaches the async exception hook,
+    /// and the promise resolves once it is over, never rejected. As lwt_io's
+    /// establish_server (which avoids Lwt.finalize for this reason), the hook hears of the
+    /// handler's error before anything is closed.
+    /// </summary>
+    internal static Promise RunReported(Func<Promise> handler)
+    {
         Promise handled;
         try
         {
-            handled = _handler(address, ic, oc) ?? Promise.ReturnUnit;
+            handled = handler() ?? Promise.ReturnUnit;
         }
         catch (Exception e)
         {
             handled = Promise.Fail(e);
         }
 
-        Promise full = _noClose ? handled : ReportThenClose(handled, ic, oc);
-        full.OnTermination(HandlerDone);
-        Promise.Async(() => full);
-    }
-
-    /// <summary>
-    /// As lwt_io's establish_server (which avoids Lwt.finalize for this reason): an exception
-    /// from the handler reaches the async exception hook before the channels are closed.
-    /// </summary>
-    private static Promise ReportThenClose(Promise handled, InputChannel ic, OutputChannel oc)
-    {
-        var reported = Promise.Catch(() => handled, static e =>
+        return Promise.Catch(() => handled, static e =>
         {
             Promise.ReportUnhandled(e);
             return Promise.ReturnUnit;
         });
-        return reported.Bind(() => LwtIO.CloseQuietly(ic, oc));
     }
 
     private void HandlerDone()
@@ -182,6 +192,58 @@ public static partial class LwtIO
     {
         ArgumentNullException.ThrowIfNull(address);
         ArgumentNullException.ThrowIfNull(handler);
+        int size = bufferSize ?? GetDefaultBufferSize(); // fixed now, as Lwt's ?buffer_size default
+        return Listen(address, backlog, fd, (clientFd, clientAddress) =>
+        {
+            var (ic, oc) = ChannelsOfSocket(clientFd, size);
+            var handled = LwtServer.RunReported(() => handler(clientAddress, ic, oc));
+            return noClose ? handled : handled.Bind(() => CloseQuietly(ic, oc));
+        });
+    }
+
+    /// <summary>
+    /// <see cref="EstablishServer"/> under the name Lwt gives the variant whose handler
+    /// receives the client's address (which <see cref="EstablishServer"/> always does here).
+    /// <para>Lwt: <c>Lwt_io.establish_server_with_client_address</c></para>
+    /// </summary>
+    /// <param name="address">Where to listen (port 0: any free port, see <see cref="LwtServer.Address"/>).</param>
+    /// <param name="handler">Serves one client.</param>
+    /// <param name="backlog">The listen backlog.</param>
+    /// <param name="fd">A socket to use instead of a new one (Lwt's <c>?fd</c>); it is bound here.</param>
+    /// <param name="noClose">Leave the channels open when the handler ends.</param>
+    /// <param name="bufferSize">The buffer size of the channels.</param>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    public static Promise<LwtServer> EstablishServerWithClientAddress(EndPoint address, Func<EndPoint, InputChannel, OutputChannel, Promise> handler, int backlog = 128, LwtFd? fd = null, bool noClose = false, int? bufferSize = null) =>
+        EstablishServer(address, handler, backlog, fd, noClose, bufferSize);
+
+    /// <summary>
+    /// Listens like <see cref="EstablishServer"/>, but gives the handler the client's address
+    /// and its connected socket instead of channels. When the handler's promise resolves the
+    /// socket is shut down and closed, unless <paramref name="noClose"/> or the handler closed
+    /// it; a handler's rejection, and an error closing the socket, go to
+    /// <see cref="Promise.AsyncExceptionHook"/>.
+    /// <para>Lwt: <c>Lwt_io.establish_server_with_client_socket</c></para>
+    /// </summary>
+    /// <param name="address">Where to listen (port 0: any free port, see <see cref="LwtServer.Address"/>).</param>
+    /// <param name="handler">Serves one client, given its address and socket.</param>
+    /// <param name="backlog">The listen backlog.</param>
+    /// <param name="serverFd">A socket to listen on instead of a new one (Lwt's <c>?server_fd</c>); it is bound here.</param>
+    /// <param name="noClose">Leave the client's socket open when the handler ends.</param>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    public static Promise<LwtServer> EstablishServerWithClientSocket(EndPoint address, Func<EndPoint, LwtFd, Promise> handler, int backlog = 128, LwtFd? serverFd = null, bool noClose = false)
+    {
+        ArgumentNullException.ThrowIfNull(address);
+        ArgumentNullException.ThrowIfNull(handler);
+        return Listen(address, backlog, serverFd, (clientFd, clientAddress) =>
+        {
+            var handled = LwtServer.RunReported(() => handler(clientAddress, clientFd));
+            return noClose ? handled : handled.Bind(() => LwtServer.RunReported(() => CloseSocket(clientFd)));
+        });
+    }
+
+    /// <summary>Binds and listens on <paramref name="address"/>, then starts a server that serves each connection with <paramref name="serve"/>.</summary>
+    private static Promise<LwtServer> Listen(EndPoint address, int backlog, LwtFd? fd, Func<LwtFd, EndPoint, Promise> serve)
+    {
         LwtFd listener;
         try
         {
@@ -197,7 +259,7 @@ public static partial class LwtIO
             () => LwtUnix.Bind(listener, address).Map(() =>
             {
                 LwtUnix.Listen(listener, backlog);
-                var server = new LwtServer(listener, handler, noClose, bufferSize);
+                var server = new LwtServer(listener, serve);
                 server.Start();
                 return server;
             }),
@@ -272,6 +334,36 @@ public static partial class LwtIO
     {
         ArgumentNullException.ThrowIfNull(f);
         return WithConnection<Unit>(address, (ic, oc) => f(ic, oc).Bind(() => Promise.ReturnUnit), bufferSize);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="f"/> on a connection's channels, then closes those that are still
+    /// open, whatever <paramref name="f"/> did: the output first (so that it is flushed before
+    /// the shared socket goes), then the input even if that failed. Unlike
+    /// <see cref="WithConnection{T}"/>, a close's error is not swallowed, as in Lwt; a channel
+    /// <paramref name="f"/> closed itself is not closed again (its error is not raised twice).
+    /// <para>Lwt: <c>Lwt_io.with_close_connection</c></para>
+    /// </summary>
+    /// <param name="f">The conversation.</param>
+    /// <param name="channels">The connection's channels (e.g. from <see cref="OpenConnection"/>).</param>
+    /// <typeparam name="T">The result of <paramref name="f"/>.</typeparam>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    public static Promise<T> WithCloseConnection<T>(Func<InputChannel, OutputChannel, Promise<T>> f, (InputChannel Input, OutputChannel Output) channels)
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        var (ic, oc) = channels;
+        ArgumentNullException.ThrowIfNull(ic, nameof(channels));
+        ArgumentNullException.ThrowIfNull(oc, nameof(channels));
+        return Promise.Finally(
+            () => f(ic, oc),
+            () => Promise.Finally(() => oc.IsClosed ? Promise.ReturnUnit : oc.Close(), () => ic.IsClosed ? Promise.ReturnUnit : ic.Close()));
+    }
+
+    /// <inheritdoc cref="WithCloseConnection{T}(Func{InputChannel, OutputChannel, Promise{T}}, ValueTuple{InputChannel, OutputChannel})"/>
+    public static Promise WithCloseConnection(Func<InputChannel, OutputChannel, Promise> f, (InputChannel Input, OutputChannel Output) channels)
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        return WithCloseConnection<Unit>((ic, oc) => f(ic, oc).Bind(() => Promise.ReturnUnit), channels);
     }
 
     /// <summary>The two channels of a connected socket, with one shared close (file comment).</summary>
