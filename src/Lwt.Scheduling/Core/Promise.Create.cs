@@ -2,9 +2,10 @@ namespace Lwt;
 
 /*
  * Making promises: pending ones with their resolvers (Lwt.wait, Lwt.task) and resolved
- * ones (Lwt.return, Lwt.fail). The unit and boolean promises are shared instances, as
- * Lwt's return_unit/return_true/return_false: a resolved promise never changes, so
- * sharing is safe, even across threads.
+ * ones (Lwt.return, Lwt.fail and their shorthands return_ok, fail_with, of_result...).
+ * The unit, boolean and empty-list promises are shared instances, as Lwt's return_unit/
+ * return_true/return_false/return_nil: a resolved promise never changes, so sharing is
+ * safe, even across threads.
  */
 
 public partial class Promise
@@ -69,6 +70,75 @@ public partial class Promise
     /// <typeparam name="T">The type of the value.</typeparam>
     public static Promise<Option<T>> ReturnSome<T>(T value) => new(Option<T>.Some(value));
 
+    /// <summary>
+    /// The one shared promise (per <typeparamref name="T"/>) fulfilled with the empty list.
+    /// <para>Lwt: <c>Lwt.return_nil</c></para>
+    /// </summary>
+    /// <typeparam name="T">The type of the (missing) elements.</typeparam>
+    public static Promise<IReadOnlyList<T>> ReturnNil<T>() => NilHolder<T>.Nil;
+
+    /// <summary>A promise already fulfilled with <c>Ok value</c>.<para>Lwt: <c>Lwt.return_ok</c></para></summary>
+    /// <param name="value">The value.</param>
+    /// <typeparam name="T">The type of the value.</typeparam>
+    /// <typeparam name="E">The type of the (missing) error.</typeparam>
+    public static Promise<Result<T, E>> ReturnOk<T, E>(T value) => new(Result<T, E>.Ok(value));
+
+    /// <summary>A promise already fulfilled with <c>Error error</c>.<para>Lwt: <c>Lwt.return_error</c></para></summary>
+    /// <param name="error">The error.</param>
+    /// <typeparam name="T">The type of the (missing) value.</typeparam>
+    /// <typeparam name="E">The type of the error.</typeparam>
+    public static Promise<Result<T, E>> ReturnError<T, E>(E error) => new(Result<T, E>.Error(error));
+
+    /// <summary>
+    /// A promise fulfilled with the value of <c>Ok value</c>, or rejected with the exception
+    /// of <c>Error exception</c>.
+    /// <para>Lwt: <c>Lwt.of_result</c></para>
+    /// </summary>
+    /// <param name="result">The result.</param>
+    /// <typeparam name="T">The type of the value.</typeparam>
+    /// <exception cref="ArgumentNullException"><paramref name="result"/> is an <c>Error</c> whose exception is null.</exception>
+    public static Promise<T> OfResult<T>(Result<T, Exception> result) =>
+        result.TryGetError(out var exception) ? Fail<T>(exception) : new Promise<T>(result.Value);
+
+    /// <summary>
+    /// A promise already rejected with an <see cref="Exception"/> carrying
+    /// <paramref name="message"/>: OCaml's <c>Failure message</c>, which .NET has no
+    /// narrower type for.
+    /// <para>Lwt: <c>Lwt.fail_with</c></para>
+    /// </summary>
+    /// <param name="message">The message.</param>
+    /// <typeparam name="T">The type of the (missing) value.</typeparam>
+    /// <exception cref="ArgumentNullException"><paramref name="message"/> is null.</exception>
+    public static Promise<T> FailWith<T>(string message)
+    {
+        if (message is null) ThrowHelper.ThrowArgumentNull(nameof(message));
+        return new Promise<T>(new Exception(message));
+    }
+
+    /// <summary>An untyped promise already rejected with an <see cref="Exception"/> carrying <paramref name="message"/>.<para>Lwt: <c>Lwt.fail_with</c></para></summary>
+    /// <param name="message">The message.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="message"/> is null.</exception>
+    public static Promise FailWith(string message) => FailWith<Unit>(message);
+
+    /// <summary>
+    /// A promise already rejected with an <see cref="ArgumentException"/> carrying
+    /// <paramref name="message"/>: OCaml's <c>Invalid_argument message</c>.
+    /// <para>Lwt: <c>Lwt.fail_invalid_arg</c></para>
+    /// </summary>
+    /// <param name="message">The message.</param>
+    /// <typeparam name="T">The type of the (missing) value.</typeparam>
+    /// <exception cref="ArgumentNullException"><paramref name="message"/> is null.</exception>
+    public static Promise<T> FailInvalidArg<T>(string message)
+    {
+        if (message is null) ThrowHelper.ThrowArgumentNull(nameof(message));
+        return new Promise<T>(new ArgumentException(message));
+    }
+
+    /// <summary>An untyped promise already rejected with an <see cref="ArgumentException"/> carrying <paramref name="message"/>.<para>Lwt: <c>Lwt.fail_invalid_arg</c></para></summary>
+    /// <param name="message">The message.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="message"/> is null.</exception>
+    public static Promise FailInvalidArg(string message) => FailInvalidArg<Unit>(message);
+
     /// <summary>A promise already rejected with <paramref name="exception"/>.<para>Lwt: <c>Lwt.fail</c></para></summary>
     /// <param name="exception">The exception.</param>
     /// <typeparam name="T">The type of the (missing) value.</typeparam>
@@ -124,5 +194,12 @@ public partial class Promise
         {
             return new Promise<Unit>(e);
         }
+    }
+
+    // One empty-list promise per element type, built on first use: a resolved promise never
+    // changes and the empty array cannot be written to, so every caller may share it.
+    private static class NilHolder<T>
+    {
+        internal static readonly Promise<IReadOnlyList<T>> Nil = new(Array.Empty<T>());
     }
 }

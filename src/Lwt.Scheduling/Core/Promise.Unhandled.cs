@@ -5,7 +5,8 @@ namespace Lwt;
  * if it fails, the exception must not vanish, so it goes to the async exception hook,
  * whose default prints it and ends the process, as an uncaught exception would. The
  * side-effect callbacks (on_success, on_failure, on_cancel, ...) send their own
- * exceptions there too.
+ * exceptions there too, and so does the deprecated ignore_result for a rejection that
+ * comes after the call (one that came before is thrown at the caller).
  *
  * A hosted event loop replaces the hook for its own thread (ResolutionLoop.ExceptionHookOverride)
  * so that a service's stray exception is logged instead of killing the host.
@@ -102,5 +103,25 @@ public partial class Promise
             p = Promise<Unit>.FromException(e);
         }
         p.OnFailure(handler);
+    }
+
+    /// <summary>
+    /// Lets <paramref name="promise"/> run and ignores its value. If it is already rejected,
+    /// its exception is thrown here, at once; if it is pending and is rejected later, the
+    /// exception goes to <see cref="AsyncExceptionHook"/>, as for <see cref="Async"/>.
+    /// Lwt deprecates it: use <see cref="Async"/> (or <see cref="DontWait"/>) instead.
+    /// <para>Lwt: <c>Lwt.ignore_result</c></para>
+    /// </summary>
+    /// <param name="promise">The promise.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="promise"/> is null.</exception>
+    [Obsolete("Lwt deprecates ignore_result: use Promise.Async(() => promise) so that an early rejection reaches the hook too, or Promise.DontWait with a handler.")]
+    public static void IgnoreResult(Promise promise)
+    {
+        if (promise is null) ThrowHelper.ThrowArgumentNull(nameof(promise));
+        var u = promise.Underlying();
+        // Rethrown with its original stack (Lwt's reraise), not wrapped: the caller sees the
+        // very exception the promise was rejected with.
+        if (u._status == Status.Rejected) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(u.Rejection);
+        else if (u._status == Status.Pending) AttachCallback(u, new SideEffectCallback(SideEffectCallback.Kind.Failure, (Action<Exception>)ReportUnhandled));
     }
 }

@@ -145,6 +145,37 @@ public class Resolver<T> : Resolver
     /// <param name="value">The value.</param>
     public bool TryResolve(T value) => Fulfil(value, allowDeferring: true, throwIfResolved: false);
 
+    /// <summary>
+    /// Fulfils the promise with the value of <c>Ok value</c>, or rejects it with the
+    /// exception of <c>Error exception</c>, as <see cref="Resolve(T)"/> and
+    /// <see cref="Resolver.Reject"/> do: callbacks run at once, or deferred when deep inside
+    /// other callbacks. Does nothing if the promise was canceled.
+    /// <para>Lwt: <c>Lwt.wakeup_later_result</c></para>
+    /// </summary>
+    /// <param name="result">The result.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="result"/> is an <c>Error</c> whose exception is null.</exception>
+    /// <exception cref="InvalidOperationException">The promise is already resolved (and not canceled).</exception>
+    public void ResolveResult(Result<T, Exception> result)
+    {
+        if (result.TryGetError(out var exception)) Reject(exception);
+        else Resolve(result.Value);
+    }
+
+    /// <summary>
+    /// Fulfils the promise with the value of <c>Ok value</c>, or rejects it with the
+    /// exception of <c>Error exception</c>, running its callbacks at once, as
+    /// <see cref="ResolveNow(T)"/> and <see cref="Resolver.RejectNow"/> do.
+    /// <para>Lwt: <c>Lwt.wakeup_result</c></para>
+    /// </summary>
+    /// <param name="result">The result.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="result"/> is an <c>Error</c> whose exception is null.</exception>
+    /// <exception cref="InvalidOperationException">The promise is already resolved (and not canceled).</exception>
+    public void ResolveResultNow(Result<T, Exception> result)
+    {
+        if (result.TryGetError(out var exception)) RejectNow(exception);
+        else ResolveNow(result.Value);
+    }
+
     private protected override void ResolveUnit(bool allowDeferring)
     {
         if (typeof(T) != typeof(Unit))
