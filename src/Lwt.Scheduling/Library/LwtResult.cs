@@ -108,6 +108,16 @@ public static class LwtResult
         return promise.Map(r => r.IsOk ? Result<T, E2>.Ok(r.Value) : Result<T, E2>.Error(f(r.ErrorValue)));
     }
 
+    /// <summary>The old name of <see cref="MapError"/>, which Lwt deprecates.<para>Lwt: <c>Lwt_result.map_err</c></para></summary>
+    /// <param name="f">The function.</param>
+    /// <param name="promise">The promise of a result.</param>
+    /// <typeparam name="T">The type of the value.</typeparam>
+    /// <typeparam name="E">The type of the error.</typeparam>
+    /// <typeparam name="E2">The type of the new error.</typeparam>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    [Obsolete("Lwt_result.map_err is deprecated: use LwtResult.MapError.")]
+    public static Promise<Result<T, E2>> MapErr<T, E, E2>(Func<E, E2> f, Promise<Result<T, E>> promise) => MapError(f, promise);
+
     /// <summary>Continues with <paramref name="f"/> on <c>Ok</c>; an <c>Error</c> passes through.<para>Lwt: <c>Lwt_result.bind</c></para></summary>
     /// <param name="promise">The promise of a result.</param>
     /// <param name="f">The continuation.</param>
@@ -159,6 +169,16 @@ public static class LwtResult
         Check(f, promise);
         return promise.Bind(r => r.IsOk ? Promise.Return(Result<T, E2>.Ok(r.Value)) : f(r.ErrorValue).Map(Result<T, E2>.Error));
     }
+
+    /// <summary>The old name of <see cref="BindLwtError"/>, which Lwt deprecates.<para>Lwt: <c>Lwt_result.bind_lwt_err</c></para></summary>
+    /// <param name="promise">The promise of a result.</param>
+    /// <param name="f">The error mapper.</param>
+    /// <typeparam name="T">The type of the value.</typeparam>
+    /// <typeparam name="E">The type of the error.</typeparam>
+    /// <typeparam name="E2">The type of the new error.</typeparam>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    [Obsolete("Lwt_result.bind_lwt_err is deprecated: use LwtResult.BindLwtError.")]
+    public static Promise<Result<T, E2>> BindLwtErr<T, E, E2>(Promise<Result<T, E>> promise, Func<E, Promise<E2>> f) => BindLwtError(promise, f);
 
     /// <summary>Continues with <paramref name="f"/> (a plain result) on <c>Ok</c>.<para>Lwt: <c>Lwt_result.bind_result</c></para></summary>
     /// <param name="promise">The promise of a result.</param>

@@ -100,4 +100,29 @@ public class LwtResultTests
         Assert.Throws<ArgumentNullException>(() => LwtResult.Bind<int, int, string>(null!, x => Ok(x)));
         Assert.Throws<ArgumentNullException>(() => LwtResult.Catch<int>(null!));
     }
+
+#pragma warning disable CS0618 // MapErr and BindLwtErr are obsolete, as Lwt deprecates map_err and bind_lwt_err
+    [Fact]
+    public void MapErr_is_MapError_under_its_deprecated_name()
+    {
+        Assert.Equal(3, LwtResult.MapErr(e => e.Length, Err("abc")).Value.ErrorValue);
+        Assert.Equal(7, LwtResult.MapErr(e => e.Length, Ok(7)).Value.Value);
+        Assert.Throws<ArgumentNullException>(() => LwtResult.MapErr<int, string, int>(null!, Err("e")));
+        Assert.Throws<ArgumentNullException>(() => LwtResult.MapErr<int, string, int>(e => e.Length, null!));
+    }
+
+    [Fact]
+    public void BindLwtErr_is_BindLwtError_under_its_deprecated_name()
+    {
+        var (p, r) = Promise.Create<int>();
+        var mapped = LwtResult.BindLwtErr(Err("abcd"), e => p);
+        Assert.True(mapped.IsPending);
+        r.Resolve(4);
+        Assert.Equal(4, mapped.Value.ErrorValue);
+        int calls = 0;
+        Assert.Equal(9, LwtResult.BindLwtErr(Ok(9), e => { calls++; return Promise.Return(0); }).Value.Value);
+        Assert.Equal(0, calls);
+        Assert.Throws<ArgumentNullException>(() => LwtResult.BindLwtErr<int, string, int>(Err("e"), null!));
+    }
+#pragma warning restore CS0618
 }
