@@ -281,18 +281,36 @@ public sealed partial class LwtStream<T>
     public IReadOnlyList<T> GetAvailableUpTo(int n)
     {
         var acc = new List<T>();
+        TakeAvailable(n, acc);
+        return acc;
+    }
+
+    /// <summary>
+    /// Removes the items available now, without waiting and without collecting them: the
+    /// buffered ones, and for a <c>FromDirect</c> stream (or a <c>From</c> stream whose
+    /// function answers at once) those its function can produce before it would wait.
+    /// <para>Lwt: <c>Lwt_stream.junk_available</c></para>
+    /// </summary>
+    /// <exception cref="Exception">Feeding a <c>From</c> stream failed synchronously: that exception.</exception>
+    public void JunkAvailable() => TakeAvailable(int.MaxValue, acc: null);
+
+    // Consumes up to n items that need no waiting, into acc when there is one. The same walk
+    // serves get_available (which keeps them) and junk_available (which drops them), so both
+    // stop at exactly the same point: the first item that would need a wait.
+    private void TakeAvailable(int n, List<T>? acc)
+    {
         var pos = _position;
-        while (acc.Count < n)
+        while (n > 0)
         {
             if (TryRead(ref pos, out var item))
             {
                 ConsumeAt(pos);
-                acc.Add(item);
+                acc?.Add(item);
                 pos = After(pos);
+                n--;
             }
             else if (_buffer.Ended || !_buffer.FeedNow()) break;
         }
-        return acc;
     }
 
     /// <summary>Removes the items available now, without waiting.<para>Lwt: <c>Lwt_stream.junk_old</c></para></summary>

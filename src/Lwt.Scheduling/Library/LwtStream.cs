@@ -307,4 +307,55 @@ public static partial class LwtStream
         var sb = new System.Text.StringBuilder();
         return stream.Iter(c => sb.Append(c)).Map(() => sb.ToString());
     }
+
+    /// <summary>
+    /// A stream of the lines of a hexdump of <paramref name="stream"/>, sixteen bytes a line,
+    /// in the format of <c>hexdump -C</c>: the offset in eight hexadecimal digits, the bytes
+    /// in two groups of eight, then the printable ones (other bytes as <c>.</c>) between bars.
+    /// <c>"abc"</c> gives one line, <c>00000000|  61 62 63</c>, padding, <c> |abc|</c>.
+    /// Characters must be bytes (U+0000 to U+00FF), as OCaml's are: a larger one rejects the
+    /// read of its line with <see cref="ArgumentException"/>.
+    /// <para>Lwt: <c>Lwt_stream.hexdump</c></para>
+    /// </summary>
+    /// <param name="stream">The bytes, as characters.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="stream"/> is null.</exception>
+    public static LwtStream<string> Hexdump(LwtStream<char> stream)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        int offset = 0;
+        return From(async () =>
+        {
+            var chunk = await stream.NGet(16);
+            if (chunk.Count == 0) return Option<string>.None;
+            var line = HexdumpLine(offset, chunk);
+            offset += 16;
+            return Option.Some(line);
+        });
+    }
+
+    // One line: "%08x|  ", then each byte as "%02x " with one more space before the ninth,
+    // the missing bytes of a short last line as blanks of the same width (so the text column
+    // lines up), then " |", the printable ASCII bytes (others as '.') and "|".
+    private static string HexdumpLine(int offset, IReadOnlyList<char> chunk)
+    {
+        var sb = new System.Text.StringBuilder(80);
+        sb.Append(offset.ToString("x8")).Append("|  ");
+        for (int i = 0; i < 16; i++)
+        {
+            if (i == 8) sb.Append(' ');
+            if (i < chunk.Count)
+            {
+                char c = chunk[i];
+                if (c > '\xff')
+                    throw new ArgumentException(
+                        $"Hexdump dumps bytes, but U+{(int)c:X4} at offset {offset + i} is not one (0 to 255): encode the text to bytes (e.g. Latin-1 or UTF-8) first.",
+                        "stream");
+                sb.Append(((int)c).ToString("x2")).Append(' ');
+            }
+            else sb.Append("   ");
+        }
+        sb.Append(" |");
+        foreach (char c in chunk) sb.Append(c >= '\x20' && c <= '\x7e' ? c : '.');
+        return sb.Append('|').ToString();
+    }
 }

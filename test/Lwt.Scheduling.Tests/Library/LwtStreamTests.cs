@@ -463,4 +463,97 @@ public class LwtStreamTests
         Assert.Equal(0, b.Count);
         Assert.True(perOp <= one + ChunkShare, $"{perOp} bytes per item, one promise is {one}");
     }
+
+    [Fact]
+    public void JunkAvailable_drops_what_is_buffered_without_waiting()
+    {
+        var (s, push) = LwtStream.Create<int>();
+        var c = s.Clone();
+        push(Some(1));
+        push(Some(2));
+        s.JunkAvailable();
+        Assert.Empty(s.GetAvailable());
+        var next = s.Get();
+        Assert.True(next.IsPending); // nothing left, and JunkAvailable did not wait either
+        push(Some(3));
+        Assert.Equal(Some(3), next.Value);
+        // A clone reads its own copy: junking through s took nothing from c.
+        Assert.Equal([1, 2, 3], c.GetAvailable());
+    }
+
+    [Fact]
+    public void JunkAvailable_on_an_empty_or_ended_stream_does_nothing()
+    {
+        var (s, push) = LwtStream.Create<int>();
+        s.JunkAvailable();
+        push(Option<int>.None);
+        s.JunkAvailable();
+        Assert.Equal(Option<int>.None, s.Get().Value);
+    }
+
+    [Fact]
+    public void JunkAvailable_pulls_a_direct_source_to_its_end_and_a_from_source_until_it_would_wait()
+    {
+        int n = 0;
+        var direct = LwtStream.FromDirect(() => n < 5 ? Some(n++) : Option<int>.None);
+        direct.JunkAvailable();
+        Assert.Equal(5, n);
+        Assert.Equal(Option<int>.None, direct.Get().Value);
+
+        var (pending, resolver) = Promise.Create<Option<int>>();
+        int calls = 0;
+        var from = LwtStream.From(() => ++calls == 1 ? Promise.Return(Some(10)) : pending);
+        from.JunkAvailable();
+        Assert.Equal(2, calls); // took 10, then asked again and stopped at the pending answer
+        var next = from.Get();
+        resolver.Resolve(Some(11));
+        Assert.Equal(Some(11), next.Value);
+    }
+
+    [Fact]
+    public void JunkAvailable_throws_what_a_direct_source_throws()
+    {
+        var boom = new InvalidDataException("source");
+        var s = LwtStream.FromDirect<int>(() => throw boom);
+        Assert.Same(boom, Assert.Throws<InvalidDataException>(() => s.JunkAvailable()));
+    }
+
+    [Fact]
+    public void Hexdump_formats_full_lines_as_hexdump_C()
+    {
+        var lines = LwtStream.Hexdump(LwtStream.OfString("0123456789abcdefXY")).ToList().Value;
+        Assert.Equal(2, lines.Count);
+        Assert.Equal("00000000|  30 31 32 33 34 35 36 37  38 39 61 62 63 64 65 66  |0123456789abcdef|", lines[0]);
+        // The short last line: offset 0x10, missing bytes as blanks so the text column lines up.
+        Assert.Equal("00000010|  58 59 " + new string(' ', 43) + " |XY|", lines[1]);
+        Assert.Equal(lines[0].IndexOf(" |", StringComparison.Ordinal), lines[1].IndexOf(" |", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Hexdump_pads_past_the_middle_gap_and_shows_unprintable_bytes_as_dots()
+    {
+        var line = Assert.Single(LwtStream.Hexdump(LwtStream.OfString("a\n\x00\x7f\x80\xff~ b")).ToList().Value);
+        Assert.Equal("00000000|  61 0a 00 7f 80 ff 7e 20  62 " + new string(' ', 21) + " |a.....~ b|", line);
+    }
+
+    [Fact]
+    public void Hexdump_of_an_empty_stream_is_empty_and_it_reads_lazily()
+    {
+        Assert.Empty(LwtStream.Hexdump(LwtStream.OfString("")).ToList().Value);
+        var (s, push) = LwtStream.Create<char>();
+        var first = LwtStream.Hexdump(s).Get();
+        foreach (char ch in "0123456789abcde") push(Some(ch));
+        Assert.True(first.IsPending); // fifteen bytes: the line waits for the sixteenth or the end
+        push(Option<char>.None);
+        Assert.Equal(Some("00000000|  30 31 32 33 34 35 36 37  38 39 61 62 63 64 65     |0123456789abcde|"), first.Value);
+    }
+
+    [Fact]
+    public void Hexdump_rejects_characters_that_are_not_bytes_and_null()
+    {
+        var line = LwtStream.Hexdump(LwtStream.OfString("ok\u0100")).Get();
+        var e = Assert.IsType<ArgumentException>(line.Exception);
+        Assert.Contains("U+0100", e.Message);
+        Assert.Throws<ArgumentNullException>(() => LwtStream.Hexdump(null!));
+    }
 }
