@@ -405,6 +405,50 @@ public static class LwtSeq
         }
     }
 
+    /// <summary>
+    /// The sequence of the values of the promises of <paramref name="seq"/>, in order: forcing
+    /// a node takes the next promise from the enumeration and waits for it; a rejected promise
+    /// rejects that node. The enumeration is lazy and remembered, as for
+    /// <see cref="OfSeq{T}"/>: the next promise is not even asked for before the node is forced.
+    /// <para>Lwt: <c>Lwt_seq.of_seq_lwt</c></para>
+    /// </summary>
+    /// <param name="seq">The promises.</param>
+    /// <typeparam name="T">The type of the items.</typeparam>
+    /// <exception cref="ArgumentNullException"><paramref name="seq"/> is null.</exception>
+    public static LwtSeq<T> OfSeqLwt<T>(IEnumerable<Promise<T>> seq)
+    {
+        ArgumentNullException.ThrowIfNull(seq);
+        return new(() => FromPromiseEnumerator(seq.GetEnumerator()).Force());
+    }
+
+    // FromEnumerator's twin for promises: the node is remembered as soon as it is asked for,
+    // while its promise may still be pending, so two readers of one position share one
+    // promise and the enumerator is never moved twice for it.
+    private static LwtSeq<T> FromPromiseEnumerator<T>(IEnumerator<Promise<T>> e)
+    {
+        Promise<Option<(T, LwtSeq<T>)>>? node = null;
+        return new LwtSeq<T>(() => node ??= NextPromiseOf(e));
+    }
+
+    private static Promise<Option<(T, LwtSeq<T>)>> NextPromiseOf<T>(IEnumerator<Promise<T>> e)
+    {
+        Promise<T> head;
+        try
+        {
+            if (!e.MoveNext())
+            {
+                e.Dispose();
+                return Nil<T>();
+            }
+            head = e.Current ?? Promise.Fail<T>(ThrowHelper.NullPromise());
+        }
+        catch (Exception error)
+        {
+            return Promise.Fail<Option<(T, LwtSeq<T>)>>(error);
+        }
+        return head.Map(x => Option.Some((x, FromPromiseEnumerator(e))));
+    }
+
     /// <summary>The items, in order, once the sequence is exhausted.<para>Lwt: <c>Lwt_seq.to_list</c></para></summary>
     /// <param name="seq">The sequence.</param>
     /// <typeparam name="T">The type of the items.</typeparam>

@@ -91,4 +91,51 @@ public class LwtSeqTests
         Assert.Throws<ArgumentNullException>(() => LwtSeq.Map<int, int>(null!, LwtSeq.Empty<int>()));
         Assert.Throws<ArgumentOutOfRangeException>(() => LwtSeq.IterN(_ => Promise.ReturnUnit, LwtSeq.Empty<int>(), 0));
     }
+
+    [Fact]
+    public void OfSeqLwt_gives_the_values_in_order_waiting_for_each()
+    {
+        var (p1, r1) = Promise.Create<int>();
+        var (p2, r2) = Promise.Create<int>();
+        var all = LwtSeq.ToList(LwtSeq.OfSeqLwt(new[] { p1, p2, Promise.Return(3) }));
+        r2.Resolve(2);
+        Assert.True(all.IsPending); // the first node still waits for p1
+        r1.Resolve(1);
+        Assert.Equal([1, 2, 3], all.Value);
+        Assert.Empty(L(LwtSeq.OfSeqLwt(Array.Empty<Promise<int>>())));
+    }
+
+    [Fact]
+    public void OfSeqLwt_asks_for_the_next_promise_only_when_its_node_is_forced_and_only_once()
+    {
+        int made = 0;
+        IEnumerable<Promise<int>> Promises()
+        {
+            for (int i = 0; i < 3; i++)
+            {
+                made++;
+                yield return Promise.Return(i * 10);
+            }
+        }
+        var seq = LwtSeq.OfSeqLwt(Promises());
+        Assert.Equal(0, made);
+        var first = seq.Force().Value;
+        Assert.Equal(1, made);
+        Assert.Equal(0, first.Value.Head);
+        var tail = first.Value.Tail;
+        Assert.Equal(10, tail.Force().Value.Value.Head);
+        Assert.Equal(10, tail.Force().Value.Value.Head); // the same node again, not the next
+        Assert.Equal(2, made);
+    }
+
+    [Fact]
+    public void OfSeqLwt_rejects_the_node_of_a_rejected_or_null_promise()
+    {
+        var boom = new InvalidDataException("second");
+        var seq = LwtSeq.OfSeqLwt(new[] { Promise.Return(1), Promise.Fail<int>(boom) });
+        Assert.Same(boom, LwtSeq.ToList(seq).Exception);
+        var nulls = LwtSeq.OfSeqLwt(new Promise<int>[] { null! });
+        Assert.IsType<InvalidOperationException>(nulls.Force().Exception);
+        Assert.Throws<ArgumentNullException>(() => LwtSeq.OfSeqLwt<int>(null!));
+    }
 }
