@@ -14,6 +14,15 @@ namespace Lwt;
  *
  * RunInMain goes the other way: a worker asks the loop that detached its job to run a
  * promise-returning function, and blocks until that promise is resolved.
+ *
+ * The waiting queue has a size too (Lwt's max_number_of_threads_queued, 1000 by default).
+ * lwt_preemptive.mli: "When the queue is full, detach will sleep until a thread is
+ * available" -- a Detach over the bound is neither refused nor run early: its promise stays
+ * pending and its job waits, behind those already queued, for a worker. Waiting in order
+ * behind the queue is exactly the place it holds at the end of the one FIFO list of jobs,
+ * so one list serves both: its first max_queued jobs are the queue (NbThreadsQueued, never
+ * above the bound), the rest are the sleeping Detach calls; QueuedJobs counts both. Lowering
+ * the bound turns queued jobs into sleeping ones and never drops any.
  */
 
 /// <summary>
@@ -28,6 +37,8 @@ public static class LwtPreemptive
     private static int s_max = 4;
     private static int s_threads;
     private static int s_idle;
+    private static int s_maxQueued = 1000;
+    private static bool s_initialized;
     private static readonly TimeSpan s_idleTimeout = TimeSpan.FromSeconds(10);
 
     [ThreadStatic]
@@ -39,11 +50,87 @@ public static class LwtPreemptive
     /// <summary>The maximum number of worker threads.<para>Lwt: <c>Lwt_preemptive.get_bounds</c></para></summary>
     public static int MaxThreads { get { lock (s_gate) return s_max; } }
 
-    /// <summary>The number of jobs waiting for a worker.<para>Lwt: <c>Lwt_preemptive.get_max_number_of_threads_queued</c> (the queue)</para></summary>
+    /// <summary>
+    /// The number of jobs waiting for a worker: those in the waiting queue
+    /// (<see cref="NbThreadsQueued"/>) and those of the <c>Detach</c> calls sleeping for room in it.
+    /// <para>Lwt: <c>Lwt_preemptive.nbthreadsqueued</c>, with the sleeping calls</para>
+    /// </summary>
     public static int QueuedJobs { get { lock (s_gate) return s_jobs.Count; } }
 
+    /// <summary>The minimum and the maximum number of worker threads.<para>Lwt: <c>Lwt_preemptive.get_bounds</c></para></summary>
+    public static (int Min, int Max) GetBounds()
+    {
+        lock (s_gate) return (s_min, s_max);
+    }
+
+    /// <summary>The number of worker threads alive, busy or idle.<para>Lwt: <c>Lwt_preemptive.nbthreads</c></para></summary>
+    public static int NbThreads { get { lock (s_gate) return s_threads; } }
+
+    /// <summary>The number of worker threads not waiting for a job (running one, or about to take one).<para>Lwt: <c>Lwt_preemptive.nbthreadsbusy</c></para></summary>
+    public static int NbThreadsBusy { get { lock (s_gate) return s_threads - s_idle; } }
+
     /// <summary>
-    /// Sets the bounds of the worker pool.
+    /// The number of jobs in the waiting queue: at most <see cref="GetMaxNumberOfThreadsQueued"/>;
+    /// the jobs of the <c>Detach</c> calls sleeping for room are not counted (<see cref="QueuedJobs"/> counts all).
+    /// <para>Lwt: <c>Lwt_preemptive.nbthreadsqueued</c></para>
+    /// </summary>
+    public static int NbThreadsQueued { get { lock (s_gate) return Math.Min(s_jobs.Count, s_maxQueued); } }
+
+    /// <summary>
+    /// The size of the waiting queue (1000 until set): jobs waiting for a worker past this
+    /// many are <c>Detach</c> calls that sleep until a worker is available.
+    /// <para>Lwt: <c>Lwt_preemptive.get_max_number_of_threads_queued</c></para>
+    /// </summary>
+    public static int GetMaxNumberOfThreadsQueued()
+    {
+        lock (s_gate) return s_maxQueued;
+    }
+
+    /// <summary>
+    /// Sets the size of the waiting queue. When the queue is full, <c>Detach</c> sleeps (its
+    /// promise stays pending, its job waits in order) until a worker is available: nothing is
+    /// refused, and a smaller size never drops a job.
+    /// <para>Lwt: <c>Lwt_preemptive.set_max_number_of_threads_queued</c></para>
+    /// </summary>
+    /// <param name="n">The size (at least 0).</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="n"/> is negative.</exception>
+    public static void SetMaxNumberOfThreadsQueued(int n)
+    {
+        if (n < 0) throw new ArgumentOutOfRangeException(nameof(n), n, "The size of the waiting queue must be at least 0.");
+        lock (s_gate) s_maxQueued = n;
+    }
+
+    /// <summary>
+    /// Initialises the pool: sets its bounds as <see cref="SetBounds"/> does. Lwt calls it once
+    /// at the start of a program; calling it again only changes the bounds. The log function
+    /// is checked and kept for compatibility, and, as in Lwt 5 (whose <c>init</c> ignores its
+    /// <c>_errlog</c>), never called: a job's failure rejects its promise instead.
+    /// <para>Lwt: <c>Lwt_preemptive.init</c></para>
+    /// </summary>
+    /// <param name="min">Workers kept alive (at least 0).</param>
+    /// <param name="max">Workers at most (at least 1, at least <paramref name="min"/>).</param>
+    /// <param name="log">The error log (unused, as in Lwt).</param>
+    /// <exception cref="ArgumentNullException"><paramref name="log"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The bounds are not 0 &lt;= min &lt;= max, 1 &lt;= max.</exception>
+    public static void Init(int min, int max, Action<string> log)
+    {
+        ArgumentNullException.ThrowIfNull(log);
+        SetBounds(min, max);
+    }
+
+    /// <summary>
+    /// Initialises the pool with the default bounds (0, 4) if nothing has set them yet
+    /// (<see cref="Init"/> or <see cref="SetBounds"/>); otherwise does nothing.
+    /// <c>Detach</c> calls it.
+    /// <para>Lwt: <c>Lwt_preemptive.simple_init</c></para>
+    /// </summary>
+    public static void SimpleInit() => SetBoundsCore(0, 4, onlyIfUninitialized: true);
+
+    /// <summary>
+    /// Sets the bounds of the worker pool. This counts as initialising it: a later
+    /// <see cref="SimpleInit"/> (and so <c>Detach</c>) keeps these bounds. (Lwt's set_bounds
+    /// does not, so there a Detach after set_bounds and before init resets them to (0, 4);
+    /// that surprise is not kept.)
     /// <para>Lwt: <c>Lwt_preemptive.set_bounds</c></para>
     /// </summary>
     /// <param name="min">Workers kept alive (at least 0).</param>
@@ -53,8 +140,15 @@ public static class LwtPreemptive
     {
         if (min < 0) throw new ArgumentOutOfRangeException(nameof(min), min, "The minimum must be at least 0.");
         if (max < 1 || max < min) throw new ArgumentOutOfRangeException(nameof(max), max, "The maximum must be at least 1 and at least the minimum.");
+        SetBoundsCore(min, max, onlyIfUninitialized: false);
+    }
+
+    private static void SetBoundsCore(int min, int max, bool onlyIfUninitialized)
+    {
         lock (s_gate)
         {
+            if (onlyIfUninitialized && s_initialized) return;
+            s_initialized = true;
             s_min = min;
             s_max = max;
             while (s_threads < s_min) StartWorker();
@@ -73,6 +167,7 @@ public static class LwtPreemptive
     public static Promise<T> Detach<T>(Func<T> f)
     {
         ArgumentNullException.ThrowIfNull(f);
+        SimpleInit();
         var loop = EventLoop.ForCurrentThread();
         var (promise, resolver) = Promise.Create<T>();
         Enqueue(() =>
@@ -202,7 +297,7 @@ public static class LwtPreemptive
                 // add_worker kills a worker that comes back to an over-full pool).
                 if (s_threads > s_max)
                 {
-                    s_threads--;
+                    LeavePool();
                     return;
                 }
                 while (s_jobs.Count == 0)
@@ -212,7 +307,7 @@ public static class LwtPreemptive
                     s_idle--;
                     if ((!signaled && s_jobs.Count == 0 && s_threads > s_min) || s_threads > s_max)
                     {
-                        s_threads--;
+                        LeavePool();
                         return;
                     }
                 }
@@ -220,5 +315,16 @@ public static class LwtPreemptive
             }
             job();
         }
+    }
+
+    // A worker leaving (over the maximum, or idle too long) may have been the one Enqueue
+    // pulsed for a job: pass that wake-up on, or start a worker if the pool has room, so a
+    // queued job never waits for a worker that is gone. Called with s_gate held.
+    private static void LeavePool()
+    {
+        s_threads--;
+        if (s_jobs.Count == 0) return;
+        if (s_idle > 0) Monitor.Pulse(s_gate);
+        else if (s_threads < s_max) StartWorker();
     }
 }
