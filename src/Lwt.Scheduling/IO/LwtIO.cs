@@ -484,14 +484,32 @@ public static partial class LwtIO
         return default;
     }
 
-    private static Promise<int> ReadBackend(ChannelCore c, Memory<byte> buffer) => Guard(c, CountRead(c, c.UntilClosed(c.ReadBackend!(buffer))));
-
-    /// <summary>Adds the bytes a direct read (past the buffer) moved to the channel's <see cref="ChannelCore.Offset"/>.</summary>
-    private static Promise<int> CountRead(ChannelCore c, Promise<int> read)
+    /// <summary>
+    /// A direct read (past the buffer, into the caller's memory): guarded as <see cref="Guard"/>
+    /// does, and its bytes added to the channel's <see cref="ChannelCore.Offset"/>.
+    /// </summary>
+    private static Promise<int> ReadBackend(ChannelCore c, Memory<byte> buffer)
     {
-        if (read.IsPending) return read.Map(n => { c.Offset += n; return n; });
+        var read = c.UntilClosed(c.ReadBackend!(buffer));
+        if (read.IsPending) return GuardPendingRead(c, read);
         if (read.IsFulfilled) c.Offset += read.Value;
         return read;
+    }
+
+    // Counting and guarding in one frame: one object (this method's box) for a read that
+    // waits, where a Map for the count and Guard's Catch would take four.
+    private static async Promise<int> GuardPendingRead(ChannelCore c, Promise<int> read)
+    {
+        try
+        {
+            int n = await read;
+            c.Offset += n;
+            return n;
+        }
+        catch (Exception e) when (c.IsClosedUnder(e))
+        {
+            throw c.ClosedError();
+        }
     }
 
     /// <summary>
