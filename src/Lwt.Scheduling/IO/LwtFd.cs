@@ -46,7 +46,7 @@ namespace Lwt;
 public sealed class LwtFd : IDisposable
 {
     private int _fd;
-    private readonly bool _blocking;
+    private bool _blocking;
     private SafeHandle? _handle;
     private Socket? _socket;
     private bool _closed;
@@ -171,6 +171,21 @@ public sealed class LwtFd : IDisposable
         if (flags < 0) throw UnixErrorException.FromLastError("fcntl");
         int wanted = nonBlocking ? flags | LibC.O_NONBLOCK : flags & ~LibC.O_NONBLOCK;
         if (wanted != flags && LibC.Fcntl(fd, LibC.F_SETFL, wanted) < 0) throw UnixErrorException.FromLastError("fcntl");
+    }
+
+    /// <summary>
+    /// Switches the kind of descriptor (LwtUnix.SetBlocking). Refused while operations wait in
+    /// the engine: they were queued for readiness and would be retried there by a descriptor
+    /// that no longer waits for it. The read side's lazily kept registration (file comment)
+    /// is dropped, and the drained hint with it: a blocking descriptor has neither.
+    /// </summary>
+    internal void SetBlockingMode(bool blocking)
+    {
+        if (_readHead is not null || _writeHead is not null)
+            throw new InvalidOperationException($"fd {_fd} has {PendingReads} read(s) and {PendingWrites} write(s) waiting for readiness: let them finish or cancel them before changing its blocking mode.");
+        StopRead();
+        _blocking = blocking;
+        ReadDrained = false;
     }
 
     /// <summary>Wraps an fd this layer created non-blocking (socket, accept4, pipe2).</summary>
