@@ -18,9 +18,8 @@
 // (System.Diagnostics.Process): WaitPid is for children started otherwise
 // (posix_spawn, fork/exec through LibC).
 //
-// OnSignal runs its handler on the loop that installed it (posted from the
-// runtime's signal thread) and, as Lwt does, replaces the default action of
-// the signal (SIGINT no longer ends the process) while it is installed.
+// OnSignal and the other signal functions are in LwtUnix.Signals.cs;
+// HandleSignal(SIGCHLD) reaches OnSigChld below, as a real SIGCHLD does.
 
 using System.Runtime.InteropServices;
 
@@ -104,30 +103,6 @@ public enum WaitFlags
     Untraced = 2,
 }
 
-/// <summary>
-/// A handler installed by <see cref="LwtUnix.OnSignal"/>; <see cref="Stop"/> removes it.
-/// <para>Lwt: <c>Lwt_unix.signal_handler_id</c></para>
-/// </summary>
-public sealed class LwtSignalHandler : IDisposable
-{
-    private PosixSignalRegistration? _registration;
-
-    internal LwtSignalHandler(PosixSignalRegistration registration) => _registration = registration;
-
-    /// <summary>
-    /// Removes the handler (idempotent); the signal's previous behaviour comes back when no
-    /// handler is left for it.
-    /// <para>Lwt: <c>Lwt_unix.disable_signal_handler</c></para>
-    /// </summary>
-    public void Stop()
-    {
-        Interlocked.Exchange(ref _registration, null)?.Dispose();
-    }
-
-    /// <summary>Same as <see cref="Stop"/>.<para>Lwt: <c>Lwt_unix.disable_signal_handler</c></para></summary>
-    public void Dispose() => Stop();
-}
-
 public static partial class LwtUnix
 {
     private static readonly object s_childGate = new();
@@ -185,50 +160,36 @@ public static partial class LwtUnix
     }
 
     /// <summary>
-    /// Calls <paramref name="handler"/> (with the signal number) on this thread's event loop
-    /// each time the process receives <paramref name="signum"/>, instead of the signal's
-    /// default action, until the returned handler is stopped.
-    /// <para>Lwt: <c>Lwt_unix.on_signal</c></para>
+    /// The number of <see cref="WaitPid"/> and <see cref="Wait4"/> promises (of all loops) still
+    /// waiting for their child.
+    /// <para>Lwt: <c>Lwt_unix.wait_count</c></para>
     /// </summary>
-    /// <param name="signum">The Linux signal number (e.g. 2 for SIGINT, 15 for SIGTERM, 10 for SIGUSR1).</param>
-    /// <param name="handler">The handler.</param>
-    /// <exception cref="ArgumentNullException"><paramref name="handler"/> is null.</exception>
-    /// <exception cref="ArgumentOutOfRangeException">The signal cannot be handled.</exception>
-    public static LwtSignalHandler OnSignal(int signum, Action<int> handler)
+    public static int WaitCount()
     {
-        ArgumentNullException.ThrowIfNull(handler);
-        var loop = EventLoop.ForCurrentThread();
-        PosixSignal signal = signum switch
-        {
-            1 => PosixSignal.SIGHUP,
-            2 => PosixSignal.SIGINT,
-            3 => PosixSignal.SIGQUIT,
-            15 => PosixSignal.SIGTERM,
-            _ => (PosixSignal)signum, // a raw Linux signal number (the runtime accepts them)
-        };
-        var registration = PosixSignalRegistration.Create(signal, context =>
-        {
-            context.Cancel = true;
-            loop.Post(() => handler(signum));
-        });
-        return new LwtSignalHandler(registration);
+        lock (s_childGate) return s_childWaiters.Count;
     }
 
     private static void EnsureSigChld()
     {
         lock (s_childGate)
         {
-            s_sigchld ??= PosixSignalRegistration.Create((PosixSignal)17 /* SIGCHLD, as a raw number */, _ =>
-            {
-                HashSet<EventLoop> loops = new();
-                lock (s_childGate)
-                {
-                    foreach (var w in s_childWaiters) loops.Add(w.Loop);
-                }
-
-                foreach (var loop in loops) loop.Post(() => CheckChildren(loop));
-            });
+            s_sigchld ??= PosixSignalRegistration.Create((PosixSignal)17 /* SIGCHLD, as a raw number */, _ => OnSigChld());
         }
+    }
+
+    /// <summary>
+    /// A SIGCHLD (real, or told by <see cref="HandleSignal"/>): from any thread, asks each loop
+    /// with waiters to check its children.
+    /// </summary>
+    private static void OnSigChld()
+    {
+        HashSet<EventLoop> loops = new();
+        lock (s_childGate)
+        {
+            foreach (var w in s_childWaiters) loops.Add(w.Loop);
+        }
+
+        foreach (var loop in loops) loop.Post(() => CheckChildren(loop));
     }
 
     private static void CheckChildren(EventLoop loop)

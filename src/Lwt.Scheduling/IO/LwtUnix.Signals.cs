@@ -1,0 +1,284 @@
+// Signals (Lwt_unix.on_signal, on_signal_full, disable_signal_handler, signal_count,
+// reinstall_signal_handler, handle_signal), built as Lwt builds them: on notifications.
+//
+// Lwt keeps, per signal number, one OS-level handler and the list of Lwt handlers; the
+// OS-level handler only sends a notification, and the notification runs the list on the
+// loop. Here the OS-level handler is the runtime's (a PosixSignalRegistration: the runtime's
+// C handler wakes its signal thread, which calls back into managed code), one per signal
+// number while it has handlers, and each Lwt handler is a notification of the loop that
+// installed it. A signal, real or told by HandleSignal, sends the notification of each
+// handler of that number; so every handler runs on its own loop, in installation order
+// within a loop, and a handler disabled before its loop got to a pending signal does not
+// run (its notification is stopped), as in Lwt where the list is read at delivery.
+//
+// While a signal number has handlers, its default action is replaced (SIGINT, SIGTERM no
+// longer end the process; the runtime's registration is canceled), as Lwt's sigaction does;
+// when its last handler is disabled the registration goes and the runtime restores the
+// previous disposition. SIGCHLD is the exception to the cancel: its default action is to
+// do nothing, and the runtime reaps System.Diagnostics.Process children on it.
+//
+// ReinstallSignalHandler puts back the runtime's C handler if other code replaced it with
+// sigaction(2): the disposition is read right after the registration is made (the runtime's
+// handler, whatever its address) and written back as it was. Going through the runtime
+// instead (dispose and re-register) would not do: for the signals it always watches
+// (SIGINT, SIGTERM, ...) it believes its handler installed and calls no sigaction again.
+//
+// The runtime's own SIGCHLD watch for WaitPid/Wait4 (LwtUnix.Processes.cs) is not an Lwt
+// handler and is not counted by SignalCount (in Lwt it is one more on_signal handler, once
+// a waitpid has run); HandleSignal(SIGCHLD) reaches it all the same.
+
+using System.Runtime.InteropServices;
+
+namespace Lwt;
+
+/// <summary>
+/// A handler installed by <see cref="LwtUnix.OnSignal"/> or <see cref="LwtUnix.OnSignalFull"/>;
+/// <see cref="Stop"/> (or <see cref="LwtUnix.DisableSignalHandler"/>) removes it.
+/// <para>Lwt: <c>Lwt_unix.signal_handler_id</c></para>
+/// </summary>
+public sealed class LwtSignalHandler : IDisposable
+{
+    internal LwtSignalHandler(int signum) => Signum = signum;
+
+    /// <summary>The signal number it handles.<para>Lwt: <c>Lwt_unix.signal_handler_id</c> (its <c>sh_num</c>)</para></summary>
+    public int Signum { get; }
+
+    /// <summary>Whether it is still installed (not stopped).<para>Lwt: <c>Lwt_unix.signal_handler_id</c> (<c>Some</c> until disabled)</para></summary>
+    public bool IsActive => Notification != 0;
+
+    /// <summary>Its notification, 0 once stopped. Guarded by the signal table's lock.</summary>
+    internal int Notification { get; set; }
+
+    /// <summary>
+    /// Removes the handler (idempotent, from any thread); a signal not yet delivered to it is
+    /// dropped. The signal's previous behaviour comes back when no handler is left for it.
+    /// <para>Lwt: <c>Lwt_unix.disable_signal_handler</c></para>
+    /// </summary>
+    public void Stop() => LwtUnix.DisableSignalHandler(this);
+
+    /// <summary>Same as <see cref="Stop"/>.<para>Lwt: <c>Lwt_unix.disable_signal_handler</c></para></summary>
+    public void Dispose() => Stop();
+}
+
+public static partial class LwtUnix
+{
+    /// <summary>Linux's SIGCHLD.</summary>
+    private const int SigChld = 17;
+
+    /// <summary>Signal numbers above this are not Linux's (NSIG is 65).</summary>
+    private const int MaxSignal = 64;
+
+    private static readonly object s_signalGate = new();
+    private static readonly Dictionary<int, SignalSlot> s_signals = new();
+
+    /// <summary>
+    /// Calls <paramref name="handler"/> (with the signal number) on this thread's event loop
+    /// each time the process receives <paramref name="signum"/>, instead of the signal's
+    /// default action, until the returned handler is stopped.
+    /// <para>Lwt: <c>Lwt_unix.on_signal</c></para>
+    /// </summary>
+    /// <param name="signum">The Linux signal number (e.g. 2 for SIGINT, 15 for SIGTERM, 10 for SIGUSR1).</param>
+    /// <param name="handler">The handler.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="handler"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The signal cannot be handled (not 1 to 64, or SIGKILL, SIGSTOP).</exception>
+    public static LwtSignalHandler OnSignal(int signum, Action<int> handler)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        return OnSignalFull(signum, (_, s) => handler(s));
+    }
+
+    /// <summary>
+    /// As <see cref="OnSignal"/>, the handler also receiving its own <see cref="LwtSignalHandler"/>,
+    /// so that it can stop itself.
+    /// <para>Lwt: <c>Lwt_unix.on_signal_full</c></para>
+    /// </summary>
+    /// <param name="signum">The Linux signal number.</param>
+    /// <param name="handler">The handler: its id and the signal number.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="handler"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The signal cannot be handled (not 1 to 64, or SIGKILL, SIGSTOP).</exception>
+    public static LwtSignalHandler OnSignalFull(int signum, Action<LwtSignalHandler, int> handler)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        CheckSignal(signum, catchable: true);
+        var id = new LwtSignalHandler(signum);
+        int notification = MakeNotification(() => handler(id, signum));
+        try
+        {
+            lock (s_signalGate)
+            {
+                if (!s_signals.TryGetValue(signum, out var slot))
+                {
+                    slot = SignalSlot.Install(signum);
+                    s_signals.Add(signum, slot);
+                }
+
+                id.Notification = notification;
+                slot.Handlers.Add(id);
+            }
+        }
+        catch
+        {
+            StopNotification(notification);
+            throw;
+        }
+
+        return id;
+    }
+
+    /// <summary>
+    /// Removes a signal handler (idempotent, from any thread); same as <see cref="LwtSignalHandler.Stop"/>.
+    /// <para>Lwt: <c>Lwt_unix.disable_signal_handler</c></para>
+    /// </summary>
+    /// <param name="id">The handler.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="id"/> is null.</exception>
+    public static void DisableSignalHandler(LwtSignalHandler id)
+    {
+        ArgumentNullException.ThrowIfNull(id);
+        lock (s_signalGate)
+        {
+            if (id.Notification == 0) return;
+            StopNotification(id.Notification);
+            id.Notification = 0;
+            var slot = s_signals[id.Signum];
+            slot.Handlers.Remove(id);
+            if (slot.Handlers.Count == 0)
+            {
+                s_signals.Remove(id.Signum);
+                slot.Registration.Dispose();
+            }
+        }
+    }
+
+    /// <summary>
+    /// The number of signal handlers installed (all signals, all loops).
+    /// <para>Lwt: <c>Lwt_unix.signal_count</c></para>
+    /// </summary>
+    public static int SignalCount()
+    {
+        lock (s_signalGate)
+        {
+            int count = 0;
+            foreach (var slot in s_signals.Values) count += slot.Handlers.Count;
+            return count;
+        }
+    }
+
+    /// <summary>
+    /// If <paramref name="signum"/> has handlers, installs the process's signal handler for it
+    /// again (with sigaction(2)), for when other code replaced it; otherwise does nothing.
+    /// <para>Lwt: <c>Lwt_unix.reinstall_signal_handler</c></para>
+    /// </summary>
+    /// <param name="signum">The Linux signal number.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="signum"/> is not 1 to 64.</exception>
+    /// <exception cref="UnixErrorException">sigaction(2) failed.</exception>
+    public static void ReinstallSignalHandler(int signum)
+    {
+        CheckSignal(signum, catchable: false);
+        lock (s_signalGate)
+        {
+            if (s_signals.TryGetValue(signum, out var slot)) slot.Reinstall();
+        }
+    }
+
+    /// <summary>
+    /// Acts as if the process had received <paramref name="signum"/>: each of its handlers runs
+    /// (on its loop), and for SIGCHLD the pending <see cref="WaitPid"/>/<see cref="Wait4"/> check
+    /// their children. For another library that owns the signal's handler and passes the signal
+    /// on (typically SIGCHLD). A signal with no handler is ignored. Safe from any thread.
+    /// <para>Lwt: <c>Lwt_unix.handle_signal</c></para>
+    /// </summary>
+    /// <param name="signum">The Linux signal number.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="signum"/> is not 1 to 64.</exception>
+    public static void HandleSignal(int signum)
+    {
+        CheckSignal(signum, catchable: false);
+        DeliverSignal(signum);
+        if (signum == SigChld) OnSigChld();
+    }
+
+    /// <summary>A signal arrived (or is told): sends the notification of each of its handlers.</summary>
+    private static void DeliverSignal(int signum)
+    {
+        int[] notifications;
+        lock (s_signalGate)
+        {
+            if (!s_signals.TryGetValue(signum, out var slot)) return;
+            notifications = new int[slot.Handlers.Count];
+            for (int i = 0; i < notifications.Length; i++) notifications[i] = slot.Handlers[i].Notification;
+        }
+
+        foreach (int n in notifications) SendNotification(n);
+    }
+
+    private static void CheckSignal(int signum, bool catchable)
+    {
+        if (signum < 1 || signum > MaxSignal)
+        {
+            throw new ArgumentOutOfRangeException(nameof(signum), signum, "A Linux signal number is 1 to 64.");
+        }
+
+        if (catchable && (signum == 9 || signum == 19))
+        {
+            throw new ArgumentOutOfRangeException(nameof(signum), signum, "SIGKILL (9) and SIGSTOP (19) cannot be handled.");
+        }
+    }
+
+    /// <summary>
+    /// One handled signal number: the runtime's registration, the disposition it installed
+    /// (for <see cref="Reinstall"/>), and the handlers in installation order.
+    /// </summary>
+    private sealed class SignalSlot
+    {
+        private readonly int _signum;
+        private readonly byte[] _disposition = new byte[LibC.SigActionSize];
+
+        private SignalSlot(int signum, PosixSignalRegistration registration)
+        {
+            _signum = signum;
+            Registration = registration;
+        }
+
+        internal PosixSignalRegistration Registration { get; }
+
+        internal List<LwtSignalHandler> Handlers { get; } = new();
+
+        internal static unsafe SignalSlot Install(int signum)
+        {
+            PosixSignal signal = signum switch
+            {
+                1 => PosixSignal.SIGHUP,
+                2 => PosixSignal.SIGINT,
+                3 => PosixSignal.SIGQUIT,
+                15 => PosixSignal.SIGTERM,
+                _ => (PosixSignal)signum, // a raw Linux signal number (the runtime accepts them)
+            };
+            var registration = PosixSignalRegistration.Create(signal, context =>
+            {
+                if (signum != SigChld) context.Cancel = true;
+                DeliverSignal(signum);
+            });
+            var slot = new SignalSlot(signum, registration);
+            fixed (byte* d = slot._disposition)
+            {
+                if (LibC.SigAction(signum, null, d) != 0)
+                {
+                    registration.Dispose();
+                    throw UnixErrorException.FromLastError("sigaction", signum.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                }
+            }
+
+            return slot;
+        }
+
+        internal unsafe void Reinstall()
+        {
+            fixed (byte* d = _disposition)
+            {
+                if (LibC.SigAction(_signum, d, null) != 0)
+                {
+                    throw UnixErrorException.FromLastError("sigaction", _signum.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,182 @@
+using System.Runtime.InteropServices;
+using Lwt.Tests.Loop;
+
+namespace Lwt.Tests.IO;
+
+/// <summary>
+/// LwtUnix's signal functions (lwt_unix.mli, "Signals") and wait_count. Only SIGUSR2 is ever
+/// raised, and only while a handler of these tests is installed (its default action would end
+/// the test host); HandleSignal needs no real signal at all. The collection runs alone, so the
+/// process-wide counts are not disturbed by other tests.
+/// </summary>
+[Collection(LoopGlobalState.Name)]
+public class UnixSignalTests
+{
+    private const int SigUsr2 = 12;
+
+    [DllImport("libc", EntryPoint = "kill")]
+    private static extern int Kill(int pid, int sig);
+
+    [DllImport("libc", EntryPoint = "signal")]
+    private static extern nint Signal(int sig, nint handler);
+
+    [SkippableFact]
+    public void HandleSignalRunsEachHandlerOnItsLoopWithoutARealSignal()
+    {
+        Skip.IfNot(OperatingSystem.IsLinux());
+        var seen = new List<string>();
+        LoopTest.OnFreshThread(() => LwtMain.Run(() =>
+        {
+            var (p, r) = Promise.Create();
+            var first = LwtUnix.OnSignal(SigUsr2, s => seen.Add($"first {s}"));
+            var second = LwtUnix.OnSignal(SigUsr2, s =>
+            {
+                seen.Add($"second {s}");
+                r.Resolve();
+            });
+            var other = new Thread(() => LwtUnix.HandleSignal(SigUsr2)); // thread-safe, as the mli says
+            other.Start();
+            return p.Bind(() =>
+            {
+                first.Stop();
+                second.Stop();
+                return Promise.ReturnUnit;
+            });
+        }));
+        Assert.Equal(["first 12", "second 12"], seen);
+    }
+
+    [SkippableFact]
+    public void OnSignalFullGivesTheHandlerItsIdSoItCanDisableItself()
+    {
+        Skip.IfNot(OperatingSystem.IsLinux());
+        int calls = 0;
+        LwtSignalHandler? given = null, installed = null;
+        LoopTest.OnFreshThread(() => LwtMain.Run(() =>
+        {
+            int before = LwtUnix.SignalCount();
+            installed = LwtUnix.OnSignalFull(SigUsr2, (id, s) =>
+            {
+                calls++;
+                given = id;
+                LwtUnix.DisableSignalHandler(id);
+            });
+            Assert.Equal(before + 1, LwtUnix.SignalCount());
+            var marker = LwtUnix.OnSignal(SigUsr2, _ => { });
+            LwtUnix.HandleSignal(SigUsr2);
+            LwtUnix.HandleSignal(SigUsr2);
+            var (p, r) = Promise.Create();
+            LwtUnix.SendNotification(LwtUnix.MakeNotification(r.Resolve, once: true));
+            return p.Bind(() =>
+            {
+                marker.Stop();
+                Assert.Equal(before, LwtUnix.SignalCount());
+                return Promise.ReturnUnit;
+            });
+        }));
+        Assert.Equal(1, calls);
+        Assert.Same(installed, given);
+        Assert.False(installed!.IsActive);
+    }
+
+    [SkippableFact]
+    public void SignalCountCountsHandlersAndDisablingIsIdempotent()
+    {
+        Skip.IfNot(OperatingSystem.IsLinux());
+        LoopTest.OnFreshThread(() =>
+        {
+            int before = LwtUnix.SignalCount();
+            var a = LwtUnix.OnSignal(SigUsr2, _ => { });
+            var b = LwtUnix.OnSignal(SigUsr2, _ => { });
+            Assert.Equal(before + 2, LwtUnix.SignalCount());
+            Assert.Equal(SigUsr2, a.Signum);
+            a.Stop();
+            a.Stop();
+            LwtUnix.DisableSignalHandler(a);
+            Assert.Equal(before + 1, LwtUnix.SignalCount());
+            LwtUnix.DisableSignalHandler(b);
+            b.Dispose();
+            Assert.Equal(before, LwtUnix.SignalCount());
+            LwtUnix.HandleSignal(SigUsr2); // no handler left: nothing happens
+        });
+    }
+
+    [SkippableFact]
+    public void ARealSignalReachesTheHandlerAndReinstallPutsBackAReplacedHandler()
+    {
+        Skip.IfNot(OperatingSystem.IsLinux());
+        const nint SigIgn = 1;
+        int calls = 0;
+        LoopTest.OnFreshThread(() => LwtMain.Run(() =>
+        {
+            var (p, r) = Promise.Create();
+            var handler = LwtUnix.OnSignal(SigUsr2, _ =>
+            {
+                calls++;
+                r.Resolve();
+            });
+            // Other code replaces the process's handler: the signal is then discarded when sent.
+            nint runtimeHandler = Signal(SigUsr2, SigIgn);
+            Assert.NotEqual(SigIgn, runtimeHandler);
+            Assert.Equal(0, Kill(Environment.ProcessId, SigUsr2));
+            LwtUnix.ReinstallSignalHandler(SigUsr2);
+            nint now = Signal(SigUsr2, SigIgn); // read it back (and put it back at once)
+            LwtUnix.ReinstallSignalHandler(SigUsr2);
+            Assert.Equal(runtimeHandler, now);
+            Assert.Equal(0, Kill(Environment.ProcessId, SigUsr2));
+            return p.Bind(() =>
+            {
+                handler.Stop();
+                return Promise.ReturnUnit;
+            });
+        }));
+        Assert.Equal(1, calls);
+    }
+
+    [SkippableFact]
+    public void ReinstallOfASignalWithoutHandlersDoesNothing()
+    {
+        Skip.IfNot(OperatingSystem.IsLinux());
+        nint before = Signal(SigUsr2, 0 /* SIG_DFL */);
+        Signal(SigUsr2, before);
+        LwtUnix.ReinstallSignalHandler(SigUsr2);
+        nint after = Signal(SigUsr2, before);
+        Assert.Equal(before, after);
+    }
+
+    [Fact]
+    public void BadSignalNumbersAndNullHandlersAreRefused()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => LwtUnix.OnSignal(0, _ => { }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => LwtUnix.OnSignal(65, _ => { }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => LwtUnix.OnSignal(9, _ => { }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => LwtUnix.OnSignalFull(19, (_, _) => { }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => LwtUnix.HandleSignal(-1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => LwtUnix.ReinstallSignalHandler(0));
+        Assert.Throws<ArgumentNullException>(() => LwtUnix.OnSignal(SigUsr2, null!));
+        Assert.Throws<ArgumentNullException>(() => LwtUnix.OnSignalFull(SigUsr2, null!));
+        Assert.Throws<ArgumentNullException>(() => LwtUnix.DisableSignalHandler(null!));
+    }
+
+    [SkippableFact]
+    public void WaitCountCountsThePendingWaitsForAChild()
+    {
+        Skip.IfNot(OperatingSystem.IsLinux());
+        Skip.IfNot(File.Exists("/bin/sleep"), "no /bin/sleep to start a child with");
+        LoopTest.OnFreshThread(() => LwtMain.Run(async () =>
+        {
+            int before = LwtUnix.WaitCount();
+            int sleeper = LwtProcess.Spawn(ProcessCommand.Of("/bin/sleep", "30"), null, null, ProcessRedirection.Keep, ProcessRedirection.Keep, ProcessRedirection.Keep);
+            var canceled = LwtUnix.WaitPid(sleeper);
+            var waiting = LwtUnix.Wait4(sleeper);
+            Assert.Equal(before + 2, LwtUnix.WaitCount());
+            canceled.Cancel();
+            Assert.Equal(before + 1, LwtUnix.WaitCount());
+            LwtUnix.HandleSignal(17); // SIGCHLD told: the child is checked, and still running
+            Assert.Equal(0, Kill(sleeper, 9));
+            var (pid, status, _) = await LwtUnix.WithTimeout(30, () => waiting);
+            Assert.Equal((sleeper, new ProcessStatus(ProcessStatusKind.Signaled, 9)), (pid, status));
+            Assert.Equal(before, LwtUnix.WaitCount());
+        }));
+    }
+}
