@@ -84,6 +84,8 @@ public sealed unsafe class EpollEngine : LwtEngine
         }
     }
 
+    private protected override string EngineIdCore => "epoll";
+
     private protected override void SetInterest(int fd, int oldMask, int newMask)
     {
         uint events = ((newMask & FdRegistration.Read) != 0 ? LibC.EPOLLIN : 0)

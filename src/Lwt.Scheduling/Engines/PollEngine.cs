@@ -87,6 +87,8 @@ public sealed unsafe class PollEngine : LwtEngine
         }
     }
 
+    private protected override string EngineIdCore => "poll";
+
     private protected override void SetInterest(int fd, int oldMask, int newMask)
     {
         _dirty = true;
