@@ -59,6 +59,7 @@ public static partial class LwtUnix
     /// they must stay open until the promise resolves.</param>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="fds"/> holds a negative descriptor, or more than 253 (Linux's SCM_MAX_FD).</exception>
+    /// <exception cref="NotAvailableException"><paramref name="fds"/> is not empty and the system cannot pass descriptors (<c>fd_passing</c>).</exception>
     public static Promise<int> SendMsg(LwtFd socket, IReadOnlyList<ReadOnlyMemory<byte>> ioVectors, IReadOnlyList<int> fds) =>
         SendMsgCore(socket, ioVectors, fds, null, "send_msg");
 
@@ -84,6 +85,7 @@ public static partial class LwtUnix
         ArgumentNullException.ThrowIfNull(socket);
         ArgumentNullException.ThrowIfNull(ioVectors);
         ArgumentNullException.ThrowIfNull(fds);
+        if (fds.Count != 0) LwtSys.Require(Feature.FdPassing);
         if (fds.Count > LibC.ScmMaxFd)
             throw new ArgumentOutOfRangeException(nameof(fds), fds.Count, $"Linux passes at most {LibC.ScmMaxFd} descriptors in one message: send them in several.");
         foreach (int d in fds)

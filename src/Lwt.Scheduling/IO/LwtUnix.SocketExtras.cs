@@ -114,12 +114,14 @@ public static partial class LwtUnix
     /// </summary>
     /// <param name="fd">A connected Unix-domain socket.</param>
     /// <exception cref="ArgumentNullException"><paramref name="fd"/> is null.</exception>
+    /// <exception cref="NotAvailableException">The system cannot tell a peer's credentials (<c>get_credentials</c>).</exception>
     /// <exception cref="UnixErrorException">The descriptor is closed (EBADF), not a socket (ENOTSOCK), or
     /// getsockopt(2) failed. On a socket that is not a connected Unix-domain one, Linux answers with a
     /// pid of 0 and uid and gid of -1 (the overflow ids) rather than an error.</exception>
     public static unsafe Credentials GetCredentials(LwtFd fd)
     {
         ArgumentNullException.ThrowIfNull(fd);
+        LwtSys.Require(Feature.GetCredentials);
         if (!fd.TryGetFd("get_credentials", out int raw, out var error)) throw error!;
         LibC.UCred cred = default;
         int len = sizeof(LibC.UCred);
