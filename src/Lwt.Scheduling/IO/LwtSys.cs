@@ -4,9 +4,8 @@
 // Have answers for this implementation, not for the kernel in the abstract: a feature is
 // there when the library has the function that uses it and the system supports the call.
 // Every native call here is Linux's (the libc imports use Linux constants and layouts), so
-// the socket and process features hold on Linux only. Features whose Lwt function this
-// port does not have (yet) answer false: get_cpu, get_affinity and set_affinity
-// (Lwt_unix.get_cpu & co), mincore and madvise (Lwt_bytes), and libev, which no engine
+// the socket, process and CPU features hold on Linux only. Features whose Lwt function this
+// port does not have (yet) answer false: mincore and madvise (Lwt_bytes), and libev, which no engine
 // here uses (the engines are epoll and poll). When one of those functions is added, its
 // case below changes with it.
 
@@ -111,8 +110,10 @@ public static class LwtSys
     {
         Feature.Wait4 or Feature.RecvMsg or Feature.SendMsg or Feature.FdPassing
             or Feature.GetCredentials or Feature.FDataSync => OperatingSystem.IsLinux(),
-        Feature.GetCpu or Feature.GetAffinity or Feature.SetAffinity
-            or Feature.MinCore or Feature.MAdvise or Feature.LibEv => false,
+        Feature.GetCpu => OperatingSystem.IsLinux(),
+        Feature.GetAffinity => OperatingSystem.IsLinux(),
+        Feature.SetAffinity => OperatingSystem.IsLinux(),
+        Feature.MinCore or Feature.MAdvise or Feature.LibEv => false,
         _ => throw new ArgumentOutOfRangeException(nameof(feature), feature, "Pass one of the Feature values."),
     };
 
