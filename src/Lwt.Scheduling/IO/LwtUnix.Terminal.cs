@@ -5,9 +5,7 @@
 // tcsendbreak holds the line for a fraction of a second: like Lwt, all four run as jobs on
 // the worker pool, so the loop never waits for the line. They work on any descriptor that
 // is a terminal, whether the LwtFd is blocking or not; any other descriptor gets ENOTTY.
-// tcgetattr/tcsetattr are not here yet: Unix.terminal_io has 38 fields over a struct
-// termios whose layout and flag values differ between architectures (c_cc indices and
-// the baud encoding among them), which wants its own careful mapping and tests.
+// tcgetattr/tcsetattr, with their record of 38 fields, are in LwtUnix.TerminalIO.cs.
 
 namespace Lwt;
 
