@@ -30,7 +30,7 @@ namespace Lwt;
 /// offsets and the <see cref="LwtUnix"/> I/O calls on a range of a buffer.
 /// <para>Lwt: <c>Lwt_bytes</c></para>
 /// </summary>
-public static class LwtBytes
+public static partial class LwtBytes
 {
     /// <summary>
     /// A new buffer of <paramref name="size"/> bytes, zeroed, on the pinned object heap (never

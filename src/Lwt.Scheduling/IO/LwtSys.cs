@@ -4,11 +4,9 @@
 // Have answers for this implementation, not for the kernel in the abstract: a feature is
 // there when the library has the function that uses it and the system supports the call.
 // Every native call here is Linux's (the libc imports use Linux constants and layouts), so
-// the socket, process and CPU features hold on Linux only. Features whose Lwt function this
-// port does not have (yet) answer false: mincore and madvise (Lwt_bytes), and libev, which no engine
-// here uses (the engines are epoll and poll). When one of those functions is added, its
-// case below changes with it.
-
+// the socket, process, CPU (get_cpu, affinity) and memory (mincore, madvise:
+// LwtBytes.Mapped.cs) features hold on Linux only. libev answers false: no engine here uses
+// it (the engines are epoll and poll).
 
 namespace Lwt;
 
@@ -42,10 +40,10 @@ public enum Feature
     /// <summary><c>`get_credentials</c>: <see cref="LwtUnix.GetCredentials"/>.</summary>
     GetCredentials,
 
-    /// <summary><c>`mincore</c>: which pages of a buffer are in memory (Lwt_bytes.mincore).</summary>
+    /// <summary><c>`mincore</c>: <see cref="LwtBytes.Mincore"/> and <see cref="LwtBytes.WaitMincore"/>.</summary>
     MinCore,
 
-    /// <summary><c>`madvise</c>: advice on a buffer's use (Lwt_bytes.madvise).</summary>
+    /// <summary><c>`madvise</c>: <see cref="LwtBytes.Madvise"/>.</summary>
     MAdvise,
 
     /// <summary><c>`fdatasync</c>: <see cref="LwtUnix.FDataSync"/>.</summary>
@@ -109,11 +107,10 @@ public static class LwtSys
     public static bool Have(Feature feature) => feature switch
     {
         Feature.Wait4 or Feature.RecvMsg or Feature.SendMsg or Feature.FdPassing
-            or Feature.GetCredentials or Feature.FDataSync => OperatingSystem.IsLinux(),
-        Feature.GetCpu => OperatingSystem.IsLinux(),
-        Feature.GetAffinity => OperatingSystem.IsLinux(),
-        Feature.SetAffinity => OperatingSystem.IsLinux(),
-        Feature.MinCore or Feature.MAdvise or Feature.LibEv => false,
+            or Feature.GetCredentials or Feature.FDataSync
+            or Feature.GetCpu or Feature.GetAffinity or Feature.SetAffinity
+            or Feature.MinCore or Feature.MAdvise => OperatingSystem.IsLinux(),
+        Feature.LibEv => false,
         _ => throw new ArgumentOutOfRangeException(nameof(feature), feature, "Pass one of the Feature values."),
     };
 
