@@ -38,9 +38,17 @@ public class LwtBytesMappedTests
             Assert.Equal("hello world", File.ReadAllText(path));
 
             // A position off a page boundary, and a size.
-            Assert.Equal("world", LwtBytes.ToString(LwtBytes.MapFile(fd, shared: false, position: 6)));
-            Assert.Equal("hello", LwtBytes.ToString(LwtBytes.MapFile(fd, shared: false, size: 5)));
-            Assert.Equal(0, LwtBytes.MapFile(fd, shared: false, position: 11).Length);
+            foreach (var (part, expected) in new[]
+            {
+                (LwtBytes.MapFile(fd, shared: false, position: 6), "world"),
+                (LwtBytes.MapFile(fd, shared: false, size: 5), "hello"),
+                (LwtBytes.MapFile(fd, shared: false, position: 11), ""),
+            })
+            {
+                Assert.Equal(expected, LwtBytes.ToString(part));
+                Assert.True(LwtBytes.Mapped(part));
+                LwtBytes.Unmap(part);
+            }
 
             LwtBytes.Unmap(map);
             LwtBytes.Unmap(map); // twice: nothing
