@@ -177,12 +177,23 @@ public static partial class LwtUnix
     {
         ArgumentNullException.ThrowIfNull(fd);
         ArgumentNullException.ThrowIfNull(text);
+        return Write(fd, Utf8Range(text, offset, length));
+    }
+
+    /// <summary>
+    /// The bytes <paramref name="offset"/> to <paramref name="offset"/> + <paramref name="length"/>
+    /// of the UTF-8 encoding of <paramref name="text"/>: what WriteString and PWriteString write
+    /// (Lwt's offsets count a string's bytes).
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">A negative offset or length, or a range past the encoding's end.</exception>
+    private static Memory<byte> Utf8Range(string text, int offset, int length)
+    {
         ArgumentOutOfRangeException.ThrowIfNegative(offset);
         ArgumentOutOfRangeException.ThrowIfNegative(length);
         byte[] bytes = Encoding.UTF8.GetBytes(text);
         if (offset > bytes.Length - length)
             throw new ArgumentOutOfRangeException(nameof(length), length, $"offset + length ({(long)offset + length}) is past the end of the text's {bytes.Length} UTF-8 bytes (they count bytes, not chars: use Encoding.UTF8.GetByteCount).");
-        return Write(fd, bytes.AsMemory(offset, length));
+        return bytes.AsMemory(offset, length);
     }
 
     /// <summary>

@@ -107,12 +107,7 @@ public static partial class LwtUnix
         ArgumentNullException.ThrowIfNull(fd);
         ArgumentNullException.ThrowIfNull(text);
         ArgumentOutOfRangeException.ThrowIfNegative(fileOffset);
-        ArgumentOutOfRangeException.ThrowIfNegative(offset);
-        ArgumentOutOfRangeException.ThrowIfNegative(length);
-        byte[] bytes = Encoding.UTF8.GetBytes(text);
-        if (offset > bytes.Length - length)
-            throw new ArgumentOutOfRangeException(nameof(length), length, $"offset + length ({(long)offset + length}) is past the end of the text's {bytes.Length} UTF-8 bytes (they count bytes, not chars: use Encoding.UTF8.GetByteCount).");
-        return PWrite(fd, bytes.AsMemory(offset, length), fileOffset);
+        return PWrite(fd, Utf8Range(text, offset, length), fileOffset);
     }
 
     // Separate methods for the same reason as ReadBlocking/WriteBlocking: the lambda's
