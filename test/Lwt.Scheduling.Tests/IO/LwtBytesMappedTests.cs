@@ -1,6 +1,6 @@
 using System.Runtime.Versioning;
 using System.Text;
-using static Lwt.Tests.IO.UnixFileSystemTests;
+using static Lwt.Tests.IO.UnixTest;
 
 namespace Lwt.Tests.IO;
 

@@ -2,6 +2,8 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
 
+using static Lwt.Tests.IO.UnixTest;
+
 namespace Lwt.Tests.IO;
 
 /// <summary>
@@ -19,28 +21,6 @@ public class StatTests
 
     [DllImport("libc", EntryPoint = "link", SetLastError = true)]
     private static extern int Link(string from, string to);
-
-    private static string TempDir()
-    {
-        string dir = Path.Combine(Path.GetTempPath(), "lwt-stat-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(dir);
-        return dir;
-    }
-
-    private static async Promise<Exception?> Record(Promise p)
-    {
-        try
-        {
-            await p;
-            return null;
-        }
-        catch (Exception e)
-        {
-            return e;
-        }
-    }
-
-    private static int Errno(Exception? e) => Assert.IsType<UnixErrorException>(e).Errno;
 
     // Unix.stat st_size: what was written; Lwt_unix.fstat of the open descriptor sees the same
     // file as the writes go on.

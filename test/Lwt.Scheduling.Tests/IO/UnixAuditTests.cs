@@ -4,6 +4,8 @@ using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Text;
 
+using static Lwt.Tests.IO.UnixTest;
+
 namespace Lwt.Tests.IO;
 
 /// <summary>
@@ -38,8 +40,6 @@ public class UnixAuditTests
         await LwtUnix.Connect(c, address);
         return c;
     }
-
-    private static int Errno(Exception? e) => Assert.IsType<UnixErrorException>(e).Errno;
 
     [DllImport("libc", EntryPoint = "mkfifo", SetLastError = true)]
     private static extern int MkFifo(string path, int mode);
@@ -314,19 +314,6 @@ public class UnixAuditTests
             Assert.Equal(EBADF, Assert.Throws<UnixErrorException>(() => LwtUnix.Shutdown(r, SocketShutdown.Both)).Errno);
             w.Dispose();
         });
-    }
-
-    private static async Promise<Exception?> Record(Promise p)
-    {
-        try
-        {
-            await p;
-            return null;
-        }
-        catch (Exception e)
-        {
-            return e;
-        }
     }
 
     // lwt_unix.mli wait_read: "Waits (without blocking other threads) until there is something

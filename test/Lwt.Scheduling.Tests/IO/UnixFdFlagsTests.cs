@@ -1,5 +1,5 @@
 using System.Runtime.Versioning;
-using static Lwt.Tests.IO.UnixFileSystemTests;
+using static Lwt.Tests.IO.UnixTest;
 
 namespace Lwt.Tests.IO;
 

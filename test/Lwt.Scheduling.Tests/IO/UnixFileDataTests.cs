@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 using System.Runtime.Versioning;
 using System.Text;
 using Microsoft.Win32.SafeHandles;
-using static Lwt.Tests.IO.UnixFileSystemTests;
+using static Lwt.Tests.IO.UnixTest;
 
 namespace Lwt.Tests.IO;
 

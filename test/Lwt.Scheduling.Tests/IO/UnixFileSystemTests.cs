@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Runtime.Versioning;
 
+using static Lwt.Tests.IO.UnixTest;
+
 namespace Lwt.Tests.IO;
 
 /// <summary>
@@ -14,46 +16,6 @@ namespace Lwt.Tests.IO;
 public class UnixFileSystemTests
 {
     private const int ENOENT = 2, EBADF = 9, EACCES = 13, EEXIST = 17, EINVAL = 22, EPERM = 1, EISDIR = 21;
-
-    internal static string TempDir()
-    {
-        string dir = Path.Combine(Path.GetTempPath(), "lwt-fs-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(dir);
-        return dir;
-    }
-
-    internal static async Promise<Exception?> Record(Promise p)
-    {
-        try
-        {
-            await p;
-            return null;
-        }
-        catch (Exception e)
-        {
-            return e;
-        }
-    }
-
-    internal static UnixErrorException Unix(Exception? e) => Assert.IsType<UnixErrorException>(e);
-
-    /// <summary>Runs <paramref name="body"/> on a loop with a fresh temporary directory, removed afterwards.</summary>
-    internal static void InTempDir(Func<string, Promise> body)
-    {
-        Skip.IfNot(OperatingSystem.IsLinux(), "Linux system calls and errno values");
-        string dir = TempDir();
-        try
-        {
-            LwtMain.Run(() => body(dir));
-        }
-        finally
-        {
-            Directory.Delete(dir, recursive: true);
-        }
-    }
-
-    /// <summary>Whether the real user id is 0 (the "Uid:" line of /proc/self/status starts with the real id).</summary>
-    internal static bool IsRoot => File.ReadAllText("/proc/self/status").Contains("\nUid:\t0\t", StringComparison.Ordinal);
 
     [SkippableFact]
     public void ChmodAndFChmodSetThePermissionBits()

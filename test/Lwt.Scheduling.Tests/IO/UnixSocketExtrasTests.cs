@@ -3,7 +3,7 @@ using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Runtime.Versioning;
 using System.Text;
-using static Lwt.Tests.IO.UnixFileSystemTests;
+using static Lwt.Tests.IO.UnixTest;
 
 namespace Lwt.Tests.IO;
 

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Runtime.Versioning;
-using static Lwt.Tests.IO.UnixFileSystemTests;
+using static Lwt.Tests.IO.UnixTest;
 
 namespace Lwt.Tests.IO;
 
