@@ -19,6 +19,10 @@ namespace Lwt;
  * Promise<Unit>, U = Unit, that follows it). Bind returns a Promise typed as the base
  * class; the typed overloads reinterpret it as the Promise<U> it then always is (the
  * callback's own promise, a rejected Promise<U>, or a node).
+ *
+ * A callback's exception rejects the result unless Promise.ExceptionFilter refuses it;
+ * then it escapes from Bind with the depth counter set back. The catch bodies only call
+ * out (Promise.ExceptionFilter.cs says why Bind's does not touch its `loop` local).
  */
 
 /// <summary>The one implementation of every Bind and Map overload.</summary>
@@ -46,6 +50,7 @@ internal static class BindCore
                 }
                 catch (Exception e)
                 {
+                    if (!Promise.ExceptionFilter.Run(e)) Promise.ExceptionFilter.RethrowAtDepth(e, depth);
                     result = Promise<U>.FromException(e);
                 }
                 loop.Leave(depth);
@@ -82,6 +87,7 @@ internal static class BindCore
             }
             catch (Exception e)
             {
+                if (!Promise.ExceptionFilter.Run(e)) Promise.ExceptionFilter.Rethrow(e);
                 return Promise<U>.FromException(e);
             }
         }

@@ -8,7 +8,9 @@ namespace Lwt;
  * ExecutionContext at attachment, and drops its delegate once called so that a resolved
  * chain keeps nothing alive. A callback that throws rejects the result promise, whether
  * the input was resolved before or after (API.md: the seeds' behaviour, not native Lwt's
- * synchronous raise, ocsigen/lwt#329).
+ * synchronous raise, ocsigen/lwt#329), unless Promise.ExceptionFilter refuses it: then it
+ * escapes to the code that resolved the input, with the ExecutionContext restored, and
+ * the result stays pending (Promise.ExceptionFilter.cs).
  *
  * While waiting for its input p_1 the result promise cancels by propagating to p_1; once
  * its callback returned a pending p_2, p_2 became a proxy for it and handed over its own
@@ -47,6 +49,11 @@ internal sealed class BindNode<TCallback, U>(Promise input, TCallback callback) 
         }
         catch (Exception e)
         {
+            if (!ExceptionFilter.Run(e))
+            {
+                CallbackContext.Exit(saved);
+                ExceptionFilter.Rethrow(e);
+            }
             result = FromException(e);
         }
         CallbackContext.Exit(saved);
@@ -83,6 +90,7 @@ internal sealed class MapNode<TCallback, U>(Promise input, TCallback callback) :
         catch (Exception e)
         {
             CallbackContext.Exit(saved);
+            if (!ExceptionFilter.Run(e)) ExceptionFilter.Rethrow(e);
             RejectFromDependency(e);
             return;
         }
@@ -124,6 +132,11 @@ internal sealed class CatchPromise<T>(Promise input, Delegate handler) : Promise
         }
         catch (Exception e)
         {
+            if (!ExceptionFilter.Run(e))
+            {
+                CallbackContext.Exit(saved);
+                ExceptionFilter.Rethrow(e);
+            }
             result = FromException(e);
         }
         CallbackContext.Exit(saved);
@@ -163,6 +176,11 @@ internal sealed class FinallyPromise<T>(Promise input, Func<Promise> cleanup) : 
             }
             catch (Exception e)
             {
+                if (!ExceptionFilter.Run(e))
+                {
+                    CallbackContext.Exit(saved);
+                    ExceptionFilter.Rethrow(e);
+                }
                 second = FromException(e);
             }
             CallbackContext.Exit(saved);
@@ -211,6 +229,11 @@ internal sealed class TryBindPromise<T, U>(Promise<T> input, Func<T, Promise<U>>
         }
         catch (Exception e)
         {
+            if (!ExceptionFilter.Run(e))
+            {
+                CallbackContext.Exit(saved);
+                ExceptionFilter.Rethrow(e);
+            }
             result = FromException(e);
         }
         CallbackContext.Exit(saved);

@@ -171,6 +171,7 @@ public partial class Promise
         }
         catch (Exception e)
         {
+            if (!ExceptionFilter.Run(e)) ExceptionFilter.Rethrow(e);
             return new Promise<T>(e);
         }
     }
@@ -192,6 +193,7 @@ public partial class Promise
         }
         catch (Exception e)
         {
+            if (!ExceptionFilter.Run(e)) ExceptionFilter.Rethrow(e);
             return new Promise<Unit>(e);
         }
     }

@@ -4,7 +4,8 @@ namespace Lwt;
  * The combinators that take the computation as a function, so that a synchronous throw
  * and a later rejection are handled alike: Lwt.catch, Lwt.finalize, Lwt.try_bind.
  * f() is called at once; when its promise is already resolved the handler is called at
- * once too (trampolined past the nesting limit, like Bind).
+ * once too (trampolined past the nesting limit, like Bind). What f and the handlers
+ * throw is subject to Promise.ExceptionFilter, as in Bind (DependentPromises.cs).
  */
 
 public partial class Promise
@@ -18,6 +19,7 @@ public partial class Promise
         }
         catch (Exception e)
         {
+            if (!ExceptionFilter.Run(e)) ExceptionFilter.Rethrow(e);
             return Promise<T>.FromException(e);
         }
     }
@@ -30,6 +32,7 @@ public partial class Promise
         }
         catch (Exception e)
         {
+            if (!ExceptionFilter.Run(e)) ExceptionFilter.Rethrow(e);
             return Promise<Unit>.FromException(e);
         }
     }

@@ -6,7 +6,9 @@ namespace Lwt;
  * whose default prints it and ends the process, as an uncaught exception would. The
  * side-effect callbacks (on_success, on_failure, on_cancel, ...) send their own
  * exceptions there too, and so does the deprecated ignore_result for a rejection that
- * comes after the call (one that came before is thrown at the caller).
+ * comes after the call (one that came before is thrown at the caller). A thrown exception
+ * that Promise.ExceptionFilter refuses is not reported: it escapes (from Async, from the
+ * On* call on a resolved promise, or from the code that resolved the promise).
  *
  * A hosted event loop replaces the hook for its own thread (ResolutionLoop.ExceptionHookOverride)
  * so that a service's stray exception is logged instead of killing the host.
@@ -56,7 +58,8 @@ public partial class Promise
 
     /// <summary>
     /// Calls <paramref name="f"/> and does not wait for its promise; if <paramref name="f"/>
-    /// throws or its promise is rejected, the exception goes to <see cref="AsyncExceptionHook"/>.
+    /// throws or its promise is rejected, the exception goes to <see cref="AsyncExceptionHook"/>
+    /// (a throw that <see cref="ExceptionFilter"/> refuses escapes from here instead).
     /// <para>Lwt: <c>Lwt.async</c></para>
     /// </summary>
     /// <param name="f">The computation.</param>
@@ -71,6 +74,7 @@ public partial class Promise
         }
         catch (Exception e)
         {
+            if (!ExceptionFilter.Run(e)) ExceptionFilter.Rethrow(e);
             ReportUnhandled(e);
             return;
         }
@@ -98,6 +102,7 @@ public partial class Promise
         }
         catch (Exception e)
         {
+            if (!ExceptionFilter.Run(e)) ExceptionFilter.Rethrow(e);
             // As Lwt (try f () with exn -> fail exn): the same as a rejected promise, so an
             // exception from the handler goes to the hook here too, not to the caller.
             p = Promise<Unit>.FromException(e);

@@ -6,6 +6,7 @@ namespace Lwt;
  * "Deprecated" part of lwt.mli, without an attribute, as shorthands for
  * Lwt.wrap (fun () -> f x y ...); they are kept here under their Lwt names, without
  * [Obsolete] either, and are no slower than the lambda they stand for (no closure).
+ * An exception that Promise.ExceptionFilter refuses escapes from them instead.
  */
 
 public partial class Promise
@@ -29,6 +30,7 @@ public partial class Promise
         }
         catch (Exception e)
         {
+            if (!ExceptionFilter.Run(e)) ExceptionFilter.Rethrow(e);
             return new Promise<T>(e);
         }
     }
@@ -54,6 +56,7 @@ public partial class Promise
         }
         catch (Exception e)
         {
+            if (!ExceptionFilter.Run(e)) ExceptionFilter.Rethrow(e);
             return new Promise<T>(e);
         }
     }
@@ -81,6 +84,7 @@ public partial class Promise
         }
         catch (Exception e)
         {
+            if (!ExceptionFilter.Run(e)) ExceptionFilter.Rethrow(e);
             return new Promise<T>(e);
         }
     }
@@ -110,6 +114,7 @@ public partial class Promise
         }
         catch (Exception e)
         {
+            if (!ExceptionFilter.Run(e)) ExceptionFilter.Rethrow(e);
             return new Promise<T>(e);
         }
     }
@@ -141,6 +146,7 @@ public partial class Promise
         }
         catch (Exception e)
         {
+            if (!ExceptionFilter.Run(e)) ExceptionFilter.Rethrow(e);
             return new Promise<T>(e);
         }
     }
@@ -174,6 +180,7 @@ public partial class Promise
         }
         catch (Exception e)
         {
+            if (!ExceptionFilter.Run(e)) ExceptionFilter.Rethrow(e);
             return new Promise<T>(e);
         }
     }
@@ -209,6 +216,7 @@ public partial class Promise
         }
         catch (Exception e)
         {
+            if (!ExceptionFilter.Run(e)) ExceptionFilter.Rethrow(e);
             return new Promise<T>(e);
         }
     }

@@ -20,6 +20,12 @@ namespace Lwt;
  * Awaiting anything else (a Task, a ValueTask, a Task.Yield) goes through the awaiter's
  * own UnsafeOnCompleted with the cached delegate; while it waits, the method's promise
  * is not cancelable.
+ *
+ * What the body throws goes through Promise.ExceptionFilter (SetException), as the
+ * callbacks of Lwt's binds do, and unlike Task's builder: an `async Promise` method is
+ * this library's let%lwt. A refused exception is thrown again from SetException, so it
+ * leaves the state machine's MoveNext (the method is finished; its promise stays pending)
+ * and reaches the caller of the method, or the code whose resolution resumed it.
  */
 
 /// <summary>The builder of <c>async Promise</c> methods. Used by the compiler.<para>Lwt: none (an <c>async Promise</c> method is Lwt's <c>let%lwt</c> chain: its promise is a pending <c>unit Lwt.t</c>, each <c>await</c> a <c>Lwt.bind</c>)</para></summary>
@@ -53,10 +59,16 @@ public struct PromiseMethodBuilder
         else AsyncBuilderCore.Fulfil(_promise, default);
     }
 
-    /// <summary>Rejects the method's promise.<para>Lwt: <c>Lwt.wakeup_later_exn</c></para></summary>
+    /// <summary>
+    /// Rejects the method's promise with what its body threw, unless
+    /// <see cref="Promise.ExceptionFilter"/> refuses the exception: then it is thrown again, out
+    /// of the method to whoever started or resumed it (Promise.ExceptionFilter.cs).
+    /// <para>Lwt: <c>Lwt.wakeup_later_exn</c> (the body is a <c>let%lwt</c> chain: Lwt's bind filters what its callbacks raise)</para>
+    /// </summary>
     /// <param name="exception">The exception.</param>
     public void SetException(Exception exception)
     {
+        if (!Promise.ExceptionFilter.Run(exception)) Promise.ExceptionFilter.Rethrow(exception);
         if (_promise is null) _promise = Promise<Unit>.FromException(exception);
         else AsyncBuilderCore.Reject(_promise, exception);
     }
@@ -113,10 +125,16 @@ public struct PromiseMethodBuilder<T>
         else AsyncBuilderCore.Fulfil(_promise, result);
     }
 
-    /// <summary>Rejects the method's promise.<para>Lwt: <c>Lwt.wakeup_later_exn</c></para></summary>
+    /// <summary>
+    /// Rejects the method's promise with what its body threw, unless
+    /// <see cref="Promise.ExceptionFilter"/> refuses the exception: then it is thrown again, out
+    /// of the method to whoever started or resumed it (Promise.ExceptionFilter.cs).
+    /// <para>Lwt: <c>Lwt.wakeup_later_exn</c> (the body is a <c>let%lwt</c> chain: Lwt's bind filters what its callbacks raise)</para>
+    /// </summary>
     /// <param name="exception">The exception.</param>
     public void SetException(Exception exception)
     {
+        if (!Promise.ExceptionFilter.Run(exception)) Promise.ExceptionFilter.Rethrow(exception);
         if (_promise is null) _promise = Promise<T>.FromException(exception);
         else AsyncBuilderCore.Reject(_promise, exception);
     }

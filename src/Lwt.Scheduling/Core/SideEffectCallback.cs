@@ -3,7 +3,9 @@ namespace Lwt;
 /// <summary>
 /// The callbacks of <c>OnSuccess</c>, <c>OnFailure</c>, <c>OnTermination</c>, <c>OnAny</c> and
 /// <c>OnCancel</c>: side effects that create no promise. What they throw goes to
-/// <see cref="Promise.AsyncExceptionHook"/>, as Lwt passes it to <c>!async_exception_hook</c>.
+/// <see cref="Promise.AsyncExceptionHook"/>, as Lwt passes it to <c>!async_exception_hook</c>,
+/// unless <see cref="Promise.ExceptionFilter"/> refuses it: then it escapes to the code that
+/// resolved the promise (or attached the callback to a resolved one).
 /// </summary>
 internal sealed class SideEffectCallback : Callback
 {
@@ -56,6 +58,7 @@ internal sealed class SideEffectCallback : Callback
         }
         catch (Exception e)
         {
+            if (!Promise.ExceptionFilter.Run(e)) Promise.ExceptionFilter.Rethrow(e);
             Promise.ReportUnhandled(e);
         }
         finally
@@ -76,6 +79,7 @@ internal sealed class SideEffectCallback : Callback
         }
         catch (Exception e)
         {
+            if (!Promise.ExceptionFilter.Run(e)) Promise.ExceptionFilter.Rethrow(e);
             Promise.ReportUnhandled(e);
         }
     }
@@ -89,6 +93,7 @@ internal sealed class SideEffectCallback : Callback
         }
         catch (Exception e)
         {
+            if (!Promise.ExceptionFilter.Run(e)) Promise.ExceptionFilter.Rethrow(e);
             Promise.ReportUnhandled(e);
         }
     }

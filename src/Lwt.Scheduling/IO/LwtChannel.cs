@@ -217,6 +217,11 @@ public abstract class LwtChannel
         }
         catch (Exception e)
         {
+            if (!Promise.ExceptionFilter.Run(e))
+            {
+                Release(); // the channel stays usable after the escape
+                Promise.ExceptionFilter.Rethrow(e);
+            }
             p = Promise.Fail<T>(e);
         }
 
@@ -435,6 +440,7 @@ internal sealed class ChannelCore
         }
         catch (Exception e)
         {
+            if (!Promise.ExceptionFilter.Run(e)) Promise.ExceptionFilter.Rethrow(e);
             result = Promise.Fail(e);
         }
 

@@ -101,6 +101,11 @@ public sealed class LwtServer
         }
         catch (Exception e)
         {
+            if (!Promise.ExceptionFilter.Run(e))
+            {
+                _active--; // no handler running: Shutdown must not wait for this one
+                Promise.ExceptionFilter.Rethrow(e);
+            }
             full = Promise.Fail(e);
         }
 
@@ -123,6 +128,7 @@ public sealed class LwtServer
         }
         catch (Exception e)
         {
+            if (!Promise.ExceptionFilter.Run(e)) Promise.ExceptionFilter.Rethrow(e);
             handled = Promise.Fail(e);
         }
 

@@ -778,6 +778,11 @@ public static partial class LwtIO
             }
             catch (Exception e)
             {
+                if (!Promise.ExceptionFilter.Run(e))
+                {
+                    wrapper.Invalidate(); // the block is over, escaping: its channel is no longer usable
+                    Promise.ExceptionFilter.Rethrow(e);
+                }
                 p = Promise.Fail<T>(e);
             }
 

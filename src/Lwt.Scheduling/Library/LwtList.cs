@@ -456,6 +456,7 @@ public static class LwtList
         }
         catch (Exception e)
         {
+            if (!Promise.ExceptionFilter.Run(e)) Promise.ExceptionFilter.Rethrow(e);
             return Promise.Fail(e);
         }
     }
@@ -468,6 +469,7 @@ public static class LwtList
         }
         catch (Exception e)
         {
+            if (!Promise.ExceptionFilter.Run(e)) Promise.ExceptionFilter.Rethrow(e);
             return Promise.Fail(e);
         }
     }
@@ -480,6 +482,7 @@ public static class LwtList
         }
         catch (Exception e)
         {
+            if (!Promise.ExceptionFilter.Run(e)) Promise.ExceptionFilter.Rethrow(e);
             return Promise.Fail<U>(e);
         }
     }

@@ -43,6 +43,7 @@ public sealed class LwtSeq<T>
         }
         catch (Exception e)
         {
+            if (!Promise.ExceptionFilter.Run(e)) Promise.ExceptionFilter.Rethrow(e);
             return Promise.Fail<Option<(T, LwtSeq<T>)>>(e);
         }
     }
@@ -401,6 +402,7 @@ public static class LwtSeq
         }
         catch (Exception error)
         {
+            if (!Promise.ExceptionFilter.Run(error)) Promise.ExceptionFilter.Rethrow(error);
             return Promise.Fail<Option<(T, LwtSeq<T>)>>(error);
         }
     }
@@ -444,6 +446,7 @@ public static class LwtSeq
         }
         catch (Exception error)
         {
+            if (!Promise.ExceptionFilter.Run(error)) Promise.ExceptionFilter.Rethrow(error);
             return Promise.Fail<Option<(T, LwtSeq<T>)>>(error);
         }
         return head.Map(x => Option.Some((x, FromPromiseEnumerator(e))));

@@ -226,6 +226,7 @@ internal sealed class StreamBuffer<T>
                 }
                 catch (Exception e)
                 {
+                    if (!Promise.ExceptionFilter.Run(e)) Promise.ExceptionFilter.Rethrow(e);
                     next = Promise.Fail<Option<T>>(e);
                 }
                 var thread = next.Map(x =>
@@ -243,6 +244,7 @@ internal sealed class StreamBuffer<T>
                 }
                 catch (Exception e)
                 {
+                    if (!Promise.ExceptionFilter.Run(e)) Promise.ExceptionFilter.Rethrow(e);
                     return Promise.Fail(e);
                 }
             default:

@@ -323,6 +323,7 @@ public sealed partial class LwtStream<T>
         }
         catch (Exception e)
         {
+            if (!Promise.ExceptionFilter.Run(e)) Promise.ExceptionFilter.Rethrow(e);
             return Promise.Fail(e);
         }
     }
@@ -355,6 +356,7 @@ public sealed partial class LwtStream<T>
         }
         catch (Exception e)
         {
+            if (!Promise.ExceptionFilter.Run(e)) Promise.ExceptionFilter.Rethrow(e);
             return Promise.Fail<T>(e);
         }
     }

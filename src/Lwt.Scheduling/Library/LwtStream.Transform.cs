@@ -343,6 +343,7 @@ public sealed partial class LwtStream<T>
         }
         catch (Exception e)
         {
+            if (!Promise.ExceptionFilter.Run(e)) Promise.ExceptionFilter.Rethrow(e);
             return Promise.Fail(e);
         }
     }

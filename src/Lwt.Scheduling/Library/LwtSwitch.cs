@@ -114,6 +114,7 @@ public sealed class LwtSwitch : IAsyncDisposable
         }
         catch (Exception e)
         {
+            if (!Promise.ExceptionFilter.Run(e)) Promise.ExceptionFilter.Rethrow(e);
             return Promise.Fail(e);
         }
     }

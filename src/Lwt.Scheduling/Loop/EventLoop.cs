@@ -127,7 +127,8 @@ public sealed partial class EventLoop : ILoopDispatcher
     /// <summary>
     /// Runs <paramref name="action"/> on the loop thread, after what is already queued. Safe
     /// from any thread; from another thread it wakes the loop if it is blocked. An exception
-    /// thrown by the action goes to <see cref="Promise.AsyncExceptionHook"/>.
+    /// thrown by the action goes to <see cref="Promise.AsyncExceptionHook"/>, unless
+    /// <see cref="Promise.ExceptionFilter"/> refuses it: then it escapes from <c>LwtMain.Run</c>.
     /// <para>Lwt: <c>Lwt_unix.send_notification</c> (with the callback as the notification)</para>
     /// </summary>
     /// <param name="action">The action.</param>
@@ -384,6 +385,7 @@ public sealed partial class EventLoop : ILoopDispatcher
         }
         catch (Exception e)
         {
+            if (!Promise.ExceptionFilter.Run(e)) Promise.ExceptionFilter.Rethrow(e);
             Promise.ReportUnhandled(e);
         }
         if (_resolution.HasDeferred) _resolution.DrainDeferred();

@@ -92,6 +92,7 @@ public static class LwtMain
         }
         catch (Exception e)
         {
+            if (!Promise.ExceptionFilter.Run(e)) Promise.ExceptionFilter.Rethrow(e);
             return Promise.Fail(e);
         }
     }
