@@ -126,17 +126,19 @@ public static partial class LwtFmt
         internal TextWriter Writer { get; }
 
         /// <summary>
-        /// Calls the commit function. What it throws, or a null promise, becomes a rejected
-        /// promise: the printing functions report failures one way, through their promise.
+        /// Calls the commit function. What it throws (unless <see cref="Promise.ExceptionFilter"/>
+        /// refuses it), or a null promise, becomes a rejected promise: the printing functions
+        /// report failures one way, through their promise.
         /// </summary>
         internal Promise Commit()
         {
             try
             {
-                return _commit() ?? Promise.Fail(new InvalidOperationException("The formatter's commit function returned null."));
+                return _commit() ?? Promise.Fail(ThrowHelper.NullPromise());
             }
             catch (Exception e)
             {
+                if (!Promise.ExceptionFilter.Run(e)) Promise.ExceptionFilter.Rethrow(e);
                 return Promise.Fail(e);
             }
         }
