@@ -445,7 +445,7 @@ internal abstract class FdOp<T> : Promise<T>, IFdOp
 
     protected void SetErrno(int errno) => _error = new UnixErrorException(errno, Name);
 
-    public void Deliver()
+    public virtual void Deliver()
     {
         var p = UnderlyingT();
         if (p._status != Status.Pending) return;

@@ -78,15 +78,15 @@ public static partial class LwtUnix
 
     /// <summary><see cref="Read"/> on a blocking descriptor: the call runs on a preemptive thread.</summary>
     private static Promise<int> ReadBlocking(int raw, Memory<byte> buffer) =>
-        LwtPreemptive.Detach(() => Check(SysRead(raw, buffer.Span, 0, recv: false), "read"));
+        Job(() => Check(SysRead(raw, buffer.Span, 0, recv: false), "read"));
 
     /// <summary><see cref="Write"/> on a blocking descriptor: the call runs on a preemptive thread.</summary>
     private static Promise<int> WriteBlocking(int raw, ReadOnlyMemory<byte> buffer) =>
-        LwtPreemptive.Detach(() => Check(SysWrite(raw, buffer.Span, 0, send: false), "write"));
+        Job(() => Check(SysWrite(raw, buffer.Span, 0, send: false), "write"));
 
     /// <summary><see cref="ReadV"/>/<see cref="WriteV"/> on a blocking descriptor.</summary>
     private static Promise<int> VectorBlocking(VectorOp op, string name) =>
-        LwtPreemptive.Detach(() => Check(op.Call(), name));
+        Job(() => Check(op.Call(), name));
 
     /// <summary>
     /// Reads into several buffers in order (one readv call); the promise gives the total
@@ -249,11 +249,17 @@ public static partial class LwtUnix
     private static int Check(nint n, string function) =>
         n >= 0 ? (int)n : throw UnixErrorException.FromLastError(function);
 
-    private static unsafe bool PollNow(LwtFd fd, short events, string function)
+    private static bool PollNow(LwtFd fd, short events, string function)
     {
         ArgumentNullException.ThrowIfNull(fd);
         if (!fd.TryGetFd(function, out int raw, out var error)) throw error!;
         if (fd.IsBlocking) return true;
+        return PollRaw(raw, events, function);
+    }
+
+    /// <summary>poll with a zero timeout on a raw descriptor: whether any of <paramref name="events"/> (or an error, a hang-up) is reported.</summary>
+    private static unsafe bool PollRaw(int raw, short events, string function)
+    {
         LibC.PollFd pfd = new() { Fd = raw, Events = events };
         int n;
         do
