@@ -229,7 +229,7 @@ public static partial class LwtBytes
 
         if (state[0]) return Promise.ReturnUnit;
         MemoryHandle pin = buffer.Slice(offset).Pin();
-        return LwtPreemptive.Detach(() =>
+        return LwtUnix.Job(() =>
         {
             try
             {

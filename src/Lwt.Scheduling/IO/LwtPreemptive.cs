@@ -190,6 +190,17 @@ public static class LwtPreemptive
         return promise;
     }
 
+    /// <summary>
+    /// Queues <paramref name="work"/> for a worker thread, as <c>Detach</c> does, for a caller that
+    /// resolves its own promise (LwtUnix's jobs: LwtUnix.Jobs.cs). <paramref name="work"/> must
+    /// not throw: it runs outside any promise.
+    /// </summary>
+    internal static void Run(Action work)
+    {
+        SimpleInit();
+        Enqueue(work);
+    }
+
     /// <summary>Runs <paramref name="f"/> on a worker thread.<para>Lwt: <c>Lwt_preemptive.detach</c></para></summary>
     /// <param name="f">The blocking action.</param>
     /// <exception cref="ArgumentNullException"><paramref name="f"/> is null.</exception>

@@ -85,7 +85,7 @@ public static partial class LwtUnix
     /// <para>Lwt: <c>Lwt_unix.getlogin</c></para>
     /// </summary>
     /// <returns>The login name; rejected with <see cref="UnixErrorException"/> (e.g. ENXIO, ENOTTY: no controlling terminal, or no login record) when there is none.</returns>
-    public static unsafe Promise<string> GetLogin() => LwtPreemptive.Detach(() =>
+    public static unsafe Promise<string> GetLogin() => Job(() =>
     {
         byte* buffer = stackalloc byte[1024];
         int rc = LibC.GetLoginR(buffer, 1024);
@@ -104,7 +104,7 @@ public static partial class LwtUnix
     public static unsafe Promise<PasswdEntry> GetPwNam(string name)
     {
         CheckName(name);
-        return LwtPreemptive.Detach(() => Lookup<LibC.PasswdEnt, PasswdEntry>(
+        return Job(() => Lookup<LibC.PasswdEnt, PasswdEntry>(
             (e, b, n, r) => LibC.GetPwNamR(name, e, b, n, r), ReadPasswd, "getpwnam", name, errorsAreNotFound: false));
     }
 
@@ -118,7 +118,7 @@ public static partial class LwtUnix
     public static unsafe Promise<PasswdEntry> GetPwUid(int uid)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(uid);
-        return LwtPreemptive.Detach(() => Lookup<LibC.PasswdEnt, PasswdEntry>(
+        return Job(() => Lookup<LibC.PasswdEnt, PasswdEntry>(
             (e, b, n, r) => LibC.GetPwUidR((uint)uid, e, b, n, r), ReadPasswd, "getpwuid", string.Empty, errorsAreNotFound: false));
     }
 
@@ -133,7 +133,7 @@ public static partial class LwtUnix
     public static unsafe Promise<GroupEntry> GetGrNam(string name)
     {
         CheckName(name);
-        return LwtPreemptive.Detach(() => Lookup<LibC.GroupEnt, GroupEntry>(
+        return Job(() => Lookup<LibC.GroupEnt, GroupEntry>(
             (e, b, n, r) => LibC.GetGrNamR(name, e, b, n, r), ReadGroup, "getgrnam", name, errorsAreNotFound: false));
     }
 
@@ -147,7 +147,7 @@ public static partial class LwtUnix
     public static unsafe Promise<GroupEntry> GetGrGid(int gid)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(gid);
-        return LwtPreemptive.Detach(() => Lookup<LibC.GroupEnt, GroupEntry>(
+        return Job(() => Lookup<LibC.GroupEnt, GroupEntry>(
             (e, b, n, r) => LibC.GetGrGidR((uint)gid, e, b, n, r), ReadGroup, "getgrgid", string.Empty, errorsAreNotFound: false));
     }
 
@@ -162,7 +162,7 @@ public static partial class LwtUnix
     public static unsafe Promise<ProtocolEntry> GetProtoByName(string name)
     {
         CheckName(name);
-        return LwtPreemptive.Detach(() => Lookup<LibC.ProtoEnt, ProtocolEntry>(
+        return Job(() => Lookup<LibC.ProtoEnt, ProtocolEntry>(
             (e, b, n, r) => LibC.GetProtoByNameR(name, e, b, n, r), ReadProtocol, "getprotobyname", name, errorsAreNotFound: true));
     }
 
@@ -173,7 +173,7 @@ public static partial class LwtUnix
     /// <param name="number">A protocol number (6 for tcp).</param>
     /// <returns>The entry; rejected with <see cref="KeyNotFoundException"/> (Not_found) if there is none.</returns>
     public static unsafe Promise<ProtocolEntry> GetProtoByNumber(int number) =>
-        LwtPreemptive.Detach(() => Lookup<LibC.ProtoEnt, ProtocolEntry>(
+        Job(() => Lookup<LibC.ProtoEnt, ProtocolEntry>(
             (e, b, n, r) => LibC.GetProtoByNumberR(number, e, b, n, r), ReadProtocol, "getprotobynumber", string.Empty, errorsAreNotFound: true));
 
     /// <summary>
@@ -190,7 +190,7 @@ public static partial class LwtUnix
     {
         CheckName(name);
         CheckName(protocol, nameof(protocol));
-        return LwtPreemptive.Detach(() => Lookup<LibC.ServEnt, ServiceEntry>(
+        return Job(() => Lookup<LibC.ServEnt, ServiceEntry>(
             (e, b, n, r) => LibC.GetServByNameR(name, protocol, e, b, n, r), ReadService, "getservbyname", name, errorsAreNotFound: true));
     }
 
@@ -209,7 +209,7 @@ public static partial class LwtUnix
         CheckName(protocol, nameof(protocol));
         if (port is < 0 or > 65535) throw new ArgumentOutOfRangeException(nameof(port), port, "A port is 0 to 65535.");
         int networkPort = (ushort)IPAddress.HostToNetworkOrder((short)port);
-        return LwtPreemptive.Detach(() => Lookup<LibC.ServEnt, ServiceEntry>(
+        return Job(() => Lookup<LibC.ServEnt, ServiceEntry>(
             (e, b, n, r) => LibC.GetServByPortR(networkPort, protocol, e, b, n, r), ReadService, "getservbyport", protocol, errorsAreNotFound: true));
     }
 
@@ -225,7 +225,7 @@ public static partial class LwtUnix
     public static unsafe Promise<HostEntry> GetHostByName(string name)
     {
         CheckName(name);
-        return LwtPreemptive.Detach(() => Lookup<LibC.HostEnt, HostEntry>(
+        return Job(() => Lookup<LibC.HostEnt, HostEntry>(
             (e, b, n, r) =>
             {
                 int hErrno;
@@ -252,7 +252,7 @@ public static partial class LwtUnix
             _ => throw new ArgumentException($"LwtUnix.GetHostByAddr: an IPv4 or IPv6 address is needed, not {address.AddressFamily}.", nameof(address)),
         };
         byte[] bytes = address.GetAddressBytes();
-        return LwtPreemptive.Detach(() => Lookup<LibC.HostEnt, HostEntry>(
+        return Job(() => Lookup<LibC.HostEnt, HostEntry>(
             (e, b, n, r) =>
             {
                 int hErrno;

@@ -121,7 +121,7 @@ public static partial class LwtUnix
     /// The current working directory of the process (a job on the worker pool).
     /// <para>Lwt: <c>Lwt_unix.getcwd</c></para>
     /// </summary>
-    public static Promise<string> GetCwd() => LwtPreemptive.Detach(GetCwdNow);
+    public static Promise<string> GetCwd() => Job(GetCwdNow);
 
     /// <summary>getcwd(3) with a buffer that doubles while it is too small (ERANGE).</summary>
     private static unsafe string GetCwdNow()
@@ -178,7 +178,7 @@ public static partial class LwtUnix
     public static Promise<DirHandle> OpenDir(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        return LwtPreemptive.Detach(() =>
+        return Job(() =>
         {
             nint dir = LibC.OpenDir(path);
             if (dir == 0) throw UnixErrorException.FromLastError("opendir", path);
@@ -197,7 +197,7 @@ public static partial class LwtUnix
     public static Promise<string> ReadDir(DirHandle handle)
     {
         ArgumentNullException.ThrowIfNull(handle);
-        return LwtPreemptive.Detach(() => handle.Use("readdir", dir =>
+        return Job(() => handle.Use("readdir", dir =>
             NextEntry(dir, handle) ?? throw new EndOfStreamException($"No more entries in {handle.Path}.")));
     }
 
@@ -215,7 +215,7 @@ public static partial class LwtUnix
     {
         ArgumentNullException.ThrowIfNull(handle);
         ArgumentOutOfRangeException.ThrowIfNegative(count);
-        return LwtPreemptive.Detach(() => handle.Use("readdir", dir =>
+        return Job(() => handle.Use("readdir", dir =>
         {
             var names = new List<string>(Math.Min(count, 256));
             while (names.Count < count && NextEntry(dir, handle) is { } name) names.Add(name);
@@ -233,7 +233,7 @@ public static partial class LwtUnix
     public static Promise RewindDir(DirHandle handle)
     {
         ArgumentNullException.ThrowIfNull(handle);
-        return LwtPreemptive.Detach(() => handle.Use("rewinddir", dir =>
+        return Job(() => handle.Use("rewinddir", dir =>
         {
             LibC.RewindDir(dir);
             return 0;
@@ -250,7 +250,7 @@ public static partial class LwtUnix
     public static Promise CloseDir(DirHandle handle)
     {
         ArgumentNullException.ThrowIfNull(handle);
-        return LwtPreemptive.Detach(() =>
+        return Job(() =>
         {
             if (!handle.Close()) throw new UnixErrorException(LibC.EBADF, "closedir", handle.Path);
         });

@@ -40,7 +40,7 @@ public static partial class LwtUnix
     {
         ArgumentNullException.ThrowIfNull(host);
         ArgumentNullException.ThrowIfNull(service);
-        return LwtPreemptive.Detach<IReadOnlyList<AddrInfo>>(() =>
+        return Job<IReadOnlyList<AddrInfo>>(() =>
         {
             // As Lwt's getaddrinfo job: a failed lookup (unknown host or service) is no answer.
             var result = new List<AddrInfo>();
@@ -94,7 +94,7 @@ public static partial class LwtUnix
     {
         ArgumentNullException.ThrowIfNull(address);
         if (address is not IPEndPoint ip) return Promise.Return((address.ToString() ?? string.Empty, string.Empty));
-        return LwtPreemptive.Detach(() =>
+        return Job(() =>
         {
             string host;
             try

@@ -156,7 +156,7 @@ public static partial class LwtUnix
     public static Promise<string> Readlink(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        return LwtPreemptive.Detach(() => ReadlinkNow(path));
+        return Job(() => ReadlinkNow(path));
     }
 
     /// <summary>
@@ -210,7 +210,7 @@ public static partial class LwtUnix
     public static Promise<bool> FileExists(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        return LwtPreemptive.Detach(() =>
+        return Job(() =>
         {
             try
             {
@@ -316,7 +316,7 @@ public static partial class LwtUnix
     private static Promise FdJob(LwtFd fd, Func<int, int> call, string function)
     {
         if (!fd.TryGetFd(function, out int raw, out var error)) return Promise.Fail(error!);
-        return LwtPreemptive.Detach(() =>
+        return Job(() =>
         {
             if (call(raw) != 0) throw new UnixErrorException(Marshal.GetLastPInvokeError(), function);
         });

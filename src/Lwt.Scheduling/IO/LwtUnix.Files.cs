@@ -58,12 +58,14 @@ public static partial class LwtUnix
     public static Promise<LwtFd> OpenFile(string path, OpenFlags flags, int permissions = 0b110_100_100)
     {
         ArgumentNullException.ThrowIfNull(path);
-        return LwtPreemptive.Detach(() =>
+        // The wrapper is made in the job, so that the result of an open aborted by AbortJobs is
+        // an LwtFd, which the job closes (LwtUnix.Jobs.cs), rather than a bare number that leaks.
+        return Job(() =>
         {
             int fd = LibC.Open(path, (int)flags | LibC.O_CLOEXEC, permissions);
             if (fd < 0) throw UnixErrorException.FromLastError("open", path);
-            return fd;
-        }).Map(fd => LibC.LSeek(fd, 0, LibC.SEEK_CUR) >= 0 ? LwtFd.OwnBlocking(fd) : LwtFd.FromFd(fd, blocking: false));
+            return LibC.LSeek(fd, 0, LibC.SEEK_CUR) >= 0 ? LwtFd.OwnBlocking(fd) : LwtFd.FromFd(fd, blocking: false);
+        });
     }
 
     /// <summary>
@@ -139,7 +141,7 @@ public static partial class LwtUnix
     public static Promise<IReadOnlyList<string>> ReadDir(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        return LwtPreemptive.Detach<IReadOnlyList<string>>(() =>
+        return Job<IReadOnlyList<string>>(() =>
         {
             if (!Directory.Exists(path)) throw new UnixErrorException(File.Exists(path) ? 20 /* ENOTDIR */ : LibC.ENOENT, "opendir", path);
             var names = new List<string> { ".", ".." };
@@ -165,7 +167,7 @@ public static partial class LwtUnix
     }
 
     private static Promise PathJob(Func<int> call, string function, string path) =>
-        LwtPreemptive.Detach(() =>
+        Job(() =>
         {
             if (call() != 0) throw new UnixErrorException(Marshal.GetLastPInvokeError(), function, path);
         });

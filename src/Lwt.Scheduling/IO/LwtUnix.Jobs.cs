@@ -1,13 +1,37 @@
-// The system thread pool of Lwt_unix (pool_size, set_pool_size, thread_count,
-// thread_waiting_count), mapped onto the one pool this port has: LwtUnix runs every
-// blocking call (Stat, file jobs, the databases, GetAddrInfo) as a job of LwtPreemptive's
-// workers, so Lwt_unix's pool and Lwt_preemptive's are one here, and these are views of it.
+// The jobs of Lwt_unix: the system thread pool (pool_size, set_pool_size, thread_count,
+// thread_waiting_count) and the pending jobs (wait_for_jobs, cancel_jobs, abort_jobs).
 //
+// The pool. LwtUnix runs every blocking call (Stat, the file jobs, the databases, GetAddrInfo,
+// reads and writes on blocking descriptors...) as a job of LwtPreemptive's workers, so
+// Lwt_unix's pool and Lwt_preemptive's are one here, and the pool functions are views of it.
 // One difference is kept from LwtPreemptive rather than Lwt_unix: a job that finds every
 // worker busy waits in the queue; Lwt_unix runs it synchronously on the loop instead,
 // blocking it. Lwt's async_method, default_async_method, with_async_* and run_job have no
 // counterpart: every job is Async_detach here (as run_job always is since Lwt 5), and a job
-// is a C# lambda given to LwtPreemptive.Detach rather than a C job structure.
+// is a C# lambda given to Job below rather than a C job structure.
+//
+// The pending jobs. A job is started by Job (below), which registers it until its completion
+// reaches the loop. The registry is PER EVENT LOOP, not process-wide, because a job's promise
+// belongs to the loop that started it: the completion is posted to that loop, whose thread is
+// the only one that may resolve the promise there and then. A process-wide AbortJobs would
+// have to post rejections into other loops (another hosted service's work, say) and could not
+// say when they happen; a process-wide WaitForJobs would make one loop wait for another one to
+// run. Per loop, everything happens on one thread and needs no lock. (Lwt's newest sources,
+// with one loop per domain, made the same choice: their job sequence is per domain.) A loop
+// being one thread's (EventLoop.Current), the registry is a [ThreadStatic] intrusive list: one
+// node per job, which also carries the result from the worker to the loop (so a job costs no
+// more allocations than LwtPreemptive.Detach), two links set at the start, two at the end.
+//
+// Late completions. AbortJobs unlinks the pending jobs, then rejects their promises; the
+// blocking calls go on on their workers (nothing can stop a system call in another thread
+// safely) and their completions still arrive on the loop. There each finds its promise
+// resolved and does nothing: TryResolve/TryReject answer false, nothing is thrown, nothing
+// goes to the async exception hook. A late result that owns a resource (the LwtFd of an
+// OpenFile, the handle of an OpenDir) is disposed, as nobody will ever see it; Lwt leaks it.
+//
+// Only LwtUnix's (and LwtBytes's) own blocking calls are jobs. A function the user runs with
+// LwtPreemptive.Detach is not one (in Lwt neither does Lwt_preemptive.detach go through
+// run_job): AbortJobs leaves it alone, and WaitForJobs does not wait for it.
 
 namespace Lwt;
 
@@ -44,4 +68,196 @@ public static partial class LwtUnix
     /// <para>Lwt: <c>Lwt_unix.thread_waiting_count</c></para>
     /// </summary>
     public static int ThreadWaitingCount() => LwtPreemptive.NbThreads - LwtPreemptive.NbThreadsBusy;
+
+    // ---- pending jobs --------------------------------------------------------------------
+
+    /// <summary>This thread's loop's pending jobs, oldest first (file comment).</summary>
+    [ThreadStatic]
+    private static PendingJob? t_jobsHead;
+
+    [ThreadStatic]
+    private static PendingJob? t_jobsTail;
+
+    /// <summary>
+    /// A promise fulfilled once every job pending now on the calling thread's event loop (the
+    /// blocking calls LwtUnix runs on worker threads) has terminated: fulfilled, rejected, or
+    /// aborted by <see cref="AbortJobs"/>/<see cref="CancelJobs"/>. Jobs started later are not
+    /// waited for. It is fulfilled whatever the jobs' outcomes: each job's failure belongs to
+    /// the caller of that job. Canceling it only stops the wait.
+    /// <para>Lwt: <c>Lwt_unix.wait_for_jobs</c></para>
+    /// </summary>
+    /// <returns>The promise (already fulfilled when no job is pending).</returns>
+    public static Promise WaitForJobs()
+    {
+        if (t_jobsHead is null) return Promise.ReturnUnit;
+        var pending = new List<Promise>();
+        for (var job = t_jobsHead; job is not null; job = job.Next) pending.Add(job.Promise);
+
+        var (promise, resolver) = Promise.CreateCancelable();
+        int left = pending.Count;
+        // Every callback runs on this loop's thread (the jobs' promises are resolved there).
+        Action onTerminated = () =>
+        {
+            if (--left == 0) resolver.TryResolve(default);
+        };
+        foreach (var p in pending) p.OnTermination(onTerminated);
+        return promise;
+    }
+
+    /// <summary>
+    /// Rejects the promise of every job pending on the calling thread's event loop with
+    /// <see cref="CanceledException"/>. The blocking calls themselves are not stopped: they
+    /// finish on their workers, and their results are dropped (see <see cref="AbortJobs"/>).
+    /// <para>Lwt: <c>Lwt_unix.cancel_jobs</c></para>
+    /// </summary>
+    public static void CancelJobs() => AbortJobs(new CanceledException("Lwt_unix.cancel_jobs canceled the pending jobs."));
+
+    /// <summary>
+    /// Rejects the promise of every job pending on the calling thread's event loop (the
+    /// blocking calls LwtUnix runs on worker threads: Stat, OpenFile, reads of blocking
+    /// descriptors...) with <paramref name="exception"/>, oldest job first. The blocking calls
+    /// themselves are not stopped: each finishes on its worker, and its late result is dropped
+    /// without effect (a result that owns a resource, such as the descriptor of an
+    /// <see cref="OpenFile"/>, is disposed). Jobs started by the rejections' callbacks are
+    /// not aborted.
+    /// <para>Lwt: <c>Lwt_unix.abort_jobs</c></para>
+    /// </summary>
+    /// <param name="exception">The exception the jobs' promises are rejected with.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="exception"/> is null.</exception>
+    public static void AbortJobs(Exception exception)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        // Detach the whole list first: a callback of these rejections that starts a job (or
+        // calls AbortJobs again) sees a registry holding only the jobs started after this call.
+        PendingJob? job = t_jobsHead;
+        t_jobsHead = t_jobsTail = null;
+        while (job is not null)
+        {
+            PendingJob? next = job.Next;
+            job.Next = job.Prev = null;
+            job.Registered = false;
+            job.Abort(exception);
+            job = next;
+        }
+    }
+
+    /// <summary>The number of jobs pending on the calling thread's loop (tests).</summary>
+    internal static int PendingJobCount
+    {
+        get
+        {
+            int n = 0;
+            for (var job = t_jobsHead; job is not null; job = job.Next) n++;
+            return n;
+        }
+    }
+
+    /// <summary>
+    /// Runs the blocking <paramref name="f"/> as a job: on a worker thread, its promise resolved
+    /// on the calling thread's loop, and registered there until then (for
+    /// <see cref="AbortJobs"/> and <see cref="WaitForJobs"/>). The promise is not cancelable,
+    /// as Lwt's job promises are not.
+    /// </summary>
+    internal static Promise<T> Job<T>(Func<T> f)
+    {
+        var job = new UnixJob<T>(f, EventLoop.ForCurrentThread());
+        Register(job);
+        LwtPreemptive.Run(job.Execute);
+        return job.Resolver.Promise;
+    }
+
+    /// <summary><see cref="Job{T}(Func{T})"/> for a call without a result.</summary>
+    internal static Promise Job(Action f) => Job(() =>
+    {
+        f();
+        return default(Unit);
+    });
+
+    private static void Register(PendingJob job)
+    {
+        job.Prev = t_jobsTail;
+        if (t_jobsTail is null) t_jobsHead = job;
+        else t_jobsTail.Next = job;
+        t_jobsTail = job;
+        job.Registered = true;
+    }
+
+    /// <summary>Removes a completed job (a no-op for one that AbortJobs removed already).</summary>
+    private static void Unregister(PendingJob job)
+    {
+        if (!job.Registered) return;
+        job.Registered = false;
+        if (job.Prev is null) t_jobsHead = job.Next;
+        else job.Prev.Next = job.Next;
+        if (job.Next is null) t_jobsTail = job.Prev;
+        else job.Next.Prev = job.Prev;
+        job.Next = job.Prev = null;
+    }
+
+    /// <summary>A node of the registry of pending jobs.</summary>
+    private abstract class PendingJob
+    {
+        internal PendingJob? Prev, Next;
+
+        /// <summary>True while the node is in its loop's registry.</summary>
+        internal bool Registered;
+
+        /// <summary>The job's promise.</summary>
+        internal abstract Promise Promise { get; }
+
+        /// <summary>Rejects the job's promise if it is still pending.</summary>
+        internal abstract void Abort(Exception exception);
+    }
+
+    /// <summary>One job: the function, where its result goes, and the result on its way from the worker to the loop.</summary>
+    private sealed class UnixJob<T>(Func<T> f, EventLoop loop) : PendingJob
+    {
+        private static readonly SendOrPostCallback s_complete = static state => ((UnixJob<T>)state!).Complete();
+
+        private T _value = default!;
+        private Exception? _error;
+
+        internal Resolver<T> Resolver { get; } = Lwt.Promise.Create<T>().Resolver;
+
+        internal override Promise Promise => Resolver.Promise;
+
+        internal override void Abort(Exception exception) => Resolver.TryReject(exception);
+
+        /// <summary>On a worker: the blocking call, then its outcome posted to the loop (the post publishes the fields).</summary>
+        internal void Execute()
+        {
+            try
+            {
+                _value = f();
+            }
+            catch (Exception e)
+            {
+                _error = e;
+            }
+
+            loop.Post(s_complete, this);
+        }
+
+        /// <summary>On the loop: leaves the registry and resolves the promise, unless AbortJobs got there first.</summary>
+        private void Complete()
+        {
+            Unregister(this);
+            if (_error is { } e)
+            {
+                Resolver.TryReject(e);
+            }
+            else if (!Resolver.TryResolve(_value) && _value is IDisposable orphan)
+            {
+                // Aborted: nobody will ever receive this result, so nobody else will release it.
+                try
+                {
+                    orphan.Dispose();
+                }
+                catch (Exception)
+                {
+                    // A dropped result's disposal has no one to report to (file comment).
+                }
+            }
+        }
+    }
 }

@@ -39,7 +39,7 @@ public static partial class LwtUnix
         ArgumentNullException.ThrowIfNull(socket);
         ArgumentNullException.ThrowIfNull(ioVectors);
         if (!socket.TryGetFd("recv_msg", out int raw, out var error)) return Promise.Fail<(int, IReadOnlyList<SafeFileHandle>)>(error!);
-        if (socket.IsBlocking) return LwtPreemptive.Detach(() => RecvMsgJob(raw, ioVectors));
+        if (socket.IsBlocking) return Job(() => RecvMsgJob(raw, ioVectors));
         var op = new RecvMsgOp(socket, ioVectors);
         return op.Attempt() ? Deliver(op) : socket.Enqueue(op);
     }
@@ -91,7 +91,7 @@ public static partial class LwtUnix
         foreach (int d in fds)
             if (d < 0) throw new ArgumentOutOfRangeException(nameof(fds), d, "A descriptor is not negative (a closed LwtFd's Fd is -1).");
         if (!socket.TryGetFd(function, out int raw, out var error)) return Promise.Fail<int>(error!);
-        if (socket.IsBlocking) return LwtPreemptive.Detach(() => Check(SysSendMsg(raw, ioVectors, fds, destination), function));
+        if (socket.IsBlocking) return Job(() => Check(SysSendMsg(raw, ioVectors, fds, destination), function));
         var op = new SendMsgOp(socket, ioVectors, fds, destination, function);
         return op.Attempt() ? Deliver(op) : socket.Enqueue(op);
     }

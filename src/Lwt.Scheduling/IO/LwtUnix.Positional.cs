@@ -114,10 +114,10 @@ public static partial class LwtUnix
     // closure would otherwise be allocated on every call, the non-blocking ones included.
 
     private static Promise<int> PReadBlocking(int raw, Memory<byte> buffer, long fileOffset) =>
-        LwtPreemptive.Detach(() => Check(SysPositional(raw, buffer.Span, fileOffset, write: false), "pread"));
+        Job(() => Check(SysPositional(raw, buffer.Span, fileOffset, write: false), "pread"));
 
     private static Promise<int> PWriteBlocking(int raw, ReadOnlyMemory<byte> buffer, long fileOffset) =>
-        LwtPreemptive.Detach(() => Check(SysPositional(raw, MemoryMarshal.AsMemory(buffer).Span, fileOffset, write: true), "pwrite"));
+        Job(() => Check(SysPositional(raw, MemoryMarshal.AsMemory(buffer).Span, fileOffset, write: true), "pwrite"));
 
     /// <summary>One pread or pwrite (EINTR retried); -1 with errno on failure.</summary>
     private static unsafe nint SysPositional(int fd, Span<byte> buffer, long fileOffset, bool write)

@@ -92,7 +92,7 @@ public static partial class LwtUnix
     {
         ArgumentNullException.ThrowIfNull(fd);
         if (!fd.TryGetFd("fstat", out int raw, out var error)) return Promise.Fail<FileStats>(error!);
-        return LwtPreemptive.Detach(() =>
+        return Job(() =>
             Statx.TryStat(raw, string.Empty, LibC.AT_EMPTY_PATH, "fstat", string.Empty)
             // Without statx: the file behind the descriptor, as /dev/fd shows it (Linux, macOS, BSDs).
             ?? ManagedStat($"/dev/fd/{raw}", follow: null, "fstat"));
@@ -102,7 +102,7 @@ public static partial class LwtUnix
     {
         ArgumentNullException.ThrowIfNull(path);
         string function = follow ? "stat" : "lstat";
-        return LwtPreemptive.Detach(() =>
+        return Job(() =>
             Statx.TryStat(LibC.AT_FDCWD, path, follow ? 0 : LibC.AT_SYMLINK_NOFOLLOW, function, path)
             ?? ManagedStat(path, follow, function));
     }

@@ -306,7 +306,7 @@ public static partial class LwtUnix
         ArgumentNullException.ThrowIfNull(fd);
         CheckTermiosPlatform();
         if (!fd.TryGetFd("tcgetattr", out int raw, out var error)) return Promise.Fail<TerminalIO>(error!);
-        return LwtPreemptive.Detach(() =>
+        return Job(() =>
         {
             LibC.Termios t;
             if (LibC.TcGetAttr(raw, &t) != 0) throw UnixErrorException.FromLastError("tcgetattr");
@@ -341,7 +341,7 @@ public static partial class LwtUnix
         if ((uint)a.VTime > 255) throw new ArgumentOutOfRangeException(nameof(attributes), a.VTime, "VTime is 0 to 255.");
         CheckTermiosPlatform();
         if (!fd.TryGetFd("tcsetattr", out int raw, out var error)) return Promise.Fail(error!);
-        return LwtPreemptive.Detach(() =>
+        return Job(() =>
         {
             LibC.Termios t;
             if (LibC.TcGetAttr(raw, &t) != 0) throw UnixErrorException.FromLastError("tcsetattr");
