@@ -169,6 +169,15 @@ public static partial class LwtBytes
         buffer.Span.Slice(offset, length).Fill(value);
     }
 
+    /// <summary>
+    /// <see cref="Fill"/> under Lwt's unchecked name. Lwt skips the bounds check here; a
+    /// <see cref="Memory{T}"/> cannot be written out of its bounds, so this checks them as
+    /// <see cref="Fill"/> does (it costs two comparisons) and is only an alias.
+    /// <para>Lwt: <c>Lwt_bytes.unsafe_fill</c></para>
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The range is not inside the buffer.</exception>
+    public static void UnsafeFill(Memory<byte> buffer, int offset, int length, byte value) => Fill(buffer, offset, length, value);
+
     /// <summary>Reads at most <paramref name="length"/> bytes from <paramref name="fd"/> into <paramref name="buffer"/> at <paramref name="offset"/>; see <see cref="LwtUnix.Read"/>.<para>Lwt: <c>Lwt_bytes.read</c></para></summary>
     /// <exception cref="ArgumentOutOfRangeException">The range is not inside the buffer (raised at the call).</exception>
     public static Promise<int> Read(LwtFd fd, Memory<byte> buffer, int offset, int length) =>

@@ -1,7 +1,7 @@
 // LwtIO (Lwt_io): buffered channels and what is built on them. The channel
 // objects and their invariants are in LwtChannel.cs; this file holds the
 // operations (reading, writing, formatting), the constructors (OfFd,
-// OfStream, Make, Pipe, OpenFile, the standard channels) and Atomic.
+// OfUnixFd, OfStream, Make, Pipe, OpenFile, the standard channels) and Atomic.
 // Connections and servers are in LwtIO.Servers.cs.
 //
 // Every operation is also an extension method, so both LwtIO.ReadLine(ic) (as
@@ -97,6 +97,28 @@ public static partial class LwtIO
         ArgumentNullException.ThrowIfNull(fd);
         Func<Promise>? close = closeFd ? () => fd.IsClosed ? Promise.ReturnUnit : fd.Close() : null;
         return Make(mode, fd, close, bufferSize);
+    }
+
+    /// <summary>
+    /// A channel over a raw descriptor number: <see cref="OfFd"/> over
+    /// <c>LwtFd.FromFd(fd)</c>, so a socket, pipe or terminal is made non-blocking and a regular
+    /// file is used through the worker pool. Closing the channel closes the descriptor unless
+    /// <paramref name="closeFd"/> is false.
+    /// <para>Lwt: <c>Lwt_io.of_unix_fd</c></para>
+    /// </summary>
+    /// <param name="mode"><see cref="Input"/> or <see cref="Output"/>.</param>
+    /// <param name="fd">The open descriptor; the channel owns it when <paramref name="closeFd"/> is true.</param>
+    /// <param name="closeFd">Close the descriptor when the channel is closed.</param>
+    /// <param name="bufferSize">The buffer size.</param>
+    /// <typeparam name="TChannel"><see cref="InputChannel"/> or <see cref="OutputChannel"/>.</typeparam>
+    /// <exception cref="ArgumentNullException"><paramref name="mode"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="fd"/> is negative.</exception>
+    /// <exception cref="UnixErrorException">The descriptor is not open (fcntl fails).</exception>
+    public static TChannel OfUnixFd<TChannel>(ChannelMode<TChannel> mode, int fd, bool closeFd = true, int? bufferSize = null)
+        where TChannel : LwtChannel
+    {
+        ArgumentNullException.ThrowIfNull(mode);
+        return OfFd(mode, LwtFd.FromFd(fd), closeFd, bufferSize);
     }
 
     private static TChannel Make<TChannel>(ChannelMode<TChannel> mode, LwtFd fd, Func<Promise>? close, int? bufferSize)

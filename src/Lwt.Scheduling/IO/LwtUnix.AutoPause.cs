@@ -1,4 +1,5 @@
-// Cooperative yielding by the clock (Lwt_unix.auto_pause, Lwt 5.5).
+// Cooperative yielding by the clock (Lwt_unix.auto_pause, Lwt 5.5, and auto_yield, its
+// deprecated old name).
 //
 // A long computation on the loop thread starves every other promise: nothing else runs
 // until it awaits something pending. Pausing at every step is correct but costs a loop
@@ -51,6 +52,17 @@ public static partial class LwtUnix
             return Promise.Pause();
         };
     }
+
+    /// <summary>
+    /// Lwt's old name for <see cref="AutoPause"/>: the same function, pausing with
+    /// <see cref="Promise.Pause"/>.
+    /// <para>Lwt: <c>Lwt_unix.auto_yield</c> (deprecated since Lwt 5.5 in favour of <c>Lwt_unix.auto_pause</c>)</para>
+    /// </summary>
+    /// <param name="timeout">The least time between two pauses, in seconds.</param>
+    /// <returns>The function to call at each step (on the loop thread).</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is NaN.</exception>
+    [Obsolete("Lwt_unix.auto_yield is deprecated: use LwtUnix.AutoPause.")]
+    public static Func<Promise> AutoYield(double timeout) => AutoPause(timeout);
 
     /// <summary>Seconds on the monotonic clock (from an arbitrary origin).</summary>
     private static double MonotonicSeconds() => Stopwatch.GetTimestamp() / (double)Stopwatch.Frequency;

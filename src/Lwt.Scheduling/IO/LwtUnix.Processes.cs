@@ -134,6 +134,14 @@ public static partial class LwtUnix
     public static Promise<(int Pid, ProcessStatus Status, ResourceUsage Usage)> Wait4(int pid, WaitFlags flags = WaitFlags.None) =>
         Wait<(int, ProcessStatus, ResourceUsage)>(pid, flags, "wait4", static r => r);
 
+    /// <summary>
+    /// Whether <see cref="Wait4"/> reports the child's resource usage on this system: the old
+    /// name of <c>LwtSys.Have(Feature.Wait4)</c>, which Lwt deprecates.
+    /// <para>Lwt: <c>Lwt_unix.has_wait4</c> (deprecated in favour of <c>Lwt_sys.have `wait4</c>)</para>
+    /// </summary>
+    [Obsolete("Lwt_unix.has_wait4 is deprecated: use LwtSys.Have(Feature.Wait4).")]
+    public static bool HasWait4 => LwtSys.Have(Feature.Wait4);
+
     /// <summary>WaitPid and Wait4: <paramref name="function"/> names them in errors.</summary>
     private static Promise<T> Wait<T>(int pid, WaitFlags flags, string function, Func<(int Pid, ProcessStatus Status, ResourceUsage Usage), T> project)
     {
