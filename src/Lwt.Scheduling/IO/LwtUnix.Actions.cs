@@ -12,8 +12,10 @@
 // "Would block" is what Lwt says it is: the action throws RetryException (wait again for the
 // same event), RetryReadException or RetryWriteException (wait for that event instead: the op
 // leaves its queue for the other one, as a TLS read that needs to write first does), or a
-// UnixErrorException with EAGAIN/EWOULDBLOCK (the same value on Linux) or EINTR. Any other
-// exception rejects the promise; a value fulfills it.
+// UnixErrorException with EAGAIN/EWOULDBLOCK (the same value on Linux) or EINTR. .NET's own
+// form of those errors counts too: a SocketException with WouldBlock or Interrupted, which a
+// non-blocking Socket.Receive/Send on the wrapped socket throws, so such a call can be the
+// action as it is. Any other exception rejects the promise; a value fulfills it.
 //
 // Blocking descriptors. As in Lwt, WrapSyscall runs the action at once on a non-blocking
 // descriptor, and on a blocking one only if poll says it is ready for the event (otherwise the
@@ -25,6 +27,8 @@
 // A closed descriptor rejects the promise with UnixErrorException (EBADF), as every LwtUnix
 // operation does; Lwt raises from check_descriptor instead, before making a promise. The
 // synchronous CheckDescriptor throws that same exception.
+
+using System.Net.Sockets;
 
 namespace Lwt;
 
@@ -119,8 +123,9 @@ public static partial class LwtUnix
     /// Runs <paramref name="action"/> (a non-blocking call on <paramref name="fd"/>) now if it
     /// can, otherwise when the descriptor is ready. The action runs at once on a non-blocking
     /// descriptor, and on a blocking one when poll reports it ready for <paramref name="ioEvent"/>.
-    /// If it throws <see cref="RetryException"/>, or a <see cref="UnixErrorException"/> with
-    /// EAGAIN/EWOULDBLOCK or EINTR, it is queued and run again each time the descriptor becomes
+    /// If it throws <see cref="RetryException"/>, a <see cref="UnixErrorException"/> with
+    /// EAGAIN/EWOULDBLOCK or EINTR, or a <see cref="SocketException"/> with
+    /// <see cref="SocketError.WouldBlock"/> or <see cref="SocketError.Interrupted"/>, it is queued and run again each time the descriptor becomes
     /// ready for <paramref name="ioEvent"/>, until it returns or throws something else;
     /// <see cref="RetryReadException"/> and <see cref="RetryWriteException"/> make it wait for
     /// readability or writability instead. Its value fulfills the promise, any other exception
@@ -205,6 +210,7 @@ public static partial class LwtUnix
             RetryWriteException => IoEvent.Write,
             // EWOULDBLOCK is EAGAIN on Linux.
             UnixErrorException { Errno: LibC.EAGAIN or LibC.EINTR } => current,
+            SocketException { SocketErrorCode: SocketError.WouldBlock or SocketError.Interrupted } => current,
             _ => null,
         };
 

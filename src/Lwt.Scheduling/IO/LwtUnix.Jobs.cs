@@ -16,8 +16,8 @@
 // the only one that may resolve the promise there and then. A process-wide AbortJobs would
 // have to post rejections into other loops (another hosted service's work, say) and could not
 // say when they happen; a process-wide WaitForJobs would make one loop wait for another one to
-// run. Per loop, everything happens on one thread and needs no lock. (Lwt's newest sources,
-// with one loop per domain, made the same choice: their job sequence is per domain.) A loop
+// run. Per loop, everything happens on one thread and needs no lock. (The Lwt sources that
+// run one loop per OCaml domain make the same choice: their job sequence is per domain.) A loop
 // being one thread's (EventLoop.Current), the registry is a [ThreadStatic] intrusive list: one
 // node per job, which also carries the result from the worker to the loop (so a job costs no
 // more allocations than LwtPreemptive.Detach), two links set at the start, two at the end.
@@ -28,6 +28,11 @@
 // resolved and does nothing: TryResolve/TryReject answer false, nothing is thrown, nothing
 // goes to the async exception hook. A late result that owns a resource (the LwtFd of an
 // OpenFile, the handle of an OpenDir) is disposed, as nobody will ever see it; Lwt leaks it.
+//
+// WaitForJobs waits for the jobs pending at the call, and is fulfilled once all of them have
+// terminated, however: Lwt joins their promises, so a single failed stat makes its
+// wait_for_jobs fail too; here each failure stays with the caller of its job, and the barrier
+// stays a barrier. An aborted job counts as terminated (its promise is), as in Lwt.
 //
 // Only LwtUnix's (and LwtBytes's) own blocking calls are jobs. A function the user runs with
 // LwtPreemptive.Detach is not one (in Lwt neither does Lwt_preemptive.detach go through

@@ -264,6 +264,32 @@ public class UnixActionsTests
     }
 
     [SkippableFact]
+    public void ANonBlockingSocketReceiveCanBeTheActionAsItIs()
+    {
+        Run(async () =>
+        {
+            var (a, b) = LwtUnix.SocketPair(AddressFamily.Unix, SocketType.Stream);
+            using var _a = a;
+            using var _b = b;
+            using var socket = new Socket(new SafeSocketHandle(a.Fd, ownsHandle: false)) { Blocking = false };
+            var buffer = new byte[8];
+            int calls = 0;
+            // Receive throws SocketException(WouldBlock) while there is nothing: the action waits.
+            var received = LwtUnix.WrapSyscall(IoEvent.Read, a, () =>
+            {
+                calls++;
+                return socket.Receive(buffer);
+            });
+            Assert.True(received.IsPending);
+            Assert.Equal(1, calls);
+
+            await LwtUnix.Write(b, new byte[] { 1, 2, 3 });
+            Assert.Equal(3, await received);
+            Assert.Equal(2, calls);
+        });
+    }
+
+    [SkippableFact]
     public void ABlockingDescriptorRunsTheActionOnlyWhenPollSaysItIsReady()
     {
         Run(async () =>
