@@ -284,9 +284,21 @@ public static class LwtPreemptive
         lock (s_gate)
         {
             s_jobs.Enqueue(job);
-            if (s_idle > 0) Monitor.Pulse(s_gate);
-            else if (s_threads < s_max) StartWorker();
+            WakeOrStartWorker();
         }
+    }
+
+    // A queued job needs a worker: an idle one if there are at least as many idle workers as
+    // queued jobs, else a new one if the pool has room. Counting the jobs, not only the idle
+    // workers, matters: a worker woken for a job stays counted as idle until it runs again, so
+    // two jobs queued in a row with one idle worker would otherwise both pulse that worker, and
+    // the second would wait for the first to end even with the pool below its maximum (a
+    // deadlock when the first waits for the second). A surplus pulse is harmless: a woken
+    // worker finding no job waits again. Called with s_gate held.
+    private static void WakeOrStartWorker()
+    {
+        if (s_jobs.Count <= s_idle) Monitor.Pulse(s_gate);
+        else if (s_threads < s_max) StartWorker();
     }
 
     private static void StartWorker()
@@ -334,8 +346,6 @@ public static class LwtPreemptive
     private static void LeavePool()
     {
         s_threads--;
-        if (s_jobs.Count == 0) return;
-        if (s_idle > 0) Monitor.Pulse(s_gate);
-        else if (s_threads < s_max) StartWorker();
+        if (s_jobs.Count != 0) WakeOrStartWorker();
     }
 }
