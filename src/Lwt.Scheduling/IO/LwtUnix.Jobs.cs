@@ -146,6 +146,10 @@ public static partial class LwtUnix
         }
     }
 
+    /// <summary>How many completions this thread's loop dropped because AbortJobs had resolved their promise (tests).</summary>
+    [ThreadStatic]
+    internal static int t_lateJobCompletions;
+
     /// <summary>The number of jobs pending on the calling thread's loop (tests).</summary>
     internal static int PendingJobCount
     {
@@ -247,11 +251,10 @@ public static partial class LwtUnix
         private void Complete()
         {
             Unregister(this);
-            if (_error is { } e)
-            {
-                Resolver.TryReject(e);
-            }
-            else if (!Resolver.TryResolve(_value) && _value is IDisposable orphan)
+            bool delivered = _error is { } e ? Resolver.TryReject(e) : Resolver.TryResolve(_value);
+            if (delivered) return;
+            t_lateJobCompletions++;
+            if (_error is null && _value is IDisposable orphan)
             {
                 // Aborted: nobody will ever receive this result, so nobody else will release it.
                 try

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Lwt.Tests.Loop;
 using static Lwt.Tests.IO.UnixTest;
 
@@ -7,8 +8,9 @@ namespace Lwt.Tests.IO;
 /// WaitForJobs, CancelJobs and AbortJobs over real jobs that block on something the test
 /// controls: a read of a pipe wrapped as blocking (a job on the worker pool that returns when
 /// the test writes), and an open of a FIFO (which returns when the test opens the other end).
-/// The collection runs alone: some tests replace the async exception hook or the pool's bounds,
-/// and each loop runs on a fresh thread, whose registry of jobs starts empty.
+/// The collection runs alone: the tests replace the async exception hook and the pool's bounds
+/// (raised so that a worker left blocked by some other test cannot starve these jobs), and each
+/// loop runs on a fresh thread, whose registry of jobs starts empty.
 /// </summary>
 [Collection(LoopGlobalState.Name)]
 public class UnixJobsTests
@@ -22,10 +24,33 @@ public class UnixJobsTests
         return (r, w);
     }
 
+    /// <summary>Runs <paramref name="body"/> on a fresh thread's loop, with room for a few more workers than are busy now.</summary>
     private static void OnLoop(Func<Promise> body)
     {
         Skip.IfNot(OperatingSystem.IsLinux(), "Linux pipes and FIFOs");
-        LoopTest.OnFreshThread(() => LwtMain.Run(body));
+        var (min, max) = LwtPreemptive.GetBounds();
+        try
+        {
+            LwtPreemptive.SetBounds(min, Math.Max(max, LwtPreemptive.NbThreadsBusy + 4));
+            LoopTest.OnFreshThread(() => LwtMain.Run(body));
+        }
+        finally
+        {
+            LwtPreemptive.SetBounds(min, max);
+        }
+    }
+
+    /// <summary>Waits (on the loop) until this loop has dropped <paramref name="count"/> late completions of aborted jobs.</summary>
+    private static async Promise LateCompletions(int count)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (LwtUnix.t_lateJobCompletions < count)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"{LwtUnix.t_lateJobCompletions} late completion(s) after 10 s, expected {count}; busy workers: {LwtPreemptive.NbThreadsBusy}, queued jobs: {LwtPreemptive.QueuedJobs}");
+            await LwtUnix.Sleep(0.005);
+        }
+
+        Assert.Equal(count, LwtUnix.t_lateJobCompletions);
     }
 
     [SkippableFact]
@@ -76,40 +101,27 @@ public class UnixJobsTests
     [SkippableFact]
     public void CancelJobsRejectsPendingJobsAndTheirLateCompletionIsHarmless()
     {
-        var (min, max) = LwtPreemptive.GetBounds();
         var hooked = new List<Exception>();
-        try
+        LoopTest.WithExceptionHook(hooked.Add, () => OnLoop(async () =>
         {
-            // One worker: a job queued after the canceled one completes after it, on the same
-            // thread, so its completion reaching the loop proves the canceled one's did too.
-            LwtPreemptive.SetBounds(0, 1);
-            LoopTest.WithExceptionHook(hooked.Add, () => OnLoop(async () =>
-            {
-                var (r, w) = BlockingPipe();
-                using var _r = r;
-                using var _w = w;
-                var buffer = new byte[4];
-                var read = LwtUnix.Read(r, buffer);
-                Assert.Equal(1, LwtUnix.PendingJobCount);
+            var (r, w) = BlockingPipe();
+            using var _r = r;
+            using var _w = w;
+            var buffer = new byte[4];
+            var read = LwtUnix.Read(r, buffer);
+            Assert.Equal(1, LwtUnix.PendingJobCount);
 
-                LwtUnix.CancelJobs();
-                Assert.IsType<CanceledException>(await Record(read));
-                Assert.Equal(0, LwtUnix.PendingJobCount);
-                Assert.Equal(PromiseState.Fulfilled, LwtUnix.WaitForJobs().State);
+            LwtUnix.CancelJobs();
+            Assert.IsType<CanceledException>(await Record(read));
+            Assert.Equal(0, LwtUnix.PendingJobCount);
+            Assert.Equal(PromiseState.Fulfilled, LwtUnix.WaitForJobs().State);
 
-                var after = LwtUnix.Stat(Path.GetTempPath()); // not canceled: started after the call
-                await LwtUnix.Write(w, new byte[] { 7 });      // the canceled read ends on its worker
-                await after;
-
-                Assert.Equal(7, buffer[0]); // the real read did happen...
-                Assert.IsType<CanceledException>(await Record(read)); // ...and changed nothing
-                Assert.Equal(0, LwtUnix.PendingJobCount);
-            }));
-        }
-        finally
-        {
-            LwtPreemptive.SetBounds(min, max);
-        }
+            await LwtUnix.Write(w, new byte[] { 7 }); // the canceled read ends on its worker...
+            await LateCompletions(1);                  // ...and its completion reaches the loop
+            Assert.Equal(7, buffer[0]);
+            Assert.IsType<CanceledException>(await Record(read)); // it changed nothing
+            Assert.Equal(0, LwtUnix.PendingJobCount);
+        }));
 
         Assert.Empty(hooked);
     }
@@ -135,24 +147,28 @@ public class UnixJobsTests
                 await all; // aborted counts as terminated
                 Assert.Equal(0, LwtUnix.PendingJobCount);
 
-                // Let the open complete: its LwtFd reaches the loop with nobody to take it, and
-                // is closed there. A writer then finds no reader: EPIPE (the runtime ignores SIGPIPE).
-                var writer = await LwtPreemptive.Detach(() => File.OpenHandle(fifo, FileMode.Open, FileAccess.Write));
-                using (writer)
+                // Open the writing end without blocking: ENXIO until the job's open(2) is waiting
+                // for a writer, then both opens complete.
+                int writer;
+                var deadline = DateTime.UtcNow.AddSeconds(10);
+                while ((writer = LibC.Open(fifo, (int)(OpenFlags.WriteOnly | OpenFlags.NonBlock) | LibC.O_CLOEXEC, 0)) < 0)
                 {
-                    int raw = (int)writer.DangerousGetHandle();
-                    var deadline = DateTime.UtcNow.AddSeconds(10);
-                    while (true)
-                    {
-                        if (LibC.Write(raw, new byte[] { 1 }) < 0)
-                        {
-                            Assert.Equal(32 /* EPIPE */, System.Runtime.InteropServices.Marshal.GetLastPInvokeError());
-                            break;
-                        }
+                    Assert.Equal(6 /* ENXIO */, Marshal.GetLastPInvokeError());
+                    Assert.True(DateTime.UtcNow < deadline, $"the aborted open never reached open(2); busy workers: {LwtPreemptive.NbThreadsBusy}");
+                    await LwtUnix.Sleep(0.005);
+                }
 
-                        Assert.True(DateTime.UtcNow < deadline, "the aborted open's descriptor was never closed");
-                        await LwtUnix.Sleep(0.01);
-                    }
+                try
+                {
+                    // The open's LwtFd reaches the loop with nobody to take it, and is closed
+                    // there: a write then finds no reader (EPIPE; the runtime ignores SIGPIPE).
+                    await LateCompletions(1);
+                    Assert.True(LibC.Write(writer, new byte[] { 1 }) < 0, "the aborted open's descriptor is still open");
+                    Assert.Equal(32 /* EPIPE */, Marshal.GetLastPInvokeError());
+                }
+                finally
+                {
+                    LibC.Close(writer);
                 }
 
                 Assert.Same(abort, await Record(open));
