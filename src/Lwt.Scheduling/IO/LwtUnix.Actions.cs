@@ -27,6 +27,9 @@
 // A closed descriptor rejects the promise with UnixErrorException (EBADF), as every LwtUnix
 // operation does; Lwt raises from check_descriptor instead, before making a promise. The
 // synchronous CheckDescriptor throws that same exception.
+//
+// The action is user code: an exception Promise.ExceptionFilter refuses escapes (from the
+// call, or from the loop's dispatch of the descriptor's events) instead of rejecting.
 
 using System.Net.Sockets;
 
@@ -156,6 +159,7 @@ public static partial class LwtUnix
         }
         catch (Exception e)
         {
+            if (!Promise.ExceptionFilter.Run(e)) Promise.ExceptionFilter.Rethrow(e);
             return Promise.Fail<T>(e);
         }
 
@@ -231,6 +235,7 @@ public static partial class LwtUnix
             }
             catch (Exception e)
             {
+                if (!Promise.ExceptionFilter.Run(e)) Promise.ExceptionFilter.Rethrow(e);
                 SetError(e);
                 return true;
             }

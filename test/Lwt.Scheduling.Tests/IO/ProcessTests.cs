@@ -304,7 +304,9 @@ public class ProcessTests
         Run(async () =>
         {
             LwtProcessIn? seen = null;
-            string first = await LwtProcess.WithProcessIn(LwtProcess.Shell("echo one; echo two"), p =>
+            // One write of both lines (printf), so the process never writes after the reader
+            // closed: with two echos, the second could hit the closed pipe and die of SIGPIPE.
+            string first = await LwtProcess.WithProcessIn(LwtProcess.Shell("printf 'one\\ntwo\\n'"), p =>
             {
                 seen = p;
                 return p.Stdout.ReadLine();
