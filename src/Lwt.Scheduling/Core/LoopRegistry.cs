@@ -63,6 +63,16 @@ internal static class LoopRegistry
     internal static ILoopDispatcher? Get(int id) => id != 0 && s_loops.TryGetValue(id, out var loop) ? loop : null;
 
     /// <summary>
+    /// Every registered loop, running or not, for an observer on any thread (the metrics). The
+    /// dictionary's enumerator takes no lock and never throws on concurrent changes: a loop
+    /// registered or forgotten meanwhile may or may not be seen.
+    /// </summary>
+    internal static IEnumerable<ILoopDispatcher> All()
+    {
+        foreach (var entry in s_loops) yield return entry.Value;
+    }
+
+    /// <summary>
     /// The loop that must run an operation on a promise owned by <paramref name="owner"/>,
     /// when the caller is on another thread; null when the caller may act directly.
     /// </summary>

@@ -15,6 +15,13 @@ internal sealed class PausedQueue
 
     internal int Count => _current.Count;
 
+    /// <summary>
+    /// <see cref="Count"/> for an observer on another thread (the metrics). The list it reads may
+    /// be swapped or cleared meanwhile, so the value can be stale, never torn or unsafe to read:
+    /// List.Count is one int, and a list handed over to the spare slot stays a valid list.
+    /// </summary>
+    internal int CountFromAnyThread => Volatile.Read(ref _current).Count;
+
     internal void Add(Promise<Unit> p)
     {
         _current.Add(p);

@@ -34,6 +34,10 @@
 // wait_for_jobs fail too; here each failure stays with the caller of its job, and the barrier
 // stays a barrier. An aborted job counts as terminated (its promise is), as in Lwt.
 //
+// The number of pending jobs is also kept in the loop's PendingJobs (Register, Unregister,
+// AbortJobs), because LwtRuntimeEvents' job gauge runs on the thread that collects metrics,
+// which cannot read this thread's registry.
+//
 // Only LwtUnix's (and LwtBytes's) own blocking calls are jobs. A function the user runs with
 // LwtPreemptive.Detach is not one (in Lwt neither does Lwt_preemptive.detach go through
 // run_job): AbortJobs leaves it alone, and WaitForJobs does not wait for it.
@@ -135,7 +139,9 @@ public static partial class LwtUnix
         // Detach the whole list first: a callback of these rejections that starts a job (or
         // calls AbortJobs again) sees a registry holding only the jobs started after this call.
         PendingJob? job = t_jobsHead;
+        if (job is null) return;
         t_jobsHead = t_jobsTail = null;
+        EventLoop.ForCurrentThread().PendingJobs = 0;
         while (job is not null)
         {
             PendingJob? next = job.Next;
@@ -169,8 +175,9 @@ public static partial class LwtUnix
     /// </summary>
     internal static Promise<T> Job<T>(Func<T> f)
     {
-        var job = new UnixJob<T>(f, EventLoop.ForCurrentThread());
-        Register(job);
+        var loop = EventLoop.ForCurrentThread();
+        var job = new UnixJob<T>(f, loop);
+        Register(job, loop);
         LwtPreemptive.Run(job.Execute);
         return job.Resolver.Promise;
     }
@@ -182,8 +189,9 @@ public static partial class LwtUnix
         return default(Unit);
     });
 
-    private static void Register(PendingJob job)
+    private static void Register(PendingJob job, EventLoop loop)
     {
+        loop.PendingJobs++;
         job.Prev = t_jobsTail;
         if (t_jobsTail is null) t_jobsHead = job;
         else t_jobsTail.Next = job;
@@ -191,11 +199,12 @@ public static partial class LwtUnix
         job.Registered = true;
     }
 
-    /// <summary>Removes a completed job (a no-op for one that AbortJobs removed already).</summary>
-    private static void Unregister(PendingJob job)
+    /// <summary>Removes a completed job (a no-op for one that AbortJobs removed already); on the job's loop.</summary>
+    private static void Unregister(PendingJob job, EventLoop loop)
     {
         if (!job.Registered) return;
         job.Registered = false;
+        loop.PendingJobs--;
         if (job.Prev is null) t_jobsHead = job.Next;
         else job.Prev.Next = job.Next;
         if (job.Next is null) t_jobsTail = job.Prev;
@@ -250,7 +259,7 @@ public static partial class LwtUnix
         /// <summary>On the loop: leaves the registry and resolves the promise, unless AbortJobs got there first.</summary>
         private void Complete()
         {
-            Unregister(this);
+            Unregister(this, loop);
             bool delivered = _error is { } e ? Resolver.TryReject(e) : Resolver.TryResolve(_value);
             if (delivered) return;
             t_lateJobCompletions++;

@@ -72,10 +72,13 @@ public sealed partial class EventLoop : ILoopDispatcher
     private PaddedInt _sleeping;
     /// <summary>Busy iterations since the last poll; written every busy iteration, so kept off the line of the fields that posts read.</summary>
     private PaddedInt _busyIterations;
+    /// <summary>Iterations ever run (LwtRuntimeEvents' laps); written every iteration, so off the line of the fields that posts read.</summary>
+    private PaddedLong _laps;
     private long _lastPoll;
     private int _runDepth;
     private int _id;
     private int _outstandingOperations;
+    private int _pendingJobs;
 
     private EventLoop()
     {
@@ -123,6 +126,25 @@ public sealed partial class EventLoop : ILoopDispatcher
     internal long InboxCount => _inbox.CountUpperBound();
     private int TimerCount => Timers.Count;
     private int PausedCount => _resolution.Paused.Count;
+
+    // For LwtRuntimeEvents, whose callbacks run on the thread that collects the metrics.
+
+    /// <summary>The iterations this loop has run, over all its runs (readable from any thread).</summary>
+    internal long Laps => Volatile.Read(ref _laps.Value);
+
+    /// <summary>The promises paused on this loop's thread and not yet woken (readable from any thread, maybe stale).</summary>
+    internal int PausedCountFromAnyThread => _paused.CountFromAnyThread;
+
+    /// <summary>
+    /// The LwtUnix jobs pending on this loop. The IO layer keeps its registry of jobs in
+    /// thread-static fields, which no other thread can read, so it mirrors their number here;
+    /// written on the loop thread only, read from any.
+    /// </summary>
+    internal int PendingJobs
+    {
+        get => Volatile.Read(ref _pendingJobs);
+        set => Volatile.Write(ref _pendingJobs, value);
+    }
 
     /// <summary>
     /// Runs <paramref name="action"/> on the loop thread, after what is already queued. Safe
@@ -260,6 +282,7 @@ public sealed partial class EventLoop : ILoopDispatcher
     /// </summary>
     internal void Iterate(Promise? until = null)
     {
+        _laps.Value++; // Lwt's sch_lap; the only cost metrics add to an iteration (LwtRuntimeEvents)
         var hooks = LwtMain.EnterIterHooks.Snapshot;
         if (hooks.Length != 0) RunHooks(hooks);
 

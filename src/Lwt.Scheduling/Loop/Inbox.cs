@@ -33,6 +33,14 @@ internal struct PaddedInt
     internal int Value;
 }
 
+/// <summary>A long alone on its cache line (with 64 bytes on either side).</summary>
+[StructLayout(LayoutKind.Explicit, Size = 136)]
+internal struct PaddedLong
+{
+    [FieldOffset(64)]
+    internal long Value;
+}
+
 /// <summary>A multi-producer, single-consumer FIFO queue (the event loop's inbox).</summary>
 internal sealed class Inbox<T>
 {

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.ExceptionServices;
 
 namespace Lwt;
@@ -70,16 +71,25 @@ public static class LwtMain
         var loop = EventLoop.ForCurrentThread();
         loop.Enter();
         var previous = SynchronizationContext.Current;
-        SynchronizationContext.SetSynchronizationContext(loop.SynchronizationContext);
+        Activity? run = null;
         try
         {
+            // Inside the try: a throwing ActivityListener must not leave the loop entered.
+            run = LwtRuntimeEvents.StartRun(loop);
+            SynchronizationContext.SetSynchronizationContext(loop.SynchronizationContext);
             promise ??= StartOnLoop(start!);
             loop.RunUntilResolved(promise);
+        }
+        catch (Exception e) when (run is not null && LwtRuntimeEvents.RunEscaped(run, e))
+        {
+            // Never entered: the filter only records the escaping exception on the run's span.
+            throw;
         }
         finally
         {
             SynchronizationContext.SetSynchronizationContext(previous);
             loop.Exit();
+            if (run is not null) LwtRuntimeEvents.StopRun(run, promise);
         }
         return ThrowIfRejected(promise);
     }
