@@ -39,12 +39,17 @@ namespace Lwt;
  * Activity.Current: a hosted loop runs once for the host's lifetime, and every span
  * started by the code it runs would otherwise belong to that one endless trace.
  *
- * The Meter and the ActivitySource are made with this class, at the first LwtMain.Run (or
- * the first use of a member here), and live for the process, as instruments usually do.
- * That first run pays for it once, about 10-20 ms here, most of it the BCL starting the
- * EventSources through which dotnet-counters and dotnet-trace find them; a process that
- * already uses HttpClient, hosting or another ActivitySource has paid that already. Made
- * later (in the background, say), they would miss the span of a program's only run.
+ * Opt-in, as in Lwt (which emits only when a program links lwt_runtime_events and the
+ * OCaml runtime's events are started). Making the Meter and the ActivitySource costs about
+ * 10-20 ms once, most of it the BCL starting the EventSources through which dotnet-counters
+ * and dotnet-trace find them: too much to add to the start of every program that runs a
+ * loop, for instruments most never read. So they exist only once Enable() is called, or
+ * from the first LwtMain.Run when the process was started with the environment variable
+ * LWT_RUNTIME_EVENTS=1 or the runtimeconfig switch "Lwt.RuntimeEvents" (no code change
+ * needed to watch a program with dotnet-counters). Until then a run costs one read of a
+ * static field, and the loop keeps its counts anyway (they are what Enable publishes), so
+ * enabling later shows the true totals. Once made, they live for the process, as
+ * instruments usually do.
  */
 
 /// <summary>
@@ -108,15 +113,56 @@ public static class LwtRuntimeEvents
     /// </summary>
     public const string LoopThreadTag = "lwt.loop.thread";
 
-    private static readonly string? s_version = typeof(LwtRuntimeEvents).Assembly.GetName().Version?.ToString();
+    /// <summary>
+    /// The environment variable that enables the instruments at the first
+    /// <see cref="LwtMain.Run(Promise)"/> when set to <c>1</c> or <c>true</c>, as
+    /// <see cref="Enable"/> would.
+    /// <para>Lwt: none (Lwt's events start with the OCaml runtime's, e.g. <c>OCAML_RUNTIME_EVENTS_START</c>)</para>
+    /// </summary>
+    public const string EnvironmentVariable = "LWT_RUNTIME_EVENTS";
 
-    private static readonly ActivitySource s_source = new(ActivitySourceName, s_version);
+    /// <summary>
+    /// The runtimeconfig switch (<see cref="AppContext"/>) that enables the instruments at the first
+    /// <see cref="LwtMain.Run(Promise)"/>, as <see cref="Enable"/> would: in a project file,
+    /// <c>&lt;RuntimeHostConfigurationOption Include="Lwt.RuntimeEvents" Value="true" /&gt;</c>.
+    /// <para>Lwt: none</para>
+    /// </summary>
+    public const string AppContextSwitch = "Lwt.RuntimeEvents";
 
-    private static readonly Meter s_meter = CreateMeter();
+    private static readonly object s_gate = new();
+    private static ActivitySource? s_source;
+    private static Meter? s_meter;
 
-    private static Meter CreateMeter()
+    /// <summary>Whether the environment or the runtimeconfig asks for the instruments (read once).</summary>
+    private static readonly bool s_requestedAtStart =
+        (AppContext.TryGetSwitch(AppContextSwitch, out bool on) && on) ||
+        Environment.GetEnvironmentVariable(EnvironmentVariable) is "1" or "true" or "TRUE" or "True";
+
+    /// <summary>Whether the meter and the activity source exist (after <see cref="Enable"/>, or a run with the switch or the variable set).</summary>
+    public static bool IsEnabled => Volatile.Read(ref s_source) is not null;
+
+    /// <summary>
+    /// Makes the meter <see cref="MeterName"/> and the activity source
+    /// <see cref="ActivitySourceName"/>, so that listeners can observe the loops from now on;
+    /// calling it again does nothing. Safe from any thread. Costs some milliseconds once (the
+    /// BCL's diagnostics infrastructure starting), which is why it is not done unasked.
+    /// <para>Lwt: linking <c>lwt_runtime_events</c> (its events are emitted once the runtime's are started)</para>
+    /// </summary>
+    public static void Enable()
     {
-        var meter = new Meter(MeterName, s_version);
+        if (IsEnabled) return;
+        lock (s_gate)
+        {
+            if (s_source is not null) return;
+            string? version = typeof(LwtRuntimeEvents).Assembly.GetName().Version?.ToString();
+            s_meter = CreateMeter(version);
+            Volatile.Write(ref s_source, new ActivitySource(ActivitySourceName, version));
+        }
+    }
+
+    private static Meter CreateMeter(string? version)
+    {
+        var meter = new Meter(MeterName, version);
         meter.CreateObservableUpDownCounter(PausedCountInstrument, static () => Observe(static loop => loop.PausedCountFromAnyThread),
             "{promise}", "Promises paused by Promise.Pause and not woken yet, per running event loop (Lwt: paused_count).");
         meter.CreateObservableUpDownCounter(UnixJobCountInstrument, static () => Observe(static loop => loop.PendingJobs),
@@ -142,9 +188,16 @@ public static class LwtRuntimeEvents
     /// <summary>LwtMain.Run's entry: the run activity, or null when no listener samples it (the usual case, one field read).</summary>
     internal static Activity? StartRun(EventLoop loop)
     {
-        if (!s_source.HasListeners()) return null;
+        var source = Volatile.Read(ref s_source);
+        if (source is null)
+        {
+            if (!s_requestedAtStart) return null;
+            Enable();
+            source = s_source!;
+        }
+        if (!source.HasListeners()) return null;
         var ambient = Activity.Current;
-        var activity = s_source.StartActivity(RunActivityName, ActivityKind.Internal);
+        var activity = source.StartActivity(RunActivityName, ActivityKind.Internal);
         if (activity is null) return null;
         Activity.Current = ambient; // not the parent of what the loop runs (file comment)
         if (activity.IsAllDataRequested) activity.SetTag(LoopThreadTag, loop.ThreadId);

@@ -14,10 +14,25 @@ namespace Lwt.Tests.Loop;
 [Collection(LoopGlobalState.Name)]
 public class RuntimeEventsTests
 {
+    // Opt-in: the meter and the source exist once enabled (idempotent, any thread).
+    public RuntimeEventsTests() => LwtRuntimeEvents.Enable();
+
+    [Fact]
+    public void Enable_is_idempotent_and_IsEnabled_says_so()
+    {
+        Assert.True(LwtRuntimeEvents.IsEnabled);
+        using var before = new LwtMeters();
+        int instruments = before.Instruments.Count;
+        LwtRuntimeEvents.Enable();
+        using var after = new LwtMeters();
+        Assert.Equal(3, instruments);
+        Assert.Equal(instruments, after.Instruments.Count); // no second meter
+    }
+
     [Fact]
     public void The_meter_publishes_the_three_instruments()
     {
-        LoopTest.OnFreshThread(() => LwtMain.Run(() => Promise.ReturnUnit)); // the first run makes the meter
+        LoopTest.OnFreshThread(() => LwtMain.Run(() => Promise.ReturnUnit));
         using var meters = new LwtMeters();
         var byName = meters.Instruments.ToDictionary(i => i.Name);
         Assert.IsType<ObservableUpDownCounter<int>>(byName[LwtRuntimeEvents.PausedCountInstrument]);
