@@ -138,7 +138,10 @@ public static class LwtRuntimeEvents
         (AppContext.TryGetSwitch(AppContextSwitch, out bool on) && on) ||
         Environment.GetEnvironmentVariable(EnvironmentVariable) is "1" or "true" or "TRUE" or "True";
 
-    /// <summary>Whether the meter and the activity source exist (after <see cref="Enable"/>, or a run with the switch or the variable set).</summary>
+    /// <summary>
+    /// Whether the meter and the activity source exist (after <see cref="Enable"/>, or a run with the switch or the variable set).
+    /// <para>Lwt: none (whether the OCaml runtime's events are started: <c>Runtime_events.start</c>)</para>
+    /// </summary>
     public static bool IsEnabled => Volatile.Read(ref s_source) is not null;
 
     /// <summary>
