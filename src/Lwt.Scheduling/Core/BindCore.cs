@@ -87,7 +87,7 @@ internal static class BindCore
             }
             catch (Exception e)
             {
-                if (!Promise.ExceptionFilter.Run(e)) Promise.ExceptionFilter.Rethrow(e);
+                Promise.ExceptionFilter.RethrowIfRefused(e);
                 return Promise<U>.FromException(e);
             }
         }

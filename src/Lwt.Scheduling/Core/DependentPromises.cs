@@ -90,7 +90,7 @@ internal sealed class MapNode<TCallback, U>(Promise input, TCallback callback) :
         catch (Exception e)
         {
             CallbackContext.Exit(saved);
-            if (!ExceptionFilter.Run(e)) ExceptionFilter.Rethrow(e);
+            ExceptionFilter.RethrowIfRefused(e);
             RejectFromDependency(e);
             return;
         }

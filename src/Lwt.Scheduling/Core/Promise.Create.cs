@@ -171,7 +171,7 @@ public partial class Promise
         }
         catch (Exception e)
         {
-            if (!ExceptionFilter.Run(e)) ExceptionFilter.Rethrow(e);
+            ExceptionFilter.RethrowIfRefused(e);
             return new Promise<T>(e);
         }
     }
@@ -193,7 +193,7 @@ public partial class Promise
         }
         catch (Exception e)
         {
-            if (!ExceptionFilter.Run(e)) ExceptionFilter.Rethrow(e);
+            ExceptionFilter.RethrowIfRefused(e);
             return new Promise<Unit>(e);
         }
     }

@@ -46,9 +46,9 @@ namespace Lwt;
  *
  * How, without touching the hot path. The sites keep their `catch (Exception e)` (no
  * `when` clause, no new try/finally: the filter runs only once something was thrown) and
- * start the catch body with `if (!ExceptionFilter.Run(e)) { undo what the try changed;
- * ExceptionFilter.Rethrow(e); }`. Rethrow is cold and does not return, and
- * ExceptionDispatchInfo keeps the original stack trace. What each site undoes is what its
+ * start the catch body with ExceptionFilter.RethrowIfRefused(e), or, where the try changed
+ * something to undo first, `if (!ExceptionFilter.Run(e)) { undo it; ExceptionFilter.Rethrow(e); }`.
+ * Both are cold calls, and ExceptionDispatchInfo keeps the original stack trace. What each site undoes is what its
  * try changed: the callback's ExecutionContext (CallbackContext.Exit), a channel's turn,
  * and in BindCore.Bind the resolution loop's depth counter, through RethrowAtDepth: set
  * back without draining the deferred queue (what was queued stays queued for the next
@@ -179,6 +179,17 @@ public partial class Promise
         [DoesNotReturn]
         [MethodImpl(MethodImplOptions.NoInlining)]
         internal static void Rethrow(Exception exception) => ExceptionDispatchInfo.Capture(exception).Throw();
+
+        /// <summary>
+        /// The start of the catch body of a site with nothing to undo: throws
+        /// <paramref name="exception"/> again (<see cref="Rethrow"/>) when the filter refuses it,
+        /// returns when the site may keep it.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        internal static void RethrowIfRefused(Exception exception)
+        {
+            if (!Run(exception)) Rethrow(exception);
+        }
 
         /// <summary>
         /// <see cref="Rethrow"/> for a frame that entered the resolution loop at

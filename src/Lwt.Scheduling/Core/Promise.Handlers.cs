@@ -19,7 +19,7 @@ public partial class Promise
         }
         catch (Exception e)
         {
-            if (!ExceptionFilter.Run(e)) ExceptionFilter.Rethrow(e);
+            ExceptionFilter.RethrowIfRefused(e);
             return Promise<T>.FromException(e);
         }
     }
@@ -32,7 +32,7 @@ public partial class Promise
         }
         catch (Exception e)
         {
-            if (!ExceptionFilter.Run(e)) ExceptionFilter.Rethrow(e);
+            ExceptionFilter.RethrowIfRefused(e);
             return Promise<Unit>.FromException(e);
         }
     }

@@ -74,7 +74,7 @@ public partial class Promise
         }
         catch (Exception e)
         {
-            if (!ExceptionFilter.Run(e)) ExceptionFilter.Rethrow(e);
+            ExceptionFilter.RethrowIfRefused(e);
             ReportUnhandled(e);
             return;
         }
@@ -102,7 +102,7 @@ public partial class Promise
         }
         catch (Exception e)
         {
-            if (!ExceptionFilter.Run(e)) ExceptionFilter.Rethrow(e);
+            ExceptionFilter.RethrowIfRefused(e);
             // As Lwt (try f () with exn -> fail exn): the same as a rejected promise, so an
             // exception from the handler goes to the hook here too, not to the caller.
             p = Promise<Unit>.FromException(e);

@@ -30,7 +30,7 @@ public partial class Promise
         }
         catch (Exception e)
         {
-            if (!ExceptionFilter.Run(e)) ExceptionFilter.Rethrow(e);
+            ExceptionFilter.RethrowIfRefused(e);
             return new Promise<T>(e);
         }
     }
@@ -56,7 +56,7 @@ public partial class Promise
         }
         catch (Exception e)
         {
-            if (!ExceptionFilter.Run(e)) ExceptionFilter.Rethrow(e);
+            ExceptionFilter.RethrowIfRefused(e);
             return new Promise<T>(e);
         }
     }
@@ -84,7 +84,7 @@ public partial class Promise
         }
         catch (Exception e)
         {
-            if (!ExceptionFilter.Run(e)) ExceptionFilter.Rethrow(e);
+            ExceptionFilter.RethrowIfRefused(e);
             return new Promise<T>(e);
         }
     }
@@ -114,7 +114,7 @@ public partial class Promise
         }
         catch (Exception e)
         {
-            if (!ExceptionFilter.Run(e)) ExceptionFilter.Rethrow(e);
+            ExceptionFilter.RethrowIfRefused(e);
             return new Promise<T>(e);
         }
     }
@@ -146,7 +146,7 @@ public partial class Promise
         }
         catch (Exception e)
         {
-            if (!ExceptionFilter.Run(e)) ExceptionFilter.Rethrow(e);
+            ExceptionFilter.RethrowIfRefused(e);
             return new Promise<T>(e);
         }
     }
@@ -180,7 +180,7 @@ public partial class Promise
         }
         catch (Exception e)
         {
-            if (!ExceptionFilter.Run(e)) ExceptionFilter.Rethrow(e);
+            ExceptionFilter.RethrowIfRefused(e);
             return new Promise<T>(e);
         }
     }
@@ -216,7 +216,7 @@ public partial class Promise
         }
         catch (Exception e)
         {
-            if (!ExceptionFilter.Run(e)) ExceptionFilter.Rethrow(e);
+            ExceptionFilter.RethrowIfRefused(e);
             return new Promise<T>(e);
         }
     }

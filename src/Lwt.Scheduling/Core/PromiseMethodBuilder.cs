@@ -68,7 +68,7 @@ public struct PromiseMethodBuilder
     /// <param name="exception">The exception.</param>
     public void SetException(Exception exception)
     {
-        if (!Promise.ExceptionFilter.Run(exception)) Promise.ExceptionFilter.Rethrow(exception);
+        Promise.ExceptionFilter.RethrowIfRefused(exception);
         if (_promise is null) _promise = Promise<Unit>.FromException(exception);
         else AsyncBuilderCore.Reject(_promise, exception);
     }
@@ -134,7 +134,7 @@ public struct PromiseMethodBuilder<T>
     /// <param name="exception">The exception.</param>
     public void SetException(Exception exception)
     {
-        if (!Promise.ExceptionFilter.Run(exception)) Promise.ExceptionFilter.Rethrow(exception);
+        Promise.ExceptionFilter.RethrowIfRefused(exception);
         if (_promise is null) _promise = Promise<T>.FromException(exception);
         else AsyncBuilderCore.Reject(_promise, exception);
     }

@@ -58,7 +58,7 @@ internal sealed class SideEffectCallback : Callback
         }
         catch (Exception e)
         {
-            if (!Promise.ExceptionFilter.Run(e)) Promise.ExceptionFilter.Rethrow(e);
+            Promise.ExceptionFilter.RethrowIfRefused(e);
             Promise.ReportUnhandled(e);
         }
         finally
@@ -79,7 +79,7 @@ internal sealed class SideEffectCallback : Callback
         }
         catch (Exception e)
         {
-            if (!Promise.ExceptionFilter.Run(e)) Promise.ExceptionFilter.Rethrow(e);
+            Promise.ExceptionFilter.RethrowIfRefused(e);
             Promise.ReportUnhandled(e);
         }
     }
@@ -93,7 +93,7 @@ internal sealed class SideEffectCallback : Callback
         }
         catch (Exception e)
         {
-            if (!Promise.ExceptionFilter.Run(e)) Promise.ExceptionFilter.Rethrow(e);
+            Promise.ExceptionFilter.RethrowIfRefused(e);
             Promise.ReportUnhandled(e);
         }
     }

@@ -440,7 +440,7 @@ internal sealed class ChannelCore
         }
         catch (Exception e)
         {
-            if (!Promise.ExceptionFilter.Run(e)) Promise.ExceptionFilter.Rethrow(e);
+            Promise.ExceptionFilter.RethrowIfRefused(e);
             result = Promise.Fail(e);
         }
 

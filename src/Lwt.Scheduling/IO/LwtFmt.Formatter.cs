@@ -138,7 +138,7 @@ public static partial class LwtFmt
             }
             catch (Exception e)
             {
-                if (!Promise.ExceptionFilter.Run(e)) Promise.ExceptionFilter.Rethrow(e);
+                Promise.ExceptionFilter.RethrowIfRefused(e);
                 return Promise.Fail(e);
             }
         }

@@ -128,7 +128,7 @@ public sealed class LwtServer
         }
         catch (Exception e)
         {
-            if (!Promise.ExceptionFilter.Run(e)) Promise.ExceptionFilter.Rethrow(e);
+            Promise.ExceptionFilter.RethrowIfRefused(e);
             handled = Promise.Fail(e);
         }
 

@@ -159,7 +159,7 @@ public static partial class LwtUnix
         }
         catch (Exception e)
         {
-            if (!Promise.ExceptionFilter.Run(e)) Promise.ExceptionFilter.Rethrow(e);
+            Promise.ExceptionFilter.RethrowIfRefused(e);
             return Promise.Fail<T>(e);
         }
 
@@ -235,7 +235,7 @@ public static partial class LwtUnix
             }
             catch (Exception e)
             {
-                if (!Promise.ExceptionFilter.Run(e)) Promise.ExceptionFilter.Rethrow(e);
+                Promise.ExceptionFilter.RethrowIfRefused(e);
                 SetError(e);
                 return true;
             }

@@ -69,7 +69,7 @@ public static partial class LwtUnix
         }
         catch (Exception e)
         {
-            if (!Promise.ExceptionFilter.Run(e)) Promise.ExceptionFilter.Rethrow(e);
+            Promise.ExceptionFilter.RethrowIfRefused(e);
             work = Promise.Fail<T>(e);
         }
         return Promise.Pick(timeout, work);

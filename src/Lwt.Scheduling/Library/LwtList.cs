@@ -456,7 +456,7 @@ public static class LwtList
         }
         catch (Exception e)
         {
-            if (!Promise.ExceptionFilter.Run(e)) Promise.ExceptionFilter.Rethrow(e);
+            Promise.ExceptionFilter.RethrowIfRefused(e);
             return Promise.Fail(e);
         }
     }
@@ -469,7 +469,7 @@ public static class LwtList
         }
         catch (Exception e)
         {
-            if (!Promise.ExceptionFilter.Run(e)) Promise.ExceptionFilter.Rethrow(e);
+            Promise.ExceptionFilter.RethrowIfRefused(e);
             return Promise.Fail(e);
         }
     }
@@ -482,7 +482,7 @@ public static class LwtList
         }
         catch (Exception e)
         {
-            if (!Promise.ExceptionFilter.Run(e)) Promise.ExceptionFilter.Rethrow(e);
+            Promise.ExceptionFilter.RethrowIfRefused(e);
             return Promise.Fail<U>(e);
         }
     }

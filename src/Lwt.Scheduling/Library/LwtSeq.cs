@@ -43,7 +43,7 @@ public sealed class LwtSeq<T>
         }
         catch (Exception e)
         {
-            if (!Promise.ExceptionFilter.Run(e)) Promise.ExceptionFilter.Rethrow(e);
+            Promise.ExceptionFilter.RethrowIfRefused(e);
             return Promise.Fail<Option<(T, LwtSeq<T>)>>(e);
         }
     }
@@ -402,7 +402,7 @@ public static class LwtSeq
         }
         catch (Exception error)
         {
-            if (!Promise.ExceptionFilter.Run(error)) Promise.ExceptionFilter.Rethrow(error);
+            Promise.ExceptionFilter.RethrowIfRefused(error);
             return Promise.Fail<Option<(T, LwtSeq<T>)>>(error);
         }
     }
@@ -446,7 +446,7 @@ public static class LwtSeq
         }
         catch (Exception error)
         {
-            if (!Promise.ExceptionFilter.Run(error)) Promise.ExceptionFilter.Rethrow(error);
+            Promise.ExceptionFilter.RethrowIfRefused(error);
             return Promise.Fail<Option<(T, LwtSeq<T>)>>(error);
         }
         return head.Map(x => Option.Some((x, FromPromiseEnumerator(e))));

@@ -226,7 +226,7 @@ internal sealed class StreamBuffer<T>
                 }
                 catch (Exception e)
                 {
-                    if (!Promise.ExceptionFilter.Run(e)) Promise.ExceptionFilter.Rethrow(e);
+                    Promise.ExceptionFilter.RethrowIfRefused(e);
                     next = Promise.Fail<Option<T>>(e);
                 }
                 var thread = next.Map(x =>
@@ -244,7 +244,7 @@ internal sealed class StreamBuffer<T>
                 }
                 catch (Exception e)
                 {
-                    if (!Promise.ExceptionFilter.Run(e)) Promise.ExceptionFilter.Rethrow(e);
+                    Promise.ExceptionFilter.RethrowIfRefused(e);
                     return Promise.Fail(e);
                 }
             default:

@@ -323,7 +323,7 @@ public sealed partial class LwtStream<T>
         }
         catch (Exception e)
         {
-            if (!Promise.ExceptionFilter.Run(e)) Promise.ExceptionFilter.Rethrow(e);
+            Promise.ExceptionFilter.RethrowIfRefused(e);
             return Promise.Fail(e);
         }
     }
@@ -356,7 +356,7 @@ public sealed partial class LwtStream<T>
         }
         catch (Exception e)
         {
-            if (!Promise.ExceptionFilter.Run(e)) Promise.ExceptionFilter.Rethrow(e);
+            Promise.ExceptionFilter.RethrowIfRefused(e);
             return Promise.Fail<T>(e);
         }
     }

@@ -114,7 +114,7 @@ public sealed class LwtSwitch : IAsyncDisposable
         }
         catch (Exception e)
         {
-            if (!Promise.ExceptionFilter.Run(e)) Promise.ExceptionFilter.Rethrow(e);
+            Promise.ExceptionFilter.RethrowIfRefused(e);
             return Promise.Fail(e);
         }
     }

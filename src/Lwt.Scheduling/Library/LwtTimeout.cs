@@ -153,7 +153,7 @@ public sealed class LwtTimeout
         }
         catch (Exception e)
         {
-            if (!Promise.ExceptionFilter.Run(e)) Promise.ExceptionFilter.Rethrow(e);
+            Promise.ExceptionFilter.RethrowIfRefused(e);
             var handler = Volatile.Read(ref s_exnHandler);
             if (handler is null) Promise.AsyncExceptionHook(e);
             else handler(e);

@@ -408,7 +408,7 @@ public sealed partial class EventLoop : ILoopDispatcher
         }
         catch (Exception e)
         {
-            if (!Promise.ExceptionFilter.Run(e)) Promise.ExceptionFilter.Rethrow(e);
+            Promise.ExceptionFilter.RethrowIfRefused(e);
             Promise.ReportUnhandled(e);
         }
         if (_resolution.HasDeferred) _resolution.DrainDeferred();
