@@ -48,10 +48,7 @@ public static partial class LwtFmt
         /// <exception cref="ArgumentOutOfRangeException">The range is not inside <paramref name="text"/>.</exception>
         public static Order String(string text, int offset, int length)
         {
-            ArgumentNullException.ThrowIfNull(text);
-            ArgumentOutOfRangeException.ThrowIfNegative(offset);
-            ArgumentOutOfRangeException.ThrowIfNegative(length);
-            ArgumentOutOfRangeException.ThrowIfGreaterThan(length, text.Length - offset);
+            LwtIO.CheckRange(text, offset, length); // the range WriteOrder will hand to WriteFromStringExactly
             return new Order(text, offset, length);
         }
 

@@ -110,7 +110,8 @@ public static partial class LwtIO
         return WriteFromExactly(oc, s_utf8.GetBytes(text, offset, length));
     }
 
-    private static void CheckRange(string text, int offset, int length)
+    /// <summary>The checks of a (text, offset, length) range of chars: null text, negative or out-of-range bounds (also LwtFmt.Order.String).</summary>
+    internal static void CheckRange(string text, int offset, int length)
     {
         ArgumentNullException.ThrowIfNull(text);
         ArgumentOutOfRangeException.ThrowIfNegative(offset);
