@@ -178,32 +178,32 @@ public static partial class LwtBytes
     /// <exception cref="ArgumentOutOfRangeException">The range is not inside the buffer.</exception>
     public static void UnsafeFill(Memory<byte> buffer, int offset, int length, byte value) => Fill(buffer, offset, length, value);
 
-    /// <summary>Reads at most <paramref name="length"/> bytes from <paramref name="fd"/> into <paramref name="buffer"/> at <paramref name="offset"/>; see <see cref="LwtUnix.Read"/>.<para>Lwt: <c>Lwt_bytes.read</c></para></summary>
+    /// <summary>Reads at most <paramref name="length"/> bytes from <paramref name="fd"/> into <paramref name="buffer"/> at <paramref name="offset"/>; see <see cref="LwtUnix.Read(LwtFd, Memory{byte})"/>.<para>Lwt: <c>Lwt_bytes.read</c></para></summary>
     /// <exception cref="ArgumentOutOfRangeException">The range is not inside the buffer (raised at the call).</exception>
     public static Promise<int> Read(LwtFd fd, Memory<byte> buffer, int offset, int length) =>
         LwtUnix.Read(fd, Range(buffer, offset, length));
 
-    /// <summary>Writes at most <paramref name="length"/> bytes of <paramref name="buffer"/> from <paramref name="offset"/> to <paramref name="fd"/>; see <see cref="LwtUnix.Write"/>.<para>Lwt: <c>Lwt_bytes.write</c></para></summary>
+    /// <summary>Writes at most <paramref name="length"/> bytes of <paramref name="buffer"/> from <paramref name="offset"/> to <paramref name="fd"/>; see <see cref="LwtUnix.Write(LwtFd, ReadOnlyMemory{byte})"/>.<para>Lwt: <c>Lwt_bytes.write</c></para></summary>
     /// <exception cref="ArgumentOutOfRangeException">The range is not inside the buffer (raised at the call).</exception>
     public static Promise<int> Write(LwtFd fd, ReadOnlyMemory<byte> buffer, int offset, int length) =>
         LwtUnix.Write(fd, Range(buffer, offset, length));
 
-    /// <summary>Receives at most <paramref name="length"/> bytes into <paramref name="buffer"/> at <paramref name="offset"/>; see <see cref="LwtUnix.Recv"/>.<para>Lwt: <c>Lwt_bytes.recv</c></para></summary>
+    /// <summary>Receives at most <paramref name="length"/> bytes into <paramref name="buffer"/> at <paramref name="offset"/>; see <see cref="LwtUnix.Recv(LwtFd, Memory{byte}, SocketFlags)"/>.<para>Lwt: <c>Lwt_bytes.recv</c></para></summary>
     /// <exception cref="ArgumentOutOfRangeException">The range is not inside the buffer (raised at the call).</exception>
     public static Promise<int> Recv(LwtFd fd, Memory<byte> buffer, int offset, int length, SocketFlags flags = SocketFlags.None) =>
         LwtUnix.Recv(fd, Range(buffer, offset, length), flags);
 
-    /// <summary>Sends at most <paramref name="length"/> bytes of <paramref name="buffer"/> from <paramref name="offset"/>; see <see cref="LwtUnix.Send"/>.<para>Lwt: <c>Lwt_bytes.send</c></para></summary>
+    /// <summary>Sends at most <paramref name="length"/> bytes of <paramref name="buffer"/> from <paramref name="offset"/>; see <see cref="LwtUnix.Send(LwtFd, ReadOnlyMemory{byte}, SocketFlags)"/>.<para>Lwt: <c>Lwt_bytes.send</c></para></summary>
     /// <exception cref="ArgumentOutOfRangeException">The range is not inside the buffer (raised at the call).</exception>
     public static Promise<int> Send(LwtFd fd, ReadOnlyMemory<byte> buffer, int offset, int length, SocketFlags flags = SocketFlags.None) =>
         LwtUnix.Send(fd, Range(buffer, offset, length), flags);
 
-    /// <summary>Receives a datagram into <paramref name="buffer"/> at <paramref name="offset"/> (at most <paramref name="length"/> bytes) and its sender; see <see cref="LwtUnix.RecvFrom"/>.<para>Lwt: <c>Lwt_bytes.recvfrom</c></para></summary>
+    /// <summary>Receives a datagram into <paramref name="buffer"/> at <paramref name="offset"/> (at most <paramref name="length"/> bytes) and its sender; see <see cref="LwtUnix.RecvFrom(LwtFd, Memory{byte}, SocketFlags)"/>.<para>Lwt: <c>Lwt_bytes.recvfrom</c></para></summary>
     /// <exception cref="ArgumentOutOfRangeException">The range is not inside the buffer (raised at the call).</exception>
     public static Promise<(int Count, EndPoint Address)> RecvFrom(LwtFd fd, Memory<byte> buffer, int offset, int length, SocketFlags flags = SocketFlags.None) =>
         LwtUnix.RecvFrom(fd, Range(buffer, offset, length), flags);
 
-    /// <summary>Sends <paramref name="length"/> bytes of <paramref name="buffer"/> from <paramref name="offset"/> to <paramref name="address"/>; see <see cref="LwtUnix.SendTo"/>.<para>Lwt: <c>Lwt_bytes.sendto</c></para></summary>
+    /// <summary>Sends <paramref name="length"/> bytes of <paramref name="buffer"/> from <paramref name="offset"/> to <paramref name="address"/>; see <see cref="LwtUnix.SendTo(LwtFd, ReadOnlyMemory{byte}, EndPoint, SocketFlags)"/>.<para>Lwt: <c>Lwt_bytes.sendto</c></para></summary>
     /// <exception cref="ArgumentOutOfRangeException">The range is not inside the buffer (raised at the call).</exception>
     public static Promise<int> SendTo(LwtFd fd, ReadOnlyMemory<byte> buffer, int offset, int length, EndPoint address, SocketFlags flags = SocketFlags.None) =>
         LwtUnix.SendTo(fd, Range(buffer, offset, length), address, flags);
@@ -211,13 +211,15 @@ public static partial class LwtBytes
     /// <summary>The size of a memory page, in bytes.<para>Lwt: <c>Lwt_bytes.page_size</c></para></summary>
     public static int PageSize => Environment.SystemPageSize;
 
-    private static Memory<byte> Range(Memory<byte> buffer, int offset, int length)
+    /// <summary>The bytes <c>[offset, offset + length)</c> of <paramref name="buffer"/>, after Lwt's range check (ArgumentOutOfRangeException at the call).</summary>
+    internal static Memory<byte> Range(Memory<byte> buffer, int offset, int length)
     {
         CheckRange(buffer.Length, offset, length, nameof(offset));
         return buffer.Slice(offset, length);
     }
 
-    private static ReadOnlyMemory<byte> Range(ReadOnlyMemory<byte> buffer, int offset, int length)
+    /// <summary>The bytes <c>[offset, offset + length)</c> of <paramref name="buffer"/>, after Lwt's range check (ArgumentOutOfRangeException at the call).</summary>
+    internal static ReadOnlyMemory<byte> Range(ReadOnlyMemory<byte> buffer, int offset, int length)
     {
         CheckRange(buffer.Length, offset, length, nameof(offset));
         return buffer.Slice(offset, length);

@@ -29,6 +29,8 @@
 //    an operation queued by a callback it ran has just tried its call itself.
 //  - after Close, every operation (pending or new) rejects with EBADF, as
 //    Lwt_unix's check_descriptor does: nothing waits on a closed fd.
+//  - after Abort (LwtUnix.Abort), every operation (pending or new) rejects with
+//    the abort's exception instead, until Close, which still works and closes.
 
 using System.Diagnostics;
 using System.Net.Sockets;
@@ -50,6 +52,7 @@ public sealed class LwtFd : IDisposable
     private SafeHandle? _handle;
     private Socket? _socket;
     private bool _closed;
+    private Exception? _aborted; // non-null: aborted (and not closed since)
 
     /// <summary>The native address family of a socket created or accepted here (0: unknown).</summary>
     internal int Family;
@@ -95,6 +98,20 @@ public sealed class LwtFd : IDisposable
     /// <para>Lwt: <c>Lwt_unix.state fd = Closed</c></para>
     /// </summary>
     public bool IsClosed => _closed;
+
+    /// <summary>
+    /// Whether the descriptor is open, closed, or aborted (<see cref="LwtUnix.Abort"/>; the
+    /// exception is <see cref="AbortException"/>).
+    /// <para>Lwt: <c>Lwt_unix.state</c></para>
+    /// </summary>
+    public LwtFdState State => _closed ? LwtFdState.Closed : _aborted is null ? LwtFdState.Opened : LwtFdState.Aborted;
+
+    /// <summary>
+    /// The exception that every use of an aborted descriptor fails with; null unless
+    /// <see cref="State"/> is <see cref="LwtFdState.Aborted"/>.
+    /// <para>Lwt: <c>Lwt_unix.state</c> (the exception of <c>Aborted exn</c>)</para>
+    /// </summary>
+    public Exception? AbortException => _closed ? null : _aborted;
 
     /// <summary>Pending operations waiting for readability (for tests and the debugger).</summary>
     internal int PendingReads => Count(_readHead);
@@ -188,6 +205,32 @@ public sealed class LwtFd : IDisposable
         ReadDrained = false;
     }
 
+    /// <summary>
+    /// LwtUnix.Dup2 is about to make this descriptor's number name another file. Nothing may
+    /// wait on the old file then (refused, as <see cref="SetBlockingMode"/> refuses): a waiting
+    /// operation would be retried on a file it was never meant for. The engine events are
+    /// stopped first, the read side's lazily kept one included: epoll would drop them with the
+    /// old file, and the descriptor would believe them still registered.
+    /// </summary>
+    internal void PrepareToBeReplaced()
+    {
+        if (_readHead is not null || _writeHead is not null)
+            throw new InvalidOperationException($"fd {_fd} has {PendingReads} read(s) and {PendingWrites} write(s) waiting: let them finish or cancel them before making it a copy of another descriptor.");
+        StopRead();
+        StopWrite();
+        ReadDrained = false;
+    }
+
+    /// <summary>After LwtUnix.Dup2: this number now names <paramref name="source"/>'s file, so it is used as that one is.</summary>
+    internal void BecomeCopyOf(LwtFd source)
+    {
+        _blocking = source._blocking;
+        Family = source.Family;
+    }
+
+    /// <summary>A new wrapper for <paramref name="fd"/>, a duplicate of this descriptor (LwtUnix.Dup): the same kind and family.</summary>
+    internal LwtFd Duplicate(int fd) => new(fd, _blocking) { Family = Family };
+
     /// <summary>Wraps an fd this layer created non-blocking (socket, accept4, pipe2).</summary>
     internal static LwtFd OwnNonBlocking(int fd, int family = 0) => new(fd, false) { Family = family };
 
@@ -221,10 +264,8 @@ public sealed class LwtFd : IDisposable
     private int CloseCore()
     {
         _closed = true;
-        StopRead();
-        StopWrite();
-        IFdOp? reads = _readHead, writes = _writeHead;
-        _readHead = _readTail = _writeHead = _writeTail = null;
+        _aborted = null;
+        var (reads, writes) = DetachAll();
 
         int errno = 0;
         if (_socket is { } socket)
@@ -241,32 +282,58 @@ public sealed class LwtFd : IDisposable
         }
 
         // The queue was detached first: a callback of these rejections sees a clean, closed fd.
-        FailAll(reads);
-        FailAll(writes);
+        FailAll(reads, null);
+        FailAll(writes, null);
         return errno;
     }
 
-    private static void FailAll(IFdOp? op)
+    /// <summary>Stops both engine events and empties both queues, returning what they held.</summary>
+    private (IFdOp? Reads, IFdOp? Writes) DetachAll()
+    {
+        StopRead();
+        StopWrite();
+        IFdOp? reads = _readHead, writes = _writeHead;
+        _readHead = _readTail = _writeHead = _writeTail = null;
+        return (reads, writes);
+    }
+
+    /// <summary>Rejects a detached queue's operations in order, with <paramref name="exception"/> or (null) EBADF.</summary>
+    private static void FailAll(IFdOp? op, Exception? exception)
     {
         while (op is not null)
         {
             IFdOp? next = op.Next;
             op.Next = op.Prev = null;
-            op.FailWith(BadDescriptor(op.Name));
+            op.FailWith(exception ?? BadDescriptor(op.Name));
             op = next;
         }
+    }
+
+    /// <summary>
+    /// LwtUnix.Abort: from now on every operation fails with <paramref name="exception"/>, and
+    /// so do those waiting now (their queues are detached first, as in Close, so a callback of
+    /// these rejections sees a clean descriptor). A closed descriptor stays closed; a second
+    /// abort replaces the exception.
+    /// </summary>
+    internal void Abort(Exception exception)
+    {
+        if (_closed) return;
+        _aborted = exception;
+        var (reads, writes) = DetachAll();
+        FailAll(reads, exception);
+        FailAll(writes, exception);
     }
 
     /// <summary>The error of an operation on a closed descriptor (Lwt's check_descriptor).</summary>
     internal static UnixErrorException BadDescriptor(string function) => new(LibC.EBADF, function);
 
-    /// <summary>The raw fd for an operation, or an EBADF rejection when closed.</summary>
-    internal bool TryGetFd(string function, out int fd, out UnixErrorException? error)
+    /// <summary>The raw fd for an operation, or its error: EBADF when closed, the abort's exception when aborted (Lwt's check_descriptor).</summary>
+    internal bool TryGetFd(string function, out int fd, out Exception? error)
     {
         fd = _fd;
-        if (_closed)
+        if (_closed || _aborted is not null)
         {
-            error = BadDescriptor(function);
+            error = _closed ? BadDescriptor(function) : _aborted;
             return false;
         }
 
@@ -282,9 +349,9 @@ public sealed class LwtFd : IDisposable
     /// </summary>
     internal Promise<T> Enqueue<T>(FdOp<T> op)
     {
-        if (_closed)
+        if (_closed || _aborted is not null)
         {
-            op.FailWith(BadDescriptor(op.Name));
+            op.FailWith(_aborted ?? BadDescriptor(op.Name));
             return op;
         }
 
@@ -356,7 +423,7 @@ public sealed class LwtFd : IDisposable
             return;
         }
 
-        while (!_closed && head is { } op)
+        while (!_closed && _aborted is null && head is { } op)
         {
             bool wasLast = op == last;
             if (!op.Attempt()) break;
@@ -389,6 +456,22 @@ public sealed class LwtFd : IDisposable
 
     private string DebuggerDisplay =>
         $"fd {_fd}{(_closed ? " (closed)" : string.Empty)}{(_blocking ? " blocking" : string.Empty)}, {PendingReads} readers, {PendingWrites} writers";
+}
+
+/// <summary>
+/// The state of an <see cref="LwtFd"/>.
+/// <para>Lwt: <c>Lwt_unix.state</c></para>
+/// </summary>
+public enum LwtFdState
+{
+    /// <summary>Open and usable.<para>Lwt: <c>Opened</c></para></summary>
+    Opened,
+
+    /// <summary>Closed by <see cref="LwtFd.Close"/> or <see cref="LwtFd.Dispose"/>: every use fails with EBADF.<para>Lwt: <c>Closed</c></para></summary>
+    Closed,
+
+    /// <summary>Aborted by <see cref="LwtUnix.Abort"/>: every use but closing fails with <see cref="LwtFd.AbortException"/>.<para>Lwt: <c>Aborted exn</c></para></summary>
+    Aborted,
 }
 
 /// <summary>An operation queued on an <see cref="LwtFd"/> (see the file comment of LwtFd.cs).</summary>

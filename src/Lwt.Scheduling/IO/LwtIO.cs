@@ -124,29 +124,13 @@ public static partial class LwtIO
     private static TChannel Make<TChannel>(ChannelMode<TChannel> mode, LwtFd fd, Func<Promise>? close, int? bufferSize)
         where TChannel : LwtChannel
     {
-        Func<long, SeekOrigin, Promise<long>> seek = (offset, origin) => SeekFd(fd, offset, origin);
+        // lseek never blocks, so it runs at once (LwtUnix.LSeek); no read or write of the channel
+        // is in flight meanwhile: the caller holds the channel's turn. ESPIPE on a pipe or socket.
+        Func<long, SeekOrigin, Promise<long>> seek = (offset, origin) => LwtUnix.LSeek(fd, offset, origin);
         LwtChannel ch = mode.IsInput
             ? MakeInput(m => LwtUnix.Read(fd, m), close, bufferSize, seek)
             : MakeOutput(m => LwtUnix.Write(fd, m), close, bufferSize, seek);
         return (TChannel)ch;
-    }
-
-    /// <summary>
-    /// lseek on a channel's descriptor: a cheap system call that does not block, so it runs
-    /// here rather than on the pool (no read or write of the channel is in flight: the
-    /// caller holds the channel's turn). ESPIPE on a pipe or socket, as in Lwt.
-    /// </summary>
-    private static Promise<long> SeekFd(LwtFd fd, long offset, SeekOrigin origin)
-    {
-        if (!fd.TryGetFd("lseek", out int n, out var error)) return Promise.Fail<long>(error!);
-        int whence = origin switch
-        {
-            SeekOrigin.Begin => LibC.SEEK_SET,
-            SeekOrigin.Current => LibC.SEEK_CUR,
-            _ => LibC.SEEK_END,
-        };
-        long result = LibC.LSeek(n, offset, whence);
-        return result < 0 ? Promise.Fail<long>(UnixErrorException.FromLastError("lseek")) : Promise.Return(result);
     }
 
     /// <summary>
@@ -251,23 +235,31 @@ public static partial class LwtIO
     private static OutputChannel? s_stdout, s_stderr;
 
     /// <summary>
-    /// Standard input (fd 0, made non-blocking unless it is a regular file). Closing it does
-    /// not close fd 0.
+    /// Standard input: a channel over <see cref="LwtUnix.Stdin"/> (fd 0, made non-blocking
+    /// unless it is a regular file), one for the process. Closing it does not close fd 0.
     /// <para>Lwt: <c>Lwt_io.stdin</c></para>
     /// </summary>
-    public static InputChannel Stdin => s_stdin ??= OfFd(Input, LwtFd.FromFd(0), closeFd: false);
+    public static InputChannel Stdin => s_stdin ?? Publish(ref s_stdin, Input, LwtUnix.Stdin);
 
     /// <summary>
-    /// Standard output (fd 1). Closing it does not close fd 1.
+    /// Standard output: a channel over <see cref="LwtUnix.Stdout"/> (fd 1), one for the
+    /// process. Closing it does not close fd 1.
     /// <para>Lwt: <c>Lwt_io.stdout</c></para>
     /// </summary>
-    public static OutputChannel Stdout => s_stdout ??= OfFd(Output, LwtFd.FromFd(1), closeFd: false);
+    public static OutputChannel Stdout => s_stdout ?? Publish(ref s_stdout, Output, LwtUnix.Stdout);
 
     /// <summary>
-    /// Standard error (fd 2). Closing it does not close fd 2.
+    /// Standard error: a channel over <see cref="LwtUnix.Stderr"/> (fd 2), one for the
+    /// process. Closing it does not close fd 2.
     /// <para>Lwt: <c>Lwt_io.stderr</c></para>
     /// </summary>
-    public static OutputChannel Stderr => s_stderr ??= OfFd(Output, LwtFd.FromFd(2), closeFd: false);
+    public static OutputChannel Stderr => s_stderr ?? Publish(ref s_stderr, Output, LwtUnix.Stderr);
+
+    // One channel per standard descriptor for the whole process, whichever thread asks first:
+    // two would each buffer on their own, and their bytes could interleave.
+    private static TChannel Publish<TChannel>(ref TChannel? slot, ChannelMode<TChannel> mode, LwtFd fd)
+        where TChannel : LwtChannel =>
+        Interlocked.CompareExchange(ref slot, OfFd(mode, fd, closeFd: false), null) ?? slot!;
 
     // ---- reading -------------------------------------------------------------------
 

@@ -19,6 +19,7 @@
 // does not have and fails with EINVAL if none of those asked for can be used (an empty list
 // included), which is reported as is, as Lwt does.
 
+using System.Numerics;
 using System.Runtime.InteropServices;
 
 namespace Lwt;
@@ -121,7 +122,7 @@ public static partial class LwtUnix
         var cpus = new List<int>();
         for (int word = 0; word < mask.Length; word++)
             for (ulong bits = mask[word]; bits != 0; bits &= bits - 1)
-                cpus.Add(word * 64 + System.Numerics.BitOperations.TrailingZeroCount(bits));
+                cpus.Add(word * 64 + BitOperations.TrailingZeroCount(bits));
         return cpus.ToArray();
     }
 }

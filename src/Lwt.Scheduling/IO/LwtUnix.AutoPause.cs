@@ -64,6 +64,15 @@ public static partial class LwtUnix
     [Obsolete("Lwt_unix.auto_yield is deprecated: use LwtUnix.AutoPause.")]
     public static Func<Promise> AutoYield(double timeout) => AutoPause(timeout);
 
+    /// <summary>
+    /// Lwt's old name for <see cref="Promise.Pause"/>: a promise resolved at the next iteration
+    /// of the loop.
+    /// <para>Lwt: <c>Lwt_unix.yield</c> (deprecated since Lwt 5.5 in favour of <c>Lwt.pause</c>)</para>
+    /// </summary>
+    /// <returns>The paused promise.</returns>
+    [Obsolete("Lwt_unix.yield is deprecated: use Promise.Pause().")]
+    public static Promise Yield() => Promise.Pause();
+
     /// <summary>Seconds on the monotonic clock (from an arbitrary origin).</summary>
     private static double MonotonicSeconds() => Stopwatch.GetTimestamp() / (double)Stopwatch.Frequency;
 }

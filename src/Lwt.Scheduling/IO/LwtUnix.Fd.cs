@@ -32,7 +32,7 @@ public static partial class LwtUnix
     }
 
     /// <summary>
-    /// <see cref="Read"/> and <see cref="Recv"/> on a non-blocking descriptor: the call at once,
+    /// <see cref="Read(LwtFd, Memory{byte})"/> and <see cref="Recv(LwtFd, Memory{byte}, System.Net.Sockets.SocketFlags)"/> on a non-blocking descriptor: the call at once,
     /// unless the last read left the descriptor drained (<see cref="LwtFd.ReadDrained"/>), and
     /// a wait for readiness when there is nothing to read yet.
     /// </summary>
@@ -76,11 +76,11 @@ public static partial class LwtUnix
     // parameter makes the compiler allocate its closure on entry to the method that declares
     // the parameter, so written inline it would cost every non-blocking call a closure.
 
-    /// <summary><see cref="Read"/> on a blocking descriptor: the call runs on a preemptive thread.</summary>
+    /// <summary><see cref="Read(LwtFd, Memory{byte})"/> on a blocking descriptor: the call runs on a preemptive thread.</summary>
     private static Promise<int> ReadBlocking(int raw, Memory<byte> buffer) =>
         Job(() => Check(SysRead(raw, buffer.Span, 0, recv: false), "read"));
 
-    /// <summary><see cref="Write"/> on a blocking descriptor: the call runs on a preemptive thread.</summary>
+    /// <summary><see cref="Write(LwtFd, ReadOnlyMemory{byte})"/> on a blocking descriptor: the call runs on a preemptive thread.</summary>
     private static Promise<int> WriteBlocking(int raw, ReadOnlyMemory<byte> buffer) =>
         Job(() => Check(SysWrite(raw, buffer.Span, 0, send: false), "write"));
 

@@ -143,7 +143,7 @@ public static partial class LwtUnix
     }
 
     /// <summary>
-    /// Writes the UTF-8 encoding of <paramref name="text"/>, as <see cref="Write"/> writes a
+    /// Writes the UTF-8 encoding of <paramref name="text"/>, as <see cref="Write(LwtFd, ReadOnlyMemory{byte})"/> writes a
     /// buffer: the promise gives the number of bytes written, which may be fewer than asked.
     /// <para>Lwt: <c>Lwt_unix.write_string</c> (the whole string)</para>
     /// </summary>
@@ -158,7 +158,7 @@ public static partial class LwtUnix
     }
 
     /// <summary>
-    /// Writes part of the UTF-8 encoding of <paramref name="text"/>, as <see cref="Write"/>
+    /// Writes part of the UTF-8 encoding of <paramref name="text"/>, as <see cref="Write(LwtFd, ReadOnlyMemory{byte})"/>
     /// does. An OCaml string is bytes, and Lwt's offset and length count bytes: here too
     /// <paramref name="offset"/> and <paramref name="length"/> count bytes of the UTF-8
     /// encoding, not chars (they equal char positions only for ASCII text), and may cut a

@@ -68,7 +68,7 @@ public static partial class LwtUnix
 
     /// <summary>
     /// Writes the UTF-8 encoding of <paramref name="text"/> at <paramref name="fileOffset"/>, as
-    /// <see cref="PWrite"/> writes a buffer: the promise gives the number of bytes written, which
+    /// <see cref="PWrite(LwtFd, ReadOnlyMemory{byte}, long)"/> writes a buffer: the promise gives the number of bytes written, which
     /// may be fewer than the encoding's.
     /// <para>Lwt: <c>Lwt_unix.pwrite_string</c> (the whole string)</para>
     /// </summary>
@@ -86,7 +86,7 @@ public static partial class LwtUnix
 
     /// <summary>
     /// Writes part of the UTF-8 encoding of <paramref name="text"/> at <paramref name="fileOffset"/>,
-    /// as <see cref="PWrite"/> does. As for <see cref="WriteString(LwtFd, string, int, int)"/>,
+    /// as <see cref="PWrite(LwtFd, ReadOnlyMemory{byte}, long)"/> does. As for <see cref="WriteString(LwtFd, string, int, int)"/>,
     /// <paramref name="offset"/> and <paramref name="length"/> count bytes of the UTF-8 encoding
     /// (an OCaml string is bytes), not chars, and may cut a character's encoding in two. The
     /// promise gives the number of bytes written, which may be fewer than <paramref name="length"/>:

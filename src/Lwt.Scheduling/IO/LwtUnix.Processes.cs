@@ -21,6 +21,7 @@
 // OnSignal and the other signal functions are in LwtUnix.Signals.cs;
 // HandleSignal(SIGCHLD) reaches OnSigChld below, as a real SIGCHLD does.
 
+using System.Globalization;
 using System.Runtime.InteropServices;
 
 namespace Lwt;
@@ -135,6 +136,25 @@ public static partial class LwtUnix
         Wait<(int, ProcessStatus, ResourceUsage)>(pid, flags, "wait4", static r => r);
 
     /// <summary>
+    /// Runs <paramref name="command"/> with the shell (<c>/bin/sh -c</c>), with this process's
+    /// standard input, output and error, and gives its status once it ends. When the shell
+    /// cannot be started, the status is <c>Exited 127</c>, as Lwt's and the C library's
+    /// <c>system</c> say. Canceling the promise stops the wait, not the command.
+    /// <para>Lwt: <c>Lwt_unix.system</c></para>
+    /// </summary>
+    /// <param name="command">The shell command line.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="command"/> is null.</exception>
+    public static Promise<ProcessStatus> System(string command)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        return Promise.Catch(
+            () => LwtProcess.Exec(LwtProcess.Shell(command)),
+            static e => e is UnixErrorException { Function: "posix_spawnp" }
+                ? Promise.Return(new ProcessStatus(ProcessStatusKind.Exited, 127))
+                : Promise.Fail<ProcessStatus>(e));
+    }
+
+    /// <summary>
     /// Whether <see cref="Wait4"/> reports the child's resource usage on this system: the old
     /// name of <c>LwtSys.Have(Feature.Wait4)</c>, which Lwt deprecates.
     /// <para>Lwt: <c>Lwt_unix.has_wait4</c> (deprecated in favour of <c>Lwt_sys.have `wait4</c>)</para>
@@ -217,7 +237,7 @@ public static partial class LwtUnix
             rc = LibC.Wait4(pid, &status, options, rusage);
         }
         while (rc < 0 && Marshal.GetLastPInvokeError() == LibC.EINTR);
-        if (rc < 0) throw UnixErrorException.FromLastError(function, pid.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        if (rc < 0) throw UnixErrorException.FromLastError(function, pid.ToString(CultureInfo.InvariantCulture));
         return rc == 0 ? null : (rc, ProcessStatus.Decode(status), ResourceUsage.Decode(rusage));
     }
 

@@ -51,6 +51,9 @@ internal static unsafe partial class LibC
     internal const int SO_REUSEPORT = 15;
     internal const int SO_RCVLOWAT = 18;
     internal const int SO_SNDLOWAT = 19;
+    internal const int SO_LINGER = 13;
+    internal const int SO_RCVTIMEO = 20;
+    internal const int SO_SNDTIMEO = 21;
     internal const int SO_ACCEPTCONN = 30;
     internal const int TCP_NODELAY = 1;
     internal const int IPV6_V6ONLY = 26;
@@ -139,6 +142,12 @@ internal static unsafe partial class LibC
 
     [LibraryImport(Lib, EntryPoint = "dup", SetLastError = true)]
     internal static partial int Dup(int fd);
+
+    [LibraryImport(Lib, EntryPoint = "dup3", SetLastError = true)]
+    internal static partial int Dup3(int fd, int target, int flags);
+
+    /// <summary>fcntl's "duplicate to the lowest free number, with FD_CLOEXEC".</summary>
+    internal const int F_DUPFD_CLOEXEC = 1030;
 }
 
 internal static unsafe partial class LibC

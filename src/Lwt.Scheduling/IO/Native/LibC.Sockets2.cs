@@ -66,6 +66,22 @@ internal static unsafe partial class LibC
         internal uint Interface;
     }
 
+    /// <summary>struct linger (SO_LINGER): whether a close lingers, and for how many seconds.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct Linger
+    {
+        internal int OnOff;
+        internal int Seconds;
+    }
+
+    /// <summary>struct timeval (SO_RCVTIMEO, SO_SNDTIMEO) on 64-bit Linux: two longs.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct TimeVal
+    {
+        internal long Seconds;
+        internal long Microseconds;
+    }
+
     /// <summary>CMSG_ALIGN: control data is aligned to size_t.</summary>
     internal static int CMsgAlign(int length) => (length + sizeof(nuint) - 1) & ~(sizeof(nuint) - 1);
 
