@@ -130,8 +130,12 @@ public partial class Promise
                     // Lwt's invariant "if p_3 is pending, either p_1 or p_2 is pending" does not
                     // hold between p_1 resolving and the callback returning p_2 (the callback is
                     // queued, or running now): nothing is there to cancel yet, so p_3 remembers it.
-                    if (target.Underlying()._status == Status.Pending) pending.Push(target);
-                    else p.RequestCancelOnceWaiting();
+                    // Not when this very search canceled p_1 (p_3 reached a second time, through
+                    // a Join of both, say): p_1's callbacks, about to run, propagate it forwards,
+                    // and the p_2 a Catch handler returns then is not to be canceled.
+                    var u = target.Underlying();
+                    if (u._status == Status.Pending) pending.Push(target);
+                    else if (exception is null || !ReferenceEquals(u._link, exception)) p.RequestCancelOnceWaiting();
                     break;
                 case CancelMode.PropagateToSeveral:
                     if (p._link is Promise[] targets)

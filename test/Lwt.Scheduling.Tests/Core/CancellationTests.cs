@@ -271,6 +271,39 @@ public class CancellationTests
         Assert.True(j.IsCanceled);
     }
 
+    // The backwards search cancels the leaves it finds; forward propagation then runs the
+    // handlers. A promise a Catch/TryBind handler returns at that point is not canceled, even
+    // when the search reached the Catch a second time (after canceling its input) through a
+    // second path: a Join of the same promise twice, or a diamond.
+    [Fact]
+    public void Cancel_reaching_a_catch_by_two_paths_does_not_cancel_what_its_handler_returns()
+    {
+        var (t, _) = Promise.CreateCancelable<int>();
+        var (h, _) = Promise.CreateCancelable<int>();
+        var c = Promise.Catch(() => t, _ => h);
+        Promise.Join(c, c).Cancel();
+        Assert.True(t.IsCanceled);
+        Assert.True(h.IsPending);
+        Assert.True(c.IsPending);
+    }
+
+    [Fact]
+    public void Cancel_through_a_diamond_treats_both_branches_alike()
+    {
+        var (t, _) = Promise.CreateCancelable<int>();
+        var (h1, _) = Promise.CreateCancelable<int>();
+        var (h2, _) = Promise.CreateCancelable<int>();
+        var c1 = Promise.Catch(() => t, _ => h1);
+        var c2 = Promise.TryBind(() => t, x => Promise.Return(x), _ => h2);
+        var d = c1.Bind(_ => Promise.Return(0));
+        Promise.Join(c1, c2, d).Cancel();
+        Assert.True(t.IsCanceled);
+        Assert.True(h1.IsPending);
+        Assert.True(h2.IsPending);
+        Assert.True(c1.IsPending);
+        Assert.True(c2.IsPending);
+    }
+
     [Fact]
     public void Cancel_reaches_pause()
     {
