@@ -154,7 +154,8 @@ internal sealed class FinallyPromise<T>(Promise input, Func<Promise> cleanup) : 
     private ExecutionContext? _context = CallbackContext.Capture();
     private Promise? _first;
 
-    // Only while the cleanup has not run: afterwards the cleanup's promise is what a cancel reaches.
+    // Only until the cleanup has returned (queued, or running now): afterwards the cleanup's
+    // promise is what a cancel reaches. `_first` is set once the cleanup has returned.
     internal override void RequestCancelOnceWaiting()
     {
         if (_first is null) MarkCancelOnceWaiting();
@@ -164,7 +165,6 @@ internal sealed class FinallyPromise<T>(Promise input, Func<Promise> cleanup) : 
     {
         if (_first is null)
         {
-            _first = source;
             var cleanup = _cleanup!;
             _cleanup = null;
             Promise? second;
@@ -184,6 +184,7 @@ internal sealed class FinallyPromise<T>(Promise input, Func<Promise> cleanup) : 
                 second = FromException(e);
             }
             CallbackContext.Exit(saved);
+            _first = source;
             var p2 = second.Underlying();
             if (p2._status == Status.Pending)
             {

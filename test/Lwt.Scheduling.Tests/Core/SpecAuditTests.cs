@@ -439,6 +439,18 @@ public class SpecAuditTests
     }
 
     [Fact]
+    public void Cancel_from_inside_the_cleanup_reaches_the_promise_it_returns()
+    {
+        var (p1, r1) = Promise.Create<int>();
+        var (p2, _) = Promise.CreateCancelable();
+        Promise<int>? f = null;
+        f = Promise.Finally(() => p1, () => { f!.Cancel(); return p2; });
+        r1.Resolve(1);
+        Assert.True(p2.IsCanceled);
+        Assert.True(f.IsCanceled);
+    }
+
+    [Fact]
     public void Catch_TryBind_and_Finally_trampolined_very_deep_cancel_reaches_p2()
     {
         Promise<int>? c = null, t = null, f = null;
