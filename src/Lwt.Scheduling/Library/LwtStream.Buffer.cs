@@ -87,7 +87,7 @@ internal enum StreamSourceKind : byte
 /// promise subclass: the promise a blocked Get returns is then a plain cancelable promise,
 /// the one object a hand-off costs, and its smallest form.
 /// </remarks>
-internal readonly struct StreamWaiter<T>(Promise promise, LwtStream<T>? reader, StreamPosition<T> position) : IWaiterEntry
+internal readonly struct StreamWaiter<T>(Promise promise, LwtStream<T>? reader, StreamPosition<T> position, int epoch) : IWaiterEntry
 {
     /// <summary>The promise to fulfil: <c>Promise&lt;Unit&gt;</c> without a reader, <c>Promise&lt;Option&lt;T&gt;&gt;</c> with one.</summary>
     internal readonly Promise Promise = promise;
@@ -97,6 +97,9 @@ internal readonly struct StreamWaiter<T>(Promise promise, LwtStream<T>? reader, 
 
     /// <summary>The position a Get waiter reads (unused by a feed waiter).</summary>
     internal readonly StreamPosition<T> Position = position;
+
+    /// <summary>The buffer's wake-up count when this waiter was queued (see <see cref="StreamBuffer{T}.WakeAll"/>).</summary>
+    internal readonly int Epoch = epoch;
 
     public bool IsLive => WaiterPromise.IsLive(Promise);
 }
@@ -113,6 +116,7 @@ internal sealed class StreamBuffer<T>
     internal readonly Promise<Unit> ClosedPromise;
     private readonly Resolver<Unit> _closedResolver;
     internal readonly WaiterQueue<StreamWaiter<T>> Waiters = new();
+    private int _epoch;
     internal Func<Promise<Option<T>>>? FromCreate;
     internal Promise FromThread = Promise.ReturnUnit;
     internal Func<Option<T>>? FromDirect;
@@ -172,12 +176,23 @@ internal sealed class StreamBuffer<T>
         else End();
     }
 
-    /// <summary>Wakes the waiters queued now (not those queued while waking: they wait for the next item).</summary>
+    /// <summary>Queues a waiter, stamped with the current wake-up count.</summary>
+    internal void Wait(Promise promise, LwtStream<T>? reader, StreamPosition<T> position) =>
+        Waiters.Enqueue(new StreamWaiter<T>(promise, reader, position, _epoch));
+
+    /// <summary>
+    /// Wakes the waiters queued now, in order; not those queued while waking (by a woken
+    /// reader that needs more, or during a nested wake-up): they wait for the next item, at
+    /// the back, as Lwt's readers re-register on a fresh push signal. The stamp tells them
+    /// apart: counting the entries instead would also count the dead (canceled) ones and
+    /// then wake, out of turn, some of those queued during this wake-up.
+    /// </summary>
     internal void WakeAll()
     {
-        int n = Waiters.RawCount;
-        while (n-- > 0 && Waiters.TryDequeueLive(out var w))
+        int epoch = ++_epoch;
+        while (Waiters.TryPeekLive(out var w) && w.Epoch - epoch < 0) // queued before this wake-up (wrap-safe)
         {
+            Waiters.TryDequeue(out _);
             // Reader non-null <=> the promise is the Promise<Option<T>> of a Get (see StreamWaiter).
             if (w.Reader is { } reader) WakeGet(reader, w);
             else WaiterPromise.TryFulfil(Unsafe.As<Promise<Unit>>(w.Promise), default);
@@ -187,8 +202,8 @@ internal sealed class StreamBuffer<T>
     /// <summary>
     /// Serves a live Get waiter just dequeued: the item at its position, consumed if its
     /// reader is still there; end of stream; or, with nothing there yet, back in the queue.
-    /// The last case covers a waiter queued during this wake-up and counted in it (the
-    /// count of WakeAll includes dead entries, skipped for free).
+    /// The last case does not arise (a waiter is woken only by an item or the end added
+    /// after it was queued, see WakeAll); it is kept as a safety net.
     /// </summary>
     private void WakeGet(LwtStream<T> reader, in StreamWaiter<T> w)
     {
@@ -205,7 +220,7 @@ internal sealed class StreamBuffer<T>
         }
         else
         {
-            Waiters.Enqueue(w);
+            Wait(w.Promise, reader, w.Position);
         }
     }
 
@@ -249,7 +264,7 @@ internal sealed class StreamBuffer<T>
                 }
             default:
                 var waiter = WaiterPromise.Create<Unit>();
-                Waiters.Enqueue(new StreamWaiter<T>(waiter, null, default));
+                Wait(waiter, null, default);
                 return waiter;
         }
     }

@@ -112,7 +112,7 @@ public sealed partial class LwtStream<T>
         if (_buffer.Kind is StreamSourceKind.Push or StreamSourceKind.PushBounded)
         {
             var waiter = WaiterPromise.Create<Option<T>>();
-            _buffer.Waiters.Enqueue(new StreamWaiter<T>(waiter, this, pos));
+            _buffer.Wait(waiter, this, pos);
             return waiter;
         }
         return GetFed(pos);

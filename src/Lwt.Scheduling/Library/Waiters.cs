@@ -139,6 +139,18 @@ internal sealed class WaiterQueue<TEntry> where TEntry : struct, IWaiterEntry
         return false;
     }
 
+    /// <summary>The first live waiter, left in the queue (drops the dead ones in front of it); false when there is none.</summary>
+    internal bool TryPeekLive([MaybeNullWhen(false)] out TEntry entry)
+    {
+        if (HasLive())
+        {
+            entry = _items[_head];
+            return true;
+        }
+        entry = default;
+        return false;
+    }
+
     /// <summary>The number of live waiters (a scan).</summary>
     internal int CountLive()
     {

@@ -71,6 +71,28 @@ public class LwtStreamTests
     }
 
     [Fact]
+    public void CanceledWaiterDoesNotMakeAPushWakeReadersOutOfTurn()
+    {
+        // Each push wakes the readers waiting at that moment, in order; a woken reader that
+        // needs more waits again at the back (Lwt: it re-registers on the next push signal).
+        // A canceled read in the queue once made the push also wake, out of turn, the
+        // IsEmpty re-queued during that wake-up, which then went behind the NGet: the next
+        // push let the NGet take the item first and IsEmpty stayed pending.
+        var (s, push) = LwtStream.Create<int>();
+        var canceled = s.Get();
+        canceled.Cancel();
+        var get = s.Get();
+        var isEmpty = s.IsEmpty();
+        var nget = s.NGet(2);
+        push(Some(0));
+        Assert.Equal(Some(0), get.Value);
+        Assert.True(isEmpty.IsPending); // the Get took item 0 first
+        push(Some(1));
+        Assert.False(isEmpty.Value);    // woken before the NGet, it sees item 1
+        Assert.Equal([0, 1], nget.Value);
+    }
+
+    [Fact]
     public void ClonesShareItemsAndReadIndependently()
     {
         var (s, push) = LwtStream.Create<int>();
