@@ -29,7 +29,8 @@ public class LwtPoolModelTests
         public string Label = "";
         public string Expected = Pending;
         public Promise<int> Real = null!;
-        public string Phase = "";  // "wait", "body", "done"
+        public string Phase = "";  // "wait", "creating", "body", "done"
+        public bool Canceled;
         public int Member = -1;
         public int RealMember = -1;
         public int Generation;
@@ -40,17 +41,73 @@ public class LwtPoolModelTests
     [Fact]
     public void PoolFollowsTheModel()
     {
-        for (int seed = 1; seed <= Programs; seed++) Run(seed);
+        var seen = new Dictionary<string, int>();
+        for (int seed = 1; seed <= Programs; seed++) Run(seed, seen);
+        // The programs reach the intricate paths (so that this test cannot quietly degenerate).
+        foreach (var path in new[] { "later create", "validate false", "validate fails", "replacement for a waiter", "clear with members in use", "check false" })
+            Assert.True(seen.GetValueOrDefault(path) > 0, $"no program reached: {path}");
     }
 
-    private static void Run(int seed)
+    [Fact]
+    public void ReplacementForAWaiterCanceledWhileItIsCreatedGoesBackToThePool()
     {
+        // The path the random programs reach too rarely: validation fails, the next waiter's
+        // replacement member is created later, and that waiter is canceled meanwhile.
+        int creates = 0;
+        var later = new List<Resolver<int>>();
+        var validations = new Queue<bool?>([null, true, true]); // null: fails
+        var disposed = new List<int>();
+        var pool = LwtPool<int>.Create(
+            1,
+            () =>
+            {
+                int i = creates++;
+                if (i == 0) return Promise.Return(100);
+                var (p, r) = Promise.Create<int>();
+                later.Add(r);
+                return p;
+            },
+            validate: m => validations.Dequeue() is bool ok ? Promise.Return(ok) : Promise.Fail<bool>(new Boom()),
+            dispose: m => { disposed.Add(m); return Promise.ReturnUnit; });
+        var (bodyA, endA) = Promise.Create<int>();
+        var a = pool.Use(m => bodyA);
+        var b = pool.Use(m => Promise.Return(m));
+        var c = pool.Use(m => Promise.Return(m));
+        Assert.Equal(2, pool.WaitQueueLength);
+        endA.Resolve(0);                      // 100 goes to b, whose validation fails
+        Assert.Equal(0, a.Value);
+        Assert.IsType<Boom>(b.Exception);
+        Assert.Equal([100], disposed);
+        Assert.Equal(2, creates);             // c's replacement is being created
+        Assert.Equal(0, pool.WaitQueueLength);
+        c.Cancel();
+        Assert.True(c.IsCanceled);
+        later[0].Resolve(101);                // nobody to give it to: it goes back to the pool
+        var d = pool.Use(m => Promise.Return(m));
+        Assert.Equal(101, d.Value);           // validated (true), no new creation
+        Assert.Equal(2, creates);
+        var (bodyE, endE) = Promise.Create<int>();
+        var e = pool.Use(m => bodyE);
+        Assert.True(e.IsPending);
+        Assert.Equal(2, creates);             // still one member at most: 101
+        Assert.Equal(0, pool.WaitQueueLength);
+        endE.Resolve(7);
+        Assert.Equal(7, e.Value);
+    }
+
+    private static void Run(int seed, Dictionary<string, int> seen)
+    {
+        void Seen(string path) => seen[path] = seen.GetValueOrDefault(path) + 1;
         var rng = new Random(seed);
         var log = new ProgramLog(nameof(PoolFollowsTheModel), seed);
         int max = rng.Next(1, 4);
         var createScript = Enumerable.Range(0, 300).Select(_ => rng.Next(8) != 0).ToArray();          // true: succeeds
-        var validateScript = Enumerable.Range(0, 300).Select(_ => rng.Next(10) switch { 0 => "fail", 1 or 2 => "false", _ => "true" }).ToArray();
+        var validateScript = Enumerable.Range(0, 300).Select(_ => rng.Next(10) switch { 0 or 1 => "fail", 2 or 3 => "false", _ => "true" }).ToArray();
         var checkScript = Enumerable.Range(0, 300).Select(_ => rng.Next(2) == 0).ToArray();
+        // In the odd programs, create answers later (a step gives the answer) half the time.
+        bool laterCreates = seed % 2 == 1;
+        var laterScript = Enumerable.Range(0, 300).Select(_ => laterCreates && rng.Next(2) == 0).ToArray();
+        var creating = new Dictionary<int, Resolver<int>>();
         int realCreates = 0, realValidates = 0, realChecks = 0;
         var realDisposed = new List<int>();
 
@@ -59,6 +116,12 @@ public class LwtPoolModelTests
             () =>
             {
                 int i = realCreates++;
+                if (laterScript[i])
+                {
+                    var (p, r) = Promise.Create<int>();
+                    creating[i] = r;
+                    return p;
+                }
                 return createScript[i] ? Promise.Return(100 + i) : Promise.Fail<int>(new Boom());
             },
             validate: m => validateScript[realValidates++] switch
@@ -73,7 +136,7 @@ public class LwtPoolModelTests
                 realDisposed.Add(m);
                 return Promise.ReturnUnit;
             });
-        log.Add($"Create(max {max})");
+        log.Add($"Create(max {max}){(laterCreates ? ", create answers later at times" : "")}");
 
         // The model.
         int count = 0, creates = 0, validates = 0, checks = 0, generation = 0;
@@ -81,6 +144,7 @@ public class LwtPoolModelTests
         var waiters = new List<Use>();
         var disposed = new List<int>();
         var uses = new List<Use>();
+        var pendingCreates = new List<(int Call, Use For, bool ForWaiter)>();
         log.State = () => $"count {count}, idle [{string.Join(",", idle)}], waiters {string.Join(" ", waiters.Select(u => u.Label))}, creates {creates}, disposed [{string.Join(",", disposed)}]";
 
         void Dispose(int m)
@@ -89,14 +153,39 @@ public class LwtPoolModelTests
             count--;
         }
 
-        // create_member: the member, or -1 when creation failed.
-        int CreateMember()
+        // create_member: the member, -1 when creation failed, -2 when the answer comes later
+        // (then `u` waits for it: its own creation, or for a waiter the replacement member).
+        int CreateMember(Use u, bool forWaiter)
         {
             count++;
             int i = creates++;
+            if (laterScript[i])
+            {
+                pendingCreates.Add((i, u, forWaiter));
+                Seen("later create");
+                if (!forWaiter) u.Phase = "creating";
+                return -2;
+            }
             if (createScript[i]) return 100 + i;
             count--;
             return -1;
+        }
+
+        void Created(int call, Use u, bool forWaiter)
+        {
+            if (createScript[call])
+            {
+                int m = 100 + call;
+                if (forWaiter && u.Canceled) Seen("replacement for a canceled waiter");
+                if (!forWaiter) StartBody(u, m);
+                else if (u.Canceled) Release(m);
+                else ValidateAndStart(u, m);
+            }
+            else
+            {
+                count--;
+                if (!u.Canceled) Fail(u);
+            }
         }
 
         void StartBody(Use u, int m)
@@ -120,12 +209,14 @@ public class LwtPoolModelTests
                     StartBody(u, m);
                     break;
                 case "false":
+                    Seen("validate false");
                     Dispose(m);
-                    int fresh = CreateMember();
-                    if (fresh < 0) Fail(u);
-                    else StartBody(u, fresh);
+                    int fresh = CreateMember(u, forWaiter: false);
+                    if (fresh == -1) Fail(u);
+                    else if (fresh >= 0) StartBody(u, fresh);
                     break;
                 default:
+                    Seen("validate fails");
                     Dispose(m);
                     ReplaceDisposed();
                     Fail(u);
@@ -138,9 +229,10 @@ public class LwtPoolModelTests
             if (waiters.Count == 0) return;
             var w = waiters[0];
             waiters.RemoveAt(0);
-            int m = CreateMember();
-            if (m < 0) Fail(w);
-            else ValidateAndStart(w, m);
+            Seen("replacement for a waiter");
+            int m = CreateMember(w, forWaiter: true);
+            if (m == -1) Fail(w);
+            else if (m >= 0) ValidateAndStart(w, m);
         }
 
         void Release(int m)
@@ -178,9 +270,9 @@ public class LwtPoolModelTests
                 }
                 else if (count < max)
                 {
-                    int m = CreateMember();
-                    if (m < 0) Fail(u);
-                    else StartBody(u, m);
+                    int m = CreateMember(u, forWaiter: false);
+                    if (m == -1) Fail(u);
+                    else if (m >= 0) StartBody(u, m);
                 }
                 else
                 {
@@ -200,6 +292,7 @@ public class LwtPoolModelTests
                 if (fail)
                 {
                     bool ok = checkScript[checks++];
+                if (!ok) Seen("check false");
                     if (cleared || !ok) Dispose(u.Member);
                     else Release(u.Member);
                     u.Expected = Err<Boom>();
@@ -213,9 +306,19 @@ public class LwtPoolModelTests
                     u.Body!.Resolve(u.Member);
                 }
             }
+            else if (r < 50 && pendingCreates.Count != 0)
+            {
+                var (call, u, forWaiter) = pendingCreates[rng.Next(pendingCreates.Count)];
+                pendingCreates.Remove((call, u, forWaiter));
+                log.Add($"create call {call} answers {(createScript[call] ? "member " + (100 + call) : "a failure")}");
+                Created(call, u, forWaiter);
+                if (createScript[call]) creating[call].Resolve(100 + call);
+                else creating[call].Reject(new Boom());
+            }
             else if (r < 85)
             {
                 log.Add("clear");
+                if (uses.Any(u => u.Phase == "body")) Seen("clear with members in use");
                 var members = idle.ToList();
                 members.Reverse();
                 idle.Clear();
@@ -225,14 +328,23 @@ public class LwtPoolModelTests
             }
             else
             {
-                var waiting = uses.Where(u => u.Phase == "wait").ToList();
-                if (waiting.Count == 0) continue;
-                var u = waiting[rng.Next(waiting.Count)];
-                log.Add($"cancel {u.Label}");
+                // A waiter leaves the queue; a waiter whose replacement member is being created
+                // is canceled too (the member then goes back to the pool when it comes). A use
+                // whose own member is being created, or whose body runs, is not cancelable
+                // (create's and the body's promises are not): nothing happens.
+                var pending = uses.Where(u => u.Expected == Pending).ToList();
+                if (pending.Count == 0) continue;
+                var u = pending[rng.Next(pending.Count)];
+                log.Add($"cancel {u.Label} ({u.Phase})");
                 u.Real.Cancel();
-                waiters.Remove(u);
-                u.Phase = "done";
-                u.Expected = Err<CanceledException>();
+                bool waitingForReplacement = pendingCreates.Any(c => c.For == u && c.ForWaiter);
+                if (u.Phase == "wait" || waitingForReplacement)
+                {
+                    waiters.Remove(u);
+                    u.Phase = "done";
+                    u.Canceled = true;
+                    u.Expected = Err<CanceledException>();
+                }
             }
             foreach (var u in uses)
             {

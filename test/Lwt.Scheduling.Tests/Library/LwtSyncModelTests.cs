@@ -143,10 +143,13 @@ public class LwtSyncModelTests
     [Fact]
     public void MutexAndConditionFollowTheModel()
     {
-        for (int seed = 1; seed <= Programs; seed++) RunMutexCondition(seed);
+        var seen = new Dictionary<string, int>();
+        for (int seed = 1; seed <= Programs; seed++) RunMutexCondition(seed, seen);
+        foreach (var phase in new[] { "lock", "relock", "cond", "body" })
+            Assert.True(seen.GetValueOrDefault("cancel " + phase) > 0, $"no program canceled an operation in phase {phase}");
     }
 
-    private static void RunMutexCondition(int seed)
+    private static void RunMutexCondition(int seed, Dictionary<string, int> seen)
     {
         var rng = new Random(seed);
         var log = new ProgramLog(nameof(MutexAndConditionFollowTheModel), seed);
@@ -310,13 +313,18 @@ public class LwtSyncModelTests
             }
             else
             {
-                // Cancel a waiter for the mutex (Lock, WithLock) or for the condition.
-                var eligible = all.Where(o => o.Expected == Pending && (o.Phase == "cond" || (o.Phase == "lock" && o.Kind != "waitm"))).ToList();
+                // Cancel a pending operation: a waiter for the mutex (Lock, WithLock, or a
+                // Wait ~mutex relocking: the cancellation reaches its lock) leaves the queue; a
+                // condition waiter is woken with Canceled (and relocks first, with a mutex); a
+                // WithLock whose body runs is not cancelable (the body's promise is not).
+                var eligible = all.Where(o => o.Expected == Pending).ToList();
                 if (eligible.Count == 0) continue;
                 var op = eligible[rng.Next(eligible.Count)];
-                log.Add($"cancel {op.Label}");
+                log.Add($"cancel {op.Label} ({op.Phase})");
+                seen["cancel " + op.Phase] = seen.GetValueOrDefault("cancel " + op.Phase) + 1;
                 op.Real.Cancel();
-                if (op.Phase == "lock")
+                if (op.Phase == "body") { }
+                else if (op.Phase is "lock" or "relock")
                 {
                     lockWaiters.Remove(op);
                     op.Phase = "done";
