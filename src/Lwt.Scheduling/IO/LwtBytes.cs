@@ -169,6 +169,69 @@ public static partial class LwtBytes
         buffer.Span.Slice(offset, length).Fill(value);
     }
 
+    // Lwt's unsafe_ functions skip the bounds check of their checked twins, for speed: an
+    // out-of-bounds index there reads or writes memory outside the Bigarray. A Memory<byte>
+    // cannot be reached out of its bounds at all (its Span checks every access), so there is
+    // no unchecked path to offer: these are Lwt's names for the checked functions, which
+    // throw ArgumentOutOfRangeException where Lwt's would corrupt memory. The check costs a
+    // comparison or two, nothing next to a copy.
+
+    /// <summary>
+    /// <see cref="Get"/> under Lwt's unchecked name: the index is checked (a
+    /// <see cref="Memory{T}"/> cannot be read out of its bounds), so this is only an alias.
+    /// <para>Lwt: <c>Lwt_bytes.unsafe_get</c></para>
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="index"/> is not in the buffer.</exception>
+    public static byte UnsafeGet(ReadOnlyMemory<byte> buffer, int index) => Get(buffer, index);
+
+    /// <summary>
+    /// <see cref="Set"/> under Lwt's unchecked name: the index is checked (a
+    /// <see cref="Memory{T}"/> cannot be written out of its bounds), so this is only an alias.
+    /// <para>Lwt: <c>Lwt_bytes.unsafe_set</c></para>
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="index"/> is not in the buffer.</exception>
+    public static void UnsafeSet(Memory<byte> buffer, int index, byte value) => Set(buffer, index, value);
+
+    /// <summary>
+    /// <see cref="Blit"/> under Lwt's unchecked name: the ranges are checked as
+    /// <see cref="Blit"/> checks them, so this is only an alias (overlapping ranges are
+    /// copied as <see cref="Blit"/> copies them).
+    /// <para>Lwt: <c>Lwt_bytes.unsafe_blit</c></para>
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">An offset or the length is negative, or a range leaves its buffer.</exception>
+    public static void UnsafeBlit(ReadOnlyMemory<byte> source, int sourceOffset, Memory<byte> destination, int destinationOffset, int length) =>
+        Blit(source, sourceOffset, destination, destinationOffset, length);
+
+    /// <summary>
+    /// <see cref="BlitFromBytes"/> under Lwt's unchecked name: the ranges are checked, so
+    /// this is only an alias.
+    /// <para>Lwt: <c>Lwt_bytes.unsafe_blit_from_bytes</c></para>
+    /// </summary>
+    /// <exception cref="ArgumentNullException"><paramref name="source"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An offset or the length is negative, or a range leaves its buffer.</exception>
+    public static void UnsafeBlitFromBytes(byte[] source, int sourceOffset, Memory<byte> destination, int destinationOffset, int length) =>
+        BlitFromBytes(source, sourceOffset, destination, destinationOffset, length);
+
+    /// <summary>
+    /// <see cref="BlitFromString"/> under Lwt's unchecked name (offset and length count
+    /// UTF-8 bytes): the ranges are checked, so this is only an alias.
+    /// <para>Lwt: <c>Lwt_bytes.unsafe_blit_from_string</c></para>
+    /// </summary>
+    /// <exception cref="ArgumentNullException"><paramref name="source"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An offset or the length is negative, or a range leaves its buffer.</exception>
+    public static void UnsafeBlitFromString(string source, int sourceOffset, Memory<byte> destination, int destinationOffset, int length) =>
+        BlitFromString(source, sourceOffset, destination, destinationOffset, length);
+
+    /// <summary>
+    /// <see cref="BlitToBytes"/> under Lwt's unchecked name: the ranges are checked, so this
+    /// is only an alias.
+    /// <para>Lwt: <c>Lwt_bytes.unsafe_blit_to_bytes</c></para>
+    /// </summary>
+    /// <exception cref="ArgumentNullException"><paramref name="destination"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An offset or the length is negative, or a range leaves its buffer.</exception>
+    public static void UnsafeBlitToBytes(ReadOnlyMemory<byte> source, int sourceOffset, byte[] destination, int destinationOffset, int length) =>
+        BlitToBytes(source, sourceOffset, destination, destinationOffset, length);
+
     /// <summary>
     /// <see cref="Fill"/> under Lwt's unchecked name. Lwt skips the bounds check here; a
     /// <see cref="Memory{T}"/> cannot be written out of its bounds, so this checks them as

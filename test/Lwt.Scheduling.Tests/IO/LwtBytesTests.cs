@@ -22,6 +22,46 @@ public class LwtBytesTests
     }
 
     [Fact]
+    public void Unsafe_get_and_set_are_the_checked_ones()
+    {
+        Memory<byte> b = LwtBytes.Create(4);
+        LwtBytes.UnsafeSet(b, 2, 7);
+        Assert.Equal(7, LwtBytes.UnsafeGet(b, 2));
+        Assert.Equal(7, LwtBytes.Get(b, 2));
+        // Lwt would touch memory past the Bigarray here; a Memory<byte> cannot, so it throws.
+        Assert.Throws<ArgumentOutOfRangeException>("index", () => LwtBytes.UnsafeGet(b, 4));
+        Assert.Throws<ArgumentOutOfRangeException>("index", () => LwtBytes.UnsafeGet(b, -1));
+        Assert.Throws<ArgumentOutOfRangeException>("index", () => LwtBytes.UnsafeSet(b, 4, 0));
+        Assert.Equal(new byte[] { 0, 0, 7, 0 }, b.ToArray()); // the refused set wrote nothing
+    }
+
+    [Fact]
+    public void Unsafe_blits_copy_as_the_checked_ones_and_check_their_ranges()
+    {
+        Memory<byte> b = LwtBytes.OfBytes(new byte[] { 1, 2, 3, 4, 5, 6 });
+        LwtBytes.UnsafeBlit(b, 0, b, 2, 4); // overlapping: as if the source were copied first
+        Assert.Equal(new byte[] { 1, 2, 1, 2, 3, 4 }, b.ToArray());
+        Assert.Throws<ArgumentOutOfRangeException>(() => LwtBytes.UnsafeBlit(b, 3, b, 0, 4));
+        Assert.Throws<ArgumentOutOfRangeException>(() => LwtBytes.UnsafeBlit(b, 0, b, -1, 1));
+
+        Memory<byte> d = LwtBytes.Create(4);
+        LwtBytes.UnsafeBlitFromBytes(new byte[] { 9, 8, 7 }, 1, d, 0, 2);
+        Assert.Equal(new byte[] { 8, 7, 0, 0 }, d.ToArray());
+        LwtBytes.UnsafeBlitFromString("héllo", 1, d, 1, 2); // "é" is two UTF-8 bytes
+        Assert.Equal("é", LwtBytes.ToString(d.Slice(1, 2)));
+        var target = new byte[3];
+        LwtBytes.UnsafeBlitToBytes(d, 1, target, 1, 2);
+        Assert.Equal(new byte[] { 0, 0xC3, 0xA9 }, target);
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => LwtBytes.UnsafeBlitFromBytes(new byte[2], 0, d, 0, 3));
+        Assert.Throws<ArgumentOutOfRangeException>(() => LwtBytes.UnsafeBlitFromString("ab", 0, d, 3, 2));
+        Assert.Throws<ArgumentOutOfRangeException>(() => LwtBytes.UnsafeBlitToBytes(d, 0, target, 2, 2));
+        Assert.Throws<ArgumentNullException>("source", () => LwtBytes.UnsafeBlitFromBytes(null!, 0, d, 0, 0));
+        Assert.Throws<ArgumentNullException>("source", () => LwtBytes.UnsafeBlitFromString(null!, 0, d, 0, 0));
+        Assert.Throws<ArgumentNullException>("destination", () => LwtBytes.UnsafeBlitToBytes(d, 0, null!, 0, 0));
+    }
+
+    [Fact]
     public void Conversions_to_and_from_bytes_and_strings_copy()
     {
         byte[] source = { 1, 2, 3 };
