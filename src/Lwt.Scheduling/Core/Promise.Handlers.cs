@@ -1,3 +1,6 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.ExceptionServices;
+
 namespace Lwt;
 
 /*
@@ -10,6 +13,26 @@ namespace Lwt;
 
 public partial class Promise
 {
+    /// <summary>
+    /// Throws <paramref name="exception"/> again, keeping the stack trace it already has (its
+    /// original throw site stays at the top, and this call is appended), where
+    /// <c>throw exception;</c> would replace it with this call's. For a handler that receives
+    /// an exception as a value (a <see cref="Catch{T}(Func{Promise{T}}, Func{Exception, Promise{T}})"/>
+    /// handler, <see cref="Promise{T}.OnAny"/>, a rejection read from
+    /// <see cref="Promise.Exception"/>) and decides not to handle it. An exception never
+    /// thrown before gets its trace from here. Inside a <c>catch</c> block, <c>throw;</c> does
+    /// the same. Never returns.
+    /// <para>Lwt: <c>Lwt.reraise</c></para>
+    /// </summary>
+    /// <param name="exception">The exception to throw again.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="exception"/> is null.</exception>
+    [DoesNotReturn]
+    public static void Reraise(Exception exception)
+    {
+        if (exception is null) ThrowHelper.ThrowArgumentNull(nameof(exception));
+        ExceptionDispatchInfo.Throw(exception);
+    }
+
     /// <summary>Calls <paramref name="f"/>, turning a throw or a null into a rejected promise.</summary>
     private static Promise<T> Start<T>(Func<Promise<T>> f)
     {
