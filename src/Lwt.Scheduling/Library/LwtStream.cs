@@ -144,6 +144,50 @@ public static partial class LwtStream
     public static LwtStream<char> OfString(string s) => OfList(s);
 
     /// <summary>
+    /// A stream holding the one item <paramref name="value"/>, already closed: the first read
+    /// gives the item, the next ones the end.
+    /// <para>Lwt: <c>Lwt_stream.return</c></para>
+    /// </summary>
+    /// <param name="value">The item.</param>
+    /// <typeparam name="T">The type of the item.</typeparam>
+    public static LwtStream<T> Return<T>(T value)
+    {
+        var buffer = new StreamBuffer<T>(StreamSourceKind.Push);
+        var start = new StreamPosition<T>(buffer.Tail, 0);
+        buffer.Append(value);
+        buffer.End();
+        return new LwtStream<T>(buffer, start);
+    }
+
+    /// <summary>
+    /// A stream of the value <paramref name="promise"/> resolves to: the value is pushed as
+    /// soon as the promise is fulfilled and the stream is closed right after it; if the
+    /// promise is rejected (or canceled), the stream is closed without any item and the
+    /// exception is dropped, as Lwt drops it. Until then the stream is open and empty, and a
+    /// read waits. An already resolved promise gives an already closed stream.
+    /// <para>Lwt: <c>Lwt_stream.return_lwt</c></para>
+    /// </summary>
+    /// <param name="promise">The promise of the item.</param>
+    /// <typeparam name="T">The type of the item.</typeparam>
+    /// <exception cref="ArgumentNullException"><paramref name="promise"/> is null.</exception>
+    public static LwtStream<T> ReturnLwt<T>(Promise<T> promise)
+    {
+        ArgumentNullException.ThrowIfNull(promise);
+        var buffer = new StreamBuffer<T>(StreamSourceKind.Push);
+        var stream = new LwtStream<T>(buffer);
+        // The callbacks hold the buffer, not the stream: a stream dropped by its readers is
+        // not kept alive by a promise that never resolves.
+        promise.OnAny(
+            value =>
+            {
+                buffer.Append(value);
+                buffer.End();
+            },
+            _ => buffer.End());
+        return stream;
+    }
+
+    /// <summary>
     /// A stream of the elements of <paramref name="seq"/>, enumerated lazily as the stream is read.
     /// <para>Lwt: <c>Lwt_stream.of_seq</c></para>
     /// </summary>
