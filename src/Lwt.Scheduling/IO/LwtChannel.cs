@@ -388,6 +388,10 @@ internal sealed class ChannelCore
     /// <summary>Made by OfBytes: the buffer is the user's array and there is no backend.</summary>
     internal readonly bool IsBytes;
 
+    /// <summary>The FlushAll registry holding this output channel while it is open, and its slot there (LwtIO.FlushAll.cs).</summary>
+    internal OutputRegistry? Registry;
+    internal int RegistryIndex = -1;
+
     /// <summary>The smallest buffer a channel may have, as lwt_io's min_buffer_size.</summary>
     internal const int MinBufferSize = 16;
 
@@ -430,6 +434,7 @@ internal sealed class ChannelCore
     {
         if (State == ChannelState.Closed) return _backendClosed ?? Promise.ReturnUnit;
         State = ChannelState.Closed;
+        Registry?.Remove(this); // a closed channel has nothing more to flush
         var waiting = _waiting;
         _waiting = null;
         waiting?.Abort(ClosedError()); // the operation waiting in the backend, if any, fails now

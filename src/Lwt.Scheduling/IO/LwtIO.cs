@@ -63,7 +63,8 @@ public static partial class LwtIO
 
     /// <summary>
     /// An output channel over a write function: <paramref name="write"/> writes some of the
-    /// memory it is given (at least one byte) and returns how many bytes it wrote.
+    /// memory it is given (at least one byte) and returns how many bytes it wrote. Until it is
+    /// closed, the channel is tracked (weakly) for <see cref="FlushAll"/> on the calling thread.
     /// <para>Lwt: <c>Lwt_io.make ~mode:output</c></para>
     /// </summary>
     /// <param name="write">The backend's write.</param>
@@ -75,6 +76,7 @@ public static partial class LwtIO
     {
         ArgumentNullException.ThrowIfNull(write);
         var oc = new OutputChannel(new ChannelCore(bufferSize ?? GetDefaultBufferSize(), null, write, close, seek));
+        OutputRegistry.ForCurrentThread().Add(oc); // for FlushAll, until it is closed
         return oc;
     }
 
