@@ -262,11 +262,62 @@ public sealed partial class EventLoop : ILoopDispatcher
     /// is attached as an await's continuation is (AwaitSupport.Register): on the owner's
     /// thread while it runs, and never lost if it stops first (ClaimablePost).
     /// </summary>
+    /// <remarks>
+    /// A promise of no loop, or of a loop that is not running, has no thread of its own: the
+    /// callback is then attached here, on this thread, while another thread may be resolving
+    /// it (a Task completing under <c>LwtMain.Run(task.ToPromise())</c> called off any loop).
+    /// The promise core takes no lock and no fence, so the attach can be lost: the resolver
+    /// took the callbacks before this thread's write was visible to it, and this loop would
+    /// block forever. So in that case the loop also reads the promise's state itself: after
+    /// the attach (with a full fence, which catches a resolution already visible), and after
+    /// every iteration, with a timer that wakes an idle loop at growing intervals (1 ms
+    /// doubling to 128 ms) in case the callback never comes. The callback, when it does come,
+    /// still wakes the loop at once.
+    /// </remarks>
     private void RunUntilResolvedElsewhere(Promise p)
     {
         var (resolved, resolver) = Promise.Create();
+        bool unowned = LoopRegistry.ForeignOwner(p._owner) is null;
         AwaitSupport.Register(p, new ResolveOnResolution(resolver));
-        while (resolved._status == Status.Pending) Iterate(resolved);
+        if (!unowned)
+        {
+            while (resolved._status == Status.Pending) Iterate(resolved);
+            return;
+        }
+        Interlocked.MemoryBarrier();
+        var recheck = new RecheckTimer(Timers);
+        try
+        {
+            while (resolved._status == Status.Pending && p.Underlying()._status == Status.Pending) Iterate(resolved);
+        }
+        finally
+        {
+            recheck.Stop();
+        }
+    }
+
+    /// <summary>Keeps a timer armed on the wheel, at 1 ms doubling to 128 ms, so that an idle loop wakes up to look again.</summary>
+    private sealed class RecheckTimer
+    {
+        private readonly TimerWheel _wheel;
+        private readonly Action _fire;
+        private ActionTimerEntry? _entry;
+        private int _intervalMs = 1;
+
+        internal RecheckTimer(TimerWheel wheel)
+        {
+            _wheel = wheel;
+            _fire = Arm; // re-armed from its own expiry, so a timer is always pending while the loop waits
+            Arm();
+        }
+
+        private void Arm()
+        {
+            _entry = _wheel.Add(Stopwatch.GetTimestamp() + _intervalMs * Stopwatch.Frequency / 1000, _fire);
+            _intervalMs = Math.Min(_intervalMs * 2, 128);
+        }
+
+        internal void Stop() => _entry?.Cancel();
     }
 
     /// <summary>Resolves a resolver of the waiting loop when the promise it waits for is resolved.</summary>

@@ -89,6 +89,82 @@ public class ForeignRunTests
     }
 
     [Fact]
+    // The interleaving that loses the attach, forced: Run's callback is attached on its own
+    // thread to a promise of no loop, and the resolving thread had read the callbacks before
+    // (so it never runs it). The loop must still see the promise resolved and return.
+    public void Run_of_a_promise_of_no_loop_returns_even_when_its_attach_is_lost()
+    {
+        for (int round = 0; round < 3; round++)
+        {
+            var (promise, _) = Promise.Create<int>(); // off any loop: owner none
+            var resolving = new Thread(() =>
+            {
+                while (Volatile.Read(ref promise._callbacks) is null) Thread.SpinWait(10);
+                Thread.Sleep(round * 5); // resolved while the loop polls (0) or blocks (5, 10 ms)
+                promise._callbacks = null; // the resolver took the callbacks before the attach was visible
+                promise.FulfillCore(41 + round, allowDeferring: true);
+            }) { IsBackground = true };
+            resolving.Start();
+            Assert.Equal(41 + round, LoopTest.OnFreshThread(() => LwtMain.Run(promise), timeoutMs: 10_000));
+            resolving.Join();
+        }
+    }
+
+    [Fact]
+    // LwtMain.Run of a promise of no loop (here: ToPromise of a pending Task called off any
+    // loop, and a plain Create made between runs) that another thread resolves while Run
+    // attaches its callback: the core takes no fence, so the attach could be lost and the
+    // loop blocked forever. Bounded: each round waits at most the test's timeout.
+    public void Run_of_a_promise_of_no_loop_resolved_concurrently_on_another_thread_returns()
+    {
+        const int Rounds = 3000;
+        // One resolving thread, released by a flag just before each LwtMain.Run, then spinning
+        // a little: its resolution lands around Run's attach.
+        Action? job = null;
+        int go = 0, quit = 0;
+        var resolving = new Thread(() =>
+        {
+            var random = new Random(11);
+            while (Volatile.Read(ref quit) == 0)
+            {
+                if (Interlocked.Exchange(ref go, 0) == 0) { Thread.SpinWait(1); continue; }
+                Thread.SpinWait(random.Next(1000));
+                job!();
+            }
+        }) { IsBackground = true };
+        resolving.Start();
+        try
+        {
+            LoopTest.OnFreshThread(() =>
+            {
+                for (int i = 0; i < Rounds; i++)
+                {
+                    int v = i;
+                    Promise<int> promise;
+                    if ((i & 1) == 0)
+                    {
+                        var tcs = new TaskCompletionSource<int>();
+                        promise = Lwt.Interop.PromiseInterop.ToPromise(tcs.Task); // off any loop: owner none
+                        job = () => tcs.SetResult(v);
+                    }
+                    else
+                    {
+                        (promise, var resolver) = Promise.Create<int>(); // between runs: owner none
+                        job = () => resolver.Resolve(v);
+                    }
+                    Volatile.Write(ref go, 1);
+                    Assert.Equal(i, LwtMain.Run(promise));
+                    while (Volatile.Read(ref go) != 0) Thread.SpinWait(1); // the job was taken (and has run: Run returned)
+                }
+            }, timeoutMs: 30_000);
+        }
+        finally
+        {
+            Volatile.Write(ref quit, 1);
+        }
+    }
+
+    [Fact]
     public void An_await_on_the_thread_pool_resumes()
     {
         var v = WaitForAPromiseWhoseLoopStops(p => Task.Run(async () => await p));
