@@ -8,7 +8,9 @@ namespace Lwt.Interop;
  * AsAsyncEnumerable pulls lazily: each MoveNextAsync is one LwtStream.Get. The stream is
  * not thread-safe, so the read is made on the loop that called AsAsyncEnumerable (posted
  * there when the enumerator is driven from another thread). Canceling the enumerator's
- * token cancels the pending read (AsTask(token)); disposing the enumerator cancels it too.
+ * token cancels the pending read (Cancel() on its loop, and the wait follows the read, so an
+ * item the read took as the token fired is returned, not dropped); disposing the enumerator
+ * cancels it too.
  *
  * ToLwtStream is Lwt_stream.from over the enumerator: each feed is one MoveNextAsync; the
  * enumerator is created at the first read and disposed at the end or at the first error.
@@ -156,7 +158,13 @@ internal sealed class StreamAsyncEnumerable<T>(LwtStream<T> stream, EventLoop? l
 
         private async Task<bool> Await(Promise<Option<T>> read)
         {
-            var item = await read.AsTask(token).ConfigureAwait(false);
+            // Not AsTask(token): a token firing just as the read takes an item would end the
+            // wait Canceled at once and drop that item, which has left the stream. The token
+            // cancels the read instead (on its loop), and the wait follows the read: canceled
+            // when it had not taken an item yet (the item stays in the stream), the item otherwise.
+            Option<T> item;
+            using (token.UnsafeRegister(static s => ((Promise)s!).Cancel(), read))
+                item = await read.AsTask().ConfigureAwait(false);
             _pending = null;
             return Take(item);
         }
