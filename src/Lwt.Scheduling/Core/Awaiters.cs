@@ -277,8 +277,20 @@ internal static class AwaitSupport
     private static void RegisterHere(Promise promise, Callback callback)
     {
         var p = promise.Underlying();
-        if (p._status == Status.Pending) CallbackStore.Add(p, callback);
-        else if (callback is InlineContinuation) ThreadPool.UnsafeQueueUserWorkItem(static c => ((Callback)c!).Invoke(null!), callback, preferLocal: false);
+        if (p._status == Status.Pending)
+        {
+            // On the owner loop's thread nothing else can resolve the promise meanwhile. Off
+            // it (a promise of no loop, or of a loop that is not running), another thread may
+            // be resolving it right now: attach under the promise's lock (Promise.Shared.cs).
+            if (p._owner != 0 && p._owner == ResolutionLoop.Current.LoopId)
+            {
+                CallbackStore.Add(p, callback);
+                return;
+            }
+            if (p.TryAddCallbackShared(callback)) return;
+            p = promise.Underlying();
+        }
+        if (callback is InlineContinuation) ThreadPool.UnsafeQueueUserWorkItem(static c => ((Callback)c!).Invoke(null!), callback, preferLocal: false);
         else callback.Invoke(p);
     }
 }

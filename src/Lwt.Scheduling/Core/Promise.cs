@@ -204,6 +204,11 @@ public partial class Promise
     /// </summary>
     internal void RejectCore(Exception exception, bool allowDeferring)
     {
+        if (_owner == 0)
+        {
+            RejectShared(exception, allowDeferring);
+            return;
+        }
         Debug.Assert(_status == Status.Pending);
         _status = Status.Rejected;
         _link = exception;

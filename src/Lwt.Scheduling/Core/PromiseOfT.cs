@@ -73,6 +73,11 @@ public partial class Promise<T> : Promise
     /// </summary>
     internal void FulfillCore(T value, bool allowDeferring, ResolutionLoop? loop = null)
     {
+        if (_owner == 0)
+        {
+            FulfillShared(value, allowDeferring);
+            return;
+        }
         Debug.Assert(_status == Status.Pending);
         _value = value;
         _status = Status.Fulfilled;
