@@ -277,7 +277,7 @@ internal static class AwaitSupport
     private static void RegisterHere(Promise promise, Callback callback)
     {
         var p = promise.Underlying();
-        if (p._status == Status.Pending)
+        while (p._status == Status.Pending)
         {
             // On the owner loop's thread nothing else can resolve the promise meanwhile. Off
             // it (a promise of no loop, or of a loop that is not running), another thread may
@@ -288,7 +288,7 @@ internal static class AwaitSupport
                 return;
             }
             if (p.TryAddCallbackShared(callback)) return;
-            p = promise.Underlying();
+            p = promise.Underlying(); // resolved meanwhile, or made a proxy: follow it
         }
         if (callback is InlineContinuation) ThreadPool.UnsafeQueueUserWorkItem(static c => ((Callback)c!).Invoke(null!), callback, preferLocal: false);
         else callback.Invoke(p);

@@ -20,7 +20,9 @@ namespace Lwt;
  * made anywhere but on the owning loop's thread attaches under the same monitor, having
  * looked at the state inside it. Either the attach comes first and the resolution takes
  * the callback, or the resolution comes first and the attach sees it resolved and runs
- * the continuation itself. The loop's own promises, the hot path, do not pay for this:
+ * the continuation itself. Making such a promise a proxy (a callback, run on the resolving
+ * thread, returned it) moves its callbacks under the same locks, and an attach that finds
+ * it a proxy follows it. The loop's own promises, the hot path, do not pay for this:
  * their resolution tests `_owner`, which it already reads nearby, and goes on as before.
  *
  * What this does not make thread-safe: Bind, Map and the other combinators attach with
@@ -48,6 +50,35 @@ public partial class Promise
             _callbacks = null;
         }
         if (callbacks is not null) RunCallbacks(callbacks, allowDeferring);
+    }
+
+    /// <summary>
+    /// MakeProxy when either promise belongs to no loop: the callbacks move from
+    /// <paramref name="inner"/> to <paramref name="outer"/> under the monitor of each such
+    /// promise, so that an await attaching to either on another thread meanwhile is moved
+    /// with the others or, once <paramref name="inner"/> is a proxy, follows it to
+    /// <paramref name="outer"/>. (Inner, then outer: the only order two locks are taken in.)
+    /// </summary>
+    private static void MakeProxyShared(Promise inner, Promise outer)
+    {
+        bool lockInner = inner._owner == 0, lockOuter = outer._owner == 0;
+        bool innerTaken = false, outerTaken = false;
+        try
+        {
+            if (lockInner) Monitor.Enter(inner, ref innerTaken);
+            if (lockOuter) Monitor.Enter(outer, ref outerTaken);
+            CallbackStore.Merge(outer, inner);
+            outer._cancelMode = inner._cancelMode;
+            outer._link = inner._link;
+            inner._status = Status.Proxy;
+            inner._cancelMode = CancelMode.NotCancelable;
+            inner._link = outer;
+        }
+        finally
+        {
+            if (outerTaken) Monitor.Exit(outer);
+            if (innerTaken) Monitor.Exit(inner);
+        }
     }
 
     /// <summary>

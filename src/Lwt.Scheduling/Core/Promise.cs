@@ -261,6 +261,11 @@ public partial class Promise
     internal static void MakeProxy(Promise inner, Promise outer)
     {
         Debug.Assert(inner._status == Status.Pending && outer._status == Status.Pending);
+        if (inner._owner == 0 || outer._owner == 0)
+        {
+            MakeProxyShared(inner, outer);
+            return;
+        }
         CallbackStore.Merge(outer, inner);
         outer._cancelMode = inner._cancelMode;
         outer._link = inner._link;

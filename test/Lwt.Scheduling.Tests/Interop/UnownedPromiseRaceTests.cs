@@ -55,6 +55,27 @@ public class UnownedPromiseRaceTests
             static async p => await p);
 
     [Fact]
+    public void Awaiting_a_bind_whose_callback_returns_a_pending_promise_resolved_on_another_thread_always_resumes() =>
+        // The other thread runs the callback, which makes q a proxy for the bind's promise
+        // (its callbacks move over) while the await attaches: both under the locks. This
+        // checks the whole path end to end; the window of the move itself is too narrow for
+        // these rounds to catch reliably without the locks (the leaf cases above do catch theirs).
+        RunRounds(
+            i =>
+            {
+                var (p, rp) = Promise.Create<int>();
+                var (q, rq) = Promise.Create<int>();
+                q.OnSuccess(static _ => { }); // a callback for the proxying to move
+                var bound = p.Bind(_ => q);
+                return (bound, () =>
+                {
+                    rp.Resolve(0);
+                    rq.Resolve(i);
+                });
+            },
+            static async p => await p);
+
+    [Fact]
     public void AsTask_of_a_promise_of_no_loop_resolved_on_another_thread_always_completes() =>
         RunRounds(
             i =>
