@@ -67,12 +67,7 @@ public partial class Promise
         {
             if (lockInner) Monitor.Enter(inner, ref innerTaken);
             if (lockOuter) Monitor.Enter(outer, ref outerTaken);
-            CallbackStore.Merge(outer, inner);
-            outer._cancelMode = inner._cancelMode;
-            outer._link = inner._link;
-            inner._status = Status.Proxy;
-            inner._cancelMode = CancelMode.NotCancelable;
-            inner._link = outer;
+            MoveIntoProxy(inner, outer);
         }
         finally
         {

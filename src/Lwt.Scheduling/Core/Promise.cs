@@ -261,11 +261,13 @@ public partial class Promise
     internal static void MakeProxy(Promise inner, Promise outer)
     {
         Debug.Assert(inner._status == Status.Pending && outer._status == Status.Pending);
-        if (inner._owner == 0 || outer._owner == 0)
-        {
-            MakeProxyShared(inner, outer);
-            return;
-        }
+        if (inner._owner == 0 || outer._owner == 0) MakeProxyShared(inner, outer);
+        else MoveIntoProxy(inner, outer);
+    }
+
+    /// <summary>MakeProxy's moves: the callbacks, the way of being canceled, and the link.</summary>
+    private static void MoveIntoProxy(Promise inner, Promise outer)
+    {
         CallbackStore.Merge(outer, inner);
         outer._cancelMode = inner._cancelMode;
         outer._link = inner._link;

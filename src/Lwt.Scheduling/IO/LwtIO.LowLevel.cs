@@ -388,8 +388,7 @@ public static partial class LwtIO
     public static Promise<int> ReadIntoBigstring(this InputChannel ic, Memory<byte> buffer, int offset, int length)
     {
         ArgumentNullException.ThrowIfNull(ic);
-        CheckRange(buffer.Length, offset, length);
-        return ReadInto(ic, buffer.Slice(offset, length));
+        return ReadInto(ic, LwtBytes.Range(buffer, offset, length));
     }
 
     /// <summary>
@@ -407,8 +406,7 @@ public static partial class LwtIO
     public static Promise ReadIntoExactlyBigstring(this InputChannel ic, Memory<byte> buffer, int offset, int length)
     {
         ArgumentNullException.ThrowIfNull(ic);
-        CheckRange(buffer.Length, offset, length);
-        return ReadIntoExactly(ic, buffer.Slice(offset, length));
+        return ReadIntoExactly(ic, LwtBytes.Range(buffer, offset, length));
     }
 
     /// <summary>
@@ -426,8 +424,7 @@ public static partial class LwtIO
     public static Promise<int> WriteFromBigstring(this OutputChannel oc, ReadOnlyMemory<byte> buffer, int offset, int length)
     {
         ArgumentNullException.ThrowIfNull(oc);
-        CheckRange(buffer.Length, offset, length);
-        return WriteFrom(oc, buffer.Slice(offset, length));
+        return WriteFrom(oc, LwtBytes.Range(buffer, offset, length));
     }
 
     /// <summary>
@@ -444,15 +441,6 @@ public static partial class LwtIO
     public static Promise WriteFromExactlyBigstring(this OutputChannel oc, ReadOnlyMemory<byte> buffer, int offset, int length)
     {
         ArgumentNullException.ThrowIfNull(oc);
-        CheckRange(buffer.Length, offset, length);
-        return WriteFromExactly(oc, buffer.Slice(offset, length));
-    }
-
-    /// <summary>The checks of a (buffer, offset, length) range of bytes.</summary>
-    private static void CheckRange(int bufferLength, int offset, int length)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(offset);
-        ArgumentOutOfRangeException.ThrowIfNegative(length);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(length, bufferLength - offset);
+        return WriteFromExactly(oc, LwtBytes.Range(buffer, offset, length));
     }
 }
