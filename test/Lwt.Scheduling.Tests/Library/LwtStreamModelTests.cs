@@ -33,7 +33,7 @@ public class LwtStreamModelTests
 
     private enum K { Get, Next, Peek, NPeek, NGet, Junk, NJunk, GetWhile, JunkWhile, LastNew, IsEmpty, Push }
 
-    private sealed class MOp
+    private sealed class MOp : ModelRead
     {
         public int Id;
         public K Kind;
@@ -43,11 +43,6 @@ public class LwtStreamModelTests
         public int Pred;
         public int PushItem;
         public readonly List<int> Acc = [];
-        public string Expected = Pending;
-        public Func<string> Actual = null!;
-        public Promise Real = null!;
-        public string Label = "";
-        public bool Verified; // resolved, and found as the model says: it cannot change any more
     }
 
     /// <summary>The reference model of a push stream, its clones and their waiting reads.</summary>
@@ -296,13 +291,7 @@ public class LwtStreamModelTests
 
     private static void CheckAll(Model m, List<LwtStream<int>> real, ProgramLog log)
     {
-        foreach (var op in m.All)
-        {
-            if (op.Verified) continue;
-            var actual = op.Actual();
-            if (actual != op.Expected) throw log.Fail($"{op.Label}: model says {op.Expected}, library says {actual}");
-            op.Verified = actual != Pending;
-        }
+        ModelRead.VerifyAll(m.All, log);
         for (int s = 0; s < real.Count; s++)
         {
             log.Equal(m.Ended, real[s].IsClosed, $"s{s}.IsClosed");

@@ -31,18 +31,13 @@ public class LwtStreamSourceModelTests
 
     private enum K { Get, Next, Peek, NPeek, NGet, NJunk, GetWhile, IsEmpty, LastNew }
 
-    private sealed class MOp
+    private sealed class MOp : ModelRead
     {
         public K Kind;
         public int Stream;
         public int Walk;
         public int N;
         public readonly List<int> Acc = [];
-        public string Expected = Pending;
-        public Func<string> Actual = null!;
-        public Promise Real = null!;
-        public string Label = "";
-        public bool Verified; // resolved, and found as the model says: it cannot change any more
     }
 
     private sealed class Script
@@ -302,13 +297,7 @@ public class LwtStreamSourceModelTests
 
         void Check()
         {
-            foreach (var op in m.All)
-            {
-                if (op.Verified) continue;
-                var actual = op.Actual();
-                if (actual != op.Expected) throw log.Fail($"{op.Label}: model says {op.Expected}, library says {actual}");
-                op.Verified = actual != Pending;
-            }
+            ModelRead.VerifyAll(m.All, log);
             log.Equal(m.Calls, realCalls, "calls of the source function");
             for (int s = 0; s < real.Count; s++)
             {

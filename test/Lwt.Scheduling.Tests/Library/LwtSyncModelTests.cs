@@ -25,19 +25,14 @@ public class LwtSyncModelTests
 {
     private const int Programs = 1500;
 
-    private sealed class MOp
+    private sealed class MOp : ModelRead
     {
-        public string Label = "";
-        public string Expected = Pending;
-        public Func<string> Actual = null!;
-        public Promise Real = null!;
         public int Value;
         // mutex / condition
         public string Kind = "";
         public string Phase = "";          // "lock" (waiting for the mutex), "body", "cond", "relock", "done"
         public Resolver<int>? Body;
         public string Outcome = "";        // a Wait-with-mutex's outcome, delivered after relocking
-        public bool Verified;              // resolved, and found as the model says: it cannot change any more
     }
 
     [Fact]
@@ -129,13 +124,7 @@ public class LwtSyncModelTests
                 takers.Remove(op);
                 putters.Remove(op);
             }
-            foreach (var op in all)
-            {
-                if (op.Verified) continue;
-                var actual = op.Actual();
-                if (actual != op.Expected) throw log.Fail($"{op.Label}: model says {op.Expected}, library says {actual}");
-                op.Verified = actual != Pending;
-            }
+            ModelRead.VerifyAll(all, log);
             log.Equal(!full, mv.IsEmpty, "IsEmpty");
         }
     }
@@ -336,13 +325,7 @@ public class LwtSyncModelTests
                     Woken(op, Err<CanceledException>());
                 }
             }
-            foreach (var op in all)
-            {
-                if (op.Verified) continue;
-                var actual = op.Actual();
-                if (actual != op.Expected) throw log.Fail($"{op.Label}: model says {op.Expected}, library says {actual}");
-                op.Verified = actual != Pending;
-            }
+            ModelRead.VerifyAll(all, log);
             log.Equal(locked, mutex.IsLocked, "IsLocked");
             log.Equal(lockWaiters.Count == 0, mutex.IsEmpty, "IsEmpty");
         }

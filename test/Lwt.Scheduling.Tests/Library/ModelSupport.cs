@@ -39,6 +39,32 @@ internal static class ModelText
         };
 }
 
+/// <summary>
+/// A call on the library whose outcome the model predicts (<see cref="Expected"/>, in
+/// <see cref="ModelText"/>'s terms), checked after every step until it has resolved as
+/// predicted: a resolved promise cannot change any more.
+/// </summary>
+internal class ModelRead
+{
+    public string Label = "";
+    public string Expected = ModelText.Pending;
+    public Func<string> Actual = null!;
+    public Promise Real = null!;
+    public bool Verified; // resolved, and found as the model says
+
+    /// <summary>Compares each read not yet verified with the model; a difference fails the program.</summary>
+    public static void VerifyAll(IEnumerable<ModelRead> reads, ProgramLog log)
+    {
+        foreach (var op in reads)
+        {
+            if (op.Verified) continue;
+            var actual = op.Actual();
+            if (actual != op.Expected) throw log.Fail($"{op.Label}: model says {op.Expected}, library says {actual}");
+            op.Verified = actual != ModelText.Pending;
+        }
+    }
+}
+
 /// <summary>The steps of one random program, for the failure message.</summary>
 internal sealed class ProgramLog(string name, int seed)
 {
