@@ -94,18 +94,17 @@ public static partial class LwtFmt
         return Promise.ReturnUnit;
     }
 
+    // One formatter per standard channel for the whole process, whichever thread asks first
+    // (LazyInitializer publishes one): two would each keep a queue of their own, and their
+    // orders could interleave.
     private static Formatter? s_stdout, s_stderr;
 
     /// <summary>The formatter of <see cref="LwtIO.Stdout"/>.<para>Lwt: <c>Lwt_fmt.stdout</c></para></summary>
-    public static Formatter Stdout => s_stdout ?? Publish(ref s_stdout, LwtIO.Stdout);
+    public static Formatter Stdout => LazyInitializer.EnsureInitialized(ref s_stdout, static () => OfChannel(LwtIO.Stdout));
 
     /// <summary>The formatter of <see cref="LwtIO.Stderr"/>.<para>Lwt: <c>Lwt_fmt.stderr</c></para></summary>
-    public static Formatter Stderr => s_stderr ?? Publish(ref s_stderr, LwtIO.Stderr);
+    public static Formatter Stderr => LazyInitializer.EnsureInitialized(ref s_stderr, static () => OfChannel(LwtIO.Stderr));
 
-    // One formatter per standard channel for the whole process, whichever thread asks first:
-    // two would each keep a queue of their own, and their orders could interleave.
-    private static Formatter Publish(ref Formatter? slot, OutputChannel oc) =>
-        Interlocked.CompareExchange(ref slot, OfChannel(oc), null) ?? slot!;
 
     /// <summary>
     /// A formatter over a writer of your own: printing writes the text into

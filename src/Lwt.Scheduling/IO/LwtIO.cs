@@ -233,6 +233,9 @@ public static partial class LwtIO
         return WithFile<TChannel, Unit>(mode, path, ch => f(ch).Bind(() => Promise.ReturnUnit), flags, permissions, bufferSize);
     }
 
+    // One channel per standard descriptor for the whole process, whichever thread asks first
+    // (LazyInitializer publishes one): two would each buffer on their own, and their bytes
+    // could interleave.
     private static InputChannel? s_stdin;
     private static OutputChannel? s_stdout, s_stderr;
 
@@ -241,27 +244,22 @@ public static partial class LwtIO
     /// unless it is a regular file), one for the process. Closing it does not close fd 0.
     /// <para>Lwt: <c>Lwt_io.stdin</c></para>
     /// </summary>
-    public static InputChannel Stdin => s_stdin ?? Publish(ref s_stdin, Input, LwtUnix.Stdin);
+    public static InputChannel Stdin => LazyInitializer.EnsureInitialized(ref s_stdin, static () => OfFd(Input, LwtUnix.Stdin, closeFd: false));
 
     /// <summary>
     /// Standard output: a channel over <see cref="LwtUnix.Stdout"/> (fd 1), one for the
     /// process. Closing it does not close fd 1.
     /// <para>Lwt: <c>Lwt_io.stdout</c></para>
     /// </summary>
-    public static OutputChannel Stdout => s_stdout ?? Publish(ref s_stdout, Output, LwtUnix.Stdout);
+    public static OutputChannel Stdout => LazyInitializer.EnsureInitialized(ref s_stdout, static () => OfFd(Output, LwtUnix.Stdout, closeFd: false));
 
     /// <summary>
     /// Standard error: a channel over <see cref="LwtUnix.Stderr"/> (fd 2), one for the
     /// process. Closing it does not close fd 2.
     /// <para>Lwt: <c>Lwt_io.stderr</c></para>
     /// </summary>
-    public static OutputChannel Stderr => s_stderr ?? Publish(ref s_stderr, Output, LwtUnix.Stderr);
+    public static OutputChannel Stderr => LazyInitializer.EnsureInitialized(ref s_stderr, static () => OfFd(Output, LwtUnix.Stderr, closeFd: false));
 
-    // One channel per standard descriptor for the whole process, whichever thread asks first:
-    // two would each buffer on their own, and their bytes could interleave.
-    private static TChannel Publish<TChannel>(ref TChannel? slot, ChannelMode<TChannel> mode, LwtFd fd)
-        where TChannel : LwtChannel =>
-        Interlocked.CompareExchange(ref slot, OfFd(mode, fd, closeFd: false), null) ?? slot!;
 
     // ---- reading -------------------------------------------------------------------
 

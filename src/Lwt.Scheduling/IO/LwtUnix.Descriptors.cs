@@ -2,8 +2,9 @@
 // move bytes: the standard descriptors, lseek, abort, dup and dup2.
 //
 // The standard descriptors are made once per process, whichever thread asks first
-// (CompareExchange): two wrappers of fd 0 would each register it with the engine, and
-// epoll refuses the second (EEXIST). LwtIO.Stdin/Stdout/Stderr are channels over these,
+// (LazyInitializer publishes one with CompareExchange): two wrappers of fd 0 would each
+// register it with the engine, and epoll refuses the second (EEXIST). A thread that loses
+// the race leaves its wrapper unused, and the fd open: only the published one may close it. LwtIO.Stdin/Stdout/Stderr are channels over these,
 // as Lwt_io's are over Lwt_unix's.
 //
 // lseek never blocks (it only moves the offset that the kernel keeps), so it runs at once
@@ -28,7 +29,7 @@ public static partial class LwtUnix
     /// <para>Lwt: <c>Lwt_unix.stdin</c></para>
     /// </summary>
     /// <exception cref="UnixErrorException">fd 0 is not open.</exception>
-    public static LwtFd Stdin => s_stdin ?? Publish(ref s_stdin, 0);
+    public static LwtFd Stdin => LazyInitializer.EnsureInitialized(ref s_stdin, static () => LwtFd.FromFd(0));
 
     /// <summary>
     /// The standard output, fd 1, wrapped once for the process. <see cref="LwtIO.Stdout"/>
@@ -36,7 +37,7 @@ public static partial class LwtUnix
     /// <para>Lwt: <c>Lwt_unix.stdout</c></para>
     /// </summary>
     /// <exception cref="UnixErrorException">fd 1 is not open.</exception>
-    public static LwtFd Stdout => s_stdout ?? Publish(ref s_stdout, 1);
+    public static LwtFd Stdout => LazyInitializer.EnsureInitialized(ref s_stdout, static () => LwtFd.FromFd(1));
 
     /// <summary>
     /// The standard error, fd 2, wrapped once for the process. <see cref="LwtIO.Stderr"/>
@@ -44,15 +45,7 @@ public static partial class LwtUnix
     /// <para>Lwt: <c>Lwt_unix.stderr</c></para>
     /// </summary>
     /// <exception cref="UnixErrorException">fd 2 is not open.</exception>
-    public static LwtFd Stderr => s_stderr ?? Publish(ref s_stderr, 2);
-
-    private static LwtFd Publish(ref LwtFd? slot, int fd)
-    {
-        var made = LwtFd.FromFd(fd);
-        // A thread that lost the race leaves its wrapper unused, and fd open: only the
-        // published wrapper may ever close it.
-        return Interlocked.CompareExchange(ref slot, made, null) ?? made;
-    }
+    public static LwtFd Stderr => LazyInitializer.EnsureInitialized(ref s_stderr, static () => LwtFd.FromFd(2));
 
     /// <summary>
     /// Moves the descriptor's file offset: to <paramref name="offset"/> bytes from the start

@@ -266,12 +266,11 @@ public sealed partial class EventLoop : ILoopDispatcher
     /// A promise of no loop, or of a loop that is not running, has no thread of its own: the
     /// callback is then attached here, on this thread, while another thread may be resolving
     /// it (a Task completing under <c>LwtMain.Run(task.ToPromise())</c> called off any loop).
-    /// For a promise of no loop the attach and the resolution meet under the promise's lock
-    /// (Core/Promise.Shared.cs). A promise of a stopped loop is resolved with plain writes,
-    /// so there the attach can be lost: the resolver took the callbacks before this thread's
-    /// write was visible to it, and this loop would block forever. So in both cases (the
-    /// first needs it no longer, and it costs nothing until the promise is slow to come) the
-    /// loop also reads the promise's state itself: after
+    /// For a promise of no loop, a resolution and this attach meet under the promise's lock
+    /// (Core/Promise.Shared.cs); but a cancel from another thread, and any promise of a
+    /// stopped loop, still write without it, so the attach can be lost: the other thread took
+    /// the callbacks before this thread's write was visible to it, and this loop would block
+    /// forever. So in both cases the loop also reads the promise's state itself: after
     /// the attach (with a full fence, which catches a resolution already visible), and after
     /// every iteration, with a timer that wakes an idle loop at growing intervals (1 ms
     /// doubling to 128 ms) in case the callback never comes. The callback, when it does come,
