@@ -55,6 +55,31 @@ internal static class CallbackStore
     {
         callback.Detached = true;
         p = p.Underlying();
+        if (p._owner != 0) DetachPending(p, callback);
+        else DetachShared(p, callback);
+    }
+
+    /// <summary>
+    /// Detach from a promise of no loop: under its lock, which its resolution takes to take
+    /// the storage (Promise.Shared.cs), so that the storage is never changed while another
+    /// thread runs it. The promise may have become a proxy meanwhile: follow it.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void DetachShared(Promise p, DetachableCallback callback)
+    {
+        lock (p)
+        {
+            if (p._status != Status.Proxy)
+            {
+                DetachPending(p, callback);
+                return;
+            }
+        }
+        Detach(p, callback);
+    }
+
+    private static void DetachPending(Promise p, DetachableCallback callback)
+    {
         if (p._status != Status.Pending) return;
         object? current = p._callbacks;
         if (ReferenceEquals(current, callback))
@@ -90,14 +115,15 @@ internal static class CallbackStore
         else if (kept == 1) p._callbacks = list.Items[0];
     }
 
-    private static bool IsDead(object item) => item is DetachableCallback { Detached: true };
+    private static bool IsDead(object item) =>
+        item is DetachableCallback { Detached: true } or LoopBoundCallback { Inner: DetachableCallback { Detached: true } };
 
     /// <summary>The number of live callbacks (for the debugger view and tests).</summary>
     internal static int Count(object? callbacks) => callbacks switch
     {
         null => 0,
         CallbackList list => CountLive(list),
-        DetachableCallback { Detached: true } => 0,
+        { } item when IsDead(item) => 0,
         _ => 1,
     };
 

@@ -2,23 +2,52 @@ using System.Runtime.CompilerServices;
 
 namespace Lwt;
 
-/// <summary><c>Promise.Join</c>: counts the pending inputs down; remembers the first rejection.</summary>
+/// <summary>
+/// <c>Promise.Join</c>: counts the pending inputs down; remembers the first rejection. The
+/// count starts at one, the join's own, which <see cref="Arm"/> takes off once every pending
+/// input has been attached to (<see cref="Expect"/> adds each): an input of no loop resolved
+/// on another thread during the attaching then cannot bring the count to zero too early.
+/// </summary>
 internal sealed class JoinPromise : Promise<Unit>
 {
-    private int _remaining;
+    private int _remaining = 1;
     private Exception? _firstError;
 
-    internal JoinPromise(Promise[] inputs, int pending, Exception? firstError) : base(CancelMode.PropagateToSeveral)
+    internal JoinPromise(Promise[] inputs, Exception? firstError) : base(CancelMode.PropagateToSeveral)
     {
         _link = inputs;
-        _remaining = pending;
         _firstError = firstError;
+    }
+
+    /// <summary>Counts one more input to wait for (before attaching to it).</summary>
+    internal void Expect() => CountUp(ref _remaining);
+
+    /// <summary>Notes an input found resolved while attaching to the others.</summary>
+    internal void RecordAtCall(Promise u)
+    {
+        if (u._status == Status.Rejected) RecordError(u.Rejection);
+    }
+
+    /// <summary>Takes off the join's own count: every pending input is attached to.</summary>
+    internal void Arm()
+    {
+        if (CountDown(ref _remaining) == 0) Complete();
     }
 
     internal override void OnDependencyResolved(Promise source)
     {
-        if (source._status == Status.Rejected) _firstError ??= source.Rejection;
-        if (--_remaining != 0) return;
+        if (source._status == Status.Rejected) RecordError(source.Rejection);
+        if (CountDown(ref _remaining) == 0) Complete();
+    }
+
+    private void RecordError(Exception e)
+    {
+        if (_owner != 0) _firstError ??= e;
+        else Interlocked.CompareExchange(ref _firstError, e, null);
+    }
+
+    private void Complete()
+    {
         var error = _firstError;
         _firstError = null;
         if (error is null) FulfillFromDependency(default);
@@ -42,7 +71,7 @@ internal sealed class BothPromise<T1, T2> : Promise<(T1, T2)>
 
     internal override void OnDependencyResolved(Promise source)
     {
-        if (--_remaining != 0) return;
+        if (CountDown(ref _remaining) != 0) return;
         var u1 = _p1!.UnderlyingT();
         var u2 = _p2!.UnderlyingT();
         _p1 = null;
@@ -53,11 +82,14 @@ internal sealed class BothPromise<T1, T2> : Promise<(T1, T2)>
     }
 }
 
-/// <summary><c>Promise.All</c>: collects the values in input order once every input is resolved.</summary>
+/// <summary>
+/// <c>Promise.All</c>: collects the values in input order once every input is resolved.
+/// Counts as <see cref="JoinPromise"/> does, its own count included until <see cref="Arm"/>.
+/// </summary>
 internal sealed class AllPromise<T> : Promise<IReadOnlyList<T>>
 {
     private Promise<T>[]? _inputs;
-    internal int Remaining;
+    private int _remaining = 1;
 
     internal AllPromise(Promise<T>[] inputs) : base(CancelMode.PropagateToSeveral)
     {
@@ -80,9 +112,15 @@ internal sealed class AllPromise<T> : Promise<IReadOnlyList<T>>
         return Return<IReadOnlyList<T>>(values);
     }
 
+    /// <summary>Counts one more input to wait for (before attaching to it).</summary>
+    internal void Expect() => CountUp(ref _remaining);
+
+    /// <summary>Takes off the promise's own count: every pending input is attached to.</summary>
+    internal void Arm() => OnDependencyResolved(this);
+
     internal override void OnDependencyResolved(Promise source)
     {
-        if (--Remaining != 0) return;
+        if (CountDown(ref _remaining) != 0) return;
         var result = Collect().UnderlyingT();
         if (result._status == Status.Rejected) RejectFromDependency(result.Rejection);
         else FulfillFromDependency(result._value);
@@ -118,9 +156,8 @@ internal sealed class RacePromise<T> : Promise<T>, IRace
 
     public void Decide(Promise source)
     {
-        var inputs = _inputs;
+        var inputs = TakeOnce(ref _inputs);
         if (inputs is null) return; // already decided
-        _inputs = null;
         for (int i = 0; i < inputs.Length; i++) CallbackStore.Detach(inputs[i], Node);
         if (_cancelLosers)
             for (int i = 0; i < inputs.Length; i++) inputs[i].Cancel();
@@ -157,9 +194,8 @@ internal sealed class NRacePromise<T, TResult> : Promise<TResult>, IRace
 
     public void Decide(Promise source)
     {
-        var inputs = _inputs;
-        if (inputs is null) return;
-        _inputs = null;
+        var inputs = TakeOnce(ref _inputs);
+        if (inputs is null) return; // already decided
         for (int i = 0; i < inputs.Length; i++) CallbackStore.Detach(inputs[i], Node);
         // Collect before canceling: the pending inputs are the ones the split reports.
         var (error, result) = Outcome(inputs);

@@ -186,11 +186,11 @@ internal sealed class FinallyPromise<T>(Promise input, Func<Promise> cleanup) : 
             CallbackContext.Exit(saved);
             _first = source;
             var p2 = second.Underlying();
-            if (p2._status == Status.Pending)
+            if (!p2.IsResolvedNow)
             {
                 bool cancelRequested = Underlying()._cancelMode == CancelMode.CancelOnceWaiting;
                 WaitOn(p2);
-                CallbackStore.Add(p2, this);
+                AddCallback(p2, this);
                 if (cancelRequested) Cancel();
                 return;
             }

@@ -160,12 +160,12 @@ public partial class Promise
     public Promise Protected()
     {
         var p = Underlying();
-        if (p._status != Status.Pending) return this;
+        if (p.IsResolvedNow) return this;
         p.CheckOwnerThread();
         var result = p.NewForwarder(CancelMode.CancelThis);
         var forward = new ForwardCallback(result);
-        CallbackStore.Add(p, forward);
         CallbackStore.Add(result, new DetachOnCancel(p, forward));
+        AddCallback(p, forward);
         return result;
     }
 
@@ -178,10 +178,10 @@ public partial class Promise
     public Promise NoCancel()
     {
         var p = Underlying();
-        if (p._status != Status.Pending) return this;
+        if (p.IsResolvedNow) return this;
         p.CheckOwnerThread();
         var result = p.NewForwarder(CancelMode.NotCancelable);
-        CallbackStore.Add(p, new ForwardCallback(result));
+        AddCallback(p, new ForwardCallback(result));
         return result;
     }
 
@@ -194,11 +194,11 @@ public partial class Promise
     public Promise WrapInCancelable()
     {
         var p = Underlying();
-        if (p._status != Status.Pending) return this;
+        if (p.IsResolvedNow) return this;
         p.CheckOwnerThread();
         var result = p.NewForwarder(CancelMode.CancelThis);
-        CallbackStore.Add(p, new ForwardCallback(result));
         CallbackStore.Add(result, new CancelOnCancel(p));
+        AddCallback(p, new ForwardCallback(result));
         return result;
     }
 }

@@ -38,20 +38,29 @@ public partial class Promise
     {
         var inputs = Materialize(promises);
         Exception? firstError = null;
-        int pending = 0;
-        for (int i = 0; i < inputs.Length; i++)
+        int i = 0;
+        for (; i < inputs.Length; i++)
         {
             var u = inputs[i].Underlying();
-            if (u._status == Status.Pending) pending++;
-            else if (u._status == Status.Rejected) firstError ??= u.Rejection;
+            if (!u.IsResolvedNow) break;
+            if (u._status == Status.Rejected) firstError ??= u.Rejection;
         }
-        if (pending == 0) return firstError is null ? s_unit : Promise<Unit>.FromException(firstError);
-        var join = new JoinPromise(inputs, pending, firstError);
-        for (int i = 0; i < inputs.Length; i++)
+        if (i == inputs.Length) return firstError is null ? s_unit : Promise<Unit>.FromException(firstError);
+        // One pass from the first input still pending: each input is looked at once, so that
+        // one of no loop resolved on another thread meanwhile is counted once, either here
+        // or by its callback (JoinPromise counts itself until Arm).
+        var join = new JoinPromise(inputs, firstError);
+        for (; i < inputs.Length; i++)
         {
             var u = inputs[i].Underlying();
-            if (u._status == Status.Pending) AttachPending(u, join);
+            if (u.IsResolvedNow) join.RecordAtCall(u);
+            else
+            {
+                join.Expect();
+                AttachPending(u, join);
+            }
         }
+        join.Arm();
         return join;
     }
 
@@ -76,16 +85,16 @@ public partial class Promise
         if (p2 is null) ThrowHelper.ThrowArgumentNull(nameof(p2));
         var u1 = p1.UnderlyingT();
         var u2 = p2.UnderlyingT();
-        if (u1._status != Status.Pending && u2._status != Status.Pending)
+        if (u1.IsResolvedNow && u2.IsResolvedNow)
         {
             if (u1._status == Status.Rejected) return Promise<(T1, T2)>.FromException(u1.Rejection);
             if (u2._status == Status.Rejected) return Promise<(T1, T2)>.FromException(u2.Rejection);
             return new Promise<(T1, T2)>((u1._value, u2._value));
         }
         var both = new BothPromise<T1, T2>(u1, u2);
-        if (u1._status == Status.Pending) AttachPending(u1, both);
+        if (!u1.IsResolvedNow) AttachPending(u1, both);
         else both.OnDependencyResolved(u1);
-        if (u2._status == Status.Pending) AttachPending(u2, both);
+        if (!u2.IsResolvedNow) AttachPending(u2, both);
         else both.OnDependencyResolved(u2);
         return both;
     }
@@ -102,16 +111,18 @@ public partial class Promise
     {
         var inputs = Materialize(promises);
         var all = new AllPromise<T>(inputs);
-        int pending = 0;
-        for (int i = 0; i < inputs.Length; i++)
-            if (inputs[i].Underlying()._status == Status.Pending) pending++;
-        if (pending == 0) return all.Collect();
-        all.Remaining = pending;
+        // One pass, as Join's (AllPromise counts itself until Arm).
+        bool waiting = false;
         for (int i = 0; i < inputs.Length; i++)
         {
             var u = inputs[i].Underlying();
-            if (u._status == Status.Pending) AttachPending(u, all);
+            if (u.IsResolvedNow) continue;
+            waiting = true;
+            all.Expect();
+            AttachPending(u, all);
         }
+        if (!waiting) return all.Collect();
+        all.Arm();
         return all;
     }
 
@@ -238,7 +249,7 @@ public partial class Promise
     private static void AttachPending(Promise u, object callback)
     {
         u.CheckOwnerThread();
-        CallbackStore.Add(u, callback);
+        AddCallback(u, callback);
     }
 
     private static TResult Race<T, TResult>(IEnumerable<Promise> promises, bool cancelLosers, string name) where TResult : Promise
@@ -273,7 +284,9 @@ public partial class Promise
             return Unsafe.As<TResult>(winner);
         }
         var race = new RacePromise<T>(inputs.ToArray(), cancelLosers);
-        for (int i = 0; i < inputs.Length; i++) AttachPending(inputs[i].Underlying(), race.Node);
+        // An input of no loop may resolve on another thread meanwhile and decide the race
+        // (AddCallback runs the node then): the rest need no node.
+        for (int i = 0; i < inputs.Length && !race.Node.Detached; i++) AttachPending(inputs[i].Underlying(), race.Node);
         return Unsafe.As<TResult>(race);
     }
 
@@ -291,9 +304,9 @@ public partial class Promise
         var race = new NRacePromise<T, TResult>(inputs, kind);
         bool anyResolved = false;
         for (int i = 0; i < inputs.Length; i++)
-            if (inputs[i].Underlying()._status != Status.Pending) { anyResolved = true; break; }
+            if (inputs[i].Underlying().IsResolvedNow) { anyResolved = true; break; }
         if (anyResolved) return race.DecideNow();
-        for (int i = 0; i < inputs.Length; i++) AttachPending(inputs[i].Underlying(), race.Node);
+        for (int i = 0; i < inputs.Length && !race.Node.Detached; i++) AttachPending(inputs[i].Underlying(), race.Node);
         return race;
     }
 }

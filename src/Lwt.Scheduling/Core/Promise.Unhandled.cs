@@ -79,8 +79,9 @@ public partial class Promise
             return;
         }
         var u = p.Underlying();
-        if (u._status == Status.Rejected) ReportUnhandled(u.Rejection);
-        else if (u._status == Status.Pending) AttachCallback(u, new SideEffectCallback(SideEffectCallback.Kind.Failure, (Action<Exception>)ReportUnhandled));
+        var status = u._status; // read once: another thread may resolve a promise of no loop
+        if (status == Status.Rejected) ReportUnhandled(u.Rejection);
+        else if (status != Status.Fulfilled) AttachCallback(u, new SideEffectCallback(SideEffectCallback.Kind.Failure, (Action<Exception>)ReportUnhandled));
     }
 
     /// <summary>
@@ -126,7 +127,8 @@ public partial class Promise
         var u = promise.Underlying();
         // Rethrown with its original stack (Lwt's reraise), not wrapped: the caller sees the
         // very exception the promise was rejected with.
-        if (u._status == Status.Rejected) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(u.Rejection);
-        else if (u._status == Status.Pending) AttachCallback(u, new SideEffectCallback(SideEffectCallback.Kind.Failure, (Action<Exception>)ReportUnhandled));
+        var status = u._status; // read once: another thread may resolve a promise of no loop
+        if (status == Status.Rejected) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(u.Rejection);
+        else if (status != Status.Fulfilled) AttachCallback(u, new SideEffectCallback(SideEffectCallback.Kind.Failure, (Action<Exception>)ReportUnhandled));
     }
 }

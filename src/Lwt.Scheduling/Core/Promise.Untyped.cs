@@ -61,8 +61,9 @@ public partial class Promise
     {
         if (f is null) ThrowHelper.ThrowArgumentNull(nameof(f));
         var p = Underlying();
-        if (p._status == Status.Rejected) SideEffectCallback.RunReporting(f, p.Rejection);
-        else if (p._status == Status.Pending) AttachCallback(p, new SideEffectCallback(SideEffectCallback.Kind.Failure, f));
+        var status = p._status; // read once: another thread may resolve a promise of no loop
+        if (status == Status.Rejected) SideEffectCallback.RunReporting(f, p.Rejection);
+        else if (status != Status.Fulfilled) AttachCallback(p, new SideEffectCallback(SideEffectCallback.Kind.Failure, f));
     }
 
     /// <summary>
@@ -76,7 +77,7 @@ public partial class Promise
     {
         if (f is null) ThrowHelper.ThrowArgumentNull(nameof(f));
         var p = Underlying();
-        if (p._status != Status.Pending) SideEffectCallback.RunReporting(f);
+        if (p.IsResolvedNow) SideEffectCallback.RunReporting(f);
         else AttachCallback(p, new SideEffectCallback(SideEffectCallback.Kind.Termination, f));
     }
 
@@ -93,8 +94,15 @@ public partial class Promise
     {
         if (f is null) ThrowHelper.ThrowArgumentNull(nameof(f));
         var p = Underlying();
-        if (p._status == Status.Pending) AttachCallback(p, new SideEffectCallback(SideEffectCallback.Kind.Cancel, f));
-        else if (p._status == Status.Rejected && p._link is OperationCanceledException) SideEffectCallback.RunReporting(f);
+        var status = p._status; // read once: another thread may resolve a promise of no loop
+        if (status == Status.Rejected)
+        {
+            if (p._link is OperationCanceledException) SideEffectCallback.RunReporting(f);
+        }
+        else if (status != Status.Fulfilled)
+        {
+            AttachCallback(p, new SideEffectCallback(SideEffectCallback.Kind.Cancel, f));
+        }
     }
 
     /// <summary>
@@ -103,11 +111,11 @@ public partial class Promise
     /// </summary>
     internal static void Attach(Promise p, Promise dependent)
     {
-        if (p._status == Status.Pending)
+        if (!p.IsResolvedNow)
         {
             // The dependent was just created on this thread: same owner, same thread.
             if (p._owner != dependent._owner) p.CheckOwnerThread();
-            CallbackStore.Add(p, dependent);
+            AddCallback(p, dependent);
         }
         else
         {
@@ -119,7 +127,7 @@ public partial class Promise
     internal static void AttachCallback(Promise p, Callback callback)
     {
         p.CheckOwnerThread();
-        CallbackStore.Add(p, callback);
+        AddCallback(p, callback);
     }
 
     /// <summary>Creates a pending promise of this promise's type (for Protected and friends).</summary>

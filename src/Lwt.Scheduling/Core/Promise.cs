@@ -271,9 +271,11 @@ public partial class Promise
         CallbackStore.Merge(outer, inner);
         outer._cancelMode = inner._cancelMode;
         outer._link = inner._link;
-        inner._status = Status.Proxy;
         inner._cancelMode = CancelMode.NotCancelable;
         inner._link = outer;
+        // Last, and a release: a thread that reads Proxy without the lock (Underlying, on a
+        // promise of no loop, Promise.Shared.cs) then finds the link to follow. Free on x64.
+        Volatile.Write(ref Unsafe.As<Status, byte>(ref inner._status), (byte)Status.Proxy);
     }
 
     /// <summary>Throws when a pending promise owned by a running loop is touched from another thread.</summary>

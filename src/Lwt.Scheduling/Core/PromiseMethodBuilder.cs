@@ -269,15 +269,15 @@ internal sealed class AsyncBox<TStateMachine, T> : Promise<T> where TStateMachin
         if (p._owner != 0 && LoopRegistry.ForeignOwner(p._owner) is not null) return false;
         // On a loop, a promise that belongs to no loop may be resolved on any thread: the
         // generic path resumes the method through this loop's context instead.
-        if (p._owner == 0 && p._status == Status.Pending && ResolutionLoop.Current.LoopId != 0) return false;
+        if (p._owner == 0 && !p.IsResolvedNow && ResolutionLoop.Current.LoopId != 0) return false;
         _context = ExecutionContext.Capture();
-        if (p._status != Status.Pending)
+        if (p.IsResolvedNow)
         {
             Immediate.Notify(p, this); // resolved since IsCompleted was checked: resume now
             return true;
         }
         WaitOn(p);
-        CallbackStore.Add(p, this);
+        AddCallback(p, this); // off any loop, p may be of no loop: see Promise.Shared.cs
         return true;
     }
 

@@ -84,8 +84,9 @@ public partial class Promise<T>
     {
         if (f is null) ThrowHelper.ThrowArgumentNull(nameof(f));
         var p = UnderlyingT();
-        if (p._status == Status.Fulfilled) SideEffectCallback.RunReporting(f, p._value);
-        else if (p._status == Status.Pending) AttachCallback(p, new SideEffectCallback(SideEffectCallback.Kind.Success, f));
+        var status = p._status; // read once: another thread may resolve a promise of no loop
+        if (status == Status.Fulfilled) SideEffectCallback.RunReporting(f, p._value);
+        else if (status != Status.Rejected) AttachCallback(p, new SideEffectCallback(SideEffectCallback.Kind.Success, f));
     }
 
     /// <summary>

@@ -187,7 +187,7 @@ public partial class Promise<T>
         var outer = UnderlyingT();
         if (outer._status != Status.Pending) return;
         var inner = result.Underlying();
-        if (inner._status != Status.Pending)
+        if (inner.IsResolvedNow)
         {
             outer.ResolveLike(inner, allowDeferring: true);
             return;
@@ -195,7 +195,7 @@ public partial class Promise<T>
         bool cancelRequested = outer._cancelMode == CancelMode.CancelOnceWaiting;
         outer._cancelMode = CancelMode.PropagateToOne;
         outer._link = inner;
-        CallbackStore.Add(inner, new ForwardCallback(outer));
+        AddCallback(inner, new ForwardCallback(outer));
         if (cancelRequested) outer.Cancel();
     }
 }
