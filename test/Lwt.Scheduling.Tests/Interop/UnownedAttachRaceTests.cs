@@ -206,4 +206,53 @@ public class UnownedAttachRaceTests
         Assert.Equal(0, offLoop);
         Assert.Equal(3L * rounds * (rounds - 1) / 2, total);
     }
+
+    [Fact]
+    public void A_callback_a_loop_attached_runs_where_the_promise_resolves_once_the_loop_has_stopped()
+    {
+        var (p, r) = Promise.Create<int>(); // of no loop
+        Promise<int>? mapped = null;
+        int mapThread = 0;
+        LwtMain.Run(() =>
+        {
+            mapped = p.Map(x =>
+            {
+                mapThread = Environment.CurrentManagedThreadId;
+                return x + 1;
+            });
+            return Promise.ReturnUnit; // the loop stops with p still pending
+        });
+        var resolving = new Thread(() => r.Resolve(41));
+        resolving.Start();
+        Assert.True(resolving.Join(Hang));
+        // The loop is not running: its callback ran on the resolving thread, at once.
+        Assert.Equal(42, mapped!.Value);
+        Assert.Equal(resolving.ManagedThreadId, mapThread);
+    }
+
+    [Fact]
+    public void A_promise_of_no_loop_raced_many_times_on_a_loop_does_not_keep_the_races_callbacks()
+    {
+        var (p, _) = Promise.Create<int>(); // of no loop, pending throughout
+        const int races = 10_000;
+        LwtMain.Run(() =>
+        {
+            for (int i = 0; i < races; i++)
+            {
+                var (q, rq) = Promise.Create<int>();
+                var race = Promise.Choose(p, q); // its node sits on p inside a LoopBoundCallback
+                rq.Resolve(i);
+                Assert.Equal(i, race.Value);
+            }
+            return Promise.ReturnUnit;
+        });
+        // Each race detached its node from p; the compaction sees through the wrapper.
+        int stored = p._callbacks switch
+        {
+            null => 0,
+            CallbackList list => list.Count,
+            _ => 1,
+        };
+        Assert.True(stored < 100, $"p still holds {stored} callbacks after {races} races");
+    }
 }
