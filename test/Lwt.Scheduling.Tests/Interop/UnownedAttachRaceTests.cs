@@ -7,7 +7,9 @@ namespace Lwt.Tests.Interop;
 /// resolution (which then runs it) or finds the promise resolved (and runs it itself):
 /// never neither, which would leave the combinator's promise pending for ever. The two
 /// threads start each round together (a spin on a shared counter) so that the attach and
-/// the resolution overlap as often as possible.
+/// the resolution overlap as often as possible. Also: combinators of no loop told of two
+/// inputs at once on two threads; callbacks a loop attaches, which run on the loop
+/// (Core/LoopBoundCallback.cs) or, once it has stopped, where the promise resolves.
 /// </summary>
 [Collection(Loop.LoopGlobalState.Name)]
 public class UnownedAttachRaceTests
