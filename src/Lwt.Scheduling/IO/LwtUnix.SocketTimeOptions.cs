@@ -49,14 +49,13 @@ public static partial class LwtUnix
     /// <exception cref="ArgumentNullException"><paramref name="fd"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="value"/> holds a negative number, or <paramref name="option"/> is not an option.</exception>
     /// <exception cref="UnixErrorException">setsockopt(2) failed, or the socket is closed.</exception>
-    public static unsafe void SetSockOpt(LwtFd fd, SocketOptIntOption option, Option<int> value)
+    public static void SetSockOpt(LwtFd fd, SocketOptIntOption option, Option<int> value)
     {
         ArgumentNullException.ThrowIfNull(fd);
         int name = Native(option);
         if (value.HasValue) ArgumentOutOfRangeException.ThrowIfNegative(value.Value, nameof(value));
         var linger = new LibC.Linger { OnOff = value.HasValue ? 1 : 0, Seconds = value.HasValue ? value.Value : 0 };
-        if (!fd.TryGetFd("setsockopt", out int raw, out var error)) throw error!;
-        if (LibC.SetSockOpt(raw, LibC.SOL_SOCKET, name, &linger, sizeof(LibC.Linger)) != 0) throw UnixErrorException.FromLastError("setsockopt");
+        SetOption(fd, LibC.SOL_SOCKET, name, linger);
     }
 
     /// <summary>
@@ -69,14 +68,10 @@ public static partial class LwtUnix
     /// <exception cref="ArgumentNullException"><paramref name="fd"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="option"/> is not an option.</exception>
     /// <exception cref="UnixErrorException">getsockopt(2) failed, or the socket is closed.</exception>
-    public static unsafe Option<int> GetSockOpt(LwtFd fd, SocketOptIntOption option)
+    public static Option<int> GetSockOpt(LwtFd fd, SocketOptIntOption option)
     {
         ArgumentNullException.ThrowIfNull(fd);
-        int name = Native(option);
-        if (!fd.TryGetFd("getsockopt", out int raw, out var error)) throw error!;
-        LibC.Linger linger = default;
-        int length = sizeof(LibC.Linger);
-        if (LibC.GetSockOpt(raw, LibC.SOL_SOCKET, name, &linger, &length) != 0) throw UnixErrorException.FromLastError("getsockopt");
+        var linger = GetOption<LibC.Linger>(fd, LibC.SOL_SOCKET, Native(option));
         return linger.OnOff != 0 ? Option.Some(linger.Seconds) : Option<int>.None;
     }
 
@@ -91,7 +86,7 @@ public static partial class LwtUnix
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="seconds"/> is negative, not finite or
     /// larger than <see cref="int.MaxValue"/>, or <paramref name="option"/> is not an option.</exception>
     /// <exception cref="UnixErrorException">setsockopt(2) failed, or the socket is closed.</exception>
-    public static unsafe void SetSockOpt(LwtFd fd, SocketFloatOption option, double seconds)
+    public static void SetSockOpt(LwtFd fd, SocketFloatOption option, double seconds)
     {
         ArgumentNullException.ThrowIfNull(fd);
         int name = Native(option);
@@ -100,8 +95,7 @@ public static partial class LwtUnix
         long whole = (long)Math.Floor(seconds);
         var time = new LibC.TimeVal { Seconds = whole, Microseconds = (long)Math.Round((seconds - whole) * 1e6) };
         if (time.Microseconds == 1_000_000) time = new LibC.TimeVal { Seconds = whole + 1, Microseconds = 0 };
-        if (!fd.TryGetFd("setsockopt", out int raw, out var error)) throw error!;
-        if (LibC.SetSockOpt(raw, LibC.SOL_SOCKET, name, &time, sizeof(LibC.TimeVal)) != 0) throw UnixErrorException.FromLastError("setsockopt");
+        SetOption(fd, LibC.SOL_SOCKET, name, time);
     }
 
     /// <summary>
@@ -114,14 +108,10 @@ public static partial class LwtUnix
     /// <exception cref="ArgumentNullException"><paramref name="fd"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="option"/> is not an option.</exception>
     /// <exception cref="UnixErrorException">getsockopt(2) failed, or the socket is closed.</exception>
-    public static unsafe double GetSockOpt(LwtFd fd, SocketFloatOption option)
+    public static double GetSockOpt(LwtFd fd, SocketFloatOption option)
     {
         ArgumentNullException.ThrowIfNull(fd);
-        int name = Native(option);
-        if (!fd.TryGetFd("getsockopt", out int raw, out var error)) throw error!;
-        LibC.TimeVal time = default;
-        int length = sizeof(LibC.TimeVal);
-        if (LibC.GetSockOpt(raw, LibC.SOL_SOCKET, name, &time, &length) != 0) throw UnixErrorException.FromLastError("getsockopt");
+        var time = GetOption<LibC.TimeVal>(fd, LibC.SOL_SOCKET, Native(option));
         return time.Seconds + time.Microseconds / 1e6;
     }
 

@@ -395,18 +395,25 @@ public static partial class LwtUnix
         _ => throw new ArgumentOutOfRangeException(nameof(option), option, null),
     };
 
-    private static unsafe void SetInt(LwtFd fd, int level, int name, int value)
+    private static void SetInt(LwtFd fd, int level, int name, int value) => SetOption(fd, level, name, value);
+
+    private static int GetInt(LwtFd fd, int level, int name) => GetOption<int>(fd, level, name);
+
+    /// <summary>setsockopt(2) of a value of the option's C type (an int, a struct linger, a struct timeval).</summary>
+    private static unsafe void SetOption<T>(LwtFd fd, int level, int name, T value) where T : unmanaged
     {
         ArgumentNullException.ThrowIfNull(fd);
         if (!fd.TryGetFd("setsockopt", out int raw, out var error)) throw error!;
-        if (LibC.SetSockOpt(raw, level, name, &value, sizeof(int)) != 0) throw UnixErrorException.FromLastError("setsockopt");
+        if (LibC.SetSockOpt(raw, level, name, &value, sizeof(T)) != 0) throw UnixErrorException.FromLastError("setsockopt");
     }
 
-    private static unsafe int GetInt(LwtFd fd, int level, int name)
+    /// <summary>getsockopt(2) of a value of the option's C type (an int, a struct linger, a struct timeval).</summary>
+    private static unsafe T GetOption<T>(LwtFd fd, int level, int name) where T : unmanaged
     {
         ArgumentNullException.ThrowIfNull(fd);
         if (!fd.TryGetFd("getsockopt", out int raw, out var error)) throw error!;
-        int value = 0, len = sizeof(int);
+        T value = default;
+        int len = sizeof(T);
         if (LibC.GetSockOpt(raw, level, name, &value, &len) != 0) throw UnixErrorException.FromLastError("getsockopt");
         return value;
     }
