@@ -28,7 +28,7 @@ internal sealed class BindNode<TCallback, U>(Promise input, TCallback callback) 
     private TCallback _callback = callback;
     private ExecutionContext? _context = CallbackContext.Capture();
 
-    internal override void RequestCancelOnceWaiting() => MarkCancelOnceWaiting();
+    internal override bool RequestCancelOnceWaiting(Promise seen) => MarkCancelOnceWaiting(seen);
 
     internal override void OnDependencyResolved(Promise source)
     {
@@ -109,7 +109,7 @@ internal sealed class CatchPromise<T>(Promise input, Delegate handler) : Promise
     private Delegate? _handler = handler;
     private ExecutionContext? _context = CallbackContext.Capture();
 
-    internal override void RequestCancelOnceWaiting() => MarkCancelOnceWaiting();
+    internal override bool RequestCancelOnceWaiting(Promise seen) => MarkCancelOnceWaiting(seen);
 
     internal override void OnDependencyResolved(Promise source)
     {
@@ -155,11 +155,12 @@ internal sealed class FinallyPromise<T>(Promise input, Func<Promise> cleanup) : 
     private Promise? _first;
 
     // Only until the cleanup has returned (queued, or running now): afterwards the cleanup's
-    // promise is what a cancel reaches. `_first` is set once the cleanup has returned.
-    internal override void RequestCancelOnceWaiting()
-    {
-        if (_first is null) MarkCancelOnceWaiting();
-    }
+    // promise is what a cancel reaches, and once that is resolved there is nothing left to
+    // cancel. `_first` is set once the cleanup has returned and this promise waits on its
+    // promise (WaitOn). A search on another thread may have found p_1 just before that: it
+    // looks again (StillWaitsOn is false) and finds the cleanup's promise.
+    internal override bool RequestCancelOnceWaiting(Promise seen) =>
+        _first is null ? MarkCancelOnceWaiting(seen) : StillWaitsOn(seen);
 
     internal override void OnDependencyResolved(Promise source)
     {
@@ -184,16 +185,16 @@ internal sealed class FinallyPromise<T>(Promise input, Func<Promise> cleanup) : 
                 second = FromException(e);
             }
             CallbackContext.Exit(saved);
-            _first = source;
             var p2 = second.Underlying();
             if (!p2.IsResolvedNow)
             {
-                bool cancelRequested = Underlying()._cancelMode == CancelMode.CancelOnceWaiting;
-                WaitOn(p2);
+                bool cancelRequested = WaitOn(p2);
+                _first = source;
                 AddCallback(p2, this);
                 if (cancelRequested) Cancel();
                 return;
             }
+            _first = source;
             source = p2;
         }
         var outer = Underlying();
@@ -211,7 +212,7 @@ internal sealed class TryBindPromise<T, U>(Promise<T> input, Func<T, Promise<U>>
     private Func<Exception, Promise<U>>? _onRejected = onRejected;
     private ExecutionContext? _context = CallbackContext.Capture();
 
-    internal override void RequestCancelOnceWaiting() => MarkCancelOnceWaiting();
+    internal override bool RequestCancelOnceWaiting(Promise seen) => MarkCancelOnceWaiting(seen);
 
     internal override void OnDependencyResolved(Promise source)
     {

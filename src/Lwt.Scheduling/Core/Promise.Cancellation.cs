@@ -49,12 +49,21 @@ public partial class Promise
         // The common case (a task canceled directly, as Pick does to its losers): no search.
         if (p._cancelMode == CancelMode.CancelThis)
         {
-            var callbacks = p._callbacks;
-            p._callbacks = null;
-            p._status = Status.Rejected;
-            // Nothing attached: nobody may ever look at the exception (a raced loser is
-            // usually dropped at once), so it is made on first look (Rejection).
-            p._link = callbacks is null ? s_unobservedCancel : new CanceledException();
+            object? callbacks;
+            if (p._owner != 0)
+            {
+                callbacks = p._callbacks;
+                p._callbacks = null;
+                p._status = Status.Rejected;
+                // Nothing attached: nobody may ever look at the exception (a raced loser is
+                // usually dropped at once), so it is made on first look (Rejection).
+                p._link = callbacks is null ? s_unobservedCancel : new CanceledException();
+            }
+            else if (!p.TryCancelLeafShared(null, out callbacks))
+            {
+                Cancel(); // of no loop, resolved or made a proxy on another thread meanwhile: look again
+                return;
+            }
             p.OnCanceledLeaf();
             if (callbacks is not null) p.RunCallbacks(callbacks, allowDeferring: IsVeryDeep());
             return;
@@ -91,9 +100,12 @@ public partial class Promise
     /// as soon as they have it (Adopt, AdoptAny, FinallyPromise); nothing else has a next
     /// promise to cancel.
     /// </summary>
-    internal virtual void RequestCancelOnceWaiting()
-    {
-    }
+    /// <returns>
+    /// False when this promise, of no loop, no longer waits on <paramref name="seen"/> (the
+    /// resolved promise the search found): another thread handed it the next promise
+    /// meanwhile, and the search looks at it again.
+    /// </returns>
+    internal virtual bool RequestCancelOnceWaiting(Promise seen) => true;
 
     /// <summary>
     /// Called when cancellation has just rejected this cancelable leaf, before any callback
@@ -108,38 +120,69 @@ public partial class Promise
     {
         CanceledException? exception = null;
         var leaves = new List<(Promise Promise, object? Callbacks)>();
-        var pending = new Stack<Promise>();
-        pending.Push(start);
+        // Each promise to look at, with the bind-like promise that waits on it, if any.
+        var pending = new Stack<(Promise Promise, Promise? Waiter)>();
+        int here = ResolutionLoop.Current.LoopId;
+        pending.Push((start, null));
         while (pending.Count != 0)
         {
-            var p = pending.Pop().Underlying();
-            if (p._status != Status.Pending) continue;
-            switch (p._cancelMode)
+            var (next, waiter) = pending.Pop();
+            var p = next.Underlying();
+            var (status, mode, link) = p._owner == 0 ? p.ReadShared() : (p._status, p._cancelMode, p._link);
+            if (status != Status.Pending)
+            {
+                // Lwt's invariant "if p_3 is pending, either p_1 or p_2 is pending" does not
+                // hold between p_1 resolving and the callback returning p_2 (the callback is
+                // queued, or running now, on this thread or, for promises of no loop, another):
+                // nothing is there to cancel yet, so p_3 remembers it. Not when this very search
+                // canceled p_1 (p_3 reached a second time, through a Join of both, say): p_1's
+                // callbacks, about to run, propagate it forwards, and the p_2 a Catch handler
+                // returns then is not to be canceled.
+                if (status != Status.Proxy)
+                {
+                    if (waiter is not null && (exception is null || !ReferenceEquals(link, exception))
+                        && !waiter.RequestCancelOnceWaiting(next))
+                        pending.Push((waiter, null)); // handed p_2 on another thread meanwhile: look again
+                }
+                else
+                {
+                    pending.Push((next, waiter)); // made a proxy on another thread just now: follow it
+                }
+                continue;
+            }
+            // Reached from a promise of no loop: a promise of a loop that runs on another
+            // thread is canceled there, by the same search from it.
+            if (p._owner != here && p._owner != 0 && LoopRegistry.ForeignOwner(p._owner) is { } loop && loop.TryPost(p.Cancel))
+                continue;
+            switch (mode)
             {
                 case CancelMode.CancelThis:
                     exception ??= new CanceledException();
-                    p._status = Status.Rejected;
-                    var callbacks = p._callbacks;
-                    p._callbacks = null;
-                    p._link = exception;
+                    object? callbacks;
+                    if (p._owner == 0)
+                    {
+                        if (!p.TryCancelLeafShared(exception, out callbacks))
+                        {
+                            pending.Push((next, waiter)); // resolved or proxied on another thread meanwhile: look again
+                            break;
+                        }
+                    }
+                    else
+                    {
+                        p._status = Status.Rejected;
+                        callbacks = p._callbacks;
+                        p._callbacks = null;
+                        p._link = exception;
+                    }
                     p.OnCanceledLeaf();
                     leaves.Add((p, callbacks));
                     break;
                 case CancelMode.PropagateToOne:
-                    if (p._link is not Promise target) break;
-                    // Lwt's invariant "if p_3 is pending, either p_1 or p_2 is pending" does not
-                    // hold between p_1 resolving and the callback returning p_2 (the callback is
-                    // queued, or running now): nothing is there to cancel yet, so p_3 remembers it.
-                    // Not when this very search canceled p_1 (p_3 reached a second time, through
-                    // a Join of both, say): p_1's callbacks, about to run, propagate it forwards,
-                    // and the p_2 a Catch handler returns then is not to be canceled.
-                    var u = target.Underlying();
-                    if (u._status == Status.Pending) pending.Push(target);
-                    else if (exception is null || !ReferenceEquals(u._link, exception)) p.RequestCancelOnceWaiting();
+                    if (link is Promise target) pending.Push((target, p));
                     break;
                 case CancelMode.PropagateToSeveral:
-                    if (p._link is Promise[] targets)
-                        for (int i = targets.Length - 1; i >= 0; i--) pending.Push(targets[i]);
+                    if (link is Promise[] targets)
+                        for (int i = targets.Length - 1; i >= 0; i--) pending.Push((targets[i], null));
                     break;
             }
         }

@@ -22,10 +22,18 @@ namespace Lwt;
  * made anywhere but on the owning loop's thread attaches under the same monitor, having
  * looked at the state inside it. Either the attach comes first and the resolution takes
  * the callback, or the resolution comes first and the attach sees it resolved and runs
- * the continuation itself. Making such a promise a proxy (a callback, run on the resolving
- * thread, returned it) moves its callbacks under the same locks, and an attach that finds
- * it a proxy follows it. The loop's own promises, the hot path, do not pay for this:
- * their resolution tests `_owner`, which it already reads nearby, and goes on as before.
+ * the continuation itself. Two resolutions, or a resolution and a cancel, on two threads:
+ * the first to take the lock wins, and the other finds the promise resolved and says so
+ * (TryResolve returns false, Resolve throws, a cancel does nothing). The status is written
+ * last (PublishStatus), so a thread that reads it without the lock, as IsRejected and then
+ * Exception do, finds the value or the exception it announces. The loop's own promises,
+ * the hot path, do not pay for this: their resolution tests `_owner`, which it already
+ * reads nearby, and goes on as before.
+ *
+ * Proxies. A proxy only joins two promises of one owner (PromiseOfT.cs, Adopt); two of no
+ * loop are joined under both locks (TryMakeProxyShared), after checking that both are still
+ * pending. A resolution or an attach that finds its promise made a proxy meanwhile follows
+ * it, to a promise of no loop again.
  *
  * The combinators attach the same way (AddCallback): Bind, Map, Catch, Finally, TryBind,
  * the On* callbacks, Protected and friends, Join/Both/All and the races, an async method's
@@ -38,10 +46,18 @@ namespace Lwt;
  * (CombinatorPromises.cs); detaching a race's callback from a promise of no loop takes the
  * promise's lock (CallbackStore.Detach).
  *
- * What stays a race, as in Lwt, which has one thread: Cancel() on a promise of no loop while
- * another thread resolves it or what it waits on. The cancel reaches a leaf under the leaf's
- * lock (a resolution and a cancel cannot both win), but its search reads the waiting
- * promises without locks.
+ * Cancel() on a promise of no loop while another thread resolves it or what it waits on
+ * (Promise.Cancellation.cs). The search reads each promise of no loop's state, way of being
+ * canceled and link together, under its lock (ReadShared), and rejects a leaf under the
+ * leaf's lock (TryCancelLeafShared); a promise that changed meanwhile is looked at again.
+ * The window that Lwt's single thread only opens while a Bind's callback is queued, between
+ * p_1 resolving and the callback returning p_2, is open whenever the callback runs on
+ * another thread: the cancel marks p_3 only if it still waits on p_1, under p_3's lock
+ * (MarkCancelOnceWaitingShared), and the handover of p_2 reads the mark under the same lock
+ * (TryMakeProxyShared, WaitOnShared). Either the mark comes first and the handover cancels
+ * p_2, or the handover comes first and the search, finding p_3 changed, looks again and
+ * reaches p_2. A promise of a loop that the search reaches from another thread is canceled
+ * on its loop.
  */
 
 public partial class Promise
@@ -125,46 +141,149 @@ public partial class Promise
     }
 
     /// <summary>
-    /// RejectCore for a promise of no loop: under the promise's monitor, so that an attach
-    /// made on another thread (<see cref="TryAddCallbackShared"/>) is either taken or sees
-    /// the rejection. A promise another thread resolved meanwhile is left as it is.
+    /// Attaches <paramref name="callback"/> to <paramref name="p"/>, a promise of
+    /// <paramref name="loop"/>, which runs on another thread: on that loop, where p may have
+    /// been resolved meanwhile (the callback then runs there at once); here if the loop has
+    /// stopped since (its promises are then anyone's).
     /// </summary>
-    private void RejectShared(Exception exception, bool allowDeferring)
+    internal static void AttachOnLoop(ILoopDispatcher loop, Promise p, object callback)
     {
-        object? callbacks;
-        lock (this)
-        {
-            if (_status != Status.Pending) return;
-            _status = Status.Rejected;
-            _link = exception;
-            callbacks = _callbacks;
-            _callbacks = null;
-        }
-        if (callbacks is not null) RunCallbacks(callbacks, allowDeferring);
+        if (!loop.TryPost(() => AttachOrRun(p, callback))) AttachOrRun(p, callback);
+    }
+
+    private static void AttachOrRun(Promise p, object callback)
+    {
+        var u = p.Underlying();
+        if (u.IsResolvedNow) u.RunCallbacks(callback, allowDeferring: true);
+        else AddCallback(u, callback);
     }
 
     /// <summary>
-    /// MakeProxy when either promise belongs to no loop: the callbacks move from
-    /// <paramref name="inner"/> to <paramref name="outer"/> under the monitor of each such
-    /// promise, so that an await attaching to either on another thread meanwhile is moved
-    /// with the others or, once <paramref name="inner"/> is a proxy, follows it to
-    /// <paramref name="outer"/>. (Inner, then outer: the only order two locks are taken in.)
+    /// RejectCore for a promise of no loop: under the promise's monitor, so that an attach,
+    /// a cancel or another resolution on another thread (<see cref="TryAddCallbackShared"/>,
+    /// <see cref="TryCancelLeafShared"/>, <see cref="Promise{T}.FulfillShared"/>) either
+    /// comes first or finds it rejected. False when another thread resolved it first. A
+    /// promise another thread made a proxy meanwhile is followed: the rejection is for the
+    /// promise it now stands for.
     /// </summary>
-    private static void MakeProxyShared(Promise inner, Promise outer)
+    internal bool RejectShared(Exception exception, bool allowDeferring)
     {
-        bool lockInner = inner._owner == 0, lockOuter = outer._owner == 0;
-        bool innerTaken = false, outerTaken = false;
-        try
+        object? callbacks = null;
+        bool rejected = false;
+        lock (this)
         {
-            if (lockInner) Monitor.Enter(inner, ref innerTaken);
-            if (lockOuter) Monitor.Enter(outer, ref outerTaken);
-            MoveIntoProxy(inner, outer);
+            if (_status == Status.Pending)
+            {
+                _link = exception;
+                callbacks = _callbacks;
+                _callbacks = null;
+                PublishStatus(Status.Rejected);
+                rejected = true;
+            }
         }
-        finally
+        if (!rejected) return _status == Status.Proxy && Underlying().RejectShared(exception, allowDeferring);
+        if (callbacks is not null) RunCallbacks(callbacks, allowDeferring);
+        return true;
+    }
+
+    /// <summary>
+    /// Rejects this cancelable leaf of no loop with <paramref name="exception"/> (null: as
+    /// Cancel() does a leaf it cancels alone, see s_unobservedCancel) and takes its callbacks,
+    /// under its monitor: a resolution or an attach on another thread either comes first or
+    /// finds it canceled. False, with nothing done, when it is no longer a pending cancelable
+    /// leaf (another thread resolved it or made it a proxy meanwhile): the caller then looks
+    /// at it again.
+    /// </summary>
+    private bool TryCancelLeafShared(CanceledException? exception, out object? callbacks)
+    {
+        lock (this)
         {
-            if (outerTaken) Monitor.Exit(outer);
-            if (innerTaken) Monitor.Exit(inner);
+            if (_status != Status.Pending || _cancelMode != CancelMode.CancelThis)
+            {
+                callbacks = null;
+                return false;
+            }
+            callbacks = _callbacks;
+            _callbacks = null;
+            _link = exception ?? (callbacks is null ? s_unobservedCancel : new CanceledException());
+            PublishStatus(Status.Rejected);
+            return true;
         }
+    }
+
+    /// <summary>
+    /// MoveIntoProxy for two promises of no loop, under the monitor of each (inner, then
+    /// outer: the only order two locks are taken in). An attach to either on another thread
+    /// meanwhile is moved with the others or, once inner is a proxy, follows it; a cancel on
+    /// another thread either marked outer before (<paramref name="cancelRequested"/>) or
+    /// finds inner's way of being canceled on outer after. False, with nothing done, when
+    /// either is no longer pending (another thread resolved, canceled or proxied it since the
+    /// caller looked): the caller looks again.
+    /// </summary>
+    internal static bool TryMakeProxyShared(Promise inner, Promise outer, out bool cancelRequested)
+    {
+        lock (inner)
+        {
+            lock (outer)
+            {
+                cancelRequested = outer._cancelMode == CancelMode.CancelOnceWaiting;
+                if (inner._status != Status.Pending || outer._status != Status.Pending) return false;
+                MoveIntoProxy(inner, outer);
+                return true;
+            }
+        }
+    }
+
+    /// <summary>
+    /// WaitOn for a promise of no loop: under its monitor, so that a cancel on another thread
+    /// either marked it before (CancelOnceWaiting, returned) or finds <paramref name="dependency"/>
+    /// after. Follows a proxy made meanwhile; false when it is no longer pending.
+    /// </summary>
+    internal bool WaitOnShared(Promise dependency)
+    {
+        var p = this;
+        while (true)
+        {
+            lock (p)
+            {
+                if (p._status == Status.Pending)
+                {
+                    bool cancelRequested = p._cancelMode == CancelMode.CancelOnceWaiting;
+                    p._cancelMode = CancelMode.PropagateToOne;
+                    p._link = dependency;
+                    return cancelRequested;
+                }
+                if (p._status != Status.Proxy) return false;
+            }
+            p = p.Underlying();
+        }
+    }
+
+    /// <summary>
+    /// MarkCancelOnceWaiting for a promise of no loop: only if, under its monitor, it still
+    /// waits on <paramref name="seen"/>, the resolved promise the search found. False when
+    /// another thread has handed it the next promise (or resolved it) since: the search then
+    /// looks at it again, and finds that promise.
+    /// </summary>
+    internal bool MarkCancelOnceWaitingShared(Promise seen)
+    {
+        lock (this)
+        {
+            if (_status != Status.Pending || _cancelMode != CancelMode.PropagateToOne || !ReferenceEquals(_link, seen)) return false;
+            _cancelMode = CancelMode.CancelOnceWaiting;
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// The status, the way of being canceled and the link of this promise of no loop, read
+    /// together under its monitor: a cancel's search on one thread, while another thread
+    /// hands the promise the next one it waits on (MoveIntoProxy, <see cref="WaitOnShared"/>),
+    /// sees both before or both after.
+    /// </summary>
+    internal (Status Status, CancelMode Mode, object? Link) ReadShared()
+    {
+        lock (this) return (_status, _cancelMode, _link);
     }
 
     /// <summary>
@@ -185,18 +304,24 @@ public partial class Promise
 public partial class Promise<T>
 {
     /// <summary>FulfillCore for a promise of no loop: see <see cref="Promise.RejectShared"/>.</summary>
-    private void FulfillShared(T value, bool allowDeferring)
+    internal bool FulfillShared(T value, bool allowDeferring)
     {
-        object? callbacks;
+        object? callbacks = null;
+        bool fulfilled = false;
         lock (this)
         {
-            if (_status != Status.Pending) return;
-            _value = value;
-            _status = Status.Fulfilled;
-            _link = null;
-            callbacks = _callbacks;
-            _callbacks = null;
+            if (_status == Status.Pending)
+            {
+                _value = value;
+                _link = null;
+                callbacks = _callbacks;
+                _callbacks = null;
+                PublishStatus(Status.Fulfilled);
+                fulfilled = true;
+            }
         }
+        if (!fulfilled) return _status == Status.Proxy && UnderlyingT().FulfillShared(value, allowDeferring);
         if (callbacks is not null) RunCallbacks(callbacks, allowDeferring);
+        return true;
     }
 }

@@ -35,9 +35,12 @@ namespace Lwt;
  * through what it waits on and rejects the cancelable leaves; forward propagation does
  * the rest.
  *
- * Threads. Everything here runs on one thread at a time, without locks. A pending
- * promise remembers the event loop it was created on (`_owner`); resolvers and awaiters
- * used from another thread marshal to that loop (LoopRegistry.cs).
+ * Threads. A pending promise remembers the event loop it was created on (`_owner`); it
+ * is only touched on that loop's thread, without locks, and resolvers and awaiters used
+ * from another thread marshal to that loop (LoopRegistry.cs). A promise made off any loop
+ * belongs to none and may be used from several threads at once, like a
+ * TaskCompletionSource: it is resolved, attached to, canceled and proxied under its own
+ * lock (Promise.Shared.cs). A proxy only ever joins two promises of the same owner.
  *
  * Representation (22 bytes of fields: two references, `_owner`, and the status and cancel
  * mode as one byte each). The runtime packs a derived class's fields right after its base
@@ -255,28 +258,30 @@ public partial class Promise
     /// <summary>
     /// Makes pending <paramref name="inner"/> (the promise a callback returned) a proxy for
     /// pending <paramref name="outer"/> (the promise the caller holds): Lwt's
-    /// <c>make_into_proxy</c>. Both must be underlying, pending and of the same runtime T.
+    /// <c>make_into_proxy</c>. Both must be underlying, pending and of the same runtime T;
+    /// the caller holds the lock of each that belongs to no loop (<see cref="TryMakeProxyShared"/>).
     /// The outer promise takes over the inner one's callbacks and its way of being canceled.
     /// </summary>
-    internal static void MakeProxy(Promise inner, Promise outer)
-    {
-        Debug.Assert(inner._status == Status.Pending && outer._status == Status.Pending);
-        if (inner._owner == 0 || outer._owner == 0) MakeProxyShared(inner, outer);
-        else MoveIntoProxy(inner, outer);
-    }
-
-    /// <summary>MakeProxy's moves: the callbacks, the way of being canceled, and the link.</summary>
-    private static void MoveIntoProxy(Promise inner, Promise outer)
+    internal static void MoveIntoProxy(Promise inner, Promise outer)
     {
         CallbackStore.Merge(outer, inner);
         outer._cancelMode = inner._cancelMode;
         outer._link = inner._link;
         inner._cancelMode = CancelMode.NotCancelable;
         inner._link = outer;
-        // Last, and a release: a thread that reads Proxy without the lock (Underlying, on a
-        // promise of no loop, Promise.Shared.cs) then finds the link to follow. Free on x64.
-        Volatile.Write(ref Unsafe.As<Status, byte>(ref inner._status), (byte)Status.Proxy);
+        // Last: a thread that reads Proxy without the lock (Underlying, on a promise of no
+        // loop, Promise.Shared.cs) then finds the link to follow.
+        inner.PublishStatus(Status.Proxy);
     }
+
+    /// <summary>
+    /// Sets the status after what it announces (the value, the exception, a proxy's target),
+    /// with a release: a thread that reads a promise of no loop without its lock and sees the
+    /// new status then finds the rest. Free on x64.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private protected void PublishStatus(Status status) =>
+        Volatile.Write(ref Unsafe.As<Status, byte>(ref _status), (byte)status);
 
     /// <summary>Throws when a pending promise owned by a running loop is touched from another thread.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -131,18 +131,71 @@ public partial class Promise<T> : Promise
                 outer.RejectCore(inner.Rejection, allowDeferring: true);
                 break;
             default:
+                if (inner._owner != outer._owner)
+                {
+                    outer.WaitAndForward(inner); // of two owners: followed, not proxied (below)
+                    break;
+                }
+                if (inner._owner == 0)
+                {
+                    AdoptShared(result);
+                    break;
+                }
                 bool cancelRequested = outer._cancelMode == CancelMode.CancelOnceWaiting;
-                MakeProxy(inner, outer);
+                MoveIntoProxy(inner, outer);
                 if (cancelRequested) outer.Cancel();
                 break;
         }
     }
 
-    /// <summary>Cancels the next promise once there is one (see <see cref="CancelMode.CancelOnceWaiting"/>).</summary>
-    internal void MarkCancelOnceWaiting()
+    /*
+     * A proxy only ever joins two promises of one owner: two of the same loop, or two of no
+     * loop. Then whoever may touch one may touch the other, and a resolution that finds its
+     * promise made a proxy can follow it on the same thread. A callback that returns a
+     * promise of another owner (a loop's callback returning a promise of no loop, or the
+     * reverse) has it followed instead, by a callback (WaitAndForward), as when the types
+     * differ: the loop's own promise is then only resolved by a callback that runs on the
+     * loop (LoopBoundCallback.cs).
+     */
+
+    /// <summary>
+    /// Adopt when both promises belong to no loop: another thread may resolve, cancel or
+    /// proxy either meanwhile, so the proxy is made under their locks, and when either has
+    /// changed first they are looked at again.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void AdoptShared(Promise<T> result)
+    {
+        while (true)
+        {
+            var outer = UnderlyingT();
+            var inner = result.UnderlyingT();
+            if (outer._status != Status.Pending || ReferenceEquals(inner, outer)) return;
+            if (inner.IsResolvedNow)
+            {
+                outer.ResolveLike(inner, allowDeferring: true);
+                return;
+            }
+            if (TryMakeProxyShared(inner, outer, out bool cancelRequested))
+            {
+                if (cancelRequested) outer.Cancel();
+                return;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Cancels the next promise once there is one (see <see cref="CancelMode.CancelOnceWaiting"/>):
+    /// for a search that found this promise waiting on <paramref name="seen"/>, resolved.
+    /// False when, of no loop, it no longer waits on <paramref name="seen"/>: the search
+    /// looks at it again.
+    /// </summary>
+    internal bool MarkCancelOnceWaiting(Promise seen)
     {
         var outer = Underlying();
+        if (outer._owner == 0) return outer.MarkCancelOnceWaitingShared(seen);
         if (outer._status == Status.Pending) outer._cancelMode = CancelMode.CancelOnceWaiting;
+        return true;
     }
 
     /// <summary>
@@ -161,13 +214,32 @@ public partial class Promise<T> : Promise
         if (outer._status == Status.Pending) outer.FulfillCore(value, allowDeferring: true);
     }
 
-    /// <summary>Sets what a cancel of this (pending) dependent promise propagates to.</summary>
-    internal void WaitOn(Promise dependency)
+    /// <summary>
+    /// Whether this promise still waits on <paramref name="seen"/>, or is resolved: false
+    /// when, of no loop, another thread has handed it the next promise since a cancel's
+    /// search looked (the search then looks again).
+    /// </summary>
+    internal bool StillWaitsOn(Promise seen)
+    {
+        var p = Underlying();
+        var (status, _, link) = p._owner == 0 ? p.ReadShared() : (p._status, p._cancelMode, p._link);
+        return status is Status.Fulfilled or Status.Rejected || status == Status.Pending && ReferenceEquals(link, seen);
+    }
+
+    /// <summary>
+    /// Sets what a cancel of this (pending) dependent promise propagates to, and returns
+    /// whether a cancel came while it had nothing to propagate to (CancelOnceWaiting): the
+    /// caller then cancels it, once attached to <paramref name="dependency"/>.
+    /// </summary>
+    internal bool WaitOn(Promise dependency)
     {
         var outer = Underlying();
-        if (outer._status != Status.Pending) return;
+        if (outer._owner == 0) return outer.WaitOnShared(dependency);
+        if (outer._status != Status.Pending) return false;
+        bool cancelRequested = outer._cancelMode == CancelMode.CancelOnceWaiting;
         outer._cancelMode = CancelMode.PropagateToOne;
         outer._link = dependency;
+        return cancelRequested;
     }
 }
 
@@ -192,11 +264,23 @@ public partial class Promise<T>
             outer.ResolveLike(inner, allowDeferring: true);
             return;
         }
-        bool cancelRequested = outer._cancelMode == CancelMode.CancelOnceWaiting;
-        outer._cancelMode = CancelMode.PropagateToOne;
-        outer._link = inner;
-        AddCallback(inner, new ForwardCallback(outer));
-        if (cancelRequested) outer.Cancel();
+        outer.WaitAndForward(inner);
+    }
+
+    /// <summary>
+    /// Makes this promise (underlying, pending) follow pending <paramref name="inner"/>, by a
+    /// callback, for a callback's result that is not proxied: of another type, or of another
+    /// owner. A promise of a loop running on another thread is attached to on that loop.
+    /// </summary>
+    private void WaitAndForward(Promise inner)
+    {
+        bool cancelRequested = WaitOn(inner);
+        var forward = new ForwardCallback(this);
+        if (inner._owner != 0 && LoopRegistry.ForeignOwner(inner._owner) is { } loop)
+            AttachOnLoop(loop, inner, _owner != 0 ? new LoopBoundCallback(_owner, forward) : forward);
+        else
+            AddCallback(inner, forward);
+        if (cancelRequested) Cancel();
     }
 }
 

@@ -88,12 +88,14 @@ public class Resolver
         if (exception is null) ThrowHelper.ThrowArgumentNull(nameof(exception));
         var p = UntypedPromise.Underlying();
         if (LoopRegistry.ForeignOwner(p._owner) is { } loop) return RejectFromOtherThread(loop, exception, allowDeferring);
-        if (p._status != Status.Pending)
+        if (p._status != Status.Pending || p._owner == 0 && !p.RejectShared(exception, allowDeferring))
         {
+            // For a promise of no loop, also when another thread resolved it first.
+            p = p.Underlying();
             if (throwIfResolved && !IsCanceledState(p)) ThrowHelper.ThrowNotPending(p);
             return false;
         }
-        p.RejectCore(exception, allowDeferring);
+        if (p._owner != 0) p.RejectCore(exception, allowDeferring);
         return true;
     }
 
@@ -189,11 +191,20 @@ public class Resolver<T> : Resolver
     {
         var p = _promise.UnderlyingT();
         var loop = ResolutionLoop.Current;
-        if (p._owner != 0 && p._owner != loop.LoopId) return FulfilFromOtherThread(p, value, allowDeferring, throwIfResolved);
+        if (p._owner == 0) return FulfilShared(p, value, allowDeferring, throwIfResolved);
+        if (p._owner != loop.LoopId) return FulfilFromOtherThread(p, value, allowDeferring, throwIfResolved);
         if (p._status != Status.Pending) return NotPending(p, throwIfResolved);
         p.FulfillCore(value, allowDeferring, loop);
         return true;
     }
+
+    /// <summary>
+    /// A promise of no loop, which another thread may be resolving too: exactly one of them
+    /// fulfils or rejects it (under its lock), and the other is told so, as on one thread.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static bool FulfilShared(Promise<T> p, T value, bool allowDeferring, bool throwIfResolved) =>
+        p.FulfillShared(value, allowDeferring) || NotPending(p.UnderlyingT(), throwIfResolved);
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private bool FulfilFromOtherThread(Promise<T> p, T value, bool allowDeferring, bool throwIfResolved)
