@@ -49,26 +49,35 @@ public partial class Promise
         // The common case (a task canceled directly, as Pick does to its losers): no search.
         if (p._cancelMode == CancelMode.CancelThis)
         {
-            object? callbacks;
-            if (p._owner != 0)
+            if (p._owner == 0)
             {
-                callbacks = p._callbacks;
-                p._callbacks = null;
-                p._status = Status.Rejected;
-                // Nothing attached: nobody may ever look at the exception (a raced loser is
-                // usually dropped at once), so it is made on first look (Rejection).
-                p._link = callbacks is null ? s_unobservedCancel : new CanceledException();
-            }
-            else if (!p.TryCancelLeafShared(null, out callbacks))
-            {
-                Cancel(); // of no loop, resolved or made a proxy on another thread meanwhile: look again
+                CancelLeafShared(p);
                 return;
             }
+            var callbacks = p._callbacks;
+            p._callbacks = null;
+            p._status = Status.Rejected;
+            // Nothing attached: nobody may ever look at the exception (a raced loser is
+            // usually dropped at once), so it is made on first look (Rejection).
+            p._link = callbacks is null ? s_unobservedCancel : new CanceledException();
             p.OnCanceledLeaf();
             if (callbacks is not null) p.RunCallbacks(callbacks, allowDeferring: IsVeryDeep());
             return;
         }
         if (p._cancelMode != CancelMode.NotCancelable) CancelSearch(p);
+    }
+
+    /// <summary>Cancel() of a cancelable leaf of no loop: rejected under its lock (Promise.Shared.cs).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void CancelLeafShared(Promise p)
+    {
+        if (!p.TryCancelLeafShared(null, out var callbacks))
+        {
+            p.Cancel(); // resolved or made a proxy on another thread meanwhile: look again
+            return;
+        }
+        p.OnCanceledLeaf();
+        if (callbacks is not null) p.RunCallbacks(callbacks, allowDeferring: IsVeryDeep());
     }
 
     /*
