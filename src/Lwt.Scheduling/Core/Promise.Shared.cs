@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 
 namespace Lwt;
@@ -181,9 +182,20 @@ public partial class Promise
                 rejected = true;
             }
         }
-        if (!rejected) return _status == Status.Proxy && Underlying().RejectShared(exception, allowDeferring);
+        if (!rejected) return _status == Status.Proxy && FollowProxyShared().RejectShared(exception, allowDeferring);
         if (callbacks is not null) RunCallbacks(callbacks, allowDeferring);
         return true;
+    }
+
+    /// <summary>
+    /// The promise this proxy of no loop now stands for: of no loop too, since a proxy only
+    /// joins promises of one owner (Adopt), so what resolves this one may resolve it.
+    /// </summary>
+    private protected Promise FollowProxyShared()
+    {
+        var target = Underlying();
+        Debug.Assert(target._owner == 0, "A promise of no loop was made a proxy for a promise of a loop.");
+        return target;
     }
 
     /// <summary>
@@ -320,7 +332,7 @@ public partial class Promise<T>
                 fulfilled = true;
             }
         }
-        if (!fulfilled) return _status == Status.Proxy && UnderlyingT().FulfillShared(value, allowDeferring);
+        if (!fulfilled) return _status == Status.Proxy && Unsafe.As<Promise<T>>(FollowProxyShared()).FulfillShared(value, allowDeferring);
         if (callbacks is not null) RunCallbacks(callbacks, allowDeferring);
         return true;
     }
