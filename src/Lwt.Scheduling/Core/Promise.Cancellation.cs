@@ -56,10 +56,10 @@ public partial class Promise
             }
             var callbacks = p._callbacks;
             p._callbacks = null;
-            p._status = Status.Rejected;
             // Nothing attached: nobody may ever look at the exception (a raced loser is
             // usually dropped at once), so it is made on first look (Rejection).
             p._link = callbacks is null ? s_unobservedCancel : new CanceledException();
+            p._status = Status.Rejected; // last: see "Representation" in Promise.cs
             p.OnCanceledLeaf();
             if (callbacks is not null) p.RunCallbacks(callbacks, allowDeferring: IsVeryDeep());
             return;
@@ -178,10 +178,10 @@ public partial class Promise
                     }
                     else
                     {
-                        p._status = Status.Rejected;
                         callbacks = p._callbacks;
                         p._callbacks = null;
                         p._link = exception;
+                        p._status = Status.Rejected;
                     }
                     p.OnCanceledLeaf();
                     leaves.Add((p, callbacks));

@@ -55,6 +55,16 @@ namespace Lwt;
  *               Rejected: the exception (read it through `Rejection`: see
  *               Promise.Cancellation.cs for the unobserved-cancel marker).   Fulfilled: null.
  *   _value      (in Promise<T>) Fulfilled: the value.
+ *
+ * `_status` is volatile, as the runtime's Task.m_stateFlags is: every read acquires and
+ * every write releases. A resolution writes what the new status announces first (the value,
+ * the exception, a proxy's target) and the status last, so a thread that reads the status
+ * without a lock and sees it resolved, or a proxy, then reads the rest as written: a loop's
+ * promise read from another thread (IsRejected, then Exception), a promise of no loop awaited
+ * off any loop. x64 keeps stores and loads in order anyway, so this costs no instruction
+ * there; it only stops the JIT from folding or merging status reads. ARM64 does reorder
+ * them, and would otherwise let such a reader see Rejected with the cancel target still in
+ * `_link`, or Fulfilled before the value.
  */
 
 /// <summary>
@@ -69,7 +79,7 @@ public partial class Promise
 {
     internal object? _callbacks;
     internal object? _link;
-    internal Status _status;
+    internal volatile Status _status;
     internal CancelMode _cancelMode;
     internal int _owner;
 
@@ -213,8 +223,8 @@ public partial class Promise
             return;
         }
         Debug.Assert(_status == Status.Pending);
-        _status = Status.Rejected;
         _link = exception;
+        _status = Status.Rejected;
         object? callbacks = _callbacks;
         _callbacks = null;
         if (callbacks is not null) RunCallbacks(callbacks, allowDeferring);
@@ -275,13 +285,12 @@ public partial class Promise
     }
 
     /// <summary>
-    /// Sets the status after what it announces (the value, the exception, a proxy's target),
-    /// with a release: a thread that reads a promise of no loop without its lock and sees the
-    /// new status then finds the rest. Free on x64.
+    /// Sets the status after what it announces (the value, the exception, a proxy's target):
+    /// a thread that reads a promise of no loop without its lock and sees the new status then
+    /// finds the rest (the field is volatile: this write releases, every read acquires).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private protected void PublishStatus(Status status) =>
-        Volatile.Write(ref Unsafe.As<Status, byte>(ref _status), (byte)status);
+    private protected void PublishStatus(Status status) => _status = status;
 
     /// <summary>Throws when a pending promise owned by a running loop is touched from another thread.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

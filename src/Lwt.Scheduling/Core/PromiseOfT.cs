@@ -80,8 +80,8 @@ public partial class Promise<T> : Promise
         }
         Debug.Assert(_status == Status.Pending);
         _value = value;
-        _status = Status.Fulfilled;
         _link = null;
+        _status = Status.Fulfilled;
         object? callbacks = _callbacks;
         _callbacks = null;
         if (callbacks is not null) RunCallbacks(callbacks, allowDeferring, loop ?? ResolutionLoop.Current);

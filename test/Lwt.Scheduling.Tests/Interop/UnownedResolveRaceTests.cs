@@ -5,7 +5,8 @@ namespace Lwt.Tests.Interop;
 /// it a proxy (a Bind callback returned it), or reads it (Core/Promise.Shared.cs). Exactly
 /// one of two resolutions wins and the other is told so; a resolution that meets a proxy
 /// made meanwhile resolves what the proxy points to; a reader that sees the promise
-/// rejected sees its exception.
+/// rejected sees its exception (and so does one that reads a loop's promise from another
+/// thread). Callbacks that return a promise of another owner have it followed, not proxied.
 /// </summary>
 [Collection(Loop.LoopGlobalState.Name)]
 public class UnownedResolveRaceTests
@@ -132,6 +133,46 @@ public class UnownedResolveRaceTests
             },
             i => pairs[i].Resolver.Reject(exceptions[i]),
             i => Assert.True(ReferenceEquals(exceptions[i], seen[i]), $"round {i}: saw {seen[i]?.GetType().Name ?? "null"}"));
+    }
+
+    [Fact]
+    public void A_thread_that_sees_a_promise_of_a_loop_rejected_sees_its_exception()
+    {
+        // The same read of a loop's promise, which the loop rejects on its thread (without a
+        // lock): the status is written after the exception (Promise.cs, "Representation").
+        const int rounds = TwoThreadRounds.Rounds;
+        var exceptions = new Exception[rounds];
+        for (int i = 0; i < rounds; i++) exceptions[i] = new InvalidOperationException($"round {i}");
+        var seen = new Exception?[rounds];
+        Promise<int>[]? promises = null;
+        int go = -1;
+        using var created = new ManualResetEventSlim();
+        var loopThread = new Thread(() => LwtMain.Run(() =>
+        {
+            var pairs = new (Promise<int> Promise, Resolver<int> Resolver)[rounds];
+            for (int i = 0; i < rounds; i++) pairs[i] = Promise.Create<int>(); // the loop's
+            promises = pairs.Select(pair => pair.Promise).ToArray();
+            created.Set();
+            for (int i = 0; i < rounds; i++)
+            {
+                while (Volatile.Read(ref go) < i) Thread.SpinWait(1);
+                pairs[i].Resolver.Reject(exceptions[i]);
+            }
+            return Promise.ReturnUnit;
+        })) { IsBackground = true };
+        loopThread.Start();
+        Assert.True(created.Wait(TwoThreadRounds.Hang), "the loop did not start");
+        for (int i = 0; i < rounds; i++)
+        {
+            var p = promises![i];
+            Volatile.Write(ref go, i);
+            var spin = new SpinWait();
+            while (p.IsPending) spin.SpinOnce(sleep1Threshold: -1);
+            seen[i] = p.Exception; // read right after the state turned, off the loop
+        }
+        Assert.True(loopThread.Join(TwoThreadRounds.Hang), "the loop did not stop");
+        for (int i = 0; i < rounds; i++)
+            Assert.True(ReferenceEquals(exceptions[i], seen[i]), $"round {i}: saw {seen[i]?.GetType().Name ?? "null"}");
     }
 
     [Fact]
