@@ -162,7 +162,7 @@ internal sealed class RacePromise<T> : Promise<T>, IRace
         if (_cancelLosers)
             for (int i = 0; i < inputs.Length; i++) inputs[i].Cancel();
         var outer = Underlying();
-        if (outer._status == Status.Pending) outer.ResolveLike(source, allowDeferring: true);
+        if (outer.MayResolve) outer.ResolveLike(source, allowDeferring: true);
     }
 }
 

@@ -120,7 +120,7 @@ internal sealed class CatchPromise<T>(Promise input, Delegate handler) : Promise
         if (source._status != Status.Rejected)
         {
             var outer = Underlying();
-            if (outer._status == Status.Pending) outer.ResolveLike(source, allowDeferring: true);
+            if (outer.MayResolve) outer.ResolveLike(source, allowDeferring: true);
             return;
         }
         var exception = source.Rejection;
@@ -198,7 +198,7 @@ internal sealed class FinallyPromise<T>(Promise input, Func<Promise> cleanup) : 
             source = p2;
         }
         var outer = Underlying();
-        if (outer._status != Status.Pending) return;
+        if (!outer.MayResolve) return;
         if (source._status == Status.Rejected) outer.RejectCore(source.Rejection, allowDeferring: true);
         else outer.ResolveLike(_first, allowDeferring: true);
         _first = null;

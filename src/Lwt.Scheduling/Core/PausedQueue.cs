@@ -43,7 +43,7 @@ internal sealed class PausedQueue
             for (int i = 0; i < waking.Count; i++)
             {
                 var p = waking[i].UnderlyingT();
-                if (p._status == Status.Pending) p.FulfillCore(default, allowDeferring: false);
+                if (p.MayResolve) p.FulfillCore(default, allowDeferring: false);
             }
         }
         finally

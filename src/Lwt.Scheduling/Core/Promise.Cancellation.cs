@@ -41,7 +41,11 @@ public partial class Promise
     public void Cancel()
     {
         var p = Underlying();
-        if (p._status != Status.Pending) return;
+        if (p._status != Status.Pending)
+        {
+            if (p.MayResolve) Cancel(); // of no loop, made a proxy on another thread just now: follow it
+            return;
+        }
         if (LoopRegistry.ForeignOwner(p._owner) is { } loop)
         {
             if (loop.TryPost(Cancel)) return;

@@ -34,7 +34,9 @@ namespace Lwt;
  * Proxies. A proxy only joins two promises of one owner (PromiseOfT.cs, Adopt); two of no
  * loop are joined under both locks (TryMakeProxyShared), after checking that both are still
  * pending. A resolution or an attach that finds its promise made a proxy meanwhile follows
- * it, to a promise of no loop again.
+ * it, to a promise of no loop again: a resolution goes ahead on a proxy of no loop
+ * (MayResolve) instead of stopping at "not pending", and so does an async method's
+ * resumption (StopPropagatingCancelShared), which would otherwise undo the proxy's link.
  *
  * The combinators attach the same way (AddCallback): Bind, Map, Catch, Finally, TryBind,
  * the On* callbacks, Protected and friends, Join/Both/All and the races, an async method's
@@ -86,6 +88,22 @@ public partial class Promise
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         get => _status is Status.Fulfilled or Status.Rejected;
+    }
+
+    /// <summary>
+    /// Whether a resolution of this promise (underlying when the caller looked) is to go
+    /// ahead: it is pending, or it is of no loop and another thread has made it a proxy since.
+    /// The resolution of a promise of no loop follows the proxy under the lock
+    /// (<see cref="RejectShared"/>); stopping at "not pending" would drop it.
+    /// </summary>
+    internal bool MayResolve
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get
+        {
+            var status = _status;
+            return status == Status.Pending || status == Status.Proxy && _owner == 0;
+        }
     }
 
     /// <summary>
@@ -247,27 +265,65 @@ public partial class Promise
     }
 
     /// <summary>
-    /// WaitOn for a promise of no loop: under its monitor, so that a cancel on another thread
+    /// Takes the lock of the promise of no loop that this one now is (following proxies made
+    /// on other threads) and returns it, pending; null, holding no lock, once it is resolved.
+    /// The caller releases the lock.
+    /// </summary>
+    private Promise? EnterPendingShared()
+    {
+        var p = this;
+        while (true)
+        {
+            Monitor.Enter(p);
+            var status = p._status;
+            if (status == Status.Pending) return p;
+            Monitor.Exit(p);
+            if (status != Status.Proxy) return null;
+            p = p.FollowProxyShared();
+        }
+    }
+
+    /// <summary>
+    /// WaitOn for a promise of no loop: under its lock, so that a cancel on another thread
     /// either marked it before (CancelOnceWaiting, returned) or finds <paramref name="dependency"/>
     /// after. Follows a proxy made meanwhile; false when it is no longer pending.
     /// </summary>
     internal bool WaitOnShared(Promise dependency)
     {
-        var p = this;
-        while (true)
+        var p = EnterPendingShared();
+        if (p is null) return false;
+        try
         {
-            lock (p)
-            {
-                if (p._status == Status.Pending)
-                {
-                    bool cancelRequested = p._cancelMode == CancelMode.CancelOnceWaiting;
-                    p._cancelMode = CancelMode.PropagateToOne;
-                    p._link = dependency;
-                    return cancelRequested;
-                }
-                if (p._status != Status.Proxy) return false;
-            }
-            p = p.Underlying();
+            bool cancelRequested = p._cancelMode == CancelMode.CancelOnceWaiting;
+            p._cancelMode = CancelMode.PropagateToOne;
+            p._link = dependency;
+            return cancelRequested;
+        }
+        finally
+        {
+            Monitor.Exit(p);
+        }
+    }
+
+    /// <summary>
+    /// For an async method's promise of no loop whose await has resumed: it no longer
+    /// propagates a cancel to what it awaited. Under its lock, so that another thread making
+    /// it a proxy meanwhile (MoveIntoProxy writes the link) is not undone; a proxy made
+    /// before is followed, as on a loop.
+    /// </summary>
+    internal void StopPropagatingCancelShared()
+    {
+        var p = EnterPendingShared();
+        if (p is null) return;
+        try
+        {
+            if (p._cancelMode != CancelMode.PropagateToOne) return;
+            p._cancelMode = CancelMode.NotCancelable;
+            p._link = null;
+        }
+        finally
+        {
+            Monitor.Exit(p);
         }
     }
 

@@ -206,13 +206,13 @@ internal static class AsyncBuilderCore
     internal static void Fulfil<T>(Promise<T> box, T value)
     {
         var p = box.UnderlyingT();
-        if (p._status == Status.Pending) p.FulfillCore(value, allowDeferring: true);
+        if (p.MayResolve) p.FulfillCore(value, allowDeferring: true);
     }
 
     internal static void Reject<T>(Promise<T> box, Exception exception)
     {
         var p = box.UnderlyingT();
-        if (p._status == Status.Pending) p.RejectCore(exception, allowDeferring: true);
+        if (p.MayResolve) p.RejectCore(exception, allowDeferring: true);
     }
 
     internal static void Await<TAwaiter, TStateMachine, T>(ref Promise<T>? field, ref TAwaiter awaiter, ref TStateMachine stateMachine, bool critical)
@@ -291,6 +291,11 @@ internal sealed class AsyncBox<TStateMachine, T> : Promise<T> where TStateMachin
     private void StopPropagatingCancel()
     {
         var p = Underlying();
+        if (p._owner == 0)
+        {
+            p.StopPropagatingCancelShared(); // another thread may be making it a proxy
+            return;
+        }
         if (p._status == Status.Pending && p._cancelMode == CancelMode.PropagateToOne)
         {
             p._cancelMode = CancelMode.NotCancelable;

@@ -114,7 +114,7 @@ public partial class Promise<T> : Promise
     {
         var outer = UnderlyingT();
         // Already resolved: only possible when it was canceled while the callback ran.
-        if (outer._status != Status.Pending) return;
+        if (!outer.MayResolve) return;
         if (result is null)
         {
             outer.RejectCore(ThrowHelper.NullPromise(), allowDeferring: true);
@@ -204,14 +204,14 @@ public partial class Promise<T> : Promise
     internal void RejectFromDependency(Exception exception)
     {
         var outer = UnderlyingT();
-        if (outer._status == Status.Pending) outer.RejectCore(exception, allowDeferring: true);
+        if (outer.MayResolve) outer.RejectCore(exception, allowDeferring: true);
     }
 
     /// <summary>Fulfils this dependent promise (if still pending).</summary>
     internal void FulfillFromDependency(T value)
     {
         var outer = UnderlyingT();
-        if (outer._status == Status.Pending) outer.FulfillCore(value, allowDeferring: true);
+        if (outer.MayResolve) outer.FulfillCore(value, allowDeferring: true);
     }
 
     /// <summary>
@@ -257,7 +257,7 @@ public partial class Promise<T>
             return;
         }
         var outer = UnderlyingT();
-        if (outer._status != Status.Pending) return;
+        if (!outer.MayResolve) return;
         var inner = result.Underlying();
         if (inner.IsResolvedNow)
         {
@@ -290,6 +290,6 @@ internal sealed class ForwardCallback(Promise target) : DetachableCallback
     internal override void InvokeAttached(Promise source)
     {
         var t = target.Underlying();
-        if (t._status == Status.Pending) t.ResolveLike(source, allowDeferring: true);
+        if (t.MayResolve) t.ResolveLike(source, allowDeferring: true);
     }
 }

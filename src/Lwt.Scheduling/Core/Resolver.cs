@@ -88,15 +88,19 @@ public class Resolver
         if (exception is null) ThrowHelper.ThrowArgumentNull(nameof(exception));
         var p = UntypedPromise.Underlying();
         if (LoopRegistry.ForeignOwner(p._owner) is { } loop) return RejectFromOtherThread(loop, exception, allowDeferring);
-        if (p._status != Status.Pending || p._owner == 0 && !p.RejectShared(exception, allowDeferring))
+        if (p._owner == 0)
         {
-            // For a promise of no loop, also when another thread resolved it first.
+            // Another thread may be resolving it, or making it a proxy: decided under its lock.
+            if (p.RejectShared(exception, allowDeferring)) return true;
             p = p.Underlying();
-            if (throwIfResolved && !IsCanceledState(p)) ThrowHelper.ThrowNotPending(p);
-            return false;
         }
-        if (p._owner != 0) p.RejectCore(exception, allowDeferring);
-        return true;
+        else if (p._status == Status.Pending)
+        {
+            p.RejectCore(exception, allowDeferring);
+            return true;
+        }
+        if (throwIfResolved && !IsCanceledState(p)) ThrowHelper.ThrowNotPending(p);
+        return false;
     }
 
     // Apart from RejectWith: a lambda capturing parameters makes the compiler allocate its

@@ -112,6 +112,44 @@ public class UnownedResolveRaceTests
             });
     }
 
+    /// <summary>
+    /// Rounds in which <paramref name="dependent"/>, a promise that resolves when its input
+    /// p0 does (a Map, an async method), is resolved on this thread while the other thread
+    /// makes it a proxy (a Bind's callback returns it): the value must reach the Bind.
+    /// </summary>
+    private static void RunDependentAgainstProxy(Func<Promise<int>, Promise<int>> dependent)
+    {
+        var inputs = new Resolver<int>[Rounds];
+        var starters = new Resolver<int>[Rounds];
+        var binds = new Promise<int>[Rounds];
+        for (int i = 0; i < Rounds; i++)
+        {
+            Promise<int> p0, q0;
+            (p0, inputs[i]) = Promise.Create<int>();
+            (q0, starters[i]) = Promise.Create<int>();
+            var d = dependent(p0);
+            binds[i] = q0.Bind(_ => d);
+        }
+        TwoThreadRounds.Run(
+            i => inputs[i].Resolve(i),
+            i => starters[i].Resolve(-1),
+            i =>
+            {
+                Assert.False(binds[i].IsPending, $"round {i}: the bind never resolved");
+                Assert.Equal(i + 1, binds[i].Value);
+            });
+    }
+
+    [Fact]
+    public void A_map_resolving_while_another_thread_makes_it_a_proxy_reaches_the_bind() =>
+        RunDependentAgainstProxy(p0 => p0.Map(x => x + 1));
+
+    [Fact]
+    public void An_async_method_completing_while_another_thread_makes_it_a_proxy_reaches_the_bind() =>
+        RunDependentAgainstProxy(AddOneAfter);
+
+    private static async Promise<int> AddOneAfter(Promise<int> p) => await p + 1;
+
     [Fact]
     public void A_thread_that_sees_a_promise_of_no_loop_rejected_sees_its_exception()
     {
