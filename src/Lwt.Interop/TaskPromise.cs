@@ -76,7 +76,7 @@ internal class TaskPromise<T> : Promise<T>
         // _owner of this object never changes, even when it has become a proxy since.
         if (LoopRegistry.ForeignOwner(_owner) is { } loop && PostTo(loop)) return;
         var p = UnderlyingT();
-        if (p._status != Status.Pending) return;
+        if (!p.MayResolve) return; // of no loop, it may have been made a proxy since
         var task = _task;
         switch (task.Status)
         {
@@ -126,7 +126,7 @@ internal sealed class CancelableTaskPromise<T> : TaskPromise<T>
     /// <summary>Called on the loop by the signal's on_cancel callback: fires the token, unless this promise is already resolved.</summary>
     private void FireToken()
     {
-        if (UnderlyingT()._status != Status.Pending) return;
+        if (CurrentStatus != Status.Pending) return;
         try
         {
             _cancellation.Cancel();

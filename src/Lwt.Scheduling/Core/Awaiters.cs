@@ -44,7 +44,7 @@ public readonly struct PromiseAwaiter : ICriticalNotifyCompletion, IPromiseAwait
     internal PromiseAwaiter(Promise promise) => _promise = promise;
 
     /// <summary>Whether the promise is resolved.<para>Lwt: <c>not (Lwt.is_sleeping p)</c></para></summary>
-    public bool IsCompleted => _promise.Underlying()._status != Status.Pending;
+    public bool IsCompleted => _promise.CurrentStatus != Status.Pending;
 
     /// <summary>Returns if fulfilled; rethrows the rejection itself, with its stack trace.<para>Lwt: <c>match Lwt.state p with Return v -&gt; v | Fail exn -&gt; raise exn</c></para></summary>
     public void GetResult() => AwaitSupport.ThrowIfNotFulfilled(_promise.Underlying());
@@ -67,7 +67,7 @@ public readonly struct PromiseAwaiter<T> : ICriticalNotifyCompletion, IPromiseAw
     internal PromiseAwaiter(Promise<T> promise) => _promise = promise;
 
     /// <summary>Whether the promise is resolved.<para>Lwt: <c>not (Lwt.is_sleeping p)</c></para></summary>
-    public bool IsCompleted => _promise.UnderlyingT()._status != Status.Pending;
+    public bool IsCompleted => _promise.CurrentStatus != Status.Pending;
 
     /// <summary>Returns the value if fulfilled; rethrows the rejection itself, with its stack trace.<para>Lwt: <c>match Lwt.state p with Return v -&gt; v | Fail exn -&gt; raise exn</c></para></summary>
     public T GetResult()
@@ -114,7 +114,7 @@ public readonly struct ConfiguredPromiseAwaitable
         }
 
         /// <summary>Whether the promise is resolved.<para>Lwt: <c>not (Lwt.is_sleeping p)</c></para></summary>
-        public bool IsCompleted => _promise.Underlying()._status != Status.Pending;
+        public bool IsCompleted => _promise.CurrentStatus != Status.Pending;
 
         /// <summary>Returns if fulfilled; rethrows the rejection itself.<para>Lwt: <c>match Lwt.state p with Return v -&gt; v | Fail exn -&gt; raise exn</c></para></summary>
         public void GetResult() => AwaitSupport.ThrowIfNotFulfilled(_promise.Underlying());
@@ -158,7 +158,7 @@ public readonly struct ConfiguredPromiseAwaitable<T>
         }
 
         /// <summary>Whether the promise is resolved.<para>Lwt: <c>not (Lwt.is_sleeping p)</c></para></summary>
-        public bool IsCompleted => _promise.UnderlyingT()._status != Status.Pending;
+        public bool IsCompleted => _promise.CurrentStatus != Status.Pending;
 
         /// <summary>Returns the value if fulfilled; rethrows the rejection itself.<para>Lwt: <c>match Lwt.state p with Return v -&gt; v | Fail exn -&gt; raise exn</c></para></summary>
         public T GetResult()
@@ -277,7 +277,7 @@ internal static class AwaitSupport
     private static void RegisterHere(Promise promise, Callback callback)
     {
         var p = promise.Underlying();
-        while (p._status == Status.Pending)
+        while (!p.IsResolvedNow)
         {
             // On the owner loop's thread nothing else can resolve the promise meanwhile. Off
             // it (a promise of no loop, or of a loop that is not running), another thread may

@@ -115,19 +115,19 @@ public partial class Promise
     {
         get
         {
-            var s = Underlying()._status;
+            var s = CurrentStatus;
             return s == Status.Pending ? PromiseState.Pending : s == Status.Fulfilled ? PromiseState.Fulfilled : PromiseState.Rejected;
         }
     }
 
     /// <summary>Whether the promise is pending.<para>Lwt: <c>Lwt.is_sleeping</c></para></summary>
-    public bool IsPending => Underlying()._status == Status.Pending;
+    public bool IsPending => CurrentStatus == Status.Pending;
 
     /// <summary>Whether the promise is fulfilled.<para>Lwt: <c>Lwt.state p = Return _</c></para></summary>
-    public bool IsFulfilled => Underlying()._status == Status.Fulfilled;
+    public bool IsFulfilled => CurrentStatus == Status.Fulfilled;
 
     /// <summary>Whether the promise is rejected.<para>Lwt: <c>Lwt.state p = Fail _</c></para></summary>
-    public bool IsRejected => Underlying()._status == Status.Rejected;
+    public bool IsRejected => CurrentStatus == Status.Rejected;
 
     /// <summary>
     /// Whether the promise is rejected with an <see cref="OperationCanceledException"/>
@@ -182,6 +182,27 @@ public partial class Promise
         {
             object? link = _link;
             return ReferenceEquals(link, s_unobservedCancel) ? MaterializeCancel() : Unsafe.As<Exception>(link!);
+        }
+    }
+
+    /// <summary>
+    /// The status of the promise this one now is: Pending, Fulfilled or Rejected, never Proxy.
+    /// Unlike <c>Underlying()._status</c>, which reads twice, it also follows a proxy that
+    /// another thread makes of a promise of no loop between the two reads, which would
+    /// otherwise pass for "not pending".
+    /// </summary>
+    internal Status CurrentStatus
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get
+        {
+            var p = this;
+            while (true)
+            {
+                var status = p._status;
+                if (status != Status.Proxy) return status;
+                p = p.FollowProxies();
+            }
         }
     }
 

@@ -250,7 +250,7 @@ public sealed partial class EventLoop : ILoopDispatcher
             RunUntilResolvedElsewhere(p);
             return;
         }
-        while (promise.Underlying()._status == Status.Pending) Iterate(promise);
+        while (promise.CurrentStatus == Status.Pending) Iterate(promise);
     }
 
     /// <summary>
@@ -267,10 +267,10 @@ public sealed partial class EventLoop : ILoopDispatcher
     /// callback is then attached here, on this thread, while another thread may be resolving
     /// it (a Task completing under <c>LwtMain.Run(task.ToPromise())</c> called off any loop).
     /// For a promise of no loop, a resolution and this attach meet under the promise's lock
-    /// (Core/Promise.Shared.cs); but a cancel from another thread, and any promise of a
-    /// stopped loop, still write without it, so the attach can be lost: the other thread took
-    /// the callbacks before this thread's write was visible to it, and this loop would block
-    /// forever. So in both cases the loop also reads the promise's state itself: after
+    /// (Core/Promise.Shared.cs); but a promise of a stopped loop is still written without
+    /// it, so the attach can be lost: the other thread took the callbacks before this
+    /// thread's write was visible to it, and this loop would block forever. So for both
+    /// kinds the loop also reads the promise's state itself: after
     /// the attach (with a full fence, which catches a resolution already visible), and after
     /// every iteration, with a timer that wakes an idle loop at growing intervals (1 ms
     /// doubling to 128 ms) in case the callback never comes. The callback, when it does come,
@@ -290,7 +290,7 @@ public sealed partial class EventLoop : ILoopDispatcher
         var recheck = new RecheckTimer(Timers);
         try
         {
-            while (resolved._status == Status.Pending && p.Underlying()._status == Status.Pending) Iterate(resolved);
+            while (resolved._status == Status.Pending && p.CurrentStatus == Status.Pending) Iterate(resolved);
         }
         finally
         {
@@ -350,7 +350,7 @@ public sealed partial class EventLoop : ILoopDispatcher
             if (_resolution.HasDeferred) _resolution.DrainDeferred();
         }
 
-        if (until is null || until.Underlying()._status == Status.Pending) WaitForIo(now);
+        if (until is null || until.CurrentStatus == Status.Pending) WaitForIo(now);
 
         hooks = LwtMain.LeaveIterHooks.Snapshot;
         if (hooks.Length != 0) RunHooks(hooks);

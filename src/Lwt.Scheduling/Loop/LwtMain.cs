@@ -66,7 +66,7 @@ public static class LwtMain
 
     private static Promise RunCore(Promise? promise, Func<Promise>? start)
     {
-        if (promise is not null && promise.Underlying()._status != Status.Pending && EventLoop.Current is not { IsRunning: true })
+        if (promise is not null && promise.CurrentStatus != Status.Pending && EventLoop.Current is not { IsRunning: true })
             return ThrowIfRejected(promise);
         var loop = EventLoop.ForCurrentThread();
         loop.Enter();

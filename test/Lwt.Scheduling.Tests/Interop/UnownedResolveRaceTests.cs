@@ -151,6 +151,39 @@ public class UnownedResolveRaceTests
     private static async Promise<int> AddOneAfter(Promise<int> p) => await p + 1;
 
     [Fact]
+    public void A_pending_promise_of_no_loop_that_another_thread_makes_a_proxy_never_reads_as_resolved()
+    {
+        // State, IsPending and an awaiter's IsCompleted, read while the other thread makes p a
+        // proxy (a Bind's callback returns it): p stays pending throughout, so none of them
+        // may say otherwise. Read as "the status of Underlying()", the Proxy status written
+        // between the two reads passed for "not pending", and State turned it into Rejected.
+        var starters = new Resolver<int>[Rounds];
+        var inners = new Promise<int>[Rounds];
+        var wrong = new string?[Rounds];
+        for (int i = 0; i < Rounds; i++)
+        {
+            Promise<int> q0;
+            (q0, starters[i]) = Promise.Create<int>();
+            var p = inners[i] = Promise.Create<int>().Promise;
+            q0.Bind(_ => p);
+        }
+        TwoThreadRounds.Run(
+            i =>
+            {
+                var p = inners[i];
+                for (int k = 0; k < 64 && wrong[i] is null; k++)
+                {
+                    var state = p.State;
+                    if (state != PromiseState.Pending) wrong[i] = $"State {state}";
+                    else if (!p.IsPending) wrong[i] = "IsPending false";
+                    else if (p.GetAwaiter().IsCompleted) wrong[i] = "IsCompleted";
+                }
+            },
+            i => starters[i].Resolve(0),
+            i => Assert.True(wrong[i] is null, $"round {i}: read {wrong[i]} of a pending promise"));
+    }
+
+    [Fact]
     public void A_thread_that_sees_a_promise_of_no_loop_rejected_sees_its_exception()
     {
         var pairs = new (Promise<int> Promise, Resolver<int> Resolver)[Rounds];
