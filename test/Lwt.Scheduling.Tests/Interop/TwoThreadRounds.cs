@@ -53,4 +53,36 @@ internal static class TwoThreadRounds
         Assert.True(otherThread.Join(Hang), "the other thread did not finish");
         for (int i = 0; i < rounds; i++) check(i);
     }
+
+    /// <summary>
+    /// Runs <paramref name="rounds"/> rounds on an event loop: in each, a promise of no loop
+    /// that a pool thread resolves with the round's number while the loop hands it to
+    /// <paramref name="round"/>, with an action that its callbacks call to say where they
+    /// run. Fails if any ran off the loop thread; returns the sum of the rounds' results.
+    /// </summary>
+    internal static long RunOnLoop(int rounds, Func<Promise<int>, Action, Promise<long>> round)
+    {
+        var pairs = new (Promise<int> Promise, Resolver<int> Resolver)[rounds];
+        for (int i = 0; i < rounds; i++) pairs[i] = Promise.Create<int>(); // off any loop: of no loop
+        int offLoop = 0;
+        long total = LwtMain.Run(async () =>
+        {
+            int loopThread = Environment.CurrentManagedThreadId;
+            void Here()
+            {
+                if (Environment.CurrentManagedThreadId != loopThread) Interlocked.Increment(ref offLoop);
+            }
+            long sum = 0;
+            for (int i = 0; i < rounds; i++)
+            {
+                var (p, r) = pairs[i];
+                int v = i;
+                ThreadPool.UnsafeQueueUserWorkItem(_ => r.Resolve(v), null); // races what round does with p
+                sum += await round(p, Here);
+            }
+            return sum;
+        });
+        Assert.Equal(0, Volatile.Read(ref offLoop));
+        return total;
+    }
 }

@@ -179,33 +179,14 @@ public class UnownedAttachRaceTests
     public void Callbacks_a_loop_attaches_to_a_promise_of_no_loop_run_on_the_loop_whatever_thread_resolves_it()
     {
         const int rounds = 2_000;
-        var pairs = new (Promise<int> Promise, Resolver<int> Resolver)[rounds];
-        for (int i = 0; i < rounds; i++) pairs[i] = Promise.Create<int>(); // off any loop: of no loop
-        int offLoop = 0;
-        long total = LwtMain.Run(async () =>
+        long total = TwoThreadRounds.RunOnLoop(rounds, (p, here) =>
         {
-            int loopThread = Environment.CurrentManagedThreadId;
-            void Here()
-            {
-                if (Environment.CurrentManagedThreadId != loopThread) Interlocked.Increment(ref offLoop);
-            }
-            long sum = 0;
-            for (int i = 0; i < rounds; i++)
-            {
-                var (p, r) = pairs[i];
-                int v = i;
-                ThreadPool.UnsafeQueueUserWorkItem(_ => r.Resolve(v), null); // races the attaches below
-                var mapped = p.Map(x => { Here(); return x; });
-                var bound = p.Bind(x => { Here(); return Promise.Return(x); });
-                var (side, sideResolver) = Promise.Create<int>();
-                p.OnSuccess(x => { Here(); sideResolver.Resolve(x); });
-                var joined = Promise.All(mapped, bound, side);
-                var values = await joined;
-                sum += values[0] + values[1] + values[2];
-            }
-            return sum;
+            var mapped = p.Map(x => { here(); return x; });
+            var bound = p.Bind(x => { here(); return Promise.Return(x); });
+            var (side, sideResolver) = Promise.Create<int>();
+            p.OnSuccess(x => { here(); sideResolver.Resolve(x); });
+            return Promise.All(mapped, bound, side).Map(values => (long)values[0] + values[1] + values[2]);
         });
-        Assert.Equal(0, offLoop);
         Assert.Equal(3L * rounds * (rounds - 1) / 2, total);
     }
 

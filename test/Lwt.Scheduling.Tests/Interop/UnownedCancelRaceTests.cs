@@ -141,19 +141,20 @@ public class UnownedCancelRaceTests
         }) { IsBackground = true };
         loopThread.Start();
         Assert.True(stopped.Wait(Hang), "the loop did not run");
-        var join = Promise.Join(leaf!, Promise.Create().Promise); // of no loop: the loop is stopped
+        var theLeaf = leaf!;
+        var join = Promise.Join(theLeaf, Promise.Create().Promise); // of no loop: the loop is stopped
         joined.Set();
         Assert.True(started.Wait(Hang), "the loop did not start again");
         join.Cancel();
         var deadline = DateTime.UtcNow + Hang;
-        while (leaf.IsPending)
+        while (theLeaf.IsPending)
         {
             if (DateTime.UtcNow > deadline) Assert.Fail("the leaf was never canceled");
             Thread.Yield();
         }
         loop!.Post(() => stopResolver.Resolve(Unit.Value));
         Assert.True(loopThread.Join(Hang), "the loop did not stop");
-        Assert.True(leaf.IsCanceled);
+        Assert.True(theLeaf.IsCanceled);
         Assert.Equal(loopThread.ManagedThreadId, cancelThread);
     }
 }

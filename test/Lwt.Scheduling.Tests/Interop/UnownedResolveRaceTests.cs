@@ -255,29 +255,11 @@ public class UnownedResolveRaceTests
         // checks that path works; the race of a resolution with a proxy being made is caught
         // by the two tests above, on promises of no loop.)
         const int rounds = 2_000;
-        var pairs = new (Promise<int> Promise, Resolver<int> Resolver)[rounds];
-        for (int i = 0; i < rounds; i++) pairs[i] = Promise.Create<int>(); // off any loop: of no loop
-        int offLoop = 0;
-        long total = LwtMain.Run(async () =>
+        long total = TwoThreadRounds.RunOnLoop(rounds, (p, here) =>
         {
-            int loopThread = Environment.CurrentManagedThreadId;
-            long sum = 0;
-            for (int i = 0; i < rounds; i++)
-            {
-                var (p, r) = pairs[i];
-                int v = i;
-                ThreadPool.UnsafeQueueUserWorkItem(_ => r.Resolve(v), null);
-                var bound = Promise.ReturnUnit.Bind(_ => p); // the callback runs now, on the loop
-                var mapped = bound.Map(x =>
-                {
-                    if (Environment.CurrentManagedThreadId != loopThread) Interlocked.Increment(ref offLoop);
-                    return x;
-                });
-                sum += await mapped;
-            }
-            return sum;
+            var bound = Promise.ReturnUnit.Bind(_ => p); // the callback runs now, on the loop
+            return bound.Map(x => { here(); return (long)x; });
         });
-        Assert.Equal(0, offLoop);
         Assert.Equal((long)rounds * (rounds - 1) / 2, total);
     }
 
