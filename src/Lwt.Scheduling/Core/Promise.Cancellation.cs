@@ -141,7 +141,7 @@ public partial class Promise
         {
             var (next, waiter) = pending.Pop();
             var p = next.Underlying();
-            var (status, mode, link) = p._owner == 0 ? p.ReadShared() : (p._status, p._cancelMode, p._link);
+            var (status, mode, link) = p.ReadState();
             if (status != Status.Pending)
             {
                 // Lwt's invariant "if p_3 is pending, either p_1 or p_2 is pending" does not

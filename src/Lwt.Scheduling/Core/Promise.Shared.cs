@@ -51,7 +51,7 @@ namespace Lwt;
  *
  * Cancel() on a promise of no loop while another thread resolves it or what it waits on
  * (Promise.Cancellation.cs). The search reads each promise of no loop's state, way of being
- * canceled and link together, under its lock (ReadShared), and rejects a leaf under the
+ * canceled and link together, under its lock (ReadState), and rejects a leaf under the
  * leaf's lock (TryCancelLeafShared); a promise that changed meanwhile is looked at again.
  * The window that Lwt's single thread only opens while a Bind's callback is queued, between
  * p_1 resolving and the callback returning p_2, is open whenever the callback runs on
@@ -344,13 +344,15 @@ public partial class Promise
     }
 
     /// <summary>
-    /// The status, the way of being canceled and the link of this promise of no loop, read
-    /// together under its monitor: a cancel's search on one thread, while another thread
-    /// hands the promise the next one it waits on (MoveIntoProxy, <see cref="WaitOnShared"/>),
-    /// sees both before or both after.
+    /// The status, the way of being canceled and the link of this promise, read together: for
+    /// a promise of no loop under its monitor, so that a cancel's search on one thread, while
+    /// another thread hands the promise the next one it waits on (MoveIntoProxy,
+    /// <see cref="WaitOnShared"/>), sees both before or both after. A loop's promise changes
+    /// only on its own thread: read as it is.
     /// </summary>
-    internal (Status Status, CancelMode Mode, object? Link) ReadShared()
+    internal (Status Status, CancelMode Mode, object? Link) ReadState()
     {
+        if (_owner != 0) return (_status, _cancelMode, _link);
         lock (this) return (_status, _cancelMode, _link);
     }
 

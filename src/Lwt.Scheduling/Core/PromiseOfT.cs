@@ -222,7 +222,7 @@ public partial class Promise<T> : Promise
     internal bool StillWaitsOn(Promise seen)
     {
         var p = Underlying();
-        var (status, _, link) = p._owner == 0 ? p.ReadShared() : (p._status, p._cancelMode, p._link);
+        var (status, _, link) = p.ReadState();
         return status is Status.Fulfilled or Status.Rejected || status == Status.Pending && ReferenceEquals(link, seen);
     }
 
