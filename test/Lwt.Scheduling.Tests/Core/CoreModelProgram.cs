@@ -201,6 +201,12 @@ internal sealed class ProgramGenerator
             : new Cb(id, CbKind.Value, _rng.Next(100), -1, new Boom("unused"), eff);
     }
 
+    /// <summary>
+    /// The inputs of a race (Pick, Choose and the n-variants): one to three; one time in 40,
+    /// zero to two, so that empty races, which throw ArgumentException, come up too.
+    /// </summary>
+    private int[] RaceInputs() => SomeHandles(_ints, _rng.Next(40) == 0 ? 0 : 1);
+
     private int[] SomeHandles(List<int> from, int min = 1)
     {
         int n = min + _rng.Next(3);
@@ -256,10 +262,10 @@ internal sealed class ProgramGenerator
                 Add(Op.All, HKind.List, SomeHandles(_ints, 0));
                 break;
             case 14:
-                Add(Op.Pick, HKind.Int, SomeHandles(_ints, _rng.Next(40) == 0 ? 0 : 1));
+                Add(Op.Pick, HKind.Int, RaceInputs());
                 break;
             case 15:
-                Add(Op.Choose, HKind.Int, SomeHandles(_ints, _rng.Next(40) == 0 ? 0 : 1));
+                Add(Op.Choose, HKind.Int, RaceInputs());
                 break;
             case 16:
                 Add(Op.Or, HKind.Int, new[] { PickHandle(_ints), PickHandle(_ints) });
@@ -268,13 +274,13 @@ internal sealed class ProgramGenerator
                 Add(_rng.Next(2) == 0 ? Op.PickUntyped : Op.ChooseUntyped, HKind.Untyped, SomeHandles(_all));
                 break;
             case 18:
-                Add(Op.NPick, HKind.List, SomeHandles(_ints, _rng.Next(40) == 0 ? 0 : 1));
+                Add(Op.NPick, HKind.List, RaceInputs());
                 break;
             case 19:
-                Add(Op.NChoose, HKind.List, SomeHandles(_ints, _rng.Next(40) == 0 ? 0 : 1));
+                Add(Op.NChoose, HKind.List, RaceInputs());
                 break;
             case 20:
-                Add(Op.NChooseSplit, HKind.Split, SomeHandles(_ints, _rng.Next(40) == 0 ? 0 : 1));
+                Add(Op.NChooseSplit, HKind.Split, RaceInputs());
                 break;
             default:
                 {
