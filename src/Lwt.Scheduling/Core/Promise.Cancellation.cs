@@ -58,12 +58,7 @@ public partial class Promise
                 CancelLeafShared(p);
                 return;
             }
-            var callbacks = p._callbacks;
-            p._callbacks = null;
-            // Nothing attached: nobody may ever look at the exception (a raced loser is
-            // usually dropped at once), so it is made on first look (Rejection).
-            p._link = callbacks is null ? s_unobservedCancel : new CanceledException();
-            p._status = Status.Rejected; // last: see "Representation" in Promise.cs
+            var callbacks = p.RejectAsCanceled(null);
             p.OnCanceledLeaf();
             if (callbacks is not null) p.RunCallbacks(callbacks, allowDeferring: IsVeryDeep());
             return;
@@ -82,6 +77,25 @@ public partial class Promise
         }
         p.OnCanceledLeaf();
         if (callbacks is not null) p.RunCallbacks(callbacks, allowDeferring: IsVeryDeep());
+    }
+
+    /// <summary>
+    /// Rejects this pending cancelable leaf as canceled and takes its callbacks: the one
+    /// step of every cancel of a leaf (Cancel() of the leaf alone, the search, and both of
+    /// those under the lock of a leaf of no loop, TryCancelLeafShared). A search passes the
+    /// exception it shares among its leaves; Cancel() of the leaf alone passes null, and the
+    /// leaf's own exception is made now only if something is attached: nothing attached,
+    /// nobody may ever look at it (a raced loser is usually dropped at once), so it is made
+    /// on first look (s_unobservedCancel, below). The status is written last (PublishStatus).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private object? RejectAsCanceled(CanceledException? exception)
+    {
+        var callbacks = _callbacks;
+        _callbacks = null;
+        _link = exception ?? (callbacks is null ? s_unobservedCancel : new CanceledException());
+        PublishStatus(Status.Rejected);
+        return callbacks;
     }
 
     /*
@@ -180,13 +194,7 @@ public partial class Promise
                             break;
                         }
                     }
-                    else
-                    {
-                        callbacks = p._callbacks;
-                        p._callbacks = null;
-                        p._link = exception;
-                        p._status = Status.Rejected;
-                    }
+                    else callbacks = p.RejectAsCanceled(exception);
                     p.OnCanceledLeaf();
                     leaves.Add((p, callbacks));
                     break;

@@ -217,9 +217,9 @@ public partial class Promise
     }
 
     /// <summary>
-    /// Rejects this cancelable leaf of no loop with <paramref name="exception"/> (null: as
-    /// Cancel() does a leaf it cancels alone, see s_unobservedCancel) and takes its callbacks,
-    /// under its monitor: a resolution or an attach on another thread either comes first or
+    /// Rejects this cancelable leaf of no loop as canceled and takes its callbacks
+    /// (<see cref="RejectAsCanceled"/>, which says what a null <paramref name="exception"/>
+    /// means), under its monitor: a resolution or an attach on another thread either comes first or
     /// finds it canceled. False, with nothing done, when it is no longer a pending cancelable
     /// leaf (another thread resolved it or made it a proxy meanwhile): the caller then looks
     /// at it again.
@@ -233,10 +233,7 @@ public partial class Promise
                 callbacks = null;
                 return false;
             }
-            callbacks = _callbacks;
-            _callbacks = null;
-            _link = exception ?? (callbacks is null ? s_unobservedCancel : new CanceledException());
-            PublishStatus(Status.Rejected);
+            callbacks = RejectAsCanceled(exception);
             return true;
         }
     }
