@@ -142,18 +142,13 @@ public partial class Promise
         if (loopId != 0) callback = new LoopBoundCallback(loopId, callback);
         while (!p.TryAddCallbackShared(callback))
         {
-            // Resolved on another thread since the caller looked, or made a proxy: follow it.
-            // The lock just taken makes the other thread's writes visible.
-            p = p.Underlying();
-            if (p._status != Status.Pending)
+            // Resolved on another thread since the caller looked, or made a proxy: follow it,
+            // to a promise of no loop again (a proxy only joins promises of one owner). The
+            // lock just taken makes the other thread's writes visible.
+            p = p.FollowProxyShared();
+            if (p.IsResolvedNow)
             {
                 p.RunCallbacks(callback, allowDeferring: true);
-                return;
-            }
-            if (p._owner != 0)
-            {
-                p.CheckOwnerThread();
-                CallbackStore.Add(p, callback);
                 return;
             }
         }
