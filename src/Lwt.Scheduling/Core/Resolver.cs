@@ -99,8 +99,7 @@ public class Resolver
             p.RejectCore(exception, allowDeferring);
             return true;
         }
-        if (throwIfResolved && !IsCanceledState(p)) ThrowHelper.ThrowNotPending(p);
-        return false;
+        return NotPending(p, throwIfResolved);
     }
 
     // Apart from RejectWith: a lambda capturing parameters makes the compiler allocate its
@@ -109,7 +108,17 @@ public class Resolver
     private bool RejectFromOtherThread(ILoopDispatcher loop, Exception exception, bool allowDeferring) =>
         loop.TryPost(() => RejectWith(exception, allowDeferring, throwIfResolved: false));
 
-    private protected static bool IsCanceledState(Promise p) => p._status == Status.Rejected && p._link is OperationCanceledException;
+    /// <summary>
+    /// What a resolution of a promise that is not pending does: nothing, for a canceled one
+    /// (resolving a canceled promise is a silent no-op); otherwise throws, when asked to, and
+    /// tells the caller it did not resolve it.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private protected static bool NotPending(Promise p, bool throwIfResolved)
+    {
+        if (throwIfResolved && !(p._status == Status.Rejected && p._link is OperationCanceledException)) ThrowHelper.ThrowNotPending(p);
+        return false;
+    }
 }
 
 /// <summary>
@@ -218,12 +227,5 @@ public class Resolver<T> : Resolver
         if (p._status != Status.Pending) return NotPending(p, throwIfResolved);
         p.FulfillCore(value, allowDeferring);
         return true;
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static bool NotPending(Promise p, bool throwIfResolved)
-    {
-        if (throwIfResolved && !IsCanceledState(p)) ThrowHelper.ThrowNotPending(p);
-        return false;
     }
 }
