@@ -60,7 +60,14 @@ internal sealed class PausedQueue
     /// <summary>Whether <see cref="WakeAll"/> is running (its list is in use).</summary>
     private bool _waking;
 
-    internal void Abandon() => _current.Clear();
+    /// <summary>How many times <see cref="Abandon"/> was called: lets a user of a paused promise tell that it will never come.</summary>
+    internal int AbandonCount;
+
+    internal void Abandon()
+    {
+        _current.Clear();
+        AbandonCount++;
+    }
 }
 
 public partial class Promise
@@ -94,6 +101,12 @@ public partial class Promise
 
     /// <summary>Forgets the promises paused so far on this thread: they stay pending forever.<para>Lwt: <c>Lwt.abandon_paused</c></para></summary>
     public static void AbandonPaused() => ResolutionLoop.Current.Paused.Abandon();
+
+    /// <summary>
+    /// How many times <see cref="AbandonPaused"/> was called on this thread: a promise paused
+    /// before the last change of this count will never be woken (LwtIO's auto-flush).
+    /// </summary>
+    internal static int AbandonedPauseCount => ResolutionLoop.Current.Paused.AbandonCount;
 
     /// <summary>
     /// Sets the function called with the number of paused promises each time <see cref="Pause"/>

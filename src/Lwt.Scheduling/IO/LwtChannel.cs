@@ -8,9 +8,11 @@
 //
 // Buffer. Input: the unread bytes are Buffer[Ptr..Max). Output: the bytes not
 // yet written out are Buffer[Ptr..Max). The input buffer may grow past its
-// initial size only to hold one line longer than the buffer (ReadLine keeps the
-// whole line in the buffer until it is complete, so a canceled ReadLine loses
-// nothing).
+// size only to hold one line longer than the buffer (ReadLine keeps the whole
+// line in the buffer until it is complete, so a canceled ReadLine loses
+// nothing); it comes back to its size once the line is read. A partial write
+// moves the bytes left to the front of the output buffer, so the room it made
+// is usable at once.
 //
 // One operation at a time. Each operation (a "primitive" in lwt_io.ml) takes
 // the channel's turn: if the channel is busy it waits in a FIFO queue (the wait
@@ -26,7 +28,7 @@
 // backend read that is canceled has transferred nothing (LwtUnix.Read).
 //
 // Closing. Close of an output channel waits for its turn, flushes and then
-// closes the backend; Close of an input channel, and Abort of either, close at
+// closes the backend, all in that one turn (the next operation finds it closed); Close of an input channel, and Abort of either, close at
 // once: every waiting or later operation rejects with ChannelClosedException.
 // Close is idempotent (it returns the first close's promise).
 //
@@ -86,6 +88,7 @@ public abstract class LwtChannel
     private bool _busy;
     private bool _invalid;
     private bool _isAtomicWrapper;
+    private LwtChannel? _main;
     private Queue<Resolver<Unit>>? _waiters;
     private Action? _release;
 
@@ -121,7 +124,7 @@ public abstract class LwtChannel
     }
 
     /// <summary>The size of the buffer.<para>Lwt: <c>Lwt_io.buffer_size</c></para></summary>
-    public int BufferSize => Core.Buffer.Length;
+    public int BufferSize => Core.Size;
 
     /// <summary>"input" or "output".</summary>
     internal abstract string Direction { get; }
@@ -136,11 +139,19 @@ public abstract class LwtChannel
     private static InvalidOperationException UsedAfterAtomicBlock() =>
         new("Lwt_io.atomic: this temporary channel was used after the end of the atomic block.");
 
+    /// <summary>
+    /// The channel the user opened: this one, or for the wrapper of an Atomic block (nested or
+    /// not) the channel it was obtained from. Work that outlives the block, the auto-flush,
+    /// goes to it (lwt_io.ml's <c>channel.main</c>).
+    /// </summary>
+    internal LwtChannel Main => _main ?? this;
+
     /// <summary>A fresh wrapper over the same buffer and backend, with a turn of its own.</summary>
     internal LwtChannel CreateWrapper()
     {
         var wrapper = NewWrapper();
         wrapper._isAtomicWrapper = true;
+        wrapper._main = Main;
         return wrapper;
     }
 
@@ -342,14 +353,25 @@ public sealed class OutputChannel : LwtChannel
         if (RefuseCloseOfWrapper() is { } refused) return refused;
         if (Core.CloseResult is { } closing) return closing;
         if (Core.State != ChannelState.Open) return Promise.ReturnUnit;
-        var flushed = Locked(static ch => ch.Core.FlushAll());
-        // CloseNow, not CloseOrRepeat: an Abort while the flush waits has already closed the
-        // backend, and this must then resolve like the close function's result, not like
-        // itself (CloseResult).
-        var done = Promise.Catch(() => flushed, _ => Promise.ReturnUnit).Bind(_ => Core.CloseNow(this));
+        // The flush and the close are one operation, as in lwt_io.ml: the channel is closed
+        // before its turn passes on, so an operation queued behind the close finds it closed
+        // (ChannelClosedException) rather than writing into a buffer nothing will flush.
+        var closedInTurn = Locked(static ch => FlushThenClose((OutputChannel)ch));
+        // Then CloseNow again, not CloseOrRepeat: it returns the close function's result, also
+        // when the turn never came (an Abort while the close waited in the queue rejects the
+        // wait) or the flush failed; CloseResult would be this promise itself.
+        var done = Promise.Catch(() => closedInTurn, _ => Promise.ReturnUnit).Bind(_ => Core.CloseNow(this));
         Core.CloseResult ??= done;
         return Core.CloseResult;
     }
+
+    /// <summary>
+    /// Close's operation, run in the channel's turn: flush (a failure only ends the flush, as
+    /// in Lwt), then close the backend.
+    /// </summary>
+    private static Promise<Unit> FlushThenClose(OutputChannel oc) =>
+        Promise.Catch(() => oc.Core.FlushAll(), static _ => Promise.Return(default(Unit)))
+            .Bind(_ => oc.Core.CloseNow(oc).Map(static () => default(Unit)));
 }
 
 internal enum ChannelState : byte
@@ -362,6 +384,13 @@ internal enum ChannelState : byte
 internal sealed class ChannelCore
 {
     internal byte[] Buffer;
+
+    /// <summary>
+    /// The buffer's size as made or resized (Lwt's buffer_size). <see cref="Buffer"/> is larger
+    /// only while a line longer than it is read, and comes back to this size after
+    /// (<see cref="ShrinkAfterLongLine"/>).
+    /// </summary>
+    internal int Size;
     internal int Ptr;
     internal int Max;
     internal ChannelState State;
@@ -399,6 +428,7 @@ internal sealed class ChannelCore
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(bufferSize, MinBufferSize);
         Buffer = new byte[bufferSize];
+        Size = bufferSize;
         ReadBackend = read;
         WriteBackend = write;
         IsInput = read is not null;
@@ -410,6 +440,7 @@ internal sealed class ChannelCore
     internal ChannelCore(byte[] bytes, bool isInput)
     {
         Buffer = bytes;
+        Size = bytes.Length;
         IsInput = isInput;
         IsBytes = true;
         AutoFlushScheduled = true; // never: as lwt_io's of_bytes, which sets auto_flushing for good
@@ -526,6 +557,24 @@ internal sealed class ChannelCore
     }
 
     /// <summary>
+    /// After a line that grew the input buffer (<see cref="PrepareRefill"/>): back to
+    /// <see cref="Size"/> once the unread bytes fit, so that one long line does not keep a
+    /// large buffer for the channel's life. Lwt reads a line into a separate buffer, and its
+    /// channel buffer never grows.
+    /// </summary>
+    internal void ShrinkAfterLongLine()
+    {
+        if (Buffer.Length <= Size) return;
+        int unread = Max - Ptr;
+        if (unread > Size) return; // the next long line is already partly here: keep the room
+        var buffer = new byte[Size];
+        Buffer.AsSpan(Ptr, unread).CopyTo(buffer);
+        Buffer = buffer;
+        Ptr = 0;
+        Max = unread;
+    }
+
+    /// <summary>
     /// Whether a backend's error is the channel having been closed (or aborted) while the
     /// operation waited: the caller then sees <see cref="ChannelClosedException"/>, as Lwt's
     /// <c>Channel_closed</c>. A cancellation stays a cancellation.
@@ -549,14 +598,33 @@ internal sealed class ChannelCore
         return Promise.ReturnUnit;
     }
 
-    /// <summary>Writes out part of the buffer (at least one byte), to make room.</summary>
+    /// <summary>
+    /// Writes out part of the buffer (at least one byte), to make room: the bytes left
+    /// unwritten move to the front, so the room is there at once (lwt_io.ml shifts them
+    /// too), not only once the whole buffer has gone out.
+    /// </summary>
     internal Promise<Unit> FlushSome()
     {
         var p = UntilClosed(WriteBackend!(Buffer.AsMemory(Ptr, Max - Ptr)));
-        if (p.IsPending) return p.Map(n => { Advance(n); return default(Unit); });
+        if (p.IsPending) return p.Map(n => { AdvanceAndCompact(n); return default(Unit); });
         if (p.IsRejected) return Promise.Fail<Unit>(p.Exception!);
-        Advance(p.Value);
+        AdvanceAndCompact(p.Value);
         return Promise.ReturnUnit;
+    }
+
+    private void AdvanceAndCompact(int n)
+    {
+        if (Advance(n)) CompactOutput();
+    }
+
+    /// <summary>Moves an output channel's unwritten bytes to the start of its buffer.</summary>
+    internal void CompactOutput()
+    {
+        if (Ptr == 0) return;
+        int unwritten = Max - Ptr;
+        Array.Copy(Buffer, Ptr, Buffer, 0, unwritten);
+        Ptr = 0;
+        Max = unwritten;
     }
 
     private bool Advance(int n)

@@ -201,6 +201,7 @@ public static partial class LwtIO
         int held = c.Max - c.Ptr;
         c.Buffer.AsSpan(c.Ptr, held).CopyTo(buffer);
         c.Buffer = buffer;
+        c.Size = size;
         c.Ptr = 0;
         c.Max = held;
         return default;

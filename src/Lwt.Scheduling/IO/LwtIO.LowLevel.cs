@@ -229,9 +229,9 @@ public static partial class LwtIO
         {
             if (c.Ptr > 0)
             {
-                // A partial write left room before the pending bytes: move them to the front
-                // (lwt_io keeps its pending bytes there after every write).
-                CompactOutput(c);
+                // A failed or canceled flush left room before the pending bytes: move them to
+                // the front (lwt_io keeps its pending bytes there after every write).
+                c.CompactOutput();
                 continue;
             }
 
@@ -244,15 +244,6 @@ public static partial class LwtIO
         c.Max += size;
         if (size > 0) ScheduleAutoFlush(oc);
         return f(c.Buffer, offset);
-    }
-
-    /// <summary>Moves an output channel's pending bytes to the start of its buffer.</summary>
-    private static void CompactOutput(ChannelCore c)
-    {
-        int pending = c.Max - c.Ptr;
-        Array.Copy(c.Buffer, c.Ptr, c.Buffer, 0, pending);
-        c.Ptr = 0;
-        c.Max = pending;
     }
 
     /// <summary>
@@ -355,8 +346,7 @@ public static partial class LwtIO
             c.Max = da.Ptr; // the bytes f wrote count as written
             if (c.Ptr == c.Max) return 0;
             long before = c.Offset;
-            await Guard(c, c.FlushSome());
-            if (c.Ptr > 0) CompactOutput(c); // the room made is at the end, where f writes
+            await Guard(c, c.FlushSome()); // which moves what is left to the front: the room is at the end, where f writes
             return (int)(c.Offset - before);
         }
         finally

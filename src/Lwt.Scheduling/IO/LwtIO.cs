@@ -335,7 +335,12 @@ public static partial class LwtIO
         int scanned = 0;
         while (true)
         {
-            if (TakeLine(c, scanned) is { } line) return Option<string>.Some(line);
+            if (TakeLine(c, scanned) is { } line)
+            {
+                c.ShrinkAfterLongLine();
+                return Option<string>.Some(line);
+            }
+
             scanned = c.Max - c.Ptr;
             int n = await c.Refill();
             if (n == 0)
@@ -343,6 +348,7 @@ public static partial class LwtIO
                 if (c.Ptr == c.Max) return Option<string>.None;
                 string rest = s_utf8.GetString(c.Buffer, c.Ptr, c.Max - c.Ptr);
                 c.Ptr = c.Max;
+                c.ShrinkAfterLongLine();
                 return Option<string>.Some(rest);
             }
         }
@@ -671,18 +677,40 @@ public static partial class LwtIO
     /// iteration pays for one paused promise, not a hundred, and a channel flushed
     /// explicitly in the meantime costs nothing more.
     /// </summary>
+    /// <remarks>
+    /// The channel queued is the one the user opened (<see cref="LwtChannel.Main"/>): data
+    /// written through the wrapper of an <see cref="Atomic{TChannel, T}"/> block is flushed
+    /// after the block, the wrapper being unusable by then. A pause that
+    /// <see cref="Promise.AbandonPaused"/> forgot never comes: the channels it held keep
+    /// their auto-flush pending for good, as Lwt's do, and the next channel starts a new
+    /// list with a pause of its own.
+    /// </remarks>
     private static void ScheduleAutoFlush(OutputChannel oc)
     {
         var c = oc.Core;
         if (c.AutoFlushScheduled) return;
         c.AutoFlushScheduled = true;
         var pending = t_autoFlush ??= new List<OutputChannel>();
-        pending.Add(oc);
-        if (pending.Count == 1) Promise.Pause().OnTermination(s_runAutoFlush);
+        int abandons = Promise.AbandonedPauseCount;
+        if (pending.Count != 0 && t_autoFlushAbandons != abandons)
+        {
+            // The pause of this list was abandoned: leave its channels (and the list) behind.
+            t_autoFlush = pending = new List<OutputChannel>();
+        }
+        pending.Add((OutputChannel)oc.Main);
+        if (pending.Count == 1)
+        {
+            t_autoFlushAbandons = abandons;
+            Promise.Pause().OnTermination(s_runAutoFlush);
+        }
     }
 
     [ThreadStatic]
     private static List<OutputChannel>? t_autoFlush;
+
+    /// <summary><see cref="Promise.AbandonedPauseCount"/> when the pause of <see cref="t_autoFlush"/> was taken.</summary>
+    [ThreadStatic]
+    private static int t_autoFlushAbandons;
 
     [ThreadStatic]
     private static List<OutputChannel>? t_autoFlushing;

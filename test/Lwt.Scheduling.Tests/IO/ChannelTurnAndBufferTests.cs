@@ -1,0 +1,301 @@
+using System.Text;
+
+namespace Lwt.Tests.IO;
+
+/// <summary>
+/// The channel's turn around Close, the auto-flush of data written inside an Atomic block or
+/// after <see cref="Promise.AbandonPaused"/>, and the buffer's layout (partial reads of a
+/// number, partial writes, long lines), each against what lwt_io.ml does (named per test).
+/// </summary>
+[Collection("IO")]
+public class ChannelTurnAndBufferTests
+{
+    private static async Promise Pauses(int n)
+    {
+        for (int i = 0; i < n; i++) await Promise.Pause();
+    }
+
+    /// <summary>An output channel whose backend appends to <paramref name="sink"/> at once.</summary>
+    private static OutputChannel SinkOutput(List<byte> sink, int? bufferSize = null) =>
+        LwtIO.MakeOutput(m =>
+        {
+            sink.AddRange(m.ToArray());
+            return Promise.Return(m.Length);
+        }, bufferSize: bufferSize);
+
+    /// <summary>An input channel over <paramref name="text"/> (Latin-1), delivering at most <paramref name="chunk"/> bytes a read.</summary>
+    private static InputChannel InputOf(string text, int chunk = int.MaxValue, int? bufferSize = null)
+    {
+        var data = Encoding.Latin1.GetBytes(text);
+        int pos = 0;
+        return LwtIO.MakeInput(m =>
+        {
+            int n = Math.Min(Math.Min(chunk, m.Length), data.Length - pos);
+            data.AsSpan(pos, n).CopyTo(m.Span);
+            pos += n;
+            return Promise.Return(n);
+        }, bufferSize: bufferSize);
+    }
+
+    private static string Text(List<byte> bytes) => Encoding.Latin1.GetString(bytes.ToArray());
+
+    // ---- Close: flush and close in one turn ------------------------------------------
+
+    // lwt_io.ml close (Output): primitive (fun ch -> flush ch >> abort wrapper): the channel is
+    // closed before the next queued operation runs, which then fails with Channel_closed.
+    [SkippableFact]
+    public void An_operation_queued_behind_Close_fails_and_its_bytes_are_not_taken()
+    {
+        Skip.IfNot(OperatingSystem.IsLinux());
+        LwtMain.Run(async () =>
+        {
+            var sink = new List<byte>();
+            var (gate, open) = Promise.Create<Unit>();
+            var oc = LwtIO.MakeOutput(m =>
+            {
+                var copy = m.ToArray();
+                return gate.Map(_ =>
+                {
+                    sink.AddRange(copy);
+                    return copy.Length;
+                });
+            });
+            await oc.Write("a");
+            var flushing = oc.Flush();                  // holds the turn, waiting in the backend
+            var closing = oc.Close();                   // queued; its own flush has nothing left
+            var write = oc.Write("b");                  // queued behind the close
+            var number = LwtIO.BE.WriteInt32(oc, 7);    // likewise
+            var flush = oc.Flush();                     // likewise
+            open.Resolve(default);
+            await flushing;
+            await closing;
+            await Pauses(2);
+            Assert.True(oc.IsClosed);
+            Assert.IsType<ChannelClosedException>(write.Exception);
+            Assert.IsType<ChannelClosedException>(number.Exception);
+            Assert.IsType<ChannelClosedException>(flush.Exception);
+            Assert.Equal("a", Text(sink));
+        });
+    }
+
+    [SkippableFact]
+    public void Close_still_flushes_what_was_queued_before_it()
+    {
+        Skip.IfNot(OperatingSystem.IsLinux());
+        LwtMain.Run(async () =>
+        {
+            var sink = new List<byte>();
+            var (gate, open) = Promise.Create<Unit>();
+            var oc = LwtIO.MakeOutput(m =>
+            {
+                var copy = m.ToArray();
+                return gate.Map(_ =>
+                {
+                    sink.AddRange(copy);
+                    return copy.Length;
+                });
+            });
+            await oc.Write("a");
+            var flushing = oc.Flush();
+            var write = oc.Write("b");  // queued before the close: in the buffer the close flushes
+            var closing = oc.Close();
+            open.Resolve(default);
+            await flushing;
+            await write;
+            await closing;
+            Assert.Equal("ab", Text(sink));
+        });
+    }
+
+    // An Abort while the close waits for its turn: the close resolves like the close
+    // function's result (here fulfilled), not with the ChannelClosedException of its wait.
+    [SkippableFact]
+    public void A_close_waiting_for_its_turn_resolves_like_the_backend_close_after_an_Abort()
+    {
+        Skip.IfNot(OperatingSystem.IsLinux());
+        LwtMain.Run(async () =>
+        {
+            int closes = 0;
+            var (never, _) = Promise.Create<int>();
+            var oc = LwtIO.MakeOutput(_ => never, close: () =>
+            {
+                closes++;
+                return Promise.ReturnUnit;
+            });
+            await oc.Write("a");
+            var flushing = oc.Flush();
+            var closing = oc.Close();
+            await oc.Abort();
+            await Pauses(2);
+            Assert.IsType<ChannelClosedException>(flushing.Exception);
+            Assert.True(closing.IsFulfilled);
+            Assert.Equal(1, closes);
+        });
+    }
+
+    // ---- auto-flush -------------------------------------------------------------------
+
+    // lwt_io.mli: channels are "automatically flushed when there is nothing else to do";
+    // lwt_io.ml unlock launches the auto-flusher on the channel (its main wrapper) when an
+    // atomic block releases it.
+    [SkippableFact]
+    public void Data_written_in_an_Atomic_block_is_auto_flushed_after_it()
+    {
+        Skip.IfNot(OperatingSystem.IsLinux());
+        LwtMain.Run(async () =>
+        {
+            var sink = new List<byte>();
+            var oc = SinkOutput(sink);
+            int result = await LwtIO.Atomic(oc, w => w.Write("hello").Map(() => 42));
+            Assert.Equal(42, result);
+            await Pauses(3);
+            Assert.Equal("hello", Text(sink));
+            Assert.Equal(0, oc.Buffered());
+        });
+    }
+
+    [SkippableFact]
+    public void Data_written_in_nested_Atomic_blocks_is_auto_flushed_after_them()
+    {
+        Skip.IfNot(OperatingSystem.IsLinux());
+        LwtMain.Run(async () =>
+        {
+            var sink = new List<byte>();
+            var oc = SinkOutput(sink);
+            await LwtIO.Atomic(oc, w => LwtIO.Atomic(w, w2 => w2.Write("in").Map(() => 0)));
+            await Pauses(3);
+            Assert.Equal("in", Text(sink));
+        });
+    }
+
+    // Lwt.abandon_paused leaves the pauses taken so far pending for good: the channels whose
+    // auto-flush waited on one keep it pending (as Lwt's auto_flushing flag stays set), and a
+    // channel written to afterwards is auto-flushed as usual.
+    [SkippableFact]
+    public void After_AbandonPaused_a_channel_written_to_is_auto_flushed_again()
+    {
+        Skip.IfNot(OperatingSystem.IsLinux());
+        LwtMain.Run(async () =>
+        {
+            var first = new List<byte>();
+            var second = new List<byte>();
+            var oc1 = SinkOutput(first);
+            var oc2 = SinkOutput(second);
+            await oc1.Write("a");
+            Promise.AbandonPaused();
+            await oc2.Write("b");
+            await Pauses(3);
+            Assert.Equal("b", Text(second));
+            Assert.Empty(first); // its auto-flush was abandoned, as in Lwt
+            await oc1.Flush();
+            Assert.Equal("a", Text(first));
+        });
+    }
+
+    // ---- the buffer ---------------------------------------------------------------------
+
+    // lwt_io.ml read_block_unsafe: refill until the bytes are there, or fail with End_of_file
+    // leaving the partial bytes unread.
+    [SkippableFact]
+    public void A_number_cut_short_by_end_of_input_consumes_nothing()
+    {
+        Skip.IfNot(OperatingSystem.IsLinux());
+        LwtMain.Run(async () =>
+        {
+            var bytes = LwtIO.OfBytes(LwtIO.Input, "abc"u8.ToArray());
+            var read = LwtIO.BE.ReadInt32(bytes);
+            await Pauses(1);
+            Assert.IsType<EndOfStreamException>(read.Exception);
+            Assert.Equal(0, bytes.Position());
+            Assert.Equal('a', (await bytes.ReadCharOpt()).Value);
+
+            var chunked = InputOf("xyz", chunk: 1, bufferSize: 16);
+            var read64 = LwtIO.LE.ReadInt64(chunked);
+            await Pauses(1);
+            Assert.IsType<EndOfStreamException>(read64.Exception);
+            Assert.Equal("xyz", Encoding.Latin1.GetString(await chunked.Read()));
+        });
+    }
+
+    [SkippableFact]
+    public void A_number_arriving_a_byte_at_a_time_is_read_whole()
+    {
+        Skip.IfNot(OperatingSystem.IsLinux());
+        LwtMain.Run(async () =>
+        {
+            // 15 bytes first, so that the number straddles the end of the 16-byte buffer.
+            var ic = InputOf(new string('.', 15) + "\u0000\u0000\u0001\u0002" + "\u0003\u0004", chunk: 1, bufferSize: 16);
+            await ic.ReadIntoExactly(new byte[15]);
+            Assert.Equal(0x0102, await LwtIO.BE.ReadInt32(ic));
+            Assert.Equal((short)0x0403, await LwtIO.LE.ReadInt16(ic));
+            Assert.Equal(21, ic.Position());
+        });
+    }
+
+    // Our doc of WriteFrom: "at least one byte unless it is empty". lwt_io.ml moves the bytes a
+    // partial write left to the front of the buffer, so the room it made is usable at once.
+    [SkippableFact]
+    public void WriteFrom_takes_bytes_after_each_partial_flush()
+    {
+        Skip.IfNot(OperatingSystem.IsLinux());
+        LwtMain.Run(async () =>
+        {
+            var sink = new List<byte>();
+            var oc = LwtIO.MakeOutput(m =>
+            {
+                int n = Math.Min(4, m.Length); // a backend that takes 4 bytes a call
+                sink.AddRange(m[..n].ToArray());
+                return Promise.Return(n);
+            }, bufferSize: 16);
+            var data = Enumerable.Range(0, 64).Select(i => (byte)i).ToArray();
+            int offset = 0;
+            var taken = new List<int>();
+            while (offset < data.Length)
+            {
+                int n = await oc.WriteFrom(data.AsMemory(offset));
+                taken.Add(n);
+                offset += n;
+            }
+
+            Assert.All(taken, n => Assert.True(n >= 1));
+            Assert.Equal(16, taken[0]);
+            await oc.Flush();
+            Assert.Equal(data, sink.ToArray());
+        });
+    }
+
+    // lwt_io.ml read_line collects the line in a buffer of its own; the channel's buffer_size
+    // changes only through resize_buffer. Here the buffer grows to hold the line, and comes
+    // back once the line is read.
+    [SkippableFact]
+    public void A_line_longer_than_the_buffer_leaves_the_buffer_size_as_it_was()
+    {
+        Skip.IfNot(OperatingSystem.IsLinux());
+        LwtMain.Run(async () =>
+        {
+            var ic = InputOf(new string('a', 100) + "\nxy\n" + new string('b', 40), chunk: 7, bufferSize: 16);
+            Assert.Equal(new string('a', 100), await ic.ReadLine());
+            Assert.Equal(16, ic.BufferSize);
+            Assert.Equal(16, ic.Core.Buffer.Length);
+            Assert.Equal("xy", await ic.ReadLine());
+            Assert.Equal(new string('b', 40), await ic.ReadLine()); // the last line, without a newline
+            Assert.Equal(16, ic.BufferSize);
+            Assert.Equal(16, ic.Core.Buffer.Length);
+            Assert.Equal(144, ic.Position());
+        });
+    }
+
+    [SkippableFact]
+    public void ResizeBuffer_sets_the_size_a_long_line_comes_back_to()
+    {
+        Skip.IfNot(OperatingSystem.IsLinux());
+        LwtMain.Run(async () =>
+        {
+            var ic = InputOf(new string('a', 100) + "\n", chunk: 7, bufferSize: 16);
+            await LwtIO.ResizeBuffer(ic, 32);
+            Assert.Equal(new string('a', 100), await ic.ReadLine());
+            Assert.Equal(32, ic.BufferSize);
+            Assert.Equal(32, ic.Core.Buffer.Length);
+        });
+    }
+}
