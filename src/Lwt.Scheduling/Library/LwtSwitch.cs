@@ -167,7 +167,10 @@ public sealed class LwtSwitch : IAsyncDisposable
     /// <summary>
     /// Registers <paramref name="hook"/> like <see cref="AddHook(LwtSwitch?, Func{Promise})"/>,
     /// but when <paramref name="sw"/> is already off, calls it at once and returns its
-    /// promise. Returns a fulfilled promise when <paramref name="sw"/> is null or on.
+    /// promise. Returns a fulfilled promise when <paramref name="sw"/> is null or on. A hook
+    /// that throws gives a promise rejected with its exception, as a hook that throws during
+    /// <see cref="TurnOff"/> counts as failed; Lwt calls the hook bare here, so there the
+    /// exception reaches the caller directly.
     /// <para>Lwt: <c>Lwt_switch.add_hook_or_exec</c></para>
     /// </summary>
     /// <param name="sw">The switch, or null (OCaml's <c>None</c>).</param>
