@@ -11,8 +11,8 @@ namespace Lwt;
  *  - When the reader consumes an item: with a push waiting, its item goes in and that
  *    push resolves (Count unchanged); otherwise Count drops by one.
  *  - A canceled waiting push gives up its item (it is never added) and frees the slot.
- *  - Close ends the stream once: readers waiting get end of stream; a waiting push is
- *    rejected with ClosedException.
+ *  - Close ends the stream once: the end is queued, a waiting push is rejected with
+ *    ClosedException, then the readers waiting get end of stream (Lwt's order).
  */
 
 /// <summary>
@@ -91,7 +91,8 @@ public sealed class BoundedPush<T>
 
     /// <summary>
     /// Closes the stream: readers get end of stream after the items already pushed; a
-    /// waiting push is rejected with <see cref="LwtStream.ClosedException"/>. Idempotent.
+    /// waiting push is rejected with <see cref="LwtStream.ClosedException"/>, before the
+    /// readers waiting are woken. Idempotent.
     /// <para>Lwt: <c>bounded_push#close</c></para>
     /// </summary>
     public void Close()
@@ -101,8 +102,12 @@ public sealed class BoundedPush<T>
         var pusher = HasPending() ? _pusher : null;
         _pusher = null;
         _pending = default!;
-        _buffer.End();
+        // Lwt's order: the end is queued first (a read from the pusher's callback sees it),
+        // then the waiting push is rejected, then the readers are signalled.
+        bool ending = !_buffer.Ended;
+        _buffer.Ended = true;
         if (pusher is not null) WaiterPromise.TryReject(pusher, new LwtStream.ClosedException());
+        if (ending) _buffer.AfterEnd();
     }
 
     /// <summary>

@@ -151,6 +151,16 @@ internal sealed class StreamBuffer<T>
     {
         if (Ended) return;
         Ended = true;
+        AfterEnd();
+    }
+
+    /// <summary>
+    /// The second half of <see cref="End"/>, once <see cref="Ended"/> is set: wakes the
+    /// readers and resolves Closed. Split out for bounded_push#close, which rejects its
+    /// waiting pusher between queuing the end and signalling the readers.
+    /// </summary>
+    internal void AfterEnd()
+    {
         if (Waiters.RawCount != 0) WakeAll();
         _closedResolver.Resolve();
     }

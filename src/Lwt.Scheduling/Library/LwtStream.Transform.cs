@@ -174,7 +174,16 @@ public sealed partial class LwtStream<T>
 
     /// <summary>
     /// Calls <paramref name="f"/> on each item as it comes, without waiting for the previous
-    /// calls; resolves when the stream has ended and every call has resolved.
+    /// calls. The promise follows the calls in stream order: it is rejected with the first
+    /// call (in that order) that is rejected, once the calls before it are fulfilled, without
+    /// waiting for the end of the stream; it is fulfilled when the stream has ended and every
+    /// call is fulfilled. If <paramref name="f"/> throws, nothing more is read and the promise
+    /// is rejected with that exception (after the calls started before the walk last waited
+    /// for the stream, if any, are fulfilled). A failure of the stream's source rejects it
+    /// likewise, after the calls already started. <see cref="Promise.Cancel"/> cancels the
+    /// first call not yet fulfilled, or, when there is none, the wait for the stream, which
+    /// stops the walk. After a call is rejected or canceled, the walk goes on reading, as
+    /// Lwt's does.
     /// <para>Lwt: <c>Lwt_stream.iter_p</c></para>
     /// </summary>
     /// <param name="f">The action.</param>
@@ -182,21 +191,152 @@ public sealed partial class LwtStream<T>
     public Promise IterP(Func<T, Promise> f)
     {
         ArgumentNullException.ThrowIfNull(f);
-        var started = new List<Promise>();
-        var read = FoldCore<Unit>((x, _) =>
+        var walk = new IterPWalk(this, f);
+        walk.Read();
+        return walk.Follow();
+    }
+
+    /*
+     * IterP follows lwt_stream.ml's iter_p_rec as it is since ocsigen/lwt PR #608 (2018; still
+     * so in Lwt 5): each item gives `res >>= fun () -> rest`, where res is f's call and rest
+     * the walk over the following items, and an item not yet there gives
+     * `feed s >>= fun () -> ...`. (Older Lwt joined [f x; rest], so a rejected call waited
+     * for the end of the stream.) The result is thus a chain in stream order:
+     *  - a rejected call rejects it once the calls before it are fulfilled;
+     *  - a raise from f leaves the walk: nothing more is read. It leaves every frame up to
+     *    the nearest bind, the one on the last feed (the port's binds never throw, see
+     *    API.md): the calls started since that feed are dropped from the chain, those before
+     *    it are still waited for;
+     *  - a failed feed rejects the chain after all the calls started;
+     *  - Lwt.cancel reaches the promise the chain waits on at that moment: the first call
+     *    not yet fulfilled, or the (protected) feed, whose cancellation stops the walk.
+     * The chain is not built as nested binds (a long run of items would nest as deep):
+     * Read walks in a loop and queues the calls, and Follow, an async method, awaits them
+     * in order, then the walk's wait for the stream; awaiting gives the cancellation above.
+     * As in Lwt, the walk does not depend on the result: once the result is settled (a call
+     * rejected or canceled), the walk goes on to the end of the stream, and the calls are no
+     * longer kept.
+     */
+    private sealed class IterPWalk
+    {
+        private readonly LwtStream<T> _stream;
+        private readonly Func<T, Promise> _f;
+        private readonly Func<Unit> _resume;
+        private StreamPosition<T> _pos;
+        // The calls started and not yet taken by Follow, in stream order.
+        private readonly Queue<Promise> _calls = new();
+        // Calls started, and taken by Follow, since the beginning (counts, not indexes).
+        private long _started;
+        private long _taken;
+        // Follow may take the calls up to this count: those started before the last wait
+        // for the stream. The calls of the run in progress (Read) are not in it yet, since
+        // a raise later in that run drops them.
+        private long _chained;
+        // Read resumes when this resolves (the feed, then Read); null while none is pending.
+        private Promise? _step;
+        private bool _finished;
+        private Exception? _error;
+        private bool _followed = true;
+
+        internal IterPWalk(LwtStream<T> stream, Func<T, Promise> f)
         {
-            started.Add(Apply(f, x));
-            return Promise.ReturnUnit;
-        }, default);
-        // As Lwt's `join [f x; iter_p_rec ...]`: a failure of the stream still waits for the
-        // calls already started, and a call's failure (earlier in that list) wins over it.
-        return Promise.TryBind(
-            () => read,
-            _ => Promise.Join(started).Map(static () => Unit.Value),
-            e => Promise.TryBind(
-                () => Promise.Join(started).Map(static () => Unit.Value),
-                _ => Promise.Fail<Unit>(e),
-                callError => Promise.Fail<Unit>(callError)));
+            _stream = stream;
+            _f = f;
+            _pos = stream._position;
+            _resume = () =>
+            {
+                Read();
+                return Unit.Value;
+            };
+        }
+
+        /// <summary>Reads and starts calls until the stream must be waited for, ends, or f throws.</summary>
+        internal void Read()
+        {
+            while (true)
+            {
+                if (TryRead(ref _pos, out var item))
+                {
+                    _stream.ConsumeAt(_pos);
+                    Promise call;
+                    try
+                    {
+                        call = _f(item) ?? Promise.Fail(ThrowHelper.NullPromise());
+                    }
+                    catch (Exception e)
+                    {
+                        Promise.ExceptionFilter.RethrowIfRefused(e);
+                        // _chained stays where this run began: its calls are dropped.
+                        Finish(e);
+                        return;
+                    }
+                    if (_followed)
+                    {
+                        _calls.Enqueue(call);
+                        _started++;
+                    }
+                    _pos = After(_pos);
+                    continue;
+                }
+                // A wait for the stream (or its end) closes the run: its calls are chained.
+                _chained = _started;
+                if (_stream._buffer.Ended)
+                {
+                    Finish(null);
+                    return;
+                }
+                var fed = _stream._buffer.Feed();
+                if (fed.IsFulfilled) continue;
+                if (fed.IsRejected)
+                {
+                    Finish(fed.Exception);
+                    return;
+                }
+                // Canceling this step (from Follow) cancels the feed: Read is then not called.
+                _step = fed.Map(_resume);
+                return;
+            }
+        }
+
+        private void Finish(Exception? error)
+        {
+            _finished = true;
+            _error = error;
+            _step = null;
+        }
+
+        /// <summary>The result: the calls in order, then the end of the walk.</summary>
+        internal async Promise Follow()
+        {
+            try
+            {
+                while (true)
+                {
+                    if (_taken < _chained)
+                    {
+                        var call = _calls.Dequeue();
+                        _taken++;
+                        await call;
+                    }
+                    else if (_finished)
+                    {
+                        if (_error is { } e) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e);
+                        return;
+                    }
+                    else
+                    {
+                        // Not finished and nothing chained left: Read is waiting for the stream,
+                        // or running in that step's callback (then the step is still pending).
+                        await _step!;
+                    }
+                }
+            }
+            finally
+            {
+                _followed = false;
+                _calls.Clear();
+            }
+        }
     }
 
     /// <summary>
@@ -228,8 +368,9 @@ public sealed partial class LwtStream<T>
             }
             var x = await Get();
             if (!x.HasValue) break;
-            // Not Apply: as in Lwt, a synchronous throw from f ends the loop at once, before
-            // another item is read (a rejected promise from f is noticed at the next wait).
+            // f is called bare, a throw not turned into a rejected call: as in Lwt, a throw
+            // ends the loop at once, before another item is read (a rejected promise from f
+            // is noticed at the next wait).
             var call = f(x.Value) ?? Promise.Fail(ThrowHelper.NullPromise());
             running.Add(call.Map(static () => Unit.Value));
             available--;
@@ -333,18 +474,5 @@ public sealed partial class LwtStream<T>
             }
         }
         return LwtStream.From(Next);
-    }
-
-    private static Promise Apply(Func<T, Promise> f, T x)
-    {
-        try
-        {
-            return f(x) ?? Promise.Fail(ThrowHelper.NullPromise());
-        }
-        catch (Exception e)
-        {
-            Promise.ExceptionFilter.RethrowIfRefused(e);
-            return Promise.Fail(e);
-        }
     }
 }

@@ -106,7 +106,12 @@ public static partial class LwtStream
     /// be cloned.
     /// <para>Lwt: <c>Lwt_stream.create_bounded</c></para>
     /// </summary>
-    /// <param name="size">The bound (0 or more; 0 makes every push wait for a reader).</param>
+    /// <param name="size">
+    /// The bound (0 or more). With 0, a push waits until <see cref="BoundedPush{T}.Resize"/>
+    /// makes room or <see cref="BoundedPush{T}.Close"/> rejects it: a reader waiting on the
+    /// stream does not take the waiting item (as in Lwt, where only room made by a read or a
+    /// resize lets it in), so that reader waits too.
+    /// </param>
     /// <typeparam name="T">The type of the items.</typeparam>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="size"/> is negative.</exception>
     public static (LwtStream<T> Stream, BoundedPush<T> Push) CreateBounded<T>(int size)
@@ -315,11 +320,15 @@ public static partial class LwtStream
     public static LwtStream<T> Choose<T>(IEnumerable<LwtStream<T>> streams)
     {
         ArgumentNullException.ThrowIfNull(streams);
+        // Lwt's list of (stream, read) pairs, as two lists kept in step: keys[i] is the
+        // stream that sources[i] reads.
+        var keys = new List<LwtStream<T>>();
         var sources = new List<Promise<(LwtStream<T>, Option<T>)>>();
         static Promise<(LwtStream<T>, Option<T>)> Source(LwtStream<T> s) => s.Get().Map(x => (s, x));
         foreach (var s in streams)
         {
             ArgumentNullException.ThrowIfNull(s, nameof(streams));
+            keys.Add(s);
             sources.Add(Source(s));
         }
         async Promise<Option<T>> Next()
@@ -327,9 +336,15 @@ public static partial class LwtStream
             while (sources.Count != 0)
             {
                 var (s, x) = await Promise.Choose(sources);
-                sources.RemoveAll(p => p.IsFulfilled && ReferenceEquals(p.Value.Item1, s));
+                // As Lwt's List.remove_assq: only the first entry of s goes. A stream listed
+                // twice has a second read in flight, whose item must not be dropped with it.
+                int i = 0;
+                while (!ReferenceEquals(keys[i], s)) i++;
+                keys.RemoveAt(i);
+                sources.RemoveAt(i);
                 if (x.HasValue)
                 {
+                    keys.Add(s);
                     sources.Add(Source(s));
                     return x;
                 }

@@ -1,0 +1,190 @@
+namespace Lwt.Tests.Library;
+
+/// <summary>
+/// Fixes from the stream audit: IterP as current lwt_stream.ml (iter_p_rec after ocsigen/lwt
+/// PR #608), the order of bounded_push#close, and choose with a stream listed twice.
+/// </summary>
+public class LwtStreamFixTests
+{
+    private static Option<T> Some<T>(T x) => Option.Some(x);
+
+    // ================================================================ IterP
+    // lwt_stream.ml iter_p_rec: let res = f x in let rest = iter_p_rec node.next f s in res >>= fun () -> rest
+    // A chain in stream order: the result follows each call in turn, then the rest of the walk.
+
+    // A raise from f leaves the walk at once: nothing more is read, the result is rejected.
+    [Fact]
+    public void IterPThrowingCallOnOpenStreamRejectsAtOnceAndStopsReading()
+    {
+        var (s, push) = LwtStream.Create<int>();
+        var calls = new List<int>();
+        var p = s.IterP(x => { calls.Add(x); if (x == 1) throw new FormatException(); return Promise.ReturnUnit; });
+        push(Some(1));
+        Assert.IsType<FormatException>(p.Exception);
+        push(Some(2));
+        Assert.Equal([1], calls);
+        Assert.Equal(Some(2), s.Get().Value);
+    }
+
+    [Fact]
+    public void IterPThrowingCallOnListStopsReading()
+    {
+        var s = LwtStream.OfList(new[] { 1, 2, 3 });
+        var calls = new List<int>();
+        var p = s.IterP(x => { calls.Add(x); if (x == 1) throw new FormatException(); return Promise.ReturnUnit; });
+        Assert.IsType<FormatException>(p.Exception);
+        Assert.Equal([1], calls);
+        Assert.Equal(Some(2), s.Get().Value);
+    }
+
+    // A rejected call rejects the result once it and the calls before it are resolved; the
+    // end of the stream is not waited for.
+    [Fact]
+    public void IterPRejectedCallOnOpenStreamRejectsWithoutEnd()
+    {
+        var (s, push) = LwtStream.Create<int>();
+        var p = s.IterP(x => x == 1 ? Promise.Fail(new FormatException()) : Promise.ReturnUnit);
+        Assert.True(p.IsPending);
+        push(Some(1));
+        Assert.IsType<FormatException>(p.Exception);
+    }
+
+    [Fact]
+    public void IterPLaterRejectedCallWaitsForTheEarlierCall()
+    {
+        var (s, push) = LwtStream.Create<int>();
+        var (gate, r) = Promise.Create();
+        var p = s.IterP(x => x == 1 ? gate : Promise.Fail(new FormatException()));
+        push(Some(1));
+        push(Some(2));
+        Assert.True(p.IsPending);
+        r.Resolve();
+        Assert.IsType<FormatException>(p.Exception);
+    }
+
+    // The chain is in stream order: the first call's rejection wins over a later one's,
+    // even when the later one came first.
+    [Fact]
+    public void IterPEarliestRejectedCallWins()
+    {
+        var (s, push) = LwtStream.Create<int>();
+        var (gate, r) = Promise.Create();
+        var p = s.IterP(x => x == 1 ? gate : Promise.Fail(new FormatException()));
+        push(Some(1));
+        push(Some(2));
+        Assert.True(p.IsPending);
+        r.Reject(new InvalidCastException());
+        Assert.IsType<InvalidCastException>(p.Exception);
+    }
+
+    // A raise after the walk has waited for the stream rejects the part of the chain that
+    // began at that wait: the calls started before the wait are still waited for, in order,
+    // and the walk stops (item 3 is not read).
+    [Fact]
+    public void IterPThrowAfterAWaitStillWaitsForTheCallsBeforeIt()
+    {
+        var (s, push) = LwtStream.Create<int>();
+        var (gate, r) = Promise.Create();
+        var calls = new List<int>();
+        var p = s.IterP(x =>
+        {
+            calls.Add(x);
+            if (x == 2) throw new FormatException();
+            return x == 1 ? gate : Promise.ReturnUnit;
+        });
+        push(Some(1));
+        push(Some(2));
+        push(Some(3));
+        Assert.Equal([1, 2], calls);
+        Assert.True(p.IsPending);
+        r.Resolve();
+        Assert.IsType<FormatException>(p.Exception);
+        Assert.Equal(Some(3), s.Get().Value);
+    }
+
+    // Items read without a wait in between are one run of the walk: a raise there drops the
+    // calls of that run started before it (Lwt's raise leaves their frames), so the result
+    // is rejected without waiting for the pending call on item 1.
+    [Fact]
+    public void IterPThrowInTheSameRunDoesNotWaitForThatRunsCalls()
+    {
+        var (gate, _) = Promise.Create();
+        var s = LwtStream.OfList(new[] { 1, 2, 3 });
+        var calls = new List<int>();
+        var p = s.IterP(x =>
+        {
+            calls.Add(x);
+            if (x == 2) throw new FormatException();
+            return gate;
+        });
+        Assert.IsType<FormatException>(p.Exception);
+        Assert.Equal([1, 2], calls);
+        Assert.Equal(Some(3), s.Get().Value);
+    }
+
+    // Lwt.cancel on the chain reaches the promise it follows at that moment: the first call
+    // not yet fulfilled, else the wait for the stream. Canceling a call rejects the chain; the
+    // walk itself goes on (as in Lwt, its reads are attached to the stream, not to the
+    // result). Canceled while it waits for the stream, the walk stops.
+    [Fact]
+    public void IterPCancelReachesTheFirstPendingCallThenTheStreamWait()
+    {
+        var (s, push) = LwtStream.Create<int>();
+        var started = new List<(int Item, Promise Call)>();
+        var p = s.IterP(x =>
+        {
+            var (q, _) = Promise.CreateCancelable();
+            started.Add((x, q));
+            return q;
+        });
+        push(Some(1));
+        push(Some(2));
+        p.Cancel();
+        Assert.True(started[0].Call.IsCanceled);
+        Assert.True(started[1].Call.IsPending);
+        Assert.True(p.IsCanceled);
+        push(Some(3));
+        Assert.Equal([1, 2, 3], started.Select(c => c.Item));
+
+        var (t, pushT) = LwtStream.Create<int>();
+        var seen = new List<int>();
+        var q2 = t.IterP(x => { seen.Add(x); return Promise.ReturnUnit; });
+        pushT(Some(1));
+        Assert.True(q2.IsPending);
+        q2.Cancel();
+        Assert.True(q2.IsCanceled);
+        pushT(Some(2));
+        Assert.Equal([1], seen);
+        Assert.Equal(Some(2), t.Get().Value);
+    }
+
+    // ================================================================ BoundedPush.Close
+    // lwt_stream.ml bounded_push#close: the end is queued, the pending pusher is rejected
+    // with Closed, and only then are the waiting readers signalled.
+    [Fact]
+    public void BoundedCloseRejectsThePusherBeforeWakingReaders()
+    {
+        var (s, b) = LwtStream.CreateBounded<int>(0);
+        var order = new List<string>();
+        s.Get().OnAny(x => order.Add(x.HasValue ? "reader item" : "reader end"), _ => order.Add("reader error"));
+        Promise<Option<int>>? readByPusher = null;
+        b.Push(1).OnFailure(e =>
+        {
+            order.Add("pusher " + e.GetType().Name);
+            readByPusher = s.Get();
+        });
+        b.Close();
+        Assert.Equal(["pusher ClosedException", "reader end"], order);
+        // The end was already queued when the pusher's callback ran.
+        Assert.Equal(Option<int>.None, readByPusher!.Value);
+    }
+
+    // ================================================================ Choose
+    // lwt_stream.ml choose: List.remove_assq s l removes only the first entry of s.
+    [Fact]
+    public void ChooseSameStreamTwiceLosesNoItem()
+    {
+        var a = LwtStream.OfList(new[] { 1, 2, 3 });
+        Assert.Equal([1, 2, 3], LwtStream.Choose(a, a).ToList().Value);
+    }
+}
