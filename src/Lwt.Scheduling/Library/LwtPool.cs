@@ -6,17 +6,32 @@ namespace Lwt;
  *
  * Invariants:
  *  - `_count` is the number of members that exist or are being created: idle ones,
- *    ones in use, ones being validated or created. It is raised before `create` is
- *    called (so that concurrent users cannot overshoot `max`) and lowered when a
- *    creation fails or a disposal completes. It never exceeds `max`.
+ *    ones in use, ones being validated, created or disposed. It is raised before `create`
+ *    is called (so that concurrent users cannot overshoot `max`) and lowered when a
+ *    creation fails or a disposal ends, whether the disposal succeeded or failed (a
+ *    member whose dispose failed is gone all the same: keeping its slot would shrink the
+ *    pool for good). It never exceeds `max`.
  *  - A member returned by a user goes to the first live waiter (FIFO), else to the idle
- *    queue. Waiters exist only while `_count == max` and no member is idle.
+ *    queue. Waiters exist only while `_count == max` and no member is idle (or for a moment,
+ *    while ReplaceDisposed hands freed slots out). A Use never takes a free slot ahead of
+ *    a live waiter.
+ *  - Whenever `_count` goes down and a live waiter is queued, that slot at once gets a
+ *    counted fresh member for the oldest live waiter (ReplaceDisposed): a member dropped
+ *    after a failed check, after a Clear, or after a failed validation, and a creation
+ *    that failed. Without this the waiter would wait for a member that nobody is going to
+ *    return, and a later Use, finding `_count < max`, would be served before it (ocsigen/lwt
+ *    PR #1121 fixed the failed-check case this way). The one exception is a member that
+ *    validate says false about: its slot goes to the fresh member created for the same
+ *    user, as in Lwt.
  *  - Before a member is handed to a callback, `validate` approves it; one it rejects is
  *    disposed and replaced by a fresh one. A callback that fails (its promise rejected, or
- *    it throws) lets `check` decide whether the member goes back or is disposed.
- *  - Clear disposes the idle members at once (one after another) and marks the current
- *    generation as cleared: members in use at that time are disposed when they come back
- *    instead of being returned. The next Use after Clear gets a freshly created member.
+ *    it throws) lets `check` decide whether the member goes back or is disposed; a check
+ *    that throws counts as "not good".
+ *  - Clear disposes the idle members at once (one after another, every one of them even
+ *    when a disposal fails) and marks the current generation as cleared: members in use
+ *    at that time are disposed when they come back instead of being returned. The next
+ *    Use after Clear gets a freshly created member: an idle one is never left over, and
+ *    a Use that has to wait for a disposal to end is given a fresh member when it ends.
  *  - A canceled waiter leaves the queue (lazily, Waiters.cs) and gets no member.
  */
 
@@ -37,6 +52,7 @@ public sealed class LwtPool<T>
     private readonly WaiterQueue<PromiseWaiter<T>> _waiters = new();
     private int _count;
     private Generation _generation = new();
+    private bool _replacing; // ReplaceDisposed is running: a nested call leaves the freed slot to its loop
 
     private LwtPool(int max, Func<Promise<T>> create, Func<T, Promise<bool>>? validate, Action<T, Action<bool>>? check, Func<T, Promise>? dispose)
     {
@@ -52,10 +68,10 @@ public sealed class LwtPool<T>
     /// <para>Lwt: <c>Lwt_pool.create</c></para>
     /// </summary>
     /// <param name="max">The largest number of members that may exist at once (at least 1).</param>
-    /// <param name="create">Creates a member, when one is needed and fewer than <paramref name="max"/> exist.</param>
+    /// <param name="create">Creates a member, when one is needed and fewer than <paramref name="max"/> exist. If it fails while other <see cref="Use{U}"/> calls wait, the slot goes to the first of them, which gets a creation of its own (and is rejected with that creation's exception if it fails too).</param>
     /// <param name="validate">Called before each reuse of an idle member; false (or a failure) has it disposed and replaced. Default: always valid.</param>
-    /// <param name="check">Called after a <see cref="Use{U}"/> callback failed, with the member and a function to call exactly once with whether the member is still good. Default: good.</param>
-    /// <param name="dispose">Releases a member that is dropped (invalid, failed check, cleared). Default: nothing.</param>
+    /// <param name="check">Called after a <see cref="Use{U}"/> callback failed, with the member and a function to call exactly once with whether the member is still good. Default: good. A check that throws counts as "not good": the member is disposed, and that <see cref="Use{U}"/> is rejected with check's exception.</param>
+    /// <param name="dispose">Releases a member that is dropped (invalid, failed check, cleared). Default: nothing. A member whose dispose fails (throws or is rejected) no longer counts towards <paramref name="max"/> all the same.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="max"/> is less than 1.</exception>
     /// <exception cref="ArgumentNullException"><paramref name="create"/> is null.</exception>
     public static LwtPool<T> Create(
@@ -82,7 +98,9 @@ public sealed class LwtPool<T>
     /// <paramref name="f"/> with it, and returns the member to the pool when the promise
     /// <paramref name="f"/> returned resolves. If <paramref name="f"/> fails (throws or its
     /// promise is rejected), <c>check</c> decides whether the member goes back or is
-    /// disposed, and the returned promise is rejected with that exception.
+    /// disposed, and the returned promise is rejected with that exception (with check's own
+    /// exception if check throws, or dispose's if the disposal fails). Whenever a member is
+    /// dropped or a creation fails while calls wait, the first of them gets a fresh member.
     /// <para>Lwt: <c>Lwt_pool.use</c></para>
     /// </summary>
     /// <param name="f">What to do with the member.</param>
@@ -99,7 +117,7 @@ public sealed class LwtPool<T>
                 e => CheckAndRelease(member, generation).Bind(() => Promise.Fail<U>(e)));
             return promise.Bind(_ =>
             {
-                if (generation.Cleared) return Dispose(member).Bind(() => promise);
+                if (generation.Cleared) return Dispose(member, replace: true).Bind(() => promise);
                 Release(member);
                 return promise;
             });
@@ -121,6 +139,8 @@ public sealed class LwtPool<T>
     /// <summary>
     /// Disposes every idle member, one after the other (the most recently returned first, as
     /// Lwt does), and makes the members now in use be disposed when they are returned. The next <see cref="Use{U}"/> gets a fresh member.
+    /// If a disposal fails, the other idle members are disposed all the same, and the result
+    /// is rejected with the first failure.
     /// <para>Lwt: <c>Lwt_pool.clear</c></para>
     /// </summary>
     public Promise Clear()
@@ -130,16 +150,45 @@ public sealed class LwtPool<T>
         _idle.Clear();
         _generation.Cleared = true;
         _generation = new Generation();
-        return LwtList.IterS(members, Dispose);
+        return members.Length == 0 ? Promise.ReturnUnit : DisposeAll(members, 0, null);
+    }
+
+    /// <summary>
+    /// Disposes <paramref name="members"/> from <paramref name="from"/> on, each after the
+    /// previous one ended (Lwt_list.iter_s), going on past a failure so that no member is
+    /// left undisposed; the result is rejected with the first failure. Disposals that end at
+    /// once are done in this loop, so that a long list cannot nest calls deeply.
+    /// </summary>
+    private Promise DisposeAll(T[] members, int from, Exception? firstFailure)
+    {
+        for (int i = from; i < members.Length; i++)
+        {
+            var disposing = Dispose(members[i], replace: true);
+            if (disposing.IsPending)
+            {
+                int next = i + 1;
+                return Promise.Catch(() => disposing, e =>
+                {
+                    firstFailure ??= e;
+                    return Promise.ReturnUnit;
+                }).Bind(() => DisposeAll(members, next, firstFailure));
+            }
+            if (disposing.IsRejected) firstFailure ??= disposing.Exception;
+        }
+        return firstFailure is null ? Promise.ReturnUnit : Promise.Fail(firstFailure);
     }
 
     private Promise<T> Acquire()
     {
         if (_idle.Count == 0)
         {
-            if (_count < _max) return CreateMember();
+            // A free slot with a live waiter queued exists only while ReplaceDisposed's loop
+            // is handing slots out and user code it called (a waiter's rejection) calls Use:
+            // that Use queues behind the waiters instead of taking the slot before them.
+            if (_count < _max && !_waiters.HasLive()) return CreateMember();
             var waiter = WaiterPromise.Create<T>();
             _waiters.Enqueue(new PromiseWaiter<T>(waiter));
+            if (_count < _max) ReplaceDisposed();
             return waiter.Bind(ValidateAndReturn);
         }
         return ValidateAndReturn(_idle.Dequeue());
@@ -151,6 +200,7 @@ public sealed class LwtPool<T>
         var created = Promise.Catch(_create, e =>
         {
             _count--;
+            ReplaceDisposed(); // the slot this creation held goes to the first waiter
             return Promise.Fail<T>(e);
         });
         return created;
@@ -163,29 +213,65 @@ public sealed class LwtPool<T>
         _idle.Enqueue(member);
     }
 
-    private Promise Dispose(T member)
+    /// <summary>
+    /// Disposes <paramref name="member"/>. The count goes down when the disposal ends, failed
+    /// or not (the result keeps dispose's outcome); with <paramref name="replace"/>, the freed
+    /// slot then goes to the first waiter (see <see cref="ReplaceDisposed"/>). Without it, the
+    /// caller hands the slot on itself.
+    /// </summary>
+    private Promise Dispose(T member, bool replace)
     {
-        var disposing = _dispose is null ? Promise.ReturnUnit : Promise.Catch(() => _dispose(member), Promise.Fail);
-        return disposing.Bind(() =>
+        if (_dispose is null)
         {
-            _count--;
+            Disposed(replace);
+            return Promise.ReturnUnit;
+        }
+        return Promise.Finally(() => _dispose(member), () =>
+        {
+            Disposed(replace);
             return Promise.ReturnUnit;
         });
     }
 
-    /// <summary>After a failed validation, gives a fresh member to the first waiter, if any.</summary>
+    private void Disposed(bool replace)
+    {
+        _count--;
+        if (replace) ReplaceDisposed();
+    }
+
+    /// <summary>
+    /// While a slot is free and a live waiter is queued, creates a counted member for the
+    /// oldest live waiter (its Use is rejected with create's exception if that fails). Called
+    /// whenever the count went down, so that no waiter waits for a member that will never come
+    /// and the waiters are served in order before any later Use. Calling it when no slot is
+    /// free, or nobody waits, does nothing.
+    /// </summary>
     private void ReplaceDisposed()
     {
-        while (_waiters.TryDequeueLive(out var w))
+        // A creation that fails at once (or a member served at once whose user drops it)
+        // lowers the count from inside this loop: the nested call returns, and the loop's
+        // next test sees the freed slot. So a long queue of waiters facing a create that
+        // always fails is rejected in a loop, not in nested calls. A Use made from code this
+        // loop runs (a waiter's rejection) queues behind the waiters (Acquire), and the loop
+        // serves it in its turn.
+        if (_replacing) return;
+        _replacing = true;
+        try
         {
-            if (!WaiterPromise.IsLive(w.Promise)) continue;
-            CreateMember().OnAny(
-                member =>
-                {
-                    if (!WaiterPromise.TryFulfil(w.Promise, member)) Release(member);
-                },
-                e => WaiterPromise.TryReject(w.Promise, e));
-            return;
+            while (_count < _max && _waiters.TryDequeueLive(out var w))
+            {
+                var waiter = w.Promise;
+                CreateMember().OnAny(
+                    member =>
+                    {
+                        if (!WaiterPromise.TryFulfil(waiter, member)) Release(member);
+                    },
+                    e => WaiterPromise.TryReject(waiter, e));
+            }
+        }
+        finally
+        {
+            _replacing = false;
         }
     }
 
@@ -194,13 +280,21 @@ public sealed class LwtPool<T>
         if (_validate is null) return Promise.Return(member);
         return Promise.TryBind(
             () => _validate(member),
-            ok => ok ? Promise.Return(member) : Dispose(member).Bind(CreateMember),
-            e => Dispose(member).Bind(() =>
-            {
-                ReplaceDisposed();
-                return Promise.Fail<T>(e);
-            }));
+            ok => ok ? Promise.Return(member) : ReplaceInvalid(member),
+            e => Dispose(member, replace: true).Bind(() => Promise.Fail<T>(e)));
     }
+
+    /// <summary>
+    /// Disposes a member that validate said false about and creates a fresh one for the same
+    /// user, in the same slot. If the disposal fails, that user is rejected with its exception
+    /// and the slot goes to the first waiter instead.
+    /// </summary>
+    private Promise<T> ReplaceInvalid(T member) =>
+        Promise.Catch(() => Dispose(member, replace: false), e =>
+        {
+            ReplaceDisposed();
+            return Promise.Fail(e);
+        }).Bind(CreateMember);
 
     private Promise CheckAndRelease(T member, Generation generation)
     {
@@ -208,12 +302,28 @@ public sealed class LwtPool<T>
         if (_check is not null)
         {
             ok = false;
-            _check(member, result => ok = result);
+            try
+            {
+                _check(member, result => ok = result);
+            }
+            catch (Exception e)
+            {
+                return DropAfterThrowingCheck(member, e);
+            }
         }
-        if (generation.Cleared || !ok) return Dispose(member);
+        if (generation.Cleared || !ok) return Dispose(member, replace: true);
         Release(member);
         return Promise.ReturnUnit;
     }
+
+    /// <summary>
+    /// A check that throws says nothing good about the member: it is dropped as after a
+    /// "not good" (disposed, its slot given to the first waiter), and the result is rejected
+    /// with check's exception, as Lwt's use is, whatever the disposal does.
+    /// </summary>
+    private Promise DropAfterThrowingCheck(T member, Exception e) =>
+        Promise.Catch(() => Dispose(member, replace: true), static _ => Promise.ReturnUnit)
+            .Bind(() => Promise.Fail(e));
 
     /// <summary>The members in use since the last Clear; set when Clear happens.</summary>
     private sealed class Generation

@@ -5,9 +5,10 @@ namespace Lwt.Tests.Library;
 
 /*
  * Differential test of LwtPool against a reference model, after every step of random
- * programs with fixed seeds. create, validate and check follow scripts (call i gives entry i:
- * create makes member 100+i or fails; validate says true, false or fails; check says true or
- * false); each use's body is a promise that a later step fulfils or rejects.
+ * programs with fixed seeds. create, validate, check and dispose follow scripts (call i gives
+ * entry i: create makes member 100+i or fails; validate says true, false or fails; check says
+ * true or false, or throws; dispose succeeds or fails); each use's body is a promise that a
+ * later step fulfils or rejects.
  *
  * Facts (lwt_pool.ml): use takes the first idle member (validated first), else creates one if
  * fewer than max exist (counting those being created), else waits (FIFO). A member that fails
@@ -19,10 +20,24 @@ namespace Lwt.Tests.Library;
  * leaves the queue. The counts: created members minus disposed ones never exceed max.
  * Library choice followed: the member created for a waiter after a failed validation counts
  * towards max (Lwt's replace_disposed creates it without counting it).
+ * The fixed starvation (ocsigen/lwt PR #1121, and its extension in this library): whenever
+ * the count goes down (a member disposed after check said false or threw, after a clear, or
+ * after a failed validation; a creation that failed) while uses wait, the oldest waiter gets a
+ * counted new member (it fails with create's error if that creation fails, and the slot goes
+ * on to the next waiter). Only a member that validate says false about hands its slot to the
+ * new member created for the same use. A check that throws counts as "not good" (the member
+ * is disposed, the use fails with check's exception). A disposal that fails still lowers the
+ * count. The use whose member it was then fails with dispose's exception, as in Lwt (after a
+ * throwing check, check's exception wins); clear disposes every idle member all the same and
+ * fails with the first failure.
  */
 public class LwtPoolModelTests
 {
     private const int Programs = 1000;
+
+    private sealed class CheckBoom : Exception;
+
+    private sealed class DisposeBoom : Exception;
 
     private sealed class Use
     {
@@ -44,7 +59,8 @@ public class LwtPoolModelTests
         var seen = new Dictionary<string, int>();
         for (int seed = 1; seed <= Programs; seed++) Run(seed, seen);
         // The programs reach the intricate paths (so that this test cannot quietly degenerate).
-        foreach (var path in new[] { "later create", "validate false", "validate fails", "replacement for a waiter", "clear with members in use", "check false" })
+        foreach (var path in new[] { "later create", "validate false", "validate fails", "replacement for a waiter", "clear with members in use", "check false",
+                                     "check throws", "dispose fails", "creation failed while a use waits", "cleared member dropped while a use waits" })
             Assert.True(seen.GetValueOrDefault(path) > 0, $"no program reached: {path}");
     }
 
@@ -103,7 +119,8 @@ public class LwtPoolModelTests
         int max = rng.Next(1, 4);
         var createScript = Enumerable.Range(0, 300).Select(_ => rng.Next(8) != 0).ToArray();          // true: succeeds
         var validateScript = Enumerable.Range(0, 300).Select(_ => rng.Next(10) switch { 0 or 1 => "fail", 2 or 3 => "false", _ => "true" }).ToArray();
-        var checkScript = Enumerable.Range(0, 300).Select(_ => rng.Next(2) == 0).ToArray();
+        var checkScript = Enumerable.Range(0, 300).Select(_ => rng.Next(5) switch { 0 or 1 => "true", 2 or 3 => "false", _ => "throws" }).ToArray();
+        var disposeScript = Enumerable.Range(0, 300).Select(_ => rng.Next(6) == 0).ToArray();  // true: fails
         // In the odd programs, create answers later (a step gives the answer) half the time.
         bool laterCreates = seed % 2 == 1;
         var laterScript = Enumerable.Range(0, 300).Select(_ => laterCreates && rng.Next(2) == 0).ToArray();
@@ -130,11 +147,17 @@ public class LwtPoolModelTests
                 "false" => Promise.ReturnFalse,
                 _ => Promise.Fail<bool>(new Boom()),
             },
-            check: (m, ok) => ok(checkScript[realChecks++]),
+            check: (m, ok) =>
+            {
+                string answer = checkScript[realChecks++];
+                if (answer == "throws") throw new CheckBoom();
+                ok(answer == "true");
+            },
             dispose: m =>
             {
+                bool fails = disposeScript[realDisposed.Count];
                 realDisposed.Add(m);
-                return Promise.ReturnUnit;
+                return fails ? Promise.Fail(new DisposeBoom()) : Promise.ReturnUnit;
             });
         log.Add($"Create(max {max}){(laterCreates ? ", create answers later at times" : "")}");
 
@@ -147,10 +170,16 @@ public class LwtPoolModelTests
         var pendingCreates = new List<(int Call, Use For, bool ForWaiter)>();
         log.State = () => $"count {count}, idle [{string.Join(",", idle)}], waiters {string.Join(" ", waiters.Select(u => u.Label))}, creates {creates}, disposed [{string.Join(",", disposed)}]";
 
-        void Dispose(int m)
+        // Disposes m: the count goes down whether or not the disposal fails; with `replace`,
+        // the freed slot goes to the oldest waiter. True when the disposal fails.
+        bool Dispose(int m, bool replace)
         {
+            bool fails = disposeScript[disposed.Count];
+            if (fails) Seen("dispose fails");
             disposed.Add(m);
             count--;
+            if (replace) ReplaceDisposed();
+            return fails;
         }
 
         // create_member: the member, -1 when creation failed, -2 when the answer comes later
@@ -167,8 +196,15 @@ public class LwtPoolModelTests
                 return -2;
             }
             if (createScript[i]) return 100 + i;
-            count--;
+            CreationFailed();
             return -1;
+        }
+
+        void CreationFailed()
+        {
+            if (waiters.Count != 0) Seen("creation failed while a use waits");
+            count--;
+            ReplaceDisposed();
         }
 
         void Created(int call, Use u, bool forWaiter)
@@ -183,7 +219,7 @@ public class LwtPoolModelTests
             }
             else
             {
-                count--;
+                CreationFailed();
                 if (!u.Canceled) Fail(u);
             }
         }
@@ -195,10 +231,10 @@ public class LwtPoolModelTests
             u.Generation = generation;
         }
 
-        void Fail(Use u)
+        void Fail(Use u, string? expected = null)
         {
             u.Phase = "done";
-            u.Expected = Err<Boom>();
+            u.Expected = expected ?? Err<Boom>();
         }
 
         void ValidateAndStart(Use u, int m)
@@ -210,29 +246,36 @@ public class LwtPoolModelTests
                     break;
                 case "false":
                     Seen("validate false");
-                    Dispose(m);
+                    if (Dispose(m, replace: false))
+                    {
+                        // The use fails with dispose's exception: the slot goes to a waiter.
+                        ReplaceDisposed();
+                        Fail(u, Err<DisposeBoom>());
+                        break;
+                    }
                     int fresh = CreateMember(u, forWaiter: false);
                     if (fresh == -1) Fail(u);
                     else if (fresh >= 0) StartBody(u, fresh);
                     break;
                 default:
                     Seen("validate fails");
-                    Dispose(m);
-                    ReplaceDisposed();
-                    Fail(u);
+                    bool disposeFailed = Dispose(m, replace: true);
+                    Fail(u, disposeFailed ? Err<DisposeBoom>() : Err<Boom>());
                     break;
             }
         }
 
         void ReplaceDisposed()
         {
-            if (waiters.Count == 0) return;
-            var w = waiters[0];
-            waiters.RemoveAt(0);
-            Seen("replacement for a waiter");
-            int m = CreateMember(w, forWaiter: true);
-            if (m == -1) Fail(w);
-            else if (m >= 0) ValidateAndStart(w, m);
+            while (count < max && waiters.Count != 0)
+            {
+                var w = waiters[0];
+                waiters.RemoveAt(0);
+                Seen("replacement for a waiter");
+                int m = CreateMember(w, forWaiter: true);
+                if (m == -1) Fail(w);
+                else if (m >= 0) ValidateAndStart(w, m);
+            }
         }
 
         void Release(int m)
@@ -289,20 +332,34 @@ public class LwtPoolModelTests
                 log.Add($"{u.Label}: body {(fail ? "fails" : "returns")}");
                 u.Phase = "done";
                 bool cleared = u.Generation != generation;
+                if (cleared && waiters.Count != 0) Seen("cleared member dropped while a use waits");
                 if (fail)
                 {
-                    bool ok = checkScript[checks++];
-                if (!ok) Seen("check false");
-                    if (cleared || !ok) Dispose(u.Member);
-                    else Release(u.Member);
-                    u.Expected = Err<Boom>();
+                    string answer = checkScript[checks++];
+                    if (answer == "false") Seen("check false");
+                    if (answer == "throws")
+                    {
+                        Seen("check throws");
+                        Dispose(u.Member, replace: true);
+                        u.Expected = Err<CheckBoom>();
+                    }
+                    else if (cleared || answer == "false")
+                        u.Expected = Dispose(u.Member, replace: true) ? Err<DisposeBoom>() : Err<Boom>();
+                    else
+                    {
+                        Release(u.Member);
+                        u.Expected = Err<Boom>();
+                    }
                     u.Body!.Reject(new Boom());
                 }
                 else
                 {
-                    if (cleared) Dispose(u.Member);
-                    else Release(u.Member);
                     u.Expected = Ok($"{u.Member}");
+                    if (cleared)
+                    {
+                        if (Dispose(u.Member, replace: true)) u.Expected = Err<DisposeBoom>();
+                    }
+                    else Release(u.Member);
                     u.Body!.Resolve(u.Member);
                 }
             }
@@ -323,8 +380,9 @@ public class LwtPoolModelTests
                 members.Reverse();
                 idle.Clear();
                 generation++;
-                foreach (var m in members) Dispose(m);
-                log.Equal(Ok("()"), Describe(pool.Clear()), "Clear()");
+                bool anyFailed = false;
+                foreach (var m in members) anyFailed |= Dispose(m, replace: true);
+                log.Equal(anyFailed ? Err<DisposeBoom>() : Ok("()"), Describe(pool.Clear()), "Clear()");
             }
             else
             {
