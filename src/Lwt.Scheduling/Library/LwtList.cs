@@ -1,3 +1,5 @@
+using System.Diagnostics.CodeAnalysis;
+
 namespace Lwt;
 
 /*
@@ -16,9 +18,21 @@ namespace Lwt;
  *    one by one from the last, so a rejection rejects the result as soon as that walk
  *    reaches it.
  *
- * A function that throws instead of returning a promise counts as a rejected promise.
- * The sequence is enumerated once, when the operation starts (the P forms enumerate it
- * completely before calling anything). Null arguments throw at the call.
+ * A function that throws instead of returning a promise counts as a rejected promise, and
+ * one that returns null counts as a promise rejected with ThrowHelper.NullPromise's
+ * InvalidOperationException, in both families.
+ *
+ * Lwt takes an immutable list, so a walk always sees the elements as they were at the
+ * call. Here every operation copies the input into an array at the call, before f runs
+ * once, and walks the copy: a callback (or, while an S walk waits, anyone else) may change
+ * the caller's collection without breaking the walk or changing what it sees. The copy is
+ * made even when the input is already an array, because a callback could still write into
+ * its elements; it is one array beside the promise per element the walk holds anyway. Since
+ * the input is enumerated completely, the S forms that stop early (ForAllS, ExistsS, FindS)
+ * stop calling f early but still read every element, as Lwt's list is built before the
+ * call; an endless enumerable is not a list. An exception from enumerating the input
+ * rejects the result, as an exception from f does; it is never thrown at the call. Null
+ * arguments throw ArgumentNullException at the call.
  */
 
 /// <summary>
@@ -38,12 +52,13 @@ public static class LwtList
     public static Promise IterS<T>(IEnumerable<T> list, Func<T, Promise> f)
     {
         Check(list, f);
-        return IterSCore(list, f);
+        if (!TrySnapshot(list, out var items, out var error)) return Promise.Fail(error);
+        return IterSCore(items, f);
     }
 
-    private static async Promise IterSCore<T>(IEnumerable<T> list, Func<T, Promise> f)
+    private static async Promise IterSCore<T>(T[] items, Func<T, Promise> f)
     {
-        foreach (var x in list) await f(x);
+        foreach (var x in items) await NotNull(f(x));
     }
 
     /// <summary>Calls <paramref name="f"/> on every element at once, then waits for all.<para>Lwt: <c>Lwt_list.iter_p</c></para></summary>
@@ -54,15 +69,18 @@ public static class LwtList
     public static Promise IterP<T>(IEnumerable<T> list, Func<T, Promise> f)
     {
         Check(list, f);
-        var started = new List<Promise>();
-        foreach (var x in list) started.Add(Apply(f, x));
-        return JoinLastFirst(started);
+        if (!TrySnapshot(list, out var items, out var error)) return Promise.Fail(error);
+        // f runs in the elements' order; its promises are stored last element first, as Lwt
+        // joins List.rev_map's list, so of several already rejected the last one's wins.
+        var started = new Promise[items.Length];
+        for (int i = 0; i < items.Length; i++) started[items.Length - 1 - i] = Apply(f, items[i]);
+        return Promise.Join(started);
     }
 
     /// <summary>
-    /// Joins the calls' promises last element first, as Lwt's <c>Lwt.join (List.rev_map ...)</c>
-    /// does (and Lwt_seq.iter_p): when several are already rejected, the last element's
-    /// exception wins.
+    /// Joins the calls' promises last element first, as Lwt_seq.iter_p does (and
+    /// Lwt_list.iter_p, whose order IterP builds in its array directly): when several are
+    /// already rejected, the last element's exception wins.
     /// </summary>
     internal static Promise JoinLastFirst(List<Promise> started)
     {
@@ -78,13 +96,13 @@ public static class LwtList
     public static Promise IteriS<T>(IEnumerable<T> list, Func<int, T, Promise> f)
     {
         Check(list, f);
-        return IteriSCore(list, f);
+        if (!TrySnapshot(list, out var items, out var error)) return Promise.Fail(error);
+        return IteriSCore(items, f);
     }
 
-    private static async Promise IteriSCore<T>(IEnumerable<T> list, Func<int, T, Promise> f)
+    private static async Promise IteriSCore<T>(T[] items, Func<int, T, Promise> f)
     {
-        int i = 0;
-        foreach (var x in list) await f(i++, x);
+        for (int i = 0; i < items.Length; i++) await NotNull(f(i, items[i]));
     }
 
     /// <summary>Calls <paramref name="f"/> on every index and element at once, then waits for all.<para>Lwt: <c>Lwt_list.iteri_p</c></para></summary>
@@ -95,14 +113,11 @@ public static class LwtList
     public static Promise IteriP<T>(IEnumerable<T> list, Func<int, T, Promise> f)
     {
         Check(list, f);
-        var started = new List<Promise>();
-        int i = 0;
-        foreach (var x in list)
-        {
-            int index = i++;
-            started.Add(Apply(() => f(index, x)));
-        }
-        return JoinLastFirst(started);
+        if (!TrySnapshot(list, out var items, out var error)) return Promise.Fail(error);
+        // As IterP: called in order, joined last element first.
+        var started = new Promise[items.Length];
+        for (int i = 0; i < items.Length; i++) started[items.Length - 1 - i] = Apply(f, i, items[i]);
+        return Promise.Join(started);
     }
 
     // ------------------------------------------------------------------ maps
@@ -116,7 +131,8 @@ public static class LwtList
     public static Promise<IReadOnlyList<U>> MapS<T, U>(IEnumerable<T> list, Func<T, Promise<U>> f)
     {
         Check(list, f);
-        return MapSCore(list, (_, x) => f(x));
+        if (!TrySnapshot(list, out var items, out var error)) return Promise.Fail<IReadOnlyList<U>>(error);
+        return MapSCore(items, (_, x) => f(x));
     }
 
     /// <summary>Maps the elements, calling <paramref name="f"/> on all of them at once.<para>Lwt: <c>Lwt_list.map_p</c></para></summary>
@@ -128,7 +144,8 @@ public static class LwtList
     public static Promise<IReadOnlyList<U>> MapP<T, U>(IEnumerable<T> list, Func<T, Promise<U>> f)
     {
         Check(list, f);
-        return MapPCore(list, (_, x) => f(x));
+        if (!TrySnapshot(list, out var items, out var error)) return Promise.Fail<IReadOnlyList<U>>(error);
+        return MapPCore(items, (_, x) => f(x));
     }
 
     /// <summary>Maps the indexes and elements, one after the other.<para>Lwt: <c>Lwt_list.mapi_s</c></para></summary>
@@ -140,7 +157,8 @@ public static class LwtList
     public static Promise<IReadOnlyList<U>> MapiS<T, U>(IEnumerable<T> list, Func<int, T, Promise<U>> f)
     {
         Check(list, f);
-        return MapSCore(list, f);
+        if (!TrySnapshot(list, out var items, out var error)) return Promise.Fail<IReadOnlyList<U>>(error);
+        return MapSCore(items, f);
     }
 
     /// <summary>Maps the indexes and elements, calling <paramref name="f"/> on all at once.<para>Lwt: <c>Lwt_list.mapi_p</c></para></summary>
@@ -152,7 +170,8 @@ public static class LwtList
     public static Promise<IReadOnlyList<U>> MapiP<T, U>(IEnumerable<T> list, Func<int, T, Promise<U>> f)
     {
         Check(list, f);
-        return MapPCore(list, f);
+        if (!TrySnapshot(list, out var items, out var error)) return Promise.Fail<IReadOnlyList<U>>(error);
+        return MapPCore(items, f);
     }
 
     /// <summary>Maps the elements one after the other; the results come in reverse order.<para>Lwt: <c>Lwt_list.rev_map_s</c></para></summary>
@@ -164,7 +183,8 @@ public static class LwtList
     public static Promise<IReadOnlyList<U>> RevMapS<T, U>(IEnumerable<T> list, Func<T, Promise<U>> f)
     {
         Check(list, f);
-        return MapSCore(list, (_, x) => f(x)).Map(Reversed);
+        if (!TrySnapshot(list, out var items, out var error)) return Promise.Fail<IReadOnlyList<U>>(error);
+        return MapSCore(items, (_, x) => f(x)).Map(Reversed);
     }
 
     /// <summary>Maps the elements concurrently; the results come in reverse order.<para>Lwt: <c>Lwt_list.rev_map_p</c></para></summary>
@@ -176,26 +196,21 @@ public static class LwtList
     public static Promise<IReadOnlyList<U>> RevMapP<T, U>(IEnumerable<T> list, Func<T, Promise<U>> f)
     {
         Check(list, f);
-        return MapPCore(list, (_, x) => f(x)).Map(Reversed);
+        if (!TrySnapshot(list, out var items, out var error)) return Promise.Fail<IReadOnlyList<U>>(error);
+        return MapPCore(items, (_, x) => f(x)).Map(Reversed);
     }
 
-    private static async Promise<IReadOnlyList<U>> MapSCore<T, U>(IEnumerable<T> list, Func<int, T, Promise<U>> f)
+    private static async Promise<IReadOnlyList<U>> MapSCore<T, U>(T[] items, Func<int, T, Promise<U>> f)
     {
-        var results = new List<U>();
-        int i = 0;
-        foreach (var x in list) results.Add(await f(i++, x));
+        var results = new U[items.Length];
+        for (int i = 0; i < items.Length; i++) results[i] = await NotNull(f(i, items[i]));
         return results;
     }
 
-    private static Promise<IReadOnlyList<U>> MapPCore<T, U>(IEnumerable<T> list, Func<int, T, Promise<U>> f)
+    private static Promise<IReadOnlyList<U>> MapPCore<T, U>(T[] items, Func<int, T, Promise<U>> f)
     {
-        var started = new List<Promise<U>>();
-        int i = 0;
-        foreach (var x in list)
-        {
-            int index = i++;
-            started.Add(Apply(() => f(index, x)));
-        }
+        var started = new Promise<U>[items.Length];
+        for (int i = 0; i < items.Length; i++) started[i] = Apply(f, i, items[i]);
         return CollectLastFirst(started);
     }
 
@@ -205,9 +220,9 @@ public static class LwtList
     /// last element's; only after the later ones have fulfilled when it is an earlier one's),
     /// and <c>Cancel()</c> reaches the promise being waited for, as through a chain of binds.
     /// </summary>
-    private static async Promise<IReadOnlyList<U>> CollectLastFirst<U>(List<Promise<U>> started)
+    private static async Promise<IReadOnlyList<U>> CollectLastFirst<U>(Promise<U>[] started)
     {
-        var values = new U[started.Count];
+        var values = new U[started.Length];
         for (int i = values.Length - 1; i >= 0; i--) values[i] = await started[i];
         return values;
     }
@@ -231,12 +246,13 @@ public static class LwtList
     public static Promise<A> FoldLeftS<T, A>(Func<A, T, Promise<A>> f, A init, IEnumerable<T> list)
     {
         Check(list, f);
-        return FoldLeftSCore(f, init, list);
+        if (!TrySnapshot(list, out var items, out var error)) return Promise.Fail<A>(error);
+        return FoldLeftSCore(f, init, items);
     }
 
-    private static async Promise<A> FoldLeftSCore<T, A>(Func<A, T, Promise<A>> f, A acc, IEnumerable<T> list)
+    private static async Promise<A> FoldLeftSCore<T, A>(Func<A, T, Promise<A>> f, A acc, T[] items)
     {
-        foreach (var x in list) acc = await f(acc, x);
+        foreach (var x in items) acc = await NotNull(f(acc, x));
         return acc;
     }
 
@@ -250,12 +266,13 @@ public static class LwtList
     public static Promise<A> FoldRightS<T, A>(Func<T, A, Promise<A>> f, IEnumerable<T> list, A init)
     {
         Check(list, f);
-        return FoldRightSCore(f, list.ToArray(), init);
+        if (!TrySnapshot(list, out var items, out var error)) return Promise.Fail<A>(error);
+        return FoldRightSCore(f, items, init);
     }
 
     private static async Promise<A> FoldRightSCore<T, A>(Func<T, A, Promise<A>> f, T[] items, A acc)
     {
-        for (int i = items.Length - 1; i >= 0; i--) acc = await f(items[i], acc);
+        for (int i = items.Length - 1; i >= 0; i--) acc = await NotNull(f(items[i], acc));
         return acc;
     }
 
@@ -269,7 +286,8 @@ public static class LwtList
     public static Promise<IReadOnlyList<T>> FilterS<T>(IEnumerable<T> list, Func<T, Promise<bool>> f)
     {
         Check(list, f);
-        return PartitionSCore(list, f).Map(static r => r.Satisfying);
+        if (!TrySnapshot(list, out var items, out var error)) return Promise.Fail<IReadOnlyList<T>>(error);
+        return PartitionSCore(items, f).Map(static r => r.Satisfying);
     }
 
     /// <summary>The elements that satisfy <paramref name="f"/>, all tested at once.<para>Lwt: <c>Lwt_list.filter_p</c></para></summary>
@@ -280,7 +298,8 @@ public static class LwtList
     public static Promise<IReadOnlyList<T>> FilterP<T>(IEnumerable<T> list, Func<T, Promise<bool>> f)
     {
         Check(list, f);
-        return PartitionPCore(list, f).Map(static r => r.Satisfying);
+        if (!TrySnapshot(list, out var items, out var error)) return Promise.Fail<IReadOnlyList<T>>(error);
+        return PartitionPCore(items, f).Map(static r => r.Satisfying);
     }
 
     /// <summary>The <c>Some</c> results of <paramref name="f"/>, called one after the other.<para>Lwt: <c>Lwt_list.filter_map_s</c></para></summary>
@@ -292,7 +311,8 @@ public static class LwtList
     public static Promise<IReadOnlyList<U>> FilterMapS<T, U>(IEnumerable<T> list, Func<T, Promise<Option<U>>> f)
     {
         Check(list, f);
-        return MapSCore(list, (_, x) => f(x)).Map(Somes);
+        if (!TrySnapshot(list, out var items, out var error)) return Promise.Fail<IReadOnlyList<U>>(error);
+        return MapSCore(items, (_, x) => f(x)).Map(Somes);
     }
 
     /// <summary>The <c>Some</c> results of <paramref name="f"/>, called on all elements at once.<para>Lwt: <c>Lwt_list.filter_map_p</c></para></summary>
@@ -304,7 +324,8 @@ public static class LwtList
     public static Promise<IReadOnlyList<U>> FilterMapP<T, U>(IEnumerable<T> list, Func<T, Promise<Option<U>>> f)
     {
         Check(list, f);
-        return MapPCore(list, (_, x) => f(x)).Map(Somes);
+        if (!TrySnapshot(list, out var items, out var error)) return Promise.Fail<IReadOnlyList<U>>(error);
+        return MapPCore(items, (_, x) => f(x)).Map(Somes);
     }
 
     private static IReadOnlyList<U> Somes<U>(IReadOnlyList<Option<U>> options)
@@ -323,7 +344,8 @@ public static class LwtList
     public static Promise<(IReadOnlyList<T> Satisfying, IReadOnlyList<T> Others)> PartitionS<T>(IEnumerable<T> list, Func<T, Promise<bool>> f)
     {
         Check(list, f);
-        return PartitionSCore(list, f);
+        if (!TrySnapshot(list, out var items, out var error)) return Promise.Fail<(IReadOnlyList<T>, IReadOnlyList<T>)>(error);
+        return PartitionSCore(items, f);
     }
 
     /// <summary>Splits the elements into those that satisfy <paramref name="f"/> and the others, all tested at once.<para>Lwt: <c>Lwt_list.partition_p</c></para></summary>
@@ -334,20 +356,20 @@ public static class LwtList
     public static Promise<(IReadOnlyList<T> Satisfying, IReadOnlyList<T> Others)> PartitionP<T>(IEnumerable<T> list, Func<T, Promise<bool>> f)
     {
         Check(list, f);
-        return PartitionPCore(list, f);
+        if (!TrySnapshot(list, out var items, out var error)) return Promise.Fail<(IReadOnlyList<T>, IReadOnlyList<T>)>(error);
+        return PartitionPCore(items, f);
     }
 
-    private static async Promise<(IReadOnlyList<T> Satisfying, IReadOnlyList<T> Others)> PartitionSCore<T>(IEnumerable<T> list, Func<T, Promise<bool>> f)
+    private static async Promise<(IReadOnlyList<T> Satisfying, IReadOnlyList<T> Others)> PartitionSCore<T>(T[] items, Func<T, Promise<bool>> f)
     {
         var yes = new List<T>();
         var no = new List<T>();
-        foreach (var x in list) (await f(x) ? yes : no).Add(x);
+        foreach (var x in items) (await NotNull(f(x)) ? yes : no).Add(x);
         return (yes, no);
     }
 
-    private static Promise<(IReadOnlyList<T> Satisfying, IReadOnlyList<T> Others)> PartitionPCore<T>(IEnumerable<T> list, Func<T, Promise<bool>> f)
+    private static Promise<(IReadOnlyList<T> Satisfying, IReadOnlyList<T> Others)> PartitionPCore<T>(T[] items, Func<T, Promise<bool>> f)
     {
-        var items = list.ToArray();
         return MapPCore(items, (_, x) => f(x)).Map(tests =>
         {
             var yes = new List<T>();
@@ -367,13 +389,14 @@ public static class LwtList
     public static Promise<bool> ForAllS<T>(IEnumerable<T> list, Func<T, Promise<bool>> f)
     {
         Check(list, f);
-        return ForAllSCore(list, f);
+        if (!TrySnapshot(list, out var items, out var error)) return Promise.Fail<bool>(error);
+        return ForAllSCore(items, f);
     }
 
-    private static async Promise<bool> ForAllSCore<T>(IEnumerable<T> list, Func<T, Promise<bool>> f)
+    private static async Promise<bool> ForAllSCore<T>(T[] items, Func<T, Promise<bool>> f)
     {
-        foreach (var x in list)
-            if (!await f(x)) return false;
+        foreach (var x in items)
+            if (!await NotNull(f(x))) return false;
         return true;
     }
 
@@ -385,7 +408,8 @@ public static class LwtList
     public static Promise<bool> ForAllP<T>(IEnumerable<T> list, Func<T, Promise<bool>> f)
     {
         Check(list, f);
-        return MapPCore(list, (_, x) => f(x)).Map(static tests => tests.All(static t => t));
+        if (!TrySnapshot(list, out var items, out var error)) return Promise.Fail<bool>(error);
+        return MapPCore(items, (_, x) => f(x)).Map(static tests => tests.All(static t => t));
     }
 
     /// <summary>Whether some element satisfies <paramref name="f"/>; stops at the first that does.<para>Lwt: <c>Lwt_list.exists_s</c></para></summary>
@@ -396,13 +420,14 @@ public static class LwtList
     public static Promise<bool> ExistsS<T>(IEnumerable<T> list, Func<T, Promise<bool>> f)
     {
         Check(list, f);
-        return ExistsSCore(list, f);
+        if (!TrySnapshot(list, out var items, out var error)) return Promise.Fail<bool>(error);
+        return ExistsSCore(items, f);
     }
 
-    private static async Promise<bool> ExistsSCore<T>(IEnumerable<T> list, Func<T, Promise<bool>> f)
+    private static async Promise<bool> ExistsSCore<T>(T[] items, Func<T, Promise<bool>> f)
     {
-        foreach (var x in list)
-            if (await f(x)) return true;
+        foreach (var x in items)
+            if (await NotNull(f(x))) return true;
         return false;
     }
 
@@ -414,7 +439,8 @@ public static class LwtList
     public static Promise<bool> ExistsP<T>(IEnumerable<T> list, Func<T, Promise<bool>> f)
     {
         Check(list, f);
-        return MapPCore(list, (_, x) => f(x)).Map(static tests => tests.Any(static t => t));
+        if (!TrySnapshot(list, out var items, out var error)) return Promise.Fail<bool>(error);
+        return MapPCore(items, (_, x) => f(x)).Map(static tests => tests.Any(static t => t));
     }
 
     /// <summary>
@@ -429,13 +455,14 @@ public static class LwtList
     public static Promise<T> FindS<T>(IEnumerable<T> list, Func<T, Promise<bool>> f)
     {
         Check(list, f);
-        return FindSCore(list, f);
+        if (!TrySnapshot(list, out var items, out var error)) return Promise.Fail<T>(error);
+        return FindSCore(items, f);
     }
 
-    private static async Promise<T> FindSCore<T>(IEnumerable<T> list, Func<T, Promise<bool>> f)
+    private static async Promise<T> FindSCore<T>(T[] items, Func<T, Promise<bool>> f)
     {
-        foreach (var x in list)
-            if (await f(x)) return x;
+        foreach (var x in items)
+            if (await NotNull(f(x))) return x;
         throw new KeyNotFoundException("LwtList.FindS: no element satisfies the predicate (OCaml's Not_found).");
     }
 
@@ -446,6 +473,34 @@ public static class LwtList
         ArgumentNullException.ThrowIfNull(list);
         ArgumentNullException.ThrowIfNull(f);
     }
+
+    /// <summary>
+    /// Copies <paramref name="list"/> into a new array, the snapshot every operation walks
+    /// (see the comment at the top of the file). An exception from enumerating it is
+    /// returned, for the caller to reject its result with, unless the exception filter
+    /// refuses it.
+    /// </summary>
+    private static bool TrySnapshot<T>(IEnumerable<T> list, [NotNullWhen(true)] out T[]? items, [NotNullWhen(false)] out Exception? error)
+    {
+        try
+        {
+            items = list.ToArray();
+            error = null;
+            return true;
+        }
+        catch (Exception e)
+        {
+            Promise.ExceptionFilter.RethrowIfRefused(e);
+            items = null;
+            error = e;
+            return false;
+        }
+    }
+
+    // What the S forms await in place of a null f result: the rejection Apply gives the P forms.
+    private static Promise NotNull(Promise? p) => p ?? Promise.Fail(ThrowHelper.NullPromise());
+
+    private static Promise<U> NotNull<U>(Promise<U>? p) => p ?? Promise.Fail<U>(ThrowHelper.NullPromise());
 
     /// <summary>Calls f; a throw becomes a rejected promise (Lwt.apply).</summary>
     private static Promise Apply<T>(Func<T, Promise> f, T x)
@@ -461,11 +516,11 @@ public static class LwtList
         }
     }
 
-    private static Promise Apply(Func<Promise> f)
+    private static Promise Apply<T>(Func<int, T, Promise> f, int i, T x)
     {
         try
         {
-            return f() ?? Promise.Fail(ThrowHelper.NullPromise());
+            return f(i, x) ?? Promise.Fail(ThrowHelper.NullPromise());
         }
         catch (Exception e)
         {
@@ -474,11 +529,11 @@ public static class LwtList
         }
     }
 
-    private static Promise<U> Apply<U>(Func<Promise<U>> f)
+    private static Promise<U> Apply<T, U>(Func<int, T, Promise<U>> f, int i, T x)
     {
         try
         {
-            return f() ?? Promise.Fail<U>(ThrowHelper.NullPromise());
+            return f(i, x) ?? Promise.Fail<U>(ThrowHelper.NullPromise());
         }
         catch (Exception e)
         {

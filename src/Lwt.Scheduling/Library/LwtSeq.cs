@@ -149,7 +149,7 @@ public static class LwtSeq
     {
         Check(seq, f);
         return new(() => seq.Force().Bind(n => n.HasValue
-            ? f(n.Value.Head).Map(y => Option.Some((y, MapS(f, n.Value.Tail))))
+            ? NotNull(f(n.Value.Head)).Map(y => Option.Some((y, MapS(f, n.Value.Tail))))
             : Nil<U>()));
     }
 
@@ -172,7 +172,7 @@ public static class LwtSeq
     public static LwtSeq<T> FilterS<T>(Func<T, Promise<bool>> f, LwtSeq<T> seq)
     {
         Check(seq, f);
-        return FilterMapS(x => f(x).Map(ok => ok ? Option.Some(x) : Option<T>.None), seq);
+        return FilterMapS(x => NotNull(f(x)).Map(ok => ok ? Option.Some(x) : Option<T>.None), seq);
     }
 
     /// <summary>The <c>Some</c> results of <paramref name="f"/>.<para>Lwt: <c>Lwt_seq.filter_map</c></para></summary>
@@ -202,7 +202,7 @@ public static class LwtSeq
             {
                 var n = await s.Force();
                 if (!n.HasValue) return Option<(U, LwtSeq<U>)>.None;
-                var y = await f(n.Value.Head);
+                var y = await NotNull(f(n.Value.Head));
                 var tail = n.Value.Tail;
                 if (y.HasValue) return Option.Some((y.Value, new LwtSeq<U>(() => Next(tail))));
                 s = tail;
@@ -243,7 +243,7 @@ public static class LwtSeq
         {
             var n = await seq.Force();
             if (!n.HasValue) return acc;
-            acc = await f(acc, n.Value.Head);
+            acc = await NotNull(f(acc, n.Value.Head));
             seq = n.Value.Tail;
         }
     }
@@ -267,7 +267,7 @@ public static class LwtSeq
     public static Promise IterS<T>(Func<T, Promise> f, LwtSeq<T> seq)
     {
         Check(seq, f);
-        return FoldCore<T, Unit>((_, x) => f(x).Map(static () => Unit.Value), default, seq);
+        return FoldCore<T, Unit>((_, x) => NotNull(f(x)).Map(static () => Unit.Value), default, seq);
     }
 
     /// <summary>
@@ -309,13 +309,21 @@ public static class LwtSeq
 
     private static async Promise IterNCore<T>(Func<T, Promise> f, LwtSeq<T> seq, int available)
     {
+        // The calls still running, oldest first, so that adding one is cheap however large
+        // maxConcurrency is. lwt_seq.ml keeps its list newest first, and both NChooseSplit
+        // and Join reject with the first rejected promise in their list's order, so both are
+        // given the list reversed: of several calls already rejected, the newest one's
+        // exception wins, as in Lwt (and as in IterP).
         var running = new List<Promise<Unit>>();
         while (true)
         {
             if (available == 0)
             {
+                running.Reverse();
                 var (done, pending) = await Promise.NChooseSplit(running);
-                running = [.. pending];
+                // pending keeps the order it was given (newest first): back to oldest first.
+                running.Clear();
+                for (int i = pending.Count - 1; i >= 0; i--) running.Add(pending[i]);
                 available += done.Count;
             }
             var n = await seq.Force();
@@ -326,6 +334,7 @@ public static class LwtSeq
             available--;
             seq = n.Value.Tail;
         }
+        running.Reverse();
         await Promise.Join(running);
     }
 
@@ -354,7 +363,7 @@ public static class LwtSeq
     public static LwtSeq<T> UnfoldLwt<T, S>(Func<S, Promise<Option<(T, S)>>> f, S seed)
     {
         ArgumentNullException.ThrowIfNull(f);
-        return new(() => f(seed).Map(r => r.HasValue ? Option.Some((r.Value.Item1, UnfoldLwt(f, r.Value.Item2))) : Option<(T, LwtSeq<T>)>.None));
+        return new(() => NotNull(f(seed)).Map(r => r.HasValue ? Option.Some((r.Value.Item1, UnfoldLwt(f, r.Value.Item2))) : Option<(T, LwtSeq<T>)>.None));
     }
 
     /// <summary>The sequence of the elements of <paramref name="list"/>.<para>Lwt: <c>Lwt_seq.of_list</c></para></summary>
@@ -370,6 +379,16 @@ public static class LwtSeq
     /// <summary>
     /// The sequence of the elements of <paramref name="seq"/>, enumerated lazily (a new
     /// enumeration each time the sequence is traversed from its start).
+    /// <para>
+    /// Each enumerator is disposed only when a traversal reaches the end of the enumeration
+    /// (an iterator whose <c>MoveNext</c> throws runs its own <c>finally</c> blocks). A
+    /// traversal that stops early (<see cref="Take{T}"/>, a rejected consumer, a sequence no
+    /// longer read) leaves its enumerator undisposed: an iterator's <c>finally</c> blocks do
+    /// not run, and a source such as <see cref="File.ReadLines(string)"/> keeps its file
+    /// open. A sequence is a value that can be read again from any of its nodes, so there is
+    /// no point at which it is known to be finished with. Read such a source to its end, or
+    /// release its resources yourself.
+    /// </para>
     /// <para>Lwt: <c>Lwt_seq.of_seq</c></para>
     /// </summary>
     /// <param name="seq">The enumerable.</param>
@@ -412,6 +431,8 @@ public static class LwtSeq
     /// a node takes the next promise from the enumeration and waits for it; a rejected promise
     /// rejects that node. The enumeration is lazy and remembered, as for
     /// <see cref="OfSeq{T}"/>: the next promise is not even asked for before the node is forced.
+    /// The enumerator is disposed only when a traversal reaches its end, as for
+    /// <see cref="OfSeq{T}"/>.
     /// <para>Lwt: <c>Lwt_seq.of_seq_lwt</c></para>
     /// </summary>
     /// <param name="seq">The promises.</param>
@@ -495,7 +516,7 @@ public static class LwtSeq
     {
         ArgumentNullException.ThrowIfNull(f);
         LwtSeq<T>? self = null;
-        self = new LwtSeq<T>(() => f().Map(x => Option.Some((x, self!))));
+        self = new LwtSeq<T>(() => NotNull(f()).Map(x => Option.Some((x, self!))));
         return self;
     }
 
@@ -538,6 +559,12 @@ public static class LwtSeq
         }
         return new(Skip);
     }
+
+    // What a callback's null result becomes: the rejection Force and IterP give it, rather
+    // than the NullReferenceException of awaiting or mapping null.
+    private static Promise NotNull(Promise? p) => p ?? Promise.Fail(ThrowHelper.NullPromise());
+
+    private static Promise<U> NotNull<U>(Promise<U>? p) => p ?? Promise.Fail<U>(ThrowHelper.NullPromise());
 
     private static void Check(object seq, object f)
     {
