@@ -377,43 +377,6 @@ public class Library2AuditTests
         Assert.Equal(["marker", "a"], order);
     }
 
-    // The action raised: the handler got it, the timeout is stopped and can be started again.
-    [Fact]
-    public void TimeoutAfterThrowingActionCanBeRestarted()
-    {
-        var seen = new List<Exception>();
-        LwtTimeout.SetExnHandler(seen.Add);
-        try
-        {
-            int runs = 0;
-            LwtMain.Run(() =>
-            {
-                var (done, r) = Promise.Create();
-                LwtTimeout? t = null;
-                t = LwtTimeout.Create(0.01, () =>
-                {
-                    runs++;
-                    if (runs == 2) { r.Resolve(); return; }
-                    throw new FormatException();
-                });
-                t.Start();
-                return LwtUnix.Sleep(0.05).Bind(() =>
-                {
-                    Assert.False(t.IsStarted);
-                    t.Stop();      // stopping an expired timeout: nothing
-                    t.Start();
-                    return done;
-                });
-            });
-            Assert.Equal(2, runs);
-            Assert.IsType<FormatException>(Assert.Single(seen));
-        }
-        finally
-        {
-            LwtTimeout.SetExnHandler(e => Promise.AsyncExceptionHook(e));
-        }
-    }
-
     // A timeout stopped by another timeout's action does not run, even when both are due together.
     [Fact]
     public void TimeoutStoppedByAnEarlierActionDoesNotRun()

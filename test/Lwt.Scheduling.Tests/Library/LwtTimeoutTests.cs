@@ -132,28 +132,4 @@ public class LwtTimeoutTests
         Assert.Equal(3, runs);
     }
 
-    [Fact]
-    public void ExceptionsGoToTheHandler()
-    {
-        var seen = new List<Exception>();
-        var boom = new InvalidOperationException("boom");
-        LwtTimeout.SetExnHandler(seen.Add);
-        try
-        {
-            int after = 0;
-            LwtMain.Run(() =>
-            {
-                var (fired, r) = Promise.Create();
-                LwtTimeout.Create(0.01, () => throw boom).Start();
-                LwtTimeout.Create(0.02, () => { after++; r.Resolve(); }).Start();
-                return fired.Bind(() => LwtUnix.Sleep(0.02));
-            });
-            Assert.Same(boom, Assert.Single(seen));
-            Assert.Equal(1, after);
-        }
-        finally
-        {
-            LwtTimeout.SetExnHandler(e => Promise.AsyncExceptionHook(e));
-        }
-    }
 }
