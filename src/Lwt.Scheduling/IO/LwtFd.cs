@@ -378,7 +378,13 @@ public sealed class LwtFd : IDisposable
         catch (System.ComponentModel.Win32Exception e)
         {
             Unlink(op);
-            op.FailWith(new UnixErrorException(e.NativeErrorCode, op.Name));
+            // EPERM: epoll does not watch this kind of file (a regular file or a directory
+            // made non-blocking by the user, as Lwt allows). Such a file is always ready, so
+            // the call is made now, as Lwt makes it before waiting for anything; only a call
+            // that would still block fails with the engine's error. (A read gets here without
+            // trying first when ReadDrained is set.)
+            if (e.NativeErrorCode == LibC.EPERM && op.Attempt()) op.Deliver();
+            else op.FailWith(new UnixErrorException(e.NativeErrorCode, op.Name));
         }
 
         return op;

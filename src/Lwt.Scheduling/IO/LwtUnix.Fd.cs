@@ -38,7 +38,9 @@ public static partial class LwtUnix
     /// </summary>
     private static Promise<int> ReadNowOrWait(LwtFd fd, int raw, Memory<byte> buffer, int flags, bool recv)
     {
-        if (!fd.ReadDrained)
+        // An empty read always makes the call: it returns 0 at once, ready or not, as Lwt's
+        // read (which tries the call first) does, where a wait would last until data came.
+        if (!fd.ReadDrained || buffer.IsEmpty)
         {
             nint n = SysRead(raw, buffer.Span, flags, recv);
             if (n >= 0)

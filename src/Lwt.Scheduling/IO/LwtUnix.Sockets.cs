@@ -204,7 +204,13 @@ public static partial class LwtUnix
         int errno = Marshal.GetLastPInvokeError();
         if (errno != LibC.EINPROGRESS && errno != LibC.EAGAIN)
             return Promise.Fail(new UnixErrorException(errno, "connect", address.ToString() ?? string.Empty));
-        return fd.Enqueue(new ConnectOp(fd, address.ToString() ?? string.Empty));
+        // EINPROGRESS: the connection is under way; its outcome is SO_ERROR once the socket is
+        // writable. EAGAIN: it was not even started (a Unix socket whose listener's backlog is
+        // full, or no free local port), so connect(2) is called again at each readiness, as
+        // Lwt's wrap_syscall retries it. Reading SO_ERROR then would find 0 on a socket that
+        // is not connected: an unconnected Unix socket is writable at once.
+        byte[]? retry = errno == LibC.EAGAIN ? new ReadOnlySpan<byte>(sa, len).ToArray() : null;
+        return fd.Enqueue(new ConnectOp(fd, address.ToString() ?? string.Empty, retry));
     }
 
     /// <summary>
@@ -469,14 +475,44 @@ public static partial class LwtUnix
         }
     }
 
-    private sealed class ConnectOp(LwtFd fd, string address) : FdOp<Unit>(fd)
+    /// <summary>
+    /// A connect under way. With <c>retry</c> (the address, when connect(2) said EAGAIN) it
+    /// calls connect(2) again until the connection is started; then, as from the start after
+    /// EINPROGRESS, it waits for the outcome in SO_ERROR.
+    /// </summary>
+    private sealed class ConnectOp(LwtFd fd, string address, byte[]? retry) : FdOp<Unit>(fd)
     {
+        private byte[]? _retry = retry;
+
         public override bool IsWrite => true;
 
         public override string Name => "connect";
 
         protected override unsafe bool Run()
         {
+            if (_retry is { } sockaddr)
+            {
+                int rc;
+                fixed (byte* sa = sockaddr)
+                {
+                    do
+                    {
+                        rc = LibC.Connect(Owner.Fd, sa, sockaddr.Length);
+                    }
+                    while (rc != 0 && Marshal.GetLastPInvokeError() == LibC.EINTR);
+                }
+                if (rc == 0) return true;
+                int errno = Marshal.GetLastPInvokeError();
+                if (errno == LibC.EAGAIN) return false;
+                if (errno != LibC.EINPROGRESS)
+                {
+                    SetError(new UnixErrorException(errno, "connect", address));
+                    return true;
+                }
+                _retry = null; // started: its outcome comes in SO_ERROR
+                return false;
+            }
+
             int err = 0, len = sizeof(int);
             if (LibC.GetSockOpt(Owner.Fd, LibC.SOL_SOCKET, LibC.SO_ERROR, &err, &len) != 0) err = Marshal.GetLastPInvokeError();
             if (err == LibC.EINPROGRESS) return false;

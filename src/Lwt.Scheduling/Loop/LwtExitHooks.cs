@@ -10,9 +10,19 @@ namespace Lwt;
  * plain list under a lock does it.
  *
  * They run on a thread of their own, in an event loop of their own, when the runtime
- * raises AppDomain.ProcessExit (the .NET form of OCaml's at_exit); what one throws or
- * rejects with is ignored, as Lwt ignores it. LwtMain.AtExit is AddFirst, as Lwt's at_exit
- * is Exit_hooks.add_first, so the last function registered with AtExit runs first.
+ * raises AppDomain.ProcessExit, or AppDomain.UnhandledException for an exception that ends
+ * the process (OCaml's at_exit runs on both: the program's normal end and an uncaught
+ * exception; .NET raises no ProcessExit for the second). What one throws or rejects with is
+ * ignored, as Lwt ignores it. LwtMain.AtExit is AddFirst, as Lwt's at_exit is
+ * Exit_hooks.add_first, so the last function registered with AtExit runs first.
+ *
+ * Their own loop, because .NET raises ProcessExit on a thread of its own while the thread
+ * that ran LwtMain.Run waits for the handlers to end: no loop of the program is running
+ * then, and none can be run on its thread. This is where they differ from Lwt, whose one
+ * loop runs the hooks: a sleep or an I/O operation that was started on a loop and was
+ * still pending when that loop stopped does not progress while the hooks run, and a hook
+ * that waits for one waits for ever (so does the process). A hook must start what it
+ * waits for itself: new reads, writes, flushes and sleeps run in the hooks' loop.
  */
 
 /// <summary>
@@ -27,9 +37,12 @@ public sealed class LwtExitHook
 }
 
 /// <summary>
-/// The functions run, one after the other, when the process exits, first to last: each is
-/// taken out of the sequence and run to completion on an event loop of its own, then the
-/// next, including those added meanwhile; what one throws or rejects with is ignored.
+/// The functions run, one after the other, when the process exits (normally, or because of
+/// an unhandled exception), first to last: each is taken out of the sequence and run to
+/// completion on an event loop of its own, then the next, including those added meanwhile;
+/// what one throws or rejects with is ignored. A function must not wait for an operation
+/// (a sleep, a read, a write) started on a loop that has stopped: nothing runs that loop
+/// any more, and the wait would never end. Operations the function starts itself run.
 /// Changes are safe from any thread.
 /// <para>Lwt: <c>Lwt_main.Exit_hooks</c></para>
 /// </summary>
@@ -76,6 +89,7 @@ public sealed class LwtExitHooks
             {
                 _processExitHooked = true;
                 AppDomain.CurrentDomain.ProcessExit += (_, _) => RunAll();
+                AppDomain.CurrentDomain.UnhandledException += (_, e) => OnUnhandledException(e.IsTerminating);
             }
         }
         return hook;
@@ -119,6 +133,15 @@ public sealed class LwtExitHooks
         }) { Name = "Lwt at_exit" };
         thread.Start();
         thread.Join();
+    }
+
+    /// <summary>
+    /// An unhandled exception: when it ends the process, the functions run now, as OCaml's
+    /// at_exit functions run after an uncaught exception (no ProcessExit follows it).
+    /// </summary>
+    internal void OnUnhandledException(bool isTerminating)
+    {
+        if (isTerminating) RunAll();
     }
 
     private Func<Promise>? TakeFirst()

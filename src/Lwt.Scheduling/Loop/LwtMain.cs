@@ -118,10 +118,12 @@ public static class LwtMain
     public static LwtExitHooks ExitHooks { get; } = new();
 
     /// <summary>
-    /// Registers <paramref name="f"/> to run when the process exits: the registered functions
-    /// run one after the other, the last registered first, on an event loop of their own;
-    /// each runs exactly once, including those registered by an exit function, and what
-    /// one throws or rejects with is ignored (as Lwt's exit hooks). The same as
+    /// Registers <paramref name="f"/> to run when the process exits (normally, or because of
+    /// an unhandled exception): the registered functions run one after the other, the last
+    /// registered first, on an event loop of their own; each runs exactly once, including
+    /// those registered by an exit function, and what one throws or rejects with is ignored
+    /// (as Lwt's exit hooks). Unlike Lwt's, they cannot wait for a sleep or an I/O operation
+    /// left pending by a loop that has stopped (see <see cref="LwtExitHooks"/>). The same as
     /// <c>ExitHooks.AddFirst(f)</c>.
     /// <para>Lwt: <c>Lwt_main.at_exit</c></para>
     /// </summary>

@@ -65,6 +65,22 @@ public class ExitHooksTests
         Assert.Equal(["outer", "second", "added"], log);
     }
 
+    // OCaml's at_exit functions (Lwt's exit hooks among them) also run when the program ends
+    // with an uncaught exception; .NET raises UnhandledException then, and no ProcessExit.
+    [Fact]
+    public void An_unhandled_exception_that_ends_the_process_runs_the_functions()
+    {
+        LwtMain.ExitHooks.RemoveAll();
+        var log = new List<string>();
+        LwtMain.AtExit(Logging(log, "hook"));
+        LwtMain.ExitHooks.OnUnhandledException(isTerminating: false);
+        Assert.Empty(log); // one that does not end the process leaves them for the exit
+        Assert.Equal(1, LwtMain.ExitHooks.Count);
+        LwtMain.ExitHooks.OnUnhandledException(isTerminating: true);
+        Assert.Equal(["hook"], log);
+        Assert.Equal(0, LwtMain.ExitHooks.Count); // taken out: a later exit does not run them again
+    }
+
     [Fact]
     public void Bad_arguments_throw_ArgumentNullException()
     {
