@@ -143,6 +143,16 @@ public partial class Promise
     {
     }
 
+    /// <summary>
+    /// True for a leaf whose <see cref="OnCanceledLeaf"/> releases something. Such a promise
+    /// is never made a proxy (<see cref="Promise{T}.Adopt"/> follows it instead): a cancel
+    /// reaches the proxy's target and runs the target's OnCanceledLeaf, not the proxy's, so
+    /// a read or a sleep a Bind callback returned would stay registered once the Bind's
+    /// result was canceled (a read then consumed data for nobody). Lwt's proxies carry such
+    /// a release along, as the on_cancel callback it is there.
+    /// </summary>
+    internal virtual bool ReleasesOnCancel => false;
+
     private static void CancelSearch(Promise start)
     {
         CanceledException? exception = null;

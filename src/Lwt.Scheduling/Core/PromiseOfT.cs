@@ -108,7 +108,8 @@ public partial class Promise<T> : Promise
     /// <summary>
     /// Completes this dependent promise with the promise its callback returned (Lwt's
     /// "p_3 is made into a reference to p_2"): resolve at once when <paramref name="result"/>
-    /// is resolved, otherwise make it a proxy for this one.
+    /// is resolved, otherwise make it a proxy for this one (or follow it, when a proxy is not
+    /// possible: see the comment after this method).
     /// </summary>
     internal void Adopt(Promise<T>? result)
     {
@@ -131,9 +132,11 @@ public partial class Promise<T> : Promise
                 outer.RejectCore(inner.Rejection, allowDeferring: true);
                 break;
             default:
-                if (inner._owner != outer._owner)
+                // Of two owners, or a leaf that releases a resource when canceled (a read, a
+                // sleep: Promise.ReleasesOnCancel): followed, not proxied (below).
+                if (inner._owner != outer._owner || inner._cancelMode == CancelMode.CancelThis && inner.ReleasesOnCancel)
                 {
-                    outer.WaitAndForward(inner); // of two owners: followed, not proxied (below)
+                    outer.WaitAndForward(inner);
                     break;
                 }
                 if (inner._owner == 0)
@@ -155,7 +158,9 @@ public partial class Promise<T> : Promise
      * promise of another owner (a loop's callback returning a promise of no loop, or the
      * reverse) has it followed instead, by a callback (WaitAndForward), as when the types
      * differ: the loop's own promise is then only resolved by a callback that runs on the
-     * loop (LoopBoundCallback.cs).
+     * loop (LoopBoundCallback.cs). A leaf that releases a resource when canceled is
+     * followed too, whatever its owner (Promise.ReleasesOnCancel): the cost is one node, on
+     * the one step where a callback hands back such a leaf itself.
      */
 
     /// <summary>

@@ -550,4 +550,7 @@ internal abstract class FdOp<T> : Promise<T>, IFdOp
 
     /// <summary>Cancellation rejected this operation: leave the queue (and the engine) at once.</summary>
     internal override void OnCanceledLeaf() => Owner.Remove(this);
+
+    /// <inheritdoc/>
+    internal override bool ReleasesOnCancel => true;
 }

@@ -296,5 +296,7 @@ public static partial class LwtUnix
         }
 
         internal override void OnCanceledLeaf() => Forget();
+
+        internal override bool ReleasesOnCancel => true;
     }
 }

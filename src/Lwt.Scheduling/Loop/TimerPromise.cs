@@ -25,6 +25,8 @@ internal sealed class TimerPromise<T> : Promise<T>
 
     internal override void OnCanceledLeaf() => _wheel.Cancel(_entry);
 
+    internal override bool ReleasesOnCancel => true;
+
     private void Expire()
     {
         var p = UnderlyingT();
