@@ -10,7 +10,8 @@ namespace Lwt.Interop;
  * run: as for TaskSource (the Task does not force asynchronous continuations; the loop's
  * context keeps foreign awaits off the loop thread).
  *
- * The registration cancels the Task at once and posts Cancel() to the promise's loop, where
+ * The registration cancels the Task at once, unless the promise is already resolved (then
+ * the node ends the Task as the promise ended), and posts Cancel() to the promise's loop, where
  * the node is also detached (a non-cancelable promise that never resolves does not keep
  * it). The registration is released when the promise resolves first. The registration may
  * be published after the promise resolved (AsTask attaches first, registers second): a full
@@ -48,6 +49,12 @@ internal abstract class TokenTaskSourceBase(Promise promise, CancellationToken t
 
     private void OnToken()
     {
+        // A token that fires after the promise resolved changes nothing (API.md): the node is
+        // then in the resolution's callbacks (or its attach is still queued, and will find the
+        // promise resolved) and ends the Task as the promise ended. On the promise's loop (a
+        // callback of the same resolution canceling the token) this is exact; from another
+        // thread it is the race between the token and the resolution, which either may win.
+        if (!promise.IsPending) return;
         if (!TrySetCanceled(token)) return;
         var p = promise.Underlying();
         if (p._status == Status.Pending && LoopRegistry.ForeignOwner(p._owner) is { } loop && loop.TryPost(CancelAndDetach)) return;

@@ -9,7 +9,8 @@ namespace Lwt;
  *
  * Inside an `async Promise` method the builder recognizes these awaiters and registers
  * its state machine box directly as a callback of the promise (PromiseMethodBuilder.cs):
- * the method resumes as an Lwt callback, with no delegate and no hop.
+ * on the method's loop, it resumes as an Lwt callback, with no delegate and no hop; off any
+ * loop, it resumes where the rules below put an `async Task` (the builder applies them).
  *
  * Any other awaiting code (an `async Task` method, say) goes through OnCompleted. Where
  * it resumes depends on where it awaited (API.md):
@@ -22,7 +23,8 @@ namespace Lwt;
  * thread is itself posted to that loop, since promises are not thread-safe.
  *
  * Every awaiter is a struct whose first field is the promise (IPromiseAwaiter marks
- * them), so the builder can read it without boxing, as the BCL does with ITaskAwaiter.
+ * them), so the builder can read it without boxing, as the BCL does with ITaskAwaiter;
+ * the ConfigureAwait awaiters (IConfiguredPromiseAwaiter) have the flag second.
  */
 
 /// <summary>Marks the awaiters whose first (and only reference) field is the awaited promise.</summary>
@@ -30,10 +32,22 @@ internal interface IPromiseAwaiter
 {
 }
 
+/// <summary>Marks the awaiters of ConfigureAwait, whose second field is continueOnCapturedContext.</summary>
+internal interface IConfiguredPromiseAwaiter : IPromiseAwaiter
+{
+}
+
 /// <summary>The layout every <see cref="IPromiseAwaiter"/> shares.</summary>
 internal readonly struct PromiseAwaiterLayout
 {
     internal readonly Promise Promise;
+}
+
+/// <summary>The layout every <see cref="IConfiguredPromiseAwaiter"/> shares (same fields, same order: the same layout).</summary>
+internal readonly struct ConfiguredPromiseAwaiterLayout
+{
+    internal readonly Promise Promise;
+    internal readonly bool ContinueOnCapturedContext;
 }
 
 /// <summary>Awaits an untyped promise: returns when it is fulfilled, rethrows its exception (not wrapped) when it is rejected.<para>Lwt: <c>let%lwt () = p in ...</c></para></summary>
@@ -102,7 +116,7 @@ public readonly struct ConfiguredPromiseAwaitable
     public ConfiguredPromiseAwaiter GetAwaiter() => new(_promise, _continueOnCapturedContext);
 
     /// <summary>The awaiter of <see cref="ConfiguredPromiseAwaitable"/>.<para>Lwt: <c>let%lwt</c></para></summary>
-    public readonly struct ConfiguredPromiseAwaiter : ICriticalNotifyCompletion, IPromiseAwaiter
+    public readonly struct ConfiguredPromiseAwaiter : ICriticalNotifyCompletion, IConfiguredPromiseAwaiter
     {
         private readonly Promise _promise;
         private readonly bool _continueOnCapturedContext;
@@ -146,7 +160,7 @@ public readonly struct ConfiguredPromiseAwaitable<T>
     public ConfiguredPromiseAwaiter GetAwaiter() => new(_promise, _continueOnCapturedContext);
 
     /// <summary>The awaiter of <see cref="ConfiguredPromiseAwaitable{T}"/>.<para>Lwt: <c>let%lwt</c></para></summary>
-    public readonly struct ConfiguredPromiseAwaiter : ICriticalNotifyCompletion, IPromiseAwaiter
+    public readonly struct ConfiguredPromiseAwaiter : ICriticalNotifyCompletion, IConfiguredPromiseAwaiter
     {
         private readonly Promise<T> _promise;
         private readonly bool _continueOnCapturedContext;

@@ -21,6 +21,29 @@ namespace Lwt;
  * own UnsafeOnCompleted with the cached delegate; while it waits, the method's promise
  * is not cancelable.
  *
+ * Threads (API.md, "Ownership and threads" and the await paragraph). The method's promise
+ * belongs to the loop the method started on, but its body may leave that loop: after
+ * `await x.ConfigureAwait(false)` on a Task or on another loop's promise it runs wherever
+ * that resolved. Its promise must not follow it: a body that finishes off its loop posts
+ * the fulfilment or rejection to the owning loop (as a Resolver does), so the promise's
+ * callbacks (the awaiting caller first) run there and the loop is woken. A box records
+ * that its body may have left (MayRunElsewhere) on every await other than the common one
+ * (a promise of its own loop, awaited on that loop), so the common completion checks a
+ * field and reads no thread-static. For the same reason the box's cancellation state
+ * (which its loop's Cancel() reads) is only touched on its loop.
+ *
+ * Off any loop, `await p` (without ConfigureAwait(false)) resumes on the thread that
+ * awaited when that thread resolves p, at once, as Lwt's core does without a scheduler:
+ * a promise of no loop resolved by its own thread, or `LwtMain.Run(M())`, where M ran up
+ * to its first await before the run and the same thread's loop resolves what it awaits
+ * (Lwt_main.run (main ())). Resolved on another thread, it resumes as an `async Task`
+ * awaiting a Task would: on the SynchronizationContext or TaskScheduler current at the
+ * await, else on the thread pool, at once only when the resolving thread is already that
+ * place (the same context, or, for the pool, a thread with no context of its own). So
+ * another loop's thread, whose SynchronizationContext is always current, or another
+ * context's thread never runs the method by surprise. The box still registers itself on p
+ * (so Cancel() still reaches p) and decides where to resume when p resolves.
+ *
  * What the body throws goes through Promise.ExceptionFilter (SetException), as the
  * callbacks of Lwt's binds do, and unlike Task's builder: an `async Promise` method is
  * this library's let%lwt. A refused exception is thrown again from SetException, so it
@@ -203,17 +226,45 @@ internal static class AsyncBuilderCore
     internal static Promise<T> NotStarted<T>() =>
         throw new InvalidOperationException("The async method has not been started: the compiler reads Task after Start.");
 
+    /// <summary>
+    /// Fulfils the method's promise (a box: the builder's promise is set only by GetBox). A body
+    /// that may have left its loop and finishes on another thread while that loop runs posts
+    /// the fulfilment there: the promise and its callbacks belong to the loop (file comment).
+    /// </summary>
     internal static void Fulfil<T>(Promise<T> box, T value)
     {
+        if (Unsafe.As<AsyncBoxBase<T>>(box).MayRunElsewhere && LoopRegistry.ForeignOwner(box._owner) is { } loop)
+        {
+            FulfilOnLoop(loop, box, value);
+            return;
+        }
         var p = box.UnderlyingT();
         if (p.MayResolve) p.FulfillCore(value, allowDeferring: true);
     }
 
+    /// <inheritdoc cref="Fulfil{T}(Promise{T}, T)"/>
     internal static void Reject<T>(Promise<T> box, Exception exception)
     {
+        if (Unsafe.As<AsyncBoxBase<T>>(box).MayRunElsewhere && LoopRegistry.ForeignOwner(box._owner) is { } loop)
+        {
+            RejectOnLoop(loop, box, exception);
+            return;
+        }
         var p = box.UnderlyingT();
         if (p.MayResolve) p.RejectCore(exception, allowDeferring: true);
     }
+
+    // Apart from Fulfil and Reject: the closure would otherwise be allocated on entry to them.
+    // A plain post, like a Resolver's from another thread: were the loop to stop first, the
+    // resolution runs at its next run, since it runs the promise's callbacks (ClaimablePost.cs).
+    // On the loop, ForeignOwner is null and the promise is resolved directly.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void FulfilOnLoop<T>(ILoopDispatcher loop, Promise<T> box, T value) =>
+        loop.TryPost(() => Fulfil(box, value));
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void RejectOnLoop<T>(ILoopDispatcher loop, Promise<T> box, Exception exception) =>
+        loop.TryPost(() => Reject(box, exception));
 
     internal static void Await<TAwaiter, TStateMachine, T>(ref Promise<T>? field, ref TAwaiter awaiter, ref TStateMachine stateMachine, bool critical)
         where TAwaiter : INotifyCompletion where TStateMachine : IAsyncStateMachine
@@ -222,7 +273,10 @@ internal static class AsyncBuilderCore
         if (default(TAwaiter) is IPromiseAwaiter)
         {
             var awaited = Unsafe.As<TAwaiter, PromiseAwaiterLayout>(ref awaiter).Promise;
-            if (box.TryAwaitPromise(awaited)) return;
+            // Both tests are constants once the JIT knows the (struct) awaiter type.
+            bool continueOnCapturedContext = default(TAwaiter) is not IConfiguredPromiseAwaiter
+                || Unsafe.As<TAwaiter, ConfiguredPromiseAwaiterLayout>(ref awaiter).ContinueOnCapturedContext;
+            if (box.TryAwaitPromise(awaited, continueOnCapturedContext)) return;
         }
         box.AwaitOther();
         if (critical) ((ICriticalNotifyCompletion)awaiter).UnsafeOnCompleted(box.MoveNextAction);
@@ -241,35 +295,103 @@ internal static class AsyncBuilderCore
 }
 
 /// <summary>
+/// What the builders need of a box without knowing its state machine's type: whether its
+/// body may be running off its loop.
+/// </summary>
+internal abstract class AsyncBoxBase<T> : Promise<T>
+{
+    /// <summary>
+    /// Null while every await so far was of a promise of the box's loop, made on that loop:
+    /// the box then resumes as that loop's callback. Otherwise the body may have been resumed
+    /// elsewhere, and this says how the current await resumes (<see cref="OffLoopResume"/>).
+    /// One field for both, so that a box grows by one reference only. Written by the thread
+    /// the body runs on, read by the body's next step: each step happens after the last (the
+    /// hand-over between threads of an await orders them).
+    /// </summary>
+    internal OffLoopResume? OffLoop;
+
+    /// <summary>Whether the body may have been resumed somewhere other than its promise's loop thread.</summary>
+    internal bool MayRunElsewhere => OffLoop is not null;
+
+    private protected AsyncBoxBase() : base(CancelMode.NotCancelable)
+    {
+    }
+}
+
+/// <summary>
+/// How an await of an async method that may be off its loop resumes: at once
+/// (<see cref="Inline"/>), or, for an await made off any loop, on the thread that awaited if
+/// that thread resolves the promise, else on <see cref="Target"/>: the SynchronizationContext
+/// or TaskScheduler current at the await, or <see cref="Pool"/>. Immutable; each thread
+/// keeps its last one, so that awaits made in the same place allocate nothing.
+/// </summary>
+internal sealed class OffLoopResume
+{
+    /// <summary>Resume at once, wherever the awaited thing completes.</summary>
+    internal static readonly OffLoopResume Inline = new(0, null);
+
+    /// <summary>Stands for "the thread pool" in <see cref="Target"/>.</summary>
+    internal static readonly object Pool = new();
+
+    [ThreadStatic]
+    private static OffLoopResume? t_last;
+
+    internal readonly int AwaitingThread;
+    internal readonly object? Target;
+
+    private OffLoopResume(int awaitingThread, object? target)
+    {
+        AwaitingThread = awaitingThread;
+        Target = target;
+    }
+
+    /// <summary>Where an `async Task` awaiting here would resume: the SynchronizationContext, else the TaskScheduler, else the pool.</summary>
+    internal static OffLoopResume Here()
+    {
+        object target;
+        var sc = SynchronizationContext.Current;
+        if (sc is not null && sc.GetType() != typeof(SynchronizationContext)) target = sc;
+        else
+        {
+            var ts = TaskScheduler.Current;
+            target = ts != TaskScheduler.Default ? ts : Pool;
+        }
+        var last = t_last;
+        if (last is not null && ReferenceEquals(last.Target, target)) return last;
+        return t_last = new OffLoopResume(Environment.CurrentManagedThreadId, target);
+    }
+}
+
+/// <summary>
 /// The state machine of a suspended async method, boxed; also the method's promise.
 /// </summary>
-internal sealed class AsyncBox<TStateMachine, T> : Promise<T> where TStateMachine : IAsyncStateMachine
+internal sealed class AsyncBox<TStateMachine, T> : AsyncBoxBase<T>, IThreadPoolWorkItem where TStateMachine : IAsyncStateMachine
 {
     private static readonly ContextCallback s_moveNext = static s => Unsafe.As<AsyncBox<TStateMachine, T>>(s!).StateMachine.MoveNext();
+    private static readonly SendOrPostCallback s_postedMoveNext = static s => Unsafe.As<AsyncBox<TStateMachine, T>>(s!).MoveNext();
+    private static readonly Action<object?> s_scheduledMoveNext = static s => Unsafe.As<AsyncBox<TStateMachine, T>>(s!).MoveNext();
 
     internal TStateMachine StateMachine = default!;
     private ExecutionContext? _context;
     private Action? _moveNextAction;
-
-    internal AsyncBox() : base(CancelMode.NotCancelable)
-    {
-    }
 
     /// <summary>The cached delegate handed to non-promise awaiters.</summary>
     internal Action MoveNextAction => _moveNextAction ??= MoveNext;
 
     /// <summary>
     /// Registers this box on <paramref name="awaited"/> as an Lwt callback. False when the
-    /// promise belongs to a loop on another thread, or, on a loop, to no loop: the generic
-    /// path then resumes the method on its own context instead of on the resolving thread.
+    /// generic path must wait instead: the promise belongs to a loop running on another
+    /// thread, or the method runs on a loop and the promise belongs to no loop (it may be
+    /// resolved on any thread); the method then resumes on its own context (API.md).
     /// </summary>
-    internal bool TryAwaitPromise(Promise awaited)
+    internal bool TryAwaitPromise(Promise awaited, bool continueOnCapturedContext)
     {
         var p = awaited.Underlying();
-        if (p._owner != 0 && LoopRegistry.ForeignOwner(p._owner) is not null) return false;
-        // On a loop, a promise that belongs to no loop may be resolved on any thread: the
-        // generic path resumes the method through this loop's context instead.
-        if (p._owner == 0 && !p.IsResolvedNow && ResolutionLoop.Current.LoopId != 0) return false;
+        int here = ResolutionLoop.Current.LoopId;
+        // The common case: on the box's own loop, a promise of that loop. No hop, and the
+        // box's promise is resolved on its loop when the body finishes.
+        if (here == 0 || p._owner != here || _owner != here) return TryAwaitPromiseElsewhere(p, here, continueOnCapturedContext);
+        OffLoop = null; // on its loop, and it will resume there
         _context = ExecutionContext.Capture();
         if (p.IsResolvedNow)
         {
@@ -277,19 +399,51 @@ internal sealed class AsyncBox<TStateMachine, T> : Promise<T> where TStateMachin
             return true;
         }
         WaitOn(p);
+        CallbackStore.Add(p, this);
+        return true;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private bool TryAwaitPromiseElsewhere(Promise p, int here, bool continueOnCapturedContext)
+    {
+        if (p._owner != 0 && LoopRegistry.ForeignOwner(p._owner) is not null) return false;
+        // On a loop, a promise that belongs to no loop may be resolved on any thread: the
+        // generic path resumes the method through this loop's context instead.
+        if (here != 0 && p._owner == 0 && !p.IsResolvedNow) return false;
+        // Off any loop, resume as an async Task would (ResumeOn), not wherever p resolves; on
+        // another loop than the box's, or with ConfigureAwait(false), resume at once.
+        OffLoop = here == 0 && continueOnCapturedContext ? OffLoopResume.Here() : OffLoopResume.Inline;
+        _context = ExecutionContext.Capture();
+        if (p.IsResolvedNow)
+        {
+            Immediate.Notify(p, this); // resolved since IsCompleted was checked: resume now (or hop)
+            return true;
+        }
+        // The box's cancellation state is its loop's: off that loop the box stays as the
+        // await that left it made it (not cancelable: AwaitOther).
+        if (MayTouchCancelState) WaitOn(p);
         AddCallback(p, this); // off any loop, p may be of no loop: see Promise.Shared.cs
         return true;
     }
 
+    /// <summary>
+    /// Whether this thread may read and write the box's cancellation state: the body never
+    /// left the box's loop, or this thread is that loop's, or the box belongs to no loop (its
+    /// state is then changed under its lock) or to a loop that is not running.
+    /// </summary>
+    private bool MayTouchCancelState => !MayRunElsewhere || LoopRegistry.ForeignOwner(_owner) is null;
+
     /// <summary>Prepares to wait for something that is not a promise: not cancelable meanwhile.</summary>
     internal void AwaitOther()
     {
+        OffLoop = OffLoopResume.Inline; // a Task, a foreign promise, ConfigureAwait(false): may resume anywhere
         _context = ExecutionContext.Capture();
         StopPropagatingCancel();
     }
 
     private void StopPropagatingCancel()
     {
+        if (!MayTouchCancelState) return;
         var p = Underlying();
         if (p._owner == 0)
         {
@@ -306,8 +460,53 @@ internal sealed class AsyncBox<TStateMachine, T> : Promise<T> where TStateMachin
     internal override void OnDependencyResolved(Promise source)
     {
         StopPropagatingCancel();
+        var offLoop = OffLoop;
+        if (offLoop is not null && offLoop.Target is not null)
+        {
+            ResumeOn(offLoop);
+            return;
+        }
         MoveNext();
     }
+
+    /// <summary>
+    /// Resumes the method after an await made off any loop (file comment): at once on the
+    /// thread that awaited; elsewhere on the await's target, at once when the resolving thread
+    /// is already there, as a Task's await continuation does, otherwise posted to the context,
+    /// queued to the scheduler or to the pool.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void ResumeOn(OffLoopResume offLoop)
+    {
+        var target = offLoop.Target;
+        if (Environment.CurrentManagedThreadId == offLoop.AwaitingThread) MoveNext();
+        else if (target is SynchronizationContext sc)
+        {
+            if (ReferenceEquals(SynchronizationContext.Current, sc)) MoveNext();
+            else sc.Post(s_postedMoveNext, this);
+        }
+        else if (target is TaskScheduler ts)
+        {
+            if (TaskScheduler.Current == ts) MoveNext();
+            else Task.Factory.StartNew(s_scheduledMoveNext, this, CancellationToken.None, TaskCreationOptions.None, ts);
+        }
+        else if (IsPlainThread()) MoveNext();
+        else ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+    }
+
+    /// <summary>
+    /// Whether this thread has no context of its own (no SynchronizationContext, the default
+    /// TaskScheduler), where a Task's await continuation for the pool runs at once. Never true
+    /// on an event loop's thread: the loop's SynchronizationContext is current for all it runs.
+    /// </summary>
+    private static bool IsPlainThread()
+    {
+        var sc = SynchronizationContext.Current;
+        return (sc is null || sc.GetType() == typeof(SynchronizationContext)) && TaskScheduler.Current == TaskScheduler.Default;
+    }
+
+    /// <summary>The thread pool's entry: resumes the method (see <see cref="ResumeOn"/>).</summary>
+    void IThreadPoolWorkItem.Execute() => MoveNext();
 
     /// <summary>
     /// Resumes the method in the context captured at its await. When that context is already
