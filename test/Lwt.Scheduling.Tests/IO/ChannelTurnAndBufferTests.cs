@@ -23,6 +23,18 @@ public class ChannelTurnAndBufferTests
             return Promise.Return(m.Length);
         }, bufferSize: bufferSize);
 
+    /// <summary>An output channel whose backend writes to <paramref name="sink"/> only once <paramref name="gate"/> is fulfilled.</summary>
+    private static OutputChannel GatedOutput(List<byte> sink, Promise<Unit> gate) =>
+        LwtIO.MakeOutput(m =>
+        {
+            var copy = m.ToArray();
+            return gate.Map(_ =>
+            {
+                sink.AddRange(copy);
+                return copy.Length;
+            });
+        });
+
     /// <summary>An input channel over <paramref name="text"/> (Latin-1), delivering at most <paramref name="chunk"/> bytes a read.</summary>
     private static InputChannel InputOf(string text, int chunk = int.MaxValue, int? bufferSize = null)
     {
@@ -51,15 +63,7 @@ public class ChannelTurnAndBufferTests
         {
             var sink = new List<byte>();
             var (gate, open) = Promise.Create<Unit>();
-            var oc = LwtIO.MakeOutput(m =>
-            {
-                var copy = m.ToArray();
-                return gate.Map(_ =>
-                {
-                    sink.AddRange(copy);
-                    return copy.Length;
-                });
-            });
+            var oc = GatedOutput(sink, gate);
             await oc.Write("a");
             var flushing = oc.Flush();                  // holds the turn, waiting in the backend
             var closing = oc.Close();                   // queued; its own flush has nothing left
@@ -86,15 +90,7 @@ public class ChannelTurnAndBufferTests
         {
             var sink = new List<byte>();
             var (gate, open) = Promise.Create<Unit>();
-            var oc = LwtIO.MakeOutput(m =>
-            {
-                var copy = m.ToArray();
-                return gate.Map(_ =>
-                {
-                    sink.AddRange(copy);
-                    return copy.Length;
-                });
-            });
+            var oc = GatedOutput(sink, gate);
             await oc.Write("a");
             var flushing = oc.Flush();
             var write = oc.Write("b");  // queued before the close: in the buffer the close flushes
