@@ -28,7 +28,8 @@
 // backend read that is canceled has transferred nothing (LwtUnix.Read).
 //
 // Closing. Close of an output channel waits for its turn, flushes and then
-// closes the backend, all in that one turn (the next operation finds it closed); Close of an input channel, and Abort of either, close at
+// closes the backend, all in that one turn (the operation queued next finds the
+// channel closed); Close of an input channel, and Abort of either, close at
 // once: every waiting or later operation rejects with ChannelClosedException.
 // Close is idempotent (it returns the first close's promise).
 //
