@@ -10,9 +10,10 @@
 //
 // Fast path as the other operations: a free channel whose buffer holds the
 // bytes (or has room for them) decodes (encodes) in place with no allocation
-// but the result promise. Otherwise a read takes the channel's turn and refills
-// until the bytes are buffered (at end of input it consumes nothing, as Lwt's
-// read_block_unsafe), and a write goes through WriteFromExactly with a small array.
+// but the result promise. Otherwise a read takes the channel's turn and reads
+// through BlockIn (Lwt_io.block: refill until the bytes are buffered; at end of
+// input nothing is consumed, as Lwt's read_block_unsafe), and a write goes
+// through WriteFromExactly with a small array.
 
 using System.Buffers.Binary;
 
@@ -412,28 +413,12 @@ public static partial class LwtIO
         return ReadNumberAfterTurn(ic, size, littleEndian, decode);
     }
 
-    // Apart from ReadNumber: its lambda captures parameters (see LwtIO.cs, "after turn").
+    // Apart from ReadNumber: its lambdas capture parameters (see LwtIO.cs, "after turn").
+    // BlockIn (Lwt_io.block on an input channel) refills until the bytes are buffered and at
+    // end of input fails with EndOfStreamException having consumed nothing, as lwt_io.ml's
+    // read_block_unsafe leaves a partial number readable.
     private static Promise<T> ReadNumberAfterTurn<T>(InputChannel ic, int size, bool littleEndian, NumberDecoder<T> decode) =>
-        ic.Locked(ch => ReadNumberCore(ch.Core, size, littleEndian, decode));
-
-    /// <summary>
-    /// Refills until <paramref name="size"/> bytes are buffered, then decodes and consumes them.
-    /// At end of input it fails with <see cref="EndOfStreamException"/> and consumes nothing:
-    /// the bytes of the partial number stay readable, as lwt_io.ml's read_block_unsafe leaves
-    /// them (a refill keeps the unread bytes; <c>size</c> is at most 8, under the smallest
-    /// buffer, so they always fit).
-    /// </summary>
-    private static async Promise<T> ReadNumberCore<T>(ChannelCore c, int size, bool littleEndian, NumberDecoder<T> decode)
-    {
-        while (c.Max - c.Ptr < size)
-        {
-            if (await c.Refill() == 0) throw new EndOfStreamException();
-        }
-
-        T value = decode(c.Buffer.AsSpan(c.Ptr, size), littleEndian);
-        c.Ptr += size;
-        return value;
-    }
+        ic.Locked(ch => BlockIn(ch.Core, size, (buffer, offset) => Promise.Return(decode(buffer.Span.Slice(offset, size), littleEndian))));
 
     /// <summary>Encodes <paramref name="value"/> in <paramref name="size"/> bytes and writes them (file comment).</summary>
     private static Promise WriteNumber<T>(OutputChannel oc, int size, T value, bool littleEndian, NumberEncoder<T> encode)
