@@ -32,4 +32,14 @@ internal static class ThrowHelper
 
     internal static Exception NullPromise() =>
         new InvalidOperationException("A callback returned null instead of a promise; return Promise.ReturnUnit (or another promise).");
+
+    /// <summary>
+    /// A callback's promise, or for null the promise rejected with <see cref="NullPromise"/>
+    /// that every function taking a promise-returning callback gives in its place (rather
+    /// than the NullReferenceException of awaiting or binding null).
+    /// </summary>
+    internal static Promise NullAsRejected(Promise? p) => p ?? Promise.Fail(NullPromise());
+
+    /// <inheritdoc cref="NullAsRejected(Promise?)"/>
+    internal static Promise<T> NullAsRejected<T>(Promise<T>? p) => p ?? Promise.Fail<T>(NullPromise());
 }

@@ -58,7 +58,7 @@ public static class LwtList
 
     private static async Promise IterSCore<T>(T[] items, Func<T, Promise> f)
     {
-        foreach (var x in items) await NotNull(f(x));
+        foreach (var x in items) await ThrowHelper.NullAsRejected(f(x));
     }
 
     /// <summary>Calls <paramref name="f"/> on every element at once, then waits for all.<para>Lwt: <c>Lwt_list.iter_p</c></para></summary>
@@ -102,7 +102,7 @@ public static class LwtList
 
     private static async Promise IteriSCore<T>(T[] items, Func<int, T, Promise> f)
     {
-        for (int i = 0; i < items.Length; i++) await NotNull(f(i, items[i]));
+        for (int i = 0; i < items.Length; i++) await ThrowHelper.NullAsRejected(f(i, items[i]));
     }
 
     /// <summary>Calls <paramref name="f"/> on every index and element at once, then waits for all.<para>Lwt: <c>Lwt_list.iteri_p</c></para></summary>
@@ -203,7 +203,7 @@ public static class LwtList
     private static async Promise<IReadOnlyList<U>> MapSCore<T, U>(T[] items, Func<int, T, Promise<U>> f)
     {
         var results = new U[items.Length];
-        for (int i = 0; i < items.Length; i++) results[i] = await NotNull(f(i, items[i]));
+        for (int i = 0; i < items.Length; i++) results[i] = await ThrowHelper.NullAsRejected(f(i, items[i]));
         return results;
     }
 
@@ -252,7 +252,7 @@ public static class LwtList
 
     private static async Promise<A> FoldLeftSCore<T, A>(Func<A, T, Promise<A>> f, A acc, T[] items)
     {
-        foreach (var x in items) acc = await NotNull(f(acc, x));
+        foreach (var x in items) acc = await ThrowHelper.NullAsRejected(f(acc, x));
         return acc;
     }
 
@@ -272,7 +272,7 @@ public static class LwtList
 
     private static async Promise<A> FoldRightSCore<T, A>(Func<T, A, Promise<A>> f, T[] items, A acc)
     {
-        for (int i = items.Length - 1; i >= 0; i--) acc = await NotNull(f(items[i], acc));
+        for (int i = items.Length - 1; i >= 0; i--) acc = await ThrowHelper.NullAsRejected(f(items[i], acc));
         return acc;
     }
 
@@ -364,7 +364,7 @@ public static class LwtList
     {
         var yes = new List<T>();
         var no = new List<T>();
-        foreach (var x in items) (await NotNull(f(x)) ? yes : no).Add(x);
+        foreach (var x in items) (await ThrowHelper.NullAsRejected(f(x)) ? yes : no).Add(x);
         return (yes, no);
     }
 
@@ -396,7 +396,7 @@ public static class LwtList
     private static async Promise<bool> ForAllSCore<T>(T[] items, Func<T, Promise<bool>> f)
     {
         foreach (var x in items)
-            if (!await NotNull(f(x))) return false;
+            if (!await ThrowHelper.NullAsRejected(f(x))) return false;
         return true;
     }
 
@@ -427,7 +427,7 @@ public static class LwtList
     private static async Promise<bool> ExistsSCore<T>(T[] items, Func<T, Promise<bool>> f)
     {
         foreach (var x in items)
-            if (await NotNull(f(x))) return true;
+            if (await ThrowHelper.NullAsRejected(f(x))) return true;
         return false;
     }
 
@@ -462,7 +462,7 @@ public static class LwtList
     private static async Promise<T> FindSCore<T>(T[] items, Func<T, Promise<bool>> f)
     {
         foreach (var x in items)
-            if (await NotNull(f(x))) return x;
+            if (await ThrowHelper.NullAsRejected(f(x))) return x;
         throw new KeyNotFoundException("LwtList.FindS: no element satisfies the predicate (OCaml's Not_found).");
     }
 
@@ -497,17 +497,12 @@ public static class LwtList
         }
     }
 
-    // What the S forms await in place of a null f result: the rejection Apply gives the P forms.
-    private static Promise NotNull(Promise? p) => p ?? Promise.Fail(ThrowHelper.NullPromise());
-
-    private static Promise<U> NotNull<U>(Promise<U>? p) => p ?? Promise.Fail<U>(ThrowHelper.NullPromise());
-
     /// <summary>Calls f; a throw becomes a rejected promise (Lwt.apply).</summary>
     private static Promise Apply<T>(Func<T, Promise> f, T x)
     {
         try
         {
-            return f(x) ?? Promise.Fail(ThrowHelper.NullPromise());
+            return ThrowHelper.NullAsRejected(f(x));
         }
         catch (Exception e)
         {
@@ -520,7 +515,7 @@ public static class LwtList
     {
         try
         {
-            return f(i, x) ?? Promise.Fail(ThrowHelper.NullPromise());
+            return ThrowHelper.NullAsRejected(f(i, x));
         }
         catch (Exception e)
         {
@@ -533,7 +528,7 @@ public static class LwtList
     {
         try
         {
-            return f(i, x) ?? Promise.Fail<U>(ThrowHelper.NullPromise());
+            return ThrowHelper.NullAsRejected(f(i, x));
         }
         catch (Exception e)
         {

@@ -39,7 +39,7 @@ public sealed class LwtSeq<T>
     {
         try
         {
-            return _force() ?? Promise.Fail<Option<(T, LwtSeq<T>)>>(ThrowHelper.NullPromise());
+            return ThrowHelper.NullAsRejected(_force());
         }
         catch (Exception e)
         {
@@ -149,7 +149,7 @@ public static class LwtSeq
     {
         Check(seq, f);
         return new(() => seq.Force().Bind(n => n.HasValue
-            ? NotNull(f(n.Value.Head)).Map(y => Option.Some((y, MapS(f, n.Value.Tail))))
+            ? ThrowHelper.NullAsRejected(f(n.Value.Head)).Map(y => Option.Some((y, MapS(f, n.Value.Tail))))
             : Nil<U>()));
     }
 
@@ -172,7 +172,7 @@ public static class LwtSeq
     public static LwtSeq<T> FilterS<T>(Func<T, Promise<bool>> f, LwtSeq<T> seq)
     {
         Check(seq, f);
-        return FilterMapS(x => NotNull(f(x)).Map(ok => ok ? Option.Some(x) : Option<T>.None), seq);
+        return FilterMapS(x => ThrowHelper.NullAsRejected(f(x)).Map(ok => ok ? Option.Some(x) : Option<T>.None), seq);
     }
 
     /// <summary>The <c>Some</c> results of <paramref name="f"/>.<para>Lwt: <c>Lwt_seq.filter_map</c></para></summary>
@@ -202,7 +202,7 @@ public static class LwtSeq
             {
                 var n = await s.Force();
                 if (!n.HasValue) return Option<(U, LwtSeq<U>)>.None;
-                var y = await NotNull(f(n.Value.Head));
+                var y = await ThrowHelper.NullAsRejected(f(n.Value.Head));
                 var tail = n.Value.Tail;
                 if (y.HasValue) return Option.Some((y.Value, new LwtSeq<U>(() => Next(tail))));
                 s = tail;
@@ -243,7 +243,7 @@ public static class LwtSeq
         {
             var n = await seq.Force();
             if (!n.HasValue) return acc;
-            acc = await NotNull(f(acc, n.Value.Head));
+            acc = await ThrowHelper.NullAsRejected(f(acc, n.Value.Head));
             seq = n.Value.Tail;
         }
     }
@@ -267,7 +267,7 @@ public static class LwtSeq
     public static Promise IterS<T>(Func<T, Promise> f, LwtSeq<T> seq)
     {
         Check(seq, f);
-        return FoldCore<T, Unit>((_, x) => NotNull(f(x)).Map(static () => Unit.Value), default, seq);
+        return FoldCore<T, Unit>((_, x) => ThrowHelper.NullAsRejected(f(x)).Map(static () => Unit.Value), default, seq);
     }
 
     /// <summary>
@@ -285,7 +285,7 @@ public static class LwtSeq
         var started = new List<Promise>();
         // As lwt_seq.ml: f is called directly, so a throw ends the traversal at once; the
         // calls are joined last first, so of several already rejected the last one's wins.
-        return FoldCore<T, Unit>((_, x) => { started.Add(f(x) ?? Promise.Fail(ThrowHelper.NullPromise())); return Promise.ReturnUnit; }, default, seq)
+        return FoldCore<T, Unit>((_, x) => { started.Add(ThrowHelper.NullAsRejected(f(x))); return Promise.ReturnUnit; }, default, seq)
             .Bind(() => LwtList.JoinLastFirst(started));
     }
 
@@ -329,7 +329,7 @@ public static class LwtSeq
             var n = await seq.Force();
             if (!n.HasValue) break;
             // As lwt_seq.ml: f is called directly, so a throw ends the traversal at once.
-            var call = f(n.Value.Head) ?? Promise.Fail(ThrowHelper.NullPromise());
+            var call = ThrowHelper.NullAsRejected(f(n.Value.Head));
             running.Add(call.Map(static () => Unit.Value));
             available--;
             seq = n.Value.Tail;
@@ -363,7 +363,7 @@ public static class LwtSeq
     public static LwtSeq<T> UnfoldLwt<T, S>(Func<S, Promise<Option<(T, S)>>> f, S seed)
     {
         ArgumentNullException.ThrowIfNull(f);
-        return new(() => NotNull(f(seed)).Map(r => r.HasValue ? Option.Some((r.Value.Item1, UnfoldLwt(f, r.Value.Item2))) : Option<(T, LwtSeq<T>)>.None));
+        return new(() => ThrowHelper.NullAsRejected(f(seed)).Map(r => r.HasValue ? Option.Some((r.Value.Item1, UnfoldLwt(f, r.Value.Item2))) : Option<(T, LwtSeq<T>)>.None));
     }
 
     /// <summary>The sequence of the elements of <paramref name="list"/>.<para>Lwt: <c>Lwt_seq.of_list</c></para></summary>
@@ -463,7 +463,7 @@ public static class LwtSeq
                 e.Dispose();
                 return Nil<T>();
             }
-            head = e.Current ?? Promise.Fail<T>(ThrowHelper.NullPromise());
+            head = ThrowHelper.NullAsRejected(e.Current);
         }
         catch (Exception error)
         {
@@ -516,7 +516,7 @@ public static class LwtSeq
     {
         ArgumentNullException.ThrowIfNull(f);
         LwtSeq<T>? self = null;
-        self = new LwtSeq<T>(() => NotNull(f()).Map(x => Option.Some((x, self!))));
+        self = new LwtSeq<T>(() => ThrowHelper.NullAsRejected(f()).Map(x => Option.Some((x, self!))));
         return self;
     }
 
@@ -559,12 +559,6 @@ public static class LwtSeq
         }
         return new(Skip);
     }
-
-    // What a callback's null result becomes: the rejection Force and IterP give it, rather
-    // than the NullReferenceException of awaiting or mapping null.
-    private static Promise NotNull(Promise? p) => p ?? Promise.Fail(ThrowHelper.NullPromise());
-
-    private static Promise<U> NotNull<U>(Promise<U>? p) => p ?? Promise.Fail<U>(ThrowHelper.NullPromise());
 
     private static void Check(object seq, object f)
     {
