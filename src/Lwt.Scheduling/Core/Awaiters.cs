@@ -250,15 +250,30 @@ internal static class AwaitSupport
             // continuation goes through this loop's context, never runs on the other thread.
             if ((sc is ILoopContext || ts is ILoopContext) && IsOwnedByThisThreadsLoop(promise))
                 callback = new InlineContinuation(continuation, context);
-            else if (sc is not null && sc.GetType() != typeof(SynchronizationContext))
-                callback = new PostedContinuation(sc, continuation, context);
-            else if (ts != TaskScheduler.Default)
-                callback = new ScheduledContinuation(ts, continuation, context);
             else
-                callback = new ThreadPoolContinuation(continuation, context);
+            {
+                callback = ResumeTarget(sc, ts) switch
+                {
+                    SynchronizationContext target => new PostedContinuation(target, continuation, context),
+                    TaskScheduler target => new ScheduledContinuation(target, continuation, context),
+                    _ => new ThreadPoolContinuation(continuation, context),
+                };
+            }
         }
         Register(promise, callback);
     }
+
+    /// <summary>
+    /// Where an <c>async Task</c> awaiting with this SynchronizationContext and TaskScheduler
+    /// current resumes: on the context if it is one of its own (not the base class, which
+    /// stands for the pool), else on a scheduler other than the default; null for the thread
+    /// pool. Also what an <c>async Promise</c> method off any loop resumes on
+    /// (OffLoopResume).
+    /// </summary>
+    internal static object? ResumeTarget(SynchronizationContext? sc, TaskScheduler ts) =>
+        sc is not null && sc.GetType() != typeof(SynchronizationContext) ? sc
+        : ts != TaskScheduler.Default ? ts
+        : null;
 
     /// <summary>Whether this thread runs an event loop and <paramref name="promise"/> belongs to it.</summary>
     internal static bool IsOwnedByThisThreadsLoop(Promise promise)

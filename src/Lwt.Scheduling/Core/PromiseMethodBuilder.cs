@@ -348,14 +348,7 @@ internal sealed class OffLoopResume
     /// <summary>Where an `async Task` awaiting here would resume: the SynchronizationContext, else the TaskScheduler, else the pool.</summary>
     internal static OffLoopResume Here()
     {
-        object target;
-        var sc = SynchronizationContext.Current;
-        if (sc is not null && sc.GetType() != typeof(SynchronizationContext)) target = sc;
-        else
-        {
-            var ts = TaskScheduler.Current;
-            target = ts != TaskScheduler.Default ? ts : Pool;
-        }
+        object target = AwaitSupport.ResumeTarget(SynchronizationContext.Current, TaskScheduler.Current) ?? Pool;
         var last = t_last;
         if (last is not null && ReferenceEquals(last.Target, target)) return last;
         return t_last = new OffLoopResume(Environment.CurrentManagedThreadId, target);
@@ -499,11 +492,7 @@ internal sealed class AsyncBox<TStateMachine, T> : AsyncBoxBase<T>, IThreadPoolW
     /// TaskScheduler), where a Task's await continuation for the pool runs at once. Never true
     /// on an event loop's thread: the loop's SynchronizationContext is current for all it runs.
     /// </summary>
-    private static bool IsPlainThread()
-    {
-        var sc = SynchronizationContext.Current;
-        return (sc is null || sc.GetType() == typeof(SynchronizationContext)) && TaskScheduler.Current == TaskScheduler.Default;
-    }
+    private static bool IsPlainThread() => AwaitSupport.ResumeTarget(SynchronizationContext.Current, TaskScheduler.Current) is null;
 
     /// <summary>The thread pool's entry: resumes the method (see <see cref="ResumeOn"/>).</summary>
     void IThreadPoolWorkItem.Execute() => MoveNext();
