@@ -5,7 +5,9 @@
 // (default(Order) would be neither a String nor a Flush). It compares by value, as OCaml's
 // structural equality does on the variant, which is what a reader of MakeStream's stream
 // (and a test) wants. A String order names its range in chars of the text; the bytes that
-// reach a channel are that range's UTF-8 (LwtIO.WriteFromStringExactly).
+// reach a channel are that range's UTF-8 (LwtIO.WriteFromStringExactly). A range may cut a
+// surrogate pair, as Lwt's byte ranges may cut a UTF-8 sequence: WriteOrder joins the two
+// halves again on the channel (LwtFmt.cs).
 //
 // A Formatter is Lwt's record of two fields, a commit function and the synchronous
 // formatter (a TextWriter here), with nothing public: everything is done through LwtFmt's
@@ -38,7 +40,9 @@ public static partial class LwtFmt
         }
 
         /// <summary>
-        /// The order to write <c>text[offset..offset+length)</c>.
+        /// The order to write <c>text[offset..offset+length)</c>. The range may cut a surrogate
+        /// pair: <see cref="WriteOrder"/> writes the pair whole when the next order to the
+        /// channel holds its other half.
         /// <para>Lwt: <c>Lwt_fmt.String (s, off, len)</c></para>
         /// </summary>
         /// <param name="text">The string.</param>

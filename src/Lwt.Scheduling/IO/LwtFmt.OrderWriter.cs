@@ -7,6 +7,9 @@
 // array and span overloads copy their range, because the caller may reuse the memory
 // before the order is carried out. LwtFmt's printing functions format first and write
 // once, so a printf is one order. Empty writes give no order (there is nothing to write).
+// A write may end inside a surrogate pair (Write(char) with each half, the chunks of
+// Write(StringBuilder)); its order keeps it so, as the writes were made, and WriteOrder
+// joins the pair again on the channel, so the writer keeps nothing back itself.
 //
 // Culture and newline. FormatProvider is the invariant culture, as LwtFmt's printing
 // functions, so writer.Write("{0}", 1.5) agrees with FPrintf. NewLine is "\n", the line end

@@ -29,6 +29,12 @@
 //   until a flush or the right margin; here the writer passes each printf's text on at
 //   once, as one order. So a printf's text is written by its own commit, without waiting
 //   for a flush, and orders are whole strings (offset 0).
+// - Orders are ranges of chars, not of bytes, so one can end inside a surrogate pair (a
+//   writer fed char by char, Order.String(emoji, 0, 1)) where Lwt's can end inside a UTF-8
+//   sequence. WriteOrder keeps such a high surrogate back, per channel, until the next
+//   order completes the pair, so that the channel gets the bytes of the whole text as in
+//   Lwt; a Flush order writes one still kept back as U+FFFD, as StreamWriter.Flush does
+//   (see "surrogate pairs cut between orders" below).
 // - What commit throws, or a null promise from it, rejects the printing function's promise
 //   instead of escaping from the call: the promise is the one channel of failures.
 // - MakeStream's stream ends when the formatter's writer is disposed, and also, as in Lwt,
@@ -36,6 +42,7 @@
 //   for ever on a formatter nobody can reach.
 
 using System.Globalization;
+using System.Runtime.CompilerServices;
 
 namespace Lwt;
 
@@ -263,7 +270,11 @@ public static partial class LwtFmt
     /// <summary>
     /// Carries out one order on a channel: a <see cref="Order.String"/> order writes its range
     /// of chars (as UTF-8, <see cref="LwtIO.WriteFromStringExactly"/>), <see cref="Order.Flush"/>
-    /// flushes the channel (<see cref="LwtIO.Flush"/>).
+    /// flushes the channel (<see cref="LwtIO.Flush"/>). The orders written to one channel
+    /// give the bytes of their text as a whole, as a StreamWriter does across its writes: a
+    /// range that ends with a high surrogate keeps it back for the next order to the channel,
+    /// which completes the pair; a <see cref="Order.Flush"/> writes a surrogate still kept
+    /// back as U+FFFD, as StreamWriter.Flush does.
     /// <para>Lwt: <c>Lwt_fmt.write_order</c></para>
     /// </summary>
     /// <param name="oc">The channel.</param>
@@ -273,6 +284,83 @@ public static partial class LwtFmt
     {
         ArgumentNullException.ThrowIfNull(oc);
         ArgumentNullException.ThrowIfNull(order);
-        return order.IsFlush ? LwtIO.Flush(oc) : LwtIO.WriteFromStringExactly(oc, order.Text, order.Offset, order.Length);
+        // The common case, whole strings and no channel keeping a surrogate back, is the plain
+        // write; anything else takes the split-pair path.
+        if (s_heldCount == 0)
+        {
+            if (order.IsFlush) return LwtIO.Flush(oc);
+            string text = order.Text;
+            int end = order.Offset + order.Length;
+            if (order.Length == 0 || !char.IsHighSurrogate(text[end - 1]))
+                return LwtIO.WriteFromStringExactly(oc, text, order.Offset, order.Length);
+        }
+
+        return WriteOrderAcrossPairs(oc, order);
+    }
+
+    // ---- surrogate pairs cut between orders ----------------------------------------
+    //
+    // Lwt's orders are byte ranges written verbatim, so a UTF-8 sequence cut between two
+    // orders comes out whole. Here orders are chars and the channel takes UTF-8, which has no
+    // bytes for half a surrogate pair: the cut pair must meet again before it is encoded. So
+    // each channel has, as a StreamWriter's encoder, at most one high surrogate kept back: the
+    // last char of a range, held until the next order to that channel. A String order puts it
+    // in front of its own range (a low surrogate there completes the pair; anything else
+    // leaves it unpaired, U+FFFD, as StreamWriter does); an empty order leaves it waiting; a
+    // Flush order writes it, unpaired, before flushing, as StreamWriter.Flush does. A commit
+    // alone does not: it is StreamWriter's buffering, which keeps the surrogate for the next
+    // write. Text written to the channel other than by WriteOrder goes ahead of a surrogate
+    // kept back, and one still kept back when the channel closes is dropped.
+    //
+    // The state hangs on the channel (not its formatter) because WriteOrder is the channel's
+    // writer: two formatters on one channel, or a MakeStream consumer, write into the same
+    // byte stream. It is keyed by the channel's core, the buffer and backend that the
+    // wrapper an Atomic block is given shares with the channel itself. State changes happen at the call, in call order, which is the order the
+    // channel's FIFO turn writes in, so printfs queued while a write waits stay in order. A
+    // channel is used from one thread, so its Held needs no lock; s_heldCount, shared by
+    // every thread, counts the channels keeping one back, so that WriteOrder looks nothing up
+    // while none does. A channel collected while keeping one leaves the count above zero,
+    // which only costs later calls the lookup.
+    private sealed class Held
+    {
+        internal char High; // '\0' when nothing is kept back (a high surrogate is never '\0')
+    }
+
+    private static readonly ConditionalWeakTable<ChannelCore, Held> s_held = new();
+    private static int s_heldCount;
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static Promise WriteOrderAcrossPairs(OutputChannel oc, Order order)
+    {
+        s_held.TryGetValue(oc.Core, out var held);
+        char kept = held?.High ?? '\0';
+        if (order.IsFlush)
+        {
+            if (kept == '\0') return LwtIO.Flush(oc);
+            Keep(held!, '\0');
+            // Both calls are made now: the channel's FIFO turn writes the surrogate before the flush.
+            return Promise.Join(LwtIO.WriteFromStringExactly(oc, kept.ToString(), 0, 1), LwtIO.Flush(oc));
+        }
+
+        string text = order.Text;
+        int offset = order.Offset, length = order.Length;
+        // An empty range has nothing to complete a pair with: the surrogate keeps waiting.
+        if (length == 0) return LwtIO.WriteFromStringExactly(oc, text, offset, 0);
+
+        char last = text[offset + length - 1];
+        int now = char.IsHighSurrogate(last) ? length - 1 : length;
+        if (now < length) Keep(held ?? s_held.GetValue(oc.Core, static _ => new Held()), last);
+        else if (kept != '\0') Keep(held!, '\0');
+
+        if (kept == '\0') return LwtIO.WriteFromStringExactly(oc, text, offset, now);
+        string joined = string.Concat(new ReadOnlySpan<char>(in kept), text.AsSpan(offset, now));
+        return LwtIO.WriteFromStringExactly(oc, joined, 0, joined.Length);
+    }
+
+    private static void Keep(Held held, char high)
+    {
+        if (held.High == '\0' && high != '\0') Interlocked.Increment(ref s_heldCount);
+        else if (held.High != '\0' && high == '\0') Interlocked.Decrement(ref s_heldCount);
+        held.High = high;
     }
 }
