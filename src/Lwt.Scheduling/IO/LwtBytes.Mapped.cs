@@ -81,7 +81,9 @@ public static partial class LwtBytes
     /// or, without <paramref name="size"/>, <paramref name="position"/> is past the end of the file or the rest of the
     /// file is longer than a Memory can be (<see cref="int.MaxValue"/> bytes).</exception>
     /// <exception cref="UnixErrorException">fstat, ftruncate or mmap failed (EBADF for a closed <paramref name="fd"/>,
-    /// EACCES for a shared mapping of a read-only descriptor, ENODEV for a pipe or socket...).</exception>
+    /// EACCES for a shared mapping of a read-only descriptor, EINVAL from ftruncate for a pipe or socket given a
+    /// <paramref name="size"/>...). Without <paramref name="size"/>, a pipe or socket (whose size is 0) gives an
+    /// empty mapping, as Lwt's does.</exception>
     public static unsafe Memory<byte> MapFile(LwtFd fd, bool shared, int? size = null, long position = 0)
     {
         ArgumentNullException.ThrowIfNull(fd);
@@ -125,7 +127,11 @@ public static partial class LwtBytes
     /// Undoes the mapping behind <paramref name="buffer"/> (a buffer of <see cref="MapFile"/> or
     /// a slice of one), once the system calls using it (pinned) are done; later uses of any
     /// Memory of it throw <see cref="ObjectDisposedException"/>, and Spans taken before must not
-    /// be used. Unmapping twice does nothing.
+    /// be used. Unmapping twice does nothing. An <see cref="LwtUnix"/> operation on it that is
+    /// still pending (a read waiting for data, a job of a blocking descriptor) keeps the pages
+    /// until it is over: it completes normally, and the unmap happens when it completes, is
+    /// canceled, or its descriptor is closed. A call given the buffer after the unmap throws
+    /// <see cref="ObjectDisposedException"/> at once, blocking descriptor or not.
     /// <para>Lwt: none (OCaml's GC unmaps a mapped Bigarray; .NET's cannot safely, see <see cref="MapFile"/>)</para>
     /// </summary>
     /// <exception cref="ArgumentException"><paramref name="buffer"/> is not a mapping (<see cref="Mapped"/> is false).</exception>

@@ -242,32 +242,44 @@ public static partial class LwtBytes
     public static void UnsafeFill(Memory<byte> buffer, int offset, int length, byte value) => Fill(buffer, offset, length, value);
 
     /// <summary>Reads at most <paramref name="length"/> bytes from <paramref name="fd"/> into <paramref name="buffer"/> at <paramref name="offset"/>; see <see cref="LwtUnix.Read(LwtFd, Memory{byte})"/>.<para>Lwt: <c>Lwt_bytes.read</c></para></summary>
+    /// <exception cref="ArgumentNullException"><paramref name="fd"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException">The range is not inside the buffer (raised at the call).</exception>
+    /// <exception cref="ObjectDisposedException">The buffer is a mapping already unmapped (<see cref="Unmap"/>; raised at the call).</exception>
     public static Promise<int> Read(LwtFd fd, Memory<byte> buffer, int offset, int length) =>
         LwtUnix.Read(fd, Range(buffer, offset, length));
 
     /// <summary>Writes at most <paramref name="length"/> bytes of <paramref name="buffer"/> from <paramref name="offset"/> to <paramref name="fd"/>; see <see cref="LwtUnix.Write(LwtFd, ReadOnlyMemory{byte})"/>.<para>Lwt: <c>Lwt_bytes.write</c></para></summary>
+    /// <exception cref="ArgumentNullException"><paramref name="fd"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException">The range is not inside the buffer (raised at the call).</exception>
+    /// <exception cref="ObjectDisposedException">The buffer is a mapping already unmapped (<see cref="Unmap"/>; raised at the call).</exception>
     public static Promise<int> Write(LwtFd fd, ReadOnlyMemory<byte> buffer, int offset, int length) =>
         LwtUnix.Write(fd, Range(buffer, offset, length));
 
     /// <summary>Receives at most <paramref name="length"/> bytes into <paramref name="buffer"/> at <paramref name="offset"/>; see <see cref="LwtUnix.Recv(LwtFd, Memory{byte}, SocketFlags)"/>.<para>Lwt: <c>Lwt_bytes.recv</c></para></summary>
+    /// <exception cref="ArgumentNullException"><paramref name="fd"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException">The range is not inside the buffer (raised at the call).</exception>
+    /// <exception cref="ObjectDisposedException">The buffer is a mapping already unmapped (<see cref="Unmap"/>; raised at the call).</exception>
     public static Promise<int> Recv(LwtFd fd, Memory<byte> buffer, int offset, int length, SocketFlags flags = SocketFlags.None) =>
         LwtUnix.Recv(fd, Range(buffer, offset, length), flags);
 
     /// <summary>Sends at most <paramref name="length"/> bytes of <paramref name="buffer"/> from <paramref name="offset"/>; see <see cref="LwtUnix.Send(LwtFd, ReadOnlyMemory{byte}, SocketFlags)"/>.<para>Lwt: <c>Lwt_bytes.send</c></para></summary>
+    /// <exception cref="ArgumentNullException"><paramref name="fd"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException">The range is not inside the buffer (raised at the call).</exception>
+    /// <exception cref="ObjectDisposedException">The buffer is a mapping already unmapped (<see cref="Unmap"/>; raised at the call).</exception>
     public static Promise<int> Send(LwtFd fd, ReadOnlyMemory<byte> buffer, int offset, int length, SocketFlags flags = SocketFlags.None) =>
         LwtUnix.Send(fd, Range(buffer, offset, length), flags);
 
     /// <summary>Receives a datagram into <paramref name="buffer"/> at <paramref name="offset"/> (at most <paramref name="length"/> bytes) and its sender; see <see cref="LwtUnix.RecvFrom(LwtFd, Memory{byte}, SocketFlags)"/>.<para>Lwt: <c>Lwt_bytes.recvfrom</c></para></summary>
+    /// <exception cref="ArgumentNullException"><paramref name="fd"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException">The range is not inside the buffer (raised at the call).</exception>
+    /// <exception cref="ObjectDisposedException">The buffer is a mapping already unmapped (<see cref="Unmap"/>; raised at the call).</exception>
     public static Promise<(int Count, EndPoint Address)> RecvFrom(LwtFd fd, Memory<byte> buffer, int offset, int length, SocketFlags flags = SocketFlags.None) =>
         LwtUnix.RecvFrom(fd, Range(buffer, offset, length), flags);
 
     /// <summary>Sends <paramref name="length"/> bytes of <paramref name="buffer"/> from <paramref name="offset"/> to <paramref name="address"/>; see <see cref="LwtUnix.SendTo(LwtFd, ReadOnlyMemory{byte}, EndPoint, SocketFlags)"/>.<para>Lwt: <c>Lwt_bytes.sendto</c></para></summary>
+    /// <exception cref="ArgumentNullException"><paramref name="fd"/> or <paramref name="address"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException">The range is not inside the buffer (raised at the call).</exception>
+    /// <exception cref="ObjectDisposedException">The buffer is a mapping already unmapped (<see cref="Unmap"/>; raised at the call).</exception>
     public static Promise<int> SendTo(LwtFd fd, ReadOnlyMemory<byte> buffer, int offset, int length, EndPoint address, SocketFlags flags = SocketFlags.None) =>
         LwtUnix.SendTo(fd, Range(buffer, offset, length), address, flags);
 

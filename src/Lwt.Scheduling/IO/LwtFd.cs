@@ -25,6 +25,10 @@
 //  - an FdOp is in a queue <=> its promise is pending. Dispatch unlinks an
 //    operation before resolving it; cancellation (OnCanceledLeaf) unlinks it
 //    before any callback runs; Close unlinks everything and then rejects.
+//  - an FdOp holds the pins of its buffers (LwtUnix.Fd.cs) until it is over:
+//    Deliver, FailWith and OnCanceledLeaf end them, so an operation that waits
+//    here keeps a mapping that was unmapped meanwhile until it completes, is
+//    canceled, or its descriptor is closed or aborted.
 //  - a dispatch only retries the operations that were queued when it began:
 //    an operation queued by a callback it ran has just tried its call itself.
 //  - after Close, every operation (pending or new) rejects with EBADF, as
@@ -536,6 +540,7 @@ internal abstract class FdOp<T> : Promise<T>, IFdOp
 
     public virtual void Deliver()
     {
+        ReleasePins();
         var p = UnderlyingT();
         if (p._status != Status.Pending) return;
         if (_error is { } e) p.RejectCore(e, allowDeferring: true);
@@ -544,12 +549,27 @@ internal abstract class FdOp<T> : Promise<T>, IFdOp
 
     public void FailWith(Exception exception)
     {
+        ReleasePins();
         var p = UnderlyingT();
         if (p._status == Status.Pending) p.RejectCore(exception, allowDeferring: true);
     }
 
-    /// <summary>Cancellation rejected this operation: leave the queue (and the engine) at once.</summary>
-    internal override void OnCanceledLeaf() => Owner.Remove(this);
+    /// <summary>
+    /// The operation is over (delivered, failed, or canceled): end the pins it holds on its
+    /// buffers (LwtUnix.Fd.cs, "Pins"), so that an unmap that waited for them happens now. The
+    /// kernel touches the buffers only during <see cref="Run"/>, which is never called again.
+    /// Called once or more (each end is idempotent); nothing for an operation without buffers.
+    /// </summary>
+    internal virtual void ReleasePins()
+    {
+    }
+
+    /// <summary>Cancellation rejected this operation: leave the queue (and the engine) at once, and end its pins.</summary>
+    internal override void OnCanceledLeaf()
+    {
+        Owner.Remove(this);
+        ReleasePins();
+    }
 
     /// <inheritdoc/>
     internal override bool ReleasesOnCancel => true;

@@ -6,7 +6,24 @@
 // retries when the fd is ready (LwtFd.cs). Blocking descriptors (regular
 // files): the call runs as a job on LwtPreemptive's pool; the caller must keep
 // the buffer alive and untouched until the promise resolves, as with Lwt.
+//
+// Pins. A buffer backed by a MemoryManager (a mapping of LwtBytes.MapFile, a pool's native
+// block) can be released by its owner while a call still uses it, where an OCaml Bigarray
+// cannot: the GC frees one only when nothing, a pending job included, reaches it. So every
+// call given such a buffer pins it at the call, for the operation's whole life: the queued
+// FdOp releases the pin when it is over (delivered, failed by Close or Abort, or canceled),
+// a job on its worker once the system call has returned (an AbortJobs rejects the promise
+// earlier, while the kernel may still write), and a call that completes at once right away.
+// MappedMemory defers its munmap until the last pin goes, so an Unmap meanwhile leaves the
+// operation to finish normally, and the pages go after it. The operation itself uses a
+// PinnedBuffer, a Memory over the pinned pointer, so the code of each path is the one it
+// runs for an array. Arrays (and empty buffers) need none of this: the GC keeps them alive
+// for whoever references them, and `fixed` around each call pins them against moves; their
+// path costs one type test. A buffer already released fails the pin: the call throws
+// ObjectDisposedException at once, as it throws its other argument errors, on every path.
 
+using System.Buffers;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
 
@@ -23,9 +40,11 @@ public static partial class LwtUnix
     /// <param name="fd">The descriptor.</param>
     /// <param name="buffer">Where to put the bytes.</param>
     /// <exception cref="ArgumentNullException"><paramref name="fd"/> is null.</exception>
+    /// <exception cref="ObjectDisposedException"><paramref name="buffer"/>'s memory was released (a mapping after <see cref="LwtBytes.Unmap"/>).</exception>
     public static Promise<int> Read(LwtFd fd, Memory<byte> buffer)
     {
         ArgumentNullException.ThrowIfNull(fd);
+        if (NeedsPin(buffer)) return WithPin(buffer, fd, static (fd, pinned) => Read(fd, pinned));
         if (!fd.TryGetFd("read", out int raw, out var error)) return Promise.Fail<int>(error!);
         if (fd.IsBlocking) return ReadBlocking(raw, buffer);
         return ReadNowOrWait(fd, raw, buffer, 0, recv: false);
@@ -62,9 +81,11 @@ public static partial class LwtUnix
     /// <param name="fd">The descriptor.</param>
     /// <param name="buffer">The bytes.</param>
     /// <exception cref="ArgumentNullException"><paramref name="fd"/> is null.</exception>
+    /// <exception cref="ObjectDisposedException"><paramref name="buffer"/>'s memory was released (a mapping after <see cref="LwtBytes.Unmap"/>).</exception>
     public static Promise<int> Write(LwtFd fd, ReadOnlyMemory<byte> buffer)
     {
         ArgumentNullException.ThrowIfNull(fd);
+        if (NeedsPin(buffer)) return WithPin(buffer, fd, static (fd, pinned) => Write(fd, pinned));
         if (!fd.TryGetFd("write", out int raw, out var error)) return Promise.Fail<int>(error!);
         if (fd.IsBlocking) return WriteBlocking(raw, buffer);
         nint n = SysWrite(raw, buffer.Span, 0, send: false);
@@ -78,17 +99,49 @@ public static partial class LwtUnix
     // parameter makes the compiler allocate its closure on entry to the method that declares
     // the parameter, so written inline it would cost every non-blocking call a closure.
 
+    // Each job releases its buffer's pin (file comment) on the worker, after the call.
+
     /// <summary><see cref="Read(LwtFd, Memory{byte})"/> on a blocking descriptor: the call runs on a preemptive thread.</summary>
     private static Promise<int> ReadBlocking(int raw, Memory<byte> buffer) =>
-        Job(() => Check(SysRead(raw, buffer.Span, 0, recv: false), "read"));
+        Job(() =>
+        {
+            try
+            {
+                return Check(SysRead(raw, buffer.Span, 0, recv: false), "read");
+            }
+            finally
+            {
+                ReleasePin(buffer);
+            }
+        });
 
     /// <summary><see cref="Write(LwtFd, ReadOnlyMemory{byte})"/> on a blocking descriptor: the call runs on a preemptive thread.</summary>
     private static Promise<int> WriteBlocking(int raw, ReadOnlyMemory<byte> buffer) =>
-        Job(() => Check(SysWrite(raw, buffer.Span, 0, send: false), "write"));
+        Job(() =>
+        {
+            try
+            {
+                return Check(SysWrite(raw, buffer.Span, 0, send: false), "write");
+            }
+            finally
+            {
+                ReleasePin(buffer);
+            }
+        });
 
     /// <summary><see cref="ReadV"/>/<see cref="WriteV"/> on a blocking descriptor.</summary>
     private static Promise<int> VectorBlocking(VectorOp op, string name) =>
-        Job(() => Check(op.Call(), name));
+        Job(() =>
+        {
+            try
+            {
+                return Check(op.Call(), name);
+            }
+            finally
+            {
+                op.ReleasePins();
+            }
+        });
 
     /// <summary>
     /// Reads into several buffers in order (one readv call); the promise gives the total
@@ -98,10 +151,12 @@ public static partial class LwtUnix
     /// <param name="fd">The descriptor.</param>
     /// <param name="buffers">The buffers (only the first 1024 are used, the system's IOV_MAX).</param>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="ObjectDisposedException">The memory of one of the buffers was released (a mapping after <see cref="LwtBytes.Unmap"/>).</exception>
     public static Promise<int> ReadV(LwtFd fd, IReadOnlyList<Memory<byte>> buffers)
     {
         ArgumentNullException.ThrowIfNull(fd);
         ArgumentNullException.ThrowIfNull(buffers);
+        if (NeedsPins(buffers)) return WithPins(buffers, fd, static (fd, pinned) => ReadV(fd, pinned));
         var op = new VectorOp(fd, buffers, null);
         if (!fd.TryGetFd("readv", out _, out var error)) return Promise.Fail<int>(error!);
         if (fd.IsBlocking) return VectorBlocking(op, "readv");
@@ -116,10 +171,12 @@ public static partial class LwtUnix
     /// <param name="fd">The descriptor.</param>
     /// <param name="buffers">The buffers (only the first 1024 are used, the system's IOV_MAX).</param>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="ObjectDisposedException">The memory of one of the buffers was released (a mapping after <see cref="LwtBytes.Unmap"/>).</exception>
     public static Promise<int> WriteV(LwtFd fd, IReadOnlyList<ReadOnlyMemory<byte>> buffers)
     {
         ArgumentNullException.ThrowIfNull(fd);
         ArgumentNullException.ThrowIfNull(buffers);
+        if (NeedsPins(buffers)) return WithPins(buffers, fd, static (fd, pinned) => WriteV(fd, pinned));
         var op = new VectorOp(fd, null, buffers);
         if (!fd.TryGetFd("writev", out _, out var error)) return Promise.Fail<int>(error!);
         if (fd.IsBlocking) return VectorBlocking(op, "writev");
@@ -316,6 +373,8 @@ public static partial class LwtUnix
             if (n >= 0) Owner.NoteRead(n, buffer.Length);
             return Finish(n);
         }
+
+        internal override void ReleasePins() => ReleasePin(buffer);
     }
 
     private sealed class WriteOp(LwtFd fd, ReadOnlyMemory<byte> buffer, int flags, bool send) : CountOp(fd)
@@ -328,6 +387,8 @@ public static partial class LwtUnix
         {
             return Finish(SysWrite(Owner.Fd, buffer.Span, flags, send));
         }
+
+        internal override void ReleasePins() => ReleasePin(buffer);
     }
 
     private sealed class WaitOp(LwtFd fd, bool write) : FdOp<Unit>(fd)
@@ -341,7 +402,7 @@ public static partial class LwtUnix
 
     private sealed class VectorOp(LwtFd fd, IReadOnlyList<Memory<byte>>? reads, IReadOnlyList<ReadOnlyMemory<byte>>? writes) : CountOp(fd)
     {
-        private const int IovMax = 1024;
+        internal const int IovMax = 1024;
 
         public override bool IsWrite => writes is not null;
 
@@ -350,6 +411,12 @@ public static partial class LwtUnix
         protected override bool Run()
         {
             return Finish(Call());
+        }
+
+        internal override void ReleasePins()
+        {
+            LwtUnix.ReleasePins(reads);
+            LwtUnix.ReleasePins(writes);
         }
 
         /// <summary>One readv/writev over the pinned buffers (EINTR retried).</summary>
@@ -394,5 +461,210 @@ public static partial class LwtUnix
                 Marshal.SetLastPInvokeError(saved);
             }
         }
+    }
+
+    // ---- pins (file comment) -------------------------------------------------
+
+    /// <summary>
+    /// True if <paramref name="buffer"/> lives in a MemoryManager that is not already an
+    /// operation's pin: the one type test the path of an array pays.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool NeedsPin(ReadOnlyMemory<byte> buffer) =>
+        MemoryMarshal.TryGetMemoryManager(buffer, out MemoryManager<byte>? manager) && manager is not PinnedBuffer;
+
+    /// <summary>Whether one of the buffers an I/O-vector call passes to the kernel (the first <see cref="VectorOp.IovMax"/>) needs a pin.</summary>
+    private static bool NeedsPins<TMemory>(IReadOnlyList<TMemory> buffers)
+        where TMemory : struct
+    {
+        int count = Math.Min(buffers.Count, VectorOp.IovMax);
+        for (int i = 0; i < count; i++)
+        {
+            if (NeedsPin(PinnedList<TMemory>.View(buffers[i]))) return true;
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="call"/> (the public method itself) on a pin of <paramref name="buffer"/>.
+    /// A promise still pending belongs to a queued operation or a job, which releases the pin
+    /// when it is over; otherwise the call is over and nothing holds the pin but this.
+    /// </summary>
+    /// <exception cref="ObjectDisposedException">The buffer's memory was released.</exception>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static Promise<T> WithPin<TArg, T>(ReadOnlyMemory<byte> buffer, TArg arg, Func<TArg, Memory<byte>, Promise<T>> call)
+    {
+        Memory<byte> pinned = PinnedBuffer.Pin(buffer);
+        Promise<T> promise;
+        try
+        {
+            promise = call(arg, pinned);
+        }
+        catch
+        {
+            ReleasePin(pinned);
+            throw;
+        }
+
+        if (!promise.IsPending) ReleasePin(pinned);
+        return promise;
+    }
+
+    /// <summary><see cref="WithPin"/> for the I/O-vector calls: every buffer that needs one is pinned.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static Promise<T> WithPins<TMemory, TArg, T>(IReadOnlyList<TMemory> buffers, TArg arg, Func<TArg, IReadOnlyList<TMemory>, Promise<T>> call)
+        where TMemory : struct
+    {
+        var pinned = PinnedList<TMemory>.Pin(buffers);
+        Promise<T> promise;
+        try
+        {
+            promise = call(arg, pinned);
+        }
+        catch
+        {
+            pinned.Release();
+            throw;
+        }
+
+        if (!promise.IsPending) pinned.Release();
+        return promise;
+    }
+
+    /// <summary>Ends the pin <paramref name="buffer"/> is, if it is one (nothing for an array; twice does nothing).</summary>
+    private static void ReleasePin(ReadOnlyMemory<byte> buffer)
+    {
+        if (MemoryMarshal.TryGetMemoryManager(buffer, out PinnedBuffer? pin)) pin.Release();
+    }
+
+    /// <summary>Ends the pins of an I/O-vector list made by <see cref="WithPins"/> (nothing for another list).</summary>
+    private static void ReleasePins(object? buffers) => (buffers as IPinnedList)?.Release();
+
+    /// <summary>
+    /// An operation's pin on a buffer whose memory a MemoryManager owns, as a Memory over the
+    /// pinned pointer (so a pending read keeps using it after an Unmap, which only the pin's
+    /// end makes happen). A manager that cannot pin (its Pin throws NotSupportedException,
+    /// as some over managed memory do) is used as before, through its own Span at each call.
+    /// </summary>
+    private sealed unsafe class PinnedBuffer : MemoryManager<byte>
+    {
+        private readonly ReadOnlyMemory<byte> _unpinnable;
+        private MemoryHandle _handle;
+        private readonly int _length;
+        private int _released;
+
+        private PinnedBuffer(MemoryHandle handle, int length, ReadOnlyMemory<byte> unpinnable)
+        {
+            _handle = handle;
+            _length = length;
+            _unpinnable = unpinnable;
+        }
+
+        /// <summary>A pin of <paramref name="buffer"/>, as a Memory of the same length.</summary>
+        /// <exception cref="ObjectDisposedException">The memory was released.</exception>
+        internal static Memory<byte> Pin(ReadOnlyMemory<byte> buffer)
+        {
+            MemoryHandle handle;
+            try
+            {
+                handle = buffer.Pin();
+            }
+            catch (NotSupportedException)
+            {
+                return new PinnedBuffer(default, buffer.Length, buffer).Memory;
+            }
+
+            if (handle.Pointer == null && !buffer.IsEmpty)
+            {
+                // A pin without an address: the same as one that cannot pin.
+                handle.Dispose();
+                return new PinnedBuffer(default, buffer.Length, buffer).Memory;
+            }
+
+            return new PinnedBuffer(handle, buffer.Length, default).Memory;
+        }
+
+        public override Span<byte> GetSpan()
+        {
+            ObjectDisposedException.ThrowIf(Volatile.Read(ref _released) != 0, this);
+            if (_handle.Pointer == null && _length != 0) return MemoryMarshal.AsMemory(_unpinnable).Span;
+            return new Span<byte>(_handle.Pointer, _length);
+        }
+
+        /// <summary>A pointer into the pinned memory: valid until <see cref="Release"/>, which the operation calls when it is over.</summary>
+        public override MemoryHandle Pin(int elementIndex = 0)
+        {
+            ObjectDisposedException.ThrowIf(Volatile.Read(ref _released) != 0, this);
+            ArgumentOutOfRangeException.ThrowIfGreaterThan((uint)elementIndex, (uint)_length, nameof(elementIndex));
+            if (_handle.Pointer == null && _length != 0) return _unpinnable.Slice(elementIndex).Pin();
+            return new MemoryHandle((byte*)_handle.Pointer + elementIndex);
+        }
+
+        public override void Unpin()
+        {
+        }
+
+        protected override void Dispose(bool disposing) => Release();
+
+        /// <summary>Ends the pin (once, from the loop or a worker): an unmap waiting for it happens now.</summary>
+        internal void Release()
+        {
+            if (Interlocked.Exchange(ref _released, 1) == 0) _handle.Dispose();
+        }
+    }
+
+    /// <summary>A list of pinned I/O vectors, released as one.</summary>
+    private interface IPinnedList
+    {
+        void Release();
+    }
+
+    /// <summary>
+    /// The first <see cref="VectorOp.IovMax"/> buffers of an I/O-vector call (the ones the
+    /// kernel sees), those of a MemoryManager replaced by their pin. <typeparamref name="TMemory"/>
+    /// is Memory&lt;byte&gt; or ReadOnlyMemory&lt;byte&gt;, which share their layout (MemoryMarshal.AsMemory relies on it).
+    /// </summary>
+    private sealed class PinnedList<TMemory>(TMemory[] items) : IReadOnlyList<TMemory>, IPinnedList
+        where TMemory : struct
+    {
+        public int Count => items.Length;
+
+        public TMemory this[int index] => items[index];
+
+        internal static ReadOnlyMemory<byte> View(TMemory buffer) => Unsafe.As<TMemory, ReadOnlyMemory<byte>>(ref buffer);
+
+        /// <exception cref="ObjectDisposedException">A buffer's memory was released (the pins taken so far are released).</exception>
+        internal static PinnedList<TMemory> Pin(IReadOnlyList<TMemory> buffers)
+        {
+            var items = new TMemory[Math.Min(buffers.Count, VectorOp.IovMax)];
+            var list = new PinnedList<TMemory>(items);
+            for (int i = 0; i < items.Length; i++) items[i] = buffers[i];
+            try
+            {
+                for (int i = 0; i < items.Length; i++)
+                {
+                    if (!NeedsPin(View(items[i]))) continue;
+                    Memory<byte> pinned = PinnedBuffer.Pin(View(items[i]));
+                    items[i] = Unsafe.As<Memory<byte>, TMemory>(ref pinned);
+                }
+            }
+            catch
+            {
+                list.Release();
+                throw;
+            }
+
+            return list;
+        }
+
+        public void Release()
+        {
+            foreach (TMemory item in items) ReleasePin(View(item));
+        }
+
+        public IEnumerator<TMemory> GetEnumerator() => ((IEnumerable<TMemory>)items).GetEnumerator();
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
     }
 }

@@ -3,9 +3,10 @@
 //
 // The I/O vectors are the ones ReadV/WriteV take (a list of Memory slices; Lwt's
 // IO_vectors.t), pinned for the one call and, as there, only the first IOV_MAX (1024) go to
-// the kernel. Sockets are non-blocking here: the call is tried at once and, on EAGAIN, waits
-// in the engine like Recv/Send (an FdOp, cancelable). A descriptor wrapped as blocking runs
-// the call as a job on the worker pool instead.
+// the kernel; those of a MemoryManager (a mapping) stay pinned for the whole operation
+// (LwtUnix.Fd.cs, "Pins"). Sockets are non-blocking here: the call is tried at once and,
+// on EAGAIN, waits in the engine like Recv/Send (an FdOp, cancelable). A descriptor
+// wrapped as blocking runs the call as a job on the worker pool instead.
 //
 // Descriptor passing. sendmsg duplicates the sent descriptors into the message when it
 // succeeds: the caller keeps its own and may close them once the promise resolves. The
@@ -34,12 +35,28 @@ public static partial class LwtUnix
     /// <param name="socket">The socket (usually a Unix-domain one, to receive descriptors).</param>
     /// <param name="ioVectors">The buffers (only the first 1024 are used, the system's IOV_MAX).</param>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="ObjectDisposedException">The memory of one of the buffers was released (a mapping after <see cref="LwtBytes.Unmap"/>).</exception>
     public static Promise<(int Count, IReadOnlyList<SafeFileHandle> Fds)> RecvMsg(LwtFd socket, IReadOnlyList<Memory<byte>> ioVectors)
     {
         ArgumentNullException.ThrowIfNull(socket);
         ArgumentNullException.ThrowIfNull(ioVectors);
+        if (NeedsPins(ioVectors)) return WithPins(ioVectors, socket, static (socket, pinned) => RecvMsg(socket, pinned));
         if (!socket.TryGetFd("recv_msg", out int raw, out var error)) return Promise.Fail<(int, IReadOnlyList<SafeFileHandle>)>(error!);
-        if (socket.IsBlocking) return Job(() => RecvMsgJob(raw, ioVectors));
+        if (socket.IsBlocking)
+        {
+            return Job(() =>
+            {
+                try
+                {
+                    return RecvMsgJob(raw, ioVectors);
+                }
+                finally
+                {
+                    ReleasePins(ioVectors);
+                }
+            });
+        }
+
         var op = new RecvMsgOp(socket, ioVectors);
         return op.Attempt() ? Deliver(op) : socket.Enqueue(op);
     }
@@ -60,6 +77,7 @@ public static partial class LwtUnix
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="fds"/> holds a negative descriptor, or more than 253 (Linux's SCM_MAX_FD).</exception>
     /// <exception cref="NotAvailableException"><paramref name="fds"/> is not empty and the system cannot pass descriptors (<c>fd_passing</c>).</exception>
+    /// <exception cref="ObjectDisposedException">The memory of one of the buffers was released (a mapping after <see cref="LwtBytes.Unmap"/>).</exception>
     public static Promise<int> SendMsg(LwtFd socket, IReadOnlyList<ReadOnlyMemory<byte>> ioVectors, IReadOnlyList<int> fds) =>
         SendMsgCore(socket, ioVectors, fds, null, "send_msg");
 
@@ -74,6 +92,7 @@ public static partial class LwtUnix
     /// <param name="destination">Where to send (an <see cref="IPEndPoint"/> or a <see cref="System.Net.Sockets.UnixDomainSocketEndPoint"/>).</param>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="fds"/> holds a negative descriptor, or more than 253.</exception>
+    /// <exception cref="ObjectDisposedException">The memory of one of the buffers was released (a mapping after <see cref="LwtBytes.Unmap"/>).</exception>
     public static Promise<int> SendMsgTo(LwtFd socket, IReadOnlyList<ReadOnlyMemory<byte>> ioVectors, IReadOnlyList<int> fds, EndPoint destination)
     {
         ArgumentNullException.ThrowIfNull(destination);
@@ -90,8 +109,24 @@ public static partial class LwtUnix
             throw new ArgumentOutOfRangeException(nameof(fds), fds.Count, $"Linux passes at most {LibC.ScmMaxFd} descriptors in one message: send them in several.");
         foreach (int d in fds)
             if (d < 0) throw new ArgumentOutOfRangeException(nameof(fds), d, "A descriptor is not negative (a closed LwtFd's Fd is -1).");
+        if (NeedsPins(ioVectors))
+            return WithPins(ioVectors, (socket, fds, destination, function), static (a, pinned) => SendMsgCore(a.socket, pinned, a.fds, a.destination, a.function));
         if (!socket.TryGetFd(function, out int raw, out var error)) return Promise.Fail<int>(error!);
-        if (socket.IsBlocking) return Job(() => Check(SysSendMsg(raw, ioVectors, fds, destination), function));
+        if (socket.IsBlocking)
+        {
+            return Job(() =>
+            {
+                try
+                {
+                    return Check(SysSendMsg(raw, ioVectors, fds, destination), function);
+                }
+                finally
+                {
+                    ReleasePins(ioVectors);
+                }
+            });
+        }
+
         var op = new SendMsgOp(socket, ioVectors, fds, destination, function);
         return op.Attempt() ? Deliver(op) : socket.Enqueue(op);
     }
@@ -251,6 +286,8 @@ public static partial class LwtUnix
             Result = ((int)n, fds);
             return true;
         }
+
+        internal override void ReleasePins() => LwtUnix.ReleasePins(ioVectors);
     }
 
     private sealed class SendMsgOp(LwtFd fd, IReadOnlyList<ReadOnlyMemory<byte>> ioVectors, IReadOnlyList<int> fds, EndPoint? destination, string name) : CountOp(fd)
@@ -260,5 +297,7 @@ public static partial class LwtUnix
         public override string Name => name;
 
         protected override bool Run() => Finish(SysSendMsg(Owner.Fd, ioVectors, fds, destination));
+
+        internal override void ReleasePins() => LwtUnix.ReleasePins(ioVectors);
     }
 }

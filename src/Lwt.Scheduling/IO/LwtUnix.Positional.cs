@@ -10,7 +10,8 @@
 //
 // The position is untouched: a job of pread/pwrite needs no lock against a concurrent
 // Read/Write on the same descriptor, unlike an lseek-then-read pair would. As with Read
-// and Write, the caller keeps the buffer alive and unchanged until the promise resolves.
+// and Write, the caller keeps the buffer alive and unchanged until the promise resolves, and
+// a buffer of a MemoryManager (a mapping) is pinned for the whole operation (LwtUnix.Fd.cs).
 
 using System.Runtime.InteropServices;
 using System.Text;
@@ -32,10 +33,12 @@ public static partial class LwtUnix
     /// <param name="fileOffset">Where to read in the file, in bytes from its beginning.</param>
     /// <exception cref="ArgumentNullException"><paramref name="fd"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="fileOffset"/> is negative.</exception>
+    /// <exception cref="ObjectDisposedException"><paramref name="buffer"/>'s memory was released (a mapping after <see cref="LwtBytes.Unmap"/>).</exception>
     public static Promise<int> PRead(LwtFd fd, Memory<byte> buffer, long fileOffset)
     {
         ArgumentNullException.ThrowIfNull(fd);
         ArgumentOutOfRangeException.ThrowIfNegative(fileOffset);
+        if (NeedsPin(buffer)) return WithPin(buffer, (fd, fileOffset), static (a, pinned) => PRead(a.fd, pinned, a.fileOffset));
         if (!fd.TryGetFd("pread", out int raw, out var error)) return Promise.Fail<int>(error!);
         if (fd.IsBlocking) return PReadBlocking(raw, buffer, fileOffset);
         var op = new PositionalOp(fd, buffer, default, fileOffset, write: false);
@@ -56,10 +59,12 @@ public static partial class LwtUnix
     /// <param name="fileOffset">Where to write in the file, in bytes from its beginning.</param>
     /// <exception cref="ArgumentNullException"><paramref name="fd"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="fileOffset"/> is negative.</exception>
+    /// <exception cref="ObjectDisposedException"><paramref name="buffer"/>'s memory was released (a mapping after <see cref="LwtBytes.Unmap"/>).</exception>
     public static Promise<int> PWrite(LwtFd fd, ReadOnlyMemory<byte> buffer, long fileOffset)
     {
         ArgumentNullException.ThrowIfNull(fd);
         ArgumentOutOfRangeException.ThrowIfNegative(fileOffset);
+        if (NeedsPin(buffer)) return WithPin(buffer, (fd, fileOffset), static (a, pinned) => PWrite(a.fd, pinned, a.fileOffset));
         if (!fd.TryGetFd("pwrite", out int raw, out var error)) return Promise.Fail<int>(error!);
         if (fd.IsBlocking) return PWriteBlocking(raw, buffer, fileOffset);
         var op = new PositionalOp(fd, default, buffer, fileOffset, write: true);
@@ -112,12 +117,33 @@ public static partial class LwtUnix
 
     // Separate methods for the same reason as ReadBlocking/WriteBlocking: the lambda's
     // closure would otherwise be allocated on every call, the non-blocking ones included.
+    // As there, the job ends the buffer's pin on the worker, after the call.
 
     private static Promise<int> PReadBlocking(int raw, Memory<byte> buffer, long fileOffset) =>
-        Job(() => Check(SysPositional(raw, buffer.Span, fileOffset, write: false), "pread"));
+        Job(() =>
+        {
+            try
+            {
+                return Check(SysPositional(raw, buffer.Span, fileOffset, write: false), "pread");
+            }
+            finally
+            {
+                ReleasePin(buffer);
+            }
+        });
 
     private static Promise<int> PWriteBlocking(int raw, ReadOnlyMemory<byte> buffer, long fileOffset) =>
-        Job(() => Check(SysPositional(raw, MemoryMarshal.AsMemory(buffer).Span, fileOffset, write: true), "pwrite"));
+        Job(() =>
+        {
+            try
+            {
+                return Check(SysPositional(raw, MemoryMarshal.AsMemory(buffer).Span, fileOffset, write: true), "pwrite");
+            }
+            finally
+            {
+                ReleasePin(buffer);
+            }
+        });
 
     /// <summary>One pread or pwrite (EINTR retried); -1 with errno on failure.</summary>
     private static unsafe nint SysPositional(int fd, Span<byte> buffer, long fileOffset, bool write)
@@ -143,5 +169,11 @@ public static partial class LwtUnix
 
         protected override bool Run() =>
             Finish(SysPositional(Owner.Fd, write ? MemoryMarshal.AsMemory(writes).Span : reads.Span, fileOffset, write));
+
+        internal override void ReleasePins()
+        {
+            ReleasePin(reads);
+            ReleasePin(writes);
+        }
     }
 }

@@ -267,9 +267,11 @@ public static partial class LwtUnix
     /// <param name="buffer">Where to put the bytes.</param>
     /// <param name="flags">None, Peek, OutOfBand, DontRoute.</param>
     /// <exception cref="ArgumentNullException"><paramref name="fd"/> is null.</exception>
+    /// <exception cref="ObjectDisposedException"><paramref name="buffer"/>'s memory was released (a mapping after <see cref="LwtBytes.Unmap"/>).</exception>
     public static Promise<int> Recv(LwtFd fd, Memory<byte> buffer, SocketFlags flags = SocketFlags.None)
     {
         ArgumentNullException.ThrowIfNull(fd);
+        if (NeedsPin(buffer)) return WithPin(buffer, (fd, flags), static (a, pinned) => Recv(a.fd, pinned, a.flags));
         if (!fd.TryGetFd("recv", out int raw, out var error)) return Promise.Fail<int>(error!);
         return ReadNowOrWait(fd, raw, buffer, NativeFlags(flags), recv: true);
     }
@@ -283,9 +285,11 @@ public static partial class LwtUnix
     /// <param name="buffer">The bytes.</param>
     /// <param name="flags">None, OutOfBand, DontRoute.</param>
     /// <exception cref="ArgumentNullException"><paramref name="fd"/> is null.</exception>
+    /// <exception cref="ObjectDisposedException"><paramref name="buffer"/>'s memory was released (a mapping after <see cref="LwtBytes.Unmap"/>).</exception>
     public static Promise<int> Send(LwtFd fd, ReadOnlyMemory<byte> buffer, SocketFlags flags = SocketFlags.None)
     {
         ArgumentNullException.ThrowIfNull(fd);
+        if (NeedsPin(buffer)) return WithPin(buffer, (fd, flags), static (a, pinned) => Send(a.fd, pinned, a.flags));
         if (!fd.TryGetFd("send", out int raw, out var error)) return Promise.Fail<int>(error!);
         int f = NativeFlags(flags);
         nint n = SysWrite(raw, buffer.Span, f, send: true);
@@ -303,9 +307,11 @@ public static partial class LwtUnix
     /// <param name="buffer">Where to put the bytes.</param>
     /// <param name="flags">None, Peek, OutOfBand, DontRoute.</param>
     /// <exception cref="ArgumentNullException"><paramref name="fd"/> is null.</exception>
+    /// <exception cref="ObjectDisposedException"><paramref name="buffer"/>'s memory was released (a mapping after <see cref="LwtBytes.Unmap"/>).</exception>
     public static Promise<(int Count, EndPoint Address)> RecvFrom(LwtFd fd, Memory<byte> buffer, SocketFlags flags = SocketFlags.None)
     {
         ArgumentNullException.ThrowIfNull(fd);
+        if (NeedsPin(buffer)) return WithPin(buffer, (fd, flags), static (a, pinned) => RecvFrom(a.fd, pinned, a.flags));
         if (!fd.TryGetFd("recvfrom", out _, out var error)) return Promise.Fail<(int, EndPoint)>(error!);
         var op = new RecvFromOp(fd, buffer, NativeFlags(flags));
         return op.Attempt() ? Deliver(op) : fd.Enqueue(op);
@@ -320,10 +326,12 @@ public static partial class LwtUnix
     /// <param name="address">The destination.</param>
     /// <param name="flags">None, OutOfBand, DontRoute.</param>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="ObjectDisposedException"><paramref name="buffer"/>'s memory was released (a mapping after <see cref="LwtBytes.Unmap"/>).</exception>
     public static Promise<int> SendTo(LwtFd fd, ReadOnlyMemory<byte> buffer, EndPoint address, SocketFlags flags = SocketFlags.None)
     {
         ArgumentNullException.ThrowIfNull(fd);
         ArgumentNullException.ThrowIfNull(address);
+        if (NeedsPin(buffer)) return WithPin(buffer, (fd, address, flags), static (a, pinned) => SendTo(a.fd, pinned, a.address, a.flags));
         if (!fd.TryGetFd("sendto", out _, out var error)) return Promise.Fail<int>(error!);
         var op = new SendToOp(fd, buffer, address, NativeFlags(flags));
         return op.Attempt() ? Deliver(op) : fd.Enqueue(op);
@@ -554,6 +562,8 @@ public static partial class LwtUnix
             Result = ((int)n, SocketAddresses.Read(new ReadOnlySpan<byte>(sa, SocketAddresses.MaxLength), len));
             return true;
         }
+
+        internal override void ReleasePins() => ReleasePin(buffer);
     }
 
     private sealed class SendToOp(LwtFd fd, ReadOnlyMemory<byte> buffer, EndPoint address, int flags) : CountOp(fd)
@@ -579,5 +589,7 @@ public static partial class LwtUnix
 
             return Finish(n);
         }
+
+        internal override void ReleasePins() => ReleasePin(buffer);
     }
 }

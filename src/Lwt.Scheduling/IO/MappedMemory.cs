@@ -11,7 +11,11 @@
 // Pins are counted, so that an unmap never pulls the pages from under a system call: every
 // native use of the buffer (the LwtUnix I/O calls, madvise, mincore, WaitMincore's worker)
 // goes through Pin, and a Dispose while pins are out only marks the manager disposed; the
-// last Unpin unmaps. The protocol, with both sides on Interlocked (full fences): Pin counts
+// last Unpin unmaps. An LwtUnix call holds its pin for the operation's whole life, not just
+// one system call (LwtUnix.Fd.cs, "Pins"): a read waiting for data on a non-blocking
+// descriptor, or running as a job for a blocking one, when Unmap comes, completes normally
+// into the pages, which go when it is over (completed, canceled, or its descriptor closed).
+// So an Unmap under a read that never completes keeps the address space until it is canceled. The protocol, with both sides on Interlocked (full fences): Pin counts
 // itself first, then looks at _disposed; Dispose sets _disposed first, then looks at the
 // count. Whatever the interleaving, one of the two sees the other, and Release runs once
 // (its own flag) however many of them get there. After Dispose, GetSpan and Pin throw
