@@ -16,6 +16,10 @@
 // - The kernel forgets a closed fd by itself, so MOD/DEL that shrink an
 //   interest ignore ENOENT/EBADF; ADD of an fd the kernel still knows (EEXIST)
 //   becomes MOD, and MOD of one it forgot (ENOENT) becomes ADD.
+// - An event joining a direction that already has one changes no mask, but the
+//   fd may have been closed and its number reused since that first event (see
+//   LwtEngine, stale registrations): ResyncInterest then issues a MOD with the
+//   same interest (ENOENT: ADD), as libev does at every ev_io_start.
 
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -104,6 +108,19 @@ public sealed unsafe class EpollEngine : LwtEngine
         else if (Control(LibC.EPOLL_CTL_MOD, fd, events, (ulong)fd) != 0)
         {
             Retry(fd, events, LibC.ENOENT, LibC.EPOLL_CTL_ADD, mustSucceed: (newMask & ~oldMask) != 0);
+        }
+    }
+
+    private protected override void ResyncInterest(int fd, int mask)
+    {
+        uint events = ((mask & FdRegistration.Read) != 0 ? LibC.EPOLLIN : 0)
+                    | ((mask & FdRegistration.Write) != 0 ? LibC.EPOLLOUT : 0);
+
+        // ENOENT: the kernel forgot the file the fd named when first registered (it was
+        // closed); the number now names another file, which the new event is for.
+        if (Control(LibC.EPOLL_CTL_MOD, fd, events, (ulong)fd) != 0)
+        {
+            Retry(fd, events, LibC.ENOENT, LibC.EPOLL_CTL_ADD, mustSucceed: true);
         }
     }
 

@@ -18,6 +18,18 @@ public abstract partial class LwtEngine
     [ThreadStatic]
     private static LwtEngine? t_current;
 
+    /// <summary>Bumped by every <see cref="Set"/> that changes an engine, on any thread (see <see cref="SetVersion"/>).</summary>
+    private static int s_setVersion;
+
+    /// <summary>
+    /// Changes whenever some thread's <see cref="Set"/> replaced its engine. A busy event loop
+    /// compares it at every iteration (one static read, where <see cref="Current"/> is a
+    /// thread-static one) and looks at Current again only when it moved, so it follows Set at
+    /// its next iteration. Another thread's Set only costs that loop one extra look. A plain
+    /// read: the Set that matters is the loop thread's own, already ordered before it.
+    /// </summary>
+    internal static int SetVersion => s_setVersion;
+
     /// <summary>
     /// The engine of the calling thread, created by <see cref="CreateDefault()"/> on first
     /// use (or after the previous one was disposed).
@@ -86,6 +98,7 @@ public abstract partial class LwtEngine
         }
 
         t_current = engine;
+        Interlocked.Increment(ref s_setVersion); // atomic: two threads' Sets must not publish one value
     }
 
     /// <summary>

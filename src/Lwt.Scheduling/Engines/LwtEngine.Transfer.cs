@@ -34,7 +34,8 @@
 // dispatch would skip anyway. The destination's generation is stamped on moved
 // events so that a destination in the middle of its own Iter (Set called from
 // one of its callbacks) does not call them with readiness it got before they
-// arrived, as for any fresh registration.
+// arrived, as for any fresh registration; moved timers get it too, so such a
+// destination fires them at its next Iter, as a timer created during an Iter.
 //
 // Cost. O(fd table + wheel buckets + events); a cold path, off every hot one.
 
@@ -74,7 +75,12 @@ public abstract partial class LwtEngine
 
         if (_timers.Count != 0)
         {
-            _timers.MoveAllTo(target._timers, entry => ((LwtEvent.EngineTimer)entry).Event._engine = target);
+            _timers.MoveAllTo(target._timers, entry =>
+            {
+                LwtEvent ev = ((LwtEvent.EngineTimer)entry).Event;
+                ev._engine = target;
+                ev._generation = target._generation; // as for fd events: a target mid-Iter fires it at its next Iter
+            });
         }
 
         _dispatchHalted = true;

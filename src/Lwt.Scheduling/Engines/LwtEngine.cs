@@ -14,6 +14,18 @@
 // own LwtEvent. The backend sees one interest mask per fd, changed only when
 // the first reader/writer arrives or the last one leaves.
 //
+// Stale registrations. An fd closed behind the engine's back (its events not
+// stopped) keeps its mask here, while the kernel may have forgotten it; once
+// the number is reused, a new event on it would change no mask and so never
+// reach the kernel. As libev re-syncs an fd with the kernel at every watcher
+// start, AddFdEvent asks the backend to re-sync (ResyncInterest) whenever an
+// event joins a direction that already had one. That is the only case that
+// needs it: a first event in a direction changes the mask, and that change is
+// itself an ADD or MOD that follows the fd's current file (a MOD the kernel
+// answers ENOENT becomes ADD, an ADD answered EEXIST becomes MOD). The common
+// path never pays for it: LwtFd keeps one event per fd and direction, stopped
+// when its queue empties, so each new wait is a first event.
+//
 // Dispatch rules (what makes stopping from a callback safe):
 //  - readiness is looked up in the live lists at dispatch time, never cached,
 //    and each callback is read from its event right before the call, so an
@@ -24,6 +36,13 @@
 //  - events created during an Iter carry that Iter's generation and are not
 //    dispatched by it: a fresh registration never receives readiness that
 //    the kernel reported before it existed (e.g. for a reused fd number).
+//    The same holds for timers: one created by a callback of an Iter fires at
+//    the next Iter at the earliest, even with a 0 delay (Lwt's select/poll
+//    engines keep such timers in new_sleeps until the next iter; libev starts
+//    them at its next loop iteration);
+//  - FakeIo outside an Iter dispatches as an Iter does (its own generation,
+//    its own first error); a FakeIo, or an Iter, called from one of its
+//    callbacks is treated as if called from an Iter callback.
 //
 // Transfer. TransferTo (LwtEngine.Transfer.cs, behind LwtEngine.Set) moves
 // every live event, fd events and timers, to another engine: the LwtEvent
@@ -52,9 +71,19 @@
 // swallow a write made between the two and leave the flag at 1 forever: a
 // lost wake-up. Dispose sets the flag to 2 so that later Wakes write nothing.
 //
+// Wake racing Dispose. A Wake that won the 0 -> 1 exchange just before
+// Dispose may still be on its way to the write when the loop thread disposes
+// the engine (LwtEngine.Set from a callback while other threads post to the
+// loop, which reads the engine before the Set). Closing the wake fd under it
+// would make it write into a closed, or worse a reused, descriptor. So a
+// writer counts itself in (_wakeWriters) and then checks the flag is not 2;
+// Dispose sets the flag to 2 and then waits for the count to drop to 0 before
+// anything is closed. Both sides use interlocked operations (full fences)
+// between their write and their read, so either the writer sees 2 and writes
+// nothing, or Dispose sees the writer and waits for it (one write syscall).
+//
 // Threading. Apart from Wake, an engine belongs to one thread (the loop's).
-// Iter is not re-entrant. Wake must not race with Dispose (stop the threads
-// that may wake the engine before disposing it).
+// Iter is not re-entrant.
 
 using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
@@ -82,6 +111,7 @@ public abstract partial class LwtEngine : IDisposable
     /// <summary>How many event callbacks have been called (for <see cref="Iter(bool)"/>: did a wait run anything?).</summary>
     private long _callbacksRun;
 
+    /// <summary>True while Iter, or a FakeIo called outside Iter, dispatches (see FakeIo).</summary>
     private bool _iterating;
     private bool _disposed;
 
@@ -96,6 +126,9 @@ public abstract partial class LwtEngine : IDisposable
 
     /// <summary>0: no wake pending; 1: a wake was requested (the wake fd is or will be written); 2: disposed.</summary>
     private int _wakeRequested;
+
+    /// <summary>How many Wakes are writing the wake fd now; Dispose waits for 0 before closing it (file comment).</summary>
+    private int _wakeWriters;
 
     /// <summary>Only the assembly's backends derive from the engine.</summary>
     private protected LwtEngine()
@@ -151,16 +184,21 @@ public abstract partial class LwtEngine : IDisposable
     /// Calls <paramref name="callback"/> once <paramref name="delaySeconds"/> have passed
     /// (never before), then, if <paramref name="repeat"/>, every <paramref name="delaySeconds"/>
     /// until the returned event is stopped. A one-shot timer counts as stopped once fired.
+    /// A negative delay (even negative infinity) counts as 0: the timer is due at once. The
+    /// first call comes from an iteration that starts after the registration: a timer
+    /// registered by a callback of an iteration fires at the next one at the earliest.
     /// <para>Lwt: <c>Lwt_engine.on_timer</c></para>
     /// </summary>
     /// <exception cref="ArgumentNullException"><paramref name="callback"/> is null.</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="delaySeconds"/> is negative or NaN.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="delaySeconds"/> is NaN.</exception>
     public LwtEvent OnTimer(double delaySeconds, bool repeat, Action<LwtEvent> callback)
     {
         ArgumentNullException.ThrowIfNull(callback);
         if (!(delaySeconds >= 0))
         {
-            ThrowNegativeDelay(delaySeconds);
+            // Lwt takes a negative delay as already due (its deadline is in the past), as
+            // LwtUnix.Sleep does here; only NaN names no time at all.
+            delaySeconds = ZeroIfNegative(delaySeconds);
         }
 
         ThrowIfDisposed();
@@ -177,7 +215,8 @@ public abstract partial class LwtEngine : IDisposable
     /// Simulates activity on <paramref name="fd"/>: calls the readable callbacks registered on it,
     /// then its writable callbacks, whatever the kernel says (those registered by these callbacks
     /// wait for the next iteration). If callbacks throw, the others still run and the first
-    /// exception is rethrown at the end (inside a callback of this engine: at the end of its Iter).
+    /// exception is rethrown at the end (inside a callback of this engine, including one that a
+    /// <see cref="FakeIo"/> runs: at the end of that outer Iter or FakeIo).
     /// <para>Lwt: <c>Lwt_engine.fake_io</c></para>
     /// </summary>
     /// <param name="fd">The descriptor (one with no event is ignored).</param>
@@ -189,13 +228,30 @@ public abstract partial class LwtEngine : IDisposable
         ThrowIfDisposed();
         if (_iterating)
         {
+            // From a callback of an Iter or of an outer FakeIo: part of that dispatch. A new
+            // generation here would let the outer walk call the events its own callbacks just
+            // registered, and the outer call owns the first error (a sibling's exception must
+            // not come out of this call, into the callback that made it).
             Dispatch(fd, FdRegistration.Read | FdRegistration.Write);
             return;
         }
 
         _generation++; // events registered by the callbacks below are not called by this dispatch
         _dispatchHalted = false;
-        Dispatch(fd, FdRegistration.Read | FdRegistration.Write);
+        _iterating = true;
+        try
+        {
+            Dispatch(fd, FdRegistration.Read | FdRegistration.Write);
+        }
+        finally
+        {
+            _iterating = false;
+            if (_disposed)
+            {
+                ReleaseResources(); // Dispose from a callback deferred it, as during an Iter
+            }
+        }
+
         RethrowFirstError();
     }
 
@@ -315,7 +371,30 @@ public abstract partial class LwtEngine : IDisposable
     {
         if (Interlocked.CompareExchange(ref _wakeRequested, 1, 0) == 0)
         {
+            WriteWake();
+        }
+    }
+
+    /// <summary>The write of a Wake that won the exchange, fenced against Dispose closing the wake fd (file comment).</summary>
+    private void WriteWake()
+    {
+        Interlocked.Increment(ref _wakeWriters);
+        if (Volatile.Read(ref _wakeRequested) != 2)
+        {
             SignalWake();
+        }
+
+        Interlocked.Decrement(ref _wakeWriters);
+    }
+
+    /// <summary>Waits for the Wakes already writing the wake fd (a few microseconds at most: one write each).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void WaitForWakeWriters()
+    {
+        var spin = default(SpinWait);
+        while (Volatile.Read(ref _wakeWriters) != 0)
+        {
+            spin.SpinOnce();
         }
     }
 
@@ -345,6 +424,10 @@ public abstract partial class LwtEngine : IDisposable
         _disposed = true;
         _dispatchHalted = true;
         Interlocked.Exchange(ref _wakeRequested, 2);
+        if (Volatile.Read(ref _wakeWriters) != 0)
+        {
+            WaitForWakeWriters(); // before ReleaseResources can close the wake fd under them
+        }
         for (int fd = 0; fd < _fds.Length; fd++)
         {
             if (_fds[fd] is { } reg)
@@ -379,6 +462,17 @@ public abstract partial class LwtEngine : IDisposable
     /// </summary>
     private protected abstract void SetInterest(int fd, int oldMask, int newMask);
 
+    /// <summary>
+    /// Makes the kernel watch <paramref name="fd"/> with <paramref name="mask"/> (unchanged here)
+    /// whatever it remembers of it: called when an event joins a direction that already had one,
+    /// in case the fd was closed and its number reused (file comment, stale registrations).
+    /// Throws if the kernel refuses the fd. Backends that hand the kernel every fd at each wait
+    /// (poll) have nothing to re-sync.
+    /// </summary>
+    private protected virtual void ResyncInterest(int fd, int mask)
+    {
+    }
+
     /// <summary>Waits (-1: forever, 0: not at all); returns how many entries <see cref="GetReady"/> may read. EINTR returns 0.</summary>
     private protected abstract int WaitForEvents(int timeoutMs);
 
@@ -410,6 +504,12 @@ public abstract partial class LwtEngine : IDisposable
             // Before linking anything: if the kernel refuses the fd, nothing changed.
             SetInterest(fd, reg.Mask, newMask);
             reg.Mask = newMask;
+        }
+        else
+        {
+            // The direction already has a live event, registered maybe for a file since closed
+            // behind our back, its number now reused (file comment, stale registrations).
+            ResyncInterest(fd, newMask);
         }
 
         var ev = new LwtEvent(this, kind, fd, callback, _generation);
@@ -598,6 +698,16 @@ public abstract partial class LwtEngine : IDisposable
             return;
         }
 
+        if (ev._generation == _generation)
+        {
+            // Created by a callback of this Iter (Expire runs only inside Iter, after its
+            // generation bump): it waits for the next Iter, as fd events do. Put back with its
+            // deadline, which is due, so the wheel keeps it for its next Expire (a timer added
+            // during Expire never fires in that same Expire) and the next wait does not block.
+            DeferTimer(timer);
+            return;
+        }
+
         if (timer.Repeat)
         {
             long now = Stopwatch.GetTimestamp();
@@ -612,6 +722,9 @@ public abstract partial class LwtEngine : IDisposable
 
         Invoke(callback, ev);
     }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void DeferTimer(LwtEvent.EngineTimer timer) => _timers.Add(timer, timer.Deadline);
 
     private void AcknowledgeWake()
     {
@@ -645,9 +758,12 @@ public abstract partial class LwtEngine : IDisposable
     private static void ThrowBadTimeout(int timeoutMs) =>
         throw new ArgumentOutOfRangeException(nameof(timeoutMs), timeoutMs, "The timeout must be -1 (infinite), 0 (poll) or a positive number of milliseconds.");
 
+    /// <summary>0 for a negative delay; throws for NaN (the cold path of OnTimer's check).</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void ThrowNegativeDelay(double delaySeconds) =>
-        throw new ArgumentOutOfRangeException(nameof(delaySeconds), delaySeconds, "The delay must be a non-negative number of seconds.");
+    private static double ZeroIfNegative(double delaySeconds) =>
+        double.IsNaN(delaySeconds)
+            ? throw new ArgumentOutOfRangeException(nameof(delaySeconds), delaySeconds, "The delay must be a number of seconds, not NaN.")
+            : 0;
 
     /// <summary>Throws a <see cref="System.ComponentModel.Win32Exception"/> for the errno of a failed call.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]

@@ -31,6 +31,10 @@ namespace Lwt;
  * passed since the last poll. 64 keeps the syscall under ~2% of a 40 ns pause iteration;
  * 1 ms bounds the I/O latency a long busy stretch can add when iterations are slow; an
  * idle iteration always waits in the kernel, so I/O never waits longer than that.
+ * Which engine it polls follows LwtEngine.Set at the next iteration, busy or idle: a
+ * busy iteration compares LwtEngine.SetVersion (one static read) with the version of
+ * its last look at LwtEngine.Current; the poll counters are no clock for it, since a
+ * loop whose iterations each take 1 ms polls at every one and never counts to 64.
  *
  * Wake-ups without loss. Before blocking the loop publishes `_sleeping = 1` and then
  * looks at the inbox again; a producer enqueues and then reads `_sleeping`. Both sides
@@ -75,6 +79,8 @@ public sealed partial class EventLoop : ILoopDispatcher
     /// <summary>Iterations ever run (LwtRuntimeEvents' laps); written every iteration, so off the line of the fields that posts read.</summary>
     private PaddedLong _laps;
     private long _lastPoll;
+    /// <summary>LwtEngine.SetVersion when the busy path last looked at LwtEngine.Current.</summary>
+    private int _engineVersion;
     private int _runDepth;
     private int _id;
     private int _outstandingOperations;
@@ -85,6 +91,7 @@ public sealed partial class EventLoop : ILoopDispatcher
         _thread = Thread.CurrentThread;
         _resolution = ResolutionLoop.Current;
         _paused = _resolution.Paused;
+        _engineVersion = LwtEngine.SetVersion; // before Current: a Set in between moves the version again
         Engine = LwtEngine.Current;
         Timers = new TimerWheel();
         SynchronizationContext = new LwtSynchronizationContext(this);
@@ -376,11 +383,11 @@ public sealed partial class EventLoop : ILoopDispatcher
     {
         if (HasReadyWork)
         {
-            // Busy: poll, without blocking, at a bounded rate (file comment). The engine is the
-            // one of the last poll; LwtEngine.Set is looked at again every 64 busy iterations.
+            // Busy: poll, without blocking, at a bounded rate (file comment). The engine is
+            // LwtEngine.Current as of the last Set (or of its disposal, which Set's default does).
             var engine = Engine;
+            if (_engineVersion != LwtEngine.SetVersion || engine.IsDisposed) engine = FollowCurrentEngine();
             bool due = ++_busyIterations.Value >= 64;
-            if ((due || engine.IsDisposed) && !ReferenceEquals(engine, LwtEngine.Current)) engine = Engine = LwtEngine.Current;
             if (engine.ReadableCount + engine.WritableCount + engine.TimerCount == 0)
             {
                 if (due) _busyIterations.Value = 0;
@@ -409,6 +416,16 @@ public sealed partial class EventLoop : ILoopDispatcher
             Volatile.Write(ref _sleeping.Value, 0);
         }
         if (!_inbox.IsEmpty) Volatile.Write(ref _inboxSignaled.Value, 1);
+    }
+
+    /// <summary>Takes LwtEngine.Current as the loop's engine after a Set (the busy path's cold branch).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private LwtEngine FollowCurrentEngine()
+    {
+        _engineVersion = LwtEngine.SetVersion; // before Current: a Set after this read moves the version again
+        var current = LwtEngine.Current;
+        if (!ReferenceEquals(current, Engine)) Engine = current; // producers read it: written only when it changed
+        return current;
     }
 
     private void Poll(LwtEngine engine, int timeoutMs, long now)
