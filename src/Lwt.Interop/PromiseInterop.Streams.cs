@@ -7,7 +7,11 @@ namespace Lwt.Interop;
  *
  * AsAsyncEnumerable pulls lazily: each MoveNextAsync is one LwtStream.Get. The stream is
  * not thread-safe, so the read is made on the loop that called AsAsyncEnumerable (posted
- * there when the enumerator is driven from another thread). Canceling the enumerator's
+ * there when the enumerator is driven from another thread). That post is a ClaimablePost:
+ * the loop, or its exit if it stops first, makes the read, or the post finds the loop not
+ * running and MoveNextAsync fails with InvalidOperationException. A plain post to a loop
+ * that is not running would wait in its inbox for a next run that usually never comes, and
+ * MoveNextAsync would hang with nothing to say why. Canceling the enumerator's
  * token cancels the pending read (Cancel() on its loop, and the wait follows the read, so an
  * item the read took as the token fired is returned, not dropped); disposing the enumerator
  * cancels it too.
@@ -24,7 +28,10 @@ public static partial class PromiseInterop
     /// enumeration's token or disposing the enumerator cancels the pending read (the item then
     /// stays in the stream). An exception from the stream's source comes out of
     /// <c>MoveNextAsync</c> as the same object, after the items before it. The reads are made
-    /// on the loop that called this method, when there is one.
+    /// on the loop that called this method, when there is one: driven from another thread, the
+    /// enumerator needs that loop running (inside its <c>LwtMain.Run</c>), and
+    /// <c>MoveNextAsync</c> fails with <see cref="InvalidOperationException"/> once the loop has
+    /// stopped. To use the items after the loop has ended, collect them while it runs.
     /// <para>Lwt: <c>Lwt_stream.get</c> seen as .NET's <c>IAsyncEnumerable</c></para>
     /// </summary>
     /// <param name="stream">The stream (read by the enumerators: each consumes what it reads).</param>
@@ -130,17 +137,53 @@ internal sealed class StreamAsyncEnumerable<T>(LwtStream<T> stream, EventLoop? l
 
         public T Current => _current;
 
+        private CancellationToken Token => token;
+
         public ValueTask<bool> MoveNextAsync()
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             if (token.IsCancellationRequested) return ValueTask.FromCanceled<bool>(token);
-            if (loop is not null && !loop.IsOnLoopThread)
-                return new ValueTask<bool>(Task.Factory.StartNew(ReadOnLoop, token, TaskCreationOptions.DenyChildAttach, loop.TaskScheduler).Unwrap());
+            if (loop is not null && !loop.IsOnLoopThread) return PostRead(loop);
             var read = stream.Get();
             var p = read.UnderlyingT();
             if (p._status == Status.Fulfilled) return new ValueTask<bool>(Take(p._value));
             _pending = read;
             return new ValueTask<bool>(Await(read));
+        }
+
+        /// <summary>Posts the read to the stream's loop (file comment); fails when that loop is not running.</summary>
+        private ValueTask<bool> PostRead(EventLoop loop)
+        {
+            var post = new PostedRead(this);
+            if (((ILoopDispatcher)loop).TryPostClaimable(post)) return new ValueTask<bool>(post.Result.Task.Unwrap());
+            return ValueTask.FromException<bool>(new InvalidOperationException(
+                "The LwtStream's event loop is not running: an enumerator of LwtStream.AsAsyncEnumerable() reads the stream on the loop that called " +
+                "AsAsyncEnumerable, and from another thread it can do so only while that loop runs (inside its LwtMain.Run). " +
+                "Enumerate it before that LwtMain.Run returns, or collect the items there (stream.ToList()) and use the list afterwards."));
+        }
+
+        /// <summary>A read posted to the loop: made there, by the loop or by its exit (ClaimablePost).</summary>
+        private sealed class PostedRead(Enumerator owner) : ClaimablePost
+        {
+            internal readonly TaskCompletionSource<Task<bool>> Result = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+            internal override void Run()
+            {
+                // The token fired before the read started: start nothing (the item stays in the stream).
+                if (owner.Token.IsCancellationRequested)
+                {
+                    Result.SetCanceled(owner.Token);
+                    return;
+                }
+                try
+                {
+                    Result.SetResult(owner.ReadOnLoop());
+                }
+                catch (Exception e)
+                {
+                    Result.SetException(e);
+                }
+            }
         }
 
         private Task<bool> ReadOnLoop()

@@ -13,7 +13,15 @@
 // accepting (the pending accept is canceled and the listening socket closed)
 // and, unlike Lwt 5's shutdown_server, which only waits for the listening
 // socket, returns a promise resolved when every running handler has finished
-// (the graceful shutdown the issue asks for). It does not cancel handlers.
+// (the graceful shutdown the issue asks for). It does not cancel handlers, so
+// a handler that waits for it waits for itself, and one idle client keeps it
+// pending. Lwt's own promise, resolved once the listening socket is closed
+// (and its Unix path removed), is LwtServer.ListenerClosed.
+//
+// Arguments are checked at the call, before any socket is made: a bad buffer
+// size found after the connect or accept would leave that socket open. A
+// socket the caller gave (fd, serverFd) stays the caller's when bind or listen
+// fails; only a socket made here is closed then.
 //
 // The server itself only accepts and counts: what it does with a connection
 // is a "serve" function given by the variant that made it (channels for
@@ -38,12 +46,14 @@ public sealed class LwtServer
     private int _active;
     private Resolver<Unit>? _drained;
     private Promise? _shutdown;
+    private readonly Resolver<Unit> _listenerClosed;
 
     internal LwtServer(LwtFd listener, Func<LwtFd, EndPoint, Promise> serve)
     {
         _listener = listener;
         _serve = serve;
         Address = LwtUnix.GetSockName(listener);
+        (ListenerClosed, _listenerClosed) = Promise.Create();
     }
 
     /// <summary>
@@ -54,6 +64,15 @@ public sealed class LwtServer
 
     /// <summary>The number of handlers running now.<para>Lwt: none (a count that <c>Lwt_io.establish_server</c> does not expose)</para></summary>
     public int ActiveConnections => _active;
+
+    /// <summary>
+    /// Resolved once <see cref="Shutdown"/> has closed the listening socket (and removed the
+    /// socket's path, for a Unix-domain address on the file system); pending until then. It
+    /// does not wait for the running handlers, so a handler may await it, unlike
+    /// <see cref="Shutdown"/>'s promise. Not cancelable.
+    /// <para>Lwt: <c>Lwt_io.shutdown_server</c>'s own promise (resolved once the listening socket is closed; it never waits for the handlers)</para>
+    /// </summary>
+    public Promise ListenerClosed { get; }
 
     /// <summary>True once <see cref="Shutdown"/> was called.<para>Lwt: none (whether <c>Lwt_io.shutdown_server</c> was called)</para></summary>
     public bool IsShutDown => _stopping;
@@ -147,8 +166,17 @@ public sealed class LwtServer
 
     /// <summary>
     /// Stops accepting connections (closes the listening socket) and returns a promise
-    /// resolved when every running handler has finished. Idempotent.
-    /// <para>Lwt: <c>Lwt_io.shutdown_server</c> (also waiting for the handlers)</para>
+    /// resolved when every running handler has finished (a graceful shutdown). Idempotent.
+    /// <para>
+    /// The handlers are not canceled, so the promise waits for each of them to return:
+    /// <b>a handler that awaits it waits for itself and never resumes</b>, and a client that
+    /// stays connected keeps it pending as long as its handler waits for that client. From a
+    /// handler (a "quit" command, say), call <c>Shutdown()</c> without awaiting its promise,
+    /// or await <see cref="ListenerClosed"/>, which resolves once the listening socket is
+    /// closed, as Lwt's <c>shutdown_server</c> does; to stop waiting for idle clients, have
+    /// their handlers return (for instance when <see cref="IsShutDown"/> becomes true).
+    /// </para>
+    /// <para>Lwt: <c>Lwt_io.shutdown_server</c> (also waiting for the handlers; Lwt's own promise is <see cref="ListenerClosed"/>)</para>
     /// </summary>
     public Promise Shutdown()
     {
@@ -170,6 +198,7 @@ public sealed class LwtServer
             }
         }
 
+        _listenerClosed.Resolve(default);
         if (_active == 0) return _shutdown = Promise.ReturnUnit;
         var (p, r) = Promise.Create<Unit>();
         _drained = r;
@@ -192,12 +221,14 @@ public static partial class LwtIO
     /// <param name="backlog">The listen backlog (Lwt's default is 5; 128 here, so that bursts of clients are not dropped).</param>
     /// <param name="fd">A socket to use instead of a new one (Lwt's <c>?fd</c>); it is bound here.</param>
     /// <param name="noClose">Leave the channels open when the handler ends.</param>
-    /// <param name="bufferSize">The buffer size of the channels.</param>
+    /// <param name="bufferSize">The buffer size of the channels (at least 16).</param>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="bufferSize"/> is below 16.</exception>
     public static Promise<LwtServer> EstablishServer(EndPoint address, Func<EndPoint, InputChannel, OutputChannel, Promise> handler, int backlog = 128, LwtFd? fd = null, bool noClose = false, int? bufferSize = null)
     {
         ArgumentNullException.ThrowIfNull(address);
         ArgumentNullException.ThrowIfNull(handler);
+        CheckBufferSize(bufferSize);
         int size = bufferSize ?? GetDefaultBufferSize(); // fixed now, as Lwt's ?buffer_size default
         return Listen(address, backlog, fd, (clientFd, clientAddress) =>
         {
@@ -217,8 +248,9 @@ public static partial class LwtIO
     /// <param name="backlog">The listen backlog.</param>
     /// <param name="fd">A socket to use instead of a new one (Lwt's <c>?fd</c>); it is bound here.</param>
     /// <param name="noClose">Leave the channels open when the handler ends.</param>
-    /// <param name="bufferSize">The buffer size of the channels.</param>
+    /// <param name="bufferSize">The buffer size of the channels (at least 16).</param>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="bufferSize"/> is below 16.</exception>
     public static Promise<LwtServer> EstablishServerWithClientAddress(EndPoint address, Func<EndPoint, InputChannel, OutputChannel, Promise> handler, int backlog = 128, LwtFd? fd = null, bool noClose = false, int? bufferSize = null) =>
         EstablishServer(address, handler, backlog, fd, noClose, bufferSize);
 
@@ -247,38 +279,51 @@ public static partial class LwtIO
         });
     }
 
-    /// <summary>Binds and listens on <paramref name="address"/>, then starts a server that serves each connection with <paramref name="serve"/>.</summary>
+    /// <summary>
+    /// Binds and listens on <paramref name="address"/>, then starts a server that serves each
+    /// connection with <paramref name="serve"/>. On failure, closes the listening socket only
+    /// when it made it: the caller's <paramref name="fd"/> stays the caller's, as in Lwt.
+    /// </summary>
     private static Promise<LwtServer> Listen(EndPoint address, int backlog, LwtFd? fd, Func<LwtFd, EndPoint, Promise> serve)
     {
-        LwtFd listener;
+        LwtFd? listener = fd;
         try
         {
-            listener = fd ?? LwtUnix.Socket(address.AddressFamily, SocketType.Stream);
+            listener ??= LwtUnix.Socket(address.AddressFamily, SocketType.Stream);
             if (address.AddressFamily != AddressFamily.Unix) LwtUnix.SetSockOpt(listener, SocketBoolOption.ReuseAddr, true);
         }
         catch (Exception e)
         {
+            if (fd is null) listener?.Dispose();
             return Promise.Fail<LwtServer>(e);
         }
 
+        var socket = listener;
         return Promise.Catch(
-            () => LwtUnix.Bind(listener, address).Map(() =>
+            () => LwtUnix.Bind(socket, address).Map(() =>
             {
-                LwtUnix.Listen(listener, backlog);
-                var server = new LwtServer(listener, serve);
+                LwtUnix.Listen(socket, backlog);
+                var server = new LwtServer(socket, serve);
                 server.Start();
                 return server;
             }),
             e =>
             {
-                listener.Dispose();
+                if (fd is null) socket.Dispose();
                 return Promise.Fail<LwtServer>(e);
             });
     }
 
     /// <summary>
-    /// Stops the server accepting, and resolves when its running handlers have finished.
-    /// <para>Lwt: <c>Lwt_io.shutdown_server</c></para>
+    /// Stops the server accepting (closes its listening socket), and resolves when its running
+    /// handlers have finished: <see cref="LwtServer.Shutdown"/>.
+    /// <para>
+    /// The handlers are not canceled, so <b>a handler that awaits this waits for itself and
+    /// never resumes</b>, and an idle client keeps it pending while its handler waits for it.
+    /// From a handler, call it without awaiting, or await <see cref="LwtServer.ListenerClosed"/>
+    /// (Lwt's meaning: resolved once the listening socket is closed, whatever the handlers do).
+    /// </para>
+    /// <para>Lwt: <c>Lwt_io.shutdown_server</c> (also waiting for the handlers; Lwt's own promise is <see cref="LwtServer.ListenerClosed"/>)</para>
     /// </summary>
     /// <param name="server">The server.</param>
     /// <exception cref="ArgumentNullException"><paramref name="server"/> is null.</exception>
@@ -294,11 +339,13 @@ public static partial class LwtIO
     /// <para>Lwt: <c>Lwt_io.open_connection</c></para>
     /// </summary>
     /// <param name="address">The server.</param>
-    /// <param name="bufferSize">The buffer size of the channels.</param>
+    /// <param name="bufferSize">The buffer size of the channels (at least 16).</param>
     /// <exception cref="ArgumentNullException"><paramref name="address"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="bufferSize"/> is below 16.</exception>
     public static Promise<(InputChannel Input, OutputChannel Output)> OpenConnection(EndPoint address, int? bufferSize = null)
     {
         ArgumentNullException.ThrowIfNull(address);
+        CheckBufferSize(bufferSize);
         LwtFd fd;
         try
         {
@@ -309,9 +356,10 @@ public static partial class LwtIO
             return Promise.Fail<(InputChannel, OutputChannel)>(e);
         }
 
-        return Promise.TryBind(
-            () => LwtUnix.Connect(fd, address).Map(() => default(Unit)),
-            _ => Promise.Return(ChannelsOfSocket(fd, bufferSize)),
+        // The channels are made inside the catch, as in Lwt: whatever fails after the socket
+        // was made (the connect, its cancellation, making the channels) closes it.
+        return Promise.Catch(
+            () => LwtUnix.Connect(fd, address).Map(() => ChannelsOfSocket(fd, bufferSize)),
             e =>
             {
                 fd.Dispose();
@@ -326,9 +374,10 @@ public static partial class LwtIO
     /// </summary>
     /// <param name="address">The server.</param>
     /// <param name="f">The conversation.</param>
-    /// <param name="bufferSize">The buffer size of the channels.</param>
+    /// <param name="bufferSize">The buffer size of the channels (at least 16).</param>
     /// <typeparam name="T">The result of <paramref name="f"/>.</typeparam>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="bufferSize"/> is below 16.</exception>
     public static Promise<T> WithConnection<T>(EndPoint address, Func<InputChannel, OutputChannel, Promise<T>> f, int? bufferSize = null)
     {
         ArgumentNullException.ThrowIfNull(f);

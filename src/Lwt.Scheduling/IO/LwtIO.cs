@@ -186,22 +186,40 @@ public static partial class LwtIO
     /// <summary>
     /// Opens a file as a channel: input opens it read-only; output creates or truncates it
     /// (permissions 0o666 before the umask) unless <paramref name="flags"/> says otherwise.
+    /// Both defaults add <see cref="OpenFlags.NonBlock"/>, as Lwt's do: the open itself never
+    /// waits, so a FIFO opens for input at once (reading it waits for data, and gives the end
+    /// of input while no writer has it open), and for output fails with ENXIO while no reader
+    /// has it open. A regular file reads and writes as without it.
     /// <para>Lwt: <c>Lwt_io.open_file</c></para>
     /// </summary>
     /// <param name="mode"><see cref="Input"/> or <see cref="Output"/>.</param>
     /// <param name="path">The file.</param>
     /// <param name="flags">Open flags instead of the defaults above.</param>
     /// <param name="permissions">Permissions of a created file.</param>
-    /// <param name="bufferSize">The buffer size.</param>
+    /// <param name="bufferSize">The buffer size (at least 16).</param>
     /// <typeparam name="TChannel"><see cref="InputChannel"/> or <see cref="OutputChannel"/>.</typeparam>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="bufferSize"/> is below 16.</exception>
     public static Promise<TChannel> OpenFile<TChannel>(ChannelMode<TChannel> mode, string path, OpenFlags? flags = null, int permissions = 0b110_110_110, int? bufferSize = null)
         where TChannel : LwtChannel
     {
         ArgumentNullException.ThrowIfNull(mode);
         ArgumentNullException.ThrowIfNull(path);
-        var f = flags ?? (mode.IsInput ? OpenFlags.ReadOnly : OpenFlags.WriteOnly | OpenFlags.Create | OpenFlags.Truncate);
+        CheckBufferSize(bufferSize);
+        var f = flags ?? (mode.IsInput
+            ? OpenFlags.ReadOnly | OpenFlags.NonBlock
+            : OpenFlags.WriteOnly | OpenFlags.Create | OpenFlags.Truncate | OpenFlags.NonBlock);
         return LwtUnix.OpenFile(path, f, permissions).Map(fd => OfFd(mode, fd, bufferSize: bufferSize));
+    }
+
+    /// <summary>
+    /// Refuses a buffer size below the minimum at the call, as <see cref="SetDefaultBufferSize"/>
+    /// does: the functions that open a descriptor and then make a channel over it check it
+    /// first, so that a bad size never leaves that descriptor open.
+    /// </summary>
+    internal static void CheckBufferSize(int? bufferSize)
+    {
+        if (bufferSize is { } size) ArgumentOutOfRangeException.ThrowIfLessThan(size, ChannelCore.MinBufferSize, nameof(bufferSize));
     }
 
     /// <summary>
@@ -214,10 +232,11 @@ public static partial class LwtIO
     /// <param name="f">What to do with the channel.</param>
     /// <param name="flags">Open flags instead of the defaults.</param>
     /// <param name="permissions">Permissions of a created file.</param>
-    /// <param name="bufferSize">The buffer size.</param>
+    /// <param name="bufferSize">The buffer size (at least 16).</param>
     /// <typeparam name="TChannel"><see cref="InputChannel"/> or <see cref="OutputChannel"/>.</typeparam>
     /// <typeparam name="T">The result of <paramref name="f"/>.</typeparam>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="bufferSize"/> is below 16.</exception>
     public static Promise<T> WithFile<TChannel, T>(ChannelMode<TChannel> mode, string path, Func<TChannel, Promise<T>> f, OpenFlags? flags = null, int permissions = 0b110_110_110, int? bufferSize = null)
         where TChannel : LwtChannel
     {

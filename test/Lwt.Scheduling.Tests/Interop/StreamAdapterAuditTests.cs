@@ -1,0 +1,63 @@
+using Lwt.Interop;
+
+namespace Lwt.Tests.Interop;
+
+/// <summary>
+/// AsAsyncEnumerable driven from another thread: its reads are made on the stream's loop,
+/// which must be running; once it has stopped, MoveNextAsync says so instead of hanging.
+/// </summary>
+public class StreamAdapterAuditTests
+{
+    [Fact]
+    public async Task MoveNextAsyncFromAnotherThreadFailsOnceTheStreamsLoopHasStopped()
+    {
+        IAsyncEnumerable<int>? items = null;
+        var thread = new Thread(() => LwtMain.Run(() =>
+        {
+            items = LwtStream.OfList([1, 2, 3]).AsAsyncEnumerable();
+            return Promise.ReturnUnit;
+        }));
+        thread.Start();
+        thread.Join();
+
+        var e = items!.GetAsyncEnumerator();
+        // The wait is a guard only: the read used to be queued to the stopped loop, for ever.
+        var moved = e.MoveNextAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30));
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => moved);
+        Assert.Contains("not running", error.Message);
+        Assert.Contains("LwtMain.Run", error.Message);
+        await e.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task MoveNextAsyncFromAnotherThreadReadsOnTheLoopWhileItRuns()
+    {
+        IAsyncEnumerable<int>? items = null;
+        Resolver<Unit>? stop = null;
+        int loopThread = 0;
+        var readOffLoop = 0;
+        var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() => LwtMain.Run(() =>
+        {
+            loopThread = Environment.CurrentManagedThreadId;
+            items = LwtStream.OfList([1, 2, 3]).Map(x =>
+            {
+                if (Environment.CurrentManagedThreadId != loopThread) readOffLoop++;
+                return x * 10;
+            }).AsAsyncEnumerable();
+            var (stopped, stopper) = Promise.Create();
+            stop = stopper;
+            ready.SetResult();
+            return stopped;
+        }));
+        thread.Start();
+        await ready.Task;
+
+        var seen = new List<int>();
+        await foreach (var x in items!) seen.Add(x);
+        stop!.Resolve(default); // marshaled to the running loop
+        thread.Join();
+        Assert.Equal([10, 20, 30], seen);
+        Assert.Equal(0, readOffLoop);
+    }
+}
