@@ -18,7 +18,14 @@
 //  - a timeout (Lwt's ?timeout) races a sleep against the status: if the
 //    sleep wins, the child is killed (SIGKILL, Lwt's terminate) and closed.
 //    Its pending reads and writes then reject; the P* functions of LwtProcess
-//    report that as a TimeoutException.
+//    report that as a TimeoutException;
+//  - a channel nobody can reach any more is closed (Lwt's Gc.finalise of
+//    ignore_close on each channel): a process object dropped without Close,
+//    or a PReadLines stream not read to its end, lets go of its pipes, so the
+//    child gets end of file or EPIPE instead of blocking for ever. LwtGC runs
+//    the close on the loop that started the child, never on the finalizer
+//    thread, and its promise is dropped (Lwt ignores it): an output channel's
+//    flush may never end if the child does not read.
 //
 // The parent's ends of the pipes are non-blocking fds driven by the loop's
 // engine (LwtUnix.PipeIn/PipeOut); the child's ends are plain blocking
@@ -36,6 +43,13 @@ namespace Lwt;
 [DebuggerDisplay("{DebuggerDisplay,nq}")]
 public abstract class LwtProcessBase
 {
+    /// <summary>Lwt's ignore_close: the close is started, its result dropped.</summary>
+    private static readonly Func<LwtChannel, Promise> s_closeUnreachable = static channel =>
+    {
+        _ = channel.Close();
+        return Promise.ReturnUnit;
+    };
+
     private readonly Promise<ProcessStatus> _status;
     private readonly Promise<ResourceUsage> _usage;
     private readonly LwtChannel[] _channels;
@@ -64,6 +78,7 @@ public abstract class LwtProcessBase
                 statusResolver.Reject(e);
             });
         if (timeout is { } seconds) StartTimeout(seconds);
+        foreach (var channel in channels) LwtGC.Finalise(s_closeUnreachable, channel);
     }
 
     /// <summary>

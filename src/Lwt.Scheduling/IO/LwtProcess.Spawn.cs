@@ -21,7 +21,20 @@
 //    as System.Diagnostics.Process does. PATH lookup uses the parent's PATH.
 // glibc reports a failed exec (no such program, not executable) as the error
 // of posix_spawnp itself, so a bad command fails at the call with
-// UnixErrorException instead of exiting 127 in the child.
+// UnixErrorException instead of exiting 127 in the child. A bad working
+// directory fails the same way, with the same errno as a missing program
+// (ENOENT...); the error then names chdir and the directory, after a check of
+// the directory in the parent.
+//
+// Lwt execs with execvp, which runs a file the kernel refuses with ENOEXEC (an
+// executable script without a #! line) with /bin/sh; glibc's posix_spawnp no
+// longer does. So on ENOEXEC the spawn is made again as execvp's fallback
+// makes it: /bin/sh, the file's path (as found in PATH), then argv[1...]
+// (argv[0] is dropped: the shell's $0 is the path).
+//
+// Lwt closes the FdMove descriptors in the parent right after its fork, so
+// whether or not the exec then succeeds; here they are closed whether or not
+// the spawn succeeds.
 //
 // The status comes from LwtUnix.Wait4 (SIGCHLD-driven, on the loop).
 
@@ -33,15 +46,33 @@ namespace Lwt;
 public static partial class LwtProcess
 {
     /// <summary>
-    /// Starts <paramref name="command"/> with the given redirections; returns its pid. On
-    /// success the moved descriptors are closed; the caller's pipes ends are its own business.
+    /// Starts <paramref name="command"/> with the given redirections; returns its pid. The
+    /// moved descriptors are closed whether or not the child starts (as Lwt closes them after
+    /// its fork); the caller's pipes ends are its own business.
     /// </summary>
-    /// <exception cref="UnixErrorException">posix_spawnp (or a file action) failed.</exception>
-    internal static unsafe int Spawn(ProcessCommand command, IEnumerable<string>? env, string? cwd, ProcessRedirection stdin, ProcessRedirection stdout, ProcessRedirection stderr)
+    /// <exception cref="UnixErrorException">posix_spawnp (or a file action) failed, or chdir to <paramref name="cwd"/>.</exception>
+    internal static int Spawn(ProcessCommand command, IEnumerable<string>? env, string? cwd, ProcessRedirection stdin, ProcessRedirection stdout, ProcessRedirection stderr)
     {
         if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS() && !OperatingSystem.IsFreeBSD())
             throw new PlatformNotSupportedException("LwtProcess needs a Unix system (posix_spawn).");
 
+        try
+        {
+            // Before the child exists: with SIGCHLD ignored, a child that ended before its
+            // waiter set things right would already be gone, its status with it.
+            if (OperatingSystem.IsLinux()) LwtUnix.EnsureSigChld();
+            return SpawnCore(command, env, cwd, stdin, stdout, stderr);
+        }
+        finally
+        {
+            stdin.CloseMoved();
+            stdout.CloseMoved();
+            stderr.CloseMoved();
+        }
+    }
+
+    private static unsafe int SpawnCore(ProcessCommand command, IEnumerable<string>? env, string? cwd, ProcessRedirection stdin, ProcessRedirection stdout, ProcessRedirection stderr)
+    {
         var argv = command.Argv;
         var envp = env?.ToArray() ?? CurrentEnvironment();
         var strings = new List<nint>(argv.Count + envp.Length + 2);
@@ -88,10 +119,19 @@ public static partial class LwtProcess
             Check(PosixSpawnAttrSetFlags(attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK), "posix_spawnattr_setflags");
 
             int pid;
-            Check(PosixSpawnP(&pid, file, fileActions, attr, argvp, envpp), "posix_spawnp", command.File);
-            stdin.AfterSpawn();
-            stdout.AfterSpawn();
-            stderr.AfterSpawn();
+            int rc = PosixSpawnP(&pid, file, fileActions, attr, argvp, envpp);
+            if (rc == ENOEXEC && ScriptPath(command.File, cwd) is { } script)
+            {
+                nint* shArgv = (nint*)NativeMemory.Alloc((nuint)(argv.Count + 2), (nuint)sizeof(nint));
+                strings.Add((nint)shArgv);
+                shArgv[0] = Utf8(BinSh, strings);
+                shArgv[1] = Utf8(script, strings);
+                for (int i = 1; i < argv.Count; i++) shArgv[i + 1] = argvp[i];
+                shArgv[argv.Count + 1] = 0; // argv has at least its argv[0]
+                rc = PosixSpawn(&pid, shArgv[0], fileActions, attr, shArgv, envpp);
+            }
+
+            if (rc != 0) throw SpawnError(rc, command, cwd);
             return pid;
         }
         finally
@@ -121,6 +161,44 @@ public static partial class LwtProcess
                 Check(PosixSpawnFileActionsAddDup2(fileActions, r.SourceFd(), target), "posix_spawn_file_actions_adddup2");
                 break;
         }
+    }
+
+    /// <summary>
+    /// The error of a failed posix_spawnp: the directory's when <paramref name="cwd"/> is what
+    /// failed (the child's chdir gives the same ENOENT, ENOTDIR or EACCES as a bad program, so
+    /// the directory is checked here), else the program's.
+    /// </summary>
+    private static UnixErrorException SpawnError(int rc, ProcessCommand command, string? cwd)
+    {
+        if (cwd is not null && rc is LibC.ENOENT or LibC.ENOTDIR or LibC.EACCES)
+        {
+            if (File.Exists(cwd)) return new UnixErrorException(LibC.ENOTDIR, "chdir", cwd); // there, but not a directory
+            if (LibC.Access(cwd, X_OK) != 0) return UnixErrorException.FromLastError("chdir", cwd);
+        }
+
+        return new UnixErrorException(rc, "posix_spawnp", command.File);
+    }
+
+    /// <summary>
+    /// The path execvp would have found <paramref name="file"/> at and handed to /bin/sh after
+    /// ENOEXEC: the file itself when it has a '/', else the first entry of the PATH that
+    /// posix_spawnp searched (the C library's, not the runtime's copy) holding an executable
+    /// file of that name, the entries that fail with ENOENT or EACCES being passed over by
+    /// execvp too. Relative paths are checked from <paramref name="cwd"/>, where the child
+    /// runs. Null if there is none (the ENOEXEC is then reported).
+    /// </summary>
+    private static string? ScriptPath(string file, string? cwd)
+    {
+        if (file.Contains('/')) return file;
+        string path = Marshal.PtrToStringUTF8(GetEnv("PATH")) ?? "/bin:/usr/bin"; // glibc's default (confstr _CS_PATH)
+        foreach (var dir in path.Split(':'))
+        {
+            string candidate = dir.Length == 0 ? file : dir + "/" + file; // an empty entry: the working directory
+            string probe = cwd is null ? candidate : Path.Combine(cwd, candidate);
+            if (File.Exists(probe) && LibC.Access(probe, X_OK) == 0) return candidate;
+        }
+
+        return null;
     }
 
     private static string[] CurrentEnvironment()
@@ -156,7 +234,7 @@ public static partial class LwtProcess
     /// <exception cref="UnixErrorException">kill failed.</exception>
     internal static void SendSignal(int pid, int signum)
     {
-        if (Kill(pid, signum) != 0) throw UnixErrorException.FromLastError("kill", pid.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        if (Kill(pid, signum) != 0) throw UnixErrorException.FromLastError("kill", pid);
     }
 
     // posix_spawn_file_actions_t is 80 bytes and posix_spawnattr_t 336 on 64-bit glibc; both
@@ -166,10 +244,19 @@ public static partial class LwtProcess
     private const short POSIX_SPAWN_SETSIGDEF = 0x04;
     private const short POSIX_SPAWN_SETSIGMASK = 0x08;
     private const int O_RDWR = 2;
+    private const int ENOEXEC = 8;
+    private const int X_OK = 1;
+    private const string BinSh = "/bin/sh";
     private const string Lib = "libc";
 
     [LibraryImport(Lib, EntryPoint = "posix_spawnp")]
     private static unsafe partial int PosixSpawnP(int* pid, nint file, void* fileActions, void* attr, nint* argv, nint* envp);
+
+    [LibraryImport(Lib, EntryPoint = "posix_spawn")]
+    private static unsafe partial int PosixSpawn(int* pid, nint path, void* fileActions, void* attr, nint* argv, nint* envp);
+
+    [LibraryImport(Lib, EntryPoint = "getenv", StringMarshalling = StringMarshalling.Utf8)]
+    private static partial nint GetEnv(string name);
 
     [LibraryImport(Lib, EntryPoint = "posix_spawn_file_actions_init")]
     private static unsafe partial int PosixSpawnFileActionsInit(void* fileActions);

@@ -188,7 +188,7 @@ public sealed class ProcessRedirection
 
     /// <summary>
     /// As <see cref="FdCopy(int)"/>, and the parent's descriptor is closed once the child
-    /// is started.
+    /// is started, or has failed to start.
     /// <para>Lwt: <c>`FD_move</c></para>
     /// </summary>
     /// <param name="fd">A raw descriptor of this process.</param>
@@ -200,7 +200,7 @@ public sealed class ProcessRedirection
     }
 
     /// <inheritdoc cref="FdMove(int)"/>
-    /// <param name="fd">A descriptor wrapper, closed once the child is started.</param>
+    /// <param name="fd">A descriptor wrapper, closed once the child is started (or failed to start).</param>
     /// <exception cref="ArgumentNullException"><paramref name="fd"/> is null.</exception>
     public static ProcessRedirection FdMove(LwtFd fd)
     {
@@ -209,7 +209,7 @@ public sealed class ProcessRedirection
     }
 
     /// <inheritdoc cref="FdMove(int)"/>
-    /// <param name="handle">A handle holding a descriptor, disposed once the child is started.</param>
+    /// <param name="handle">A handle holding a descriptor, disposed once the child is started (or failed to start).</param>
     /// <exception cref="ArgumentNullException"><paramref name="handle"/> is null.</exception>
     public static ProcessRedirection FdMove(SafeHandle handle)
     {
@@ -236,8 +236,8 @@ public sealed class ProcessRedirection
         return _fd;
     }
 
-    /// <summary>After the spawn: closes the parent's descriptor of a move.</summary>
-    internal void AfterSpawn()
+    /// <summary>Once the spawn is over, started or not: closes the parent's descriptor of a move.</summary>
+    internal void CloseMoved()
     {
         if (Kind != RedirectionKind.Move) return;
         if (_lwtFd is { } l) l.Dispose();

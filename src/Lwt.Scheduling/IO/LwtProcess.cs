@@ -24,7 +24,8 @@
 //
 // Errors: a command that cannot be started (no such program, bad cwd) makes
 // Open* throw UnixErrorException at the call, and every promise-returning
-// function reject with it. A null argument (command, text, stream, function)
+// function reject with it; a NaN timeout likewise, with
+// ArgumentOutOfRangeException, before anything is started. A null argument (command, text, stream, function)
 // is a bug of the caller: every function throws ArgumentNullException at the
 // call, never through its promise or stream.
 
@@ -68,9 +69,11 @@ public static partial class LwtProcess
     /// <param name="stderr">The child's standard error (null: keep).</param>
     /// <exception cref="ArgumentNullException"><paramref name="command"/> is null.</exception>
     /// <exception cref="UnixErrorException">The child could not be started.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is NaN (nothing is started).</exception>
     public static LwtProcessNone OpenProcessNone(ProcessCommand command, double? timeout = null, IEnumerable<string>? env = null, string? cwd = null, ProcessRedirection? stdin = null, ProcessRedirection? stdout = null, ProcessRedirection? stderr = null)
     {
         ArgumentNullException.ThrowIfNull(command);
+        CheckTimeout(timeout);
         int pid = Spawn(command, env, cwd, stdin ?? ProcessRedirection.Keep, stdout ?? ProcessRedirection.Keep, stderr ?? ProcessRedirection.Keep);
         return new LwtProcessNone(pid, command, timeout);
     }
@@ -86,9 +89,11 @@ public static partial class LwtProcess
     /// <param name="cwd">The child's working directory; null: this process's.</param>
     /// <param name="stdin">The child's standard input (null: <see cref="ProcessRedirection.Keep"/>).</param>
     /// <param name="stderr">The child's standard error (null: <see cref="ProcessRedirection.Keep"/>).</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is NaN (nothing is started).</exception>
     public static LwtProcessIn OpenProcessIn(ProcessCommand command, double? timeout = null, IEnumerable<string>? env = null, string? cwd = null, ProcessRedirection? stdin = null, ProcessRedirection? stderr = null)
     {
         ArgumentNullException.ThrowIfNull(command);
+        CheckTimeout(timeout);
         var (outR, outW) = LwtUnix.PipeIn();
         int pid;
         try
@@ -116,9 +121,11 @@ public static partial class LwtProcess
     /// <param name="cwd">The child's working directory; null: this process's.</param>
     /// <param name="stdout">The child's standard output (null: <see cref="ProcessRedirection.Keep"/>).</param>
     /// <param name="stderr">The child's standard error (null: <see cref="ProcessRedirection.Keep"/>).</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is NaN (nothing is started).</exception>
     public static LwtProcessOut OpenProcessOut(ProcessCommand command, double? timeout = null, IEnumerable<string>? env = null, string? cwd = null, ProcessRedirection? stdout = null, ProcessRedirection? stderr = null)
     {
         ArgumentNullException.ThrowIfNull(command);
+        CheckTimeout(timeout);
         var (inR, inW) = LwtUnix.PipeOut();
         int pid;
         try
@@ -144,9 +151,11 @@ public static partial class LwtProcess
     /// <param name="env">The child's whole environment ("NAME=value" strings); null: this process's.</param>
     /// <param name="cwd">The child's working directory; null: this process's.</param>
     /// <param name="stderr">The child's standard error (null: <see cref="ProcessRedirection.Keep"/>).</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is NaN (nothing is started).</exception>
     public static LwtProcessInOut OpenProcess(ProcessCommand command, double? timeout = null, IEnumerable<string>? env = null, string? cwd = null, ProcessRedirection? stderr = null)
     {
         ArgumentNullException.ThrowIfNull(command);
+        CheckTimeout(timeout);
         var (inR, inW) = LwtUnix.PipeOut();
         LwtFd? outR = null;
         Microsoft.Win32.SafeHandles.SafeFileHandle? outW = null;
@@ -176,9 +185,11 @@ public static partial class LwtProcess
     /// <param name="timeout">Kill (SIGKILL) and close the process after this many seconds (null: never).</param>
     /// <param name="env">The child's whole environment ("NAME=value" strings); null: this process's.</param>
     /// <param name="cwd">The child's working directory; null: this process's.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is NaN (nothing is started).</exception>
     public static LwtProcessFull OpenProcessFull(ProcessCommand command, double? timeout = null, IEnumerable<string>? env = null, string? cwd = null)
     {
         ArgumentNullException.ThrowIfNull(command);
+        CheckTimeout(timeout);
         var (inR, inW) = LwtUnix.PipeOut();
         LwtFd? outR = null, errR = null;
         Microsoft.Win32.SafeHandles.SafeFileHandle? outW = null, errW = null;
@@ -300,6 +311,17 @@ public static partial class LwtProcess
     /// <inheritdoc cref="WithProcessFull{T}"/>
     public static Promise WithProcessFull(ProcessCommand command, Func<LwtProcessFull, Promise> f, double? timeout = null, IEnumerable<string>? env = null, string? cwd = null) =>
         With(command, () => OpenProcessFull(command, timeout, env, cwd), Unitize(f));
+
+    /// <summary>
+    /// Refuses the timeout that LwtUnix.Sleep would refuse, before anything is started: found
+    /// by the process object's constructor, it would leave the child running, its pipes open
+    /// and its waiter registered, with no object left to reach them.
+    /// </summary>
+    private static void CheckTimeout(double? timeout)
+    {
+        if (timeout is { } seconds && double.IsNaN(seconds))
+            throw new ArgumentOutOfRangeException(nameof(timeout), "The timeout is NaN.");
+    }
 
     private static Func<TP, Promise<Unit>> Unitize<TP>(Func<TP, Promise> f)
     {

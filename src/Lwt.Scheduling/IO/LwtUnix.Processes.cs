@@ -7,7 +7,10 @@
 // delivers SIGCHLD to a PosixSignalRegistration on one of its threads; the
 // registration posts a check to each loop that has waiters, and the check
 // calls wait4(pid, WNOHANG) for each of that loop's waiters. Signals coalesce,
-// but every check looks at every waiter, so none is missed.
+// but every check looks at every waiter, so none is missed. A SIGCHLD ignored
+// (SIG_IGN, inherited or set later) would make the kernel discard the statuses:
+// each wait, and each LwtProcess spawn, first puts the handler back over it, as
+// Lwt's sigaction replaces it (EnsureSigChld).
 //
 // Both functions reap through wait4(2), which is waitpid(2) plus the child's
 // resource usage; WaitPid drops the usage. A child is reaped once: whichever
@@ -21,7 +24,6 @@
 // OnSignal and the other signal functions are in LwtUnix.Signals.cs;
 // HandleSignal(SIGCHLD) reaches OnSigChld below, as a real SIGCHLD does.
 
-using System.Globalization;
 using System.Runtime.InteropServices;
 
 namespace Lwt;
@@ -110,6 +112,12 @@ public static partial class LwtUnix
     private static readonly List<IChildWaiter> s_childWaiters = new();
     private static PosixSignalRegistration? s_sigchld;
 
+    /// <summary>The SIGCHLD disposition the registration installed (the runtime's handler), put back over a later SIG_IGN; null if it installed none.</summary>
+    private static byte[]? s_sigchldAction;
+
+    private const nint SigDfl = 0;
+    private const nint SigIgn = 1;
+
     /// <summary>
     /// Waits for the child <paramref name="pid"/> to end (SIGCHLD-driven, no worker thread
     /// blocked): the pid and its status. With <see cref="WaitFlags.NoHang"/>, answers at once
@@ -197,12 +205,79 @@ public static partial class LwtUnix
         lock (s_childGate) return s_childWaiters.Count;
     }
 
-    private static void EnsureSigChld()
+    /// <summary>
+    /// Makes sure a SIGCHLD reaches <see cref="OnSigChld"/>, and that SIGCHLD is not ignored:
+    /// with SIG_IGN the kernel reaps children itself and sends no SIGCHLD, so a waiter would
+    /// get ECHILD or wait for ever. Lwt's sigaction replaces an ignored SIGCHLD with its handler.
+    /// The runtime respects an ignored signal instead (PosixSignalRegistration installs no
+    /// handler over SIG_IGN), so an ignored SIGCHLD is put back to SIG_DFL before the
+    /// registration, which then installs the runtime's handler over it; the runtime records
+    /// SIG_DFL as the previous disposition, so it goes on reaping only the
+    /// System.Diagnostics.Process children. That handler is kept: if other code sets SIG_IGN
+    /// later, the next wait (or spawn: LwtProcess calls this before it starts a child)
+    /// installs it again.
+    /// </summary>
+    internal static unsafe void EnsureSigChld()
     {
+        byte* current = stackalloc byte[LibC.SigActionSize];
         lock (s_childGate)
         {
-            s_sigchld ??= PosixSignalRegistration.Create((PosixSignal)17 /* SIGCHLD, as a raw number */, _ => OnSigChld());
+            if (!OperatingSystem.IsLinux())
+            {
+                // The signal number and struct sigaction read here are Linux's.
+                s_sigchld ??= PosixSignalRegistration.Create((PosixSignal)SigChld, _ => OnSigChld());
+                return;
+            }
+
+            GetSigChld(current);
+            bool ignored = SigActionHandler(current) == SigIgn;
+            if (s_sigchld is null)
+            {
+                if (ignored)
+                {
+                    byte* dfl = stackalloc byte[LibC.SigActionSize];
+                    new Span<byte>(dfl, LibC.SigActionSize).Clear(); // SIG_DFL, no flags, empty mask
+                    SetSigChld(dfl);
+                }
+
+                s_sigchld = PosixSignalRegistration.Create((PosixSignal)SigChld /* as a raw number */, _ => OnSigChld());
+                var installed = new byte[LibC.SigActionSize];
+                fixed (byte* d = installed) GetSigChld(d);
+                if (SigActionHandler(installed) is SigDfl or SigIgn)
+                {
+                    // The runtime had settled on the inherited SIG_IGN before (for a
+                    // System.Diagnostics.Process or the console) and installs nothing now.
+                    // SIG_DFL alone would leave every child a zombie that nobody hears
+                    // about: the inherited disposition goes back, and waits behave as before.
+                    if (ignored) SetSigChld(current);
+                    return;
+                }
+
+                s_sigchldAction = installed;
+            }
+            else if (ignored && s_sigchldAction is { } action)
+            {
+                fixed (byte* d = action) SetSigChld(d);
+            }
         }
+    }
+
+    /// <summary>The sa_handler of a struct sigaction: its first field on Linux (glibc and musl, but MIPS).</summary>
+    private static unsafe nint SigActionHandler(byte* action) => *(nint*)action;
+
+    private static unsafe nint SigActionHandler(byte[] action)
+    {
+        fixed (byte* d = action) return SigActionHandler(d);
+    }
+
+    private static unsafe void GetSigChld(byte* action)
+    {
+        if (LibC.SigAction(SigChld, null, action) != 0) throw UnixErrorException.FromLastError("sigaction", SigChld);
+    }
+
+    private static unsafe void SetSigChld(byte* action)
+    {
+        if (LibC.SigAction(SigChld, action, null) != 0) throw UnixErrorException.FromLastError("sigaction", SigChld);
     }
 
     /// <summary>
@@ -237,7 +312,7 @@ public static partial class LwtUnix
             rc = LibC.Wait4(pid, &status, options, rusage);
         }
         while (rc < 0 && Marshal.GetLastPInvokeError() == LibC.EINTR);
-        if (rc < 0) throw UnixErrorException.FromLastError(function, pid.ToString(CultureInfo.InvariantCulture));
+        if (rc < 0) throw UnixErrorException.FromLastError(function, pid);
         return rc == 0 ? null : (rc, ProcessStatus.Decode(status), ResourceUsage.Decode(rusage));
     }
 

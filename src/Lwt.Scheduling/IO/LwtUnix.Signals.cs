@@ -27,7 +27,6 @@
 // handler and is not counted by SignalCount (in Lwt it is one more on_signal handler, once
 // a waitpid has run); HandleSignal(SIGCHLD) reaches it all the same.
 
-using System.Globalization;
 using System.Runtime.InteropServices;
 
 namespace Lwt;
@@ -264,7 +263,7 @@ public static partial class LwtUnix
                 if (LibC.SigAction(signum, null, d) != 0)
                 {
                     registration.Dispose();
-                    throw UnixErrorException.FromLastError("sigaction", signum.ToString(CultureInfo.InvariantCulture));
+                    throw UnixErrorException.FromLastError("sigaction", signum);
                 }
             }
 
@@ -277,7 +276,7 @@ public static partial class LwtUnix
             {
                 if (LibC.SigAction(_signum, d, null) != 0)
                 {
-                    throw UnixErrorException.FromLastError("sigaction", _signum.ToString(CultureInfo.InvariantCulture));
+                    throw UnixErrorException.FromLastError("sigaction", _signum);
                 }
             }
         }

@@ -150,7 +150,7 @@ public static partial class LwtUnix
         RequireInet(fd, function);
         if (!fd.TryGetFd(function, out int raw, out var error)) throw error!;
         if (LibC.SetSockOpt(raw, LibC.IPPROTO_IP, option, &request, sizeof(LibC.IpMreq)) != 0)
-            throw UnixErrorException.FromLastError("setsockopt", group.ToString());
+            throw UnixErrorException.FromLastError("setsockopt", group);
     }
 
     /// <summary>An IPv4 address as the 32 bits of an in_addr (network order in memory).</summary>

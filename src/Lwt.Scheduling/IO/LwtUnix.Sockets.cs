@@ -127,7 +127,7 @@ public static partial class LwtUnix
         if (!fd.TryGetFd("bind", out int raw, out var error)) return Promise.Fail(error!);
         byte* sa = stackalloc byte[SocketAddresses.MaxLength];
         int len = SocketAddresses.Write(address, new Span<byte>(sa, SocketAddresses.MaxLength));
-        if (LibC.Bind(raw, sa, len) != 0) return Promise.Fail(UnixErrorException.FromLastError("bind", address.ToString() ?? string.Empty));
+        if (LibC.Bind(raw, sa, len) != 0) return Promise.Fail(UnixErrorException.FromLastError("bind", address));
         return Promise.ReturnUnit;
     }
 

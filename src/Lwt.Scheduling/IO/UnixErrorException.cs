@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Runtime.InteropServices;
 
 namespace Lwt;
@@ -35,7 +36,29 @@ public sealed class UnixErrorException : IOException
     private static string FormatMessage(int errno, string function, string argument) =>
         $"{function}{(argument.Length != 0 ? "(" + argument + ")" : string.Empty)} failed: {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})";
 
-    /// <summary>The exception for the errno of the last P/Invoke call.</summary>
+    /// <summary>
+    /// The exception for the errno of the last P/Invoke call. The argument must be a string
+    /// already at hand: one that still needs building goes to the generic overload instead,
+    /// which builds it after the errno is read.
+    /// </summary>
     internal static UnixErrorException FromLastError(string function, string argument = "") =>
         new(Marshal.GetLastPInvokeError(), function, argument);
+
+    /// <summary>
+    /// The exception for the errno of the last P/Invoke call, with <paramref name="argument"/>
+    /// formatted (invariant culture) only once that errno is read. Formatting may itself make
+    /// P/Invoke calls that overwrite the saved errno: the first invariant-culture formatting of
+    /// an int in a process loads the culture data, and the first error reported would carry
+    /// that loading's errno. So a pid, a signal number or an address is passed as it is, never
+    /// formatted by the caller.
+    /// </summary>
+    internal static UnixErrorException FromLastError<TArgument>(string function, TArgument argument)
+        where TArgument : notnull
+    {
+        int errno = Marshal.GetLastPInvokeError();
+        string text = argument is IFormattable formattable
+            ? formattable.ToString(null, CultureInfo.InvariantCulture)
+            : argument.ToString() ?? string.Empty;
+        return new UnixErrorException(errno, function, text);
+    }
 }
