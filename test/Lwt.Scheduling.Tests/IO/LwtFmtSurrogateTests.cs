@@ -15,23 +15,9 @@ public class LwtFmtSurrogateTests
     private const char High = '\uD83D';
     private const char Low = '\uDE00';
 
-    /// <summary>An output channel whose backend appends to <paramref name="sink"/> (optionally a pause before each write).</summary>
+    /// <summary>The recording channel of <see cref="LwtFmtTests"/>.</summary>
     private static OutputChannel Recording(List<byte> sink, bool slow = false, int? bufferSize = null) =>
-        LwtIO.MakeOutput(m =>
-        {
-            var bytes = m.ToArray();
-            if (!slow)
-            {
-                sink.AddRange(bytes);
-                return Promise.Return(bytes.Length);
-            }
-
-            return Promise.Pause().Map(() =>
-            {
-                sink.AddRange(bytes);
-                return bytes.Length;
-            });
-        }, bufferSize: bufferSize);
+        LwtFmtTests.Recording(sink, slow, bufferSize);
 
     private static readonly UTF8Encoding s_utf8 = new(encoderShouldEmitUTF8Identifier: false);
 

@@ -15,7 +15,7 @@ namespace Lwt.Tests.IO;
 public class LwtFmtTests
 {
     /// <summary>An output channel whose backend appends to <paramref name="sink"/> (optionally a pause before each write).</summary>
-    private static OutputChannel Recording(List<byte> sink, bool slow = false, int? bufferSize = null) =>
+    internal static OutputChannel Recording(List<byte> sink, bool slow = false, int? bufferSize = null) =>
         LwtIO.MakeOutput(m =>
         {
             var bytes = m.ToArray();

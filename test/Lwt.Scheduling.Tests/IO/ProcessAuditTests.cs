@@ -13,7 +13,7 @@ namespace Lwt.Tests.IO;
 public class ProcessAuditTests
 {
     /// <summary>Runs <paramref name="body"/> on a loop, failing (instead of hanging) after 15 s.</summary>
-    private static void Run(Func<Promise> body)
+    internal static void Run(Func<Promise> body)
     {
         Skip.IfNot(OperatingSystem.IsLinux());
         LwtMain.Run(() => Promise.Pick(
@@ -21,7 +21,7 @@ public class ProcessAuditTests
             LwtUnix.Sleep(15).Bind(() => Promise.Fail(new TimeoutException("the test did not finish in 15 s")))));
     }
 
-    private static ProcessStatus Exited(int code) => new(ProcessStatusKind.Exited, code);
+    internal static ProcessStatus Exited(int code) => new(ProcessStatusKind.Exited, code);
 
     private static ProcessStatus Signaled(int signum) => new(ProcessStatusKind.Signaled, signum);
 

@@ -19,16 +19,10 @@ public class ProcessFixTests
     private const int EINVAL = 22;
     private const int SIGCHLD = 17;
 
-    /// <summary>Runs <paramref name="body"/> on a loop, failing (instead of hanging) after 15 s.</summary>
-    private static void Run(Func<Promise> body)
-    {
-        Skip.IfNot(OperatingSystem.IsLinux());
-        LwtMain.Run(() => Promise.Pick(
-            body(),
-            LwtUnix.Sleep(15).Bind(() => Promise.Fail(new TimeoutException("the test did not finish in 15 s")))));
-    }
+    /// <summary>Runs <paramref name="body"/> on a loop with <see cref="ProcessAuditTests"/>' 15 s hang guard.</summary>
+    private static void Run(Func<Promise> body) => ProcessAuditTests.Run(body);
 
-    private static ProcessStatus Exited(int code) => new(ProcessStatusKind.Exited, code);
+    private static ProcessStatus Exited(int code) => ProcessAuditTests.Exited(code);
 
     private static string TempPath() => Path.Combine(Path.GetTempPath(), $"lwt-process-fix-{Guid.NewGuid():N}");
 
