@@ -103,31 +103,11 @@ public static partial class LwtUnix
 
     /// <summary><see cref="Read(LwtFd, Memory{byte})"/> on a blocking descriptor: the call runs on a preemptive thread.</summary>
     private static Promise<int> ReadBlocking(int raw, Memory<byte> buffer) =>
-        Job(() =>
-        {
-            try
-            {
-                return Check(SysRead(raw, buffer.Span, 0, recv: false), "read");
-            }
-            finally
-            {
-                ReleasePin(buffer);
-            }
-        });
+        PinnedJob(PinOf(buffer), () => Check(SysRead(raw, buffer.Span, 0, recv: false), "read"));
 
     /// <summary><see cref="Write(LwtFd, ReadOnlyMemory{byte})"/> on a blocking descriptor: the call runs on a preemptive thread.</summary>
     private static Promise<int> WriteBlocking(int raw, ReadOnlyMemory<byte> buffer) =>
-        Job(() =>
-        {
-            try
-            {
-                return Check(SysWrite(raw, buffer.Span, 0, send: false), "write");
-            }
-            finally
-            {
-                ReleasePin(buffer);
-            }
-        });
+        PinnedJob(PinOf(buffer), () => Check(SysWrite(raw, buffer.Span, 0, send: false), "write"));
 
     /// <summary><see cref="ReadV"/>/<see cref="WriteV"/> on a blocking descriptor.</summary>
     private static Promise<int> VectorBlocking(VectorOp op, string name) =>
@@ -539,7 +519,32 @@ public static partial class LwtUnix
     }
 
     /// <summary>Ends the pins of an I/O-vector list made by <see cref="WithPins"/> (nothing for another list).</summary>
-    private static void ReleasePins(object? buffers) => (buffers as IPinnedList)?.Release();
+    private static void ReleasePins(object? buffers) => (buffers as IPin)?.Release();
+
+    /// <summary>
+    /// A blocking job whose call uses pinned buffers: <paramref name="pin"/> (the buffer's
+    /// <see cref="PinOf"/>, a list's <see cref="PinsOf"/>) ends on the worker once the call has
+    /// returned, not when the promise resolves (file comment). Without a pin, the plain job.
+    /// </summary>
+    private static Promise<T> PinnedJob<T>(IPin? pin, Func<T> call) =>
+        pin is null ? Job(call) : Job(() =>
+        {
+            try
+            {
+                return call();
+            }
+            finally
+            {
+                pin.Release();
+            }
+        });
+
+    /// <summary>The pin <paramref name="buffer"/> is (made by <see cref="WithPin"/>), or null (an array).</summary>
+    private static IPin? PinOf(ReadOnlyMemory<byte> buffer) =>
+        MemoryMarshal.TryGetMemoryManager(buffer, out PinnedBuffer? pin) ? pin : null;
+
+    /// <summary>The pins of an I/O-vector list made by <see cref="WithPins"/>, or null (another list).</summary>
+    private static IPin? PinsOf(object buffers) => buffers as IPin;
 
     /// <summary>
     /// An operation's pin on a buffer whose memory a MemoryManager owns, as a Memory over the
@@ -547,7 +552,7 @@ public static partial class LwtUnix
     /// end makes happen). A manager that cannot pin (its Pin throws NotSupportedException,
     /// as some over managed memory do) is used as before, through its own Span at each call.
     /// </summary>
-    private sealed unsafe class PinnedBuffer : MemoryManager<byte>
+    private sealed unsafe class PinnedBuffer : MemoryManager<byte>, IPin
     {
         private readonly ReadOnlyMemory<byte> _unpinnable;
         private MemoryHandle _handle;
@@ -608,15 +613,16 @@ public static partial class LwtUnix
         protected override void Dispose(bool disposing) => Release();
 
         /// <summary>Ends the pin (once, from the loop or a worker): an unmap waiting for it happens now.</summary>
-        internal void Release()
+        public void Release()
         {
             if (Interlocked.Exchange(ref _released, 1) == 0) _handle.Dispose();
         }
     }
 
-    /// <summary>A list of pinned I/O vectors, released as one.</summary>
-    private interface IPinnedList
+    /// <summary>An operation's pins, on one buffer or on a list of I/O vectors, released as one.</summary>
+    private interface IPin
     {
+        /// <summary>Ends the pins (twice does nothing).</summary>
         void Release();
     }
 
@@ -625,7 +631,7 @@ public static partial class LwtUnix
     /// kernel sees), those of a MemoryManager replaced by their pin. <typeparamref name="TMemory"/>
     /// is Memory&lt;byte&gt; or ReadOnlyMemory&lt;byte&gt;, which share their layout (MemoryMarshal.AsMemory relies on it).
     /// </summary>
-    private sealed class PinnedList<TMemory>(TMemory[] items) : IReadOnlyList<TMemory>, IPinnedList
+    private sealed class PinnedList<TMemory>(TMemory[] items) : IReadOnlyList<TMemory>, IPin
         where TMemory : struct
     {
         public int Count => items.Length;

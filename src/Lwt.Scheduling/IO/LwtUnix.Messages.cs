@@ -44,17 +44,7 @@ public static partial class LwtUnix
         if (!socket.TryGetFd("recv_msg", out int raw, out var error)) return Promise.Fail<(int, IReadOnlyList<SafeFileHandle>)>(error!);
         if (socket.IsBlocking)
         {
-            return Job(() =>
-            {
-                try
-                {
-                    return RecvMsgJob(raw, ioVectors);
-                }
-                finally
-                {
-                    ReleasePins(ioVectors);
-                }
-            });
+            return PinnedJob(PinsOf(ioVectors), () => RecvMsgJob(raw, ioVectors));
         }
 
         var op = new RecvMsgOp(socket, ioVectors);
@@ -114,17 +104,7 @@ public static partial class LwtUnix
         if (!socket.TryGetFd(function, out int raw, out var error)) return Promise.Fail<int>(error!);
         if (socket.IsBlocking)
         {
-            return Job(() =>
-            {
-                try
-                {
-                    return Check(SysSendMsg(raw, ioVectors, fds, destination), function);
-                }
-                finally
-                {
-                    ReleasePins(ioVectors);
-                }
-            });
+            return PinnedJob(PinsOf(ioVectors), () => Check(SysSendMsg(raw, ioVectors, fds, destination), function));
         }
 
         var op = new SendMsgOp(socket, ioVectors, fds, destination, function);

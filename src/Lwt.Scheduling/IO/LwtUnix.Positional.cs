@@ -120,30 +120,10 @@ public static partial class LwtUnix
     // As there, the job ends the buffer's pin on the worker, after the call.
 
     private static Promise<int> PReadBlocking(int raw, Memory<byte> buffer, long fileOffset) =>
-        Job(() =>
-        {
-            try
-            {
-                return Check(SysPositional(raw, buffer.Span, fileOffset, write: false), "pread");
-            }
-            finally
-            {
-                ReleasePin(buffer);
-            }
-        });
+        PinnedJob(PinOf(buffer), () => Check(SysPositional(raw, buffer.Span, fileOffset, write: false), "pread"));
 
     private static Promise<int> PWriteBlocking(int raw, ReadOnlyMemory<byte> buffer, long fileOffset) =>
-        Job(() =>
-        {
-            try
-            {
-                return Check(SysPositional(raw, MemoryMarshal.AsMemory(buffer).Span, fileOffset, write: true), "pwrite");
-            }
-            finally
-            {
-                ReleasePin(buffer);
-            }
-        });
+        PinnedJob(PinOf(buffer), () => Check(SysPositional(raw, MemoryMarshal.AsMemory(buffer).Span, fileOffset, write: true), "pwrite"));
 
     /// <summary>One pread or pwrite (EINTR retried); -1 with errno on failure.</summary>
     private static unsafe nint SysPositional(int fd, Span<byte> buffer, long fileOffset, bool write)
