@@ -17,7 +17,9 @@
 //
 // All or nothing. The only step that can fail is the destination's kernel
 // accepting the fds (epoll refuses a regular file that poll took; a closed fd
-// fails with EBADF). So the destination's interests are grown first, for every
+// fails with EBADF). An fd the destination already watches in the same
+// directions is re-synced with its kernel, as a new event on it would be: its
+// registration may be stale (the file closed, the number reused). So the destination's interests are grown first, for every
 // fd, and rolled back if one is refused: TransferTo then throws with both
 // engines as they were. After that nothing can fail: events are relinked, this
 // engine drops its kernel interests (it stays usable, as Set's
@@ -109,6 +111,15 @@ public abstract partial class LwtEngine
                 {
                     target.SetInterest(fd, destination.Mask, grown);
                     destination.Mask = grown;
+                }
+                else
+                {
+                    // The target already watches these directions, maybe for a file since
+                    // closed behind its back and the number reused: as AddFdEvent does for an
+                    // event joining a live direction, make its kernel follow the fd's current
+                    // file (LwtEngine.cs, stale registrations). Masks are unchanged, so the
+                    // rollback below has nothing to undo for this fd.
+                    target.ResyncInterest(fd, grown);
                 }
             }
         }

@@ -71,6 +71,43 @@ public class EngineAuditTests
         Assert.Equal(0, engine.ReadableCount);
     }
 
+    /// <summary>
+    /// The same stale registration, met by a transfer: the target engine (epoll) keeps a stale
+    /// read event on a number that now names another pipe, and an event registered on the new
+    /// pipe by another engine is transferred to it. The interest mask of the target does not
+    /// change, so only a re-sync makes its kernel watch the new file (as for a new event, F1).
+    /// </summary>
+    [SkippableTheory]
+    [MemberData(nameof(Kinds))]
+    public void A_transferred_event_on_a_reused_fd_number_fires_while_a_stale_one_is_registered(string sourceKind)
+    {
+        using var target = Create("epoll");
+        using var source = Create(sourceKind);
+        using var first = new NativePipe();
+        using var second = new NativePipe();
+        int fd = first.ReadFd;
+        int oldCalls = 0, movedCalls = 0;
+        var stale = target.OnReadable(fd, _ => oldCalls++);
+
+        Assert.Equal(fd, Dup2(second.ReadFd, fd));
+        var moved = source.OnReadable(fd, _ => movedCalls++);
+        source.TransferTo(target);
+        Assert.Equal(2, target.ReadableCount); // the stale event and the moved one
+        second.WriteByte();
+
+        target.Iter(0);
+        Assert.Equal(1, movedCalls);
+
+        stale.Stop();
+        target.Iter(0); // level-triggered: the byte is still there
+        Assert.Equal(2, movedCalls);
+
+        moved.Stop();
+        Assert.Equal(1, second.Drain());
+        Assert.Equal(0, target.ReadableCount);
+        Assert.Equal(0, source.ReadableCount);
+    }
+
     // ---- F2: a busy loop follows LwtEngine.Set at its next iteration --------
 
     /// <summary>
