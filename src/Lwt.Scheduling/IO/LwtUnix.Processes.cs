@@ -115,9 +115,6 @@ public static partial class LwtUnix
     /// <summary>The SIGCHLD disposition the registration installed (the runtime's handler), put back over a later SIG_IGN; null if it installed none.</summary>
     private static byte[]? s_sigchldAction;
 
-    private const nint SigDfl = 0;
-    private const nint SigIgn = 1;
-
     /// <summary>
     /// Waits for the child <paramref name="pid"/> to end (SIGCHLD-driven, no worker thread
     /// blocked): the pid and its status. With <see cref="WaitFlags.NoHang"/>, answers at once
@@ -208,18 +205,14 @@ public static partial class LwtUnix
     /// <summary>
     /// Makes sure a SIGCHLD reaches <see cref="OnSigChld"/>, and that SIGCHLD is not ignored:
     /// with SIG_IGN the kernel reaps children itself and sends no SIGCHLD, so a waiter would
-    /// get ECHILD or wait for ever. Lwt's sigaction replaces an ignored SIGCHLD with its handler.
-    /// The runtime respects an ignored signal instead (PosixSignalRegistration installs no
-    /// handler over SIG_IGN), so an ignored SIGCHLD is put back to SIG_DFL before the
-    /// registration, which then installs the runtime's handler over it; the runtime records
-    /// SIG_DFL as the previous disposition, so it goes on reaping only the
-    /// System.Diagnostics.Process children. That handler is kept: if other code sets SIG_IGN
-    /// later, the next wait (or spawn: LwtProcess calls this before it starts a child)
-    /// installs it again.
+    /// get ECHILD or wait for ever. The registration replaces an inherited SIG_IGN as Lwt's
+    /// sigaction does (<see cref="RegisterOverIgnored"/>); the runtime then records SIG_DFL as
+    /// the previous disposition, so it goes on reaping only the System.Diagnostics.Process
+    /// children. The handler it installed is kept: if other code sets SIG_IGN later, the next
+    /// wait (or spawn: LwtProcess calls this before it starts a child) installs it again.
     /// </summary>
     internal static unsafe void EnsureSigChld()
     {
-        byte* current = stackalloc byte[LibC.SigActionSize];
         lock (s_childGate)
         {
             if (!OperatingSystem.IsLinux())
@@ -229,55 +222,28 @@ public static partial class LwtUnix
                 return;
             }
 
-            GetSigChld(current);
-            bool ignored = SigActionHandler(current) == SigIgn;
             if (s_sigchld is null)
             {
-                if (ignored)
-                {
-                    byte* dfl = stackalloc byte[LibC.SigActionSize];
-                    new Span<byte>(dfl, LibC.SigActionSize).Clear(); // SIG_DFL, no flags, empty mask
-                    SetSigChld(dfl);
-                }
-
-                s_sigchld = PosixSignalRegistration.Create((PosixSignal)SigChld /* as a raw number */, _ => OnSigChld());
                 var installed = new byte[LibC.SigActionSize];
-                fixed (byte* d = installed) GetSigChld(d);
-                if (SigActionHandler(installed) is SigDfl or SigIgn)
+                fixed (byte* d = installed)
                 {
-                    // The runtime had settled on the inherited SIG_IGN before (for a
-                    // System.Diagnostics.Process or the console) and installs nothing now.
-                    // SIG_DFL alone would leave every child a zombie that nobody hears
-                    // about: the inherited disposition goes back, and waits behave as before.
-                    if (ignored) SetSigChld(current);
-                    return;
+                    s_sigchld = RegisterOverIgnored(SigChld, (PosixSignal)SigChld /* as a raw number */, _ => OnSigChld(), d);
                 }
 
-                s_sigchldAction = installed;
+                // Nothing to put back later if the runtime kept the inherited SIG_IGN
+                // (RegisterOverIgnored): waits then behave as before.
+                if (SigActionHandler(installed) is not (SigDfl or SigIgn)) s_sigchldAction = installed;
             }
-            else if (ignored && s_sigchldAction is { } action)
+            else if (s_sigchldAction is { } action)
             {
-                fixed (byte* d = action) SetSigChld(d);
+                byte* current = stackalloc byte[LibC.SigActionSize];
+                GetSigAction(SigChld, current);
+                if (SigActionHandler(current) == SigIgn)
+                {
+                    fixed (byte* d = action) SetSigAction(SigChld, d);
+                }
             }
         }
-    }
-
-    /// <summary>The sa_handler of a struct sigaction: its first field on Linux (glibc and musl, but MIPS).</summary>
-    private static unsafe nint SigActionHandler(byte* action) => *(nint*)action;
-
-    private static unsafe nint SigActionHandler(byte[] action)
-    {
-        fixed (byte* d = action) return SigActionHandler(d);
-    }
-
-    private static unsafe void GetSigChld(byte* action)
-    {
-        if (LibC.SigAction(SigChld, null, action) != 0) throw UnixErrorException.FromLastError("sigaction", SigChld);
-    }
-
-    private static unsafe void SetSigChld(byte* action)
-    {
-        if (LibC.SigAction(SigChld, action, null) != 0) throw UnixErrorException.FromLastError("sigaction", SigChld);
     }
 
     /// <summary>

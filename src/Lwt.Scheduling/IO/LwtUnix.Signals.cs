@@ -14,7 +14,9 @@
 // While a signal number has handlers, its default action is replaced (SIGINT, SIGTERM no
 // longer end the process; the runtime's registration is canceled), as Lwt's sigaction does;
 // when its last handler is disabled the registration goes and the runtime restores the
-// previous disposition. SIGCHLD is the exception to the cancel: its default action is to
+// previous disposition. An inherited SIG_IGN is replaced too, as by Lwt's sigaction (and
+// SIG_DFL comes back after the last handler, as Lwt's remove_signal sets), except for the
+// signals the runtime settled at its start (RegisterOverIgnored). SIGCHLD is the exception to the cancel: its default action is to
 // do nothing, and the runtime reaps System.Diagnostics.Process children on it.
 //
 // ReinstallSignalHandler puts back the runtime's C handler if other code replaced it with
@@ -74,7 +76,11 @@ public static partial class LwtUnix
     /// <summary>
     /// Calls <paramref name="handler"/> (with the signal number) on this thread's event loop
     /// each time the process receives <paramref name="signum"/>, instead of the signal's
-    /// default action, until the returned handler is stopped.
+    /// default action, until the returned handler is stopped. A signal the process inherited
+    /// as ignored (SIGHUP under <c>nohup</c>) is handled too, as in Lwt, and has its default
+    /// action once its last handler is stopped; SIGINT and SIGQUIT inherited as ignored are the
+    /// exception: the .NET runtime keeps them ignored (it settles them at its start), so their
+    /// handlers run only through <see cref="HandleSignal"/>.
     /// <para>Lwt: <c>Lwt_unix.on_signal</c></para>
     /// </summary>
     /// <param name="signum">The Linux signal number (e.g. 2 for SIGINT, 15 for SIGTERM, 10 for SIGUSR1).</param>
@@ -223,6 +229,84 @@ public static partial class LwtUnix
         }
     }
 
+    // ---- dispositions (Linux's struct sigaction) ---------------------------------
+
+    private const nint SigDfl = 0;
+    private const nint SigIgn = 1;
+
+    /// <summary>
+    /// Makes the runtime's registration of <paramref name="signum"/> and writes the disposition
+    /// it leaves into <paramref name="installed"/> (<see cref="LibC.SigActionSize"/> bytes).
+    /// <para>
+    /// Lwt's sigaction replaces whatever disposition the signal had, SIG_IGN included: a
+    /// program started with the signal ignored (SIGHUP under nohup, SIGINT and SIGQUIT in a
+    /// shell's background job, SIGCHLD set by a parent) still gets its handler called. The
+    /// runtime respects an ignored signal instead (a registration installs no handler over
+    /// SIG_IGN), so an inherited SIG_IGN is put back to SIG_DFL first; the runtime then
+    /// installs its handler and records SIG_DFL as the previous disposition, which it restores
+    /// when the registration goes, as Lwt's remove_signal sets SIG_DFL. A signal arriving in
+    /// between those two calls gets its default action: Lwt swaps dispositions in one call.
+    /// </para>
+    /// <para>
+    /// The signals the runtime watches from its start (SIGINT and SIGQUIT for the console,
+    /// SIGCHLD once a System.Diagnostics.Process ran) are settled there: if they were ignored
+    /// then, the registration installs nothing even over SIG_DFL. The inherited SIG_IGN is put
+    /// back (SIG_DFL alone would let a SIGINT end the process, or leave every child a zombie),
+    /// so the signal stays ignored and its handlers are not called; <see cref="HandleSignal"/>
+    /// still reaches them.
+    /// </para>
+    /// </summary>
+    private static unsafe PosixSignalRegistration RegisterOverIgnored(int signum, PosixSignal signal, Action<PosixSignalContext> handler, byte* installed)
+    {
+        byte* inherited = stackalloc byte[LibC.SigActionSize];
+        GetSigAction(signum, inherited);
+        bool ignored = SigActionHandler(inherited) == SigIgn;
+        if (ignored)
+        {
+            byte* dfl = stackalloc byte[LibC.SigActionSize];
+            new Span<byte>(dfl, LibC.SigActionSize).Clear(); // SIG_DFL, no flags, empty mask
+            SetSigAction(signum, dfl);
+        }
+
+        PosixSignalRegistration registration;
+        try
+        {
+            registration = PosixSignalRegistration.Create(signal, handler);
+            GetSigAction(signum, installed);
+        }
+        catch
+        {
+            if (ignored) SetSigAction(signum, inherited);
+            throw;
+        }
+
+        if (ignored && SigActionHandler(installed) is SigDfl or SigIgn)
+        {
+            SetSigAction(signum, inherited); // the runtime settled on SIG_IGN (summary)
+            new Span<byte>(inherited, LibC.SigActionSize).CopyTo(new Span<byte>(installed, LibC.SigActionSize));
+        }
+
+        return registration;
+    }
+
+    /// <summary>The sa_handler of a struct sigaction: its first field on Linux (glibc and musl, but MIPS).</summary>
+    private static unsafe nint SigActionHandler(byte* action) => *(nint*)action;
+
+    private static unsafe nint SigActionHandler(byte[] action)
+    {
+        fixed (byte* d = action) return SigActionHandler(d);
+    }
+
+    private static unsafe void GetSigAction(int signum, byte* action)
+    {
+        if (LibC.SigAction(signum, null, action) != 0) throw UnixErrorException.FromLastError("sigaction", signum);
+    }
+
+    private static unsafe void SetSigAction(int signum, byte* action)
+    {
+        if (LibC.SigAction(signum, action, null) != 0) throw UnixErrorException.FromLastError("sigaction", signum);
+    }
+
     /// <summary>
     /// One handled signal number: the runtime's registration, the disposition it installed
     /// (for <see cref="Reinstall"/>), and the handlers in installation order.
@@ -230,12 +314,13 @@ public static partial class LwtUnix
     private sealed class SignalSlot
     {
         private readonly int _signum;
-        private readonly byte[] _disposition = new byte[LibC.SigActionSize];
+        private readonly byte[]? _disposition;
 
-        private SignalSlot(int signum, PosixSignalRegistration registration)
+        private SignalSlot(int signum, PosixSignalRegistration registration, byte[]? disposition = null)
         {
             _signum = signum;
             Registration = registration;
+            _disposition = disposition;
         }
 
         internal PosixSignalRegistration Registration { get; }
@@ -252,33 +337,27 @@ public static partial class LwtUnix
                 15 => PosixSignal.SIGTERM,
                 _ => (PosixSignal)signum, // a raw Linux signal number (the runtime accepts them)
             };
-            var registration = PosixSignalRegistration.Create(signal, context =>
+            Action<PosixSignalContext> handler = context =>
             {
                 if (signum != SigChld) context.Cancel = true;
                 DeliverSignal(signum);
-            });
-            var slot = new SignalSlot(signum, registration);
-            fixed (byte* d = slot._disposition)
+            };
+            if (!OperatingSystem.IsLinux())
             {
-                if (LibC.SigAction(signum, null, d) != 0)
-                {
-                    registration.Dispose();
-                    throw UnixErrorException.FromLastError("sigaction", signum);
-                }
+                // The struct sigaction read by Reinstall is Linux's.
+                return new SignalSlot(signum, PosixSignalRegistration.Create(signal, handler));
             }
 
-            return slot;
+            var disposition = new byte[LibC.SigActionSize];
+            PosixSignalRegistration registration;
+            fixed (byte* d = disposition) registration = RegisterOverIgnored(signum, signal, handler, d);
+            return new SignalSlot(signum, registration, disposition);
         }
 
         internal unsafe void Reinstall()
         {
-            fixed (byte* d = _disposition)
-            {
-                if (LibC.SigAction(_signum, d, null) != 0)
-                {
-                    throw UnixErrorException.FromLastError("sigaction", _signum);
-                }
-            }
+            if (_disposition is null) return; // not Linux: its struct sigaction is not known here
+            fixed (byte* d = _disposition) SetSigAction(_signum, d);
         }
     }
 }

@@ -158,6 +158,42 @@ public class UnixSignalTests
         Assert.Throws<ArgumentNullException>(() => LwtUnix.DisableSignalHandler(null!));
     }
 
+    /// <summary>
+    /// A signal ignored when the handler is installed (as SIGHUP under nohup, inherited) is
+    /// handled all the same: Lwt's sigaction replaces SIG_IGN (lwt_unix_stubs.c,
+    /// lwt_unix_set_signal), and its remove_signal leaves SIG_DFL. The runtime's registration
+    /// alone installed nothing over SIG_IGN, and the handler never ran.
+    /// </summary>
+    [SkippableFact]
+    public void AnIgnoredSignalIsHandledAndHasItsDefaultActionAfterTheLastHandler()
+    {
+        Skip.IfNot(OperatingSystem.IsLinux());
+        const nint SigDfl = 0, SigIgn = 1;
+        nint saved = Signal(SigUsr2, SigIgn);
+        try
+        {
+            int calls = 0;
+            LoopTest.OnFreshThread(() => LwtMain.Run(async () =>
+            {
+                var (p, r) = Promise.Create();
+                var handler = LwtUnix.OnSignal(SigUsr2, _ =>
+                {
+                    calls++;
+                    r.Resolve();
+                });
+                Assert.Equal(0, Kill(Environment.ProcessId, SigUsr2));
+                await LwtUnix.WithTimeout(30, () => p); // a hang guard, not a timing assertion
+                handler.Stop();
+            }));
+            Assert.Equal(1, calls);
+            Assert.Equal(SigDfl, Signal(SigUsr2, SigIgn)); // as Lwt's remove_signal leaves it (read, and set back to ignored)
+        }
+        finally
+        {
+            Signal(SigUsr2, saved);
+        }
+    }
+
     [SkippableFact]
     public void WaitCountCountsThePendingWaitsForAChild()
     {
