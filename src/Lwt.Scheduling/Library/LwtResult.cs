@@ -141,7 +141,7 @@ public static class LwtResult
     public static Promise<Result<U, E>> BindLwt<T, U, E>(Promise<Result<T, E>> promise, Func<T, Promise<U>> f)
     {
         Check(f, promise);
-        return promise.Bind(r => r.IsOk ? f(r.Value).Map(Result<U, E>.Ok) : Promise.Return(Result<U, E>.Error(r.ErrorValue)));
+        return promise.Bind(r => r.IsOk ? ThrowHelper.NullAsRejected(f(r.Value)).Map(Result<U, E>.Ok) : Promise.Return(Result<U, E>.Error(r.ErrorValue)));
     }
 
     /// <summary>Continues with <paramref name="f"/> on <c>Error</c>; an <c>Ok</c> passes through.<para>Lwt: <c>Lwt_result.bind_error</c></para></summary>
@@ -167,7 +167,7 @@ public static class LwtResult
     public static Promise<Result<T, E2>> BindLwtError<T, E, E2>(Promise<Result<T, E>> promise, Func<E, Promise<E2>> f)
     {
         Check(f, promise);
-        return promise.Bind(r => r.IsOk ? Promise.Return(Result<T, E2>.Ok(r.Value)) : f(r.ErrorValue).Map(Result<T, E2>.Error));
+        return promise.Bind(r => r.IsOk ? Promise.Return(Result<T, E2>.Ok(r.Value)) : ThrowHelper.NullAsRejected(f(r.ErrorValue)).Map(Result<T, E2>.Error));
     }
 
     /// <summary>The old name of <see cref="BindLwtError"/>, which Lwt deprecates.<para>Lwt: <c>Lwt_result.bind_lwt_err</c></para></summary>

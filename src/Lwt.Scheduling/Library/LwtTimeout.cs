@@ -17,7 +17,8 @@ namespace Lwt;
  *  - Stop on a timeout that is not started does nothing.
  *  - Change sets the delay; a started timeout is restarted with the new delay.
  *  - The action runs once per Start; an exception from it goes to the handler set by
- *    SetExnHandler (default: Promise.AsyncExceptionHook, as current Lwt's does).
+ *    SetExnHandler (default: Promise.AsyncExceptionHook, as current Lwt's does; on a
+ *    hosted loop, the host's logger, as for every exception the loop cannot deliver).
  *
  * Invariants: `_sleep` is non-null exactly while the timeout is started; the one
  * expiry callback (`_onExpired`, allocated once per timeout) is attached to each sleep,
@@ -73,7 +74,8 @@ public sealed class LwtTimeout
     /// <summary>
     /// Sets the handler of the exceptions thrown by timeout actions (for every timeout).
     /// The default passes them to <see cref="Promise.AsyncExceptionHook"/>, whose default
-    /// ends the process.
+    /// ends the process (on a hosted event loop, to the host's logger instead, as the loop's
+    /// other unhandled exceptions).
     /// <para>Lwt: <c>Lwt_timeout.set_exn_handler</c></para>
     /// </summary>
     /// <param name="handler">The handler.</param>
@@ -83,6 +85,9 @@ public sealed class LwtTimeout
         ArgumentNullException.ThrowIfNull(handler);
         Volatile.Write(ref s_exnHandler, handler);
     }
+
+    /// <summary>Puts the default handler back (tests that replace it restore it so).</summary>
+    internal static void ResetExnHandler() => Volatile.Write(ref s_exnHandler, null);
 
     /// <summary>
     /// The delay, in seconds (set by <see cref="Create(double, Action)"/> and <see cref="Change(double)"/>).
@@ -155,7 +160,7 @@ public sealed class LwtTimeout
         {
             Promise.ExceptionFilter.RethrowIfRefused(e);
             var handler = Volatile.Read(ref s_exnHandler);
-            if (handler is null) Promise.AsyncExceptionHook(e);
+            if (handler is null) Promise.ReportUnhandled(e);
             else handler(e);
         }
     }

@@ -101,6 +101,19 @@ public class LwtResultTests
         Assert.Throws<ArgumentNullException>(() => LwtResult.Catch<int>(null!));
     }
 
+    // A continuation returning null instead of a promise rejects with the message every
+    // other combinator gives (ThrowHelper.NullPromise), not a NullReferenceException.
+    [Fact]
+    public void BindLwt_and_BindLwtError_reject_a_null_promise_as_the_other_combinators_do()
+    {
+        var expected = LwtResult.Bind<int, int, string>(Ok(1), _ => null!).Exception;
+        Assert.IsType<InvalidOperationException>(expected);
+        var ok = LwtResult.BindLwt<int, int, string>(Ok(1), _ => null!).Exception;
+        var error = LwtResult.BindLwtError<int, string, string>(Err("e"), _ => null!).Exception;
+        Assert.Equal((typeof(InvalidOperationException), expected!.Message), (ok?.GetType(), ok?.Message));
+        Assert.Equal((typeof(InvalidOperationException), expected.Message), (error?.GetType(), error?.Message));
+    }
+
 #pragma warning disable CS0618 // MapErr and BindLwtErr are obsolete, as Lwt deprecates map_err and bind_lwt_err
     [Fact]
     public void MapErr_is_MapError_under_its_deprecated_name()

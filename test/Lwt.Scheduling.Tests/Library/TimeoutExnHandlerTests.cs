@@ -30,8 +30,40 @@ public class TimeoutExnHandlerTests
         }
         finally
         {
-            LwtTimeout.SetExnHandler(e => Promise.AsyncExceptionHook(e));
+            LwtTimeout.ResetExnHandler();
         }
+    }
+
+    // The default handler reports as every exception a loop cannot deliver: to the thread's
+    // hook override when it has one (a hosted loop's logger), else to AsyncExceptionHook. It
+    // called the global hook directly, whose default ends the process, on a hosted loop too.
+    [Fact]
+    public void ByDefaultExceptionsGoToTheLoopsHookOverride()
+    {
+        var boom = new InvalidOperationException("boom");
+        var global = new List<Exception>();
+        var local = new List<Exception>();
+        Lwt.Tests.Loop.LoopTest.WithExceptionHook(global.Add, () => Lwt.Tests.Loop.LoopTest.OnFreshThread(() =>
+        {
+            var resolution = ResolutionLoop.Current;
+            resolution.ExceptionHookOverride = local.Add;
+            try
+            {
+                LwtMain.Run(() =>
+                {
+                    var (fired, r) = Promise.Create();
+                    LwtTimeout.Create(0.01, () => throw boom).Start();
+                    LwtTimeout.Create(0.02, () => r.Resolve()).Start();
+                    return fired;
+                });
+            }
+            finally
+            {
+                resolution.ExceptionHookOverride = null;
+            }
+        }));
+        Assert.Same(boom, Assert.Single(local));
+        Assert.Empty(global);
     }
 
     // The action raised: the handler got it, the timeout is stopped and can be started again.
@@ -67,7 +99,7 @@ public class TimeoutExnHandlerTests
         }
         finally
         {
-            LwtTimeout.SetExnHandler(e => Promise.AsyncExceptionHook(e));
+            LwtTimeout.ResetExnHandler();
         }
     }
 }
