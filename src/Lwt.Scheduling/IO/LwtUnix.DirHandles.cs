@@ -1,7 +1,7 @@
 // The working directory and directory streams (Lwt_unix.getcwd, chdir, chroot,
-// opendir, readdir, readdir_n, rewinddir, closedir). All are jobs on
-// LwtPreemptive's worker pool, as Lwt runs them: a directory may live on a slow
-// or remote file system.
+// opendir, readdir, readdir_n, rewinddir, closedir, and files_of_directory on
+// top of them). All are jobs on LwtPreemptive's worker pool, as Lwt runs them: a
+// directory may live on a slow or remote file system.
 //
 // A DirHandle owns a libc DIR* through a SafeHandle. Two invariants keep it
 // sound while jobs run on other threads:
@@ -14,6 +14,11 @@
 //    waiting for each other thus get distinct entries, in some order.
 // After CloseDir (or Dispose), every call rejects with EBADF, as OCaml's Unix
 // does on a closed dir_handle; CloseDir on a closed handle does too.
+//
+// Listing a directory by path (FilesOfDirectory, ReadDir(string)) goes through
+// the same opendir/readdir/closedir, never through .NET's enumeration, so that
+// it fails exactly as opendir does: the kernel's errno, EACCES included, as a
+// UnixErrorException from "opendir" with the path.
 
 using System.Runtime.InteropServices;
 using System.Text;
@@ -178,12 +183,15 @@ public static partial class LwtUnix
     public static Promise<DirHandle> OpenDir(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        return Job(() =>
-        {
-            nint dir = LibC.OpenDir(path);
-            if (dir == 0) throw UnixErrorException.FromLastError("opendir", path);
-            return new DirHandle(DirHandle.SafeDirHandle.Of(dir), path);
-        });
+        return Job(() => OpenDirNow(path));
+    }
+
+    /// <summary>opendir(3) on the calling thread: the open handle, or opendir's errno.</summary>
+    private static DirHandle OpenDirNow(string path)
+    {
+        nint dir = LibC.OpenDir(path);
+        if (dir == 0) throw UnixErrorException.FromLastError("opendir", path);
+        return new DirHandle(DirHandle.SafeDirHandle.Of(dir), path);
     }
 
     /// <summary>
@@ -254,6 +262,105 @@ public static partial class LwtUnix
         {
             if (!handle.Close()) throw new UnixErrorException(LibC.EBADF, "closedir", handle.Path);
         });
+    }
+
+    /// <summary>
+    /// The names in a directory, <c>.</c> and <c>..</c> included, in the order readdir gives
+    /// them (a job on the worker pool that opens, reads to the end and closes the directory,
+    /// so no descriptor outlives the call). Fails as opendir does: a
+    /// <see cref="UnixErrorException"/> from <c>opendir</c> with the kernel's errno (ENOENT,
+    /// ENOTDIR, ELOOP, EACCES, ...) and the path; a failed read is one from <c>readdir</c>.
+    /// <para>Lwt: <c>Lwt_unix.opendir</c>, <c>Lwt_unix.readdir_n</c> to the end, then
+    /// <c>Lwt_unix.closedir</c> (the whole directory at once)</para>
+    /// </summary>
+    /// <param name="path">The directory.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="path"/> is null.</exception>
+    public static Promise<IReadOnlyList<string>> ReadDir(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        return Job<IReadOnlyList<string>>(() =>
+        {
+            // Disposing closes the DIR* whether the reads ended or failed, as files_of_directory
+            // closes the handle when readdir_n fails.
+            using var handle = OpenDirNow(path);
+            return handle.Use("readdir", dir =>
+            {
+                var names = new List<string>();
+                while (NextEntry(dir, handle) is { } name) names.Add(name);
+                return names;
+            });
+        });
+    }
+
+    /// <summary>
+    /// The names in a directory as a stream (<c>.</c> and <c>..</c> included, in the order
+    /// readdir gives them). Nothing is opened until the stream is first read; then the
+    /// directory is opened and read by chunks of 1024 names (jobs on the worker pool), and
+    /// closed after the last chunk, or when a read fails. A directory of fewer than 1024
+    /// entries is thus closed before its first name is handed out; a larger one stays open
+    /// between chunks, and is closed by the garbage collector if the stream is dropped before
+    /// its end. Fails as opendir does: a <see cref="UnixErrorException"/> from <c>opendir</c>
+    /// with the kernel's errno (ENOENT, ENOTDIR, ELOOP, EACCES, ...) and the path. A failed
+    /// opendir leaves the stream unstarted: the next read tries to open the directory again.
+    /// <para>Lwt: <c>Lwt_unix.files_of_directory</c></para>
+    /// </summary>
+    /// <param name="path">The directory.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="path"/> is null.</exception>
+    public static LwtStream<string> FilesOfDirectory(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        return LwtStream.Concat(LwtStream.From(new DirectoryChunks(path).Next));
+    }
+
+    /// <summary>
+    /// The chunks of <see cref="FilesOfDirectory"/>, in Lwt's three states: not started
+    /// (<see cref="_handle"/> null, <see cref="_done"/> false), listing (a handle kept open
+    /// between chunks) and done. The stream never runs two calls of <see cref="Next"/> at
+    /// once (Lwt_stream.from shares the call in flight), so the fields need no lock.
+    /// </summary>
+    private sealed class DirectoryChunks(string path)
+    {
+        private const int ChunkSize = 1024;
+        private DirHandle? _handle;
+        private bool _done;
+
+        public async Promise<Option<LwtStream<string>>> Next()
+        {
+            if (_done) return Option<LwtStream<string>>.None;
+
+            // A failed opendir changes no state, so the next read opens again. Once open, the
+            // handle is kept until the end even if a read fails and closes it: a later read
+            // then fails with EBADF, as Lwt's stream stays in its listing state.
+            var handle = _handle ?? await OpenDir(path);
+            string[] names;
+            try
+            {
+                names = await ReadDirN(handle, ChunkSize);
+            }
+            catch
+            {
+                await CloseDir(handle);
+                throw;
+            }
+
+            if (names.Length < ChunkSize)
+            {
+                // The end: drop the handle before closing it, so that a failed closedir leaves
+                // a finished stream, not one that reads a closed handle.
+                _done = true;
+                _handle = null;
+                await CloseDir(handle);
+            }
+            else
+            {
+                // More may follow: keep the handle open for the next chunk. If the stream is
+                // dropped first, the handle's SafeHandle finalizer runs closedir, as Lwt
+                // registers a finaliser on its listing state.
+                _handle = handle;
+            }
+
+            return Option<LwtStream<string>>.Some(LwtStream.OfArray(names));
+        }
     }
 
     /// <summary>

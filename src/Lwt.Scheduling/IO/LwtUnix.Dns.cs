@@ -26,13 +26,24 @@ public static partial class LwtUnix
     /// Resolves a host and a service (a port number, or a name of the services database, looked
     /// up for tcp on Stream and udp on Dgram) into addresses, optionally restricted to one family
     /// and one socket type (otherwise Stream and Dgram answers are given for each address, as far
-    /// as the service has an entry for their protocol). An empty host means the loopback
-    /// addresses. An unknown host or service gives no answers (an empty list), as
-    /// <c>Unix.getaddrinfo</c>. A job on the worker pool.
+    /// as the service has an entry for their protocol). An empty host with a service means the
+    /// loopback addresses, as getaddrinfo(3) without AI_PASSIVE. Whatever getaddrinfo(3) refuses
+    /// gives no answers (an empty list), as Lwt reports every getaddrinfo error: an unknown host
+    /// or service, an empty host and an empty service together (EAI_NONAME), a host in brackets
+    /// such as <c>[::1]</c> (EAI_NONAME: brackets belong to URLs, not to addresses), a host
+    /// .NET's resolver rejects as malformed (longer than 255 characters, for one), a service for
+    /// <see cref="SocketType.Raw"/> (EAI_SERVICE: raw sockets have no ports; "" asks for none),
+    /// a service name for <see cref="SocketType.Seqpacket"/>, and a socket type Lwt cannot name
+    /// (<see cref="SocketType.Rdm"/>, EAI_SOCKTYPE). A job on the worker pool.
+    /// <para>Differences from Lwt: with no socket type, glibc also gives a Raw answer per address,
+    /// this gives none; <see cref="AddrInfo.CanonicalName"/> is the host as given where Lwt gives
+    /// "" (there is no AI_CANONNAME); there are no AI_* options, so the wildcard address that
+    /// AI_PASSIVE gives for an empty host cannot be asked for; a port number above 65535, which
+    /// glibc takes modulo 65536, gives no answers.</para>
     /// <para>Lwt: <c>Lwt_unix.getaddrinfo</c></para>
     /// </summary>
-    /// <param name="host">Host name or numeric address.</param>
-    /// <param name="service">Port number or service name ("" for 0).</param>
+    /// <param name="host">Host name or numeric address ("" for none: the loopback addresses).</param>
+    /// <param name="service">Port number or service name ("" for none: port 0).</param>
     /// <param name="family">Only this family (null: any).</param>
     /// <param name="socketType">Only this socket type (null: Stream and Dgram).</param>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
@@ -43,7 +54,12 @@ public static partial class LwtUnix
         return Job<IReadOnlyList<AddrInfo>>(() =>
         {
             // As Lwt's getaddrinfo job: a failed lookup (unknown host or service) is no answer.
+            // Lwt passes an empty host or service as NULL, and getaddrinfo(NULL, NULL) is
+            // EAI_NONAME; IPAddress.TryParse would take "[::1]" (even "[::1]:80"), which
+            // getaddrinfo's numeric parsing does not, nor can such a name resolve.
             var result = new List<AddrInfo>();
+            if (host.Length == 0 && service.Length == 0) return result;
+            if (host.StartsWith('[')) return result;
             SocketType[] types = socketType is { } t ? [t] : [SocketType.Stream, SocketType.Dgram];
             int[] ports = new int[types.Length];
             bool any = false;
@@ -56,8 +72,11 @@ public static partial class LwtUnix
                     : IPAddress.TryParse(host, out var numeric) ? [numeric]
                     : Dns.GetHostAddresses(host);
             }
-            catch (SocketException)
+            catch (Exception e) when (e is SocketException or ArgumentException)
             {
+                // ArgumentException (ArgumentOutOfRangeException included): a name .NET refuses
+                // before asking the resolver, such as one over 255 characters; getaddrinfo
+                // answers EAI_NONAME for it, which Lwt reports as no answers.
                 return result;
             }
 
@@ -84,8 +103,10 @@ public static partial class LwtUnix
 
     /// <summary>
     /// The host name and service of an address (reverse lookup; the numeric address when the
-    /// lookup finds nothing), the service being the port's tcp name in the services database
-    /// ("http" for 80), or the number when it has none. A job on the worker pool.
+    /// lookup finds nothing or cannot be made, as getnameinfo(3) without NI_NAMEREQD: the
+    /// wildcard addresses give <c>("0.0.0.0", "http")</c> and <c>("::", "http")</c> for port
+    /// 80), the service being the port's tcp name in the services database ("http" for 80), or
+    /// the number when it has none. A job on the worker pool.
     /// <para>Lwt: <c>Lwt_unix.getnameinfo</c></para>
     /// </summary>
     /// <param name="address">An <see cref="IPEndPoint"/> (or a Unix-domain endpoint, whose path is the host).</param>
@@ -101,8 +122,10 @@ public static partial class LwtUnix
             {
                 host = Dns.GetHostEntry(ip.Address).HostName;
             }
-            catch (SocketException)
+            catch (Exception e) when (e is SocketException or ArgumentException)
             {
+                // ArgumentException: .NET refuses to look up the wildcard addresses (0.0.0.0,
+                // ::); getnameinfo has no name for them either and gives the numeric form.
                 host = ip.Address.ToString();
             }
 
@@ -117,12 +140,16 @@ public static partial class LwtUnix
     public static Promise<string> GetHostName() => Promise.Return(Dns.GetHostName());
 
     /// <summary>
-    /// The port of a service for one socket type, or -1: a number (any type; "" is 0), else a
-    /// name looked up for the type's protocol (no named service for other types).
+    /// The port of a service for one socket type, or -1 (getaddrinfo(3) refuses it): "" is 0
+    /// for any type getaddrinfo knows; a number is the port for any of them but Raw, which has
+    /// no ports (EAI_SERVICE); a name is looked up for the type's protocol (none for Seqpacket,
+    /// EAI_SERVICE). Other types (Rdm) are refused whatever the service (EAI_SOCKTYPE).
     /// </summary>
     private static int ServicePort(string service, SocketType type)
     {
+        if (type is not (SocketType.Stream or SocketType.Dgram or SocketType.Raw or SocketType.Seqpacket)) return -1;
         if (service.Length == 0) return 0;
+        if (type == SocketType.Raw) return -1;
         if (int.TryParse(service, NumberStyles.None, CultureInfo.InvariantCulture, out int port)) return port <= 65535 ? port : -1;
         return type switch
         {

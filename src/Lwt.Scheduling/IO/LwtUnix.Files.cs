@@ -1,5 +1,6 @@
-// Files and directories (Lwt_unix.openfile, unlink, rename, mkdir, rmdir,
-// files_of_directory; stat, lstat and fstat are in LwtUnix.Stat.cs). The
+// Files and directories (Lwt_unix.openfile, unlink, rename, mkdir, rmdir; stat,
+// lstat and fstat are in LwtUnix.Stat.cs, files_of_directory with the directory
+// streams it is built on in LwtUnix.DirHandles.cs). The
 // kernel has no readiness for regular files, so each call is a job on
 // LwtPreemptive's worker pool, resolved on the calling loop, as Lwt runs them
 // as jobs. Paths go to libc as UTF-8.
@@ -129,41 +130,6 @@ public static partial class LwtUnix
     {
         ArgumentNullException.ThrowIfNull(path);
         return PathJob(() => LibC.Rmdir(path), "rmdir", path);
-    }
-
-    /// <summary>
-    /// The names in a directory, <c>.</c> and <c>..</c> included, as readdir gives them (a
-    /// job on the worker pool).
-    /// <para>Lwt: <c>Lwt_unix.readdir_n</c> (the whole directory)</para>
-    /// </summary>
-    /// <param name="path">The directory.</param>
-    /// <exception cref="ArgumentNullException"><paramref name="path"/> is null.</exception>
-    public static Promise<IReadOnlyList<string>> ReadDir(string path)
-    {
-        ArgumentNullException.ThrowIfNull(path);
-        return Job<IReadOnlyList<string>>(() =>
-        {
-            if (!Directory.Exists(path)) throw new UnixErrorException(File.Exists(path) ? 20 /* ENOTDIR */ : LibC.ENOENT, "opendir", path);
-            var names = new List<string> { ".", ".." };
-            foreach (var entry in Directory.EnumerateFileSystemEntries(path)) names.Add(Path.GetFileName(entry));
-            return names;
-        });
-    }
-
-    /// <summary>
-    /// The names in a directory as a stream (<c>.</c> and <c>..</c> included); the listing is
-    /// read by a job on the worker pool when the stream is first read.
-    /// <para>Lwt: <c>Lwt_unix.files_of_directory</c></para>
-    /// </summary>
-    /// <param name="path">The directory.</param>
-    /// <exception cref="ArgumentNullException"><paramref name="path"/> is null.</exception>
-    public static LwtStream<string> FilesOfDirectory(string path)
-    {
-        ArgumentNullException.ThrowIfNull(path);
-        Promise<IReadOnlyList<string>>? listing = null;
-        int next = 0;
-        return LwtStream.From(() => (listing ??= ReadDir(path)).Map(names =>
-            next < names.Count ? Option<string>.Some(names[next++]) : Option<string>.None));
     }
 
     private static Promise PathJob(Func<int> call, string function, string path) =>
