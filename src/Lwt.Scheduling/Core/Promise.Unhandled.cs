@@ -21,8 +21,10 @@ public partial class Promise
     /// <summary>
     /// Called with the exceptions nobody else can receive: rejections of <see cref="Async"/>
     /// computations and exceptions thrown by <c>On*</c> callbacks. The default writes the
-    /// exception to standard error and ends the process with exit code 2. Applications may
-    /// replace it; libraries should leave it alone.
+    /// exception to standard error and ends the process with exit code 2 (while the exit
+    /// hooks run, it ends their pass instead, with exit code 2, as Lwt's <c>exit 2</c> does
+    /// there: see <see cref="LwtMain.AtExit"/>). Applications may replace it; libraries
+    /// should leave it alone.
     /// <para>Lwt: <c>Lwt.async_exception_hook</c></para>
     /// </summary>
     /// <exception cref="ArgumentNullException">Set to null.</exception>
@@ -45,8 +47,40 @@ public partial class Promise
         }
         finally
         {
-            Environment.Exit(2);
+            ExitProcess(2);
         }
+    }
+
+    /// <summary>
+    /// Set by the exit hooks (LwtExitHooks, in the loop layer, which the core does not name):
+    /// while their pass runs it ends the pass instead of the process and does not return;
+    /// otherwise it returns at once. See <see cref="ExitProcess"/>.
+    /// </summary>
+    internal static Action<int>? ExitDuringExitHooks;
+
+    /// <summary>
+    /// The managed id of the thread that called <see cref="ExitProcess"/>'s
+    /// <see cref="Environment.Exit"/> (0: none). That thread stays blocked in the exit while the
+    /// ProcessExit handlers run (on a thread of the runtime's), so its loop, if it was inside
+    /// LwtMain.Run, is frozen: the exit hooks do not wait for its promises (LwtExitHooks).
+    /// </summary>
+    internal static int ExitingThreadId;
+
+    /// <summary>
+    /// Lwt's <c>exit</c> for the library's own exits (the default hook above, and
+    /// <c>LwtUnix.HandleUnixError</c>): <see cref="Environment.Exit"/>, except while the exit
+    /// hooks run. The process is then already exiting, and .NET's ProcessExit handler waits for
+    /// the hooks: <see cref="Environment.Exit"/> there would wait for that exit to end, which
+    /// waits for the hooks, for ever. So the exit hooks end their pass instead, as OCaml's
+    /// <c>exit</c> called from an <c>at_exit</c> function does (LwtExitHooks), and the
+    /// process exits with <paramref name="code"/>. Never returns.
+    /// </summary>
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    internal static void ExitProcess(int code)
+    {
+        Volatile.Read(ref ExitDuringExitHooks)?.Invoke(code);
+        Interlocked.CompareExchange(ref ExitingThreadId, Environment.CurrentManagedThreadId, 0);
+        Environment.Exit(code);
     }
 
     /// <summary>Passes an unhandled exception to this thread's hook (a hosted loop's) or the global one.</summary>

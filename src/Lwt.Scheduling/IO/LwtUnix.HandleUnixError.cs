@@ -10,7 +10,10 @@
 // exception, and the value, pass through unchanged.
 //
 // The exit is Environment.Exit(2), as OCaml's is `exit 2`: the process's exit handlers run,
-// and with them Lwt's exit hooks (LwtMain.ExitHooks). A test cannot let the test host exit,
+// and with them Lwt's exit hooks (LwtMain.ExitHooks). While those hooks run (the process is
+// exiting already, and Environment.Exit would wait for ever for that exit to end), it ends
+// their pass instead, with exit code 2, as OCaml's exit does inside an at_exit function
+// (Promise.ExitProcess, LwtExitHooks). A test cannot let the test host exit,
 // so the output and the exit go through two internal seams; when the replaced exit returns,
 // the promise is rejected with the Unix error, so nothing is left pending.
 
@@ -106,7 +109,7 @@ public static partial class LwtUnix
         }
         finally
         {
-            (UnixErrorExit ?? Environment.Exit)(2);
+            (UnixErrorExit ?? Promise.ExitProcess)(2);
         }
 
         // Only a test's replacement of the exit returns.

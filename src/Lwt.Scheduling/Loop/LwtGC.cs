@@ -21,16 +21,25 @@
 //
 // Termination (Lwt's ensure_termination). If f's promise is still pending, it
 // is added to LwtMain.ExitHooks, and removed when it resolves: a process that
-// exits meanwhile waits for it. What f throws goes to the loop's
-// Promise.AsyncExceptionHook (it is a posted action's exception); a rejection
-// of its promise is ignored, as Lwt ignores it.
+// exits meanwhile waits for it, if it can progress. f ran on the registering
+// loop, so its sleeps and I/O need that loop: the exit hooks do not wait for a
+// promise of a loop that is not running, or that is frozen by the exit itself
+// (LwtExitHooks' rule), where Lwt's one loop would still finish it. What f
+// throws goes to the loop's Promise.AsyncExceptionHook (it is a posted
+// action's exception); a rejection of its promise is ignored, as Lwt ignores it.
 //
 // FinaliseOrExit. An exit hook is also added, holding x only through a weak
-// reference (a short one: cleared before x's sentinel is finalized), so the
-// hook does not keep x alive. Whichever comes first, collection or exit, runs
-// f; a flag shared by the two (set with an interlocked exchange: the exit hook
-// runs on the exit thread, the sentinel's post on the loop) makes it run once,
-// and collection removes the now useless hook.
+// reference, so the hook does not keep x alive. Whichever comes first,
+// collection or exit, runs f; a flag shared by the two (set with an
+// interlocked exchange: the exit hook runs on the exit thread, the sentinel's
+// post on the loop) makes it run once, and collection removes the now useless
+// hook. The collection's post may never run: x can become unreachable after
+// its loop's last run (or while the loop's thread is gone for good). f must
+// then run at exit, so the exit hook must still reach x after collection:
+// the sentinel's finalizer hands x to the hook (a strong reference, until f
+// has run), and the weak reference is a long one (trackResurrection), which
+// stays valid while the pending finalizer holds x, so no moment exists, between
+// x's collection and that hand-over, in which the hook finds nothing.
 
 using System.Runtime.CompilerServices;
 
@@ -49,7 +58,8 @@ public static class LwtGC
     /// Calls <paramref name="f"/>(<paramref name="x"/>) after <paramref name="x"/> is collected,
     /// on the event loop of the calling thread (when it next runs). If the promise
     /// <paramref name="f"/> returns is still pending then, the process waits for it at exit
-    /// (<see cref="LwtMain.ExitHooks"/>). <paramref name="x"/> is handed back to
+    /// (<see cref="LwtMain.ExitHooks"/>), unless its loop can no longer run it: a loop that
+    /// has stopped, or the loop of the thread that is exiting (see <see cref="LwtExitHooks"/>). <paramref name="x"/> is handed back to
     /// <paramref name="f"/> as OCaml's <c>Gc.finalise</c> does, but its own .NET finalizer, if
     /// any, may have run already. Several functions may be registered on one object; each runs
     /// once. Nothing runs if <paramref name="x"/> is still alive when the process exits (see
@@ -70,9 +80,12 @@ public static class LwtGC
 
     /// <summary>
     /// As <see cref="Finalise{T}"/>, and also calls <paramref name="f"/>(<paramref name="x"/>)
-    /// when the process exits (among <see cref="LwtMain.ExitHooks"/>) if <paramref name="x"/> was
-    /// not collected by then. <paramref name="f"/> runs once, whichever comes first; the exit
-    /// hook holds <paramref name="x"/> weakly, so it does not keep it alive.
+    /// when the process exits (among <see cref="LwtMain.ExitHooks"/>) if it was not called at
+    /// collection by then. <paramref name="f"/> runs exactly once, whichever comes first: if
+    /// <paramref name="x"/> is collected when its loop no longer runs (after the loop's last
+    /// <see cref="LwtMain.Run(Promise)"/>), <paramref name="f"/> runs at exit, on the exit
+    /// hooks' loop. The exit hook holds <paramref name="x"/> weakly, so it does not keep it
+    /// alive, and it is removed once <paramref name="f"/> has run.
     /// <para>Lwt: <c>Lwt_gc.finalise_or_exit</c></para>
     /// </summary>
     /// <typeparam name="T">The object's type (a reference type: only those are collected).</typeparam>
@@ -84,7 +97,7 @@ public static class LwtGC
     {
         ArgumentNullException.ThrowIfNull(f);
         ArgumentNullException.ThrowIfNull(x);
-        var shared = new Shared<T>(f, new WeakReference<T>(x));
+        var shared = new Shared<T>(f, new WeakReference<T>(x, trackResurrection: true));
         shared.Hook = LwtMain.ExitHooks.AddFirst(shared.AtExit);
         Attach(x, new Sentinel<T>(x, shared, EventLoop.ForCurrentThread()));
     }
@@ -118,7 +131,13 @@ public static class LwtGC
     {
         private int _called;
 
+        /// <summary>x once collected (FinaliseOrExit only), for the exit hook, until f has run (file comment).</summary>
+        private T? _collected;
+
         internal LwtExitHook? Hook;
+
+        /// <summary>Whether an exit hook may have to run f (FinaliseOrExit).</summary>
+        internal bool HasExitHook => weak is not null;
 
         /// <summary>Claims the single call of f; false if it was made (or claimed) already.</summary>
         internal bool TryClaim() => Interlocked.Exchange(ref _called, 1) == 0;
@@ -127,12 +146,24 @@ public static class LwtGC
         internal void AfterCollection(T x)
         {
             if (Hook is { } hook) LwtMain.ExitHooks.Remove(hook);
+            Volatile.Write(ref _collected, null);
             if (TryClaim()) EnsureTermination(f(x));
         }
 
-        /// <summary>The exit hook of FinaliseOrExit: f on x if x is still alive and f was not called.</summary>
-        internal Promise AtExit() =>
-            weak!.TryGetTarget(out T? x) && TryClaim() ? f(x) : Promise.ReturnUnit;
+        /// <summary>On the finalizer thread, before the post: lets the exit hook reach x should the post never run.</summary>
+        internal void Collected(T x) => Volatile.Write(ref _collected, x);
+
+        /// <summary>The exit hook of FinaliseOrExit: f on x if f was not called.</summary>
+        internal Promise AtExit()
+        {
+            T? x = Volatile.Read(ref _collected);
+            // The long weak reference reaches x until f has run (file comment): this
+            // fallback to no call is not expected to be taken.
+            if (x is null && !weak!.TryGetTarget(out x)) return Promise.ReturnUnit;
+            if (!TryClaim()) return Promise.ReturnUnit;
+            Volatile.Write(ref _collected, null);
+            return f(x);
+        }
     }
 
     private sealed class Sentinel<T>(T x, Shared<T> shared, EventLoop loop) : Sentinel
@@ -143,6 +174,7 @@ public static class LwtGC
         {
             try
             {
+                if (shared.HasExitHook) shared.Collected(x);
                 loop.Post(() => shared.AfterCollection(x));
             }
             catch (Exception)

@@ -123,8 +123,24 @@ public static class LwtMain
     /// registered first, on an event loop of their own; each runs exactly once, including
     /// those registered by an exit function, and what one throws or rejects with is ignored
     /// (as Lwt's exit hooks). Unlike Lwt's, they cannot wait for a sleep or an I/O operation
-    /// left pending by a loop that has stopped (see <see cref="LwtExitHooks"/>). The same as
-    /// <c>ExitHooks.AddFirst(f)</c>.
+    /// left pending by a loop that has stopped, or by the loop of a thread blocked in the
+    /// exit (frozen until the process ends): the exit does not wait for such a promise
+    /// returned by <paramref name="f"/>, and goes on to the next function (see
+    /// <see cref="LwtExitHooks"/>; a loop whose thread called <see cref="Environment.Exit"/>
+    /// itself from inside <c>Run</c> cannot be recognized, so exit after <c>Run</c> returns).
+    /// The same as <c>ExitHooks.AddFirst(f)</c>.
+    /// <para>
+    /// An exit by the library while the functions run (the default
+    /// <see cref="Promise.AsyncExceptionHook"/> after a failure in <see cref="Promise.Async"/>,
+    /// <see cref="LwtUnix.HandleUnixError(Func{Promise})"/>) writes its message, sets the exit
+    /// code to 2 and ends the pass, as OCaml's <c>exit</c> called from an exit function does:
+    /// the functions not yet run do not run, and the process exits with code 2.
+    /// <paramref name="f"/> must not call <see cref="Environment.Exit"/> itself: .NET's exit
+    /// handlers run them, and an exit from inside an exit handler waits for ever for the exit
+    /// already under way, so the process hangs (nothing here can tell that call apart from a
+    /// long wait, so it is not intercepted). To choose the exit code, set
+    /// <see cref="Environment.ExitCode"/> and return.
+    /// </para>
     /// <para>Lwt: <c>Lwt_main.at_exit</c></para>
     /// </summary>
     /// <param name="f">The exit function.</param>

@@ -222,7 +222,13 @@ public static class LwtRuntimeEvents
     {
         if (activity.Status != ActivityStatusCode.Error && promise?.Underlying() is { _status: Status.Rejected } rejected)
             Fail(activity, rejected.Rejection);
-        activity.Stop(); // makes its parent current: the ambient activity StartRun left current
+        // Stop makes the span's parent current, whatever is current now: the ambient activity
+        // of StartRun, which the loop's code may have stopped or replaced meanwhile. Without a
+        // listener there is no span and Activity.Current stays as that code left it; so it is
+        // put back to what it is just before the Stop.
+        var current = Activity.Current;
+        activity.Stop();
+        Activity.Current = current;
     }
 
     private static void Fail(Activity activity, Exception exception)
