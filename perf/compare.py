@@ -11,6 +11,11 @@ stream, stream/bounded1024) the library issue states it against the single-threa
 alone: min(OCaml Lwt ns/op, 0.5 x .NET Task ctx ns/op). ratio = ours / goal; PASS when
 ratio <= 1.
 
+A results file it cannot read is an error (exit 2), not an empty table: a file with no
+section header (WORKLOAD lines outside a section cannot be attributed to an implementation),
+or files with no "# lwt-dotnet" WORKLOAD line at all. A workload whose N is not the same in
+every column (or every round) is reported on stderr: its ratio compares different runs.
+
 usage: compare.py [--only "names..."] RESULTS_FILE...
 """
 import argparse
@@ -37,6 +42,10 @@ def num(s):
         return None  # "na"
 
 
+class ResultsError(Exception):
+    """A results file compare.py cannot make a table from."""
+
+
 def parse(paths):
     # cells[(impl, name)] = list of (n, ns, alloc, rss)
     cells = defaultdict(list)
@@ -44,6 +53,7 @@ def parse(paths):
     for path in paths:
         impl = None
         last_key = last_name = None
+        sections = unattributed = 0
         with open(path, encoding="utf-8") as f:
             for raw in f:
                 line = raw.strip()
@@ -51,11 +61,14 @@ def parse(paths):
                     head = line[2:].split()[0] if line[2:].split() else ""
                     if head in SECTIONS:
                         impl = head
+                        sections += 1
                     continue
                 if line.startswith("LOAD ") and impl is not None and order:
                     LOADS[(last_key, last_name)].append(dict(x.split("=", 1) for x in line.split()[1:]))
                     continue
                 m = LINE.match(line)
+                if m and impl is None:
+                    unattributed += 1
                 if not m or impl is None:
                     continue
                 name = m.group(1)
@@ -71,7 +84,30 @@ def parse(paths):
                     (int(m.group(2)), num(m.group(4)), num(m.group(5)), num(m.group(6))))
                 if name not in order:
                     order.append(name)
+        if sections == 0:
+            raise ResultsError(
+                f"{path}: no section header (# {', # '.join(SECTIONS)}); {unattributed} WORKLOAD line(s) "
+                "cannot be attributed to an implementation. Is it a compare.sh results file?")
+        if unattributed:
+            print(f"compare.py: warning: {path}: {unattributed} WORKLOAD line(s) before the first section "
+                  "header, ignored", file=sys.stderr)
+    if not any(impl == "lwt-dotnet" for (impl, _) in cells):
+        raise ResultsError(f"{', '.join(paths)}: no WORKLOAD line in a '# lwt-dotnet' section: nothing of ours to compare")
     return cells, order
+
+
+def check_n(cells, names):
+    """Warns (stderr) for each workload whose N differs between columns or rounds."""
+    for name in names:
+        ns = {}
+        for impl in ("lwt-dotnet", "ocaml-lwt", "dotnet-ctx", "dotnet-tp"):
+            values = sorted({r[0] for r in cells.get((impl, name), [])})
+            if values:
+                ns[impl] = values
+        if len({n for values in ns.values() for n in values}) > 1:
+            found = "; ".join(f"{impl} n={'/'.join(f'{n:,}' for n in values)}" for impl, values in ns.items())
+            print(f"compare.py: warning: {name}: N differs ({found}); its ratio compares runs of different sizes",
+                  file=sys.stderr)
 
 
 def med(values):
@@ -107,8 +143,13 @@ def main():
     ap.add_argument("--only", default="", help="space-separated workload names (default: all found)")
     ap.add_argument("results", nargs="+")
     a = ap.parse_args()
-    cells, order = parse(a.results)
+    try:
+        cells, order = parse(a.results)
+    except ResultsError as e:
+        print(f"compare.py: error: {e}", file=sys.stderr)
+        return 2
     names = a.only.split() if a.only.strip() else order
+    check_n(cells, names)
 
     print("| workload | N | ours ns/op | ours B/op | ours RSS MB | OCaml Lwt<br>ns · B · MB | .NET Task ctx<br>ns · B · MB "
           "| .NET Task @threadpool<br>ns · B · MB | goal ns/op | ours/goal | verdict |")

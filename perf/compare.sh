@@ -25,6 +25,10 @@ ANCHORS="$SHARED/anchors"
 
 # same environment as the anchors: nothing may change GC/JIT defaults
 unset DOTNET_gcServer DOTNET_TieredPGO DOTNET_TieredCompilation DOTNET_TC_QuickJitForLoops DOTNET_ReadyToRun || true
+# and nothing may change our runner's method: LWT_PERF_DRIVER=noloop measures without the
+# event loop (its lines are named <name>/noloop, so they would match nothing in the table);
+# LWT_PERF_CPU=1 adds CPU lines on stderr. Both are for A/B work by hand, never for this table.
+unset LWT_PERF_DRIVER LWT_PERF_CPU || true
 
 echo "building perf/Lwt.Perf (Release)..." >&2
 dotnet build "$HERE/Lwt.Perf/Lwt.Perf.csproj" -c Release -nologo -v q >&2
@@ -38,7 +42,8 @@ mkdir -p "$HERE/results"
 RESULTS="${RESULTS:-$HERE/results/compare-$(date -u +%Y%m%dT%H%M%SZ).txt}"
 {
   echo "# compare.sh $(date -u +%Y-%m-%dT%H:%M:%SZ) rounds=$ROUNDS workloads: $WORKLOADS"
-  echo "# commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown), dotnet $(dotnet --version), $(nproc) CPUs"
+  # --dirty: a run of a tree with local edits is recorded as such (<hash>-dirty), not as HEAD
+  echo "# commit $(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo unknown), dotnet $(dotnet --version), $(nproc) CPUs"
 } > "$RESULTS"
 
 # run_impl <section> <command...>: appends "# <section>" and the command's WORKLOAD

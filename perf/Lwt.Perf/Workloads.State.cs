@@ -17,6 +17,7 @@ internal static partial class Workloads
         switch (name)
         {
             case "bind-resolved/state": Measure(name, N(10_000_000), BindResolvedState); return 0;
+            case "bind-resolved/state-fresh": Measure(name, N(10_000_000), BindResolvedStateFresh); return 0;
             case "ping-pong/state": Measure(name, N(1_000_000), PingPongState_); return 0;
             case "pause/state": Measure(name, N(1_000_000), PauseState); return 0;
             case "pick-cancel/state": Measure(name, N(1_000_000), PickCancelState); return 0;
@@ -27,13 +28,28 @@ internal static partial class Workloads
 
     // ------------------------------------------------------------------ bind-resolved/state
 
+    // Promise.Return() is the documented translation of `return ()` and returns the one shared
+    // fulfilled unit promise (the same object as Promise.ReturnUnit), where OCaml's `return ()`
+    // and the .NET anchor's Task.FromResult(i) allocate a fresh resolved promise per op: this
+    // form skips that allocation. bind-resolved/state-fresh is the like-for-like one.
     private static Promise BindResolvedStateLoop(int n) =>
-        n == 0 ? Promise.ReturnUnit : Promise.ReturnUnit.Bind(static k => BindResolvedStateLoop(k), n - 1);
+        n == 0 ? Promise.Return() : Promise.Return().Bind(static k => BindResolvedStateLoop(k), n - 1);
 
     private static Func<Promise> BindResolvedState(int n) => () =>
     {
         var p = BindResolvedStateLoop(n);
         Check(p.IsFulfilled, "bind-resolved/state: loop fulfilled");
+        return p;
+    };
+
+    // A fresh fulfilled promise per op, Promise.Return(Unit.Value), as the anchors allocate one.
+    private static Promise BindResolvedStateFreshLoop(int n) =>
+        n == 0 ? Promise.Return(Unit.Value) : Promise.Return(Unit.Value).Bind(static k => BindResolvedStateFreshLoop(k), n - 1);
+
+    private static Func<Promise> BindResolvedStateFresh(int n) => () =>
+    {
+        var p = BindResolvedStateFreshLoop(n);
+        Check(p.IsFulfilled, "bind-resolved/state-fresh: loop fulfilled");
         return p;
     };
 

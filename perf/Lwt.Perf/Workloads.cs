@@ -29,6 +29,7 @@ internal static partial class Workloads
             case "loop-memory": Measure(name, N(10_000_000), LoopMemory, warmupDiv: 100); return 0;
             // variants (not in the default list): the same work without the per-op closure
             case "pause/async": Measure(name, N(1_000_000), PauseAsync); return 0;
+            case "bind-resolved/fresh": Measure(name, N(10_000_000), BindResolvedFresh); return 0;
             case "bind-resolved/floor": Measure(name, N(10_000_000), BindResolvedFloor); return 0;
             case "bind-resolved/async": Measure(name, N(10_000_000), BindResolvedAsync); return 0;
             case "ping-pong/async": Measure(name, N(1_000_000), PingPongAsync); return 0;
@@ -61,13 +62,31 @@ internal static partial class Workloads
 
     // let rec loop n = if n = 0 then return () else bind (return ()) (fun () -> loop (n-1))
     // Literally recursive: the core trampolines Bind on a fulfilled promise past a fixed depth.
+    // `return ()` is written Promise.Return(), its documented translation, which returns the
+    // one shared fulfilled unit promise (the same object as Promise.ReturnUnit). OCaml's
+    // `return ()` and the .NET anchor's Task.FromResult(i) allocate a fresh resolved promise
+    // per op, so this form skips one allocation the anchors pay: bind-resolved/fresh below
+    // is the like-for-like one.
     private static Promise BindResolvedLoop(int n) =>
-        n == 0 ? Promise.ReturnUnit : Promise.ReturnUnit.Bind(() => BindResolvedLoop(n - 1));
+        n == 0 ? Promise.Return() : Promise.Return().Bind(() => BindResolvedLoop(n - 1));
 
     private static Func<Promise> BindResolved(int n) => () =>
     {
         var p = BindResolvedLoop(n);
         Check(p.IsFulfilled, "bind-resolved: loop fulfilled");
+        return p;
+    };
+
+    // variant (not in the default list): bind-resolved with a fresh fulfilled promise per op,
+    // Promise.Return(Unit.Value), as OCaml's `return ()` (a new record per call) and the .NET
+    // anchor's Task.FromResult(i) make one: allocation like for like with the anchors.
+    private static Promise BindResolvedFreshLoop(int n) =>
+        n == 0 ? Promise.Return(Unit.Value) : Promise.Return(Unit.Value).Bind(() => BindResolvedFreshLoop(n - 1));
+
+    private static Func<Promise> BindResolvedFresh(int n) => () =>
+    {
+        var p = BindResolvedFreshLoop(n);
+        Check(p.IsFulfilled, "bind-resolved/fresh: loop fulfilled");
         return p;
     };
 

@@ -24,21 +24,59 @@ internal static class Cli
         }
     }
 
-    /// <summary>Removes <c>--name VALUE</c> from <paramref name="args"/> and returns VALUE (or null if absent).</summary>
-    internal static string? TakeOption(ref string[] args, string name)
+    /// <summary>
+    /// Removes <c>--name VALUE</c> from <paramref name="args"/> and returns VALUE (or null if
+    /// absent). Options end at <c>--</c>; with <paramref name="beforeOperands"/> they also end
+    /// at the first operand (an argument not starting with <c>--</c>), so that a command's own
+    /// arguments (<c>exec CMD ARG...</c>) are never taken as the sample's options. Every option
+    /// of the samples takes a value, which is how another option is skipped over.
+    /// </summary>
+    internal static string? TakeOption(ref string[] args, string name, bool beforeOperands = false)
     {
-        int i = Array.IndexOf(args, name);
-        if (i < 0) return null;
-        if (i + 1 >= args.Length) throw new UsageException($"{name} needs a value.");
-        string value = args[i + 1];
-        args = [.. args[..i], .. args[(i + 2)..]];
-        return value;
+        for (int i = 0; i < args.Length; i++)
+        {
+            string a = args[i];
+            if (a == "--") return null;
+            if (a == name)
+            {
+                if (i + 1 >= args.Length) throw new UsageException($"{name} needs a value.");
+                string value = args[i + 1];
+                args = [.. args[..i], .. args[(i + 2)..]];
+                return value;
+            }
+
+            if (beforeOperands)
+            {
+                if (!a.StartsWith("--", StringComparison.Ordinal)) return null;
+                i++;   // another option: skip its value too
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// Once the known options are taken: the operands. Removes the <c>--</c> that ends the
+    /// options, and rejects an option left before it (or, with <paramref name="beforeOperands"/>,
+    /// before the first operand) as unknown. What follows stays as it is.
+    /// </summary>
+    internal static string[] Operands(string[] args, bool beforeOperands = false)
+    {
+        for (int i = 0; i < args.Length; i++)
+        {
+            string a = args[i];
+            if (a == "--") return [.. args[..i], .. args[(i + 1)..]];
+            if (a.StartsWith("--", StringComparison.Ordinal)) throw new UsageException($"unknown option {a}.");
+            if (beforeOperands) break;
+        }
+
+        return args;
     }
 
     /// <summary>A numeric option (seconds, a port...).</summary>
-    internal static double TakeDouble(ref string[] args, string name, double fallback)
+    internal static double TakeDouble(ref string[] args, string name, double fallback, bool beforeOperands = false)
     {
-        string? s = TakeOption(ref args, name);
+        string? s = TakeOption(ref args, name, beforeOperands);
         if (s is null) return fallback;
         return double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out double d) && d >= 0
             ? d

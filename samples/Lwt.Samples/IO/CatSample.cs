@@ -3,7 +3,11 @@
 // LwtIO.Stdout. A regular file is read by jobs on the worker pool (the kernel
 // has no readiness for files); a pipe or a terminal waits in the epoll
 // engine. Like cat, a file that cannot be read is reported and skipped, and
-// the exit code is 1.
+// the exit code is 1. When the reader of stdout goes away (`cat FILE | head`),
+// the copy ends quietly: cat is killed by SIGPIPE there without a word, but
+// .NET ignores SIGPIPE, so the write fails with EPIPE instead; that ends the
+// copy with no message and the exit code of what went before (0 unless a file
+// could not be read), as a broken pipe is the reader's choice, not an error.
 
 namespace Lwt.Samples.IO;
 
@@ -30,24 +34,42 @@ public sealed class CatSample : ISample
     internal static async Promise<int> Cat(IReadOnlyList<string> files, OutputChannel output)
     {
         int status = 0;
-        foreach (string file in files)
+        try
         {
-            try
+            foreach (string file in files)
             {
-                if (file == "-") await Copy(LwtIO.Stdin, output);
-                else await LwtIO.WithFile(LwtIO.Input, file, ic => Copy(ic, output));
+                try
+                {
+                    if (file == "-") await Copy(LwtIO.Stdin, output);
+                    else await LwtIO.WithFile(LwtIO.Input, file, ic => Copy(ic, output));
+                }
+                catch (IOException e) when (e is not ChannelClosedException && !IsBrokenPipe(e))
+                {
+                    status = 1;
+                    await output.Flush();   // what was copied before the error comes first
+                    await Cli.Complain($"cat: {file}: {e.Message}");
+                }
             }
-            catch (IOException e) when (e is not ChannelClosedException)
-            {
-                await output.Flush();
-                await Cli.Complain($"cat: {file}: {e.Message}");
-                status = 1;
-            }
+
+            await output.Flush();
+        }
+        catch (IOException e) when (IsBrokenPipe(e))
+        {
+            // The reader of the output went away: a quiet end (see the file comment). Nothing
+            // more can be written, so the rest of the files are not read either.
         }
 
-        await output.Flush();
         return status;
     }
+
+    /// <summary>Linux's EPIPE: a write to a pipe or socket whose reading end is closed.</summary>
+    private const int EPipe = 32;
+
+    /// <summary>
+    /// A write to the output found its reader gone. Only writes fail with EPIPE (a read of a
+    /// pipe whose writer is gone is end of file), so this is never an input file's error.
+    /// </summary>
+    private static bool IsBrokenPipe(IOException e) => e is UnixErrorException { Errno: EPipe };
 
     /// <summary>Copies <paramref name="input"/> to <paramref name="output"/> until end of file.</summary>
     internal static async Promise Copy(InputChannel input, OutputChannel output)

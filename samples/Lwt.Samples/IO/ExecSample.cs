@@ -5,7 +5,9 @@
 // Close waits for the status: exited with a code, or killed by a signal
 // (with --timeout, the child is killed when the time runs out). The exit code
 // is the child's, or 128 + the signal, as a shell reports it.
-// Without CMD, runs a small shell script that uses both outputs.
+// Without CMD, runs a small shell script that uses both outputs. Options are
+// read before CMD only (or up to a `--`): what follows CMD is its own, so
+// `exec echo --timeout 1 hello` runs `echo --timeout 1 hello`.
 
 using System.Globalization;
 
@@ -34,7 +36,8 @@ public sealed class ExecSample : ISample
 
     private static int RunCore(string[] args)
     {
-        double timeout = Cli.TakeDouble(ref args, "--timeout", 0);
+        double timeout = Cli.TakeDouble(ref args, "--timeout", 0, beforeOperands: true);
+        args = Cli.Operands(args, beforeOperands: true);
         var command = args.Length == 0 ? Demo : ProcessCommand.Of(args[0], args[1..]);
         return LwtMain.Run(async () =>
         {

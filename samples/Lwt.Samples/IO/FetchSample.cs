@@ -41,7 +41,9 @@ public sealed class FetchSample : ISample
 
     private static int RunCore(string[] args)
     {
+        // --timeout before or after the URL, as the usage shows it; `--` ends the options.
         double timeout = Cli.TakeDouble(ref args, "--timeout", 5);
+        args = Cli.Operands(args);
         if (args.Length != 1) throw new UsageException("one URL expected.");
         if (!Uri.TryCreate(args[0], UriKind.Absolute, out var uri) || uri.Scheme != Uri.UriSchemeHttp)
             throw new UsageException($"'{args[0]}' is not an http:// URL.");
