@@ -135,7 +135,7 @@ public static partial class LwtFmt
         {
             try
             {
-                return _commit() ?? Promise.Fail(ThrowHelper.NullPromise());
+                return ThrowHelper.NullAsRejected(_commit());
             }
             catch (Exception e)
             {

@@ -235,7 +235,7 @@ public static class LwtPreemptive
             Promise<T> p;
             try
             {
-                p = f() ?? Promise.Fail<T>(ThrowHelper.NullPromise());
+                p = ThrowHelper.NullAsRejected(f());
             }
             catch (Exception e)
             {

@@ -65,7 +65,7 @@ public static partial class LwtUnix
         Promise<T> work;
         try
         {
-            work = f() ?? Promise.Fail<T>(ThrowHelper.NullPromise());
+            work = ThrowHelper.NullAsRejected(f());
         }
         catch (Exception e)
         {

@@ -247,7 +247,7 @@ internal sealed class StreamBuffer<T>
                 Promise<Option<T>> next;
                 try
                 {
-                    next = FromCreate!() ?? Promise.Fail<Option<T>>(ThrowHelper.NullPromise());
+                    next = ThrowHelper.NullAsRejected(FromCreate!());
                 }
                 catch (Exception e)
                 {

@@ -261,7 +261,7 @@ public sealed partial class LwtStream<T>
                     Promise call;
                     try
                     {
-                        call = _f(item) ?? Promise.Fail(ThrowHelper.NullPromise());
+                        call = ThrowHelper.NullAsRejected(_f(item));
                     }
                     catch (Exception e)
                     {
@@ -371,7 +371,7 @@ public sealed partial class LwtStream<T>
             // f is called bare, a throw not turned into a rejected call: as in Lwt, a throw
             // ends the loop at once, before another item is read (a rejected promise from f
             // is noticed at the next wait).
-            var call = f(x.Value) ?? Promise.Fail(ThrowHelper.NullPromise());
+            var call = ThrowHelper.NullAsRejected(f(x.Value));
             running.Add(call.Map(static () => Unit.Value));
             available--;
         }
