@@ -16,7 +16,10 @@
 // descriptor. Both run as jobs on the worker pool, as in Lwt: tcsetattr with Drain or
 // Flush waits until the output has been sent, which can take any time.
 //
-// Speeds: Linux encodes them as Bnnn codes. A code this table does not know, read from a
+// Speeds: Linux encodes them as Bnnn codes, and so did glibc's cf[gs]et[io]speed until 2.42,
+// which speaks rates in bits per second (its "arbitrary speeds"; a P/Invoke binds the newest
+// symbol version, so this library gets the new convention there). NumericSpeeds probes which
+// one the C library uses, once. A code this table does not know, read from a
 // terminal, fails with EINVAL as OCaml's tcgetattr does; an unknown rate passed to
 // TcSetAttr is the caller's error (ArgumentOutOfRangeException) rather than OCaml's
 // EINVAL, as are a character size, stop bit count, VMin or VTime out of range (OCaml
@@ -443,17 +446,40 @@ public static partial class LwtUnix
 
     private static uint Bits(uint flags, uint bit, bool on) => on ? flags | bit : flags & ~bit;
 
-    private static int SpeedBaud(uint code)
+    /// <summary>The rate of what cfget[io]speed gave (file comment, speeds).</summary>
+    private static int SpeedBaud(uint speed)
     {
+        if (NumericSpeeds()) return (int)speed;
         foreach (var (c, baud) in s_speeds)
-            if (c == code) return baud;
+            if (c == speed) return baud;
         throw new UnixErrorException(LibC.EINVAL, "tcgetattr");
     }
 
+    /// <summary>What cfset[io]speed takes for a standard rate (file comment, speeds).</summary>
     private static uint SpeedCode(int baud, string field)
     {
         foreach (var (code, b) in s_speeds)
-            if (b == baud) return code;
+            if (b == baud) return NumericSpeeds() ? (uint)baud : code;
         throw new ArgumentOutOfRangeException("attributes", baud, $"{field} is not a standard speed (0, 50, 75, ... 9600, 19200, 38400, 57600, 115200, ... 4000000 bits per second).");
+    }
+
+    /// <summary>0: not probed yet; 1: Bnnn codes; 2: rates in bits per second.</summary>
+    private static int s_speedConvention;
+
+    /// <summary>
+    /// Whether the C library's cf[gs]et[io]speed speak rates rather than Bnnn codes. Probed
+    /// once: a code-only library refuses 9600 (EINVAL: not a code, and above the highest code).
+    /// </summary>
+    private static unsafe bool NumericSpeeds()
+    {
+        int convention = Volatile.Read(ref s_speedConvention);
+        if (convention == 0)
+        {
+            LibC.Termios scratch = default;
+            convention = LibC.CfSetOSpeed(&scratch, 9600) == 0 ? 2 : 1;
+            Volatile.Write(ref s_speedConvention, convention);
+        }
+
+        return convention == 2;
     }
 }
