@@ -1,16 +1,27 @@
 // LwtFd: a file descriptor as the event loop sees it (Lwt_unix.file_descr).
 //
 // Two kinds of descriptors, chosen when the wrapper is made (Lwt's ~blocking):
-//  - non-blocking (sockets, pipes, terminals: what the kernel can report
-//    readiness for). O_NONBLOCK is set on the fd. An operation first tries its
-//    system call; on EAGAIN it becomes a pending operation (an FdOp, which is
-//    itself the cancelable promise returned to the caller) queued on the fd's
-//    read or write queue, and the fd is registered with the loop's engine.
-//    When the engine reports readiness, the queued operations are retried in
-//    FIFO order until one gets EAGAIN again.
-//  - blocking (regular files, block devices: epoll refuses them, and they are
-//    always "ready" anyway). Operations run as jobs on LwtPreemptive's pool and
-//    resolve on the loop.
+//  - non-blocking (sockets, pipes: what the kernel can report readiness for).
+//    O_NONBLOCK is set on the fd. An operation first tries its system call; on
+//    EAGAIN it becomes a pending operation (an FdOp, which is itself the
+//    cancelable promise returned to the caller) queued on the fd's read or
+//    write queue, and the fd is registered with the loop's engine. When the
+//    engine reports readiness, the queued operations are retried in FIFO order
+//    until one gets EAGAIN again.
+//  - blocking (regular files, terminals, devices, and the standard descriptors
+//    whatever they are). Operations run as jobs on LwtPreemptive's pool and
+//    resolve on the loop. As in Lwt, a job starts only once a zero-timeout poll
+//    says the fd is ready, otherwise after a wait in the engine (a WaitOp on the
+//    queue), so that a read of an idle pipe or terminal never parks a worker,
+//    and canceling it before data comes consumes nothing. A file that poll
+//    always reports ready (a regular file, a directory, a block device: epoll
+//    refuses those) skips the poll: its kind is read once with statx and kept
+//    (AlwaysReady), so a regular file's read costs no more than its job.
+//
+// Lwt's guess (guess_blocking, for FromFd without blocking:) is by file type:
+// a FIFO or a socket is non-blocking, anything else blocking. The standard
+// descriptors are blocking without a guess, and their flags are never touched
+// (LwtUnix.Descriptors.cs).
 //
 // Engine registrations. The read side keeps its engine event registered after
 // the queue empties ("lazy stop"): a connection that reads, answers and reads
@@ -53,6 +64,7 @@ public sealed class LwtFd : IDisposable
 {
     private int _fd;
     private bool _blocking;
+    private Readiness _readiness;
     private SafeHandle? _handle;
     private Socket? _socket;
     private bool _closed;
@@ -65,10 +77,24 @@ public sealed class LwtFd : IDisposable
     private LwtEvent? _readEvent, _writeEvent;
     private Action<LwtEvent>? _onReadable, _onWritable;
 
-    private LwtFd(int fd, bool blocking)
+    private LwtFd(int fd, bool blocking, Readiness readiness = Readiness.Unknown)
     {
         _fd = fd;
         _blocking = blocking;
+        _readiness = readiness;
+    }
+
+    /// <summary>What poll can say of the file (file comment): the kind is the file's, so it survives a change of blocking mode.</summary>
+    private enum Readiness : byte
+    {
+        /// <summary>Not read yet: <see cref="AlwaysReady"/> reads it (statx) at its first use.</summary>
+        Unknown,
+
+        /// <summary>A regular file, a directory or a block device: poll always reports it ready.</summary>
+        Always,
+
+        /// <summary>Anything else (or a kind statx could not tell): ask poll.</summary>
+        Polled,
     }
 
     /// <summary>
@@ -78,11 +104,27 @@ public sealed class LwtFd : IDisposable
     public int Fd => _closed ? -1 : _fd;
 
     /// <summary>
-    /// True if operations run as jobs on the worker pool (regular files), false if they
-    /// wait for readiness in the engine.
+    /// True if operations run as jobs on the worker pool, each once the descriptor is ready
+    /// (regular files, terminals, the standard descriptors), false if they try their call
+    /// first and wait for readiness in the engine when it would block (sockets, pipes).
     /// <para>Lwt: <c>Lwt_unix.blocking</c></para>
     /// </summary>
     public bool IsBlocking => _blocking;
+
+    /// <summary>
+    /// True if poll always reports the file ready (a regular file, a directory, a block device):
+    /// a blocking operation then starts its job without polling. Read once (statx) at the first
+    /// use unless the wrapper was made knowing it; a kind statx cannot tell counts as false, which
+    /// only costs a poll. Use on an open descriptor, on the loop's thread.
+    /// </summary>
+    internal bool AlwaysReady
+    {
+        get
+        {
+            if (_readiness == Readiness.Unknown) _readiness = ReadinessOf(FileType(_fd, out _));
+            return _readiness == Readiness.Always;
+        }
+    }
 
     /// <summary>
     /// Whether the last read showed the descriptor drained (EAGAIN, or fewer bytes than asked
@@ -124,10 +166,17 @@ public sealed class LwtFd : IDisposable
     internal int PendingWrites => Count(_writeHead);
 
     /// <summary>
-    /// Wraps a raw descriptor. Unless <paramref name="blocking"/> says otherwise, a seekable
-    /// descriptor (a regular file) is treated as blocking and anything else (socket, pipe,
-    /// terminal) is made non-blocking (O_NONBLOCK). The wrapper owns the descriptor: closing it
-    /// closes the fd.
+    /// Wraps a raw descriptor. Unless <paramref name="blocking"/> says otherwise, the kind is
+    /// guessed from the file's type as Lwt guesses it: a FIFO (pipe) or a socket is used in
+    /// non-blocking mode (its calls wait for readiness in the engine), anything else (a regular
+    /// file, a terminal, a device) in blocking mode (its calls run as jobs on the worker pool,
+    /// each once a poll or the engine says the descriptor is ready); a type that cannot be read
+    /// counts as blocking, as in Lwt. With <paramref name="setFlags"/> the kernel descriptor's
+    /// O_NONBLOCK flag is made to match. That flag belongs to the open file, which other
+    /// processes may share (a terminal, a pipeline): pass <c>setFlags: false</c> and
+    /// <c>blocking: true</c> for a descriptor the program does not own alone, as
+    /// <see cref="LwtUnix.Stdin"/> does. The wrapper owns the descriptor: closing it closes
+    /// the fd.
     /// <para>Lwt: <c>Lwt_unix.of_unix_file_descr</c></para>
     /// </summary>
     /// <param name="fd">The descriptor.</param>
@@ -138,10 +187,69 @@ public sealed class LwtFd : IDisposable
     public static LwtFd FromFd(int fd, bool? blocking = null, bool setFlags = true)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(fd);
-        bool isBlocking = blocking ?? LibC.LSeek(fd, 0, LibC.SEEK_CUR) >= 0;
+        if (blocking is { } forced)
+        {
+            // The kind of file is read only if a blocking operation needs it (AlwaysReady).
+            if (setFlags) SetNonBlocking(fd, !forced);
+            return new LwtFd(fd, forced);
+        }
+
+        int type = FileType(fd, out _);
+        bool isBlocking = GuessBlocking(fd, type);
         if (setFlags) SetNonBlocking(fd, !isBlocking);
-        return new LwtFd(fd, isBlocking);
+        return new LwtFd(fd, isBlocking, ReadinessOf(type));
     }
+
+    /// <summary>
+    /// fd 0, 1 or 2 as Lwt wraps them: blocking, and their flags left as they are. The open
+    /// files are shared with the shell, the rest of a pipeline or the terminal, where
+    /// O_NONBLOCK would stay set after this process and make the others' calls fail with
+    /// EAGAIN (and .NET's Console in this one). The file's kind is read at once, which
+    /// checks that the descriptor is open.
+    /// </summary>
+    /// <exception cref="UnixErrorException">The descriptor is not open (EBADF).</exception>
+    internal static LwtFd Standard(int fd)
+    {
+        int type = FileType(fd, out int errno);
+        if (errno == LibC.EBADF) throw new UnixErrorException(errno, "fstat");
+        return new LwtFd(fd, true, ReadinessOf(type));
+    }
+
+    // statx's STATX_TYPE and struct statx's u16 stx_mode at offset 28 (IO/Native/Statx.cs).
+    private const uint StatxType = 0x1;
+    private const int S_IFMT = 0xF000, S_IFIFO = 0x1000, S_IFDIR = 0x4000, S_IFBLK = 0x6000, S_IFREG = 0x8000, S_IFSOCK = 0xC000;
+
+    /// <summary>The S_IFMT bits of the file open on <paramref name="fd"/>, or -1 (with its errno, 0 when statx is missing) if statx cannot tell.</summary>
+    private static unsafe int FileType(int fd, out int errno)
+    {
+        byte* buffer = stackalloc byte[256];
+        errno = 0;
+        try
+        {
+            if (LibC.Statx(fd, string.Empty, LibC.AT_EMPTY_PATH, StatxType, buffer) != 0)
+            {
+                errno = Marshal.GetLastPInvokeError();
+                return -1;
+            }
+        }
+        catch (EntryPointNotFoundException)
+        {
+            return -1;
+        }
+
+        return *(ushort*)(buffer + 28) & S_IFMT;
+    }
+
+    /// <summary>
+    /// Lwt's guess_blocking: non-blocking for a FIFO or a socket, blocking otherwise, and
+    /// blocking when fstat fails. Without statx (an old libc or kernel) the type is unknown:
+    /// what cannot seek and is no terminal is taken for a pipe or socket.
+    /// </summary>
+    private static bool GuessBlocking(int fd, int type) =>
+        type >= 0 ? type is not (S_IFIFO or S_IFSOCK) : LibC.LSeek(fd, 0, LibC.SEEK_CUR) >= 0 || LibC.IsAtty(fd) == 1;
+
+    private static Readiness ReadinessOf(int type) =>
+        type is S_IFREG or S_IFDIR or S_IFBLK ? Readiness.Always : Readiness.Polled;
 
     /// <summary>
     /// Wraps the descriptor of <paramref name="socket"/> (made non-blocking). Closing the
@@ -157,7 +265,7 @@ public sealed class LwtFd : IDisposable
         socket.Blocking = false;
         int fd = (int)socket.SafeHandle.DangerousGetHandle();
         SetNonBlocking(fd, true);
-        return new LwtFd(fd, false)
+        return new LwtFd(fd, false, Readiness.Polled)
         {
             _socket = socket,
             Family = socket.AddressFamily is AddressFamily.InterNetwork or AddressFamily.InterNetworkV6 or AddressFamily.Unix
@@ -197,11 +305,14 @@ public sealed class LwtFd : IDisposable
     /// <summary>
     /// Switches the kind of descriptor (LwtUnix.SetBlocking). Refused while operations wait in
     /// the engine: they were queued for readiness and would be retried there by a descriptor
-    /// that no longer waits for it. The read side's lazily kept registration (file comment)
-    /// is dropped, and the drained hint with it: a blocking descriptor has neither.
+    /// that no longer waits for it (a non-blocking call queued after EAGAIN would run on the
+    /// loop thread with O_NONBLOCK cleared, and block it). Asking for the current mode changes
+    /// nothing, so it is never refused. The read side's lazily kept registration (file comment)
+    /// is dropped, and the drained hint with it: a blocking descriptor has no drained hint.
     /// </summary>
     internal void SetBlockingMode(bool blocking)
     {
+        if (blocking == _blocking) return;
         if (_readHead is not null || _writeHead is not null)
             throw new InvalidOperationException($"fd {_fd} has {PendingReads} read(s) and {PendingWrites} write(s) waiting for readiness: let them finish or cancel them before changing its blocking mode.");
         StopRead();
@@ -229,17 +340,28 @@ public sealed class LwtFd : IDisposable
     internal void BecomeCopyOf(LwtFd source)
     {
         _blocking = source._blocking;
+        _readiness = source._readiness;
         Family = source.Family;
     }
 
+    /// <summary>
+    /// For tests of the worker pool: this blocking descriptor's jobs start at once, without a
+    /// readiness check, as a regular file's do. On a pipe's read end that makes a read a job
+    /// that blocks its worker until data comes, which no descriptor does otherwise.
+    /// </summary>
+    internal void AssumeAlwaysReady() => _readiness = Readiness.Always;
+
     /// <summary>A new wrapper for <paramref name="fd"/>, a duplicate of this descriptor (LwtUnix.Dup): the same kind and family.</summary>
-    internal LwtFd Duplicate(int fd) => new(fd, _blocking) { Family = Family };
+    internal LwtFd Duplicate(int fd) => new(fd, _blocking, _readiness) { Family = Family };
 
-    /// <summary>Wraps an fd this layer created non-blocking (socket, accept4, pipe2).</summary>
-    internal static LwtFd OwnNonBlocking(int fd, int family = 0) => new(fd, false) { Family = family };
+    /// <summary>Wraps an fd this layer created non-blocking (socket, accept4, pipe2): a file poll reports on.</summary>
+    internal static LwtFd OwnNonBlocking(int fd, int family = 0) => new(fd, false, Readiness.Polled) { Family = family };
 
-    /// <summary>Wraps an fd this layer opened for blocking use (a regular file).</summary>
-    internal static LwtFd OwnBlocking(int fd) => new(fd, true);
+    /// <summary>
+    /// Wraps an fd this layer opened for blocking use (LwtUnix.OpenFile, in its job: the file's
+    /// kind is read there, off the loop, rather than at the first read).
+    /// </summary>
+    internal static LwtFd OwnBlocking(int fd) => new(fd, true, ReadinessOf(FileType(fd, out _)));
 
     /// <summary>
     /// Closes the descriptor. Every operation pending on it is rejected with

@@ -4,14 +4,24 @@
 // The standard descriptors are made once per process, whichever thread asks first
 // (LazyInitializer publishes one with CompareExchange): two wrappers of fd 0 would each
 // register it with the engine, and epoll refuses the second (EEXIST). A thread that loses
-// the race leaves its wrapper unused, and the fd open: only the published one may close it. LwtIO.Stdin/Stdout/Stderr are channels over these,
-// as Lwt_io's are over Lwt_unix's.
+// the race leaves its wrapper unused, and the fd open: only the published one may close it.
+// LwtIO.Stdin/Stdout/Stderr are channels over these, as Lwt_io's are over Lwt_unix's.
+//
+// As in Lwt (of_unix_file_descr ~set_flags:false ~blocking:true), they are blocking and
+// their O_NONBLOCK flag is never touched: the flag belongs to the open file, which the shell,
+// the rest of a pipeline or the terminal share with this process. Set, it would stay set
+// after the process ends and make their reads and writes fail with EAGAIN (and .NET's
+// Console in this process). Blocking costs no worker while nothing comes: each call waits
+// for readiness in the engine first, then runs as a job (LwtUnix.Fd.cs).
 //
 // lseek never blocks (it only moves the offset that the kernel keeps), so it runs at once
 // on the calling thread, where Lwt runs it as a job; the promise is already resolved.
 //
-// dup and dup2 give close-on-exec descriptors, as everything this library opens: a child
-// started later does not inherit them unless ClearCloseOnExec says so. dup2 replaces the
+// dup and dup2 leave their result inheritable unless asked for close-on-exec (the overloads
+// with cloexec), as OCaml's Unix.dup and Unix.dup2 do without ?cloexec, where everything
+// else this library opens is close-on-exec. Their common use is handing a descriptor to a
+// child: dup2 onto fd 0, 1 or 2 to redirect a child's (or this process's) standard streams,
+// which a close-on-exec copy would take away from every program started later. dup2 replaces the
 // file behind an LwtFd the program still holds, so it refuses while operations wait on that
 // descriptor (they were queued for the old file), and drops the descriptor's engine events
 // before the switch (LwtFd.PrepareToBeReplaced).
@@ -23,29 +33,33 @@ public static partial class LwtUnix
     private static LwtFd? s_stdin, s_stdout, s_stderr;
 
     /// <summary>
-    /// The standard input, fd 0, wrapped once for the process (made non-blocking unless it is a
-    /// regular file). <see cref="LwtIO.Stdin"/> reads through it. Do not close it unless the
-    /// program is done with standard input.
+    /// The standard input, fd 0, wrapped once for the process, in blocking mode and with its
+    /// flags left as they are (file comment): O_NONBLOCK is never set on a file the shell or a
+    /// pipeline shares. A read waits for input in the engine, then runs as a job on the worker
+    /// pool; canceling it while it waits consumes nothing. <see cref="LwtIO.Stdin"/> reads
+    /// through it. Do not close it unless the program is done with standard input.
     /// <para>Lwt: <c>Lwt_unix.stdin</c></para>
     /// </summary>
     /// <exception cref="UnixErrorException">fd 0 is not open.</exception>
-    public static LwtFd Stdin => LazyInitializer.EnsureInitialized(ref s_stdin, static () => LwtFd.FromFd(0));
+    public static LwtFd Stdin => LazyInitializer.EnsureInitialized(ref s_stdin, static () => LwtFd.Standard(0));
 
     /// <summary>
-    /// The standard output, fd 1, wrapped once for the process. <see cref="LwtIO.Stdout"/>
-    /// writes through it.
+    /// The standard output, fd 1, wrapped once for the process, in blocking mode and with its
+    /// flags left as they are (as <see cref="Stdin"/>). <see cref="LwtIO.Stdout"/> writes
+    /// through it.
     /// <para>Lwt: <c>Lwt_unix.stdout</c></para>
     /// </summary>
     /// <exception cref="UnixErrorException">fd 1 is not open.</exception>
-    public static LwtFd Stdout => LazyInitializer.EnsureInitialized(ref s_stdout, static () => LwtFd.FromFd(1));
+    public static LwtFd Stdout => LazyInitializer.EnsureInitialized(ref s_stdout, static () => LwtFd.Standard(1));
 
     /// <summary>
-    /// The standard error, fd 2, wrapped once for the process. <see cref="LwtIO.Stderr"/>
-    /// writes through it.
+    /// The standard error, fd 2, wrapped once for the process, in blocking mode and with its
+    /// flags left as they are (as <see cref="Stdin"/>). <see cref="LwtIO.Stderr"/> writes
+    /// through it.
     /// <para>Lwt: <c>Lwt_unix.stderr</c></para>
     /// </summary>
     /// <exception cref="UnixErrorException">fd 2 is not open.</exception>
-    public static LwtFd Stderr => LazyInitializer.EnsureInitialized(ref s_stderr, static () => LwtFd.FromFd(2));
+    public static LwtFd Stderr => LazyInitializer.EnsureInitialized(ref s_stderr, static () => LwtFd.Standard(2));
 
     /// <summary>
     /// Moves the descriptor's file offset: to <paramref name="offset"/> bytes from the start
@@ -97,31 +111,52 @@ public static partial class LwtUnix
     }
 
     /// <summary>
-    /// A new descriptor for the same open file (the lowest free number, close-on-exec), used
-    /// as <paramref name="fd"/> is (blocking or not). The two share the file offset and the
-    /// file status flags; closing one leaves the other open.
+    /// A new descriptor for the same open file (the lowest free number), used as
+    /// <paramref name="fd"/> is (blocking or not). It is inheritable: a program started later
+    /// gets it, as with OCaml's <c>Unix.dup</c> without <c>~cloexec</c> (use
+    /// <see cref="Dup(LwtFd, bool)"/> for a close-on-exec copy). The two share the file offset
+    /// and the file status flags; closing one leaves the other open.
     /// <para>Lwt: <c>Lwt_unix.dup</c></para>
     /// </summary>
     /// <param name="fd">The descriptor to copy.</param>
     /// <returns>The copy; the caller owns it.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="fd"/> is null.</exception>
     /// <exception cref="UnixErrorException">The descriptor is closed (EBADF), or the process has no free descriptor (EMFILE).</exception>
-    public static LwtFd Dup(LwtFd fd)
+    public static LwtFd Dup(LwtFd fd) => Dup(fd, cloexec: false);
+
+    /// <summary>
+    /// A new descriptor for the same open file (the lowest free number), used as
+    /// <paramref name="fd"/> is (blocking or not); close-on-exec if <paramref name="cloexec"/>,
+    /// else inheritable. The two share the file offset and the file status flags; closing one
+    /// leaves the other open.
+    /// <para>Lwt: <c>Lwt_unix.dup ?cloexec</c></para>
+    /// </summary>
+    /// <param name="fd">The descriptor to copy.</param>
+    /// <param name="cloexec">Make the copy close-on-exec (Lwt's <c>?cloexec</c>; absent, it is false).</param>
+    /// <returns>The copy; the caller owns it.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="fd"/> is null.</exception>
+    /// <exception cref="UnixErrorException">The descriptor is closed (EBADF), or the process has no free descriptor (EMFILE).</exception>
+    public static LwtFd Dup(LwtFd fd, bool cloexec)
     {
         ArgumentNullException.ThrowIfNull(fd);
         if (!fd.TryGetFd("dup", out int raw, out var error)) throw error!;
-        int copy = LibC.Fcntl(raw, LibC.F_DUPFD_CLOEXEC, 0);
+        int copy = LibC.Fcntl(raw, cloexec ? LibC.F_DUPFD_CLOEXEC : F_DUPFD, 0);
         if (copy < 0) throw UnixErrorException.FromLastError("dup");
         return fd.Duplicate(copy);
     }
 
+    /// <summary>fcntl's F_DUPFD: dup's copy at the lowest free number, without FD_CLOEXEC.</summary>
+    private const int F_DUPFD = 0;
+
     /// <summary>
     /// Makes <paramref name="target"/>'s number a copy of <paramref name="source"/>: the file it
     /// named is closed (if no other descriptor holds it) and the number then names
-    /// <paramref name="source"/>'s open file, close-on-exec; <paramref name="target"/> keeps
-    /// its wrapper and is used as <paramref name="source"/> is from then on (blocking or not).
-    /// Nothing may be waiting on <paramref name="target"/>. When both are the same number,
-    /// nothing changes.
+    /// <paramref name="source"/>'s open file, inheritable, as with OCaml's <c>Unix.dup2</c>
+    /// without <c>~cloexec</c>: <c>Dup2(logFile, LwtUnix.Stdout)</c> redirects the output of
+    /// this process and of the programs it starts (use <see cref="Dup2(LwtFd, LwtFd, bool)"/>
+    /// for a close-on-exec copy). <paramref name="target"/> keeps its wrapper and is used as
+    /// <paramref name="source"/> is from then on (blocking or not). Nothing may be waiting on
+    /// <paramref name="target"/>. When both are the same number, nothing changes.
     /// <para>Lwt: <c>Lwt_unix.dup2</c></para>
     /// </summary>
     /// <param name="source">The descriptor to copy.</param>
@@ -130,7 +165,22 @@ public static partial class LwtUnix
     /// <exception cref="InvalidOperationException">Reads or writes are waiting on <paramref name="target"/>:
     /// let them finish or cancel them first.</exception>
     /// <exception cref="UnixErrorException">Either descriptor is closed (EBADF), or dup3 failed.</exception>
-    public static void Dup2(LwtFd source, LwtFd target)
+    public static void Dup2(LwtFd source, LwtFd target) => Dup2(source, target, cloexec: false);
+
+    /// <summary>
+    /// <see cref="Dup2(LwtFd, LwtFd)"/>, with the copy close-on-exec if
+    /// <paramref name="cloexec"/>, else inheritable. When both are the same number, nothing
+    /// changes (not even the close-on-exec flag, as with dup2).
+    /// <para>Lwt: <c>Lwt_unix.dup2 ?cloexec</c></para>
+    /// </summary>
+    /// <param name="source">The descriptor to copy.</param>
+    /// <param name="target">The descriptor whose number becomes the copy.</param>
+    /// <param name="cloexec">Make the copy close-on-exec (Lwt's <c>?cloexec</c>; absent, it is false).</param>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="InvalidOperationException">Reads or writes are waiting on <paramref name="target"/>:
+    /// let them finish or cancel them first.</exception>
+    /// <exception cref="UnixErrorException">Either descriptor is closed (EBADF), or dup3 failed.</exception>
+    public static void Dup2(LwtFd source, LwtFd target, bool cloexec)
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(target);
@@ -138,7 +188,7 @@ public static partial class LwtUnix
         if (!target.TryGetFd("dup2", out int to, out error)) throw error!;
         if (from == to) return; // dup3 refuses equal numbers; dup2 answers them with nothing to do
         target.PrepareToBeReplaced();
-        if (LibC.Dup3(from, to, LibC.O_CLOEXEC) < 0) throw UnixErrorException.FromLastError("dup2");
+        if (LibC.Dup3(from, to, cloexec ? LibC.O_CLOEXEC : 0) < 0) throw UnixErrorException.FromLastError("dup2");
         target.BecomeCopyOf(source);
     }
 }

@@ -4,8 +4,15 @@
 // Non-blocking descriptors: try the call at once (no allocation beyond the
 // result promise when it succeeds); on EAGAIN queue an FdOp that the engine
 // retries when the fd is ready (LwtFd.cs). Blocking descriptors (regular
-// files): the call runs as a job on LwtPreemptive's pool; the caller must keep
-// the buffer alive and untouched until the promise resolves, as with Lwt.
+// files, terminals, the standard descriptors): the call runs as a job on
+// LwtPreemptive's pool; the caller must keep the buffer alive and untouched
+// until the promise resolves, as with Lwt. As Lwt's read does (wait_read, then
+// the job), the job starts only once the descriptor is ready: at once when a
+// zero-timeout poll says so (a regular file always is, and skips the poll:
+// LwtFd.AlwaysReady), otherwise after a wait in the engine (AfterReady), so an
+// idle pipe or terminal parks no worker, and a read canceled while it waits
+// has consumed nothing. Once the job runs, canceling does nothing (a job
+// cannot be stopped); the result comes when the call returns.
 //
 // Pins. A buffer backed by a MemoryManager (a mapping of LwtBytes.MapFile, a pool's native
 // block) can be released by its owner while a call still uses it, where an OCaml Bigarray
@@ -33,8 +40,10 @@ public static partial class LwtUnix
 {
     /// <summary>
     /// Reads at most <c>buffer.Length</c> bytes; the promise gives the number read (0 at end
-    /// of file). Waits (in the engine) while nothing is available. Cancelable: a canceled read
-    /// consumes nothing and leaves the descriptor usable.
+    /// of file). Waits (in the engine) while nothing is available; on a blocking descriptor
+    /// (<see cref="LwtFd.IsBlocking"/>) the read then runs as a job on the worker pool.
+    /// Cancelable while it waits: a canceled read consumes nothing and leaves the descriptor
+    /// usable (a blocking descriptor's job, once started, is not stopped).
     /// <para>Lwt: <c>Lwt_unix.read</c></para>
     /// </summary>
     /// <param name="fd">The descriptor.</param>
@@ -46,7 +55,7 @@ public static partial class LwtUnix
         ArgumentNullException.ThrowIfNull(fd);
         if (NeedsPin(buffer)) return WithPin(buffer, fd, static (fd, pinned) => Read(fd, pinned));
         if (!fd.TryGetFd("read", out int raw, out var error)) return Promise.Fail<int>(error!);
-        if (fd.IsBlocking) return ReadBlocking(raw, buffer);
+        if (fd.IsBlocking) return ReadyNow(fd, raw, LibC.POLLIN) ? ReadBlocking(raw, buffer) : ReadAfterReady(fd, buffer);
         return ReadNowOrWait(fd, raw, buffer, 0, recv: false);
     }
 
@@ -75,7 +84,9 @@ public static partial class LwtUnix
 
     /// <summary>
     /// Writes at most <c>buffer.Length</c> bytes; the promise gives the number written (at
-    /// least 1 unless the buffer is empty). Waits while the descriptor is not writable.
+    /// least 1 unless the buffer is empty). Waits while the descriptor is not writable; on a
+    /// blocking descriptor (<see cref="LwtFd.IsBlocking"/>) the write then runs as a job on the
+    /// worker pool. Cancelable while it waits (nothing is written then).
     /// <para>Lwt: <c>Lwt_unix.write</c></para>
     /// </summary>
     /// <param name="fd">The descriptor.</param>
@@ -87,7 +98,7 @@ public static partial class LwtUnix
         ArgumentNullException.ThrowIfNull(fd);
         if (NeedsPin(buffer)) return WithPin(buffer, fd, static (fd, pinned) => Write(fd, pinned));
         if (!fd.TryGetFd("write", out int raw, out var error)) return Promise.Fail<int>(error!);
-        if (fd.IsBlocking) return WriteBlocking(raw, buffer);
+        if (fd.IsBlocking) return ReadyNow(fd, raw, LibC.POLLOUT) ? WriteBlocking(raw, buffer) : WriteAfterReady(fd, buffer);
         nint n = SysWrite(raw, buffer.Span, 0, send: false);
         if (n >= 0) return Promise.Return((int)n);
         int errno = Marshal.GetLastPInvokeError();
@@ -101,16 +112,72 @@ public static partial class LwtUnix
 
     // Each job releases its buffer's pin (file comment) on the worker, after the call.
 
-    /// <summary><see cref="Read(LwtFd, Memory{byte})"/> on a blocking descriptor: the call runs on a preemptive thread.</summary>
+    /// <summary><see cref="Read(LwtFd, Memory{byte})"/> on a blocking descriptor that is ready: the call runs on a preemptive thread.</summary>
     private static Promise<int> ReadBlocking(int raw, Memory<byte> buffer) =>
         PinnedJob(PinOf(buffer), () => Check(SysRead(raw, buffer.Span, 0, recv: false), "read"));
 
-    /// <summary><see cref="Write(LwtFd, ReadOnlyMemory{byte})"/> on a blocking descriptor: the call runs on a preemptive thread.</summary>
+    /// <summary><see cref="Write(LwtFd, ReadOnlyMemory{byte})"/> on a blocking descriptor that is ready: the call runs on a preemptive thread.</summary>
     private static Promise<int> WriteBlocking(int raw, ReadOnlyMemory<byte> buffer) =>
         PinnedJob(PinOf(buffer), () => Check(SysWrite(raw, buffer.Span, 0, send: false), "write"));
 
-    /// <summary><see cref="ReadV"/>/<see cref="WriteV"/> on a blocking descriptor.</summary>
-    private static Promise<int> VectorBlocking(VectorOp op, string name) =>
+    /// <summary><see cref="Read(LwtFd, Memory{byte})"/> on a blocking descriptor that is not ready yet: the job once it is.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static Promise<int> ReadAfterReady(LwtFd fd, Memory<byte> buffer) =>
+        AfterReady(fd, write: false, "read", PinOf(buffer), raw => ReadBlocking(raw, buffer));
+
+    /// <summary><see cref="Write(LwtFd, ReadOnlyMemory{byte})"/> on a blocking descriptor that is not ready yet: the job once it is.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static Promise<int> WriteAfterReady(LwtFd fd, ReadOnlyMemory<byte> buffer) =>
+        AfterReady(fd, write: true, "write", PinOf(buffer), raw => WriteBlocking(raw, buffer));
+
+    /// <summary>
+    /// Whether a blocking descriptor's job may start now: at once for a file poll always
+    /// reports ready (no system call), else what a zero-timeout poll says (an error or a
+    /// hang-up counts as ready: the call reports it).
+    /// </summary>
+    private static bool ReadyNow(LwtFd fd, int raw, short events) =>
+        fd.AlwaysReady || PollRaw(raw, events, events == LibC.POLLIN ? "wait_read" : "wait_write");
+
+    /// <summary>
+    /// A blocking descriptor's call that has to wait (file comment): a wait for readiness in
+    /// the engine (Lwt's register_action with a no-op), then <paramref name="job"/> with the
+    /// descriptor's number. The result is the bind of the two: canceling it while it waits
+    /// cancels the wait (the job never starts), and once the job runs it follows the job. If
+    /// the wait fails (canceled, the descriptor closed or aborted) the call never runs, so the
+    /// buffers' pin ends here; otherwise the job ends it, on its worker.
+    /// </summary>
+    private static Promise<int> AfterReady(LwtFd fd, bool write, string name, IPin? pin, Func<int, Promise<int>> job)
+    {
+        Promise<Unit> ready = fd.Enqueue(new WaitOp(fd, write, name));
+        if (pin is not null) ready.OnFailure(_ => pin.Release());
+        return ready.Bind(_ =>
+        {
+            // Ready: the wait cannot have been fulfilled on a closed or aborted descriptor (both
+            // reject their queues), but either may have happened before this callback ran.
+            if (!fd.TryGetFd(name, out int raw, out var error))
+            {
+                pin?.Release();
+                return Promise.Fail<int>(error!);
+            }
+
+            return job(raw);
+        });
+    }
+
+    /// <summary><see cref="ReadV"/>/<see cref="WriteV"/> on a blocking descriptor: the job once the descriptor is ready (<see cref="AfterReady"/>).</summary>
+    private static Promise<int> VectorBlocking(LwtFd fd, int raw, VectorOp op, string name, object buffers)
+    {
+        bool write = op.IsWrite;
+        return ReadyNow(fd, raw, write ? LibC.POLLOUT : LibC.POLLIN) ? VectorJob(op, name) : VectorAfterReady(fd, write, op, name, buffers);
+    }
+
+    /// <summary><see cref="VectorBlocking"/> on a descriptor that is not ready yet (a method of its own: its closure would cost the ready path).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static Promise<int> VectorAfterReady(LwtFd fd, bool write, VectorOp op, string name, object buffers) =>
+        AfterReady(fd, write, name, PinsOf(buffers), _ => VectorJob(op, name));
+
+    /// <summary>The readv/writev job of a blocking descriptor that is ready.</summary>
+    private static Promise<int> VectorJob(VectorOp op, string name) =>
         Job(() =>
         {
             try
@@ -125,7 +192,7 @@ public static partial class LwtUnix
 
     /// <summary>
     /// Reads into several buffers in order (one readv call); the promise gives the total
-    /// number of bytes read (0 at end of file).
+    /// number of bytes read (0 at end of file). Waits and runs as <see cref="Read(LwtFd, Memory{byte})"/> does.
     /// <para>Lwt: <c>Lwt_unix.readv</c></para>
     /// </summary>
     /// <param name="fd">The descriptor.</param>
@@ -138,14 +205,14 @@ public static partial class LwtUnix
         ArgumentNullException.ThrowIfNull(buffers);
         if (NeedsPins(buffers)) return WithPins(buffers, fd, static (fd, pinned) => ReadV(fd, pinned));
         var op = new VectorOp(fd, buffers, null);
-        if (!fd.TryGetFd("readv", out _, out var error)) return Promise.Fail<int>(error!);
-        if (fd.IsBlocking) return VectorBlocking(op, "readv");
+        if (!fd.TryGetFd("readv", out int raw, out var error)) return Promise.Fail<int>(error!);
+        if (fd.IsBlocking) return VectorBlocking(fd, raw, op, "readv", buffers);
         return op.Attempt() ? Deliver(op) : fd.Enqueue(op);
     }
 
     /// <summary>
     /// Writes several buffers in order (one writev call); the promise gives the total number
-    /// of bytes written.
+    /// of bytes written. Waits and runs as <see cref="Write(LwtFd, ReadOnlyMemory{byte})"/> does.
     /// <para>Lwt: <c>Lwt_unix.writev</c></para>
     /// </summary>
     /// <param name="fd">The descriptor.</param>
@@ -158,8 +225,8 @@ public static partial class LwtUnix
         ArgumentNullException.ThrowIfNull(buffers);
         if (NeedsPins(buffers)) return WithPins(buffers, fd, static (fd, pinned) => WriteV(fd, pinned));
         var op = new VectorOp(fd, null, buffers);
-        if (!fd.TryGetFd("writev", out _, out var error)) return Promise.Fail<int>(error!);
-        if (fd.IsBlocking) return VectorBlocking(op, "writev");
+        if (!fd.TryGetFd("writev", out int raw, out var error)) return Promise.Fail<int>(error!);
+        if (fd.IsBlocking) return VectorBlocking(fd, raw, op, "writev", buffers);
         return op.Attempt() ? Deliver(op) : fd.Enqueue(op);
     }
 
@@ -181,7 +248,9 @@ public static partial class LwtUnix
     public static bool Writable(LwtFd fd) => PollNow(fd, LibC.POLLOUT, "writable");
 
     /// <summary>
-    /// A cancelable promise fulfilled when the descriptor is readable (at once if it is now).
+    /// A cancelable promise fulfilled when the descriptor is readable (at once if a zero-timeout
+    /// poll says it is now), blocking descriptor or not: a pipe or terminal in blocking mode
+    /// waits in the engine, and a regular file is always readable.
     /// <para>Lwt: <c>Lwt_unix.wait_read</c></para>
     /// </summary>
     /// <param name="fd">The descriptor.</param>
@@ -190,12 +259,14 @@ public static partial class LwtUnix
     {
         ArgumentNullException.ThrowIfNull(fd);
         if (!fd.TryGetFd("wait_read", out _, out var error)) return Promise.Fail(error!);
-        if (fd.IsBlocking || PollNow(fd, LibC.POLLIN, "wait_read")) return Promise.ReturnUnit;
+        if (PollNow(fd, LibC.POLLIN, "wait_read")) return Promise.ReturnUnit;
         return fd.Enqueue(new WaitOp(fd, write: false));
     }
 
     /// <summary>
-    /// A cancelable promise fulfilled when the descriptor is writable (at once if it is now).
+    /// A cancelable promise fulfilled when the descriptor is writable (at once if a zero-timeout
+    /// poll says it is now), blocking descriptor or not: a pipe or terminal in blocking mode
+    /// waits in the engine, and a regular file is always writable.
     /// <para>Lwt: <c>Lwt_unix.wait_write</c></para>
     /// </summary>
     /// <param name="fd">The descriptor.</param>
@@ -204,7 +275,7 @@ public static partial class LwtUnix
     {
         ArgumentNullException.ThrowIfNull(fd);
         if (!fd.TryGetFd("wait_write", out _, out var error)) return Promise.Fail(error!);
-        if (fd.IsBlocking || PollNow(fd, LibC.POLLOUT, "wait_write")) return Promise.ReturnUnit;
+        if (PollNow(fd, LibC.POLLOUT, "wait_write")) return Promise.ReturnUnit;
         return fd.Enqueue(new WaitOp(fd, write: true));
     }
 
@@ -288,11 +359,17 @@ public static partial class LwtUnix
     private static int Check(nint n, string function) =>
         n >= 0 ? (int)n : throw UnixErrorException.FromLastError(function);
 
+    /// <summary>
+    /// Lwt's readable/writable: poll with a zero timeout, whatever the blocking mode (a pipe or
+    /// terminal in blocking mode is not always ready). A blocking descriptor on a file that poll
+    /// always reports ready skips the call (<see cref="LwtFd.AlwaysReady"/>, read only for
+    /// blocking descriptors: a non-blocking one is a socket or pipe, which costs no statx).
+    /// </summary>
     private static bool PollNow(LwtFd fd, short events, string function)
     {
         ArgumentNullException.ThrowIfNull(fd);
         if (!fd.TryGetFd(function, out int raw, out var error)) throw error!;
-        if (fd.IsBlocking) return true;
+        if (fd.IsBlocking && fd.AlwaysReady) return true;
         return PollRaw(raw, events, function);
     }
 
@@ -371,11 +448,12 @@ public static partial class LwtUnix
         internal override void ReleasePins() => ReleasePin(buffer);
     }
 
-    private sealed class WaitOp(LwtFd fd, bool write) : FdOp<Unit>(fd)
+    /// <summary>A wait for readiness (WaitRead, WaitWrite, and a blocking descriptor's call before its job: <paramref name="name"/>, the call's name for its errors).</summary>
+    private sealed class WaitOp(LwtFd fd, bool write, string? name = null) : FdOp<Unit>(fd)
     {
         public override bool IsWrite => write;
 
-        public override string Name => write ? "wait_write" : "wait_read";
+        public override string Name => name ?? (write ? "wait_write" : "wait_read");
 
         protected override bool Run() => true;
     }

@@ -3,7 +3,8 @@
 // once on the caller's thread, as Lwt runs them (no job).
 //
 // Lwt keeps two blocking modes apart: the mode Lwt uses for a descriptor (jobs
-// on the worker pool, or waits for readiness in the engine: LwtFd.IsBlocking)
+// on the worker pool once it is ready, or calls tried at once that wait for
+// readiness in the engine on EAGAIN: LwtFd.IsBlocking)
 // and the O_NONBLOCK flag of the kernel's descriptor. SetBlocking changes the
 // first and, unless told not to, makes the second match; the two must agree
 // for I/O to work (a "non-blocking" descriptor whose fd blocks would stall the
@@ -30,10 +31,13 @@ public static partial class LwtUnix
 
     /// <summary>
     /// Makes Lwt use blocking I/O with the descriptor (its reads and writes run as jobs on the
-    /// worker pool) or non-blocking I/O (they wait for readiness in the engine, which needs a
-    /// descriptor epoll accepts: a socket, pipe or terminal, not a regular file). With
-    /// <paramref name="setFlags"/> (the default) the kernel descriptor's O_NONBLOCK flag is
-    /// set to match; without, the change is Lwt's only and the caller must make the flag agree.
+    /// worker pool, each once a poll or the engine says the descriptor is ready) or
+    /// non-blocking I/O (they try their call and wait for readiness in the engine when it would
+    /// block, which needs a descriptor epoll accepts: a socket, pipe or terminal, not a regular
+    /// file). With <paramref name="setFlags"/> (the default) the kernel descriptor's O_NONBLOCK
+    /// flag is set to match; without, the change is Lwt's only and the caller must make the
+    /// flag agree. Asking for the mode the descriptor already has changes nothing else, and is
+    /// allowed while operations wait.
     /// <para>Lwt: <c>Lwt_unix.set_blocking</c></para>
     /// </summary>
     /// <param name="fd">The descriptor.</param>
@@ -41,13 +45,17 @@ public static partial class LwtUnix
     /// <param name="setFlags">Also set or clear O_NONBLOCK (Lwt's <c>?set_flags</c>).</param>
     /// <exception cref="ArgumentNullException"><paramref name="fd"/> is null.</exception>
     /// <exception cref="UnixErrorException">The descriptor is closed (EBADF), or fcntl failed.</exception>
-    /// <exception cref="InvalidOperationException">Reads or writes are waiting for readiness on
-    /// the descriptor: let them finish or cancel them first.</exception>
+    /// <exception cref="InvalidOperationException">The mode changes while reads or writes are
+    /// waiting for readiness on the descriptor: let them finish or cancel them first.</exception>
     public static void SetBlocking(LwtFd fd, bool blocking, bool setFlags = true)
     {
         ArgumentNullException.ThrowIfNull(fd);
         if (!fd.TryGetFd("set_blocking", out int raw, out var error)) throw error!;
-        if (fd.PendingReads + fd.PendingWrites == 0 && setFlags) LwtFd.SetNonBlocking(raw, !blocking);
+        // Unchanged mode: the flag may still be set to match (the waiting operations already
+        // expect that mode). A change is refused while operations wait, and then leaves the
+        // flag alone.
+        bool unchanged = blocking == fd.IsBlocking;
+        if (setFlags && (unchanged || fd.PendingReads + fd.PendingWrites == 0)) LwtFd.SetNonBlocking(raw, !blocking);
         fd.SetBlockingMode(blocking);
     }
 

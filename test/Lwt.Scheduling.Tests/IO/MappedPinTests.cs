@@ -60,6 +60,7 @@ public class MappedPinTests
             var (file, map, address, path) = await MapNewFile(dir, "a");
             var (r, w) = LwtUnix.Pipe();
             LwtUnix.SetBlocking(r, true);
+            r.AssumeAlwaysReady(); // the read's job starts at once, without waiting for data first
 
             Promise<int> read = LwtBytes.Read(r, map, 0, 10);
             LwtBytes.Unmap(map);
@@ -135,6 +136,7 @@ public class MappedPinTests
             var (file, map, address, path) = await MapNewFile(dir, "a");
             var (r, w) = LwtUnix.Pipe();
             LwtUnix.SetBlocking(r, true);
+            r.AssumeAlwaysReady(); // the read's job starts at once, without waiting for data first
 
             Promise<int> read = LwtUnix.Read(r, map[..4]);
             LwtBytes.Unmap(map);

@@ -274,14 +274,21 @@ namespace Lwt.Tests.Loop
         public const string UnixErrorInHook = "unix-error-in-hook";
         public const string FrozenLoopPromise = "frozen-loop-promise";
         public const string FrozenLoopMap = "frozen-loop-map";
+        public const string StandardDescriptors = "standard-descriptors"; // UnixStdioFixTests
 
         private const int HangGuardMs = 60_000;
 
-        public static (int Code, string Stdout, string Stderr) Run(string name)
+        /// <summary>
+        /// Runs the case; with <paramref name="converse"/>, its standard input is a pipe too, and
+        /// <paramref name="converse"/> talks to the child (writes its input, reads its output's
+        /// first lines) before the rest of the output is collected.
+        /// </summary>
+        public static (int Code, string Stdout, string Stderr) Run(string name, Action<StreamWriter, StreamReader>? converse = null)
         {
             string assembly = typeof(ExitChild).Assembly.Location;
             var start = new ProcessStartInfo(DotnetHost(), ["exec", assembly])
             {
+                RedirectStandardInput = converse is not null,
                 RedirectStandardOutput = true,
                 RedirectStandardError = true,
                 UseShellExecute = false,
@@ -289,8 +296,19 @@ namespace Lwt.Tests.Loop
             start.Environment["DOTNET_STARTUP_HOOKS"] = assembly;
             start.Environment[CaseVariable] = name;
             using var child = Process.Start(start)!;
-            var stdout = child.StandardOutput.ReadToEndAsync();
             var stderr = child.StandardError.ReadToEndAsync();
+            if (converse is not null)
+            {
+                var talk = Task.Run(() => converse(child.StandardInput, child.StandardOutput));
+                if (!talk.Wait(HangGuardMs))
+                {
+                    child.Kill(entireProcessTree: true);
+                    child.WaitForExit();
+                    Assert.Fail($"the child process '{name}' did not answer (a hang). stderr: {stderr.Result}");
+                }
+            }
+
+            var stdout = child.StandardOutput.ReadToEndAsync();
             if (!child.WaitForExit(HangGuardMs))
             {
                 child.Kill(entireProcessTree: true);
@@ -356,6 +374,21 @@ namespace Lwt.Tests.Loop
                         Promise.Async(() => Promise.Fail(new Exception("boom in Run")));
                         return sleep;
                     });
+                    return;
+
+                case StandardDescriptors:
+                    // fds 0 and 1 are pipes: Lwt's stdin and stdout, then .NET's Console on the
+                    // same files, which O_NONBLOCK set by the wrapping would make fail (EAGAIN).
+                    LwtMain.Run(async () =>
+                    {
+                        string line = await LwtIO.Stdin.ReadLine();
+                        await LwtIO.Stdout.Write("lwt:" + line + "\n");
+                        await LwtIO.Stdout.Flush();
+                        _ = LwtUnix.Stderr;
+                    });
+                    Console.WriteLine("console:" + Console.ReadLine());
+                    static bool NonBlocking(int fd) => (Lwt.LibC.Fcntl(fd, Lwt.LibC.F_GETFL, 0) & Lwt.LibC.O_NONBLOCK) != 0;
+                    Console.WriteLine($"nonblock:{NonBlocking(0)},{NonBlocking(1)},{NonBlocking(2)}");
                     return;
 
                 default:

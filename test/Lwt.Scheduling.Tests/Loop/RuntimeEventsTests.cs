@@ -124,6 +124,7 @@ public class RuntimeEventsTests
                     using var _r = r;
                     using var _w = w;
                     LwtUnix.SetBlocking(r, true); // a read of it is a job that blocks its worker until data comes
+                    r.AssumeAlwaysReady(); // (without waiting for data first, as a blocking pipe's read does)
                     Assert.Equal(0, Jobs());
 
                     var buffer = new byte[1];
