@@ -358,12 +358,6 @@ public sealed class LwtFd : IDisposable
     internal static LwtFd OwnNonBlocking(int fd, int family = 0) => new(fd, false, Readiness.Polled) { Family = family };
 
     /// <summary>
-    /// Wraps an fd this layer opened for blocking use (LwtUnix.OpenFile, in its job: the file's
-    /// kind is read there, off the loop, rather than at the first read).
-    /// </summary>
-    internal static LwtFd OwnBlocking(int fd) => new(fd, true, ReadinessOf(FileType(fd, out _)));
-
-    /// <summary>
     /// Closes the descriptor. Every operation pending on it is rejected with
     /// <see cref="UnixErrorException"/> (EBADF), and so is every later one; its engine
     /// registrations are removed at once. Closing an already closed descriptor rejects with

@@ -103,8 +103,9 @@ public static partial class LwtIO
 
     /// <summary>
     /// A channel over a raw descriptor number: <see cref="OfFd"/> over
-    /// <c>LwtFd.FromFd(fd)</c>, so a socket, pipe or terminal is made non-blocking and a regular
-    /// file is used through the worker pool. Closing the channel closes the descriptor unless
+    /// <c>LwtFd.FromFd(fd)</c>, so a socket or pipe is made non-blocking, and anything else (a
+    /// regular file, a terminal) is used in blocking mode, through the worker pool, as Lwt's
+    /// guess_blocking decides. Closing the channel closes the descriptor unless
     /// <paramref name="closeFd"/> is false.
     /// <para>Lwt: <c>Lwt_io.of_unix_fd</c></para>
     /// </summary>
@@ -259,8 +260,9 @@ public static partial class LwtIO
     private static OutputChannel? s_stdout, s_stderr;
 
     /// <summary>
-    /// Standard input: a channel over <see cref="LwtUnix.Stdin"/> (fd 0, made non-blocking
-    /// unless it is a regular file), one for the process. Closing it does not close fd 0.
+    /// Standard input: a channel over <see cref="LwtUnix.Stdin"/> (fd 0 in blocking mode, its
+    /// flags left as they are: the open file is shared with the shell or the pipeline), one
+    /// for the process. Closing it does not close fd 0.
     /// <para>Lwt: <c>Lwt_io.stdin</c></para>
     /// </summary>
     public static InputChannel Stdin => LazyInitializer.EnsureInitialized(ref s_stdin, static () => OfFd(Input, LwtUnix.Stdin, closeFd: false));

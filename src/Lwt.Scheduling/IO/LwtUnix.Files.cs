@@ -47,9 +47,10 @@ public enum OpenFlags
 public static partial class LwtUnix
 {
     /// <summary>
-    /// Opens a file (a job on the worker pool). A regular file gives a blocking
-    /// <see cref="LwtFd"/> whose reads and writes run on the pool; a FIFO or device that
-    /// supports readiness gives a non-blocking one. Close-on-exec.
+    /// Opens a file (a job on the worker pool). A FIFO or a socket gives a non-blocking
+    /// <see cref="LwtFd"/>; anything else (a regular file, a terminal, a device) a blocking one,
+    /// whose reads and writes wait for readiness and then run on the pool, as Lwt's
+    /// guess_blocking decides (<see cref="LwtFd.FromFd"/>). Close-on-exec.
     /// <para>Lwt: <c>Lwt_unix.openfile</c></para>
     /// </summary>
     /// <param name="path">The path.</param>
@@ -65,7 +66,18 @@ public static partial class LwtUnix
         {
             int fd = LibC.Open(path, (int)flags | LibC.O_CLOEXEC, permissions);
             if (fd < 0) throw UnixErrorException.FromLastError("open", path);
-            return LibC.LSeek(fd, 0, LibC.SEEK_CUR) >= 0 ? LwtFd.OwnBlocking(fd) : LwtFd.FromFd(fd, blocking: false);
+            // Lwt's openfile wraps with of_unix_file_descr's guess: a FIFO or socket is
+            // non-blocking, anything else (a regular file, a terminal, a device) blocking, and
+            // O_NONBLOCK is set or cleared to match (the open file is this process's own).
+            try
+            {
+                return LwtFd.FromFd(fd);
+            }
+            catch
+            {
+                LibC.Close(fd);
+                throw;
+            }
         });
     }
 

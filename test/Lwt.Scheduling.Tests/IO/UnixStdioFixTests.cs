@@ -247,6 +247,44 @@ public class UnixStdioFixTests
         });
     }
 
+    // lwt_unix.cppo.ml openfile wraps with of_unix_file_descr's guess (set_flags: true): a
+    // terminal opened by path is blocking with O_NONBLOCK clear, and works through a channel;
+    // OpenFile guessed by lseek and made it non-blocking (O_NONBLOCK set).
+    [SkippableFact]
+    public void OpenFile_guesses_as_Lwt_a_terminal_is_blocking_and_its_flags_match()
+    {
+        OnLoop(async () =>
+        {
+            var (master, slave) = OpenPty();
+            using var _master = master;
+            string path = File.ResolveLinkTarget($"/proc/self/fd/{slave}", false)!.FullName;
+            LibC.Close(slave);
+            using var tty = await LwtUnix.OpenFile(path, OpenFlags.ReadWrite | (OpenFlags)O_NOCTTY);
+            Assert.True(tty.IsBlocking);
+            Assert.False(NonBlocking(tty.Fd));
+            var ic = LwtIO.OfFd(LwtIO.Input, tty);
+            var line = ic.ReadLine();
+            await LwtUnix.Write(master, "by path\n"u8.ToArray());
+            Assert.Equal("by path", await line);
+
+            string fifo = Path.Combine(Path.GetTempPath(), $"lwt-fifo-{Guid.NewGuid():N}");
+            Assert.Equal(0, MkFifo(fifo, 0b110_000_000));
+            try
+            {
+                using var reader = await LwtUnix.OpenFile(fifo, OpenFlags.ReadOnly | OpenFlags.NonBlock);
+                Assert.False(reader.IsBlocking);
+                Assert.True(NonBlocking(reader.Fd));
+            }
+            finally
+            {
+                File.Delete(fifo);
+            }
+        });
+    }
+
+    [DllImport("libc", EntryPoint = "mkfifo", SetLastError = true)]
+    private static extern int MkFifo(string path, int mode);
+
     // unix_guess_blocking_job.c: blocking unless S_ISFIFO or S_ISSOCK. Before the fix a
     // terminal (not seekable) was guessed non-blocking and given O_NONBLOCK.
     [SkippableFact]
