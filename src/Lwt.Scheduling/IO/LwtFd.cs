@@ -16,7 +16,9 @@
 //    and canceling it before data comes consumes nothing. A file that poll
 //    always reports ready (a regular file, a directory, a block device: epoll
 //    refuses those) skips the poll: its kind is read once with statx and kept
-//    (AlwaysReady), so a regular file's read costs no more than its job.
+//    (AlwaysReady), so a regular file's read costs no more than its job. A
+//    pipe that poll reports ready makes its call at once, on the loop thread,
+//    instead of a job (IsPipe; LwtUnix.Fd.cs says why and what that risks).
 //
 // Lwt's guess (guess_blocking, for FromFd without blocking:) is by file type:
 // a FIFO or a socket is non-blocking, anything else blocking. The standard
@@ -95,6 +97,9 @@ public sealed class LwtFd : IDisposable
 
         /// <summary>Anything else (or a kind statx could not tell): ask poll.</summary>
         Polled,
+
+        /// <summary>A pipe (FIFO): ask poll, and once it says ready make the call at once (<see cref="IsPipe"/>).</summary>
+        Pipe,
     }
 
     /// <summary>
@@ -117,12 +122,22 @@ public sealed class LwtFd : IDisposable
     /// use unless the wrapper was made knowing it; a kind statx cannot tell counts as false, which
     /// only costs a poll. Use on an open descriptor, on the loop's thread.
     /// </summary>
-    internal bool AlwaysReady
+    internal bool AlwaysReady => KnownReadiness == Readiness.Always;
+
+    /// <summary>
+    /// True if the file is a pipe (FIFO). For a pipe that poll reports ready, a read returns at
+    /// once, and so does a write of at most PIPE_BUF bytes (POLLOUT means a free page in the
+    /// pipe): a blocking operation then makes its call on the loop thread rather than as a job
+    /// (LwtUnix.Fd.cs says why and what it risks). Read as <see cref="AlwaysReady"/> is.
+    /// </summary>
+    internal bool IsPipe => KnownReadiness == Readiness.Pipe;
+
+    private Readiness KnownReadiness
     {
         get
         {
             if (_readiness == Readiness.Unknown) _readiness = ReadinessOf(FileType(_fd, out _));
-            return _readiness == Readiness.Always;
+            return _readiness;
         }
     }
 
@@ -249,7 +264,7 @@ public sealed class LwtFd : IDisposable
         type >= 0 ? type is not (S_IFIFO or S_IFSOCK) : LibC.LSeek(fd, 0, LibC.SEEK_CUR) >= 0 || LibC.IsAtty(fd) == 1;
 
     private static Readiness ReadinessOf(int type) =>
-        type is S_IFREG or S_IFDIR or S_IFBLK ? Readiness.Always : Readiness.Polled;
+        type is S_IFREG or S_IFDIR or S_IFBLK ? Readiness.Always : type == S_IFIFO ? Readiness.Pipe : Readiness.Polled;
 
     /// <summary>
     /// Wraps the descriptor of <paramref name="socket"/> (made non-blocking). Closing the

@@ -247,6 +247,37 @@ public class UnixStdioFixTests
         });
     }
 
+    // A blocking pipe (the standard descriptors in a pipeline) that poll reports ready makes
+    // its call at once on the loop thread: a read of available data, a write of at most
+    // PIPE_BUF bytes. A job per call made `cat FILE | ...` through LwtIO six times slower. A
+    // bigger write, which could block on a full pipe, is still a job.
+    [SkippableFact]
+    public void A_ready_blocking_pipe_reads_and_writes_at_once_and_a_big_write_is_a_job()
+    {
+        OnLoop(async () =>
+        {
+            var (rawR, rawW) = RawBlockingPipe();
+            using var r = AsStandard(rawR);
+            using var w = AsStandard(rawW);
+
+            var small = LwtUnix.Write(w, new byte[4096]);
+            Assert.Equal(4096, small.Value); // fulfilled at the call, no job
+            var buffer = new byte[8192];
+            var read = LwtUnix.Read(r, buffer);
+            Assert.Equal(4096, read.Value);
+            Assert.Equal(0, LwtUnix.PendingJobCount);
+
+            var big = LwtUnix.Write(w, new byte[4097]);
+            Assert.True(big.IsPending); // a job: the pipe may not take it at once
+            Assert.Equal(4097, await big);
+            int total = 0;
+            while (total < 4097) total += await LwtUnix.Read(r, buffer);
+            Assert.Equal(4097, total);
+            Assert.False(NonBlocking(rawR));
+            Assert.False(NonBlocking(rawW));
+        });
+    }
+
     // lwt_unix.cppo.ml openfile wraps with of_unix_file_descr's guess (set_flags: true): a
     // terminal opened by path is blocking with O_NONBLOCK clear, and works through a channel;
     // OpenFile guessed by lseek and made it non-blocking (O_NONBLOCK set).
