@@ -22,18 +22,6 @@ public class UnixStdioFixTests
 {
     private const int O_RDWR = 2, O_NOCTTY = 0x100;
 
-    [DllImport("libc", EntryPoint = "posix_openpt", SetLastError = true)]
-    private static extern int PosixOpenPt(int flags);
-
-    [DllImport("libc", EntryPoint = "grantpt", SetLastError = true)]
-    private static extern int GrantPt(int fd);
-
-    [DllImport("libc", EntryPoint = "unlockpt", SetLastError = true)]
-    private static extern int UnlockPt(int fd);
-
-    [DllImport("libc", EntryPoint = "ptsname", SetLastError = true)]
-    private static extern IntPtr PtsName(int fd);
-
     private static void OnLoop(Func<Promise> body)
     {
         Skip.IfNot(OperatingSystem.IsLinux(), "Linux pipes and pseudo-terminals");
@@ -71,12 +59,7 @@ public class UnixStdioFixTests
     /// <summary>Opens a pseudo-terminal: its master (non-blocking, through the loop) and its slave (a raw blocking descriptor).</summary>
     private static (LwtFd Master, int Slave) OpenPty()
     {
-        Skip.IfNot(File.Exists("/dev/ptmx"), "no pseudo-terminal multiplexer (/dev/ptmx)");
-        int master = PosixOpenPt(O_RDWR | O_NOCTTY);
-        Skip.If(master < 0, $"posix_openpt failed (errno {Marshal.GetLastPInvokeError()})");
-        Assert.Equal(0, GrantPt(master));
-        Assert.Equal(0, UnlockPt(master));
-        string path = Marshal.PtrToStringUTF8(PtsName(master))!;
+        var (master, path) = UnixTerminalIOTests.OpenRawPty();
         int slave = LibC.Open(path, O_RDWR | O_NOCTTY | LibC.O_CLOEXEC, 0);
         Assert.True(slave >= 0, $"open {path}: errno {Marshal.GetLastPInvokeError()}");
         return (LwtFd.FromFd(master, blocking: false), slave);

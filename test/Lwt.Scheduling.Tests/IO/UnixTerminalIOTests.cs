@@ -33,12 +33,19 @@ public class UnixTerminalIOTests
     /// <summary>Opens a pseudo-terminal: its master (as a raw descriptor) and the path of its slave.</summary>
     private static (LwtFd Master, string SlavePath) OpenPty()
     {
+        var (master, slave) = OpenRawPty();
+        return (LwtFd.FromFd(master), slave);
+    }
+
+    /// <summary>Opens a pseudo-terminal: its master as a raw descriptor, and the path of its slave (skips where there is none).</summary>
+    internal static (int Master, string SlavePath) OpenRawPty()
+    {
+        Skip.IfNot(File.Exists("/dev/ptmx"), "no pseudo-terminal multiplexer (/dev/ptmx)");
         int master = PosixOpenPt(O_RDWR | O_NOCTTY);
         Skip.If(master < 0, $"posix_openpt failed (errno {Marshal.GetLastPInvokeError()})");
         Assert.Equal(0, GrantPt(master));
         Assert.Equal(0, UnlockPt(master));
-        string slave = Marshal.PtrToStringUTF8(PtsName(master))!;
-        return (LwtFd.FromFd(master), slave);
+        return (master, Marshal.PtrToStringUTF8(PtsName(master))!);
     }
 
     [SkippableFact]
