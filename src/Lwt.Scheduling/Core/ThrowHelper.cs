@@ -25,10 +25,12 @@ internal static class ThrowHelper
         throw new ArgumentException($"{function} needs at least one promise (Lwt raises Invalid_argument on an empty list).", "promises");
 
     [DoesNotReturn]
-    internal static void ThrowForeignThread() =>
-        throw new InvalidOperationException(
-            "This promise belongs to an event loop running on another thread. Attach callbacks on the loop thread " +
-            "(EventLoop.Post), or use the Task adapters in Lwt.Interop (AsTask) from other threads.");
+    internal static void ThrowForeignThread() => throw new InvalidOperationException(ForeignThreadMessage);
+
+    /// <summary>The message of <see cref="ThrowForeignThread"/>, by which the exit hooks tell that refusal apart (LwtExitHooks).</summary>
+    internal const string ForeignThreadMessage =
+        "This promise belongs to an event loop running on another thread. Attach callbacks on the loop thread " +
+        "(EventLoop.Post), or use the Task adapters in Lwt.Interop (AsTask) from other threads.";
 
     internal static Exception NullPromise() =>
         new InvalidOperationException("A callback returned null instead of a promise; return Promise.ReturnUnit (or another promise).");

@@ -66,11 +66,7 @@ public static partial class LwtUnix
         ArgumentNullException.ThrowIfNull(fd);
         if (NeedsPin(buffer)) return WithPin(buffer, fd, static (fd, pinned) => Read(fd, pinned));
         if (!fd.TryGetFd("read", out int raw, out var error)) return Promise.Fail<int>(error!);
-        if (fd.IsBlocking)
-        {
-            if (!ReadyNow(fd, raw, LibC.POLLIN)) return ReadAfterReady(fd, buffer);
-            return fd.IsPipe ? ReadPipeNow(fd, raw, buffer) : ReadBlocking(raw, buffer);
-        }
+        if (fd.IsBlocking) return ReadyNow(fd, raw, LibC.POLLIN) ? ReadReady(fd, raw, buffer) : ReadAfterReady(fd, buffer);
 
         return ReadNowOrWait(fd, raw, buffer, 0, recv: false);
     }
@@ -114,11 +110,7 @@ public static partial class LwtUnix
         ArgumentNullException.ThrowIfNull(fd);
         if (NeedsPin(buffer)) return WithPin(buffer, fd, static (fd, pinned) => Write(fd, pinned));
         if (!fd.TryGetFd("write", out int raw, out var error)) return Promise.Fail<int>(error!);
-        if (fd.IsBlocking)
-        {
-            if (!ReadyNow(fd, raw, LibC.POLLOUT)) return WriteAfterReady(fd, buffer);
-            return buffer.Length <= PipeBuf && fd.IsPipe ? WritePipeNow(fd, raw, buffer) : WriteBlocking(raw, buffer);
-        }
+        if (fd.IsBlocking) return ReadyNow(fd, raw, LibC.POLLOUT) ? WriteReady(fd, raw, buffer) : WriteAfterReady(fd, buffer);
 
         nint n = SysWrite(raw, buffer.Span, 0, send: false);
         if (n >= 0) return Promise.Return((int)n);
@@ -146,7 +138,7 @@ public static partial class LwtUnix
     private static Promise<int> ReadAfterReady(LwtFd fd, Memory<byte> buffer)
     {
         IPin? pin = PinOf(buffer);
-        return AfterReady(fd, write: false, "read", pin, raw => fd.IsPipe ? Released(ReadPipeNow(fd, raw, buffer), pin) : ReadBlocking(raw, buffer));
+        return AfterReady(fd, write: false, "read", pin, raw => Released(ReadReady(fd, raw, buffer), pin));
     }
 
     /// <summary><see cref="Write(LwtFd, ReadOnlyMemory{byte})"/> on a blocking descriptor that is not ready yet: the call once it is.</summary>
@@ -154,9 +146,16 @@ public static partial class LwtUnix
     private static Promise<int> WriteAfterReady(LwtFd fd, ReadOnlyMemory<byte> buffer)
     {
         IPin? pin = PinOf(buffer);
-        return AfterReady(fd, write: true, "write", pin, raw =>
-            buffer.Length <= PipeBuf && fd.IsPipe ? Released(WritePipeNow(fd, raw, buffer), pin) : WriteBlocking(raw, buffer));
+        return AfterReady(fd, write: true, "write", pin, raw => Released(WriteReady(fd, raw, buffer), pin));
     }
+
+    /// <summary>The read of a blocking descriptor found ready: at once on a pipe (file comment), else a job.</summary>
+    private static Promise<int> ReadReady(LwtFd fd, int raw, Memory<byte> buffer) =>
+        fd.IsPipe ? ReadPipeNow(fd, raw, buffer) : ReadBlocking(raw, buffer);
+
+    /// <summary>The write of a blocking descriptor found ready: at once on a pipe when it fits in <see cref="PipeBuf"/>, else a job.</summary>
+    private static Promise<int> WriteReady(LwtFd fd, int raw, ReadOnlyMemory<byte> buffer) =>
+        buffer.Length <= PipeBuf && fd.IsPipe ? WritePipeNow(fd, raw, buffer) : WriteBlocking(raw, buffer);
 
     /// <summary>Linux's PIPE_BUF: a write of at most this many bytes to a pipe poll reports writable does not block.</summary>
     private const int PipeBuf = 4096;
@@ -183,7 +182,11 @@ public static partial class LwtUnix
         return errno == LibC.EAGAIN ? WriteAfterReady(fd, buffer) : Promise.Fail<int>(new UnixErrorException(errno, "write"));
     }
 
-    /// <summary>Ends <paramref name="pin"/> once <paramref name="call"/>, made on the loop thread, is over (a pending one is a new wait, which ends it itself).</summary>
+    /// <summary>
+    /// Ends <paramref name="pin"/> if <paramref name="call"/> is already over (made at once on
+    /// the loop thread). A pending one ends it itself: a job on its worker, a new wait when it
+    /// fails or through the call it makes.
+    /// </summary>
     private static Promise<int> Released(Promise<int> call, IPin? pin)
     {
         if (!call.IsPending) pin?.Release();

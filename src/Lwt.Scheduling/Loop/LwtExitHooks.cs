@@ -233,7 +233,7 @@ public sealed class LwtExitHooks
 
     private static void ReportIfRefusedAcrossThreads(Exception e)
     {
-        if (e is not InvalidOperationException || e.Message != ForeignThreadMessage.Text) return;
+        if (e is not InvalidOperationException || e.Message != ThrowHelper.ForeignThreadMessage) return;
         try
         {
             Console.Error.WriteLine($"Lwt: an exit hook failed: {e}");
@@ -242,25 +242,6 @@ public sealed class LwtExitHooks
         catch (Exception)
         {
             // Standard error is gone: the failure stays ignored, as the others.
-        }
-    }
-
-    /// <summary>The message of the core's cross-thread refusal, taken from the refusal itself (so the two cannot drift apart).</summary>
-    private static class ForeignThreadMessage
-    {
-        internal static readonly string Text = Capture();
-
-        private static string Capture()
-        {
-            try
-            {
-                ThrowHelper.ThrowForeignThread();
-            }
-            catch (InvalidOperationException e)
-            {
-                return e.Message;
-            }
-            return string.Empty;
         }
     }
 
