@@ -138,7 +138,7 @@ public static partial class LwtUnix
     private static Promise<int> ReadAfterReady(LwtFd fd, Memory<byte> buffer)
     {
         IPin? pin = PinOf(buffer);
-        return AfterReady(fd, write: false, "read", pin, raw => Released(ReadReady(fd, raw, buffer), pin));
+        return AfterReady(fd, write: false, "read", pin, raw => Released(ReadAfterWait(fd, raw, buffer), pin));
     }
 
     /// <summary><see cref="Write(LwtFd, ReadOnlyMemory{byte})"/> on a blocking descriptor that is not ready yet: the call once it is.</summary>
@@ -146,8 +146,27 @@ public static partial class LwtUnix
     private static Promise<int> WriteAfterReady(LwtFd fd, ReadOnlyMemory<byte> buffer)
     {
         IPin? pin = PinOf(buffer);
-        return AfterReady(fd, write: true, "write", pin, raw => Released(WriteReady(fd, raw, buffer), pin));
+        return AfterReady(fd, write: true, "write", pin, raw => Released(WriteAfterWait(fd, raw, buffer), pin));
     }
+
+    // The engine ends every wait on a descriptor when it becomes ready, so several readers
+    // (writers) of one pipe wake together, and the first one's call may take all the data (the
+    // free page). A pipe's call is made on the loop thread (file comment), so each woken one
+    // asks poll again first and, if the pipe is no longer ready, waits again: otherwise its
+    // read (write) would block the loop until the pipe moved. A job (a terminal) needs no such
+    // check: at worst it blocks its worker, as Lwt's does.
+
+    /// <summary>The read of a blocking descriptor whose wait for readiness ended (see above).</summary>
+    private static Promise<int> ReadAfterWait(LwtFd fd, int raw, Memory<byte> buffer) =>
+        !fd.IsPipe ? ReadBlocking(raw, buffer)
+        : PollRaw(raw, LibC.POLLIN, "read") ? ReadPipeNow(fd, raw, buffer)
+        : ReadAfterReady(fd, buffer);
+
+    /// <summary>The write of a blocking descriptor whose wait for readiness ended (see above).</summary>
+    private static Promise<int> WriteAfterWait(LwtFd fd, int raw, ReadOnlyMemory<byte> buffer) =>
+        buffer.Length > PipeBuf || !fd.IsPipe ? WriteBlocking(raw, buffer)
+        : PollRaw(raw, LibC.POLLOUT, "write") ? WritePipeNow(fd, raw, buffer)
+        : WriteAfterReady(fd, buffer);
 
     /// <summary>The read of a blocking descriptor found ready: at once on a pipe (file comment), else a job.</summary>
     private static Promise<int> ReadReady(LwtFd fd, int raw, Memory<byte> buffer) =>

@@ -395,6 +395,75 @@ public class UnixStdioFixTests
     // In a child whose stdin and stdout are pipes: LwtIO.Stdin and LwtIO.Stdout read and write,
     // then .NET's Console reads the same stdin (before the fix: IOException, EAGAIN), and fds
     // 0-2 still have O_NONBLOCK clear.
+    /// <summary>
+    /// Runs <paramref name="unblock"/> on another thread after a while unless disposed first:
+    /// a call that blocked the loop thread then returns, and its test fails on its assertions
+    /// instead of hanging.
+    /// </summary>
+    private static IDisposable UnblockLater(Action unblock) =>
+        new Timer(_ => unblock(), null, 10_000, Timeout.Infinite);
+
+    // Two reads of a blocking pipe wait in the engine; one byte ends both waits, and the
+    // first read takes it. The second used to make its read at once on the loop thread
+    // (the pipe's call without a job, df11d94) and blocked the loop until more data came;
+    // with Lwt's job it would block a worker. It asks poll again and waits again.
+    [SkippableFact]
+    public void Two_readers_of_a_blocking_pipe_woken_by_one_byte_leave_the_loop_free()
+    {
+        OnLoop(async () =>
+        {
+            var (rawR, rawW) = RawBlockingPipe();
+            using var r = AsStandard(rawR);
+            using var w = AsStandard(rawW);
+            var first = LwtUnix.Read(r, new byte[8]);
+            var second = LwtUnix.Read(r, new byte[8]);
+            Assert.Equal(2, r.PendingReads);
+
+            using (UnblockLater(() => LibC.Write(rawW, "zz"u8)))
+            {
+                Assert.Equal(1, LibC.Write(rawW, "a"u8));
+                Assert.Equal(1, await first);
+                for (int i = 0; i < 3; i++) await Promise.Pause();
+                Assert.True(second.IsPending, "the second read did not wait for data of its own");
+            }
+
+            Assert.Equal(1, LibC.Write(rawW, "b"u8));
+            Assert.Equal(1, await second);
+            Assert.Equal(0, r.PendingReads);
+        });
+    }
+
+    // The same for writes: two small writes wait on a full blocking pipe; the reader frees a
+    // single page, which the first write takes.
+    [SkippableFact]
+    public void Two_writers_to_a_full_blocking_pipe_woken_by_one_free_page_leave_the_loop_free()
+    {
+        OnLoop(async () =>
+        {
+            var (rawR, rawW) = RawBlockingPipe();
+            using var r = LwtFd.FromFd(rawR, blocking: false);
+            using var w = AsStandard(rawW);
+            int filled = Fill(rawW);
+            var first = LwtUnix.Write(w, new byte[4096]);
+            var second = LwtUnix.Write(w, new byte[4096]);
+            Assert.Equal(2, w.PendingWrites);
+
+            var sink = new byte[4096];
+            using (UnblockLater(() => LibC.Read(rawR, new byte[1 << 16])))
+            {
+                // Reading one page frees one of the pipe's pages: room for one write, not two.
+                Assert.Equal(4096, await LwtUnix.Read(r, sink));
+                Assert.Equal(4096, await first);
+                for (int i = 0; i < 3; i++) await Promise.Pause();
+                Assert.True(second.IsPending, "the second write did not wait for room of its own");
+            }
+
+            int drained = 0;
+            while (drained < filled + 4096) drained += await LwtUnix.Read(r, new byte[1 << 16]);
+            Assert.Equal(4096, await second);
+        });
+    }
+
     [SkippableFact]
     public void The_standard_descriptors_of_a_child_work_with_Lwt_then_with_Console_and_stay_blocking()
     {
