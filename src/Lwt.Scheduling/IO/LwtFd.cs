@@ -19,6 +19,11 @@
 //    (AlwaysReady), so a regular file's read costs no more than its job. A
 //    pipe that poll reports ready makes its call at once, on the loop thread,
 //    instead of a job (IsPipe; LwtUnix.Fd.cs says why and what that risks).
+//    The socket calls (recv, send, recvfrom, sendto, accept, recv_msg,
+//    send_msg) are Lwt's wrap_syscall whatever the mode: made on the loop
+//    thread, a blocking descriptor's only once a poll says the call will not
+//    block, otherwise after a wait in the engine (LwtUnix.AttemptOrWait); its
+//    dispatch polls again before each queued call after the first.
 //
 // Lwt's guess (guess_blocking, for FromFd without blocking:) is by file type:
 // a FIFO or a socket is non-blocking, anything else blocking. The standard
@@ -564,8 +569,14 @@ public sealed class LwtFd : IDisposable
             return;
         }
 
+        bool first = true;
         while (!_closed && _aborted is null && head is { } op)
         {
+            // A blocking descriptor's call blocks where a non-blocking one says EAGAIN: the
+            // engine's readiness covers the first call; each further one waits for a poll that
+            // says it will not block (the first may have taken all the data, or the room).
+            if (!first && _blocking && !LwtUnix.StillReady(_fd, write)) break;
+            first = false;
             bool wasLast = op == last;
             if (!op.Attempt()) break;
             Unlink(op);

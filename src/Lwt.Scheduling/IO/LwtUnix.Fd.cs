@@ -469,6 +469,27 @@ public static partial class LwtUnix
         return n > 0 && pfd.Revents != 0;
     }
 
+    /// <summary>
+    /// Lwt's wrap_syscall, for the calls made on the loop thread whatever the blocking mode (the
+    /// socket calls): the call at once, and on EAGAIN a wait in the engine that makes it again
+    /// once the descriptor is ready. A blocking descriptor never says EAGAIN, its call blocks
+    /// instead, so it makes the call at once only when a zero-timeout poll says the call will
+    /// not block, and otherwise waits first; the engine's dispatch then polls again before each
+    /// further waiting call (LwtFd.Dispatch).
+    /// </summary>
+    private static Promise<T> AttemptOrWait<T>(LwtFd fd, int raw, FdOp<T> op)
+    {
+        if (fd.IsBlocking && !PollRaw(raw, op.IsWrite ? LibC.POLLOUT : LibC.POLLIN, op.Name)) return fd.Enqueue(op);
+        return op.Attempt() ? Deliver(op) : fd.Enqueue(op);
+    }
+
+    /// <summary>
+    /// For <see cref="LwtFd"/>'s dispatch: whether a blocking descriptor is still ready for a
+    /// further waiting call (an error or a hang-up counts as ready: the call reports it).
+    /// </summary>
+    internal static bool StillReady(int raw, bool write) =>
+        PollRaw(raw, write ? LibC.POLLOUT : LibC.POLLIN, write ? "wait_write" : "wait_read");
+
     /// <summary>An operation that succeeded on its first attempt: its own promise, resolved.</summary>
     private static Promise<T> Deliver<T>(FdOp<T> op)
     {

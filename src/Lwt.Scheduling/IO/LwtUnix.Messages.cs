@@ -4,9 +4,9 @@
 // The I/O vectors are the ones ReadV/WriteV take (a list of Memory slices; Lwt's
 // IO_vectors.t), pinned for the one call and, as there, only the first IOV_MAX (1024) go to
 // the kernel; those of a MemoryManager (a mapping) stay pinned for the whole operation
-// (LwtUnix.Fd.cs, "Pins"). Sockets are non-blocking here: the call is tried at once and,
-// on EAGAIN, waits in the engine like Recv/Send (an FdOp, cancelable). A descriptor
-// wrapped as blocking runs the call as a job on the worker pool instead.
+// (LwtUnix.Fd.cs, "Pins"). The call is tried at once and, on EAGAIN, waits in the engine
+// like Recv/Send (an FdOp, cancelable); a descriptor wrapped as blocking makes it at once
+// only when poll says it is ready, else after the wait (Lwt's wrap_syscall: AttemptOrWait).
 //
 // Descriptor passing. sendmsg duplicates the sent descriptors into the message when it
 // succeeds: the caller keeps its own and may close them once the promise resolves. The
@@ -42,13 +42,7 @@ public static partial class LwtUnix
         ArgumentNullException.ThrowIfNull(ioVectors);
         if (NeedsPins(ioVectors)) return WithPins(ioVectors, socket, static (socket, pinned) => RecvMsg(socket, pinned));
         if (!socket.TryGetFd("recv_msg", out int raw, out var error)) return Promise.Fail<(int, IReadOnlyList<SafeFileHandle>)>(error!);
-        if (socket.IsBlocking)
-        {
-            return PinnedJob(PinsOf(ioVectors), () => RecvMsgJob(raw, ioVectors));
-        }
-
-        var op = new RecvMsgOp(socket, ioVectors);
-        return op.Attempt() ? Deliver(op) : socket.Enqueue(op);
+        return AttemptOrWait(socket, raw, new RecvMsgOp(socket, ioVectors));
     }
 
     /// <summary>
@@ -102,20 +96,7 @@ public static partial class LwtUnix
         if (NeedsPins(ioVectors))
             return WithPins(ioVectors, (socket, fds, destination, function), static (a, pinned) => SendMsgCore(a.socket, pinned, a.fds, a.destination, a.function));
         if (!socket.TryGetFd(function, out int raw, out var error)) return Promise.Fail<int>(error!);
-        if (socket.IsBlocking)
-        {
-            return PinnedJob(PinsOf(ioVectors), () => Check(SysSendMsg(raw, ioVectors, fds, destination), function));
-        }
-
-        var op = new SendMsgOp(socket, ioVectors, fds, destination, function);
-        return op.Attempt() ? Deliver(op) : socket.Enqueue(op);
-    }
-
-    private static (int, IReadOnlyList<SafeFileHandle>) RecvMsgJob(int raw, IReadOnlyList<Memory<byte>> ioVectors)
-    {
-        nint n = SysRecvMsg(raw, ioVectors, out var fds);
-        if (n < 0) throw UnixErrorException.FromLastError("recv_msg");
-        return ((int)n, fds);
+        return AttemptOrWait(socket, raw, new SendMsgOp(socket, ioVectors, fds, destination, function));
     }
 
     /// <summary>

@@ -155,9 +155,8 @@ public static partial class LwtUnix
     public static Promise<(LwtFd Fd, EndPoint Address)> Accept(LwtFd fd)
     {
         ArgumentNullException.ThrowIfNull(fd);
-        if (!fd.TryGetFd("accept", out _, out var error)) return Promise.Fail<(LwtFd, EndPoint)>(error!);
-        var op = new AcceptOp(fd, 1);
-        return op.Attempt() ? Deliver(op).Map(static list => list[0]) : fd.Enqueue(op).Map(static list => list[0]);
+        if (!fd.TryGetFd("accept", out int raw, out var error)) return Promise.Fail<(LwtFd, EndPoint)>(error!);
+        return AttemptOrWait(fd, raw, new AcceptOp(fd, 1)).Map(static list => list[0]);
     }
 
     /// <summary>
@@ -173,10 +172,9 @@ public static partial class LwtUnix
     {
         ArgumentNullException.ThrowIfNull(fd);
         ArgumentOutOfRangeException.ThrowIfLessThan(n, 1);
-        if (!fd.TryGetFd("accept", out _, out var error)) return Promise.Fail<(IReadOnlyList<(LwtFd, EndPoint)>, Exception?)>(error!);
+        if (!fd.TryGetFd("accept", out int raw, out var error)) return Promise.Fail<(IReadOnlyList<(LwtFd, EndPoint)>, Exception?)>(error!);
         var op = new AcceptOp(fd, n);
-        Promise<IReadOnlyList<(LwtFd, EndPoint)>> p = op.Attempt() ? Deliver(op) : fd.Enqueue(op);
-        return p.Map(list => (list, op.LaterError));
+        return AttemptOrWait(fd, raw, op).Map(list => (list, op.LaterError));
     }
 
     /// <summary>
@@ -273,6 +271,7 @@ public static partial class LwtUnix
         ArgumentNullException.ThrowIfNull(fd);
         if (NeedsPin(buffer)) return WithPin(buffer, (fd, flags), static (a, pinned) => Recv(a.fd, pinned, a.flags));
         if (!fd.TryGetFd("recv", out int raw, out var error)) return Promise.Fail<int>(error!);
+        if (fd.IsBlocking) return AttemptOrWait(fd, raw, new ReadOp(fd, buffer, NativeFlags(flags), recv: true));
         return ReadNowOrWait(fd, raw, buffer, NativeFlags(flags), recv: true);
     }
 
@@ -292,6 +291,7 @@ public static partial class LwtUnix
         if (NeedsPin(buffer)) return WithPin(buffer, (fd, flags), static (a, pinned) => Send(a.fd, pinned, a.flags));
         if (!fd.TryGetFd("send", out int raw, out var error)) return Promise.Fail<int>(error!);
         int f = NativeFlags(flags);
+        if (fd.IsBlocking) return AttemptOrWait(fd, raw, new WriteOp(fd, buffer, f, send: true));
         nint n = SysWrite(raw, buffer.Span, f, send: true);
         if (n >= 0) return Promise.Return((int)n);
         int errno = Marshal.GetLastPInvokeError();
@@ -312,9 +312,8 @@ public static partial class LwtUnix
     {
         ArgumentNullException.ThrowIfNull(fd);
         if (NeedsPin(buffer)) return WithPin(buffer, (fd, flags), static (a, pinned) => RecvFrom(a.fd, pinned, a.flags));
-        if (!fd.TryGetFd("recvfrom", out _, out var error)) return Promise.Fail<(int, EndPoint)>(error!);
-        var op = new RecvFromOp(fd, buffer, NativeFlags(flags));
-        return op.Attempt() ? Deliver(op) : fd.Enqueue(op);
+        if (!fd.TryGetFd("recvfrom", out int raw, out var error)) return Promise.Fail<(int, EndPoint)>(error!);
+        return AttemptOrWait(fd, raw, new RecvFromOp(fd, buffer, NativeFlags(flags)));
     }
 
     /// <summary>
@@ -332,9 +331,8 @@ public static partial class LwtUnix
         ArgumentNullException.ThrowIfNull(fd);
         ArgumentNullException.ThrowIfNull(address);
         if (NeedsPin(buffer)) return WithPin(buffer, (fd, address, flags), static (a, pinned) => SendTo(a.fd, pinned, a.address, a.flags));
-        if (!fd.TryGetFd("sendto", out _, out var error)) return Promise.Fail<int>(error!);
-        var op = new SendToOp(fd, buffer, address, NativeFlags(flags));
-        return op.Attempt() ? Deliver(op) : fd.Enqueue(op);
+        if (!fd.TryGetFd("sendto", out int raw, out var error)) return Promise.Fail<int>(error!);
+        return AttemptOrWait(fd, raw, new SendToOp(fd, buffer, address, NativeFlags(flags)));
     }
 
     /// <summary>
@@ -452,6 +450,9 @@ public static partial class LwtUnix
             byte* sa = stackalloc byte[SocketAddresses.MaxLength];
             while (list is null || list.Count < max)
             {
+                // A blocking listener's accept would wait for the next connection: take only
+                // those poll says are there (Lwt's accept_n does the same).
+                if (list is not null && Owner.IsBlocking && !StillReady(Owner.Fd, write: false)) break;
                 int len = SocketAddresses.MaxLength;
                 int c = LibC.Accept4(Owner.Fd, sa, &len, LibC.SOCK_NONBLOCK | LibC.SOCK_CLOEXEC);
                 if (c < 0)
