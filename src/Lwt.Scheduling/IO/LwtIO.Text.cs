@@ -55,9 +55,11 @@ public static partial class LwtIO
     }
 
     /// <summary>
-    /// Writes some of the chars <c>text[offset..offset+length)</c> (as UTF-8): as many whole
-    /// chars as fit in the buffer, after flushing it if it is full; the number of chars taken
-    /// (at least one unless <paramref name="length"/> is 0). A surrogate pair is never split.
+    /// Writes some of the chars <c>text[offset..offset+length)</c> (as UTF-8), as
+    /// <see cref="WriteFrom"/> does with bytes: all of them if they fit in the buffer;
+    /// otherwise as many whole chars as fit, then part of the buffer is written out and, only
+    /// if that emptied it, the rest follows. The number of chars taken (0 when the buffer was
+    /// full and the backend took only part of it, as in Lwt). A surrogate pair is never split.
     /// <para>Lwt: <c>Lwt_io.write_from_string</c></para>
     /// </summary>
     /// <param name="oc">The channel.</param>
@@ -76,20 +78,24 @@ public static partial class LwtIO
 
     private static async Promise<int> WriteSomeChars(OutputChannel oc, ReadOnlyMemory<char> chars)
     {
+        // As WriteSome (LwtIO.cs), Lwt's write_from: copy the whole chars that fit; if some are
+        // left, flush part of the buffer and go on only if that emptied it.
         var c = oc.Core;
+        int total = 0;
         while (true)
         {
             // FromUtf16 stops at the last whole scalar that fits, so nothing is cut in two.
-            Utf8.FromUtf16(chars.Span, c.Buffer.AsSpan(c.Max), out int taken, out int written, replaceInvalidSequences: true, isFinalBlock: true);
-            if (taken > 0)
+            Utf8.FromUtf16(chars.Span[total..], c.Buffer.AsSpan(c.Max), out int taken, out int written, replaceInvalidSequences: true, isFinalBlock: true);
+            if (written > 0)
             {
                 c.Max += written;
                 ScheduleAutoFlush(oc);
-                return taken;
             }
 
-            // Not even one char fits (a char is up to 4 bytes): make room and try again.
+            total += taken;
+            if (total == chars.Length) return total;
             await Guard(c, c.FlushSome());
+            if (c.Max != c.Ptr) return total;
         }
     }
 

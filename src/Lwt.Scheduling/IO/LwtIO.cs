@@ -631,8 +631,10 @@ public static partial class LwtIO
     }
 
     /// <summary>
-    /// Writes some of <paramref name="data"/> (at least one byte unless it is empty): as much as
-    /// fits in the buffer, after flushing it if it is full. The number of bytes taken.
+    /// Writes some of <paramref name="data"/>, as Lwt's write_from does: all of it if it fits
+    /// in the buffer; otherwise it fills the buffer, writes part of the buffer out, and goes
+    /// on with the rest only if that emptied the buffer. The number of bytes taken, which may
+    /// be 0 when the buffer was full and the backend took only part of it (as in Lwt).
     /// <para>Lwt: <c>Lwt_io.write_from</c></para>
     /// </summary>
     /// <param name="oc">The channel.</param>
@@ -641,13 +643,32 @@ public static partial class LwtIO
     public static Promise<int> WriteFrom(this OutputChannel oc, ReadOnlyMemory<byte> data)
     {
         ArgumentNullException.ThrowIfNull(oc);
-        return oc.Locked(ch =>
+        return oc.Locked(ch => data.Length == 0 ? Promise.Return(0) : WriteSome((OutputChannel)ch, data, 0));
+    }
+
+    /// <summary>
+    /// lwt_io.ml's unsafe_write_from: copy what fits; if something is left, the buffer is
+    /// full: flush part of it, and only if that emptied it go on with the rest. So the count
+    /// is what Lwt's is, for any backend (a write function that takes only part of the
+    /// buffer stops the copy there).
+    /// </summary>
+    private static Promise<int> WriteSome(OutputChannel oc, ReadOnlyMemory<byte> data, int taken)
+    {
+        var c = oc.Core;
+        while (true)
         {
-            var c = ch.Core;
-            if (data.Length == 0) return Promise.Return(0);
-            if (c.Max == c.Buffer.Length) return Guard(c, c.FlushSome()).Map(_ => CopyIn((OutputChannel)ch, data.Span));
-            return Promise.Return(CopyIn((OutputChannel)ch, data.Span));
-        });
+            taken += CopyIn(oc, data.Span[taken..]);
+            if (taken == data.Length) return Promise.Return(taken);
+            var flushed = Guard(c, c.FlushSome());
+            if (flushed.IsPending)
+            {
+                int sofar = taken;
+                return flushed.Bind(_ => c.Max == c.Ptr ? WriteSome(oc, data, sofar) : Promise.Return(sofar));
+            }
+
+            if (flushed.IsRejected) return Promise.Fail<int>(flushed.Exception!);
+            if (c.Max != c.Ptr) return Promise.Return(taken);
+        }
     }
 
     private static int CopyIn(OutputChannel oc, ReadOnlySpan<byte> data)

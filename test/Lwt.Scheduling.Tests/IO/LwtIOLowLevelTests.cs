@@ -415,10 +415,11 @@ public class LwtIOLowLevelTests
             var sink = new List<byte>();
             var oc = Sink(sink);
             Memory<byte> data = Seq(0, 40);
-            Assert.Equal(16, await oc.WriteFromBigstring(data, 4, 30)); // as much as the buffer takes
+            // As lwt_io's write_from: the buffer fills, the sink takes it all, the rest follows.
+            Assert.Equal(30, await oc.WriteFromBigstring(data, 4, 30));
             await oc.WriteFromExactlyBigstring(data, 20, 20);
             await oc.Flush();
-            Assert.Equal(Seq(4, 16).Concat(Seq(20, 20)).ToArray(), sink.ToArray());
+            Assert.Equal(Seq(4, 30).Concat(Seq(20, 20)).ToArray(), sink.ToArray());
             Assert.Throws<ArgumentOutOfRangeException>(() => oc.WriteFromBigstring(data, 30, 11));
             Assert.Throws<ArgumentOutOfRangeException>(() => oc.WriteFromExactlyBigstring(data, 0, -1));
             Assert.Throws<ArgumentNullException>("oc", () => LwtIO.WriteFromExactlyBigstring(null!, data, 0, 1));
