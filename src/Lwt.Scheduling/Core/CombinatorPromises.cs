@@ -55,12 +55,17 @@ internal sealed class JoinPromise : Promise<Unit>
     }
 }
 
-/// <summary><c>Promise.Both</c>.</summary>
+/// <summary>
+/// <c>Promise.Both</c>. Rejected, once both are resolved, with the exception of the input
+/// rejected first, as Lwt's both (a join of two binds) is: the first input when both were
+/// rejected before the call, otherwise the one whose rejection came first.
+/// </summary>
 internal sealed class BothPromise<T1, T2> : Promise<(T1, T2)>
 {
     private Promise<T1>? _p1;
     private Promise<T2>? _p2;
     private int _remaining = 2;
+    private Exception? _firstError;
 
     internal BothPromise(Promise<T1> p1, Promise<T2> p2) : base(CancelMode.PropagateToSeveral)
     {
@@ -71,13 +76,19 @@ internal sealed class BothPromise<T1, T2> : Promise<(T1, T2)>
 
     internal override void OnDependencyResolved(Promise source)
     {
+        if (source._status == Status.Rejected)
+        {
+            if (_owner != 0) _firstError ??= source.Rejection;
+            else Interlocked.CompareExchange(ref _firstError, source.Rejection, null);
+        }
         if (CountDown(ref _remaining) != 0) return;
         var u1 = _p1!.UnderlyingT();
         var u2 = _p2!.UnderlyingT();
         _p1 = null;
         _p2 = null;
-        if (u1._status == Status.Rejected) RejectFromDependency(u1.Rejection);
-        else if (u2._status == Status.Rejected) RejectFromDependency(u2.Rejection);
+        var error = _firstError;
+        _firstError = null;
+        if (error is not null) RejectFromDependency(error);
         else FulfillFromDependency((u1._value, u2._value));
     }
 }
@@ -85,11 +96,14 @@ internal sealed class BothPromise<T1, T2> : Promise<(T1, T2)>
 /// <summary>
 /// <c>Promise.All</c>: collects the values in input order once every input is resolved.
 /// Counts as <see cref="JoinPromise"/> does, its own count included until <see cref="Arm"/>.
+/// Rejected, as Lwt's all (a join of binds) is, with the exception of the input rejected
+/// first: the first in order of those rejected before the call, else the first to be rejected.
 /// </summary>
 internal sealed class AllPromise<T> : Promise<IReadOnlyList<T>>
 {
     private Promise<T>[]? _inputs;
     private int _remaining = 1;
+    private Exception? _firstError;
 
     internal AllPromise(Promise<T>[] inputs) : base(CancelMode.PropagateToSeveral)
     {
@@ -103,10 +117,12 @@ internal sealed class AllPromise<T> : Promise<IReadOnlyList<T>>
         var inputs = _inputs!;
         _inputs = null;
         var values = new T[inputs.Length];
+        var error = _firstError;
+        _firstError = null;
         for (int i = 0; i < inputs.Length; i++)
         {
             var u = inputs[i].UnderlyingT();
-            if (u._status == Status.Rejected) return FromException(u.Rejection);
+            if (u._status == Status.Rejected) return FromException(error ?? u.Rejection);
             values[i] = u._value;
         }
         return Return<IReadOnlyList<T>>(values);
@@ -118,8 +134,19 @@ internal sealed class AllPromise<T> : Promise<IReadOnlyList<T>>
     /// <summary>Takes off the promise's own count: every pending input is attached to.</summary>
     internal void Arm() => OnDependencyResolved(this);
 
+    /// <summary>Notes an input found rejected at the call (in input order, before any attaching matters).</summary>
+    internal void RecordAtCall(Promise u)
+    {
+        if (u._status == Status.Rejected) _firstError ??= u.Rejection;
+    }
+
     internal override void OnDependencyResolved(Promise source)
     {
+        if (source._status == Status.Rejected && !ReferenceEquals(source, this))
+        {
+            if (_owner != 0) _firstError ??= source.Rejection;
+            else Interlocked.CompareExchange(ref _firstError, source.Rejection, null);
+        }
         if (CountDown(ref _remaining) != 0) return;
         var result = Collect().UnderlyingT();
         if (result._status == Status.Rejected) RejectFromDependency(result.Rejection);

@@ -116,7 +116,11 @@ public partial class Promise
         for (int i = 0; i < inputs.Length; i++)
         {
             var u = inputs[i].Underlying();
-            if (u.IsResolvedNow) continue;
+            if (u.IsResolvedNow)
+            {
+                all.RecordAtCall(u);
+                continue;
+            }
             waiting = true;
             all.Expect();
             AttachPending(u, all);
