@@ -12,7 +12,8 @@ namespace Lwt;
  *   PropagateToOne      (Bind, Map, Catch, Finally, TryBind, await)  continue to that one;
  *   PropagateToSeveral  (Join, Both, All, Pick, Choose, ...)   continue to each of them.
  * As in lwt.ml the search first rejects every leaf it finds (so that no callback can see a
- * half-done cancellation), then runs the leaves' callbacks; ordinary forward propagation
+ * half-done cancellation), then runs the leaves' callbacks, the last found first (as
+ * lwt.ml, which accumulates them in a list by consing); ordinary forward propagation
  * through Bind, Join, ... then rejects the promises that depend on them, p included.
  *
  * The leaves' own callbacks run at once, not deferred past Lwt's nesting limit (lwt.ml's
@@ -217,9 +218,14 @@ public partial class Promise
                     break;
             }
         }
+        // Last found, first run: lwt.ml's propagate_cancel conses each leaf's callbacks onto
+        // the list it then runs, so the leaves' callbacks run in the reverse of the search order.
         bool veryDeep = IsVeryDeep();
-        foreach (var (p, callbacks) in leaves)
+        for (int i = leaves.Count - 1; i >= 0; i--)
+        {
+            var (p, callbacks) = leaves[i];
             if (callbacks is not null) p.RunCallbacks(callbacks, allowDeferring: veryDeep);
+        }
     }
 
     /// <summary>Whether the stack is too deep even for a cancel's leaf callbacks (file comment).</summary>

@@ -41,4 +41,16 @@ public class LwtOrderTests
         rc2.RejectNow(new Boom("1"));
         Assert.Same(e7, all2.Exception);
     }
+
+    [Fact]
+    public void Cancel_runs_the_last_found_leaf_callbacks_first()
+    {
+        var log = new List<string>();
+        var (t1, _) = Promise.CreateCancelable<int>();
+        var (t2, _) = Promise.CreateCancelable<int>();
+        t1.OnCancel(() => log.Add("t1"));
+        t2.OnCancel(() => log.Add("t2"));
+        Promise.Join(t1, t2).Cancel();
+        Assert.Equal(new[] { "t2", "t1" }, log);
+    }
 }
