@@ -12,8 +12,8 @@ namespace Lwt.Tests.Core;
  * Where the spec leaves a choice open ("chosen arbitrarily": the rejection of join/both/all
  * when several inputs fail, the winner of pick/choose when several inputs are already
  * resolved), the model makes the documented choice of this port: the first rejection in
- * time (already-resolved inputs in list order first) for Join, the first input that is
- * rejected for Both and All, a rejected input before a fulfilled one and otherwise the
+ * time (already-resolved inputs in list order first) for Join, Both and All (as lwt.ml,
+ * whose both and all are a join of binds), a rejected input before a fulfilled one and otherwise the
  * first in list order for Pick/Choose. Callbacks of one promise run in the order they were
  * attached (the port's choice; lwt.ml runs them most-recent first, lwt.mli promises no
  * order), cancel callbacks first (lwt.mli: "guaranteed to run before any other callbacks
@@ -142,7 +142,7 @@ internal sealed class CoreModel
         var exn = MExn.NewCancel();
         var leaves = new List<MP>();
         Collect(p, exn, leaves);
-        foreach (var leaf in leaves) RunCallbacks(leaf);
+        for (int i = leaves.Count - 1; i >= 0; i--) RunCallbacks(leaves[i]); // last found first, as lwt.ml
     }
 
     private static void Collect(MP p, MExn exn, List<MP> leaves)
@@ -303,8 +303,6 @@ internal sealed class CoreModel
         {
             var ua = Find(a);
             var ub = Find(b);
-            if (ua.State == MState.Rejected) return Like(ua);
-            if (ub.State == MState.Rejected) return Like(ub);
             return Return((ua.Value, ub.Value));
         }
         return AllOf(new[] { a, b }, Outcome);
@@ -317,27 +315,34 @@ internal sealed class CoreModel
             var values = new List<object?>();
             foreach (var p in ps)
             {
-                var u = Find(p);
-                if (u.State == MState.Rejected) return Like(u);
-                values.Add(u.Value);
+                values.Add(Find(p).Value);
             }
             return Return(values);
         }
         return AllOf(ps, Outcome);
     }
 
+    // Both and All are rejected as Join is (lwt.ml builds them as a join of binds): with the
+    // first rejection in time, inputs already rejected at the call first, in list order.
+    // outcome() is called only when no input was rejected.
     private MP AllOf(MP[] ps, Func<MP> outcome)
     {
+        MExn? first = null;
+        foreach (var p in ps)
+            if (Find(p) is { State: MState.Rejected } u) first ??= u.Exn;
         int pending = ps.Count(p => Find(p).State == MState.Pending);
-        if (pending == 0) return outcome();
+        if (pending == 0) return first is null ? outcome() : Fail(first);
         var r = new MP { How = MHow.ToSeveral, Targets = ps };
         foreach (var p in ps)
         {
             var u = Find(p);
             if (u.State != MState.Pending) continue;
-            u.Callbacks.Add(_ =>
+            u.Callbacks.Add(src =>
             {
-                if (--pending == 0) ResolveLike(r, outcome());
+                if (src.State == MState.Rejected) first ??= src.Exn;
+                if (--pending != 0) return;
+                if (first is null) ResolveLike(r, outcome());
+                else Resolve(r, MState.Rejected, null, first);
             });
         }
         return r;
