@@ -180,7 +180,7 @@ public partial class Promise
     /// promise another thread made a proxy meanwhile is followed: the rejection is for the
     /// promise it now stands for.
     /// </summary>
-    internal bool RejectShared(Exception exception, bool allowDeferring)
+    internal bool RejectShared(Exception exception, bool allowDeferring, bool later = false)
     {
         object? callbacks = null;
         bool rejected = false;
@@ -195,8 +195,12 @@ public partial class Promise
                 rejected = true;
             }
         }
-        if (!rejected) return _status == Status.Proxy && FollowProxyShared().RejectShared(exception, allowDeferring);
-        if (callbacks is not null) RunCallbacks(callbacks, allowDeferring);
+        if (!rejected) return _status == Status.Proxy && FollowProxyShared().RejectShared(exception, allowDeferring, later);
+        if (callbacks is not null)
+        {
+            if (later) RunCallbacksLater(callbacks, ResolutionLoop.Current);
+            else RunCallbacks(callbacks, allowDeferring);
+        }
         return true;
     }
 
@@ -366,7 +370,7 @@ public partial class Promise
 public partial class Promise<T>
 {
     /// <summary>FulfillCore for a promise of no loop: see <see cref="Promise.RejectShared"/>.</summary>
-    internal bool FulfillShared(T value, bool allowDeferring)
+    internal bool FulfillShared(T value, bool allowDeferring, bool later = false)
     {
         object? callbacks = null;
         bool fulfilled = false;
@@ -382,8 +386,12 @@ public partial class Promise<T>
                 fulfilled = true;
             }
         }
-        if (!fulfilled) return _status == Status.Proxy && Unsafe.As<Promise<T>>(FollowProxyShared()).FulfillShared(value, allowDeferring);
-        if (callbacks is not null) RunCallbacks(callbacks, allowDeferring);
+        if (!fulfilled) return _status == Status.Proxy && Unsafe.As<Promise<T>>(FollowProxyShared()).FulfillShared(value, allowDeferring, later);
+        if (callbacks is not null)
+        {
+            if (later) RunCallbacksLater(callbacks, ResolutionLoop.Current);
+            else RunCallbacks(callbacks, allowDeferring);
+        }
         return true;
     }
 }

@@ -252,6 +252,21 @@ public partial class Promise
     }
 
     /// <summary>
+    /// Rejects this promise (of a loop, underlying, pending) for a resolver's Reject (Lwt's
+    /// wakeup_later_exn): as <see cref="RejectCore"/>, but the callbacks wait for the running
+    /// callbacks to finish when there are any (<see cref="RunCallbacksLater"/>).
+    /// </summary>
+    internal void RejectLater(Exception exception, ResolutionLoop loop)
+    {
+        Debug.Assert(_owner != 0 && _status == Status.Pending);
+        _link = exception;
+        _status = Status.Rejected;
+        object? callbacks = _callbacks;
+        _callbacks = null;
+        if (callbacks is not null) RunCallbacksLater(callbacks, loop);
+    }
+
+    /// <summary>
     /// Resolves this promise (underlying, pending) the way <paramref name="source"/> (resolved)
     /// was resolved. A fulfilled <paramref name="source"/> of another type fulfils a
     /// <see cref="Promise{Unit}"/> with <c>()</c>.
@@ -275,6 +290,8 @@ public partial class Promise
             return;
         }
         loop.Depth = depth + 1;
+        int resolving = loop.Resolving;
+        loop.Resolving = resolving + 1;
         try
         {
             CallbackStore.InvokeAll(this, callbacks);
@@ -282,8 +299,22 @@ public partial class Promise
         finally
         {
             loop.Depth = depth;
+            loop.Resolving = resolving;
         }
+        if (resolving == 0 && loop.HasLater) loop.DrainLater(depth);
         loop.DrainIfOutermost(depth);
+    }
+
+    /// <summary>
+    /// Runs the callbacks just taken from this (now resolved) promise for a resolver's
+    /// Resolve/Reject (Lwt's wakeup_later): queued when callbacks of another resolution are
+    /// running on this thread, as Lwt's ~maximum_callback_nesting_depth:1 does; otherwise as
+    /// <see cref="RunCallbacks(object, bool, ResolutionLoop)"/>. See ResolutionLoop.cs.
+    /// </summary>
+    internal void RunCallbacksLater(object callbacks, ResolutionLoop loop)
+    {
+        if (loop.Resolving != 0) loop.DeferLater(this, callbacks);
+        else RunCallbacks(callbacks, allowDeferring: true, loop);
     }
 
     /// <summary>

@@ -87,6 +87,22 @@ public partial class Promise<T> : Promise
         if (callbacks is not null) RunCallbacks(callbacks, allowDeferring, loop ?? ResolutionLoop.Current);
     }
 
+    /// <summary>
+    /// Fulfils this promise (of a loop, underlying, pending) for a resolver's Resolve (Lwt's
+    /// wakeup_later): as <see cref="FulfillCore"/>, but the callbacks wait for the running
+    /// callbacks to finish when there are any (<see cref="Promise.RunCallbacksLater"/>).
+    /// </summary>
+    internal void FulfillLater(T value, ResolutionLoop loop)
+    {
+        Debug.Assert(_owner != 0 && _status == Status.Pending);
+        _value = value;
+        _link = null;
+        _status = Status.Fulfilled;
+        object? callbacks = _callbacks;
+        _callbacks = null;
+        if (callbacks is not null) RunCallbacksLater(callbacks, loop);
+    }
+
     internal override void ResolveLike(Promise source, bool allowDeferring)
     {
         if (source._status == Status.Rejected)

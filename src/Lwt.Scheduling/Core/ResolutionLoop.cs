@@ -21,6 +21,17 @@ namespace Lwt;
  * trampoline. Both kinds of work share one FIFO queue, so their relative order is the
  * order in which they were deferred.
  *
+ * Lwt's wakeup_later has its own, much lower, limit: it passes
+ * ~maximum_callback_nesting_depth:1, so a wakeup_later made while callbacks of another
+ * resolution are running (depth >= 1) always queues its promise's callbacks, and they run
+ * when the outermost of those resolutions has run all of its callbacks (lwt.ml's
+ * leave_resolution_loop), not deeper on the stack. Lwt's depth counts only the frames
+ * that run a resolved promise's callbacks: a callback that Bind, OnSuccess, ... call at
+ * once on a resolved promise runs at its caller's depth. So <see cref="Resolving"/>
+ * counts those frames apart from <see cref="Depth"/> (which also counts the immediate
+ * calls, for the trampoline), and Resolver.Resolve/Reject queue to <see cref="DeferLater"/>
+ * when it is not 0; the frame that brings it back to 0 runs that queue.
+ *
  * The state is per thread: every event loop runs on its own thread and promises never
  * cross threads without being marshaled (see Resolver and PromiseAwaiter).
  */
@@ -61,6 +72,52 @@ internal sealed class ResolutionLoop
 
     /// <summary>Current nesting depth of callbacks on this thread (0 = not inside any).</summary>
     internal int Depth;
+
+    /// <summary>
+    /// How many frames that run a resolved promise's callbacks are active on this thread:
+    /// Lwt's <c>current_callback_nesting_depth</c>, which decides whether a wakeup_later is
+    /// deferred (see the comment at the top of this file).
+    /// </summary>
+    internal int Resolving;
+
+    // The wakeup_later queue (Resolver.Resolve/Reject inside callbacks): (promise, callbacks)
+    // pairs, run in order by the frame that brings Resolving back to 0.
+    private readonly Queue<(Promise Source, object Callbacks)> _later = new();
+
+    /// <summary>Whether a wakeup_later waits in its queue.</summary>
+    internal bool HasLater
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => _later.Count != 0;
+    }
+
+    /// <summary>Queues the callbacks of a promise resolved by a wakeup_later inside callbacks.</summary>
+    internal void DeferLater(Promise source, object callbacks) => _later.Enqueue((source, callbacks));
+
+    /// <summary>
+    /// Runs the wakeup_later queue, in order, for the frame (at <paramref name="depth"/>) that
+    /// has just brought <see cref="Resolving"/> back to 0: lwt.ml's leave_resolution_loop,
+    /// which runs them still at nesting depth 1, so that a wakeup_later they make is queued
+    /// behind them.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    internal void DrainLater(int depth)
+    {
+        while (_later.TryDequeue(out var item))
+        {
+            Depth = depth + 1;
+            Resolving = 1;
+            try
+            {
+                CallbackStore.InvokeAll(item.Source, item.Callbacks);
+            }
+            finally
+            {
+                Depth = depth;
+                Resolving = 0;
+            }
+        }
+    }
 
     /// <summary>The event loop running on this thread, if any (0 = none). See <see cref="LoopRegistry"/>.</summary>
     internal int LoopId;
@@ -153,6 +210,8 @@ internal sealed class ResolutionLoop
             _head = (h + 1) & (_items.Length - 1);
             _count--;
             Depth = 1;
+            int resolving = Resolving;
+            if (source is not null) Resolving = resolving + 1;
             try
             {
                 if (source is null) ((DeferredWork)item).RunDeferred();
@@ -161,7 +220,9 @@ internal sealed class ResolutionLoop
             finally
             {
                 Depth = 0;
+                Resolving = resolving;
             }
+            if (resolving == 0 && _later.Count != 0) DrainLater(0);
         }
     }
 }

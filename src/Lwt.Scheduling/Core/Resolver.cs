@@ -5,8 +5,9 @@ namespace Lwt;
 /*
  * Resolvers: the write side of a promise (Lwt's 'a u).
  *
- * Resolve (wakeup_later) allows the callbacks to be deferred when the stack is already
- * deep; ResolveNow (wakeup) runs them at once, deeper on the current stack. Both resolve
+ * Resolve (wakeup_later) defers the callbacks when called from inside other callbacks
+ * (Lwt's ~maximum_callback_nesting_depth:1: they run once the running callbacks are done,
+ * ResolutionLoop.cs); ResolveNow (wakeup) runs them at once, deeper on the current stack. Both resolve
  * the *underlying* promise: the one a resolver was made with may have become a proxy
  * since.
  *
@@ -41,8 +42,9 @@ public class Resolver
     private protected virtual Promise UntypedPromise => throw new System.Diagnostics.UnreachableException();
 
     /// <summary>
-    /// Fulfils the promise with <c>()</c>. Only for a <see cref="Resolver{Unit}"/>; callbacks may be
-    /// deferred when called from deep inside other callbacks.
+    /// Fulfils the promise with <c>()</c>. Only for a <see cref="Resolver{Unit}"/>. Called from
+    /// inside the callbacks of another resolution, its callbacks run after those callbacks
+    /// instead of at once.
     /// <para>Lwt: <c>Lwt.wakeup_later r ()</c></para>
     /// </summary>
     /// <exception cref="InvalidOperationException">The promise is already resolved (and not canceled), or it is not a unit promise.</exception>
@@ -58,7 +60,8 @@ public class Resolver
     private protected virtual void ResolveUnit(bool allowDeferring) => throw new System.Diagnostics.UnreachableException();
 
     /// <summary>
-    /// Rejects the promise with <paramref name="exception"/>; callbacks may be deferred.
+    /// Rejects the promise with <paramref name="exception"/>. Called from inside the callbacks
+    /// of another resolution, its callbacks run after those callbacks instead of at once.
     /// <para>Lwt: <c>Lwt.wakeup_later_exn</c></para>
     /// </summary>
     /// <param name="exception">The exception.</param>
@@ -91,12 +94,13 @@ public class Resolver
         if (p._owner == 0)
         {
             // Another thread may be resolving it, or making it a proxy: decided under its lock.
-            if (p.RejectShared(exception, allowDeferring)) return true;
+            if (p.RejectShared(exception, allowDeferring, later: allowDeferring)) return true;
             p = p.Underlying();
         }
         else if (p._status == Status.Pending)
         {
-            p.RejectCore(exception, allowDeferring);
+            if (allowDeferring) p.RejectLater(exception, ResolutionLoop.Current);
+            else p.RejectCore(exception, allowDeferring);
             return true;
         }
         return NotPending(p, throwIfResolved);
@@ -138,8 +142,9 @@ public class Resolver<T> : Resolver
     private protected override Promise UntypedPromise => _promise;
 
     /// <summary>
-    /// Fulfils the promise with <paramref name="value"/>. Its callbacks run at once, or are
-    /// deferred to a shallower stack when called from deep inside other callbacks.
+    /// Fulfils the promise with <paramref name="value"/>. Its callbacks run at once, except
+    /// when called from inside the callbacks of another resolution: they then run after
+    /// those callbacks (Lwt's wakeup_later, ~maximum_callback_nesting_depth:1).
     /// Does nothing if the promise was canceled.
     /// <para>Lwt: <c>Lwt.wakeup_later</c></para>
     /// </summary>
@@ -163,8 +168,8 @@ public class Resolver<T> : Resolver
     /// <summary>
     /// Fulfils the promise with the value of <c>Ok value</c>, or rejects it with the
     /// exception of <c>Error exception</c>, as <see cref="Resolve(T)"/> and
-    /// <see cref="Resolver.Reject"/> do: callbacks run at once, or deferred when deep inside
-    /// other callbacks. Does nothing if the promise was canceled.
+    /// <see cref="Resolver.Reject"/> do: callbacks run at once, or after the running callbacks
+    /// when called from inside callbacks. Does nothing if the promise was canceled.
     /// <para>Lwt: <c>Lwt.wakeup_later_result</c></para>
     /// </summary>
     /// <param name="result">The result.</param>
@@ -207,7 +212,8 @@ public class Resolver<T> : Resolver
         if (p._owner == 0) return FulfilShared(p, value, allowDeferring, throwIfResolved);
         if (p._owner != loop.LoopId) return FulfilFromOtherThread(p, value, allowDeferring, throwIfResolved);
         if (p._status != Status.Pending) return NotPending(p, throwIfResolved);
-        p.FulfillCore(value, allowDeferring, loop);
+        if (allowDeferring) p.FulfillLater(value, loop);
+        else p.FulfillCore(value, allowDeferring, loop);
         return true;
     }
 
@@ -217,7 +223,7 @@ public class Resolver<T> : Resolver
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static bool FulfilShared(Promise<T> p, T value, bool allowDeferring, bool throwIfResolved) =>
-        p.FulfillShared(value, allowDeferring) || NotPending(p.UnderlyingT(), throwIfResolved);
+        p.FulfillShared(value, allowDeferring, later: allowDeferring) || NotPending(p.UnderlyingT(), throwIfResolved);
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private bool FulfilFromOtherThread(Promise<T> p, T value, bool allowDeferring, bool throwIfResolved)

@@ -97,22 +97,59 @@ internal sealed class CoreModel
     private MP Like(MP resolved) => new() { State = resolved.State, Value = resolved.Value, Exn = resolved.Exn };
 
     /// <summary>Resolves pending <paramref name="p"/> (after Find) and runs its callbacks: cancel callbacks first when canceled.</summary>
-    public void Resolve(MP p, MState st, object? v, MExn? e)
+    public void Resolve(MP p, MState st, object? v, MExn? e, bool later = false)
     {
         p = Find(p);
         if (p.State != MState.Pending) throw new InvalidOperationException("model: resolving a resolved promise");
         p.State = st;
         p.Value = v;
         p.Exn = e;
-        RunCallbacks(p);
+        RunCallbacks(p, later);
     }
 
-    private static void RunCallbacks(MP p)
+    // Lwt's wakeup_later (Resolver.Resolve/Reject/TryResolve) made while callbacks of a
+    // resolution run: the promise is resolved at once, its callbacks run after the outermost
+    // running resolution's callbacks, in order (lwt.ml's ~maximum_callback_nesting_depth:1).
+    private int _resolving;
+    private readonly Queue<(MP P, List<Action<MP>> Cbs, List<Action> Ccbs)> _later = new();
+
+    private void RunCallbacks(MP p, bool later = false)
     {
         var cbs = p.Callbacks;
         var ccbs = p.CancelCallbacks;
         p.Callbacks = new();
         p.CancelCallbacks = new();
+        if (later && _resolving != 0)
+        {
+            _later.Enqueue((p, cbs, ccbs));
+            return;
+        }
+        _resolving++;
+        try
+        {
+            Run(p, cbs, ccbs);
+        }
+        finally
+        {
+            _resolving--;
+        }
+        if (_resolving != 0) return;
+        while (_later.TryDequeue(out var q))
+        {
+            _resolving = 1;
+            try
+            {
+                Run(q.P, q.Cbs, q.Ccbs);
+            }
+            finally
+            {
+                _resolving = 0;
+            }
+        }
+    }
+
+    private static void Run(MP p, List<Action<MP>> cbs, List<Action> ccbs)
+    {
         if (p.State == MState.Rejected && p.Exn!.IsCanceledKind)
             foreach (var c in ccbs) c();
         foreach (var c in cbs) c(p);
@@ -121,7 +158,7 @@ internal sealed class CoreModel
     public void ResolveLike(MP target, MP source) => Resolve(target, source.State, source.Value, source.Exn);
 
     /// <summary>What a resolver call does: null when it resolved or did nothing, else the exception type it throws.</summary>
-    public Type? ResolverCall(MP p, MState st, object? v, MExn? e, bool isTry, out bool tryResult)
+    public Type? ResolverCall(MP p, MState st, object? v, MExn? e, bool isTry, out bool tryResult, bool later = false)
     {
         var u = Find(p);
         tryResult = false;
@@ -132,7 +169,7 @@ internal sealed class CoreModel
             return typeof(InvalidOperationException);
         }
         tryResult = true;
-        Resolve(u, st, v, e);
+        Resolve(u, st, v, e, later);
         return null;
     }
 

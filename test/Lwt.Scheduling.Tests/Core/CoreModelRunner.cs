@@ -258,10 +258,11 @@ internal sealed class CoreModelRunner
                 if (_mp[eff.Handle] is { } c) _m.Cancel(c);
                 break;
             case EffKind.Reject:
-                _m.ResolverCall(_mp[eff.Handle]!, MState.Rejected, null, new MExn(eff.Exn), isTry: false, out _);
+                _m.ResolverCall(_mp[eff.Handle]!, MState.Rejected, null, new MExn(eff.Exn), isTry: false, out _, later: true);
                 break;
             default:
-                _m.ResolverCall(_mp[eff.Handle]!, MState.Fulfilled, eff.Value, null, isTry: eff.Kind == EffKind.TryResolve, out _);
+                _m.ResolverCall(_mp[eff.Handle]!, MState.Fulfilled, eff.Value, null, isTry: eff.Kind == EffKind.TryResolve, out _,
+                    later: eff.Kind != EffKind.ResolveNow);
                 break;
         }
     }
@@ -337,13 +338,15 @@ internal sealed class CoreModelRunner
             case Op.Cancel: _m.Cancel(ins[0]); return null;
             case Op.Resolve or Op.ResolveNow or Op.TryResolve:
                 {
-                    var thrown = _m.ResolverCall(ins[0], MState.Fulfilled, s.Value, null, s.Op == Op.TryResolve, out bool ok);
+                    var thrown = _m.ResolverCall(ins[0], MState.Fulfilled, s.Value, null, s.Op == Op.TryResolve, out bool ok,
+                        later: s.Op != Op.ResolveNow);
                     if (thrown is not null) return "throws " + thrown.Name;
                     return s.Op == Op.TryResolve ? (ok ? "true" : "false") : null;
                 }
             case Op.Reject or Op.RejectNow or Op.TryReject:
                 {
-                    var thrown = _m.ResolverCall(ins[0], MState.Rejected, null, new MExn(s.Exn), s.Op == Op.TryReject, out bool ok);
+                    var thrown = _m.ResolverCall(ins[0], MState.Rejected, null, new MExn(s.Exn), s.Op == Op.TryReject, out bool ok,
+                        later: s.Op != Op.RejectNow);
                     if (thrown is not null) return "throws " + thrown.Name;
                     return s.Op == Op.TryReject ? (ok ? "true" : "false") : null;
                 }

@@ -53,4 +53,81 @@ public class LwtOrderTests
         Promise.Join(t1, t2).Cancel();
         Assert.Equal(new[] { "t2", "t1" }, log);
     }
+
+    [Fact]
+    public void Resolve_inside_callbacks_resolves_at_once_and_runs_the_callbacks_after_them()
+    {
+        // wakeup_later passes ~maximum_callback_nesting_depth:1: from inside a callback, the
+        // promise is resolved at once but its callbacks run after the running ones.
+        var log = new List<string>();
+        var (a, ra) = Promise.Create<int>();
+        var (b, rb) = Promise.Create<int>();
+        b.OnSuccess(_ => log.Add("b"));
+        a.OnSuccess(_ =>
+        {
+            log.Add("a");
+            rb.Resolve(1);
+            log.Add(b.IsFulfilled ? "b-fulfilled" : "b-pending");
+            log.Add("a-end");
+        });
+        ra.Resolve(0);
+        log.Add("after");
+        Assert.Equal(new[] { "a", "b-fulfilled", "a-end", "b", "after" }, log);
+    }
+
+    [Fact]
+    public void Reject_inside_callbacks_waits_for_them_and_later_ones_queue_behind()
+    {
+        var log = new List<string>();
+        var (a, ra) = Promise.Create<int>();
+        var (b, rb) = Promise.Create<int>();
+        var (c, rc) = Promise.Create<int>();
+        c.OnFailure(_ => log.Add("c"));
+        b.OnSuccess(_ => { log.Add("b"); rc.Reject(new Boom()); log.Add("b-end"); });
+        a.OnSuccess(_ => { log.Add("a"); rb.Resolve(0); log.Add("a-end"); });
+        ra.ResolveNow(0);
+        log.Add("after");
+        Assert.Equal(new[] { "a", "a-end", "b", "b-end", "c", "after" }, log);
+    }
+
+    [Fact]
+    public void Resolve_in_a_callback_called_at_once_is_not_deferred()
+    {
+        // Lwt calls a callback attached to a resolved promise at its caller's depth.
+        var log = new List<string>();
+        var (b, rb) = Promise.Create<int>();
+        b.OnSuccess(_ => log.Add("b-callback"));
+        Promise.Return(1).OnSuccess(_ => { rb.Resolve(1); log.Add("after-resolve"); });
+        Assert.Equal(new[] { "b-callback", "after-resolve" }, log);
+    }
+
+    [Fact]
+    public void Resolve_deferred_under_an_immediate_bind_runs_when_the_resolution_ends()
+    {
+        // Lwt runs the queue when the outermost resolution's callbacks are done, not when
+        // the Bind callback that started it returns.
+        var log = new List<string>();
+        var (x, rx) = Promise.Create<int>();
+        var (y, ry) = Promise.Create<int>();
+        y.OnSuccess(_ => log.Add("y"));
+        x.OnSuccess(_ => { ry.Resolve(0); log.Add("x"); });
+        Promise.Return(0).Bind(_ => { rx.ResolveNow(0); log.Add("bind-after"); return Promise.ReturnUnit; });
+        Assert.Equal(new[] { "x", "y", "bind-after" }, log);
+    }
+
+    [Fact]
+    public void Resolve_of_a_promise_of_a_loop_inside_callbacks_waits_for_them()
+    {
+        var log = new List<string>();
+        LwtMain.Run(() =>
+        {
+            var (a, ra) = Promise.Create<int>();
+            var (b, rb) = Promise.Create<int>();
+            b.OnSuccess(_ => log.Add("b"));
+            a.OnSuccess(_ => { rb.Resolve(1); log.Add("a"); });
+            ra.Resolve(0);
+            return Promise.ReturnUnit;
+        });
+        Assert.Equal(new[] { "a", "b" }, log);
+    }
 }

@@ -111,7 +111,7 @@ public class LwtGCTests
             await CollectUntil(() => called);
             Assert.True(called);
             Assert.Equal(before + 1, LwtMain.ExitHooks.Count);
-            resolver.Resolve(default);
+            resolver.ResolveNow(default); // from a callback (after an await), Resolve would wait for it to end
             Assert.Equal(before, LwtMain.ExitHooks.Count);
         }));
     }
