@@ -86,7 +86,7 @@ public sealed class LwtSwitch : IAsyncDisposable
     /// <summary>
     /// Turns the switch off: calls every hook (the most recently added first), then
     /// resolves when all of their promises have resolved; rejected with a hook's exception
-    /// if one failed (of several hooks that fail at once, the earliest added, as in Lwt).
+    /// if one failed (of several hooks that fail at once, the most recently added, as in Lwt).
     /// Does nothing (returns a fulfilled promise) when already off.
     /// <para>Lwt: <c>Lwt_switch.turn_off</c></para>
     /// </summary>
@@ -100,9 +100,11 @@ public sealed class LwtSwitch : IAsyncDisposable
         for (int i = 0; i < started.Length; i++)
             started[i] = Call(hooks[hooks.Count - 1 - i]);
         if (started.Length == 1) return started[0];
-        // Called newest first, joined oldest first (Lwt's iter_p over its newest-first list
-        // joins in reverse), so when several hooks fail at once the oldest one's exception wins.
-        Array.Reverse(started);
+        // Called and joined newest first: Lwt 5's turn_off is
+        // Lwt.join (List.map (fun hook -> Lwt.apply hook ()) hooks) over its newest-first
+        // list, and join takes the first already-rejected promise of its list, so when several
+        // hooks fail at once the most recently added one's exception wins. (Lwt 4 and older
+        // used Lwt_list.iter_p, which joins in reverse: the oldest one's.)
         return Promise.Join(started);
     }
 

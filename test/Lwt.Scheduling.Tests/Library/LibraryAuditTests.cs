@@ -74,15 +74,16 @@ public class LibraryAuditTests
         Assert.True(res.IsCanceled);
     }
 
-    // lwt_switch.ml: turn_off = Lwt_list.iter_p (fun hook -> Lwt.apply hook ()) hooks, hooks newest-first.
-    // rev_map -> join list is oldest-first -> the OLDEST failing hook's exception.
+    // lwt_switch.ml (Lwt 5): turn_off = Lwt.join (List.map (fun hook -> Lwt.apply hook ()) hooks),
+    // hooks newest-first; join takes the first already-rejected promise of its list -> the NEWEST
+    // failing hook's exception. (Lwt 4's Lwt_list.iter_p joined in reverse: the oldest one's.)
     [Fact]
-    public void SwitchTwoFailingHooksRejectWithOldestHooksException()
+    public void SwitchTwoFailingHooksRejectWithNewestHooksException()
     {
         var sw = LwtSwitch.Create();
         sw.AddHook(() => throw new FormatException());      // added first
         sw.AddHook(() => throw new InvalidCastException()); // added last, called first
-        Assert.IsType<FormatException>(sw.TurnOff().Exception);
+        Assert.IsType<InvalidCastException>(sw.TurnOff().Exception);
     }
 
     // lwt_stream.ml iter_p_rec: Lwt.join [f x; iter_p_rec node.next f s]

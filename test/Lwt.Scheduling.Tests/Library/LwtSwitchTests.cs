@@ -86,6 +86,36 @@ public class LwtSwitchTests
         Assert.Throws<ArgumentNullException>(() => LwtSwitch.WithSwitch((Func<LwtSwitch, Promise>)null!));
     }
 
+    // Lwt 5.6.1 (differential test): add_hook h1 (fails E8), h2 (fine), h3 (fails E16);
+    // turn_off is rejected with E16, the most recently added of the hooks that fail at once,
+    // because Lwt.join goes through the newest-first hook list.
+    [Fact]
+    public void TurnOffWithSeveralFailingHooksRejectsWithTheNewestOnesException()
+    {
+        var sw = LwtSwitch.Create();
+        var first = new FormatException();
+        var last = new InvalidCastException();
+        sw.AddHook(() => throw first);
+        sw.AddHook(() => Promise.ReturnUnit);
+        sw.AddHook(() => Promise.Fail(last));
+        Assert.Same(last, sw.TurnOff().Exception);
+    }
+
+    // A hook that fails later does not win over one that had already failed when turn_off joined.
+    [Fact]
+    public void TurnOffPrefersAHookThatFailedAtOnceOverOneThatFailsLater()
+    {
+        var sw = LwtSwitch.Create();
+        var (pending, r) = Promise.Create();
+        var atOnce = new FormatException();
+        sw.AddHook(() => Promise.Fail(atOnce));
+        sw.AddHook(() => pending);
+        var off = sw.TurnOff();
+        Assert.True(off.IsPending);
+        r.Reject(new InvalidCastException());
+        Assert.Same(atOnce, off.Exception);
+    }
+
     [Fact]
     public async Task DisposeAsyncTurnsOff()
     {
