@@ -21,7 +21,8 @@ namespace Lwt;
  * request in flight is shared by all readers, as Lwt's from_thread); a `FromDirect`
  * source is called synchronously; a push source is fed by its producer, so a reader
  * queues a waiter. Every item pushed (and the end of the stream) wakes every waiter in
- * the queue. A Get waiter's queue entry carries its reader and position; woken, the
+ * the queue, the most recent first: Lwt's readers all wait on one push signal (through
+ * Lwt.protected), and Lwt runs a promise's callbacks newest first. A Get waiter's queue entry carries its reader and position; woken, the
  * entry is served there: the item at the position is read and consumed for the reader.
  * So a blocked Get costs one object, the plain cancelable promise it returns, and a
  * hand-off no more. Waiters are cancelable; a canceled one is skipped (Waiters.cs).
@@ -191,22 +192,47 @@ internal sealed class StreamBuffer<T>
         Waiters.Enqueue(new StreamWaiter<T>(promise, reader, position, _epoch));
 
     /// <summary>
-    /// Wakes the waiters queued now, in order; not those queued while waking (by a woken
-    /// reader that needs more, or during a nested wake-up): they wait for the next item, at
-    /// the back, as Lwt's readers re-register on a fresh push signal. The stamp tells them
-    /// apart: counting the entries instead would also count the dead (canceled) ones and
-    /// then wake, out of turn, some of those queued during this wake-up.
+    /// Wakes the waiters queued now, the most recently queued first; not those queued while
+    /// waking (by a woken reader that needs more, or during a nested wake-up): they wait for
+    /// the next item, at the back, as Lwt's readers re-register on a fresh push signal. The
+    /// stamp tells them apart: counting the entries instead would also count the dead
+    /// (canceled) ones and then wake, out of turn, some of those queued during this wake-up.
     /// </summary>
+    /// <remarks>
+    /// Newest first, as Lwt: its readers wait on the one push signal (each through its own
+    /// <c>Lwt.protected</c>), and Lwt runs the callbacks of a promise in the reverse order of
+    /// their attachment. It matters beyond order: two readers of one stream, say a Junk and
+    /// an IsEmpty, waiting when an item is pushed: in Lwt the IsEmpty (the later) sees the
+    /// item and answers false, then the Junk consumes it. The whole batch leaves the queue
+    /// before any is served, so a nested wake-up (a woken reader pushing) serves only the
+    /// waiters queued since, as Lwt's nested signal does.
+    /// </remarks>
     internal void WakeAll()
     {
         int epoch = ++_epoch;
-        while (Waiters.TryPeekLive(out var w) && w.Epoch - epoch < 0) // queued before this wake-up (wrap-safe)
+        if (!Waiters.TryPeekLive(out var first) || first.Epoch - epoch >= 0) return; // none queued before this wake-up (wrap-safe)
+        Waiters.TryDequeue(out _);
+        if (!Waiters.TryPeekLive(out var second) || second.Epoch - epoch >= 0)
+        {
+            Wake(first); // the common case: one reader, no batch to hold
+            return;
+        }
+        var batch = new List<StreamWaiter<T>> { first };
+        while (Waiters.TryPeekLive(out var w) && w.Epoch - epoch < 0)
         {
             Waiters.TryDequeue(out _);
-            // Reader non-null <=> the promise is the Promise<Option<T>> of a Get (see StreamWaiter).
-            if (w.Reader is { } reader) WakeGet(reader, w);
-            else WaiterPromise.TryFulfil(Unsafe.As<Promise<Unit>>(w.Promise), default);
+            batch.Add(w);
         }
+        // A waiter canceled by an earlier one's callbacks is skipped (Wake's TryFulfil, or WakeGet's check).
+        for (int i = batch.Count - 1; i >= 0; i--)
+            if (batch[i].IsLive) Wake(batch[i]);
+    }
+
+    private void Wake(in StreamWaiter<T> w)
+    {
+        // Reader non-null <=> the promise is the Promise<Option<T>> of a Get (see StreamWaiter).
+        if (w.Reader is { } reader) WakeGet(reader, w);
+        else WaiterPromise.TryFulfil(Unsafe.As<Promise<Unit>>(w.Promise), default);
     }
 
     /// <summary>

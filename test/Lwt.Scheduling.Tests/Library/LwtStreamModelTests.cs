@@ -13,9 +13,10 @@ namespace Lwt.Tests.Library;
  *  - every read walks from its stream's position at the call; "consuming" the item at walk
  *    position p moves the stream only if the stream is still at p (so two Gets waiting on one
  *    stream both return the same item, consumed once);
- *  - a read that reaches the end of what was pushed waits; each push wakes every waiting read
- *    in the order they (re)started waiting; a woken read that needs more waits again, at the
- *    back. is_empty looks at the stream's current position each time it wakes;
+ *  - a read that reaches the end of what was pushed waits; each push wakes every waiting read,
+ *    the most recent first (they all wait on one push signal, and Lwt runs a promise's
+ *    callbacks newest first); a woken read that needs more waits again, at the back, for the
+ *    next push. is_empty looks at the stream's current position each time it wakes;
  *  - canceling a waiting read rejects it with Canceled; items it already consumed stay consumed,
  *    nothing else changes;
  *  - bounded: at most `size` unread items; a push beyond waits (one at most; another is Full);
@@ -98,6 +99,7 @@ public class LwtStreamModelTests
         {
             var woken = Queue.ToList();
             Queue.Clear();
+            woken.Reverse(); // newest first, as Lwt's callbacks on its push signal
             foreach (var op in woken)
                 if (op.Expected == Pending && !Advance(op)) Queue.Add(op);
         }

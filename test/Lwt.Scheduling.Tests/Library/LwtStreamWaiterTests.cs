@@ -12,26 +12,27 @@ public class LwtStreamWaiterTests
     [Fact]
     public void NestedPushFromAWokenReaderStillGivesTheOthersTheirOwnItem()
     {
-        // push 1 wakes `s`'s reader first; its callback pushes 2 at once (nested), which wakes
-        // the waiters still queued: the clone's reader must get 1, the item it waited for.
+        // push 1 wakes the clone's reader first (the later Get, as in Lwt); its callback pushes
+        // 2 at once (nested): `s`'s reader, not served yet, must still get 1, the item it
+        // waited for, and not be served twice.
         var (s, push) = LwtStream.Create<int>();
         var c = s.Clone();
         var order = new List<string>();
         var gs = s.Get().Map(x =>
         {
             order.Add($"s:{x.Value}");
-            push(Some(2));
             return x;
         });
         var gc = c.Get().Map(x =>
         {
             order.Add($"c:{x.Value}");
+            push(Some(2));
             return x;
         });
         push(Some(1));
         Assert.Equal(Some(1), gs.Value);
         Assert.Equal(Some(1), gc.Value);
-        Assert.Equal(["s:1", "c:1"], order);
+        Assert.Equal(["c:1", "s:1"], order);
         Assert.Equal(Some(2), s.Get().Value);
         Assert.Equal(Some(2), c.Get().Value);
         Assert.True(s.Get().IsPending);
@@ -59,8 +60,10 @@ public class LwtStreamWaiterTests
         Assert.Equal(Some(2), next.Value);
     }
 
+    // Lwt 5.6.1 gives 4,3,2,1,0: its readers wait on one push signal and Lwt runs a
+    // promise's callbacks newest first.
     [Fact]
-    public void WaitingReadersAreServedInOrderOfTheirGets()
+    public void WaitingReadersAreServedMostRecentGetFirst()
     {
         var (s, push) = LwtStream.Create<int>();
         var readers = Enumerable.Range(0, 5).Select(_ => s.Clone()).ToArray();
@@ -71,8 +74,26 @@ public class LwtStreamWaiterTests
             return x;
         })).ToArray();
         push(Some(9));
-        Assert.Equal([0, 1, 2, 3, 4], order);
+        Assert.Equal([4, 3, 2, 1, 0], order);
         Assert.All(gets, g => Assert.Equal(Some(9), g.Value));
+    }
+
+    // Differential test against Lwt 5.6.1: junk then is_empty wait on an empty push stream;
+    // push 1 wakes is_empty first (the later reader), which sees the item (false), then junk
+    // consumes it. Served oldest first, junk consumed the item and is_empty waited on.
+    [Fact]
+    public void ALaterReaderIsWokenBeforeAnEarlierOneAsInLwt()
+    {
+        var (s, push) = LwtStream.Create<int>();
+        var order = new List<string>();
+        var junk = s.Junk();
+        var isEmpty = s.IsEmpty();
+        junk.OnTermination(() => order.Add("junk"));
+        isEmpty.OnTermination(() => order.Add("is_empty"));
+        push(Some(1));
+        Assert.Equal(["is_empty", "junk"], order);
+        Assert.False(isEmpty.Value);
+        Assert.True(s.Get().IsPending); // junk consumed the item
     }
 
     [Fact]
