@@ -114,7 +114,8 @@ public static partial class LwtUnix
     /// <summary>
     /// Creates a hard link: <paramref name="to"/> becomes another name of the file
     /// <paramref name="from"/> (a job on the worker pool); EEXIST if <paramref name="to"/>
-    /// exists.
+    /// exists. A failure's <see cref="UnixErrorException.Argument"/> is <paramref name="from"/>,
+    /// as Lwt's link job reports its first path (OCaml's Unix.link reports the second).
     /// <para>Lwt: <c>Lwt_unix.link</c></para>
     /// </summary>
     /// <param name="from">The existing file.</param>
@@ -124,13 +125,15 @@ public static partial class LwtUnix
     {
         ArgumentNullException.ThrowIfNull(from);
         ArgumentNullException.ThrowIfNull(to);
-        return PathJob(() => LibC.Link(from, to), "link", to);
+        return PathJob(() => LibC.Link(from, to), "link", from);
     }
 
     /// <summary>
     /// Creates a symbolic link at <paramref name="linkPath"/> whose content is
     /// <paramref name="target"/> (a job on the worker pool). The target is stored as given
-    /// (relative to the link's directory if relative) and need not exist.
+    /// (relative to the link's directory if relative) and need not exist. A failure's
+    /// <see cref="UnixErrorException.Argument"/> is <paramref name="target"/>, as Lwt's symlink
+    /// job reports its first path.
     /// <para>Lwt: <c>Lwt_unix.symlink</c></para>
     /// </summary>
     /// <param name="target">What the link points to.</param>
@@ -143,7 +146,7 @@ public static partial class LwtUnix
         ArgumentNullException.ThrowIfNull(target);
         ArgumentNullException.ThrowIfNull(linkPath);
         _ = toDirectory;
-        return PathJob(() => LibC.Symlink(target, linkPath), "symlink", linkPath);
+        return PathJob(() => LibC.Symlink(target, linkPath), "symlink", target);
     }
 
     /// <summary>

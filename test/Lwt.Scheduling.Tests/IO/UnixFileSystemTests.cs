@@ -131,6 +131,29 @@ public class UnixFileSystemTests
         });
     }
 
+    // Lwt's link and symlink jobs (unix_link_job.c, unix_symlink_job.c) raise Unix_error with
+    // their first path, oldpath: the existing file of link, the target of symlink, not the
+    // name being created (found by differential fuzzing against Lwt 5.6.1).
+    [SkippableFact]
+    public void LinkAndSymlinkErrorsCarryTheFirstPath()
+    {
+        InTempDir(async dir =>
+        {
+            string a = Path.Combine(dir, "a"), b = Path.Combine(dir, "b");
+            File.WriteAllText(a, "x");
+            File.WriteAllText(b, "y");
+
+            var exists = Unix(await Record(LwtUnix.Link(a, b)));
+            Assert.Equal((EEXIST, "link", a), (exists.Errno, exists.Function, exists.Argument));
+            string missing = Path.Combine(dir, "missing");
+            var gone = Unix(await Record(LwtUnix.Link(missing, Path.Combine(dir, "c"))));
+            Assert.Equal((ENOENT, "link", missing), (gone.Errno, gone.Function, gone.Argument));
+
+            var taken = Unix(await Record(LwtUnix.Symlink("target", b)));
+            Assert.Equal((EEXIST, "symlink", "target"), (taken.Errno, taken.Function, taken.Argument));
+        });
+    }
+
     // The target is stored as given (relative, dangling), readlink returns it byte for byte
     // (non-ASCII and longer than readlink's first buffer included).
     [SkippableFact]
