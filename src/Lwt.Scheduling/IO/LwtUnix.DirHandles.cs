@@ -12,8 +12,10 @@
 //    stream's position, and a DIR* is not safe for concurrent use, so each job
 //    holds the handle's lock around its call. Two ReadDir started without
 //    waiting for each other thus get distinct entries, in some order.
-// After CloseDir (or Dispose), every call rejects with EBADF, as OCaml's Unix
-// does on a closed dir_handle; CloseDir on a closed handle does too.
+// After CloseDir (or Dispose), every call rejects with EBADF, as Lwt does on a
+// closed dir_handle (CloseDir on a closed handle too): at once, before any job,
+// with Lwt's function name ("Lwt_unix.readdir", "Lwt_unix.readdir_n",
+// "Lwt_unix.rewinddir", "Lwt_unix.closedir") and an empty argument.
 //
 // Listing a directory by path (FilesOfDirectory, ReadDir(string)) goes through
 // the same opendir/readdir/closedir, never through .NET's enumeration, so that
@@ -63,7 +65,7 @@ public sealed class DirHandle : IDisposable
 
     /// <summary>
     /// Runs <paramref name="call"/> on the DIR*, holding a reference and the lock (file
-    /// comment); EBADF if the handle is closed.
+    /// comment); EBADF (<see cref="ClosedError"/>) if the handle is closed.
     /// </summary>
     internal T Use<T>(string function, Func<nint, T> call)
     {
@@ -74,7 +76,7 @@ public sealed class DirHandle : IDisposable
         }
         catch (ObjectDisposedException)
         {
-            throw new UnixErrorException(LibC.EBADF, function, Path);
+            throw ClosedError(function);
         }
 
         try
@@ -83,7 +85,7 @@ public sealed class DirHandle : IDisposable
             {
                 // Closed between the reference and the lock: the DIR* is still allocated
                 // (our reference defers closedir) but the handle is closed to its users.
-                if (_dir.IsClosed) throw new UnixErrorException(LibC.EBADF, function, Path);
+                if (_dir.IsClosed) throw ClosedError(function);
                 return call(_dir.DangerousGetHandle());
             }
         }
@@ -92,6 +94,12 @@ public sealed class DirHandle : IDisposable
             if (added) _dir.DangerousRelease();
         }
     }
+
+    /// <summary>
+    /// The error of <paramref name="function"/> (Lwt_unix's name without the module) on a
+    /// closed handle: Lwt's <c>Unix_error (EBADF, "Lwt_unix.readdir", "")</c> and its likes.
+    /// </summary>
+    internal static UnixErrorException ClosedError(string function) => new(LibC.EBADF, "Lwt_unix." + function, string.Empty);
 
     /// <summary>Closes now (or when the running call returns); false if it was closed already.</summary>
     internal bool Close()
@@ -205,6 +213,7 @@ public static partial class LwtUnix
     public static Promise<string> ReadDir(DirHandle handle)
     {
         ArgumentNullException.ThrowIfNull(handle);
+        if (handle.IsClosed) return Promise.Fail<string>(DirHandle.ClosedError("readdir"));
         return Job(() => handle.Use("readdir", dir =>
             NextEntry(dir, handle) ?? throw new EndOfStreamException($"No more entries in {handle.Path}.")));
     }
@@ -223,7 +232,8 @@ public static partial class LwtUnix
     {
         ArgumentNullException.ThrowIfNull(handle);
         ArgumentOutOfRangeException.ThrowIfNegative(count);
-        return Job(() => handle.Use("readdir", dir =>
+        if (handle.IsClosed) return Promise.Fail<string[]>(DirHandle.ClosedError("readdir_n"));
+        return Job(() => handle.Use("readdir_n", dir =>
         {
             var names = new List<string>(Math.Min(count, 256));
             while (names.Count < count && NextEntry(dir, handle) is { } name) names.Add(name);
@@ -241,6 +251,7 @@ public static partial class LwtUnix
     public static Promise RewindDir(DirHandle handle)
     {
         ArgumentNullException.ThrowIfNull(handle);
+        if (handle.IsClosed) return Promise.Fail(DirHandle.ClosedError("rewinddir"));
         return Job(() => handle.Use("rewinddir", dir =>
         {
             LibC.RewindDir(dir);
@@ -258,9 +269,11 @@ public static partial class LwtUnix
     public static Promise CloseDir(DirHandle handle)
     {
         ArgumentNullException.ThrowIfNull(handle);
+        if (handle.IsClosed) return Promise.Fail(DirHandle.ClosedError("closedir"));
         return Job(() =>
         {
-            if (!handle.Close()) throw new UnixErrorException(LibC.EBADF, "closedir", handle.Path);
+            // Closed by another call since the check above (two CloseDir started together).
+            if (!handle.Close()) throw DirHandle.ClosedError("closedir");
         });
     }
 

@@ -117,8 +117,36 @@ public class UnixDirHandleTests
             Assert.Equal(EBADF, Unix(await Record(LwtUnix.RewindDir(handle))).Errno);
             var twice = Unix(await Record(LwtUnix.CloseDir(handle)));
             Assert.Equal(EBADF, twice.Errno);
-            Assert.Equal("closedir", twice.Function);
+            Assert.Equal("Lwt_unix.closedir", twice.Function);
             handle.Dispose(); // idempotent
+        });
+    }
+
+    // lwt_unix.cppo.ml readdir, readdir_n, rewinddir, closedir: "if valid_dir handle then
+    // run_job ... else Lwt.fail (Unix_error (EBADF, "Lwt_unix.readdir", ""))": on a closed
+    // handle each is rejected at once, before any job, with its Lwt_unix name and an empty
+    // argument (found by differential fuzzing against Lwt 5.6.1: ours named the libc call
+    // and gave the path).
+    [SkippableFact]
+    public void CallsOnAClosedHandleFailAtOnceWithLwtsNames()
+    {
+        InTempDir(async dir =>
+        {
+            var handle = await LwtUnix.OpenDir(dir);
+            await LwtUnix.CloseDir(handle);
+            var calls = new (string Function, Promise Call)[]
+            {
+                ("Lwt_unix.readdir", LwtUnix.ReadDir(handle)),
+                ("Lwt_unix.readdir_n", LwtUnix.ReadDirN(handle, 1)),
+                ("Lwt_unix.rewinddir", LwtUnix.RewindDir(handle)),
+                ("Lwt_unix.closedir", LwtUnix.CloseDir(handle)),
+            };
+            foreach (var (function, call) in calls)
+            {
+                Assert.True(call.IsRejected, function);
+                var e = Unix(call.Exception);
+                Assert.Equal((EBADF, function, ""), (e.Errno, e.Function, e.Argument));
+            }
         });
     }
 
