@@ -196,7 +196,7 @@ public static partial class LwtIO
     /// <param name="mode"><see cref="Input"/> or <see cref="Output"/>.</param>
     /// <param name="path">The file.</param>
     /// <param name="flags">Open flags instead of the defaults above.</param>
-    /// <param name="permissions">Permissions of a created file.</param>
+    /// <param name="permissions">Permissions of a created file, in either mode (Lwt defaults to 0 for an input channel, which would create a file nobody may open).</param>
     /// <param name="bufferSize">The buffer size (at least 16).</param>
     /// <typeparam name="TChannel"><see cref="InputChannel"/> or <see cref="OutputChannel"/>.</typeparam>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
@@ -232,7 +232,7 @@ public static partial class LwtIO
     /// <param name="path">The file.</param>
     /// <param name="f">What to do with the channel.</param>
     /// <param name="flags">Open flags instead of the defaults.</param>
-    /// <param name="permissions">Permissions of a created file.</param>
+    /// <param name="permissions">Permissions of a created file, in either mode (Lwt defaults to 0 for an input channel, which would create a file nobody may open).</param>
     /// <param name="bufferSize">The buffer size (at least 16).</param>
     /// <typeparam name="TChannel"><see cref="InputChannel"/> or <see cref="OutputChannel"/>.</typeparam>
     /// <typeparam name="T">The result of <paramref name="f"/>.</typeparam>
