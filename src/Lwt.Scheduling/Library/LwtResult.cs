@@ -195,7 +195,8 @@ public static class LwtResult
 
     /// <summary>
     /// Waits for both; <c>Ok (a, b)</c> if both are <c>Ok</c>, otherwise the error that came
-    /// first (in time). A rejection of either rejects the result.
+    /// first (in time; when both are already errors at the call, <paramref name="p2"/>'s, as
+    /// in Lwt). A rejection of either rejects the result.
     /// <para>Lwt: <c>Lwt_result.both</c></para>
     /// </summary>
     /// <param name="p1">The first promise.</param>
@@ -218,8 +219,11 @@ public static class LwtResult
                 first = r.ErrorValue;
             }
         }
-        var a = p1.Map(r => { Note(r); return r; });
+        // p2's watcher first: lwt_result.ml builds the pair (map_error set_once a,
+        // map_error set_once b), which OCaml evaluates right to left, so when both are
+        // already errors at the call it is p2's error that is noted first and wins.
         var b = p2.Map(r => { Note(r); return r; });
+        var a = p1.Map(r => { Note(r); return r; });
         return Promise.Both(a, b).Map(pair =>
             pair.Item1.IsOk && pair.Item2.IsOk
                 ? Result<(T1, T2), E>.Ok((pair.Item1.Value, pair.Item2.Value))

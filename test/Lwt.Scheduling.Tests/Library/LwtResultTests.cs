@@ -72,6 +72,19 @@ public class LwtResultTests
         Assert.Equal((1, 2), LwtResult.Both(Ok(1), Ok(2)).Value.Value);
     }
 
+    // lwt_result.ml builds (map_error set_once a, map_error set_once b), which OCaml evaluates
+    // right to left: with both already errors at the call, p2's error is the one noted first.
+    [Fact]
+    public void BothOfTwoErrorsAtTheCallGivesTheSecond()
+    {
+        Assert.Equal("second", LwtResult.Both(Err("first"), Err("second")).Value.ErrorValue);
+        // One error at the call and one later: the one at the call came first.
+        var (p2, r2) = Promise.Create<Result<int, string>>();
+        var both = LwtResult.Both(Err("first"), p2);
+        r2.Resolve(Result<int, string>.Error("second"));
+        Assert.Equal("first", both.Value.ErrorValue);
+    }
+
     [Fact]
     public void Iters()
     {
