@@ -309,21 +309,29 @@ public static class LwtSeq
 
     private static async Promise IterNCore<T>(Func<T, Promise> f, LwtSeq<T> seq, int available)
     {
-        // The calls still running, oldest first, so that adding one is cheap however large
-        // maxConcurrency is. lwt_seq.ml keeps its list newest first, and both NChooseSplit
-        // and Join reject with the first rejected promise in their list's order, so both are
-        // given the list reversed: of several calls already rejected, the newest one's
-        // exception wins, as in Lwt (and as in IterP).
+        // The calls still running, kept as lwt_seq.ml's list reversed (oldest first while no
+        // wait has reordered it), so that adding one is cheap however large maxConcurrency
+        // is. NChooseSplit and Join reject with the first rejected promise in their list's
+        // order, so both are given the list reversed, i.e. Lwt's list: of several calls
+        // already rejected, the one Lwt's list puts first wins, as in Lwt (and as in IterP).
         var running = new List<Promise<Unit>>();
         while (true)
         {
             if (available == 0)
             {
                 running.Reverse();
-                var (done, pending) = await Promise.NChooseSplit(running);
-                // pending keeps the order it was given (newest first): back to oldest first.
+                var split = Promise.NChooseSplit(running);
+                // Lwt.nchoose_split gives the still-pending promises in the order of its list
+                // when it had to wait, but in the reverse order when some were already
+                // fulfilled at the call (its collect_already_resolved_promises does not reverse
+                // its accumulator, see the maintainer's note there); iter_n carries on with that
+                // list. NChooseSplit keeps the order it was given in both cases, so the
+                // at-once case is the one whose list comes back reversed.
+                bool atOnce = !split.IsPending;
+                var (done, pending) = await split;
                 running.Clear();
-                for (int i = pending.Count - 1; i >= 0; i--) running.Add(pending[i]);
+                if (atOnce) running.AddRange(pending);
+                else for (int i = pending.Count - 1; i >= 0; i--) running.Add(pending[i]);
                 available += done.Count;
             }
             var n = await seq.Force();

@@ -197,6 +197,35 @@ public class ListSeqFixTests
         Assert.Equal(2, calls);
     }
 
+    // Lwt.nchoose_split returns the still-pending promises in reverse order when some input is
+    // already fulfilled at the call (collect_already_resolved_promises does not reverse its
+    // accumulator), and iter_n carries on with that list: with calls 1 and 2 pending and 3
+    // fulfilled at once, the split gives [1; 2], the next call makes it [4; 1; 2], and of 1
+    // and 2, both rejected while the walk waited for the sequence, 1 is first. (Lwt 5.6.1
+    // rejects with E1 here; before, IterN kept [4; 2; 1] and rejected with 2's exception.)
+    [Fact]
+    public void SeqIterNAfterASplitDecidedAtTheCallOlderCallWins()
+    {
+        var (node4, gate4) = Promise.Create();
+        var seq = LwtSeq.Cons(1, LwtSeq.Cons(2, LwtSeq.Cons(3,
+            new LwtSeq<int>(() => node4.Map(_ => Option.Some((4, LwtSeq.OfList(new[] { 5 }))))))));
+        var gates = new Dictionary<int, Resolver<Unit>>();
+        var p = LwtSeq.IterN(x =>
+        {
+            if (x == 3) return Promise.ReturnUnit;
+            var (q, r) = Promise.Create();
+            gates[x] = r;
+            return q;
+        }, seq, maxConcurrency: 3);
+        Assert.Equal([1, 2], gates.Keys.Order());
+        gates[1].Reject(new FormatException());
+        gates[2].Reject(new InvalidCastException());
+        Assert.True(p.IsPending);
+        gate4.Resolve(Unit.Value);
+        Assert.IsType<FormatException>(p.Exception);
+        Assert.Equal([1, 2, 4], gates.Keys.Order());
+    }
+
     // Same rule as IterP, for LwtSeq and LwtList alike.
     [Fact]
     public void IterPAndIterNAgreeOnTheWinner()
