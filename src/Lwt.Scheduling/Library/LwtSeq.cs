@@ -411,7 +411,10 @@ public static class LwtSeq
     /// <summary>
     /// The rest of an enumeration. Each position reads the enumerator once, when it is first
     /// forced, and remembers its node (or its failure), so a tail forced twice gives the same
-    /// items, as lwt's of_seq does: sequences are values, not cursors.
+    /// items: sequences are values, not cursors, and an enumerator cannot be rewound. Lwt's
+    /// of_seq recomputes the node from the OCaml Seq instead, which gives the same items for
+    /// a persistent Seq but runs its effects again; here they run once per traversal from
+    /// the start.
     /// </summary>
     private static LwtSeq<T> FromEnumerator<T>(IEnumerator<T> e)
     {
