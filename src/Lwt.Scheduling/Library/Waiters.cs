@@ -19,9 +19,11 @@ namespace Lwt;
  * difference: the canceled waiter is never served, and the next live one gets what it
  * would have got. Counting live waiters (Lwt_pool.wait_queue_length) scans the queue.
  *
- * Resolution is Lwt's wakeup_later (callbacks may be deferred past the nesting depth), as
- * the library modules of Lwt use, so that unlocking a mutex with a long queue of waiters
- * cannot overflow the stack.
+ * Resolution is Lwt's wakeup_later, as the library modules of Lwt use: a waiter woken from
+ * inside callbacks (a put made by a callback, an unlock at the end of a locked section) has
+ * its callbacks run after the running ones, not deeper on the stack (ResolutionLoop.cs).
+ * So the waker carries on first, as in Lwt (lock; unlock; print: the print comes before the
+ * next holder's section), and a long queue of waiters cannot overflow the stack.
  *
  * Threads: like Lwt's, these structures are for one thread (one event loop) at a time.
  */
@@ -39,7 +41,8 @@ internal static class WaiterPromise
     {
         var u = p.UnderlyingT();
         if (u._status != Status.Pending) return false;
-        u.FulfillCore(value, allowDeferring: true);
+        if (u._owner == 0) u.FulfillShared(value, allowDeferring: true, later: true);
+        else u.FulfillLater(value, ResolutionLoop.Current);
         return true;
     }
 
@@ -48,7 +51,8 @@ internal static class WaiterPromise
     {
         var u = p.Underlying();
         if (u._status != Status.Pending) return false;
-        u.RejectCore(exception, allowDeferring: true);
+        if (u._owner == 0) u.RejectShared(exception, allowDeferring: true, later: true);
+        else u.RejectLater(exception, ResolutionLoop.Current);
         return true;
     }
 
