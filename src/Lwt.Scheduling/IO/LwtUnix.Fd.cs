@@ -159,13 +159,13 @@ public static partial class LwtUnix
     /// <summary>The read of a blocking descriptor whose wait for readiness ended (see above).</summary>
     private static Promise<int> ReadAfterWait(LwtFd fd, int raw, Memory<byte> buffer) =>
         !fd.IsPipe ? ReadBlocking(raw, buffer)
-        : PollRaw(raw, LibC.POLLIN, "read") ? ReadPipeNow(fd, raw, buffer)
+        : StillReady(raw, write: false) ? ReadPipeNow(fd, raw, buffer)
         : ReadAfterReady(fd, buffer);
 
     /// <summary>The write of a blocking descriptor whose wait for readiness ended (see above).</summary>
     private static Promise<int> WriteAfterWait(LwtFd fd, int raw, ReadOnlyMemory<byte> buffer) =>
         buffer.Length > PipeBuf || !fd.IsPipe ? WriteBlocking(raw, buffer)
-        : PollRaw(raw, LibC.POLLOUT, "write") ? WritePipeNow(fd, raw, buffer)
+        : StillReady(raw, write: true) ? WritePipeNow(fd, raw, buffer)
         : WriteAfterReady(fd, buffer);
 
     /// <summary>The read of a blocking descriptor found ready: at once on a pipe (file comment), else a job.</summary>
@@ -484,11 +484,22 @@ public static partial class LwtUnix
     }
 
     /// <summary>
-    /// For <see cref="LwtFd"/>'s dispatch: whether a blocking descriptor is still ready for a
-    /// further waiting call (an error or a hang-up counts as ready: the call reports it).
+    /// Whether a blocking descriptor whose wait has ended is still ready for its call (for
+    /// <see cref="LwtFd"/>'s dispatch, and a pipe's call after its wait). An error or a
+    /// hang-up counts as ready, and so does a failed poll: the call reports what is wrong,
+    /// where a throw here would skip the release of the call's pins or stop a dispatch.
     /// </summary>
-    internal static bool StillReady(int raw, bool write) =>
-        PollRaw(raw, write ? LibC.POLLOUT : LibC.POLLIN, write ? "wait_write" : "wait_read");
+    internal static bool StillReady(int raw, bool write)
+    {
+        try
+        {
+            return PollRaw(raw, write ? LibC.POLLOUT : LibC.POLLIN, write ? "wait_write" : "wait_read");
+        }
+        catch (UnixErrorException)
+        {
+            return true;
+        }
+    }
 
     /// <summary>An operation that succeeded on its first attempt: its own promise, resolved.</summary>
     private static Promise<T> Deliver<T>(FdOp<T> op)
