@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using Lwt.Tests.Loop;
+using static Lwt.Tests.IO.UnixTest;
 
 namespace Lwt.Tests.IO;
 
@@ -34,10 +35,6 @@ public class UnixBlockingSocketTests
         Assert.Equal(0, LibC.Fcntl(a.Fd, LibC.F_GETFL, 0) & LibC.O_NONBLOCK);
         return (a, b);
     }
-
-    /// <summary>Runs <paramref name="unblock"/> on another thread after a while, unless disposed first.</summary>
-    private static IDisposable UnblockLater(Action unblock) =>
-        new Timer(_ => unblock(), null, 10_000, Timeout.Infinite);
 
     /// <summary>Fills the send buffer of the blocking socket <paramref name="a"/> (O_NONBLOCK only meanwhile).</summary>
     private static void Fill(LwtFd a)

@@ -392,17 +392,6 @@ public class UnixStdioFixTests
 
     // ------------------------------------------------------------------ the real fds 0-2
 
-    // In a child whose stdin and stdout are pipes: LwtIO.Stdin and LwtIO.Stdout read and write,
-    // then .NET's Console reads the same stdin (before the fix: IOException, EAGAIN), and fds
-    // 0-2 still have O_NONBLOCK clear.
-    /// <summary>
-    /// Runs <paramref name="unblock"/> on another thread after a while unless disposed first:
-    /// a call that blocked the loop thread then returns, and its test fails on its assertions
-    /// instead of hanging.
-    /// </summary>
-    private static IDisposable UnblockLater(Action unblock) =>
-        new Timer(_ => unblock(), null, 10_000, Timeout.Infinite);
-
     // Two reads of a blocking pipe wait in the engine; one byte ends both waits, and the
     // first read takes it. The second used to make its read at once on the loop thread
     // (the pipe's call without a job, df11d94) and blocked the loop until more data came;
@@ -464,6 +453,9 @@ public class UnixStdioFixTests
         });
     }
 
+    // In a child whose stdin and stdout are pipes: LwtIO.Stdin and LwtIO.Stdout read and write,
+    // then .NET's Console reads the same stdin (before the fix: IOException, EAGAIN), and fds
+    // 0-2 still have O_NONBLOCK clear.
     [SkippableFact]
     public void The_standard_descriptors_of_a_child_work_with_Lwt_then_with_Console_and_stay_blocking()
     {

@@ -2,10 +2,18 @@ namespace Lwt.Tests.IO;
 
 /// <summary>
 /// What the LwtUnix tests share: temporary directories, a promise's rejection as a value,
-/// and the errno of a <see cref="UnixErrorException"/>. Imported with <c>using static</c>.
+/// a guard against a loop blocked by a test, and the errno of a <see cref="UnixErrorException"/>. Imported with <c>using static</c>.
 /// </summary>
 internal static class UnixTest
 {
+    /// <summary>
+    /// Runs <paramref name="unblock"/> on another thread after a while unless disposed first:
+    /// a call that blocked the loop thread then returns, and its test fails on its assertions
+    /// instead of hanging.
+    /// </summary>
+    internal static IDisposable UnblockLater(Action unblock) =>
+        new Timer(_ => unblock(), null, 10_000, Timeout.Infinite);
+
     /// <summary>A fresh, empty temporary directory; the caller deletes it.</summary>
     internal static string TempDir()
     {
