@@ -390,7 +390,7 @@ public class UnixStdioFixTests
         });
     }
 
-    // ------------------------------------------------------------------ the real fds 0-2
+    // ---------------------------------------------------- several waiters of one pipe
 
     // Two reads of a blocking pipe wait in the engine; one byte ends both waits, and the
     // first read takes it. The second used to make its read at once on the loop thread
@@ -452,6 +452,8 @@ public class UnixStdioFixTests
             Assert.Equal(4096, await second);
         });
     }
+
+    // ------------------------------------------------------------------ the real fds 0-2
 
     // In a child whose stdin and stdout are pipes: LwtIO.Stdin and LwtIO.Stdout read and write,
     // then .NET's Console reads the same stdin (before the fix: IOException, EAGAIN), and fds
