@@ -1,0 +1,179 @@
+using System.Text;
+using Lwt;
+
+public sealed class Boom : Exception { }
+
+public static class Rt
+{
+    public static StringBuilder Cur = new();
+    public static void LogB(StringBuilder b, string s) => b.Append(s).Append('\n');
+    public static string Hb(ReadOnlySpan<byte> s) { var sb = new StringBuilder(); foreach (var x in s) sb.Append(x.ToString("x2")); return sb.ToString(); }
+    public static string Hb(byte[] s) => Hb(s.AsSpan());
+    public static string Hm(Memory<byte> m) => Hb(m.Span);
+    public static string Hs(string s) => Hb(Encoding.UTF8.GetBytes(s));
+    public static string Hc(char c) => ((int)c).ToString("x2");
+    public static string OptC(Option<char> o) => o.HasValue ? "Some " + Hc(o.Value) : "None";
+    public static string OptS(Option<string> o) => o.HasValue ? "Some " + Hs(o.Value) : "None";
+    public static string Fb(double d) => BitConverter.DoubleToInt64Bits(d).ToString("x16");
+    public static string B(bool b) => b ? "true" : "false";
+    public static byte[] Bytes(string hex) => Convert.FromHexString(hex);
+    public static byte[] Dots(int n) { var b = new byte[n]; Array.Fill(b, (byte)'.'); return b; }
+
+    public static string ExnStr(Exception e) => e switch
+    {
+        EndOfStreamException => "EOF",
+        ChannelClosedException c => "CLOSED(" + c.Channel + ")",
+        ArgumentException => "INVARG",
+        CanceledException => "CANCELED",
+        Boom => "BOOM",
+        InvalidOperationException => "FAIL",
+        _ => "EXN(" + e.GetType().Name + ": " + e.Message + ")",
+    };
+
+    public static Promise Show(string label, Func<Promise<string>> f)
+    {
+        var b = Cur;
+        Promise<string> p;
+        try { p = f(); }
+        catch (Exception e) { LogB(b, label + " SYNC " + ExnStr(e)); return Promise.ReturnUnit; }
+        return Promise.TryBind(() => p,
+            v => { LogB(b, label + " = " + v); return Promise.ReturnUnit; },
+            e => { LogB(b, label + " ! " + ExnStr(e)); return Promise.ReturnUnit; });
+    }
+
+    public static List<(string, Promise)> Spawned = new();
+    public static void Spawn(string label, Func<Promise<string>> f)
+    {
+        var p = Show(label, f);
+        if (p.IsPending) Spawned.Add((label, p));
+    }
+
+    public static async Promise PauseN(int n) { for (int i = 0; i < n; i++) await Promise.Pause(); }
+
+    public static async Promise Finish()
+    {
+        var b = Cur;
+        await PauseN(10);
+        foreach (var (l, p) in Spawned) if (p.IsPending) LogB(b, l + " PENDING");
+        Spawned = new();
+    }
+
+    public static InputChannel MkIn(int bufsize, string data, int[] script, bool async, bool seek)
+    {
+        var b = Cur;
+        var bytes = Encoding.Latin1.GetBytes(data);
+        int pos = 0, k = 0;
+        Func<Memory<byte>, Promise<int>> read = m =>
+        {
+            Func<Promise<int>> go = () =>
+            {
+                int want = script[k % script.Length]; k++;
+                int n = Math.Max(0, Math.Min(Math.Min(want, m.Length), bytes.Length - pos));
+                bytes.AsSpan(pos, n).CopyTo(m.Span); pos += n;
+                LogB(b, $"  R{m.Length}={n}");
+                return Promise.Return(n);
+            };
+            return async ? Promise.Pause().Bind(go) : go();
+        };
+        Func<long, SeekOrigin, Promise<long>> seekf = (p, cmd) =>
+        {
+            long r;
+            switch (cmd)
+            {
+                case SeekOrigin.Begin: pos = (int)p; r = p; break;
+                case SeekOrigin.End: r = bytes.Length; break;
+                default: pos += (int)p; r = pos; break;
+            }
+            LogB(b, $"  SEEK {p} {(cmd == SeekOrigin.Begin ? "set" : cmd == SeekOrigin.End ? "end" : "cur")}");
+            return Promise.Return(r);
+        };
+        Func<Promise> close = () => { LogB(b, "  CLOSEFN"); return Promise.ReturnUnit; };
+        return LwtIO.MakeInput(read, close, bufsize, seek ? seekf : null);
+    }
+
+    public static (OutputChannel, Func<string>) MkOut(int bufsize, int[] script, bool async, bool seek)
+    {
+        var b = Cur;
+        var file = new List<byte>();
+        int fpos = 0, k = 0;
+        Func<ReadOnlyMemory<byte>, Promise<int>> write = m =>
+        {
+            Func<Promise<int>> go = () =>
+            {
+                int want = script[k % script.Length]; k++;
+                int n = Math.Min(want, m.Length);
+                while (file.Count < fpos + n) file.Add(0);
+                for (int i = 0; i < n; i++) file[fpos + i] = m.Span[i];
+                fpos += n;
+                LogB(b, $"  W{m.Length}={n}");
+                return Promise.Return(n);
+            };
+            return async ? Promise.Pause().Bind(go) : go();
+        };
+        Func<long, SeekOrigin, Promise<long>> seekf = (p, cmd) =>
+        {
+            long r;
+            switch (cmd)
+            {
+                case SeekOrigin.Begin: fpos = (int)p; r = p; break;
+                case SeekOrigin.End: r = file.Count; break;
+                default: fpos += (int)p; r = fpos; break;
+            }
+            LogB(b, $"  SEEK {p} {(cmd == SeekOrigin.Begin ? "set" : cmd == SeekOrigin.End ? "end" : "cur")}");
+            return Promise.Return(r);
+        };
+        Func<Promise> close = () => { LogB(b, "  CLOSEFN"); return Promise.ReturnUnit; };
+        var oc = LwtIO.MakeOutput(write, close, bufsize, seek ? seekf : null);
+        return (oc, () => Hb(file.ToArray()));
+    }
+
+
+    public static Promise<string> RI(InputChannel c, int blen, int ofs, int len)
+    {
+        var b = Dots(blen);
+        return c.ReadIntoBigstring(b, ofs, len).Map(n => n + " " + Hb(b));
+    }
+    public static Promise<string> RIE(InputChannel c, int blen, int ofs, int len)
+    {
+        var b = Dots(blen);
+        return c.ReadIntoExactlyBigstring(b, ofs, len).Map(() => Hb(b));
+    }
+    public static Promise<string> DAIn(InputChannel c, int k, bool perf)
+    {
+        return c.DirectAccess<string>(async da =>
+        {
+            string r = perf ? (await da.Perform()).ToString() : "-";
+            int kk = Math.Min(k, da.Max - da.Ptr);
+            string s = Hm(da.Buffer.Slice(da.Ptr, kk));
+            da.Ptr += kk;
+            return r + " " + s;
+        });
+    }
+    public static Promise<string> DAOut(OutputChannel c, byte[] data, bool perf)
+    {
+        return c.DirectAccess<string>(async da =>
+        {
+            string r = perf ? (await da.Perform()).ToString() : "-";
+            int kk = Math.Min(data.Length, da.Max - da.Ptr);
+            data.AsSpan(0, kk).CopyTo(da.Buffer.Span.Slice(da.Ptr));
+            da.Ptr += kk;
+            return r + " " + kk;
+        });
+    }
+
+    public static string State(LwtChannel ch)
+    {
+        string busy;
+        try { busy = B(ch.IsBusy); } catch (Exception e) { busy = ExnStr(e); }
+        return $"END pos={ch.Position()} buffered={ch.Buffered()} closed={B(ch.IsClosed)} busy={busy}";
+    }
+
+    public static void RunProg(int n, Func<Promise> f)
+    {
+        Cur = new StringBuilder();
+        var b = Cur;
+        try { LwtMain.Run(f); } catch (Exception e) { LogB(b, "RUNEXN " + ExnStr(e)); }
+        Console.Out.Write("=== " + n + "\n");
+        Console.Out.Write(b.ToString());
+    }
+}

@@ -1,0 +1,343 @@
+#!/usr/bin/env python3
+# Differential test generator (see test/differential/README.md), area lwtio:
+# Lwt_io channels: of_bytes and custom input/output channels with scripted backends (short
+# reads/writes, async, seekable), read_*/write_* (chars, lines, ints/floats, into, block,
+# direct_access), atomic, position/set_position/length, flush/close/abort, Lwt_bytes buffers.
+"""Generate N random Lwt_io programs as one OCaml file and one C# file.
+usage: gen.py SEED N OUTDIR"""
+import random, sys, struct, os
+
+R = None
+
+def mls(bs):  # OCaml string literal from bytes
+    return '"' + ''.join('\\x%02x' % b for b in bs) + '"'
+
+def css(bs):  # C# string literal (chars 0..255) from bytes
+    return '"' + ''.join('\\u%04x' % b for b in bs) + '"'
+
+def hexs(bs):
+    return ''.join('%02x' % b for b in bs)
+
+TEXT = b'abc\r\n'
+
+def rtext(maxlen):
+    n = R.randint(0, maxlen)
+    return bytes(R.choice(TEXT) for _ in range(n))
+
+def rbytes(maxlen):
+    n = R.randint(0, maxlen)
+    pool = [0x00, 0x7f, 0x80, 0xff, 0x01, 0xfe, 0x0a, 0x0d]
+    return bytes(R.choice(pool) if R.random() < 0.5 else R.randint(0, 255) for _ in range(n))
+
+# ---------------------------------------------------------------- ops
+# An op is (name, ml(ch) -> expr of string Lwt.t, cs(ch) -> expr of Promise<string>)
+
+def common_ops(kind, isbytes):
+    ops = []
+    ops.append((3, lambda: ('position', lambda c: f'Lwt.return (Int64.to_string (Lwt_io.position {c}))',
+                            lambda c: f'Promise.Return({c}.Position().ToString())')))
+    ops.append((2, lambda: ('buffered', lambda c: f'Lwt.return (string_of_int (Lwt_io.buffered {c}))',
+                            lambda c: f'Promise.Return({c}.Buffered().ToString())')))
+    ops.append((1, lambda: ('is_busy', lambda c: f'Lwt.return (string_of_bool (Lwt_io.is_busy {c}))',
+                            lambda c: f'Promise.Return(Rt.B({c}.IsBusy))')))
+    ops.append((1, lambda: ('is_closed', lambda c: f'Lwt.return (string_of_bool (Lwt_io.is_closed {c}))',
+                            lambda c: f'Promise.Return(Rt.B({c}.IsClosed))')))
+
+    def setpos():
+        p = R.randint(0, 45)
+        return (f'set_position {p}', lambda c: f'Lwt_io.set_position {c} {p}L >|= unit_',
+                lambda c: f'{c}.SetPosition({p}).Map(() => "()")')
+    ops.append((2, setpos))
+    ops.append((1, lambda: ('length', lambda c: f'Lwt_io.length {c} >|= Int64.to_string',
+                            lambda c: f'{c}.Length().Map(x => x.ToString())')))
+    ops.append((1, lambda: ('close', lambda c: f'Lwt_io.close {c} >|= unit_',
+                            lambda c: f'{c}.Close().Map(() => "()")')))
+    ops.append((1, lambda: ('abort', lambda c: f'Lwt_io.abort {c} >|= unit_',
+                            lambda c: f'{c}.Abort().Map(() => "()")')))
+    ops.append((2, lambda: ('pause', lambda c: 'Lwt.pause () >|= unit_',
+                            lambda c: 'Promise.Pause().Map(() => "()")')))
+    return ops
+
+def input_ops(text):
+    ops = []
+    ops.append((4, lambda: ('read_char', lambda c: f'Lwt_io.read_char {c} >|= hexc',
+                            lambda c: f'{c}.ReadChar().Map(x => Rt.Hc(x))')))
+    ops.append((3, lambda: ('read_char_opt', lambda c: f'Lwt_io.read_char_opt {c} >|= optc',
+                            lambda c: f'{c}.ReadCharOpt().Map(x => Rt.OptC(x))')))
+    if text:
+        ops.append((5, lambda: ('read_line', lambda c: f'Lwt_io.read_line {c} >|= hex',
+                                lambda c: f'{c}.ReadLine().Map(x => Rt.Hs(x))')))
+        ops.append((4, lambda: ('read_line_opt', lambda c: f'Lwt_io.read_line_opt {c} >|= opts',
+                                lambda c: f'{c}.ReadLineOpt().Map(x => Rt.OptS(x))')))
+        def rlines():
+            n = R.randint(1, 4)
+            return (f'read_lines {n}', lambda c: f'Lwt_stream.nget {n} (Lwt_io.read_lines {c}) >|= fun l -> String.concat "," (List.map hex l)',
+                    lambda c: f'{c}.ReadLines().NGet({n}).Map(l => string.Join(",", l.Select(Rt.Hs)))')
+        ops.append((2, rlines))
+    def rchars():
+        n = R.randint(1, 6)
+        return (f'read_chars {n}', lambda c: f'Lwt_stream.nget {n} (Lwt_io.read_chars {c}) >|= fun l -> String.concat "" (List.map hexc l)',
+                lambda c: f'{c}.ReadChars().NGet({n}).Map(l => string.Concat(l.Select(Rt.Hc)))')
+    ops.append((1, rchars))
+    def read():
+        if R.random() < 0.2:
+            return ('read all', lambda c: f'Lwt_io.read {c} >|= hex', lambda c: f'{c}.Read().Map(x => Rt.Hb(x))')
+        n = R.choice([0, 1, 2, 3, 5, 8, 16, 17, 30])
+        return (f'read {n}', lambda c: f'Lwt_io.read ~count:{n} {c} >|= hex', lambda c: f'{c}.Read({n}).Map(x => Rt.Hb(x))')
+    ops.append((4, read))
+    def read_into(exact):
+        blen = R.randint(0, 24)
+        ofs = R.randint(0, blen)
+        ln = R.randint(0, blen - ofs)
+        if exact:
+            return (f'read_into_exactly {blen} {ofs} {ln}',
+                    lambda c: f'(let b = Bytes.make {blen} \'.\' in Lwt_io.read_into_exactly {c} b {ofs} {ln} >|= fun () -> hexb b)',
+                    lambda c: f'Rt.RIE({c}, {blen}, {ofs}, {ln})')
+        return (f'read_into {blen} {ofs} {ln}',
+                lambda c: f'(let b = Bytes.make {blen} \'.\' in Lwt_io.read_into {c} b {ofs} {ln} >|= fun n -> string_of_int n ^ " " ^ hexb b)',
+                lambda c: f'Rt.RI({c}, {blen}, {ofs}, {ln})')
+    ops.append((4, lambda: read_into(False)))
+    ops.append((3, lambda: read_into(True)))
+    def block():
+        n = R.randint(0, 16)
+        return (f'block {n}', lambda c: f'Lwt_io.block {c} {n} (fun buf ofs -> Lwt.return (hexbig (Lwt_bytes.proxy buf ofs {n})))',
+                lambda c: f'{c}.Block({n}, (m, o) => Promise.Return(Rt.Hm(m.Slice(o, {n}))))')
+    ops.append((2, block))
+    def da():
+        k = R.randint(0, 10)
+        perf = R.random() < 0.4
+        return (f'direct_access {k} {perf}',
+                lambda c: f'Lwt_io.direct_access {c} (fun da -> (if {str(perf).lower()} then da.Lwt_io.da_perform () >|= string_of_int else Lwt.return "-") >>= fun r -> let k = min {k} (da.Lwt_io.da_max - da.Lwt_io.da_ptr) in let s = hexbig (Lwt_bytes.proxy da.Lwt_io.da_buffer da.Lwt_io.da_ptr k) in da.Lwt_io.da_ptr <- da.Lwt_io.da_ptr + k; Lwt.return (r ^ " " ^ s))',
+                lambda c: f'Rt.DAIn({c}, {k}, {str(perf).lower()})')
+    ops.append((1, da))
+    def num():
+        e = R.choice(['LE', 'BE'])
+        t = R.choice(['int', 'int16', 'int32', 'int64', 'float32', 'float64'])
+        ml_conv = {'int': 'string_of_int', 'int16': 'string_of_int', 'int32': 'Int32.to_string', 'int64': 'Int64.to_string',
+                   'float32': 'fbits', 'float64': 'fbits'}[t]
+        cs_name = {'int': 'ReadInt', 'int16': 'ReadInt16', 'int32': 'ReadInt32', 'int64': 'ReadInt64', 'float32': 'ReadFloat32', 'float64': 'ReadFloat64'}[t]
+        cs_conv = 'Rt.Fb((double)x)' if t.startswith('float') else 'x.ToString()'
+        return (f'{e}.read_{t}', lambda c: f'Lwt_io.{e}.read_{t} {c} >|= {ml_conv}',
+                lambda c: f'LwtIO.{e}.{cs_name}({c}).Map(x => {cs_conv})')
+    ops.append((5, num))
+    return ops
+
+def output_ops():
+    ops = []
+    def write():
+        s = rtext(20)
+        return (f'write {hexs(s)}', lambda c: f'Lwt_io.write {c} {mls(s)} >|= unit_', lambda c: f'{c}.Write({css(s)}).Map(() => "()")')
+    ops.append((4, write))
+    def write_line():
+        s = rtext(12)
+        return (f'write_line {hexs(s)}', lambda c: f'Lwt_io.write_line {c} {mls(s)} >|= unit_', lambda c: f'{c}.WriteLine({css(s)}).Map(() => "()")')
+    ops.append((3, write_line))
+    def write_char():
+        b = R.randint(0, 255)
+        return (f'write_char {b:02x}', lambda c: f'Lwt_io.write_char {c} \'\\x{b:02x}\' >|= unit_', lambda c: f'{c}.WriteChar((char){b}).Map(() => "()")')
+    ops.append((4, write_char))
+    def write_from(exact, string):
+        s = rtext(40) if string else rbytes(40)
+        ofs = R.randint(0, len(s)); ln = R.randint(0, len(s) - ofs)
+        nm = 'write_from' + ('_string' if string else '') + ('_exactly' if exact else '')
+        if string:
+            mlf = f'Lwt_io.{"write_from_string_exactly" if exact else "write_from_string"} {{c}} {mls(s)} {ofs} {ln}'
+            csf = f'{{c}}.{"WriteFromStringExactly" if exact else "WriteFromString"}({css(s)}, {ofs}, {ln})'
+        else:
+            mlf = f'Lwt_io.{"write_from_exactly" if exact else "write_from"} {{c}} (Bytes.of_string {mls(s)}) {ofs} {ln}'
+            csf = f'{{c}}.{"WriteFromExactlyBigstring" if exact else "WriteFromBigstring"}(Rt.Bytes("{hexs(s)}"), {ofs}, {ln})'
+        if exact:
+            return (f'{nm} {hexs(s)} {ofs} {ln}', lambda c: mlf.format(c=c) + ' >|= unit_', lambda c: csf.format(c=c) + '.Map(() => "()")')
+        return (f'{nm} {hexs(s)} {ofs} {ln}', lambda c: mlf.format(c=c) + ' >|= string_of_int', lambda c: csf.format(c=c) + '.Map(x => x.ToString())')
+    ops.append((3, lambda: write_from(False, False)))
+    ops.append((3, lambda: write_from(True, False)))
+    ops.append((2, lambda: write_from(False, True)))
+    ops.append((2, lambda: write_from(True, True)))
+    def write_lines():
+        ls = [rtext(6) for _ in range(R.randint(0, 3))]
+        mll = '[' + ';'.join(mls(x) for x in ls) + ']'
+        csl = 'new[]{' + ','.join(css(x) for x in ls) + '}' if ls else 'new string[0]'
+        return (f'write_lines {",".join(hexs(x) for x in ls)}', lambda c: f'Lwt_io.write_lines {c} (Lwt_stream.of_list {mll}) >|= unit_',
+                lambda c: f'{c}.WriteLines(LwtStream.OfList({csl})).Map(() => "()")')
+    ops.append((1, write_lines))
+    def write_chars():
+        s = rbytes(6)
+        return (f'write_chars {hexs(s)}', lambda c: f'Lwt_io.write_chars {c} (Lwt_stream.of_string {mls(s)}) >|= unit_',
+                lambda c: f'{c}.WriteChars(LwtStream.OfString({css(s)})).Map(() => "()")')
+    ops.append((1, write_chars))
+    ops.append((3, lambda: ('flush', lambda c: f'Lwt_io.flush {c} >|= unit_', lambda c: f'{c}.Flush().Map(() => "()")')))
+    def block():
+        n = R.randint(0, 16)
+        s = rbytes(0) + bytes(R.randint(0, 255) for _ in range(n))
+        return (f'block {n} {hexs(s)}', lambda c: f'Lwt_io.block {c} {n} (fun buf ofs -> Lwt_bytes.blit_from_string {mls(s)} 0 buf ofs {n}; Lwt.return "()")',
+                lambda c: f'{c}.Block({n}, (m, o) => {{ Rt.Bytes("{hexs(s)}").CopyTo(m.Slice(o)); return Promise.Return("()"); }})')
+    ops.append((2, block))
+    def da():
+        s = bytes(R.randint(0, 255) for _ in range(R.randint(0, 10)))
+        perf = R.random() < 0.4
+        return (f'direct_access {hexs(s)} {perf}',
+                lambda c: f'Lwt_io.direct_access {c} (fun da -> (if {str(perf).lower()} then da.Lwt_io.da_perform () >|= string_of_int else Lwt.return "-") >>= fun r -> let k = min {len(s)} (da.Lwt_io.da_max - da.Lwt_io.da_ptr) in Lwt_bytes.blit_from_string {mls(s)} 0 da.Lwt_io.da_buffer da.Lwt_io.da_ptr k; da.Lwt_io.da_ptr <- da.Lwt_io.da_ptr + k; Lwt.return (r ^ " " ^ string_of_int k))',
+                lambda c: f'Rt.DAOut({c}, Rt.Bytes("{hexs(s)}"), {str(perf).lower()})')
+    ops.append((1, da))
+    def num():
+        e = R.choice(['LE', 'BE'])
+        t = R.choice(['int', 'int16', 'int32', 'int64', 'float32', 'float64'])
+        cs_name = {'int': 'WriteInt', 'int16': 'WriteInt16', 'int32': 'WriteInt32', 'int64': 'WriteInt64', 'float32': 'WriteFloat32', 'float64': 'WriteFloat64'}[t]
+        if t in ('int', 'int32'):
+            v = R.choice([0, 1, -1, 2**31 - 1, -2**31, 255, 256, -256, 0x12345678, R.randint(-2**31, 2**31 - 1)])
+            mlv = f'({v})' if t == 'int' else f'({v}l)'
+            csv = f'unchecked((int){v}L)'
+        elif t == 'int16':
+            v = R.choice([0, 1, -1, 32767, -32768, 255, 256, -256, R.randint(-32768, 32767)])
+            mlv = f'({v})'; csv = f'(short)({v})'
+        elif t == 'int64':
+            v = R.choice([0, 1, -1, 2**63 - 1, -2**63, 2**31, -2**31 - 1, 0x0102030405060708, R.randint(-2**63, 2**63 - 1)])
+            mlv = f'({v}L)' if v != -2**63 else 'Int64.min_int'
+            csv = f'({v}L)' if v != -2**63 else 'long.MinValue'
+        else:
+            d = R.choice([0.0, -0.0, 1.5, float('nan'), float('inf'), float('-inf'), 1e-310, 3.4e38, 1e39, 1e-45, -2.5, R.uniform(-1e6, 1e6)])
+            bits = struct.unpack('<q', struct.pack('<d', d))[0]
+            mlv = f'(Int64.float_of_bits ({bits}L))' if bits != -2**63 else '(Int64.float_of_bits Int64.min_int)'
+            csv = f'BitConverter.Int64BitsToDouble({bits}L)' if bits != -2**63 else 'BitConverter.Int64BitsToDouble(long.MinValue)'
+            if t == 'float32':
+                csv = f'(float){csv}'
+            v = d
+        return (f'{e}.write_{t} {v}', lambda c: f'Lwt_io.{e}.write_{t} {c} {mlv} >|= unit_',
+                lambda c: f'LwtIO.{e}.{cs_name}({c}, {csv}).Map(() => "()")')
+    ops.append((4, num))
+    return ops
+
+def pick(ops):
+    tot = sum(w for w, _ in ops)
+    x = R.uniform(0, tot)
+    for w, f in ops:
+        x -= w
+        if x <= 0:
+            return f()
+    return ops[-1][1]()
+
+class Prog:
+    def __init__(self, idx):
+        self.idx = idx
+        self.isinput = R.random() < 0.55
+        self.kind = R.choice(['make'] * 4 + ['bytes'])
+        self.text = R.random() < 0.6
+        self.ml = []
+        self.cs = []
+        self.gen()
+
+    def ops(self, noclose=False):
+        base = common_ops(self.kind, self.kind == 'bytes')
+        if noclose:
+            base = [(w, f) for (w, f) in base if f()[0] not in ('close', 'abort')]
+        return base + (input_ops(self.text) if self.isinput else output_ops())
+
+    def step(self, label, ch_ml, ch_cs, depth):
+        r = R.random()
+        if r < 0.12 and depth == 0:
+            # atomic
+            n = R.randint(1, 4)
+            subs_ml, subs_cs = [], []
+            for j in range(n):
+                sl = f'{label}.{j + 1}'
+                rr = R.random()
+                if rr < 0.15:
+                    name, mlf, csf = pick(self.ops(True))
+                    subs_ml.append(f'(spawn "{sl}:main:{name}" (fun () -> {mlf("ch")}); Lwt.return_unit)')
+                    subs_cs.append(f'Rt.Spawn("{sl}:main:{name}", () => {csf("ch")});')
+                elif rr < 0.25:
+                    name, mlf, csf = pick(self.ops(True))
+                    subs_ml.append(f'(spawn "{sl}:{name}" (fun () -> {mlf("w")}); Lwt.return_unit)')
+                    subs_cs.append(f'Rt.Spawn("{sl}:{name}", () => {csf("w")});')
+                else:
+                    name, mlf, csf = pick(self.ops(True))
+                    subs_ml.append(f'show "{sl}:{name}" (fun () -> {mlf("w")})')
+                    subs_cs.append(f'await Rt.Show("{sl}:{name}", () => {csf("w")});')
+            ty = 'InputChannel' if self.isinput else 'OutputChannel'
+            mle = f'Lwt_io.atomic (fun w -> stale := Some w; ' + ' >>= fun () -> '.join(subs_ml) + ' >>= fun () -> Lwt.return "()") ' + ch_ml
+            cse = f'LwtIO.Atomic<{ty}, string>({ch_cs}, async w => {{ stale = w; ' + ' '.join(subs_cs) + ' return "()"; })'
+            return ('atomic', mle, cse)
+        name, mlf, csf = pick(self.ops())
+        if r < 0.17 and depth == 0:
+            return ('stale:' + name, f'(match !stale with Some w -> {mlf("w")} | None -> Lwt.return "nostale")',
+                    f'(stale != null ? {csf("stale")} : Promise.Return("nostale"))')
+        return (name, mlf(ch_ml), csf(ch_cs))
+
+    def gen(self):
+        i = self.idx
+        ml, cs = self.ml, self.cs
+        ml.append(f'let prog_{i} () =')
+        cs.append(f'static async Promise Prog_{i}() {{')
+        ty = 'InputChannel' if self.isinput else 'OutputChannel'
+        if self.isinput:
+            data = rtext(40) if self.text else rbytes(40)
+            if self.kind == 'bytes':
+                ml.append(f'  let ch = Lwt_io.of_bytes ~mode:Lwt_io.input (Lwt_bytes.of_string {mls(data)}) in')
+                cs.append(f'  var ch = LwtIO.OfBytes(LwtIO.Input, Rt.Bytes("{hexs(data)}"));')
+            else:
+                bufsize = R.choice([16, 16, 16, 17, 20, 32])
+                script = [R.choice([0, 1, 1, 2, 3, 4, 5, 7, 8, 16, 100, 100]) for _ in range(R.randint(1, 4))]
+                if all(x == 0 for x in script): script.append(100)
+                asy = R.random() < 0.3
+                seek = R.random() < 0.4
+                ml.append(f'  let ch = mk_in ~bufsize:{bufsize} ~data:{mls(data)} ~script:[|{";".join(map(str, script))}|] ~async:{str(asy).lower()} ~seek:{str(seek).lower()} in')
+                cs.append(f'  var ch = Rt.MkIn({bufsize}, {css(data)}, new[]{{{",".join(map(str, script))}}}, {str(asy).lower()}, {str(seek).lower()});')
+            ml.append('  let fin () = "" in')
+            cs.append('  Func<string> fin = () => "";')
+        else:
+            if self.kind == 'bytes':
+                n = R.randint(0, 30)
+                ml.append(f'  let arr = Lwt_bytes.create {n} in Lwt_bytes.fill arr 0 {n} \'\\000\';')
+                ml.append('  let ch = Lwt_io.of_bytes ~mode:Lwt_io.output arr in')
+                ml.append('  let fin () = hexbig arr in')
+                cs.append(f'  var arr = new byte[{n}];')
+                cs.append('  var ch = LwtIO.OfBytes(LwtIO.Output, arr);')
+                cs.append('  Func<string> fin = () => Rt.Hb(arr);')
+            else:
+                bufsize = R.choice([16, 16, 16, 17, 20, 32])
+                script = [R.choice([1, 1, 2, 3, 4, 5, 7, 8, 16, 100, 100]) for _ in range(R.randint(1, 4))]
+                asy = R.random() < 0.3
+                seek = R.random() < 0.4
+                ml.append(f'  let (ch, fin) = mk_out ~bufsize:{bufsize} ~script:[|{";".join(map(str, script))}|] ~async:{str(asy).lower()} ~seek:{str(seek).lower()} in')
+                cs.append(f'  var (ch, fin) = Rt.MkOut({bufsize}, new[]{{{",".join(map(str, script))}}}, {str(asy).lower()}, {str(seek).lower()});')
+        ml.append('  let stale = ref None in')
+        cs.append(f'  {ty} stale = null;')
+        nsteps = R.randint(3, 12)
+        for s in range(1, nsteps + 1):
+            label = str(s)
+            name, mle, cse = self.step(label, 'ch', 'ch', 0)
+            if R.random() < 0.2 and name != 'atomic' and not name.endswith('close') and not name.endswith('abort'):
+                ml.append(f'  (spawn "{label}:{name}" (fun () -> {mle}); Lwt.return_unit) >>= fun () ->')
+                cs.append(f'  Rt.Spawn("{label}:{name}", () => {cse});')
+            else:
+                ml.append(f'  show "{label}:{name}" (fun () -> {mle}) >>= fun () ->')
+                cs.append(f'  await Rt.Show("{label}:{name}", () => {cse});')
+        ml.append('  finish () >>= fun () -> logb !cur (state ch); logb !cur ("FIN " ^ fin ()); ignore stale; Lwt.return_unit')
+        cs.append('  await Rt.Finish(); Rt.LogB(Rt.Cur, Rt.State(ch)); Rt.LogB(Rt.Cur, "FIN " + fin());')
+        cs.append('}')
+
+
+def main():
+    global R
+    seed, n, outdir = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+    R = random.Random(seed)
+    progs = [Prog(i) for i in range(n)]
+    with open(f'{outdir}/progs.ml', 'w') as f:
+        f.write(open(os.path.join(os.path.dirname(os.path.abspath(__file__)), 'rt.ml')).read())
+        f.write('\nopen Lwt.Infix\n[@@@warning "-26-27-33"]\n')
+        for p in progs:
+            f.write('\n'.join(p.ml) + '\n\n')
+        f.write('let () =\n')
+        for p in progs:
+            f.write(f'  run_prog {p.idx} prog_{p.idx};\n')
+        f.write('  ()\n')
+    with open(f'{outdir}/Progs.cs', 'w') as f:
+        f.write('using Lwt;\nusing System.Linq;\npublic static class Progs {\n')
+        for p in progs:
+            f.write('\n'.join(p.cs) + '\n\n')
+        f.write('public static void Main(string[] args) {\n')
+        for p in progs:
+            f.write(f'  Rt.RunProg({p.idx}, Prog_{p.idx});\n')
+        f.write('}\n}\n')
+
+main()

@@ -1,0 +1,65 @@
+#!/bin/bash
+# Differential test of Lwt for .NET against OCaml Lwt 5.6.1 (see README.md).
+# usage: test/differential/run.sh AREA SEED N [extra...]
+#   AREA: core | syncstream | listseq | lwtio | unixfiles
+#   extra (per area): core [MAXSTEPS=10]; syncstream [MODS=all [MAXSTEPS=12]];
+#     listseq [FAMILIES=list,seq,result,itern [OPTS]]; lwtio (none);
+#     unixfiles [BYTES_FRACTION=0.15 [MAXSTEPS=12]]
+# Everything is written under ${WORK:-/tmp/lwt-differential}/AREA/SEED/ (programs, both traces,
+# the C# build, diff.txt). Exit 0 when cmp.py finds no unexplained difference, 1 when it does,
+# 2 on a usage or build error.
+set -e -o pipefail
+HERE="$(cd "$(dirname "$0")" && pwd)"
+AREA="${1:-}"; SEED="${2:-}"; N="${3:-}"
+case "$AREA" in core|syncstream|listseq|lwtio|unixfiles) ;; *) sed -n 3,10p "$0" >&2; exit 2;; esac
+[[ "$SEED" =~ ^[0-9]+$ && "$N" =~ ^[0-9]+$ ]] || { sed -n 3,10p "$0" >&2; exit 2; }
+shift 3
+A="$HERE/$AREA"
+W="${WORK:-/tmp/lwt-differential}/$AREA/$SEED"
+rm -rf "$W"; mkdir -p "$W"
+cd "$W"
+
+# 1. generate: prog.ml / progs.ml and the C# file the area's csproj compiles from $(DiffWork)
+ML=progs.ml; MLPKG="-package lwt,lwt.unix"; MLFLAGS=""
+case "$AREA" in
+  core)       mkdir -p cs; python3 "$A/gen.py" "$SEED" "$N" "$W" "${1:-10}"; ML=prog.ml; MLPKG="-package lwt" ;;
+  syncstream) python3 "$A/gen.py" "$SEED" "$N" "$W" "${1:-mutex,mvar,switch,pool,pool_safe,stream}" "${2:-12}"
+              ML=prog.ml; MLFLAGS="-w -a" ;;
+  listseq)    python3 "$A/gen.py" "$SEED" "$N" "${1:-list,seq,result,itern}" "$W" ${2:+"$2"}; ML=prog.ml ;;
+  lwtio)      python3 "$A/gen.py" "$SEED" "$N" "$W"; MLFLAGS="-thread"; MLPKG="-package lwt,lwt.unix,threads" ;;
+  unixfiles)  mkdir -p ml/x/y/z cs/x/y/z
+              (umask 022; python3 "$A/gen.py" "$SEED" "$N" "$W" "${1:-0.15}" "${2:-12}")
+              MLFLAGS="-w -a -thread"; MLPKG="-package lwt,lwt.unix,threads" ;;
+esac
+
+# 2. OCaml side
+ocamlfind ocamlopt $MLFLAGS $MLPKG -linkpkg "$ML" -o prog > ml_build.txt 2>&1 \
+  || { grep -v WARNING ml_build.txt | head -30 >&2; echo "OCaml build failed ($W/ml_build.txt)" >&2; exit 2; }
+
+# 3. C# side, built once in Release against this checkout's src/Lwt.Scheduling
+dotnet build "$A/$AREA.csproj" -c Release -nologo -v q -p:DiffWork="$W" -o "$W/csbin" > cs_build.txt 2>&1 \
+  || { grep -E " error " cs_build.txt | sort -u | head -30 >&2; echo "C# build failed ($W/cs_build.txt)" >&2; exit 2; }
+CS=(dotnet "$W/csbin/$AREA.dll")
+
+# 4. run both (traces in ml.out / cs.out; a crash or timeout shows in the trace and the rc line)
+run() { # run DIR OUT CMD...: run CMD in DIR, stdout to OUT, stderr to OUT.err
+  local d="$1" o="$2"; shift 2
+  (cd "$d" && umask 022 && timeout 600 "$@" > "$W/$o" 2> "$W/$o.err") || echo "$o: exit $?" >&2
+}
+case "$AREA" in
+  unixfiles) run ml/x/y/z ml.out "$W/prog"; run cs/x/y/z cs.out "${CS[@]}" ;;
+  listseq)   run . ml.out ./prog; run . cs.out "${CS[@]}" ${LOOP:+loop} ;;
+  *)         run . ml.out ./prog; run . cs.out "${CS[@]}" ;;
+esac
+
+# 5. compare (cmp.py prints a summary; its exit code is this script's)
+set +e
+python3 "$A/cmp.py" ml.out cs.out > diff.txt; rc=$?
+if [ "$AREA" = lwtio ]; then
+  # also with each program's lines sorted: which differences are order-only
+  ORDER=0 python3 "$A/cmp.py" ml.out cs.out > diff_unordered.txt
+  echo "ignoring order: $(tail -1 diff_unordered.txt)"
+fi
+tail -3 diff.txt
+echo "($W/diff.txt; exit $rc)"
+exit $rc
