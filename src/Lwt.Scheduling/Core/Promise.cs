@@ -276,7 +276,7 @@ public partial class Promise
 
     /// <summary>
     /// Runs the callbacks just taken from this (now resolved) promise, or defers them when
-    /// allowed and the stack is already deep. See ResolutionLoop.cs.
+    /// allowed and the stack is already deep (past the trampoline's depth). See ResolutionLoop.cs.
     /// </summary>
     internal void RunCallbacks(object callbacks, bool allowDeferring) => RunCallbacks(callbacks, allowDeferring, ResolutionLoop.Current);
 
@@ -284,7 +284,10 @@ public partial class Promise
     internal void RunCallbacks(object callbacks, bool allowDeferring, ResolutionLoop loop)
     {
         int depth = loop.Depth;
-        if (depth >= ResolutionLoop.MaxCallbackDepth && allowDeferring)
+        // Only to keep the stack bounded: lwt.ml never defers these (bind, map, ... and
+        // wakeup resolve with ~allow_deferring:false), so neither do we until the trampoline's
+        // depth. See ResolutionLoop.cs.
+        if (allowDeferring && !Immediate.CanNest(depth))
         {
             loop.Defer(this, callbacks);
             return;

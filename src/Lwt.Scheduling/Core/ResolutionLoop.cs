@@ -6,11 +6,17 @@ namespace Lwt;
  * The resolution loop: how deep callbacks may nest, and what happens past that.
  *
  * Resolving a promise runs its callbacks, which resolve further promises, which run
- * their callbacks... all on the current stack. Lwt bounds this: it counts how deeply
- * callbacks are nested and, past a fixed depth (42), a resolution that allows deferring
- * (wakeup_later, and every resolution Lwt does internally for bind/map/...) queues its
- * callbacks instead of running them. The outermost frame (the one that took the depth
- * from 0 to 1) drains that queue before it returns, on a shallow stack.
+ * their callbacks... all on the current stack. Lwt counts how deeply callbacks are nested
+ * and has a default limit (42) past which a resolution that allows deferring queues its
+ * callbacks, but in lwt.ml (5.6.1 and later) no resolution allows it: wakeup, cancel and
+ * every resolution done for bind/map/catch/try_bind/finalize/join/... pass
+ * ~allow_deferring:false, so a long chain resolves entirely on the stack, before the code
+ * that resolved its head goes on (only wakeup_later, below, defers). We do the same, except
+ * that the stack must stay bounded: past the trampoline's depth (Immediate.CanNest) the
+ * callbacks of a resolution are queued, and the outermost frame (the one that took the
+ * depth from 0 to 1) drains that queue before it returns, on a shallow stack. Deferring at
+ * 42 instead, as this library once did, ran a 50-map chain resolved inside a callback after
+ * that callback had gone on, where Lwt 5.6.1 runs it inside the wakeup.
  *
  * .NET adds a second reason to defer. OCaml's `bind` on a fulfilled promise is a tail
  * call, so `let rec loop n = bind (return ()) (fun () -> loop (n-1))` runs in constant
@@ -46,13 +52,11 @@ internal abstract class DeferredWork
 /// <summary>Per-thread state of the promise core: nesting depth, the deferred queue, paused promises.</summary>
 internal sealed class ResolutionLoop
 {
-    /// <summary>Lwt's <c>default_maximum_callback_nesting_depth</c>.</summary>
-    internal const int MaxCallbackDepth = 42;
-
     /// <summary>
     /// How deeply callbacks called at once (Bind on a fulfilled promise, ...) may nest before
-    /// they are trampolined. Deeper than <see cref="MaxCallbackDepth"/> because each level costs
-    /// only a few small frames and every deferral costs an allocation; small enough that 256
+    /// they are trampolined, and past which a resolution's callbacks are queued (Lwt's own limit,
+    /// 42, is never applied in lwt.ml: it resolves with ~allow_deferring:false). Deep because
+    /// each level costs only a few small frames and every deferral costs an allocation; small enough that 256
     /// levels of the heaviest path stay far below the 1.5 MB of a secondary thread's stack.
     /// </summary>
     internal const int MaxImmediateDepth = 256;

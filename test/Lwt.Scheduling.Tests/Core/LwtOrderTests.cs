@@ -130,4 +130,26 @@ public class LwtOrderTests
         });
         Assert.Equal(new[] { "a", "b" }, log);
     }
+    [Fact]
+    public void A_long_chain_resolved_inside_a_callback_runs_before_the_callback_goes_on()
+    {
+        // lwt.ml resolves the promises of bind/map/catch/... with ~allow_deferring:false, and
+        // wakeup too: only wakeup_later is ever deferred. So the 50 maps below all run inside
+        // the wakeup, nested, before the callback that made it prints "end". Lwt 5.6.1 prints
+        // start, link 45, end (the equivalent OCaml program); the chain used to be queued past
+        // depth 42 and ran after "end".
+        var log = new List<string>();
+        var (a, ra) = Promise.Create<int>();
+        var (b, rb) = Promise.Create<Unit>();
+        Promise<int> c = a;
+        for (int i = 1; i <= 50; i++)
+        {
+            int link = i;
+            c = c.Map(v => { if (link == 45) log.Add("link 45"); return v + 1; });
+        }
+        b.Map(_ => { log.Add("start"); ra.ResolveNow(0); log.Add("end"); return 0; });
+        rb.ResolveNow(Unit.Value);
+        Assert.Equal(new[] { "start", "link 45", "end" }, log);
+        Assert.Equal(50, c.Value);
+    }
 }
