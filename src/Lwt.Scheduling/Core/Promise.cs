@@ -287,7 +287,7 @@ public partial class Promise
         // Only to keep the stack bounded: lwt.ml never defers these (bind, map, ... and
         // wakeup resolve with ~allow_deferring:false), so neither do we until the trampoline's
         // depth. See ResolutionLoop.cs.
-        if (allowDeferring && !Immediate.CanNest(depth))
+        if (allowDeferring && depth >= ResolutionLoop.UncheckedDepth && !CanResolveDeeper(depth))
         {
             loop.Defer(this, callbacks);
             return;
@@ -307,6 +307,16 @@ public partial class Promise
         if (resolving == 0 && loop.HasLater) loop.DrainLater(depth);
         loop.DrainIfOutermost(depth);
     }
+
+    /// <summary>
+    /// Whether a resolution past <see cref="ResolutionLoop.UncheckedDepth"/> may still run its
+    /// callbacks one level deeper: below the trampoline's depth and with stack to spare, asked
+    /// at every level (a level of resolution can be many frames: an async method's state
+    /// machine, its builder, an exception being set).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static bool CanResolveDeeper(int depth) =>
+        depth < ResolutionLoop.MaxImmediateDepth && RuntimeHelpers.TryEnsureSufficientExecutionStack();
 
     /// <summary>
     /// Runs the callbacks just taken from this (now resolved) promise for a resolver's

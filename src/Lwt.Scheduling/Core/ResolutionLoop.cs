@@ -61,6 +61,13 @@ internal sealed class ResolutionLoop
     /// </summary>
     internal const int MaxImmediateDepth = 256;
 
+    /// <summary>
+    /// How deeply resolutions nest before each further level asks whether the stack has room
+    /// (Promise.RunCallbacks): Lwt's default limit, below which this library has always run
+    /// callbacks at once, without asking.
+    /// </summary>
+    internal const int UncheckedDepth = 42;
+
     [ThreadStatic]
     private static ResolutionLoop? t_current;
 
