@@ -90,8 +90,15 @@ public abstract class LwtChannel
     private bool _invalid;
     private bool _isAtomicWrapper;
     private LwtChannel? _main;
+
+    /// <summary>For the wrapper of an Atomic block: the channel the block holds (the one it was made from).</summary>
+    private LwtChannel? _parent;
+
+    /// <summary>The wrapper of the Atomic block holding this channel's turn, while the block runs (lwt_io.ml's <c>Busy_atomic</c>).</summary>
+    private LwtChannel? _activeWrapper;
     private Queue<Resolver<Unit>>? _waiters;
     private Action? _release;
+    private Action? _releaseQuietly;
 
     private protected LwtChannel(ChannelCore core) => Core = core;
 
@@ -134,7 +141,26 @@ public abstract class LwtChannel
     internal bool CanRunNow => !_busy && !_invalid && Core.State == ChannelState.Open;
 
     /// <summary>Makes the wrapper of an Atomic call unusable once the call is over.</summary>
-    internal void Invalidate() => _invalid = true;
+    internal void Invalidate()
+    {
+        _invalid = true;
+        if (_parent is { } parent && parent._activeWrapper == this) parent._activeWrapper = null;
+    }
+
+    /// <summary>True if an operation holds or waits for this channel's turn (open or not).</summary>
+    internal bool HoldsTurn => _busy;
+
+    /// <summary>
+    /// The channel an operation would use now: <see cref="Main"/>, or while an Atomic block holds
+    /// it, the block's wrapper (the innermost one, for nested blocks): lwt_io.ml's
+    /// <c>deepest_wrapper</c>, where the auto-flush goes.
+    /// </summary>
+    internal LwtChannel Deepest()
+    {
+        var w = Main;
+        while (w._activeWrapper is { } inner) w = inner;
+        return w;
+    }
 
     /// <summary>The error of an operation on the channel of a finished atomic block.</summary>
     private static InvalidOperationException UsedAfterAtomicBlock() =>
@@ -153,6 +179,8 @@ public abstract class LwtChannel
         var wrapper = NewWrapper();
         wrapper._isAtomicWrapper = true;
         wrapper._main = Main;
+        wrapper._parent = this;
+        _activeWrapper = wrapper;
         return wrapper;
     }
 
@@ -253,8 +281,21 @@ public abstract class LwtChannel
         return p;
     }
 
-    /// <summary>Gives the turn to the next live waiter, or frees the channel.</summary>
+    /// <summary>
+    /// Gives the turn to the next live waiter, or frees the channel; a freed output channel
+    /// starts the auto-flush, as lwt_io.ml's <c>unlock</c> does (whatever the operation, and
+    /// only when no operation is queued: the queued one's own unlock will).
+    /// </summary>
     private void Release()
+    {
+        if (HandOver()) return;
+        _busy = false;
+        if (!Core.AutoFlushScheduled && !Core.IsInput && !_invalid && Core.State == ChannelState.Open)
+            LwtIO.ScheduleAutoFlush(this);
+    }
+
+    /// <summary>Gives the turn to the next live waiter, if any.</summary>
+    private bool HandOver()
     {
         if (_waiters is { } waiters)
         {
@@ -263,12 +304,41 @@ public abstract class LwtChannel
                 if (next.Promise.IsPending)
                 {
                     next.Resolve(default);
-                    return;
+                    return true;
                 }
             }
         }
 
-        _busy = false;
+        return false;
+    }
+
+    /// <summary>
+    /// Runs the auto-flush's flush in this channel's turn (free: the caller checked), then
+    /// releases the turn without starting another auto-flush, as lwt_io.ml's auto_flush,
+    /// which frees the channel itself rather than through <c>unlock</c>. Its errors are
+    /// dropped (safe_flush_total).
+    /// </summary>
+    internal void AutoFlushNow()
+    {
+        _busy = true;
+        Promise<Unit> p;
+        try
+        {
+            p = Core.FlushAll();
+        }
+        catch (Exception e)
+        {
+            Promise.ExceptionFilter.RethrowIfRefused(e);
+            p = Promise.Fail<Unit>(e);
+        }
+
+        if (p.IsPending) p.OnTermination(_releaseQuietly ??= ReleaseQuietly);
+        else ReleaseQuietly();
+    }
+
+    private void ReleaseQuietly()
+    {
+        if (!HandOver()) _busy = false;
     }
 
     /// <summary>

@@ -242,7 +242,6 @@ public static partial class LwtIO
 
         int offset = c.Max;
         c.Max += size;
-        if (size > 0) ScheduleAutoFlush(oc);
         return f(c.Buffer, offset);
     }
 
@@ -315,7 +314,6 @@ public static partial class LwtIO
         failure?.Throw();
         if (da.Invalid("") is { } invalid) throw invalid;
         da.Commit();
-        if (da.Channel is OutputChannel oc && oc.Core.Max > oc.Core.Ptr) ScheduleAutoFlush(oc);
         return result;
     }
 

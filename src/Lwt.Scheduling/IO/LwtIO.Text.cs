@@ -86,11 +86,7 @@ public static partial class LwtIO
         {
             // FromUtf16 stops at the last whole scalar that fits, so nothing is cut in two.
             Utf8.FromUtf16(chars.Span[total..], c.Buffer.AsSpan(c.Max), out int taken, out int written, replaceInvalidSequences: true, isFinalBlock: true);
-            if (written > 0)
-            {
-                c.Max += written;
-                ScheduleAutoFlush(oc);
-            }
+            c.Max += written;
 
             total += taken;
             if (total == chars.Length) return total;

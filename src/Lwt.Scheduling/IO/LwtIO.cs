@@ -677,7 +677,6 @@ public static partial class LwtIO
         int n = Math.Min(data.Length, c.Buffer.Length - c.Max);
         data[..n].CopyTo(c.Buffer.AsSpan(c.Max));
         c.Max += n;
-        if (n > 0) ScheduleAutoFlush(oc);
         return n;
     }
 
@@ -707,27 +706,36 @@ public static partial class LwtIO
     {
         ArgumentNullException.ThrowIfNull(oc);
         var c = oc.Core;
-        if (oc.CanRunNow && c.Ptr == c.Max) return Promise.ReturnUnit;
+        if (oc.CanRunNow && c.Ptr == c.Max)
+        {
+            ScheduleAutoFlush(oc); // as the unlock at the end of Lwt's flush primitive
+            return Promise.ReturnUnit;
+        }
+
         return oc.Locked(static ch => Guard(ch.Core, ch.Core.FlushAll()));
     }
 
     /// <summary>
-    /// Lwt's auto-flush: data left in the buffer is flushed after the current callbacks (at
-    /// the next pause), once, whatever the number of writes meanwhile. Errors are left for
-    /// the next explicit operation. The channels waiting for it are kept in one list per
+    /// Lwt's auto-flush, started when an operation frees an output channel (lwt_io.ml's
+    /// <c>unlock</c>; the fast paths, which take no turn, start it themselves): data left in
+    /// the buffer is flushed after the current callbacks (at the next pause), once, whatever
+    /// the number of operations meanwhile. Errors are dropped, as safe_flush_total does. The
+    /// channels waiting for it are kept in one list per
     /// thread, woken by one shared pause: a server writing to a hundred connections in one
     /// iteration pays for one paused promise, not a hundred, and a channel flushed
     /// explicitly in the meantime costs nothing more.
     /// </summary>
     /// <remarks>
-    /// The channel queued is the one the user opened (<see cref="LwtChannel.Main"/>): data
-    /// written through the wrapper of an <see cref="Atomic{TChannel, T}"/> block is flushed
-    /// after the block, the wrapper being unusable by then. A pause that
+    /// When the pause comes, the flush goes to the channel an operation would use then
+    /// (<see cref="LwtChannel.Deepest"/>: the wrapper of a running
+    /// <see cref="Atomic{TChannel, T}"/> block, if any). If that channel is busy, the
+    /// auto-flush is dropped, not queued behind the operation: the operation's end (its
+    /// unlock) starts a new one, after another pause, as lwt_io.ml's auto_flush does. A pause that
     /// <see cref="Promise.AbandonPaused"/> forgot never comes: the channels it held keep
     /// their auto-flush pending for good, as Lwt's do, and the next channel starts a new
     /// list with a pause of its own.
     /// </remarks>
-    private static void ScheduleAutoFlush(OutputChannel oc)
+    internal static void ScheduleAutoFlush(LwtChannel oc)
     {
         var c = oc.Core;
         if (c.AutoFlushScheduled) return;
@@ -769,7 +777,10 @@ public static partial class LwtIO
         {
             var c = oc.Core;
             c.AutoFlushScheduled = false;
-            if (c.State == ChannelState.Open && c.Max > c.Ptr) _ = Flush(oc);
+            if (c.State != ChannelState.Open) continue;
+            var target = oc.Deepest();
+            // Busy: dropped; the running operation's unlock starts the auto-flush again.
+            if (!target.HoldsTurn && c.Max > c.Ptr) target.AutoFlushNow();
         }
         channels.Clear();
         t_autoFlushing = channels;

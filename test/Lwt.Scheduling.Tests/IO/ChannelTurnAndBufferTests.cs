@@ -188,6 +188,86 @@ public class ChannelTurnAndBufferTests
         });
     }
 
+    /// <summary>An output channel (buffer of 16) whose backend takes everything at once and logs each write's length.</summary>
+    private static OutputChannel LoggedOutput(List<string> log) =>
+        LwtIO.MakeOutput(m =>
+        {
+            log.Add("backend write " + m.Length);
+            return Promise.Return(m.Length);
+        }, bufferSize: 16);
+
+    // lwt_io.ml auto_flush: after its pause, a channel found busy (Busy_primitive or
+    // Waiting_for_busy) drops the auto-flush ("It will be restarted when the channel returns
+    // to the [Idle] state"): the busy operation's unlock starts a new one, after another pause.
+    // So the channel is free when the operation ends, and a write made then joins the buffered
+    // bytes, flushed together. Lwt 5.6.1 printed this trace for the same program.
+    [SkippableFact]
+    public void An_auto_flush_that_finds_the_channel_busy_is_dropped_not_queued()
+    {
+        Skip.IfNot(OperatingSystem.IsLinux());
+        var log = new List<string>();
+        LwtMain.Run(async () =>
+        {
+            var oc = LoggedOutput(log);
+            await oc.Write("ab");
+            await oc.DirectAccess<Unit>(async _ =>
+            {
+                await Promise.Pause();
+                await Promise.Pause();
+                return default;
+            });
+            log.Add($"after direct_access: buffered={oc.Buffered()} busy={oc.IsBusy}");
+            await oc.Write("cd");
+            log.Add($"after write: buffered={oc.Buffered()}");
+            await Promise.Pause();
+            log.Add($"after one pause: buffered={oc.Buffered()}");
+        });
+        Assert.Equal(
+            new[]
+            {
+                "after direct_access: buffered=2 busy=False",
+                "after write: buffered=4",
+                "backend write 4",
+                "after one pause: buffered=0",
+            },
+            log);
+    }
+
+    // lwt_io.ml auto_flush flushes through deepest_wrapper: while an atomic block holds the
+    // channel and its own channel is free, the auto-flush runs in the block's channel, during
+    // the block. Lwt 5.6.1 printed this trace for the same program.
+    [SkippableFact]
+    public void The_auto_flush_goes_to_the_channel_of_a_running_Atomic_block()
+    {
+        Skip.IfNot(OperatingSystem.IsLinux());
+        var log = new List<string>();
+        LwtMain.Run(async () =>
+        {
+            var oc = LoggedOutput(log);
+            await LwtIO.Atomic<OutputChannel, Unit>(oc, async w =>
+            {
+                await w.Write("ab");
+                await Promise.Pause();
+                log.Add($"in block after one pause: buffered={w.Buffered()}");
+                await w.Write("cd");
+                return default;
+            });
+            log.Add($"after block: buffered={oc.Buffered()}");
+            await Promise.Pause();
+            log.Add($"after one pause: buffered={oc.Buffered()}");
+        });
+        Assert.Equal(
+            new[]
+            {
+                "backend write 2",
+                "in block after one pause: buffered=0",
+                "after block: buffered=2",
+                "backend write 2",
+                "after one pause: buffered=0",
+            },
+            log);
+    }
+
     // ---- the buffer ---------------------------------------------------------------------
 
     // lwt_io.ml read_block_unsafe: refill until the bytes are there, or fail with End_of_file
