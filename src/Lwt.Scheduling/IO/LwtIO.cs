@@ -531,7 +531,21 @@ public static partial class LwtIO
     /// </summary>
     private static Promise<int> ReadBackend(ChannelCore c, Memory<byte> buffer)
     {
-        var read = c.UntilClosed(c.ReadBackend!(buffer));
+        Promise<int> call;
+        try
+        {
+            call = c.ReadBackend!(buffer);
+        }
+        catch (Exception e)
+        {
+            // A read function that throws fails the read, as in Lwt (its primitive runs the
+            // read under Lwt.finalize): ReadInto's fast path took the channel's turn itself,
+            // and an exception escaping it would never give the turn back.
+            Promise.ExceptionFilter.RethrowIfRefused(e);
+            call = Promise.Fail<int>(e);
+        }
+
+        var read = c.UntilClosed(call);
         if (read.IsPending) return GuardPendingRead(c, read);
         if (read.IsFulfilled) c.Offset += read.Value;
         return read;

@@ -268,6 +268,35 @@ public class ChannelTurnAndBufferTests
             log);
     }
 
+    // lwt_io.ml primitive runs the operation under Lwt.finalize: a read function that raises
+    // fails the read (a rejected promise) and unlock frees the channel. ReadInto's fast path
+    // (a free, empty channel and a request at least the buffer's size, read straight into the
+    // caller's memory) let the exception escape with the channel's turn still taken, so every
+    // later operation waited for good (found by the Lwt_io differential run, b12 prog 197).
+    [SkippableFact]
+    public void A_read_function_that_throws_fails_ReadInto_and_frees_the_channel()
+    {
+        Skip.IfNot(OperatingSystem.IsLinux());
+        LwtMain.Run(async () =>
+        {
+            int calls = 0;
+            var ic = LwtIO.MakeInput(m =>
+            {
+                if (calls++ == 0) throw new InvalidOperationException("backend");
+                m.Span[0] = (byte)'x';
+                return Promise.Return(1);
+            }, bufferSize: 16);
+            Promise<int> read = null!;
+            var escaped = Record.Exception(() => read = ic.ReadInto(new byte[32]));
+            Assert.Null(escaped);
+            Assert.IsType<InvalidOperationException>(read.Exception);
+            Assert.False(ic.IsBusy);
+            var next = ic.ReadChar();
+            await Promise.Pick(new[] { next.Map(_ => default(Unit)), Pauses(20).Bind(() => Promise.Fail<Unit>(new TimeoutException("ReadChar never ran"))) });
+            Assert.Equal('x', next.Value);
+        });
+    }
+
     // ---- the buffer ---------------------------------------------------------------------
 
     // lwt_io.ml read_block_unsafe: refill until the bytes are there, or fail with End_of_file
