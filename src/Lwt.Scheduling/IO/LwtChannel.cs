@@ -100,6 +100,15 @@ public abstract class LwtChannel
     private Action? _release;
     private Action? _releaseQuietly;
 
+    /// <summary>The auto-flush running in this channel's turn (<see cref="AutoFlushNow"/>), while it waits for the backend.</summary>
+    private Promise<Unit>? _autoFlushing;
+
+    /// <summary>
+    /// Set when the Atomic block this channel holds ended while the auto-flush ran in the
+    /// block's channel: this channel's turn passes on only once that flush is done.
+    /// </summary>
+    private Promise<Unit>? _heldByInnerFlush;
+
     private protected LwtChannel(ChannelCore core) => Core = core;
 
     /// <summary>
@@ -144,7 +153,13 @@ public abstract class LwtChannel
     internal void Invalidate()
     {
         _invalid = true;
-        if (_parent is { } parent && parent._activeWrapper == this) parent._activeWrapper = null;
+        if (_parent is not { } parent) return;
+        if (parent._activeWrapper == this) parent._activeWrapper = null;
+        // The auto-flush may be writing through this channel (Deepest) when the block ends.
+        // lwt_io.ml then frees the channel under the flush, and the next operation runs
+        // beside it (both move the buffer's positions: bytes lost or written twice); here
+        // the channel the block held stays busy until the flush is done.
+        if (_autoFlushing is { IsPending: true } flushing) parent._heldByInnerFlush = flushing;
     }
 
     /// <summary>True if an operation holds or waits for this channel's turn (open or not).</summary>
@@ -288,6 +303,16 @@ public abstract class LwtChannel
     /// </summary>
     private void Release()
     {
+        if (_heldByInnerFlush is { } inner)
+        {
+            _heldByInnerFlush = null;
+            if (inner.IsPending)
+            {
+                inner.OnTermination(_release ??= Release);
+                return;
+            }
+        }
+
         if (HandOver()) return;
         _busy = false;
         if (!Core.AutoFlushScheduled && !Core.IsInput && !_invalid && Core.State == ChannelState.Open)
@@ -332,12 +357,20 @@ public abstract class LwtChannel
             p = Promise.Fail<Unit>(e);
         }
 
-        if (p.IsPending) p.OnTermination(_releaseQuietly ??= ReleaseQuietly);
-        else ReleaseQuietly();
+        if (p.IsPending)
+        {
+            _autoFlushing = p;
+            p.OnTermination(_releaseQuietly ??= ReleaseQuietly);
+        }
+        else
+        {
+            ReleaseQuietly();
+        }
     }
 
     private void ReleaseQuietly()
     {
+        _autoFlushing = null;
         if (!HandOver()) _busy = false;
     }
 
