@@ -72,7 +72,9 @@ public static partial class LwtIO
     {
         ArgumentNullException.ThrowIfNull(oc);
         CheckRange(text, offset, length);
-        if (length == 0) return Promise.Return(0);
+        // No shortcut for length 0: Lwt's write_from_string is a primitive whatever the
+        // length, so it waits for its turn (after the operations queued) and fails on a
+        // closed channel.
         return oc.Locked(ch => WriteSomeChars((OutputChannel)ch, text.AsMemory(offset, length)));
     }
 
