@@ -12,9 +12,11 @@ namespace Lwt;
  * every resolution done for bind/map/catch/try_bind/finalize/join/... pass
  * ~allow_deferring:false, so a long chain resolves entirely on the stack, before the code
  * that resolved its head goes on (only wakeup_later, below, defers). We do the same, except
- * that the stack must stay bounded: past the trampoline's depth (Immediate.CanNest) the
- * callbacks of a resolution are queued, and the outermost frame (the one that took the
- * depth from 0 to 1) drains that queue before it returns, on a shallow stack. Deferring at
+ * that the stack must stay bounded: past the trampoline's depth, or earlier when the stack
+ * runs short (asked at every level past UncheckedDepth: one level of resolution can be many
+ * frames, an async method's among them), the callbacks of a resolution are queued, and the
+ * outermost frame (the one that took the depth from 0 to 1) drains that queue before it
+ * returns, on a shallow stack. Deferring at
  * 42 instead, as this library once did, ran a 50-map chain resolved inside a callback after
  * that callback had gone on, where Lwt 5.6.1 runs it inside the wakeup.
  *
@@ -56,8 +58,10 @@ internal sealed class ResolutionLoop
     /// How deeply callbacks called at once (Bind on a fulfilled promise, ...) may nest before
     /// they are trampolined, and past which a resolution's callbacks are queued (Lwt's own limit,
     /// 42, is never applied in lwt.ml: it resolves with ~allow_deferring:false). Deep because
-    /// each level costs only a few small frames and every deferral costs an allocation; small enough that 256
-    /// levels of the heaviest path stay far below the 1.5 MB of a secondary thread's stack.
+    /// each level of an immediate call costs only a few small frames and every deferral costs
+    /// an allocation. The stack is asked for room on the way as well (every 32 levels for an
+    /// immediate call, every level past <see cref="UncheckedDepth"/> for a resolution), so a
+    /// level heavier than expected, or a thread with a small stack, defers earlier.
     /// </summary>
     internal const int MaxImmediateDepth = 256;
 
