@@ -433,8 +433,18 @@ public static partial class LwtIO
             return Promise.ReturnUnit;
         }
 
-        var bytes = new byte[size];
-        encode(bytes, value, littleEndian);
-        return WriteFromExactly(oc, bytes);
+        return WriteNumberAfterTurn(oc, size, value, littleEndian, encode);
     }
+
+    // Apart from WriteNumber: its lambdas capture parameters (see LwtIO.cs, "after turn").
+    // BlockOut (Lwt_io.block on an output channel) flushes until the whole number fits and
+    // only then writes it, as lwt_io.ml's write_block_unsafe: if a flush fails (a backend
+    // error, or an OfBytes channel, whose flush always fails) nothing of the number is in the
+    // buffer. Writing it as bytes (WriteFromExactly) would leave the part that fitted.
+    private static Promise WriteNumberAfterTurn<T>(OutputChannel oc, int size, T value, bool littleEndian, NumberEncoder<T> encode) =>
+        oc.Locked(ch => BlockOut((OutputChannel)ch, size, (buffer, offset) =>
+        {
+            encode(buffer.Span.Slice(offset, size), value, littleEndian);
+            return Promise.ReturnUnit;
+        }));
 }
