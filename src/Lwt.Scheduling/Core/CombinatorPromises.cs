@@ -3,6 +3,20 @@ using System.Runtime.CompilerServices;
 namespace Lwt;
 
 /// <summary>
+/// The first rejection among a combinator's inputs (Join, Both, All reject with it, as
+/// Lwt's join keeps the first it sees): kept once, under a compare-and-swap for a
+/// combinator of no loop, whose inputs may be resolved on several threads at once.
+/// </summary>
+internal static class FirstRejection
+{
+    internal static void Record(Promise combinator, ref Exception? slot, Exception e)
+    {
+        if (combinator._owner != 0) slot ??= e;
+        else Interlocked.CompareExchange(ref slot, e, null);
+    }
+}
+
+/// <summary>
 /// <c>Promise.Join</c>: counts the pending inputs down; remembers the first rejection. The
 /// count starts at one, the join's own, which <see cref="Arm"/> takes off once every pending
 /// input has been attached to (<see cref="Expect"/> adds each): an input of no loop resolved
@@ -40,11 +54,7 @@ internal sealed class JoinPromise : Promise<Unit>
         if (CountDown(ref _remaining) == 0) Complete();
     }
 
-    private void RecordError(Exception e)
-    {
-        if (_owner != 0) _firstError ??= e;
-        else Interlocked.CompareExchange(ref _firstError, e, null);
-    }
+    private void RecordError(Exception e) => FirstRejection.Record(this, ref _firstError, e);
 
     private void Complete()
     {
@@ -76,11 +86,7 @@ internal sealed class BothPromise<T1, T2> : Promise<(T1, T2)>
 
     internal override void OnDependencyResolved(Promise source)
     {
-        if (source._status == Status.Rejected)
-        {
-            if (_owner != 0) _firstError ??= source.Rejection;
-            else Interlocked.CompareExchange(ref _firstError, source.Rejection, null);
-        }
+        if (source._status == Status.Rejected) FirstRejection.Record(this, ref _firstError, source.Rejection);
         if (CountDown(ref _remaining) != 0) return;
         var u1 = _p1!.UnderlyingT();
         var u2 = _p2!.UnderlyingT();
@@ -137,16 +143,13 @@ internal sealed class AllPromise<T> : Promise<IReadOnlyList<T>>
     /// <summary>Notes an input found rejected at the call (in input order, before any attaching matters).</summary>
     internal void RecordAtCall(Promise u)
     {
-        if (u._status == Status.Rejected) _firstError ??= u.Rejection;
+        if (u._status == Status.Rejected) FirstRejection.Record(this, ref _firstError, u.Rejection);
     }
 
     internal override void OnDependencyResolved(Promise source)
     {
         if (source._status == Status.Rejected && !ReferenceEquals(source, this))
-        {
-            if (_owner != 0) _firstError ??= source.Rejection;
-            else Interlocked.CompareExchange(ref _firstError, source.Rejection, null);
-        }
+            FirstRejection.Record(this, ref _firstError, source.Rejection);
         if (CountDown(ref _remaining) != 0) return;
         var result = Collect().UnderlyingT();
         if (result._status == Status.Rejected) RejectFromDependency(result.Rejection);

@@ -252,18 +252,23 @@ public partial class Promise
     }
 
     /// <summary>
-    /// Rejects this promise (of a loop, underlying, pending) for a resolver's Reject (Lwt's
+    /// Rejects this promise (underlying, pending) for a resolver's Reject (Lwt's
     /// wakeup_later_exn): as <see cref="RejectCore"/>, but the callbacks wait for the running
     /// callbacks to finish when there are any (<see cref="RunCallbacksLater"/>).
     /// </summary>
-    internal void RejectLater(Exception exception, ResolutionLoop loop)
+    internal void RejectLater(Exception exception, ResolutionLoop? loop = null)
     {
-        Debug.Assert(_owner != 0 && _status == Status.Pending);
+        if (_owner == 0)
+        {
+            RejectShared(exception, allowDeferring: true, later: true);
+            return;
+        }
+        Debug.Assert(_status == Status.Pending);
         _link = exception;
         _status = Status.Rejected;
         object? callbacks = _callbacks;
         _callbacks = null;
-        if (callbacks is not null) RunCallbacksLater(callbacks, loop);
+        if (callbacks is not null) RunCallbacksLater(callbacks, loop ?? ResolutionLoop.Current);
     }
 
     /// <summary>

@@ -88,19 +88,24 @@ public partial class Promise<T> : Promise
     }
 
     /// <summary>
-    /// Fulfils this promise (of a loop, underlying, pending) for a resolver's Resolve (Lwt's
+    /// Fulfils this promise (underlying, pending) for a resolver's Resolve (Lwt's
     /// wakeup_later): as <see cref="FulfillCore"/>, but the callbacks wait for the running
     /// callbacks to finish when there are any (<see cref="Promise.RunCallbacksLater"/>).
     /// </summary>
-    internal void FulfillLater(T value, ResolutionLoop loop)
+    internal void FulfillLater(T value, ResolutionLoop? loop = null)
     {
-        Debug.Assert(_owner != 0 && _status == Status.Pending);
+        if (_owner == 0)
+        {
+            FulfillShared(value, allowDeferring: true, later: true);
+            return;
+        }
+        Debug.Assert(_status == Status.Pending);
         _value = value;
         _link = null;
         _status = Status.Fulfilled;
         object? callbacks = _callbacks;
         _callbacks = null;
-        if (callbacks is not null) RunCallbacksLater(callbacks, loop);
+        if (callbacks is not null) RunCallbacksLater(callbacks, loop ?? ResolutionLoop.Current);
     }
 
     internal override void ResolveLike(Promise source, bool allowDeferring)

@@ -99,7 +99,7 @@ public class Resolver
         }
         else if (p._status == Status.Pending)
         {
-            if (allowDeferring) p.RejectLater(exception, ResolutionLoop.Current);
+            if (allowDeferring) p.RejectLater(exception);
             else p.RejectCore(exception, allowDeferring);
             return true;
         }

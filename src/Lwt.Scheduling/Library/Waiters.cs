@@ -41,8 +41,7 @@ internal static class WaiterPromise
     {
         var u = p.UnderlyingT();
         if (u._status != Status.Pending) return false;
-        if (u._owner == 0) u.FulfillShared(value, allowDeferring: true, later: true);
-        else u.FulfillLater(value, ResolutionLoop.Current);
+        u.FulfillLater(value);
         return true;
     }
 
@@ -51,8 +50,7 @@ internal static class WaiterPromise
     {
         var u = p.Underlying();
         if (u._status != Status.Pending) return false;
-        if (u._owner == 0) u.RejectShared(exception, allowDeferring: true, later: true);
-        else u.RejectLater(exception, ResolutionLoop.Current);
+        u.RejectLater(exception);
         return true;
     }
 
