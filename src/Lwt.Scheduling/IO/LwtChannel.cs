@@ -242,7 +242,23 @@ public abstract class LwtChannel
         (_waiters ??= new Queue<Resolver<Unit>>()).Enqueue(resolver);
         return wait.Bind(_ => Core.State != ChannelState.Open
             ? ReleaseAndFail<T>(new ChannelClosedException(Direction))
-            : RunHolding(op));
+            : RunHoldingQueued(op));
+    }
+
+    /// <summary>
+    /// <see cref="RunHolding{T}"/> for an operation that waited for its turn. The caller already
+    /// holds the promise of <see cref="WaitTurn{T}"/>'s Bind, with its callbacks on it; if the
+    /// operation's promise were handed back as it is, the Bind would make it a proxy and run
+    /// those callbacks before the <see cref="Release"/> attached to it (a proxy's callbacks go
+    /// first). The caller would then find the channel still busy, queue its next operation
+    /// behind nothing, and the auto-flush would start only after its callbacks. lwt_io.ml's
+    /// primitive unlocks in a <c>Lwt.finalize</c>, whose promise resolves after the unlock:
+    /// so here the caller gets a promise that the operation's resolves after the release.
+    /// </summary>
+    private Promise<T> RunHoldingQueued<T>(Func<LwtChannel, Promise<T>> op)
+    {
+        var p = RunHolding(op);
+        return p.IsPending ? p.Map(static x => x) : p;
     }
 
     /// <summary>
