@@ -240,9 +240,14 @@ public abstract class LwtChannel
     {
         var (wait, resolver) = Promise.CreateCancelable<Unit>();
         (_waiters ??= new Queue<Resolver<Unit>>()).Enqueue(resolver);
+        // Its turn come, the operation may find the channel closed meanwhile, or, on the
+        // channel of an Atomic block, the block over: lwt_io.ml's primitive then fails with
+        // Channel_closed or invalid_channel (and the next waiter gets its turn).
         return wait.Bind(_ => Core.State != ChannelState.Open
             ? ReleaseAndFail<T>(new ChannelClosedException(Direction))
-            : RunHoldingQueued(op));
+            : _invalid
+                ? ReleaseAndFail<T>(UsedAfterAtomicBlock())
+                : RunHoldingQueued(op));
     }
 
     /// <summary>
