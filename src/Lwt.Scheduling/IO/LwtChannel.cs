@@ -668,14 +668,21 @@ internal sealed class ChannelCore
         {
             Ptr = Max = 0;
         }
-        else if (Max == Buffer.Length)
+        else if (Ptr > 0)
         {
-            // Make room: move the unread bytes to the front, or grow (a line longer than the buffer).
+            // Move the unread bytes to the front before every read, as lwt_io.ml's perform_io
+            // does, so that the read asks for all the rest of the buffer: reading only into
+            // the free end asked the backend for fewer bytes than Lwt does, and Buffered()
+            // then differed after the read.
             int unread = Max - Ptr;
-            if (Ptr == 0) Array.Resize(ref Buffer, Buffer.Length * 2);
-            else Array.Copy(Buffer, Ptr, Buffer, 0, unread);
+            Array.Copy(Buffer, Ptr, Buffer, 0, unread);
             Ptr = 0;
             Max = unread;
+        }
+        else if (Max == Buffer.Length)
+        {
+            // Full of unread bytes: grow (a line longer than the buffer).
+            Array.Resize(ref Buffer, Buffer.Length * 2);
         }
 
         return Max;
