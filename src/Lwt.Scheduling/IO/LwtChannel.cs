@@ -100,14 +100,18 @@ public abstract class LwtChannel
     private Action? _release;
     private Action? _releaseQuietly;
 
-    /// <summary>The auto-flush running in this channel's turn (<see cref="AutoFlushNow"/>), while it waits for the backend.</summary>
-    private Promise<Unit>? _autoFlushing;
+    /// <summary>
+    /// For the channel of a finished Atomic block that an operation still held: resolved
+    /// when this channel's turn is free again (<see cref="SetIdle"/>).
+    /// </summary>
+    private Resolver<Unit>? _whenIdle;
 
     /// <summary>
-    /// Set when the Atomic block this channel holds ended while the auto-flush ran in the
-    /// block's channel: this channel's turn passes on only once that flush is done.
+    /// Set when the Atomic block this channel holds ended while an operation (one of the
+    /// block's, or the auto-flush) still ran in the block's channel: this channel's turn
+    /// passes on only once that channel is free.
     /// </summary>
-    private Promise<Unit>? _heldByInnerFlush;
+    private Promise<Unit>? _heldByInner;
 
     private protected LwtChannel(ChannelCore core) => Core = core;
 
@@ -155,11 +159,18 @@ public abstract class LwtChannel
         _invalid = true;
         if (_parent is not { } parent) return;
         if (parent._activeWrapper == this) parent._activeWrapper = null;
-        // The auto-flush may be writing through this channel (Deepest) when the block ends.
-        // lwt_io.ml then frees the channel under the flush, and the next operation runs
-        // beside it (both move the buffer's positions: bytes lost or written twice); here
-        // the channel the block held stays busy until the flush is done.
-        if (_autoFlushing is { IsPending: true } flushing) parent._heldByInnerFlush = flushing;
+        // An operation may still hold this channel when the block ends: one the block
+        // started and did not wait for, or the auto-flush writing through it (Deepest).
+        // lwt_io.ml then frees the channel under it, and the next operation runs beside it
+        // (both move the buffer's positions: bytes lost or written twice, differential seed
+        // 11 progs 14, 25, 63, 66); here the channel the block held stays busy until this
+        // one is free. (The operations queued here fail when their turn comes: WaitTurn.)
+        if (_busy)
+        {
+            var (idle, resolver) = Promise.Create<Unit>();
+            _whenIdle = resolver;
+            parent._heldByInner = idle;
+        }
     }
 
     /// <summary>True if an operation holds or waits for this channel's turn (open or not).</summary>
@@ -324,9 +335,9 @@ public abstract class LwtChannel
     /// </summary>
     private void Release()
     {
-        if (_heldByInnerFlush is { } inner)
+        if (_heldByInner is { } inner)
         {
-            _heldByInnerFlush = null;
+            _heldByInner = null;
             if (inner.IsPending)
             {
                 inner.OnTermination(_release ??= Release);
@@ -335,9 +346,20 @@ public abstract class LwtChannel
         }
 
         if (HandOver()) return;
-        _busy = false;
+        SetIdle();
         if (!Core.AutoFlushScheduled && !Core.IsInput && !_invalid && Core.State == ChannelState.Open)
             LwtIO.ScheduleAutoFlush(this);
+    }
+
+    /// <summary>Frees the channel's turn (no one waits), and tells the channel held for it (<see cref="Invalidate"/>).</summary>
+    private void SetIdle()
+    {
+        _busy = false;
+        if (_whenIdle is { } idle)
+        {
+            _whenIdle = null;
+            idle.Resolve(default);
+        }
     }
 
     /// <summary>Gives the turn to the next live waiter, if any.</summary>
@@ -380,7 +402,6 @@ public abstract class LwtChannel
 
         if (p.IsPending)
         {
-            _autoFlushing = p;
             p.OnTermination(_releaseQuietly ??= ReleaseQuietly);
         }
         else
@@ -391,8 +412,7 @@ public abstract class LwtChannel
 
     private void ReleaseQuietly()
     {
-        _autoFlushing = null;
-        if (!HandOver()) _busy = false;
+        if (!HandOver()) SetIdle();
     }
 
     /// <summary>
