@@ -342,7 +342,16 @@ public static partial class LwtIO
             }
 
             c.Max = da.Ptr; // the bytes f wrote count as written
-            if (c.Ptr == c.Max) return 0;
+            if (c.Ptr == c.Max)
+            {
+                // Nothing to write: still one backend call, of 0 bytes, as lwt_io.ml's
+                // perform_io makes (over an OfBytes array: its failure). FlushSome would take
+                // the 0 it answers for a backend that wrote nothing.
+                int none = await Guard(c, c.UntilClosed(c.WriteBackend!(c.Buffer.AsMemory(c.Max, 0))));
+                if (none != 0) throw new IOException("Lwt_io.direct_access.da_perform: the output backend claimed to write bytes out of an empty buffer.");
+                return 0;
+            }
+
             long before = c.Offset;
             await Guard(c, c.FlushSome()); // which moves what is left to the front: the room is at the end, where f writes
             return (int)(c.Offset - before);

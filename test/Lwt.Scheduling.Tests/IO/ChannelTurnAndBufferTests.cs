@@ -448,6 +448,31 @@ public class ChannelTurnAndBufferTests
         });
     }
 
+    // lwt_io.ml da_perform on an output channel is perform_io, which calls the write function
+    // even with nothing buffered (len 0), and over an of_bytes channel fails ("cannot flush").
+    // Ours answered 0 without a call (differential seed 12 prog 189: Lwt's trace has W0=0).
+    [SkippableFact]
+    public void Perform_on_an_empty_output_buffer_still_calls_the_backend()
+    {
+        Skip.IfNot(OperatingSystem.IsLinux());
+        LwtMain.Run(async () =>
+        {
+            var asked = new List<int>();
+            var oc = LwtIO.MakeOutput(m =>
+            {
+                asked.Add(m.Length);
+                return Promise.Return(m.Length);
+            }, bufferSize: 16);
+            int n = await oc.DirectAccess<int>(async da => await da.Perform());
+            Assert.Equal(0, n);
+            Assert.Equal(new[] { 0 }, asked);
+            var bytes = LwtIO.OfBytes(LwtIO.Output, new byte[4]);
+            var failed = bytes.DirectAccess<int>(async da => await da.Perform());
+            await Promise.Catch(() => failed, _ => Promise.Return(0));
+            Assert.IsType<InvalidOperationException>(failed.Exception);
+        });
+    }
+
     // lwt_io.ml write_from_string is a primitive whatever the length: a write of 0 chars
     // waits for its turn behind the queued operations and fails on a closed channel (Lwt 5.6.1
     // in the differential run, seed 11 progs 74 and 194). WriteFromString answered 0 at once.
