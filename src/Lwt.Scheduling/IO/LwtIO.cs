@@ -410,7 +410,8 @@ public static partial class LwtIO
 
     private static Promise<byte[]> ReadSome(ChannelCore c, int count)
     {
-        if (count == 0) return Promise.Return(Array.Empty<byte>());
+        // A count of 0 is no shortcut: with nothing buffered it still refills (and waits for
+        // input, on a pipe), as lwt_io.ml's read, which goes to unsafe_read_into whatever len.
         if (c.Ptr < c.Max) return Promise.Return(Take(c, count));
         return c.Refill().Map(n => n == 0 ? Array.Empty<byte>() : Take(c, count));
     }

@@ -473,6 +473,24 @@ public class ChannelTurnAndBufferTests
         });
     }
 
+    // lwt_io.ml read ~count:0 goes to unsafe_read_into, which refills an empty buffer: the
+    // backend is called (and a read of a pipe waits for input). Ours answered "" at once
+    // (differential seed 12 prog 194: Lwt's trace has R16=0 for "read 0").
+    [SkippableFact]
+    public void Read_of_count_0_refills_an_empty_buffer()
+    {
+        Skip.IfNot(OperatingSystem.IsLinux());
+        LwtMain.Run(async () =>
+        {
+            var ic = InputOf("abc", chunk: 2);
+            Assert.Empty(await ic.Read(0));
+            Assert.Equal(2, ic.Buffered());
+            Assert.Empty(await ic.Read(0)); // buffered bytes: no refill
+            Assert.Equal(2, ic.Buffered());
+            Assert.Equal("ab", Encoding.Latin1.GetString(await ic.Read(5)));
+        });
+    }
+
     // lwt_io.ml write_from_string is a primitive whatever the length: a write of 0 chars
     // waits for its turn behind the queued operations and fails on a closed channel (Lwt 5.6.1
     // in the differential run, seed 11 progs 74 and 194). WriteFromString answered 0 at once.
