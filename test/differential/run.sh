@@ -1,9 +1,9 @@
 #!/bin/bash
 # Differential test of Lwt for .NET against OCaml Lwt 5.6.1 (see README.md).
 # usage: test/differential/run.sh AREA SEED N [extra...]
-#   AREA: core | syncstream | listseq | lwtio | unixfiles
+#   AREA: core | syncstream | listseq | lwtio | lwtiopipe | unixfiles
 #   extra (per area): core [MAXSTEPS=10]; syncstream [MODS=all [MAXSTEPS=12]];
-#     listseq [FAMILIES=list,seq,result,itern [OPTS]]; lwtio (none);
+#     listseq [FAMILIES=list,seq,result,itern [OPTS]]; lwtio, lwtiopipe (none);
 #     unixfiles [BYTES_FRACTION=0.15 [MAXSTEPS=12]]
 # Everything is written under ${WORK:-/tmp/lwt-differential}/AREA/SEED/ (programs, both traces,
 # the C# build, diff.txt). Exit 0 when cmp.py finds no unexplained difference, 1 when it does,
@@ -11,7 +11,7 @@
 set -e -o pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 AREA="${1:-}"; SEED="${2:-}"; N="${3:-}"
-case "$AREA" in core|syncstream|listseq|lwtio|unixfiles) ;; *) sed -n 3,10p "$0" >&2; exit 2;; esac
+case "$AREA" in core|syncstream|listseq|lwtio|lwtiopipe|unixfiles) ;; *) sed -n 3,10p "$0" >&2; exit 2;; esac
 [[ "$SEED" =~ ^[0-9]+$ && "$N" =~ ^[0-9]+$ ]] || { sed -n 3,10p "$0" >&2; exit 2; }
 shift 3
 A="$HERE/$AREA"
@@ -26,7 +26,7 @@ case "$AREA" in
   syncstream) python3 "$A/gen.py" "$SEED" "$N" "$W" "${1:-mutex,mvar,switch,pool,pool_safe,stream}" "${2:-12}"
               ML=prog.ml; MLFLAGS="-w -a" ;;
   listseq)    python3 "$A/gen.py" "$SEED" "$N" "${1:-list,seq,result,itern}" "$W" ${2:+"$2"}; ML=prog.ml ;;
-  lwtio)      python3 "$A/gen.py" "$SEED" "$N" "$W"; MLFLAGS="-thread"; MLPKG="-package lwt,lwt.unix,threads" ;;
+  lwtio|lwtiopipe) python3 "$A/gen.py" "$SEED" "$N" "$W"; MLFLAGS="-thread"; MLPKG="-package lwt,lwt.unix,threads" ;;
   unixfiles)  mkdir -p ml/x/y/z cs/x/y/z
               (umask 022; python3 "$A/gen.py" "$SEED" "$N" "$W" "${1:-0.15}" "${2:-12}")
               MLFLAGS="-w -a -thread"; MLPKG="-package lwt,lwt.unix,threads" ;;

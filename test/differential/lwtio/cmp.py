@@ -1,4 +1,5 @@
-import sys,re,os
+import sys,re,os,difflib
+from collections import Counter
 STRIP=os.environ.get('STRIP','1')=='1'
 def parse(f):
     d={}; cur=None
@@ -11,12 +12,51 @@ def parse(f):
 a=parse(sys.argv[1]); b=parse(sys.argv[2])
 if os.environ.get('ORDER','1')=='0':
     a={k:sorted(v) for k,v in a.items()}; b={k:sorted(v) for k,v in b.items()}
-bad=[]
+
+# Known classes (README "Known differences"), counted but not listed:
+# - set_position-exn: Lwt_io.set_position past the end of an of_bytes channel fails with
+#   Failure (FAIL) in Lwt; ours rejects with ArgumentOutOfRangeException (INVARG). Checked by
+#   rewriting the C# lines into Lwt's: the program must then match.
+# - lwt-assert: Lwt 5.6.1 itself fails an assertion in lwt_io.ml (perform_io on the channel
+#   of a finished atomic block): a Lwt bug.
+# - atomic-outlived: an operation on an atomic block's channel ends after the block (a line
+#   "N.M:..." that is not ":main:" after "N:atomic"). lwt_io.ml then runs the next operation
+#   beside it (bytes lost or doubled); ours keeps the channel until it ends (deliberate).
+# - readline-buffer: only the final buffered= differs, in a program that reads lines: ours
+#   keeps a partial line in the channel's buffer (cancel-safe), so it asks the backend for
+#   fewer bytes than Lwt, which moves the line out of the buffer as it scans.
+KNOWN_REWRITE=[('set_position-exn', re.compile(r'^(.*:set_position \d+) ! INVARG$'), r'\1 ! FAIL')]
+def outlived(lines):
+    ends={}
+    for i,l in enumerate(lines):
+        m=re.match(r'(\d+):atomic [=!]', l)
+        if m: ends[m.group(1)]=i
+    for i,l in enumerate(lines):
+        m=re.match(r'(\d+)\.\d+:(?!main:)', l)
+        if m and m.group(1) in ends and i>ends[m.group(1)]: return True
+    return False
+def classify(la, lb):
+    nb=lb
+    for name,rx,rep in KNOWN_REWRITE:
+        nb2=[rx.sub(rep,l) for l in nb]
+        if nb2!=nb:
+            nb=nb2
+            if la==nb: return name
+    if any('Assertion failed' in l for l in la): return 'lwt-assert'
+    if outlived(la) or outlived(nb): return 'atomic-outlived'
+    end=lambda ls: [re.sub(r' buffered=-?\d+', '', l) if l.startswith('END ') else l for l in ls]
+    if any(':read_line' in l for l in la) and end(la)==end(nb): return 'readline-buffer'
+    return None
+SHOWKNOWN=os.environ.get('SHOWKNOWN','0')=='1'
+known=Counter(); bad=[]
 for k in sorted(set(a)|set(b)):
-    if a.get(k)!=b.get(k):
-        bad.append(k)
-        print(f'##### prog {k}')
-        import difflib
-        for l in difflib.unified_diff(a.get(k,[]), b.get(k,[]), 'ml','cs', lineterm='', n=50): print(l)
+    la, lb = a.get(k), b.get(k)
+    if la==lb: continue
+    cls=classify(la, lb) if la is not None and lb is not None else None
+    if cls and not SHOWKNOWN: known[cls]+=1; continue
+    bad.append(k)
+    print(f'##### prog {k}' + (f' (known: {cls})' if cls else ''))
+    for l in difflib.unified_diff(la or [], lb or [], 'ml','cs', lineterm='', n=50): print(l)
+if known: print(f'known (not listed): {dict(known)}')
 print(f'total {len(set(a)|set(b))} differing {len(bad)}: {bad[:50]}')
-sys.exit(1 if bad else 0)  # run.sh: non-zero when a program differs
+sys.exit(1 if bad else 0)  # run.sh: non-zero when a program differs (known classes excepted)

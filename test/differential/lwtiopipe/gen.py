@@ -1,0 +1,376 @@
+#!/usr/bin/env python3
+# Differential test generator (see test/differential/README.md), area lwtiopipe:
+# Lwt_io.pipe (LwtIO.Pipe) and the high-level I/O over a real pipe: read_char(_opt),
+# read_line(_opt), read_lines/read_chars (streams), read (with or without a count),
+# read_into(_exactly), write, write_line, write_char, write_from(_string)(_exactly),
+# write_lines/write_chars from streams, flush, close and abort of either end (what the other
+# end sees: end of input, EPIPE), position/length/set_position on pipes (ESPIPE), atomic,
+# operations queued on one channel.
+#
+# A reading step is awaited only when the generator knows it cannot wait for ever: the bytes
+# it needs were flushed (or the writing end is closed, or the reading end is closed); any
+# other reading step is spawned, and so are all reading steps after it (they queue behind it).
+# The end phase closes the writing end, which ends the pending reads, and drains the pipe.
+"""Generate N random Lwt_io pipe programs as one OCaml file and one C# file.
+usage: gen.py SEED N OUTDIR"""
+import random, sys, os
+
+R = None
+TEXT = b'abc\r\n'
+
+def mls(bs):
+    return '"' + ''.join('\\x%02x' % b for b in bs) + '"'
+
+def css(bs):
+    return '"' + ''.join('\\u%04x' % b for b in bs) + '"'
+
+def hexs(bs):
+    return ''.join('%02x' % b for b in bs)
+
+def rtext(maxlen, minlen=0):
+    return bytes(R.choice(TEXT) for _ in range(R.randint(minlen, maxlen)))
+
+
+class Model:
+    """What the generator knows of the pipe: every byte written, in order (while known), how
+    many are surely readable (flushed), how many the reader consumed (while known)."""
+    def __init__(self):
+        self.data = b''          # bytes written into oc, in order
+        self.flushed = 0         # data[:flushed] surely went into the pipe
+        self.consumed = 0        # data[:consumed] read from ic
+        self.known = True        # data/consumed are exact
+        self.wclosed = False     # oc closed or aborted
+        self.rclosed = False     # ic closed
+        self.rblocked = False    # a spawned read may still wait: later reads queue behind it
+
+    def avail(self):
+        return self.flushed - self.consumed
+
+    def never_waits(self):
+        return self.rclosed or self.wclosed
+
+    def can(self, need):
+        """need: ('bytes', n) | ('lines', k) | ('eof',)"""
+        if self.rclosed:
+            return True
+        if self.rblocked:
+            return False
+        if self.wclosed:
+            return True
+        if not self.known:
+            return False
+        if need[0] == 'bytes':
+            return self.avail() >= need[1]
+        if need[0] == 'lines':
+            return self.data[self.consumed:self.flushed].count(b'\n') >= need[1]
+        return False
+
+    def consume(self, need, exact=True):
+        if self.rclosed:
+            return
+        if not exact or not self.known:
+            self.known = False
+            return
+        if need[0] == 'bytes':
+            self.consumed = min(self.consumed + need[1], len(self.data)) if self.wclosed else self.consumed + need[1]
+        elif need[0] == 'lines':
+            rest = self.data[self.consumed:]
+            k = need[1]
+            pos = 0
+            for _ in range(k):
+                i = rest.find(b'\n', pos)
+                if i < 0:
+                    pos = len(rest)
+                    break
+                pos = i + 1
+            self.consumed += pos
+
+
+def writer_op(m, c):
+    """A writing step on channel expression c: (name, ml, cs, effect)"""
+    r = R.random()
+    if r < 0.16:
+        s = rtext(20)
+        return (f'write {hexs(s)}', f'Lwt_io.write {c} {mls(s)} >|= unit_', f'{c}.Write({css(s)}).Map(() => "()")', ('data', s))
+    if r < 0.30:
+        s = rtext(10)
+        return (f'write_line {hexs(s)}', f'Lwt_io.write_line {c} {mls(s)} >|= unit_', f'{c}.WriteLine({css(s)}).Map(() => "()")', ('data', s + b'\n'))
+    if r < 0.38:
+        b = R.choice(TEXT + b'xyz')
+        return (f'write_char {b:02x}', f'Lwt_io.write_char {c} \'\\x{b:02x}\' >|= unit_', f'{c}.WriteChar((char){b}).Map(() => "()")', ('data', bytes([b])))
+    if r < 0.46:
+        s = rtext(30)
+        ofs = R.randint(0, len(s)); ln = R.randint(0, len(s) - ofs)
+        if R.random() < 0.5:
+            return (f'write_from_string_exactly {hexs(s)} {ofs} {ln}', f'Lwt_io.write_from_string_exactly {c} {mls(s)} {ofs} {ln} >|= unit_',
+                    f'{c}.WriteFromStringExactly({css(s)}, {ofs}, {ln}).Map(() => "()")', ('data', s[ofs:ofs + ln]))
+        return (f'write_from_exactly {hexs(s)} {ofs} {ln}', f'Lwt_io.write_from_exactly {c} (Bytes.of_string {mls(s)}) {ofs} {ln} >|= unit_',
+                f'{c}.WriteFromExactly(Rt.Bytes("{hexs(s)}").AsMemory({ofs}, {ln})).Map(() => "()")', ('data', s[ofs:ofs + ln]))
+    if r < 0.52:
+        s = rtext(30)
+        ofs = R.randint(0, len(s)); ln = R.randint(0, len(s) - ofs)
+        if R.random() < 0.5:
+            return (f'write_from_string {hexs(s)} {ofs} {ln}', f'Lwt_io.write_from_string {c} {mls(s)} {ofs} {ln} >|= string_of_int',
+                    f'{c}.WriteFromString({css(s)}, {ofs}, {ln}).Map(x => x.ToString())', ('unknown',))
+        return (f'write_from {hexs(s)} {ofs} {ln}', f'Lwt_io.write_from {c} (Bytes.of_string {mls(s)}) {ofs} {ln} >|= string_of_int',
+                f'{c}.WriteFrom(Rt.Bytes("{hexs(s)}").AsMemory({ofs}, {ln})).Map(x => x.ToString())', ('unknown',))
+    if r < 0.57:
+        ls = [rtext(6) for _ in range(R.randint(0, 3))]
+        mll = '[' + ';'.join(mls(x) for x in ls) + ']'
+        csl = ('new[]{' + ','.join(css(x) for x in ls) + '}') if ls else 'new string[0]'
+        return (f'write_lines {",".join(hexs(x) for x in ls)}', f'Lwt_io.write_lines {c} (Lwt_stream.of_list {mll}) >|= unit_',
+                f'{c}.WriteLines(LwtStream.OfList({csl})).Map(() => "()")', ('data', b''.join(x + b'\n' for x in ls)))
+    if r < 0.62:
+        s = rtext(8)
+        return (f'write_chars {hexs(s)}', f'Lwt_io.write_chars {c} (Lwt_stream.of_string {mls(s)}) >|= unit_',
+                f'{c}.WriteChars(LwtStream.OfString({css(s)})).Map(() => "()")', ('data', s))
+    if r < 0.80:
+        return ('flush', f'Lwt_io.flush {c} >|= unit_', f'{c}.Flush().Map(() => "()")', ('flush',))
+    if r < 0.84:
+        return ('position oc', f'Lwt.return (Int64.to_string (Lwt_io.position {c}))', f'Promise.Return({c}.Position().ToString())', None)
+    if r < 0.88:
+        return ('buffered oc', f'Lwt.return (string_of_int (Lwt_io.buffered {c}))', f'Promise.Return({c}.Buffered().ToString())', None)
+    if r < 0.91:
+        return ('length oc', f'Lwt_io.length {c} >|= Int64.to_string', f'{c}.Length().Map(x => x.ToString())', None)
+    if r < 0.94:
+        p = R.randint(0, 20)
+        # an output channel flushes before it seeks (then ESPIPE)
+        return (f'set_position oc {p}', f'Lwt_io.set_position {c} {p}L >|= unit_', f'{c}.SetPosition({p}).Map(() => "()")', ('flush',))
+    return ('is_busy oc', f'Lwt.return (string_of_bool (Lwt_io.is_busy {c}))', f'Promise.Return(Rt.B({c}.IsBusy))', None)
+
+
+JOBS = ('length', 'set_position')
+
+def is_job(name):
+    return name.split(' ')[0] in JOBS
+
+def writer_op_nojob(m, c):
+    while True:
+        op = writer_op(m, c)
+        if not is_job(op[0]):
+            return op
+
+
+def reader_op(m, c):
+    """A reading step: (name, ml, cs, need, exact)"""
+    r = R.random()
+    if r < 0.14:
+        return ('read_char', f'Lwt_io.read_char {c} >|= hexc', f'{c}.ReadChar().Map(x => Rt.Hc(x))', ('bytes', 1), True)
+    if r < 0.22:
+        return ('read_char_opt', f'Lwt_io.read_char_opt {c} >|= optc', f'{c}.ReadCharOpt().Map(x => Rt.OptC(x))', ('bytes', 1), True)
+    if r < 0.36:
+        return ('read_line', f'Lwt_io.read_line {c} >|= hex', f'{c}.ReadLine().Map(x => Rt.Hs(x))', ('lines', 1), True)
+    if r < 0.44:
+        return ('read_line_opt', f'Lwt_io.read_line_opt {c} >|= opts', f'{c}.ReadLineOpt().Map(x => Rt.OptS(x))', ('lines', 1), True)
+    if r < 0.50:
+        k = R.randint(1, 3)
+        return (f'read_lines {k}', f'Lwt_stream.nget {k} (Lwt_io.read_lines {c}) >|= fun l -> String.concat "," (List.map hex l)',
+                f'{c}.ReadLines().NGet({k}).Map(l => string.Join(",", l.Select(Rt.Hs)))', ('lines', k), True)
+    if r < 0.56:
+        k = R.randint(1, 6)
+        return (f'read_chars {k}', f'Lwt_stream.nget {k} (Lwt_io.read_chars {c}) >|= fun l -> String.concat "" (List.map hexc l)',
+                f'{c}.ReadChars().NGet({k}).Map(l => string.Concat(l.Select(Rt.Hc)))', ('bytes', k), True)
+    if r < 0.66:
+        n = R.choice([0, 1, 2, 3, 5, 8, 17])
+        return (f'read {n}', f'Lwt_io.read ~count:{n} {c} >|= hex', f'{c}.Read({n}).Map(x => Rt.Hb(x))', ('bytes', 1), False)
+    if r < 0.69:
+        return ('read all', f'Lwt_io.read {c} >|= hex', f'{c}.Read().Map(x => Rt.Hb(x))', ('eof',), False)
+    if r < 0.76:
+        blen = R.randint(0, 20); ofs = R.randint(0, blen); ln = R.randint(0, blen - ofs)
+        return (f'read_into {blen} {ofs} {ln}', f'(let b = Bytes.make {blen} \'.\' in Lwt_io.read_into {c} b {ofs} {ln} >|= fun n -> string_of_int n ^ " " ^ hexb b)',
+                f'Rt.RI({c}, {blen}, {ofs}, {ln})', ('bytes', 1 if ln else 0), False)
+    if r < 0.83:
+        blen = R.randint(0, 20); ofs = R.randint(0, blen); ln = R.randint(0, blen - ofs)
+        return (f'read_into_exactly {blen} {ofs} {ln}', f'(let b = Bytes.make {blen} \'.\' in Lwt_io.read_into_exactly {c} b {ofs} {ln} >|= fun () -> hexb b)',
+                f'Rt.RIE({c}, {blen}, {ofs}, {ln})', ('bytes', ln), True)
+    if r < 0.87:
+        return ('position ic', f'Lwt.return (Int64.to_string (Lwt_io.position {c}))', f'Promise.Return({c}.Position().ToString())', None, True)
+    if r < 0.91:
+        return ('buffered ic', f'Lwt.return (string_of_int (Lwt_io.buffered {c}))', f'Promise.Return({c}.Buffered().ToString())', None, True)
+    if r < 0.94:
+        return ('length ic', f'Lwt_io.length {c} >|= Int64.to_string', f'{c}.Length().Map(x => x.ToString())', None, True)
+    if r < 0.97:
+        p = R.randint(0, 6)
+        # inside the buffer: moves without a system call; otherwise ESPIPE
+        return (f'set_position ic {p}', f'Lwt_io.set_position {c} {p}L >|= unit_', f'{c}.SetPosition({p}).Map(() => "()")', ('setpos',), False)
+    return ('is_busy ic', f'Lwt.return (string_of_bool (Lwt_io.is_busy {c}))', f'Promise.Return(Rt.B({c}.IsBusy))', None, True)
+
+
+class Prog:
+    def __init__(self, idx):
+        self.idx = idx
+        self.ml = []
+        self.cs = []
+        self.m = Model()
+        self.gen()
+
+    def apply_write(self, eff, awaited):
+        m = self.m
+        if eff is None or m.wclosed:
+            return
+        if eff[0] == 'data':
+            m.data += eff[1]
+        elif eff[0] == 'unknown':
+            m.known = False
+        elif eff[0] == 'flush' and awaited:
+            m.flushed = len(m.data)
+
+    def reader_step(self, label, c, allow_spawn=True):
+        """Returns (name, ml, cs, awaited) or None if it must not be awaited and may not be spawned."""
+        m = self.m
+        name, ml, cs, need, exact = reader_op(m, c)
+        if is_job(name) and (m.rblocked or not allow_spawn) and not m.rclosed:
+            # length and set_position seek (Lwt_unix.lseek, a job in Lwt: see the settle
+            # around them below); queued behind a read that may wait, or inside an atomic
+            # block, that job's timing would show: ask the position instead.
+            return ('position ic', f'Lwt.return (Int64.to_string (Lwt_io.position {c}))', f'Promise.Return({c}.Position().ToString())', True)
+        if need is None:
+            return (name, ml, cs, True)
+        if need[0] == 'setpos':
+            m.known = False if not m.rclosed else m.known
+            return (name, ml, cs, True)
+        if m.can(need) and not (need == ('eof',) and not m.never_waits()):
+            m.consume(need, exact)
+            return (name, ml, cs, True)
+        if not allow_spawn:
+            return None
+        m.rblocked = True
+        m.known = False
+        return (name, ml, cs, False)
+
+    def gen(self):
+        i = self.idx
+        ml, cs, m = self.ml, self.cs, self.m
+        bs = R.choice([16, 16, 17, 20, 32, 64])
+        ml.append(f'let prog_{i} () =')
+        ml.append(f'  let (ic, oc) = pipe {bs} in')
+        cs.append(f'static async Promise Prog_{i}() {{')
+        cs.append(f'  var (ic, oc) = LwtIO.Pipe({bs});')
+        nsteps = R.randint(3, 12)
+        for s in range(1, nsteps + 1):
+            label = str(s)
+            r = R.random()
+            if r < 0.10:
+                # atomic over the writing end: writing steps awaited inside, maybe one queued behind
+                n = R.randint(1, 3)
+                subs_ml, subs_cs = [], []
+                for j in range(n):
+                    sl = f'{label}.{j + 1}'
+                    if R.random() < 0.2:
+                        name, mlf, csf, eff = writer_op_nojob(m, 'oc')
+                        subs_ml.append(f'(spawn "{sl}:main:{name}" (fun () -> {mlf}); Lwt.return_unit)')
+                        subs_cs.append(f'Rt.Spawn("{sl}:main:{name}", () => {csf});')
+                        if eff and eff[0] == 'data': m.known = False   # goes after the block: order unknown here
+                        elif eff and eff[0] == 'unknown': m.known = False
+                    else:
+                        name, mlf, csf, eff = writer_op_nojob(m, 'w')
+                        subs_ml.append(f'show "{sl}:{name}" (fun () -> {mlf})')
+                        subs_cs.append(f'await Rt.Show("{sl}:{name}", () => {csf});')
+                        self.apply_write(eff, True)
+                mle = 'Lwt_io.atomic (fun w -> ' + ' >>= fun () -> '.join(subs_ml) + ' >>= fun () -> Lwt.return "()") oc'
+                cse = 'LwtIO.Atomic<OutputChannel, string>(oc, async w => { ' + ' '.join(subs_cs) + ' return "()"; })'
+                ml.append(f'  show "{label}:atomic oc" (fun () -> {mle}) >>= fun () ->')
+                cs.append(f'  await Rt.Show("{label}:atomic oc", () => {cse});')
+                continue
+            if r < 0.14 and not m.rblocked:
+                # atomic over the reading end: reading steps that cannot wait
+                subs = []
+                for j in range(R.randint(1, 2)):
+                    st = self.reader_step(f'{label}.{j + 1}', 'w', allow_spawn=False)
+                    if st is None:
+                        break
+                    subs.append((f'{label}.{j + 1}', st))
+                if not subs:
+                    continue
+                mle = 'Lwt_io.atomic (fun w -> ' + ' >>= fun () -> '.join(f'show "{sl}:{st[0]}" (fun () -> {st[1]})' for sl, st in subs) + ' >>= fun () -> Lwt.return "()") ic'
+                cse = 'LwtIO.Atomic<InputChannel, string>(ic, async w => { ' + ' '.join(f'await Rt.Show("{sl}:{st[0]}", () => {st[2]});' for sl, st in subs) + ' return "()"; })'
+                ml.append(f'  show "{label}:atomic ic" (fun () -> {mle}) >>= fun () ->')
+                cs.append(f'  await Rt.Show("{label}:atomic ic", () => {cse});')
+                continue
+            if r < 0.17:
+                # close or abort one end
+                end = R.choice(['oc', 'oc', 'ic'])
+                op = 'abort' if R.random() < 0.3 else 'close'
+                mlc = f'Lwt_io.{op} {end} >|= unit_'
+                csc = f'{end}.{"Abort" if op == "abort" else "Close"}().Map(() => "()")'
+                # Lwt_unix.close is a job (its promise resolves a loop iteration later, and
+                # the auto-flush runs meanwhile); ours closes at once. Let both settle first.
+                ml.append(f'  settle "{label}" >>= fun () ->')
+                cs.append(f'  await Rt.Settle("{label}");')
+                ml.append(f'  show "{label}:{op} {end}" (fun () -> {mlc}) >>= fun () ->')
+                cs.append(f'  await Rt.Show("{label}:{op} {end}", () => {csc});')
+                ml.append(f'  settle "{label}" >>= fun () ->')
+                cs.append(f'  await Rt.Settle("{label}");')
+                if end == 'oc':
+                    if op == 'close' and not m.wclosed:
+                        m.flushed = len(m.data)
+                    elif op == 'abort':
+                        m.known = False
+                    m.wclosed = True
+                else:
+                    m.rclosed = True
+                continue
+            if r < 0.20:
+                ml.append(f'  show "{label}:pause" (fun () -> Lwt.pause () >|= unit_) >>= fun () ->')
+                cs.append(f'  await Rt.Show("{label}:pause", () => Promise.Pause().Map(() => "()"));')
+                continue
+            if r < 0.58:
+                name, mle, cse, eff = writer_op(m, 'oc')
+                spawn = R.random() < 0.2
+                self.apply_write(eff, not spawn)
+                if spawn and eff and eff[0] == 'data':
+                    pass  # a spawned write still goes in order (it queues): data stays known
+                awaited = not spawn
+                st = (f'{label}:{name}', mle, cse, awaited)
+            else:
+                name, mle, cse, awaited = self.reader_step(label, 'ic')
+                if awaited and R.random() < 0.15:
+                    awaited = False   # spawned although it cannot wait: it runs at once anyway
+                st = (f'{label}:{name}', mle, cse, awaited)
+            lab, mle, cse, awaited = st
+            if is_job(lab.split(':', 1)[1]):
+                # Lwt_unix.lseek is a job in Lwt (its promise resolves a loop iteration later,
+                # and the auto-flush runs meanwhile); ours seeks at once. Settle around it.
+                ml.append(f'  settle "{label}" >>= fun () ->')
+                cs.append(f'  await Rt.Settle("{label}");')
+                ml.append(f'  show "{lab}" (fun () -> {mle}) >>= fun () ->')
+                cs.append(f'  await Rt.Show("{lab}", () => {cse});')
+                ml.append(f'  settle "{label}" >>= fun () ->')
+                cs.append(f'  await Rt.Settle("{label}");')
+                continue
+            if awaited:
+                ml.append(f'  show "{lab}" (fun () -> {mle}) >>= fun () ->')
+                cs.append(f'  await Rt.Show("{lab}", () => {cse});')
+            else:
+                ml.append(f'  (spawn "{lab}" (fun () -> {mle}); Lwt.return_unit) >>= fun () ->')
+                cs.append(f'  Rt.Spawn("{lab}", () => {cse});')
+        ml.append('  endphase ic oc')
+        cs.append('  await Rt.EndPhase(ic, oc);')
+        cs.append('}')
+
+
+def main():
+    global R
+    seed, n, outdir = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+    R = random.Random(seed)
+    progs = [Prog(i) for i in range(n)]
+    here = os.path.dirname(os.path.abspath(__file__))
+    with open(f'{outdir}/progs.ml', 'w') as f:
+        f.write(open(os.path.join(here, 'rt.ml')).read())
+        f.write('\nopen Lwt.Infix\n[@@@warning "-26-27-33"]\n')
+        for p in progs:
+            f.write('\n'.join(p.ml) + '\n\n')
+        f.write('let () =\n')
+        for p in progs:
+            f.write(f'  run_prog {p.idx} prog_{p.idx};\n')
+        f.write('  ()\n')
+    with open(f'{outdir}/Progs.cs', 'w') as f:
+        f.write('using Lwt;\nusing System.Linq;\npublic static class Progs {\n')
+        for p in progs:
+            f.write('\n'.join(p.cs) + '\n\n')
+        f.write('public static void Main(string[] args) {\n')
+        for p in progs:
+            f.write(f'  Rt.RunProg({p.idx}, Prog_{p.idx});\n')
+        f.write('}\n}\n')
+
+main()
