@@ -232,7 +232,7 @@ public static partial class LwtIO
         int size = bufferSize ?? GetDefaultBufferSize(); // fixed now, as Lwt's ?buffer_size default
         return Listen(address, backlog, fd, (clientFd, clientAddress) =>
         {
-            var (ic, oc) = ChannelsOfSocket(clientFd, size);
+            var (ic, oc) = ChannelsOfSocket(clientFd, size, lseek: true);
             var handled = LwtServer.RunReported(() => handler(clientAddress, ic, oc));
             return noClose ? handled : handled.Bind(() => CloseQuietly(ic, oc));
         });
@@ -421,12 +421,18 @@ public static partial class LwtIO
         return WithCloseConnection<Unit>((ic, oc) => f(ic, oc).Bind(() => Promise.ReturnUnit), channels);
     }
 
-    /// <summary>The two channels of a connected socket, with one shared close (file comment).</summary>
-    internal static (InputChannel, OutputChannel) ChannelsOfSocket(LwtFd fd, int? bufferSize)
+    /// <summary>
+    /// The two channels of a connected socket, with one shared close (file comment). A
+    /// server's channels seek with lseek (so Length and SetPosition fail with ESPIPE, as
+    /// lwt_io.ml's establish_server makes them with of_fd); a client's have no seek (so they
+    /// fail as a channel without one, as open_connection makes them with make).
+    /// </summary>
+    internal static (InputChannel, OutputChannel) ChannelsOfSocket(LwtFd fd, int? bufferSize, bool lseek = false)
     {
         Promise? closed = null;
         Func<Promise> close = () => closed ??= CloseSocket(fd);
-        return (MakeInput(m => LwtUnix.Read(fd, m), close, bufferSize), MakeOutput(m => LwtUnix.Write(fd, m), close, bufferSize));
+        Func<long, SeekOrigin, Promise<long>>? seek = lseek ? (offset, origin) => LwtUnix.LSeek(fd, offset, origin) : null;
+        return (MakeInput(m => LwtUnix.Read(fd, m), close, bufferSize, seek), MakeOutput(m => LwtUnix.Write(fd, m), close, bufferSize, seek));
     }
 
     private static Promise CloseSocket(LwtFd fd)

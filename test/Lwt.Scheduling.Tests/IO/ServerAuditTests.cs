@@ -256,4 +256,32 @@ public class ServerAuditTests
             await taken.Shutdown();
         });
     }
+
+    // lwt_io.ml's establish_server makes a connection's channels with of_fd, whose seek is
+    // Lwt_unix.lseek: Length and SetPosition fail with ESPIPE. open_connection makes the
+    // client's with make and no seek (Failure: here InvalidOperationException). Ours gave the
+    // server's channels no seek either (lwtiopipe differential, socket mode, seed 1: Lwt
+    // "length ic ! Illegal seek", ours a failure without errno).
+    [SkippableFact]
+    public void A_servers_channels_seek_with_lseek_and_fail_with_ESPIPE_a_clients_have_no_seek()
+    {
+        Skip.IfNot(OperatingSystem.IsLinux());
+        LwtMain.Run(async () =>
+        {
+            Exception? length = null, setPosition = null;
+            var server = await LwtIO.EstablishServer(AnyLoopback, async (_, ic, oc) =>
+            {
+                length = await Record(ic.Length());
+                setPosition = await Record(oc.SetPosition(0));
+                await oc.WriteLine("done");
+            });
+            var (cic, coc) = await LwtIO.OpenConnection(server.Address);
+            Assert.Equal("done", await cic.ReadLine());
+            Assert.Equal(ESPIPE, Errno(length));
+            Assert.Equal(ESPIPE, Errno(setPosition));
+            Assert.IsType<InvalidOperationException>(await Record(cic.Length()));
+            await coc.Close();
+            await server.Shutdown();
+        });
+    }
 }
