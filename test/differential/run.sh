@@ -3,7 +3,7 @@
 # usage: test/differential/run.sh AREA SEED N [extra...]
 #   AREA: core | syncstream | listseq | lwtio | lwtiopipe | unixfiles
 #   extra (per area): core [MAXSTEPS=10]; syncstream [MODS=all [MAXSTEPS=12]];
-#     listseq [FAMILIES=list,seq,result,itern [OPTS]]; lwtio, lwtiopipe (none);
+#     listseq [FAMILIES=list,seq,result,itern [OPTS]]; lwtio (none); lwtiopipe [MODE=pipe|socket];
 #     unixfiles [BYTES_FRACTION=0.15 [MAXSTEPS=12]]
 # Everything is written under ${WORK:-/tmp/lwt-differential}/AREA/SEED/ (programs, both traces,
 # the C# build, diff.txt). Exit 0 when cmp.py finds no unexplained difference, 1 when it does,
@@ -26,7 +26,8 @@ case "$AREA" in
   syncstream) python3 "$A/gen.py" "$SEED" "$N" "$W" "${1:-mutex,mvar,switch,pool,pool_safe,stream}" "${2:-12}"
               ML=prog.ml; MLFLAGS="-w -a" ;;
   listseq)    python3 "$A/gen.py" "$SEED" "$N" "${1:-list,seq,result,itern}" "$W" ${2:+"$2"}; ML=prog.ml ;;
-  lwtio|lwtiopipe) python3 "$A/gen.py" "$SEED" "$N" "$W"; MLFLAGS="-thread"; MLPKG="-package lwt,lwt.unix,threads" ;;
+  lwtio)      python3 "$A/gen.py" "$SEED" "$N" "$W"; MLFLAGS="-thread"; MLPKG="-package lwt,lwt.unix,threads" ;;
+  lwtiopipe)  python3 "$A/gen.py" "$SEED" "$N" "$W" "${1:-pipe}"; MLFLAGS="-thread"; MLPKG="-package lwt,lwt.unix,threads" ;;
   unixfiles)  mkdir -p ml/x/y/z cs/x/y/z
               (umask 022; python3 "$A/gen.py" "$SEED" "$N" "$W" "${1:-0.15}" "${2:-12}")
               MLFLAGS="-w -a -thread"; MLPKG="-package lwt,lwt.unix,threads" ;;

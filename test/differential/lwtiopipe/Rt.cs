@@ -77,6 +77,28 @@ public static class Rt
         LogB(b, State("ic", ic)); LogB(b, State("oc", oc));
     }
 
+    /// <summary>As rt.ml's sock: a server on 127.0.0.1:port and a client connected to it.</summary>
+    public static async Promise<(LwtServer, Resolver<Unit>, InputChannel, OutputChannel, InputChannel, OutputChannel)> Sock(int bufsize, int port)
+    {
+        var addr = new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, port);
+        var (got, gotR) = Promise.Create<(InputChannel, OutputChannel)>();
+        var (finished, finishedR) = Promise.Create<Unit>();
+        var server = await LwtIO.EstablishServerWithClientAddress(addr, (_, ic, oc) => { gotR.ResolveNow((ic, oc)); return finished; }, bufferSize: bufsize);
+        var (cic, coc) = await LwtIO.OpenConnection(addr, bufsize);
+        var (sic, soc) = await got;
+        return (server, finishedR, sic, soc, cic, coc);
+    }
+
+    public static async Promise SockEnd(LwtServer server, Resolver<Unit> finished, OutputChannel soc, InputChannel cic)
+    {
+        var b = Cur;
+        finished.ResolveNow(default);
+        await Settle("sock");
+        await Show("end:client read", () => cic.Read().Map(x => Hb(x)));
+        LogB(b, "server oc closed=" + B(soc.IsClosed));
+        await LwtIO.ShutdownServer(server);
+    }
+
     public static Promise<string> RI(InputChannel c, int blen, int ofs, int len)
     {
         var b = Dots(blen);

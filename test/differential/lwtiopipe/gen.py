@@ -12,7 +12,9 @@
 # other reading step is spawned, and so are all reading steps after it (they queue behind it).
 # The end phase closes the writing end, which ends the pending reads, and drains the pipe.
 """Generate N random Lwt_io pipe programs as one OCaml file and one C# file.
-usage: gen.py SEED N OUTDIR"""
+usage: gen.py SEED N OUTDIR [MODE=pipe|socket]
+socket: the two ends are a TCP connection over 127.0.0.1 (Lwt_io.establish_server_with_client_address
+and Lwt_io.open_connection): the client's output channel writes, the server's input channel reads."""
 import random, sys, os
 
 R = None
@@ -197,8 +199,10 @@ def reader_op(m, c):
 
 
 class Prog:
-    def __init__(self, idx):
+    def __init__(self, idx, mode='pipe', seed=0):
         self.idx = idx
+        self.mode = mode
+        self.port = 20000 + (seed * 997 + idx * 7) % 30000
         self.ml = []
         self.cs = []
         self.m = Model()
@@ -243,9 +247,13 @@ class Prog:
         ml, cs, m = self.ml, self.cs, self.m
         bs = R.choice([16, 16, 17, 20, 32, 64])
         ml.append(f'let prog_{i} () =')
-        ml.append(f'  let (ic, oc) = pipe {bs} in')
         cs.append(f'static async Promise Prog_{i}() {{')
-        cs.append(f'  var (ic, oc) = LwtIO.Pipe({bs});')
+        if self.mode == 'socket':
+            ml.append(f'  sock {bs} {self.port} >>= fun (server, finished_u, ic, soc, cic, oc) ->')
+            cs.append(f'  var (server, finished, ic, soc, cic, oc) = await Rt.Sock({bs}, {self.port});')
+        else:
+            ml.append(f'  let (ic, oc) = pipe {bs} in')
+            cs.append(f'  var (ic, oc) = LwtIO.Pipe({bs});')
         nsteps = R.randint(3, 12)
         for s in range(1, nsteps + 1):
             label = str(s)
@@ -289,7 +297,9 @@ class Prog:
                 continue
             if r < 0.17:
                 # close or abort one end
-                end = R.choice(['oc', 'oc', 'ic'])
+                # (socket mode: closing the server's input closes its socket, and what the
+                # client's writes meet then depends on when the peer's reset arrives)
+                end = R.choice(['oc', 'oc', 'ic']) if self.mode == 'pipe' else 'oc'
                 op = 'abort' if R.random() < 0.3 else 'close'
                 mlc = f'Lwt_io.{op} {end} >|= unit_'
                 csc = f'{end}.{"Abort" if op == "abort" else "Close"}().Map(() => "()")'
@@ -344,16 +354,23 @@ class Prog:
             else:
                 ml.append(f'  (spawn "{lab}" (fun () -> {mle}); Lwt.return_unit) >>= fun () ->')
                 cs.append(f'  Rt.Spawn("{lab}", () => {cse});')
-        ml.append('  endphase ic oc')
-        cs.append('  await Rt.EndPhase(ic, oc);')
+        if self.mode == 'socket':
+            ml.append('  endphase ic oc >>= fun () -> sock_end server finished_u soc cic')
+            cs.append('  await Rt.EndPhase(ic, oc);')
+            cs.append('  await Rt.SockEnd(server, finished, soc, cic);')
+        else:
+            ml.append('  endphase ic oc')
+            cs.append('  await Rt.EndPhase(ic, oc);')
         cs.append('}')
 
 
 def main():
     global R
     seed, n, outdir = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+    mode = sys.argv[4] if len(sys.argv) > 4 else 'pipe'
+    assert mode in ('pipe', 'socket'), mode
     R = random.Random(seed)
-    progs = [Prog(i) for i in range(n)]
+    progs = [Prog(i, mode, seed) for i in range(n)]
     here = os.path.dirname(os.path.abspath(__file__))
     with open(f'{outdir}/progs.ml', 'w') as f:
         f.write(open(os.path.join(here, 'rt.ml')).read())

@@ -43,6 +43,19 @@ let state name ch =
 let pipe bufsize =
   Lwt_io.pipe ~in_buffer:(Lwt_bytes.create bufsize) ~out_buffer:(Lwt_bytes.create bufsize) ()
 
+(* The socket mode (gen.py socket): a server on 127.0.0.1:port whose handler hands over its
+   channels and waits for the program's end; the writing end is the client's output channel,
+   the reading end the server's input channel. *)
+let sock bufsize port =
+  let addr = Unix.ADDR_INET (Unix.inet_addr_loopback, port) in
+  let got, got_u = Lwt.wait () in
+  let finished, finished_u = Lwt.wait () in
+  Lwt_io.establish_server_with_client_address ~buffer_size:bufsize addr
+    (fun _ (ic, oc) -> Lwt.wakeup got_u (ic, oc); finished) >>= fun server ->
+  Lwt_io.open_connection ~in_buffer:(Lwt_bytes.create bufsize) ~out_buffer:(Lwt_bytes.create bufsize) addr >>= fun (cic, coc) ->
+  got >>= fun (sic, soc) ->
+  Lwt.return (server, finished_u, sic, soc, cic, coc)
+
 (* After the steps: close the writing end (pending reads then end), read what is left, close
    the reading end. *)
 let endphase ic oc =
@@ -55,6 +68,14 @@ let endphase ic oc =
   show "end:drain" (fun () -> Lwt_io.read ic >|= hex) >>= fun () ->
   show "end:close ic" (fun () -> Lwt_io.close ic >|= unit_) >>= fun () ->
   logb b (state "ic" ic); logb b (state "oc" oc); Lwt.return_unit
+
+let sock_end server finished_u soc cic =
+  let b = !cur in
+  Lwt.wakeup finished_u ();   (* the handler ends: the server closes its channels *)
+  settle "sock" >>= fun () ->
+  show "end:client read" (fun () -> Lwt_io.read cic >|= hex) >>= fun () ->
+  logb b ("server oc closed=" ^ string_of_bool (Lwt_io.is_closed soc));
+  Lwt_io.shutdown_server server
 
 let run_prog n (f : unit -> unit Lwt.t) =
   cur := Buffer.create 256;
