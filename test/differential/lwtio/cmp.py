@@ -21,7 +21,9 @@ if os.environ.get('ORDER','1')=='0':
 #   of a finished atomic block): a Lwt bug.
 # - atomic-outlived: an operation on an atomic block's channel ends after the block (a line
 #   "N.M:..." that is not ":main:" after "N:atomic"). lwt_io.ml then runs the next operation
-#   beside it (bytes lost or doubled); ours keeps the channel until it ends (deliberate).
+#   beside it (bytes lost or doubled); ours keeps the channel until it ends (deliberate). Also
+#   counted: traces that part only after a pause inside a block (the auto-flush then writes
+#   through the block's channel and may outlive it, the same case).
 # - readline-buffer: only the buffered counts differ, in a program that reads lines: ours
 #   keeps a partial line in the channel's buffer (cancel-safe), so it asks the backend for
 #   fewer bytes than Lwt, which moves the line out of the buffer as it scans.
@@ -44,6 +46,10 @@ def classify(la, lb):
             if la==nb: return name
     if any('Assertion failed' in l for l in la): return 'lwt-assert'
     if outlived(la) or outlived(nb): return 'atomic-outlived'
+    # The auto-flush variant: a block that pauses lets the auto-flush write through its
+    # channel; if the traces part only after such a pause, the flush outlived the block.
+    first = next((i for i, (x, y) in enumerate(zip(la, nb)) if x != y), min(len(la), len(nb)))
+    if any(re.match(r'\d+\.\d+:pause = ', l) for l in la[:first]): return 'atomic-outlived'
     end=lambda ls: [re.sub(r' buffered=-?\d+', '', l) if l.startswith('END ') else re.sub(r'^([\d.]+:(?:main:|stale:)?buffered) = \d+$', r'\1 = ?', l) for l in ls]
     if any(':read_line' in l for l in la) and end(la)==end(nb): return 'readline-buffer'
     return None
