@@ -228,6 +228,72 @@ public class TimerWheelTests
     }
 
     [Fact]
+    public void A_timer_added_by_a_callback_at_a_block_boundary_does_not_hold_back_the_next_block()
+    {
+        // Slot 63 is the last of the first 64-slot block; slot 69 lies in the next block, so its
+        // timer waits at level 1 until that block is reached. Firing slot 63 as a whole past slot
+        // moved the wheel into the next block without cascading that level-1 slot, and a timer
+        // the callback added there (slot 104, placed at level 0 of the new block) then came first
+        // at every lookup: slot 69's timer was held back until slot 104 had fired, and
+        // NextDeadline named slot 104. Found by the timed differential run (test/differential,
+        // area timed: every sleep of a busy loop late by up to seconds).
+        var wheel = NewWheel();
+        var fired = new List<string>();
+        wheel.Add(69 * SlotTicks, () => fired.Add("69"));
+        wheel.Add(63 * SlotTicks, () =>
+        {
+            fired.Add("63");
+            wheel.Add(104 * SlotTicks, () => fired.Add("104"));
+        });
+
+        wheel.Expire(65 * SlotTicks);
+        Assert.Equal(new[] { "63" }, fired);
+        Assert.Equal(69 * SlotTicks, wheel.NextDeadline);
+
+        wheel.Expire(70 * SlotTicks);
+        Assert.Equal(new[] { "63", "69" }, fired);
+        Assert.Equal(104 * SlotTicks, wheel.NextDeadline);
+
+        wheel.Expire(104 * SlotTicks);
+        Assert.Equal(new[] { "63", "69", "104" }, fired);
+        Assert.Equal(0, wheel.Count);
+    }
+
+    [Fact]
+    public void Timers_added_by_callbacks_fire_at_the_first_expire_past_their_deadline()
+    {
+        // As the test above, at random: every firing timer adds up to two more (some in the
+        // next blocks of every level), the clock moves by random steps, and each timer must fire
+        // at the first Expire at or past its deadline, never before.
+        var wheel = NewWheel();
+        var rng = new Random(3);
+        long now = 0, previous = -1;
+        var late = new List<string>();
+        void AddRandom(int depth)
+        {
+            long delay = rng.Next(4) switch { 0 => rng.Next(1, 64), 1 => rng.Next(1, 4096), 2 => rng.Next(1, 300_000), _ => rng.Next(1, 20) * 64 };
+            long deadline = (now / SlotTicks + delay) * SlotTicks + rng.Next((int)SlotTicks);
+            wheel.Add(deadline, () =>
+            {
+                if (deadline > now) late.Add($"{deadline} fired early at {now}");
+                if (deadline <= previous) late.Add($"{deadline} fired late at {now} (due at {previous})");
+                if (depth < 40)
+                    for (int k = rng.Next(3); k > 0; k--) AddRandom(depth + 1);
+            });
+        }
+
+        for (int i = 0; i < 200; i++) AddRandom(0);
+        while (wheel.Count != 0 && now < 50_000_000)
+        {
+            now += rng.Next(1, 700) * (rng.Next(10) == 0 ? 100 : 1);
+            wheel.Expire(now);
+            previous = now;
+        }
+
+        Assert.Empty(late);
+    }
+
+    [Fact]
     public void A_timer_added_due_from_a_callback_waits_for_the_next_expire()
     {
         var wheel = NewWheel();

@@ -26,7 +26,10 @@
 //     new _elapsed, which puts each one at a lower level. A timer cascades at
 //     most once per level: O(levels) amortized, flat in the number of timers.
 //   - _elapsed only ever advances to the start of the earliest occupied slot,
-//     or to "now" when nothing is due before it, so no slot is skipped.
+//     or to "now" when nothing is due before it, so no slot is skipped; and it
+//     enters a new block only there, where that block's higher-level slot is
+//     cascaded before any timer is placed relative to it (a timer added by a
+//     callback lands under the right level).
 //
 // Lists. Every bucket (Levels * 64 wheel slots, plus the Due and Firing
 // lists) is an intrusive doubly linked FIFO of TimerEntry nodes; _occupied
@@ -287,7 +290,13 @@ internal sealed class TimerWheel
                 else if (start < nowKey)
                 {
                     // A whole past slot: every deadline in it is < nowKey * ticksPerSlot <= now.
-                    _elapsed = start + 1;
+                    // _elapsed stays at the slot's start, not start + 1: past the last slot of a
+                    // block, start + 1 is the next block, whose slot at a higher level has not
+                    // been cascaded yet, and a timer that a callback below adds in that block
+                    // would be placed under it and found first, holding its timers back. Once
+                    // emptied, the slot is not found again (a timer added to it now is due and
+                    // goes to the Due list), and the next lookup cascades the next block.
+                    _elapsed = start;
                     MoveAll(bucket);
                     FireCollected(ref error);
                 }
