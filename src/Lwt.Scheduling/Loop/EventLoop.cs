@@ -21,6 +21,8 @@ namespace Lwt;
  *   4. ask the engine for I/O: block until the next timer only when nothing is ready or
  *      paused and the inbox is empty, otherwise poll with a zero timeout, at a bounded
  *      rate (below);
+ *   (when 3 or 4 resolved the promise LwtMain.Run waits for: wake the promises paused
+ *      meanwhile, as Lwt_main.run's iteration ends with wakeup_paused before it returns);
  *   leave hooks.
  *
  * Polling at a bounded rate. A busy loop (a pause loop, a producer/consumer pair) has
@@ -350,6 +352,7 @@ public sealed partial class EventLoop : ILoopDispatcher
 
         RunReady();
         if (_paused.Count != 0) _paused.WakeAll();
+        bool runPending = until is not null && until.CurrentStatus == Status.Pending;
 
         long now = 0;
         if (Timers.Count != 0)
@@ -361,8 +364,22 @@ public sealed partial class EventLoop : ILoopDispatcher
 
         if (until is null || until.CurrentStatus == Status.Pending) WaitForIo(now);
 
+        // Lwt_main.run ends every iteration with wakeup_paused, after the engine's timers and
+        // I/O, and only then looks at its promise again. Here the paused promises come before
+        // the timers, which is the same order between iterations; but when this iteration's
+        // timers or I/O resolved the run's promise, the promises they paused would stay pending
+        // after Run returns, where Lwt's run their callbacks first. So they are woken once more
+        // (those paused by these callbacks are left, as Lwt leaves them).
+        if (runPending && _paused.Count != 0 && until!.CurrentStatus != Status.Pending) WakePausedAtRunEnd();
+
         hooks = LwtMain.LeaveIterHooks.Snapshot;
         if (hooks.Length != 0) RunHooks(hooks);
+    }
+
+    private void WakePausedAtRunEnd()
+    {
+        _paused.WakeAll();
+        if (_resolution.HasDeferred) _resolution.DrainDeferred();
     }
 
     private static void RunHooks(LwtHook[] hooks)

@@ -89,6 +89,55 @@ public class IterationTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Run_wakes_the_promises_paused_by_the_timer_that_resolved_its_promise_before_returning()
+    {
+        // Lwt_main.run's iteration ends with wakeup_paused: in Lwt,
+        //   Lwt_main.run (sleep 0.01 >>= fun () -> ignore (pause () >|= fun () -> log "paused"); return ())
+        // logs "paused" before run returns. A pause taken by those callbacks is left pending.
+        var (log, pendingAfter) = LoopTest.OnFreshThread(() =>
+        {
+            var log = new List<string>();
+            Promise<int>? second = null;
+            LwtMain.Run(() => LwtUnix.Sleep(0.01).Bind(() =>
+            {
+                _ = Promise.Pause().Map(() =>
+                {
+                    log.Add("paused");
+                    second = Promise.Pause().Map(() => { log.Add("paused again"); return 0; });
+                    return 0;
+                });
+                return Promise.ReturnUnit;
+            }));
+            log.Add("returned");
+            bool pending = second is { IsPending: true };
+            Promise.AbandonPaused();
+            return (log, pending);
+        });
+        Assert.Equal(["paused", "returned"], log);
+        Assert.True(pendingAfter);
+    }
+
+    [Fact]
+    public void Run_returning_from_a_paused_callback_leaves_the_promises_paused_then()
+    {
+        // The run's promise resolved by a paused promise's callback: Lwt (the later Lwt_main.run,
+        // which polls its promise first) returns without another wakeup_paused.
+        var log = LoopTest.OnFreshThread(() =>
+        {
+            var log = new List<string>();
+            LwtMain.Run(() => Promise.Pause().Bind(() =>
+            {
+                _ = Promise.Pause().Map(() => { log.Add("paused"); return 0; });
+                return Promise.ReturnUnit;
+            }));
+            log.Add("returned");
+            Promise.AbandonPaused();
+            return log;
+        });
+        Assert.Equal(["returned"], log);
+    }
+
+    [Fact]
     public void Hooks_run_around_each_iteration_in_order_on_the_loop_thread()
     {
         LoopTest.OnFreshThread(() =>
