@@ -1,17 +1,17 @@
 #!/bin/bash
 # Differential test of Lwt for .NET against OCaml Lwt 5.6.1 (see README.md).
 # usage: test/differential/run.sh AREA SEED N [extra...]
-#   AREA: core | syncstream | listseq | lwtio | lwtiopipe | unixfiles
+#   AREA: core | syncstream | listseq | lwtio | lwtiopipe | unixfiles | timed
 #   extra (per area): core [MAXSTEPS=10]; syncstream [MODS=all [MAXSTEPS=12]];
 #     listseq [FAMILIES=list,seq,result,itern [OPTS]]; lwtio (none); lwtiopipe [MODE=pipe|socket];
-#     unixfiles [BYTES_FRACTION=0.15 [MAXSTEPS=12]]
+#     unixfiles [BYTES_FRACTION=0.15 [MAXSTEPS=12]]; timed [FAMILIES=sleep,tmo,thr [MAXSTEPS=10]]
 # Everything is written under ${WORK:-/tmp/lwt-differential}/AREA/SEED/ (programs, both traces,
 # the C# build, diff.txt). Exit 0 when cmp.py finds no unexplained difference, 1 when it does,
 # 2 on a usage or build error.
 set -e -o pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 AREA="${1:-}"; SEED="${2:-}"; N="${3:-}"
-case "$AREA" in core|syncstream|listseq|lwtio|lwtiopipe|unixfiles) ;; *) sed -n 3,10p "$0" >&2; exit 2;; esac
+case "$AREA" in core|syncstream|listseq|lwtio|lwtiopipe|unixfiles|timed) ;; *) sed -n 3,10p "$0" >&2; exit 2;; esac
 [[ "$SEED" =~ ^[0-9]+$ && "$N" =~ ^[0-9]+$ ]] || { sed -n 3,10p "$0" >&2; exit 2; }
 shift 3
 A="$HERE/$AREA"
@@ -30,6 +30,8 @@ case "$AREA" in
   lwtiopipe)  python3 "$A/gen.py" "$SEED" "$N" "$W" "${1:-pipe}"; MLFLAGS="-thread"; MLPKG="-package lwt,lwt.unix,threads" ;;
   unixfiles)  mkdir -p ml/x/y/z cs/x/y/z
               (umask 022; python3 "$A/gen.py" "$SEED" "$N" "$W" "${1:-0.15}" "${2:-12}")
+              MLFLAGS="-w -a -thread"; MLPKG="-package lwt,lwt.unix,threads" ;;
+  timed)      python3 "$A/gen.py" "$SEED" "$N" "$W" "${1:-sleep,tmo,thr}" "${2:-10}"
               MLFLAGS="-w -a -thread"; MLPKG="-package lwt,lwt.unix,threads" ;;
 esac
 
@@ -55,7 +57,7 @@ esac
 
 # 5. compare (cmp.py prints a summary; its exit code is this script's)
 set +e
-python3 "$A/cmp.py" ml.out cs.out > diff.txt; rc=$?
+python3 "$A/cmp.py" ml.out cs.out $([ "$AREA" = timed ] && echo meta.txt) > diff.txt; rc=$?
 if [ "$AREA" = lwtio ]; then
   # also with each program's lines sorted: which differences are order-only
   ORDER=0 python3 "$A/cmp.py" ml.out cs.out > diff_unordered.txt
