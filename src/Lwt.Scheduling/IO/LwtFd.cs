@@ -556,7 +556,13 @@ public sealed class LwtFd : IDisposable
         return true;
     }
 
-    /// <summary>The engine callback: retries the queued operations in order until one would block.</summary>
+    /// <summary>
+    /// The engine callback: retries, in order, each operation that was queued when it began.
+    /// One that would still block keeps its place and the next one is tried, as Lwt calls
+    /// every hook of the descriptor on a readiness event (lwt_unix.ml register_readable):
+    /// a wait_read queued behind a read that takes all the data is fulfilled by the event,
+    /// where stopping at the first operation that would block left it waiting for more data.
+    /// </summary>
     private void Dispatch(bool write)
     {
         ref IFdOp? head = ref write ? ref _writeHead : ref _readHead;
@@ -569,18 +575,41 @@ public sealed class LwtFd : IDisposable
             return;
         }
 
-        bool first = true;
-        while (!_closed && _aborted is null && head is { } op)
+        IFdOp? kept = null; // the last operation of this dispatch that would block: it keeps its place
+        bool covered = true, ready = true;
+        while (!_closed && _aborted is null)
         {
-            // A blocking descriptor's call blocks where a non-blocking one says EAGAIN: the
-            // engine's readiness covers the first call; each further one waits for a poll that
-            // says it will not block (the first may have taken all the data, or the room).
-            if (!first && _blocking && !LwtUnix.StillReady(_fd, write)) break;
-            first = false;
+            // A callback run by Deliver may have canceled the kept operation: start again from
+            // the head then (the operations before it would block; trying them again is harmless).
+            IFdOp? op = kept is not null && (kept.Prev is not null || head == kept) ? kept.Next : head;
+            if (op is null) break;
             bool wasLast = op == last;
-            if (!op.Attempt()) break;
-            Unlink(op);
-            op.Deliver();
+            bool done;
+            if (op.IsPureWait)
+            {
+                // WaitRead/WaitWrite make no call: the event is what they wait for (Lwt's hook is ignore).
+                done = true;
+            }
+            else
+            {
+                // A blocking descriptor's call blocks where a non-blocking one says EAGAIN: the
+                // engine's readiness covers the first call; each further one waits for a poll that
+                // says it will not block (the first may have taken all the data, or the room).
+                if (!covered && _blocking && ready) ready = LwtUnix.StillReady(_fd, write);
+                covered = false;
+                done = ready && op.Attempt();
+            }
+
+            if (done)
+            {
+                Unlink(op);
+                op.Deliver();
+            }
+            else
+            {
+                kept = op;
+            }
+
             if (wasLast) break;
         }
 
@@ -641,6 +670,9 @@ internal interface IFdOp
     /// <summary>The system call, for error messages.</summary>
     string Name { get; }
 
+    /// <summary>True for a wait that makes no call (WaitRead, WaitWrite): any readiness event fulfills it.</summary>
+    bool IsPureWait { get; }
+
     /// <summary>Tries the call once more: false if it would block (stay queued), true if it is done (result kept).</summary>
     bool Attempt();
 
@@ -670,6 +702,8 @@ internal abstract class FdOp<T> : Promise<T>, IFdOp
     public abstract bool IsWrite { get; }
 
     public abstract string Name { get; }
+
+    public virtual bool IsPureWait => false;
 
     /// <summary>The system call: returns false on EAGAIN; otherwise sets <see cref="Result"/> or calls <see cref="SetError"/>.</summary>
     protected abstract bool Run();

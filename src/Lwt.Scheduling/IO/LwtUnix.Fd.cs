@@ -569,6 +569,11 @@ public static partial class LwtUnix
 
         public override string Name => name ?? (write ? "wait_write" : "wait_read");
 
+        // A blocking descriptor's call waiting for its job (a name) is not a pure wait: its
+        // dispatch polls first, so that its job never parks a worker on a descriptor that a
+        // call before it in the queue drained.
+        public override bool IsPureWait => name is null;
+
         protected override bool Run() => true;
     }
 

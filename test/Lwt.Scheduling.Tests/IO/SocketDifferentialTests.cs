@@ -1,0 +1,75 @@
+using System.Net.Sockets;
+using Lwt.Tests.Loop;
+
+namespace Lwt.Tests.IO;
+
+/// <summary>
+/// Socket behaviours where the differential run against OCaml Lwt 5.6.1
+/// (test/differential/sockproc) found ours differing; the comments cite the Lwt source that
+/// decides each expectation.
+/// </summary>
+[Collection("IO")]
+public class SocketDifferentialTests
+{
+    private static void OnLoop(Func<Promise> body)
+    {
+        Skip.IfNot(OperatingSystem.IsLinux(), "Linux sockets");
+        LoopTest.OnFreshThread(() => LwtMain.Run(body));
+    }
+
+    // lwt_unix.ml register_readable: on a readiness event the engine calls every hook of the
+    // descriptor (Lwt_sequence.iter_l), each retrying its call; one that gets EAGAIN stays. A
+    // wait_read's hook is [ignore]: it is fulfilled by the event even when a read before it took
+    // all the data, and even behind a read that stays. Ours stopped at the first operation that
+    // would block, so the wait_read waited for more data (differential sockproc seed 6 P121).
+    [SkippableFact]
+    public void A_readiness_event_tries_every_queued_operation_and_fulfills_the_waits_behind_one_that_stays()
+    {
+        OnLoop(async () =>
+        {
+            var (a, b) = LwtUnix.SocketPair(AddressFamily.Unix, SocketType.Stream);
+            var read1 = LwtUnix.Read(a, new byte[16], 0, 16);
+            var read2 = LwtUnix.Read(a, new byte[16], 0, 16);
+            var wait = LwtUnix.WaitRead(a);
+            Assert.True(read1.IsPending && read2.IsPending && wait.IsPending);
+            Assert.Equal(3, await LwtUnix.Write(b, "abc"u8.ToArray(), 0, 3));
+            Assert.Equal(3, await read1);
+            await Promise.Pause(); // the dispatch that delivered read1 is over
+            Assert.True(read2.IsPending);   // nothing left for it: it keeps its place
+            Assert.True(wait.IsFulfilled);  // the event was what it waited for
+            Assert.Equal(1, a.PendingReads);
+            Assert.Equal(2, await LwtUnix.Write(b, "de"u8.ToArray(), 0, 2));
+            Assert.Equal(2, await read2);
+            a.Dispose();
+            b.Dispose();
+        });
+    }
+
+    // The same on a blocking socket (differential sockproc seed 6 P62): the recv that waited in
+    // the engine takes the data, and the wait_read behind it is fulfilled by that event too,
+    // where a blocking descriptor's further calls wait for a poll that says they will not block.
+    [SkippableFact]
+    public void On_a_blocking_socket_a_wait_read_behind_the_call_that_took_the_data_is_fulfilled()
+    {
+        OnLoop(async () =>
+        {
+            var (a, b) = LwtUnix.SocketPair(AddressFamily.Unix, SocketType.Stream);
+            LwtUnix.SetBlocking(a, true);
+            var buffer = new byte[5];
+            var recv = LwtUnix.Recv(a, buffer);
+            var read = LwtUnix.Read(a, new byte[4], 0, 4);
+            var wait = LwtUnix.WaitRead(a);
+            Assert.True(recv.IsPending && read.IsPending && wait.IsPending);
+            Assert.Equal(2, await LwtUnix.Send(b, "xy"u8.ToArray()));
+            Assert.Equal(2, await recv);
+            await Promise.Pause();
+            Assert.True(wait.IsFulfilled);
+            Assert.True(read.IsPending); // its job would block: it still waits in the engine
+            Assert.Equal(0, LwtUnix.PendingJobCount);
+            Assert.Equal(1, await LwtUnix.Send(b, "z"u8.ToArray()));
+            Assert.Equal(1, await read);
+            a.Dispose();
+            b.Dispose();
+        });
+    }
+}
