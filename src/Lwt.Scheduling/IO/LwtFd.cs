@@ -156,8 +156,13 @@ public sealed class LwtFd : IDisposable
     /// </summary>
     internal bool ReadDrained;
 
-    /// <summary>Updates <see cref="ReadDrained"/> after a read of <paramref name="asked"/> bytes returned <paramref name="count"/> (not -1).</summary>
-    internal void NoteRead(nint count, int asked) => ReadDrained = count > 0 && count < asked;
+    /// <summary>
+    /// Updates <see cref="ReadDrained"/> after a read of <paramref name="asked"/> bytes with the
+    /// recv <paramref name="flags"/> returned <paramref name="count"/> (not -1). A peek (MSG_PEEK)
+    /// leaves what it saw in the socket, so it never shows the descriptor drained: the read that
+    /// follows it makes its call at once, as Lwt's (which always tries first) does.
+    /// </summary>
+    internal void NoteRead(nint count, int asked, int flags) => ReadDrained = count > 0 && count < asked && (flags & LibC.MSG_PEEK) == 0;
 
     /// <summary>
     /// True once <see cref="Close"/> (or <see cref="Dispose"/>) was called.

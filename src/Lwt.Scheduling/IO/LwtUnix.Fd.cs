@@ -85,7 +85,7 @@ public static partial class LwtUnix
             nint n = SysRead(raw, buffer.Span, flags, recv);
             if (n >= 0)
             {
-                fd.NoteRead(n, buffer.Length);
+                fd.NoteRead(n, buffer.Length, flags);
                 return Promise.Return((int)n);
             }
             int errno = Marshal.GetLastPInvokeError();
@@ -541,7 +541,7 @@ public static partial class LwtUnix
         protected override bool Run()
         {
             nint n = SysRead(Owner.Fd, buffer.Span, flags, recv);
-            if (n >= 0) Owner.NoteRead(n, buffer.Length);
+            if (n >= 0) Owner.NoteRead(n, buffer.Length, flags);
             return Finish(n);
         }
 
