@@ -1,18 +1,19 @@
 #!/bin/bash
 # Differential test of Lwt for .NET against OCaml Lwt 5.6.1 (see README.md).
 # usage: test/differential/run.sh AREA SEED N [extra...]
-#   AREA: core | syncstream | listseq | lwtio | lwtiopipe | unixfiles | timed
+#   AREA: core | syncstream | listseq | lwtio | lwtiopipe | unixfiles | timed | sockproc
 #   extra (per area): core [MAXSTEPS=10]; syncstream [MODS=all [MAXSTEPS=12]];
 #     listseq [FAMILIES=list,seq,result,itern [OPTS]]; lwtio (none); lwtiopipe [MODE=pipe|socket];
-#     unixfiles [BYTES_FRACTION=0.15 [MAXSTEPS=12]]; timed [FAMILIES=sleep,tmo,thr [MAXSTEPS=10]]
+#     unixfiles [BYTES_FRACTION=0.15 [MAXSTEPS=12]]; timed [FAMILIES=sleep,tmo,thr [MAXSTEPS=10]];
+#     sockproc [PROC_FRACTION=0.3 [MAXSTEPS=10]]
 # Everything is written under ${WORK:-/tmp/lwt-differential}/AREA/SEED/ (programs, both traces,
 # the C# build, diff.txt). Exit 0 when cmp.py finds no unexplained difference, 1 when it does,
 # 2 on a usage or build error.
 set -e -o pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 AREA="${1:-}"; SEED="${2:-}"; N="${3:-}"
-case "$AREA" in core|syncstream|listseq|lwtio|lwtiopipe|unixfiles|timed) ;; *) sed -n 3,10p "$0" >&2; exit 2;; esac
-[[ "$SEED" =~ ^[0-9]+$ && "$N" =~ ^[0-9]+$ ]] || { sed -n 3,10p "$0" >&2; exit 2; }
+case "$AREA" in core|syncstream|listseq|lwtio|lwtiopipe|unixfiles|timed|sockproc) ;; *) sed -n 3,11p "$0" >&2; exit 2;; esac
+[[ "$SEED" =~ ^[0-9]+$ && "$N" =~ ^[0-9]+$ ]] || { sed -n 3,11p "$0" >&2; exit 2; }
 shift 3
 A="$HERE/$AREA"
 W="${WORK:-/tmp/lwt-differential}/$AREA/$SEED"
@@ -32,6 +33,7 @@ case "$AREA" in
               (umask 022; python3 "$A/gen.py" "$SEED" "$N" "$W" "${1:-0.15}" "${2:-12}")
               MLFLAGS="-w -a -thread"; MLPKG="-package lwt,lwt.unix,threads" ;;
   timed)      python3 "$A/gen.py" "$SEED" "$N" "$W" "${1:-sleep,tmo,thr}" "${2:-10}"
+  sockproc)   python3 "$A/gen.py" "$SEED" "$N" "$W" "${1:-0.3}" "${2:-10}"
               MLFLAGS="-w -a -thread"; MLPKG="-package lwt,lwt.unix,threads" ;;
 esac
 
