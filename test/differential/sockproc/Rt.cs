@@ -226,6 +226,7 @@ static partial class Rt
     }
     static Func<Promise<string>> Await(int k) => () => Pend[k] ?? Ret("nobg");
     static Func<Promise<string>> CancelOp(int k) => () => { if (Pend[k] is not { } p) return Ret("nobg"); p.Cancel(); return Ret(PState(p)); };
+    static Func<Promise<string>> CancelQ(int k) => () => { if (Pend[k] is not { } p) return Ret("nobg"); p.Cancel(); return Ret("canceled"); };
     static string States() => string.Join(" ", Pend.Select((p, k) => p is null ? $"{k}:-" : $"{k}:{PState(p)}"));
     static Func<Promise<string>> Settle() => () => LwtUnix.Sleep(0.05).Map(() => States());
 
@@ -319,10 +320,11 @@ static partial class Rt
     static Func<Promise<string>> ProcKill(int sg, ProcessCommand cmd, bool twice = false) => async () =>
     {
         var p = LwtProcess.OpenProcessNone(cmd, stdin: ProcessRedirection.DevNull);
+        var s0 = StateS(p.State);
         p.Kill(sg); var st = await p.Status;
         if (twice) p.Kill(sg);
         var st2 = await p.Close();
-        return $"{StatusS(st)} {StatusS(st2)} {StateS(p.State)}";
+        return $"{s0} {StatusS(st)} {StatusS(st2)} {StateS(p.State)}";
     };
     static Func<Promise<string>> ProcTerminate(ProcessCommand cmd) => async () =>
     {
@@ -369,4 +371,20 @@ static partial class Rt
         }
         catch (Exception e) { return Errs(e) + " " + StatusS(await pr.Status); }
     };
+
+    static Func<Promise<string>> ProcCancel(int k) => async () =>
+    {
+        Promise<string> p = k switch
+        {
+            0 => LwtProcess.PRead(Sh("sleep 0.2; echo x"), stdin: ProcessRedirection.DevNull),
+            1 => LwtProcess.PMap(Sh("sleep 0.2; cat"), "abc"),
+            2 => LwtProcess.Exec(Sh("sleep 0.2"), stdin: ProcessRedirection.DevNull).Map(StatusS),
+            3 => LwtProcess.PReadLine(Sh("sleep 0.2; echo x"), stdin: ProcessRedirection.DevNull),
+            _ => LwtProcess.WithProcessIn(Sh("sleep 0.2; echo x"), pr => pr.Stdout.Read().Map(b => Encoding.Latin1.GetString(b)), stdin: ProcessRedirection.DevNull),
+        };
+        p.Cancel();
+        try { return await p; } catch (Exception e) { return Errs(e); }
+    };
+    static Func<Promise<string>> PReadIn(ProcessCommand cmd, string[] env = null, string cwd = null) => () =>
+        LwtProcess.PRead(cmd, env: env, cwd: cwd, stdin: ProcessRedirection.DevNull, stderr: ProcessRedirection.DevNull).Map(Q);
 }

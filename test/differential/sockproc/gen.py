@@ -26,8 +26,9 @@ def csi(l): return 'new int[] {' + ', '.join(str(x) for x in l) + '}'
 # ---------------- sockets
 TEXTS = ['abc', 'abc', 'hello', 'x', '', 'line\n', '0123456789']
 BLOCKING = False  # a blocking socket's send of BIG would block Lwt's whole loop (the call is made on it)
+TCP = False  # TCP moves data to the peer in the background: how much a read gets after a BIG write is timing
 def text():
-    return 'BIG' if R.random() < 0.04 and not BLOCKING else R.choice(TEXTS)
+    return 'BIG' if R.random() < 0.04 and not BLOCKING and not TCP else R.choice(TEXTS)
 LIVE = {0, 1}  # slots that the program has filled (mostly); a few ops go to others on purpose
 def slot():
     if R.random() < 0.05: return R.choice([0, 1, 2, 3])
@@ -44,8 +45,21 @@ BOPT = {'SO_REUSEADDR': 'ReuseAddr', 'SO_KEEPALIVE': 'KeepAlive', 'SO_BROADCAST'
 IOPT = {'SO_TYPE': 'Type', 'SO_RCVLOWAT': 'RcvLowAt', 'SO_SNDBUF': 'SndBuf', 'SO_RCVBUF': 'RcvBuf', 'SO_ERROR': 'Error'}
 FOPT = {'SO_RCVTIMEO': 'RcvTimeo', 'SO_SNDTIMEO': 'SndTimeo'}
 
+# Lwt makes a blocking socket's recv/send... calls on the loop thread once the engine said ready,
+# and on an event it calls every waiting one: a second receiver then blocks the whole loop (the
+# loop of Lwt 5.6.1 hangs for ever). Programs with blocking sockets use read/write/readv/writev
+# (waits, then jobs) and no socket calls.
+SOCKET_CALLS = {'send', 'recv', 'recv_msg', 'send_msg', 'recvfrom', 'sendto', 'accept', 'connect'}
+
 def sock_op(waiting_ok=True):
     """(label, ml expr : unit -> string Lwt.t, cs expr : Func<Promise<string>>)"""
+    while True:
+        op = sock_op1()
+        if not (BLOCKING and op[0].split()[0] in SOCKET_CALLS):
+            return op
+
+def sock_op1():
+    global BLOCKING
     k = R.choices(
         ['write', 'send', 'read', 'recv', 'readv', 'writev', 'recv_msg', 'send_msg', 'recvfrom', 'sendto', 'shutdown',
          'close', 'abort', 'wait_read', 'wait_write', 'readable', 'writable', 'blocking', 'set_blocking',
@@ -94,7 +108,6 @@ def sock_op(waiting_ok=True):
              'sockerr': 'SockErr', 'getl': 'GetL'}[k]
         return (f'{k} {i}', f'{k} {i}', f'{c}({i})')
     if k == 'set_blocking':
-        global BLOCKING
         b = R.random() < 0.4 and not BLOCKING
         BLOCKING = BLOCKING or b
         return (f'set_blocking {i} {b}', f'set_blocking {i} {str(b).lower()}', f'SetBlocking({i}, {str(b).lower()})')
@@ -133,7 +146,7 @@ def sock_op(waiting_ok=True):
         return ('refused 2', 'refused 2', 'Refused(2)')
     raise Exception(k)
 
-BG_KINDS = ['read', 'read', 'recv', 'readv', 'recv_msg', 'recvfrom', 'wait_read', 'wait_write', 'accept', 'write']
+BG_KINDS = ['read', 'read', 'recv', 'readv', 'recv_msg', 'recvfrom', 'wait_read', 'wait_write', 'accept', 'write', 'connect', 'send_msg']
 
 def bg_op():
     while True:
@@ -143,6 +156,7 @@ def bg_op():
 
 def scenario(used):
     """a few steps whose outcome hangs together: waiters and what wakes (or ends) them"""
+    global BLOCKING
     k = R.choice([0, 1, 2])
     used.add(k)
     i = slot()
@@ -152,11 +166,13 @@ def scenario(used):
                    ('recv_msg', f'recv_msg {i} [3]', f'recv_msg {i} [3]', f'RecvMsg({i}, new int[] {{3}})'),
                    ('wait_read', f'wait_read {i}', f'wait_read {i}', f'WaitRead({i})'),
                    ('recvfrom', f'recvfrom {i} 4', f'recvfrom {i} 4', f'RecvFrom({i}, 4)')])
+    while BLOCKING and rd[0] in SOCKET_CALLS:
+        rd = (f'read', f'read {i} 3', f'read {i} 3', f'Read({i}, 3)')
     out = [('bg', k, rd[1], rd[2], rd[3])]
     if R.random() < 0.3:
         k2 = (k + 1) % 3; used.add(k2)
         out.append(('bg', k2, rd[1], rd[2], rd[3]))
-    if R.random() < 0.25 and not BLOCKING:
+    if R.random() < 0.25 and not BLOCKING and not TCP:
         return fill_scenario(k, i, j)
     w = R.choice(['write', 'send', 'writev', 'send_msg', 'close', 'abort', 'cancel', 'shutdown_peer', 'shutdown_own', 'close_peer', 'set_blocking'])
     if w == 'write': out.append(('step', f'write {j} \'abcde\'', f'write {j} "abcde"', f'Write({j}, "abcde")'))
@@ -171,6 +187,7 @@ def scenario(used):
     elif w == 'close_peer': out.append(('step', f'close {j}', f'close {j}', f'Close({j})'))
     else:
         if not BLOCKING: out.append(('step', f'set_blocking {i} True', f'set_blocking {i} true', f'SetBlocking({i}, true)'))
+        BLOCKING = True
         out.append(('step', f'write {j} \'abcde\'', f'write {j} "abcde"', f'Write({j}, "abcde")'))
     out.append(('step', 'settle', 'settle', 'Settle()'))
     if R.random() < 0.5:
@@ -207,7 +224,8 @@ def sock_program():
     elif setup == 'dgram': steps.append(('step', 'pair 0 1 dgram=True', 'pair 0 1 true', 'Pair(0, 1, true)'))
     elif setup == 'tcp': LIVE.add(4); steps.append(('step', 'tcp 0 1 4', 'tcp 0 1 4', 'Tcp(0, 1, 4)'))
     else: steps.append(('step', 'udp 0 1', 'udp 0 1', 'Udp(0, 1)'))
-    global BLOCKING
+    global BLOCKING, TCP
+    TCP = setup == 'tcp'
     BLOCKING = R.random() < 0.15
     if BLOCKING:
         for i in (0, 1):
@@ -239,6 +257,16 @@ def sock_program():
         for n, st in enumerate(steps):
             seen = seen or (st[0] == 'step' and 'set_blocking' in st[1] and 'True' in st[1])
             if seen and st[0] == 'bg': steps[n] = ('bgq',) + st[1:]
+            # a job cannot be taken back: whether it is over when cancel looks is timing
+            if seen and st[0] == 'step' and st[1].startswith('cancel '):
+                k = st[1].split()[1]
+                steps[n] = ('step', f'cancelq {k}', f'cancelq {k}', f'CancelQ({k})')
+    if BLOCKING:  # let a job started by bgq end before the next step (its outcome is then the same)
+        out = []
+        for st in steps:
+            out.append(st)
+            if st[0] == 'bgq': out.append(('step', 'settle', 'settle', 'Settle()'))
+        steps = out
     return steps
 
 # ---------------- processes
@@ -281,8 +309,18 @@ def join(*parts):
 def proc_op():
     k = R.choices(['exec', 'exec_pipe', 'pread', 'pread_line', 'pread_lines', 'pread_chars', 'pwrite', 'pwrite_lines',
                    'pmap', 'pmap_line', 'pmap_lines', 'proc_in', 'proc_out', 'proc_full', 'proc_inout', 'proc_kill',
-                   'proc_terminate', 'proc_pid', 'with_in', 'with_out', 'with_full', 'with_fail', 'slow'],
-                  [4, 2, 3, 2, 2, 1, 2, 1, 3, 1, 2, 2, 2, 2, 1, 2, 1, 1, 2, 1, 1, 1, 2])[0]
+                   'proc_terminate', 'proc_pid', 'with_in', 'with_out', 'with_full', 'with_fail', 'slow', 'cancel', 'envcwd'],
+                  [4, 2, 3, 2, 2, 1, 2, 1, 3, 1, 2, 2, 2, 2, 1, 2, 1, 1, 2, 1, 1, 1, 2, 2, 2])[0]
+    if k == 'cancel':
+        c = R.randint(0, 4)
+        return (f'proc_cancel {c}', f'proc_cancel {c}', f'ProcCancel({c})')
+    if k == 'envcwd':
+        c, env, cwd = R.choice(['pwd', 'echo "[$A]"', 'echo "[$HOME]"', 'ls -d x', 'cat f']), None, None
+        if R.random() < 0.5: env = R.choice([[], ['A=1'], ['A=x y', 'B=2']])
+        if R.random() < 0.6 or env is None: cwd = R.choice(['/', '/tmp', '/usr'] + (['/nonexistent-dir'] if KNOWN else []))
+        mlo = (f' ~env:[|' + '; '.join(mls(e) for e in env) + '|]' if env is not None else '') + (f' ~cwd:{mls(cwd)}' if cwd else '')
+        cso = (', env: ' + csl(env) if env is not None else '') + (f', cwd: {css(cwd)}' if cwd else '')
+        return (f'pread env={env} cwd={cwd} {c!r}', f'pread_in{mlo} (sh {mls(c)})', f'PReadIn(Sh({css(c)}){cso})')
     slow = False
     if k == 'slow':
         slow = True

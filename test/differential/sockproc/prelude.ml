@@ -176,6 +176,7 @@ let bgq k name f =
   Lwt.return_unit
 let await k () = match pend.(k) with None -> Lwt.return "nobg" | Some p -> p
 let cancel k () = match pend.(k) with None -> Lwt.return "nobg" | Some p -> Lwt.cancel p; Lwt.return (pstate p)
+let cancelq k () = match pend.(k) with None -> Lwt.return "nobg" | Some p -> Lwt.cancel p; Lwt.return "canceled"
 let states () = String.concat " " (Array.to_list (Array.mapi (fun k o -> match o with
   | None -> Printf.sprintf "%d:-" k | Some p -> Printf.sprintf "%d:%s" k (pstate p)) pend))
 let settle () = Lwt_unix.sleep 0.05 >|= states
@@ -229,9 +230,10 @@ let proc_inout ?timeout cmd s () =
   Lwt_io.read p#stdout >>= fun o -> p#close >|= fun st -> Printf.sprintf "%s %s" (q o) (status_s st)
 let proc_kill sg ?(twice = false) cmd () =
   let p = Lwt_process.open_process_none ~stdin:`Dev_null cmd in
+  let s0 = state_s p#state in
   p#kill sg; p#status >>= fun st ->
   if twice then p#kill sg;
-  p#close >|= fun st2 -> Printf.sprintf "%s %s %s" (status_s st) (status_s st2) (state_s p#state)
+  p#close >|= fun st2 -> Printf.sprintf "%s %s %s %s" s0 (status_s st) (status_s st2) (state_s p#state)
 let proc_terminate cmd () =
   let p = Lwt_process.open_process_none ~stdin:`Dev_null cmd in
   p#terminate; p#status >>= fun st -> p#terminate; p#close >|= fun st2 -> Printf.sprintf "%s %s %s" (status_s st) (status_s st2) (state_s p#state)
@@ -255,3 +257,17 @@ let with_fail cmd () =
   let pr = ref None in
   Lwt.catch (fun () -> Lwt_process.with_process_none ~stdin:`Dev_null cmd (fun p -> pr := Some p; Lwt.fail (Failure "inside")))
     (fun e -> (match !pr with Some p -> p#status | None -> assert false) >|= fun st -> errs e ^ " " ^ status_s st)
+
+(* a process function canceled at once (its child sleeps first, so nothing is over yet) *)
+let proc_cancel k () =
+  let p = match k with
+    | 0 -> Lwt_process.pread ~stdin:`Dev_null (sh "sleep 0.2; echo x")
+    | 1 -> Lwt_process.pmap (sh "sleep 0.2; cat") "abc"
+    | 2 -> Lwt_process.exec ~stdin:`Dev_null (sh "sleep 0.2") >|= status_s
+    | 3 -> Lwt_process.pread_line ~stdin:`Dev_null (sh "sleep 0.2; echo x")
+    | _ -> Lwt_process.with_process_in ~stdin:`Dev_null (sh "sleep 0.2; echo x") (fun p -> Lwt_io.read p#stdout) in
+  (* no state printed right after the cancel: Lwt's cleanups close channels (a job), so its
+     promises are still pending there where ours are already rejected *)
+  Lwt.cancel p;
+  Lwt.catch (fun () -> p) (fun e -> Lwt.return (errs e))
+let pread_in ?env ?cwd cmd () = Lwt_process.pread ?env ?cwd ~stdin:`Dev_null ~stderr:`Dev_null cmd >|= q
