@@ -33,6 +33,7 @@ case "$AREA" in
               (umask 022; python3 "$A/gen.py" "$SEED" "$N" "$W" "${1:-0.15}" "${2:-12}")
               MLFLAGS="-w -a -thread"; MLPKG="-package lwt,lwt.unix,threads" ;;
   timed)      python3 "$A/gen.py" "$SEED" "$N" "$W" "${1:-sleep,tmo,thr}" "${2:-10}"
+              MLFLAGS="-w -a -thread"; MLPKG="-package lwt,lwt.unix,threads" ;;
   sockproc)   python3 "$A/gen.py" "$SEED" "$N" "$W" "${1:-0.3}" "${2:-10}"
               MLFLAGS="-w -a -thread"; MLPKG="-package lwt,lwt.unix,threads" ;;
 esac
