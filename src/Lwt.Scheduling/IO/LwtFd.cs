@@ -148,7 +148,7 @@ public sealed class LwtFd : IDisposable
 
     /// <summary>
     /// Whether the last read showed the descriptor drained (EAGAIN, or fewer bytes than asked
-    /// for): the next read then waits for readiness instead of trying first, which would
+    /// for from a byte stream, <see cref="ShortReadMeansDrained"/>): the next read then waits for readiness instead of trying first, which would
     /// almost surely cost a failed system call (a request/response peer has not answered yet).
     /// A read that fills its buffer clears it, so a stream of data is read without waiting.
     /// Level-triggered readiness keeps this safe: data that is already there is reported at
@@ -162,7 +162,47 @@ public sealed class LwtFd : IDisposable
     /// leaves what it saw in the socket, so it never shows the descriptor drained: the read that
     /// follows it makes its call at once, as Lwt's (which always tries first) does.
     /// </summary>
-    internal void NoteRead(nint count, int asked, int flags) => ReadDrained = count > 0 && count < asked && (flags & LibC.MSG_PEEK) == 0;
+    internal void NoteRead(nint count, int asked, int flags) =>
+        ReadDrained = count > 0 && count < asked && (flags & LibC.MSG_PEEK) == 0 && ShortReadMeansDrained;
+
+    /// <summary>
+    /// Whether a read that returned fewer bytes than asked shows the descriptor drained: true
+    /// for a byte stream (a pipe, a stream socket, a terminal), false for a socket that keeps
+    /// message boundaries (datagram, seqpacket), where nearly every read is short and says
+    /// nothing of the next message, already there or not. Asked of the socket (SO_TYPE) at the
+    /// first short read, then kept: the type is the file's, as the readiness kind is.
+    /// </summary>
+    private bool ShortReadMeansDrained
+    {
+        get
+        {
+            if (_shortReads == ShortReads.Unknown) _shortReads = ShortReadsOf(_fd);
+            return _shortReads == ShortReads.Drained;
+        }
+    }
+
+    private static unsafe ShortReads ShortReadsOf(int fd)
+    {
+        int type = 0, length = sizeof(int);
+        // Not a socket (ENOTSOCK) or no answer: a byte stream.
+        if (LibC.GetSockOpt(fd, LibC.SOL_SOCKET, LibC.SO_TYPE, &type, &length) != 0) return ShortReads.Drained;
+        return type == LibC.SOCK_STREAM ? ShortReads.Drained : ShortReads.MessageBoundary;
+    }
+
+    /// <summary>What a short read says of the file (<see cref="ShortReadMeansDrained"/>).</summary>
+    private enum ShortReads : byte
+    {
+        /// <summary>Not asked yet.</summary>
+        Unknown,
+
+        /// <summary>A byte stream: what a short read did not get was not there.</summary>
+        Drained,
+
+        /// <summary>Messages (datagram, seqpacket): a short read got one message, more may be there.</summary>
+        MessageBoundary,
+    }
+
+    private ShortReads _shortReads;
 
     /// <summary>
     /// True once <see cref="Close"/> (or <see cref="Dispose"/>) was called.
@@ -366,6 +406,7 @@ public sealed class LwtFd : IDisposable
     {
         _blocking = source._blocking;
         _readiness = source._readiness;
+        _shortReads = source._shortReads;
         Family = source.Family;
     }
 

@@ -28,6 +28,7 @@ internal static unsafe partial class LibC
     internal const int SEEK_CUR = 1;
     internal const int SEEK_END = 2;
 
+    internal const int SOCK_STREAM = 1; // Linux's socket type numbers (SocketType.Stream has the same value)
     internal const int SOCK_NONBLOCK = O_NONBLOCK;
     internal const int SOCK_CLOEXEC = O_CLOEXEC;
 
