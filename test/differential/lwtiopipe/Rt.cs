@@ -126,4 +126,110 @@ public static class Rt
         // As rt.ml: the program's canceled steps would go on logging into the next ones.
         if (hang) { Console.Out.Write("STOPPED AFTER HANG\n"); Console.Out.Flush(); Environment.Exit(3); }
     }
+
+    // ---- the server mode (gen.py server); mirrors rt.ml's server section ----
+    public static System.Net.EndPoint SrvAddr(string kind, int idx, string tag)
+    {
+        if (kind == "unix") { var p = $"{tag}{idx}.sock"; try { File.Delete(p); } catch { } return new System.Net.Sockets.UnixDomainSocketEndPoint(p); }
+        return new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, idx);
+    }
+    public static void SetHook() => Promise.AsyncExceptionHook = e => LogB(Cur, "hook " + ExnStr(e));
+    public static async Promise Serve(int k, InputChannel ic, OutputChannel oc)
+    {
+        var b = Cur;
+        while (true)
+        {
+            var r = await ic.ReadLineOpt();
+            if (!r.HasValue) { LogB(b, $"h{k} eof"); return; }
+            var l = r.Value;
+            LogB(b, $"h{k} got {l}");
+            switch (l)
+            {
+                case "q": LogB(b, $"h{k} quit"); return;
+                case "x": LogB(b, $"h{k} raise"); throw new InvalidOperationException("x");
+                case "c": await oc.Close(); await ic.Close(); LogB(b, $"h{k} closed"); return;
+                case "n": await oc.WriteLine("r:" + l); LogB(b, $"h{k} noflush"); return;
+                default: await oc.WriteLine("r:" + l); await oc.Flush(); break;
+            }
+        }
+    }
+    public static int NConn;
+    public static Promise<LwtServer> StartServer(string kind, System.Net.EndPoint addr)
+    {
+        NConn = 0;
+        if (kind == "addr")
+            return LwtIO.EstablishServerWithClientAddress(addr, (_, ic, oc) => { int k = ++NConn; LogB(Cur, $"h{k} start"); return Serve(k, ic, oc); }, bufferSize: 64);
+        return LwtIO.EstablishServerWithClientSocket(addr, async (_, fd) =>
+        {
+            int k = ++NConn; LogB(Cur, $"h{k} start(fd)");
+            var ic = LwtIO.OfFd(LwtIO.Input, fd, closeFd: false);
+            var oc = LwtIO.OfFd(LwtIO.Output, fd, closeFd: false);
+            await Serve(k, ic, oc);
+            await oc.Flush();
+        });
+    }
+    public static Dictionary<int, (InputChannel, OutputChannel)> Clients = new();
+    public static async Promise CReq(int c, (InputChannel ic, OutputChannel oc) ch, string s)
+    {
+        var b = Cur;
+        await ch.oc.WriteLine(s); await ch.oc.Flush();
+        if (s == "n") return;
+        var r = await ch.ic.ReadLineOpt();
+        LogB(b, $"c{c} {s} -> {(r.HasValue ? r.Value : "EOF")}");
+    }
+    public static Promise SReq(int c, string s) => Show($"req c{c} {s}", () => CReq(c, Clients[c], s).Map(() => "()"));
+    public static Promise SOpen(int c, System.Net.EndPoint addr) => Show($"open c{c}", () => LwtIO.OpenConnection(addr).Map(ch => { Clients[c] = ch; return "()"; }));
+    public static Promise SClose(int c) => Show($"close c{c}", () => { var (ic, oc) = Clients[c]; return oc.Close().Bind(() => ic.Close()).Map(() => "()"); });
+    public static async Promise<string> Body(int c, string[] reqs, bool fail, InputChannel ic, OutputChannel oc)
+    {
+        foreach (var s in reqs) { if (s == "t") await oc.WriteLine(s); else await CReq(c, (ic, oc), s); }
+        if (fail) throw new InvalidOperationException("f");
+        return "ok";
+    }
+    public static Promise SWith(int c, System.Net.EndPoint addr, string[] reqs, bool fail) => Show($"with c{c}", () => LwtIO.WithConnection<string>(addr, (ic, oc) => Body(c, reqs, fail, ic, oc)));
+    public static Promise SWithClose(int c, System.Net.EndPoint addr, string[] reqs, bool fail) => Show($"withclose c{c}", () =>
+        LwtIO.OpenConnection(addr).Bind(ch => LwtIO.WithCloseConnection<string>((ic, oc) => Body(c, reqs, fail, ic, oc), ch)));
+    // Lwt's shutdown_server resolves once the listening socket is closed: ListenerClosed here.
+    public static Promise SShutdown(LwtServer server) => Show("shutdown", () => { server.Shutdown(); return server.ListenerClosed.Map(() => "()"); });
+    public static async Promise SrvEnd(LwtServer server)
+    {
+        await Settle("fin");
+        foreach (var (ic, oc) in Clients.Values) Promise.Async(() => Promise.Catch(() => oc.Close().Bind(() => ic.Close()), _ => Promise.ReturnUnit));
+        Clients.Clear();
+        await Settle("fin2");
+        server.Shutdown();
+        await server.ListenerClosed;
+    }
+    public static async Promise<LwtFd> RawListen(System.Net.EndPoint addr)
+    {
+        var s = LwtUnix.Socket(addr.AddressFamily, System.Net.Sockets.SocketType.Stream);
+        if (addr.AddressFamily != System.Net.Sockets.AddressFamily.Unix) LwtUnix.SetSockOpt(s, SocketBoolOption.ReuseAddr, true);
+        await LwtUnix.Bind(s, addr);
+        LwtUnix.Listen(s, 16);
+        return s;
+    }
+    public static List<LwtFd> RawC = new(), Accepted = new();
+    public static Promise RawConnect(System.Net.EndPoint addr, int k) => Show($"connect {k}", async () =>
+    {
+        for (int i = 0; i < k; i++)
+        {
+            var s = LwtUnix.Socket(addr.AddressFamily, System.Net.Sockets.SocketType.Stream);
+            RawC.Add(s);
+            await LwtUnix.Connect(s, addr);
+        }
+        return "()";
+    });
+    public static Func<Promise<string>> AccN(LwtFd s, int n) => () => LwtUnix.AcceptN(s, n).Map(r =>
+    {
+        foreach (var (fd, _) in r.Connections) Accepted.Add(fd);
+        return $"{r.Connections.Count} {(r.Error is null ? "none" : ExnStr(r.Error))}";
+    });
+    public static Promise RawEnd(LwtFd s)
+    {
+        foreach (var fd in RawC.Concat(Accepted)) { var f = fd; Promise.Async(() => f.Close()); }
+        RawC = new(); Accepted = new();
+        return s.Close();
+    }
+    public static async Promise BgLoop(int n) { for (int i = 0; i < n; i++) { LogB(Cur, $"bg {i}"); await Promise.Pause(); } }
+    public static async Promise FgLoop(Func<Promise> f, int n) { for (int i = 0; i < n; i++) { LogB(Cur, $"fg {i}"); await f(); } }
 }

@@ -12,9 +12,10 @@
 # other reading step is spawned, and so are all reading steps after it (they queue behind it).
 # The end phase closes the writing end, which ends the pending reads, and drains the pipe.
 """Generate N random Lwt_io pipe programs as one OCaml file and one C# file.
-usage: gen.py SEED N OUTDIR [MODE=pipe|socket]
+usage: gen.py SEED N OUTDIR [MODE=pipe|socket|server]
 socket: the two ends are a TCP connection over 127.0.0.1 (Lwt_io.establish_server_with_client_address
-and Lwt_io.open_connection): the client's output channel writes, the server's input channel reads."""
+and Lwt_io.open_connection): the client's output channel writes, the server's input channel reads.
+server: request/response scripts against a line server (see ServerProg), accept_n, auto_pause."""
 import random, sys, os
 
 R = None
@@ -364,13 +365,147 @@ class Prog:
         cs.append('}')
 
 
+class ServerProg:
+    """server mode: request/response scripts against a line server (rt.ml's serve), an
+    accept_n script over a raw listening socket, or an auto_pause/auto_yield script."""
+    def __init__(self, idx, seed=0):
+        self.idx = idx
+        self.port = 20000 + (seed * 997 + idx * 7) % 30000
+        self.ml, self.cs = [], []
+        self.closed = []
+        r = R.random()
+        if r < 0.6: self.gen_srv()
+        elif r < 0.85: self.gen_acc()
+        else: self.gen_auto()
+
+    def emit(self, ml, cs):
+        self.ml.append(f'  {ml} >>= fun () ->')
+        self.cs.append(f'  await {cs};')
+
+    def head(self):
+        i = self.idx
+        self.ml.append(f'let prog_{i} () =')
+        self.cs.append(f'static async Promise Prog_{i}() {{')
+        ak = R.choice(['tcp', 'unix'])
+        key = self.port if ak == 'tcp' else i
+        self.ml.append(f'  let addr = srv_addr "{ak}" {key} "m" in set_hook ();')
+        self.cs.append(f'  var addr = Rt.SrvAddr("{ak}", {key}, "c"); Rt.SetHook();')
+        self.ml.append(f'  cur := !cur; logb !cur "addr {ak}";')
+        self.cs.append(f'  Rt.LogB(Rt.Cur, "addr {ak}");')
+
+    def gen_srv(self):
+        self.head()
+        sk = R.choice(['addr', 'sock'])
+        self.ml.append(f'  start_server "{sk}" addr >>= fun server ->')
+        self.cs.append(f'  var server = await Rt.StartServer("{sk}", addr);')
+        live, dead = [], []
+        nc = 0
+        down = False
+        for s in range(R.randint(3, 9)):
+            r = R.random()
+            if r < 0.2 and len(live) < 3:
+                nc += 1
+                self.emit(f'sopen {nc} addr', f'Rt.SOpen({nc}, addr)')
+                # let the server accept it: a shutdown right after a TCP connect races the
+                # accept (see cmp.py's accept-vs-shutdown)
+                self.emit('settle "o"', 'Rt.Settle("o")')
+                if not down: live.append(nc)   # after shutdown: refused, not in the table
+            elif r < 0.55 and live:
+                c = R.choice(live)
+                last = ['q', 'x', 'n'] + ([] if sk == 'sock' else ['c'])
+                req = R.choice(['a', 'b', 'a', 'bb'] * 3 + last)
+                self.emit(f'sreq {c} "{req}"', f'Rt.SReq({c}, "{req}")')
+                if req in last:
+                    live.remove(c); dead.append(c)
+            elif r < 0.75 and not down:
+                nc += 1
+                reqs = [R.choice(['a', 'b']) for _ in range(R.randint(0, 2))]
+                if R.random() < 0.3: reqs.append('q')
+                elif R.random() < 0.4: reqs.append('t')   # written, not flushed: the close flushes it
+                fail = R.random() < 0.3
+                fn, cfn = R.choice([('swith', 'SWith'), ('swithclose', 'SWithClose')])
+                mll = '[' + '; '.join(f'"{x}"' for x in reqs) + ']'
+                csl = 'new string[] {' + ', '.join(f'"{x}"' for x in reqs) + '}'
+                self.emit(f'{fn} {nc} addr {mll} {str(fail).lower()}', f'Rt.{cfn}({nc}, addr, {csl}, {str(fail).lower()})')
+                # the client closed: the handler sees the end of input
+                self.emit('settle "w"', 'Rt.Settle("w")')
+            elif r < 0.85 and not down:
+                down = True
+                self.emit('sshutdown server', 'Rt.SShutdown(server)')
+            elif r < 0.95 and (live + [d for d in dead if d not in self.closed]):
+                c = R.choice(live + [d for d in dead if d not in self.closed])
+                if c in live: live.remove(c); dead.append(c)
+                self.closed.append(c)
+                self.emit(f'settle "x" >>= fun () -> sclose {c}', f'Rt.Settle("x"); await Rt.SClose({c})')
+                self.emit('settle "y"', 'Rt.Settle("y")')
+            else:
+                self.emit('settle "p"', 'Rt.Settle("p")')
+        self.ml.append('  srv_end server')
+        self.cs.append('  await Rt.SrvEnd(server);')
+        self.cs.append('}')
+
+    closed = None
+    def closed_set(self):
+        if self.closed is None: self.closed = []
+        return self.closed
+
+    def gen_acc(self):
+        self.closed = []
+        self.head()
+        self.ml.append('  raw_listen addr >>= fun s ->')
+        self.cs.append('  var s = await Rt.RawListen(addr);')
+        pending = 0
+        for st in range(R.randint(2, 6)):
+            r = R.random()
+            if (r < 0.45 or pending == 0 and r < 0.7) and pending < 10:
+                # (a Unix socket's backlog of 16 must not fill: connect would wait)
+                k = R.randint(1, 4)
+                self.emit(f'raw_connect addr {k}', f'Rt.RawConnect(addr, {k})')
+                pending += k
+            elif pending > 0 or pending >= 10:
+                n = R.choice([1, 2, 3, 5, 8])
+                self.emit(f'show "accept_n {n}" (acc_n s {n})', f'Rt.Show("accept_n {n}", Rt.AccN(s, {n}))')
+                pending -= min(n, pending)
+            else:
+                # nothing pending: the accept waits for the next connection
+                n = R.choice([1, 3])
+                self.ml.append(f'  (spawn "accept_n {n} (waiting)" (acc_n s {n}); Lwt.return_unit) >>= fun () ->')
+                self.cs.append(f'  Rt.Spawn("accept_n {n} (waiting)", Rt.AccN(s, {n}));')
+                self.emit('settle "a"', 'Rt.Settle("a")')
+                # one connection: a second connect would race the waiting accept (whether
+                # it finds one or two depends on which ready descriptor runs first)
+                k = 1
+                self.emit(f'raw_connect addr {k}', f'Rt.RawConnect(addr, {k})')
+                self.emit('settle "b"', 'Rt.Settle("b")')
+                pending += k - min(n, k)
+        self.ml.append('  raw_end s')
+        self.cs.append('  await Rt.RawEnd(s);')
+        self.cs.append('}')
+
+    def gen_auto(self):
+        i = self.idx
+        self.ml.append(f'let prog_{i} () =')
+        self.cs.append(f'static async Promise Prog_{i}() {{')
+        t = R.choice(['0.', '(-1.)', 'infinity'])
+        ct = {'0.': '0.0', '(-1.)': '-1.0', 'infinity': 'double.PositiveInfinity'}[t]
+        fn, cfn = R.choice([('auto_pause', 'AutoPause'), ('auto_yield', 'AutoYield')])
+        nb, nf = R.randint(0, 4), R.randint(1, 5)
+        self.ml.append(f'  let f = (Lwt_unix.{fn} [@ocaml.warning "-3"]) {t} in')
+        self.cs.append(f'#pragma warning disable CS0618\n  var f = LwtUnix.{cfn}({ct});\n#pragma warning restore CS0618')
+        self.ml.append(f'  let bg = bgloop 0 {nb} in')
+        self.cs.append(f'  var bg = Rt.BgLoop({nb});')
+        self.ml.append(f'  fgloop f 0 {nf} >>= fun () -> logb !cur "fg done"; bg >>= fun () -> logb !cur "bg done"; Lwt.return_unit')
+        self.cs.append(f'  await Rt.FgLoop(f, {nf}); Rt.LogB(Rt.Cur, "fg done"); await bg; Rt.LogB(Rt.Cur, "bg done");')
+        self.cs.append('}')
+
+
 def main():
     global R
     seed, n, outdir = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
     mode = sys.argv[4] if len(sys.argv) > 4 else 'pipe'
-    assert mode in ('pipe', 'socket'), mode
+    assert mode in ('pipe', 'socket', 'server'), mode
     R = random.Random(seed)
-    progs = [Prog(i, mode, seed) for i in range(n)]
+    progs = [ServerProg(i, seed) if mode == 'server' else Prog(i, mode, seed) for i in range(n)]
     here = os.path.dirname(os.path.abspath(__file__))
     with open(f'{outdir}/progs.ml', 'w') as f:
         f.write(open(os.path.join(here, 'rt.ml')).read())

@@ -89,3 +89,79 @@ let run_prog n (f : unit -> unit Lwt.t) =
   (* The program's canceled steps would go on logging into the next ones: stop the run (a
      program that waits for ever is a generator bug). *)
   if !hang then (print_string "STOPPED AFTER HANG\n"; exit 3)
+
+(* The server mode (gen.py server): request/response scripts against a line server. *)
+let srv_addr kind idx tag =
+  if kind = "unix" then begin
+    let p = Printf.sprintf "%s%d.sock" tag idx in
+    (try Unix.unlink p with _ -> ()); Unix.ADDR_UNIX p
+  end else Unix.ADDR_INET (Unix.inet_addr_loopback, idx)
+let hook_installed = ref false
+let set_hook () = Lwt.async_exception_hook := (fun e -> logb !cur ("hook " ^ exn_str e))
+(* The handler of connection k: answers each line "s" with "r:s"; "q" ends the handler
+   (returns), "x" raises Failure, "c" closes the channels itself then returns, "n" writes its
+   answer without flushing and returns. *)
+let rec serve k ic oc =
+  let b = !cur in
+  Lwt_io.read_line_opt ic >>= function
+  | None -> logb b (Printf.sprintf "h%d eof" k); Lwt.return_unit
+  | Some l ->
+    logb b (Printf.sprintf "h%d got %s" k l);
+    match l with
+    | "q" -> logb b (Printf.sprintf "h%d quit" k); Lwt.return_unit
+    | "x" -> logb b (Printf.sprintf "h%d raise" k); Lwt.fail (Failure "x")
+    | "c" -> Lwt_io.close oc >>= fun () -> Lwt_io.close ic >>= fun () -> logb b (Printf.sprintf "h%d closed" k); Lwt.return_unit
+    | "n" -> Lwt_io.write_line oc ("r:" ^ l) >>= fun () -> logb b (Printf.sprintf "h%d noflush" k); Lwt.return_unit
+    | _ -> Lwt_io.write_line oc ("r:" ^ l) >>= fun () -> Lwt_io.flush oc >>= fun () -> serve k ic oc
+let nconn = ref 0
+let start_server kind addr =
+  nconn := 0;
+  if kind = "addr" then
+    Lwt_io.establish_server_with_client_address ~buffer_size:64 addr
+      (fun _ (ic, oc) -> incr nconn; let k = !nconn in logb !cur (Printf.sprintf "h%d start" k); serve k ic oc)
+  else
+    Lwt_io.establish_server_with_client_socket addr
+      (fun _ fd -> incr nconn; let k = !nconn in logb !cur (Printf.sprintf "h%d start(fd)" k);
+        let ic = Lwt_io.of_fd ~mode:Lwt_io.input ~close:Lwt.return fd in
+        let oc = Lwt_io.of_fd ~mode:Lwt_io.output ~close:Lwt.return fd in
+        serve k ic oc >>= fun () -> Lwt_io.flush oc)
+let clients : (int, Lwt_io.input_channel * Lwt_io.output_channel) Hashtbl.t = Hashtbl.create 8
+let creq c (ic, oc) s =
+  let b = !cur in
+  Lwt_io.write_line oc s >>= fun () -> Lwt_io.flush oc >>= fun () ->
+  if s = "n" then Lwt.return_unit else
+  Lwt_io.read_line_opt ic >|= fun r -> logb b (Printf.sprintf "c%d %s -> %s" c s (match r with None -> "EOF" | Some r -> r))
+let sreq c s = show (Printf.sprintf "req c%d %s" c s) (fun () -> creq c (Hashtbl.find clients c) s >|= unit_)
+let sopen c addr = show (Printf.sprintf "open c%d" c) (fun () -> Lwt_io.open_connection addr >|= fun ch -> Hashtbl.replace clients c ch; "()")
+let sclose c = show (Printf.sprintf "close c%d" c) (fun () -> let (ic, oc) = Hashtbl.find clients c in Lwt_io.close oc >>= fun () -> Lwt_io.close ic >|= unit_)
+let body c reqs fail (ic, oc) =
+  Lwt_list.iter_s (fun s -> if s = "t" then Lwt_io.write_line oc s else creq c (ic, oc) s) reqs >>= fun () -> if fail then Lwt.fail (Failure "f") else Lwt.return "ok"
+let swith c addr reqs fail = show (Printf.sprintf "with c%d" c) (fun () -> Lwt_io.with_connection addr (body c reqs fail))
+let swithclose c addr reqs fail = show (Printf.sprintf "withclose c%d" c) (fun () ->
+  Lwt_io.open_connection addr >>= fun ch -> Lwt_io.with_close_connection (body c reqs fail) ch)
+let sshutdown server = show "shutdown" (fun () -> Lwt_io.shutdown_server server >|= unit_)
+let srv_end server = settle "fin" >>= fun () ->
+  Hashtbl.iter (fun _ (ic, oc) -> Lwt.async (fun () -> Lwt.catch (fun () -> Lwt_io.close oc >>= fun () -> Lwt_io.close ic) (fun _ -> Lwt.return_unit))) clients;
+  Hashtbl.reset clients;
+  settle "fin2" >>= fun () -> Lwt_io.shutdown_server server
+(* accept_n over a raw listening socket *)
+let raw_listen addr =
+  let s = Lwt_unix.socket (Unix.domain_of_sockaddr addr) Unix.SOCK_STREAM 0 in
+  Lwt_unix.setsockopt s Unix.SO_REUSEADDR true;
+  Lwt_unix.bind s addr >|= fun () -> Lwt_unix.listen s 16; s
+let rawc : Lwt_unix.file_descr list ref = ref []
+let raw_connect addr k = show (Printf.sprintf "connect %d" k) (fun () ->
+  let rec go i = if i = 0 then Lwt.return "()" else
+    let s = Lwt_unix.socket (Unix.domain_of_sockaddr addr) Unix.SOCK_STREAM 0 in
+    rawc := s :: !rawc; Lwt_unix.connect s addr >>= fun () -> go (i - 1) in go k)
+let accepted : Lwt_unix.file_descr list ref = ref []
+let acc_n s n = fun () -> Lwt_unix.accept_n s n >|= fun (l, e) ->
+  accepted := List.map fst l @ !accepted;
+  Printf.sprintf "%d %s" (List.length l) (match e with None -> "none" | Some e -> exn_str e)
+let raw_end s =
+  List.iter (fun fd -> Lwt.async (fun () -> Lwt_unix.close fd)) (!rawc @ !accepted);
+  rawc := []; accepted := [];
+  Lwt_unix.close s
+(* auto_pause / auto_yield: a background loop logs at each pause *)
+let rec bgloop i n = if i >= n then Lwt.return_unit else (logb !cur (Printf.sprintf "bg %d" i); Lwt.pause () >>= fun () -> bgloop (i + 1) n)
+let rec fgloop f i n = if i >= n then Lwt.return_unit else (logb !cur (Printf.sprintf "fg %d" i); f () >>= fun () -> fgloop f (i + 1) n)
