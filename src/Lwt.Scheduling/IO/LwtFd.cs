@@ -148,8 +148,9 @@ public sealed class LwtFd : IDisposable
 
     /// <summary>
     /// Whether the last read showed the descriptor drained (EAGAIN, or fewer bytes than asked
-    /// for from a byte stream, <see cref="ShortReadMeansDrained"/>): the next read then waits for readiness instead of trying first, which would
-    /// almost surely cost a failed system call (a request/response peer has not answered yet).
+    /// for from a byte stream, <see cref="ShortReadMeansDrained"/>): the next read then waits
+    /// for readiness instead of trying first, which would almost surely cost a failed system
+    /// call (a request/response peer has not answered yet).
     /// A read that fills its buffer clears it, so a stream of data is read without waiting.
     /// Level-triggered readiness keeps this safe: data that is already there is reported at
     /// once. Lwt tries the call first every time; so a read of data that arrived since the
