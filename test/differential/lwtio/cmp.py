@@ -24,6 +24,9 @@ if os.environ.get('ORDER','1')=='0':
 #   beside it (bytes lost or doubled); ours keeps the channel until it ends (deliberate). Also
 #   counted: traces that part only after a pause inside a block (the auto-flush then writes
 #   through the block's channel and may outlive it, the same case).
+# - lwt-bytes-set_position: Lwt's trace shows a negative buffered count (a Lwt 5.6.1 bug:
+#   set_position on an of_bytes channel after a read at the end of its data leaves max at 0),
+#   and the traces agree but for the position and buffered counts.
 # - readline-buffer: only the buffered counts differ, in a program that reads lines: ours
 #   keeps a partial line in the channel's buffer (cancel-safe), so it asks the backend for
 #   fewer bytes than Lwt, which moves the line out of the buffer as it scans.
@@ -52,6 +55,11 @@ def classify(la, lb):
     if any(re.match(r'\d+\.\d+:pause = ', l) for l in la[:first]): return 'atomic-outlived'
     end=lambda ls: [re.sub(r' buffered=-?\d+', '', l) if l.startswith('END ') else re.sub(r'^([\d.]+:(?:main:|stale:)?buffered) = \d+$', r'\1 = ?', l) for l in ls]
     if any(':read_line' in l for l in la) and end(la)==end(nb): return 'readline-buffer'
+    # Lwt's own: a set_position on an of_bytes channel after a read at the end of its data
+    # leaves lwt_io.ml's max at 0 (refill reset it; set_position moves only ptr), so Lwt counts
+    # a negative number of bytes buffered. The same data read, only the counts differ.
+    counts=lambda ls: [re.sub(r' pos=-?\d+ buffered=-?\d+', '', l) if l.startswith('END ') else re.sub(r'^([\d.]+:(?:main:|stale:)?(?:buffered|position)) = -?\d+$', r'\1 = ?', l) for l in ls]
+    if any(re.search(r'buffered( =|=) ?-\d', l) for l in la) and counts(la)==counts(nb): return 'lwt-bytes-set_position'
     return None
 SHOWKNOWN=os.environ.get('SHOWKNOWN','0')=='1'
 known=Counter(); bad=[]
