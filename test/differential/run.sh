@@ -1,19 +1,19 @@
 #!/bin/bash
 # Differential test of Lwt for .NET against OCaml Lwt 5.6.1 (see README.md).
 # usage: test/differential/run.sh AREA SEED N [extra...]
-#   AREA: core | syncstream | listseq | lwtio | lwtiopipe | unixfiles | timed | sockproc
+#   AREA: core | syncstream | listseq | lwtio | lwtiopipe | unixfiles | timed | sockproc | mainsys
 #   extra (per area): core [MAXSTEPS=10]; syncstream [MODS=all [MAXSTEPS=12]];
 #     listseq [FAMILIES=list,seq,result,itern [OPTS]]; lwtio (none); lwtiopipe [MODE=pipe|socket|server];
 #     unixfiles [BYTES_FRACTION=0.15 [MAXSTEPS=12]]; timed [FAMILIES=sleep,tmo,thr [MAXSTEPS=10]];
-#     sockproc [PROC_FRACTION=0.3 [MAXSTEPS=10]]
+#     sockproc [PROC_FRACTION=0.3 [MAXSTEPS=10]]; mainsys [FAMILIES=hooks,exit,sig,notif,pre,proc,dns [MAXSTEPS=8]]
 # Everything is written under ${WORK:-/tmp/lwt-differential}/AREA/SEED/ (programs, both traces,
 # the C# build, diff.txt). Exit 0 when cmp.py finds no unexplained difference, 1 when it does,
 # 2 on a usage or build error.
 set -e -o pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 AREA="${1:-}"; SEED="${2:-}"; N="${3:-}"
-case "$AREA" in core|syncstream|listseq|lwtio|lwtiopipe|unixfiles|timed|sockproc) ;; *) sed -n 3,11p "$0" >&2; exit 2;; esac
-[[ "$SEED" =~ ^[0-9]+$ && "$N" =~ ^[0-9]+$ ]] || { sed -n 3,11p "$0" >&2; exit 2; }
+case "$AREA" in core|syncstream|listseq|lwtio|lwtiopipe|unixfiles|timed|sockproc|mainsys) ;; *) sed -n 3,12p "$0" >&2; exit 2;; esac
+[[ "$SEED" =~ ^[0-9]+$ && "$N" =~ ^[0-9]+$ ]] || { sed -n 3,12p "$0" >&2; exit 2; }
 shift 3
 A="$HERE/$AREA"
 W="${WORK:-/tmp/lwt-differential}/$AREA/$SEED"
@@ -36,6 +36,8 @@ case "$AREA" in
               MLFLAGS="-w -a -thread"; MLPKG="-package lwt,lwt.unix,threads" ;;
   sockproc)   python3 "$A/gen.py" "$SEED" "$N" "$W" "${1:-0.3}" "${2:-10}"
               MLFLAGS="-w -a -thread"; MLPKG="-package lwt,lwt.unix,threads" ;;
+  mainsys)    python3 "$A/gen.py" "$SEED" "$N" "$W" "${1:-hooks,exit,sig,notif,pre,proc,dns}" "${2:-8}"
+              MLFLAGS="-w -a -thread"; MLPKG="-package lwt,lwt.unix,threads" ;;
 esac
 
 # 2. OCaml side
@@ -55,6 +57,17 @@ run() { # run DIR OUT CMD...: run CMD in DIR, stdout to OUT, stderr to OUT.err
 case "$AREA" in
   unixfiles) run ml/x/y/z ml.out "$W/prog"; run cs/x/y/z cs.out "${CS[@]}" ;;
   listseq)   run . ml.out ./prog; run . cs.out "${CS[@]}" ${LOOP:+loop} ;;
+  mainsys)   # every program but the exit ones in one process; each exit program in its own
+             # (its hooks run when the process ends), its exit code appended unless it ended
+             # by an uncaught exception (OCaml's 2, .NET's abort)
+             run . ml.out ./prog inproc; run . cs.out "${CS[@]}" inproc
+             while read -r k ending; do
+               for side in ml cs; do
+                 if [ $side = ml ]; then cmd=(./prog "$k"); else cmd=("${CS[@]}" "$k"); fi
+                 rc=0; timeout 60 "${cmd[@]}" >> $side.out 2>> $side.out.err || rc=$?
+                 if [ "$ending" = uncaught ]; then echo "  rc (uncaught)" >> $side.out; else echo "  rc $rc" >> $side.out; fi
+               done
+             done < exit.txt ;;
   *)         run . ml.out ./prog; run . cs.out "${CS[@]}" ;;
 esac
 

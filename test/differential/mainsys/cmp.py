@@ -1,0 +1,76 @@
+#!/usr/bin/env python3
+"""Compares the traces of area mainsys (see ../README.md): blocks headed "P<k>".
+
+usage: cmp.py ml.out cs.out     (env SHOWKNOWN=1 also lists the known classes' programs)
+Known classes are counted apart (see KNOWN below and the README's "Known differences").
+"""
+import os
+import re
+import sys
+
+
+def split(fn):
+    progs, cur = {}, None
+    for line in open(fn, errors='replace'):
+        line = line.rstrip('\n')
+        if re.fullmatch(r'P\d+', line):
+            cur = int(line[1:])
+            progs[cur] = []
+        elif cur is not None:
+            progs[cur].append(line)
+    return progs
+
+
+def classify(x, y):
+    """The known class of a difference, or None."""
+    if len(x) == len(y):
+        # Lwt gives every on_signal_full handler of a signal the id of the first handler
+        # installed for it (lwt_unix's notification closes over that first id)
+        if all(a == b or (a.endswith(' other') and b.endswith(' own') and a[:-6] == b[:-4])
+               for a, b in zip(x, y)):
+            return 'lwt-signal-full-first-id'
+        # glibc's getaddrinfo also answers SOCK_RAW without a socket type hint; ours does not
+        # (LwtUnix.GetAddrInfo's XML doc)
+        def noraw(l):
+            return re.sub(r'[A-Z0-9]+/RAW/[^;\]]*;?', '', l).replace(';]', ']')
+        if all(a == b or noraw(a) == b for a, b in zip(x, y)):
+            return 'ours-getaddrinfo-no-raw'
+    return None
+
+
+def main():
+    a, b = split(sys.argv[1]), split(sys.argv[2])
+    show = os.environ.get('SHOWKNOWN') == '1'
+    diff, known = [], {}
+    out = []
+    for n in sorted(set(a) | set(b)):
+        x, y = a.get(n), b.get(n)
+        if x == y:
+            continue
+        if x is None or y is None:
+            diff.append(n)
+            out.append(f'P{n}: only in {"cs" if x is None else "ml"}')
+            continue
+        c = classify(x, y)
+        if c:
+            known.setdefault(c, []).append(n)
+            if not show:
+                continue
+        else:
+            diff.append(n)
+        i = next((i for i in range(min(len(x), len(y))) if x[i] != y[i]), min(len(x), len(y)))
+        out.append(f'P{n}{" [" + c + "]" if c else ""}: first difference at line {i}')
+        for j in range(max(0, i - 3), max(len(x), len(y))):
+            l = x[j] if j < len(x) else '<none>'
+            r = y[j] if j < len(y) else '<none>'
+            out.append(f'  {"  " if l == r else "! "}ML: {l:45s} CS: {r}')
+    print('\n'.join(out))
+    ks = ' '.join(f'{k}={len(v)}' for k, v in sorted(known.items()))
+    print(f'known: {ks or "none"} ' + ' '.join(f'{k}:{v[:20]}' for k, v in sorted(known.items())))
+    print(f'programs ml={len(a)} cs={len(b)} differ={len(diff)}')
+    print('differ:', diff[:80])
+    sys.exit(1 if diff else 0)
+
+
+if __name__ == '__main__':
+    main()
