@@ -15,11 +15,12 @@
 //   sent and before the loop got to it does not run, one whose handler was replaced by
 //   SetNotification runs the new handler, and an id that was never made (or was stopped)
 //   is silently ignored, as call_notification ignores an unknown id.
-// - Sends are not merged: each send is one delivery (Lwt's pipe carries every id written).
+// - Sends are not merged: each send is one delivery (Lwt's pipe carries every id written),
+//   and they are delivered in the order they were made, from whichever thread (a pipe is FIFO).
 //
-// The wake-up channel is the loop's own inbox: SendNotification is EventLoop.Post of a
-// delivery, so it wakes a loop blocked in the engine exactly as any Post does, and no second
-// pipe or eventfd exists. The table is guarded by a lock, since sends come from any thread;
+// The wake-up channel is the loop's own inbox: SendNotification posts a delivery to the
+// inbox (EventLoop.PostInOrder, even from the loop's thread), so it wakes a loop blocked in
+// the engine exactly as any Post does, and no second pipe or eventfd exists. The table is guarded by a lock, since sends come from any thread;
 // the handler itself is called outside the lock (it may make, set or stop notifications).
 //
 // Ids count up from 1, skip ids in use, and wrap past int.MaxValue; Lwt's mli says a
@@ -66,7 +67,8 @@ public static partial class LwtUnix
     /// <summary>
     /// Asks the loop that made notification <paramref name="id"/> to call its handler. Safe from
     /// any thread; returns at once (the handler runs later, on that loop, after what is already
-    /// posted to it). Each send is one call. An id that is unknown, or stopped before the loop
+    /// posted to it). Each send is one call, and sends are delivered in the order they were
+    /// made, whichever threads made them. An id that is unknown, or stopped before the loop
     /// gets to it, is ignored, as Lwt ignores it.
     /// <para>Lwt: <c>Lwt_unix.send_notification</c></para>
     /// </summary>
@@ -80,7 +82,10 @@ public static partial class LwtUnix
             loop = notifier.Loop;
         }
 
-        loop.Post(() => Deliver(id, loop));
+        // Through the inbox even from the loop's thread: sends are delivered in the order they
+        // were made, whatever the threads (a send of this thread after another thread's send it
+        // waited for comes second, as in Lwt's pipe).
+        loop.PostInOrder(() => Deliver(id, loop));
     }
 
     /// <summary>

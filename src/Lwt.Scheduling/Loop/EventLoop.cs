@@ -195,6 +195,21 @@ public sealed partial class EventLoop : ILoopDispatcher
             _local.Enqueue(item);
             return;
         }
+        EnqueueInInbox(item);
+    }
+
+    /// <summary>
+    /// Posts <paramref name="action"/> through the inbox even from the loop's own thread, so
+    /// that it runs after everything posted before it from any thread. <see cref="Post(Action)"/>
+    /// from the loop's thread takes the local queue, which runs before the inbox: an action
+    /// posted there after a post of another thread (one the poster waited for, say) would
+    /// overtake it. Notifications need that order (LwtUnix.SendNotification: Lwt's one pipe
+    /// delivers the ids in the order they were written, whichever thread wrote them).
+    /// </summary>
+    internal void PostInOrder(Action action) => EnqueueInInbox(new WorkItem(action, null));
+
+    private void EnqueueInInbox(in WorkItem item)
+    {
         _inbox.Enqueue(item);
         // Inbox.Enqueue ends with an interlocked operation: a full fence before these
         // reads. The flag is written only when it changes, so a stream of posts does not keep

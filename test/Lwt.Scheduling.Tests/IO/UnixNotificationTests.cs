@@ -174,6 +174,33 @@ public class UnixNotificationTests
     }
 
     [Fact]
+    public void SendsAreDeliveredInTheOrderTheyWereMadeWhateverTheThread()
+    {
+        // Lwt's pipe is FIFO: a send of the loop's thread made after another thread's send
+        // (which it waited for) is delivered second (differential mainsys seed 2 prog 57).
+        var order = new List<string>();
+        LoopTest.OnFreshThread(() => LwtMain.Run(() =>
+        {
+            int a = LwtUnix.MakeNotification(() => order.Add("a"));
+            int b = LwtUnix.MakeNotification(() => order.Add("b"));
+            int c = LwtUnix.MakeNotification(() => order.Add("c"));
+            LwtUnix.SendNotification(a);
+            var sender = new Thread(() => LwtUnix.SendNotification(b));
+            sender.Start();
+            sender.Join();
+            LwtUnix.SendNotification(c);
+            return AfterEverythingSent().Bind(() =>
+            {
+                LwtUnix.StopNotification(a);
+                LwtUnix.StopNotification(b);
+                LwtUnix.StopNotification(c);
+                return Promise.ReturnUnit;
+            });
+        }));
+        Assert.Equal(["a", "b", "c"], order);
+    }
+
+    [Fact]
     public void NullHandlersAreRefused()
     {
         Assert.Throws<ArgumentNullException>(() => LwtUnix.MakeNotification(null!));
