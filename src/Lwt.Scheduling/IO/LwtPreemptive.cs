@@ -37,6 +37,19 @@ public static class LwtPreemptive
     private static int s_max = 4;
     private static int s_threads;
     private static int s_idle;
+
+    /// <summary>
+    /// The workers counted busy (NbThreadsBusy): from taking a job until the job is over, or,
+    /// for a Detach, until just before its result is posted to the loop, so that a loop that has
+    /// seen every detached promise resolved counts no busy worker (Lwt's worker is back in its
+    /// pool before the promise's callbacks run), even though the thread has a few instructions
+    /// left before it waits again.
+    /// </summary>
+    private static int s_busy;
+
+    /// <summary>Set by <see cref="ReleaseBusy"/> on a worker whose job gave its busy count back early.</summary>
+    [ThreadStatic]
+    private static bool t_busyReleased;
     private static int s_maxQueued = 1000;
     private static bool s_initialized;
     private static readonly TimeSpan s_idleTimeout = TimeSpan.FromSeconds(10);
@@ -66,8 +79,13 @@ public static class LwtPreemptive
     /// <summary>The number of worker threads alive, busy or idle.<para>Lwt: <c>Lwt_preemptive.nbthreads</c></para></summary>
     public static int NbThreads { get { lock (s_gate) return s_threads; } }
 
-    /// <summary>The number of worker threads not waiting for a job (running one, or about to take one).<para>Lwt: <c>Lwt_preemptive.nbthreadsbusy</c></para></summary>
-    public static int NbThreadsBusy { get { lock (s_gate) return s_threads - s_idle; } }
+    /// <summary>
+    /// The number of worker threads running a job. A <c>Detach</c>'s worker stops counting
+    /// before its promise is resolved: once the loop has seen every detached promise resolved
+    /// (and no other job runs), this is 0.
+    /// <para>Lwt: <c>Lwt_preemptive.nbthreadsbusy</c></para>
+    /// </summary>
+    public static int NbThreadsBusy { get { lock (s_gate) return s_busy; } }
 
     /// <summary>
     /// The number of jobs in the waiting queue: at most <see cref="GetMaxNumberOfThreadsQueued"/>;
@@ -176,10 +194,12 @@ public static class LwtPreemptive
             try
             {
                 T value = f();
+                ReleaseBusy();
                 loop.Post(() => resolver.TryResolve(value));
             }
             catch (Exception e)
             {
+                ReleaseBusy();
                 loop.Post(() => resolver.TryReject(e));
             }
             finally
@@ -335,9 +355,25 @@ public static class LwtPreemptive
                     }
                 }
                 job = s_jobs.Dequeue();
+                s_busy++;
             }
-            job();
+            try
+            {
+                job();
+            }
+            finally
+            {
+                if (t_busyReleased) t_busyReleased = false;
+                else lock (s_gate) s_busy--;
+            }
         }
+    }
+
+    /// <summary>On a worker, before its job's result is posted: the job no longer counts as busy (s_busy).</summary>
+    private static void ReleaseBusy()
+    {
+        lock (s_gate) s_busy--;
+        t_busyReleased = true;
     }
 
     // A worker leaving (over the maximum, or idle too long) may have been the one Enqueue

@@ -118,4 +118,28 @@ public class PreemptiveSettingsTests
             Assert.Equal(0, LwtPreemptive.NbThreadsQueued);
         });
     }
+
+    [Fact]
+    public void No_worker_counts_busy_once_the_loop_has_seen_every_detached_promise_resolved()
+    {
+        // Lwt's worker is back in its pool before the detached promise's callbacks run, so
+        // nbthreadsbusy is back to what it was; here the worker thread went idle only after
+        // posting the result, and the loop often counted it busy still (differential mainsys
+        // seed 2 progs 29 and 59: "busy 1" after the joins, Lwt "busy 0").
+        Restoring(() =>
+        {
+            LwtPreemptive.SetBounds(0, 4);
+            int before = LwtPreemptive.NbThreadsBusy; // jobs of earlier tests still running, if any
+            var seen = new List<int>();
+            LoopTest.OnFreshThread(() => LwtMain.Run(async () =>
+            {
+                for (int round = 0; round < 200; round++)
+                {
+                    await Promise.Join(LwtPreemptive.Detach(() => round), LwtPreemptive.Detach(() => round + 1));
+                    seen.Add(LwtPreemptive.NbThreadsBusy);
+                }
+            }));
+            Assert.All(seen, busy => Assert.True(busy <= before, $"busy {busy} after the joins (before: {before})"));
+        });
+    }
 }
