@@ -20,8 +20,9 @@
 //
 // The wake-up channel is the loop's own inbox: SendNotification posts a delivery to the
 // inbox (EventLoop.PostInOrder, even from the loop's thread), so it wakes a loop blocked in
-// the engine exactly as any Post does, and no second pipe or eventfd exists. The table is guarded by a lock, since sends come from any thread;
-// the handler itself is called outside the lock (it may make, set or stop notifications).
+// the engine exactly as any Post does, and no second pipe or eventfd exists. The table is
+// guarded by a lock, since sends come from any thread; the handler itself is called outside
+// the lock (it may make, set or stop notifications).
 //
 // Ids count up from 1, skip ids in use, and wrap past int.MaxValue; Lwt's mli says a
 // stopped id must not be reused by the caller, and a stale delivery could only meet a new

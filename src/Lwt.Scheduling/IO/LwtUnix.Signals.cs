@@ -1,15 +1,20 @@
 // Signals (Lwt_unix.on_signal, on_signal_full, disable_signal_handler, signal_count,
 // reinstall_signal_handler, handle_signal), built as Lwt builds them: on notifications.
 //
-// Lwt keeps, per signal number, one OS-level handler and the list of Lwt handlers; the
-// OS-level handler only sends a notification, and the notification runs the list on the
-// loop. Here the OS-level handler is the runtime's (a PosixSignalRegistration: the runtime's
-// C handler wakes its signal thread, which calls back into managed code), one per signal
-// number while it has handlers, and each Lwt handler is a notification of the loop that
-// installed it. A signal, real or told by HandleSignal, sends the notification of each
-// handler of that number; so every handler runs on its own loop, in installation order
-// within a loop, and a handler disabled before its loop got to a pending signal does not
-// run (its notification is stopped), as in Lwt where the list is read at delivery.
+// Lwt keeps, per signal number, one OS-level handler, one notification and the list of Lwt
+// handlers; the OS-level handler only sends the notification, and the notification walks the
+// list on the loop. Here the OS-level handler is the runtime's (a PosixSignalRegistration: the
+// runtime's C handler wakes its signal thread, which calls back into managed code), one per
+// signal number while it has handlers. Handlers run on the loop that installed them, so the
+// notification is one per (signal number, loop) that has handlers: a signal, real or told by
+// HandleSignal, sends one to each such loop, and that loop then walks its handlers of the
+// number as they are *at delivery*, in installation order. The list is read at delivery, as
+// Lwt reads it: a handler disabled before its loop got to a pending signal does not run, one
+// installed in between does (a handler swapped for another while a signal is on its way is
+// not left without it), and one that an earlier handler of the same walk installs runs in
+// that walk, as Lwt_sequence.iter_l reaches a node appended during the iteration. When a
+// loop's last handler of the number goes, its notification is stopped, dropping a signal
+// still on its way, as Lwt's stop_notification does when the list empties.
 //
 // While a signal number has handlers, its default action is replaced (SIGINT, SIGTERM no
 // longer end the process; the runtime's registration is canceled), as Lwt's sigaction does;
@@ -40,16 +45,31 @@ namespace Lwt;
 /// </summary>
 public sealed class LwtSignalHandler : IDisposable
 {
-    internal LwtSignalHandler(int signum) => Signum = signum;
+    internal LwtSignalHandler(int signum, EventLoop loop, Action<LwtSignalHandler, int> handler, long sequence)
+    {
+        Signum = signum;
+        Loop = loop;
+        Handler = handler;
+        Sequence = sequence;
+    }
 
     /// <summary>The signal number it handles.<para>Lwt: <c>Lwt_unix.signal_handler_id</c> (its <c>sh_num</c>)</para></summary>
     public int Signum { get; }
 
     /// <summary>Whether it is still installed (not stopped).<para>Lwt: <c>Lwt_unix.signal_handler_id</c> (<c>Some</c> until disabled)</para></summary>
-    public bool IsActive => Notification != 0;
+    public bool IsActive => Active;
 
-    /// <summary>Its notification, 0 once stopped. Guarded by the signal table's lock.</summary>
-    internal int Notification { get; set; }
+    /// <summary>Installed and not stopped. Guarded by the signal table's lock.</summary>
+    internal bool Active { get; set; }
+
+    /// <summary>The loop it runs on (the one that installed it).</summary>
+    internal EventLoop Loop { get; }
+
+    /// <summary>The handler given to <see cref="LwtUnix.OnSignalFull"/>.</summary>
+    internal Action<LwtSignalHandler, int> Handler { get; }
+
+    /// <summary>Its place in installation order (all signals): a delivery's walk runs each handler of its loop once, in this order.</summary>
+    internal long Sequence { get; }
 
     /// <summary>
     /// Removes the handler (idempotent, from any thread); a signal not yet delivered to it is
@@ -72,6 +92,7 @@ public static partial class LwtUnix
 
     private static readonly object s_signalGate = new();
     private static readonly Dictionary<int, SignalSlot> s_signals = new();
+    private static long s_lastSignalHandler;
 
     /// <summary>
     /// Calls <paramref name="handler"/> (with the signal number) on this thread's event loop
@@ -106,29 +127,24 @@ public static partial class LwtUnix
     {
         ArgumentNullException.ThrowIfNull(handler);
         CheckSignal(signum, catchable: true);
-        var id = new LwtSignalHandler(signum);
-        int notification = MakeNotification(() => handler(id, signum));
-        try
+        var loop = EventLoop.ForCurrentThread();
+        lock (s_signalGate)
         {
-            lock (s_signalGate)
+            if (!s_signals.TryGetValue(signum, out var slot))
             {
-                if (!s_signals.TryGetValue(signum, out var slot))
-                {
-                    slot = SignalSlot.Install(signum);
-                    s_signals.Add(signum, slot);
-                }
-
-                id.Notification = notification;
-                slot.Handlers.Add(id);
+                slot = SignalSlot.Install(signum);
+                s_signals.Add(signum, slot);
             }
-        }
-        catch
-        {
-            StopNotification(notification);
-            throw;
-        }
 
-        return id;
+            if (!slot.Deliveries.ContainsKey(loop))
+            {
+                slot.Deliveries.Add(loop, MakeNotification(() => RunSignalHandlers(signum, loop)));
+            }
+
+            var id = new LwtSignalHandler(signum, loop, handler, ++s_lastSignalHandler) { Active = true };
+            slot.Handlers.Add(id);
+            return id;
+        }
     }
 
     /// <summary>
@@ -142,11 +158,16 @@ public static partial class LwtUnix
         ArgumentNullException.ThrowIfNull(id);
         lock (s_signalGate)
         {
-            if (id.Notification == 0) return;
-            StopNotification(id.Notification);
-            id.Notification = 0;
+            if (!id.Active) return;
+            id.Active = false;
             var slot = s_signals[id.Signum];
             slot.Handlers.Remove(id);
+            if (!slot.Handlers.Exists(h => h.Loop == id.Loop))
+            {
+                StopNotification(slot.Deliveries[id.Loop]);
+                slot.Deliveries.Remove(id.Loop);
+            }
+
             if (slot.Handlers.Count == 0)
             {
                 s_signals.Remove(id.Signum);
@@ -202,18 +223,57 @@ public static partial class LwtUnix
         if (signum == SigChld) OnSigChld();
     }
 
-    /// <summary>A signal arrived (or is told): sends the notification of each of its handlers.</summary>
+    /// <summary>A signal arrived (or is told): sends the notification of each loop that has handlers for it.</summary>
     private static void DeliverSignal(int signum)
     {
         int[] notifications;
         lock (s_signalGate)
         {
             if (!s_signals.TryGetValue(signum, out var slot)) return;
-            notifications = new int[slot.Handlers.Count];
-            for (int i = 0; i < notifications.Length; i++) notifications[i] = slot.Handlers[i].Notification;
+            notifications = [.. slot.Deliveries.Values];
         }
 
         foreach (int n in notifications) SendNotification(n);
+    }
+
+    /// <summary>
+    /// On <paramref name="loop"/>, a signal's delivery: runs the loop's handlers of
+    /// <paramref name="signum"/> in installation order, each at most once, reading the list
+    /// afresh before each one (see the file comment). A handler's exception goes to the async
+    /// exception hook and the walk goes on, as it did when each handler was a notification of
+    /// its own (in Lwt it leaves the walk and reaches the loop).
+    /// </summary>
+    private static void RunSignalHandlers(int signum, EventLoop loop)
+    {
+        long last = 0;
+        while (true)
+        {
+            LwtSignalHandler? next = null;
+            lock (s_signalGate)
+            {
+                if (!s_signals.TryGetValue(signum, out var slot)) return;
+                foreach (var h in slot.Handlers)
+                {
+                    if (h.Sequence > last && h.Loop == loop)
+                    {
+                        next = h;
+                        break;
+                    }
+                }
+            }
+
+            if (next is null) return;
+            last = next.Sequence;
+            try
+            {
+                next.Handler(next, signum);
+            }
+            catch (Exception e)
+            {
+                Promise.ExceptionFilter.RethrowIfRefused(e);
+                Promise.ReportUnhandled(e);
+            }
+        }
     }
 
     private static void CheckSignal(int signum, bool catchable)
@@ -309,7 +369,8 @@ public static partial class LwtUnix
 
     /// <summary>
     /// One handled signal number: the runtime's registration, the disposition it installed
-    /// (for <see cref="Reinstall"/>), and the handlers in installation order.
+    /// (for <see cref="Reinstall"/>), the handlers in installation order, and the notification
+    /// of each loop that has handlers.
     /// </summary>
     private sealed class SignalSlot
     {
@@ -326,6 +387,9 @@ public static partial class LwtUnix
         internal PosixSignalRegistration Registration { get; }
 
         internal List<LwtSignalHandler> Handlers { get; } = new();
+
+        /// <summary>Per loop with handlers here, the notification a signal sends it (it runs <see cref="RunSignalHandlers"/>).</summary>
+        internal Dictionary<EventLoop, int> Deliveries { get; } = new();
 
         internal static unsafe SignalSlot Install(int signum)
         {

@@ -79,6 +79,104 @@ public class UnixSignalTests
         Assert.False(installed!.IsActive);
     }
 
+    // Runs body on a fresh loop, then waits (through a notification sent after it, which the
+    // inbox delivers after everything body sent) until the signals body told have been delivered.
+    private static void RunAndSettle(Action body) =>
+        LoopTest.OnFreshThread(() => LwtMain.Run(() =>
+        {
+            body();
+            var (p, r) = Promise.Create();
+            LwtUnix.SendNotification(LwtUnix.MakeNotification(r.Resolve, once: true));
+            return p;
+        }));
+
+    [SkippableFact]
+    public void AHandlerSwappedWhileASignalIsOnItsWayGetsIt()
+    {
+        // Lwt reads the handler list when the signal's notification is delivered, so the new
+        // handler, installed before the loop got to the signal, runs and the old one does not.
+        // (Differential mainsys seed 3 prog 227: each handler had its own notification, so the
+        // signal went to the old handler's, which was stopped, and nobody ran.)
+        Skip.IfNot(OperatingSystem.IsLinux());
+        var seen = new List<string>();
+        LwtSignalHandler? sentinel = null, current = null;
+        RunAndSettle(() =>
+        {
+            sentinel = LwtUnix.OnSignal(SigUsr2, _ => seen.Add("sentinel"));
+            current = LwtUnix.OnSignal(SigUsr2, _ => seen.Add("old"));
+            LwtUnix.HandleSignal(SigUsr2);
+            current.Stop();
+            current = LwtUnix.OnSignal(SigUsr2, _ => seen.Add("new"));
+        });
+        sentinel!.Stop();
+        current!.Stop();
+        Assert.Equal(["sentinel", "new"], seen);
+    }
+
+    [SkippableFact]
+    public void AHandlerInstalledByAnotherDuringADeliveryRunsInThatDelivery()
+    {
+        // Lwt walks the list with Lwt_sequence.iter_l, which reaches a node appended during the
+        // walk; one disabled by an earlier handler is skipped.
+        Skip.IfNot(OperatingSystem.IsLinux());
+        var seen = new List<string>();
+        var installed = new List<LwtSignalHandler>();
+        RunAndSettle(() =>
+        {
+            LwtSignalHandler? victim = null;
+            installed.Add(LwtUnix.OnSignal(SigUsr2, _ =>
+            {
+                seen.Add("first");
+                victim!.Stop();
+                if (installed.Count == 3) installed.Add(LwtUnix.OnSignal(SigUsr2, _ => seen.Add("added")));
+            }));
+            installed.Add(victim = LwtUnix.OnSignal(SigUsr2, _ => seen.Add("victim")));
+            installed.Add(LwtUnix.OnSignal(SigUsr2, _ => seen.Add("third")));
+            LwtUnix.HandleSignal(SigUsr2);
+        });
+        foreach (var h in installed) h.Stop();
+        Assert.Equal(["first", "third", "added"], seen);
+    }
+
+    [SkippableFact]
+    public void AThrowingHandlerGoesToTheHookAndTheOthersStillRun()
+    {
+        Skip.IfNot(OperatingSystem.IsLinux());
+        var seen = new List<string>();
+        var reported = new List<Exception>();
+        var boom = new InvalidOperationException("boom");
+        LwtSignalHandler? a = null, b = null;
+        LoopTest.WithExceptionHook(reported.Add, () => RunAndSettle(() =>
+        {
+            a = LwtUnix.OnSignal(SigUsr2, _ => throw boom);
+            b = LwtUnix.OnSignal(SigUsr2, _ => seen.Add("b"));
+            LwtUnix.HandleSignal(SigUsr2);
+        }));
+        a!.Stop();
+        b!.Stop();
+        Assert.Equal(["b"], seen);
+        Assert.Equal([boom], reported);
+    }
+
+    [SkippableFact]
+    public void ASignalStillOnItsWayWhenTheLoopsLastHandlerGoesIsDropped()
+    {
+        // As Lwt's stop_notification when the list empties: a handler installed afterwards
+        // does not get the earlier signal.
+        Skip.IfNot(OperatingSystem.IsLinux());
+        var seen = new List<string>();
+        LwtSignalHandler? later = null;
+        RunAndSettle(() =>
+        {
+            var only = LwtUnix.OnSignal(SigUsr2, _ => seen.Add("only"));
+            LwtUnix.HandleSignal(SigUsr2);
+            only.Stop();
+            later = LwtUnix.OnSignal(SigUsr2, _ => seen.Add("later"));
+        });
+        later!.Stop();
+        Assert.Empty(seen);
+    }
+
     [SkippableFact]
     public void SignalCountCountsHandlersAndDisablingIsIdempotent()
     {
