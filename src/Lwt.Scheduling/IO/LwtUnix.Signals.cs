@@ -16,6 +16,11 @@
 // loop's last handler of the number goes, its notification is stopped, dropping a signal
 // still on its way, as Lwt's stop_notification does when the list empties.
 //
+// One order is not Lwt's: two signals that arrive close together may be delivered in either
+// order. The runtime's signal thread hands each signal to its managed handlers on another
+// thread (the thread pool, or a thread of its own for SIGINT/SIGQUIT/SIGTERM), so their
+// DeliverSignal calls race; Lwt's C handler writes the signals into its pipe as they arrive.
+//
 // While a signal number has handlers, its default action is replaced (SIGINT, SIGTERM no
 // longer end the process; the runtime's registration is canceled), as Lwt's sigaction does;
 // when its last handler is disabled the registration goes and the runtime restores the
@@ -101,7 +106,10 @@ public static partial class LwtUnix
     /// as ignored (SIGHUP under <c>nohup</c>) is handled too, as in Lwt, and has its default
     /// action once its last handler is stopped; SIGINT and SIGQUIT inherited as ignored are the
     /// exception: the .NET runtime keeps them ignored (it settles them at its start), so their
-    /// handlers run only through <see cref="HandleSignal"/>.
+    /// handlers run only through <see cref="HandleSignal"/>. A signal runs the loop's handlers
+    /// of its number as they are when the loop gets to it, in installation order; two signals
+    /// that arrive together may reach the loop in either order (the .NET runtime dispatches
+    /// each on a thread of its own).
     /// <para>Lwt: <c>Lwt_unix.on_signal</c></para>
     /// </summary>
     /// <param name="signum">The Linux signal number (e.g. 2 for SIGINT, 15 for SIGTERM, 10 for SIGUSR1).</param>
