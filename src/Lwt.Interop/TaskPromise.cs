@@ -5,22 +5,28 @@ namespace Lwt.Interop;
 /*
  * Task -> promise for a Task that is not complete yet: the promise itself waits for the
  * Task. It is created on the calling thread, so it belongs to the loop that called
- * ToPromise (or to none). Its continuation (one delegate) is registered with the loop's
- * SynchronizationContext captured: the Task runs it inline when it completes on the loop
- * thread and posts it to the loop otherwise, so the promise is resolved on its loop, never
- * on the pool thread. Off any loop, it is a ContinueWith with ExecuteSynchronously, which
- * the Task runs on the completing thread whatever SynchronizationContext that thread has
- * (API.md: "called off any loop, the promise resolves on the thread that completes the
- * Task"); 112 B instead of the awaiter's 64, on that path only. Should it still run off the
- * owning loop, it posts itself there.
+ * ToPromise (or to none). Its continuation is a ContinueWith with ExecuteSynchronously,
+ * which the Task runs on the completing thread whatever SynchronizationContext that thread
+ * has; there it resolves the promise when that thread may (the owning loop's thread; any
+ * thread for a promise of no loop, as API.md says: "called off any loop, the promise
+ * resolves on the thread that completes the Task", or of a loop that has stopped, whose
+ * promises are then anyone's: ClaimablePost.cs), and posts itself to the owning loop while
+ * that loop runs on another thread. So a Task completing on the loop thread resolves the
+ * promise inline, with no hop, and one completing elsewhere with one hop to the loop.
  *
- * What a pending ToPromise costs: this promise with its Task (56 B), the continuation
- * delegate (64 B) and, on a loop, the runtime's context continuation (48 B). A Task takes
- * no other kind of continuation from outside the runtime: ContinueWith with a static
- * delegate and this promise as state costs the same 112 B (a continuation Task and its
- * TaskContinuation), and a continuation registered without the context would avoid the
- * 48 B but be sent to the pool when the Task completes on the loop thread (the loop's
- * context forbids inlining there), two thread hops instead of none.
+ * Not an awaiter continuation with the loop's SynchronizationContext captured (the earlier
+ * form, equally cheap): that one is posted through the context, whose posts wait in the
+ * inbox of a stopped loop until it runs again, so a ToPromise or FromTask promise of a loop
+ * that had stopped before its Task completed never resolved, and whoever waited for it
+ * (an await from the pool or from another loop) hung.
+ *
+ * What a pending ToPromise costs: this promise with its Task (56 B) and the continuation
+ * (112 B: a continuation Task and its TaskContinuation, with a static delegate and this
+ * promise as state). A Task takes no other kind of continuation from outside the runtime:
+ * an awaiter continuation costs the same (its delegate, 64 B, and the runtime's context
+ * continuation, 48 B), and one registered without the context would be sent to the pool
+ * when the Task completes on the loop thread (the loop's context forbids inlining there),
+ * two thread hops instead of none.
  *
  * FromTask (CancelableTaskPromise): the promise also owns the CancellationTokenSource
  * handed to the Task (a field ToPromise's promises do not carry). Its
@@ -51,23 +57,12 @@ internal class TaskPromise<T> : Promise<T>
     }
 
     /// <summary>Registers this promise's continuation on its Task (once, from a constructor).</summary>
-    private protected void Follow()
-    {
-        var task = _task;
-        // On the owning loop, its SynchronizationContext is current: the Task then runs the
-        // continuation inline when it completes on the loop thread and posts it to the loop
-        // otherwise (a continuation registered without the context would be sent to the
-        // pool when completed on the loop, since the loop's context forbids inlining).
-        if (_owner != 0 && SynchronizationContext.Current is LwtSynchronizationContext { Loop.IsOnLoopThread: true })
-            task.GetAwaiter().UnsafeOnCompleted(OnTaskCompleted);
-        else if (_owner == 0)
-            // Off any loop: on the completing thread, whatever SynchronizationContext it has
-            // (an awaiter continuation without the context is sent to the pool from a thread
-            // that has one; an ExecuteSynchronously continuation is not).
-            task.ContinueWith(s_onCompleted, this, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-        else
-            task.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(OnTaskCompleted);
-    }
+    private protected void Follow() =>
+        // On the completing thread, whatever SynchronizationContext it has (an awaiter
+        // continuation without a context is sent to the pool from a thread that has one, a
+        // loop's; an ExecuteSynchronously continuation is not). OnTaskCompleted decides there
+        // whether to resolve or to post to the owning loop (file comment).
+        _task.ContinueWith(s_onCompleted, this, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
 
     private static readonly Action<Task, object?> s_onCompleted = static (_, s) => ((TaskPromise<T>)s!).OnTaskCompleted();
 

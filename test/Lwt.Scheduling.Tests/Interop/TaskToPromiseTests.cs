@@ -129,6 +129,71 @@ public class TaskToPromiseTests
     }
 
     [Fact]
+    public async Task Pending_LoopStoppedBeforeTheTaskCompletes_ResolvesOnTheCompletingThread_AndItsWaitersResume()
+    {
+        // Once a loop has stopped its promises are anyone's: a ToPromise or FromTask promise
+        // of that loop resolves on the thread that completes its Task, as a resolver used
+        // there would. (Its continuation used to be posted through the stopped loop's
+        // context, where it waited for a next run that never came: the awaits hung.)
+        var tcs = new TaskCompletionSource<int>();
+        var gate = new TaskCompletionSource<int>();
+        Promise<int> p = null!, q = null!;
+        var loopThread = new Thread(() => LwtMain.Run(() =>
+        {
+            p = tcs.Task.ToPromise();
+            q = PromiseInterop.FromTask(_ => gate.Task);
+            return Promise.ReturnUnit; // the loop stops with both still pending
+        }));
+        loopThread.Start();
+        loopThread.Join();
+        Assert.True(p.IsPending);
+        int resolvedOn = 0;
+        p.OnSuccess(_ => resolvedOn = Environment.CurrentManagedThreadId);
+        var waitP = p.AsTask();
+        var waitQ = Task.Run(async () => await q);
+        var completer = new Thread(() =>
+        {
+            tcs.SetResult(5);
+            gate.SetResult(6);
+        });
+        completer.Start();
+        completer.Join();
+        Assert.Equal(5, await waitP.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Equal(6, await waitQ.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Equal(completer.ManagedThreadId, resolvedOn);
+    }
+
+    [Fact]
+    public async Task Pending_OfALoopThatStops_AwaitedFromAnotherLoop_Resumes()
+    {
+        // Loop A awaits a ToPromise promise of loop B; B stops before the Task completes.
+        using var a = new LoopThread();
+        var tcs = new TaskCompletionSource<int>();
+        var made = new TaskCompletionSource<Promise<int>>();
+        var stop = new TaskCompletionSource();
+        var b = new Thread(() => LwtMain.Run(() =>
+        {
+            var p = tcs.Task.ToPromise();
+            made.SetResult(p);
+            return stop.Task.ToPromise();
+        }));
+        b.Start();
+        var promise = await made.Task;
+        var resumed = a.Run(() =>
+        {
+            var r = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+            Awaits(promise, r);
+            return r.Task;
+        });
+        stop.SetResult();
+        b.Join();
+        tcs.SetResult(7);
+        Assert.Equal(7, await resumed.WaitAsync(TimeSpan.FromSeconds(10)));
+
+        static async void Awaits(Promise<int> p, TaskCompletionSource<int> r) => r.SetResult(await p);
+    }
+
+    [Fact]
     public void Cancel_DoesNothingToTheTask()
     {
         var tcs = new TaskCompletionSource<int>();
