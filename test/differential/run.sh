@@ -1,8 +1,8 @@
 #!/bin/bash
 # Differential test of Lwt for .NET against OCaml Lwt 5.6.1 (see README.md).
 # usage: test/differential/run.sh AREA SEED N [extra...]
-#   AREA: core | syncstream | listseq | lwtio | lwtiopipe | unixfiles | timed | sockproc | mainsys
-#   extra (per area): core [MAXSTEPS=10]; syncstream [MODS=all [MAXSTEPS=12]];
+#   AREA: core | syncstream | listseq | lwtio | lwtiopipe | unixfiles | timed | sockproc | mainsys | interop
+#   extra (per area): core [MAXSTEPS=10]; syncstream [MODS=all [MAXSTEPS=12]]; interop [MAXOPS=6];
 #     listseq [FAMILIES=list,seq,result,itern [OPTS]]; lwtio (none); lwtiopipe [MODE=pipe|socket|server];
 #     unixfiles [BYTES_FRACTION=0.15 [MAXSTEPS=12]]; timed [FAMILIES=sleep,tmo,thr [MAXSTEPS=10]];
 #     sockproc [PROC_FRACTION=0.3 [MAXSTEPS=10]]; mainsys [FAMILIES=hooks,exit,sig,notif,pre,proc,dns [MAXSTEPS=8]]
@@ -12,13 +12,26 @@
 set -e -o pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 AREA="${1:-}"; SEED="${2:-}"; N="${3:-}"
-case "$AREA" in core|syncstream|listseq|lwtio|lwtiopipe|unixfiles|timed|sockproc|mainsys) ;; *) sed -n 3,12p "$0" >&2; exit 2;; esac
-[[ "$SEED" =~ ^[0-9]+$ && "$N" =~ ^[0-9]+$ ]] || { sed -n 3,12p "$0" >&2; exit 2; }
+case "$AREA" in core|syncstream|listseq|lwtio|lwtiopipe|unixfiles|timed|sockproc|mainsys|interop) ;; *) sed -n 3,11p "$0" >&2; exit 2;; esac
+[[ "$SEED" =~ ^[0-9]+$ && "$N" =~ ^[0-9]+$ ]] || { sed -n 3,11p "$0" >&2; exit 2; }
 shift 3
 A="$HERE/$AREA"
 W="${WORK:-/tmp/lwt-differential}/$AREA/$SEED"
 rm -rf "$W"; mkdir -p "$W"
 cd "$W"
+
+# interop has no OCaml side (Lwt has no Tasks): its C# program generates its programs from
+# SEED and N, checks each against API.md's Interop contract itself, and prints VIOLATION lines.
+if [ "$AREA" = interop ]; then
+  dotnet build "$A/$AREA.csproj" -c Release -nologo -v q -p:DiffWork="$W" -o "$W/csbin" > cs_build.txt 2>&1 \
+    || { grep -E " error " cs_build.txt | sort -u | head -30 >&2; echo "C# build failed ($W/cs_build.txt)" >&2; exit 2; }
+  set +e
+  timeout 1800 dotnet "$W/csbin/$AREA.dll" "$SEED" "$N" "${1:-6}" > cs.out 2> cs.out.err; rc=$?
+  grep -E "VIOLATION" cs.out > diff.txt; tail -1 cs.out >> diff.txt
+  tail -3 diff.txt
+  echo "($W/diff.txt; exit $([ $rc = 0 ] && echo 0 || echo 1))"
+  [ $rc = 0 ] && exit 0 || exit 1
+fi
 
 # 1. generate: prog.ml / progs.ml and the C# file the area's csproj compiles from $(DiffWork)
 ML=progs.ml; MLPKG="-package lwt,lwt.unix"; MLFLAGS=""
