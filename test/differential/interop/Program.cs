@@ -156,7 +156,7 @@ sealed class Prog
                 < 6 => new ToPromiseOp(this, k),
                 < 8 => new FromTaskOp(this, k),
                 8 => new EnumerateOp(this, k),
-                9 => new ToStreamOp(this, k),
+                9 => rng.Next(2) == 0 ? new ToStreamOp(this, k) : new RunOp(this, k),
                 _ => new StoppingLoopOp(this, k),
             };
             _ops.Add(op);
@@ -272,9 +272,11 @@ sealed class AsTaskOp : Op
     readonly string _fate;      // value | exn | canceledexn | oce | cancel (Cancel() then Resolve) | never
     readonly string _timing;    // already | ownerloop | thread (resolver from a pool thread) | otherloop (resolver used on the other loop's thread) | postfromother (the other loop's thread Posts to the owner)
     readonly string _adapter;   // astask | astasktok | asvaluetask | await
-    readonly int _site;         // where the adapter is called and awaited: 0 = A, 1 = B, 2 = pool
+    readonly int _site;         // where the adapter is called and awaited: 0 = A, 1 = B, 2 = pool, 3 = a UI-like SynchronizationContext, 4 = a TaskScheduler (exclusive)
     readonly bool _caf;         // ConfigureAwait(false)
     readonly string _token;     // none | pre | before | after | race
+    readonly string _fireFrom;  // the thread that fires the token ("before"): pool | A | B
+    static readonly AsyncLocal<int> s_local = new();
     readonly int _value;
     readonly Exception? _exn;
 
@@ -282,14 +284,15 @@ sealed class AsTaskOp : Op
     {
         var r = p.Rng;
         _owner = r.Next(3);
-        _kind = Pick("wait", "task", "map");
-        _adapter = Pick("astask", "astasktok", "astasktok", "asvaluetask", "await");
+        _kind = Pick("wait", "task", "map", "bindproxy", "asyncmethod");
+        _adapter = Pick("astask", "astasktok", "astasktok", "asvaluetask", "await", "promisemethod");
+        _fireFrom = Pick("pool", "pool", "A", "B");
         _token = _adapter == "astasktok" ? Pick("none", "pre", "before", "after", "race") : "none";
         bool tokenFiresFirst = _token is "pre" or "before";
         _fate = Pick("value", "value", "exn", "canceledexn", "oce", "cancel", tokenFiresFirst ? "never" : "value");
         _timing = _fate == "never" ? "ownerloop" : Pick("already", "ownerloop", "thread", "otherloop", "postfromother");
         if (_owner == 2 && _timing == "postfromother") _timing = "otherloop";
-        _site = r.Next(3);
+        _site = r.Next(10) switch { < 3 => 0, < 6 => 1, < 8 => 2, 8 => 3, _ => 4 };
         _caf = r.Next(4) == 0;
         _value = r.Next(1000);
         _exn = _fate switch
@@ -302,11 +305,13 @@ sealed class AsTaskOp : Op
     }
 
     public override string Describe() =>
-        $"{_adapter}{(_caf ? ".caf" : "")} of {_kind} owner={Name(_owner)} fate={_fate}/{_timing} site={Name(_site)} token={_token}";
+        $"{_adapter}{(_caf ? ".caf" : "")} of {_kind} owner={Name(_owner)} fate={_fate}/{_timing} site={Name(_site)} token={_token}{(_token == "before" ? "@" + _fireFrom : "")}";
 
-    static string Name(int i) => i switch { 0 => "A", 1 => "B", _ => "none" };
+    static string Name(int i) => i switch { 0 => "A", 1 => "B", 3 => "ui", 4 => "sched", _ => "none" };
 
-    bool Cancelable => _kind is "task" or "map";
+    bool Cancelable => _kind is "task" or "map" or "bindproxy" or "asyncmethod";
+
+    static async Promise<int> Forward(Promise<int> q) => await q;
 
     Task<T> OnOwner<T>(Func<T> f) => _owner == 2 ? Task.Run(f) : LoopOf(_owner).On(f);
 
@@ -337,6 +342,15 @@ sealed class AsTaskOp : Op
         {
             var (q, rq) = _kind == "wait" ? Promise.Create<int>() : Promise.CreateCancelable<int>();
             Promise<int> t = _kind == "map" ? q.Map(x => x) : q;
+            if (_kind == "bindproxy")
+            {
+                // a bind whose input is resolved at once and whose callback returns q, pending:
+                // the bind's promise becomes a proxy of q (and the cancel search goes to q)
+                var (q0, rq0) = Promise.Create<int>();
+                t = q0.Bind(_ => q);
+                rq0.ResolveNow(0);
+            }
+            if (_kind == "asyncmethod") t = Forward(q); // cancel goes through the await to q
             return (q, rq, t);
         });
         // The cancel that ApplyFate makes goes to the top promise (for a map, the search reaches q).
@@ -353,16 +367,31 @@ sealed class AsTaskOp : Op
         int siteTid = 0;
         var adapterCalled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         _adapterCalled = adapterCalled.Task;
+        bool localLost = false;
         Func<Task<(Outcome, int, TaskStatus?)>> body = async () =>
         {
             siteTid = Tid;
             Outcome o;
             TaskStatus? status = null;
+            int? resumedIn = null;
             pendingAtAwait = top.IsPending;
+            int marker = 1000 + K;
+            s_local.Value = marker;
             try
             {
                 switch (_adapter)
                 {
+                    case "promisemethod":
+                        {
+                            // an async Promise method awaiting the promise (PromiseMethodBuilder)
+                            var where = new int[1];
+                            completedAtAwait = !top.IsPending;
+                            var mp = Method(top, where);
+                            adapterCalled.TrySetResult();
+                            try { o = Outcome.Ok(await mp); }
+                            finally { resumedIn = where[0]; }
+                            break;
+                        }
                     case "astask":
                     case "astasktok":
                         {
@@ -392,18 +421,33 @@ sealed class AsTaskOp : Op
             }
             catch (Exception e) { o = Outcome.Err(e); }
             adapterCalled.TrySetResult();
+            if (s_local.Value != marker) localLost = true;
+            _resumedScheduler = TaskScheduler.Current;
             Interlocked.Increment(ref runs);
-            return (o, Tid, status);
+            return (o, resumedIn ?? Tid, status);
         };
         Stage = "adapter";
-        Task<(Outcome, int, TaskStatus?)> awaiting = _site == 2 ? Task.Run(body) : LoopOf(_site).Start(body);
+        TaskScheduler? resumedScheduler = null;
+        Func<Task<(Outcome, int, TaskStatus?)>> schedBody = async () =>
+        {
+            var res = await body();
+            return res;
+        };
+        Task<(Outcome, int, TaskStatus?)> awaiting = _site switch
+        {
+            2 => Task.Run(body),
+            3 => Ui.Instance.Start(body),
+            4 => Task.Factory.StartNew(async () => { var res = await body(); return res; }, CancellationToken.None, TaskCreationOptions.None, Ui.Exclusive).Unwrap(),
+            _ => LoopOf(_site).Start(body),
+        };
 
         // Token fired while the promise is pending (before any resolution): make sure the
         // adapter was called first, then fire, then let the owner loop run the posted cancel.
         if (_token == "before")
         {
             await WaitCalled();
-            cts.Cancel();
+            if (_fireFrom == "pool") cts.Cancel();
+            else await LoopOf(_fireFrom == "A" ? 0 : 1).On(() => cts.Cancel());
             await OnOwner(() => 0);
         }
         Task? race = null;
@@ -432,7 +476,12 @@ sealed class AsTaskOp : Op
         if (_token == "after")
         {
             // after the promise resolved (seen on its loop)
-            if (_fate != "never") { await OnOwner(() => 0); cts.Cancel(); }
+            if (_fate != "never")
+            {
+                await OnOwner(() => 0);
+                SpinWait.SpinUntil(() => !top.IsPending, 2_000); // an async method of no loop resumes on the pool
+                cts.Cancel();
+            }
         }
         if (race is not null) await race;
 
@@ -441,6 +490,8 @@ sealed class AsTaskOp : Op
         var (got, resumedTid, taskStatus) = await awaiting;
         await OnOwner(() => 0); // let a posted cancel/resolution land
         await Task.Delay(1);
+        if (!(_fate == "never" && !Cancelable))
+            SpinWait.SpinUntil(() => !top.IsPending, 2_000); // an async method of no loop resumes on the pool
         var final = await OnOwner(() => Outcome.FromPromise(top));
         Result = $"{got} resumed={P.ThreadName(resumedTid)} promise={final}";
 
@@ -475,19 +526,22 @@ sealed class AsTaskOp : Op
             }
         }
         if (Volatile.Read(ref runs) != 1) Violation($"awaiting code ran {runs} times");
+        if (localLost) Violation("an AsyncLocal value set before the await was not there after it");
 
         // -------- where it resumed
         string where = P.ThreadName(resumedTid);
         if (!_caf)
         {
-            if (_site != 2 && resumedTid != LoopOf(_site).ThreadId) Violation($"awaited on loop {Name(_site)}, resumed on {where}");
+            if (_site is 0 or 1 && resumedTid != LoopOf(_site).ThreadId) Violation($"awaited on loop {Name(_site)}, resumed on {where}");
             if (_site == 2 && P.IsLoopThread(resumedTid)) Violation($"awaited on the pool, resumed on loop thread {where}");
+            if (_site == 3 && resumedTid != Ui.Instance.ThreadId) Violation($"awaited on a SynchronizationContext, resumed on {where} (tid {resumedTid})");
+            if (_site == 4 && _adapter != "promisemethod" && _resumedScheduler != Ui.Exclusive) Violation($"awaited on a TaskScheduler, resumed with {_resumedScheduler?.GetType().Name} on {where}");
         }
         else if (completedAtAwait)
         {
             if (resumedTid != siteTid) Violation($"ConfigureAwait(false) of a completed awaitable resumed on {where}, not on the awaiting thread");
         }
-        else if (_adapter == "await")
+        else if (_adapter is "await" or "promisemethod")
         {
             // Promise.ConfigureAwait(false): where the promise resolves (on its loop). An
             // attach from another thread is posted to the loop; when the promise resolved
@@ -502,6 +556,14 @@ sealed class AsTaskOp : Op
         {
             Note($"{_adapter}.ConfigureAwait(false) resumed on loop thread {where} (API.md leaves this open)");
         }
+    }
+
+    TaskScheduler? _resumedScheduler;
+
+    async Promise<int> Method(Promise<int> p, int[] where)
+    {
+        try { return _caf ? await p.ConfigureAwait(false) : await p; }
+        finally { where[0] = Environment.CurrentManagedThreadId; }
     }
 
     /// <summary>Waits until the awaiting code has called the adapter.</summary>
@@ -1064,6 +1126,80 @@ static class Leaks
         Check("AsTask(token) of promises resolved later, on the loop", OnLoop);
         Check("AsTask(token) from the pool of promises of a loop", FromPool);
         Check("AsTask(token) of non-cancelable promises canceled by a fired token", null);
+        Check("AsTask(token) of promises of no loop resolved on another thread", NoLoop);
+        Check("AsTask(token) and AsValueTask of pending promises awaited on the loop", Awaited);
+        EnumerableTokenMemory();
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    static List<WeakReference> NoLoop(LoopThread loop, CancellationTokenSource cts)
+    {
+        var weak = new List<WeakReference>();
+        var made = Enumerable.Range(0, 10_000).Select(_ => Promise.CreateCancelable<int>()).ToList();
+        var tasks = new List<Task<int>>();
+        for (int i = 0; i < made.Count; i++)
+        {
+            var t = made[i].Promise.AsTask(cts.Token);
+            tasks.Add(t);
+            if (i % 100 == 0) weak.Add(new WeakReference(t));
+        }
+        var th = new Thread(() => { for (int i = 0; i < made.Count; i++) made[i].Resolver.Resolve(i); });
+        th.Start();
+        th.Join();
+        Task.WaitAll(tasks.ToArray(), 10_000);
+        tasks.Clear();
+        made.Clear();
+        return weak;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    static List<WeakReference> Awaited(LoopThread loop, CancellationTokenSource cts)
+    {
+        var weak = new List<WeakReference>();
+        loop.Start(async () =>
+        {
+            for (int i = 0; i < 10_000; i++)
+            {
+                var p = Promise.Pause().Map(() => i);
+                var t = p.AsTask(cts.Token);
+                if (i % 100 == 0) weak.Add(new WeakReference(t));
+                await t;
+                await Promise.Pause().Map(() => i).AsValueTask();
+            }
+            return 0;
+        }).Wait(30_000);
+        return weak;
+    }
+
+    /// <summary>
+    /// AsAsyncEnumerable enumerated with one long-lived token over 50,000 reads that each wait:
+    /// each read's registration must be released (memory must not grow with the reads).
+    /// </summary>
+    static void EnumerableTokenMemory()
+    {
+        var loop = new LoopThread("L");
+        var cts = new CancellationTokenSource();
+        long Measure(int n) => loop.Start(async () =>
+        {
+            int i = 0;
+            var s = LwtStream.From(() => Promise.Pause().Map(() => i < n ? Option<int>.Some(i++) : Option<int>.None));
+            await foreach (var _ in s.AsAsyncEnumerable().WithCancellation(cts.Token)) { }
+            return 0L;
+        }).Result;
+        Measure(1000);
+        for (int k = 0; k < 3; k++) GC.Collect();
+        long before = GC.GetTotalMemory(true);
+        Measure(50_000);
+        long after = GC.GetTotalMemory(true);
+        long grown = after - before;
+        Console.WriteLine($"  AsAsyncEnumerable with one token over 50,000 waiting reads: memory grew by {grown / 1024} KiB");
+        if (grown > 1_000_000)
+        {
+            Interlocked.Increment(ref Program.Violations);
+            Console.WriteLine($"  VIOLATION leaks: the enumeration's token keeps {grown} bytes after 50,000 reads");
+        }
+        GC.KeepAlive(cts);
+        loop.Stop();
     }
 
     static void Check(string what, Func<LoopThread, CancellationTokenSource, List<WeakReference>>? f)
@@ -1260,5 +1396,118 @@ sealed class StoppingLoopOp : Op
     static async Task<Outcome> Observe(Task<int> t)
     {
         try { return Outcome.Ok(await t.ConfigureAwait(false)); } catch (Exception e) { return Outcome.Err(e); }
+    }
+}
+
+/// <summary>A UI-like SynchronizationContext (one thread, a queue) and an exclusive TaskScheduler: awaiting sites that are not loops.</summary>
+sealed class Ui : SynchronizationContext
+{
+    public static readonly Ui Instance = new();
+    public static readonly TaskScheduler Exclusive = new ConcurrentExclusiveSchedulerPair().ExclusiveScheduler;
+    readonly BlockingCollection<(SendOrPostCallback, object?)> _queue = new();
+    public readonly int ThreadId;
+
+    Ui()
+    {
+        var ready = new ManualResetEventSlim();
+        int id = 0;
+        var t = new Thread(() =>
+        {
+            SetSynchronizationContext(this);
+            id = Environment.CurrentManagedThreadId;
+            ready.Set();
+            foreach (var (d, st) in _queue.GetConsumingEnumerable()) d(st);
+        }) { IsBackground = true, Name = "ui" };
+        t.Start();
+        ready.Wait();
+        ThreadId = id;
+    }
+
+    public override void Post(SendOrPostCallback d, object? state) => _queue.Add((d, state));
+
+    public override SynchronizationContext CreateCopy() => this;
+
+    public Task<T> Start<T>(Func<Task<T>> f)
+    {
+        var tcs = new TaskCompletionSource<Task<T>>(TaskCreationOptions.RunContinuationsAsynchronously);
+        Post(_ => { try { tcs.SetResult(f()); } catch (Exception e) { tcs.SetException(e); } }, null);
+        return tcs.Task.Unwrap();
+    }
+}
+
+// ---------------------------------------------------------------- LwtMain.Run of a Task's promise, of another loop's promise
+
+sealed class RunOp : Op
+{
+    readonly string _what;   // toprom-off (ToPromise off any loop, then Run) | toprom-in (Run(() => ToPromise)) | otherloop (Run of a promise of loop A) | fromtask-in
+    readonly string _fate;   // value | fault | canceled
+    readonly string _by;     // pool | B | already
+    readonly int _value;
+    readonly Exception _x;
+
+    public RunOp(Prog p, int k) : base(p, k)
+    {
+        _what = Pick("toprom-off", "toprom-in", "otherloop", "fromtask-in");
+        _fate = Pick("value", "value", "fault", "canceled");
+        _by = Pick("pool", "B", "already");
+        _value = p.Rng.Next(1000);
+        _x = new InvalidOperationException("rx" + k);
+    }
+
+    public override string Describe() => $"LwtMain.Run {_what} fate={_fate} by={_by}";
+
+    public override async Task Run()
+    {
+        var tcs = new TaskCompletionSource<int>();
+        Resolver<int>? ra = null;
+        Promise<int>? pa = null;
+        if (_what == "otherloop") (pa, ra) = await P.A.On(() => Promise.Create<int>());
+        Action complete = () =>
+        {
+            if (ra is not null)
+            {
+                if (_fate == "value") ra.Resolve(_value);
+                else if (_fate == "fault") ra.Reject(_x);
+                else ra.Reject(new CanceledException());
+                return;
+            }
+            if (_fate == "value") tcs.SetResult(_value);
+            else if (_fate == "fault") tcs.SetException(_x);
+            else tcs.SetCanceled();
+        };
+        if (_by == "already") complete();
+        var result = new TaskCompletionSource<Outcome>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var t = new Thread(() =>
+        {
+            try
+            {
+                started.SetResult();
+                int v = _what switch
+                {
+                    "toprom-off" => LwtMain.Run(tcs.Task.ToPromise()),
+                    "toprom-in" => LwtMain.Run(() => tcs.Task.ToPromise()),
+                    "fromtask-in" => LwtMain.Run(() => PromiseInterop.FromTask(_ => tcs.Task)),
+                    _ => LwtMain.Run(pa!),
+                };
+                result.SetResult(Outcome.Ok(v));
+            }
+            catch (Exception e) { result.SetResult(Outcome.Err(e)); }
+        }) { IsBackground = true };
+        t.Start();
+        await started.Task;
+        await P.Jitter();
+        if (_by == "pool") await Task.Run(complete);
+        else if (_by == "B") await P.B.On(complete);
+        if (!await Guard(result.Task, "LwtMain.Run")) { Result = "HANG"; return; }
+        var got = result.Task.Result;
+        Result = got.ToString();
+        bool ok = _fate switch
+        {
+            "value" => SameOutcome(got, Outcome.Ok(_value)),
+            "fault" => ReferenceEquals(got.Exc, _x),
+            _ => got.Exc is CanceledException,
+        };
+        if (!ok) Violation($"LwtMain.Run ended {got}, want the {_fate}");
     }
 }
