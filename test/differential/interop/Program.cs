@@ -541,6 +541,10 @@ sealed class AsTaskOp : Op
         {
             if (resumedTid != siteTid) Violation($"ConfigureAwait(false) of a completed awaitable resumed on {where}, not on the awaiting thread");
         }
+        else if (resumedTid == siteTid)
+        {
+            // the awaitable completed between the harness's look and the await's own: synchronous
+        }
         else if (_adapter is "await" or "promisemethod")
         {
             // Promise.ConfigureAwait(false): where the promise resolves (on its loop). An
