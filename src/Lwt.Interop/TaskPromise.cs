@@ -87,14 +87,12 @@ internal class TaskPromise<T> : Promise<T>
         }
     }
 
-    /// <summary>Off the owning loop (registered without its context): run there, with no new delegate when it is an EventLoop.</summary>
+    /// <summary>
+    /// Off the owning loop while it runs: run there, as a claimable post (no new delegate), so
+    /// that a loop stopping before it gets to it runs it at its exit; false once it has stopped.
+    /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private bool PostTo(ILoopDispatcher loop)
-    {
-        if (loop is not EventLoop eventLoop) return loop.TryPost(OnTaskCompleted);
-        eventLoop.Post(s_post, this);
-        return true;
-    }
+    private bool PostTo(ILoopDispatcher loop) => loop.TryPostClaimable(new PostedCallback(s_post, this));
 }
 
 /// <summary>

@@ -7,9 +7,13 @@ namespace Lwt;
  * LwtMain.Run of a promise of another loop).
  *
  * A plain post to a loop that stops waits in its inbox for the loop's next run (the
- * contract of EventLoop.Post), which suits an action. An attach that waits there is a lost
- * callback: once the loop has stopped, its promises are anyone's, the promise may be
- * resolved directly meanwhile, and the waiter would never hear of it. So the loop keeps the
+ * contract of EventLoop.Post), which suits a user's action. Work on a promise that waits
+ * there is lost: once the loop has stopped, its promises are anyone's, so a resolution or
+ * a cancel made a moment later is done at once on the thread that makes it, while one made
+ * in the loop's last iteration would wait for a run that may never come (its waiters hang),
+ * and an attach waiting there would miss a resolution done directly meanwhile. So all the
+ * core's marshaling (ILoopDispatcher.TryPost: a resolver used from another thread, a
+ * cancel, an async method finishing elsewhere, a Task's completion, an attach) is claimable. So the loop keeps the
  * claimable posts it has not run yet in a list, and its Exit runs those left, on its own
  * thread, under the lock that posting takes too: a poster either finds the loop running
  * and posts (the loop or its Exit then runs the work), or finds it stopped, after Exit's
@@ -28,4 +32,16 @@ internal abstract class ClaimablePost
 
     /// <summary>The work; called once, on the loop's thread, by the loop or by its Exit.</summary>
     internal abstract void Run();
+}
+
+/// <summary>A claimable post of an action (<see cref="ILoopDispatcher.TryPost"/>).</summary>
+internal sealed class PostedAction(Action action) : ClaimablePost
+{
+    internal override void Run() => action();
+}
+
+/// <summary>A claimable post of a static callback and its state: no delegate per post.</summary>
+internal sealed class PostedCallback(SendOrPostCallback callback, object? state) : ClaimablePost
+{
+    internal override void Run() => callback(state);
 }

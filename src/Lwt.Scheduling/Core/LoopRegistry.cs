@@ -12,8 +12,11 @@ internal interface ILoopDispatcher
     /// <summary>Whether the loop is running (between LwtMain.Run's entry and exit).</summary>
     bool IsRunning { get; }
 
-    /// <summary>Runs <paramref name="action"/> on the loop thread, soon. Safe from any thread.</summary>
-    /// <returns>false when the loop has stopped and will run nothing more.</returns>
+    /// <summary>
+    /// Runs <paramref name="action"/> once on the loop thread, soon: by the loop or, if it stops
+    /// first, by its exit (a <see cref="PostedAction"/>, ClaimablePost). Safe from any thread.
+    /// </summary>
+    /// <returns>false, with nothing posted, when the loop is not running: the caller then does the work itself.</returns>
     bool TryPost(Action action);
 
     /// <summary>

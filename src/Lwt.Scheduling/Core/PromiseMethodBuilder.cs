@@ -233,9 +233,9 @@ internal static class AsyncBuilderCore
     /// </summary>
     internal static void Fulfil<T>(Promise<T> box, T value)
     {
-        if (Unsafe.As<AsyncBoxBase<T>>(box).MayRunElsewhere && LoopRegistry.ForeignOwner(box._owner) is { } loop)
+        if (Unsafe.As<AsyncBoxBase<T>>(box).MayRunElsewhere && LoopRegistry.ForeignOwner(box._owner) is { } loop
+            && FulfilOnLoop(loop, box, value))
         {
-            FulfilOnLoop(loop, box, value);
             return;
         }
         var p = box.UnderlyingT();
@@ -245,9 +245,9 @@ internal static class AsyncBuilderCore
     /// <inheritdoc cref="Fulfil{T}(Promise{T}, T)"/>
     internal static void Reject<T>(Promise<T> box, Exception exception)
     {
-        if (Unsafe.As<AsyncBoxBase<T>>(box).MayRunElsewhere && LoopRegistry.ForeignOwner(box._owner) is { } loop)
+        if (Unsafe.As<AsyncBoxBase<T>>(box).MayRunElsewhere && LoopRegistry.ForeignOwner(box._owner) is { } loop
+            && RejectOnLoop(loop, box, exception))
         {
-            RejectOnLoop(loop, box, exception);
             return;
         }
         var p = box.UnderlyingT();
@@ -255,15 +255,16 @@ internal static class AsyncBuilderCore
     }
 
     // Apart from Fulfil and Reject: the closure would otherwise be allocated on entry to them.
-    // A plain post, like a Resolver's from another thread: were the loop to stop first, the
-    // resolution runs at its next run, since it runs the promise's callbacks (ClaimablePost.cs).
-    // On the loop, ForeignOwner is null and the promise is resolved directly.
+    // A claimable post, like a Resolver's from another thread: were the loop to stop first,
+    // its exit runs the resolution (ClaimablePost.cs); false when it has stopped already, and
+    // the caller resolves the promise itself. On the loop, ForeignOwner is null and the
+    // promise is resolved directly.
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void FulfilOnLoop<T>(ILoopDispatcher loop, Promise<T> box, T value) =>
+    private static bool FulfilOnLoop<T>(ILoopDispatcher loop, Promise<T> box, T value) =>
         loop.TryPost(() => Fulfil(box, value));
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void RejectOnLoop<T>(ILoopDispatcher loop, Promise<T> box, Exception exception) =>
+    private static bool RejectOnLoop<T>(ILoopDispatcher loop, Promise<T> box, Exception exception) =>
         loop.TryPost(() => Reject(box, exception));
 
     internal static void Await<TAwaiter, TStateMachine, T>(ref Promise<T>? field, ref TAwaiter awaiter, ref TStateMachine stateMachine, bool critical)

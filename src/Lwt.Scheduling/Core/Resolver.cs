@@ -90,7 +90,8 @@ public class Resolver
     {
         if (exception is null) ThrowHelper.ThrowArgumentNull(nameof(exception));
         var p = UntypedPromise.Underlying();
-        if (LoopRegistry.ForeignOwner(p._owner) is { } loop) return RejectFromOtherThread(loop, exception, allowDeferring);
+        // Posted to the owner's loop while it runs; done here once it has stopped.
+        if (LoopRegistry.ForeignOwner(p._owner) is { } loop && RejectFromOtherThread(loop, exception, allowDeferring)) return true;
         if (p._owner == 0)
         {
             // Another thread may be resolving it, or making it a proxy: decided under its lock.
@@ -228,8 +229,9 @@ public class Resolver<T> : Resolver
     [MethodImpl(MethodImplOptions.NoInlining)]
     private bool FulfilFromOtherThread(Promise<T> p, T value, bool allowDeferring, bool throwIfResolved)
     {
-        if (LoopRegistry.ForeignOwner(p._owner) is { } loop)
-            return loop.TryPost(() => Fulfil(value, allowDeferring, throwIfResolved: false));
+        // Posted to the owner's loop while it runs; done here once it has stopped.
+        if (LoopRegistry.ForeignOwner(p._owner) is { } loop && loop.TryPost(() => Fulfil(value, allowDeferring, throwIfResolved: false)))
+            return true;
         if (p._status != Status.Pending) return NotPending(p, throwIfResolved);
         p.FulfillCore(value, allowDeferring);
         return true;

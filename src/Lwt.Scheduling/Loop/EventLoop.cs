@@ -177,11 +177,9 @@ public sealed partial class EventLoop : ILoopDispatcher
     /// </summary>
     bool ILoopDispatcher.IsOnLoopThread => !IsRunning || IsOnLoopThread;
 
-    bool ILoopDispatcher.TryPost(Action action)
-    {
-        Enqueue(new WorkItem(action, null));
-        return true;
-    }
+    // Claimable (ClaimablePost.cs): false once the loop has stopped, and the caller then acts
+    // on the promise itself, as on any promise of a stopped loop.
+    bool ILoopDispatcher.TryPost(Action action) => ((ILoopDispatcher)this).TryPostClaimable(new PostedAction(action));
 
     internal void Post(SendOrPostCallback callback, object? state) => Enqueue(new WorkItem(callback, state));
 
