@@ -1,8 +1,8 @@
 #!/bin/bash
 # Differential test of Lwt for .NET against OCaml Lwt 5.6.1 (see README.md).
 # usage: test/differential/run.sh AREA SEED N [extra...]
-#   AREA: core | syncstream | listseq | lwtio | lwtiopipe | unixfiles | timed | sockproc | mainsys | interop
-#   extra (per area): core [MAXSTEPS=10]; syncstream [MODS=all [MAXSTEPS=12]]; interop [MAXOPS=6];
+#   AREA: core | syncstream | listseq | lwtio | lwtiopipe | unixfiles | timed | sockproc | mainsys | interop | asyncm
+#   extra (per area): core [MAXSTEPS=10]; asyncm [MAXSTEPS=8] (env OFFLOOP=1); syncstream [MODS=all [MAXSTEPS=12]]; interop [MAXOPS=6];
 #     listseq [FAMILIES=list,seq,result,itern [OPTS]]; lwtio (none); lwtiopipe [MODE=pipe|socket|server];
 #     unixfiles [BYTES_FRACTION=0.15 [MAXSTEPS=12]]; timed [FAMILIES=sleep,tmo,thr [MAXSTEPS=10]];
 #     sockproc [PROC_FRACTION=0.3 [MAXSTEPS=10]]; mainsys [FAMILIES=hooks,exit,sig,notif,pre,proc,dns [MAXSTEPS=8]]
@@ -12,7 +12,7 @@
 set -e -o pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 AREA="${1:-}"; SEED="${2:-}"; N="${3:-}"
-case "$AREA" in core|syncstream|listseq|lwtio|lwtiopipe|unixfiles|timed|sockproc|mainsys|interop) ;; *) sed -n 3,11p "$0" >&2; exit 2;; esac
+case "$AREA" in core|syncstream|listseq|lwtio|lwtiopipe|unixfiles|timed|sockproc|mainsys|interop|asyncm) ;; *) sed -n 3,11p "$0" >&2; exit 2;; esac
 [[ "$SEED" =~ ^[0-9]+$ && "$N" =~ ^[0-9]+$ ]] || { sed -n 3,11p "$0" >&2; exit 2; }
 shift 3
 A="$HERE/$AREA"
@@ -51,6 +51,8 @@ case "$AREA" in
               MLFLAGS="-w -a -thread"; MLPKG="-package lwt,lwt.unix,threads" ;;
   mainsys)    python3 "$A/gen.py" "$SEED" "$N" "$W" "${1:-hooks,exit,sig,notif,pre,proc,dns}" "${2:-8}"
               MLFLAGS="-w -a -thread"; MLPKG="-package lwt,lwt.unix,threads" ;;
+  asyncm)     python3 "$A/gen.py" "$SEED" "$N" "$W" "${1:-8}"; ML=prog.ml
+              MLFLAGS="-w -a -thread"; MLPKG="-package lwt,lwt.unix,threads" ;;
 esac
 
 # 2. OCaml side
@@ -81,12 +83,13 @@ case "$AREA" in
                  if [ "$ending" = uncaught ]; then echo "  rc (uncaught)" >> $side.out; else echo "  rc $rc" >> $side.out; fi
                done
              done < exit.txt ;;
+  asyncm)    run . ml.out ./prog; run . cs.out "${CS[@]}" async ${OFFLOOP:+offloop}; run . csb.out "${CS[@]}" bind ${OFFLOOP:+offloop} ;;
   *)         run . ml.out ./prog; run . cs.out "${CS[@]}" ;;
 esac
 
 # 5. compare (cmp.py prints a summary; its exit code is this script's)
 set +e
-python3 "$A/cmp.py" ml.out cs.out $([ "$AREA" = timed ] && echo meta.txt) > diff.txt; rc=$?
+python3 "$A/cmp.py" ml.out cs.out $([ "$AREA" = timed ] && echo meta.txt) $([ "$AREA" = asyncm ] && echo csb.out) > diff.txt; rc=$?
 if [ "$AREA" = lwtio ]; then
   # also with each program's lines sorted: which differences are order-only
   ORDER=0 python3 "$A/cmp.py" ml.out cs.out > diff_unordered.txt
