@@ -75,7 +75,11 @@ public struct PromiseMethodBuilder
     {
     }
 
-    /// <summary>Completes the method's promise.<para>Lwt: <c>Lwt.wakeup_later r ()</c></para></summary>
+    /// <summary>
+    /// Completes the method's promise, running its callbacks at once, as a <c>let%lwt</c>
+    /// chain's last bind resolves its result promise.
+    /// <para>Lwt: the resolution of a <c>bind</c>'s promise (no <c>wakeup_later</c> deferral)</para>
+    /// </summary>
     public void SetResult()
     {
         if (_promise is null) _promise = Promise.ReturnUnit;
@@ -86,7 +90,7 @@ public struct PromiseMethodBuilder
     /// Rejects the method's promise with what its body threw, unless
     /// <see cref="Promise.ExceptionFilter"/> refuses the exception: then it is thrown again, out
     /// of the method to whoever started or resumed it (Promise.ExceptionFilter.cs).
-    /// <para>Lwt: <c>Lwt.wakeup_later_exn</c> (the body is a <c>let%lwt</c> chain: Lwt's bind filters what its callbacks raise)</para>
+    /// <para>Lwt: the rejection of a <c>bind</c>'s promise by what its callback raised (the body is a <c>let%lwt</c> chain; Lwt's bind filters what its callbacks raise)</para>
     /// </summary>
     /// <param name="exception">The exception.</param>
     public void SetException(Exception exception)
@@ -140,7 +144,11 @@ public struct PromiseMethodBuilder<T>
     {
     }
 
-    /// <summary>Fulfils the method's promise.<para>Lwt: <c>Lwt.wakeup_later r v</c></para></summary>
+    /// <summary>
+    /// Fulfils the method's promise, running its callbacks at once, as a <c>let%lwt</c>
+    /// chain's last bind resolves its result promise.
+    /// <para>Lwt: the resolution of a <c>bind</c>'s promise (no <c>wakeup_later</c> deferral)</para>
+    /// </summary>
     /// <param name="result">The value.</param>
     public void SetResult(T result)
     {
@@ -152,7 +160,7 @@ public struct PromiseMethodBuilder<T>
     /// Rejects the method's promise with what its body threw, unless
     /// <see cref="Promise.ExceptionFilter"/> refuses the exception: then it is thrown again, out
     /// of the method to whoever started or resumed it (Promise.ExceptionFilter.cs).
-    /// <para>Lwt: <c>Lwt.wakeup_later_exn</c> (the body is a <c>let%lwt</c> chain: Lwt's bind filters what its callbacks raise)</para>
+    /// <para>Lwt: the rejection of a <c>bind</c>'s promise by what its callback raised (the body is a <c>let%lwt</c> chain; Lwt's bind filters what its callbacks raise)</para>
     /// </summary>
     /// <param name="exception">The exception.</param>
     public void SetException(Exception exception)
