@@ -19,11 +19,13 @@ namespace Lwt;
  * resolution to that loop instead of touching the promise (DESIGN.md: marshal, never
  * corrupt). It is then done asynchronously, so the not-pending check happens on the loop,
  * where a violation goes to Promise.AsyncExceptionHook; TryResolve/TryReject from another
- * thread return whether the resolution was queued. A resolution posted to a loop that
- * stops before it gets to it is done at that loop's next run, like any post: it runs
- * the promise's callbacks, which must not run after LwtMain.Run has returned. (Attaching
- * the callback of someone waiting on another thread is different: it runs none of the
- * loop's callbacks, so the stopping loop does it itself, ClaimablePost.)
+ * thread return whether the resolution was queued. The post is claimable (ClaimablePost):
+ * a loop that stops before it gets to it does it in its exit, still inside LwtMain.Run, so
+ * the promise's callbacks never run after Run has returned on a loop that found it posted;
+ * a loop that has stopped already takes no post, and the resolution is done here, as for
+ * any promise of a stopped loop (its promises are then anyone's). Either way it is done:
+ * before, a resolution made during the loop's last iteration waited for a next run that
+ * may never come, while one made a moment later was done at once.
  */
 
 /// <summary>
