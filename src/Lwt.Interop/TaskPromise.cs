@@ -5,31 +5,31 @@ namespace Lwt.Interop;
 /*
  * Task -> promise for a Task that is not complete yet: the promise itself waits for the
  * Task. It is created on the calling thread, so it belongs to the loop that called
- * ToPromise (or to none). Its continuation is a ContinueWith with ExecuteSynchronously,
- * which the Task runs on the completing thread whatever SynchronizationContext that thread
- * has; there it resolves the promise when that thread may (the owning loop's thread; any
- * thread for a promise of no loop, as API.md says: "called off any loop, the promise
- * resolves on the thread that completes the Task", or of a loop that has stopped, whose
- * promises are then anyone's: ClaimablePost.cs), and posts itself to the owning loop while
- * that loop runs on another thread. So a Task completing on the loop thread resolves the
- * promise inline, with no hop, and one completing elsewhere with one hop to the loop.
+ * ToPromise (or to none). Its continuation runs on the thread that completes the Task,
+ * whatever SynchronizationContext that thread has, and resolves the promise there when
+ * that thread may (the owning loop's thread; any thread for a promise of no loop, as
+ * API.md says: "called off any loop, the promise resolves on the thread that completes the
+ * Task"; or of a loop that has stopped, whose promises are then anyone's, ClaimablePost.cs),
+ * and otherwise posts itself, claimably, to the owning loop. So a Task completing on the
+ * loop thread resolves the promise inline, with no hop, one completing elsewhere with one
+ * hop to the loop, and one completing after the loop stopped on its own thread. A Task made
+ * with RunContinuationsAsynchronously is the exception: it asked that nothing run inside its
+ * completion, so the promise is resolved by a post to its loop, or from the pool.
  *
- * Not an awaiter continuation with the loop's SynchronizationContext captured (the earlier
- * form): that one is posted through the context, whose posts wait in the inbox of a stopped
- * loop until it runs again, so a ToPromise or FromTask promise of a loop that had stopped
- * before its Task completed never resolved, and whoever waited for it (an await from the
- * pool or from another loop) hung. A continuation registered without the context would be
- * sent to the pool when the Task completes on the loop thread (the loop's context forbids
- * inlining there): two thread hops instead of none. A Task takes no other kind of
- * continuation from outside the runtime.
+ * How the continuation gets to run on the completing thread: it is an awaiter continuation
+ * registered while InlineContinuationContext is current (see that class), whose Post runs
+ * it at once. The alternatives each failed one case or cost more:
+ *  - captured with the loop's own context, it is posted into the loop's inbox when the Task
+ *    completes elsewhere, where it waits for a next run that a stopped loop never has: a
+ *    ToPromise or FromTask promise of a loop that had stopped before its Task completed
+ *    never resolved, and whoever waited for it hung;
+ *  - registered without a context, it is sent to the thread pool when the Task completes on
+ *    the loop thread (the loop's context forbids inlining there): two hops instead of none;
+ *  - a ContinueWith with ExecuteSynchronously has neither problem, but its continuation
+ *    Task measured 264 -> 344 B and about 105 -> 148 ns per round trip (interop-topromise).
  *
- * What a pending ToPromise costs: this promise with its Task (56 B) and the continuation
- * (112 B at registration: a continuation Task and its TaskContinuation, with a static
- * delegate and this promise as state, as much as the awaiter's delegate and context
- * continuation). Running it costs more than running the awaiter's: interop-topromise (a Task
- * completed on the loop, awaited as a promise) measured 264 -> 344 B and about 105 -> 148 ns
- * per round trip when this form replaced the awaiter's. That is the price of never leaving
- * a waiter hanging on a stopped loop.
+ * What a pending ToPromise costs: this promise with its Task (56 B), the continuation's
+ * delegate (64 B) and the runtime's context continuation (48 B).
  *
  * FromTask (CancelableTaskPromise): the promise also owns the CancellationTokenSource
  * handed to the Task (a field ToPromise's promises do not carry). Its
@@ -43,7 +43,7 @@ namespace Lwt.Interop;
 /// <typeparam name="T">The type of the value; <see cref="Unit"/> for an untyped Task.</typeparam>
 internal class TaskPromise<T> : Promise<T>
 {
-    private static readonly SendOrPostCallback s_post = static s => ((TaskPromise<T>)s!).OnTaskCompleted();
+    private static readonly SendOrPostCallback s_post = static s => ((TaskPromise<T>)s!).Resolve();
 
     private protected readonly Task _task;
 
@@ -60,16 +60,44 @@ internal class TaskPromise<T> : Promise<T>
     }
 
     /// <summary>Registers this promise's continuation on its Task (once, from a constructor).</summary>
-    private protected void Follow() =>
-        // On the completing thread, whatever SynchronizationContext it has (an awaiter
-        // continuation without a context is sent to the pool from a thread that has one, a
-        // loop's; an ExecuteSynchronously continuation is not). OnTaskCompleted decides there
-        // whether to resolve or to post to the owning loop (file comment).
-        _task.ContinueWith(s_onCompleted, this, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    private protected void Follow()
+    {
+        // Captured with InlineContinuationContext current: on the completing thread, whatever
+        // SynchronizationContext that thread has, OnTaskCompleted runs at once and decides
+        // there whether to resolve or to post to the owning loop (file comment).
+        var previous = SynchronizationContext.Current;
+        SynchronizationContext.SetSynchronizationContext(InlineContinuationContext.Instance);
+        try
+        {
+            _task.GetAwaiter().UnsafeOnCompleted(OnTaskCompleted);
+        }
+        finally
+        {
+            SynchronizationContext.SetSynchronizationContext(previous);
+        }
+    }
 
-    private static readonly Action<Task, object?> s_onCompleted = static (_, s) => ((TaskPromise<T>)s!).OnTaskCompleted();
-
+    // The Task's continuation, on the thread that completed it (InlineContinuationContext).
     private void OnTaskCompleted()
+    {
+        if ((_task.CreationOptions & TaskCreationOptions.RunContinuationsAsynchronously) != 0) ResolveLater();
+        else Resolve();
+    }
+
+    /// <summary>
+    /// For a Task made with RunContinuationsAsynchronously, which asks that no continuation
+    /// run inside its completion: resolves by a post to the owning loop while it runs, else
+    /// from the thread pool, as the runtime would have run a continuation.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void ResolveLater()
+    {
+        if (LoopRegistry.Get(_owner) is { IsRunning: true } loop && PostTo(loop)) return;
+        ThreadPool.UnsafeQueueUserWorkItem(static promise => promise.Resolve(), this, preferLocal: false);
+    }
+
+    /// <summary>Resolves the promise as its Task ended: here when this thread may, else by a post to the owning loop.</summary>
+    private void Resolve()
     {
         // _owner of this object never changes, even when it has become a proxy since.
         if (LoopRegistry.ForeignOwner(_owner) is { } loop && PostTo(loop)) return;

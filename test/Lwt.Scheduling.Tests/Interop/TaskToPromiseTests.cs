@@ -115,6 +115,46 @@ public class TaskToPromiseTests
     }
 
     [Fact]
+    public void Pending_CompletedOnTheLoopThread_ResolvesInsideTheCompletion()
+    {
+        // No hop: the continuation runs where the Task completes, and that is the loop.
+        using var loop = new LoopThread();
+        var tcs = new TaskCompletionSource<int>();
+        var (resolvedInside, value) = loop.Run(() =>
+        {
+            var q = tcs.Task.ToPromise();
+            tcs.SetResult(6);
+            return (q.IsFulfilled, q.IsFulfilled ? q.Value : 0);
+        });
+        Assert.True(resolvedInside);
+        Assert.Equal(6, value);
+    }
+
+    [Fact]
+    public void Pending_RunContinuationsAsynchronously_NeverResolvesInsideTheCompletion()
+    {
+        // The Task asked that no continuation run inside SetResult: on the loop thread the
+        // promise is resolved by a post to the loop, after the completing code has returned.
+        using var loop = new LoopThread();
+        var tcs = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var (p, resolvedInside) = loop.Run(() =>
+        {
+            var q = tcs.Task.ToPromise();
+            tcs.SetResult(7);
+            return (q, q.IsFulfilled);
+        });
+        Assert.False(resolvedInside);
+        Assert.Equal(7, LoopValue(loop, p));
+
+        // Off any loop, from the pool rather than inside the completion.
+        var off = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var r = off.Task.ToPromise();
+        off.SetResult(8);
+        Assert.True(SpinWait.SpinUntil(() => r.IsFulfilled, TimeSpan.FromSeconds(10)));
+        Assert.Equal(8, r.Value);
+    }
+
+    [Fact]
     public void Pending_OffLoop_ResolvesOnTheCompletingThread()
     {
         var tcs = new TaskCompletionSource<int>();
