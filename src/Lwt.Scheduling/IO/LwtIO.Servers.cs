@@ -99,6 +99,16 @@ public sealed class LwtServer
                 continue;
             }
 
+            // AcceptN fulfills with the error when not even one connection came (as Lwt's
+            // accept_n): the same handling as a rejection.
+            if (batch.connections.Count == 0 && batch.error is { } first)
+            {
+                if (_stopping) return;
+                if (first is not UnixErrorException) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(first);
+                await LwtUnix.Sleep(0.01);
+                continue;
+            }
+
             foreach (var (fd, address) in batch.connections) StartHandler(fd, address);
             if (batch.error is not null) await LwtUnix.Sleep(0.01);
         }

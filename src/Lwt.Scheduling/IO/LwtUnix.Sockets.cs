@@ -161,9 +161,12 @@ public static partial class LwtUnix
 
     /// <summary>
     /// Accepts up to <paramref name="n"/> connections at once: waits for the first, then takes
-    /// those already pending. An error after at least one connection is returned beside them
-    /// instead of rejecting.
-    /// <para>Lwt: <c>Lwt_unix.accept_n</c></para>
+    /// those already pending. It never rejects: an error is returned beside the connections
+    /// accepted before it (none when the first accept fails: a closed socket, one that is not
+    /// listening, or the wait canceled, which fulfills the promise with
+    /// <see cref="OperationCanceledException"/> as its error).
+    /// <para>Lwt: <c>Lwt_unix.accept_n</c> ("if an error happens, it returns the connections that
+    /// have been successfully accepted so far and the error")</para>
     /// </summary>
     /// <param name="fd">The listening socket.</param>
     /// <param name="n">The maximum number of connections (at least 1).</param>
@@ -172,10 +175,18 @@ public static partial class LwtUnix
     {
         ArgumentNullException.ThrowIfNull(fd);
         ArgumentOutOfRangeException.ThrowIfLessThan(n, 1);
-        if (!fd.TryGetFd("accept", out int raw, out var error)) return Promise.Fail<(IReadOnlyList<(LwtFd, EndPoint)>, Exception?)>(error!);
+        // Lwt's accept_n wraps its whole call in a catch that returns the connections so far
+        // and the exception, whatever it is and however many were accepted: a first failure
+        // (EBADF, EINVAL) and a cancel of the wait fulfill the promise with no connections.
+        if (!fd.TryGetFd("accept", out int raw, out var error))
+            return Promise.Return<(IReadOnlyList<(LwtFd Fd, EndPoint Address)>, Exception?)>((NoConnections, error));
         var op = new AcceptOp(fd, n);
-        return AttemptOrWait(fd, raw, op).Map(list => (list, op.LaterError));
+        return Promise.Catch(
+            () => AttemptOrWait(fd, raw, op).Map(list => ((IReadOnlyList<(LwtFd Fd, EndPoint Address)>)list, op.LaterError)),
+            static e => Promise.Return<(IReadOnlyList<(LwtFd Fd, EndPoint Address)>, Exception?)>((NoConnections, e)));
     }
+
+    private static readonly IReadOnlyList<(LwtFd Fd, EndPoint Address)> NoConnections = Array.Empty<(LwtFd Fd, EndPoint Address)>();
 
     /// <summary>
     /// Connects the socket (non-blocking connect, then waits for writability and reads

@@ -625,6 +625,38 @@ public class UnixAuditTests
         });
     }
 
+    // lwt_unix.mli accept_n: "if an error happens, it returns the connections that have been
+    // successfully accepted so far and the error" -- also when none was: Lwt 5.6.1 fulfills
+    // with ([], Some exn) for a socket that is not listening (EINVAL), a closed one (EBADF)
+    // and a canceled wait (Canceled); ours rejected in all three.
+    [SkippableFact]
+    public void AcceptNReturnsAFirstErrorBesideNoConnections()
+    {
+        Skip.IfNot(OperatingSystem.IsLinux());
+        LwtMain.Run(async () =>
+        {
+            var notListening = LwtUnix.Socket(AddressFamily.InterNetwork, SocketType.Stream);
+            await LwtUnix.Bind(notListening, new IPEndPoint(IPAddress.Loopback, 0));
+            var (none1, error1) = await LwtUnix.AcceptN(notListening, 3);
+            Assert.Empty(none1);
+            Assert.Equal(22, Assert.IsType<UnixErrorException>(error1).Errno); // EINVAL
+            notListening.Dispose();
+
+            var (l, _) = await Listener();
+            var waiting = LwtUnix.AcceptN(l, 2);
+            Assert.True(waiting.IsPending);
+            waiting.Cancel();
+            Assert.Equal(PromiseState.Fulfilled, waiting.State);
+            Assert.Empty(waiting.Value.Connections);
+            Assert.IsAssignableFrom<OperationCanceledException>(waiting.Value.Error);
+
+            await LwtUnix.Close(l);
+            var (none3, error3) = await LwtUnix.AcceptN(l, 2);
+            Assert.Empty(none3);
+            Assert.Equal(EBADF, Assert.IsType<UnixErrorException>(error3).Errno);
+        });
+    }
+
     // lwt_unix.mli shutdown: "Wrapper for [Unix.shutdown]" -- SHUTDOWN_SEND gives the peer end
     // of file while the other direction keeps working.
     [SkippableFact]
