@@ -3,9 +3,9 @@
 # usage: test/differential/run.sh AREA SEED N [extra...]
 #   AREA: core | syncstream | listseq | lwtio | lwtiopipe | unixfiles | timed | sockproc | mainsys | interop | asyncm
 #   extra (per area): core [MAXSTEPS=10]; asyncm [MAXSTEPS=8] (env OFFLOOP=1); syncstream [MODS=all [MAXSTEPS=12]]; interop [MAXOPS=6];
-#     listseq [FAMILIES=list,seq,result,itern [OPTS]]; lwtio (none); lwtiopipe [MODE=pipe|socket|server];
+#     listseq [FAMILIES=list,seq,result,itern [OPTS]]; lwtio (none); lwtiopipe [MODE=pipe|socket|server|server6|serveropts];
 #     unixfiles [BYTES_FRACTION=0.15 [MAXSTEPS=12]]; timed [FAMILIES=sleep,tmo,thr [MAXSTEPS=10]];
-#     sockproc [PROC_FRACTION=0.3 [MAXSTEPS=10]]; mainsys [FAMILIES=hooks,exit,sig,notif,pre,proc,dns [MAXSTEPS=8]]
+#     sockproc [PROC_FRACTION=0.3 [MAXSTEPS=10 [FAMILY=v4|v6|accerr]]]; mainsys [FAMILIES=hooks,exit,sig,notif,pre,proc,dns [MAXSTEPS=8]]
 # Everything is written under ${WORK:-/tmp/lwt-differential}/AREA/SEED/ (programs, both traces,
 # the C# build, diff.txt). Exit 0 when cmp.py finds no unexplained difference, 1 when it does,
 # 2 on a usage or build error.
@@ -47,7 +47,7 @@ case "$AREA" in
               MLFLAGS="-w -a -thread"; MLPKG="-package lwt,lwt.unix,threads" ;;
   timed)      python3 "$A/gen.py" "$SEED" "$N" "$W" "${1:-sleep,tmo,thr}" "${2:-10}"
               MLFLAGS="-w -a -thread"; MLPKG="-package lwt,lwt.unix,threads" ;;
-  sockproc)   python3 "$A/gen.py" "$SEED" "$N" "$W" "${1:-0.3}" "${2:-10}"
+  sockproc)   python3 "$A/gen.py" "$SEED" "$N" "$W" "${1:-0.3}" "${2:-10}" "${3:-v4}"
               MLFLAGS="-w -a -thread"; MLPKG="-package lwt,lwt.unix,threads" ;;
   mainsys)    python3 "$A/gen.py" "$SEED" "$N" "$W" "${1:-hooks,exit,sig,notif,pre,proc,dns}" "${2:-8}"
               MLFLAGS="-w -a -thread"; MLPKG="-package lwt,lwt.unix,threads" ;;

@@ -131,7 +131,66 @@ public static class Rt
     public static System.Net.EndPoint SrvAddr(string kind, int idx, string tag)
     {
         if (kind == "unix") { var p = $"{tag}{idx}.sock"; try { File.Delete(p); } catch { } return new System.Net.Sockets.UnixDomainSocketEndPoint(p); }
+        if (kind == "tcp6") return new System.Net.IPEndPoint(System.Net.IPAddress.IPv6Loopback, idx);
         return new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, idx);
+    }
+    // MODE=serveropts, as rt.ml's start_server_o / srv_end_o
+    public static List<Func<Promise>> Held = new();
+    public static async Promise<LwtFd> OptFd(string kind, System.Net.EndPoint addr, string fdk)
+    {
+        if (fdk == "none") return null;
+        var s = LwtUnix.Socket(addr.AddressFamily, System.Net.Sockets.SocketType.Stream);
+        if (fdk == "bound") await LwtUnix.Bind(s, SrvAddr(kind, 0, "other"));
+        else if (fdk == "closed") await s.Close();
+        return s;
+    }
+    public static async Promise<LwtServer> StartServerO(string sk, string kind, System.Net.EndPoint addr, string fdk, int backlog, bool noclose)
+    {
+        NConn = 0; Held = new();
+        var fd = await OptFd(kind, addr, fdk);
+        var b = Cur;
+        try
+        {
+            LwtServer server;
+            if (sk == "addr")
+                server = backlog < 0
+                    ? await LwtIO.EstablishServerWithClientAddress(addr, HAddr(noclose), fd: fd, noClose: noclose, bufferSize: 64)
+                    : await LwtIO.EstablishServerWithClientAddress(addr, HAddr(noclose), backlog, fd, noclose, 64);
+            else
+                server = backlog < 0
+                    ? await LwtIO.EstablishServerWithClientSocket(addr, HSock(noclose), serverFd: fd, noClose: noclose)
+                    : await LwtIO.EstablishServerWithClientSocket(addr, HSock(noclose), backlog, fd, noclose);
+            LogB(b, "server started");
+            return server;
+        }
+        catch (Exception e)
+        {
+            LogB(b, "server failed " + ExnStr(e) + (fd is null ? "" : " fd " + (fd.IsClosed ? "closed" : "open")));
+            return null;
+        }
+    }
+    static Func<System.Net.EndPoint, InputChannel, OutputChannel, Promise> HAddr(bool noclose) => (_, ic, oc) =>
+    {
+        int k = ++NConn; LogB(Cur, $"h{k} start");
+        if (noclose) Held.Add(() => oc.Close().Bind(() => ic.Close()));
+        return Serve(k, ic, oc);
+    };
+    static Func<System.Net.EndPoint, LwtFd, Promise> HSock(bool noclose) => async (_, fd) =>
+    {
+        int k = ++NConn; LogB(Cur, $"h{k} start(fd)");
+        if (noclose) Held.Add(() => fd.Close());
+        var ic = LwtIO.OfFd(LwtIO.Input, fd, closeFd: false);
+        var oc = LwtIO.OfFd(LwtIO.Output, fd, closeFd: false);
+        await Serve(k, ic, oc);
+        await oc.Flush();
+    };
+    public static async Promise SrvEndO(LwtServer server)
+    {
+        await Settle("fin");
+        var h = Held; Held = new();
+        foreach (var f in h) { try { await f(); } catch { } }
+        await Settle("held");
+        if (server is null) await Settle("fin2"); else await SrvEnd(server);
     }
     public static void SetHook() => Promise.AsyncExceptionHook = e => LogB(Cur, "hook " + ExnStr(e));
     public static async Promise Serve(int k, InputChannel ic, OutputChannel oc)
@@ -178,6 +237,7 @@ public static class Rt
         LogB(b, $"c{c} {s} -> {(r.HasValue ? r.Value : "EOF")}");
     }
     public static Promise SReq(int c, string s) => Show($"req c{c} {s}", () => CReq(c, Clients[c], s).Map(() => "()"));
+    public static Promise SReqBg(int c, string s) { Spawn($"req c{c} {s}", () => CReq(c, Clients[c], s).Map(() => "()")); return Promise.ReturnUnit; }
     public static Promise SOpen(int c, System.Net.EndPoint addr) => Show($"open c{c}", () => LwtIO.OpenConnection(addr).Map(ch => { Clients[c] = ch; return "()"; }));
     public static Promise SClose(int c) => Show($"close c{c}", () => { var (ic, oc) = Clients[c]; return oc.Close().Bind(() => ic.Close()).Map(() => "()"); });
     public static async Promise<string> Body(int c, string[] reqs, bool fail, InputChannel ic, OutputChannel oc)

@@ -12,10 +12,14 @@
 # other reading step is spawned, and so are all reading steps after it (they queue behind it).
 # The end phase closes the writing end, which ends the pending reads, and drains the pipe.
 """Generate N random Lwt_io pipe programs as one OCaml file and one C# file.
-usage: gen.py SEED N OUTDIR [MODE=pipe|socket|server]
+usage: gen.py SEED N OUTDIR [MODE=pipe|socket|server|server6|serveropts]
 socket: the two ends are a TCP connection over 127.0.0.1 (Lwt_io.establish_server_with_client_address
 and Lwt_io.open_connection): the client's output channel writes, the server's input channel reads.
-server: request/response scripts against a line server (see ServerProg), accept_n, auto_pause."""
+server: request/response scripts against a line server (see ServerProg), accept_n, auto_pause.
+server6: the server and accept_n scripts on [::1] only. serveropts: the server scripts on
+127.0.0.1, [::1] or a Unix socket with the servers' options: ?fd/?server_fd (a fresh socket, one
+already bound elsewhere or a closed one: the start fails), ?backlog, ?no_close (the handler's
+channels stay open when it returns: its clients wait until the end closes them)."""
 import random, sys, os
 
 R = None
@@ -374,7 +378,9 @@ class ServerProg:
         self.ml, self.cs = [], []
         self.closed = []
         r = R.random()
-        if r < 0.6: self.gen_srv()
+        if MODE == 'serveropts': self.gen_srv()
+        elif MODE == 'server6' and r >= 0.85: self.gen_srv()  # no auto_pause scripts (no addresses)
+        elif r < 0.6: self.gen_srv()
         elif r < 0.85: self.gen_acc()
         else: self.gen_auto()
 
@@ -386,8 +392,8 @@ class ServerProg:
         i = self.idx
         self.ml.append(f'let prog_{i} () =')
         self.cs.append(f'static async Promise Prog_{i}() {{')
-        ak = R.choice(['tcp', 'unix'])
-        key = self.port if ak == 'tcp' else i
+        ak = R.choice(['tcp6'] if MODE == 'server6' else ['tcp', 'unix', 'tcp6'] if MODE == 'serveropts' else ['tcp', 'unix'])
+        key = self.port if ak != 'unix' else i
         self.ml.append(f'  let addr = srv_addr "{ak}" {key} "m" in set_hook ();')
         self.cs.append(f'  var addr = Rt.SrvAddr("{ak}", {key}, "c"); Rt.SetHook();')
         self.ml.append(f'  cur := !cur; logb !cur "addr {ak}";')
@@ -396,8 +402,24 @@ class ServerProg:
     def gen_srv(self):
         self.head()
         sk = R.choice(['addr', 'sock'])
-        self.ml.append(f'  start_server "{sk}" addr >>= fun server ->')
-        self.cs.append(f'  var server = await Rt.StartServer("{sk}", addr);')
+        opts = MODE == 'serveropts'
+        noclose = False
+        if opts:
+            fdk = R.choice(['none', 'fresh', 'fresh', 'bound', 'closed'])
+            backlog = R.choice([-1, -1, 0, 1, 5])
+            noclose = R.random() < 0.5
+            ak = self.ml[-2].split('"')[1]
+            self.ml.append(f'  start_server_o "{sk}" "{ak}" addr "{fdk}" ({backlog}) {str(noclose).lower()} >>= fun server ->')
+            self.cs.append(f'  var server = await Rt.StartServerO("{sk}", "{ak}", addr, "{fdk}", {backlog}, {str(noclose).lower()});')
+            if fdk in ('bound', 'closed'):  # the start fails: a client is refused, and that is all
+                self.emit('sopen 1 addr', 'Rt.SOpen(1, addr)')
+                self.ml.append('  srv_end_o server')
+                self.cs.append('  await Rt.SrvEndO(server);')
+                self.cs.append('}')
+                return
+        else:
+            self.ml.append(f'  start_server "{sk}" addr >>= fun server ->')
+            self.cs.append(f'  var server = await Rt.StartServer("{sk}", addr);')
         live, dead = [], []
         nc = 0
         down = False
@@ -414,13 +436,19 @@ class ServerProg:
                 c = R.choice(live)
                 last = ['q', 'x', 'n'] + ([] if sk == 'sock' else ['c'])
                 req = R.choice(['a', 'b', 'a', 'bb'] * 3 + last)
-                self.emit(f'sreq {c} "{req}"', f'Rt.SReq({c}, "{req}")')
+                if noclose and req in ('q', 'x', 'n'):
+                    # the handler ends but its channels stay open: the client's read waits
+                    # (spawned) until srv_end_o closes them
+                    self.emit(f'sreq_bg {c} "{req}"', f'Rt.SReqBg({c}, "{req}")')
+                    self.emit('settle "h"', 'Rt.Settle("h")')
+                else:
+                    self.emit(f'sreq {c} "{req}"', f'Rt.SReq({c}, "{req}")')
                 if req in last:
                     live.remove(c); dead.append(c)
             elif r < 0.75 and not down:
                 nc += 1
                 reqs = [R.choice(['a', 'b']) for _ in range(R.randint(0, 2))]
-                if R.random() < 0.3: reqs.append('q')
+                if R.random() < 0.3 and not noclose: reqs.append('q')
                 elif R.random() < 0.4: reqs.append('t')   # written, not flushed: the close flushes it
                 fail = R.random() < 0.3
                 fn, cfn = R.choice([('swith', 'SWith'), ('swithclose', 'SWithClose')])
@@ -431,7 +459,8 @@ class ServerProg:
                 self.emit('settle "w"', 'Rt.Settle("w")')
             elif r < 0.85 and not down:
                 down = True
-                self.emit('sshutdown server', 'Rt.SShutdown(server)')
+                if opts: self.emit('(match server with Some s -> sshutdown s | None -> Lwt.return_unit)', 'Rt.SShutdown(server)')
+                else: self.emit('sshutdown server', 'Rt.SShutdown(server)')
             elif r < 0.95 and (live + [d for d in dead if d not in self.closed]):
                 c = R.choice(live + [d for d in dead if d not in self.closed])
                 if c in live: live.remove(c); dead.append(c)
@@ -440,8 +469,12 @@ class ServerProg:
                 self.emit('settle "y"', 'Rt.Settle("y")')
             else:
                 self.emit('settle "p"', 'Rt.Settle("p")')
-        self.ml.append('  srv_end server')
-        self.cs.append('  await Rt.SrvEnd(server);')
+        if opts:
+            self.ml.append('  srv_end_o server')
+            self.cs.append('  await Rt.SrvEndO(server);')
+        else:
+            self.ml.append('  srv_end server')
+            self.cs.append('  await Rt.SrvEnd(server);')
         self.cs.append('}')
 
     closed = None
@@ -499,13 +532,17 @@ class ServerProg:
         self.cs.append('}')
 
 
+MODE = 'pipe'
+
 def main():
     global R
     seed, n, outdir = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+    global MODE
     mode = sys.argv[4] if len(sys.argv) > 4 else 'pipe'
-    assert mode in ('pipe', 'socket', 'server'), mode
+    assert mode in ('pipe', 'socket', 'server', 'server6', 'serveropts'), mode
+    MODE = mode
     R = random.Random(seed)
-    progs = [ServerProg(i, seed) if mode == 'server' else Prog(i, mode, seed) for i in range(n)]
+    progs = [ServerProg(i, seed) if mode in ('server', 'server6', 'serveropts') else Prog(i, mode, seed) for i in range(n)]
     here = os.path.dirname(os.path.abspath(__file__))
     with open(f'{outdir}/progs.ml', 'w') as f:
         f.write(open(os.path.join(here, 'rt.ml')).read())

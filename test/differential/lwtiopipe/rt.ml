@@ -95,7 +95,8 @@ let srv_addr kind idx tag =
   if kind = "unix" then begin
     let p = Printf.sprintf "%s%d.sock" tag idx in
     (try Unix.unlink p with _ -> ()); Unix.ADDR_UNIX p
-  end else Unix.ADDR_INET (Unix.inet_addr_loopback, idx)
+  end else if kind = "tcp6" then Unix.ADDR_INET (Unix.inet6_addr_loopback, idx)
+  else Unix.ADDR_INET (Unix.inet_addr_loopback, idx)
 let hook_installed = ref false
 let set_hook () = Lwt.async_exception_hook := (fun e -> logb !cur ("hook " ^ exn_str e))
 (* The handler of connection k: answers each line "s" with "r:s"; "q" ends the handler
@@ -125,6 +126,40 @@ let start_server kind addr =
         let ic = Lwt_io.of_fd ~mode:Lwt_io.input ~close:Lwt.return fd in
         let oc = Lwt_io.of_fd ~mode:Lwt_io.output ~close:Lwt.return fd in
         serve k ic oc >>= fun () -> Lwt_io.flush oc)
+(* MODE=serveropts: the same server with ?fd/?server_fd (fdk: "none", "fresh" socket, one
+   already "bound" elsewhere, a "closed" one), ?backlog (-1: not given) and ?no_close (the
+   handler's channels or socket are kept in [held], closed by srv_end). A server that could not
+   start is logged, and the program goes on without it. *)
+let held : (unit -> unit Lwt.t) list ref = ref []
+let opt_fd kind addr fdk =
+  if fdk = "none" then Lwt.return (None, None) else
+  let s = Lwt_unix.socket (Unix.domain_of_sockaddr addr) Unix.SOCK_STREAM 0 in
+  (match fdk with
+   | "bound" -> Lwt_unix.bind s (srv_addr (if kind = "unix" then "unix" else kind) 0 "other")
+   | "closed" -> Lwt_unix.close s
+   | _ -> Lwt.return_unit) >|= fun () -> (Some s, Some s)
+let start_server_o sk kind addr fdk backlog noclose =
+  nconn := 0; held := [];
+  let backlog = if backlog < 0 then None else Some backlog in
+  let no_close = if noclose then Some true else None in
+  opt_fd kind addr fdk >>= fun (fd, sfd) ->
+  let b = !cur in
+  Lwt.catch (fun () ->
+    (if sk = "addr" then
+      Lwt_io.establish_server_with_client_address ?fd ?backlog ?no_close ~buffer_size:64 addr
+        (fun _ (ic, oc) -> incr nconn; let k = !nconn in logb !cur (Printf.sprintf "h%d start" k);
+          if noclose then held := (fun () -> Lwt_io.close oc >>= fun () -> Lwt_io.close ic) :: !held;
+          serve k ic oc)
+    else
+      Lwt_io.establish_server_with_client_socket ?server_fd:sfd ?backlog ?no_close addr
+        (fun _ fd -> incr nconn; let k = !nconn in logb !cur (Printf.sprintf "h%d start(fd)" k);
+          if noclose then held := (fun () -> Lwt_unix.close fd) :: !held;
+          let ic = Lwt_io.of_fd ~mode:Lwt_io.input ~close:Lwt.return fd in
+          let oc = Lwt_io.of_fd ~mode:Lwt_io.output ~close:Lwt.return fd in
+          serve k ic oc >>= fun () -> Lwt_io.flush oc)) >|= fun server -> logb b "server started"; Some server)
+    (fun e -> logb b ("server failed " ^ exn_str e ^ (match fd with
+       | Some s -> " fd " ^ (match Lwt_unix.state s with Lwt_unix.Opened -> "open" | Lwt_unix.Closed -> "closed" | _ -> "aborted")
+       | None -> "")); Lwt.return None)
 let clients : (int, Lwt_io.input_channel * Lwt_io.output_channel) Hashtbl.t = Hashtbl.create 8
 let creq c (ic, oc) s =
   let b = !cur in
@@ -132,6 +167,7 @@ let creq c (ic, oc) s =
   if s = "n" then Lwt.return_unit else
   Lwt_io.read_line_opt ic >|= fun r -> logb b (Printf.sprintf "c%d %s -> %s" c s (match r with None -> "EOF" | Some r -> r))
 let sreq c s = show (Printf.sprintf "req c%d %s" c s) (fun () -> creq c (Hashtbl.find clients c) s >|= unit_)
+let sreq_bg c s = spawn (Printf.sprintf "req c%d %s" c s) (fun () -> creq c (Hashtbl.find clients c) s >|= unit_); Lwt.return_unit
 let sopen c addr = show (Printf.sprintf "open c%d" c) (fun () -> Lwt_io.open_connection addr >|= fun ch -> Hashtbl.replace clients c ch; "()")
 let sclose c = show (Printf.sprintf "close c%d" c) (fun () -> let (ic, oc) = Hashtbl.find clients c in Lwt_io.close oc >>= fun () -> Lwt_io.close ic >|= unit_)
 let body c reqs fail (ic, oc) =
@@ -144,6 +180,12 @@ let srv_end server = settle "fin" >>= fun () ->
   Hashtbl.iter (fun _ (ic, oc) -> Lwt.async (fun () -> Lwt.catch (fun () -> Lwt_io.close oc >>= fun () -> Lwt_io.close ic) (fun _ -> Lwt.return_unit))) clients;
   Hashtbl.reset clients;
   settle "fin2" >>= fun () -> Lwt_io.shutdown_server server
+let srv_end_o server =
+  settle "fin" >>= fun () ->
+  let h = List.rev !held in held := [];
+  Lwt_list.iter_s (fun f -> Lwt.catch f (fun _ -> Lwt.return_unit)) h >>= fun () ->
+  settle "held" >>= fun () ->
+  match server with None -> settle "fin2" | Some s -> srv_end s
 (* accept_n over a raw listening socket *)
 let raw_listen addr =
   let s = Lwt_unix.socket (Unix.domain_of_sockaddr addr) Unix.SOCK_STREAM 0 in

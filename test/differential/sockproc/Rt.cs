@@ -63,6 +63,7 @@ static partial class Rt
         Console.Out.Write($"P{i}\n");
         Array.Fill(Fds, null);
         Array.Fill(Pend, null);
+        V6 = false;
         return Promise.ReturnUnit;
     }
 
@@ -100,17 +101,36 @@ static partial class Rt
         var (x, y) = LwtUnix.SocketPair(AddressFamily.Unix, dgram ? SocketType.Dgram : SocketType.Stream);
         Fds[a] = x; Fds[b] = y; return Ret("ok");
     };
-    static readonly IPEndPoint Loop0 = new(IPAddress.Loopback, 0);
+    // families v6 and accerr: "fam6" makes the program's TCP and UDP sockets IPv6 ones on ::1
+    static bool V6;
+    static AddressFamily Dom => V6 ? AddressFamily.InterNetworkV6 : AddressFamily.InterNetwork;
+    static IPEndPoint Loop0 => new(V6 ? IPAddress.IPv6Loopback : IPAddress.Loopback, 0);
+    static Func<Promise<string>> Fam6() => () => { V6 = true; return Ret("ok"); };
+    // a bound TCP socket that does not listen (accept: EINVAL); "listen" makes it listen later
+    static Func<Promise<string>> Plain(int l) => () =>
+    {
+        var ls = LwtUnix.Socket(Dom, SocketType.Stream);
+        Fds[l] = ls;
+        return Ok(LwtUnix.Bind(ls, Loop0));
+    };
+    static Func<Promise<string>> Listen(int l) => () => WithFd(l, ls => { LwtUnix.Listen(ls, 5); return Ret("ok"); });
+    // accept_n: the first connection goes to slot b, the others are closed at once
+    static Func<Promise<string>> AcceptN(int b, int l, int n) => () => WithFd(l, ls => LwtUnix.AcceptN(ls, n).Map(r =>
+    {
+        var names = r.Connections.Select(c => "from " + AddrS(c.Address)).ToList();
+        for (int k = 0; k < r.Connections.Count; k++) { if (k == 0) Fds[b] = r.Connections[k].Fd; else r.Connections[k].Fd.Dispose(); }
+        return $"n={r.Connections.Count} [{string.Join(";", names)}] err={(r.Error is null ? "None" : Errs(r.Error))}";
+    }));
     static Func<Promise<string>> Listener(int l) => () =>
     {
-        var ls = LwtUnix.Socket(AddressFamily.InterNetwork, SocketType.Stream);
+        var ls = LwtUnix.Socket(Dom, SocketType.Stream);
         Fds[l] = ls;
         LwtUnix.SetSockOpt(ls, SocketBoolOption.ReuseAddr, true);
         return LwtUnix.Bind(ls, Loop0).Map(() => { LwtUnix.Listen(ls, 5); return "ok"; });
     };
     static Func<Promise<string>> Connect(int a, int l) => () => WithFd(l, ls =>
     {
-        var c = LwtUnix.Socket(AddressFamily.InterNetwork, SocketType.Stream);
+        var c = LwtUnix.Socket(Dom, SocketType.Stream);
         Fds[a] = c;
         return Ok(LwtUnix.Connect(c, LwtUnix.GetSockName(ls)));
     });
@@ -119,13 +139,13 @@ static partial class Rt
         Listener(l)().Bind(_ => { var cp = Connect(a, l)(); return Accept(b, l)().Bind(r => cp.Map(c => c + " " + r)); });
     static Func<Promise<string>> Refused(int a) => () =>
     {
-        var t = LwtUnix.Socket(AddressFamily.InterNetwork, SocketType.Stream);
+        var t = LwtUnix.Socket(Dom, SocketType.Stream);
         return LwtUnix.Bind(t, Loop0).Bind(() =>
         {
             var addr = LwtUnix.GetSockName(t);
             return LwtUnix.Close(t).Bind(() =>
             {
-                var c = LwtUnix.Socket(AddressFamily.InterNetwork, SocketType.Stream);
+                var c = LwtUnix.Socket(Dom, SocketType.Stream);
                 Fds[a] = c;
                 return Ok(LwtUnix.Connect(c, addr));
             });
@@ -133,8 +153,8 @@ static partial class Rt
     };
     static Func<Promise<string>> Udp(int a, int b) => () =>
     {
-        var x = LwtUnix.Socket(AddressFamily.InterNetwork, SocketType.Dgram);
-        var y = LwtUnix.Socket(AddressFamily.InterNetwork, SocketType.Dgram);
+        var x = LwtUnix.Socket(Dom, SocketType.Dgram);
+        var y = LwtUnix.Socket(Dom, SocketType.Dgram);
         Fds[a] = x; Fds[b] = y;
         return LwtUnix.Bind(x, Loop0).Bind(() => Ok(LwtUnix.Bind(y, Loop0)));
     };

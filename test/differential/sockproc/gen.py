@@ -6,7 +6,10 @@
 # getsockname/getpeername) and Lwt_process (exec, pread*, pwrite*, pmap*, open_process_*, with_process_*,
 # kill/terminate/state/status/close, redirections, timeouts) with /bin/sh -c scripts.
 # A step still pending after 0.3 s (8 s for processes) prints BLOCKED and goes on running (slot 3).
-"""usage: gen.py SEED N OUTDIR [PROC_FRACTION=0.3 [MAXSTEPS=10]]   (env KNOWN=1: also the known differences)"""
+# FAMILY v6: the socket programs on ::1 (TCP and UDP, IPV6_ONLY, accept_n; no socketpairs, no
+# processes); accerr: accept and accept_n around one TCP socket (slot 4) that listens or not, is
+# closed or aborted while they wait, canceled waits, several clients pending (v4 or v6).
+"""usage: gen.py SEED N OUTDIR [PROC_FRACTION=0.3 [MAXSTEPS=10 [FAMILY=v4|v6|accerr]]]   (env KNOWN=1: also the known differences)"""
 import os, random, sys
 
 R = None
@@ -216,10 +219,66 @@ def fill_scenario(k, i, j):
     out.append(('step', 'settle', 'settle', 'Settle()'))
     return out
 
+def acc_op():
+    """the accept family's steps (slot 4 the socket, clients in slots 0-2, accepted in 3)"""
+    k = R.choices(['connect', 'accept', 'accept_n', 'bg_accept', 'bg_accept_n', 'cancel', 'close4', 'abort4', 'await', 'settle',
+                   'listen', 'close3', 'io', 'getsockname', 'getpeername', 'sockerr'],
+                  [6, 3, 4, 3, 3, 2, 2, 1, 2, 2, 1, 1, 2, 1, 1, 1])[0]
+    if k == 'connect':
+        c = R.choice([0, 1, 2])
+        return ('step', f'connect {c} 4', f'connect {c} 4', f'Connect({c}, 4)')
+    if k == 'accept': return ('step', 'accept 3 4', 'accept 3 4', 'Accept(3, 4)')
+    if k == 'accept_n':
+        m = R.choice([1, 2, 3, 5])
+        return ('step', f'accept_n 3 4 {m}', f'accept_n 3 4 {m}', f'AcceptN(3, 4, {m})')
+    if k in ('bg_accept', 'bg_accept_n'):
+        j = R.choice([0, 1, 2])
+        if k == 'bg_accept': return ('bg', j, 'accept 3 4', 'accept 3 4', 'Accept(3, 4)')
+        m = R.choice([1, 2, 3])
+        return ('bg', j, f'accept_n 3 4 {m}', f'accept_n 3 4 {m}', f'AcceptN(3, 4, {m})')
+    if k in ('cancel', 'await'):
+        j = R.choice([0, 1, 2])
+        return ('step', f'{k} {j}', f'{k} {j}', f'{"CancelOp" if k == "cancel" else "Await"}({j})')
+    if k == 'close4': return ('step', 'close 4', 'close 4', 'Close(4)')
+    if k == 'abort4': return ('step', 'abort 4', 'abort 4', 'Abort(4)')
+    if k == 'close3': return ('step', 'close 3', 'close 3', 'Close(3)')
+    if k == 'settle': return ('step', 'settle', 'settle', 'Settle()')
+    if k == 'listen': return ('step', 'listen 4', 'listen 4', 'Listen(4)')
+    if k == 'io':
+        c = R.choice([0, 1, 2, 3])
+        if R.random() < 0.5: return ('step', f'write {c} \'abc\'', f'write {c} "abc"', f'Write({c}, "abc")')
+        return ('bg', R.choice([0, 1, 2]), f'read {c} 3', f'read {c} 3', f'Read({c}, 3)')
+    c = R.choice([0, 3, 4])
+    name = {'getsockname': 'GetSockName', 'getpeername': 'GetPeerName', 'sockerr': 'SockErr'}[k]
+    return ('step', f'{k} {c}', f'{k} {c}', f'{name}({c})')
+
+def accerr_program():
+    steps = []
+    if R.random() < 0.5: steps.append(('step', 'fam6', 'fam6', 'Fam6()'))
+    if R.random() < 0.65: steps.append(('step', 'listener 4', 'listener 4', 'Listener(4)'))
+    else: steps.append(('step', 'plain 4', 'plain 4', 'Plain(4)'))
+    for _ in range(R.randint(3, MAXSTEPS)):
+        st = acc_op()
+        steps.append(st)
+        # Lwt's connect on loopback resolves at the call (the poll says writable at once), ours
+        # at the engine's next turn, where a waiting accept already takes the connection; a
+        # settle lets both loops hand it to the accepts that wait before the next step
+        if st[0] == 'step' and st[1].startswith('connect'): steps.append(('step', 'settle', 'settle', 'Settle()'))
+    steps.append(('step', 'settle', 'settle', 'Settle()'))
+    return steps
+
 def sock_program():
     steps = []
     LIVE.clear(); LIVE.update((0, 1))
+    if FAMILY == 'v6': return sock6_program()
     setup = R.choices(['stream', 'dgram', 'tcp', 'udp'], [5, 2, 2, 1])[0]
+    return sock_program_rest(steps, setup)
+
+def sock6_program():
+    steps = [('step', 'fam6', 'fam6', 'Fam6()')]
+    return sock_program_rest(steps, R.choice(['tcp', 'tcp', 'udp']))
+
+def sock_program_rest(steps, setup):
     if setup == 'stream': steps.append(('step', 'pair 0 1 dgram=False', 'pair 0 1 false', 'Pair(0, 1, false)'))
     elif setup == 'dgram': steps.append(('step', 'pair 0 1 dgram=True', 'pair 0 1 true', 'Pair(0, 1, true)'))
     elif setup == 'tcp': LIVE.add(4); steps.append(('step', 'tcp 0 1 4', 'tcp 0 1 4', 'Tcp(0, 1, 4)'))
@@ -248,8 +307,16 @@ def sock_program():
         elif r < 0.42:
             steps.append(('step', 'settle', 'settle', 'Settle()'))
         else:
+            if FAMILY == 'v6' and R.random() < 0.2:
+                st = acc_op()
+                if st[0] == 'bg': used.add(st[1])
+                steps.append(st)
+                if st[0] == 'step' and st[1].startswith('connect'): steps.append(('step', 'settle', 'settle', 'Settle()'))
+                continue
             lab, m, c = sock_op()
             steps.append(('step', lab, m, c))
+            # as in accerr: Lwt's loopback connect resolves at the call, ours a turn later
+            if FAMILY == 'v6' and lab.startswith('connect'): steps.append(('step', 'settle', 'settle', 'Settle()'))
     if used or R.random() < 0.5:
         steps.append(('step', 'settle', 'settle', 'Settle()'))
     if BLOCKING:  # from the first set_blocking true on (BLOCKING is set as it is generated)
@@ -388,18 +455,25 @@ def proc_program():
     return [('pstep',) + proc_op() for _ in range(R.randint(2, max(2, MAXSTEPS // 2)))]
 
 MAXSTEPS = 10
+FAMILY = 'v4'
 
 def main():
     global R, MAXSTEPS
     seed, count, out = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
     pfrac = float(sys.argv[4]) if len(sys.argv) > 4 else 0.3
     MAXSTEPS = int(sys.argv[5]) if len(sys.argv) > 5 else 10
+    global FAMILY
+    FAMILY = sys.argv[6] if len(sys.argv) > 6 else 'v4'
+    if FAMILY not in ('v4', 'v6', 'accerr'): sys.exit('gen.py: FAMILY is v4, v6 or accerr')
+    if FAMILY == 'v6':
+        pfrac = 0.0
+        BOPT['IPV6_ONLY'] = 'Ipv6Only'
     R = random.Random(seed)
     here = os.path.dirname(os.path.abspath(__file__))
     ml = [open(os.path.join(here, 'prelude.ml')).read()]
     cs = ['using System.Net.Sockets;\nusing Lwt;\nstatic partial class Rt {\n']
     for p in range(count):
-        steps = proc_program() if R.random() < pfrac else sock_program()
+        steps = accerr_program() if FAMILY == 'accerr' else proc_program() if R.random() < pfrac else sock_program()
         mb, cb = [f'let p{p} () = start {p} >>= fun () ->\n'], [f'static async Promise P{p}() {{\n  await Start({p});\n']
         for st in steps:
             if st[0] in ('bg', 'bgq'):

@@ -22,6 +22,7 @@ let errs = function
 
 let guard = 0.3     (* a step still pending after this long prints BLOCKED (it keeps running, in slot 3) *)
 let pguard = 8.0    (* the same for process steps *)
+let v6 = ref false  (* set by fam6 (below) *)
 let fds : Lwt_unix.file_descr option array = Array.make 5 None
 let pend : string Lwt.t option array = Array.make 4 None
 
@@ -46,6 +47,7 @@ let start i =
   Printf.printf "P%d\n%!" i;
   Array.fill fds 0 5 None;
   Array.fill pend 0 4 None;
+  v6 := false;
   Lwt.return_unit
 
 let finish () =
@@ -72,32 +74,47 @@ let addr_s a =
 let pair a b dgram () =
   let x, y = Lwt_unix.socketpair Unix.PF_UNIX (if dgram then Unix.SOCK_DGRAM else Unix.SOCK_STREAM) 0 in
   fds.(a) <- Some x; fds.(b) <- Some y; Lwt.return "ok"
+(* families v6 and accerr: "fam6" makes the program's TCP and UDP sockets IPv6 ones on ::1 *)
+let dom () = if !v6 then Unix.PF_INET6 else Unix.PF_INET
+let loop0' () = Unix.ADDR_INET ((if !v6 then Unix.inet6_addr_loopback else Unix.inet_addr_loopback), 0)
+let fam6 () = v6 := true; Lwt.return "ok"
 let loop0 = Unix.ADDR_INET (Unix.inet_addr_loopback, 0)
 let listener l () =
-  let ls = Lwt_unix.socket Unix.PF_INET Unix.SOCK_STREAM 0 in
+  let ls = Lwt_unix.socket (dom ()) Unix.SOCK_STREAM 0 in
   fds.(l) <- Some ls;
   Lwt_unix.setsockopt ls Unix.SO_REUSEADDR true;
-  Lwt_unix.bind ls loop0 >>= fun () ->
+  Lwt_unix.bind ls (loop0' ()) >>= fun () ->
   Lwt_unix.listen ls 5; Lwt.return "ok"
+(* a bound TCP socket that does not listen (accept: EINVAL); "listen" makes it listen later *)
+let plain l () =
+  let ls = Lwt_unix.socket (dom ()) Unix.SOCK_STREAM 0 in
+  fds.(l) <- Some ls;
+  Lwt_unix.bind ls (loop0' ()) >|= ok
+let listen l () = withfd l (fun ls -> Lwt_unix.listen ls 5; Lwt.return "ok")
 let connect a l () = withfd l (fun ls ->
-  let c = Lwt_unix.socket Unix.PF_INET Unix.SOCK_STREAM 0 in
+  let c = Lwt_unix.socket (dom ()) Unix.SOCK_STREAM 0 in
   fds.(a) <- Some c;
   Lwt_unix.connect c (Lwt_unix.getsockname ls) >|= ok)
 let accept b l () = withfd l (fun ls -> Lwt_unix.accept ls >|= fun (s, addr) -> fds.(b) <- Some s; "from " ^ addr_s addr)
+(* accept_n: the first connection goes to slot b, the others are closed at once *)
+let accept_n b l n () = withfd l (fun ls -> Lwt_unix.accept_n ls n >|= fun (cs, e) ->
+  let names = List.map (fun (_, a) -> "from " ^ addr_s a) cs in
+  List.iteri (fun k (s, _) -> if k = 0 then fds.(b) <- Some s else Unix.close (Lwt_unix.unix_file_descr s)) cs;
+  Printf.sprintf "n=%d [%s] err=%s" (List.length cs) (String.concat ";" names) (match e with None -> "None" | Some e -> errs e))
 let tcp a b l () =
   listener l () >>= fun _ -> let cp = connect a l () in accept b l () >>= fun r -> cp >|= fun c -> c ^ " " ^ r
 let refused a () =
-  let t = Lwt_unix.socket Unix.PF_INET Unix.SOCK_STREAM 0 in
-  Lwt_unix.bind t loop0 >>= fun () ->
+  let t = Lwt_unix.socket (dom ()) Unix.SOCK_STREAM 0 in
+  Lwt_unix.bind t (loop0' ()) >>= fun () ->
   let addr = Lwt_unix.getsockname t in
   Lwt_unix.close t >>= fun () ->
-  let c = Lwt_unix.socket Unix.PF_INET Unix.SOCK_STREAM 0 in
+  let c = Lwt_unix.socket (dom ()) Unix.SOCK_STREAM 0 in
   fds.(a) <- Some c;
   Lwt_unix.connect c addr >|= ok
 let udp a b () =
-  let x = Lwt_unix.socket Unix.PF_INET Unix.SOCK_DGRAM 0 and y = Lwt_unix.socket Unix.PF_INET Unix.SOCK_DGRAM 0 in
+  let x = Lwt_unix.socket (dom ()) Unix.SOCK_DGRAM 0 and y = Lwt_unix.socket (dom ()) Unix.SOCK_DGRAM 0 in
   fds.(a) <- Some x; fds.(b) <- Some y;
-  Lwt_unix.bind x loop0 >>= fun () -> Lwt_unix.bind y loop0 >|= ok
+  Lwt_unix.bind x (loop0' ()) >>= fun () -> Lwt_unix.bind y (loop0' ()) >|= ok
 
 let big = String.make 300000 'z'
 let text s = if s = "BIG" then big else s
