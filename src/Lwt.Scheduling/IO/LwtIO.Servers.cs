@@ -83,34 +83,21 @@ public sealed class LwtServer
     {
         while (!_stopping)
         {
-            (IReadOnlyList<(LwtFd Fd, EndPoint Address)> connections, Exception? error) batch;
-            try
-            {
-                batch = await LwtUnix.AcceptN(_listener, 64);
-            }
-            catch (Exception) when (_stopping)
-            {
-                return;
-            }
-            catch (UnixErrorException)
-            {
-                // EMFILE, ECONNABORTED...: back off a little and keep serving.
-                await LwtUnix.Sleep(0.01);
-                continue;
-            }
-
-            // AcceptN fulfills with the error when not even one connection came (as Lwt's
-            // accept_n): the same handling as a rejection.
-            if (batch.connections.Count == 0 && batch.error is { } first)
+            // AcceptN never rejects (as Lwt's accept_n): an error comes beside the connections
+            // accepted before it, or alone.
+            var batch = await LwtUnix.AcceptN(_listener, 64);
+            if (batch.Connections.Count == 0 && batch.Error is { } error)
             {
                 if (_stopping) return;
-                if (first is not UnixErrorException) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(first);
+                // EMFILE, ECONNABORTED...: back off a little and keep serving. Anything else
+                // (a cancel) ends the loop with it.
+                if (error is not UnixErrorException) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(error);
                 await LwtUnix.Sleep(0.01);
                 continue;
             }
 
-            foreach (var (fd, address) in batch.connections) StartHandler(fd, address);
-            if (batch.error is not null) await LwtUnix.Sleep(0.01);
+            foreach (var (fd, address) in batch.Connections) StartHandler(fd, address);
+            if (batch.Error is not null) await LwtUnix.Sleep(0.01);
         }
     }
 
