@@ -313,8 +313,10 @@ public static partial class LwtUnix
     }
 
     /// <summary>
-    /// True if a read would not block now (poll with a zero timeout; errors and hang-ups
-    /// count as readable, the read will report them).
+    /// True if poll(2) with a zero timeout reports the descriptor readable (POLLIN). An error or
+    /// a hang-up alone (POLLERR, POLLHUP: a pipe whose writers are gone and that holds nothing,
+    /// a socket never connected) does not count, as in Lwt; <see cref="WaitRead"/> still
+    /// resolves on it, through the engine.
     /// <para>Lwt: <c>Lwt_unix.readable</c></para>
     /// </summary>
     /// <param name="fd">The descriptor.</param>
@@ -322,7 +324,8 @@ public static partial class LwtUnix
     public static bool Readable(LwtFd fd) => PollNow(fd, LibC.POLLIN, "readable");
 
     /// <summary>
-    /// True if a write would not block now (poll with a zero timeout).
+    /// True if poll(2) with a zero timeout reports the descriptor writable (POLLOUT); an error
+    /// or a hang-up alone does not count, as in Lwt.
     /// <para>Lwt: <c>Lwt_unix.writable</c></para>
     /// </summary>
     /// <param name="fd">The descriptor.</param>
@@ -455,7 +458,12 @@ public static partial class LwtUnix
         return PollRaw(raw, events, function);
     }
 
-    /// <summary>poll with a zero timeout on a raw descriptor: whether any of <paramref name="events"/> (or an error, a hang-up) is reported.</summary>
+    /// <summary>
+    /// poll with a zero timeout on a raw descriptor: whether one of <paramref name="events"/>
+    /// is reported. Only those count, as in Lwt's readable/writable stubs (revents &amp;
+    /// POLLIN): an error or a hang-up alone is left to the engine, which wakes the waiters on
+    /// it one turn later.
+    /// </summary>
     private static unsafe bool PollRaw(int raw, short events, string function)
     {
         LibC.PollFd pfd = new() { Fd = raw, Events = events };
@@ -466,7 +474,7 @@ public static partial class LwtUnix
         }
         while (n < 0 && Marshal.GetLastPInvokeError() == LibC.EINTR);
         if (n < 0) throw UnixErrorException.FromLastError(function);
-        return n > 0 && pfd.Revents != 0;
+        return n > 0 && (pfd.Revents & events) != 0;
     }
 
     /// <summary>

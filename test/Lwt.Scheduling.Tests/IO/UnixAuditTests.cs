@@ -316,6 +316,31 @@ public class UnixAuditTests
         });
     }
 
+    // Lwt's readable/writable stubs answer revents & POLLIN (POLLOUT): a hang-up alone is not
+    // "readable", and wait_read then waits for the engine, which reports the hang-up one turn
+    // later. Ours counted POLLHUP/POLLERR as ready (differential sockproc, net6 session: a
+    // fresh TCP socket, a listener after shutdown RECEIVE: Lwt readable=false, ours true).
+    [SkippableFact]
+    public void AHangUpAloneIsNotReadableButWaitReadStillEndsOnIt()
+    {
+        Skip.IfNot(OperatingSystem.IsLinux());
+        LwtMain.Run(async () =>
+        {
+            var (r, w) = LwtUnix.Pipe();
+            await LwtUnix.Close(w); // POLLHUP, no POLLIN: the pipe holds nothing
+            Assert.False(LwtUnix.Readable(r));
+            var wait = LwtUnix.WaitRead(r);
+            Assert.True(wait.IsPending);
+            await wait; // the engine reports the hang-up
+            Assert.Equal(0, await LwtUnix.Read(r, new byte[4])); // end of input
+            await LwtUnix.Close(r);
+
+            var s = LwtUnix.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream);
+            Assert.False(LwtUnix.Readable(s)); // never connected: POLLHUP only
+            await LwtUnix.Close(s);
+        });
+    }
+
     // lwt_unix.mli wait_read: "Waits (without blocking other threads) until there is something
     // to read from the file descriptor" -- it consumes nothing, and it is cancelable.
     [SkippableFact]

@@ -43,12 +43,6 @@ KNOWN = [
     # non-blocking lazily, outside accept_n's catch, so EBADF (set_nonblock) rejects; lwt_unix.mli
     # (and ours) return it beside no connections
     ('lwt-accept-n-lazy-nonblock-rejects', lambda x, y: ',set_nonblock,)' in x and 'n=0 [] err=ERR(Bad file descriptor,accept,)' in y),
-    # a hang-up without data (a TCP socket in the CLOSE state: never connected, refused, a
-    # listener shut down): ours counts POLLHUP/POLLERR as readable (Readable's XML doc: the read
-    # reports them), Lwt's readable looks at POLLIN only; so its wait_read also waits for the
-    # engine (which then reports it) where ours resolves at the call
-    ('ours-readable-counts-hangup', lambda x, y: (x.strip().startswith('readable') and x.endswith('-> false') and y.endswith('-> true'))
-        or (re.match(r'\s*bg \d wait_read', x) is not None and x.endswith('-> pending') and y.endswith('-> done ok'))),
     # ours puts the address in the argument of connect's Unix_error (Lwt: ""); the port is random
     ('ours-connect-error-has-address', lambda x, y: re.sub(r',connect,[^)]*\)', ',connect,)', y) == x),
 ]
