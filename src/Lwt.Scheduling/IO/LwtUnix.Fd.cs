@@ -455,16 +455,22 @@ public static partial class LwtUnix
         ArgumentNullException.ThrowIfNull(fd);
         if (!fd.TryGetFd(function, out int raw, out var error)) throw error!;
         if (fd.IsBlocking && fd.AlwaysReady) return true;
-        return PollRaw(raw, events, function);
+        return PollRaw(raw, events, function, strict: true);
     }
 
     /// <summary>
-    /// poll with a zero timeout on a raw descriptor: whether one of <paramref name="events"/>
-    /// is reported. Only those count, as in Lwt's readable/writable stubs (revents &amp;
-    /// POLLIN): an error or a hang-up alone is left to the engine, which wakes the waiters on
-    /// it one turn later.
+    /// poll with a zero timeout on a raw descriptor: whether one of <paramref name="events"/>,
+    /// or (unless <paramref name="strict"/>) an error or a hang-up, is reported.
     /// </summary>
-    private static unsafe bool PollRaw(int raw, short events, string function)
+    /// <remarks>
+    /// Strict is Lwt's readable/writable (revents &amp; POLLIN): the public look, after which a
+    /// hang-up alone is left to the engine, which wakes the waiters on it one turn later.
+    /// Every look made once the engine has reported the descriptor is not strict: the engine
+    /// reports a hang-up or an error as readiness (epoll always does), and the call that
+    /// follows returns it (0 bytes, the errno); a strict look there would put the operation
+    /// back to wait for an event the level-triggered engine reports again at once, a spin.
+    /// </remarks>
+    private static unsafe bool PollRaw(int raw, short events, string function, bool strict = false)
     {
         LibC.PollFd pfd = new() { Fd = raw, Events = events };
         int n;
@@ -474,7 +480,7 @@ public static partial class LwtUnix
         }
         while (n < 0 && Marshal.GetLastPInvokeError() == LibC.EINTR);
         if (n < 0) throw UnixErrorException.FromLastError(function);
-        return n > 0 && (pfd.Revents & events) != 0;
+        return n > 0 && (strict ? (pfd.Revents & events) != 0 : pfd.Revents != 0);
     }
 
     /// <summary>

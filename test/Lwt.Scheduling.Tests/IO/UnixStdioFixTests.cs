@@ -140,6 +140,31 @@ public class UnixStdioFixTests
         });
     }
 
+    // A shell pipeline into the program (`printf 'a\nb\n' | app`): a blocking pipe whose writer
+    // is gone once the data is read. Readable counts POLLIN only, as Lwt's; the reads that the
+    // engine woke must still take the hang-up as readiness and get end of input, not go back to
+    // wait for an event the engine reports again at once (a spin at 100% CPU, found by running
+    // the cat sample when Readable became strict).
+    [SkippableFact]
+    public void A_blocking_pipe_whose_writer_is_gone_reads_to_the_end()
+    {
+        OnLoop(async () =>
+        {
+            var (rawR, rawW) = RawBlockingPipe();
+            var r = AsStandard(rawR);
+            var ic = LwtIO.OfFd(LwtIO.Input, r);
+            var rest = new byte[16];
+            var first = ic.ReadInto(rest); // waits in the engine: nothing written yet
+            Assert.True(first.IsPending);
+            Assert.Equal(4, LibC.Write(rawW, "a\nb\n"u8));
+            LibC.Close(rawW);
+            Assert.Equal(4, await first);
+            Assert.False(LwtUnix.Readable(r)); // a hang-up alone, as Lwt's readable
+            Assert.Equal(0, await ic.ReadInto(rest)); // end of input, through the engine
+            await ic.Close();
+        });
+    }
+
     // Lwt's wait_read: readable now (a zero-timeout poll), or register_action Read. Before the
     // fix WaitRead and Readable answered "ready" at once for every blocking descriptor.
     [SkippableFact]
@@ -196,7 +221,8 @@ public class UnixStdioFixTests
         OnLoop(async () =>
         {
             var (rawR, rawW) = RawBlockingPipe();
-            var ic = LwtIO.OfFd(LwtIO.Input, AsStandard(rawR));
+            var r = AsStandard(rawR);
+            var ic = LwtIO.OfFd(LwtIO.Input, r);
             var oc = LwtIO.OfFd(LwtIO.Output, AsStandard(rawW));
             var line = ic.ReadLine();
             Assert.True(line.IsPending);
