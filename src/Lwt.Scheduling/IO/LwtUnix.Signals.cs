@@ -61,11 +61,8 @@ public sealed class LwtSignalHandler : IDisposable
     /// <summary>The signal number it handles.<para>Lwt: <c>Lwt_unix.signal_handler_id</c> (its <c>sh_num</c>)</para></summary>
     public int Signum { get; }
 
-    /// <summary>Whether it is still installed (not stopped).<para>Lwt: <c>Lwt_unix.signal_handler_id</c> (<c>Some</c> until disabled)</para></summary>
-    public bool IsActive => Active;
-
-    /// <summary>Installed and not stopped. Guarded by the signal table's lock.</summary>
-    internal bool Active { get; set; }
+    /// <summary>Whether it is still installed (not stopped). Set under the signal table's lock.<para>Lwt: <c>Lwt_unix.signal_handler_id</c> (<c>Some</c> until disabled)</para></summary>
+    public bool IsActive { get; internal set; } = true;
 
     /// <summary>The loop it runs on (the one that installed it).</summary>
     internal EventLoop Loop { get; }
@@ -149,7 +146,7 @@ public static partial class LwtUnix
                 slot.Deliveries.Add(loop, MakeNotification(() => RunSignalHandlers(signum, loop)));
             }
 
-            var id = new LwtSignalHandler(signum, loop, handler, ++s_lastSignalHandler) { Active = true };
+            var id = new LwtSignalHandler(signum, loop, handler, ++s_lastSignalHandler);
             slot.Handlers.Add(id);
             return id;
         }
@@ -166,8 +163,8 @@ public static partial class LwtUnix
         ArgumentNullException.ThrowIfNull(id);
         lock (s_signalGate)
         {
-            if (!id.Active) return;
-            id.Active = false;
+            if (!id.IsActive) return;
+            id.IsActive = false;
             var slot = s_signals[id.Signum];
             slot.Handlers.Remove(id);
             if (!slot.Handlers.Exists(h => h.Loop == id.Loop))
