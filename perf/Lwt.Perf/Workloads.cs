@@ -29,9 +29,13 @@ internal static partial class Workloads
             case "loop-memory": Measure(name, N(10_000_000), LoopMemory, warmupDiv: 100); return 0;
             // variants (not in the default list): the same work without the per-op closure
             case "pause/async": Measure(name, N(1_000_000), PauseAsync); return 0;
+            case "loop-memory/async": Measure(name, N(10_000_000), LoopMemoryAsync, warmupDiv: 100); return 0;
+            case "loop-memory/async-returnfrom": Measure(name, N(10_000_000), LoopMemoryAsyncReturnFrom, warmupDiv: 100); return 0;
             case "bind-resolved/fresh": Measure(name, N(10_000_000), BindResolvedFresh); return 0;
             case "bind-resolved/floor": Measure(name, N(10_000_000), BindResolvedFloor); return 0;
             case "bind-resolved/async": Measure(name, N(10_000_000), BindResolvedAsync); return 0;
+            case "bind-resolved/async-rec": Measure(name, N(10_000_000), BindResolvedAsyncRec); return 0;
+            case "bind-resolved/async-returnfrom": Measure(name, N(10_000_000), BindResolvedAsyncReturnFrom); return 0;
             case "ping-pong/async": Measure(name, N(1_000_000), PingPongAsync); return 0;
             case "interop-astask" or "interop-asvaluetask" or "interop-topromise" or "interop-tcs" or "interop-promise" or "interop-hops": return RunInterop(name, n);
             case "timers": Measure(name, N(100_000), Timers); return 0;
@@ -121,6 +125,26 @@ internal static partial class Workloads
     }
 
     private static Func<Promise> BindResolvedAsync(int n) => () => BindResolvedAsyncLoop(n);
+
+    // variant: bind-resolved's recursion written as an async Promise method
+    private static async Promise BindResolvedAsyncRecLoop(int n)
+    {
+        if (n == 0) return;
+        await Promise.ReturnUnit;
+        await BindResolvedAsyncRecLoop(n - 1);
+    }
+
+    private static Func<Promise> BindResolvedAsyncRec(int n) => () => BindResolvedAsyncRecLoop(n);
+
+    // variant: the same, ending each level with Promise.ReturnFrom (the async method's tail call)
+    private static async Promise BindResolvedAsyncReturnFromLoop(int n)
+    {
+        if (n == 0) return;
+        await Promise.ReturnUnit;
+        await Promise.ReturnFrom(BindResolvedAsyncReturnFromLoop(n - 1));
+    }
+
+    private static Func<Promise> BindResolvedAsyncReturnFrom(int n) => () => BindResolvedAsyncReturnFromLoop(n);
 
     // ------------------------------------------------------------------ bind-chain
 
@@ -253,6 +277,29 @@ internal static partial class Workloads
 
     // the same code at N = 10M: peak RSS must stay flat
     private static Func<Promise> LoopMemory(int n) => () => PauseRec(n);
+
+    // variant: loop-memory's recursion written as an async Promise method, as the core issue
+    // asks of it (`if n = 0 then return () else bind (pause ()) (fun () -> loop (n-1))`):
+    // each call awaits the next one's promise, so every level stays pending until the last
+    private static async Promise PauseRecAsync(int n)
+    {
+        if (n == 0) return;
+        await Promise.Pause();
+        await PauseRecAsync(n - 1);
+    }
+
+    private static Func<Promise> LoopMemoryAsync(int n) => () => PauseRecAsync(n);
+
+    // variant: the same, ending each level with Promise.ReturnFrom (the async method's tail
+    // call): each level's promise becomes the next one's, as bind's does in loop-memory
+    private static async Promise PauseRecAsyncReturnFrom(int n)
+    {
+        if (n == 0) return;
+        await Promise.Pause();
+        await Promise.ReturnFrom(PauseRecAsyncReturnFrom(n - 1));
+    }
+
+    private static Func<Promise> LoopMemoryAsyncReturnFrom(int n) => () => PauseRecAsyncReturnFrom(n);
 
     // ------------------------------------------------------------------ join-wide
 

@@ -232,6 +232,11 @@ internal static class AwaitSupport
         throw new InvalidOperationException("The promise is still pending: GetResult is called by await once the promise is resolved.");
     }
 
+    /// <summary>What GetResult of a ReturnFrom awaiter throws: only an async Promise method's builder knows how to end the method there.</summary>
+    internal static InvalidOperationException ReturnFromOutsideAsyncPromise() =>
+        new("Promise.ReturnFrom ends an async Promise method, whose builder makes the method's promise the given one; "
+            + "it was awaited elsewhere (an async Task method, or by hand). There, await the promise itself.");
+
     internal static void OnCompleted(Promise promise, Action continuation, bool flowContext, bool continueOnCapturedContext)
     {
         if (continuation is null) ThrowHelper.ThrowArgumentNull(nameof(continuation));

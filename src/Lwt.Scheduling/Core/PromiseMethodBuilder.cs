@@ -17,6 +17,10 @@ namespace Lwt;
  * method cancels what it is awaiting at that moment, and the cancellation comes back
  * into the method as a CanceledException thrown by the await.
  *
+ * `await Promise.ReturnFrom(p)` is the exception: it is the method's tail call, and the box is
+ * never resumed; the method's promise becomes p instead, as a bind's promise becomes its
+ * callback's (ReturnFrom below; the why is in Promise.ReturnFrom.cs).
+ *
  * Awaiting anything else (a Task, a ValueTask, a Task.Yield) goes through the awaiter's
  * own UnsafeOnCompleted with the cached delegate; while it waits, the method's promise
  * is not cancelable.
@@ -278,6 +282,11 @@ internal static class AsyncBuilderCore
     internal static void Await<TAwaiter, TStateMachine, T>(ref Promise<T>? field, ref TAwaiter awaiter, ref TStateMachine stateMachine, bool critical)
         where TAwaiter : INotifyCompletion where TStateMachine : IAsyncStateMachine
     {
+        if (default(TAwaiter) is IReturnFromAwaiter)
+        {
+            ReturnFrom(ref field, ref stateMachine, Unsafe.As<TAwaiter, PromiseAwaiterLayout>(ref awaiter).Promise);
+            return;
+        }
         var box = GetBox(ref field, ref stateMachine);
         if (default(TAwaiter) is IPromiseAwaiter)
         {
@@ -291,6 +300,40 @@ internal static class AsyncBuilderCore
         if (critical) ((ICriticalNotifyCompletion)awaiter).UnsafeOnCompleted(box.MoveNextAction);
         else awaiter.OnCompleted(box.MoveNextAction);
     }
+
+    /// <summary>
+    /// Ends the method at an <c>await Promise.ReturnFrom(promise)</c> (Promise.ReturnFrom.cs):
+    /// its state machine is never resumed, and its promise becomes <paramref name="promise"/>.
+    /// Not suspended yet, the method returns <paramref name="promise"/> itself (Bind on a
+    /// resolved promise returns its callback's promise the same way). Suspended before, its
+    /// box, which its caller holds, adopts <paramref name="promise"/> as a bind's promise
+    /// adopts its callback's: on the box's loop, or posted there when the body runs on another
+    /// thread (after a ConfigureAwait(false)), as Fulfil and Reject do.
+    /// </summary>
+    private static void ReturnFrom<TStateMachine, T>(ref Promise<T>? field, ref TStateMachine stateMachine, Promise promise)
+        where TStateMachine : IAsyncStateMachine
+    {
+        if (promise is not Promise<T> && typeof(T) != typeof(Unit))
+        {
+            // Thrown inside the state machine's MoveNext, whose catch rejects the method's promise with it.
+            throw new InvalidOperationException(
+                $"Promise.ReturnFrom in an async Promise<{typeof(T).Name}> method takes a Promise<{typeof(T).Name}>, not a {promise.GetType().Name}: "
+                + "convert it first (Map), or await it and return the value.");
+        }
+        if (field is null && promise is Promise<T> same)
+        {
+            field = same;
+            return;
+        }
+        var box = GetBox(ref field, ref stateMachine);
+        box.StateMachine = default!; // never resumed: let its locals go (MoveNext only returns after this)
+        if (LoopRegistry.ForeignOwner(box._owner) is { } loop && AdoptOnLoop(loop, box, promise)) return;
+        box.AdoptAny(promise);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static bool AdoptOnLoop<T>(ILoopDispatcher loop, Promise<T> box, Promise promise) =>
+        loop.TryPost(() => box.AdoptAny(promise));
 
     private static AsyncBox<TStateMachine, T> GetBox<TStateMachine, T>(ref Promise<T>? field, ref TStateMachine stateMachine)
         where TStateMachine : IAsyncStateMachine

@@ -255,6 +255,23 @@ public class DeepTests
         });
     }
 
+    // The recursion written as an async method with a plain `await` of the next level: every
+    // level waits for the next (memory grows with the depth, as with `async Task`; ReturnFrom's
+    // tests have the constant-memory form), but the builder trampolines the nested starts, so
+    // the stack stays bounded, even on a thread with a 1 MB stack.
+    private static async Promise AwaitingRecursion(int n)
+    {
+        if (n == 0) return;
+        await Promise.ReturnUnit;
+        await AwaitingRecursion(n - 1);
+    }
+
+    [Fact]
+    public void Async_method_recursing_through_await_on_resolved_promises_one_million_deep()
+    {
+        Threads.Run(() => Assert.True(AwaitingRecursion(1_000_000).IsFulfilled), stackSize: 1024 * 1024);
+    }
+
     [Fact]
     public void Many_callbacks_on_one_promise()
     {

@@ -57,6 +57,33 @@ public class MemoryTests
         });
     }
 
+    // The same loop recursing as an async method, each level ending with Promise.ReturnFrom: its
+    // promise becomes the next level's, so a level is garbage once it has handed over. (With a
+    // plain `await AsyncRecursion(...)` every level waits for the next: about 100 bytes a
+    // level, 90 MB between the two measures, as `async Task` keeps them too.)
+    private static async Promise AsyncRecursion(int n, Counter c, int total)
+    {
+        if (n == 0) return;
+        await Promise.Pause();
+        int i = total - n + 1;
+        if (i == 100_000) c.Mid = GC.GetTotalMemory(true);
+        if (i == 950_000) c.End = GC.GetTotalMemory(true);
+        await Promise.ReturnFrom(AsyncRecursion(n - 1, c, total));
+    }
+
+    [Fact]
+    public void Async_recursion_through_pause_ending_with_ReturnFrom_runs_in_constant_memory()
+    {
+        Threads.Run(() =>
+        {
+            var c = new Counter();
+            var p = AsyncRecursion(1_000_000, c, 1_000_000);
+            while (p.IsPending) Promise.WakeupPaused();
+            Assert.True(p.IsFulfilled);
+            Assert.True(c.End - c.Mid < Bound, $"grew by {(c.End - c.Mid) / 1024} KB");
+        });
+    }
+
     /// <summary>Runs <paramref name="iteration"/> a million times and checks the heap does not grow.</summary>
     private static void Flat(Action iteration, int n = 1_000_000)
     {
