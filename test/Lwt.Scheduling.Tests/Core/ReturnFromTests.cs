@@ -174,7 +174,7 @@ public class ReturnFromTests
         Threads.Run(() => Assert.True(ResolvedLoop(10_000_000).IsFulfilled));
     }
 
-    private static async Promise PauseLoop(int n, Box<int> count)
+    private static async Promise PauseLoop(int n, DeepTests.Box<int> count)
     {
         if (n == 0) return;
         await Promise.Pause();
@@ -182,17 +182,12 @@ public class ReturnFromTests
         await Promise.ReturnFrom(PauseLoop(n - 1, count));
     }
 
-    public sealed class Box<T>
-    {
-        public T Value = default!;
-    }
-
     [Fact]
     public void Recursion_through_it_on_paused_promises_one_million_deep_does_not_overflow()
     {
         Threads.Run(() =>
         {
-            var count = new Box<int>();
+            var count = new DeepTests.Box<int>();
             var p = PauseLoop(1_000_000, count);
             while (p.IsPending) Promise.WakeupPaused();
             Assert.True(p.IsFulfilled);
