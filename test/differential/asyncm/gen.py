@@ -18,7 +18,16 @@ promise (-1 otherwise), so that `cancel self` cancels the method's own promise w
 `setk` sets an AsyncLocal for the rest of the method (OCaml: Lwt.with_value around the rest of
 the method's top-level statements); traces print it as k=. The main method awaits only what
 resolves by itself (pause, return, fail), starts methods, resolves and cancels, and at the end
-resolves what is still pending and pauses 16 times."""
+resolves what is still pending and pauses 16 times.
+Tail calls (env TAIL=probability, default 0.35; 0 gives the programs of before): a method may
+end with `tail`, C# `await Promise.ReturnFrom(e)` (`return await ...` in a Promise<int> method),
+after which nothing of the method runs (no `M done`); in OCaml and in the Bind form the last
+callback returns e itself (Lwt: the bind's promise becomes a proxy of e, make_into_proxy), and a
+tail as the method's first statement returns e from the method. e is any awaitable of the
+method's kind (a u method takes any: C#'s untyped method adopts a Promise<int>); with TAIL > 0
+the methods may also call any method, a later one too (`mrec`: mutual recursion, x - 1, guarded
+by x > 0; `call` then passes min(arg, x), so every cycle ends). The value of a unit-kind promise
+is never observed (R0, v = 0 on both sides). TAILCALLS=1 biases awaits and tails towards calls."""
 import random, sys, os
 
 ML_PRELUDE = r'''
@@ -29,6 +38,9 @@ let en = function E n -> "E" ^ string_of_int n | Lwt.Canceled -> "Canceled"
   | Invalid_argument _ -> "Invalid" | e -> Printexc.to_string e
 let st (p : int Lwt.t) = match Lwt.state p with
   | Lwt.Return v -> "R" ^ string_of_int v | Lwt.Fail e -> "F" ^ en e | Lwt.Sleep -> "S"
+(* a unit-kind slot: its value is not observable in C# (a Promise), so it prints as R0 *)
+let stu (p : int Lwt.t) = match Lwt.state p with
+  | Lwt.Return _ -> "R0" | Lwt.Fail e -> "F" ^ en e | Lwt.Sleep -> "S"
 let safe f = try f () with e -> Lwt.fail e
 let bnd p k = Lwt.bind p (fun v -> safe (fun () -> k v))
 let ctch f h = Lwt.catch f (fun e -> safe (fun () -> h e))
@@ -63,6 +75,7 @@ static partial class P {
   static string St(Promise q) => q.State switch {
     PromiseState.Fulfilled => "R" + (q is Promise<int> pi ? pi.Value : 0),
     PromiseState.Rejected => "F" + En(q.Exception!), _ => "S" };
+  static string StU(Promise q) => q.State == PromiseState.Fulfilled ? "R0" : St(q);
   static Promise<int> I(Promise q) => (Promise<int>)q;
   static void Wk(Action f) { try { f(); } catch (Exception e) { Pr("werr " + En(e)); } }
   static void Nd(params Promise<int>[] l) {
@@ -76,6 +89,11 @@ static partial class P {
   static Promise<int> SafeI(Func<Promise<int>> f) { try { return f(); } catch (Exception e) { return Promise.Fail<int>(e); } }
   static Promise Bnd(Promise q, Func<int, Promise> k) => q is Promise<int> qi ? qi.Bind(k) : q.Bind(() => k(0));
   static Promise<int> BndI(Promise q, Func<int, Promise<int>> k) => q is Promise<int> qi ? qi.Bind(k) : q.Bind<int>(() => k(0));
+  // an await of a unit-kind expression: its value is 0 whatever the promise holds (a method of
+  // kind u may have become a Promise<int> by a tail call; OCaml ignores the value the same way)
+  static Promise BndU(Promise q, Func<int, Promise> k) => q.Bind(() => k(0));
+  static Promise<int> BndUI(Promise q, Func<int, Promise<int>> k) => q.Bind<int>(() => k(0));
+  static Promise<int> WithKI(int v, Func<Promise<int>> f) { int old = K.Value; K.Value = v; try { return f(); } finally { K.Value = old; } }
   static Promise Ctch(Func<Promise> f, Func<Exception, Promise> h) => Promise.Catch(f, h);
   static Promise Fin(Func<Promise> f, Func<Promise> g) => Promise.Finally(f, g);
   static readonly System.Threading.AsyncLocal<int> K = new();
@@ -105,6 +123,9 @@ class Prog:
         self.methods = []   # (kind, body)
         self.pauses = 0
         self.mslots = set()  # slots holding a method's promise
+        self.tailp = float(os.environ.get('TAIL', '0.35'))
+        self.tailcalls = os.environ.get('TAILCALLS') == '1'
+        self.kinds = None    # with tails: every method's kind, decided first (mrec calls later ones)
 
     def fresh(self, c='w'):
         self.fr = getattr(self, 'fr', 0) + 1
@@ -119,7 +140,33 @@ class Prog:
         return len(self.slots) - 1
 
     # ------------------------------------------------------------ generation
-    def awaitable(self, m, inmain):
+    def argx(self, arg, j, ml):
+        """A method's argument x from inside method j: with mrec, never more than j's own x."""
+        if self.kinds is None or j is None:
+            return str(arg)
+        return f'(min {arg} x)' if ml else f'Math.Min({arg}, x)'
+
+    def isint(self, a, selfj):
+        t = a[0]
+        if t in ('slot', 'protected', 'nocancel'):
+            return self.slots[a[1]] == 'i'
+        if t == 'call':
+            return self.methods[a[1]][0] == 'i'
+        if t == 'rec':
+            return self.methods[selfj][0] == 'i'
+        if t == 'mrec':
+            return self.kinds[a[1]] == 'i'
+        return t not in ('pause', 'join')
+
+    def tail(self, m):
+        """The method's tail call: an awaitable of the method's kind (a u method takes any)."""
+        for _ in range(50):
+            a = self.awaitable(m, False, tail=True)
+            if self.methods[m][0] == 'u' or self.isint(a, m):
+                return a
+        return ('ret', self.rng.randrange(1, 9))
+
+    def awaitable(self, m, inmain, tail=False):
         """An expression to await: (tag, ...). m: the current method index (None: main)."""
         r = self.rng
         if inmain:
@@ -137,7 +184,15 @@ class Prog:
         if m is not None:
             ch += ['rec'] * 2
         ch += ['pick', 'join', 'protected', 'nocancel', 'choose', 'pickn', 'pickn']
+        if self.kinds is not None and m is not None:
+            ch += ['mrec'] * 2
+            if tail:
+                ch += ['call', 'rec', 'mrec', 'newp', 'ret', 'fail']
+            if self.tailcalls:
+                ch += ['call', 'rec', 'mrec'] * 4
         c = r.choice(ch)
+        if c == 'mrec':
+            return ('mrec', r.randrange(len(self.kinds)))
         if c == 'call' and (m == 0 or (m is None and not self.methods)):
             c = 'slot'
         if c == 'slot':
@@ -282,10 +337,18 @@ class Prog:
         for _ in range(r.randint(1, 2)):  # plain slots
             k = self.slot('i')
         nm = r.randint(1, 4)
+        if self.tailp > 0:
+            self.kinds = ['i' if r.random() < 0.65 else 'u' for _ in range(nm)]
         for j in range(nm):
             kind = 'i' if r.random() < 0.65 else 'u'
+            if self.kinds is not None:
+                kind = self.kinds[j]
             self.methods.append((kind, None))
             body = [('tr', self.L())] + self.stmts(j, self.maxsteps // 2 + 1, 0)
+            if self.tailp > 0 and r.random() < self.tailp:
+                if r.random() < 0.15:
+                    body = body[:1 + r.randrange(min(2, len(body)))]  # a tail early: often before any suspension
+                body.append(('tail', self.tail(j), self.L()))
             self.methods[j] = (kind, body)
         main = self.stmts(None, self.maxsteps, 0, inmain=True)
         # the end: resolve what is still pending, let the paused methods run, print the states
@@ -303,8 +366,9 @@ class Prog:
     # ------------------------------------------------------------ rendering helpers
     def checkpoint(self):
         n = len(self.slots)
-        ml = 'pr ("cp " ^ String.concat " " [' + '; '.join(f'st p.({k})' for k in range(n)) + '])'
-        cs = 'Pr("cp " + string.Join(" ", new[] {' + ', '.join(f'St(p[{k}])' for k in range(n)) + '}));'
+        su = lambda k: 'st' if self.slots[k] == 'i' or self.kinds is None else 'stu'
+        ml = 'pr ("cp " ^ String.concat " " [' + '; '.join(f'{su(k)} p.({k})' for k in range(n)) + '])'
+        cs = 'Pr("cp " + string.Join(" ", new[] {' + ', '.join(f'{su(k).capitalize().replace("Stu", "StU")}(p[{k}])' for k in range(n)) + '}));'
         return ml, cs
 
     def mname(self, j):
@@ -338,6 +402,8 @@ class Prog:
         if st[0] == 'map':
             _, k, k2, lab, side = st
             s = ''.join(self.act_ml(a) + '; ' for a in side)
+            if self.slots[k] == 'u' and self.kinds is not None:
+                return f'p.({k2}) <- Lwt.map (fun _ -> let v = 0 in pr ("L{lab} map " ^ string_of_int v ^ " k=" ^ string_of_int (kv ())); {s}v + {lab}) p.({k})'
             return f'p.({k2}) <- Lwt.map (fun v -> pr ("L{lab} map " ^ string_of_int v ^ " k=" ^ string_of_int (kv ())); {s}v + {lab}) p.({k})'
         _, c, k, lab, side = st
         s = ''.join('; ' + self.act_ml(a) for a in side)
@@ -387,9 +453,13 @@ class Prog:
         if t == 'pause':
             return '', 'i (Lwt.pause ())'
         if t == 'call':
+            if self.kinds is not None and selfj is not None:
+                return '', f'{self.mname(a[1])} (min {a[2]} x) (-1)'
             return '', f'{self.mname(a[1])} {a[2]} (-1)'
         if t == 'rec':
             return '', f'(if x > 0 then {self.mname(selfj)} (x - 1) (-1) else Lwt.return 0)'
+        if t == 'mrec':
+            return '', f'(if x > 0 then {self.mname(a[1])} (x - 1) (-1) else Lwt.return 0)'
         if t == 'pickn':
             return ''.join(self.create_ml(k, c) + '; ' for k, c in a[1]), 'Lwt.pick [' + '; '.join(f'p.({k})' for k, _ in a[1]) + ']'
         if t in ('pick', 'choose'):
@@ -418,7 +488,13 @@ class Prog:
         if t == 'pause':
             return '', 'Promise.Pause()', False
         if t == 'call':
+            if self.kinds is not None and selfj is not None:
+                return '', f'{self.csname(a[1], variant)}(Math.Min({a[2]}, x), -1)', self.methods[a[1]][0] == 'i'
             return '', f'{self.csname(a[1], variant)}({a[2]}, -1)', self.methods[a[1]][0] == 'i'
+        if t == 'mrec':
+            isint = self.kinds[a[1]] == 'i'
+            alt = 'Promise.Return(0)' if isint else '(Promise)Promise.ReturnUnit'
+            return '', f'(x > 0 ? {self.csname(a[1], variant)}(x - 1, -1) : {alt})', isint
         if t == 'rec':
             isint = self.methods[selfj][0] == 'i'
             alt = 'Promise.Return(0)' if isint else '(Promise)Promise.ReturnUnit'
@@ -462,11 +538,12 @@ class Prog:
             return pz + self.checkpoint()[0] + '; pr "end"; live := false; Lwt.return_unit' + ')' * 16
         if t == 'start':
             _, k, mm, arg = s
-            return f'p.({k}) <- {self.mname(mm)} {arg} {k}; ' + self.seq_ml(rest, j, ex)
+            return f'p.({k}) <- {self.mname(mm)} {self.argx(arg, j, True)} {k}; ' + self.seq_ml(rest, j, ex)
         if t in ('cb', 'map'):
             return self.cb_ml(s) + '; ' + self.seq_ml(rest, j, ex)
         if t in ('async', 'dontwait'):
             _, mm, arg, lab = s
+            arg = self.argx(arg, j, True)
             if t == 'async':
                 c = f'Lwt.async (fun () -> pr "L{lab} async"; u ({self.mname(mm)} {arg} (-1)))'
             else:
@@ -476,8 +553,14 @@ class Prog:
             return f'raise (E {s[1]}); ' + self.seq_ml(rest, j, ex)
         if t == 'rethrow':
             return f'raise {ex}'
+        if t == 'tail':
+            pre, e = self.aw_ml(s[1], j)
+            return f'pr "L{s[2]} tail"; {pre}{e}'
         if t == 'await':
             pre, e = self.aw_ml(s[1], j)
+            if self.kinds is not None and not self.isint(s[1], j):
+                return (f'{pre}bnd ({e}) (fun _ -> let v = 0 in acc := !acc + v; pr ("L{s[2]} got " ^ string_of_int v); '
+                        + self.seq_ml(rest, j, ex) + ')')
             return (f'{pre}bnd ({e}) (fun v -> acc := !acc + v; pr ("L{s[2]} got " ^ string_of_int v); '
                     + self.seq_ml(rest, j, ex) + ')')
         if t == 'try':
@@ -504,43 +587,50 @@ class Prog:
         return {'E': f'{ev} is E', 'Eeven': f'IsE({ev}, out var n{ev}) && n{ev} % 2 == 0',
                 'Canceled': f'{ev} is OperationCanceledException', 'all': 'true'}[kind]
 
-    def seq_csb(self, ss, j, ex=None):
-        """C# statements ending in `return <Promise>;` (the bind rendering)."""
+    def seq_csb(self, ss, j, ex=None, ty='u'):
+        """C# statements ending in `return <Promise>;` (the bind rendering). ty 'i': a method's
+        top level that ends with a tail call of a Promise<int> method (returns Promise<int>)."""
         if not ss:
             return 'return Promise.ReturnUnit;'
         s, rest = ss[0], ss[1:]
         t = s[0]
+        B = 'BndI' if ty == 'i' else 'Bnd'
+        if t == 'tail':
+            pre, e, _ = self.aw_cs(s[1], j, 'bind')
+            return f'Pr("L{s[2]} tail"); {pre}return {e};'
         if t == 'tr':
-            return f'Pr("L{s[1]} acc=" + acc + " k=" + K.Value); ' + self.seq_csb(rest, j, ex)
+            return f'Pr("L{s[1]} acc=" + acc + " k=" + K.Value); ' + self.seq_csb(rest, j, ex, ty)
         if t == 'setk':
-            return f'return WithK({s[1]}, () => {{ ' + self.seq_csb(rest, j, ex) + ' });'
+            return f'return WithK{"I" if ty == "i" else ""}({s[1]}, () => {{ ' + self.seq_csb(rest, j, ex, ty) + ' });'
         if t == 'cself':
-            return 'Pr("cancel self " + s); if (s >= 0) Wk(() => p[s].Cancel()); ' + self.seq_csb(rest, j, ex)
+            return 'Pr("cancel self " + s); if (s >= 0) Wk(() => p[s].Cancel()); ' + self.seq_csb(rest, j, ex, ty)
         if t == 'cp':
-            return self.checkpoint()[1] + ' ' + self.seq_csb(rest, j, ex)
+            return self.checkpoint()[1] + ' ' + self.seq_csb(rest, j, ex, ty)
         if t == 'act':
-            return self.act_cs(s[1]) + ' ' + self.seq_csb(rest, j, ex)
+            return self.act_cs(s[1]) + ' ' + self.seq_csb(rest, j, ex, ty)
         if t == 'drain':
-            return f'if (p[{s[1]}].IsPending) Wk(() => r[{s[1]}].ResolveNow({s[2]})); ' + self.seq_csb(rest, j, ex)
+            return f'if (p[{s[1]}].IsPending) Wk(() => r[{s[1]}].ResolveNow({s[2]})); ' + self.seq_csb(rest, j, ex, ty)
         if t == 'end':
             pz = ''.join(f'return Bnd(Promise.Pause(), {self.fresh()} => {{ ' for _ in range(16))
             return pz + self.checkpoint()[1] + ' Pr("end"); Live = false; return Promise.ReturnUnit;' + ' });' * 16
         if t == 'start':
             _, k, mm, arg = s
-            return f'p[{k}] = {self.csname(mm, "bind")}({arg}, {k}); ' + self.seq_csb(rest, j, ex)
+            return f'p[{k}] = {self.csname(mm, "bind")}({self.argx(arg, j, False)}, {k}); ' + self.seq_csb(rest, j, ex, ty)
         if t in ('cb', 'map'):
-            return self.cb_cs(s) + ' ' + self.seq_csb(rest, j, ex)
+            return self.cb_cs(s) + ' ' + self.seq_csb(rest, j, ex, ty)
         if t in ('async', 'dontwait'):
-            return self.async_cs(s, 'bind') + ' ' + self.seq_csb(rest, j, ex)
+            return self.async_cs(s, 'bind', j) + ' ' + self.seq_csb(rest, j, ex, ty)
         if t == 'throw':
-            return f'throw new E({s[1]}); ' + self.seq_csb(rest, j, ex)
+            return f'throw new E({s[1]}); ' + self.seq_csb(rest, j, ex, ty)
         if t == 'rethrow':
             return f'throw {ex};'
         if t == 'await':
             pre, e, _ = self.aw_cs(s[1], j, 'bind')
             v = self.fresh('v')
-            return (f'{pre}return Bnd({e}, {v} => {{ acc += {v}; Pr("L{s[2]} got " + {v}); '
-                    + self.seq_csb(rest, j, ex) + ' });')
+            if self.kinds is not None and not self.isint(s[1], j):
+                B = 'BndUI' if ty == 'i' else 'BndU'
+            return (f'{pre}return {B}({e}, {v} => {{ acc += {v}; Pr("L{s[2]} got " + {v}); '
+                    + self.seq_csb(rest, j, ex, ty) + ' });')
         if t == 'try':
             _, body, hs = s
             ev = f'e{hs[0][2]}'
@@ -549,20 +639,21 @@ class Prog:
                 h += f'if ({self.handler_cond_cs(kind, ev)}) {{ Pr("L{lab} caught " + En({ev})); {self.seq_csb(hb, j, ev)} }} '
             if hs[-1][0] != 'all':
                 h += f'return Promise.Fail({ev});'
-            return (f'return Bnd(Ctch(() => {{ {self.seq_csb(body, j, ex)} }}, {ev} => {{ {h} }}), {self.fresh()} => {{ '
-                    + self.seq_csb(rest, j, ex) + ' });')
+            return (f'return {B}(Ctch(() => {{ {self.seq_csb(body, j, ex)} }}, {ev} => {{ {h} }}), {self.fresh()} => {{ '
+                    + self.seq_csb(rest, j, ex, ty) + ' });')
         if t == 'finally':
             _, body, fb, lab = s
-            return (f'return Bnd(Fin(() => {{ {self.seq_csb(body, j, ex)} }}, () => {{ {self.seq_csb(fb, j, ex)} }}), {self.fresh()} => {{ '
-                    + self.seq_csb(rest, j, ex) + ' });')
+            return (f'return {B}(Fin(() => {{ {self.seq_csb(body, j, ex)} }}, () => {{ {self.seq_csb(fb, j, ex)} }}), {self.fresh()} => {{ '
+                    + self.seq_csb(rest, j, ex, ty) + ' });')
         if t == 'loop':
             _, cnt, body, lab = s
             return (f'Func<int, Promise> lp{lab} = null!; lp{lab} = k{lab} => {{ if (k{lab} < {cnt}) return Bnd(Safe(() => {{ {self.seq_csb(body, j, ex)} }}), {self.fresh()} => lp{lab}(k{lab} + 1)); '
-                    f'return Promise.ReturnUnit; }}; return Bnd(lp{lab}(0), {self.fresh()} => {{ ' + self.seq_csb(rest, j, ex) + ' });')
+                    f'return Promise.ReturnUnit; }}; return {B}(lp{lab}(0), {self.fresh()} => {{ ' + self.seq_csb(rest, j, ex, ty) + ' });')
         raise ValueError(t)
 
-    def async_cs(self, s, variant):
+    def async_cs(self, s, variant, j):
         t, mm, arg, lab = s
+        arg = self.argx(arg, j, False)
         if t == 'async':
             return f'Promise.Async(() => {{ Pr("L{lab} async"); return {self.csname(mm, variant)}({arg}, -1); }});'
         return (f'Promise.DontWait(() => {{ Pr("L{lab} dw"); return {self.csname(mm, variant)}({arg}, -1); }}, '
@@ -591,15 +682,21 @@ class Prog:
                 out.append(pad + self.checkpoint()[1] + ' Pr("end"); Live = false;')
             elif t == 'start':
                 _, k, mm, arg = s
-                out.append(f'{pad}p[{k}] = {self.csname(mm, "async")}({arg}, {k});')
+                out.append(f'{pad}p[{k}] = {self.csname(mm, "async")}({self.argx(arg, j, False)}, {k});')
             elif t in ('cb', 'map'):
                 out.append(pad + self.cb_cs(s))
             elif t in ('async', 'dontwait'):
-                out.append(pad + self.async_cs(s, 'async'))
+                out.append(pad + self.async_cs(s, 'async', j))
             elif t == 'throw':
                 out.append(f'{pad}throw new E({s[1]});')
             elif t == 'rethrow':
                 out.append(f'{pad}throw;')
+            elif t == 'tail':
+                pre, e, isint = self.aw_cs(s[1], j, 'async')
+                if self.methods[j][0] == 'i':
+                    out.append(f'{pad}{{ Pr("L{s[2]} tail"); {pre}return await Promise.ReturnFrom({e}); }}')
+                else:
+                    out.append(f'{pad}{{ Pr("L{s[2]} tail"); {pre}await Promise.ReturnFrom({e}); }}')
             elif t == 'await':
                 pre, e, isint = self.aw_cs(s[1], j, 'async')
                 if s[2] % 5 == 0:
@@ -642,7 +739,14 @@ class Prog:
         ml = []
         for j, (kind, body) in enumerate(self.methods):
             ret = 'Lwt.return (!acc + 1000)' if kind == 'i' else 'Lwt.return 0'
-            ml.append(f'let rec {self.mname(j)} x s = safe (fun () -> let acc = ref x in pr ("M{j} start x=" ^ string_of_int x); '
+            # with tails, one recursive group (mrec calls later methods too)
+            lr = 'and' if self.kinds is not None and j > 0 else 'let rec'
+            if body[-1][0] == 'tail':
+                # the last callback returns the tail's promise (the bind's promise becomes it)
+                ml.append(f'{lr} {self.mname(j)} x s = safe (fun () -> let acc = ref x in pr ("M{j} start x=" ^ string_of_int x); '
+                          f'{self.seq_ml(body, j)})')
+                continue
+            ml.append(f'{lr} {self.mname(j)} x s = safe (fun () -> let acc = ref x in pr ("M{j} start x=" ^ string_of_int x); '
                       f'bnd ({self.seq_ml(body, j)}) (fun () -> pr ("M{j} done acc=" ^ string_of_int !acc); {ret}))')
         init = []
         for k, t in enumerate(self.slots):
@@ -667,6 +771,13 @@ class Prog:
                     if kind == 'i':
                         cs.append('    return acc + 1000;')
                     cs.append('  }')
+                elif body[-1][0] == 'tail':
+                    if kind == 'i':
+                        cs.append(f'  static Promise<int> {name}(int x, int s) => SafeI(() => {{ int acc = x; Pr("M{j} start x=" + x); '
+                                  f'{self.seq_csb(body, j, None, "i")} }});')
+                    else:
+                        cs.append(f'  static Promise {name}(int x, int s) => Safe(() => {{ int acc = x; Pr("M{j} start x=" + x); '
+                                  f'{self.seq_csb(body, j)} }});')
                 else:
                     if kind == 'i':
                         cs.append(f'  static Promise<int> {name}(int x, int s) => SafeI(() => {{ int acc = x; Pr("M{j} start x=" + x); '
