@@ -317,7 +317,7 @@ internal static class AsyncBuilderCore
         {
             // Thrown inside the state machine's MoveNext, whose catch rejects the method's promise with it.
             throw new InvalidOperationException(
-                $"Promise.ReturnFrom in an async Promise<{typeof(T).Name}> method takes a Promise<{typeof(T).Name}>, not a {promise.GetType().Name}: "
+                $"Promise.ReturnFrom in an async Promise<{typeof(T).Name}> method takes a Promise<{typeof(T).Name}>, not a {Describe(promise)}: "
                 + "convert it first (Map), or await it and return the value.");
         }
         if (field is null && promise is Promise<T> same)
@@ -329,6 +329,16 @@ internal static class AsyncBuilderCore
         box.StateMachine = default!; // never resumed: let its locals go (MoveNext only returns after this)
         if (LoopRegistry.ForeignOwner(box._owner) is { } loop && AdoptOnLoop(loop, box, promise)) return;
         box.AdoptAny(promise);
+    }
+
+    /// <summary>The public type of a promise, for a message: <c>Promise&lt;String&gt;</c>, not the internal class it is.</summary>
+    private static string Describe(Promise promise)
+    {
+        for (var t = promise.GetType(); t is not null; t = t.BaseType)
+        {
+            if (t.IsGenericType && t.GetGenericTypeDefinition() == typeof(Promise<>)) return $"Promise<{t.GetGenericArguments()[0].Name}>";
+        }
+        return nameof(Promise);
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]

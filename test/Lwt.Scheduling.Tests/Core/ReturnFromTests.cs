@@ -138,7 +138,7 @@ public class ReturnFromTests
 
         var m = Mismatch(Promise.Return("s"));
         var e = Assert.IsType<InvalidOperationException>(m.Rejection);
-        Assert.Contains("Promise<Object>", e.Message);
+        Assert.Contains("async Promise<Object> method takes a Promise<Object>, not a Promise<String>", e.Message);
     }
 
     [Fact]
