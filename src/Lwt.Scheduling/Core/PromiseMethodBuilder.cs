@@ -327,7 +327,7 @@ internal static class AsyncBuilderCore
         }
         var box = GetBox(ref field, ref stateMachine);
         box.StateMachine = default!; // never resumed: let its locals go (MoveNext only returns after this)
-        if (LoopRegistry.ForeignOwner(box._owner) is { } loop && AdoptOnLoop(loop, box, promise)) return;
+        if (box.MayRunElsewhere && LoopRegistry.ForeignOwner(box._owner) is { } loop && AdoptOnLoop(loop, box, promise)) return;
         box.AdoptAny(promise);
     }
 
