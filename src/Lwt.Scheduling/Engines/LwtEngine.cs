@@ -49,8 +49,11 @@
 // objects move, so what users hold keeps working there.
 //
 // Timers. OnTimer events live in a TimerWheel (see Loop/Timers). Iter never
-// sleeps past the next engine timer and fires the expired ones after the I/O
-// callbacks. A repeating timer is rescheduled before its callback runs, from
+// sleeps past the next engine timer and fires the expired ones before the I/O
+// callbacks, as Lwt's engines do (select_based/poll_based#iter run
+// restart_actions before invoke_actions; libev queues the expired timers after
+// the fds and invokes its pending queue last first), so a timer callback that
+// stops a ready fd event keeps it from being called. A repeating timer is rescheduled before its callback runs, from
 // its previous deadline, so Stop from the callback cancels it and it does not
 // drift; if it fell behind (a slow callback) it restarts from now rather than
 // firing in a burst.
@@ -286,7 +289,7 @@ public abstract partial class LwtEngine : IDisposable
     /// <summary>
     /// One iteration for the event loop: waits at most <paramref name="timeoutMs"/>
     /// milliseconds (-1: no limit, 0: poll), never past the next engine timer, then
-    /// dispatches I/O callbacks and fires the expired engine timers.
+    /// fires the expired engine timers and dispatches the I/O callbacks.
     /// </summary>
     internal void Iter(int timeoutMs)
     {
@@ -318,6 +321,14 @@ public abstract partial class LwtEngine : IDisposable
             }
 
             int count = WaitForEvents(wait);
+
+            // The due timers first, then the I/O callbacks, as every Lwt engine does (file
+            // comment, Timers): a timer may stop an fd event the wait reported ready.
+            if (_timers.Count != 0)
+            {
+                _timers.Expire(Stopwatch.GetTimestamp());
+            }
+
             for (int i = 0; i < count && !_disposed; i++)
             {
                 int fd = GetReady(i, out int flags);
@@ -334,11 +345,6 @@ public abstract partial class LwtEngine : IDisposable
                 {
                     Dispatch(fd, flags);
                 }
-            }
-
-            if (!_disposed && _timers.Count != 0)
-            {
-                _timers.Expire(Stopwatch.GetTimestamp());
             }
         }
         finally
