@@ -42,7 +42,11 @@
 //    them at its next loop iteration);
 //  - FakeIo outside an Iter dispatches as an Iter does (its own generation,
 //    its own first error); a FakeIo, or an Iter, called from one of its
-//    callbacks is treated as if called from an Iter callback.
+//    callbacks is treated as if called from an Iter callback. A FakeIo from a
+//    callback calls the events registered before it, those registered earlier
+//    in the same Iter included (Lwt's fake_io calls every event on the fd):
+//    it dispatches with a generation of its own and restores the Iter's floor
+//    after, so the Iter's walk still skips every event registered during it.
 //
 // Transfer. TransferTo (LwtEngine.Transfer.cs, behind LwtEngine.Set) moves
 // every live event, fd events and timers, to another engine: the LwtEvent
@@ -108,8 +112,15 @@ public abstract partial class LwtEngine : IDisposable
     private int _readableCount;
     private int _writableCount;
 
-    /// <summary>Incremented by each Iter; events created during an Iter are not dispatched by it.</summary>
+    /// <summary>Incremented by each Iter and FakeIo; stamped on the events registered meanwhile.</summary>
     private long _generation;
+
+    /// <summary>
+    /// The generation at which the current dispatch began: only events stamped before it are
+    /// called (events registered during a dispatch are not dispatched by it). A FakeIo from a
+    /// callback raises it for its own dispatch and puts it back after (see FakeIo).
+    /// </summary>
+    private long _dispatchFloor;
 
     /// <summary>How many event callbacks have been called (for <see cref="Iter(bool)"/>: did a wait run anything?).</summary>
     private long _callbacksRun;
@@ -217,7 +228,8 @@ public abstract partial class LwtEngine : IDisposable
     /// <summary>
     /// Simulates activity on <paramref name="fd"/>: calls the readable callbacks registered on it,
     /// then its writable callbacks, whatever the kernel says (those registered by these callbacks
-    /// wait for the next iteration). If callbacks throw, the others still run and the first
+    /// wait for the next iteration). Called from a callback of an iteration, it calls the events
+    /// registered before the call, those registered earlier in that iteration included. If callbacks throw, the others still run and the first
     /// exception is rethrown at the end (inside a callback of this engine, including one that a
     /// <see cref="FakeIo"/> runs: at the end of that outer Iter or FakeIo).
     /// <para>Lwt: <c>Lwt_engine.fake_io</c></para>
@@ -231,15 +243,28 @@ public abstract partial class LwtEngine : IDisposable
         ThrowIfDisposed();
         if (_iterating)
         {
-            // From a callback of an Iter or of an outer FakeIo: part of that dispatch. A new
-            // generation here would let the outer walk call the events its own callbacks just
-            // registered, and the outer call owns the first error (a sibling's exception must
-            // not come out of this call, into the callback that made it).
-            Dispatch(fd, FdRegistration.Read | FdRegistration.Write);
+            // From a callback of an Iter or of an outer FakeIo. Lwt's fake_io calls every event
+            // registered on the fd, so those registered earlier in the outer dispatch are called
+            // too: a generation of its own for this dispatch, whose events (registered by its
+            // callbacks) it skips; then the outer floor is restored, and the outer walk skips
+            // both its own new events and this one's (they are stamped at or past its floor).
+            // The outer call owns the first error (a sibling's exception must not come out of
+            // this call, into the callback that made it).
+            long outerFloor = _dispatchFloor;
+            _dispatchFloor = ++_generation;
+            try
+            {
+                Dispatch(fd, FdRegistration.Read | FdRegistration.Write);
+            }
+            finally
+            {
+                _dispatchFloor = outerFloor;
+            }
+
             return;
         }
 
-        _generation++; // events registered by the callbacks below are not called by this dispatch
+        _dispatchFloor = ++_generation; // events registered by the callbacks below are not called by this dispatch
         _dispatchHalted = false;
         _iterating = true;
         try
@@ -306,7 +331,7 @@ public abstract partial class LwtEngine : IDisposable
 
         _iterating = true;
         WokenByWake = false;
-        _generation++;
+        _dispatchFloor = ++_generation;
         _dispatchHalted = false;
         try
         {
@@ -672,7 +697,7 @@ public abstract partial class LwtEngine : IDisposable
     private void InvokeIo(LwtEvent ev)
     {
         Action<LwtEvent>? callback = ev._callback;
-        if (callback is not null && ev._generation != _generation && !_dispatchHalted)
+        if (callback is not null && ev._generation < _dispatchFloor && !_dispatchHalted)
         {
             Invoke(callback, ev);
         }
@@ -704,7 +729,7 @@ public abstract partial class LwtEngine : IDisposable
             return;
         }
 
-        if (ev._generation == _generation)
+        if (ev._generation >= _dispatchFloor)
         {
             // Created by a callback of this Iter (Expire runs only inside Iter, after its
             // generation bump): it waits for the next Iter, as fd events do. Put back with its

@@ -181,6 +181,44 @@ public class EngineAuditTests
         Assert.Equal(["N"], log);
     }
 
+    /// <summary>
+    /// FakeIo from a callback of an Iter calls the events registered on the fd before the call,
+    /// those registered earlier in the same Iter included: Lwt's fake_io calls every event
+    /// registered on the fd (differential area engine, the program
+    /// <c>eng ep ep;on w 0 e1 on:r:2:n2+fk:r:2+ss;it 0</c>: Lwt, libev and select, calls n2).
+    /// What that FakeIo's own callbacks
+    /// register waits (FakeIo's doc), and neither it nor the Iter's walk, which goes on past the
+    /// FakeIo, calls them.
+    /// </summary>
+    [SkippableTheory]
+    [MemberData(nameof(Kinds))]
+    public void FakeIo_from_an_Iter_callback_calls_the_events_registered_earlier_in_that_Iter(string kind)
+    {
+        using var engine = Create(kind);
+        using var a = new NativePipe();
+        var log = new List<string>();
+        LwtEvent writer = null!;
+        writer = engine.OnWritable(a.WriteFd, _ =>
+        {
+            log.Add("W");
+            writer.Stop();
+            engine.OnReadable(a.ReadFd, _ =>
+            {
+                log.Add("N");
+                engine.OnWritable(a.WriteFd, _ => log.Add("M")); // kernel-ready, after the Iter's walk position
+                engine.OnReadable(a.ReadFd, _ => log.Add("M2"));
+            });
+            engine.FakeIo(a.ReadFd);
+        });
+
+        engine.Iter(1000);
+        Assert.Equal(["W", "N"], log);
+
+        log.Clear();
+        engine.Iter(1000); // the write end is writable: M runs now
+        Assert.Equal(["M"], log);
+    }
+
     [SkippableTheory]
     [MemberData(nameof(Kinds))]
     public void A_nested_FakeIo_does_not_rethrow_a_sibling_callbacks_exception(string kind)
