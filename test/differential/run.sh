@@ -1,19 +1,20 @@
 #!/bin/bash
 # Differential test of Lwt for .NET against OCaml Lwt 5.6.1 (see README.md).
 # usage: test/differential/run.sh AREA SEED N [extra...]
-#   AREA: core | syncstream | listseq | lwtio | lwtiopipe | unixfiles | timed | sockproc | mainsys | interop | asyncm
+#   AREA: core | syncstream | listseq | lwtio | lwtiopipe | unixfiles | timed | sockproc | mainsys | interop | asyncm | engine
 #   extra (per area): core [MAXSTEPS=10]; asyncm [MAXSTEPS=8] (env OFFLOOP=1 TAIL=0.35 TAILCALLS=1); syncstream [MODS=all [MAXSTEPS=12]]; interop [MAXOPS=6];
 #     listseq [FAMILIES=list,seq,result,itern [OPTS]]; lwtio (none); lwtiopipe [MODE=pipe|socket|server|server6|serveropts];
 #     unixfiles [BYTES_FRACTION=0.15 [MAXSTEPS=12]]; timed [FAMILIES=sleep,tmo,thr [MAXSTEPS=10]];
-#     sockproc [PROC_FRACTION=0.3 [MAXSTEPS=10 [FAMILY=v4|v6|accerr]]]; mainsys [FAMILIES=hooks,exit,sig,notif,pre,proc,dns [MAXSTEPS=8]]
+#     sockproc [PROC_FRACTION=0.3 [MAXSTEPS=10 [FAMILY=v4|v6|accerr]]]; mainsys [FAMILIES=hooks,exit,sig,notif,pre,proc,dns [MAXSTEPS=8]];
+#     engine [FAMILIES=io,timer,fake,xfer,close,raise [MAXSTEPS=10 [ENGINES=ep,po,sb,pb]]]
 # Everything is written under ${WORK:-/tmp/lwt-differential}/AREA/SEED/ (programs, both traces,
 # the C# build, diff.txt). Exit 0 when cmp.py finds no unexplained difference, 1 when it does,
 # 2 on a usage or build error.
 set -e -o pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 AREA="${1:-}"; SEED="${2:-}"; N="${3:-}"
-case "$AREA" in core|syncstream|listseq|lwtio|lwtiopipe|unixfiles|timed|sockproc|mainsys|interop|asyncm) ;; *) sed -n 3,11p "$0" >&2; exit 2;; esac
-[[ "$SEED" =~ ^[0-9]+$ && "$N" =~ ^[0-9]+$ ]] || { sed -n 3,11p "$0" >&2; exit 2; }
+case "$AREA" in core|syncstream|listseq|lwtio|lwtiopipe|unixfiles|timed|sockproc|mainsys|interop|asyncm|engine) ;; *) sed -n 3,12p "$0" >&2; exit 2;; esac
+[[ "$SEED" =~ ^[0-9]+$ && "$N" =~ ^[0-9]+$ ]] || { sed -n 3,12p "$0" >&2; exit 2; }
 shift 3
 A="$HERE/$AREA"
 W="${WORK:-/tmp/lwt-differential}/$AREA/$SEED"
@@ -51,6 +52,8 @@ case "$AREA" in
               MLFLAGS="-w -a -thread"; MLPKG="-package lwt,lwt.unix,threads" ;;
   mainsys)    python3 "$A/gen.py" "$SEED" "$N" "$W" "${1:-hooks,exit,sig,notif,pre,proc,dns}" "${2:-8}"
               MLFLAGS="-w -a -thread"; MLPKG="-package lwt,lwt.unix,threads" ;;
+  engine)     python3 "$A/gen.py" "$SEED" "$N" "$W" "${1:-io,timer,fake,xfer,close,raise}" "${2:-10}" "${3:-ep,po,sb,pb}"
+              MLFLAGS="-w -a" ;;
   asyncm)     python3 "$A/gen.py" "$SEED" "$N" "$W" "${1:-8}"; ML=prog.ml
               MLFLAGS="-w -a -thread"; MLPKG="-package lwt,lwt.unix,threads" ;;
 esac

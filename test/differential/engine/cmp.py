@@ -1,0 +1,147 @@
+#!/usr/bin/env python3
+# Compares the traces of the engine area (see gen.py and ../README.md): usage cmp.py ml.out cs.out
+# A program's trace is a list of blocks (a step's line at column 0, then what it printed); a
+# callback's unit is its `  cb` line with the lines of its actions. Classes, checked in order at
+# the first block that differs:
+#   libev-repeat0    a repeating timer of delay 0 was registered in a libev engine before it:
+#                    libev takes a repeat of 0 as "no repeat" (lwt_libev_timer_init passes the
+#                    delay as the repeat), so Lwt calls it once; ours (as Lwt's select engines)
+#                    at every iteration, as lwt_engine.mli says ("called each delay seconds")
+#   raise            a callback raised at or before it: Lwt's iter/fake_io stop at the exception
+#                    (the libev loop is left, the select engines' timer queue not updated); ours
+#                    run the others and rethrow the first (LwtEngine.Iter/FakeIo's docs)
+#   closed-reg       ours refused a registration (`reg ... exn`): EpollEngine's OnReadable/
+#                    OnWritable throw for a closed fd (their docs); libev takes it silently
+#   lwt-transfer-refires  the program moved one-shot timers that had fired and were not stopped
+#                    (`(fired one-shots: N)`): Lwt's transfer registers them again, and they fire
+#                    again; ours moves the live events only
+#   lwt-stale-event  two transfers or more before it: Lwt's transfer sets the event the
+#                    previous transfer returned (`ev := !(engine#on_readable fd f)`), not the one
+#                    the user holds, so after a second transfer stop_event on the user's event
+#                    does nothing (its callback goes on) and callbacks receive another event
+#                    (`other`); a Lwt bug, ours keeps one LwtEvent
+#   fake-new         Lwt called, in the same dispatch, events that callbacks of a fake_io
+#                    registered (Lwt_sequence.iter_l walks on into nodes added behind it); ours
+#                    leave them for the next one (LwtEngine.FakeIo's doc)
+#   select-new       Lwt's select/poll engine called, in the iteration that registered them,
+#                    events a callback registered on an fd that was in its wait set: it looks
+#                    up the fd's actions when it dispatches (libev does not: a watcher started
+#                    by a callback waits for the next loop); ours never do (LwtEngine's file
+#                    comment, OnTimer's doc)
+#   closed-fd        an end was closed before it and ours ran callbacks Lwt did not: Lwt's select
+#                    engines, on EBADF, dispatch only the closed fds (select_based#iter keeps
+#                    only the bad fds), where poll(2) reports the others too
+#   order            every block holds the same units, some in another order: the order of the
+#                    callbacks of one iteration (fds, events of one fd, due timers), unspecified
+#                    by Lwt (README, Known differences)
+#   order-stop       the block's callbacks ran in another order, and so one stopped another
+#                    before or after it ran, or saw other counts: the order decides (as order)
+#   diff             anything else (a finding until explained; exit 1)
+import sys
+from collections import Counter, defaultdict
+
+def split(fn):
+    progs, cur = {}, None
+    for line in open(fn):
+        line = line.rstrip('\n')
+        if line.startswith('== '):
+            cur = int(line.split()[1]); progs[cur] = []
+        elif cur is not None:
+            progs[cur].append(line)
+    return progs
+
+def blocks(lines):
+    out = []
+    for l in lines:
+        if not l.startswith(' ') or not out:
+            out.append([l])
+        else:
+            out[-1].append(l)
+    return out
+
+def units(block, strip_own=False):
+    """A block's lines as units: a callback (`  cb` at the top level) with everything it printed
+    (its actions, the callbacks its fake_io ran, 2 spaces deeper each), or a lone line."""
+    us = []
+    for l in block[1:]:
+        if strip_own and l.lstrip().startswith('cb '):
+            l = l.rsplit(' ', 1)[0]   # own/other: which instance of a re-registered name is newest
+        if strip_own and l.lstrip().startswith('= ') and l.startswith('    '):
+            continue                  # counts seen by a callback: they follow what ran before it
+        if l.startswith('    ') and us:
+            us[-1] = us[-1] + (l,)
+        else:
+            us.append((l,))
+    return sorted(us)
+
+def engines(lines):
+    """Each line with the kind of the engine the program used then (tr and set swap them)."""
+    cur, other = '?', '?'
+    for j, l in enumerate(lines):
+        if l.startswith('eng '):
+            cur, other = l.split()[1:3]
+        elif l == 'tr' or (l.startswith('set ') and j + 1 < len(lines) and lines[j + 1].startswith('  set; current')):
+            cur, other = other, cur
+        yield l, cur
+
+def classify(la, lb):
+    ba, bb = blocks(la), blocks(lb)
+    i = next((i for i, (x, y) in enumerate(zip(ba, bb)) if x != y), min(len(ba), len(bb)))
+    before = [l for b in ba[:i + 1] for l in b]
+    firstdiff = next((j for j, (x, y) in enumerate(zip(la, lb)) if x != y), min(len(la), len(lb)))
+    if any(l.startswith('tm 0 1 ') and k == 'ep' for l, k in engines(la[:firstdiff + 1])):
+        return 'libev-repeat0'
+    if any(l.strip() == 'raise' for l in la[:firstdiff + 1]):
+        return 'raise'
+    if i < len(bb) and any(' exn Unix EBADF' in l and l.strip().startswith('reg ') for l in bb[i]):
+        return 'closed-reg'
+    if any(l.startswith('  (fired one-shots:') for l in before):
+        return 'lwt-transfer-refires'
+    if sum(1 for l in before if l in ('  transferred',) or l.startswith('  set; current')) >= 2:
+        return 'lwt-stale-event'
+    if i < len(ba) and i < len(bb):
+        ua, ub = Counter(units(ba[i])), Counter(units(bb[i]))
+        made = {l.split()[-1] for l in ba[i] if l.strip().split()[0] in ('on', 'tm') and l.startswith('    ')}
+        made |= {l.split()[2] for l in ba[i] if l.strip().startswith('cb ')}  # (re-registered names)
+        extra = ua - ub
+        if extra and not (ub - ua) and all(u[0].startswith('  cb ') and u[0].split()[2] in made for u in extra):
+            if any('fake' in l for l in ba[i]):
+                return 'fake-new'
+            kind = [k for l, k in engines(la) if l == ba[i][0]]
+            if kind and kind[-1] in ('po', 'sb', 'pb'):
+                return 'select-new'
+    if any(l.startswith('cl ') for l in before) and i < len(bb):
+        nocount = lambda b: Counter(u for u in units(b, True) if not u[0].startswith('  = '))
+        ua, ub = nocount(ba[i]), nocount(bb[i])
+        if not (ua - ub) and (ub - ua):
+            return 'closed-fd'
+    if len(ba) == len(bb) and all(x[0] == y[0] and units(x, True) == units(y, True) for x, y in zip(ba, bb)):
+        return 'order'
+    if i < len(ba) and i < len(bb) and ba[i][0] == bb[i][0]:
+        ua, ub = Counter(units(ba[i], True)), Counter(units(bb[i], True))
+        odd = list((ua - ub).elements()) + list((ub - ua).elements())
+        stopped = {l.split()[-1] for l in ba[i] + bb[i] if l.strip().startswith('stop ')}
+        named = lambda u: u[0].lstrip().startswith('cb ') and u[0].split()[1] in stopped
+        if all(named(u) or u[0].lstrip().startswith('= ') for u in odd) \
+                and {u[0] for u in ua} ^ {u[0] for u in ub} <= {u[0] for u in odd if named(u)}:
+            return 'order-stop'
+        top = lambda b: Counter(l.split()[1] for l in b if l.startswith('  cb '))
+        ta, tb = top(ba[i]), top(bb[i])
+        if ta.keys() ^ tb.keys() <= stopped | {l.split()[-1] for l in ba[i] + bb[i] if l.strip().startswith(('on ', 'tm '))}:
+            return 'order-stop'   # the same callbacks (but those stopped or made on the way), in another order
+    return 'diff'
+
+a, b = split(sys.argv[1]), split(sys.argv[2])
+c = Counter(); lists = defaultdict(list)
+for k in sorted(set(a) | set(b)):
+    la, lb = a.get(k), b.get(k)
+    if la == lb:
+        c['same'] += 1; continue
+    cls = 'missing' if la is None or lb is None else classify(la, lb)
+    c[cls] += 1; lists[cls].append(str(k))
+print(f"programs: ml={len(a)} cs={len(b)}")
+for cls in ('missing', 'diff', 'libev-repeat0', 'raise', 'closed-reg', 'lwt-transfer-refires', 'lwt-stale-event', 'fake-new', 'select-new', 'closed-fd', 'order', 'order-stop'):
+    if lists[cls]:
+        print(f"{cls}: {' '.join(lists[cls][:200])}")
+print(dict(c))
+sys.exit(1 if c['diff'] or c['missing'] else 0)
