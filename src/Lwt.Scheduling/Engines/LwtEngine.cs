@@ -57,10 +57,10 @@
 // callbacks, as Lwt's engines do (select_based/poll_based#iter run
 // restart_actions before invoke_actions; libev queues the expired timers after
 // the fds and invokes its pending queue last first), so a timer callback that
-// stops a ready fd event keeps it from being called. A repeating timer is rescheduled before its callback runs, from
-// its previous deadline, so Stop from the callback cancels it and it does not
-// drift; if it fell behind (a slow callback) it restarts from now rather than
-// firing in a burst.
+// stops a ready fd event keeps it from being called. A repeating timer is
+// rescheduled before its callback runs, from its previous deadline, so Stop
+// from the callback cancels it and it does not drift; if it fell behind (a slow
+// callback) it restarts from now rather than firing in a burst.
 //
 // Errors. A callback that throws does not break the engine nor the batch:
 // Iter records the first exception, runs the remaining callbacks of the
@@ -229,9 +229,10 @@ public abstract partial class LwtEngine : IDisposable
     /// Simulates activity on <paramref name="fd"/>: calls the readable callbacks registered on it,
     /// then its writable callbacks, whatever the kernel says (those registered by these callbacks
     /// wait for the next iteration). Called from a callback of an iteration, it calls the events
-    /// registered before the call, those registered earlier in that iteration included. If callbacks throw, the others still run and the first
-    /// exception is rethrown at the end (inside a callback of this engine, including one that a
-    /// <see cref="FakeIo"/> runs: at the end of that outer Iter or FakeIo).
+    /// registered before the call, those registered earlier in that iteration included. If
+    /// callbacks throw, the others still run and the first exception is rethrown at the end (inside
+    /// a callback of this engine, including one that a <see cref="FakeIo"/> runs: at the end of
+    /// that outer Iter or FakeIo).
     /// <para>Lwt: <c>Lwt_engine.fake_io</c></para>
     /// </summary>
     /// <param name="fd">The descriptor (one with no event is ignored).</param>
