@@ -46,9 +46,12 @@ public static partial class PromiseInterop
 
     /// <summary>
     /// A stream of the items of <paramref name="source"/>, pulled lazily as the stream is
-    /// read (one <c>MoveNextAsync</c> per item fed); the enumerator is disposed at the end of
-    /// the source or when it throws, and the exception ends the stream's reads as in
-    /// <see cref="LwtStream.From{T}(Func{Promise{Option{T}}})"/>.
+    /// read (one <c>MoveNextAsync</c> per item fed; the enumerator is made at the first read).
+    /// The enumerator is disposed at the end of the source or when it throws. An exception
+    /// from the source (or from disposing the enumerator) rejects the read that met it, as the
+    /// same object, after the items before it; the stream then ends (later reads give
+    /// <c>None</c>): unlike <see cref="LwtStream.From{T}(Func{Promise{Option{T}}})"/>, whose
+    /// function Lwt calls again after it failed, an enumerator that threw is not asked again.
     /// <para>Lwt: <c>Lwt_stream.from</c> over .NET's <c>IAsyncEnumerable</c></para>
     /// </summary>
     /// <param name="source">The async enumerable.</param>
