@@ -11,7 +11,11 @@ public static partial class PromiseInterop
     /// with the Task's own <see cref="AggregateException"/>. An already-completed Task gives
     /// an already-resolved promise, with no hop. Otherwise the promise belongs to the loop
     /// that called <c>ToPromise</c> and is resolved on it, whatever thread completes the Task
-    /// (called off any loop, on the thread that completes the Task).
+    /// (inside the completion when that is the loop's thread); called off any loop, or once
+    /// that loop has stopped, on the thread that completes the Task. A Task made with
+    /// <see cref="TaskCreationOptions.RunContinuationsAsynchronously"/> is never followed
+    /// inside its completion: the promise is resolved by a post to its running loop, or else
+    /// from the thread pool.
     /// <see cref="Promise.Cancel"/> on the promise does nothing to the Task: use
     /// <see cref="FromTask{T}(Func{CancellationToken, Task{T}})"/> for that.
     /// <para>Lwt: (none: a .NET <c>Task&lt;T&gt;</c> seen as an <c>'a Lwt.t</c>, like <c>Lwt.wait</c> resolved by the Task)</para>
@@ -71,7 +75,9 @@ public static partial class PromiseInterop
     /// Starts a Task with a fresh <see cref="CancellationToken"/> and returns a cancelable
     /// promise that follows it, with the mapping of <see cref="ToPromise{T}(Task{T})"/>.
     /// <paramref name="start"/> is called at once on the calling thread; if it throws, the
-    /// promise is rejected with that exception. <see cref="Promise.Cancel"/> on the promise
+    /// promise is rejected with that exception (if it returns null, with an
+    /// <see cref="InvalidOperationException"/>); a Task already complete gives an
+    /// already-resolved promise. <see cref="Promise.Cancel"/> on the promise
     /// (directly or through Lwt's backwards search) fires the token, and the promise then
     /// follows the Task: canceled if the Task honours the token, fulfilled if it ignores it
     /// and completes. Unlike a promise from <see cref="Promise.CreateCancelable{T}"/>, Cancel()
