@@ -46,14 +46,15 @@ public abstract class PromiseBackgroundService : IHostedService, IDisposable
     /// The service's work, called once on the host's event loop thread, with the loop's
     /// <see cref="LwtSynchronizationContext"/> current. The host's stop fires
     /// <paramref name="stoppingToken"/> and then cancels the returned promise (Lwt's
-    /// <c>Lwt.cancel</c>). A synchronous throw counts as a failure of the service.
+    /// <c>Lwt.cancel</c>). A synchronous throw counts as a failure of the service, and so does
+    /// returning null (an <see cref="InvalidOperationException"/>).
     /// <para>Lwt: the promise given to <c>Lwt_main.run</c></para>
     /// </summary>
     /// <param name="stoppingToken">Fired when the host stops.</param>
     /// <returns>The promise of the service's work.</returns>
     protected abstract Promise ExecuteAsync(CancellationToken stoppingToken);
 
-    /// <summary>The promise returned by <see cref="ExecuteAsync"/>, once started (null before).<para>Lwt: none (the promise of the body, like <c>BackgroundService.ExecuteTask</c>)</para></summary>
+    /// <summary>The promise returned by <see cref="ExecuteAsync"/>, once started (null before; a rejected promise when it threw or returned null).<para>Lwt: none (the promise of the body, like <c>BackgroundService.ExecuteTask</c>)</para></summary>
     public Promise? ExecutePromise => _running;
 
     /// <summary>Gives the service what it runs with (called by the DI factory).</summary>
@@ -159,7 +160,7 @@ public abstract class PromiseBackgroundService : IHostedService, IDisposable
         await _completion!.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 
-    /// <summary>Releases the service (fires the stopping token if the service was never stopped).<para>Lwt: none (the .NET IDisposable pattern)</para></summary>
+    /// <summary>Releases the service: fires the stopping token, on the event loop, if the service was started and never stopped and the loop still runs.<para>Lwt: none (the .NET IDisposable pattern)</para></summary>
     public virtual void Dispose()
     {
         var stopping = _stopping;
