@@ -32,9 +32,10 @@ public sealed class LwtSynchronizationContext : SynchronizationContext, ILoopCon
 
     int ILoopContext.LoopId => Loop.Id;
 
-    /// <summary>Queues <paramref name="d"/> to run on the loop thread. Safe from any thread.<para>Lwt: <c>Lwt_unix.send_notification</c> and a callback, from any thread</para></summary>
+    /// <summary>Queues <paramref name="d"/> to run on the loop thread. Safe from any thread. An exception it throws is handled as one from <see cref="EventLoop.Post(Action)"/>'s action.<para>Lwt: <c>Lwt_unix.send_notification</c> and a callback, from any thread</para></summary>
     /// <param name="d">The callback.</param>
     /// <param name="state">Its argument.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="d"/> is null.</exception>
     public override void Post(SendOrPostCallback d, object? state)
     {
         ArgumentNullException.ThrowIfNull(d);
@@ -48,6 +49,7 @@ public sealed class LwtSynchronizationContext : SynchronizationContext, ILoopCon
     /// <para>Lwt: none (the .NET SynchronizationContext pattern, on the loop)</para></summary>
     /// <param name="d">The callback.</param>
     /// <param name="state">Its argument.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="d"/> is null.</exception>
     public override void Send(SendOrPostCallback d, object? state)
     {
         ArgumentNullException.ThrowIfNull(d);
