@@ -48,8 +48,10 @@ public static partial class PromiseInterop
     /// A stream of the items of <paramref name="source"/>, pulled lazily as the stream is
     /// read (one <c>MoveNextAsync</c> per item fed; the enumerator is made at the first read).
     /// The enumerator is disposed at the end of the source or when it throws. An exception
-    /// from the source (or from disposing the enumerator) rejects the read that met it, as the
-    /// same object, after the items before it; the stream then ends (later reads give
+    /// from the source rejects the read that met it, as the same object, after the items
+    /// before it; an exception from disposing the enumerator rejects that read too (the one
+    /// that found the end, or the failed one, whose exception it replaces, as a throwing
+    /// <c>finally</c> does in <c>await foreach</c>). The stream then ends (later reads give
     /// <c>None</c>): unlike <see cref="LwtStream.From{T}(Func{Promise{Option{T}}})"/>, whose
     /// function Lwt calls again after it failed, an enumerator that threw is not asked again.
     /// <para>Lwt: <c>Lwt_stream.from</c> over .NET's <c>IAsyncEnumerable</c></para>
@@ -116,8 +118,11 @@ internal sealed class EnumerableFeeder<T>(IAsyncEnumerable<T> source)
             {
                 await e.DisposeAsync().ToPromise();
             }
-            catch (Exception disposeError) when (error is null)
+            catch (Exception disposeError)
             {
+                // The dispose's exception replaces the source's, as a throwing finally does in
+                // await foreach and a failing finalizer in Lwt.finalize. (The filter this catch
+                // had, `when (error is null)`, let it escape as is: the same outcome, less plainly.)
                 error = disposeError;
             }
         }

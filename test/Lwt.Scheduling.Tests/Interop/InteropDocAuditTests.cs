@@ -37,6 +37,28 @@ public class InteropDocAuditTests
         Assert.False(third.Value.HasValue);
     }
 
+    /// <summary>An enumerator whose MoveNextAsync and DisposeAsync fail (or end) as told.</summary>
+    private sealed class FailingSource(Exception? move, Exception? dispose) : IAsyncEnumerable<int>, IAsyncEnumerator<int>
+    {
+        public int Current => 0;
+
+        public IAsyncEnumerator<int> GetAsyncEnumerator(CancellationToken cancellationToken = default) => this;
+
+        public ValueTask<bool> MoveNextAsync() => move is null ? new ValueTask<bool>(false) : ValueTask.FromException<bool>(move);
+
+        public ValueTask DisposeAsync() => dispose is null ? default : ValueTask.FromException(dispose);
+    }
+
+    [Fact]
+    public void ToLwtStream_DisposeException_RejectsTheRead_AndReplacesTheSources()
+    {
+        var moveError = new TestException("move");
+        var disposeError = new TestException("dispose");
+        Assert.Same(disposeError, new FailingSource(null, disposeError).ToLwtStream().Get().Exception);
+        Assert.Same(disposeError, new FailingSource(moveError, disposeError).ToLwtStream().Get().Exception);
+        Assert.Same(moveError, new FailingSource(moveError, null).ToLwtStream().Get().Exception);
+    }
+
     [Fact]
     public void FromTask_StartReturnsNull_RejectedWithInvalidOperation()
     {
