@@ -133,7 +133,8 @@ public sealed class LwtPool<T>
     public Promise Use(Func<T, Promise> f)
     {
         ArgumentNullException.ThrowIfNull(f);
-        return Use<Unit>(member => f(member).Map(static () => Unit.Value));
+        // A null from f is rejected as Use<U> rejects it (not a NullReferenceException from Map).
+        return Use<Unit>(member => ThrowHelper.NullAsRejected(f(member)).Map(static () => Unit.Value));
     }
 
     /// <summary>
