@@ -19,4 +19,23 @@ public class DocAuditLibraryTests
         // The member went back to the pool: the next Use gets it at once.
         Assert.Equal(1, pool.Use(m => Promise.Return(m)).Value);
     }
+
+    // The same convention for the let* of Lwt_result.Syntax: LwtResult.Bind rejects a null
+    // from its callback with InvalidOperationException; the query form threw
+    // ArgumentNullException ("promise") from the LwtResult.Map it called on the null.
+    [Fact]
+    public void ResultQuery_SelectMany_of_a_callback_returning_null_is_rejected_as_LwtResult_Bind_is()
+    {
+        var bind = LwtResult.Bind(LwtResult.Return<int, string>(1), x => (Promise<Result<int, string>>)null!);
+        var query = from x in LwtResult.Return<int, string>(1).Query()
+                    from y in (Promise<Result<int, string>>)null!
+                    select x + y;
+        var viaQuery = from x in LwtResult.Return<int, string>(1).Query()
+                       from y in default(ResultQuery<int, string>)
+                       select x + y;
+        Assert.IsType<InvalidOperationException>(bind.Exception);
+        Assert.IsType<InvalidOperationException>(query.Promise.Exception);
+        Assert.IsType<InvalidOperationException>(viaQuery.Promise.Exception);
+        Assert.Equal(bind.Exception!.Message, query.Promise.Exception!.Message);
+    }
 }
