@@ -23,8 +23,9 @@ namespace Lwt;
  *    PR #1121 fixed the failed-check case this way). The one exception is a member that
  *    validate says false about: its slot goes to the fresh member created for the same
  *    user, as in Lwt.
- *  - Before a member is handed to a callback, `validate` approves it; one it rejects is
- *    disposed and replaced by a fresh one. A callback that fails (its promise rejected, or
+ *  - Before a member is handed to a callback (except one that the same Use created), `validate`
+ *    approves it; one it says false about is disposed and replaced by a fresh one, one it
+ *    fails on is disposed and that Use rejected with the failure. A callback that fails (its promise rejected, or
  *    it throws) lets `check` decide whether the member goes back or is disposed; a check
  *    that throws counts as "not good".
  *  - Clear disposes the idle members at once (one after another, every one of them even
@@ -69,7 +70,7 @@ public sealed class LwtPool<T>
     /// </summary>
     /// <param name="max">The largest number of members that may exist at once (at least 1).</param>
     /// <param name="create">Creates a member, when one is needed and fewer than <paramref name="max"/> exist. If it fails while other <see cref="Use{U}"/> calls wait, the slot goes to the first of them, which gets a creation of its own (and is rejected with that creation's exception if it fails too).</param>
-    /// <param name="validate">Called before each reuse of an idle member; false (or a failure) has it disposed and replaced. Default: always valid.</param>
+    /// <param name="validate">Called before a member is handed to a <see cref="Use{U}"/> callback, except one that this <see cref="Use{U}"/> created for itself: on every reuse, and on a member created for a <see cref="Use{U}"/> that was waiting (as in Lwt). False has the member disposed and replaced by a fresh one for the same <see cref="Use{U}"/>; a failure (throws or is rejected) has it disposed and that <see cref="Use{U}"/> rejected with the exception. Default: always valid.</param>
     /// <param name="check">Called after a <see cref="Use{U}"/> callback failed, with the member and a function to call exactly once with whether the member is still good. Default: good. A check that throws counts as "not good": the member is disposed, and that <see cref="Use{U}"/> is rejected with check's exception.</param>
     /// <param name="dispose">Releases a member that is dropped (invalid, failed check, cleared). Default: nothing. A member whose dispose fails (throws or is rejected) no longer counts towards <paramref name="max"/> all the same.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="max"/> is less than 1.</exception>

@@ -38,4 +38,37 @@ public class DocAuditLibraryTests
         Assert.IsType<InvalidOperationException>(viaQuery.Promise.Exception);
         Assert.Equal(bind.Exception!.Message, query.Promise.Exception!.Message);
     }
+
+    // validate's doc said "false (or a failure) has it disposed and replaced" and "before each
+    // reuse of an idle member". A failure disposes the member and rejects that Use (Lwt's
+    // validate_and_return fails it too); validate also sees a member handed straight to a
+    // waiting Use and one created for a waiting Use.
+    [Fact]
+    public void Pool_validate_failure_rejects_that_Use_and_validate_sees_members_made_for_waiters()
+    {
+        int created = 0;
+        var log = new List<string>();
+        var pool = LwtPool<int>.Create(1, () => Promise.Return(++created),
+            validate: m =>
+            {
+                log.Add("validate " + m);
+                return m == 1 && log.Count == 1 ? throw new FormatException("invalid") : Promise.ReturnTrue;
+            },
+            check: (m, ok) => ok(false),
+            dispose: m => { log.Add("dispose " + m); return Promise.ReturnUnit; });
+        Assert.Equal(1, pool.Use(m => Promise.Return(m)).Value); // created for itself: not validated
+        Assert.Empty(log);
+        var failed = pool.Use(m => Promise.Return(m));
+        Assert.IsType<FormatException>(failed.Exception);        // not replaced: rejected
+        Assert.Equal(["validate 1", "dispose 1"], log);
+        log.Clear();
+
+        var (held, release) = Promise.Create<int>();
+        var first = pool.Use(m => held);                           // member 2, created for itself
+        var waiting = pool.Use(m => Promise.Return(m * 10));
+        release.RejectNow(new ArithmeticException("failed"));      // check: not good, dropped
+        Assert.IsType<ArithmeticException>(first.Exception);
+        Assert.Equal(30, waiting.Value);                           // member 3, made for the waiter
+        Assert.Equal(["dispose 2", "validate 3"], log);
+    }
 }
