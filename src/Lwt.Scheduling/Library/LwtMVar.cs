@@ -13,9 +13,12 @@ namespace Lwt;
  *  - A canceled waiter leaves its queue (lazily, Waiters.cs) and its value, for a putter,
  *    is never delivered.
  *
- * Cost: a hand-off allocates at most one object: the waiter promise of whichever side
- * had to wait, or the fulfilled promise Take returns when the value was already there.
- * The queues are ring buffers, reused; Put returns the shared unit promise.
+ * Cost: a side that has to wait allocates its waiter promise, and a Take that finds the
+ * value there allocates the fulfilled promise it returns; nothing else. So a put and a take
+ * allocate one object together when the box was empty (a waiting taker's promise, or the
+ * promise of a Take after the Put), two when a putter waited for a full box (its waiter,
+ * and the promise of the Take that made room). The queues are ring buffers, reused; a Put
+ * that does not wait returns the shared unit promise.
  */
 
 /// <summary>

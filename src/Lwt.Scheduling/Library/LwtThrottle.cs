@@ -25,9 +25,10 @@ namespace Lwt;
  * window turns, and it frees its place under `max` (recounted, lazily, when `max` seems
  * reached).
  *
- * Lwt documents `max` as "maximum waiting time (in seconds)"; its implementation, which
- * this follows, bounds the number of waiting calls. With `rate` calls let through per
- * second, a bound of `max` waiting calls is a bound of about max / rate seconds of wait.
+ * `max` bounds the number of waiting calls over all keys, as Lwt 5.6.1 documents it
+ * ("maximum number of pending promises allowed at once, over all channels") and implements
+ * it. With `rate` calls let through per second and key, a key's waiting calls wait about
+ * (their number) / rate seconds at most.
  *
  * Threads: like Lwt's, a throttle belongs to the event loop of the thread that uses it
  * (its window timer is an LwtUnix.Sleep on that loop).

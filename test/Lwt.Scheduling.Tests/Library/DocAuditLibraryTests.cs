@@ -71,4 +71,22 @@ public class DocAuditLibraryTests
         Assert.Equal(30, waiting.Value);                           // member 3, made for the waiter
         Assert.Equal(["dispose 2", "validate 3"], log);
     }
+
+    // LwtMVar's cost comment said a hand-off allocates at most one object; a putter that
+    // waits for a full box and the Take that makes room allocate two (the putter's waiter,
+    // and the fulfilled promise the Take returns). The comment now says so; this pins it,
+    // in units of one Promise.Return: one object, or two, never more.
+    [Fact]
+    public void MVar_allocates_one_object_per_put_and_take_or_two_when_a_putter_waits()
+    {
+        var empty = LwtMVar<int>.CreateEmpty();
+        var full = LwtMVar<int>.Create(0);
+        long promise = AllocationMeter.PerOp(1000, static () => Promise.Return(1));
+        long takerWaits = AllocationMeter.PerOp(1000, () => { empty.Take(); empty.Put(1); });
+        long nobodyWaits = AllocationMeter.PerOp(1000, () => { empty.Put(1); empty.Take(); });
+        long putterWaits = AllocationMeter.PerOp(1000, () => { full.Put(1); full.Take(); });
+        Assert.Equal(promise, takerWaits);
+        Assert.Equal(promise, nobodyWaits);
+        Assert.InRange(putterWaits, promise + 1, 2 * promise);
+    }
 }
