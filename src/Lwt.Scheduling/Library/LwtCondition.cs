@@ -10,7 +10,9 @@ namespace Lwt;
  *  - Broadcast takes the whole queue first, then wakes, so a waiter that starts waiting
  *    from inside a woken callback waits for the next signal.
  *  - Wait with a mutex unlocks it after queuing and relocks it before the Wait promise
- *    resolves (fulfilled, rejected or canceled), as Lwt's finalize does.
+ *    resolves (fulfilled, rejected or canceled), as Lwt's finalize does. One exception, as
+ *    in Lwt: a cancel that comes while the relock itself waits (signaled, the mutex held by
+ *    someone else) cancels that Lock, so the Wait is rejected without the mutex.
  */
 
 /// <summary>
@@ -35,7 +37,10 @@ public sealed class LwtCondition<T>
     /// Waits for the next <see cref="Signal"/> or <see cref="Broadcast"/> and returns its
     /// value. With <paramref name="mutex"/> (which the caller must hold), the mutex is
     /// unlocked while waiting and locked again before the returned promise resolves. The
-    /// promise is cancelable; a canceled waiter leaves the queue.
+    /// promise is cancelable; a canceled waiter leaves the queue, and is rejected once it has
+    /// locked the mutex again, except when the cancel comes while that relock waits (after a
+    /// signal, with the mutex held by someone else): the relock is canceled and the promise
+    /// rejected without the mutex, as in Lwt.
     /// <para>Lwt: <c>Lwt_condition.wait</c></para>
     /// </summary>
     /// <param name="mutex">A mutex held by the caller, or null.</param>

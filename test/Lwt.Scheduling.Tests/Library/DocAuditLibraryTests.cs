@@ -89,4 +89,36 @@ public class DocAuditLibraryTests
         Assert.Equal(promise, nobodyWaits);
         Assert.InRange(putterWaits, promise + 1, 2 * promise);
     }
+
+    // LwtCondition.Wait's doc said the mutex is locked again before the promise resolves,
+    // canceled included. A cancel that comes while the relock waits cancels that Lock (the
+    // backwards search of Lwt.finalize), so the Wait is rejected without the mutex, as in Lwt
+    // 5.6.1 (checked there: the same steps leave the mutex unlocked after the other holder's
+    // unlock). A cancel before the signal relocks first.
+    [Fact]
+    public void Condition_Wait_canceled_while_relocking_is_rejected_without_the_mutex()
+    {
+        var m = new LwtMutex();
+        var c = new LwtCondition<int>();
+        m.Lock();
+        var before = c.Wait(m);
+        var other = m.Lock();                 // Wait unlocked it: someone else takes it
+        Assert.True(other.IsFulfilled);
+        before.Cancel();                      // not yet signaled: waits to relock, then rejects
+        Assert.True(before.IsPending);
+        m.Unlock();
+        Assert.True(before.IsCanceled);
+        Assert.True(m.IsLocked);              // held for the canceled Wait's caller
+
+        var during = c.Wait(m);
+        var other2 = m.Lock();
+        Assert.True(other2.IsFulfilled);
+        c.Signal(1);                          // signaled: now waits to relock
+        Assert.True(during.IsPending);
+        during.Cancel();                      // cancels the relock
+        Assert.True(during.IsCanceled);
+        Assert.True(m.IsEmpty);
+        m.Unlock();                           // the other holder's unlock
+        Assert.False(m.IsLocked);             // nobody holds it for the canceled Wait
+    }
 }
