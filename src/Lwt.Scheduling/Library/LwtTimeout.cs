@@ -66,10 +66,20 @@ public sealed class LwtTimeout
         return new LwtTimeout(seconds, action);
     }
 
-    /// <inheritdoc cref="Create(double, Action)"/>
+    /// <summary>
+    /// A new timeout of <paramref name="delay"/> that runs <paramref name="action"/> when it
+    /// expires. It is not started: call <see cref="Start"/>.
+    /// <para>Lwt: <c>Lwt_timeout.create</c></para>
+    /// </summary>
     /// <param name="delay">The delay (positive).</param>
-    /// <param name="action">The action; it should not throw.</param>
-    public static LwtTimeout Create(TimeSpan delay, Action action) => Create(delay.TotalSeconds, action);
+    /// <param name="action">The action; it should not throw (see <see cref="SetExnHandler"/>).</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="delay"/> is not positive.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="action"/> is null.</exception>
+    public static LwtTimeout Create(TimeSpan delay, Action action)
+    {
+        CheckDelay(delay.TotalSeconds, nameof(delay)); // so that the exception names this overload's parameter
+        return Create(delay.TotalSeconds, action);
+    }
 
     /// <summary>
     /// Sets the handler of the exceptions thrown by timeout actions (for every timeout).
@@ -141,9 +151,17 @@ public sealed class LwtTimeout
         if (_sleep is not null) Start();
     }
 
-    /// <inheritdoc cref="Change(double)"/>
+    /// <summary>
+    /// Changes the delay; a started timeout is restarted with it (counting from now).
+    /// <para>Lwt: <c>Lwt_timeout.change</c></para>
+    /// </summary>
     /// <param name="delay">The new delay (positive).</param>
-    public void Change(TimeSpan delay) => Change(delay.TotalSeconds);
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="delay"/> is not positive.</exception>
+    public void Change(TimeSpan delay)
+    {
+        CheckDelay(delay.TotalSeconds, nameof(delay)); // so that the exception names this overload's parameter
+        Change(delay.TotalSeconds);
+    }
 
     private void OnExpired(Unit _)
     {

@@ -121,4 +121,18 @@ public class DocAuditLibraryTests
         m.Unlock();                           // the other holder's unlock
         Assert.False(m.IsLocked);             // nobody holds it for the canceled Wait
     }
+
+    // LwtTimeout's TimeSpan overloads inherited the docs of the double ones, whose exception
+    // names a parameter "seconds" they do not have, and the exception they threw named it too.
+    [Fact]
+    public void Timeout_TimeSpan_overloads_name_their_own_parameter()
+    {
+        var create = Assert.Throws<ArgumentOutOfRangeException>(() => LwtTimeout.Create(TimeSpan.Zero, () => { }));
+        Assert.Equal("delay", create.ParamName);
+        var t = LwtTimeout.Create(TimeSpan.FromSeconds(1), () => { });
+        var change = Assert.Throws<ArgumentOutOfRangeException>(() => t.Change(TimeSpan.FromSeconds(-1)));
+        Assert.Equal("delay", change.ParamName);
+        Assert.Equal(1, t.Seconds);
+        Assert.Throws<ArgumentNullException>(() => LwtTimeout.Create(TimeSpan.FromSeconds(1), null!));
+    }
 }
