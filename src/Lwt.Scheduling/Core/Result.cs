@@ -70,7 +70,15 @@ public readonly struct Result<T, E> : IEquatable<Result<T, E>>
     /// <param name="ok">Called with the value.</param>
     /// <param name="error">Called with the error.</param>
     /// <typeparam name="U">The type of the answer.</typeparam>
-    public U Match<U>(Func<T, U> ok, Func<E, U> error) => _isError ? error(_error) : ok(_value);
+    /// <exception cref="ArgumentNullException"><paramref name="ok"/> or <paramref name="error"/> is null.</exception>
+    public U Match<U>(Func<T, U> ok, Func<E, U> error)
+    {
+        // Both checked, as API.md wants of every delegate argument: a null for the case this
+        // result is not would otherwise go unnoticed until a result of the other case comes.
+        ArgumentNullException.ThrowIfNull(ok);
+        ArgumentNullException.ThrowIfNull(error);
+        return _isError ? error(_error) : ok(_value);
+    }
 
     /// <inheritdoc/>
     public bool Equals(Result<T, E> other) =>

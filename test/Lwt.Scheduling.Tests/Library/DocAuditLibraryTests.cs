@@ -135,4 +135,20 @@ public class DocAuditLibraryTests
         Assert.Equal(1, t.Seconds);
         Assert.Throws<ArgumentNullException>(() => LwtTimeout.Create(TimeSpan.FromSeconds(1), null!));
     }
+
+    // API.md: a null delegate argument throws ArgumentNullException at the call. Result.Match
+    // called the delegate of its case only: a null for the other case went unnoticed, and a
+    // null for its own case threw a NullReferenceException.
+    [Fact]
+    public void Result_Match_checks_both_delegates()
+    {
+        var ok = Result<int, string>.Ok(1);
+        var error = Result<int, string>.Error("e");
+        Assert.Throws<ArgumentNullException>(() => ok.Match(x => x, null!));
+        Assert.Throws<ArgumentNullException>(() => ok.Match(null!, e => 0));
+        Assert.Throws<ArgumentNullException>(() => error.Match(x => x, null!));
+        Assert.Throws<ArgumentNullException>(() => error.Match(null!, e => 0));
+        Assert.Equal(2, ok.Match(x => x + 1, e => 0));
+        Assert.Equal(1, error.Match(x => x, e => e.Length));
+    }
 }
