@@ -15,8 +15,9 @@ namespace Lwt;
  *    lets up to `rate` of its waiting calls through (they resolve to true, first come,
  *    first served), which becomes its count for the new window; a key that let nothing
  *    through is forgotten. When no key is left, the sleep stops until the next Wait.
- *    The calls let through are resolved oldest first. Lwt's update_key collects them in
- *    a list it builds by prepending, so it resolves them newest first; which calls get
+ *    The calls let through are resolved key by key (in the table's order), each key's
+ *    oldest first. Lwt's update_key collects them in a list it builds by prepending, so
+ *    it resolves them in the reverse order, each key's newest first; which calls get
  *    through is the same, only the order their continuations run in differs, and
  *    oldest first is the order a FIFO promises.
  *
