@@ -23,11 +23,11 @@ namespace Lwt;
  *    PR #1121 fixed the failed-check case this way). The one exception is a member that
  *    validate says false about: its slot goes to the fresh member created for the same
  *    user, as in Lwt.
- *  - Before a member is handed to a callback (except one that the same Use created), `validate`
- *    approves it; one it says false about is disposed and replaced by a fresh one, one it
- *    fails on is disposed and that Use rejected with the failure. A callback that fails (its promise rejected, or
- *    it throws) lets `check` decide whether the member goes back or is disposed; a check
- *    that throws counts as "not good".
+ *  - Before a member is handed to a callback (except one that the same Use created),
+ *    `validate` approves it; one it says false about is disposed and replaced by a fresh
+ *    one, one it fails on is disposed and that Use rejected with the failure. A callback
+ *    that fails (its promise rejected, or it throws) lets `check` decide whether the member
+ *    goes back or is disposed; a check that throws counts as "not good".
  *  - Clear disposes the idle members at once (one after another, every one of them even
  *    when a disposal fails) and marks the current generation as cleared: members in use
  *    at that time are disposed when they come back instead of being returned. The next

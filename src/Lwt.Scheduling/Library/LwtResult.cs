@@ -308,7 +308,8 @@ public readonly struct ResultQuery<T, E>
         ArgumentNullException.ThrowIfNull(f);
         ArgumentNullException.ThrowIfNull(project);
         // A null from f is rejected as LwtResult.Bind rejects it, not by Map's argument check.
-        return new(LwtResult.Bind(Promise, x => LwtResult.Map(y => project(x, y), ThrowHelper.NullAsRejected(f(x)))));
+        return new(LwtResult.Bind(Promise,
+            x => LwtResult.Map(y => project(x, y), ThrowHelper.NullAsRejected(f(x)))));
     }
 
     /// <summary>Binds the <c>Ok</c> value to a query (<c>let*</c>).<para>Lwt: <c>Lwt_result.bind</c></para></summary>

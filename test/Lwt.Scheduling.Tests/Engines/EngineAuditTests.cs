@@ -186,9 +186,8 @@ public class EngineAuditTests
     /// those registered earlier in the same Iter included: Lwt's fake_io calls every event
     /// registered on the fd (differential area engine, the program
     /// <c>eng ep ep;on w 0 e1 on:r:2:n2+fk:r:2+ss;it 0</c>: Lwt, libev and select, calls n2).
-    /// What that FakeIo's own callbacks
-    /// register waits (FakeIo's doc), and neither it nor the Iter's walk, which goes on past the
-    /// FakeIo, calls them.
+    /// What that FakeIo's own callbacks register waits (FakeIo's doc), and neither it nor the
+    /// Iter's walk, which goes on past the FakeIo, calls them.
     /// </summary>
     [SkippableTheory]
     [MemberData(nameof(Kinds))]
