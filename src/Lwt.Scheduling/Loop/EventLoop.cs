@@ -156,10 +156,14 @@ public sealed partial class EventLoop : ILoopDispatcher
     }
 
     /// <summary>
-    /// Runs <paramref name="action"/> on the loop thread, after what is already queued. Safe
-    /// from any thread; from another thread it wakes the loop if it is blocked. An exception
-    /// thrown by the action goes to <see cref="Promise.AsyncExceptionHook"/>, unless
-    /// <see cref="Promise.ExceptionFilter"/> refuses it: then it escapes from <c>LwtMain.Run</c>.
+    /// Runs <paramref name="action"/> on the loop thread, after the actions posted before it
+    /// from the same thread. Safe from any thread; from another thread it wakes the loop if it
+    /// is blocked. Each iteration runs what the loop thread posted before what other threads posted,
+    /// so an action posted from the loop thread may run before one another thread posted
+    /// earlier. If the loop is not running, the action waits for its next
+    /// <see cref="LwtMain.Run(Promise)"/>. An exception thrown by the action goes to
+    /// <see cref="Promise.AsyncExceptionHook"/>, unless <see cref="Promise.ExceptionFilter"/>
+    /// refuses it: then it escapes from <c>LwtMain.Run</c>.
     /// <para>Lwt: <c>Lwt_unix.send_notification</c> (with the callback as the notification)</para>
     /// </summary>
     /// <param name="action">The action.</param>
