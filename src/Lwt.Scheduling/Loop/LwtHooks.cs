@@ -22,9 +22,14 @@ public sealed class LwtHook
 /// <summary>
 /// An ordered sequence of hooks that every event loop runs around each iteration (the
 /// enter hooks before it, the leave hooks after it), on its own thread. Changes are safe
-/// from any thread (copy on write): a hook added takes effect from the next iteration; a
-/// hook removed, even by an earlier hook of the same iteration, does not run again (as
-/// Lwt_sequence's traversal skips removed nodes).
+/// from any thread (copy on write): a loop reads the sequence when it starts running it, so
+/// a hook added while the sequence runs (by one of its hooks) runs from the next pass, and
+/// one added during the iteration (a leave hook added by an enter hook or by the loop's
+/// work) runs in that iteration's pass; Lwt's traversal would also run, in the same pass,
+/// a hook that one of its hooks added last. A hook removed, even by an earlier hook of the
+/// same pass, does not run again (as Lwt_sequence's traversal skips removed nodes). An
+/// exception a hook throws escapes from <see cref="LwtMain.Run(Promise)"/>, which stops the
+/// loop (the hooks after it in that pass do not run), as in Lwt.
 /// <para>Lwt: <c>Lwt_main.Enter_iter_hooks</c> / <c>Lwt_main.Leave_iter_hooks</c></para>
 /// </summary>
 public sealed class LwtHooks
