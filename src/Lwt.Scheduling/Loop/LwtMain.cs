@@ -20,7 +20,9 @@ public static class LwtMain
     /// <summary>
     /// Runs the event loop until <paramref name="promise"/> is resolved, and returns its value
     /// or rethrows its exception with its original stack trace. Returns at once if it is
-    /// already resolved. The promise may belong to another thread's running loop, or to no
+    /// already resolved, without an iteration: the promises paused by <see cref="Promise.Pause"/>
+    /// stay paused until a run iterates (<c>Lwt_main.run</c> wakes them before it looks at
+    /// its promise). The promise may belong to another thread's running loop, or to no
     /// loop and be resolved on another thread: this loop is woken when it is resolved.
     /// <para>Lwt: <c>Lwt_main.run</c></para>
     /// </summary>
@@ -44,13 +46,15 @@ public static class LwtMain
     /// <summary>
     /// Installs the loop's context on the calling thread, calls <paramref name="start"/> on
     /// it, and runs the loop until the promise it returns is resolved (a throw from
-    /// <paramref name="start"/> is rethrown).
+    /// <paramref name="start"/> is rethrown); as <see cref="Run{T}(Promise{T})"/>, no
+    /// iteration when that promise is already resolved.
     /// <para>Lwt: <c>Lwt_main.run (f ())</c></para>
     /// </summary>
     /// <param name="start">Creates the promise to wait for, on the loop.</param>
     /// <typeparam name="T">The type of the value.</typeparam>
     /// <exception cref="ArgumentNullException"><paramref name="start"/> is null.</exception>
-    /// <exception cref="InvalidOperationException">The thread is already inside <c>LwtMain.Run</c>.</exception>
+    /// <exception cref="InvalidOperationException">The thread is already inside <c>LwtMain.Run</c>,
+    /// or <paramref name="start"/> returned null.</exception>
     public static T Run<T>(Func<Promise<T>> start)
     {
         ArgumentNullException.ThrowIfNull(start);
