@@ -271,14 +271,7 @@ public sealed partial class EventLoop : ILoopDispatcher
     internal void RunUntilResolved(Promise promise)
     {
         var p = promise.Underlying();
-        if (p._status != Status.Pending)
-        {
-            // Lwt_main.run wakes the paused promises before it looks at its promise, so a run
-            // of a resolved promise still runs them once (those they pause stay paused).
-            if (_paused.Count != 0) WakePausedAtRunEnd();
-            return;
-        }
-        if (p._owner != _id)
+        if (p._status == Status.Pending && p._owner != _id)
         {
             RunUntilResolvedElsewhere(p);
             return;

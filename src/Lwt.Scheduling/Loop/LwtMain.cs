@@ -19,11 +19,10 @@ public static class LwtMain
 
     /// <summary>
     /// Runs the event loop until <paramref name="promise"/> is resolved, and returns its value
-    /// or rethrows its exception with its original stack trace. Like <c>Lwt_main.run</c>, it
-    /// first wakes the promises paused by <see cref="Promise.Pause"/> (so a run of a promise
-    /// that is already resolved still runs them once, without an iteration; those they pause
-    /// stay paused), then returns if the promise is resolved. The promise may belong to
-    /// another thread's running loop, or to no
+    /// or rethrows its exception with its original stack trace. Returns at once if it is
+    /// already resolved, without an iteration: the promises paused by <see cref="Promise.Pause"/>
+    /// stay paused until a run iterates (<c>Lwt_main.run</c> wakes them before it looks at
+    /// its promise). The promise may belong to another thread's running loop, or to no
     /// loop and be resolved on another thread: this loop is woken when it is resolved.
     /// <para>Lwt: <c>Lwt_main.run</c></para>
     /// </summary>
@@ -47,8 +46,8 @@ public static class LwtMain
     /// <summary>
     /// Installs the loop's context on the calling thread, calls <paramref name="start"/> on
     /// it, and runs the loop until the promise it returns is resolved (a throw from
-    /// <paramref name="start"/> is rethrown); as <see cref="Run{T}(Promise{T})"/>, the paused
-    /// promises are woken once even when that promise is already resolved.
+    /// <paramref name="start"/> is rethrown); as <see cref="Run{T}(Promise{T})"/>, no
+    /// iteration when that promise is already resolved.
     /// <para>Lwt: <c>Lwt_main.run (f ())</c></para>
     /// </summary>
     /// <param name="start">Creates the promise to wait for, on the loop.</param>
@@ -71,10 +70,7 @@ public static class LwtMain
 
     private static Promise RunCore(Promise? promise, Func<Promise>? start)
     {
-        // A resolved promise returns at once, unless promises are paused: Lwt_main.run wakes
-        // them before it looks at its promise, so they are woken on the loop (RunUntilResolved).
-        if (promise is not null && promise.CurrentStatus != Status.Pending && Promise.PausedCount == 0
-            && EventLoop.Current is not { IsRunning: true })
+        if (promise is not null && promise.CurrentStatus != Status.Pending && EventLoop.Current is not { IsRunning: true })
             return ThrowIfRejected(promise);
         var loop = EventLoop.ForCurrentThread();
         loop.Enter();
