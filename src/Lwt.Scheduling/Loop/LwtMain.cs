@@ -21,9 +21,10 @@ public static class LwtMain
     /// Runs the event loop until <paramref name="promise"/> is resolved, and returns its value
     /// or rethrows its exception with its original stack trace. Returns at once if it is
     /// already resolved, without an iteration: the promises paused by <see cref="Promise.Pause"/>
-    /// stay paused until a run iterates (<c>Lwt_main.run</c> wakes them before it looks at
-    /// its promise). The promise may belong to another thread's running loop, or to no
-    /// loop and be resolved on another thread: this loop is woken when it is resolved.
+    /// stay paused until a run iterates, as in later Lwt, whose run looks at its promise first
+    /// (ocsigen/lwt#917; 5.6.1's woke them before). The promise may belong to another thread's
+    /// running loop, or to no loop and be resolved on another thread: this loop is woken when
+    /// it is resolved.
     /// <para>Lwt: <c>Lwt_main.run</c></para>
     /// </summary>
     /// <param name="promise">The promise to wait for.</param>
