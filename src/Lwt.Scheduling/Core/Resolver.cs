@@ -180,7 +180,12 @@ public class Resolver<T> : Resolver
     /// <exception cref="InvalidOperationException">The promise is already resolved (and not canceled).</exception>
     public void ResolveResult(Result<T, Exception> result)
     {
-        if (result.TryGetError(out var exception)) Reject(exception);
+        if (result.TryGetError(out var exception))
+        {
+            // Named after this method's parameter, not Reject's "exception".
+            if (exception is null) ThrowHelper.ThrowArgumentNull(nameof(result));
+            Reject(exception);
+        }
         else Resolve(result.Value);
     }
 
@@ -195,7 +200,12 @@ public class Resolver<T> : Resolver
     /// <exception cref="InvalidOperationException">The promise is already resolved (and not canceled).</exception>
     public void ResolveResultNow(Result<T, Exception> result)
     {
-        if (result.TryGetError(out var exception)) RejectNow(exception);
+        if (result.TryGetError(out var exception))
+        {
+            // Named after this method's parameter, not RejectNow's "exception".
+            if (exception is null) ThrowHelper.ThrowArgumentNull(nameof(result));
+            RejectNow(exception);
+        }
         else ResolveNow(result.Value);
     }
 
