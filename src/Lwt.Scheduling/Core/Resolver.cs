@@ -18,8 +18,11 @@ namespace Lwt;
  * From another thread: a resolver whose promise belongs to a running event loop posts the
  * resolution to that loop instead of touching the promise (DESIGN.md: marshal, never
  * corrupt). It is then done asynchronously, so the not-pending check happens on the loop,
- * where a violation goes to Promise.AsyncExceptionHook; TryResolve/TryReject from another
- * thread return whether the resolution was queued. The post is claimable (ClaimablePost):
+ * where one that finds the promise resolved already does nothing, Resolve/Reject's as
+ * TryResolve/TryReject's (the caller is gone; threads racing to resolve one promise are
+ * expected, LoopAuditTests.Resolvers_used_from_many_threads_marshal_to_the_running_loop);
+ * TryResolve/TryReject from another thread return whether the resolution was queued.
+ * The post is claimable (ClaimablePost):
  * a loop that stops before it gets to it does it in its exit, still inside LwtMain.Run, so
  * the promise's callbacks never run after Run has returned on a loop that found it posted;
  * a loop that has stopped already takes no post, and the resolution is done here, as for
@@ -32,6 +35,17 @@ namespace Lwt;
 /// The resolver of an untyped promise: resolves or rejects the promise it was created with.
 /// <para>Lwt: <c>unit Lwt.u</c></para>
 /// </summary>
+/// <remarks>
+/// From a thread other than the one running the event loop the promise belongs to, while that
+/// loop runs, a resolution is posted to the loop and done there, later: nothing is thrown at the
+/// call (the null checks excepted), <c>ResolveNow</c>'s callbacks run on the loop, and the
+/// <c>Try</c> methods return <see langword="true"/> once it is queued, whether or not the promise
+/// is still pending when the loop gets to it. A <c>Resolve</c> or <c>Reject</c> that then finds
+/// the promise resolved already does nothing, as a <c>Try</c> method does: no
+/// <see cref="InvalidOperationException"/>, and nothing goes to
+/// <see cref="Promise.AsyncExceptionHook"/> (threads may race to resolve one promise). Once that
+/// loop has stopped, the resolution is done at the call, as on the loop's thread.
+/// </remarks>
 public class Resolver
 {
     private protected Resolver()
@@ -49,14 +63,20 @@ public class Resolver
     /// instead of at once.
     /// <para>Lwt: <c>Lwt.wakeup_later r ()</c></para>
     /// </summary>
-    /// <exception cref="InvalidOperationException">The promise is already resolved (and not canceled), or it is not a unit promise.</exception>
+    /// <exception cref="InvalidOperationException">
+    /// The promise is already resolved (and not canceled; from another thread, see the remarks
+    /// of <see cref="Resolver"/>), or it is not a unit promise.
+    /// </exception>
     public void Resolve() => ResolveUnit(allowDeferring: true);
 
     /// <summary>
     /// Fulfils the promise with <c>()</c>, running its callbacks at once.
     /// <para>Lwt: <c>Lwt.wakeup r ()</c></para>
     /// </summary>
-    /// <exception cref="InvalidOperationException">The promise is already resolved (and not canceled), or it is not a unit promise.</exception>
+    /// <exception cref="InvalidOperationException">
+    /// The promise is already resolved (and not canceled; from another thread, see the remarks
+    /// of <see cref="Resolver"/>), or it is not a unit promise.
+    /// </exception>
     public void ResolveNow() => ResolveUnit(allowDeferring: false);
 
     private protected virtual void ResolveUnit(bool allowDeferring) => throw new System.Diagnostics.UnreachableException();
@@ -68,7 +88,10 @@ public class Resolver
     /// </summary>
     /// <param name="exception">The exception.</param>
     /// <exception cref="ArgumentNullException"><paramref name="exception"/> is null.</exception>
-    /// <exception cref="InvalidOperationException">The promise is already resolved (and not canceled).</exception>
+    /// <exception cref="InvalidOperationException">
+    /// The promise is already resolved (and not canceled); from another thread, see the remarks
+    /// of <see cref="Resolver"/>.
+    /// </exception>
     public void Reject(Exception exception) => RejectWith(exception, allowDeferring: true, throwIfResolved: true);
 
     /// <summary>
@@ -77,11 +100,16 @@ public class Resolver
     /// </summary>
     /// <param name="exception">The exception.</param>
     /// <exception cref="ArgumentNullException"><paramref name="exception"/> is null.</exception>
-    /// <exception cref="InvalidOperationException">The promise is already resolved (and not canceled).</exception>
+    /// <exception cref="InvalidOperationException">
+    /// The promise is already resolved (and not canceled); from another thread, see the remarks
+    /// of <see cref="Resolver"/>.
+    /// </exception>
     public void RejectNow(Exception exception) => RejectWith(exception, allowDeferring: false, throwIfResolved: true);
 
     /// <summary>
     /// Rejects the promise if it is pending; returns false, without throwing, when it is not.
+    /// From another thread while the promise's loop runs, returns true once the rejection is
+    /// queued (see the remarks of <see cref="Resolver"/>).
     /// <para>Lwt: <c>Lwt.wakeup_later_exn</c>, without <c>Invalid_argument</c></para>
     /// </summary>
     /// <param name="exception">The exception.</param>
@@ -133,6 +161,7 @@ public class Resolver
 /// <para>Lwt: <c>'a Lwt.u</c></para>
 /// </summary>
 /// <typeparam name="T">The type of the value.</typeparam>
+/// <remarks>From another thread, see the remarks of <see cref="Resolver"/>.</remarks>
 public class Resolver<T> : Resolver
 {
     private readonly Promise<T> _promise;
@@ -152,7 +181,10 @@ public class Resolver<T> : Resolver
     /// <para>Lwt: <c>Lwt.wakeup_later</c></para>
     /// </summary>
     /// <param name="value">The value.</param>
-    /// <exception cref="InvalidOperationException">The promise is already resolved (and not canceled).</exception>
+    /// <exception cref="InvalidOperationException">
+    /// The promise is already resolved (and not canceled); from another thread, see the remarks
+    /// of <see cref="Resolver"/>.
+    /// </exception>
     public void Resolve(T value) => Fulfil(value, allowDeferring: true, throwIfResolved: true);
 
     /// <summary>
@@ -161,10 +193,18 @@ public class Resolver<T> : Resolver
     /// <para>Lwt: <c>Lwt.wakeup</c></para>
     /// </summary>
     /// <param name="value">The value.</param>
-    /// <exception cref="InvalidOperationException">The promise is already resolved (and not canceled).</exception>
+    /// <exception cref="InvalidOperationException">
+    /// The promise is already resolved (and not canceled); from another thread, see the remarks
+    /// of <see cref="Resolver"/>.
+    /// </exception>
     public void ResolveNow(T value) => Fulfil(value, allowDeferring: false, throwIfResolved: true);
 
-    /// <summary>Fulfils the promise if it is pending; returns false, without throwing, when it is not.<para>Lwt: <c>Lwt.wakeup_later</c>, without <c>Invalid_argument</c></para></summary>
+    /// <summary>
+    /// Fulfils the promise if it is pending; returns false, without throwing, when it is not.
+    /// From another thread while the promise's loop runs, returns true once the resolution is
+    /// queued (see the remarks of <see cref="Resolver"/>).
+    /// <para>Lwt: <c>Lwt.wakeup_later</c>, without <c>Invalid_argument</c></para>
+    /// </summary>
     /// <param name="value">The value.</param>
     public bool TryResolve(T value) => Fulfil(value, allowDeferring: true, throwIfResolved: false);
 
@@ -177,7 +217,10 @@ public class Resolver<T> : Resolver
     /// </summary>
     /// <param name="result">The result.</param>
     /// <exception cref="ArgumentNullException"><paramref name="result"/> is an <c>Error</c> whose exception is null.</exception>
-    /// <exception cref="InvalidOperationException">The promise is already resolved (and not canceled).</exception>
+    /// <exception cref="InvalidOperationException">
+    /// The promise is already resolved (and not canceled); from another thread, see the remarks
+    /// of <see cref="Resolver"/>.
+    /// </exception>
     public void ResolveResult(Result<T, Exception> result)
     {
         if (result.TryGetError(out var exception))
@@ -197,7 +240,10 @@ public class Resolver<T> : Resolver
     /// </summary>
     /// <param name="result">The result.</param>
     /// <exception cref="ArgumentNullException"><paramref name="result"/> is an <c>Error</c> whose exception is null.</exception>
-    /// <exception cref="InvalidOperationException">The promise is already resolved (and not canceled).</exception>
+    /// <exception cref="InvalidOperationException">
+    /// The promise is already resolved (and not canceled); from another thread, see the remarks
+    /// of <see cref="Resolver"/>.
+    /// </exception>
     public void ResolveResultNow(Result<T, Exception> result)
     {
         if (result.TryGetError(out var exception))

@@ -18,3 +18,50 @@ public class DocAuditCoreTests
         Assert.True(p.IsPending);
     }
 }
+
+/// <summary>The resolver from another thread (replaces the async exception hook).</summary>
+[Collection(SerialCollection.Name)]
+public class DocAuditCoreResolverThreadTests
+{
+    [Fact]
+    public void Resolve_and_Reject_from_another_thread_of_a_resolved_promise_do_nothing_and_TryResolve_returns_true()
+    {
+        // Resolver remarks: from another thread, while the loop runs, a resolution is posted;
+        // one that finds the promise resolved already does nothing (no throw at the call,
+        // nothing to the hook), and the Try forms return true (queued); a canceled promise is
+        // left alone by all of them.
+        using var hook = new HookCapture();
+        bool tryResolved = false, tryRejected = false;
+        Promise<int>? resolved = null, canceled = null;
+        LoopTest.OnFreshThread(() =>
+        {
+            LwtMain.Run(() =>
+            {
+                var (p, r) = Promise.Create<int>();
+                var (c, rc) = Promise.CreateCancelable<int>();
+                var (done, rd) = Promise.Create();
+                resolved = p;
+                canceled = c;
+                r.Resolve(1);
+                c.Cancel();
+                var other = new Thread(() =>
+                {
+                    r.Resolve(2);
+                    r.RejectNow(new Boom());
+                    tryResolved = r.TryResolve(3);
+                    tryRejected = r.TryReject(new Boom());
+                    rc.Resolve(4);
+                    rc.Reject(new Boom());
+                    rd.Resolve(); // posted after the others: the loop has done them when it stops
+                });
+                other.Start();
+                return done;
+            });
+        });
+        Assert.True(tryResolved);
+        Assert.True(tryRejected);
+        Assert.Equal(1, resolved!.Value);
+        Assert.True(canceled!.IsCanceled);
+        Assert.Empty(hook.Seen);
+    }
+}
