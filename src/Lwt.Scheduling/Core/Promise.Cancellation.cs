@@ -36,7 +36,9 @@ public partial class Promise
     /// Attempts to cancel this pending promise: searches backwards through what it waits on
     /// and rejects the cancelable promises it finds with <see cref="CanceledException"/>. Does
     /// nothing when the promise is resolved or depends only on non-cancelable promises. From
-    /// a thread other than the promise's event loop, the cancellation is posted to the loop.
+    /// a thread other than the one running the promise's event loop, while that loop runs, the
+    /// cancellation is posted to the loop and done there, later (the promise may still be
+    /// pending when this returns); once the loop has stopped, it is done here.
     /// <para>Lwt: <c>Lwt.cancel</c></para>
     /// </summary>
     public void Cancel()
@@ -237,6 +239,9 @@ public partial class Promise
     /// Returns this promise itself when it is already resolved.
     /// <para>Lwt: <c>Lwt.protected</c></para>
     /// </summary>
+    /// <exception cref="InvalidOperationException">
+    /// This promise is pending and belongs to an event loop running on another thread.
+    /// </exception>
     public Promise Protected()
     {
         var p = Underlying();
@@ -255,6 +260,9 @@ public partial class Promise
     /// Returns this promise itself when it is already resolved.
     /// <para>Lwt: <c>Lwt.no_cancel</c></para>
     /// </summary>
+    /// <exception cref="InvalidOperationException">
+    /// This promise is pending and belongs to an event loop running on another thread.
+    /// </exception>
     public Promise NoCancel()
     {
         var p = Underlying();
@@ -271,6 +279,9 @@ public partial class Promise
     /// Returns this promise itself when it is already resolved.
     /// <para>Lwt: <c>Lwt.wrap_in_cancelable</c></para>
     /// </summary>
+    /// <exception cref="InvalidOperationException">
+    /// This promise is pending and belongs to an event loop running on another thread.
+    /// </exception>
     public Promise WrapInCancelable()
     {
         var p = Underlying();

@@ -31,6 +31,10 @@ public partial class Promise
     /// </summary>
     /// <param name="promises">The promises to wait for (none: fulfilled at once).</param>
     /// <exception cref="ArgumentNullException"><paramref name="promises"/> or one of its elements is null.</exception>
+    /// <exception cref="InvalidOperationException">
+    /// An input is pending and belongs to an event loop running on another thread (attach on that
+    /// loop's thread).
+    /// </exception>
     public static Promise Join(params Promise[] promises) => Join((IEnumerable<Promise>)promises);
 
     /// <inheritdoc cref="Join(Promise[])"/>
@@ -67,6 +71,11 @@ public partial class Promise
     /// <summary>Join of two promises.<para>Lwt: <c>&lt;&amp;&gt;</c></para></summary>
     /// <param name="a">A promise.</param>
     /// <param name="b">Another promise.</param>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="InvalidOperationException">
+    /// An input is pending and belongs to an event loop running on another thread (attach on that
+    /// loop's thread).
+    /// </exception>
     public static Promise operator &(Promise a, Promise b) => Join(a, b);
 
     /// <summary>
@@ -79,6 +88,10 @@ public partial class Promise
     /// <typeparam name="T1">The type of the first value.</typeparam>
     /// <typeparam name="T2">The type of the second value.</typeparam>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="InvalidOperationException">
+    /// An input is pending and belongs to an event loop running on another thread (attach on that
+    /// loop's thread).
+    /// </exception>
     public static Promise<(T1, T2)> Both<T1, T2>(Promise<T1> p1, Promise<T2> p2)
     {
         if (p1 is null) ThrowHelper.ThrowArgumentNull(nameof(p1));
@@ -107,6 +120,10 @@ public partial class Promise
     /// <param name="promises">The promises.</param>
     /// <typeparam name="T">The type of the values.</typeparam>
     /// <exception cref="ArgumentNullException"><paramref name="promises"/> or one of its elements is null.</exception>
+    /// <exception cref="InvalidOperationException">
+    /// An input is pending and belongs to an event loop running on another thread (attach on that
+    /// loop's thread).
+    /// </exception>
     public static Promise<IReadOnlyList<T>> All<T>(IEnumerable<Promise<T>> promises)
     {
         var inputs = Materialize(promises);
@@ -144,6 +161,10 @@ public partial class Promise
     /// <typeparam name="T">The type of the value.</typeparam>
     /// <exception cref="ArgumentException"><paramref name="promises"/> is empty.</exception>
     /// <exception cref="ArgumentNullException"><paramref name="promises"/> or one of its elements is null.</exception>
+    /// <exception cref="InvalidOperationException">
+    /// An input is pending and belongs to an event loop running on another thread (attach on that
+    /// loop's thread).
+    /// </exception>
     public static Promise<T> Pick<T>(IEnumerable<Promise<T>> promises) => Race<T, Promise<T>>(promises, cancelLosers: true, nameof(Pick));
 
     /// <inheritdoc cref="Pick{T}(IEnumerable{Promise{T}})"/>
@@ -156,6 +177,10 @@ public partial class Promise
     /// <param name="promises">The promises to race.</param>
     /// <exception cref="ArgumentException"><paramref name="promises"/> is empty.</exception>
     /// <exception cref="ArgumentNullException"><paramref name="promises"/> or one of its elements is null.</exception>
+    /// <exception cref="InvalidOperationException">
+    /// An input is pending and belongs to an event loop running on another thread (attach on that
+    /// loop's thread).
+    /// </exception>
     public static Promise Pick(IEnumerable<Promise> promises) => Race<Unit, Promise>(promises, cancelLosers: true, nameof(Pick));
 
     /// <inheritdoc cref="Pick(IEnumerable{Promise})"/>
@@ -173,6 +198,10 @@ public partial class Promise
     /// <typeparam name="T">The type of the value.</typeparam>
     /// <exception cref="ArgumentException"><paramref name="promises"/> is empty.</exception>
     /// <exception cref="ArgumentNullException"><paramref name="promises"/> or one of its elements is null.</exception>
+    /// <exception cref="InvalidOperationException">
+    /// An input is pending and belongs to an event loop running on another thread (attach on that
+    /// loop's thread).
+    /// </exception>
     public static Promise<T> Choose<T>(IEnumerable<Promise<T>> promises) => Race<T, Promise<T>>(promises, cancelLosers: false, nameof(Choose));
 
     /// <inheritdoc cref="Choose{T}(IEnumerable{Promise{T}})"/>
@@ -185,6 +214,10 @@ public partial class Promise
     /// <param name="promises">The promises to race.</param>
     /// <exception cref="ArgumentException"><paramref name="promises"/> is empty.</exception>
     /// <exception cref="ArgumentNullException"><paramref name="promises"/> or one of its elements is null.</exception>
+    /// <exception cref="InvalidOperationException">
+    /// An input is pending and belongs to an event loop running on another thread (attach on that
+    /// loop's thread).
+    /// </exception>
     public static Promise Choose(IEnumerable<Promise> promises) => Race<Unit, Promise>(promises, cancelLosers: false, nameof(Choose));
 
     /// <inheritdoc cref="Choose(IEnumerable{Promise})"/>
@@ -203,6 +236,10 @@ public partial class Promise
     /// <typeparam name="T">The type of the values.</typeparam>
     /// <exception cref="ArgumentException"><paramref name="promises"/> is empty.</exception>
     /// <exception cref="ArgumentNullException"><paramref name="promises"/> or one of its elements is null.</exception>
+    /// <exception cref="InvalidOperationException">
+    /// An input is pending and belongs to an event loop running on another thread (attach on that
+    /// loop's thread).
+    /// </exception>
     public static Promise<IReadOnlyList<T>> NPick<T>(IEnumerable<Promise<T>> promises) =>
         NRace<T, IReadOnlyList<T>>(promises, NRaceKind.Pick, nameof(NPick));
 
@@ -217,6 +254,10 @@ public partial class Promise
     /// <typeparam name="T">The type of the values.</typeparam>
     /// <exception cref="ArgumentException"><paramref name="promises"/> is empty.</exception>
     /// <exception cref="ArgumentNullException"><paramref name="promises"/> or one of its elements is null.</exception>
+    /// <exception cref="InvalidOperationException">
+    /// An input is pending and belongs to an event loop running on another thread (attach on that
+    /// loop's thread).
+    /// </exception>
     public static Promise<IReadOnlyList<T>> NChoose<T>(IEnumerable<Promise<T>> promises) =>
         NRace<T, IReadOnlyList<T>>(promises, NRaceKind.Choose, nameof(NChoose));
 
@@ -232,6 +273,10 @@ public partial class Promise
     /// <typeparam name="T">The type of the values.</typeparam>
     /// <exception cref="ArgumentException"><paramref name="promises"/> is empty.</exception>
     /// <exception cref="ArgumentNullException"><paramref name="promises"/> or one of its elements is null.</exception>
+    /// <exception cref="InvalidOperationException">
+    /// An input is pending and belongs to an event loop running on another thread (attach on that
+    /// loop's thread).
+    /// </exception>
     public static Promise<(IReadOnlyList<T> Fulfilled, IReadOnlyList<Promise<T>> Pending)> NChooseSplit<T>(IEnumerable<Promise<T>> promises) =>
         NRace<T, (IReadOnlyList<T> Fulfilled, IReadOnlyList<Promise<T>> Pending)>(promises, NRaceKind.Split, nameof(NChooseSplit));
 

@@ -70,6 +70,10 @@ public partial class Promise
     /// <param name="handler">The exception handler.</param>
     /// <typeparam name="T">The type of the value.</typeparam>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="InvalidOperationException">
+    /// The promise <paramref name="f"/> returned is pending and belongs to an event loop running
+    /// on another thread (<paramref name="f"/> has run).
+    /// </exception>
     public static Promise<T> Catch<T>(Func<Promise<T>> f, Func<Exception, Promise<T>> handler)
     {
         if (f is null) ThrowHelper.ThrowArgumentNull(nameof(f));
@@ -90,6 +94,10 @@ public partial class Promise
     /// <param name="f">The computation.</param>
     /// <param name="handler">The exception handler.</param>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="InvalidOperationException">
+    /// The promise <paramref name="f"/> returned is pending and belongs to an event loop running
+    /// on another thread (<paramref name="f"/> has run).
+    /// </exception>
     public static Promise Catch(Func<Promise> f, Func<Exception, Promise> handler)
     {
         if (f is null) ThrowHelper.ThrowArgumentNull(nameof(f));
@@ -112,6 +120,10 @@ public partial class Promise
     /// <param name="cleanup">Runs after it, whatever happened.</param>
     /// <typeparam name="T">The type of the value.</typeparam>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="InvalidOperationException">
+    /// The promise <paramref name="f"/> returned is pending and belongs to an event loop running
+    /// on another thread (<paramref name="f"/> has run).
+    /// </exception>
     public static Promise<T> Finally<T>(Func<Promise<T>> f, Func<Promise> cleanup)
     {
         if (f is null) ThrowHelper.ThrowArgumentNull(nameof(f));
@@ -129,6 +141,10 @@ public partial class Promise
     /// <param name="f">The computation.</param>
     /// <param name="cleanup">Runs after it, whatever happened.</param>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="InvalidOperationException">
+    /// The promise <paramref name="f"/> returned is pending and belongs to an event loop running
+    /// on another thread (<paramref name="f"/> has run).
+    /// </exception>
     public static Promise Finally(Func<Promise> f, Func<Promise> cleanup)
     {
         if (f is null) ThrowHelper.ThrowArgumentNull(nameof(f));
@@ -151,6 +167,10 @@ public partial class Promise
     /// <typeparam name="T">The type of <paramref name="f"/>'s value.</typeparam>
     /// <typeparam name="U">The type of the result.</typeparam>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="InvalidOperationException">
+    /// The promise <paramref name="f"/> returned is pending and belongs to an event loop running
+    /// on another thread (<paramref name="f"/> has run).
+    /// </exception>
     public static Promise<U> TryBind<T, U>(Func<Promise<T>> f, Func<T, Promise<U>> onFulfilled, Func<Exception, Promise<U>> onRejected)
     {
         if (f is null) ThrowHelper.ThrowArgumentNull(nameof(f));

@@ -98,6 +98,10 @@ public partial class Promise
     /// </summary>
     /// <param name="f">The computation.</param>
     /// <exception cref="ArgumentNullException"><paramref name="f"/> is null.</exception>
+    /// <exception cref="InvalidOperationException">
+    /// The promise <paramref name="f"/> returned is pending and belongs to an event loop running
+    /// on another thread (<paramref name="f"/> has run).
+    /// </exception>
     public static void Async(Func<Promise> f)
     {
         if (f is null) ThrowHelper.ThrowArgumentNull(nameof(f));
@@ -126,6 +130,10 @@ public partial class Promise
     /// <param name="f">The computation.</param>
     /// <param name="handler">Receives the exception.</param>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="InvalidOperationException">
+    /// The promise <paramref name="f"/> returned is pending and belongs to an event loop running
+    /// on another thread (<paramref name="f"/> has run).
+    /// </exception>
     public static void DontWait(Func<Promise> f, Action<Exception> handler)
     {
         if (f is null) ThrowHelper.ThrowArgumentNull(nameof(f));
@@ -154,6 +162,9 @@ public partial class Promise
     /// </summary>
     /// <param name="promise">The promise.</param>
     /// <exception cref="ArgumentNullException"><paramref name="promise"/> is null.</exception>
+    /// <exception cref="InvalidOperationException">
+    /// <paramref name="promise"/> is pending and belongs to an event loop running on another thread.
+    /// </exception>
     [Obsolete("Lwt deprecates ignore_result: use Promise.Async(() => promise) so that an early rejection reaches the hook too, or Promise.DontWait with a handler.")]
     public static void IgnoreResult(Promise promise)
     {

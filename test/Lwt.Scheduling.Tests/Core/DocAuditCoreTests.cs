@@ -17,6 +17,54 @@ public class DocAuditCoreTests
         Assert.Equal("result", Assert.Throws<ArgumentNullException>(() => r.ResolveResultNow(error)).ParamName);
         Assert.True(p.IsPending);
     }
+
+    [Fact]
+    public void Attaching_to_a_pending_promise_of_a_loop_on_another_thread_throws_InvalidOperationException()
+    {
+        // The <exception> tags of Protected, NoCancel, WrapInCancelable, the combinators, the
+        // handlers and Async/DontWait/IgnoreResult: they attach to the pending input, which a
+        // thread other than the loop's may not do.
+        var refused = new List<string>();
+        LoopTest.OnFreshThread(() =>
+        {
+            LwtMain.Run(() =>
+            {
+                var (c, _) = Promise.CreateCancelable<int>();
+                var other = new Thread(() =>
+                {
+                    void Check(string name, Action a)
+                    {
+                        try { a(); }
+                        catch (InvalidOperationException) { refused.Add(name); }
+                    }
+                    Check("Protected", () => c.Protected());
+                    Check("NoCancel", () => c.NoCancel());
+                    Check("WrapInCancelable", () => c.WrapInCancelable());
+                    Check("Join", () => Promise.Join(c));
+                    Check("&", () => { _ = c & Promise.ReturnUnit; });
+                    Check("Both", () => Promise.Both(c, Promise.Return(1)));
+                    Check("All", () => Promise.All(c));
+                    Check("Pick", () => Promise.Pick(c));
+                    Check("Choose", () => Promise.Choose((Promise)c));
+                    Check("NPick", () => Promise.NPick(c));
+                    Check("NChoose", () => Promise.NChoose(c));
+                    Check("NChooseSplit", () => Promise.NChooseSplit(c));
+                    Check("Catch", () => Promise.Catch(() => c, _ => Promise.Return(0)));
+                    Check("Finally", () => Promise.Finally(() => c, () => Promise.ReturnUnit));
+                    Check("TryBind", () => Promise.TryBind(() => c, Promise.Return, _ => Promise.Return(0)));
+                    Check("Async", () => Promise.Async(() => c));
+                    Check("DontWait", () => Promise.DontWait(() => c, _ => { }));
+#pragma warning disable CS0618 // IgnoreResult is obsolete, as Lwt's ignore_result
+                    Check("IgnoreResult", () => Promise.IgnoreResult(c));
+#pragma warning restore CS0618
+                });
+                other.Start();
+                other.Join();
+                return Promise.ReturnUnit;
+            });
+        });
+        Assert.Equal(18, refused.Count);
+    }
 }
 
 /// <summary>The resolver from another thread (replaces the async exception hook).</summary>
