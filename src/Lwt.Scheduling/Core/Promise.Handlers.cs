@@ -63,7 +63,9 @@ public partial class Promise
     /// <summary>
     /// Calls <paramref name="f"/> and, if it throws or its promise is rejected, calls
     /// <paramref name="handler"/> with the exception; the result becomes the promise of
-    /// <paramref name="f"/> (fulfilled) or that of <paramref name="handler"/>.
+    /// <paramref name="f"/> (fulfilled) or that of <paramref name="handler"/>. A null that
+    /// <paramref name="f"/> or <paramref name="handler"/> returns counts as a promise rejected
+    /// with <see cref="InvalidOperationException"/>.
     /// <para>Lwt: <c>Lwt.catch</c>, <c>try%lwt</c></para>
     /// </summary>
     /// <param name="f">The computation.</param>
@@ -113,7 +115,9 @@ public partial class Promise
     /// <summary>
     /// Calls <paramref name="f"/>, then <paramref name="cleanup"/> once its promise is resolved
     /// either way. The result resolves as <paramref name="f"/>'s promise did, unless the
-    /// cleanup fails: then it is rejected with the cleanup's exception.
+    /// cleanup fails: then it is rejected with the cleanup's exception. A null that
+    /// <paramref name="f"/> or <paramref name="cleanup"/> returns counts as a promise rejected
+    /// with <see cref="InvalidOperationException"/>.
     /// <para>Lwt: <c>Lwt.finalize</c></para>
     /// </summary>
     /// <param name="f">The computation.</param>
@@ -158,7 +162,9 @@ public partial class Promise
     /// <summary>
     /// Calls <paramref name="f"/>, then <paramref name="onFulfilled"/> with its value or
     /// <paramref name="onRejected"/> with its exception (a throw from <paramref name="f"/>
-    /// included); the result becomes the promise the chosen handler returns.
+    /// included); the result becomes the promise the chosen handler returns. A null that
+    /// <paramref name="f"/> or a handler returns counts as a promise rejected with
+    /// <see cref="InvalidOperationException"/>.
     /// <para>Lwt: <c>Lwt.try_bind</c></para>
     /// </summary>
     /// <param name="f">The computation.</param>

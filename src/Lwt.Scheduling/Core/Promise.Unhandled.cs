@@ -20,11 +20,13 @@ public partial class Promise
 
     /// <summary>
     /// Called with the exceptions nobody else can receive: rejections of <see cref="Async"/>
-    /// computations and exceptions thrown by <c>On*</c> callbacks. The default writes the
-    /// exception to standard error and ends the process with exit code 2 (while the exit
-    /// hooks run, it ends their pass instead, with exit code 2, as Lwt's <c>exit 2</c> does
-    /// there: see <see cref="LwtMain.AtExit"/>). Applications may replace it; libraries
-    /// should leave it alone.
+    /// computations, later rejections of <see cref="IgnoreResult"/>'s promise and exceptions
+    /// thrown by <c>On*</c> callbacks (<see cref="DontWait"/>'s handler included). On the
+    /// thread of the event loop that Lwt.Interop's <c>AddLwtEventLoop</c> hosts, they are
+    /// logged instead. The default writes the exception to standard error and ends the
+    /// process with exit code 2 (while the exit hooks run, it ends their pass instead, with
+    /// exit code 2, as Lwt's <c>exit 2</c> does there: see <see cref="LwtMain.AtExit"/>).
+    /// Applications may replace it; libraries should leave it alone.
     /// <para>Lwt: <c>Lwt.async_exception_hook</c></para>
     /// </summary>
     /// <exception cref="ArgumentNullException">Set to null.</exception>
@@ -93,7 +95,9 @@ public partial class Promise
     /// <summary>
     /// Calls <paramref name="f"/> and does not wait for its promise; if <paramref name="f"/>
     /// throws or its promise is rejected, the exception goes to <see cref="AsyncExceptionHook"/>
-    /// (a throw that <see cref="ExceptionFilter"/> refuses escapes from here instead).
+    /// (a throw that <see cref="ExceptionFilter"/> refuses escapes from here instead). A null
+    /// that <paramref name="f"/> returns counts as a promise rejected with
+    /// <see cref="InvalidOperationException"/>.
     /// <para>Lwt: <c>Lwt.async</c></para>
     /// </summary>
     /// <param name="f">The computation.</param>
@@ -124,7 +128,10 @@ public partial class Promise
 
     /// <summary>
     /// Calls <paramref name="f"/> and does not wait for its promise; if <paramref name="f"/>
-    /// throws or its promise is rejected, <paramref name="handler"/> gets the exception.
+    /// throws or its promise is rejected, <paramref name="handler"/> gets the exception (a null
+    /// that <paramref name="f"/> returns counts as a promise rejected with
+    /// <see cref="InvalidOperationException"/>). What <paramref name="handler"/> throws goes to
+    /// <see cref="AsyncExceptionHook"/>, as from an <c>On*</c> callback.
     /// <para>Lwt: <c>Lwt.dont_wait</c></para>
     /// </summary>
     /// <param name="f">The computation.</param>

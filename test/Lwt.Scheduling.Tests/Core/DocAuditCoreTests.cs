@@ -67,6 +67,32 @@ public class DocAuditCoreTests
     }
 }
 
+/// <summary>What the handlers' and Async's docs say of a null promise and of a throwing handler.</summary>
+[Collection(SerialCollection.Name)]
+public class DocAuditCoreHandlerTests
+{
+    [Fact]
+    public void A_null_promise_from_f_counts_as_a_rejection_with_InvalidOperationException()
+    {
+        Exception? caught = null;
+        Assert.True(Promise.Catch<int>(() => null!, e => { caught = e; return Promise.Return(1); }).IsFulfilled);
+        Assert.IsType<InvalidOperationException>(caught);
+        Assert.IsType<InvalidOperationException>(Promise.Finally<int>(() => null!, () => Promise.ReturnUnit).Exception);
+        Assert.IsType<InvalidOperationException>(Promise.Finally<int>(() => Promise.Return(1), () => null!).Exception);
+        Assert.IsType<InvalidOperationException>(Promise.TryBind<int, int>(() => null!, Promise.Return, _ => null!).Exception);
+        Exception? handled = null;
+        Promise.DontWait(() => null!, e => handled = e);
+        Assert.IsType<InvalidOperationException>(handled);
+        using var hook = new HookCapture();
+        Promise.Async(() => null!);
+        var boom = new Boom();
+        Promise.DontWait(() => Promise.Fail(new Boom("first")), _ => throw boom);
+        Assert.Equal(2, hook.Seen.Count);
+        Assert.IsType<InvalidOperationException>(hook.Seen[0]);
+        Assert.Same(boom, hook.Seen[1]);
+    }
+}
+
 /// <summary>The resolver from another thread (replaces the async exception hook).</summary>
 [Collection(SerialCollection.Name)]
 public class DocAuditCoreResolverThreadTests
