@@ -332,11 +332,22 @@ public partial class Promise
                 for (int i = 0; i < inputs.Length; i++) inputs[i].Cancel();
             return Unsafe.As<TResult>(winner);
         }
+        CheckOwnerThreads(inputs);
         var race = new RacePromise<T>(inputs.ToArray(), cancelLosers);
         // An input of no loop may resolve on another thread meanwhile and decide the race
         // (AddCallback runs the node then): the rest need no node.
         for (int i = 0; i < inputs.Length && !race.Node.Detached; i++) AttachPending(inputs[i].Underlying(), race.Node);
         return Unsafe.As<TResult>(race);
+    }
+
+    /// <summary>
+    /// Refuses a race with an input of a loop running on another thread before attaching to
+    /// any input: attached to the inputs before that one, the race, though its call threw,
+    /// would still be decided when one of them resolved, and Pick's would cancel the others.
+    /// </summary>
+    private static void CheckOwnerThreads(ReadOnlySpan<Promise> inputs)
+    {
+        for (int i = 0; i < inputs.Length; i++) inputs[i].Underlying().CheckOwnerThread();
     }
 
     /// <summary>Views a span of typed promises as a span of promises (both are references).</summary>
@@ -355,6 +366,7 @@ public partial class Promise
         for (int i = 0; i < inputs.Length; i++)
             if (inputs[i].Underlying().IsResolvedNow) { anyResolved = true; break; }
         if (anyResolved) return race.DecideNow();
+        CheckOwnerThreads(inputs);
         for (int i = 0; i < inputs.Length && !race.Node.Detached; i++) AttachPending(inputs[i].Underlying(), race.Node);
         return race;
     }

@@ -67,6 +67,32 @@ public class DocAuditCoreTests
     }
 }
 
+/// <summary>A race that throws at the call leaves nothing behind (a loop on another thread).</summary>
+[Collection(LoopGlobalState.Name)]
+public class DocAuditCoreRaceThreadTests
+{
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_Pick_refused_for_an_input_of_a_loop_on_another_thread_does_not_cancel_it_later(bool npick)
+    {
+        // The InvalidOperationException of Pick/NPick is thrown at the call: the race must not
+        // have attached itself to the inputs before it, where, once one of them resolved, the
+        // orphaned race would still cancel the others, the foreign input included.
+        using var other = new Lwt.Tests.Interop.LoopThread();
+        var foreign = other.Run(() => Promise.CreateCancelable<int>().Promise);
+        var (local, r) = Promise.CreateCancelable<int>();
+        Assert.Throws<InvalidOperationException>(() =>
+        {
+            if (npick) Promise.NPick(local, foreign);
+            else Promise.Pick(local, foreign);
+        });
+        r.Resolve(1);
+        // A cancel of the foreign input would be posted to its loop: this runs after it.
+        Assert.Equal(PromiseState.Pending, other.Run(() => foreign.State));
+    }
+}
+
 /// <summary>What the handlers' and Async's docs say of a null promise and of a throwing handler.</summary>
 [Collection(SerialCollection.Name)]
 public class DocAuditCoreHandlerTests
