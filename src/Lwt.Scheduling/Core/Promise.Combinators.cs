@@ -336,7 +336,8 @@ public partial class Promise
         var race = new RacePromise<T>(inputs.ToArray(), cancelLosers);
         // An input of no loop may resolve on another thread meanwhile and decide the race
         // (AddCallback runs the node then): the rest need no node.
-        for (int i = 0; i < inputs.Length && !race.Node.Detached; i++) AttachPending(inputs[i].Underlying(), race.Node);
+        for (int i = 0; i < inputs.Length && !race.Node.Detached; i++)
+            AddCallback(inputs[i].Underlying(), race.Node); // owners checked above
         return Unsafe.As<TResult>(race);
     }
 
@@ -344,6 +345,7 @@ public partial class Promise
     /// Refuses a race with an input of a loop running on another thread before attaching to
     /// any input: attached to the inputs before that one, the race, though its call threw,
     /// would still be decided when one of them resolved, and Pick's would cancel the others.
+    /// The races then attach with AddCallback, not AttachPending, which would check again.
     /// </summary>
     private static void CheckOwnerThreads(ReadOnlySpan<Promise> inputs)
     {
@@ -367,7 +369,8 @@ public partial class Promise
             if (inputs[i].Underlying().IsResolvedNow) { anyResolved = true; break; }
         if (anyResolved) return race.DecideNow();
         CheckOwnerThreads(inputs);
-        for (int i = 0; i < inputs.Length && !race.Node.Detached; i++) AttachPending(inputs[i].Underlying(), race.Node);
+        for (int i = 0; i < inputs.Length && !race.Node.Detached; i++)
+            AddCallback(inputs[i].Underlying(), race.Node); // owners checked above
         return race;
     }
 }
