@@ -15,15 +15,9 @@ Exit 1 when a program is in `builder` or `core`. SHOW=1 prints every differing p
 import os, sys
 
 
-def split(fn):
-    progs = {}; cur = None
-    for line in open(fn):
-        line = line.rstrip('\n')
-        if line.startswith('== '):
-            cur = int(line[3:]); progs[cur] = []
-        elif cur is not None:
-            progs[cur].append(line)
-    return progs
+# split: the `== N` blocks of a trace (../traces.py, shared with the other areas' cmp.py)
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from traces import split  # noqa: E402
 
 
 def cut(x):

@@ -1,13 +1,7 @@
-import sys, re
-def split(fn):
-    progs = {}; cur = None
-    for line in open(fn):
-        line = line.rstrip('\n')
-        if line.startswith('== '):
-            cur = int(line[3:]); progs[cur] = []
-        elif cur is not None:
-            progs[cur].append(line)
-    return progs
+import sys, re, os
+# split: the `== N` blocks of a trace (../traces.py, shared with the other areas' cmp.py)
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from traces import split  # noqa: E402
 a, b = split(sys.argv[1]), split(sys.argv[2])
 nd = 0; diff = []
 for n in sorted(set(a) | set(b)):

@@ -37,18 +37,12 @@
 #   order-stop       the block's callbacks ran in another order, and so one stopped another
 #                    before or after it ran, or saw other counts: the order decides (as order)
 #   diff             anything else (a finding until explained; exit 1)
-import sys
+import sys, os
 from collections import Counter, defaultdict
 
-def split(fn):
-    progs, cur = {}, None
-    for line in open(fn):
-        line = line.rstrip('\n')
-        if line.startswith('== '):
-            cur = int(line.split()[1]); progs[cur] = []
-        elif cur is not None:
-            progs[cur].append(line)
-    return progs
+# split: the `== N` blocks of a trace (../traces.py, shared with the other areas' cmp.py)
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from traces import split  # noqa: E402
 
 def blocks(lines):
     out = []

@@ -4,18 +4,12 @@
 # or early by half a time unit, usually machine load; rerun before reading more into it),
 # `same-slot-order` (the same lines, reordered only among lines of one slot: simultaneous events,
 # whose order Lwt leaves unspecified), and real differences (listed; exit 1).
-import sys, re
+import sys, re, os
 from collections import Counter, defaultdict
 
-def split(fn):
-    progs, cur = {}, None
-    for line in open(fn):
-        line = line.rstrip('\n')
-        if line.startswith('== '):
-            cur = int(line.split()[1]); progs[cur] = []
-        elif cur is not None:
-            progs[cur].append(line)
-    return progs
+# split: the `== N` blocks of a trace (../traces.py, shared with the other areas' cmp.py)
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from traces import split  # noqa: E402
 
 SLOT = re.compile(r'^\[(-?\d+)\] (.*)$')
 def parse(lines):
