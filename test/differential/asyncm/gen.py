@@ -771,20 +771,20 @@ class Prog:
                     if kind == 'i':
                         cs.append('    return acc + 1000;')
                     cs.append('  }')
-                elif body[-1][0] == 'tail':
-                    if kind == 'i':
-                        cs.append(f'  static Promise<int> {name}(int x, int s) => SafeI(() => {{ int acc = x; Pr("M{j} start x=" + x); '
-                                  f'{self.seq_csb(body, j, None, "i")} }});')
-                    else:
-                        cs.append(f'  static Promise {name}(int x, int s) => Safe(() => {{ int acc = x; Pr("M{j} start x=" + x); '
-                                  f'{self.seq_csb(body, j)} }});')
                 else:
-                    if kind == 'i':
-                        cs.append(f'  static Promise<int> {name}(int x, int s) => SafeI(() => {{ int acc = x; Pr("M{j} start x=" + x); '
-                                  f'return BndI(Safe(() => {{ {self.seq_csb(body, j)} }}), {self.fresh()} => {{ Pr("M{j} done acc=" + acc); return Promise.Return(acc + 1000); }}); }});')
+                    # Promise.Bind form: the start, then the body (a tail call's body ends in
+                    # the promise it returns), or the body bound to the method's end.
+                    typed = kind == 'i'
+                    head = (f'  static {"Promise<int>" if typed else "Promise"} {name}(int x, int s) => '
+                            f'{"SafeI" if typed else "Safe"}(() => {{ int acc = x; Pr("M{j} start x=" + x); ')
+                    if body[-1][0] == 'tail':
+                        rest = self.seq_csb(body, j, None, "i") if typed else self.seq_csb(body, j)
                     else:
-                        cs.append(f'  static Promise {name}(int x, int s) => Safe(() => {{ int acc = x; Pr("M{j} start x=" + x); '
-                                  f'return Bnd(Safe(() => {{ {self.seq_csb(body, j)} }}), {self.fresh()} => {{ Pr("M{j} done acc=" + acc); return Promise.ReturnUnit; }}); }});')
+                        bnd, ret = (('BndI', 'return Promise.Return(acc + 1000);') if typed
+                                    else ('Bnd', 'return Promise.ReturnUnit;'))
+                        rest = (f'return {bnd}(Safe(() => {{ {self.seq_csb(body, j)} }}), {self.fresh()} => '
+                                f'{{ Pr("M{j} done acc=" + acc); {ret} }});')
+                    cs.append(head + rest + ' });')
         cs.append(f'  static async Promise P{n}Main() {{')
         cs.append(f'    int acc = 0; P{n}Init();')
         cs += self.seq_csa(self.main, None, 2)
