@@ -50,6 +50,7 @@ public partial class Promise
             if (u._status == Status.Rejected) firstError ??= u.Rejection;
         }
         if (i == inputs.Length) return firstError is null ? s_unit : Promise<Unit>.FromException(firstError);
+        CheckPendingOwnerThreads(inputs, i);
         // One pass from the first input still pending: each input is looked at once, so that
         // one of no loop resolved on another thread meanwhile is counted once, either here
         // or by its callback (JoinPromise counts itself until Arm).
@@ -61,7 +62,7 @@ public partial class Promise
             else
             {
                 join.Expect();
-                AttachPending(u, join);
+                AddCallback(u, join); // owners checked above
             }
         }
         join.Arm();
@@ -104,10 +105,13 @@ public partial class Promise
             if (u2._status == Status.Rejected) return Promise<(T1, T2)>.FromException(u2.Rejection);
             return new Promise<(T1, T2)>((u1._value, u2._value));
         }
+        // Both owners before either attach (see CheckOwnerThreads).
+        if (!u1.IsResolvedNow) u1.CheckOwnerThread();
+        if (!u2.IsResolvedNow) u2.CheckOwnerThread();
         var both = new BothPromise<T1, T2>(u1, u2);
-        if (!u1.IsResolvedNow) AttachPending(u1, both);
+        if (!u1.IsResolvedNow) AddCallback(u1, both);
         else both.OnDependencyResolved(u1);
-        if (!u2.IsResolvedNow) AttachPending(u2, both);
+        if (!u2.IsResolvedNow) AddCallback(u2, both);
         else both.OnDependencyResolved(u2);
         return both;
     }
@@ -127,6 +131,7 @@ public partial class Promise
     public static Promise<IReadOnlyList<T>> All<T>(IEnumerable<Promise<T>> promises)
     {
         var inputs = Materialize(promises);
+        CheckPendingOwnerThreads(inputs, 0);
         var all = new AllPromise<T>(inputs);
         // One pass, as Join's (AllPromise counts itself until Arm).
         bool waiting = false;
@@ -140,7 +145,7 @@ public partial class Promise
             }
             waiting = true;
             all.Expect();
-            AttachPending(u, all);
+            AddCallback(u, all); // owners checked above
         }
         if (!waiting) return all.Collect();
         all.Arm();
@@ -295,12 +300,6 @@ public partial class Promise
         return array;
     }
 
-    private static void AttachPending(Promise u, object callback)
-    {
-        u.CheckOwnerThread();
-        AddCallback(u, callback);
-    }
-
     private static TResult Race<T, TResult>(IEnumerable<Promise> promises, bool cancelLosers, string name) where TResult : Promise
     {
         if (promises is null) ThrowHelper.ThrowArgumentNull(nameof(promises));
@@ -342,14 +341,29 @@ public partial class Promise
     }
 
     /// <summary>
-    /// Refuses a race with an input of a loop running on another thread before attaching to
-    /// any input: attached to the inputs before that one, the race, though its call threw,
-    /// would still be decided when one of them resolved, and Pick's would cancel the others.
-    /// The races then attach with AddCallback, not AttachPending, which would check again.
+    /// Refuses a combinator with an input of a loop running on another thread before it
+    /// attaches to any input. Attached to the inputs before that one, the combinator, though
+    /// its call threw, would stay in their callbacks: a race would still be decided when one
+    /// of them resolved, and Pick's would cancel the others; a join would be kept alive, and
+    /// counted, by every one of them. The combinators then attach with AddCallback, which
+    /// does not check again (one thread-static read per input of a loop is enough).
     /// </summary>
     private static void CheckOwnerThreads(ReadOnlySpan<Promise> inputs)
     {
         for (int i = 0; i < inputs.Length; i++) inputs[i].Underlying().CheckOwnerThread();
+    }
+
+    /// <summary>
+    /// <see cref="CheckOwnerThreads"/> for the join family, over the inputs from
+    /// <paramref name="from"/> that are still pending: those already resolved get no callback.
+    /// </summary>
+    private static void CheckPendingOwnerThreads(Promise[] inputs, int from)
+    {
+        for (int i = from; i < inputs.Length; i++)
+        {
+            var u = inputs[i].Underlying();
+            if (!u.IsResolvedNow) u.CheckOwnerThread();
+        }
     }
 
     /// <summary>Views a span of typed promises as a span of promises (both are references).</summary>

@@ -93,6 +93,36 @@ public class DocAuditCoreRaceThreadTests
     }
 }
 
+/// <summary>A join refused at the call attaches to none of its inputs (a loop on another thread).</summary>
+[Collection(LoopGlobalState.Name)]
+public class DocAuditCoreJoinThreadTests
+{
+    [Theory]
+    [InlineData("join")]
+    [InlineData("both")]
+    [InlineData("all")]
+    public void A_join_refused_for_an_input_of_a_loop_on_another_thread_leaves_no_callback_on_the_others(string kind)
+    {
+        // Attached to the local input before reaching the foreign one, the join whose call
+        // threw would stay among the local input's callbacks until it resolved.
+        using var other = new Lwt.Tests.Interop.LoopThread();
+        var foreign = other.Run(() => Promise.CreateCancelable<int>().Promise);
+        var (local, r) = Promise.CreateCancelable<int>();
+        Assert.Throws<InvalidOperationException>(() =>
+        {
+            switch (kind)
+            {
+                case "join": Promise.Join(local, foreign); break;
+                case "both": Promise.Both(local, foreign); break;
+                default: Promise.All(local, foreign); break;
+            }
+        });
+        Assert.Equal(0, CallbackStore.Count(local.Underlying()._callbacks));
+        r.Resolve(1);
+        Assert.Equal(PromiseState.Pending, other.Run(() => foreign.State));
+    }
+}
+
 /// <summary>What the handlers' and Async's docs say of a null promise and of a throwing handler.</summary>
 [Collection(SerialCollection.Name)]
 public class DocAuditCoreHandlerTests
