@@ -198,9 +198,11 @@ public abstract partial class LwtEngine : IDisposable
     /// Calls <paramref name="callback"/> once <paramref name="delaySeconds"/> have passed
     /// (never before), then, if <paramref name="repeat"/>, every <paramref name="delaySeconds"/>
     /// until the returned event is stopped. A one-shot timer counts as stopped once fired.
-    /// A negative delay (even negative infinity) counts as 0: the timer is due at once. The
-    /// first call comes from an iteration that starts after the registration: a timer
-    /// registered by a callback of an iteration fires at the next one at the earliest.
+    /// A negative delay puts the deadline in the past: the timer is due at once, and as due
+    /// timers fire in deadline order, before one set with a smaller delay (a repeating one then
+    /// repeats with no delay). The first call comes from an iteration that starts after the
+    /// registration: a timer registered by a callback of an iteration fires at the next one
+    /// at the earliest.
     /// <para>Lwt: <c>Lwt_engine.on_timer</c></para>
     /// </summary>
     /// <exception cref="ArgumentNullException"><paramref name="callback"/> is null.</exception>
@@ -208,20 +210,26 @@ public abstract partial class LwtEngine : IDisposable
     public LwtEvent OnTimer(double delaySeconds, bool repeat, Action<LwtEvent> callback)
     {
         ArgumentNullException.ThrowIfNull(callback);
-        if (!(delaySeconds >= 0))
+        if (double.IsNaN(delaySeconds))
         {
-            // Lwt takes a negative delay as already due (its deadline is in the past), as
-            // LwtUnix.Sleep does here; only NaN names no time at all.
-            delaySeconds = ZeroIfNegative(delaySeconds);
+            ThrowNaNDelay(delaySeconds);
         }
 
         ThrowIfDisposed();
+
+        // A negative delay is kept as a deadline in the past, not made 0: Lwt's engines (libev's
+        // timer heap, select/poll_based's sorted timer list) fire due timers in deadline order,
+        // so a timer set with -1 fires before one set with 0 (the wheel sorts each batch it
+        // fires). Offsets are capped at a quarter of the clock's range either way, so that
+        // infinities neither overflow nor wrap.
+        const long MaxOffset = long.MaxValue / 4;
         double ticks = delaySeconds * Stopwatch.Frequency;
-        long period = ticks >= long.MaxValue / 4 ? long.MaxValue / 4 : (long)Math.Ceiling(ticks);
+        long offset = ticks >= MaxOffset ? MaxOffset : ticks <= -MaxOffset ? -MaxOffset : (long)Math.Ceiling(ticks);
         var ev = new LwtEvent(this, LwtEvent.EventKind.Timer, -1, callback, _generation);
-        var timer = new LwtEvent.EngineTimer(ev, period, repeat);
+        var timer = new LwtEvent.EngineTimer(ev, Math.Max(0, offset), repeat);
         ev._timer = timer;
-        _timers.Add(timer, SaturatingAdd(Stopwatch.GetTimestamp(), period));
+        long now = Stopwatch.GetTimestamp();
+        _timers.Add(timer, offset < 0 ? now + offset : SaturatingAdd(now, offset));
         return ev;
     }
 
@@ -767,6 +775,7 @@ public abstract partial class LwtEngine : IDisposable
         WokenByWake = true;
     }
 
+    /// <summary><paramref name="a"/> + <paramref name="b"/>, at most long.MaxValue; <paramref name="b"/> is not negative.</summary>
     private static long SaturatingAdd(long a, long b) => a > long.MaxValue - b ? long.MaxValue : a + b;
 
     // ---- throw helpers ---------------------------------------------------
@@ -790,12 +799,10 @@ public abstract partial class LwtEngine : IDisposable
     private static void ThrowBadTimeout(int timeoutMs) =>
         throw new ArgumentOutOfRangeException(nameof(timeoutMs), timeoutMs, "The timeout must be -1 (infinite), 0 (poll) or a positive number of milliseconds.");
 
-    /// <summary>0 for a negative delay; throws for NaN (the cold path of OnTimer's check).</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static double ZeroIfNegative(double delaySeconds) =>
-        double.IsNaN(delaySeconds)
-            ? throw new ArgumentOutOfRangeException(nameof(delaySeconds), delaySeconds, "The delay must be a number of seconds, not NaN.")
-            : 0;
+    [DoesNotReturn]
+    private static void ThrowNaNDelay(double delaySeconds) =>
+        throw new ArgumentOutOfRangeException(nameof(delaySeconds), delaySeconds, "The delay must be a number of seconds, not NaN.");
 
     /// <summary>Throws a <see cref="System.ComponentModel.Win32Exception"/> for the errno of a failed call.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]

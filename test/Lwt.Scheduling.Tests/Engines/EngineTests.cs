@@ -205,7 +205,8 @@ public class EngineTests
         engine.OnTimer(0, repeat: false, _ => { log.Add("timer"); io.Stop(); });
         engine.OnTimer(-1, repeat: false, _ => log.Add("timer2"));
         IterUntil(engine, () => engine.TimerCount == 0);
-        Assert.Equal(["timer", "timer2"], log);
+        // timer2's deadline (a second ago) comes first: due timers fire in deadline order.
+        Assert.Equal(["timer2", "timer"], log);
         Assert.Equal(0, engine.WritableCount);
     }
 

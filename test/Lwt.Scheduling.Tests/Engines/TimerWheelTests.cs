@@ -50,6 +50,49 @@ public class TimerWheelTests
     }
 
     [Fact]
+    public void Fires_in_deadline_order_inside_one_slot_equal_deadlines_in_insertion_order()
+    {
+        // One slot of 1,000,000 ticks: every deadline below shares it. Lwt's engines fire due
+        // timers in deadline order; the wheel sorts each batch (stably) before it fires.
+        var wheel = new TimerWheel(1_000_000, 0);
+        var fired = new List<int>();
+        var rng = new Random(7);
+        var deadlines = Enumerable.Range(0, 3000).Select(_ => (long)rng.Next(1, 500)).ToList();
+        for (int i = 0; i < deadlines.Count; i++)
+        {
+            int id = i;
+            wheel.Add(deadlines[i], () => fired.Add(id));
+        }
+
+        wheel.Expire(999_999);
+        var expected = Enumerable.Range(0, deadlines.Count).OrderBy(i => deadlines[i]).ThenBy(i => i);
+        Assert.Equal(expected, fired);
+    }
+
+    [Fact]
+    public void Past_deadlines_fire_in_deadline_order_and_a_sorted_batch_still_honours_cancels()
+    {
+        var wheel = NewWheel();
+        var rec = new Recorder();
+        rec.Expire(wheel, 5000);
+
+        // Due at once (deadline before the wheel's clock), set latest deadline first.
+        rec.Add(wheel, 4999);
+        rec.Add(wheel, 10);
+        ActionTimerEntry? victim = null;
+        wheel.Add(2000, () =>
+        {
+            rec.Fired.Add((2000, rec.Now));
+            wheel.Cancel(victim!);
+        });
+        victim = rec.Add(wheel, 3000);
+        rec.Add(wheel, 20);
+        rec.Expire(wheel, 5000);
+        Assert.Equal([10L, 20, 2000, 4999], rec.Fired.Select(f => f.Deadline));
+        Assert.Equal(0, wheel.Count);
+    }
+
+    [Fact]
     public void Never_fires_early_and_fires_at_the_first_expire_past_the_deadline()
     {
         var wheel = NewWheel();

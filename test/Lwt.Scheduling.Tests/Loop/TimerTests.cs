@@ -75,6 +75,49 @@ public class TimerTests
     }
 
     [Fact]
+    public void Sleeps_due_together_end_in_deadline_order_even_within_one_slot()
+    {
+        // Lwt's engines fire due timers by deadline. Ten sleeps under a millisecond, set
+        // longest first, so that their deadlines fall in at most two 1 ms slots in reverse
+        // order of creation; the loop thread then blocks until all are due, so one expiry
+        // sees them all. Every pair whose deadlines are surely ordered (from the clock read
+        // before and after each creation) must fire in that order, inside a slot too.
+        const int Count = 10;
+        var (fired, lower, upper) = LoopTest.OnFreshThread(() =>
+        {
+            var fired = new List<int>();
+            var lower = new long[Count];
+            var upper = new long[Count];
+            LwtMain.Run(() =>
+            {
+                var sleeps = new Promise[Count];
+                for (int i = 0; i < Count; i++)
+                {
+                    double seconds = (Count - i) * 0.00009;
+                    long ticks = (long)(seconds * Stopwatch.Frequency);
+                    int id = i;
+                    lower[i] = Stopwatch.GetTimestamp() + ticks;
+                    sleeps[i] = LwtUnix.Sleep(seconds).Map(() => { fired.Add(id); return 0; });
+                    upper[i] = Stopwatch.GetTimestamp() + ticks + 1;
+                }
+                Thread.Sleep(5); // every deadline passes before the loop first looks
+                return Promise.Join(sleeps);
+            });
+            return (fired, lower, upper);
+        });
+        Assert.Equal(Count, fired.Count);
+        int checkedPairs = 0;
+        for (int x = 0; x < fired.Count; x++)
+            for (int y = x + 1; y < fired.Count; y++)
+            {
+                int early = fired[x], late = fired[y];
+                Assert.False(upper[late] < lower[early], $"sleep {late} (due first) fired after sleep {early}");
+                checkedPairs++;
+            }
+        Assert.True(checkedPairs > 0);
+    }
+
+    [Fact]
     public void Sleep_zero_yields_like_pause()
     {
         var log = LoopTest.OnFreshThread(() =>

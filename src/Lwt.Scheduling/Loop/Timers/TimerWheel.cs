@@ -39,7 +39,12 @@
 // Expire(now) fires every timer whose deadline <= now, and never one whose
 // deadline is later: slots strictly before now's slot are due in full; the
 // slot of now is filtered entry by entry. Timers fire slot by slot, in
-// deadline order across slots; inside one slot (1 ms), in insertion order.
+// deadline order across slots, and each slot's batch is sorted by deadline
+// before it fires (stable: equal deadlines in insertion order). Lwt's engines
+// fire due timers in deadline order too (libev's heap, select/poll_based's
+// sorted list): sleep 0.0008 then sleep 0.0001, both due when the loop looks,
+// wake the second first. The sort is a check in the usual case (one timer, or
+// timers set in deadline order) and O(k log k) for a batch of k otherwise.
 //
 // Re-entrancy. Fire() may Add, Cancel, or even call Expire again. A timer added
 // during Expire with a deadline <= now goes to the Due list and fires on the
@@ -454,10 +459,14 @@ internal sealed class TimerWheel
         }
     }
 
-    /// <summary>Fires the Firing list one node at a time (so a Cancel from a callback is honoured).</summary>
+    /// <summary>
+    /// Fires the Firing list in deadline order, one node at a time (so a Cancel from a
+    /// callback is honoured).
+    /// </summary>
     private void FireCollected(ref ExceptionDispatchInfo? error)
     {
         _nextValid = false;
+        SortFiring();
         TimerEntry? entry;
         while ((entry = _heads[FiringBucket]) is not null)
         {
@@ -474,6 +483,99 @@ internal sealed class TimerWheel
         }
 
         _nextValid = false;
+    }
+
+    /// <summary>
+    /// Sorts the Firing list by deadline, stably. A batch comes from one slot or from the Due
+    /// list, in insertion order: already sorted unless timers were set out of deadline order
+    /// within one slot (or a negative delay was), so the usual cost is one pass to check.
+    /// </summary>
+    private void SortFiring()
+    {
+        TimerEntry? node = _heads[FiringBucket];
+        if (node is null)
+        {
+            return;
+        }
+
+        for (TimerEntry? next = node._next; next is not null; node = next, next = next._next)
+        {
+            if (next._deadline < node._deadline)
+            {
+                SortFiringSlow();
+                return;
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void SortFiringSlow()
+    {
+        // Merge sort on the _next links alone, then the _prev links and the tail are rebuilt.
+        TimerEntry head = MergeSort(_heads[FiringBucket]!);
+        TimerEntry? prev = null;
+        for (TimerEntry? node = head; node is not null; node = node._next)
+        {
+            node._prev = prev;
+            prev = node;
+        }
+
+        _heads[FiringBucket] = head;
+        _tails[FiringBucket] = prev;
+    }
+
+    /// <summary>Stable merge sort by deadline of a list linked by _next (_prev is left stale).</summary>
+    private static TimerEntry MergeSort(TimerEntry head)
+    {
+        if (head._next is null)
+        {
+            return head;
+        }
+
+        // Split after the middle (slow/fast walk): the recursion is log2(k) deep.
+        TimerEntry slow = head;
+        for (TimerEntry? fast = head._next; fast?._next is not null; fast = fast._next._next)
+        {
+            slow = slow._next!;
+        }
+
+        TimerEntry right = slow._next!;
+        slow._next = null;
+        TimerEntry? a = MergeSort(head);
+        TimerEntry? b = MergeSort(right);
+
+        // Merge, taking from the left on ties: equal deadlines keep their insertion order.
+        TimerEntry first;
+        if (b._deadline < a._deadline)
+        {
+            first = b;
+            b = b._next;
+        }
+        else
+        {
+            first = a;
+            a = a._next;
+        }
+
+        TimerEntry last = first;
+        while (a is not null && b is not null)
+        {
+            if (b._deadline < a._deadline)
+            {
+                last._next = b;
+                b = b._next;
+            }
+            else
+            {
+                last._next = a;
+                a = a._next;
+            }
+
+            last = last._next;
+        }
+
+        last._next = a ?? b;
+        return first;
     }
 
     private TimerEntry? DetachAll(int bucket)
