@@ -61,6 +61,27 @@ public class CancellationTests
     }
 
     [Fact]
+    public void An_OnCancel_of_protected_that_resolves_its_input_at_once_leaves_the_result_canceled()
+    {
+        // Lwt 5.6.1 crashes here (SIGSEGV: test/differential/README.md, known difference 7):
+        // the handler resolves the input while protected's callback on it is still attached,
+        // and that callback then resolves the canceled result. Here resolving a canceled
+        // promise does nothing: the result stays canceled, its callbacks run once, the input
+        // is rejected and its other callbacks see it.
+        var (p, r) = Promise.CreateCancelable<int>();
+        var q = p.Protected();
+        var log = new List<string>();
+        q.OnCancel(() => { log.Add("q canceled"); r.RejectNow(new Boom("input")); });
+        q.OnAny(v => log.Add($"q {v}"), e => log.Add($"q {e.GetType().Name}"));
+        p.OnFailure(e => log.Add($"p {e.Message}"));
+        q.Cancel();
+        Assert.True(q.IsCanceled);
+        Assert.True(p.IsRejected);
+        Assert.Equal(["q canceled", "p input", "q CanceledException"], log);
+        Assert.True(q.Bind(v => Promise.Return(v + 1)).IsCanceled);
+    }
+
+    [Fact]
     public void Protected_of_non_cancelable_input_is_itself_cancelable()
     {
         var (p, _) = Promise.Create<int>();
