@@ -231,7 +231,7 @@ public sealed partial class LwtStream<T>
         {
             if (TryRead(ref pos, out var item))
             {
-                if (!await f(item)) break;
+                if (!await ThrowHelper.NullAsRejected(f(item))) break;
                 ConsumeAt(pos);
                 if (keep) acc.Add(item);
                 pos = After(pos);

@@ -4,7 +4,9 @@ namespace Lwt;
  * Lwt_stream's transformers and folds. A transformed stream is a `From` stream that
  * reads this one on demand (lazily: nothing is read until the new stream is), so reading
  * it consumes this one. The folds and iterations consume this stream to its end.
- * Callbacks that throw reject the promise of the read or fold that called them.
+ * Callbacks that throw reject the promise of the read or fold that called them; a callback
+ * that returns null instead of a promise counts as a promise rejected with ThrowHelper's
+ * InvalidOperationException, as everywhere else (rather than a NullReferenceException).
  */
 
 public sealed partial class LwtStream<T>
@@ -26,7 +28,7 @@ public sealed partial class LwtStream<T>
     public LwtStream<U> MapS<U>(Func<T, Promise<U>> f)
     {
         ArgumentNullException.ThrowIfNull(f);
-        return LwtStream.From(() => Get().Bind(x => x.HasValue ? f(x.Value).Map(Option<U>.Some) : Promise.Return(Option<U>.None)));
+        return LwtStream.From(() => Get().Bind(x => x.HasValue ? ThrowHelper.NullAsRejected(f(x.Value)).Map(Option<U>.Some) : Promise.Return(Option<U>.None)));
     }
 
     /// <summary>The items that satisfy <paramref name="f"/>.<para>Lwt: <c>Lwt_stream.filter</c></para></summary>
@@ -49,7 +51,7 @@ public sealed partial class LwtStream<T>
             while (true)
             {
                 var x = await Get();
-                if (!x.HasValue || await f(x.Value)) return x;
+                if (!x.HasValue || await ThrowHelper.NullAsRejected(f(x.Value))) return x;
             }
         }
         return LwtStream.From(Next);
@@ -78,7 +80,7 @@ public sealed partial class LwtStream<T>
             {
                 var x = await Get();
                 if (!x.HasValue) return Option<U>.None;
-                var y = await f(x.Value);
+                var y = await ThrowHelper.NullAsRejected(f(x.Value));
                 if (y.HasValue) return y;
             }
         }
@@ -109,7 +111,7 @@ public sealed partial class LwtStream<T>
             {
                 var x = await Get();
                 if (!x.HasValue) return Option<U>.None;
-                foreach (var y in await f(x.Value)) pending.Enqueue(y);
+                foreach (var y in await ThrowHelper.NullAsRejected(f(x.Value))) pending.Enqueue(y);
             }
             return Option<U>.Some(pending.Dequeue());
         }
@@ -146,7 +148,7 @@ public sealed partial class LwtStream<T>
             if (TryRead(ref pos, out var item))
             {
                 ConsumeAt(pos);
-                acc = await f(item, acc);
+                acc = await ThrowHelper.NullAsRejected(f(item, acc));
                 pos = After(pos);
             }
             else if (_buffer.Ended) return acc;
@@ -169,7 +171,7 @@ public sealed partial class LwtStream<T>
     public Promise IterS(Func<T, Promise> f)
     {
         ArgumentNullException.ThrowIfNull(f);
-        return FoldCore<Unit>((x, _) => f(x).Map(static () => Unit.Value), default);
+        return FoldCore<Unit>((x, _) => ThrowHelper.NullAsRejected(f(x)).Map(static () => Unit.Value), default);
     }
 
     /// <summary>
@@ -393,7 +395,7 @@ public sealed partial class LwtStream<T>
     public Promise<Option<T>> FindS(Func<T, Promise<bool>> f)
     {
         ArgumentNullException.ThrowIfNull(f);
-        return FindMapS(x => f(x).Map(ok => ok ? Option<T>.Some(x) : Option<T>.None));
+        return FindMapS(x => ThrowHelper.NullAsRejected(f(x)).Map(ok => ok ? Option<T>.Some(x) : Option<T>.None));
     }
 
     /// <summary>Removes items up to the first for which <paramref name="f"/> gives <c>Some</c>, and returns that.<para>Lwt: <c>Lwt_stream.find_map</c></para></summary>
@@ -424,7 +426,7 @@ public sealed partial class LwtStream<T>
             if (TryRead(ref pos, out var item))
             {
                 ConsumeAt(pos);
-                var y = await f(item);
+                var y = await ThrowHelper.NullAsRejected(f(item));
                 if (y.HasValue) return y;
                 pos = After(pos);
             }
