@@ -48,8 +48,9 @@ public sealed class BoundedPush<T>
     public bool Closed => _closed;
 
     /// <summary>
-    /// Changes the size. If there is now room and a push is waiting, its item goes in and
-    /// the push resolves.
+    /// Changes the size. It may be made smaller than <see cref="Count"/>: the items already
+    /// in stay, and a push waits until the reader has read one. If there is now room and a
+    /// push is waiting, its item goes in and the push resolves.
     /// <para>Lwt: <c>bounded_push#resize</c></para>
     /// </summary>
     /// <param name="size">The new size (0 or more).</param>
@@ -66,8 +67,11 @@ public sealed class BoundedPush<T>
     }
 
     /// <summary>
-    /// Pushes <paramref name="item"/>: resolved at once if there is room, otherwise when the
-    /// reader has made room. Rejected with <see cref="LwtStream.FullException"/> while
+    /// Pushes <paramref name="item"/>: resolved at once if there is room (<see cref="Count"/>
+    /// below <see cref="Size"/>); otherwise it waits, and its item goes in and its promise
+    /// resolves when the reader next consumes an item (even when a <see cref="Resize"/> has
+    /// left <see cref="Count"/> at or above the size: as in Lwt, a read always lets the
+    /// waiting push in) or when <see cref="Resize"/> makes room. Rejected with <see cref="LwtStream.FullException"/> while
     /// another push waits, with <see cref="LwtStream.ClosedException"/> after
     /// <see cref="Close"/>. The waiting promise is cancelable: canceling it withdraws the item.
     /// <para>Lwt: <c>bounded_push#push</c></para>

@@ -291,7 +291,11 @@ public static class LwtSeq
 
     /// <summary>
     /// Calls <paramref name="f"/> on each item, at most <paramref name="maxConcurrency"/>
-    /// calls pending at once.
+    /// calls pending at once (the next node is forced only when there is a free slot);
+    /// resolves when the sequence is exhausted and every call has resolved. A rejected call
+    /// rejects the promise with its exception, without going on to the end, as soon as the
+    /// traversal next waits for a free slot or reaches the end; if <paramref name="f"/>
+    /// throws, the traversal stops and the promise is rejected with that exception.
     /// <para>Lwt: <c>Lwt_seq.iter_n</c></para>
     /// </summary>
     /// <param name="f">The action.</param>

@@ -344,6 +344,11 @@ public sealed partial class LwtStream<T>
     /// <summary>
     /// Calls <paramref name="f"/> on each item, with at most <paramref name="maxConcurrency"/>
     /// calls pending at a time; resolves when the stream has ended and every call has resolved.
+    /// A rejected call rejects the promise with its exception, without waiting for the end of
+    /// the stream, as soon as the walk next waits for a free slot (all
+    /// <paramref name="maxConcurrency"/> slots taken) or reaches the end; nothing more is read
+    /// then. If <paramref name="f"/> throws, nothing more is read and the promise is rejected
+    /// with that exception.
     /// <para>Lwt: <c>Lwt_stream.iter_n</c></para>
     /// </summary>
     /// <param name="f">The action.</param>

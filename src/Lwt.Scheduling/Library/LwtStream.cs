@@ -76,7 +76,10 @@ public static partial class LwtStream
     /// <summary>
     /// An unbounded push stream and its push function: <c>push(Some x)</c> adds an item,
     /// <c>push(None)</c> closes the stream; pushing into a closed stream throws
-    /// <see cref="ClosedException"/>. The push function does not keep the stream alive.
+    /// <see cref="ClosedException"/> at the call. The push function does not keep the stream
+    /// alive (a read waiting on the stream does, as in Lwt, until an item or the end serves it).
+    /// A push wakes the readers waiting, the most recently queued first, as Lwt runs the
+    /// callbacks of its push signal.
     /// <para>Lwt: <c>Lwt_stream.create</c></para>
     /// </summary>
     /// <typeparam name="T">The type of the items.</typeparam>

@@ -41,4 +41,48 @@ public class DocAuditStreamTests
         Assert.True(result.IsRejected);
         Assert.IsType<InvalidOperationException>(result.Exception);
     }
+
+    // BoundedPush.Push's doc said a waiting push resolves "when the reader has made room";
+    // after a Resize below Count, a read lets the waiting push in though there is no room
+    // (Lwt's consume calls notify_pusher whenever a push is pending). The docs now say so.
+    [Fact]
+    public void A_read_lets_a_waiting_push_in_even_after_a_resize_below_the_count()
+    {
+        var (s, push) = LwtStream.CreateBounded<int>(3);
+        Assert.True(push.Push(1).IsFulfilled);
+        Assert.True(push.Push(2).IsFulfilled);
+        push.Resize(0);
+        var waiting = push.Push(3);
+        Assert.True(waiting.IsPending);
+        Assert.Equal(1, s.Get().Value.Value);
+        Assert.True(waiting.IsFulfilled);
+        Assert.Equal(2, push.Count);
+        Assert.Equal([2, 3], s.NGet(2).Value);
+    }
+
+    // IterN's doc said only that it resolves when the stream has ended and every call has;
+    // a rejected call rejects it as soon as the walk waits for a free slot, the stream still open.
+    [Fact]
+    public void Stream_IterN_is_rejected_by_a_call_once_every_slot_is_taken_without_the_end()
+    {
+        var (s, push) = LwtStream.Create<int>();
+        var result = s.IterN(x => x == 1 ? Promise.Fail(new FormatException()) : Promise.ReturnUnit, 2);
+        push(Option.Some(1));
+        Assert.True(result.IsPending);
+        push(Option.Some(2));
+        Assert.IsType<FormatException>(result.Exception);
+        Assert.False(s.IsClosed);
+    }
+
+    // The same for LwtSeq.IterN, whose doc said nothing of its result; the next node is
+    // forced only when a slot is free, so the traversal stops after maxConcurrency nodes.
+    [Fact]
+    public void Seq_IterN_is_rejected_by_a_call_once_every_slot_is_taken()
+    {
+        int forced = 0;
+        var seq = LwtSeq.Map(x => { forced++; return x; }, LwtSeq.Init(10, i => i));
+        var result = LwtSeq.IterN(x => x == 0 ? Promise.Fail(new FormatException()) : Promise.Create().Promise, seq, 3);
+        Assert.IsType<FormatException>(result.Exception);
+        Assert.Equal(3, forced);
+    }
 }
