@@ -269,7 +269,7 @@ public sealed partial class LwtStream<T>
     /// Removes and returns the items available now, without waiting.
     /// <para>Lwt: <c>Lwt_stream.get_available</c></para>
     /// </summary>
-    /// <exception cref="Exception">Feeding a <c>From</c> stream failed synchronously: that exception.</exception>
+    /// <exception cref="Exception">Feeding a <c>From</c> or <c>FromDirect</c> stream failed synchronously: that exception.</exception>
     public IReadOnlyList<T> GetAvailable() => GetAvailableUpTo(int.MaxValue);
 
     /// <summary>
@@ -277,7 +277,7 @@ public sealed partial class LwtStream<T>
     /// <para>Lwt: <c>Lwt_stream.get_available_up_to</c></para>
     /// </summary>
     /// <param name="n">How many at most.</param>
-    /// <exception cref="Exception">Feeding a <c>From</c> stream failed synchronously: that exception.</exception>
+    /// <exception cref="Exception">Feeding a <c>From</c> or <c>FromDirect</c> stream failed synchronously: that exception.</exception>
     public IReadOnlyList<T> GetAvailableUpTo(int n)
     {
         var acc = new List<T>();
@@ -291,7 +291,7 @@ public sealed partial class LwtStream<T>
     /// function answers at once) those its function can produce before it would wait.
     /// <para>Lwt: <c>Lwt_stream.junk_available</c></para>
     /// </summary>
-    /// <exception cref="Exception">Feeding a <c>From</c> stream failed synchronously: that exception.</exception>
+    /// <exception cref="Exception">Feeding a <c>From</c> or <c>FromDirect</c> stream failed synchronously: that exception.</exception>
     public void JunkAvailable() => TakeAvailable(int.MaxValue, acc: null);
 
     // Consumes up to n items that need no waiting, into acc when there is one. The same walk

@@ -49,6 +49,12 @@ public static partial class LwtStream
     /// <summary>
     /// A stream whose items are produced on demand by <paramref name="f"/>: <c>Some x</c> is the
     /// next item, <c>None</c> the end. Calls never overlap: readers share the call in flight.
+    /// If <paramref name="f"/> throws or its promise is rejected, the read that asked for the
+    /// item is rejected with that exception (in its promise, also when <paramref name="f"/>
+    /// throws, where Lwt raises at the call; <see cref="LwtStream{T}.GetAvailable"/>,
+    /// <see cref="LwtStream{T}.GetAvailableUpTo"/> and <see cref="LwtStream{T}.JunkAvailable"/>,
+    /// which do not return one, throw it), and the stream does not end: the
+    /// next read calls <paramref name="f"/> again, as in Lwt.
     /// <para>Lwt: <c>Lwt_stream.from</c></para>
     /// </summary>
     /// <param name="f">Produces the next item.</param>
@@ -62,6 +68,11 @@ public static partial class LwtStream
 
     /// <summary>
     /// A stream whose items are produced on demand, synchronously, by <paramref name="f"/>.
+    /// If <paramref name="f"/> throws, the read that called it is rejected with that exception
+    /// (in its promise, where Lwt's raises at the call;
+    /// <see cref="LwtStream{T}.GetAvailable"/>, <see cref="LwtStream{T}.GetAvailableUpTo"/> and
+    /// <see cref="LwtStream{T}.JunkAvailable"/>, which do not return one, throw it), and the stream does not end: the
+    /// next read calls <paramref name="f"/> again.
     /// <para>Lwt: <c>Lwt_stream.from_direct</c></para>
     /// </summary>
     /// <param name="f">Produces the next item, or None at the end.</param>

@@ -85,4 +85,24 @@ public class DocAuditStreamTests
         Assert.IsType<FormatException>(result.Exception);
         Assert.Equal(3, forced);
     }
+
+    // From's and FromDirect's docs did not say what a failing source does: the read that
+    // called it is rejected (a throw included, which Lwt raises at the call), the stream
+    // does not end, and the next read calls the function again; the functions that return
+    // no promise throw.
+    [Fact]
+    public void A_failing_From_or_FromDirect_source_rejects_that_read_and_the_stream_goes_on()
+    {
+        int n = 0;
+        var from = LwtStream.From(() => ++n == 1 ? throw new FormatException() : Promise.Return(Option.Some(n)));
+        Assert.IsType<FormatException>(from.Get().Exception);
+        Assert.False(from.IsClosed);
+        Assert.Equal(2, from.Get().Value.Value);
+
+        int m = 0;
+        var direct = LwtStream.FromDirect(() => ++m == 1 ? throw new FormatException() : Option.Some(m));
+        Assert.Throws<FormatException>(() => direct.GetAvailableUpTo(1));
+        Assert.False(direct.IsClosed);
+        Assert.Equal(2, direct.Get().Value.Value);
+    }
 }
