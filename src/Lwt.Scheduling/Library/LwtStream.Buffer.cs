@@ -25,7 +25,9 @@ namespace Lwt;
  * Lwt.protected), and Lwt runs a promise's callbacks newest first. A Get waiter's queue entry carries its reader and position; woken, the
  * entry is served there: the item at the position is read and consumed for the reader.
  * So a blocked Get costs one object, the plain cancelable promise it returns, and a
- * hand-off no more. Waiters are cancelable; a canceled one is skipped (Waiters.cs).
+ * hand-off to one waiting reader no more; when two or more wait at once, the wake-up also
+ * allocates the list that holds the batch (WakeAll). Waiters are cancelable; a canceled
+ * one is skipped (Waiters.cs).
  *
  * Consuming. As in Lwt, a read consumes an item only if the reader's position is still
  * where the read started (two Gets pending on the same stream both return the same
