@@ -87,7 +87,11 @@ public sealed partial class LwtStream<T>
         return LwtStream.From(Next);
     }
 
-    /// <summary>The elements of the collections <paramref name="f"/> returns, in order.<para>Lwt: <c>Lwt_stream.map_list</c></para></summary>
+    /// <summary>
+    /// The elements of the collections <paramref name="f"/> returns, in order. A null collection
+    /// rejects the read that needed it with <see cref="InvalidOperationException"/>.
+    /// <para>Lwt: <c>Lwt_stream.map_list</c></para>
+    /// </summary>
     /// <param name="f">The function.</param>
     /// <typeparam name="U">The type of the new items.</typeparam>
     /// <exception cref="ArgumentNullException"><paramref name="f"/> is null.</exception>
@@ -97,7 +101,11 @@ public sealed partial class LwtStream<T>
         return MapListS(x => Promise.Return(f(x)));
     }
 
-    /// <summary>The elements of the collections <paramref name="f"/> returns, one call at a time.<para>Lwt: <c>Lwt_stream.map_list_s</c></para></summary>
+    /// <summary>
+    /// The elements of the collections <paramref name="f"/> returns, one call at a time. A null
+    /// collection rejects the read that needed it with <see cref="InvalidOperationException"/>.
+    /// <para>Lwt: <c>Lwt_stream.map_list_s</c></para>
+    /// </summary>
     /// <param name="f">The function.</param>
     /// <typeparam name="U">The type of the new items.</typeparam>
     /// <exception cref="ArgumentNullException"><paramref name="f"/> is null.</exception>
@@ -111,7 +119,9 @@ public sealed partial class LwtStream<T>
             {
                 var x = await Get();
                 if (!x.HasValue) return Option<U>.None;
-                foreach (var y in await ThrowHelper.NullAsRejected(f(x.Value))) pending.Enqueue(y);
+                var ys = await ThrowHelper.NullAsRejected(f(x.Value));
+                if (ys is null) ThrowNullCollection();
+                foreach (var y in ys) pending.Enqueue(y);
             }
             return Option<U>.Some(pending.Dequeue());
         }
@@ -139,6 +149,10 @@ public sealed partial class LwtStream<T>
         ArgumentNullException.ThrowIfNull(f);
         return FoldCore(f, init);
     }
+
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    private static void ThrowNullCollection() =>
+        throw new InvalidOperationException("The stream's function gave a null collection (or Flatten read one); give an empty collection instead.");
 
     private async Promise<A> FoldCore<A>(Func<T, A, Promise<A>> f, A acc)
     {

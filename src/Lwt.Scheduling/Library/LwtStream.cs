@@ -289,7 +289,12 @@ public static partial class LwtStream
         return From(Next);
     }
 
-    /// <summary>The items of each stream of <paramref name="streams"/>, one stream after the other.<para>Lwt: <c>Lwt_stream.concat</c></para></summary>
+    /// <summary>
+    /// The items of each stream of <paramref name="streams"/>, one stream after the other. A null
+    /// stream among them rejects the read that reaches it with
+    /// <see cref="InvalidOperationException"/>; the next read goes on with the stream after it.
+    /// <para>Lwt: <c>Lwt_stream.concat</c></para>
+    /// </summary>
     /// <param name="streams">A stream of streams.</param>
     /// <typeparam name="T">The type of the items.</typeparam>
     /// <exception cref="ArgumentNullException"><paramref name="streams"/> is null.</exception>
@@ -308,13 +313,18 @@ public static partial class LwtStream
                 }
                 var s = await streams.Get();
                 if (!s.HasValue) return Option<T>.None;
-                current = s.Value;
+                current = s.Value ?? throw new InvalidOperationException(
+                    "LwtStream.Concat read a null stream from its stream of streams; push an empty stream (LwtStream.OfList) instead.");
             }
         }
         return From(Next);
     }
 
-    /// <summary>The elements of each collection of <paramref name="stream"/>, in order.<para>Lwt: <c>Lwt_stream.flatten</c></para></summary>
+    /// <summary>
+    /// The elements of each collection of <paramref name="stream"/>, in order. A null collection
+    /// rejects the read that reaches it with <see cref="InvalidOperationException"/>.
+    /// <para>Lwt: <c>Lwt_stream.flatten</c></para>
+    /// </summary>
     /// <param name="stream">A stream of collections.</param>
     /// <typeparam name="T">The type of the items.</typeparam>
     /// <exception cref="ArgumentNullException"><paramref name="stream"/> is null.</exception>

@@ -28,6 +28,27 @@ public class DocAuditStreamTests
         _ => throw new ArgumentOutOfRangeException(nameof(name)),
     };
 
+    // A null collection (MapList, MapListS, Flatten) or a null inner stream (Concat) made the
+    // read fail with the NullReferenceException of enumerating or reading null. It is now an
+    // InvalidOperationException that says what to give instead, and only that read fails.
+    [Fact]
+    public void A_null_collection_or_inner_stream_rejects_the_read_that_reaches_it_with_InvalidOperationException()
+    {
+        Assert.IsType<InvalidOperationException>(Three().MapList<int>(_ => null!).Get().Exception);
+        Assert.IsType<InvalidOperationException>(Three().MapListS(_ => Promise.Return<IEnumerable<int>>(null!)).Get().Exception);
+
+        var flat = LwtStream.Flatten(LwtStream.OfList<IEnumerable<int>>([[1], null!, [2, 3]]));
+        Assert.Equal(1, flat.Get().Value.Value);
+        Assert.IsType<InvalidOperationException>(flat.Get().Exception);
+        Assert.Equal(2, flat.Get().Value.Value);
+
+        var concat = LwtStream.Concat(LwtStream.OfList<LwtStream<int>>([LwtStream.OfList([1]), null!, LwtStream.OfList([2])]));
+        Assert.Equal(1, concat.Get().Value.Value);
+        Assert.IsType<InvalidOperationException>(concat.Get().Exception);
+        Assert.Equal(2, concat.Get().Value.Value);
+        Assert.False(concat.Get().Value.HasValue);
+    }
+
     // The stream functions whose callback returns a promise rejected their result with the
     // NullReferenceException of binding or awaiting null when the callback returned null;
     // From, IterP, IterN, Parse, and every LwtSeq and LwtList function, reject with
