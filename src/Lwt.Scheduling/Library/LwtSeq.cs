@@ -115,7 +115,12 @@ public static class LwtSeq
     /// <exception cref="ArgumentNullException"><paramref name="seqs"/> is null.</exception>
     public static LwtSeq<T> Concat<T>(LwtSeq<LwtSeq<T>> seqs) => FlatMap(seqs, static s => s);
 
-    /// <summary>The items of the sequences <paramref name="f"/> gives for each item, in order.<para>Lwt: <c>Lwt_seq.flat_map</c></para></summary>
+    /// <summary>
+    /// The items of the sequences <paramref name="f"/> gives for each item, in order. A null
+    /// sequence from <paramref name="f"/> rejects the node that needed it with
+    /// <see cref="InvalidOperationException"/>.
+    /// <para>Lwt: <c>Lwt_seq.flat_map</c></para>
+    /// </summary>
     /// <param name="seq">The sequence.</param>
     /// <param name="f">The function.</param>
     /// <typeparam name="T">The type of the items.</typeparam>
@@ -124,8 +129,14 @@ public static class LwtSeq
     public static LwtSeq<U> FlatMap<T, U>(LwtSeq<T> seq, Func<T, LwtSeq<U>> f)
     {
         Check(seq, f);
-        return new(() => seq.Force().Bind(n => n.HasValue ? Append(f(n.Value.Head), FlatMap(n.Value.Tail, f)).Force() : Nil<U>()));
+        return new(() => seq.Force().Bind(n => n.HasValue ? Append(f(n.Value.Head) ?? ThrowNullSequence<U>(), FlatMap(n.Value.Tail, f)).Force() : Nil<U>()));
     }
+
+    // A null sequence from FlatMap's f (or in Concat's sequence of sequences) is the caller's
+    // mistake, not a null argument of Append's: said as such, in the promise of that node.
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    private static LwtSeq<U> ThrowNullSequence<U>() =>
+        throw new InvalidOperationException("LwtSeq.FlatMap's function gave a null sequence (or Concat read one); give LwtSeq.Empty instead.");
 
     /// <summary>The items mapped by <paramref name="f"/>.<para>Lwt: <c>Lwt_seq.map</c></para></summary>
     /// <param name="f">The function.</param>

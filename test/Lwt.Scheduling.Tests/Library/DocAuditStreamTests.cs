@@ -49,6 +49,19 @@ public class DocAuditStreamTests
         Assert.False(concat.Get().Value.HasValue);
     }
 
+    // LwtSeq.FlatMap whose function gave null (and Concat of a null sequence) rejected with the
+    // ArgumentNullException of Append's own check, naming a parameter the caller never passed.
+    [Fact]
+    public void A_null_sequence_from_FlatMap_or_in_Concat_rejects_with_InvalidOperationException()
+    {
+        var flat = LwtSeq.FlatMap(LwtSeq.OfList([1, 2]), x => x == 2 ? null! : LwtSeq.Return(x));
+        Assert.IsType<InvalidOperationException>(LwtSeq.ToList(flat).Exception);
+        Assert.Equal(1, flat.Force().Value.Value.Head);
+
+        var concat = LwtSeq.Concat(LwtSeq.OfList<LwtSeq<int>>([null!]));
+        Assert.IsType<InvalidOperationException>(concat.Force().Exception);
+    }
+
     // The stream functions whose callback returns a promise rejected their result with the
     // NullReferenceException of binding or awaiting null when the callback returned null;
     // From, IterP, IterN, Parse, and every LwtSeq and LwtList function, reject with
