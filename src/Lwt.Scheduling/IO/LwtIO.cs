@@ -116,11 +116,13 @@ public static partial class LwtIO
     /// <typeparam name="TChannel"><see cref="InputChannel"/> or <see cref="OutputChannel"/>.</typeparam>
     /// <exception cref="ArgumentNullException"><paramref name="mode"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="fd"/> is negative.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="bufferSize"/> is below 16 (the descriptor is left as it was).</exception>
     /// <exception cref="UnixErrorException">The descriptor is not open (fcntl fails).</exception>
     public static TChannel OfUnixFd<TChannel>(ChannelMode<TChannel> mode, int fd, bool closeFd = true, int? bufferSize = null)
         where TChannel : LwtChannel
     {
         ArgumentNullException.ThrowIfNull(mode);
+        CheckBufferSize(bufferSize); // before FromFd, which may make the caller's descriptor non-blocking
         return OfFd(mode, LwtFd.FromFd(fd), closeFd, bufferSize);
     }
 
@@ -176,10 +178,12 @@ public static partial class LwtIO
     /// A pipe as a pair of channels.
     /// <para>Lwt: <c>Lwt_io.pipe</c></para>
     /// </summary>
-    /// <param name="bufferSize">The buffer size of both channels.</param>
+    /// <param name="bufferSize">The buffer size of both channels (at least 16).</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="bufferSize"/> is below 16 (no pipe is made).</exception>
     /// <exception cref="UnixErrorException">pipe2 failed.</exception>
     public static (InputChannel Input, OutputChannel Output) Pipe(int? bufferSize = null)
     {
+        CheckBufferSize(bufferSize); // before the pipe: a size refused after it left both descriptors open
         var (r, w) = LwtUnix.Pipe();
         return (OfFd(Input, r, bufferSize: bufferSize), OfFd(Output, w, bufferSize: bufferSize));
     }
