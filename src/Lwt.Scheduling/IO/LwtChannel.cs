@@ -569,9 +569,21 @@ internal sealed class ChannelCore
     /// <summary>The smallest buffer a channel may have, as lwt_io's min_buffer_size.</summary>
     internal const int MinBufferSize = 16;
 
+    /// <summary>
+    /// Refuses a buffer size outside lwt_io's check_buffer_size bounds: below
+    /// <see cref="MinBufferSize"/>, or above the largest array there can be
+    /// (<see cref="Array.MaxLength"/>, as Lwt's upper bound is Sys.max_string_length), which
+    /// would otherwise fail later as an OutOfMemoryException from the allocation.
+    /// </summary>
+    internal static void CheckSize(int size, string paramName)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(size, MinBufferSize, paramName);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(size, Array.MaxLength, paramName);
+    }
+
     internal ChannelCore(int bufferSize, Func<Memory<byte>, Promise<int>>? read, Func<ReadOnlyMemory<byte>, Promise<int>>? write, Func<Promise>? close, Func<long, SeekOrigin, Promise<long>>? seek = null)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(bufferSize, MinBufferSize);
+        CheckSize(bufferSize, nameof(bufferSize));
         Buffer = new byte[bufferSize];
         Size = bufferSize;
         ReadBackend = read;

@@ -28,11 +28,11 @@ public static partial class LwtIO
     /// process, as Lwt's is global). Channels already made keep theirs.
     /// <para>Lwt: <c>Lwt_io.set_default_buffer_size</c></para>
     /// </summary>
-    /// <param name="size">The new default, at least 16 bytes.</param>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="size"/> is below 16.</exception>
+    /// <param name="size">The new default, from 16 to <see cref="Array.MaxLength"/> bytes.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="size"/> is below 16 or above <see cref="Array.MaxLength"/>.</exception>
     public static void SetDefaultBufferSize(int size)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(size, ChannelCore.MinBufferSize);
+        ChannelCore.CheckSize(size, nameof(size));
         Volatile.Write(ref s_defaultBufferSize, size);
     }
 
@@ -173,13 +173,13 @@ public static partial class LwtIO
     /// <para>Lwt: <c>Lwt_io.resize_buffer</c></para>
     /// </summary>
     /// <param name="channel">The channel.</param>
-    /// <param name="size">The new size, at least 16 bytes.</param>
+    /// <param name="size">The new size, from 16 to <see cref="Array.MaxLength"/> bytes.</param>
     /// <exception cref="ArgumentNullException"><paramref name="channel"/> is null.</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="size"/> is below 16.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="size"/> is below 16 or above <see cref="Array.MaxLength"/>.</exception>
     public static Promise ResizeBuffer(this LwtChannel channel, int size)
     {
         ArgumentNullException.ThrowIfNull(channel);
-        ArgumentOutOfRangeException.ThrowIfLessThan(size, ChannelCore.MinBufferSize);
+        ChannelCore.CheckSize(size, nameof(size));
         if (channel.Core.IsBytes)
         {
             return Promise.Fail(new InvalidOperationException("Lwt_io.resize_buffer: the buffer of a channel made by LwtIO.OfBytes is the array it was given; it cannot be resized."));

@@ -96,9 +96,9 @@ public static partial class LwtIO
     /// <param name="suffix">The end of the name.</param>
     /// <param name="flags">Open flags (default write-only, create, exclusive; close-on-exec is always added).</param>
     /// <param name="permissions">Permissions of the file (0o666 before the umask, as Lwt's open_file).</param>
-    /// <param name="bufferSize">The buffer size (at least 16).</param>
+    /// <param name="bufferSize">The buffer size (16 to <see cref="Array.MaxLength"/>).</param>
     /// <exception cref="ArgumentNullException"><paramref name="prefix"/> or <paramref name="suffix"/> is null.</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="bufferSize"/> is below 16.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="bufferSize"/> is below 16 or above <see cref="Array.MaxLength"/>.</exception>
     public static Promise<(string Path, OutputChannel Channel)> OpenTempFile(string? tempDir = null, string prefix = "lwt_io_temp_file_", string suffix = "", OpenFlags? flags = null, int permissions = 0b110_110_110, int? bufferSize = null)
     {
         ArgumentNullException.ThrowIfNull(prefix);
@@ -128,10 +128,10 @@ public static partial class LwtIO
     /// <param name="suffix">The end of the name.</param>
     /// <param name="flags">Open flags (default write-only, create, exclusive).</param>
     /// <param name="permissions">Permissions of the file.</param>
-    /// <param name="bufferSize">The buffer size (at least 16).</param>
+    /// <param name="bufferSize">The buffer size (16 to <see cref="Array.MaxLength"/>).</param>
     /// <typeparam name="T">The result of <paramref name="f"/>.</typeparam>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="bufferSize"/> is below 16.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="bufferSize"/> is below 16 or above <see cref="Array.MaxLength"/>.</exception>
     public static Promise<T> WithTempFile<T>(Func<string, OutputChannel, Promise<T>> f, string? tempDir = null, string prefix = "lwt_io_temp_file_", string suffix = "", OpenFlags? flags = null, int permissions = 0b110_110_110, int? bufferSize = null)
     {
         ArgumentNullException.ThrowIfNull(f);

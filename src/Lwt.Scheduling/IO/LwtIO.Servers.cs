@@ -218,9 +218,9 @@ public static partial class LwtIO
     /// <param name="backlog">The listen backlog (Lwt's default is 5; 128 here, so that bursts of clients are not dropped).</param>
     /// <param name="fd">A socket to use instead of a new one (Lwt's <c>?fd</c>); it is bound here.</param>
     /// <param name="noClose">Leave the channels open when the handler ends.</param>
-    /// <param name="bufferSize">The buffer size of the channels (at least 16).</param>
+    /// <param name="bufferSize">The buffer size of the channels (16 to <see cref="Array.MaxLength"/>).</param>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="bufferSize"/> is below 16.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="bufferSize"/> is below 16 or above <see cref="Array.MaxLength"/>.</exception>
     public static Promise<LwtServer> EstablishServer(EndPoint address, Func<EndPoint, InputChannel, OutputChannel, Promise> handler, int backlog = 128, LwtFd? fd = null, bool noClose = false, int? bufferSize = null)
     {
         ArgumentNullException.ThrowIfNull(address);
@@ -245,9 +245,9 @@ public static partial class LwtIO
     /// <param name="backlog">The listen backlog.</param>
     /// <param name="fd">A socket to use instead of a new one (Lwt's <c>?fd</c>); it is bound here.</param>
     /// <param name="noClose">Leave the channels open when the handler ends.</param>
-    /// <param name="bufferSize">The buffer size of the channels (at least 16).</param>
+    /// <param name="bufferSize">The buffer size of the channels (16 to <see cref="Array.MaxLength"/>).</param>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="bufferSize"/> is below 16.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="bufferSize"/> is below 16 or above <see cref="Array.MaxLength"/>.</exception>
     public static Promise<LwtServer> EstablishServerWithClientAddress(EndPoint address, Func<EndPoint, InputChannel, OutputChannel, Promise> handler, int backlog = 128, LwtFd? fd = null, bool noClose = false, int? bufferSize = null) =>
         EstablishServer(address, handler, backlog, fd, noClose, bufferSize);
 
@@ -336,9 +336,9 @@ public static partial class LwtIO
     /// <para>Lwt: <c>Lwt_io.open_connection</c></para>
     /// </summary>
     /// <param name="address">The server.</param>
-    /// <param name="bufferSize">The buffer size of the channels (at least 16).</param>
+    /// <param name="bufferSize">The buffer size of the channels (16 to <see cref="Array.MaxLength"/>).</param>
     /// <exception cref="ArgumentNullException"><paramref name="address"/> is null.</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="bufferSize"/> is below 16.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="bufferSize"/> is below 16 or above <see cref="Array.MaxLength"/>.</exception>
     public static Promise<(InputChannel Input, OutputChannel Output)> OpenConnection(EndPoint address, int? bufferSize = null)
     {
         ArgumentNullException.ThrowIfNull(address);
@@ -371,10 +371,10 @@ public static partial class LwtIO
     /// </summary>
     /// <param name="address">The server.</param>
     /// <param name="f">The conversation.</param>
-    /// <param name="bufferSize">The buffer size of the channels (at least 16).</param>
+    /// <param name="bufferSize">The buffer size of the channels (16 to <see cref="Array.MaxLength"/>).</param>
     /// <typeparam name="T">The result of <paramref name="f"/>.</typeparam>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="bufferSize"/> is below 16.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="bufferSize"/> is below 16 or above <see cref="Array.MaxLength"/>.</exception>
     public static Promise<T> WithConnection<T>(EndPoint address, Func<InputChannel, OutputChannel, Promise<T>> f, int? bufferSize = null)
     {
         ArgumentNullException.ThrowIfNull(f);

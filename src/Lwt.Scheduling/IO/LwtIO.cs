@@ -52,9 +52,10 @@ public static partial class LwtIO
     /// </summary>
     /// <param name="read">The backend's read.</param>
     /// <param name="close">Called once when the channel is closed (null: nothing).</param>
-    /// <param name="bufferSize">The buffer size (at least 16; null: <see cref="GetDefaultBufferSize"/>).</param>
+    /// <param name="bufferSize">The buffer size (16 to <see cref="Array.MaxLength"/>; null: <see cref="GetDefaultBufferSize"/>).</param>
     /// <param name="seek">Moves the backend to an offset and returns the new offset (Lwt's <c>?seek</c>); null: <see cref="SetPosition"/> and <see cref="Length"/> reject.</param>
     /// <exception cref="ArgumentNullException"><paramref name="read"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="bufferSize"/> is below 16 or above <see cref="Array.MaxLength"/>.</exception>
     public static InputChannel MakeInput(Func<Memory<byte>, Promise<int>> read, Func<Promise>? close = null, int? bufferSize = null, Func<long, SeekOrigin, Promise<long>>? seek = null)
     {
         ArgumentNullException.ThrowIfNull(read);
@@ -69,9 +70,10 @@ public static partial class LwtIO
     /// </summary>
     /// <param name="write">The backend's write.</param>
     /// <param name="close">Called once when the channel is closed, after the final flush (null: nothing).</param>
-    /// <param name="bufferSize">The buffer size (at least 16; null: <see cref="GetDefaultBufferSize"/>).</param>
+    /// <param name="bufferSize">The buffer size (16 to <see cref="Array.MaxLength"/>; null: <see cref="GetDefaultBufferSize"/>).</param>
     /// <param name="seek">Moves the backend to an offset and returns the new offset (Lwt's <c>?seek</c>); null: <see cref="SetPosition"/> and <see cref="Length"/> reject.</param>
     /// <exception cref="ArgumentNullException"><paramref name="write"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="bufferSize"/> is below 16 or above <see cref="Array.MaxLength"/>.</exception>
     public static OutputChannel MakeOutput(Func<ReadOnlyMemory<byte>, Promise<int>> write, Func<Promise>? close = null, int? bufferSize = null, Func<long, SeekOrigin, Promise<long>>? seek = null)
     {
         ArgumentNullException.ThrowIfNull(write);
@@ -92,6 +94,7 @@ public static partial class LwtIO
     /// <param name="bufferSize">The buffer size.</param>
     /// <typeparam name="TChannel"><see cref="InputChannel"/> or <see cref="OutputChannel"/>.</typeparam>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="bufferSize"/> is below 16 or above <see cref="Array.MaxLength"/>.</exception>
     public static TChannel OfFd<TChannel>(ChannelMode<TChannel> mode, LwtFd fd, bool closeFd = true, int? bufferSize = null)
         where TChannel : LwtChannel
     {
@@ -116,7 +119,7 @@ public static partial class LwtIO
     /// <typeparam name="TChannel"><see cref="InputChannel"/> or <see cref="OutputChannel"/>.</typeparam>
     /// <exception cref="ArgumentNullException"><paramref name="mode"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="fd"/> is negative.</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="bufferSize"/> is below 16 (the descriptor is left as it was).</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="bufferSize"/> is below 16 or above <see cref="Array.MaxLength"/> (the descriptor is left as it was).</exception>
     /// <exception cref="UnixErrorException">The descriptor is not open (fcntl fails).</exception>
     public static TChannel OfUnixFd<TChannel>(ChannelMode<TChannel> mode, int fd, bool closeFd = true, int? bufferSize = null)
         where TChannel : LwtChannel
@@ -151,6 +154,7 @@ public static partial class LwtIO
     /// <typeparam name="TChannel"><see cref="InputChannel"/> or <see cref="OutputChannel"/>.</typeparam>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
     /// <exception cref="ArgumentException">The stream cannot read (input) or write (output).</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="bufferSize"/> is below 16 or above <see cref="Array.MaxLength"/>.</exception>
     public static TChannel OfStream<TChannel>(ChannelMode<TChannel> mode, Stream stream, bool leaveOpen = false, int? bufferSize = null)
         where TChannel : LwtChannel
     {
@@ -178,8 +182,8 @@ public static partial class LwtIO
     /// A pipe as a pair of channels.
     /// <para>Lwt: <c>Lwt_io.pipe</c></para>
     /// </summary>
-    /// <param name="bufferSize">The buffer size of both channels (at least 16).</param>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="bufferSize"/> is below 16 (no pipe is made).</exception>
+    /// <param name="bufferSize">The buffer size of both channels (16 to <see cref="Array.MaxLength"/>).</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="bufferSize"/> is below 16 or above <see cref="Array.MaxLength"/> (no pipe is made).</exception>
     /// <exception cref="UnixErrorException">pipe2 failed.</exception>
     public static (InputChannel Input, OutputChannel Output) Pipe(int? bufferSize = null)
     {
@@ -201,10 +205,10 @@ public static partial class LwtIO
     /// <param name="path">The file.</param>
     /// <param name="flags">Open flags instead of the defaults above.</param>
     /// <param name="permissions">Permissions of a created file, in either mode (Lwt defaults to 0 for an input channel, which would create a file nobody may open).</param>
-    /// <param name="bufferSize">The buffer size (at least 16).</param>
+    /// <param name="bufferSize">The buffer size (16 to <see cref="Array.MaxLength"/>).</param>
     /// <typeparam name="TChannel"><see cref="InputChannel"/> or <see cref="OutputChannel"/>.</typeparam>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="bufferSize"/> is below 16.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="bufferSize"/> is below 16 or above <see cref="Array.MaxLength"/>.</exception>
     public static Promise<TChannel> OpenFile<TChannel>(ChannelMode<TChannel> mode, string path, OpenFlags? flags = null, int permissions = 0b110_110_110, int? bufferSize = null)
         where TChannel : LwtChannel
     {
@@ -218,13 +222,13 @@ public static partial class LwtIO
     }
 
     /// <summary>
-    /// Refuses a buffer size below the minimum at the call, as <see cref="SetDefaultBufferSize"/>
+    /// Refuses a buffer size out of bounds at the call, as <see cref="SetDefaultBufferSize"/>
     /// does: the functions that open a descriptor and then make a channel over it check it
     /// first, so that a bad size never leaves that descriptor open.
     /// </summary>
     internal static void CheckBufferSize(int? bufferSize)
     {
-        if (bufferSize is { } size) ArgumentOutOfRangeException.ThrowIfLessThan(size, ChannelCore.MinBufferSize, nameof(bufferSize));
+        if (bufferSize is { } size) ChannelCore.CheckSize(size, nameof(bufferSize));
     }
 
     /// <summary>
@@ -237,11 +241,11 @@ public static partial class LwtIO
     /// <param name="f">What to do with the channel.</param>
     /// <param name="flags">Open flags instead of the defaults.</param>
     /// <param name="permissions">Permissions of a created file, in either mode (Lwt defaults to 0 for an input channel, which would create a file nobody may open).</param>
-    /// <param name="bufferSize">The buffer size (at least 16).</param>
+    /// <param name="bufferSize">The buffer size (16 to <see cref="Array.MaxLength"/>).</param>
     /// <typeparam name="TChannel"><see cref="InputChannel"/> or <see cref="OutputChannel"/>.</typeparam>
     /// <typeparam name="T">The result of <paramref name="f"/>.</typeparam>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="bufferSize"/> is below 16.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="bufferSize"/> is below 16 or above <see cref="Array.MaxLength"/>.</exception>
     public static Promise<T> WithFile<TChannel, T>(ChannelMode<TChannel> mode, string path, Func<TChannel, Promise<T>> f, OpenFlags? flags = null, int permissions = 0b110_110_110, int? bufferSize = null)
         where TChannel : LwtChannel
     {

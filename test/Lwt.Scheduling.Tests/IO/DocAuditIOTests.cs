@@ -22,4 +22,23 @@ public class DocAuditIOTests
             return Promise.ReturnUnit;
         });
     }
+
+    // lwt_io.ml check_buffer_size: Invalid_argument for a size above Sys.max_string_length,
+    // at the call (set_default_buffer_size, make, resize_buffer). A size above
+    // Array.MaxLength was taken by SetDefaultBufferSize (every channel made after then threw
+    // OutOfMemoryException), threw OutOfMemoryException from MakeInput, and rejected
+    // ResizeBuffer's promise with it.
+    [Fact]
+    public void BufferSizesAboveTheLargestArrayAreRefusedAtTheCall()
+    {
+        int tooBig = Array.MaxLength + 1;
+        int before = LwtIO.GetDefaultBufferSize();
+        Assert.Throws<ArgumentOutOfRangeException>(() => LwtIO.SetDefaultBufferSize(tooBig));
+        Assert.Equal(before, LwtIO.GetDefaultBufferSize());
+        Assert.Throws<ArgumentOutOfRangeException>(() => LwtIO.MakeInput(_ => Promise.Return(0), bufferSize: tooBig));
+        Assert.Throws<ArgumentOutOfRangeException>(() => LwtIO.MakeOutput(m => Promise.Return(m.Length), bufferSize: int.MaxValue));
+        var oc = LwtIO.MakeOutput(m => Promise.Return(m.Length), bufferSize: 16);
+        Assert.Throws<ArgumentOutOfRangeException>(() => oc.ResizeBuffer(int.MaxValue));
+        Assert.Equal(16, oc.BufferSize);
+    }
 }
