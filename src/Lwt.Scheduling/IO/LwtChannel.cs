@@ -424,7 +424,9 @@ public abstract class LwtChannel
 
     /// <summary>
     /// Closes the channel at once, without flushing; pending operations reject with
-    /// <see cref="ChannelClosedException"/>.
+    /// <see cref="ChannelClosedException"/>. On a closed channel, returns the first close's
+    /// promise. On the channel of a finished <see cref="LwtIO.Atomic{TChannel, T}"/> block,
+    /// rejected with <see cref="InvalidOperationException"/>, as Lwt fails there.
     /// <para>Lwt: <c>Lwt_io.abort</c></para>
     /// </summary>
     public Promise Abort()

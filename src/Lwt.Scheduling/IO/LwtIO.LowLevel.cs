@@ -407,9 +407,10 @@ public static partial class LwtIO
     }
 
     /// <summary>
-    /// <see cref="WriteFrom"/> from <c>buffer[offset..offset+length)</c>: writes some of it (at
-    /// least one byte unless <paramref name="length"/> is 0); the number of bytes taken. Lwt's
-    /// bigstring variant; here it is <see cref="WriteFrom"/> on a slice.
+    /// <see cref="WriteFrom"/> from <c>buffer[offset..offset+length)</c>: writes some of it; the
+    /// number of bytes taken, which may be 0 when the buffer was full and the backend took only
+    /// part of it (as <see cref="WriteFrom"/>, and Lwt). Lwt's bigstring variant; here it is
+    /// <see cref="WriteFrom"/> on a slice.
     /// <para>Lwt: <c>Lwt_io.write_from_bigstring</c></para>
     /// </summary>
     /// <param name="oc">The channel.</param>

@@ -12,8 +12,9 @@
 // bytes (or has room for them) decodes (encodes) in place with no allocation
 // but the result promise. Otherwise a read takes the channel's turn and reads
 // through BlockIn (Lwt_io.block: refill until the bytes are buffered; at end of
-// input nothing is consumed, as Lwt's read_block_unsafe), and a write goes
-// through WriteFromExactly with a small array.
+// input nothing is consumed, as Lwt's read_block_unsafe), and a write through
+// BlockOut (flush until the whole number fits, then encode it in place, as
+// Lwt's write_block_unsafe: a failed flush leaves none of it in the buffer).
 
 using System.Buffers.Binary;
 

@@ -208,9 +208,11 @@ public static partial class LwtIO
     /// <summary>
     /// Listens on <paramref name="address"/> (TCP or Unix-domain; SO_REUSEADDR for TCP) and calls
     /// <paramref name="handler"/> with each client's address and channels; the channels are
-    /// closed when the handler's promise resolves (unless <paramref name="noClose"/>). A
-    /// handler's rejection goes to <see cref="Promise.AsyncExceptionHook"/>. The promise
-    /// resolves once the server listens.
+    /// closed when the handler's promise resolves (unless <paramref name="noClose"/>): the
+    /// output first, so that it is flushed before the shared socket goes, then the input, and
+    /// errors of those closes are ignored (Lwt closes the input first and reports them to the
+    /// hook). A handler's rejection goes to <see cref="Promise.AsyncExceptionHook"/>. The
+    /// promise resolves once the server listens.
     /// <para>Lwt: <c>Lwt_io.establish_server_with_client_address</c></para>
     /// </summary>
     /// <param name="address">Where to listen (port 0: any free port, see <see cref="LwtServer.Address"/>).</param>
@@ -366,7 +368,9 @@ public static partial class LwtIO
 
     /// <summary>
     /// Connects, runs <paramref name="f"/> on the connection's channels, and closes them
-    /// (output first) whatever happens.
+    /// (output first) whatever happens. Errors of those closes (a flush to a peer that went
+    /// away) are ignored: the result is <paramref name="f"/>'s. Lwt's with_connection raises
+    /// them (it is <see cref="WithCloseConnection{T}"/>, which does too).
     /// <para>Lwt: <c>Lwt_io.with_connection</c></para>
     /// </summary>
     /// <param name="address">The server.</param>
