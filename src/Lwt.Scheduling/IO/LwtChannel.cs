@@ -122,14 +122,17 @@ public abstract class LwtChannel
     public bool IsClosed => Core.State != ChannelState.Open;
 
     /// <summary>
-    /// True if no operation is running or waiting on the channel.
+    /// True if no operation is running or waiting on the channel, and for a closed channel
+    /// (whose operations can only fail), as Lwt's is_busy is false for one.
     /// <para>Lwt: <c>Lwt_io.is_busy</c> (negated)</para>
     /// </summary>
-    public bool IsIdle => !_busy;
+    // Closed counts as idle even while Close's own turn is held: an output channel's close
+    // function may still run after Close's promise resolved to the caller's callbacks.
+    public bool IsIdle => !_busy || Core.State != ChannelState.Open;
 
     /// <summary>
     /// True if an operation is running or waiting on the channel (the negation of
-    /// <see cref="IsIdle"/>). A closed channel is not busy. Rejected with an
+    /// <see cref="IsIdle"/>): a closed channel is not busy. Rejected with an
     /// <see cref="InvalidOperationException"/> on the channel of a finished atomic block, as
     /// Lwt raises there.
     /// <para>Lwt: <c>Lwt_io.is_busy</c></para>

@@ -41,4 +41,27 @@ public class DocAuditIOTests
         Assert.Throws<ArgumentOutOfRangeException>(() => oc.ResizeBuffer(int.MaxValue));
         Assert.Equal(16, oc.BufferSize);
     }
+
+    // IsIdle's Lwt is is_busy negated, which is false for a Closed channel (lwt_io.ml:
+    // "Idle | Closed -> false"); IsBusy said it was IsIdle's negation. An output channel
+    // whose close function was still pending stayed not idle (and not busy) after it was
+    // closed, even after Close's promise had resolved.
+    [Fact]
+    public void AClosedOutputChannelIsIdleWhileItsCloseFunctionRuns()
+    {
+        LwtMain.Run(async () =>
+        {
+            var (closing, done) = Promise.Create<Unit>();
+            var oc = LwtIO.MakeOutput(m => Promise.Return(m.Length), close: () => closing);
+            await oc.Write("x");
+            var closed = oc.Close();
+            await Promise.Pause();
+            Assert.True(oc.IsClosed);
+            Assert.False(oc.IsBusy);
+            Assert.True(oc.IsIdle);
+            done.Resolve(default);
+            await closed;
+            Assert.True(oc.IsIdle);
+        });
+    }
 }
