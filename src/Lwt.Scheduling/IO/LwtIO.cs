@@ -623,6 +623,7 @@ public static partial class LwtIO
     /// </summary>
     /// <param name="oc">The channel.</param>
     /// <param name="c">The byte, as a char.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="oc"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="c"/> is above 255.</exception>
     public static Promise WriteChar(this OutputChannel oc, char c)
     {
