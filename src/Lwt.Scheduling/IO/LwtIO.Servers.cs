@@ -368,9 +368,13 @@ public static partial class LwtIO
 
     /// <summary>
     /// Connects, runs <paramref name="f"/> on the connection's channels, and closes them
-    /// (output first) whatever happens. Errors of those closes (a flush to a peer that went
-    /// away) are ignored: the result is <paramref name="f"/>'s. Lwt's with_connection raises
-    /// them (it is <see cref="WithCloseConnection{T}"/>, which does too).
+    /// (output first) whatever happens. Errors of those closes are ignored: the result is
+    /// <paramref name="f"/>'s. Lwt's with_connection raises them (it is
+    /// <see cref="WithCloseConnection{T}"/>, which does too); only the socket's shutdown or
+    /// close can fail there, since a failing final flush is dropped by
+    /// <see cref="OutputChannel.Close"/> itself, as by <c>Lwt_io.close</c>: data left unflushed
+    /// for a peer that went away is lost in both, so flush before returning from
+    /// <paramref name="f"/> to hear of it.
     /// <para>Lwt: <c>Lwt_io.with_connection</c></para>
     /// </summary>
     /// <param name="address">The server.</param>
