@@ -110,7 +110,9 @@ public static partial class LwtUnix
     }
 
     /// <summary>
-    /// Throws if <paramref name="fd"/> is closed; does nothing if it is open.
+    /// Throws if <paramref name="fd"/> is closed or aborted; does nothing if it is open. An
+    /// aborted descriptor throws the exception given to <see cref="Abort"/> (Lwt raises
+    /// <c>Aborted</c>'s exception).
     /// <para>Lwt: <c>Lwt_unix.check_descriptor</c></para>
     /// </summary>
     /// <param name="fd">The descriptor.</param>

@@ -320,6 +320,7 @@ public static partial class LwtUnix
     /// <para>Lwt: <c>Lwt_unix.readable</c></para>
     /// </summary>
     /// <param name="fd">The descriptor.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="fd"/> is null.</exception>
     /// <exception cref="UnixErrorException">The descriptor is closed.</exception>
     public static bool Readable(LwtFd fd) => PollNow(fd, LibC.POLLIN, "readable");
 
@@ -329,6 +330,7 @@ public static partial class LwtUnix
     /// <para>Lwt: <c>Lwt_unix.writable</c></para>
     /// </summary>
     /// <param name="fd">The descriptor.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="fd"/> is null.</exception>
     /// <exception cref="UnixErrorException">The descriptor is closed.</exception>
     public static bool Writable(LwtFd fd) => PollNow(fd, LibC.POLLOUT, "writable");
 

@@ -86,6 +86,7 @@ public static partial class LwtUnix
     /// <param name="family">InterNetwork, InterNetworkV6 or Unix.</param>
     /// <param name="type">Stream, Dgram, Seqpacket...</param>
     /// <param name="protocol">The protocol (0 / Unspecified: the default for the type).</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="family"/> is not InterNetwork, InterNetworkV6 or Unix.</exception>
     /// <exception cref="UnixErrorException">socket(2) failed.</exception>
     public static LwtFd Socket(AddressFamily family, SocketType type, ProtocolType protocol = ProtocolType.Unspecified)
     {
@@ -102,6 +103,7 @@ public static partial class LwtUnix
     /// <param name="family">Usually Unix.</param>
     /// <param name="type">Stream, Dgram or Seqpacket.</param>
     /// <param name="protocol">The protocol (usually 0).</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="family"/> is not InterNetwork, InterNetworkV6 or Unix.</exception>
     /// <exception cref="UnixErrorException">socketpair(2) failed.</exception>
     public static unsafe (LwtFd, LwtFd) SocketPair(AddressFamily family, SocketType type, ProtocolType protocol = ProtocolType.Unspecified)
     {
@@ -120,6 +122,7 @@ public static partial class LwtUnix
     /// <param name="fd">The socket.</param>
     /// <param name="address">The address.</param>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="address"/> is neither an <see cref="IPEndPoint"/> nor a <see cref="UnixDomainSocketEndPoint"/>.</exception>
     public static unsafe Promise Bind(LwtFd fd, EndPoint address)
     {
         ArgumentNullException.ThrowIfNull(fd);
@@ -137,6 +140,7 @@ public static partial class LwtUnix
     /// </summary>
     /// <param name="fd">The socket.</param>
     /// <param name="backlog">The length of the queue of pending connections.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="fd"/> is null.</exception>
     /// <exception cref="UnixErrorException">listen(2) failed, or the socket is closed.</exception>
     public static void Listen(LwtFd fd, int backlog)
     {
@@ -170,6 +174,7 @@ public static partial class LwtUnix
     /// </summary>
     /// <param name="fd">The listening socket.</param>
     /// <param name="n">The maximum number of connections (at least 1).</param>
+    /// <exception cref="ArgumentNullException"><paramref name="fd"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="n"/> is less than 1.</exception>
     public static Promise<(IReadOnlyList<(LwtFd Fd, EndPoint Address)> Connections, Exception? Error)> AcceptN(LwtFd fd, int n)
     {
@@ -196,6 +201,7 @@ public static partial class LwtUnix
     /// <param name="fd">The socket.</param>
     /// <param name="address">The peer.</param>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="address"/> is neither an <see cref="IPEndPoint"/> nor a <see cref="UnixDomainSocketEndPoint"/>.</exception>
     public static unsafe Promise Connect(LwtFd fd, EndPoint address)
     {
         ArgumentNullException.ThrowIfNull(fd);
@@ -228,6 +234,7 @@ public static partial class LwtUnix
     /// </summary>
     /// <param name="fd">The socket.</param>
     /// <param name="how">Receive, Send or Both.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="fd"/> is null.</exception>
     /// <exception cref="UnixErrorException">shutdown(2) failed, or the socket is closed.</exception>
     public static void Shutdown(LwtFd fd, SocketShutdown how)
     {
@@ -241,6 +248,7 @@ public static partial class LwtUnix
     /// <para>Lwt: <c>Lwt_unix.getsockname</c></para>
     /// </summary>
     /// <param name="fd">The socket.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="fd"/> is null.</exception>
     /// <exception cref="UnixErrorException">getsockname(2) failed, or the socket is closed.</exception>
     public static unsafe EndPoint GetSockName(LwtFd fd)
     {
@@ -257,6 +265,7 @@ public static partial class LwtUnix
     /// <para>Lwt: <c>Lwt_unix.getpeername</c></para>
     /// </summary>
     /// <param name="fd">The socket.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="fd"/> is null.</exception>
     /// <exception cref="UnixErrorException">getpeername(2) failed, or the socket is closed.</exception>
     public static unsafe EndPoint GetPeerName(LwtFd fd)
     {
@@ -353,6 +362,8 @@ public static partial class LwtUnix
     /// <param name="fd">The socket.</param>
     /// <param name="option">The option.</param>
     /// <param name="value">Its value.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="fd"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="option"/> is not a defined value.</exception>
     /// <exception cref="UnixErrorException">setsockopt(2) failed, or the socket is closed.</exception>
     public static void SetSockOpt(LwtFd fd, SocketBoolOption option, bool value)
     {
@@ -366,6 +377,8 @@ public static partial class LwtUnix
     /// </summary>
     /// <param name="fd">The socket.</param>
     /// <param name="option">The option.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="fd"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="option"/> is not a defined value.</exception>
     /// <exception cref="UnixErrorException">getsockopt(2) failed, or the socket is closed.</exception>
     public static bool GetSockOpt(LwtFd fd, SocketBoolOption option)
     {
@@ -380,6 +393,8 @@ public static partial class LwtUnix
     /// <param name="fd">The socket.</param>
     /// <param name="option">The option.</param>
     /// <param name="value">Its value.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="fd"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="option"/> is not a defined value.</exception>
     /// <exception cref="UnixErrorException">setsockopt(2) failed, or the socket is closed.</exception>
     public static void SetSockOpt(LwtFd fd, SocketIntOption option, int value) => SetInt(fd, LibC.SOL_SOCKET, Native(option), value);
 
@@ -389,6 +404,8 @@ public static partial class LwtUnix
     /// </summary>
     /// <param name="fd">The socket.</param>
     /// <param name="option">The option.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="fd"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="option"/> is not a defined value.</exception>
     /// <exception cref="UnixErrorException">getsockopt(2) failed, or the socket is closed.</exception>
     public static int GetSockOpt(LwtFd fd, SocketIntOption option) => GetInt(fd, LibC.SOL_SOCKET, Native(option));
 

@@ -58,6 +58,7 @@ public static partial class LwtUnix
     /// <param name="f">The computation.</param>
     /// <typeparam name="T">The type of the value.</typeparam>
     /// <exception cref="ArgumentNullException"><paramref name="f"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="seconds"/> is NaN (<paramref name="f"/> is not called).</exception>
     public static Promise<T> WithTimeout<T>(double seconds, Func<Promise<T>> f)
     {
         ArgumentNullException.ThrowIfNull(f);
