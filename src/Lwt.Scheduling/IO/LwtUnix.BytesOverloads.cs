@@ -165,6 +165,7 @@ public static partial class LwtUnix
     /// <param name="flags">None, OutOfBand, DontRoute.</param>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException">The range is not inside <paramref name="buffer"/>.</exception>
+    /// <exception cref="ArgumentException"><paramref name="address"/> is neither an <see cref="IPEndPoint"/> nor a <see cref="UnixDomainSocketEndPoint"/>.</exception>
     public static Promise<int> SendTo(LwtFd fd, byte[] buffer, int offset, int length, EndPoint address, SocketFlags flags = SocketFlags.None)
     {
         ArgumentNullException.ThrowIfNull(fd);

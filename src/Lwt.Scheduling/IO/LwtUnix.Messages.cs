@@ -76,10 +76,13 @@ public static partial class LwtUnix
     /// <param name="destination">Where to send (an <see cref="IPEndPoint"/> or a <see cref="System.Net.Sockets.UnixDomainSocketEndPoint"/>).</param>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="fds"/> holds a negative descriptor, or more than 253.</exception>
+    /// <exception cref="ArgumentException"><paramref name="destination"/> is neither an <see cref="System.Net.IPEndPoint"/> nor a <see cref="System.Net.Sockets.UnixDomainSocketEndPoint"/>.</exception>
     /// <exception cref="ObjectDisposedException">The memory of one of the buffers was released (a mapping after <see cref="LwtBytes.Unmap"/>).</exception>
     public static Promise<int> SendMsgTo(LwtFd socket, IReadOnlyList<ReadOnlyMemory<byte>> ioVectors, IReadOnlyList<int> fds, EndPoint destination)
     {
+        ArgumentNullException.ThrowIfNull(socket);
         ArgumentNullException.ThrowIfNull(destination);
+        SocketAddresses.Check(destination, nameof(destination));
         return SendMsgCore(socket, ioVectors, fds, destination, "send_msgto");
     }
 

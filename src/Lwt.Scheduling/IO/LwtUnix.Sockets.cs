@@ -345,11 +345,13 @@ public static partial class LwtUnix
     /// <param name="address">The destination.</param>
     /// <param name="flags">None, OutOfBand, DontRoute.</param>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="address"/> is neither an <see cref="IPEndPoint"/> nor a <see cref="UnixDomainSocketEndPoint"/>.</exception>
     /// <exception cref="ObjectDisposedException"><paramref name="buffer"/>'s memory was released (a mapping after <see cref="LwtBytes.Unmap"/>).</exception>
     public static Promise<int> SendTo(LwtFd fd, ReadOnlyMemory<byte> buffer, EndPoint address, SocketFlags flags = SocketFlags.None)
     {
         ArgumentNullException.ThrowIfNull(fd);
         ArgumentNullException.ThrowIfNull(address);
+        SocketAddresses.Check(address, nameof(address));
         if (NeedsPin(buffer)) return WithPin(buffer, (fd, address, flags), static (a, pinned) => SendTo(a.fd, pinned, a.address, a.flags));
         if (!fd.TryGetFd("sendto", out int raw, out var error)) return Promise.Fail<int>(error!);
         return AttemptOrWait(fd, raw, new SendToOp(fd, buffer, address, NativeFlags(flags)));

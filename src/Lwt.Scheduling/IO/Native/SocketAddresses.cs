@@ -28,6 +28,19 @@ internal static class SocketAddresses
         _ => throw new ArgumentOutOfRangeException(nameof(family), family, "Only InterNetwork, InterNetworkV6 and Unix sockets are supported."),
     };
 
+    /// <summary>
+    /// Throws the ArgumentException <see cref="Write"/> would for an address it cannot write. The
+    /// calls that write the address only when they are made (sendto, sendmsg: on every attempt,
+    /// possibly from the engine's dispatch after a wait) check it at the call first.
+    /// </summary>
+    internal static void Check(EndPoint endPoint, string paramName)
+    {
+        if (endPoint is not (IPEndPoint or UnixDomainSocketEndPoint or UnnamedUnixEndPoint)) throw Unsupported(endPoint, paramName);
+    }
+
+    private static ArgumentException Unsupported(EndPoint endPoint, string paramName) =>
+        new($"Unsupported endpoint type {endPoint.GetType().Name} (use IPEndPoint or UnixDomainSocketEndPoint).", paramName);
+
     /// <summary>Writes <paramref name="endPoint"/> into <paramref name="buffer"/>; returns the length.</summary>
     internal static int Write(EndPoint endPoint, Span<byte> buffer)
     {
@@ -57,7 +70,7 @@ internal static class SocketAddresses
                 BitConverter.TryWriteBytes(buffer, (ushort)LibC.AF_UNIX);
                 return 2;
             default:
-                throw new ArgumentException($"Unsupported endpoint type {endPoint.GetType().Name} (use IPEndPoint or UnixDomainSocketEndPoint).", nameof(endPoint));
+                throw Unsupported(endPoint, nameof(endPoint));
         }
     }
 
