@@ -133,6 +133,10 @@ public static partial class LwtUnix
     /// <summary>Throws Lwt's Invalid_argument (as ArgumentException) unless the socket is AF_INET.</summary>
     private static void RequireInet(LwtFd fd, string function)
     {
+        // A closed or aborted descriptor fails here, naming the call (as every LwtUnix call
+        // does), not the getsockopt below that reads the family.
+        ArgumentNullException.ThrowIfNull(fd);
+        if (!fd.TryGetFd(function, out _, out var error)) throw error!;
         int domain = GetInt(fd, LibC.SOL_SOCKET, LibC.SO_DOMAIN);
         if (domain != LibC.AF_INET)
             throw new ArgumentException($"LwtUnix.{function} works on IPv4 sockets only (this one's domain is {domain}): create the socket with AddressFamily.InterNetwork.", nameof(fd));

@@ -38,4 +38,24 @@ public class DocAuditUnixTests
             return Promise.ReturnUnit;
         });
     }
+
+    /// <summary>
+    /// The multicast options name the call in the EBADF of a closed socket, as every other
+    /// LwtUnix call does (and as their doc's "the descriptor is closed" means): they named the
+    /// getsockopt made inside to check the socket's family.
+    /// </summary>
+    [Fact]
+    public void MulticastOptionsOnAClosedSocketNameTheCall()
+    {
+        LwtMain.Run(() =>
+        {
+            var fd = LwtUnix.Socket(AddressFamily.InterNetwork, SocketType.Dgram);
+            fd.Dispose();
+            Assert.Equal("mcast_set_loop", Assert.Throws<UnixErrorException>(() => LwtUnix.McastSetLoop(fd, true)).Function);
+            Assert.Equal("mcast_set_ttl", Assert.Throws<UnixErrorException>(() => LwtUnix.McastSetTtl(fd, 1)).Function);
+            Assert.Equal("mcast_add_membership", Assert.Throws<UnixErrorException>(() => LwtUnix.McastAddMembership(fd, IPAddress.Parse("239.1.2.3"))).Function);
+            Assert.Equal("mcast_drop_membership", Assert.Throws<UnixErrorException>(() => LwtUnix.McastDropMembership(fd, IPAddress.Parse("239.1.2.3"))).Function);
+            return Promise.ReturnUnit;
+        });
+    }
 }
