@@ -431,7 +431,9 @@ public sealed class LwtFd : IDisposable
     /// Closes the descriptor. Every operation pending on it is rejected with
     /// <see cref="UnixErrorException"/> (EBADF), and so is every later one; its engine
     /// registrations are removed at once. Closing an already closed descriptor rejects with
-    /// EBADF.
+    /// EBADF. As in Lwt, a call already running on the worker pool (a blocking descriptor's
+    /// read or write job) is no longer pending: it is not stopped, and its promise gets what
+    /// its system call returns.
     /// <para>Lwt: <c>Lwt_unix.close</c></para>
     /// </summary>
     public Promise Close()
