@@ -68,7 +68,8 @@ public static partial class LwtProcess
     /// <param name="stdout">The child's standard output (null: keep).</param>
     /// <param name="stderr">The child's standard error (null: keep).</param>
     /// <exception cref="ArgumentNullException"><paramref name="command"/> is null.</exception>
-    /// <exception cref="UnixErrorException">The child could not be started.</exception>
+    /// <exception cref="UnixErrorException">The child could not be started (no such program, a bad <paramref name="cwd"/>...).</exception>
+    /// <exception cref="ObjectDisposedException">A redirection's descriptor wrapper or handle is closed (nothing is started).</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is NaN (nothing is started).</exception>
     public static LwtProcessNone OpenProcessNone(ProcessCommand command, double? timeout = null, IEnumerable<string>? env = null, string? cwd = null, ProcessRedirection? stdin = null, ProcessRedirection? stdout = null, ProcessRedirection? stderr = null)
     {
@@ -89,6 +90,9 @@ public static partial class LwtProcess
     /// <param name="cwd">The child's working directory; null: this process's.</param>
     /// <param name="stdin">The child's standard input (null: <see cref="ProcessRedirection.Keep"/>).</param>
     /// <param name="stderr">The child's standard error (null: <see cref="ProcessRedirection.Keep"/>).</param>
+    /// <exception cref="ArgumentNullException"><paramref name="command"/> is null.</exception>
+    /// <exception cref="UnixErrorException">The child could not be started (no such program, a bad <paramref name="cwd"/>...).</exception>
+    /// <exception cref="ObjectDisposedException">A redirection's descriptor wrapper or handle is closed (nothing is started).</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is NaN (nothing is started).</exception>
     public static LwtProcessIn OpenProcessIn(ProcessCommand command, double? timeout = null, IEnumerable<string>? env = null, string? cwd = null, ProcessRedirection? stdin = null, ProcessRedirection? stderr = null)
     {
@@ -121,6 +125,9 @@ public static partial class LwtProcess
     /// <param name="cwd">The child's working directory; null: this process's.</param>
     /// <param name="stdout">The child's standard output (null: <see cref="ProcessRedirection.Keep"/>).</param>
     /// <param name="stderr">The child's standard error (null: <see cref="ProcessRedirection.Keep"/>).</param>
+    /// <exception cref="ArgumentNullException"><paramref name="command"/> is null.</exception>
+    /// <exception cref="UnixErrorException">The child could not be started (no such program, a bad <paramref name="cwd"/>...).</exception>
+    /// <exception cref="ObjectDisposedException">A redirection's descriptor wrapper or handle is closed (nothing is started).</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is NaN (nothing is started).</exception>
     public static LwtProcessOut OpenProcessOut(ProcessCommand command, double? timeout = null, IEnumerable<string>? env = null, string? cwd = null, ProcessRedirection? stdout = null, ProcessRedirection? stderr = null)
     {
@@ -151,6 +158,9 @@ public static partial class LwtProcess
     /// <param name="env">The child's whole environment ("NAME=value" strings); null: this process's.</param>
     /// <param name="cwd">The child's working directory; null: this process's.</param>
     /// <param name="stderr">The child's standard error (null: <see cref="ProcessRedirection.Keep"/>).</param>
+    /// <exception cref="ArgumentNullException"><paramref name="command"/> is null.</exception>
+    /// <exception cref="UnixErrorException">The child could not be started (no such program, a bad <paramref name="cwd"/>...).</exception>
+    /// <exception cref="ObjectDisposedException">A redirection's descriptor wrapper or handle is closed (nothing is started).</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is NaN (nothing is started).</exception>
     public static LwtProcessInOut OpenProcess(ProcessCommand command, double? timeout = null, IEnumerable<string>? env = null, string? cwd = null, ProcessRedirection? stderr = null)
     {
@@ -185,6 +195,8 @@ public static partial class LwtProcess
     /// <param name="timeout">Kill (SIGKILL) and close the process after this many seconds (null: never).</param>
     /// <param name="env">The child's whole environment ("NAME=value" strings); null: this process's.</param>
     /// <param name="cwd">The child's working directory; null: this process's.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="command"/> is null.</exception>
+    /// <exception cref="UnixErrorException">The child could not be started (no such program, a bad <paramref name="cwd"/>...).</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is NaN (nothing is started).</exception>
     public static LwtProcessFull OpenProcessFull(ProcessCommand command, double? timeout = null, IEnumerable<string>? env = null, string? cwd = null)
     {
@@ -228,6 +240,7 @@ public static partial class LwtProcess
     /// <param name="stdout">The child's standard output (null: <see cref="ProcessRedirection.Keep"/>).</param>
     /// <param name="stderr">The child's standard error (null: <see cref="ProcessRedirection.Keep"/>).</param>
     /// <typeparam name="T">The result of <paramref name="f"/>.</typeparam>
+    /// <exception cref="ArgumentNullException"><paramref name="command"/> or <paramref name="f"/> is null.</exception>
     public static Promise<T> WithProcessNone<T>(ProcessCommand command, Func<LwtProcessNone, Promise<T>> f, double? timeout = null, IEnumerable<string>? env = null, string? cwd = null, ProcessRedirection? stdin = null, ProcessRedirection? stdout = null, ProcessRedirection? stderr = null) =>
         With(command, () => OpenProcessNone(command, timeout, env, cwd, stdin, stdout, stderr), f);
 
@@ -248,6 +261,7 @@ public static partial class LwtProcess
     /// <param name="stdin">The child's standard input (null: <see cref="ProcessRedirection.Keep"/>).</param>
     /// <param name="stderr">The child's standard error (null: <see cref="ProcessRedirection.Keep"/>).</param>
     /// <typeparam name="T">The result of <paramref name="f"/>.</typeparam>
+    /// <exception cref="ArgumentNullException"><paramref name="command"/> or <paramref name="f"/> is null.</exception>
     public static Promise<T> WithProcessIn<T>(ProcessCommand command, Func<LwtProcessIn, Promise<T>> f, double? timeout = null, IEnumerable<string>? env = null, string? cwd = null, ProcessRedirection? stdin = null, ProcessRedirection? stderr = null) =>
         With(command, () => OpenProcessIn(command, timeout, env, cwd, stdin, stderr), f);
 
@@ -268,6 +282,7 @@ public static partial class LwtProcess
     /// <param name="stdout">The child's standard output (null: <see cref="ProcessRedirection.Keep"/>).</param>
     /// <param name="stderr">The child's standard error (null: <see cref="ProcessRedirection.Keep"/>).</param>
     /// <typeparam name="T">The result of <paramref name="f"/>.</typeparam>
+    /// <exception cref="ArgumentNullException"><paramref name="command"/> or <paramref name="f"/> is null.</exception>
     public static Promise<T> WithProcessOut<T>(ProcessCommand command, Func<LwtProcessOut, Promise<T>> f, double? timeout = null, IEnumerable<string>? env = null, string? cwd = null, ProcessRedirection? stdout = null, ProcessRedirection? stderr = null) =>
         With(command, () => OpenProcessOut(command, timeout, env, cwd, stdout, stderr), f);
 
@@ -287,6 +302,7 @@ public static partial class LwtProcess
     /// <param name="cwd">The child's working directory; null: this process's.</param>
     /// <param name="stderr">The child's standard error (null: <see cref="ProcessRedirection.Keep"/>).</param>
     /// <typeparam name="T">The result of <paramref name="f"/>.</typeparam>
+    /// <exception cref="ArgumentNullException"><paramref name="command"/> or <paramref name="f"/> is null.</exception>
     public static Promise<T> WithProcess<T>(ProcessCommand command, Func<LwtProcessInOut, Promise<T>> f, double? timeout = null, IEnumerable<string>? env = null, string? cwd = null, ProcessRedirection? stderr = null) =>
         With(command, () => OpenProcess(command, timeout, env, cwd, stderr), f);
 
@@ -305,6 +321,7 @@ public static partial class LwtProcess
     /// <param name="env">The child's whole environment ("NAME=value" strings); null: this process's.</param>
     /// <param name="cwd">The child's working directory; null: this process's.</param>
     /// <typeparam name="T">The result of <paramref name="f"/>.</typeparam>
+    /// <exception cref="ArgumentNullException"><paramref name="command"/> or <paramref name="f"/> is null.</exception>
     public static Promise<T> WithProcessFull<T>(ProcessCommand command, Func<LwtProcessFull, Promise<T>> f, double? timeout = null, IEnumerable<string>? env = null, string? cwd = null) =>
         With(command, () => OpenProcessFull(command, timeout, env, cwd), f);
 
@@ -355,7 +372,7 @@ public static partial class LwtProcess
     /// <para>Lwt: <c>Lwt_process.exec</c></para>
     /// </summary>
     /// <param name="command">What to run.</param>
-    /// <param name="timeout">Kill (SIGKILL) and close the process after this many seconds (null: never).</param>
+    /// <param name="timeout">Kill (SIGKILL) and close the process after this many seconds (null: never); the status is then <c>Signaled 9</c>.</param>
     /// <param name="env">The child's whole environment ("NAME=value" strings); null: this process's.</param>
     /// <param name="cwd">The child's working directory; null: this process's.</param>
     /// <param name="stdin">The child's standard input (null: <see cref="ProcessRedirection.Keep"/>).</param>
@@ -398,11 +415,12 @@ public static partial class LwtProcess
     /// <para>Lwt: <c>Lwt_process.pread_line</c></para>
     /// </summary>
     /// <param name="command">What to run.</param>
-    /// <param name="timeout">Kill (SIGKILL) and close the process after this many seconds (null: never).</param>
+    /// <param name="timeout">Kill (SIGKILL) and close the process after this many seconds (null: never); if that cuts the operation short, the promise rejects with <see cref="TimeoutException"/>.</param>
     /// <param name="env">The child's whole environment ("NAME=value" strings); null: this process's.</param>
     /// <param name="cwd">The child's working directory; null: this process's.</param>
     /// <param name="stdin">The child's standard input (null: <see cref="ProcessRedirection.Keep"/>).</param>
     /// <param name="stderr">The child's standard error (null: <see cref="ProcessRedirection.Keep"/>).</param>
+    /// <exception cref="ArgumentNullException"><paramref name="command"/> is null.</exception>
     public static Promise<string> PReadLine(ProcessCommand command, double? timeout = null, IEnumerable<string>? env = null, string? cwd = null, ProcessRedirection? stdin = null, ProcessRedirection? stderr = null) =>
         Start(command, () => OpenProcessIn(command, timeout, env, cwd, stdin, stderr), p => RecvLine(p, p.Stdout));
 
@@ -412,11 +430,12 @@ public static partial class LwtProcess
     /// <para>Lwt: <c>Lwt_process.pread_lines</c></para>
     /// </summary>
     /// <param name="command">What to run.</param>
-    /// <param name="timeout">Kill (SIGKILL) and close the process after this many seconds (null: never).</param>
+    /// <param name="timeout">Kill (SIGKILL) and close the process after this many seconds (null: never); if that cuts the stream short, it fails with <see cref="TimeoutException"/>.</param>
     /// <param name="env">The child's whole environment ("NAME=value" strings); null: this process's.</param>
     /// <param name="cwd">The child's working directory; null: this process's.</param>
     /// <param name="stdin">The child's standard input (null: <see cref="ProcessRedirection.Keep"/>).</param>
     /// <param name="stderr">The child's standard error (null: <see cref="ProcessRedirection.Keep"/>).</param>
+    /// <exception cref="ArgumentNullException"><paramref name="command"/> is null.</exception>
     public static LwtStream<string> PReadLines(ProcessCommand command, double? timeout = null, IEnumerable<string>? env = null, string? cwd = null, ProcessRedirection? stdin = null, ProcessRedirection? stderr = null) =>
         StartStream(command, () => OpenProcessIn(command, timeout, env, cwd, stdin, stderr), p => RecvItems(p, p.Stdout, LwtIO.ReadLineOpt));
 
@@ -426,11 +445,12 @@ public static partial class LwtProcess
     /// <para>Lwt: <c>Lwt_process.pread_chars</c></para>
     /// </summary>
     /// <param name="command">What to run.</param>
-    /// <param name="timeout">Kill (SIGKILL) and close the process after this many seconds (null: never).</param>
+    /// <param name="timeout">Kill (SIGKILL) and close the process after this many seconds (null: never); if that cuts the stream short, it fails with <see cref="TimeoutException"/>.</param>
     /// <param name="env">The child's whole environment ("NAME=value" strings); null: this process's.</param>
     /// <param name="cwd">The child's working directory; null: this process's.</param>
     /// <param name="stdin">The child's standard input (null: <see cref="ProcessRedirection.Keep"/>).</param>
     /// <param name="stderr">The child's standard error (null: <see cref="ProcessRedirection.Keep"/>).</param>
+    /// <exception cref="ArgumentNullException"><paramref name="command"/> is null.</exception>
     public static LwtStream<char> PReadChars(ProcessCommand command, double? timeout = null, IEnumerable<string>? env = null, string? cwd = null, ProcessRedirection? stdin = null, ProcessRedirection? stderr = null) =>
         StartStream(command, () => OpenProcessIn(command, timeout, env, cwd, stdin, stderr), p => RecvItems(p, p.Stdout, LwtIO.ReadCharOpt));
 
@@ -463,7 +483,7 @@ public static partial class LwtProcess
     /// </summary>
     /// <param name="command">What to run.</param>
     /// <param name="line">What to write (a newline is added).</param>
-    /// <param name="timeout">Kill (SIGKILL) and close the process after this many seconds (null: never).</param>
+    /// <param name="timeout">Kill (SIGKILL) and close the process after this many seconds (null: never); if that cuts the operation short, the promise rejects with <see cref="TimeoutException"/>.</param>
     /// <param name="env">The child's whole environment ("NAME=value" strings); null: this process's.</param>
     /// <param name="cwd">The child's working directory; null: this process's.</param>
     /// <param name="stdout">The child's standard output (null: <see cref="ProcessRedirection.Keep"/>).</param>
@@ -482,7 +502,7 @@ public static partial class LwtProcess
     /// </summary>
     /// <param name="command">What to run.</param>
     /// <param name="lines">The lines to write.</param>
-    /// <param name="timeout">Kill (SIGKILL) and close the process after this many seconds (null: never).</param>
+    /// <param name="timeout">Kill (SIGKILL) and close the process after this many seconds (null: never); if that cuts the operation short, the promise rejects with <see cref="TimeoutException"/>.</param>
     /// <param name="env">The child's whole environment ("NAME=value" strings); null: this process's.</param>
     /// <param name="cwd">The child's working directory; null: this process's.</param>
     /// <param name="stdout">The child's standard output (null: <see cref="ProcessRedirection.Keep"/>).</param>
@@ -502,7 +522,7 @@ public static partial class LwtProcess
     /// </summary>
     /// <param name="command">What to run.</param>
     /// <param name="chars">The chars to write.</param>
-    /// <param name="timeout">Kill (SIGKILL) and close the process after this many seconds (null: never).</param>
+    /// <param name="timeout">Kill (SIGKILL) and close the process after this many seconds (null: never); if that cuts the operation short, the promise rejects with <see cref="TimeoutException"/>.</param>
     /// <param name="env">The child's whole environment ("NAME=value" strings); null: this process's.</param>
     /// <param name="cwd">The child's working directory; null: this process's.</param>
     /// <param name="stdout">The child's standard output (null: <see cref="ProcessRedirection.Keep"/>).</param>
@@ -541,7 +561,7 @@ public static partial class LwtProcess
     /// </summary>
     /// <param name="command">What to run.</param>
     /// <param name="line">The input line.</param>
-    /// <param name="timeout">Kill (SIGKILL) and close the process after this many seconds (null: never).</param>
+    /// <param name="timeout">Kill (SIGKILL) and close the process after this many seconds (null: never); if that cuts the operation short, the promise rejects with <see cref="TimeoutException"/>.</param>
     /// <param name="env">The child's whole environment ("NAME=value" strings); null: this process's.</param>
     /// <param name="cwd">The child's working directory; null: this process's.</param>
     /// <param name="stderr">The child's standard error (null: <see cref="ProcessRedirection.Keep"/>).</param>
@@ -560,7 +580,7 @@ public static partial class LwtProcess
     /// </summary>
     /// <param name="command">What to run.</param>
     /// <param name="lines">The input lines.</param>
-    /// <param name="timeout">Kill (SIGKILL) and close the process after this many seconds (null: never).</param>
+    /// <param name="timeout">Kill (SIGKILL) and close the process after this many seconds (null: never); if that cuts the stream short, it fails with <see cref="TimeoutException"/>.</param>
     /// <param name="env">The child's whole environment ("NAME=value" strings); null: this process's.</param>
     /// <param name="cwd">The child's working directory; null: this process's.</param>
     /// <param name="stderr">The child's standard error (null: <see cref="ProcessRedirection.Keep"/>).</param>
@@ -581,7 +601,7 @@ public static partial class LwtProcess
     /// </summary>
     /// <param name="command">What to run.</param>
     /// <param name="chars">The input chars.</param>
-    /// <param name="timeout">Kill (SIGKILL) and close the process after this many seconds (null: never).</param>
+    /// <param name="timeout">Kill (SIGKILL) and close the process after this many seconds (null: never); if that cuts the stream short, it fails with <see cref="TimeoutException"/>.</param>
     /// <param name="env">The child's whole environment ("NAME=value" strings); null: this process's.</param>
     /// <param name="cwd">The child's working directory; null: this process's.</param>
     /// <param name="stderr">The child's standard error (null: <see cref="ProcessRedirection.Keep"/>).</param>
