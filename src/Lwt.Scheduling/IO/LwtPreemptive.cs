@@ -242,7 +242,7 @@ public static class LwtPreemptive
     /// <param name="f">The function to run on the loop.</param>
     /// <typeparam name="T">The type of the result.</typeparam>
     /// <exception cref="ArgumentNullException"><paramref name="f"/> is null.</exception>
-    /// <exception cref="InvalidOperationException">Called on an event loop's own thread, or outside a detached job.</exception>
+    /// <exception cref="InvalidOperationException">Called on an event loop's own thread while it runs, or outside a detached job.</exception>
     public static T RunInMain<T>(Func<Promise<T>> f)
     {
         ArgumentNullException.ThrowIfNull(f);
@@ -284,6 +284,7 @@ public static class LwtPreemptive
     /// <param name="f">The function to run on the loop.</param>
     /// <param name="handler">Receives the exception if <paramref name="f"/> fails (the hook when null).</param>
     /// <exception cref="ArgumentNullException"><paramref name="f"/> is null.</exception>
+    /// <exception cref="InvalidOperationException">Called on an event loop's own thread while it runs, or outside a detached job.</exception>
     public static void RunInMainDontWait(Func<Promise> f, Action<Exception>? handler = null)
     {
         ArgumentNullException.ThrowIfNull(f);
