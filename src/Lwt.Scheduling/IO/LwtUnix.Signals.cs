@@ -106,13 +106,15 @@ public static partial class LwtUnix
     /// handlers run only through <see cref="HandleSignal"/>. A signal runs the loop's handlers
     /// of its number as they are when the loop gets to it, in installation order; two signals
     /// that arrive together may reach the loop in either order (the .NET runtime dispatches
-    /// each on a thread of its own).
+    /// each on a thread of its own). An exception the handler throws goes to
+    /// <see cref="Promise.AsyncExceptionHook"/>, and the loop's other handlers of the signal still run.
     /// <para>Lwt: <c>Lwt_unix.on_signal</c></para>
     /// </summary>
     /// <param name="signum">The Linux signal number (e.g. 2 for SIGINT, 15 for SIGTERM, 10 for SIGUSR1).</param>
     /// <param name="handler">The handler.</param>
     /// <exception cref="ArgumentNullException"><paramref name="handler"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException">The signal cannot be handled (not 1 to 64, or SIGKILL, SIGSTOP).</exception>
+    /// <exception cref="UnixErrorException">sigaction(2) refused the signal (32 and 33, which the C library keeps for its threads).</exception>
     public static LwtSignalHandler OnSignal(int signum, Action<int> handler)
     {
         ArgumentNullException.ThrowIfNull(handler);
@@ -128,6 +130,7 @@ public static partial class LwtUnix
     /// <param name="handler">The handler: its id and the signal number.</param>
     /// <exception cref="ArgumentNullException"><paramref name="handler"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException">The signal cannot be handled (not 1 to 64, or SIGKILL, SIGSTOP).</exception>
+    /// <exception cref="UnixErrorException">sigaction(2) refused the signal (32 and 33, which the C library keeps for its threads).</exception>
     public static LwtSignalHandler OnSignalFull(int signum, Action<LwtSignalHandler, int> handler)
     {
         ArgumentNullException.ThrowIfNull(handler);
