@@ -182,6 +182,7 @@ public abstract partial class LwtEngine : IDisposable
     /// <exception cref="ArgumentNullException"><paramref name="callback"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="fd"/> is negative.</exception>
     /// <exception cref="System.ComponentModel.Win32Exception">The kernel refused the fd (e.g. closed, or a regular file for epoll).</exception>
+    /// <exception cref="ObjectDisposedException">The engine was disposed.</exception>
     public LwtEvent OnReadable(int fd, Action<LwtEvent> callback) => AddFdEvent(fd, callback, LwtEvent.EventKind.Readable);
 
     /// <summary>
@@ -192,6 +193,7 @@ public abstract partial class LwtEngine : IDisposable
     /// <exception cref="ArgumentNullException"><paramref name="callback"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="fd"/> is negative.</exception>
     /// <exception cref="System.ComponentModel.Win32Exception">The kernel refused the fd.</exception>
+    /// <exception cref="ObjectDisposedException">The engine was disposed.</exception>
     public LwtEvent OnWritable(int fd, Action<LwtEvent> callback) => AddFdEvent(fd, callback, LwtEvent.EventKind.Writable);
 
     /// <summary>
@@ -207,6 +209,7 @@ public abstract partial class LwtEngine : IDisposable
     /// </summary>
     /// <exception cref="ArgumentNullException"><paramref name="callback"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="delaySeconds"/> is NaN.</exception>
+    /// <exception cref="ObjectDisposedException">The engine was disposed.</exception>
     public LwtEvent OnTimer(double delaySeconds, bool repeat, Action<LwtEvent> callback)
     {
         ArgumentNullException.ThrowIfNull(callback);
