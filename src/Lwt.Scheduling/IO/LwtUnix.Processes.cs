@@ -118,7 +118,7 @@ public static partial class LwtUnix
     /// <summary>
     /// Waits for the child <paramref name="pid"/> to end (SIGCHLD-driven, no worker thread
     /// blocked): the pid and its status. With <see cref="WaitFlags.NoHang"/>, answers at once
-    /// (pid 0 when the child is still running). Cancelable (the child is then not reaped).
+    /// (pid 0, with the status <c>Exited 0</c> as <c>Unix.waitpid</c> gives, when the child is still running). Cancelable (the child is then not reaped).
     /// <para>Lwt: <c>Lwt_unix.waitpid</c></para>
     /// </summary>
     /// <param name="pid">A child's pid (must be positive: no process groups).</param>
@@ -130,7 +130,7 @@ public static partial class LwtUnix
     /// <summary>
     /// Waits for the child <paramref name="pid"/> to end, as <see cref="WaitPid"/>, and also
     /// answers the CPU time it used (user and system). With <see cref="WaitFlags.NoHang"/>,
-    /// answers at once (pid 0, and zero usage, when the child is still running). Cancelable
+    /// answers at once (pid 0, the status <c>Exited 0</c> and zero usage, when the child is still running). Cancelable
     /// (the child is then not reaped).
     /// <para>Lwt: <c>Lwt_unix.wait4</c></para>
     /// </summary>
