@@ -75,7 +75,9 @@ public sealed class LwtSignalHandler : IDisposable
 
     /// <summary>
     /// Removes the handler (idempotent, from any thread); a signal not yet delivered to it is
-    /// dropped. The signal's previous behaviour comes back when no handler is left for it.
+    /// dropped. When no handler is left for the signal, it gets back the behaviour it had before
+    /// its first handler, except that a signal inherited as ignored gets its default action (as
+    /// <see cref="LwtUnix.OnSignal"/> says, and as Lwt's <c>remove_signal</c> sets <c>SIG_DFL</c>).
     /// <para>Lwt: <c>Lwt_unix.disable_signal_handler</c></para>
     /// </summary>
     public void Stop() => LwtUnix.DisableSignalHandler(this);
