@@ -90,6 +90,8 @@ public sealed class ProcessCommand
     /// <para>Lwt: <c>Lwt_process.command</c></para>
     /// </summary>
     /// <param name="command">The program and the whole argument vector.</param>
+    /// <exception cref="ArgumentNullException">The program, the array or one of its elements is null.</exception>
+    /// <exception cref="ArgumentException">Both the program and the array are empty.</exception>
     public static implicit operator ProcessCommand((string Program, string[] Args) command) => new(command.Program, command.Args);
 
     /// <summary>The file to execute: the program, or argv[0] when it is empty.</summary>
