@@ -50,7 +50,7 @@ public partial class Promise
             if (u._status == Status.Rejected) firstError ??= u.Rejection;
         }
         if (i == inputs.Length) return firstError is null ? s_unit : Promise<Unit>.FromException(firstError);
-        CheckPendingOwnerThreads(inputs, i);
+        CheckOwnerThreads(inputs.AsSpan(i));
         // One pass from the first input still pending: each input is looked at once, so that
         // one of no loop resolved on another thread meanwhile is counted once, either here
         // or by its callback (JoinPromise counts itself until Arm).
@@ -105,9 +105,7 @@ public partial class Promise
             if (u2._status == Status.Rejected) return Promise<(T1, T2)>.FromException(u2.Rejection);
             return new Promise<(T1, T2)>((u1._value, u2._value));
         }
-        // Both owners before either attach (see CheckOwnerThreads).
-        if (!u1.IsResolvedNow) u1.CheckOwnerThread();
-        if (!u2.IsResolvedNow) u2.CheckOwnerThread();
+        CheckOwnerThreads([u1, u2]);
         var both = new BothPromise<T1, T2>(u1, u2);
         if (!u1.IsResolvedNow) AddCallback(u1, both);
         else both.OnDependencyResolved(u1);
@@ -131,7 +129,7 @@ public partial class Promise
     public static Promise<IReadOnlyList<T>> All<T>(IEnumerable<Promise<T>> promises)
     {
         var inputs = Materialize(promises);
-        CheckPendingOwnerThreads(inputs, 0);
+        CheckOwnerThreads(inputs);
         var all = new AllPromise<T>(inputs);
         // One pass, as Join's (AllPromise counts itself until Arm).
         bool waiting = false;
@@ -345,21 +343,13 @@ public partial class Promise
     /// attaches to any input. Attached to the inputs before that one, the combinator, though
     /// its call threw, would stay in their callbacks: a race would still be decided when one
     /// of them resolved, and Pick's would cancel the others; a join would be kept alive, and
-    /// counted, by every one of them. The combinators then attach with AddCallback, which
-    /// does not check again (one thread-static read per input of a loop is enough).
+    /// counted, by every one of them. Only pending inputs are checked: a resolved one gets no
+    /// callback. The combinators then attach with AddCallback, which does not check again
+    /// (one thread-static read per input of a loop is enough).
     /// </summary>
     private static void CheckOwnerThreads(ReadOnlySpan<Promise> inputs)
     {
-        for (int i = 0; i < inputs.Length; i++) inputs[i].Underlying().CheckOwnerThread();
-    }
-
-    /// <summary>
-    /// <see cref="CheckOwnerThreads"/> for the join family, over the inputs from
-    /// <paramref name="from"/> that are still pending: those already resolved get no callback.
-    /// </summary>
-    private static void CheckPendingOwnerThreads(Promise[] inputs, int from)
-    {
-        for (int i = from; i < inputs.Length; i++)
+        for (int i = 0; i < inputs.Length; i++)
         {
             var u = inputs[i].Underlying();
             if (!u.IsResolvedNow) u.CheckOwnerThread();
