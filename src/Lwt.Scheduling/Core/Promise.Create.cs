@@ -97,14 +97,8 @@ public partial class Promise
     /// <param name="result">The result.</param>
     /// <typeparam name="T">The type of the value.</typeparam>
     /// <exception cref="ArgumentNullException"><paramref name="result"/> is an <c>Error</c> whose exception is null.</exception>
-    public static Promise<T> OfResult<T>(Result<T, Exception> result)
-    {
-        if (!result.TryGetError(out var exception)) return new Promise<T>(result.Value);
-        // Named after this method's parameter: Fail's own check would name "exception",
-        // a parameter OfResult does not have.
-        if (exception is null) ThrowHelper.ThrowArgumentNull(nameof(result));
-        return new Promise<T>(exception);
-    }
+    public static Promise<T> OfResult<T>(Result<T, Exception> result) =>
+        result.TryGetRejection(out var exception, nameof(result)) ? new Promise<T>(exception) : new Promise<T>(result.Value);
 
     /// <summary>
     /// A promise already rejected with an <see cref="Exception"/> carrying

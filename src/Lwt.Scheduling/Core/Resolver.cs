@@ -223,12 +223,7 @@ public class Resolver<T> : Resolver
     /// </exception>
     public void ResolveResult(Result<T, Exception> result)
     {
-        if (result.TryGetError(out var exception))
-        {
-            // Named after this method's parameter, not Reject's "exception".
-            if (exception is null) ThrowHelper.ThrowArgumentNull(nameof(result));
-            Reject(exception);
-        }
+        if (result.TryGetRejection(out var exception, nameof(result))) Reject(exception);
         else Resolve(result.Value);
     }
 
@@ -246,12 +241,7 @@ public class Resolver<T> : Resolver
     /// </exception>
     public void ResolveResultNow(Result<T, Exception> result)
     {
-        if (result.TryGetError(out var exception))
-        {
-            // Named after this method's parameter, not RejectNow's "exception".
-            if (exception is null) ThrowHelper.ThrowArgumentNull(nameof(result));
-            RejectNow(exception);
-        }
+        if (result.TryGetRejection(out var exception, nameof(result))) RejectNow(exception);
         else ResolveNow(result.Value);
     }
 

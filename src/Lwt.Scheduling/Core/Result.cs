@@ -100,3 +100,22 @@ public readonly struct Result<T, E> : IEquatable<Result<T, E>>
     /// <summary>Structural inequality.<para>Lwt: <c>not (Result.equal ...)</c></para></summary>
     public static bool operator !=(Result<T, E> left, Result<T, E> right) => !left.Equals(right);
 }
+
+/// <summary>
+/// The <c>Error</c> case of a <see cref="Result{T, E}"/> of <see cref="Exception"/> given to a
+/// function that rejects a promise with it (OfResult, ResolveResult, ResolveResultNow).
+/// </summary>
+internal static class ExceptionResult
+{
+    /// <summary>
+    /// True, with the exception, for an <c>Error</c>. An <c>Error</c> holding null is refused
+    /// with an <see cref="ArgumentNullException"/> named <paramref name="paramName"/>, the
+    /// caller's parameter, not the <c>exception</c> parameter of the Fail or Reject it calls.
+    /// </summary>
+    internal static bool TryGetRejection<T>(this Result<T, Exception> result, [NotNullWhen(true)] out Exception? exception, string paramName)
+    {
+        if (!result.TryGetError(out exception)) return false;
+        if (exception is null) ThrowHelper.ThrowArgumentNull(paramName);
+        return true;
+    }
+}
