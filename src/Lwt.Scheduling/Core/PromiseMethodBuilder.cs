@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.ComponentModel;
 using System.Runtime.CompilerServices;
 
@@ -59,7 +60,19 @@ namespace Lwt;
 [EditorBrowsable(EditorBrowsableState.Never)]
 public struct PromiseMethodBuilder
 {
-    private Promise<Unit>? _promise;
+    // A Promise<Unit> (the method's box, or its result when it ends without suspending), except
+    // for a method that ends at `await Promise.ReturnFrom(p)` before suspending: its promise is p
+    // itself, of any type (an untyped method takes any promise, and the non-generic Promise is
+    // "any promise"), as Bind on a resolved promise returns its callback's promise whatever its
+    // type. Lwt's bind returns that promise too, so its state is the method's at once (a
+    // Promise<Unit> box following a Promise<int> by a callback lags while the int promise's
+    // callbacks wait behind others, e.g. after a wakeup_later from a callback). After that
+    // nothing else of the builder runs (the state machine is never resumed), so every other
+    // member sees a Promise<Unit> here, which UnitField lends AsyncBuilderCore.
+    private Promise? _promise;
+
+    [UnscopedRef]
+    private ref Promise<Unit>? UnitField => ref Unsafe.As<Promise?, Promise<Unit>?>(ref _promise);
 
     /// <summary>Creates a builder.<para>Lwt: none (the compiler's async method builder pattern)</para></summary>
     public static PromiseMethodBuilder Create() => default;
@@ -71,7 +84,7 @@ public struct PromiseMethodBuilder
     /// <param name="stateMachine">The state machine.</param>
     /// <typeparam name="TStateMachine">Its type.</typeparam>
     public void Start<TStateMachine>(ref TStateMachine stateMachine) where TStateMachine : IAsyncStateMachine =>
-        AsyncBuilderCore.Start(ref _promise, ref stateMachine);
+        AsyncBuilderCore.Start(ref UnitField, ref stateMachine);
 
     /// <summary>Not used (the box is created on the first suspension).<para>Lwt: none (the compiler's async method builder pattern)</para></summary>
     /// <param name="stateMachine">The state machine.</param>
@@ -87,7 +100,7 @@ public struct PromiseMethodBuilder
     public void SetResult()
     {
         if (_promise is null) _promise = Promise.ReturnUnit;
-        else AsyncBuilderCore.Fulfil(_promise, default);
+        else AsyncBuilderCore.Fulfil(Unsafe.As<Promise<Unit>>(_promise), default);
     }
 
     /// <summary>
@@ -101,7 +114,7 @@ public struct PromiseMethodBuilder
     {
         Promise.ExceptionFilter.RethrowIfRefused(exception);
         if (_promise is null) _promise = Promise<Unit>.FromException(exception);
-        else AsyncBuilderCore.Reject(_promise, exception);
+        else AsyncBuilderCore.Reject(Unsafe.As<Promise<Unit>>(_promise), exception);
     }
 
     /// <summary>Suspends until the awaiter completes.<para>Lwt: <c>Lwt.bind</c> of the awaited promise to the rest of the method</para></summary>
@@ -110,8 +123,15 @@ public struct PromiseMethodBuilder
     /// <typeparam name="TAwaiter">The awaiter's type.</typeparam>
     /// <typeparam name="TStateMachine">The state machine's type.</typeparam>
     public void AwaitOnCompleted<TAwaiter, TStateMachine>(ref TAwaiter awaiter, ref TStateMachine stateMachine)
-        where TAwaiter : INotifyCompletion where TStateMachine : IAsyncStateMachine =>
-        AsyncBuilderCore.Await(ref _promise, ref awaiter, ref stateMachine, critical: false);
+        where TAwaiter : INotifyCompletion where TStateMachine : IAsyncStateMachine
+    {
+        if (default(TAwaiter) is IReturnFromAwaiter && _promise is null)
+        {
+            _promise = Unsafe.As<TAwaiter, PromiseAwaiterLayout>(ref awaiter).Promise; // the field's comment
+            return;
+        }
+        AsyncBuilderCore.Await(ref UnitField, ref awaiter, ref stateMachine, critical: false);
+    }
 
     /// <summary>Suspends until the awaiter completes.<para>Lwt: <c>Lwt.bind</c> of the awaited promise to the rest of the method</para></summary>
     /// <param name="awaiter">The awaiter.</param>
@@ -119,8 +139,17 @@ public struct PromiseMethodBuilder
     /// <typeparam name="TAwaiter">The awaiter's type.</typeparam>
     /// <typeparam name="TStateMachine">The state machine's type.</typeparam>
     public void AwaitUnsafeOnCompleted<TAwaiter, TStateMachine>(ref TAwaiter awaiter, ref TStateMachine stateMachine)
-        where TAwaiter : ICriticalNotifyCompletion where TStateMachine : IAsyncStateMachine =>
-        AsyncBuilderCore.Await(ref _promise, ref awaiter, ref stateMachine, critical: true);
+        where TAwaiter : ICriticalNotifyCompletion where TStateMachine : IAsyncStateMachine
+    {
+        // Both tests are constants or a field read once the JIT knows the awaiter type: a promise
+        // awaiter costs nothing more.
+        if (default(TAwaiter) is IReturnFromAwaiter && _promise is null)
+        {
+            _promise = Unsafe.As<TAwaiter, PromiseAwaiterLayout>(ref awaiter).Promise; // the field's comment
+            return;
+        }
+        AsyncBuilderCore.Await(ref UnitField, ref awaiter, ref stateMachine, critical: true);
+    }
 }
 
 /// <summary>The builder of <c>async Promise&lt;T&gt;</c> methods. Used by the compiler.<para>Lwt: none (an <c>async Promise&lt;T&gt;</c> method is Lwt's <c>let%lwt</c> chain: its promise is a pending <c>'a Lwt.t</c>, each <c>await</c> a <c>Lwt.bind</c>)</para></summary>

@@ -132,6 +132,36 @@ public class ReturnFromTests
     }
 
     [Fact]
+    public void An_untyped_method_that_has_not_suspended_returns_a_promise_of_any_type_itself()
+    {
+        // Lwt: the last bind's callback returns the promise, which the bind returns as is (the
+        // differential tests' asyncm seed 2305, program 131). The method's promise was a
+        // Promise<Unit> following it by a callback, which a wakeup_later from a callback
+        // delays: the promise was fulfilled and the method's still pending.
+        async Promise Untyped(Promise p)
+        {
+            await Promise.ReturnFrom(p);
+        }
+
+        var (p, r) = Promise.Create<int>();
+        Assert.Same(p, Untyped(p));
+        var (q, rq) = Promise.Create<string>();
+        var (start, rs) = Promise.Create();
+        bool? fulfilledAtOnce = null;
+        var done = start.Bind(() =>
+        {
+            var m = Untyped(q);
+            rq.Resolve("x"); // from a callback: q's callbacks wait until this one returns
+            fulfilledAtOnce = m.IsFulfilled;
+            return m;
+        });
+        rs.Resolve();
+        Assert.True(fulfilledAtOnce);
+        Assert.True(done.IsFulfilled);
+        r.Resolve(1);
+    }
+
+    [Fact]
     public void A_promise_of_another_type_than_the_method_result_rejects_the_method_promise()
     {
         async Promise<object> Mismatch(Promise<string> p) => await Promise.ReturnFrom(p);
