@@ -40,10 +40,10 @@ public static class LwtPreemptive
 
     /// <summary>
     /// The workers counted busy (NbThreadsBusy): from taking a job until the job is over, or,
-    /// for a Detach, until just before its result is posted to the loop, so that a loop that has
-    /// seen every detached promise resolved counts no busy worker (Lwt's worker is back in its
-    /// pool before the promise's callbacks run), even though the thread has a few instructions
-    /// left before it waits again.
+    /// for a Detach or an LwtUnix job, until just before its result is posted to the loop, so
+    /// that a loop that has seen every such promise resolved counts no busy worker (Lwt's
+    /// worker is back in its pool before the promise's callbacks run; Lwt's jobs are not
+    /// counted at all), even though the thread has a few instructions left before it waits again.
     /// </summary>
     private static int s_busy;
 
@@ -80,9 +80,9 @@ public static class LwtPreemptive
     public static int NbThreads { get { lock (s_gate) return s_threads; } }
 
     /// <summary>
-    /// The number of worker threads running a job. A <c>Detach</c>'s worker stops counting
-    /// before its promise is resolved: once the loop has seen every detached promise resolved
-    /// (and no other job runs), this is 0.
+    /// The number of worker threads running a job. A <c>Detach</c>'s worker, or a worker of
+    /// <see cref="LwtUnix"/>'s blocking calls, stops counting before its promise is resolved:
+    /// once the loop has seen every detached or blocking call's promise resolved, this is 0.
     /// <para>Lwt: <c>Lwt_preemptive.nbthreadsbusy</c></para>
     /// </summary>
     public static int NbThreadsBusy { get { lock (s_gate) return s_busy; } }
@@ -370,8 +370,8 @@ public static class LwtPreemptive
         }
     }
 
-    /// <summary>On a worker, before its job's result is posted: the job no longer counts as busy (s_busy).</summary>
-    private static void ReleaseBusy()
+    /// <summary>On a worker, before its job's result is posted (Detach, LwtUnix's jobs): the job no longer counts as busy (s_busy).</summary>
+    internal static void ReleaseBusy()
     {
         lock (s_gate) s_busy--;
         t_busyReleased = true;

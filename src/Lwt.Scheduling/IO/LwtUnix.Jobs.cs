@@ -253,6 +253,11 @@ public static partial class LwtUnix
                 _error = e;
             }
 
+            // The worker stops counting as busy before the loop can see the result, as a
+            // Detach's does: a loop that has seen every job's promise resolved then reads
+            // NbThreadsBusy 0, not the few instructions the worker has left before it waits
+            // again (Lwt's jobs are never counted there: Lwt_unix's pool is not Lwt_preemptive's).
+            LwtPreemptive.ReleaseBusy();
             loop.Post(s_complete, this);
         }
 
