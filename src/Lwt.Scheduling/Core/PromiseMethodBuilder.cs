@@ -125,12 +125,7 @@ public struct PromiseMethodBuilder
     public void AwaitOnCompleted<TAwaiter, TStateMachine>(ref TAwaiter awaiter, ref TStateMachine stateMachine)
         where TAwaiter : INotifyCompletion where TStateMachine : IAsyncStateMachine
     {
-        if (default(TAwaiter) is IReturnFromAwaiter && _promise is null)
-        {
-            _promise = Unsafe.As<TAwaiter, PromiseAwaiterLayout>(ref awaiter).Promise; // the field's comment
-            return;
-        }
-        AsyncBuilderCore.Await(ref UnitField, ref awaiter, ref stateMachine, critical: false);
+        if (!TryReturnFromBeforeSuspending(ref awaiter)) AsyncBuilderCore.Await(ref UnitField, ref awaiter, ref stateMachine, critical: false);
     }
 
     /// <summary>Suspends until the awaiter completes.<para>Lwt: <c>Lwt.bind</c> of the awaited promise to the rest of the method</para></summary>
@@ -141,14 +136,18 @@ public struct PromiseMethodBuilder
     public void AwaitUnsafeOnCompleted<TAwaiter, TStateMachine>(ref TAwaiter awaiter, ref TStateMachine stateMachine)
         where TAwaiter : ICriticalNotifyCompletion where TStateMachine : IAsyncStateMachine
     {
-        // Both tests are constants or a field read once the JIT knows the awaiter type: a promise
-        // awaiter costs nothing more.
-        if (default(TAwaiter) is IReturnFromAwaiter && _promise is null)
-        {
-            _promise = Unsafe.As<TAwaiter, PromiseAwaiterLayout>(ref awaiter).Promise; // the field's comment
-            return;
-        }
-        AsyncBuilderCore.Await(ref UnitField, ref awaiter, ref stateMachine, critical: true);
+        if (!TryReturnFromBeforeSuspending(ref awaiter)) AsyncBuilderCore.Await(ref UnitField, ref awaiter, ref stateMachine, critical: true);
+    }
+
+    // `await Promise.ReturnFrom(p)` before the method ever suspended: the method's promise is p
+    // itself, whatever its type (the field's comment). For any other awaiter the type test is a
+    // constant once the JIT knows the awaiter's type, and the whole call folds away.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool TryReturnFromBeforeSuspending<TAwaiter>(ref TAwaiter awaiter)
+    {
+        if (default(TAwaiter) is not IReturnFromAwaiter || _promise is not null) return false;
+        _promise = Unsafe.As<TAwaiter, PromiseAwaiterLayout>(ref awaiter).Promise;
+        return true;
     }
 }
 
