@@ -195,7 +195,10 @@ public static partial class LwtUnix
 
     /// <summary>
     /// Connects the socket (non-blocking connect, then waits for writability and reads
-    /// SO_ERROR). Cancelable.
+    /// SO_ERROR). Cancelable: a cancel drops only the wait, as in Lwt; the descriptor stays open
+    /// and the caller's, and the kernel may still complete the connection. A pending connect
+    /// rejects with EBADF when the descriptor is closed, with the exception of
+    /// <see cref="Abort"/> when it is aborted.
     /// <para>Lwt: <c>Lwt_unix.connect</c></para>
     /// </summary>
     /// <param name="fd">The socket.</param>

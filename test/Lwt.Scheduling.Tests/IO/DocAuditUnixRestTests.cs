@@ -1,3 +1,6 @@
+using System.Net;
+using System.Net.Sockets;
+
 namespace Lwt.Tests.IO;
 
 /// <summary>
@@ -50,6 +53,73 @@ public class DocAuditUnixRestTests
             }
 
             descriptors.AssertNoneOpenedSince();
+        });
+    }
+
+    // Connect's docs: "Cancelable"; Close's: every pending operation rejects with EBADF;
+    // Abort's: the waiting ones reject with its exception. A pending connect (the EAGAIN
+    // retry path of a Unix socket whose listener's backlog is full, and the EINPROGRESS path
+    // of TCP) does each, leaves no waiter behind, and a cancel leaves the descriptor open and
+    // the caller's (as Lwt's wrap_syscall does: only the wait is dropped).
+    [SkippableTheory]
+    [InlineData("unix", "cancel")]
+    [InlineData("unix", "close")]
+    [InlineData("unix", "abort")]
+    [InlineData("tcp", "cancel")]
+    [InlineData("tcp", "close")]
+    [InlineData("tcp", "abort")]
+    public void APendingConnectEndsAsCancelCloseAndAbortSay(string family, string how)
+    {
+        Skip.IfNot(OperatingSystem.IsLinux());
+        Run(async () =>
+        {
+            string path = Path.Combine(Path.GetTempPath(), "lwt-connect-" + Guid.NewGuid().ToString("N"));
+            var listener = LwtUnix.Socket(family == "unix" ? AddressFamily.Unix : AddressFamily.InterNetwork, SocketType.Stream);
+            var others = new List<LwtFd>();
+            try
+            {
+                await LwtUnix.Bind(listener, family == "unix" ? new UnixDomainSocketEndPoint(path) : new IPEndPoint(IPAddress.Loopback, 0));
+                LwtUnix.Listen(listener, 0);
+                var address = LwtUnix.GetSockName(listener);
+                LwtFd client;
+                Promise connect;
+                while (true)
+                {
+                    client = LwtUnix.Socket(family == "unix" ? AddressFamily.Unix : AddressFamily.InterNetwork, SocketType.Stream);
+                    others.Add(client);
+                    connect = LwtUnix.Connect(client, address);
+                    if (connect.IsPending) break; // TCP: at once (EINPROGRESS); Unix: once the backlog is full (EAGAIN)
+                    Assert.True(others.Count < 10);
+                }
+
+                Assert.Equal(1, client.PendingWrites);
+                var abort = new InvalidOperationException("aborted");
+                if (how == "cancel") connect.Cancel();
+                else if (how == "close") await client.Close();
+                else LwtUnix.Abort(client, abort);
+
+                Assert.True(connect.IsRejected);
+                Assert.Equal(0, client.PendingWrites);
+                switch (how)
+                {
+                    case "cancel":
+                        Assert.IsType<CanceledException>(connect.Exception);
+                        Assert.Equal(LwtFdState.Opened, client.State);
+                        break;
+                    case "close":
+                        Assert.Equal(9 /* EBADF */, Assert.IsType<UnixErrorException>(connect.Exception).Errno);
+                        break;
+                    default:
+                        Assert.Same(abort, connect.Exception);
+                        break;
+                }
+            }
+            finally
+            {
+                foreach (var fd in others) fd.Dispose();
+                listener.Dispose();
+                File.Delete(path);
+            }
         });
     }
 }
