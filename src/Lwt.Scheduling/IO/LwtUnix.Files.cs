@@ -124,11 +124,15 @@ public static partial class LwtUnix
     /// <para>Lwt: <c>Lwt_unix.mkdir</c></para>
     /// </summary>
     /// <param name="path">The path.</param>
-    /// <param name="permissions">Its permissions (e.g. 0o755 = 493).</param>
+    /// <param name="permissions">Its permissions, 0 to 0o7777 (e.g. 0o755 = 493), filtered by the process's umask.</param>
     /// <exception cref="ArgumentNullException"><paramref name="path"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="permissions"/> is outside 0..0o7777 (nothing is created).</exception>
     public static Promise Mkdir(string path, int permissions = 0b111_101_101)
     {
         ArgumentNullException.ThrowIfNull(path);
+        // As Chmod and Mkfifo: mkdir(2) would keep the low 12 bits of any int (-1 making a
+        // sticky, world-writable directory) instead of refusing it.
+        CheckPermissions(permissions);
         return PathJob(() => LibC.Mkdir(path, permissions), "mkdir", path);
     }
 

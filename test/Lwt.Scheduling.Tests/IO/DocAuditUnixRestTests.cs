@@ -122,4 +122,30 @@ public class DocAuditUnixRestTests
             }
         });
     }
+
+    // Mkdir took any int as its permissions: -1 made a directory with setuid, setgid and sticky
+    // bits (mkdir(2) keeps the low 12 bits), while Chmod and Mkfifo, its neighbours, refuse a
+    // value outside 0..0o7777 with ArgumentOutOfRangeException at the call. It does too now.
+    [SkippableFact]
+    public void MkdirRefusesPermissionsOutsideTheTwelveBitsAsChmodDoes()
+    {
+        Skip.IfNot(OperatingSystem.IsLinux());
+        string dir = Path.Combine(Path.GetTempPath(), "lwt-mkdir-" + Guid.NewGuid().ToString("N"));
+        Run(async () =>
+        {
+            try
+            {
+                Assert.Equal("permissions", Assert.Throws<ArgumentOutOfRangeException>(() => LwtUnix.Mkdir(dir, -1)).ParamName);
+                Assert.Throws<ArgumentOutOfRangeException>(() => LwtUnix.Mkdir(dir, 0x1000));
+                Assert.False(Directory.Exists(dir));
+                Assert.Throws<ArgumentOutOfRangeException>(() => LwtUnix.Chmod(dir, -1)); // the neighbour it agrees with
+                await LwtUnix.Mkdir(dir, 0b111_000_000);
+                Assert.Equal(FileKind.Directory, (await LwtUnix.Stat(dir)).Kind);
+            }
+            finally
+            {
+                if (Directory.Exists(dir)) Directory.Delete(dir);
+            }
+        });
+    }
 }
