@@ -106,15 +106,23 @@ public static partial class LwtUnix
     /// lookup finds nothing or cannot be made, as getnameinfo(3) without NI_NAMEREQD: the
     /// wildcard addresses give <c>("0.0.0.0", "http")</c> and <c>("::", "http")</c> for port
     /// 80), the service being the port's tcp name in the services database ("http" for 80), or
-    /// the number when it has none. A job on the worker pool.
+    /// the number when it has none. A job on the worker pool. A Unix-domain endpoint gives
+    /// this machine's name and the socket's path, <c>(GetHostName(), path)</c>, as glibc's
+    /// getnameinfo(3) answers for AF_UNIX (and so Lwt); an <see cref="UnnamedUnixEndPoint"/>
+    /// gives an empty path.
     /// <para>Lwt: <c>Lwt_unix.getnameinfo</c></para>
     /// </summary>
-    /// <param name="address">An <see cref="IPEndPoint"/> (or a Unix-domain endpoint, whose path is the host).</param>
+    /// <param name="address">An <see cref="IPEndPoint"/>, a <see cref="UnixDomainSocketEndPoint"/> or an <see cref="UnnamedUnixEndPoint"/>.</param>
     /// <exception cref="ArgumentNullException"><paramref name="address"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="address"/> is another kind of endpoint (as for <see cref="Connect"/>).</exception>
     public static Promise<(string Host, string Service)> GetNameInfo(EndPoint address)
     {
         ArgumentNullException.ThrowIfNull(address);
-        if (address is not IPEndPoint ip) return Promise.Return((address.ToString() ?? string.Empty, string.Empty));
+        // glibc's getnameinfo for AF_UNIX: the host is the node name (uname), the service the
+        // path. Lwt's sockaddr has only these two kinds; another EndPoint (a DnsEndPoint) has
+        // no socket address to look up, and Connect and Bind refuse it the same way.
+        SocketAddresses.Check(address, nameof(address));
+        if (address is not IPEndPoint ip) return Promise.Return((Dns.GetHostName(), address.ToString() ?? string.Empty));
         return Job(() =>
         {
             string host;

@@ -148,4 +148,22 @@ public class DocAuditUnixRestTests
             }
         });
     }
+
+    // GetNameInfo of a Unix-domain address gave (path, ""); Lwt 5.6.1 gives (host name, path),
+    // which is what glibc's getnameinfo answers for AF_UNIX (probed: getnameinfo (ADDR_UNIX
+    // "/tmp/sock") [] is {ni_hostname = gethostname (); ni_service = "/tmp/sock"}). Another
+    // kind of EndPoint (a DnsEndPoint) gave ("Unspecified/localhost:80", ""); it is refused at
+    // the call with ArgumentException now, as Connect and Bind refuse it.
+    [SkippableFact]
+    public void GetNameInfoOfAUnixAddressIsTheHostNameAndThePath()
+    {
+        Skip.IfNot(OperatingSystem.IsLinux());
+        Run(async () =>
+        {
+            string host = await LwtUnix.GetHostName();
+            Assert.Equal((host, "/tmp/lwt-sock"), await LwtUnix.GetNameInfo(new UnixDomainSocketEndPoint("/tmp/lwt-sock")));
+            Assert.Equal((host, ""), await LwtUnix.GetNameInfo(new UnnamedUnixEndPoint()));
+            Assert.Equal("address", Assert.Throws<ArgumentException>(() => LwtUnix.GetNameInfo(new DnsEndPoint("localhost", 80))).ParamName);
+        });
+    }
 }
