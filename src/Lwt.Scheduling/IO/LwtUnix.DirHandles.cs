@@ -161,9 +161,10 @@ public static partial class LwtUnix
     /// </summary>
     /// <param name="path">The new working directory.</param>
     /// <exception cref="ArgumentNullException"><paramref name="path"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="path"/> contains a NUL character (nothing is done: the system would see only the part before it).</exception>
     public static Promise ChDir(string path)
     {
-        ArgumentNullException.ThrowIfNull(path);
+        CheckPath(path);
         return PathJob(() => LibC.ChDir(path), "chdir", path);
     }
 
@@ -174,9 +175,10 @@ public static partial class LwtUnix
     /// </summary>
     /// <param name="path">The new root directory.</param>
     /// <exception cref="ArgumentNullException"><paramref name="path"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="path"/> contains a NUL character (nothing is done: the system would see only the part before it).</exception>
     public static Promise ChRoot(string path)
     {
-        ArgumentNullException.ThrowIfNull(path);
+        CheckPath(path);
         return PathJob(() => LibC.ChRoot(path), "chroot", path);
     }
 
@@ -188,9 +190,10 @@ public static partial class LwtUnix
     /// </summary>
     /// <param name="path">The directory.</param>
     /// <exception cref="ArgumentNullException"><paramref name="path"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="path"/> contains a NUL character (nothing is done: the system would see only the part before it).</exception>
     public static Promise<DirHandle> OpenDir(string path)
     {
-        ArgumentNullException.ThrowIfNull(path);
+        CheckPath(path);
         return Job(() => OpenDirNow(path));
     }
 
@@ -288,9 +291,10 @@ public static partial class LwtUnix
     /// </summary>
     /// <param name="path">The directory.</param>
     /// <exception cref="ArgumentNullException"><paramref name="path"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="path"/> contains a NUL character (nothing is done: the system would see only the part before it).</exception>
     public static Promise<IReadOnlyList<string>> ReadDir(string path)
     {
-        ArgumentNullException.ThrowIfNull(path);
+        CheckPath(path);
         return Job<IReadOnlyList<string>>(() =>
         {
             // Disposing closes the DIR* whether the reads ended or failed, as files_of_directory
@@ -319,9 +323,10 @@ public static partial class LwtUnix
     /// </summary>
     /// <param name="path">The directory.</param>
     /// <exception cref="ArgumentNullException"><paramref name="path"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="path"/> contains a NUL character (nothing is done: the system would see only the part before it).</exception>
     public static LwtStream<string> FilesOfDirectory(string path)
     {
-        ArgumentNullException.ThrowIfNull(path);
+        CheckPath(path);
         return LwtStream.Concat(LwtStream.From(new DirectoryChunks(path).Next));
     }
 

@@ -52,10 +52,11 @@ public static partial class LwtUnix
     /// <param name="path">The path.</param>
     /// <param name="permissions">The new permission bits, 0 to 0o7777 (e.g. 0o644 = 420).</param>
     /// <exception cref="ArgumentNullException"><paramref name="path"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="path"/> contains a NUL character (nothing is done: the system would see only the part before it).</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="permissions"/> is outside 0..0o7777.</exception>
     public static Promise Chmod(string path, int permissions)
     {
-        ArgumentNullException.ThrowIfNull(path);
+        CheckPath(path);
         CheckPermissions(permissions);
         return PathJob(() => LibC.Chmod(path, permissions), "chmod", path);
     }
@@ -86,10 +87,11 @@ public static partial class LwtUnix
     /// <param name="userId">The new owner, or -1 to keep it.</param>
     /// <param name="groupId">The new group, or -1 to keep it.</param>
     /// <exception cref="ArgumentNullException"><paramref name="path"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="path"/> contains a NUL character (nothing is done: the system would see only the part before it).</exception>
     /// <exception cref="ArgumentOutOfRangeException">An id is below -1.</exception>
     public static Promise Chown(string path, int userId, int groupId)
     {
-        ArgumentNullException.ThrowIfNull(path);
+        CheckPath(path);
         CheckOwner(userId, groupId);
         return PathJob(() => LibC.Chown(path, userId, groupId), "chown", path);
     }
@@ -121,10 +123,11 @@ public static partial class LwtUnix
     /// <param name="from">The existing file.</param>
     /// <param name="to">The new name.</param>
     /// <exception cref="ArgumentNullException">A path is null.</exception>
+    /// <exception cref="ArgumentException">A path contains a NUL character (nothing is done: the system would see only the part before it).</exception>
     public static Promise Link(string from, string to)
     {
-        ArgumentNullException.ThrowIfNull(from);
-        ArgumentNullException.ThrowIfNull(to);
+        CheckPath(from);
+        CheckPath(to);
         return PathJob(() => LibC.Link(from, to), "link", from);
     }
 
@@ -141,10 +144,11 @@ public static partial class LwtUnix
     /// <param name="toDirectory">Lwt's <c>?to_dir</c>: tells Windows that the target is a
     /// directory; POSIX links have no such kind, so it changes nothing here.</param>
     /// <exception cref="ArgumentNullException">A path is null.</exception>
+    /// <exception cref="ArgumentException">A path contains a NUL character (nothing is done: the system would see only the part before it).</exception>
     public static Promise Symlink(string target, string linkPath, bool toDirectory = false)
     {
-        ArgumentNullException.ThrowIfNull(target);
-        ArgumentNullException.ThrowIfNull(linkPath);
+        CheckPath(target);
+        CheckPath(linkPath);
         _ = toDirectory;
         return PathJob(() => LibC.Symlink(target, linkPath), "symlink", target);
     }
@@ -156,9 +160,10 @@ public static partial class LwtUnix
     /// </summary>
     /// <param name="path">The link.</param>
     /// <exception cref="ArgumentNullException"><paramref name="path"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="path"/> contains a NUL character (nothing is done: the system would see only the part before it).</exception>
     public static Promise<string> Readlink(string path)
     {
-        ArgumentNullException.ThrowIfNull(path);
+        CheckPath(path);
         return Job(() => ReadlinkNow(path));
     }
 
@@ -189,11 +194,12 @@ public static partial class LwtUnix
     /// <param name="permissions">What to check; <see cref="AccessPermissions.Exists"/> (none)
     /// checks only that the file exists.</param>
     /// <exception cref="ArgumentNullException"><paramref name="path"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="path"/> contains a NUL character (nothing is done: the system would see only the part before it).</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="permissions"/> has bits
     /// other than Read, Write and Execute.</exception>
     public static Promise Access(string path, AccessPermissions permissions)
     {
-        ArgumentNullException.ThrowIfNull(path);
+        CheckPath(path);
         const AccessPermissions all = AccessPermissions.Read | AccessPermissions.Write | AccessPermissions.Execute;
         if ((permissions & ~all) != 0)
             throw new ArgumentOutOfRangeException(nameof(permissions), permissions, "Combine only Read, Write and Execute (or pass Exists alone).");
@@ -210,9 +216,10 @@ public static partial class LwtUnix
     /// </summary>
     /// <param name="path">The path.</param>
     /// <exception cref="ArgumentNullException"><paramref name="path"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="path"/> contains a NUL character (nothing is done: the system would see only the part before it).</exception>
     public static Promise<bool> FileExists(string path)
     {
-        ArgumentNullException.ThrowIfNull(path);
+        CheckPath(path);
         return Job(() =>
         {
             try
@@ -238,10 +245,11 @@ public static partial class LwtUnix
     /// <param name="accessTime">The new access time (seconds since the epoch).</param>
     /// <param name="modificationTime">The new modification time (seconds since the epoch).</param>
     /// <exception cref="ArgumentNullException"><paramref name="path"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="path"/> contains a NUL character (nothing is done: the system would see only the part before it).</exception>
     /// <exception cref="ArgumentOutOfRangeException">A time is NaN or infinite.</exception>
     public static Promise Utimes(string path, double accessTime, double modificationTime)
     {
-        ArgumentNullException.ThrowIfNull(path);
+        CheckPath(path);
         CheckTime(accessTime, nameof(accessTime));
         CheckTime(modificationTime, nameof(modificationTime));
         bool now = accessTime == 0 && modificationTime == 0;
@@ -272,10 +280,11 @@ public static partial class LwtUnix
     /// <param name="path">The path.</param>
     /// <param name="permissions">Its permissions, 0 to 0o7777 (e.g. 0o600 = 384).</param>
     /// <exception cref="ArgumentNullException"><paramref name="path"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="path"/> contains a NUL character (nothing is done: the system would see only the part before it).</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="permissions"/> is outside 0..0o7777.</exception>
     public static Promise Mkfifo(string path, int permissions)
     {
-        ArgumentNullException.ThrowIfNull(path);
+        CheckPath(path);
         CheckPermissions(permissions);
         return PathJob(() => LibC.Mkfifo(path, permissions), "mkfifo", path);
     }
@@ -288,10 +297,11 @@ public static partial class LwtUnix
     /// <param name="path">The path.</param>
     /// <param name="length">The new size in bytes.</param>
     /// <exception cref="ArgumentNullException"><paramref name="path"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="path"/> contains a NUL character (nothing is done: the system would see only the part before it).</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="length"/> is negative.</exception>
     public static Promise Truncate(string path, long length)
     {
-        ArgumentNullException.ThrowIfNull(path);
+        CheckPath(path);
         ArgumentOutOfRangeException.ThrowIfNegative(length);
         return PathJob(() => LibC.Truncate(path, length), "truncate", path);
     }
@@ -323,6 +333,19 @@ public static partial class LwtUnix
         {
             if (call(raw) != 0) throw new UnixErrorException(Marshal.GetLastPInvokeError(), function);
         });
+    }
+
+    /// <summary>
+    /// Refuses a null path, and one with a NUL character: marshaled to C, the path would end
+    /// there, and the call would act on another file (Unlink("a\0b") removing "a"), as Lwt's
+    /// jobs do (they copy the string with strdup). OCaml's own Unix functions refuse such a
+    /// path (ENOENT); here it is an ArgumentException at the call, as for the names of the
+    /// system databases and the arguments of LwtProcess.
+    /// </summary>
+    internal static void CheckPath(string path, [System.Runtime.CompilerServices.CallerArgumentExpression(nameof(path))] string? name = null)
+    {
+        ArgumentNullException.ThrowIfNull(path, name);
+        if (path.Contains('\0')) throw new ArgumentException("A path cannot contain a NUL character: the system would see only the part before it.", name);
     }
 
     private static void CheckPermissions(int permissions, [System.Runtime.CompilerServices.CallerArgumentExpression(nameof(permissions))] string? name = null)

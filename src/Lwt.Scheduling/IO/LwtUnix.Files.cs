@@ -57,9 +57,10 @@ public static partial class LwtUnix
     /// <param name="flags">Access mode and options.</param>
     /// <param name="permissions">Permissions of a created file (e.g. 0o644 = 420).</param>
     /// <exception cref="ArgumentNullException"><paramref name="path"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="path"/> contains a NUL character (nothing is done: the system would see only the part before it).</exception>
     public static Promise<LwtFd> OpenFile(string path, OpenFlags flags, int permissions = 0b110_100_100)
     {
-        ArgumentNullException.ThrowIfNull(path);
+        CheckPath(path);
         // The wrapper is made in the job, so that the result of an open aborted by AbortJobs is
         // an LwtFd, which the job closes (LwtUnix.Jobs.cs), rather than a bare number that leaks.
         return Job(() =>
@@ -99,9 +100,10 @@ public static partial class LwtUnix
     /// </summary>
     /// <param name="path">The path.</param>
     /// <exception cref="ArgumentNullException"><paramref name="path"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="path"/> contains a NUL character (nothing is done: the system would see only the part before it).</exception>
     public static Promise Unlink(string path)
     {
-        ArgumentNullException.ThrowIfNull(path);
+        CheckPath(path);
         return PathJob(() => LibC.Unlink(path), "unlink", path);
     }
 
@@ -112,10 +114,11 @@ public static partial class LwtUnix
     /// <param name="from">The current path.</param>
     /// <param name="to">The new path (replaced if it exists).</param>
     /// <exception cref="ArgumentNullException">A path is null.</exception>
+    /// <exception cref="ArgumentException">A path contains a NUL character (nothing is done: the system would see only the part before it).</exception>
     public static Promise Rename(string from, string to)
     {
-        ArgumentNullException.ThrowIfNull(from);
-        ArgumentNullException.ThrowIfNull(to);
+        CheckPath(from);
+        CheckPath(to);
         return PathJob(() => LibC.Rename(from, to), "rename", from);
     }
 
@@ -126,12 +129,13 @@ public static partial class LwtUnix
     /// <param name="path">The path.</param>
     /// <param name="permissions">Its permissions, 0 to 0o7777 (e.g. 0o755 = 493), filtered by the process's umask.</param>
     /// <exception cref="ArgumentNullException"><paramref name="path"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="path"/> contains a NUL character (nothing is done: the system would see only the part before it).</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="permissions"/> is outside 0..0o7777 (nothing is created).</exception>
     public static Promise Mkdir(string path, int permissions = 0b111_101_101)
     {
-        ArgumentNullException.ThrowIfNull(path);
+        CheckPath(path);
         // As Chmod and Mkfifo: mkdir(2) would keep the low 12 bits of any int (-1 making a
-        // sticky, world-writable directory) instead of refusing it.
+        // setuid, setgid, sticky directory) instead of refusing it.
         CheckPermissions(permissions);
         return PathJob(() => LibC.Mkdir(path, permissions), "mkdir", path);
     }
@@ -142,9 +146,10 @@ public static partial class LwtUnix
     /// </summary>
     /// <param name="path">The path.</param>
     /// <exception cref="ArgumentNullException"><paramref name="path"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="path"/> contains a NUL character (nothing is done: the system would see only the part before it).</exception>
     public static Promise Rmdir(string path)
     {
-        ArgumentNullException.ThrowIfNull(path);
+        CheckPath(path);
         return PathJob(() => LibC.Rmdir(path), "rmdir", path);
     }
 

@@ -71,6 +71,7 @@ public static partial class LwtUnix
     /// </summary>
     /// <param name="path">The path.</param>
     /// <exception cref="ArgumentNullException"><paramref name="path"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="path"/> contains a NUL character (nothing is done: the system would see only the part before it).</exception>
     public static Promise<FileStats> Stat(string path) => StatPath(path, follow: true);
 
     /// <summary>
@@ -79,6 +80,7 @@ public static partial class LwtUnix
     /// </summary>
     /// <param name="path">The path.</param>
     /// <exception cref="ArgumentNullException"><paramref name="path"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="path"/> contains a NUL character (nothing is done: the system would see only the part before it).</exception>
     public static Promise<FileStats> LStat(string path) => StatPath(path, follow: false);
 
     /// <summary>
@@ -100,7 +102,7 @@ public static partial class LwtUnix
 
     private static Promise<FileStats> StatPath(string path, bool follow)
     {
-        ArgumentNullException.ThrowIfNull(path);
+        CheckPath(path);
         string function = follow ? "stat" : "lstat";
         return Job(() =>
             Statx.TryStat(LibC.AT_FDCWD, path, follow ? 0 : LibC.AT_SYMLINK_NOFOLLOW, function, path)

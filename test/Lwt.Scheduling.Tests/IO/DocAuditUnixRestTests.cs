@@ -166,4 +166,60 @@ public class DocAuditUnixRestTests
             Assert.Equal("address", Assert.Throws<ArgumentException>(() => LwtUnix.GetNameInfo(new DnsEndPoint("localhost", 80))).ParamName);
         });
     }
+
+    // A path with a NUL character reached C cut at the NUL: Unlink("a\0b") removed "a",
+    // Stat("/tmp\0x") described /tmp, FileExists said true (as Lwt 5.6.1 does: its jobs strdup
+    // the string; probed). Every LwtUnix function taking a path now refuses it with
+    // ArgumentException at the call, as GetPwNam refuses such a name and LwtProcess such an
+    // argument; nothing is done.
+    [SkippableFact]
+    public void APathWithANulIsRefusedAtTheCallAndNothingIsDone()
+    {
+        Skip.IfNot(OperatingSystem.IsLinux());
+        string dir = Path.Combine(Path.GetTempPath(), "lwt-nul-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        string a = Path.Combine(dir, "a"), bad = a + "\0b";
+        File.WriteAllText(a, "x");
+        try
+        {
+            Run(async () =>
+            {
+                void Refused(string param, Action call) => Assert.Equal(param, Assert.Throws<ArgumentException>(call).ParamName);
+                Refused("path", () => LwtUnix.Unlink(bad));
+                Refused("path", () => LwtUnix.Rmdir(dir + "\0x"));
+                Refused("path", () => LwtUnix.Mkdir(bad));
+                Refused("from", () => LwtUnix.Rename(bad, a + "2"));
+                Refused("to", () => LwtUnix.Rename(a, bad));
+                Refused("path", () => LwtUnix.OpenFile(bad, OpenFlags.WriteOnly | OpenFlags.Truncate));
+                Refused("path", () => LwtUnix.Stat(bad));
+                Refused("path", () => LwtUnix.LStat(bad));
+                Refused("path", () => LwtUnix.FileExists(bad));
+                Refused("path", () => LwtUnix.Access(bad, AccessPermissions.Exists));
+                Refused("path", () => LwtUnix.Chmod(bad, 0));
+                Refused("path", () => LwtUnix.Chown(bad, -1, -1));
+                Refused("from", () => LwtUnix.Link(bad, a + "2"));
+                Refused("to", () => LwtUnix.Link(a, bad));
+                Refused("target", () => LwtUnix.Symlink("x\0y", a + "3"));
+                Refused("linkPath", () => LwtUnix.Symlink("x", bad));
+                Refused("path", () => LwtUnix.Readlink(bad));
+                Refused("path", () => LwtUnix.Utimes(bad, 1, 1));
+                Refused("path", () => LwtUnix.Mkfifo(bad, 0));
+                Refused("path", () => LwtUnix.Truncate(bad, 0));
+                Refused("path", () => LwtUnix.ChDir(dir + "\0x"));
+                Refused("path", () => LwtUnix.ChRoot(dir + "\0x"));
+                Refused("path", () => LwtUnix.OpenDir(dir + "\0x"));
+                Refused("path", () => LwtUnix.ReadDir(dir + "\0x"));
+                Refused("path", () => LwtUnix.FilesOfDirectory(dir + "\0x"));
+
+                // Nothing was done to "a" (the path cut at the NUL).
+                Assert.Equal("x", File.ReadAllText(a));
+                Assert.Equal(["a"], Directory.GetFileSystemEntries(dir).Select(Path.GetFileName));
+                Assert.NotEqual(0, (int)(await LwtUnix.Stat(a)).Permissions);
+            });
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
 }
