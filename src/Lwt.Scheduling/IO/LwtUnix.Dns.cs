@@ -158,7 +158,11 @@ public static partial class LwtUnix
         if (type is not (SocketType.Stream or SocketType.Dgram or SocketType.Raw or SocketType.Seqpacket)) return -1;
         if (service.Length == 0) return 0;
         if (type == SocketType.Raw) return -1;
-        if (int.TryParse(service, NumberStyles.None, CultureInfo.InvariantCulture, out int port)) return port <= 65535 ? port : -1;
+        // A number as glibc's getaddrinfo reads it (strtoul, base 10, to the end of the string):
+        // leading white space and a sign are allowed, so " 80" and "+80" are port 80; a
+        // negative one (strtoul wraps it) gives no answers, as for Lwt.
+        if (int.TryParse(service, NumberStyles.AllowLeadingWhite | NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int port))
+            return port is >= 0 and <= 65535 ? port : -1;
         return type switch
         {
             SocketType.Stream => ServiceNames.PortOf(service, "tcp"),
