@@ -68,6 +68,7 @@ public static partial class LwtProcess
     /// <param name="stdout">The child's standard output (null: keep).</param>
     /// <param name="stderr">The child's standard error (null: keep).</param>
     /// <exception cref="ArgumentNullException"><paramref name="command"/> is null, or <paramref name="env"/> contains a null element (thrown at the call; nothing is started).</exception>
+    /// <exception cref="ArgumentException">An element of <paramref name="env"/> contains a NUL character (thrown at the call; nothing is started).</exception>
     /// <exception cref="UnixErrorException">The child could not be started (no such program, a bad <paramref name="cwd"/>...).</exception>
     /// <exception cref="ObjectDisposedException">A redirection's descriptor wrapper or handle is closed (nothing is started).</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is NaN (nothing is started).</exception>
@@ -92,6 +93,7 @@ public static partial class LwtProcess
     /// <param name="stdin">The child's standard input (null: <see cref="ProcessRedirection.Keep"/>).</param>
     /// <param name="stderr">The child's standard error (null: <see cref="ProcessRedirection.Keep"/>).</param>
     /// <exception cref="ArgumentNullException"><paramref name="command"/> is null, or <paramref name="env"/> contains a null element (thrown at the call; nothing is started).</exception>
+    /// <exception cref="ArgumentException">An element of <paramref name="env"/> contains a NUL character (thrown at the call; nothing is started).</exception>
     /// <exception cref="UnixErrorException">The child could not be started (no such program, a bad <paramref name="cwd"/>...).</exception>
     /// <exception cref="ObjectDisposedException">A redirection's descriptor wrapper or handle is closed (nothing is started).</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is NaN (nothing is started).</exception>
@@ -128,6 +130,7 @@ public static partial class LwtProcess
     /// <param name="stdout">The child's standard output (null: <see cref="ProcessRedirection.Keep"/>).</param>
     /// <param name="stderr">The child's standard error (null: <see cref="ProcessRedirection.Keep"/>).</param>
     /// <exception cref="ArgumentNullException"><paramref name="command"/> is null, or <paramref name="env"/> contains a null element (thrown at the call; nothing is started).</exception>
+    /// <exception cref="ArgumentException">An element of <paramref name="env"/> contains a NUL character (thrown at the call; nothing is started).</exception>
     /// <exception cref="UnixErrorException">The child could not be started (no such program, a bad <paramref name="cwd"/>...).</exception>
     /// <exception cref="ObjectDisposedException">A redirection's descriptor wrapper or handle is closed (nothing is started).</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is NaN (nothing is started).</exception>
@@ -162,6 +165,7 @@ public static partial class LwtProcess
     /// <param name="cwd">The child's working directory; null: this process's.</param>
     /// <param name="stderr">The child's standard error (null: <see cref="ProcessRedirection.Keep"/>).</param>
     /// <exception cref="ArgumentNullException"><paramref name="command"/> is null, or <paramref name="env"/> contains a null element (thrown at the call; nothing is started).</exception>
+    /// <exception cref="ArgumentException">An element of <paramref name="env"/> contains a NUL character (thrown at the call; nothing is started).</exception>
     /// <exception cref="UnixErrorException">The child could not be started (no such program, a bad <paramref name="cwd"/>...).</exception>
     /// <exception cref="ObjectDisposedException">A redirection's descriptor wrapper or handle is closed (nothing is started).</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is NaN (nothing is started).</exception>
@@ -200,6 +204,7 @@ public static partial class LwtProcess
     /// <param name="env">The child's whole environment ("NAME=value" strings); null: this process's.</param>
     /// <param name="cwd">The child's working directory; null: this process's.</param>
     /// <exception cref="ArgumentNullException"><paramref name="command"/> is null, or <paramref name="env"/> contains a null element (thrown at the call; nothing is started).</exception>
+    /// <exception cref="ArgumentException">An element of <paramref name="env"/> contains a NUL character (thrown at the call; nothing is started).</exception>
     /// <exception cref="UnixErrorException">The child could not be started (no such program, a bad <paramref name="cwd"/>...).</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is NaN (nothing is started).</exception>
     public static LwtProcessFull OpenProcessFull(ProcessCommand command, double? timeout = null, IEnumerable<string>? env = null, string? cwd = null)
@@ -246,6 +251,7 @@ public static partial class LwtProcess
     /// <param name="stderr">The child's standard error (null: <see cref="ProcessRedirection.Keep"/>).</param>
     /// <typeparam name="T">The result of <paramref name="f"/>.</typeparam>
     /// <exception cref="ArgumentNullException"><paramref name="command"/> or <paramref name="f"/> is null, or <paramref name="env"/> contains a null element (thrown at the call; nothing is started).</exception>
+    /// <exception cref="ArgumentException">An element of <paramref name="env"/> contains a NUL character (thrown at the call; nothing is started).</exception>
     public static Promise<T> WithProcessNone<T>(ProcessCommand command, Func<LwtProcessNone, Promise<T>> f, double? timeout = null, IEnumerable<string>? env = null, string? cwd = null, ProcessRedirection? stdin = null, ProcessRedirection? stdout = null, ProcessRedirection? stderr = null) =>
         With(command, env, e => OpenProcessNone(command, timeout, e, cwd, stdin, stdout, stderr), f);
 
@@ -267,6 +273,7 @@ public static partial class LwtProcess
     /// <param name="stderr">The child's standard error (null: <see cref="ProcessRedirection.Keep"/>).</param>
     /// <typeparam name="T">The result of <paramref name="f"/>.</typeparam>
     /// <exception cref="ArgumentNullException"><paramref name="command"/> or <paramref name="f"/> is null, or <paramref name="env"/> contains a null element (thrown at the call; nothing is started).</exception>
+    /// <exception cref="ArgumentException">An element of <paramref name="env"/> contains a NUL character (thrown at the call; nothing is started).</exception>
     public static Promise<T> WithProcessIn<T>(ProcessCommand command, Func<LwtProcessIn, Promise<T>> f, double? timeout = null, IEnumerable<string>? env = null, string? cwd = null, ProcessRedirection? stdin = null, ProcessRedirection? stderr = null) =>
         With(command, env, e => OpenProcessIn(command, timeout, e, cwd, stdin, stderr), f);
 
@@ -288,6 +295,7 @@ public static partial class LwtProcess
     /// <param name="stderr">The child's standard error (null: <see cref="ProcessRedirection.Keep"/>).</param>
     /// <typeparam name="T">The result of <paramref name="f"/>.</typeparam>
     /// <exception cref="ArgumentNullException"><paramref name="command"/> or <paramref name="f"/> is null, or <paramref name="env"/> contains a null element (thrown at the call; nothing is started).</exception>
+    /// <exception cref="ArgumentException">An element of <paramref name="env"/> contains a NUL character (thrown at the call; nothing is started).</exception>
     public static Promise<T> WithProcessOut<T>(ProcessCommand command, Func<LwtProcessOut, Promise<T>> f, double? timeout = null, IEnumerable<string>? env = null, string? cwd = null, ProcessRedirection? stdout = null, ProcessRedirection? stderr = null) =>
         With(command, env, e => OpenProcessOut(command, timeout, e, cwd, stdout, stderr), f);
 
@@ -308,6 +316,7 @@ public static partial class LwtProcess
     /// <param name="stderr">The child's standard error (null: <see cref="ProcessRedirection.Keep"/>).</param>
     /// <typeparam name="T">The result of <paramref name="f"/>.</typeparam>
     /// <exception cref="ArgumentNullException"><paramref name="command"/> or <paramref name="f"/> is null, or <paramref name="env"/> contains a null element (thrown at the call; nothing is started).</exception>
+    /// <exception cref="ArgumentException">An element of <paramref name="env"/> contains a NUL character (thrown at the call; nothing is started).</exception>
     public static Promise<T> WithProcess<T>(ProcessCommand command, Func<LwtProcessInOut, Promise<T>> f, double? timeout = null, IEnumerable<string>? env = null, string? cwd = null, ProcessRedirection? stderr = null) =>
         With(command, env, e => OpenProcess(command, timeout, e, cwd, stderr), f);
 
@@ -327,6 +336,7 @@ public static partial class LwtProcess
     /// <param name="cwd">The child's working directory; null: this process's.</param>
     /// <typeparam name="T">The result of <paramref name="f"/>.</typeparam>
     /// <exception cref="ArgumentNullException"><paramref name="command"/> or <paramref name="f"/> is null, or <paramref name="env"/> contains a null element (thrown at the call; nothing is started).</exception>
+    /// <exception cref="ArgumentException">An element of <paramref name="env"/> contains a NUL character (thrown at the call; nothing is started).</exception>
     public static Promise<T> WithProcessFull<T>(ProcessCommand command, Func<LwtProcessFull, Promise<T>> f, double? timeout = null, IEnumerable<string>? env = null, string? cwd = null) =>
         With(command, env, e => OpenProcessFull(command, timeout, e, cwd), f);
 
@@ -341,7 +351,7 @@ public static partial class LwtProcess
     /// </summary>
     /// <summary>
     /// Copies <paramref name="env"/> once (a lazy sequence is read once, here) and refuses a null
-    /// element at the call, as <see cref="ProcessCommand"/> refuses a null argument: the
+    /// element (or one with a NUL) at the call, as <see cref="ProcessCommand"/> refuses a null argument: the
     /// functions returning a promise or a stream used to reject with it instead, while the
     /// OpenProcess* functions threw it after closing the caller's FdMove redirections.
     /// </summary>
@@ -350,7 +360,10 @@ public static partial class LwtProcess
         if (env is null) return null;
         var envp = env.ToArray();
         foreach (var v in envp)
+        {
             if (v is null) throw new ArgumentNullException(nameof(env), "The environment contains a null element.");
+            if (v.Contains('\0')) throw new ArgumentException("A variable of the environment contains a NUL character.", nameof(env));
+        }
         return envp;
     }
 
@@ -400,6 +413,7 @@ public static partial class LwtProcess
     /// <param name="stdout">The child's standard output (null: <see cref="ProcessRedirection.Keep"/>).</param>
     /// <param name="stderr">The child's standard error (null: <see cref="ProcessRedirection.Keep"/>).</param>
     /// <exception cref="ArgumentNullException"><paramref name="command"/> is null, or <paramref name="env"/> contains a null element (thrown at the call; nothing is started).</exception>
+    /// <exception cref="ArgumentException">An element of <paramref name="env"/> contains a NUL character (thrown at the call; nothing is started).</exception>
     public static Promise<ProcessStatus> Exec(ProcessCommand command, double? timeout = null, IEnumerable<string>? env = null, string? cwd = null, ProcessRedirection? stdin = null, ProcessRedirection? stdout = null, ProcessRedirection? stderr = null)
     {
         ArgumentNullException.ThrowIfNull(command);
@@ -428,6 +442,7 @@ public static partial class LwtProcess
     /// <param name="stdin">The child's standard input (null: keep).</param>
     /// <param name="stderr">The child's standard error (null: keep).</param>
     /// <exception cref="ArgumentNullException"><paramref name="command"/> is null, or <paramref name="env"/> contains a null element (thrown at the call; nothing is started).</exception>
+    /// <exception cref="ArgumentException">An element of <paramref name="env"/> contains a NUL character (thrown at the call; nothing is started).</exception>
     public static Promise<string> PRead(ProcessCommand command, double? timeout = null, IEnumerable<string>? env = null, string? cwd = null, ProcessRedirection? stdin = null, ProcessRedirection? stderr = null) =>
         Start(command, env, e => OpenProcessIn(command, timeout, e, cwd, stdin, stderr), p => Recv(p, p.Stdout));
 
@@ -443,6 +458,7 @@ public static partial class LwtProcess
     /// <param name="stdin">The child's standard input (null: <see cref="ProcessRedirection.Keep"/>).</param>
     /// <param name="stderr">The child's standard error (null: <see cref="ProcessRedirection.Keep"/>).</param>
     /// <exception cref="ArgumentNullException"><paramref name="command"/> is null, or <paramref name="env"/> contains a null element (thrown at the call; nothing is started).</exception>
+    /// <exception cref="ArgumentException">An element of <paramref name="env"/> contains a NUL character (thrown at the call; nothing is started).</exception>
     public static Promise<string> PReadLine(ProcessCommand command, double? timeout = null, IEnumerable<string>? env = null, string? cwd = null, ProcessRedirection? stdin = null, ProcessRedirection? stderr = null) =>
         Start(command, env, e => OpenProcessIn(command, timeout, e, cwd, stdin, stderr), p => RecvLine(p, p.Stdout));
 
@@ -458,6 +474,7 @@ public static partial class LwtProcess
     /// <param name="stdin">The child's standard input (null: <see cref="ProcessRedirection.Keep"/>).</param>
     /// <param name="stderr">The child's standard error (null: <see cref="ProcessRedirection.Keep"/>).</param>
     /// <exception cref="ArgumentNullException"><paramref name="command"/> is null, or <paramref name="env"/> contains a null element (thrown at the call; nothing is started).</exception>
+    /// <exception cref="ArgumentException">An element of <paramref name="env"/> contains a NUL character (thrown at the call; nothing is started).</exception>
     public static LwtStream<string> PReadLines(ProcessCommand command, double? timeout = null, IEnumerable<string>? env = null, string? cwd = null, ProcessRedirection? stdin = null, ProcessRedirection? stderr = null) =>
         StartStream(command, env, e => OpenProcessIn(command, timeout, e, cwd, stdin, stderr), p => RecvItems(p, p.Stdout, LwtIO.ReadLineOpt));
 
@@ -473,6 +490,7 @@ public static partial class LwtProcess
     /// <param name="stdin">The child's standard input (null: <see cref="ProcessRedirection.Keep"/>).</param>
     /// <param name="stderr">The child's standard error (null: <see cref="ProcessRedirection.Keep"/>).</param>
     /// <exception cref="ArgumentNullException"><paramref name="command"/> is null, or <paramref name="env"/> contains a null element (thrown at the call; nothing is started).</exception>
+    /// <exception cref="ArgumentException">An element of <paramref name="env"/> contains a NUL character (thrown at the call; nothing is started).</exception>
     public static LwtStream<char> PReadChars(ProcessCommand command, double? timeout = null, IEnumerable<string>? env = null, string? cwd = null, ProcessRedirection? stdin = null, ProcessRedirection? stderr = null) =>
         StartStream(command, env, e => OpenProcessIn(command, timeout, e, cwd, stdin, stderr), p => RecvItems(p, p.Stdout, LwtIO.ReadCharOpt));
 
@@ -492,6 +510,7 @@ public static partial class LwtProcess
     /// <param name="stdout">The child's standard output (null: keep).</param>
     /// <param name="stderr">The child's standard error (null: keep).</param>
     /// <exception cref="ArgumentNullException"><paramref name="command"/> or <paramref name="text"/> is null, or <paramref name="env"/> contains a null element (thrown at the call; nothing is started).</exception>
+    /// <exception cref="ArgumentException">An element of <paramref name="env"/> contains a NUL character (thrown at the call; nothing is started).</exception>
     public static Promise PWrite(ProcessCommand command, string text, double? timeout = null, IEnumerable<string>? env = null, string? cwd = null, ProcessRedirection? stdout = null, ProcessRedirection? stderr = null)
     {
         ArgumentNullException.ThrowIfNull(text);
@@ -511,6 +530,7 @@ public static partial class LwtProcess
     /// <param name="stdout">The child's standard output (null: <see cref="ProcessRedirection.Keep"/>).</param>
     /// <param name="stderr">The child's standard error (null: <see cref="ProcessRedirection.Keep"/>).</param>
     /// <exception cref="ArgumentNullException"><paramref name="command"/> or <paramref name="line"/> is null, or <paramref name="env"/> contains a null element (thrown at the call; nothing is started).</exception>
+    /// <exception cref="ArgumentException">An element of <paramref name="env"/> contains a NUL character (thrown at the call; nothing is started).</exception>
     public static Promise PWriteLine(ProcessCommand command, string line, double? timeout = null, IEnumerable<string>? env = null, string? cwd = null, ProcessRedirection? stdout = null, ProcessRedirection? stderr = null)
     {
         ArgumentNullException.ThrowIfNull(line);
@@ -530,6 +550,7 @@ public static partial class LwtProcess
     /// <param name="stdout">The child's standard output (null: <see cref="ProcessRedirection.Keep"/>).</param>
     /// <param name="stderr">The child's standard error (null: <see cref="ProcessRedirection.Keep"/>).</param>
     /// <exception cref="ArgumentNullException"><paramref name="command"/> or <paramref name="lines"/> is null, or <paramref name="env"/> contains a null element (thrown at the call; nothing is started).</exception>
+    /// <exception cref="ArgumentException">An element of <paramref name="env"/> contains a NUL character (thrown at the call; nothing is started).</exception>
     public static Promise PWriteLines(ProcessCommand command, LwtStream<string> lines, double? timeout = null, IEnumerable<string>? env = null, string? cwd = null, ProcessRedirection? stdout = null, ProcessRedirection? stderr = null)
     {
         ArgumentNullException.ThrowIfNull(lines);
@@ -550,6 +571,7 @@ public static partial class LwtProcess
     /// <param name="stdout">The child's standard output (null: <see cref="ProcessRedirection.Keep"/>).</param>
     /// <param name="stderr">The child's standard error (null: <see cref="ProcessRedirection.Keep"/>).</param>
     /// <exception cref="ArgumentNullException"><paramref name="command"/> or <paramref name="chars"/> is null, or <paramref name="env"/> contains a null element (thrown at the call; nothing is started).</exception>
+    /// <exception cref="ArgumentException">An element of <paramref name="env"/> contains a NUL character (thrown at the call; nothing is started).</exception>
     public static Promise PWriteChars(ProcessCommand command, LwtStream<char> chars, double? timeout = null, IEnumerable<string>? env = null, string? cwd = null, ProcessRedirection? stdout = null, ProcessRedirection? stderr = null)
     {
         ArgumentNullException.ThrowIfNull(chars);
@@ -570,6 +592,7 @@ public static partial class LwtProcess
     /// <param name="cwd">The child's working directory; null: this process's.</param>
     /// <param name="stderr">The child's standard error (null: keep).</param>
     /// <exception cref="ArgumentNullException"><paramref name="command"/> or <paramref name="text"/> is null, or <paramref name="env"/> contains a null element (thrown at the call; nothing is started).</exception>
+    /// <exception cref="ArgumentException">An element of <paramref name="env"/> contains a NUL character (thrown at the call; nothing is started).</exception>
     public static Promise<string> PMap(ProcessCommand command, string text, double? timeout = null, IEnumerable<string>? env = null, string? cwd = null, ProcessRedirection? stderr = null)
     {
         ArgumentNullException.ThrowIfNull(text);
@@ -588,6 +611,7 @@ public static partial class LwtProcess
     /// <param name="cwd">The child's working directory; null: this process's.</param>
     /// <param name="stderr">The child's standard error (null: <see cref="ProcessRedirection.Keep"/>).</param>
     /// <exception cref="ArgumentNullException"><paramref name="command"/> or <paramref name="line"/> is null, or <paramref name="env"/> contains a null element (thrown at the call; nothing is started).</exception>
+    /// <exception cref="ArgumentException">An element of <paramref name="env"/> contains a NUL character (thrown at the call; nothing is started).</exception>
     public static Promise<string> PMapLine(ProcessCommand command, string line, double? timeout = null, IEnumerable<string>? env = null, string? cwd = null, ProcessRedirection? stderr = null)
     {
         ArgumentNullException.ThrowIfNull(line);
@@ -607,6 +631,7 @@ public static partial class LwtProcess
     /// <param name="cwd">The child's working directory; null: this process's.</param>
     /// <param name="stderr">The child's standard error (null: <see cref="ProcessRedirection.Keep"/>).</param>
     /// <exception cref="ArgumentNullException"><paramref name="command"/> or <paramref name="lines"/> is null, or <paramref name="env"/> contains a null element (thrown at the call; nothing is started).</exception>
+    /// <exception cref="ArgumentException">An element of <paramref name="env"/> contains a NUL character (thrown at the call; nothing is started).</exception>
     public static LwtStream<string> PMapLines(ProcessCommand command, LwtStream<string> lines, double? timeout = null, IEnumerable<string>? env = null, string? cwd = null, ProcessRedirection? stderr = null)
     {
         ArgumentNullException.ThrowIfNull(lines);
@@ -629,6 +654,7 @@ public static partial class LwtProcess
     /// <param name="cwd">The child's working directory; null: this process's.</param>
     /// <param name="stderr">The child's standard error (null: <see cref="ProcessRedirection.Keep"/>).</param>
     /// <exception cref="ArgumentNullException"><paramref name="command"/> or <paramref name="chars"/> is null, or <paramref name="env"/> contains a null element (thrown at the call; nothing is started).</exception>
+    /// <exception cref="ArgumentException">An element of <paramref name="env"/> contains a NUL character (thrown at the call; nothing is started).</exception>
     public static LwtStream<char> PMapChars(ProcessCommand command, LwtStream<char> chars, double? timeout = null, IEnumerable<string>? env = null, string? cwd = null, ProcessRedirection? stderr = null)
     {
         ArgumentNullException.ThrowIfNull(chars);

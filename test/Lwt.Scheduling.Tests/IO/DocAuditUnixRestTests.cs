@@ -38,11 +38,19 @@ public class DocAuditUnixRestTests
             Assert.Equal("env", Assert.Throws<ArgumentNullException>(() => LwtProcess.PMapLines(cmd, LwtStream.OfList(new[] { "x" }), env: env)).ParamName);
             Assert.Equal("env", Assert.Throws<ArgumentNullException>(() => LwtProcess.OpenProcessFull(cmd, env: env)).ParamName);
 
+            // A variable with a NUL (which execve cannot take) likewise: ArgumentException at the
+            // call everywhere, where Exec rejected its promise with it.
+            string[] nul = ["A=1\0B=2"];
+            Assert.Equal("env", Assert.Throws<ArgumentException>(() => LwtProcess.Exec(cmd, env: nul)).ParamName);
+            Assert.Equal("env", Assert.Throws<ArgumentException>(() => LwtProcess.PRead(cmd, env: nul)).ParamName);
+            Assert.Equal("env", Assert.Throws<ArgumentException>(() => LwtProcess.OpenProcessIn(cmd, env: nul)).ParamName);
+
             // An FdMove redirection is left to the caller: nothing was started.
             var (r, w) = LwtUnix.Pipe();
             try
             {
                 Assert.Throws<ArgumentNullException>(() => LwtProcess.OpenProcessNone(cmd, env: env, stdin: ProcessRedirection.FdMove(r)));
+                Assert.Throws<ArgumentException>(() => LwtProcess.OpenProcessNone(cmd, env: nul, stdin: ProcessRedirection.FdMove(r)));
                 Assert.False(r.IsClosed);
                 Assert.Equal(FileKind.Other, (await LwtUnix.FStat(r)).Kind);
             }
