@@ -38,7 +38,7 @@ public sealed class ProcessCommand
     /// <param name="program">The program ("" for <c>args[0]</c>).</param>
     /// <param name="args">The argument vector, argv[0] included.</param>
     /// <exception cref="ArgumentNullException">An argument or an element of <paramref name="args"/> is null.</exception>
-    /// <exception cref="ArgumentException">Both the program and the arguments are empty.</exception>
+    /// <exception cref="ArgumentException">Both the program and the arguments are empty, or one of them contains a NUL character.</exception>
     public ProcessCommand(string program, IEnumerable<string> args)
     {
         ArgumentNullException.ThrowIfNull(program);
@@ -46,6 +46,14 @@ public sealed class ProcessCommand
         var argv = args.ToArray();
         foreach (var a in argv) ArgumentNullException.ThrowIfNull(a, nameof(args));
         if (program.Length == 0 && argv.Length == 0) throw new ArgumentException("A command needs a program or an argv[0].", nameof(args));
+        // Refused here, so that every function taking a command refuses it at its call: a C
+        // string ends at the first NUL, and the spawn would otherwise fail (or run a cut-down
+        // command) inside functions that report errors in their promise.
+        if (program.Contains('\0')) throw new ArgumentException("The program contains a NUL character.", nameof(program));
+        foreach (var a in argv)
+        {
+            if (a.Contains('\0')) throw new ArgumentException("An argument contains a NUL character.", nameof(args));
+        }
         Program = program;
         Args = argv;
     }
@@ -64,7 +72,7 @@ public sealed class ProcessCommand
     /// <param name="program">The program (looked up in PATH when it has no '/').</param>
     /// <param name="arguments">The arguments after argv[0].</param>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
-    /// <exception cref="ArgumentException"><paramref name="program"/> is empty.</exception>
+    /// <exception cref="ArgumentException"><paramref name="program"/> is empty, or it or an argument contains a NUL character.</exception>
     public static ProcessCommand Of(string program, params string[] arguments)
     {
         ArgumentException.ThrowIfNullOrEmpty(program);
@@ -79,6 +87,7 @@ public sealed class ProcessCommand
     /// </summary>
     /// <param name="commandLine">The shell command line.</param>
     /// <exception cref="ArgumentNullException"><paramref name="commandLine"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="commandLine"/> contains a NUL character.</exception>
     public static ProcessCommand Shell(string commandLine)
     {
         ArgumentNullException.ThrowIfNull(commandLine);
@@ -91,7 +100,7 @@ public sealed class ProcessCommand
     /// </summary>
     /// <param name="command">The program and the whole argument vector.</param>
     /// <exception cref="ArgumentNullException">The program, the array or one of its elements is null.</exception>
-    /// <exception cref="ArgumentException">Both the program and the array are empty.</exception>
+    /// <exception cref="ArgumentException">Both the program and the array are empty, or one of them contains a NUL character.</exception>
     public static implicit operator ProcessCommand((string Program, string[] Args) command) => new(command.Program, command.Args);
 
     /// <summary>The file to execute: the program, or argv[0] when it is empty.</summary>

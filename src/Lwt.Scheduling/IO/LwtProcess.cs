@@ -68,7 +68,7 @@ public static partial class LwtProcess
     /// <param name="stdout">The child's standard output (null: keep).</param>
     /// <param name="stderr">The child's standard error (null: keep).</param>
     /// <exception cref="ArgumentNullException"><paramref name="command"/> is null, or <paramref name="env"/> contains a null element (thrown at the call; nothing is started).</exception>
-    /// <exception cref="ArgumentException">An element of <paramref name="env"/> contains a NUL character (thrown at the call; nothing is started).</exception>
+    /// <exception cref="ArgumentException">An element of <paramref name="env"/>, or <paramref name="cwd"/>, contains a NUL character (thrown at the call; nothing is started).</exception>
     /// <exception cref="UnixErrorException">The child could not be started (no such program, a bad <paramref name="cwd"/>...).</exception>
     /// <exception cref="ObjectDisposedException">A redirection's descriptor wrapper or handle is closed (nothing is started).</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is NaN (nothing is started).</exception>
@@ -76,7 +76,7 @@ public static partial class LwtProcess
     {
         ArgumentNullException.ThrowIfNull(command);
         CheckTimeout(timeout);
-        env = CheckEnv(env);
+        env = CheckSpawnInputs(env, cwd);
         int pid = Spawn(command, env, cwd, stdin ?? ProcessRedirection.Keep, stdout ?? ProcessRedirection.Keep, stderr ?? ProcessRedirection.Keep);
         return new LwtProcessNone(pid, command, timeout);
     }
@@ -93,7 +93,7 @@ public static partial class LwtProcess
     /// <param name="stdin">The child's standard input (null: <see cref="ProcessRedirection.Keep"/>).</param>
     /// <param name="stderr">The child's standard error (null: <see cref="ProcessRedirection.Keep"/>).</param>
     /// <exception cref="ArgumentNullException"><paramref name="command"/> is null, or <paramref name="env"/> contains a null element (thrown at the call; nothing is started).</exception>
-    /// <exception cref="ArgumentException">An element of <paramref name="env"/> contains a NUL character (thrown at the call; nothing is started).</exception>
+    /// <exception cref="ArgumentException">An element of <paramref name="env"/>, or <paramref name="cwd"/>, contains a NUL character (thrown at the call; nothing is started).</exception>
     /// <exception cref="UnixErrorException">The child could not be started (no such program, a bad <paramref name="cwd"/>...).</exception>
     /// <exception cref="ObjectDisposedException">A redirection's descriptor wrapper or handle is closed (nothing is started).</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is NaN (nothing is started).</exception>
@@ -101,7 +101,7 @@ public static partial class LwtProcess
     {
         ArgumentNullException.ThrowIfNull(command);
         CheckTimeout(timeout);
-        env = CheckEnv(env);
+        env = CheckSpawnInputs(env, cwd);
         var (outR, outW) = LwtUnix.PipeIn();
         int pid;
         try
@@ -130,7 +130,7 @@ public static partial class LwtProcess
     /// <param name="stdout">The child's standard output (null: <see cref="ProcessRedirection.Keep"/>).</param>
     /// <param name="stderr">The child's standard error (null: <see cref="ProcessRedirection.Keep"/>).</param>
     /// <exception cref="ArgumentNullException"><paramref name="command"/> is null, or <paramref name="env"/> contains a null element (thrown at the call; nothing is started).</exception>
-    /// <exception cref="ArgumentException">An element of <paramref name="env"/> contains a NUL character (thrown at the call; nothing is started).</exception>
+    /// <exception cref="ArgumentException">An element of <paramref name="env"/>, or <paramref name="cwd"/>, contains a NUL character (thrown at the call; nothing is started).</exception>
     /// <exception cref="UnixErrorException">The child could not be started (no such program, a bad <paramref name="cwd"/>...).</exception>
     /// <exception cref="ObjectDisposedException">A redirection's descriptor wrapper or handle is closed (nothing is started).</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is NaN (nothing is started).</exception>
@@ -138,7 +138,7 @@ public static partial class LwtProcess
     {
         ArgumentNullException.ThrowIfNull(command);
         CheckTimeout(timeout);
-        env = CheckEnv(env);
+        env = CheckSpawnInputs(env, cwd);
         var (inR, inW) = LwtUnix.PipeOut();
         int pid;
         try
@@ -165,7 +165,7 @@ public static partial class LwtProcess
     /// <param name="cwd">The child's working directory; null: this process's.</param>
     /// <param name="stderr">The child's standard error (null: <see cref="ProcessRedirection.Keep"/>).</param>
     /// <exception cref="ArgumentNullException"><paramref name="command"/> is null, or <paramref name="env"/> contains a null element (thrown at the call; nothing is started).</exception>
-    /// <exception cref="ArgumentException">An element of <paramref name="env"/> contains a NUL character (thrown at the call; nothing is started).</exception>
+    /// <exception cref="ArgumentException">An element of <paramref name="env"/>, or <paramref name="cwd"/>, contains a NUL character (thrown at the call; nothing is started).</exception>
     /// <exception cref="UnixErrorException">The child could not be started (no such program, a bad <paramref name="cwd"/>...).</exception>
     /// <exception cref="ObjectDisposedException">A redirection's descriptor wrapper or handle is closed (nothing is started).</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is NaN (nothing is started).</exception>
@@ -173,7 +173,7 @@ public static partial class LwtProcess
     {
         ArgumentNullException.ThrowIfNull(command);
         CheckTimeout(timeout);
-        env = CheckEnv(env);
+        env = CheckSpawnInputs(env, cwd);
         var (inR, inW) = LwtUnix.PipeOut();
         LwtFd? outR = null;
         Microsoft.Win32.SafeHandles.SafeFileHandle? outW = null;
@@ -204,14 +204,14 @@ public static partial class LwtProcess
     /// <param name="env">The child's whole environment ("NAME=value" strings); null: this process's.</param>
     /// <param name="cwd">The child's working directory; null: this process's.</param>
     /// <exception cref="ArgumentNullException"><paramref name="command"/> is null, or <paramref name="env"/> contains a null element (thrown at the call; nothing is started).</exception>
-    /// <exception cref="ArgumentException">An element of <paramref name="env"/> contains a NUL character (thrown at the call; nothing is started).</exception>
+    /// <exception cref="ArgumentException">An element of <paramref name="env"/>, or <paramref name="cwd"/>, contains a NUL character (thrown at the call; nothing is started).</exception>
     /// <exception cref="UnixErrorException">The child could not be started (no such program, a bad <paramref name="cwd"/>...).</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is NaN (nothing is started).</exception>
     public static LwtProcessFull OpenProcessFull(ProcessCommand command, double? timeout = null, IEnumerable<string>? env = null, string? cwd = null)
     {
         ArgumentNullException.ThrowIfNull(command);
         CheckTimeout(timeout);
-        env = CheckEnv(env);
+        env = CheckSpawnInputs(env, cwd);
         var (inR, inW) = LwtUnix.PipeOut();
         LwtFd? outR = null, errR = null;
         Microsoft.Win32.SafeHandles.SafeFileHandle? outW = null, errW = null;
@@ -251,13 +251,13 @@ public static partial class LwtProcess
     /// <param name="stderr">The child's standard error (null: <see cref="ProcessRedirection.Keep"/>).</param>
     /// <typeparam name="T">The result of <paramref name="f"/>.</typeparam>
     /// <exception cref="ArgumentNullException"><paramref name="command"/> or <paramref name="f"/> is null, or <paramref name="env"/> contains a null element (thrown at the call; nothing is started).</exception>
-    /// <exception cref="ArgumentException">An element of <paramref name="env"/> contains a NUL character (thrown at the call; nothing is started).</exception>
+    /// <exception cref="ArgumentException">An element of <paramref name="env"/>, or <paramref name="cwd"/>, contains a NUL character (thrown at the call; nothing is started).</exception>
     public static Promise<T> WithProcessNone<T>(ProcessCommand command, Func<LwtProcessNone, Promise<T>> f, double? timeout = null, IEnumerable<string>? env = null, string? cwd = null, ProcessRedirection? stdin = null, ProcessRedirection? stdout = null, ProcessRedirection? stderr = null) =>
-        With(command, env, e => OpenProcessNone(command, timeout, e, cwd, stdin, stdout, stderr), f);
+        With(command, env, cwd, e => OpenProcessNone(command, timeout, e, cwd, stdin, stdout, stderr), f);
 
     /// <inheritdoc cref="WithProcessNone{T}"/>
     public static Promise WithProcessNone(ProcessCommand command, Func<LwtProcessNone, Promise> f, double? timeout = null, IEnumerable<string>? env = null, string? cwd = null, ProcessRedirection? stdin = null, ProcessRedirection? stdout = null, ProcessRedirection? stderr = null) =>
-        With(command, env, e => OpenProcessNone(command, timeout, e, cwd, stdin, stdout, stderr), Unitize(f));
+        With(command, env, cwd, e => OpenProcessNone(command, timeout, e, cwd, stdin, stdout, stderr), Unitize(f));
 
     /// <summary>
     /// Starts the process as <see cref="OpenProcessIn"/>, runs <paramref name="f"/> on it and
@@ -273,13 +273,13 @@ public static partial class LwtProcess
     /// <param name="stderr">The child's standard error (null: <see cref="ProcessRedirection.Keep"/>).</param>
     /// <typeparam name="T">The result of <paramref name="f"/>.</typeparam>
     /// <exception cref="ArgumentNullException"><paramref name="command"/> or <paramref name="f"/> is null, or <paramref name="env"/> contains a null element (thrown at the call; nothing is started).</exception>
-    /// <exception cref="ArgumentException">An element of <paramref name="env"/> contains a NUL character (thrown at the call; nothing is started).</exception>
+    /// <exception cref="ArgumentException">An element of <paramref name="env"/>, or <paramref name="cwd"/>, contains a NUL character (thrown at the call; nothing is started).</exception>
     public static Promise<T> WithProcessIn<T>(ProcessCommand command, Func<LwtProcessIn, Promise<T>> f, double? timeout = null, IEnumerable<string>? env = null, string? cwd = null, ProcessRedirection? stdin = null, ProcessRedirection? stderr = null) =>
-        With(command, env, e => OpenProcessIn(command, timeout, e, cwd, stdin, stderr), f);
+        With(command, env, cwd, e => OpenProcessIn(command, timeout, e, cwd, stdin, stderr), f);
 
     /// <inheritdoc cref="WithProcessIn{T}"/>
     public static Promise WithProcessIn(ProcessCommand command, Func<LwtProcessIn, Promise> f, double? timeout = null, IEnumerable<string>? env = null, string? cwd = null, ProcessRedirection? stdin = null, ProcessRedirection? stderr = null) =>
-        With(command, env, e => OpenProcessIn(command, timeout, e, cwd, stdin, stderr), Unitize(f));
+        With(command, env, cwd, e => OpenProcessIn(command, timeout, e, cwd, stdin, stderr), Unitize(f));
 
     /// <summary>
     /// Starts the process as <see cref="OpenProcessOut"/>, runs <paramref name="f"/> on it and
@@ -295,13 +295,13 @@ public static partial class LwtProcess
     /// <param name="stderr">The child's standard error (null: <see cref="ProcessRedirection.Keep"/>).</param>
     /// <typeparam name="T">The result of <paramref name="f"/>.</typeparam>
     /// <exception cref="ArgumentNullException"><paramref name="command"/> or <paramref name="f"/> is null, or <paramref name="env"/> contains a null element (thrown at the call; nothing is started).</exception>
-    /// <exception cref="ArgumentException">An element of <paramref name="env"/> contains a NUL character (thrown at the call; nothing is started).</exception>
+    /// <exception cref="ArgumentException">An element of <paramref name="env"/>, or <paramref name="cwd"/>, contains a NUL character (thrown at the call; nothing is started).</exception>
     public static Promise<T> WithProcessOut<T>(ProcessCommand command, Func<LwtProcessOut, Promise<T>> f, double? timeout = null, IEnumerable<string>? env = null, string? cwd = null, ProcessRedirection? stdout = null, ProcessRedirection? stderr = null) =>
-        With(command, env, e => OpenProcessOut(command, timeout, e, cwd, stdout, stderr), f);
+        With(command, env, cwd, e => OpenProcessOut(command, timeout, e, cwd, stdout, stderr), f);
 
     /// <inheritdoc cref="WithProcessOut{T}"/>
     public static Promise WithProcessOut(ProcessCommand command, Func<LwtProcessOut, Promise> f, double? timeout = null, IEnumerable<string>? env = null, string? cwd = null, ProcessRedirection? stdout = null, ProcessRedirection? stderr = null) =>
-        With(command, env, e => OpenProcessOut(command, timeout, e, cwd, stdout, stderr), Unitize(f));
+        With(command, env, cwd, e => OpenProcessOut(command, timeout, e, cwd, stdout, stderr), Unitize(f));
 
     /// <summary>
     /// Starts the process as <see cref="OpenProcess"/>, runs <paramref name="f"/> on it and
@@ -316,13 +316,13 @@ public static partial class LwtProcess
     /// <param name="stderr">The child's standard error (null: <see cref="ProcessRedirection.Keep"/>).</param>
     /// <typeparam name="T">The result of <paramref name="f"/>.</typeparam>
     /// <exception cref="ArgumentNullException"><paramref name="command"/> or <paramref name="f"/> is null, or <paramref name="env"/> contains a null element (thrown at the call; nothing is started).</exception>
-    /// <exception cref="ArgumentException">An element of <paramref name="env"/> contains a NUL character (thrown at the call; nothing is started).</exception>
+    /// <exception cref="ArgumentException">An element of <paramref name="env"/>, or <paramref name="cwd"/>, contains a NUL character (thrown at the call; nothing is started).</exception>
     public static Promise<T> WithProcess<T>(ProcessCommand command, Func<LwtProcessInOut, Promise<T>> f, double? timeout = null, IEnumerable<string>? env = null, string? cwd = null, ProcessRedirection? stderr = null) =>
-        With(command, env, e => OpenProcess(command, timeout, e, cwd, stderr), f);
+        With(command, env, cwd, e => OpenProcess(command, timeout, e, cwd, stderr), f);
 
     /// <inheritdoc cref="WithProcess{T}"/>
     public static Promise WithProcess(ProcessCommand command, Func<LwtProcessInOut, Promise> f, double? timeout = null, IEnumerable<string>? env = null, string? cwd = null, ProcessRedirection? stderr = null) =>
-        With(command, env, e => OpenProcess(command, timeout, e, cwd, stderr), Unitize(f));
+        With(command, env, cwd, e => OpenProcess(command, timeout, e, cwd, stderr), Unitize(f));
 
     /// <summary>
     /// Starts the process as <see cref="OpenProcessFull"/>, runs <paramref name="f"/> on it and
@@ -336,27 +336,24 @@ public static partial class LwtProcess
     /// <param name="cwd">The child's working directory; null: this process's.</param>
     /// <typeparam name="T">The result of <paramref name="f"/>.</typeparam>
     /// <exception cref="ArgumentNullException"><paramref name="command"/> or <paramref name="f"/> is null, or <paramref name="env"/> contains a null element (thrown at the call; nothing is started).</exception>
-    /// <exception cref="ArgumentException">An element of <paramref name="env"/> contains a NUL character (thrown at the call; nothing is started).</exception>
+    /// <exception cref="ArgumentException">An element of <paramref name="env"/>, or <paramref name="cwd"/>, contains a NUL character (thrown at the call; nothing is started).</exception>
     public static Promise<T> WithProcessFull<T>(ProcessCommand command, Func<LwtProcessFull, Promise<T>> f, double? timeout = null, IEnumerable<string>? env = null, string? cwd = null) =>
-        With(command, env, e => OpenProcessFull(command, timeout, e, cwd), f);
+        With(command, env, cwd, e => OpenProcessFull(command, timeout, e, cwd), f);
 
     /// <inheritdoc cref="WithProcessFull{T}"/>
     public static Promise WithProcessFull(ProcessCommand command, Func<LwtProcessFull, Promise> f, double? timeout = null, IEnumerable<string>? env = null, string? cwd = null) =>
-        With(command, env, e => OpenProcessFull(command, timeout, e, cwd), Unitize(f));
+        With(command, env, cwd, e => OpenProcessFull(command, timeout, e, cwd), Unitize(f));
 
     /// <summary>
-    /// Refuses the timeout that LwtUnix.Sleep would refuse, before anything is started: found
-    /// by the process object's constructor, it would leave the child running, its pipes open
-    /// and its waiter registered, with no object left to reach them.
-    /// </summary>
-    /// <summary>
     /// Copies <paramref name="env"/> once (a lazy sequence is read once, here) and refuses a null
-    /// element (or one with a NUL) at the call, as <see cref="ProcessCommand"/> refuses a null argument: the
-    /// functions returning a promise or a stream used to reject with it instead, while the
-    /// OpenProcess* functions threw it after closing the caller's FdMove redirections.
+    /// element, or a NUL character in an element or in <paramref name="cwd"/>, at the call, as
+    /// <see cref="ProcessCommand"/> refuses a null or NUL argument: the functions returning a
+    /// promise or a stream used to reject with them instead, while the OpenProcess* functions
+    /// threw them after closing the caller's FdMove redirections.
     /// </summary>
-    private static string[]? CheckEnv(IEnumerable<string>? env)
+    private static string[]? CheckSpawnInputs(IEnumerable<string>? env, string? cwd)
     {
+        if (cwd is not null && cwd.Contains('\0')) throw new ArgumentException("The working directory contains a NUL character.", nameof(cwd));
         if (env is null) return null;
         var envp = env.ToArray();
         foreach (var v in envp)
@@ -367,6 +364,11 @@ public static partial class LwtProcess
         return envp;
     }
 
+    /// <summary>
+    /// Refuses the timeout that LwtUnix.Sleep would refuse, before anything is started: found
+    /// by the process object's constructor, it would leave the child running, its pipes open
+    /// and its waiter registered, with no object left to reach them.
+    /// </summary>
     private static void CheckTimeout(double? timeout)
     {
         if (timeout is { } seconds && double.IsNaN(seconds))
@@ -379,12 +381,12 @@ public static partial class LwtProcess
         return p => f(p).Bind(() => Promise.ReturnUnit);
     }
 
-    private static Promise<T> With<TP, T>(ProcessCommand command, IEnumerable<string>? env, Func<IEnumerable<string>?, TP> open, Func<TP, Promise<T>> f)
+    private static Promise<T> With<TP, T>(ProcessCommand command, IEnumerable<string>? env, string? cwd, Func<IEnumerable<string>?, TP> open, Func<TP, Promise<T>> f)
         where TP : LwtProcessBase
     {
         ArgumentNullException.ThrowIfNull(command);
         ArgumentNullException.ThrowIfNull(f);
-        var envp = CheckEnv(env);
+        var envp = CheckSpawnInputs(env, cwd);
         TP process;
         try
         {
@@ -413,11 +415,11 @@ public static partial class LwtProcess
     /// <param name="stdout">The child's standard output (null: <see cref="ProcessRedirection.Keep"/>).</param>
     /// <param name="stderr">The child's standard error (null: <see cref="ProcessRedirection.Keep"/>).</param>
     /// <exception cref="ArgumentNullException"><paramref name="command"/> is null, or <paramref name="env"/> contains a null element (thrown at the call; nothing is started).</exception>
-    /// <exception cref="ArgumentException">An element of <paramref name="env"/> contains a NUL character (thrown at the call; nothing is started).</exception>
+    /// <exception cref="ArgumentException">An element of <paramref name="env"/>, or <paramref name="cwd"/>, contains a NUL character (thrown at the call; nothing is started).</exception>
     public static Promise<ProcessStatus> Exec(ProcessCommand command, double? timeout = null, IEnumerable<string>? env = null, string? cwd = null, ProcessRedirection? stdin = null, ProcessRedirection? stdout = null, ProcessRedirection? stderr = null)
     {
         ArgumentNullException.ThrowIfNull(command);
-        var envp = CheckEnv(env);
+        var envp = CheckSpawnInputs(env, cwd);
         try
         {
             return OpenProcessNone(command, timeout, envp, cwd, stdin, stdout, stderr).Close();
@@ -442,9 +444,9 @@ public static partial class LwtProcess
     /// <param name="stdin">The child's standard input (null: keep).</param>
     /// <param name="stderr">The child's standard error (null: keep).</param>
     /// <exception cref="ArgumentNullException"><paramref name="command"/> is null, or <paramref name="env"/> contains a null element (thrown at the call; nothing is started).</exception>
-    /// <exception cref="ArgumentException">An element of <paramref name="env"/> contains a NUL character (thrown at the call; nothing is started).</exception>
+    /// <exception cref="ArgumentException">An element of <paramref name="env"/>, or <paramref name="cwd"/>, contains a NUL character (thrown at the call; nothing is started).</exception>
     public static Promise<string> PRead(ProcessCommand command, double? timeout = null, IEnumerable<string>? env = null, string? cwd = null, ProcessRedirection? stdin = null, ProcessRedirection? stderr = null) =>
-        Start(command, env, e => OpenProcessIn(command, timeout, e, cwd, stdin, stderr), p => Recv(p, p.Stdout));
+        Start(command, env, cwd, e => OpenProcessIn(command, timeout, e, cwd, stdin, stderr), p => Recv(p, p.Stdout));
 
     /// <summary>
     /// Runs <paramref name="command"/> and returns the first line of its standard output
@@ -458,9 +460,9 @@ public static partial class LwtProcess
     /// <param name="stdin">The child's standard input (null: <see cref="ProcessRedirection.Keep"/>).</param>
     /// <param name="stderr">The child's standard error (null: <see cref="ProcessRedirection.Keep"/>).</param>
     /// <exception cref="ArgumentNullException"><paramref name="command"/> is null, or <paramref name="env"/> contains a null element (thrown at the call; nothing is started).</exception>
-    /// <exception cref="ArgumentException">An element of <paramref name="env"/> contains a NUL character (thrown at the call; nothing is started).</exception>
+    /// <exception cref="ArgumentException">An element of <paramref name="env"/>, or <paramref name="cwd"/>, contains a NUL character (thrown at the call; nothing is started).</exception>
     public static Promise<string> PReadLine(ProcessCommand command, double? timeout = null, IEnumerable<string>? env = null, string? cwd = null, ProcessRedirection? stdin = null, ProcessRedirection? stderr = null) =>
-        Start(command, env, e => OpenProcessIn(command, timeout, e, cwd, stdin, stderr), p => RecvLine(p, p.Stdout));
+        Start(command, env, cwd, e => OpenProcessIn(command, timeout, e, cwd, stdin, stderr), p => RecvLine(p, p.Stdout));
 
     /// <summary>
     /// Runs <paramref name="command"/> and returns the lines of its standard output as a
@@ -474,9 +476,9 @@ public static partial class LwtProcess
     /// <param name="stdin">The child's standard input (null: <see cref="ProcessRedirection.Keep"/>).</param>
     /// <param name="stderr">The child's standard error (null: <see cref="ProcessRedirection.Keep"/>).</param>
     /// <exception cref="ArgumentNullException"><paramref name="command"/> is null, or <paramref name="env"/> contains a null element (thrown at the call; nothing is started).</exception>
-    /// <exception cref="ArgumentException">An element of <paramref name="env"/> contains a NUL character (thrown at the call; nothing is started).</exception>
+    /// <exception cref="ArgumentException">An element of <paramref name="env"/>, or <paramref name="cwd"/>, contains a NUL character (thrown at the call; nothing is started).</exception>
     public static LwtStream<string> PReadLines(ProcessCommand command, double? timeout = null, IEnumerable<string>? env = null, string? cwd = null, ProcessRedirection? stdin = null, ProcessRedirection? stderr = null) =>
-        StartStream(command, env, e => OpenProcessIn(command, timeout, e, cwd, stdin, stderr), p => RecvItems(p, p.Stdout, LwtIO.ReadLineOpt));
+        StartStream(command, env, cwd, e => OpenProcessIn(command, timeout, e, cwd, stdin, stderr), p => RecvItems(p, p.Stdout, LwtIO.ReadLineOpt));
 
     /// <summary>
     /// Runs <paramref name="command"/> and returns the bytes of its standard output as a
@@ -490,9 +492,9 @@ public static partial class LwtProcess
     /// <param name="stdin">The child's standard input (null: <see cref="ProcessRedirection.Keep"/>).</param>
     /// <param name="stderr">The child's standard error (null: <see cref="ProcessRedirection.Keep"/>).</param>
     /// <exception cref="ArgumentNullException"><paramref name="command"/> is null, or <paramref name="env"/> contains a null element (thrown at the call; nothing is started).</exception>
-    /// <exception cref="ArgumentException">An element of <paramref name="env"/> contains a NUL character (thrown at the call; nothing is started).</exception>
+    /// <exception cref="ArgumentException">An element of <paramref name="env"/>, or <paramref name="cwd"/>, contains a NUL character (thrown at the call; nothing is started).</exception>
     public static LwtStream<char> PReadChars(ProcessCommand command, double? timeout = null, IEnumerable<string>? env = null, string? cwd = null, ProcessRedirection? stdin = null, ProcessRedirection? stderr = null) =>
-        StartStream(command, env, e => OpenProcessIn(command, timeout, e, cwd, stdin, stderr), p => RecvItems(p, p.Stdout, LwtIO.ReadCharOpt));
+        StartStream(command, env, cwd, e => OpenProcessIn(command, timeout, e, cwd, stdin, stderr), p => RecvItems(p, p.Stdout, LwtIO.ReadCharOpt));
 
     // ---- writing -----------------------------------------------------------
 
@@ -510,11 +512,11 @@ public static partial class LwtProcess
     /// <param name="stdout">The child's standard output (null: keep).</param>
     /// <param name="stderr">The child's standard error (null: keep).</param>
     /// <exception cref="ArgumentNullException"><paramref name="command"/> or <paramref name="text"/> is null, or <paramref name="env"/> contains a null element (thrown at the call; nothing is started).</exception>
-    /// <exception cref="ArgumentException">An element of <paramref name="env"/> contains a NUL character (thrown at the call; nothing is started).</exception>
+    /// <exception cref="ArgumentException">An element of <paramref name="env"/>, or <paramref name="cwd"/>, contains a NUL character (thrown at the call; nothing is started).</exception>
     public static Promise PWrite(ProcessCommand command, string text, double? timeout = null, IEnumerable<string>? env = null, string? cwd = null, ProcessRedirection? stdout = null, ProcessRedirection? stderr = null)
     {
         ArgumentNullException.ThrowIfNull(text);
-        return Start(command, env, e => OpenProcessOut(command, timeout, e, cwd, stdout, stderr), p => Send(p, p.Stdin, oc => oc.Write(text)));
+        return Start(command, env, cwd, e => OpenProcessOut(command, timeout, e, cwd, stdout, stderr), p => Send(p, p.Stdin, oc => oc.Write(text)));
     }
 
     /// <summary>
@@ -530,11 +532,11 @@ public static partial class LwtProcess
     /// <param name="stdout">The child's standard output (null: <see cref="ProcessRedirection.Keep"/>).</param>
     /// <param name="stderr">The child's standard error (null: <see cref="ProcessRedirection.Keep"/>).</param>
     /// <exception cref="ArgumentNullException"><paramref name="command"/> or <paramref name="line"/> is null, or <paramref name="env"/> contains a null element (thrown at the call; nothing is started).</exception>
-    /// <exception cref="ArgumentException">An element of <paramref name="env"/> contains a NUL character (thrown at the call; nothing is started).</exception>
+    /// <exception cref="ArgumentException">An element of <paramref name="env"/>, or <paramref name="cwd"/>, contains a NUL character (thrown at the call; nothing is started).</exception>
     public static Promise PWriteLine(ProcessCommand command, string line, double? timeout = null, IEnumerable<string>? env = null, string? cwd = null, ProcessRedirection? stdout = null, ProcessRedirection? stderr = null)
     {
         ArgumentNullException.ThrowIfNull(line);
-        return Start(command, env, e => OpenProcessOut(command, timeout, e, cwd, stdout, stderr), p => Send(p, p.Stdin, oc => oc.WriteLine(line)));
+        return Start(command, env, cwd, e => OpenProcessOut(command, timeout, e, cwd, stdout, stderr), p => Send(p, p.Stdin, oc => oc.WriteLine(line)));
     }
 
     /// <summary>
@@ -550,11 +552,11 @@ public static partial class LwtProcess
     /// <param name="stdout">The child's standard output (null: <see cref="ProcessRedirection.Keep"/>).</param>
     /// <param name="stderr">The child's standard error (null: <see cref="ProcessRedirection.Keep"/>).</param>
     /// <exception cref="ArgumentNullException"><paramref name="command"/> or <paramref name="lines"/> is null, or <paramref name="env"/> contains a null element (thrown at the call; nothing is started).</exception>
-    /// <exception cref="ArgumentException">An element of <paramref name="env"/> contains a NUL character (thrown at the call; nothing is started).</exception>
+    /// <exception cref="ArgumentException">An element of <paramref name="env"/>, or <paramref name="cwd"/>, contains a NUL character (thrown at the call; nothing is started).</exception>
     public static Promise PWriteLines(ProcessCommand command, LwtStream<string> lines, double? timeout = null, IEnumerable<string>? env = null, string? cwd = null, ProcessRedirection? stdout = null, ProcessRedirection? stderr = null)
     {
         ArgumentNullException.ThrowIfNull(lines);
-        return Start(command, env, e => OpenProcessOut(command, timeout, e, cwd, stdout, stderr), p => Send(p, p.Stdin, oc => lines.IterS(l => oc.WriteLine(l))));
+        return Start(command, env, cwd, e => OpenProcessOut(command, timeout, e, cwd, stdout, stderr), p => Send(p, p.Stdin, oc => lines.IterS(l => oc.WriteLine(l))));
     }
 
     /// <summary>
@@ -571,11 +573,11 @@ public static partial class LwtProcess
     /// <param name="stdout">The child's standard output (null: <see cref="ProcessRedirection.Keep"/>).</param>
     /// <param name="stderr">The child's standard error (null: <see cref="ProcessRedirection.Keep"/>).</param>
     /// <exception cref="ArgumentNullException"><paramref name="command"/> or <paramref name="chars"/> is null, or <paramref name="env"/> contains a null element (thrown at the call; nothing is started).</exception>
-    /// <exception cref="ArgumentException">An element of <paramref name="env"/> contains a NUL character (thrown at the call; nothing is started).</exception>
+    /// <exception cref="ArgumentException">An element of <paramref name="env"/>, or <paramref name="cwd"/>, contains a NUL character (thrown at the call; nothing is started).</exception>
     public static Promise PWriteChars(ProcessCommand command, LwtStream<char> chars, double? timeout = null, IEnumerable<string>? env = null, string? cwd = null, ProcessRedirection? stdout = null, ProcessRedirection? stderr = null)
     {
         ArgumentNullException.ThrowIfNull(chars);
-        return Start(command, env, e => OpenProcessOut(command, timeout, e, cwd, stdout, stderr), p => Send(p, p.Stdin, oc => chars.IterS(c => oc.WriteChar(c))));
+        return Start(command, env, cwd, e => OpenProcessOut(command, timeout, e, cwd, stdout, stderr), p => Send(p, p.Stdin, oc => chars.IterS(c => oc.WriteChar(c))));
     }
 
     // ---- mapping -----------------------------------------------------------
@@ -592,11 +594,11 @@ public static partial class LwtProcess
     /// <param name="cwd">The child's working directory; null: this process's.</param>
     /// <param name="stderr">The child's standard error (null: keep).</param>
     /// <exception cref="ArgumentNullException"><paramref name="command"/> or <paramref name="text"/> is null, or <paramref name="env"/> contains a null element (thrown at the call; nothing is started).</exception>
-    /// <exception cref="ArgumentException">An element of <paramref name="env"/> contains a NUL character (thrown at the call; nothing is started).</exception>
+    /// <exception cref="ArgumentException">An element of <paramref name="env"/>, or <paramref name="cwd"/>, contains a NUL character (thrown at the call; nothing is started).</exception>
     public static Promise<string> PMap(ProcessCommand command, string text, double? timeout = null, IEnumerable<string>? env = null, string? cwd = null, ProcessRedirection? stderr = null)
     {
         ArgumentNullException.ThrowIfNull(text);
-        return Start(command, env, e => OpenProcess(command, timeout, e, cwd, stderr), p => Both(Send(p, p.Stdin, oc => oc.Write(text)), Recv(p, p.Stdout)));
+        return Start(command, env, cwd, e => OpenProcess(command, timeout, e, cwd, stderr), p => Both(Send(p, p.Stdin, oc => oc.Write(text)), Recv(p, p.Stdout)));
     }
 
     /// <summary>
@@ -611,11 +613,11 @@ public static partial class LwtProcess
     /// <param name="cwd">The child's working directory; null: this process's.</param>
     /// <param name="stderr">The child's standard error (null: <see cref="ProcessRedirection.Keep"/>).</param>
     /// <exception cref="ArgumentNullException"><paramref name="command"/> or <paramref name="line"/> is null, or <paramref name="env"/> contains a null element (thrown at the call; nothing is started).</exception>
-    /// <exception cref="ArgumentException">An element of <paramref name="env"/> contains a NUL character (thrown at the call; nothing is started).</exception>
+    /// <exception cref="ArgumentException">An element of <paramref name="env"/>, or <paramref name="cwd"/>, contains a NUL character (thrown at the call; nothing is started).</exception>
     public static Promise<string> PMapLine(ProcessCommand command, string line, double? timeout = null, IEnumerable<string>? env = null, string? cwd = null, ProcessRedirection? stderr = null)
     {
         ArgumentNullException.ThrowIfNull(line);
-        return Start(command, env, e => OpenProcess(command, timeout, e, cwd, stderr), p => Both(Send(p, p.Stdin, oc => oc.WriteLine(line)), RecvLine(p, p.Stdout)));
+        return Start(command, env, cwd, e => OpenProcess(command, timeout, e, cwd, stderr), p => Both(Send(p, p.Stdin, oc => oc.WriteLine(line)), RecvLine(p, p.Stdout)));
     }
 
     /// <summary>
@@ -631,13 +633,14 @@ public static partial class LwtProcess
     /// <param name="cwd">The child's working directory; null: this process's.</param>
     /// <param name="stderr">The child's standard error (null: <see cref="ProcessRedirection.Keep"/>).</param>
     /// <exception cref="ArgumentNullException"><paramref name="command"/> or <paramref name="lines"/> is null, or <paramref name="env"/> contains a null element (thrown at the call; nothing is started).</exception>
-    /// <exception cref="ArgumentException">An element of <paramref name="env"/> contains a NUL character (thrown at the call; nothing is started).</exception>
+    /// <exception cref="ArgumentException">An element of <paramref name="env"/>, or <paramref name="cwd"/>, contains a NUL character (thrown at the call; nothing is started).</exception>
     public static LwtStream<string> PMapLines(ProcessCommand command, LwtStream<string> lines, double? timeout = null, IEnumerable<string>? env = null, string? cwd = null, ProcessRedirection? stderr = null)
     {
         ArgumentNullException.ThrowIfNull(lines);
         return StartStream(
             command,
             env,
+            cwd,
             e => OpenProcess(command, timeout, e, cwd, stderr),
             p => Monitor(Send(p, p.Stdin, oc => lines.IterS(l => oc.WriteLine(l))), RecvItems(p, p.Stdout, LwtIO.ReadLineOpt)));
     }
@@ -654,13 +657,14 @@ public static partial class LwtProcess
     /// <param name="cwd">The child's working directory; null: this process's.</param>
     /// <param name="stderr">The child's standard error (null: <see cref="ProcessRedirection.Keep"/>).</param>
     /// <exception cref="ArgumentNullException"><paramref name="command"/> or <paramref name="chars"/> is null, or <paramref name="env"/> contains a null element (thrown at the call; nothing is started).</exception>
-    /// <exception cref="ArgumentException">An element of <paramref name="env"/> contains a NUL character (thrown at the call; nothing is started).</exception>
+    /// <exception cref="ArgumentException">An element of <paramref name="env"/>, or <paramref name="cwd"/>, contains a NUL character (thrown at the call; nothing is started).</exception>
     public static LwtStream<char> PMapChars(ProcessCommand command, LwtStream<char> chars, double? timeout = null, IEnumerable<string>? env = null, string? cwd = null, ProcessRedirection? stderr = null)
     {
         ArgumentNullException.ThrowIfNull(chars);
         return StartStream(
             command,
             env,
+            cwd,
             e => OpenProcess(command, timeout, e, cwd, stderr),
             p => Monitor(Send(p, p.Stdin, oc => chars.IterS(c => oc.WriteChar(c))), RecvItems(p, p.Stdout, LwtIO.ReadCharOpt)));
     }
@@ -671,10 +675,10 @@ public static partial class LwtProcess
     /// Opens the process and runs <paramref name="use"/> on it; a failure to start rejects. A null
     /// command throws at the call, as documented, instead of hiding in the promise.
     /// </summary>
-    private static Promise<T> Start<TP, T>(ProcessCommand command, IEnumerable<string>? env, Func<IEnumerable<string>?, TP> open, Func<TP, Promise<T>> use)
+    private static Promise<T> Start<TP, T>(ProcessCommand command, IEnumerable<string>? env, string? cwd, Func<IEnumerable<string>?, TP> open, Func<TP, Promise<T>> use)
     {
         ArgumentNullException.ThrowIfNull(command);
-        var envp = CheckEnv(env);
+        var envp = CheckSpawnInputs(env, cwd);
         try
         {
             return use(open(envp));
@@ -685,10 +689,10 @@ public static partial class LwtProcess
         }
     }
 
-    private static Promise Start<TP>(ProcessCommand command, IEnumerable<string>? env, Func<IEnumerable<string>?, TP> open, Func<TP, Promise> use)
+    private static Promise Start<TP>(ProcessCommand command, IEnumerable<string>? env, string? cwd, Func<IEnumerable<string>?, TP> open, Func<TP, Promise> use)
     {
         ArgumentNullException.ThrowIfNull(command);
-        var envp = CheckEnv(env);
+        var envp = CheckSpawnInputs(env, cwd);
         try
         {
             return use(open(envp));
@@ -700,10 +704,10 @@ public static partial class LwtProcess
     }
 
     /// <summary>Opens the process and makes its stream; a failure to start comes out of the stream.</summary>
-    private static LwtStream<T> StartStream<TP, T>(ProcessCommand command, IEnumerable<string>? env, Func<IEnumerable<string>?, TP> open, Func<TP, LwtStream<T>> use)
+    private static LwtStream<T> StartStream<TP, T>(ProcessCommand command, IEnumerable<string>? env, string? cwd, Func<IEnumerable<string>?, TP> open, Func<TP, LwtStream<T>> use)
     {
         ArgumentNullException.ThrowIfNull(command);
-        var envp = CheckEnv(env);
+        var envp = CheckSpawnInputs(env, cwd);
         try
         {
             return use(open(envp));

@@ -64,6 +64,34 @@ public class DocAuditUnixRestTests
         });
     }
 
+    // A NUL in the command or in cwd, as in env: refused at the call by every function (the
+    // command by ProcessCommand itself, when it is made), where OpenProcess* threw it from the
+    // spawn and Exec and the P* functions rejected their promise with it.
+    [SkippableFact]
+    public void ANulInTheCommandOrTheWorkingDirectoryThrowsAtTheCallEverywhere()
+    {
+        Skip.IfNot(OperatingSystem.IsLinux());
+        Assert.Equal("program", Assert.Throws<ArgumentException>(() => new ProcessCommand("tr\0ue", ["true"])).ParamName);
+        Assert.Equal("args", Assert.Throws<ArgumentException>(() => new ProcessCommand("true", ["true", "a\0b"])).ParamName);
+        Assert.Equal("args", Assert.Throws<ArgumentException>(() => ProcessCommand.Of("echo", "a\0b")).ParamName);
+        Assert.Throws<ArgumentException>(() => ProcessCommand.Shell("echo a\0b"));
+        Assert.Throws<ArgumentException>(() => { ProcessCommand c = ("true", new[] { "true\0x" }); });
+
+        var cmd = ProcessCommand.Of("true");
+        const string cwd = "/tmp\0x";
+        Run(() =>
+        {
+            Assert.Equal("cwd", Assert.Throws<ArgumentException>(() => LwtProcess.Exec(cmd, cwd: cwd)).ParamName);
+            Assert.Equal("cwd", Assert.Throws<ArgumentException>(() => LwtProcess.PRead(cmd, cwd: cwd)).ParamName);
+            Assert.Equal("cwd", Assert.Throws<ArgumentException>(() => LwtProcess.PReadLines(cmd, cwd: cwd)).ParamName);
+            Assert.Equal("cwd", Assert.Throws<ArgumentException>(() => LwtProcess.PMapLines(cmd, LwtStream.OfList(new[] { "x" }), cwd: cwd)).ParamName);
+            Assert.Equal("cwd", Assert.Throws<ArgumentException>(() => LwtProcess.WithProcessOut(cmd, _ => Promise.ReturnUnit, cwd: cwd)).ParamName);
+            Assert.Equal("cwd", Assert.Throws<ArgumentException>(() => LwtProcess.OpenProcessNone(cmd, cwd: cwd)).ParamName);
+            Assert.Equal("cwd", Assert.Throws<ArgumentException>(() => LwtProcess.OpenProcessFull(cmd, cwd: cwd)).ParamName);
+            return Promise.ReturnUnit;
+        });
+    }
+
     // Connect's docs: "Cancelable"; Close's: every pending operation rejects with EBADF;
     // Abort's: the waiting ones reject with its exception. A pending connect (the EAGAIN
     // retry path of a Unix socket whose listener's backlog is full, and the EINPROGRESS path
