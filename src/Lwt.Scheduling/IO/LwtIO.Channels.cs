@@ -155,9 +155,10 @@ public static partial class LwtIO
     /// </summary>
     /// <param name="path">The file.</param>
     /// <exception cref="ArgumentNullException"><paramref name="path"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="path"/> contains a NUL character (thrown at the call).</exception>
     public static Promise<long> FileLength(string path)
     {
-        ArgumentNullException.ThrowIfNull(path);
+        LwtUnix.CheckPath(path);
         return LwtUnix.Stat(path).Bind(stats => stats.Kind == FileKind.Directory
             ? Promise.Fail<long>(new UnixErrorException(EISDIR, "file_length", path))
             : WithFile(Input, path, static ic => Length(ic)));

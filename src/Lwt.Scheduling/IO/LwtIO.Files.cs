@@ -24,9 +24,10 @@ public static partial class LwtIO
     /// </summary>
     /// <param name="path">The file.</param>
     /// <exception cref="ArgumentNullException"><paramref name="path"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="path"/> contains a NUL character (thrown at the call).</exception>
     public static LwtStream<string> LinesOfFile(string path)
     {
-        ArgumentNullException.ThrowIfNull(path);
+        LwtUnix.CheckPath(path); // at the call, not at the first read
         return StreamOfFile(path, static ic => ReadLineOpt(ic));
     }
 
@@ -37,9 +38,10 @@ public static partial class LwtIO
     /// </summary>
     /// <param name="path">The file.</param>
     /// <exception cref="ArgumentNullException"><paramref name="path"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="path"/> contains a NUL character (thrown at the call).</exception>
     public static LwtStream<char> CharsOfFile(string path)
     {
-        ArgumentNullException.ThrowIfNull(path);
+        LwtUnix.CheckPath(path); // at the call, not at the first read
         return StreamOfFile(path, static ic => ReadCharOpt(ic));
     }
 
@@ -60,6 +62,7 @@ public static partial class LwtIO
     /// <param name="path">The file.</param>
     /// <param name="lines">The lines.</param>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="path"/> contains a NUL character (thrown at the call).</exception>
     public static Promise LinesToFile(string path, LwtStream<string> lines)
     {
         ArgumentNullException.ThrowIfNull(lines);
@@ -74,6 +77,7 @@ public static partial class LwtIO
     /// <param name="path">The file.</param>
     /// <param name="chars">The bytes, as chars.</param>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="path"/> contains a NUL character (thrown at the call).</exception>
     public static Promise CharsToFile(string path, LwtStream<char> chars)
     {
         ArgumentNullException.ThrowIfNull(chars);

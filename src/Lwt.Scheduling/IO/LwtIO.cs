@@ -208,12 +208,13 @@ public static partial class LwtIO
     /// <param name="bufferSize">The buffer size (16 to <see cref="Array.MaxLength"/>).</param>
     /// <typeparam name="TChannel"><see cref="InputChannel"/> or <see cref="OutputChannel"/>.</typeparam>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="path"/> contains a NUL character (thrown at the call).</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="bufferSize"/> is below 16 or above <see cref="Array.MaxLength"/>.</exception>
     public static Promise<TChannel> OpenFile<TChannel>(ChannelMode<TChannel> mode, string path, OpenFlags? flags = null, int permissions = 0b110_110_110, int? bufferSize = null)
         where TChannel : LwtChannel
     {
         ArgumentNullException.ThrowIfNull(mode);
-        ArgumentNullException.ThrowIfNull(path);
+        LwtUnix.CheckPath(path);
         CheckBufferSize(bufferSize);
         var f = flags ?? (mode.IsInput
             ? OpenFlags.ReadOnly | OpenFlags.NonBlock
@@ -245,6 +246,7 @@ public static partial class LwtIO
     /// <typeparam name="TChannel"><see cref="InputChannel"/> or <see cref="OutputChannel"/>.</typeparam>
     /// <typeparam name="T">The result of <paramref name="f"/>.</typeparam>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="path"/> contains a NUL character (thrown at the call).</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="bufferSize"/> is below 16 or above <see cref="Array.MaxLength"/>.</exception>
     public static Promise<T> WithFile<TChannel, T>(ChannelMode<TChannel> mode, string path, Func<TChannel, Promise<T>> f, OpenFlags? flags = null, int permissions = 0b110_110_110, int? bufferSize = null)
         where TChannel : LwtChannel

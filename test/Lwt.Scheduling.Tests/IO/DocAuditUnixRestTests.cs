@@ -246,6 +246,15 @@ public class DocAuditUnixRestTests
                 Refused("path", () => LwtUnix.OpenDir(dir + "\0x"));
                 Refused("path", () => LwtUnix.ReadDir(dir + "\0x"));
                 Refused("path", () => LwtUnix.FilesOfDirectory(dir + "\0x"));
+                // LwtIO's file functions, the lazy streams included (they refused it only at
+                // their first read).
+                Refused("path", () => LwtIO.OpenFile(LwtIO.Output, bad));
+                Refused("path", () => LwtIO.WithFile(LwtIO.Input, bad, _ => Promise.ReturnUnit));
+                Refused("path", () => LwtIO.FileLength(bad));
+                Refused("path", () => LwtIO.LinesOfFile(bad));
+                Refused("path", () => LwtIO.CharsOfFile(bad));
+                Refused("path", () => LwtIO.LinesToFile(bad, LwtStream.OfList(new[] { "y" })));
+                Refused("path", () => LwtIO.CharsToFile(bad, LwtStream.OfList(new[] { 'y' })));
 
                 // Nothing was done to "a" (the path cut at the NUL).
                 Assert.Equal("x", File.ReadAllText(a));
