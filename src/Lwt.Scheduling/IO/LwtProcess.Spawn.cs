@@ -213,6 +213,7 @@ public static partial class LwtProcess
     /// <summary>A NUL-terminated UTF-8 copy in native memory, recorded in <paramref name="strings"/> to be freed.</summary>
     private static unsafe nint Utf8(string s, List<nint> strings)
     {
+        // A backstop: ProcessCommand and CheckSpawnInputs refuse a NUL at the call already.
         if (s.Contains('\0')) throw new ArgumentException("A command, argument, variable or directory contains a NUL character.");
         int n = System.Text.Encoding.UTF8.GetByteCount(s);
         byte* p = (byte*)NativeMemory.Alloc((nuint)n + 1);

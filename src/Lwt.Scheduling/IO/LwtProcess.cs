@@ -353,7 +353,7 @@ public static partial class LwtProcess
     /// </summary>
     private static string[]? CheckSpawnInputs(IEnumerable<string>? env, string? cwd)
     {
-        if (cwd is not null && cwd.Contains('\0')) throw new ArgumentException("The working directory contains a NUL character.", nameof(cwd));
+        if (cwd is not null) LwtUnix.CheckPath(cwd); // a path, refused as LwtUnix refuses one
         if (env is null) return null;
         var envp = env.ToArray();
         foreach (var v in envp)
