@@ -3,7 +3,7 @@
 # usage: test/differential/run.sh AREA SEED N [extra...]
 #   AREA: core | syncstream | listseq | lwtio | lwtiopipe | unixfiles | timed | sockproc | mainsys | interop | asyncm | engine
 #   extra (per area): core [MAXSTEPS=10]; asyncm [MAXSTEPS=8] (env OFFLOOP=1 TAIL=0.35 TAILCALLS=1); syncstream [MODS=all [MAXSTEPS=12]]; interop [MAXOPS=6];
-#     listseq [FAMILIES=list,seq,result,itern [OPTS]]; lwtio (none); lwtiopipe [MODE=pipe|socket|server|server6|serveropts];
+#     listseq [FAMILIES=list,seq,result,itern [OPTS]]; lwtio [FAMILIES=base] (base, numbers); lwtiopipe [MODE=pipe|socket|server|server6|serveropts];
 #     unixfiles [BYTES_FRACTION=0.15 [MAXSTEPS=12]]; timed [FAMILIES=sleep,tmo,thr [MAXSTEPS=10]];
 #     sockproc [PROC_FRACTION=0.3 [MAXSTEPS=10 [FAMILY=v4|v6|accerr]]]; mainsys [FAMILIES=hooks,exit,sig,notif,pre,proc,dns [MAXSTEPS=8]];
 #     engine [FAMILIES=io,timer,fake,xfer,close,raise [MAXSTEPS=10 [ENGINES=ep,po,sb,pb]]]
@@ -41,7 +41,7 @@ case "$AREA" in
   syncstream) python3 "$A/gen.py" "$SEED" "$N" "$W" "${1:-mutex,mvar,switch,pool,pool_safe,stream}" "${2:-12}"
               ML=prog.ml; MLFLAGS="-w -a" ;;
   listseq)    python3 "$A/gen.py" "$SEED" "$N" "${1:-list,seq,result,itern}" "$W" ${2:+"$2"}; ML=prog.ml ;;
-  lwtio)      python3 "$A/gen.py" "$SEED" "$N" "$W"; MLFLAGS="-thread"; MLPKG="-package lwt,lwt.unix,threads" ;;
+  lwtio)      python3 "$A/gen.py" "$SEED" "$N" "$W" "${1:-base}"; MLFLAGS="-thread"; MLPKG="-package lwt,lwt.unix,threads" ;;
   lwtiopipe)  python3 "$A/gen.py" "$SEED" "$N" "$W" "${1:-pipe}"; MLFLAGS="-thread"; MLPKG="-package lwt,lwt.unix,threads" ;;
   unixfiles)  mkdir -p ml/x/y/z cs/x/y/z
               (umask 022; python3 "$A/gen.py" "$SEED" "$N" "$W" "${1:-0.15}" "${2:-12}")

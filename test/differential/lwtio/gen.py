@@ -4,7 +4,7 @@
 # reads/writes, async, seekable), read_*/write_* (chars, lines, ints/floats, into, block,
 # direct_access), atomic, position/set_position/length, flush/close/abort, Lwt_bytes buffers.
 """Generate N random Lwt_io programs as one OCaml file and one C# file.
-usage: gen.py SEED N OUTDIR"""
+usage: gen.py SEED N OUTDIR [FAMILIES=base]  (comma list of base, numbers)"""
 import random, sys, struct, os
 
 R = None
@@ -317,11 +317,213 @@ class Prog:
         cs.append('}')
 
 
+# ---------------------------------------------------------------- family "numbers"
+# Programs of number reads and writes only (FAMILIES=numbers): every read_*/write_* number
+# function in the three byte orders (the system's, LE, BE), values at the edges, input data
+# made of encoded edge values (then misaligned or cut in the middle of a number), small
+# buffers (16..20) and backend chunks of 1..3 bytes so numbers straddle refills and flushes,
+# a backend chunk of 0 (end of input) in the middle of the script, reads after end of input,
+# writes after close/abort, writes interleaved with write/write_char/flush/pause.
+# Floats are printed as the bits of the value (reads: the float as a double, float32 ones
+# widened in both languages) or as the bytes on the wire (writes: FIN).
+NTYPES = ['int', 'int16', 'int32', 'int64', 'float32', 'float64']
+NSIZE = {'int': 4, 'int16': 2, 'int32': 4, 'int64': 8, 'float32': 4, 'float64': 8}
+NORDERS = ['sys', 'LE', 'BE']
+NCS = {'int': 'Int', 'int16': 'Int16', 'int32': 'Int32', 'int64': 'Int64', 'float32': 'Float32', 'float64': 'Float64'}
+I32_EDGE = [0, 1, -1, 2**31 - 1, -2**31, 255, 256, -256, 0x12345678, -0x12345678]
+I16_EDGE = [0, 1, -1, 32767, -32768, 255, 256, -256, 0x1234]
+I64_EDGE = [0, 1, -1, 2**63 - 1, -2**63, 2**31, -2**31 - 1, 2**32, 0x0102030405060708, -0x0102030405060708]
+F64_BITS = [0x0, 0x8000000000000000, 0x7ff8000000000000, 0xfff8000000000000, 0x7ff0000000000001,
+            0x7ff8000000000123, 0x7ff0000000000000, 0xfff0000000000000, 0x1, 0x000fffffffffffff,
+            0x8000000000000001, 0x0010000000000000, 0x7fefffffffffffff, 0x3ff0000000000000, 0xc004000000000000,
+            0x3fb999999999999a]
+F32_BITS = [0x0, 0x80000000, 0x7fc00000, 0xffc00000, 0x7f800001, 0x7fc00123, 0x7f800000, 0xff800000,
+            0x1, 0x007fffff, 0x80000001, 0x00800000, 0x7f7fffff, 0x3f800000, 0xc0200000, 0x3dcccccd]
+# doubles given to write_float32 (Lwt: Int32.bits_of_float, a C cast to float; ours: (float))
+F64_FOR_F32 = F64_BITS + [struct.unpack('<Q', struct.pack('<d', x))[0] for x in
+            (1e-45, 1.4e-45, 7e-46, 3.4028235e38, 3.5e38, -3.5e38, 1e-310, -1e-310, 1.1754942e-38,
+             16777217.0, 0.1, 1e39)]
+
+def _s64(u):
+    return u - 2**64 if u >= 2**63 else u
+
+def nenc(t, o, v):  # bytes of value v (float: its bits) of type t in order o (sys = little here)
+    e = '>' if o == 'BE' else '<'
+    f = {'int': 'i', 'int16': 'h', 'int32': 'i', 'int64': 'q', 'float32': 'I', 'float64': 'Q'}[t]
+    return struct.pack(e + f, v)
+
+def nval(t):  # an edge value (floats: bits) for data to read
+    if t in ('int', 'int32'): return R.choice(I32_EDGE) if R.random() < 0.8 else R.randint(-2**31, 2**31 - 1)
+    if t == 'int16': return R.choice(I16_EDGE) if R.random() < 0.8 else R.randint(-32768, 32767)
+    if t == 'int64': return R.choice(I64_EDGE) if R.random() < 0.8 else R.randint(-2**63, 2**63 - 1)
+    if t == 'float32': return R.choice(F32_BITS) if R.random() < 0.85 else R.randint(0, 2**32 - 1)
+    return R.choice(F64_BITS) if R.random() < 0.85 else R.randint(0, 2**64 - 1)
+
+def nread(t, o):
+    mln = f'Lwt_io.read_{t}' if o == 'sys' else f'Lwt_io.{o}.read_{t}'
+    ml_conv = {'int': 'string_of_int', 'int16': 'string_of_int', 'int32': 'Int32.to_string', 'int64': 'Int64.to_string',
+               'float32': 'fbits', 'float64': 'fbits'}[t]
+    cs_conv = 'Rt.Fb((double)x)' if t.startswith('float') else 'x.ToString()'
+    csc = (lambda c: f'{c}.Read{NCS[t]}()') if o == 'sys' else (lambda c: f'LwtIO.{o}.Read{NCS[t]}({c})')
+    return (f'{o}.read_{t}', lambda c: f'{mln} {c} >|= {ml_conv}', lambda c: csc(c) + '.Map(x => ' + cs_conv + ')')
+
+def nwrite(t, o):
+    mln = f'Lwt_io.write_{t}' if o == 'sys' else f'Lwt_io.{o}.write_{t}'
+    if t in ('int', 'int16'):
+        lim = 2**31 if t == 'int' else 2**15
+        if R.random() < 0.15:
+            # out of the C# type's range: Lwt keeps the low bits (Int32.of_int, set_int16); the
+            # C# side passes those low bits (unchecked cast), so only Lwt's truncation is checked
+            v = R.choice([lim, 2 * lim - 1, 2 * lim + 7, -lim - 1, 3 * lim + 5] + ([2**62 - 1, -2**62] if t == 'int' else [100000, -100000]))
+            lab = f'{v} (trunc)'
+        else:
+            v = R.choice(I32_EDGE if t == 'int' else I16_EDGE) if R.random() < 0.85 else R.randint(-lim, lim - 1)
+            lab = str(v)
+        mlv = f'({v})' if v != -2**62 else 'min_int'
+        csv = f'unchecked((int){v}L)' if t == 'int' else f'unchecked((short){v}L)'
+    elif t == 'int32':
+        v = R.choice(I32_EDGE) if R.random() < 0.85 else R.randint(-2**31, 2**31 - 1)
+        lab = str(v); mlv = f'({v}l)'; csv = f'unchecked((int){v}L)'
+    elif t == 'int64':
+        v = R.choice(I64_EDGE) if R.random() < 0.85 else R.randint(-2**63, 2**63 - 1)
+        lab = str(v)
+        mlv = f'({v}L)' if v != -2**63 else 'Int64.min_int'
+        csv = f'({v}L)' if v != -2**63 else 'long.MinValue'
+    else:
+        u = R.choice(F64_FOR_F32 if t == 'float32' else F64_BITS) if R.random() < 0.85 else R.randint(0, 2**64 - 1)
+        b = _s64(u)
+        lab = f'{u:016x}'
+        mlv = f'(Int64.float_of_bits ({b}L))' if b != -2**63 else '(Int64.float_of_bits Int64.min_int)'
+        csv = f'BitConverter.Int64BitsToDouble({b}L)' if b != -2**63 else 'BitConverter.Int64BitsToDouble(long.MinValue)'
+        if t == 'float32': csv = f'(float){csv}'
+    if o == 'sys':
+        csf = lambda c: f'{c}.Write{NCS[t]}({csv}).Map(() => "()")'
+    else:
+        csf = lambda c: f'LwtIO.{o}.Write{NCS[t]}({c}, {csv}).Map(() => "()")'
+    return (f'{o}.write_{t} {lab}', lambda c: f'{mln} {c} {mlv} >|= unit_', csf)
+
+class NumProg(Prog):
+    def __init__(self, idx):
+        self.idx = idx
+        self.isinput = R.random() < 0.55
+        self.kind = R.choice(['make'] * 5 + ['bytes'])
+        self.ml = []
+        self.cs = []
+        self.gen()
+
+    def nops(self):
+        c = common_ops(self.kind, self.kind == 'bytes')
+        keep = {'position': 1, 'buffered': 1, 'is_closed': 0.3, 'close': 0.5, 'abort': 0.3, 'pause': 1.5,
+                'set_position': 0.6 if self.seek else 0}
+        ops = []
+        for w, f in c:
+            nm = f()[0].split()[0]
+            if keep.get(nm, 0) > 0: ops.append((keep[nm], f))
+        if self.isinput:
+            ops.append((2, lambda: ('read_char', lambda c: f'Lwt_io.read_char {c} >|= hexc', lambda c: f'{c}.ReadChar().Map(x => Rt.Hc(x))')))
+            ops.append((2, lambda: ('read_char_opt', lambda c: f'Lwt_io.read_char_opt {c} >|= optc', lambda c: f'{c}.ReadCharOpt().Map(x => Rt.OptC(x))')))
+            def read():
+                n = R.choice([0, 1, 2, 3, 5])
+                return (f'read {n}', lambda c: f'Lwt_io.read ~count:{n} {c} >|= hex', lambda c: f'{c}.Read({n}).Map(x => Rt.Hb(x))')
+            ops.append((1, read))
+            ops.append((12, self.next_read))
+        else:
+            def write():
+                s = bytes(b & 0x7f for b in rbytes(6))  # ASCII: ours writes a string as UTF-8
+                return (f'write {hexs(s)}', lambda c: f'Lwt_io.write {c} {mls(s)} >|= unit_', lambda c: f'{c}.Write({css(s)}).Map(() => "()")')
+            ops.append((2, write))
+            def write_char():
+                b = R.randint(0, 255)
+                return (f'write_char {b:02x}', lambda c: f'Lwt_io.write_char {c} \'\\x{b:02x}\' >|= unit_', lambda c: f'{c}.WriteChar((char){b}).Map(() => "()")')
+            ops.append((1, write_char))
+            ops.append((2, lambda: ('flush', lambda c: f'Lwt_io.flush {c} >|= unit_', lambda c: f'{c}.Flush().Map(() => "()")')))
+            ops.append((12, lambda: nwrite(R.choice(NTYPES), R.choice(NORDERS))))
+        return ops
+
+    def next_read(self):
+        # mostly the next planned number (the data's own type and order), else any
+        if self.plan and R.random() < 0.75:
+            t, o = self.plan.pop(0)
+        else:
+            t, o = R.choice(NTYPES), R.choice(NORDERS)
+            if self.plan and R.random() < 0.5: self.plan.pop(0)
+        return nread(t, o)
+
+    def gen(self):
+        i = self.idx
+        ml, cs = self.ml, self.cs
+        ml.append(f'let prog_{i} () =')
+        cs.append(f'static async Promise Prog_{i}() {{')
+        ty = 'InputChannel' if self.isinput else 'OutputChannel'
+        self.seek = False
+        self.plan = []
+        if self.isinput:
+            data = b''
+            for _ in range(R.randint(1, 6)):
+                t, o = R.choice(NTYPES), R.choice(NORDERS)
+                self.plan.append((t, o))
+                data += nenc(t, o, nval(t))
+            r = R.random()
+            if r < 0.2 and data:  # misaligned: a stray byte somewhere
+                k = R.randint(0, len(data)); data = data[:k] + bytes([R.randint(0, 255)]) + data[k:]
+            elif r < 0.55 and data:  # cut in the middle of the last number(s)
+                data = data[:len(data) - R.randint(1, min(7, len(data)))]
+            if self.kind == 'bytes':
+                ml.append(f'  let ch = Lwt_io.of_bytes ~mode:Lwt_io.input (Lwt_bytes.of_string {mls(data)}) in')
+                cs.append(f'  var ch = LwtIO.OfBytes(LwtIO.Input, Rt.Bytes("{hexs(data)}"));')
+            else:
+                bufsize = R.choice([16, 16, 16, 17, 20])
+                script = [R.choice([1, 1, 2, 2, 3, 3, 5, 100]) for _ in range(R.randint(1, 5))]
+                if R.random() < 0.25: script.insert(R.randint(0, len(script)), 0)
+                asy = R.random() < 0.3
+                self.seek = R.random() < 0.2
+                ml.append(f'  let ch = mk_in ~bufsize:{bufsize} ~data:{mls(data)} ~script:[|{";".join(map(str, script))}|] ~async:{str(asy).lower()} ~seek:{str(self.seek).lower()} in')
+                cs.append(f'  var ch = Rt.MkIn({bufsize}, {css(data)}, new[]{{{",".join(map(str, script))}}}, {str(asy).lower()}, {str(self.seek).lower()});')
+            ml.append('  let fin () = "" in')
+            cs.append('  Func<string> fin = () => "";')
+        else:
+            if self.kind == 'bytes':
+                n = R.randint(0, 24)
+                ml.append(f'  let arr = Lwt_bytes.create {n} in Lwt_bytes.fill arr 0 {n} \'\\000\';')
+                ml.append('  let ch = Lwt_io.of_bytes ~mode:Lwt_io.output arr in')
+                ml.append('  let fin () = hexbig arr in')
+                cs.append(f'  var arr = new byte[{n}];')
+                cs.append('  var ch = LwtIO.OfBytes(LwtIO.Output, arr);')
+                cs.append('  Func<string> fin = () => Rt.Hb(arr);')
+            else:
+                bufsize = R.choice([16, 16, 16, 17, 20])
+                script = [R.choice([1, 1, 2, 2, 3, 3, 5, 100]) for _ in range(R.randint(1, 5))]
+                asy = R.random() < 0.3
+                self.seek = R.random() < 0.2
+                ml.append(f'  let (ch, fin) = mk_out ~bufsize:{bufsize} ~script:[|{";".join(map(str, script))}|] ~async:{str(asy).lower()} ~seek:{str(self.seek).lower()} in')
+                cs.append(f'  var (ch, fin) = Rt.MkOut({bufsize}, new[]{{{",".join(map(str, script))}}}, {str(asy).lower()}, {str(self.seek).lower()});')
+        ml.append('  let stale = ref None in')
+        cs.append(f'  {ty} stale = null;')
+        nsteps = R.randint(3, 12)
+        steps = [pick(self.nops()) for _ in range(nsteps)]
+        if self.isinput and R.random() < 0.7:  # what is left: is a partial number consumed?
+            steps.append(('read all', lambda c: f'Lwt_io.read {c} >|= hex', lambda c: f'{c}.Read().Map(x => Rt.Hb(x))'))
+        for s, (name, mlf, csf) in enumerate(steps, 1):
+            label = str(s)
+            if R.random() < 0.2 and not name.startswith(('close', 'abort')):
+                ml.append(f'  (spawn "{label}:{name}" (fun () -> {mlf("ch")}); Lwt.return_unit) >>= fun () ->')
+                cs.append(f'  Rt.Spawn("{label}:{name}", () => {csf("ch")});')
+            else:
+                ml.append(f'  show "{label}:{name}" (fun () -> {mlf("ch")}) >>= fun () ->')
+                cs.append(f'  await Rt.Show("{label}:{name}", () => {csf("ch")});')
+        ml.append('  finish () >>= fun () -> logb !cur (state ch); logb !cur ("FIN " ^ fin ()); ignore stale; Lwt.return_unit')
+        cs.append('  await Rt.Finish(); Rt.LogB(Rt.Cur, Rt.State(ch)); Rt.LogB(Rt.Cur, "FIN " + fin());')
+        cs.append('}')
+
+
 def main():
     global R
     seed, n, outdir = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+    fams = (sys.argv[4] if len(sys.argv) > 4 else 'base').split(',')
     R = random.Random(seed)
-    progs = [Prog(i) for i in range(n)]
+    # FAMILIES=base alone draws nothing more: the programs of before for the same seed
+    mk = lambda i: NumProg(i) if 'numbers' in fams and ('base' not in fams or R.random() < 0.5) else Prog(i)
+    progs = [mk(i) for i in range(n)]
     with open(f'{outdir}/progs.ml', 'w') as f:
         f.write(open(os.path.join(os.path.dirname(os.path.abspath(__file__)), 'rt.ml')).read())
         f.write('\nopen Lwt.Infix\n[@@@warning "-26-27-33"]\n')
