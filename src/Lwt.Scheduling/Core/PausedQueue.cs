@@ -33,6 +33,7 @@ internal sealed class PausedQueue
     {
         if (_current.Count == 0) return;
         var waking = _current;
+        WakeCount++;
         // A wake-up nested in a callback of this one must not take the spare list: it is the
         // one being woken here.
         bool nested = _waking;
@@ -56,6 +57,12 @@ internal sealed class PausedQueue
             }
         }
     }
+
+    /// <summary>
+    /// How many times <see cref="WakeAll"/> took the paused promises: with <see cref="Count"/>, tells
+    /// whether a promise paused earlier is still the last one waiting (LwtIO's auto-flush).
+    /// </summary>
+    internal int WakeCount;
 
     /// <summary>Whether <see cref="WakeAll"/> is running (its list is in use).</summary>
     private bool _waking;

@@ -746,10 +746,12 @@ public static partial class LwtIO
     /// <c>unlock</c>; the fast paths, which take no turn, start it themselves): data left in
     /// the buffer is flushed after the current callbacks (at the next pause), once, whatever
     /// the number of operations meanwhile. Errors are dropped, as safe_flush_total does. The
-    /// channels waiting for it are kept in one list per
-    /// thread, woken by one shared pause: a server writing to a hundred connections in one
-    /// iteration pays for one paused promise, not a hundred, and a channel flushed
-    /// explicitly in the meantime costs nothing more.
+    /// channels whose pauses would come one right after the other (no other pause taken
+    /// between them) share one pause: a server writing to a hundred connections in one
+    /// callback pays for one paused promise, not a hundred, and a channel flushed
+    /// explicitly in the meantime costs nothing more. A channel scheduled after other
+    /// pauses, or while the shared pause is being woken, takes a pause of its own, so its
+    /// flush comes where Lwt's would (after those paused promises, in the next round).
     /// </summary>
     /// <remarks>
     /// When the pause comes, the flush goes to the channel an operation would use then
@@ -766,51 +768,64 @@ public static partial class LwtIO
         var c = oc.Core;
         if (c.AutoFlushScheduled) return;
         c.AutoFlushScheduled = true;
-        var pending = t_autoFlush ??= new List<OutputChannel>();
-        int abandons = Promise.AbandonedPauseCount;
-        if (pending.Count != 0 && t_autoFlushAbandons != abandons)
+        var paused = ResolutionLoop.Current.Paused;
+        var list = t_autoFlush;
+        // Join the list only while its pause is the last one taken (no wake-up, abandon or other
+        // pause since): the channel's own pause would come right after it, so flushing it at
+        // the list's pause is Lwt's order. Otherwise (the list's pause is being woken in this
+        // round, or other paused promises come before this channel's turn) a new list with a
+        // pause of its own, as lwt_io.ml's auto_flush takes one per channel.
+        if (list is null || list.WakeCount != paused.WakeCount || list.Abandons != paused.AbandonCount
+            || list.PausedCount != paused.Count)
         {
-            // The pause of this list was abandoned: leave its channels (and the list) behind.
-            t_autoFlush = pending = new List<OutputChannel>();
+            list = t_spareAutoFlush ?? new AutoFlushList();
+            t_spareAutoFlush = null;
+            t_autoFlush = list;
+            list.Abandons = paused.AbandonCount;
+            Promise.Pause().OnTermination(list.Run);
+            list.WakeCount = paused.WakeCount;
+            list.PausedCount = paused.Count;
         }
-        pending.Add((OutputChannel)oc.Main);
-        if (pending.Count == 1)
-        {
-            t_autoFlushAbandons = abandons;
-            Promise.Pause().OnTermination(s_runAutoFlush);
-        }
+        list.Channels.Add((OutputChannel)oc.Main);
     }
 
-    [ThreadStatic]
-    private static List<OutputChannel>? t_autoFlush;
-
-    /// <summary><see cref="Promise.AbandonedPauseCount"/> when the pause of <see cref="t_autoFlush"/> was taken.</summary>
-    [ThreadStatic]
-    private static int t_autoFlushAbandons;
-
-    [ThreadStatic]
-    private static List<OutputChannel>? t_autoFlushing;
-
-    private static readonly Action s_runAutoFlush = RunAutoFlush;
-
-    private static void RunAutoFlush()
+    /// <summary>The channels whose auto-flush waits for one pause (<see cref="ScheduleAutoFlush"/>).</summary>
+    private sealed class AutoFlushList
     {
-        // Swap the lists first: a channel written to by a flush's callbacks waits for the next pause.
-        var channels = t_autoFlush!;
-        t_autoFlush = t_autoFlushing ?? new List<OutputChannel>();
-        t_autoFlushing = null;
-        foreach (var oc in channels)
+        internal readonly List<OutputChannel> Channels = new();
+
+        /// <summary><see cref="Promise.AbandonedPauseCount"/>, wake-ups and paused count when its pause was taken.</summary>
+        internal int Abandons, WakeCount, PausedCount;
+
+        internal readonly Action Run;
+
+        internal AutoFlushList() => Run = RunAutoFlush;
+
+        private void RunAutoFlush()
         {
-            var c = oc.Core;
-            c.AutoFlushScheduled = false;
-            if (c.State != ChannelState.Open) continue;
-            var target = oc.Deepest();
-            // Busy: dropped; the running operation's unlock starts the auto-flush again.
-            if (!target.HoldsTurn && c.Max > c.Ptr) target.AutoFlushNow();
+            // Close the list first: a channel written to by a flush's callbacks waits for the next pause.
+            if (t_autoFlush == this) t_autoFlush = null;
+            foreach (var oc in Channels)
+            {
+                var c = oc.Core;
+                c.AutoFlushScheduled = false;
+                if (c.State != ChannelState.Open) continue;
+                var target = oc.Deepest();
+                // Busy: dropped; the running operation's unlock starts the auto-flush again.
+                if (!target.HoldsTurn && c.Max > c.Ptr) target.AutoFlushNow();
+            }
+            Channels.Clear();
+            t_spareAutoFlush = this;
         }
-        channels.Clear();
-        t_autoFlushing = channels;
     }
+
+    /// <summary>The list a channel may join (<see cref="ScheduleAutoFlush"/>), or null.</summary>
+    [ThreadStatic]
+    private static AutoFlushList? t_autoFlush;
+
+    /// <summary>A list whose pause came, kept for the next one: no allocation per round.</summary>
+    [ThreadStatic]
+    private static AutoFlushList? t_spareAutoFlush;
 
     // ---- printing ------------------------------------------------------------------
 
