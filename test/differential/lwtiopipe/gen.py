@@ -203,11 +203,18 @@ def reader_op(m, c):
     return ('is_busy ic', f'Lwt.return (string_of_bool (Lwt_io.is_busy {c}))', f'Promise.Return(Rt.B({c}.IsBusy))', None, True)
 
 
+def port_of(seed, idx):
+    """A program's TCP port: 20000..31999, below Linux's ephemeral range (32768..60999 by
+    default), so that a client port of an earlier program, left in TIME-WAIT without
+    SO_REUSEADDR, cannot make a later program's bind fail with EADDRINUSE on one side only
+    (server6 seed 2403 prog 73: the C# client of prog 52 got port 46302, prog 73's)."""
+    return 20000 + (seed * 997 + idx * 7) % 12000
+
 class Prog:
     def __init__(self, idx, mode='pipe', seed=0):
         self.idx = idx
         self.mode = mode
-        self.port = 20000 + (seed * 997 + idx * 7) % 30000
+        self.port = port_of(seed, idx)
         self.ml = []
         self.cs = []
         self.m = Model()
@@ -374,7 +381,7 @@ class ServerProg:
     accept_n script over a raw listening socket, or an auto_pause/auto_yield script."""
     def __init__(self, idx, seed=0):
         self.idx = idx
-        self.port = 20000 + (seed * 997 + idx * 7) % 30000
+        self.port = port_of(seed, idx)
         self.ml, self.cs = [], []
         self.closed = []
         r = R.random()
