@@ -31,6 +31,9 @@
 #   closed-fd        an end was closed before it and ours ran callbacks Lwt did not: Lwt's select
 #                    engines, on EBADF, dispatch only the closed fds (select_based#iter keeps
 #                    only the bad fds), where poll(2) reports the others too
+#   libev-guard-late the guard timer (delay 0) that `it 1` adds did not fire in that libev
+#                    iteration while other due timers did, and nothing else differs (README: rare,
+#                    not reproduced on rerun; seed 4 progs 36, 337, seed 2428 prog 163)
 #   order            every block holds the same units, some in another order: the order of the
 #                    callbacks of one iteration (fds, events of one fd, due timers), unspecified
 #                    by Lwt (README, Known differences)
@@ -149,6 +152,10 @@ def classify(la, lb):
             return 'closed-fd'
     if len(ba) == len(bb) and all(x[0] == y[0] and units(x, True) == units(y, True) for x, y in zip(ba, bb)):
         return 'order'
+    if i < len(ba) and i < len(bb) and ba[i][0] == 'it 1' and [k for l, k in engines(la) if l is ba[i][0]][-1:] == ['ep']:
+        g = [l for l in bb[i] if l.startswith('  cb g') and l not in ba[i]]
+        if len(g) == 1 and [l for l in lb if l is not g[0]] == la:
+            return 'libev-guard-late'
     if i < len(ba) and i < len(bb) and ba[i][0] == bb[i][0]:
         ua, ub = Counter(units(ba[i], True)), Counter(units(bb[i], True))
         odd = list((ua - ub).elements()) + list((ub - ua).elements())
@@ -174,7 +181,7 @@ for k in sorted(set(a) | set(b)):
     cls = 'missing' if la is None or lb is None else classify(la, lb)
     c[cls] += 1; lists[cls].append(str(k))
 print(f"programs: ml={len(a)} cs={len(b)}")
-for cls in ('missing', 'diff', 'libev-repeat0', 'raise', 'closed-reg', 'lwt-transfer-refires', 'lwt-stale-event', 'fake-new', 'select-new', 'closed-fd', 'order', 'order-stop'):
+for cls in ('missing', 'diff', 'libev-repeat0', 'raise', 'closed-reg', 'lwt-transfer-refires', 'lwt-stale-event', 'fake-new', 'select-new', 'closed-fd', 'libev-guard-late', 'order', 'order-stop'):
     if lists[cls]:
         print(f"{cls}: {' '.join(lists[cls][:200])}")
 print(dict(c))
