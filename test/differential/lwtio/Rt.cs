@@ -161,6 +161,103 @@ public static class Rt
         });
     }
 
+    // family "faults" (rt.ml's comment)
+    sealed class Pend { public int Id; public Promise<int> P; public Resolver<int> W; public Func<int, int> Go; }
+    static readonly Queue<Pend> Pends = new();
+    static int NPend;
+    static readonly Dictionary<int, Promise<string>> Slots = new();
+    public static void ResetFaults() { Pends.Clear(); NPend = 0; Slots.Clear(); }
+    public static string PState(Promise p) => p.IsPending ? "pending" : p.IsFulfilled ? "fulfilled" : "rejected " + ExnStr(p.Exception);
+    static Promise<int> FaultCall(StringBuilder b, string kind, int len, Func<int, int> go, string act)
+    {
+        void Tag(string s) { LogB(b, $"  {kind}{len}={s}"); LogB(b, "  bk " + s); }
+        switch (act)
+        {
+            case "R": Tag("RAISE"); throw new Boom();
+            case "F": Tag("FAIL"); return Promise.Fail<int>(new Boom());
+            case "P": Tag("LATEFAIL"); return Promise.Pause().Bind(() => { LogB(b, "  bk latefail now"); return Promise.Fail<int>(new Boom()); });
+            case "N": Tag("NEG"); return Promise.Return(-1);
+            case "O": Tag("OVER"); return Promise.Return(len + 1);
+            case "W":
+            case "T":
+                var (p, w) = act == "W" ? Promise.Create<int>() : Promise.CreateCancelable<int>();
+                NPend++;
+                Tag($"{act}#{NPend}");
+                Pends.Enqueue(new Pend { Id = NPend, P = p, W = w, Go = go });
+                return p;
+            default:
+                int k = go(int.Parse(act));
+                LogB(b, $"  {kind}{len}={k}");
+                return Promise.Return(k);
+        }
+    }
+    public static void BRes(int n)
+    {
+        var b = Cur;
+        if (!Pends.TryDequeue(out var pd)) { LogB(b, "bres none"); return; }
+        if (pd.P.IsPending) { int k = pd.Go(n); LogB(b, $"bres #{pd.Id} {k}"); pd.W.ResolveNow(k); }
+        else LogB(b, $"bres #{pd.Id} {PState(pd.P)}");
+    }
+    public static void BRej()
+    {
+        var b = Cur;
+        if (!Pends.TryDequeue(out var pd)) { LogB(b, "brej none"); return; }
+        if (pd.P.IsPending) { LogB(b, $"brej #{pd.Id}"); pd.W.RejectNow(new Boom()); }
+        else LogB(b, $"brej #{pd.Id} {PState(pd.P)}");
+    }
+    public static void Slot(int k, string label, Func<Promise<string>> f)
+    {
+        var b = Cur;
+        Promise<string> p;
+        try { p = f(); } catch (Exception e) { LogB(b, label + " SYNC " + ExnStr(e)); return; }
+        Slots[k] = p;
+        Spawn(label, () => p);
+    }
+    public static void CancelSlot(int k)
+    {
+        var b = Cur;
+        if (!Slots.TryGetValue(k, out var p)) { LogB(b, $"cancel {k} none"); return; }
+        LogB(b, $"cancel {k} ({PState(p)})");
+        p.Cancel();
+    }
+    public static InputChannel MkFIn(int bufsize, string data, string[] script)
+    {
+        var b = Cur;
+        var bytes = Encoding.Latin1.GetBytes(data);
+        int pos = 0, k = 0;
+        Func<Memory<byte>, Promise<int>> read = m =>
+        {
+            var act = script[k % script.Length]; k++;
+            Func<int, int> go = want =>
+            {
+                int n = Math.Max(0, Math.Min(Math.Min(want, m.Length), bytes.Length - pos));
+                bytes.AsSpan(pos, n).CopyTo(m.Span); pos += n; return n;
+            };
+            return FaultCall(b, "R", m.Length, go, act);
+        };
+        Func<Promise> close = () => { LogB(b, "  CLOSEFN"); return Promise.ReturnUnit; };
+        return LwtIO.MakeInput(read, close, bufsize);
+    }
+    public static (OutputChannel, Func<string>) MkFOut(int bufsize, string[] script, bool closefail)
+    {
+        var b = Cur;
+        var file = new List<byte>();
+        int k = 0;
+        Func<ReadOnlyMemory<byte>, Promise<int>> write = m =>
+        {
+            var act = script[k % script.Length]; k++;
+            Func<int, int> go = want =>
+            {
+                int n = Math.Max(0, Math.Min(want, m.Length));
+                file.AddRange(m.Span.Slice(0, n).ToArray()); return n;
+            };
+            return FaultCall(b, "W", m.Length, go, act);
+        };
+        Func<Promise> close = () => { LogB(b, "  CLOSEFN"); return closefail ? Promise.Fail(new Boom()) : Promise.ReturnUnit; };
+        var oc = LwtIO.MakeOutput(write, close, bufsize);
+        return (oc, () => Hb(file.ToArray()));
+    }
+
     public static string State(LwtChannel ch)
     {
         string busy;

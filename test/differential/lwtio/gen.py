@@ -4,7 +4,7 @@
 # reads/writes, async, seekable), read_*/write_* (chars, lines, ints/floats, into, block,
 # direct_access), atomic, position/set_position/length, flush/close/abort, Lwt_bytes buffers.
 """Generate N random Lwt_io programs as one OCaml file and one C# file.
-usage: gen.py SEED N OUTDIR [FAMILIES=base]  (comma list of base, numbers)"""
+usage: gen.py SEED N OUTDIR [FAMILIES=base]  (comma list of base, numbers, faults)"""
 import random, sys, struct, os
 
 R = None
@@ -516,6 +516,117 @@ class NumProg(Prog):
         cs.append('}')
 
 
+# ---------------------------------------------------------------- family "faults"
+# Programs over channels whose backend follows a script of actions, one per call (rt.ml's
+# mk_fin/mk_fout): a count; raise at the call (R); a rejected promise (F), or one rejected
+# after a pause (P); an out-of-range count, -1 (N) or one more than asked (O); a pending
+# promise, not cancelable (W, Lwt.wait) or cancelable (T, Lwt.task), that a later step
+# resolves with a count (bres) or rejects (brej), oldest first, printing its state if it is
+# no longer pending (canceled by the channel or the program). Every operation is spawned
+# into a slot (its result printed when it comes); steps cancel a slot (an operation waiting
+# in the backend, one queued behind it, an atomic block, a close), pause, look at
+# position/buffered/is_busy/is_closed, close or abort (the output's close function may
+# fail: closefail). Atomic blocks run 1..3 operations on the block's channel one after
+# another. An output backend never returns 0 (lwt_io.ml's flush_total would loop for ever).
+FACTS_IN = ['1', '1', '2', '3', '5', '100', '100', '0', 'R', 'F', 'P', 'N', 'O', 'W', 'W', 'T', 'T']
+FACTS_OUT = ['1', '1', '2', '3', '5', '100', '100', 'R', 'F', 'P', 'N', 'O', 'W', 'W', 'T', 'T']
+FIN_OPS = {'read_char', 'read_char_opt', 'read_line', 'read_line_opt', 'read', 'read_into', 'read_into_exactly', 'read_chars'}
+FOUT_OPS = {'write', 'write_line', 'write_char', 'write_from_string_exactly', 'write_from_exactly', 'flush'}
+
+class FaultProg(Prog):
+    def __init__(self, idx):
+        self.idx = idx
+        self.isinput = R.random() < 0.5
+        self.text = True
+        self.ml = []
+        self.cs = []
+        self.gen()
+
+    def fops(self):
+        if self.isinput:
+            ops = [(w, f) for (w, f) in input_ops(True) if f()[0].split()[0] in FIN_OPS]
+            ops.append((4, lambda: nread(R.choice(NTYPES), R.choice(NORDERS))))
+        else:
+            ops = [(w, f) for (w, f) in output_ops() if f()[0].split()[0] in FOUT_OPS]
+            ops.append((4, lambda: nwrite(R.choice(NTYPES), R.choice(NORDERS))))
+        return ops
+
+    def gen(self):
+        i = self.idx
+        ml, cs = self.ml, self.cs
+        ml.append(f'let prog_{i} () =')
+        cs.append(f'static async Promise Prog_{i}() {{')
+        ml.append('  reset_faults ();')
+        cs.append('  Rt.ResetFaults();')
+        bufsize = R.choice([16, 16, 17, 20])
+        acts = FACTS_IN if self.isinput else FACTS_OUT
+        script = [R.choice(acts) for _ in range(R.randint(1, 5))]
+        if R.random() < 0.3: script = [R.choice(['W', 'T'])] + script
+        mlscript = '[|' + ';'.join(f'"{a}"' for a in script) + '|]'
+        csscript = 'new[]{' + ','.join(f'"{a}"' for a in script) + '}'
+        if self.isinput:
+            data = rtext(30)
+            if R.random() < 0.4: data += bytes(R.randint(0, 127) for _ in range(R.randint(1, 9)))  # ASCII: ours decodes lines as UTF-8
+            ml.append(f'  let ch = mk_fin ~bufsize:{bufsize} ~data:{mls(data)} ~script:{mlscript} in')
+            cs.append(f'  var ch = Rt.MkFIn({bufsize}, {css(data)}, {csscript});')
+            ml.append('  let fin () = "" in')
+            cs.append('  Func<string> fin = () => "";')
+        else:
+            cf = R.random() < 0.25
+            ml.append(f'  let (ch, fin) = mk_fout ~bufsize:{bufsize} ~script:{mlscript} ~closefail:{str(cf).lower()} in')
+            cs.append(f'  var (ch, fin) = Rt.MkFOut({bufsize}, {csscript}, {str(cf).lower()});')
+        ty = 'InputChannel' if self.isinput else 'OutputChannel'
+        nsteps = R.randint(3, 12)
+        slots = []
+        for s in range(1, nsteps + 1):
+            r = R.random()
+            if r < 0.36:
+                name, mlf, csf = pick(self.fops())
+                ml.append(f'  slot {s} "{s}:{name}" (fun () -> {mlf("ch")});')
+                cs.append(f'  Rt.Slot({s}, "{s}:{name}", () => {csf("ch")});')
+                slots.append(s)
+            elif r < 0.45:
+                n = R.randint(1, 3)
+                subs_ml, subs_cs = [], []
+                for j in range(n):
+                    name, mlf, csf = pick(self.fops())
+                    subs_ml.append(f'show "{s}.{j + 1}:{name}" (fun () -> {mlf("w")})')
+                    subs_cs.append(f'await Rt.Show("{s}.{j + 1}:{name}", () => {csf("w")});')
+                mle = 'Lwt_io.atomic (fun w -> ' + ' >>= fun () -> '.join(subs_ml) + ' >>= fun () -> Lwt.return "()") ch'
+                cse = f'LwtIO.Atomic<{ty}, string>(ch, async w => {{ ' + ' '.join(subs_cs) + ' return "()"; })'
+                ml.append(f'  slot {s} "{s}:atomic" (fun () -> {mle});')
+                cs.append(f'  Rt.Slot({s}, "{s}:atomic", () => {cse});')
+                slots.append(s)
+            elif r < 0.60:
+                # 0 is end of input; an output backend's 0 is outside ours's contract (at
+                # least one byte: MakeOutput's doc), where lwt_io.ml calls it again
+                n = R.choice([0, 1, 2, 3, 5, 100] if self.isinput else [1, 1, 2, 3, 5, 100])
+                ml.append(f'  bres {n};')
+                cs.append(f'  Rt.BRes({n});')
+            elif r < 0.66:
+                ml.append('  brej ();')
+                cs.append('  Rt.BRej();')
+            elif r < 0.78:
+                k = R.choice(slots) if slots and R.random() < 0.9 else s
+                ml.append(f'  cancel_slot {k};')
+                cs.append(f'  Rt.CancelSlot({k});')
+            elif r < 0.86:
+                ml.append(f'  show "{s}:pause" (fun () -> Lwt.pause () >|= unit_) >>= fun () ->')
+                cs.append(f'  await Rt.Show("{s}:pause", () => Promise.Pause().Map(() => "()"));')
+            elif r < 0.94:
+                name, mlf, csf = R.choice([c for c in common_ops('make', False) if c[1]()[0] in ('position', 'buffered', 'is_busy', 'is_closed')])[1]()
+                ml.append(f'  show "{s}:{name}" (fun () -> {mlf("ch")}) >>= fun () ->')
+                cs.append(f'  await Rt.Show("{s}:{name}", () => {csf("ch")});')
+            else:
+                nm = R.choice(['close', 'close', 'abort'])
+                ml.append(f'  slot {s} "{s}:{nm}" (fun () -> Lwt_io.{nm} ch >|= unit_);')
+                cs.append(f'  Rt.Slot({s}, "{s}:{nm}", () => ch.{"Close" if nm == "close" else "Abort"}().Map(() => "()"));')
+                slots.append(s)
+        ml.append('  finish () >>= fun () -> logb !cur (state ch); logb !cur ("FIN " ^ fin ()); Lwt.return_unit')
+        cs.append('  await Rt.Finish(); Rt.LogB(Rt.Cur, Rt.State(ch)); Rt.LogB(Rt.Cur, "FIN " + fin());')
+        cs.append('}')
+
+
 def main():
     global R
     seed, n, outdir = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
@@ -523,6 +634,11 @@ def main():
     R = random.Random(seed)
     # FAMILIES=base alone draws nothing more: the programs of before for the same seed
     mk = lambda i: NumProg(i) if 'numbers' in fams and ('base' not in fams or R.random() < 0.5) else Prog(i)
+    if 'faults' in fams:
+        # faults draws its share first; without faults, the draws above are unchanged
+        others = [f for f in fams if f != 'faults']
+        mk0 = mk
+        mk = lambda i: FaultProg(i) if not others or R.random() < 1 / (len(others) + 1) else mk0(i)
     progs = [mk(i) for i in range(n)]
     with open(f'{outdir}/progs.ml', 'w') as f:
         f.write(open(os.path.join(os.path.dirname(os.path.abspath(__file__)), 'rt.ml')).read())
@@ -532,6 +648,10 @@ def main():
         f.write('let () =\n')
         for p in progs:
             f.write(f'  run_prog {p.idx} prog_{p.idx};\n')
+        if 'faults' in fams:
+            # Lwt_io's at_exit flush_all would wait for ever on a channel whose backend call
+            # never resolves (a W or T no step resolved)
+            f.write('  flush stdout; Unix._exit 0;\n')
         f.write('  ()\n')
     with open(f'{outdir}/Progs.cs', 'w') as f:
         f.write('using Lwt;\nusing System.Linq;\npublic static class Progs {\n')

@@ -92,4 +92,81 @@ let run_prog n (f : unit -> unit Lwt.t) =
   let b = !cur in
   (try Lwt_main.run (f ()) with e -> logb b ("RUNEXN " ^ exn_str e));
   print_string ("=== " ^ string_of_int n ^ "\n");
-  print_string (Buffer.contents b)
+  print_string (Buffer.contents b); flush stdout
+
+(* family "faults" (gen.py): backends driven by a script of actions, one per call: a count
+   (clamped to what is asked and, for reads, to the data left), "R" raise at the call, "F" a
+   rejected promise, "P" rejected after a pause, "N" the count -1, "O" the count asked + 1,
+   "W"/"T" a pending promise (Lwt.wait / Lwt.task) the program resolves or rejects later
+   (bres/brej, oldest first). Spawned operations are kept in slots the program can cancel. *)
+type pend = { pid : int; pp : int Lwt.t; pw : int Lwt.u; pgo : int -> int }
+let pends : pend Queue.t = Queue.create ()
+let npend = ref 0
+let slots : (int, string Lwt.t) Hashtbl.t = Hashtbl.create 8
+let reset_faults () = Queue.clear pends; npend := 0; Hashtbl.reset slots
+let pstate p = match Lwt.state p with
+  | Lwt.Sleep -> "pending" | Lwt.Return _ -> "fulfilled" | Lwt.Fail e -> "rejected " ^ exn_str e
+let fault_call b kind len (go : int -> int) act =
+  let tag s = logb b (Printf.sprintf "  %s%d=%s" kind len s); logb b ("  bk " ^ s) in
+  match act with
+  | "R" -> tag "RAISE"; raise Boom
+  | "F" -> tag "FAIL"; Lwt.fail Boom
+  | "P" -> tag "LATEFAIL"; Lwt.pause () >>= fun () -> logb b "  bk latefail now"; Lwt.fail Boom
+  | "N" -> tag "NEG"; Lwt.return (-1)
+  | "O" -> tag "OVER"; Lwt.return (len + 1)
+  | "W" | "T" ->
+    let (p, w) = if act = "W" then Lwt.wait () else Lwt.task () in
+    incr npend;
+    tag (Printf.sprintf "%s#%d" act !npend);
+    Queue.push { pid = !npend; pp = p; pw = w; pgo = go } pends; p
+  | n -> let k = go (int_of_string n) in logb b (Printf.sprintf "  %s%d=%d" kind len k); Lwt.return k
+let bres n =
+  let b = !cur in
+  match Queue.take_opt pends with
+  | None -> logb b "bres none"
+  | Some pd ->
+    if Lwt.is_sleeping pd.pp then begin
+      let k = pd.pgo n in logb b (Printf.sprintf "bres #%d %d" pd.pid k); Lwt.wakeup pd.pw k end
+    else logb b (Printf.sprintf "bres #%d %s" pd.pid (pstate pd.pp))
+let brej () =
+  let b = !cur in
+  match Queue.take_opt pends with
+  | None -> logb b "brej none"
+  | Some pd ->
+    if Lwt.is_sleeping pd.pp then begin logb b (Printf.sprintf "brej #%d" pd.pid); Lwt.wakeup_exn pd.pw Boom end
+    else logb b (Printf.sprintf "brej #%d %s" pd.pid (pstate pd.pp))
+let slot k label (f : unit -> string Lwt.t) =
+  let b = !cur in
+  match f () with
+  | exception e -> logb b (label ^ " SYNC " ^ exn_str e)
+  | p -> Hashtbl.replace slots k p; spawn label (fun () -> p)
+let cancel_slot k =
+  let b = !cur in
+  match Hashtbl.find_opt slots k with
+  | None -> logb b (Printf.sprintf "cancel %d none" k)
+  | Some p -> logb b (Printf.sprintf "cancel %d (%s)" k (pstate p)); Lwt.cancel p
+
+let mk_fin ~bufsize ~data ~script =
+  let b = !cur in
+  let pos = ref 0 and k = ref 0 in
+  let read buf ofs len =
+    let act = script.(!k mod Array.length script) in incr k;
+    let go want =
+      let n = max 0 (min (min want len) (String.length data - !pos)) in
+      Lwt_bytes.blit_from_string data !pos buf ofs n; pos := !pos + n; n in
+    fault_call b "R" len go act in
+  let close () = logb b "  CLOSEFN"; Lwt.return_unit in
+  Lwt_io.make ~buffer:(Lwt_bytes.create bufsize) ~close ~mode:Lwt_io.input read
+
+let mk_fout ~bufsize ~script ~closefail =
+  let b = !cur in
+  let file = Buffer.create 16 and k = ref 0 in
+  let write buf ofs len =
+    let act = script.(!k mod Array.length script) in incr k;
+    let go want =
+      let n = max 0 (min want len) in
+      Buffer.add_string file (Lwt_bytes.to_string (Lwt_bytes.proxy buf ofs n)); n in
+    fault_call b "W" len go act in
+  let close () = logb b "  CLOSEFN"; if closefail then Lwt.fail Boom else Lwt.return_unit in
+  let ch = Lwt_io.make ~buffer:(Lwt_bytes.create bufsize) ~close ~mode:Lwt_io.output write in
+  (ch, fun () -> hex (Buffer.contents file))
