@@ -664,7 +664,9 @@ internal sealed class ChannelCore
         try
         {
             // Only this operation (it holds the turn) moves Max meanwhile.
+            int asked = Buffer.Length - start;
             int n = await UntilClosed(ReadBackend!(Buffer.AsMemory(start)));
+            CheckCount(n, asked, read: true);
             if (n > 0)
             {
                 Max = start + n;
@@ -696,6 +698,24 @@ internal sealed class ChannelCore
         _waiting = call;
         return call;
     }
+
+    /// <summary>
+    /// Refuses a count a backend cannot have transferred: negative, or more than it was asked
+    /// for. lwt_io.ml's perform_io ("never trust user functions") fails the operation with
+    /// <c>Failure "Lwt_io.perform_io: invalid result of the [read] function"</c> and leaves
+    /// the channel's positions as they were; taking such a count moved the buffer's end past
+    /// the bytes read (a negative one made ReadLine refill for ever, growing its buffer until
+    /// the process ran out of memory: differential lwtio FAMILIES=faults, seed 2470 prog 92).
+    /// </summary>
+    internal static void CheckCount(int n, int asked, bool read)
+    {
+        if ((uint)n > (uint)asked)
+            throw InvalidCount(n, asked, read);
+    }
+
+    /// <summary>The error of <see cref="CheckCount"/>.</summary>
+    internal static InvalidOperationException InvalidCount(int n, int asked, bool read) =>
+        new($"Lwt_io: invalid result of the {(read ? "read" : "write")} function: {n} bytes for a request of {asked}.");
 
     /// <summary>Makes room at the free end of the buffer for a refill; where the new bytes go.</summary>
     private int PrepareRefill()
@@ -761,6 +781,7 @@ internal sealed class ChannelCore
             var p = UntilClosed(WriteBackend!(Buffer.AsMemory(Ptr, Max - Ptr)));
             if (p.IsPending) return p.Bind(n => Advance(n) ? FlushAll() : Promise.ReturnUnit);
             if (p.IsRejected) return Promise.Fail<Unit>(p.Exception!);
+            if (!CountAccepted(p.Value, out var invalid)) return Promise.Fail<Unit>(invalid);
             if (!Advance(p.Value)) break;
         }
 
@@ -777,6 +798,7 @@ internal sealed class ChannelCore
         var p = UntilClosed(WriteBackend!(Buffer.AsMemory(Ptr, Max - Ptr)));
         if (p.IsPending) return p.Map(n => { AdvanceAndCompact(n); return default(Unit); });
         if (p.IsRejected) return Promise.Fail<Unit>(p.Exception!);
+        if (!CountAccepted(p.Value, out var invalid)) return Promise.Fail<Unit>(invalid);
         AdvanceAndCompact(p.Value);
         return Promise.ReturnUnit;
     }
@@ -796,9 +818,26 @@ internal sealed class ChannelCore
         Max = unwritten;
     }
 
+    /// <summary>
+    /// True when <see cref="Advance"/> takes <paramref name="n"/>; false, with its error, when it would refuse it: the
+    /// synchronous paths reject with it rather than throw at the operation's caller.
+    /// </summary>
+    private bool CountAccepted(int n, out Exception error)
+    {
+        error = (uint)n > (uint)(Max - Ptr) ? InvalidCount(n, Max - Ptr, read: false)
+            : n == 0 ? WroteNothing() : null!;
+        return error is null;
+    }
+
+    private static IOException WroteNothing() => new("Lwt_io: the output backend wrote nothing.");
+
     private bool Advance(int n)
     {
-        if (n <= 0) throw new IOException("Lwt_io: the output backend wrote nothing.");
+        // A count out of range fails the write as lwt_io.ml's perform_io does (CheckCount); 0
+        // is in range there, and lwt_io.ml's flush then calls the backend again for ever: here
+        // it fails (the backend's contract: at least one byte).
+        CheckCount(n, Max - Ptr, read: false);
+        if (n == 0) throw WroteNothing();
         Ptr += n;
         Offset += n;
         if (Ptr == Max) Ptr = Max = 0;

@@ -348,7 +348,7 @@ public static partial class LwtIO
                 // perform_io makes (over an OfBytes array: its failure). FlushSome would take
                 // the 0 it answers for a backend that wrote nothing.
                 int none = await Guard(c, c.UntilClosed(c.WriteBackend!(c.Buffer.AsMemory(c.Max, 0))));
-                if (none != 0) throw new IOException("Lwt_io.direct_access.da_perform: the output backend claimed to write bytes out of an empty buffer.");
+                if (none != 0) throw ChannelCore.InvalidCount(none, 0, read: false); // as lwt_io.ml's perform_io
                 return 0;
             }
 

@@ -47,7 +47,9 @@ public static partial class LwtIO
 
     /// <summary>
     /// An input channel over a read function: <paramref name="read"/> fills the memory it is
-    /// given and returns how many bytes it put (0 at end of input).
+    /// given and returns how many bytes it put (0 at end of input). A count below 0 or above
+    /// the memory's length fails the read with <see cref="InvalidOperationException"/> and
+    /// takes nothing, as Lwt fails it (<c>Failure</c>).
     /// <para>Lwt: <c>Lwt_io.make ~mode:input</c></para>
     /// </summary>
     /// <param name="read">The backend's read.</param>
@@ -64,7 +66,11 @@ public static partial class LwtIO
 
     /// <summary>
     /// An output channel over a write function: <paramref name="write"/> writes some of the
-    /// memory it is given (at least one byte) and returns how many bytes it wrote. Until it is
+    /// memory it is given (at least one byte) and returns how many bytes it wrote. A count
+    /// below 0 or above the memory's length fails the write with
+    /// <see cref="InvalidOperationException"/> and takes nothing, as Lwt fails it
+    /// (<c>Failure</c>); a count of 0 fails it with <see cref="IOException"/> (Lwt would call
+    /// the function again). Until it is
     /// closed, the channel is tracked (weakly) for <see cref="FlushAll"/> on the calling thread.
     /// <para>Lwt: <c>Lwt_io.make ~mode:output</c></para>
     /// </summary>
@@ -557,18 +563,24 @@ public static partial class LwtIO
         }
 
         var read = c.UntilClosed(call);
-        if (read.IsPending) return GuardPendingRead(c, read);
-        if (read.IsFulfilled) c.Offset += read.Value;
+        if (read.IsPending) return GuardPendingRead(c, read, buffer.Length);
+        if (read.IsFulfilled)
+        {
+            if ((uint)read.Value > (uint)buffer.Length) return Promise.Fail<int>(ChannelCore.InvalidCount(read.Value, buffer.Length, read: true));
+            c.Offset += read.Value;
+        }
+
         return read;
     }
 
     // Counting and guarding in one frame: one object (this method's box) for a read that
     // waits, where a Map for the count and Guard's Catch would take four.
-    private static async Promise<int> GuardPendingRead(ChannelCore c, Promise<int> read)
+    private static async Promise<int> GuardPendingRead(ChannelCore c, Promise<int> read, int asked)
     {
         try
         {
             int n = await read;
+            ChannelCore.CheckCount(n, asked, read: true);
             c.Offset += n;
             return n;
         }
