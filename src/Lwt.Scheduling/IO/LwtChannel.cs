@@ -550,6 +550,9 @@ internal sealed class ChannelCore
     /// <summary>The close function's result, once it was called.</summary>
     private Promise? _backendClosed;
 
+    /// <summary>True while the close function runs (<see cref="CloseBackend"/>).</summary>
+    private bool _callingClose;
+
     /// <summary>The backend call the channel's operation waits for, if any (<see cref="UntilClosed"/>).</summary>
     private BackendCall? _waiting;
     internal bool AutoFlushScheduled;
@@ -625,12 +628,34 @@ internal sealed class ChannelCore
     /// </summary>
     internal Promise CloseNow(LwtChannel wrapper)
     {
-        if (State == ChannelState.Closed) return _backendClosed ?? Promise.ReturnUnit;
+        if (State == ChannelState.Closed) return CloseBackend();
         State = ChannelState.Closed;
         Registry?.Remove(this); // a closed channel has nothing more to flush
         var waiting = _waiting;
         _waiting = null;
         waiting?.Abort(ClosedError()); // the operation waiting in the backend, if any, fails now
+        var result = CloseBackend();
+        CloseResult ??= result;
+        wrapper.FailWaiters();
+        return result;
+    }
+
+    /// <summary>
+    /// Calls the close function once and returns its result, the same promise on later calls
+    /// (lwt_io.ml's <c>Lazy.force ch.close</c>). The failing of the waiting call above runs its
+    /// callbacks first: an output Close whose final flush was waiting in the backend then
+    /// goes on to close the channel, and must get the close function's result, as in Lwt,
+    /// where that close forces the lazy first (Abort during a Close's flush, with a close
+    /// function that fails: Lwt's Close and Abort both reject with its exception; ours
+    /// resolved the Close with unit: differential lwtio FAMILIES=faults, seed 2471 prog 51).
+    /// </summary>
+    private Promise CloseBackend()
+    {
+        if (_backendClosed is { } done) return done;
+        // The close function itself closing the channel again gets unit, as before (Lwt would
+        // raise Lazy.Undefined there).
+        if (_callingClose) return Promise.ReturnUnit;
+        _callingClose = true;
         Promise result;
         try
         {
@@ -641,10 +666,12 @@ internal sealed class ChannelCore
             Promise.ExceptionFilter.RethrowIfRefused(e);
             result = Promise.Fail(e);
         }
+        finally
+        {
+            _callingClose = false;
+        }
 
         _backendClosed = result;
-        CloseResult ??= result;
-        wrapper.FailWaiters();
         return result;
     }
 

@@ -888,4 +888,33 @@ public class ChannelTurnAndBufferTests
             Assert.Equal("abc", Text(sink));
         });
     }
+
+    // lwt_io.ml abort: the channel is closed, the call waiting in the backend fails
+    // (abort_wakener), then the close function is forced (a lazy). A Close whose final flush
+    // was that call goes on at once to its own abort, which forces the lazy first: Close gets
+    // the close function's result, and Abort the same. Ours called the close function only
+    // after the failed call's callbacks, so the Close found the channel closed and no result
+    // yet, and resolved with unit although the close function failed (differential lwtio
+    // FAMILIES=faults, seed 2471 prog 51).
+    [SkippableFact]
+    public void Abort_during_the_final_flush_of_Close_gives_both_the_close_functions_failure()
+    {
+        Skip.IfNot(OperatingSystem.IsLinux());
+        LwtMain.Run(async () =>
+        {
+            var (never, _) = Promise.Create<int>();
+            int closes = 0;
+            var failure = new IOException("close function");
+            var oc = LwtIO.MakeOutput(_ => never, () => { closes++; return Promise.Fail(failure); }, bufferSize: 16);
+            await oc.Write("abc");
+            var closing = oc.Close(); // its flush waits in the backend for ever
+            Assert.True(closing.IsPending);
+            var abort = oc.Abort();
+            await Pauses(3);
+            Assert.Same(failure, abort.Exception);
+            Assert.Same(failure, closing.Exception);
+            Assert.Equal(1, closes);
+            Assert.True(oc.IsClosed);
+        });
+    }
 }
