@@ -4,7 +4,7 @@
 #   AREA: core | syncstream | listseq | lwtio | lwtiopipe | unixfiles | timed | sockproc | mainsys | interop | asyncm | engine
 #   extra (per area): core [MAXSTEPS=10]; asyncm [MAXSTEPS=8] (env OFFLOOP=1 TAIL=0.35 TAILCALLS=1); syncstream [MODS=all [MAXSTEPS=12]]; interop [MAXOPS=6];
 #     listseq [FAMILIES=list,seq,result,itern [OPTS]]; lwtio [FAMILIES=base] (base, numbers, faults); lwtiopipe [MODE=pipe|socket|server|server6|serveropts];
-#     unixfiles [BYTES_FRACTION=0.15 [MAXSTEPS=12]]; timed [FAMILIES=sleep,tmo,thr [MAXSTEPS=10]];
+#     unixfiles [BYTES_FRACTION=0.15 [MAXSTEPS=12 [FAMILIES=base]]] (base, io2; both: half each); timed [FAMILIES=sleep,tmo,thr [MAXSTEPS=10]];
 #     sockproc [PROC_FRACTION=0.3 [MAXSTEPS=10 [FAMILY=v4|v6|accerr]]]; mainsys [FAMILIES=hooks,exit,sig,notif,pre,proc,dns [MAXSTEPS=8]];
 #     engine [FAMILIES=io,timer,fake,xfer,close,raise [MAXSTEPS=10 [ENGINES=ep,po,sb,pb]]]
 # Everything is written under ${WORK:-/tmp/lwt-differential}/AREA/SEED/ (programs, both traces,
@@ -44,7 +44,7 @@ case "$AREA" in
   lwtio)      python3 "$A/gen.py" "$SEED" "$N" "$W" "${1:-base}"; MLFLAGS="-thread"; MLPKG="-package lwt,lwt.unix,threads" ;;
   lwtiopipe)  python3 "$A/gen.py" "$SEED" "$N" "$W" "${1:-pipe}"; MLFLAGS="-thread"; MLPKG="-package lwt,lwt.unix,threads" ;;
   unixfiles)  mkdir -p ml/x/y/z cs/x/y/z
-              (umask 022; python3 "$A/gen.py" "$SEED" "$N" "$W" "${1:-0.15}" "${2:-12}")
+              (umask 022; python3 "$A/gen.py" "$SEED" "$N" "$W" "${1:-0.15}" "${2:-12}" "${3:-base}")
               MLFLAGS="-w -a -thread"; MLPKG="-package lwt,lwt.unix,threads" ;;
   timed)      python3 "$A/gen.py" "$SEED" "$N" "$W" "${1:-sleep,tmo,thr}" "${2:-10}"
               MLFLAGS="-w -a -thread"; MLPKG="-package lwt,lwt.unix,threads" ;;

@@ -275,11 +275,120 @@ def bop():
     if k == 'length':
         return (f'length {i}', f'(fun () -> string_of_int (Lwt_bytes.length bs.({i})))', f'() => LwtBytes.Length(Bs[{i}]).ToString()')
 
+# ---------------- family io2 (FAMILIES io2): Lwt_io temp files, hexdump, chars_to_file, bigstring reads
+# and writes on channels, resize_buffer, flush_all, of_unix_fd; Lwt_unix pwrite_string, mkfifo,
+# pipe_in/pipe_out, of_unix_file_descr, check_descriptor (ops in prelude.ml / Rt2.cs). Temp files go
+# to the program's own 't' (made by start2; no base op lists it) or, for with_temp_file and
+# create_temp_dir (which clean up), to the system's; names print with their random part masked.
+HDS = ['', 'a', '0123456789abcdef', '0123456789abcdefg', 'hello\nworld\x00\x7f\xff ~', 'x' * 33, '\x1f !\x80']
+def ascii(s): return all(ord(c) < 128 for c in s)
+def mlb(s):  # bytes 0..255 (Latin-1), unlike mls, which keeps non-ASCII letters as UTF-8 (paths)
+    return '"' + ''.join(c if (c.isalnum() and ord(c) < 128) or c in '/._ ' else '\\x%02x' % ord(c) for c in s) + '"'
+def mlopt(name, v, conv):
+    return '' if v is None else f' ~{name}:{conv(v)}'
+def o_or_bad():
+    o, l = small_ofs(), small_len()
+    if R.random() < 0.6:
+        o = max(0, o); l = max(0, l)
+        if o + l > 16: l = 16 - o
+    return o, l
+def cs_str(v): return 'null' if v is None else css(v)
+def io2op():
+    k = R.choices(['hd', 'hdoc', 'hds', 'ctf', 'otf', 'wtf', 'ctd', 'icopen', 'ocopen', 'icfd', 'ocfd', 'rib', 'riexb',
+                   'wfb', 'wfexb', 'icread', 'ocflush', 'flush_all', 'icresize', 'ocresize', 'icclose', 'occlose',
+                   'pwstr', 'mkfifo', 'pipein', 'pipeout', 'ofufd', 'checkd'],
+                  [2, 2, 1, 2, 4, 4, 3, 4, 4, 2, 2, 5, 4,
+                   5, 4, 2, 3, 2, 3, 3, 2, 2,
+                   4, 2, 2, 2, 2, 2])[0]
+    ci = R.choice([0, 0, 1])
+    if k == 'hd':
+        s = R.choice(HDS); b = not ascii(s) or R.random() < 0.5
+        return (f'hexdump {s!r}', f'hd {mlb(s)}', f'HdOp({css(s)}, {str(b).lower()})')
+    if k == 'hdoc':
+        s = R.choice(HDS)
+        return (f'hexdump oc{ci} {s!r}', f'hdoc {ci} {mlb(s)}', f'HdOcOp({ci}, {css(s)})')
+    if k == 'hds':
+        p = path()
+        return (f'hexdump_stream {p!r}', f'hds {mls(p)}', f'HdsOp({css(p)})')
+    if k == 'ctf':
+        p, s = path(), R.choice(HDS)
+        return (f'chars_to_file {p!r} {s!r}', f'ctf {mls(p)} {mlb(s)}', f'CtfOp({css(p)}, {css(s)})')
+    pre = R.choice([None, None, 'p', '', 'x.', 'sub/'])
+    suf = R.choice([None, None, '', '.tmp', '/'])
+    if k == 'otf':
+        d = R.choice(['t', 't', 't/', './t', 'nosuch', 'a'])
+        fl = R.choice([None, None, None, ['W', 'C', 'X'], ['RW', 'C'], ['W'], ['R', 'C', 'X']])
+        pm = R.choice([None, None, 0o600, 0o644, 0o400, 0o000])
+        s = R.choice(TEXTS)
+        anchor = '/' + ('lwt_io_temp_file_' if pre is None else pre)
+        m = f'otf ~temp_dir:{mls(d)}' + mlopt('prefix', pre, mls) + mlopt('suffix', suf, mls) + mlopt('flags', fl, fl_ml) + mlopt('perm', pm, lambda v: f'0o{v:o}') + f' {mls(s)}'
+        c = f'OtfOp({css(d)}, {cs_str(pre)}, {cs_str(suf)}, {fl_cs(fl) if fl else "null"}, {"null" if pm is None else pm}, {css(s)})'
+        return (f'open_temp_file {d!r} {pre!r} {suf!r} {fl and "".join(fl)} {pm} {s!r}', f'masked {mls(anchor)} ({m})', f'Masked({css(anchor)}, {c})')
+    if k == 'wtf':
+        d = R.choice([None, 't', 't', 't/', 'nosuch'])
+        mode, s = R.choice([0, 1, 2, 3, 4]), R.choice(TEXTS)
+        anchor = '/' + ('lwt_io_temp_file_' if pre is None else pre)
+        m = 'wtf' + mlopt('temp_dir', d, mls) + mlopt('prefix', pre, mls) + mlopt('suffix', suf, mls) + f' {mode} {mls(s)}'
+        c = f'WtfOp({cs_str(d)}, {cs_str(pre)}, {cs_str(suf)}, {mode}, {css(s)})'
+        return (f'with_temp_file {d!r} {pre!r} {suf!r} {mode} {s!r}', f'masked {mls(anchor)} ({m})', f'Masked({css(anchor)}, {c})')
+    if k == 'ctd':
+        d = R.choice([None, 't', 't', 't/', 'nosuch', 'a'])
+        pm = R.choice([None, None, 0o700, 0o755, 0o000, 0o1777, 0o2750])
+        anchor = '/' + ('lwt_io_temp_dir_' if pre is None else pre)
+        m = 'ctd' + mlopt('perm', pm, lambda v: f'0o{v:o}') + mlopt('parent', d, mls) + mlopt('prefix', pre, mls) + mlopt('suffix', suf, mls) + ' '
+        c = f'CtdOp({"null" if pm is None else pm}, {cs_str(d)}, {cs_str(pre)}, {cs_str(suf)})'
+        return (f'create_temp_dir {pm} {d!r} {pre!r} {suf!r}', f'masked {mls(anchor)} ({m})', f'Masked({css(anchor)}, {c})')
+    if k == 'icopen':
+        p, bsz = path(), R.choice([None, None, 16, 17, 100, 15])
+        return (f'icopen {ci} {p!r} {bsz}', f'icopen {ci}' + mlopt('buffer_size', bsz, str) + f' {mls(p)}', f'IcOpenOp({ci}, {css(p)}, {"null" if bsz is None else bsz})')
+    if k == 'ocopen':
+        p, fl = path(), (flags() if R.random() < 0.4 else None)
+        return (f'ocopen {ci} {p!r} {fl and "".join(fl)}', f'ocopen {ci}' + mlopt('flags', fl, fl_ml) + f' {mls(p)}', f'OcOpenOp({ci}, {css(p)}, {fl_cs(fl) if fl else "null"})')
+    if k in ('icfd', 'ocfd'):
+        i = slot()
+        return (f'{k} {ci} {i}', f'{k} {ci} {i}', f'{"IcFdOp" if k == "icfd" else "OcFdOp"}({ci}, {i})')
+    if k in ('rib', 'riexb', 'wfb', 'wfexb'):
+        o, l = o_or_bad()
+        return (f'{k} {ci} {o} {l}', f'{k} {ci} ({o}) ({l})', f'{k.capitalize()}Op({ci}, {o}, {l})')
+    if k in ('icread', 'ocflush', 'icclose', 'occlose'):
+        n = {'icread': 'IcReadOp', 'ocflush': 'OcFlushOp', 'icclose': 'IcCloseOp', 'occlose': 'OcCloseOp'}[k]
+        return (f'{k} {ci}', f'{k} {ci}', f'{n}({ci})')
+    if k == 'flush_all':
+        return ('flush_all', 'flush_all', 'FlushAllOp()')
+    if k in ('icresize', 'ocresize'):
+        n = R.choice([0, 15, 16, 17, 20, 64, 4096])
+        return (f'{k} {ci} {n}', f'{k} {ci} {n}', f'{"IcResizeOp" if k == "icresize" else "OcResizeOp"}({ci}, {n})')
+    if k == 'pwstr':
+        i, fo, s = slot(), file_off(), R.choice(TEXTS)
+        if R.random() < 1 - 0.2 * KNOWN: fo = max(0, fo)
+        o, l = R.choice([-1, 0, 0, 1, 2, 5]), R.choice([-1, 0, 1, 2, 5, 12, 13])
+        if R.random() < 0.6:
+            o = max(0, min(o, len(s))); l = max(0, min(l, len(s) - o))
+        return (f'pwrite_string {i} {fo} {s!r} {o} {l}', f'pwstr {i} ({fo}) {mls(s)} ({o}) ({l})', f'PwStrOp({i}, {fo}, {css(s)}, {o}, {l})')
+    if k == 'mkfifo':
+        p, pm = R.choice(['ff', 'ff', 'd/ff', 'a', 'nosuch/ff']), R.choice([0o600, 0o644, 0o000, 0o777])
+        return (f'mkfifo {p!r} {pm:o}', f'mkfifo {mls(p)} 0o{pm:o}', f'MkfifoOp({css(p)}, {pm})')
+    if k == 'pipein':
+        i, s = slot(), R.choice(TEXTS)
+        return (f'pipe_in {i} {s!r}', f'pipein {i} {mls(s)}', f'PipeInOp({i}, {css(s)})')
+    if k == 'pipeout':
+        s = R.choice(TEXTS)
+        return (f'pipe_out {s!r}', f'pipeout {mls(s)}', f'PipeOutOp({css(s)})')
+    if k == 'ofufd':
+        i, j, b = slot(), slot(), R.choice([None, None, True, False])
+        mb = '' if b is None else f' ~blocking:{str(b).lower()}'
+        return (f'of_unix_file_descr {i} {j} {b}', f'ofufd {i} {j} {"None" if b is None else f"(Some {str(b).lower()})"}', f'OfUFdOp({i}, {j}, {"null" if b is None else str(b).lower()})')
+    if k == 'checkd':
+        i = slot()
+        return (f'check_descriptor {i}', f'checkd {i}', f'CheckDOp({i})')
+    raise Exception(k)
+
 def main():
     global R
     seed, n, out = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
     bfrac = float(sys.argv[4]) if len(sys.argv) > 4 else 0.15
     maxsteps = int(sys.argv[5]) if len(sys.argv) > 5 else 12
+    fams = (sys.argv[6] if len(sys.argv) > 6 else 'base').split(',')
     R = random.Random(seed)
     ml = [open(os.path.join(os.path.dirname(os.path.abspath(__file__)), 'prelude.ml')).read()]
     cs = ['using System.Text;\nusing Lwt;\nstatic partial class Rt {\n']
@@ -291,6 +400,22 @@ def main():
                       ''.join(f'  bstep {mls(lab)} {m} >>= fun () ->\n' for lab, m, c in steps) + '  Lwt.return_unit\n')
             cs.append(f'static async Promise P{p}() {{\n  await BStart({p});\n' +
                       ''.join(f'  await BStep({css(lab)}, {c});\n' for lab, m, c in steps) + '}\n')
+        elif 'io2' in fams and ('base' not in fams or R.random() < 0.5):
+            steps = [io2op() if R.random() < 0.65 else op() for _ in range(R.randint(3, maxsteps))]
+            if R.random() < 0.6:
+                i, pp, fl = R.choice([0, 0, 1]), R.choice(['a', 'a', 'b', 'new', 'd', 'la', 'x']), flags()
+                steps.insert(0, (f'openfile {i} {pp!r} {"".join(fl)} 644', f'openfile {i} {mls(pp)} {fl_ml(fl)} 0o644',
+                                 f'OpenFileOp({i}, {css(pp)}, {fl_cs(fl)}, 420)'))
+            if R.random() < 0.6:
+                ci, pp, bsz = R.choice([0, 0, 1]), R.choice(['a', 'a', 'b', 'new', 'la', 'x']), R.choice([None, 16, 17])
+                steps.insert(R.randint(0, 1), (f'icopen {ci} {pp!r} {bsz}', f'icopen {ci}' + mlopt('buffer_size', bsz, str) + f' {mls(pp)}', f'IcOpenOp({ci}, {css(pp)}, {"null" if bsz is None else bsz})'))
+            if R.random() < 0.6:
+                ci, pp = R.choice([0, 0, 1]), R.choice(['new', 'n2', 'a', 'b'])
+                steps.insert(R.randint(0, 2), (f'ocopen {ci} {pp!r} None', f'ocopen {ci} {mls(pp)}', f'OcOpenOp({ci}, {css(pp)}, null)'))
+            ml.append(f'let p{p} () = start2 {p} >>= fun () ->\n' +
+                      ''.join(f'  step {mls(lab)} ({m}) >>= fun () ->\n' for lab, m, c in steps) + '  finish2 ()\n')
+            cs.append(f'static async Promise P{p}() {{\n  await Start2({p});\n' +
+                      ''.join(f'  await Step({css(lab)}, {c});\n' for lab, m, c in steps) + '  await Finish2();\n}\n')
         else:
             steps = [op() for _ in range(R.randint(3, maxsteps))]
             if R.random() < 0.3:

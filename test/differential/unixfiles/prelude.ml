@@ -162,3 +162,102 @@ let rec delete_recursively directory =
   end >>= fun () ->
   Lwt_unix.rmdir directory
 let delrec p () = delete_recursively p >|= unit_
+
+(* ---- family io2 (gen.py FAMILIES io2): Lwt_io temp files, hexdump, chars_to_file, bigstring
+   reads/writes on channels, resize_buffer, flush_all, of_unix_fd; Lwt_unix pwrite_string, mkfifo,
+   pipe_in/pipe_out, of_unix_file_descr, check_descriptor ---- *)
+let ics : Lwt_io.input_channel option array = Array.make 2 None
+let ocs : Lwt_io.output_channel option array = Array.make 2 None
+let start2 i =
+  start i >>= fun () ->
+  Unix.mkdir "t" 0o755; Unix.chmod "t" 0o755;
+  Array.fill ics 0 2 None; Array.fill ocs 0 2 None;
+  Lwt.return_unit
+let finish2 () =
+  let c f = Lwt.catch f (fun _ -> Lwt.return_unit) in
+  Lwt_list.iter_s (function Some ic -> c (fun () -> Lwt_io.close ic) | None -> Lwt.return_unit) (Array.to_list ics) >>= fun () ->
+  Lwt_list.iter_s (function Some oc -> c (fun () -> Lwt_io.close oc) | None -> Lwt.return_unit) (Array.to_list ocs) >>= fun () ->
+  finish ()
+(* temp names: the 6 random hex digits after ANCHOR (dir separator + prefix) become XXXXXX *)
+let mask anchor s =
+  let is_hex c = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') in
+  let b = Buffer.create (String.length s) and la = String.length anchor and n = String.length s in
+  let i = ref 0 in
+  while !i < n do
+    if !i + la + 6 <= n && String.sub s !i la = anchor
+       && (let ok = ref true in for k = 0 to 5 do if not (is_hex s.[!i + la + k]) then ok := false done; !ok) then begin
+      Buffer.add_string b anchor; Buffer.add_string b "XXXXXX"; i := !i + la + 6
+    end else begin Buffer.add_char b s.[!i]; incr i end
+  done;
+  Buffer.contents b
+let masked anchor f () = Lwt.catch f (fun e -> Lwt.return (errs e)) >|= mask anchor
+let bars s = String.map (fun c -> if c = '\n' then '|' else c) s
+let slurp p = Lwt_io.with_file ~mode:Lwt_io.input p Lwt_io.read
+let withic k f = match ics.(k) with None -> Lwt.return "noic" | Some ic -> f ic
+let withoc k f = match ocs.(k) with None -> Lwt.return "nooc" | Some oc -> f oc
+let bbshow () = hexs (Lwt_bytes.to_string !bbuf)
+
+let hd s () = Lwt_io.with_file ~mode:Lwt_io.output "hd" (fun oc -> Lwt_io.hexdump oc s) >>= fun () -> slurp "hd" >|= bars
+let hdoc k s () = withoc k (fun oc -> Lwt_io.hexdump oc s >|= unit_)
+let hds p () = Lwt_io.with_file ~mode:Lwt_io.output "hd" (fun oc -> Lwt_io.hexdump_stream oc (Lwt_io.chars_of_file p)) >>= fun () -> slurp "hd" >|= bars
+let ctf p s () = Lwt_io.chars_to_file p (Lwt_stream.of_string s) >>= fun () -> slurp p >|= hexs
+let fperm p = try Printf.sprintf "%o" (Unix.stat p).Unix.st_perm with Unix.Unix_error _ -> "gone"
+let otf ?temp_dir ?prefix ?suffix ?flags ?perm s () =
+  Lwt_io.open_temp_file ?temp_dir ?prefix ?suffix ?flags ?perm () >>= fun (name, oc) ->
+  Lwt_io.write oc s >>= fun () -> Lwt_io.close oc >>= fun () ->
+  let pm = fperm name in
+  slurp name >|= fun c -> Printf.sprintf "%s perm=%s %s" (strip name) pm (hexs c)
+let wtf ?temp_dir ?prefix ?suffix mode s () =
+  let nm = ref "" in
+  Lwt.catch (fun () ->
+    Lwt_io.with_temp_file ?temp_dir ?prefix ?suffix (fun (name, oc) ->
+      nm := name;
+      Lwt_io.write oc s >>= fun () ->
+      match mode with
+      | 0 -> Lwt.return "r"
+      | 1 -> Lwt.fail (Failure "f")
+      | 2 -> Lwt_unix.unlink name >|= fun () -> "unlinked"
+      | 3 -> Lwt_io.close oc >|= fun () -> "closed"
+      | _ -> Lwt_io.flush oc >>= fun () -> slurp name >|= hexs))
+    (fun e -> Lwt.return (errs e)) >|= fun r ->
+  Printf.sprintf "%s %s exists=%b" r (strip !nm) (!nm <> "" && Sys.file_exists !nm)
+let ctd ?perm ?parent ?prefix ?suffix () =
+  Lwt_io.create_temp_dir ?perm ?parent ?prefix ?suffix () >>= fun name ->
+  let pm = fperm name in
+  (if parent = None then Lwt_unix.rmdir name else Lwt.return_unit) >|= fun () ->
+  Printf.sprintf "%s perm=%s" (strip name) pm
+let icopen k ?buffer_size p () = (match buffer_size with None -> Lwt_io.open_file ~mode:Lwt_io.input p | Some n -> Lwt_io.open_file ~buffer:(Lwt_bytes.create n) ~mode:Lwt_io.input p) >|= fun ic -> ics.(k) <- Some ic; "ok"
+let ocopen k ?flags p () = Lwt_io.open_file ?flags ~mode:Lwt_io.output p >|= fun oc -> ocs.(k) <- Some oc; "ok"
+let icfd k i () = withfd i (fun fd -> Lwt_unix.check_descriptor fd; ics.(k) <- Some (Lwt_io.of_unix_fd ~mode:Lwt_io.input (Unix.dup (Lwt_unix.unix_file_descr fd))); Lwt.return "ok")
+let ocfd k i () = withfd i (fun fd -> Lwt_unix.check_descriptor fd; ocs.(k) <- Some (Lwt_io.of_unix_fd ~mode:Lwt_io.output (Unix.dup (Lwt_unix.unix_file_descr fd))); Lwt.return "ok")
+let rib k ofs len () = withic k (fun ic -> Lwt_io.read_into_bigstring ic !bbuf ofs len >|= fun n -> Printf.sprintf "%d %s" n (bbshow ()))
+let riexb k ofs len () = withic k (fun ic -> Lwt_io.read_into_exactly_bigstring ic !bbuf ofs len >|= fun () -> bbshow ())
+let wfb k ofs len () = withoc k (fun oc -> Lwt_io.write_from_bigstring oc (Lwt_bytes.of_string "0123456789ABCDEF") ofs len >|= string_of_int)
+let wfexb k ofs len () = withoc k (fun oc -> Lwt_io.write_from_exactly_bigstring oc (Lwt_bytes.of_string "0123456789ABCDEF") ofs len >|= unit_)
+let icread k () = withic k (fun ic -> Lwt_io.read ~count:5 ic >|= hexs)
+let ocflush k () = withoc k (fun oc -> Lwt_io.flush oc >|= unit_)
+let flush_all () = Lwt_io.flush_all () >|= unit_
+let icresize k n () = withic k (fun ic -> Lwt_io.resize_buffer ic n >|= fun () -> string_of_int (Lwt_io.buffer_size ic))
+let ocresize k n () = withoc k (fun oc -> Lwt_io.resize_buffer oc n >|= fun () -> string_of_int (Lwt_io.buffer_size oc))
+let icclose k () = withic k (fun ic -> Lwt_io.close ic >|= unit_)
+let occlose k () = withoc k (fun oc -> Lwt_io.close oc >|= unit_)
+let pwstr i fo s ofs len () = withfd i (fun fd -> Lwt_unix.pwrite_string fd s ~file_offset:fo ofs len >|= string_of_int)
+let mkfifo p perm () = Lwt_unix.mkfifo p perm >>= fun () -> Lwt_unix.lstat p >|= pstat
+let pipein i s () =
+  let r, w = Lwt_unix.pipe_in () in
+  ignore (Unix.write_substring w s 0 (String.length s)); Unix.close w;
+  fds.(i) <- Some r; Lwt.return "ok"
+let pipeout s () =
+  let r, w = Lwt_unix.pipe_out () in
+  Lwt_unix.write_string w s 0 (String.length s) >>= fun n ->
+  Lwt_unix.close w >|= fun () ->
+  let b = Bytes.create 64 in
+  let m = Unix.read r b 0 64 in
+  let m2 = Unix.read r b m (64 - m) in
+  Unix.close r;
+  Printf.sprintf "%d %d %d %s" n m m2 (hex (Bytes.sub b 0 m))
+let ofufd i j blocking () = withfd i (fun fd ->
+  Lwt_unix.check_descriptor fd;
+  let fd2 = Lwt_unix.of_unix_file_descr ?blocking (Unix.dup (Lwt_unix.unix_file_descr fd)) in
+  fds.(j) <- Some fd2; Lwt_unix.blocking fd2 >|= string_of_bool)
+let checkd i () = withfd i (fun fd -> Lwt_unix.check_descriptor fd; Lwt.return "ok")
