@@ -123,7 +123,9 @@ public static partial class LwtIO
     /// <summary>
     /// Creates a temporary file (<see cref="OpenTempFile"/>), runs <paramref name="f"/> with its
     /// path and channel, then closes the channel and deletes the file, whatever
-    /// <paramref name="f"/> did (a file already gone is not an error).
+    /// <paramref name="f"/> did. A file that is already gone (<paramref name="f"/> removed or
+    /// renamed it) makes the deletion fail: the promise rejects with ENOENT (unlink) even when
+    /// <paramref name="f"/> succeeded, as in Lwt, whose finalizer is a plain unlink.
     /// <para>Lwt: <c>Lwt_io.with_temp_file</c></para>
     /// </summary>
     /// <param name="f">What to do with the file.</param>
@@ -141,7 +143,7 @@ public static partial class LwtIO
         ArgumentNullException.ThrowIfNull(f);
         return OpenTempFile(tempDir, prefix, suffix, flags, permissions, bufferSize).Bind(file => Promise.Finally(
             () => f(file.Path, file.Channel),
-            () => Promise.Finally(() => file.Channel.Close(), () => UnlinkIfThere(file.Path))));
+            () => Promise.Finally(() => file.Channel.Close(), () => LwtUnix.Unlink(file.Path))));
     }
 
     /// <inheritdoc cref="WithTempFile{T}(Func{string, OutputChannel, Promise{T}}, string?, string, string, OpenFlags?, int, int?)"/>
@@ -150,9 +152,6 @@ public static partial class LwtIO
         ArgumentNullException.ThrowIfNull(f);
         return WithTempFile<Unit>((path, oc) => f(path, oc).Bind(() => Promise.ReturnUnit), tempDir, prefix, suffix, flags, permissions, bufferSize);
     }
-
-    private static Promise UnlinkIfThere(string path) =>
-        Promise.Catch(() => LwtUnix.Unlink(path), e => e is UnixErrorException { Errno: LibC.ENOENT } ? Promise.ReturnUnit : Promise.Fail(e));
 
     /// <summary>
     /// Creates a new directory with a fresh name; its path.

@@ -467,6 +467,36 @@ public class LwtIOCompletionTests
         });
     }
 
+    [SkippableFact]
+    public void WithTempFileRejectsWithENOENTWhenTheCallbackRemovedTheFile()
+    {
+        // Lwt 5.6.1's with_temp_file finalizer is `close chan >>= fun () -> Lwt_unix.unlink fname`:
+        // a file the callback already removed makes it fail with ENOENT (differential unixfiles
+        // io2, seed 2490).
+        Skip.IfNot(OperatingSystem.IsLinux());
+        LwtMain.Run(async () =>
+        {
+            string dir = await LwtIO.CreateTempDir(prefix: "lwt-test-");
+            try
+            {
+                string? seen = null;
+                var e = await Assert.ThrowsAsync<UnixErrorException>(async () => await LwtIO.WithTempFile((p, c) =>
+                {
+                    seen = p;
+                    return c.Write("x").Bind(() => LwtUnix.Unlink(p)).Map(() => 1);
+                }, tempDir: dir));
+                Assert.Equal(2, e.Errno); // ENOENT
+                Assert.Equal("unlink", e.Function);
+                Assert.Equal(seen, e.Argument);
+                Assert.False(File.Exists(seen));
+            }
+            finally
+            {
+                await LwtIO.DeleteRecursively(dir);
+            }
+        });
+    }
+
     // ---- connections and servers ---------------------------------------------------
 
     [SkippableFact]
