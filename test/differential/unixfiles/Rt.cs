@@ -15,6 +15,7 @@ static partial class Rt
         UnixErrorException u => $"ERR({Marshal.GetPInvokeErrorMessage(u.Errno)},{u.Function},{Strip(u.Argument)})",
         ArgumentException => "Invalid_argument",
         EndOfStreamException => "End_of_file",
+        ChannelClosedException c => $"EXN Lwt_io.Channel_closed(\"{c.Channel}\")",
         _ when e.GetType() == typeof(Exception) => "Failure " + e.Message,
         _ => "EXN " + e.GetType().Name + ": " + e.Message,
     };
