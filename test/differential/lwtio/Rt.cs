@@ -258,6 +258,196 @@ public static class Rt
         return (oc, () => Hb(file.ToArray()));
     }
 
+    // family "faults2" (rt.ml's comment)
+    sealed class Pend2 { public int Id; public Func<bool> Sleep = null!; public Func<string> St = null!; public Func<int, (string, Action<bool>)> Go = null!; public Action<bool> Rej = null!; }
+    static readonly Queue<Pend2> Pends2 = new();
+    public static void ResetFaults2() { ResetFaults(); Pends2.Clear(); }
+    static (Promise<T>, string) MkPend2<T>(string act, Func<int, T> go, Func<T, string> toS)
+    {
+        var (p, w) = act == "W" ? Promise.Create<T>() : Promise.CreateCancelable<T>();
+        NPend++;
+        int id = NPend;
+        Pends2.Enqueue(new Pend2
+        {
+            Id = id, Sleep = () => p.IsPending, St = () => PState(p),
+            Go = n => { var v = go(n); return (toS(v), later => { if (later) w.Resolve(v); else w.ResolveNow(v); }); },
+            Rej = later => { if (later) w.Reject(new Boom()); else w.RejectNow(new Boom()); },
+        });
+        return (p, $"{act}#{id}");
+    }
+    public static void BRes2(int n, bool later)
+    {
+        var b = Cur;
+        string tg = later ? "bresl" : "bres";
+        if (!Pends2.TryDequeue(out var q)) { LogB(b, tg + " none"); return; }
+        if (q.Sleep()) { var (s, wake) = q.Go(n); LogB(b, $"{tg} #{q.Id} {s}"); wake(later); }
+        else LogB(b, $"{tg} #{q.Id} {q.St()}");
+    }
+    public static void BRej2(bool later)
+    {
+        var b = Cur;
+        string tg = later ? "brejl" : "brej";
+        if (!Pends2.TryDequeue(out var q)) { LogB(b, tg + " none"); return; }
+        if (q.Sleep()) { LogB(b, $"{tg} #{q.Id}"); q.Rej(later); }
+        else LogB(b, $"{tg} #{q.Id} {q.St()}");
+    }
+    public static void OnSlot(int k, Action f)
+    {
+        var b = Cur;
+        if (!Slots.TryGetValue(k, out var p)) { LogB(b, $"on {k} none"); return; }
+        p.OnTermination(() => { LogB(b, $"on {k} ({PState(p)})"); f(); });
+    }
+    static Promise<int> FaultCall2(StringBuilder b, string kind, int len, Func<int, int> go, string act)
+    {
+        if (act == "W" || act == "T")
+        {
+            var (p, s) = MkPend2(act, go, x => x.ToString());
+            LogB(b, $"  {kind}{len}={s}"); LogB(b, "  bk " + s);
+            return p;
+        }
+        return FaultCall(b, kind, len, go, act);
+    }
+    static Func<long, SeekOrigin, Promise<long>> SeekCall(StringBuilder b, string[] script, Func<long, SeekOrigin, long> ok)
+    {
+        int k = 0;
+        return (p, cmd) =>
+        {
+            var act = script[k % script.Length]; k++;
+            string cs = cmd == SeekOrigin.Begin ? "set" : cmd == SeekOrigin.End ? "end" : "cur";
+            void Tag(string s) => LogB(b, $"  SEEK {p} {cs}={s}");
+            switch (act)
+            {
+                case "R": Tag("RAISE"); throw new Boom();
+                case "F": Tag("FAIL"); return Promise.Fail<long>(new Boom());
+                case "P": Tag("LATEFAIL"); return Promise.Pause().Bind(() => { LogB(b, "  bk latefail now"); return Promise.Fail<long>(new Boom()); });
+                case "N": Tag("NEG"); return Promise.Return(-1L);
+                case "X": { long r = ok(p, cmd); Tag("ODD " + r); return Promise.Return(r + 7); }
+                case "W":
+                case "T": { var (pr, s) = MkPend2(act, _ => ok(p, cmd), x => x.ToString()); Tag(s); return pr; }
+                default: { long r = ok(p, cmd); Tag(r.ToString()); return Promise.Return(r); }
+            }
+        };
+    }
+    public static InputChannel MkFIn2(int bufsize, string data, string[] script, string[] seekscript)
+    {
+        var b = Cur;
+        var bytes = Encoding.Latin1.GetBytes(data);
+        int pos = 0, k = 0;
+        Func<Memory<byte>, Promise<int>> read = m =>
+        {
+            var act = script[k % script.Length]; k++;
+            Func<int, int> go = want =>
+            {
+                int n = Math.Max(0, Math.Min(Math.Min(want, m.Length), bytes.Length - pos));
+                bytes.AsSpan(pos, n).CopyTo(m.Span); pos += n; return n;
+            };
+            return FaultCall2(b, "R", m.Length, go, act);
+        };
+        Func<long, SeekOrigin, long> ok = (p, cmd) =>
+        {
+            switch (cmd)
+            {
+                case SeekOrigin.Begin: pos = (int)Math.Max(0, Math.Min(bytes.Length, p)); return pos;
+                case SeekOrigin.End: return bytes.Length;
+                default: pos = (int)Math.Max(0, Math.Min(bytes.Length, pos + p)); return pos;
+            }
+        };
+        Func<Promise> close = () => { LogB(b, "  CLOSEFN"); return Promise.ReturnUnit; };
+        return LwtIO.MakeInput(read, close, bufsize, seekscript.Length == 0 ? null : SeekCall(b, seekscript, ok));
+    }
+    public static (OutputChannel, Func<string>) MkFOut2(int bufsize, string[] script, string[] seekscript, bool closefail)
+    {
+        var b = Cur;
+        var file = new List<byte>();
+        int fpos = 0, k = 0;
+        Func<ReadOnlyMemory<byte>, Promise<int>> write = m =>
+        {
+            var act = script[k % script.Length]; k++;
+            Func<int, int> go = want =>
+            {
+                int n = Math.Max(0, Math.Min(want, m.Length));
+                while (file.Count < fpos + n) file.Add(0);
+                for (int i = 0; i < n; i++) file[fpos + i] = m.Span[i];
+                fpos += n; return n;
+            };
+            return FaultCall2(b, "W", m.Length, go, act);
+        };
+        Func<long, SeekOrigin, long> ok = (p, cmd) =>
+        {
+            switch (cmd)
+            {
+                case SeekOrigin.Begin: fpos = (int)Math.Max(0, p); return fpos;
+                case SeekOrigin.End: return file.Count;
+                default: fpos = (int)Math.Max(0, fpos + p); return fpos;
+            }
+        };
+        Func<Promise> close = () => { LogB(b, "  CLOSEFN"); return closefail ? Promise.Fail(new Boom()) : Promise.ReturnUnit; };
+        var oc = LwtIO.MakeOutput(write, close, bufsize, seekscript.Length == 0 ? null : SeekCall(b, seekscript, ok));
+        return (oc, () => Hb(file.ToArray()));
+    }
+    public static LwtStream<T> FStream<T>(int n, T x, string tail)
+    {
+        int k = 0;
+        return LwtStream.From<T>(() =>
+        {
+            k++;
+            if (k <= n) return Promise.Pause().Map(() => Option.Some(x));
+            return tail switch
+            {
+                "fail" => Promise.Fail<Option<T>>(new Boom()),
+                "pend" => Promise.Create<Option<T>>().Item1,
+                _ => Promise.Return(Option<T>.None),
+            };
+        });
+    }
+    public static Promise<string> DAIn2(InputChannel c, int k, int mode)
+    {
+        return c.DirectAccess<string>(da =>
+        {
+            if (mode == 2) throw new Boom();
+            var pr = mode == 1 || mode == 3 ? da.Perform().Map(x => x.ToString()) : Promise.Return("-");
+            return pr.Bind(r =>
+            {
+                if (mode == 3) return Promise.Fail<string>(new Boom());
+                int kk = Math.Min(k, da.Max - da.Ptr);
+                string s = Hm(da.Buffer.Slice(da.Ptr, kk));
+                da.Ptr += kk;
+                return Promise.Return(r + " " + s);
+            });
+        });
+    }
+    public static Promise<string> DAOut2(OutputChannel c, byte[] data, int mode)
+    {
+        return c.DirectAccess<string>(da =>
+        {
+            if (mode == 2) throw new Boom();
+            var pr = mode == 1 || mode == 3 ? da.Perform().Map(x => x.ToString()) : Promise.Return("-");
+            return pr.Bind(r =>
+            {
+                if (mode == 3) return Promise.Fail<string>(new Boom());
+                int kk = Math.Min(data.Length, da.Max - da.Ptr);
+                data.AsSpan(0, kk).CopyTo(da.Buffer.Span.Slice(da.Ptr));
+                da.Ptr += kk;
+                return Promise.Return(r + " " + kk);
+            });
+        });
+    }
+    public static Promise<string> Block2(LwtChannel c, int n, byte[] s, int mode, bool inp)
+    {
+        return c.Block<string>(n, (m, o) =>
+        {
+            switch (mode)
+            {
+                case 1: throw new Boom();
+                case 2: return Promise.Fail<string>(new Boom());
+                case 3: return Promise.Pause().Bind(() => Promise.Fail<string>(new Boom()));
+                default:
+                    if (inp) return Promise.Return(Hm(m.Slice(o, n)));
+                    s.AsSpan(0, n).CopyTo(m.Span.Slice(o)); return Promise.Return("()");
+            }
+        });
+    }
+
     public static string State(LwtChannel ch)
     {
         string busy;

@@ -4,7 +4,7 @@
 # reads/writes, async, seekable), read_*/write_* (chars, lines, ints/floats, into, block,
 # direct_access), atomic, position/set_position/length, flush/close/abort, Lwt_bytes buffers.
 """Generate N random Lwt_io programs as one OCaml file and one C# file.
-usage: gen.py SEED N OUTDIR [FAMILIES=base]  (comma list of base, numbers, faults)"""
+usage: gen.py SEED N OUTDIR [FAMILIES=base]  (comma list of base, numbers, faults, faults2)"""
 import random, sys, struct, os
 
 R = None
@@ -627,10 +627,180 @@ class FaultProg(Prog):
         cs.append('}')
 
 
+
+# ---------------------------------------------------------------- family "faults2"
+# The faults programs' backends (rt.ml's mk_fin2/mk_fout2), and more: a pending backend or seek
+# promise is resolved or rejected by Lwt.wakeup (bres/brej) or Lwt.wakeup_later (bresl/brejl:
+# ours Resolve/Reject), also from inside the callbacks of an operation's end (on_slot, run by
+# on_termination); channels made with a seek function that follows a script of its own (a
+# correct answer; raise; a rejected promise, at once or after a pause; a pending promise; the
+# offset -1; a wrong offset) and set_position/length/position on them; resize_buffer (below 16:
+# Invalid_argument at the call; smaller than what is buffered); block (its function answering,
+# raising, failing, failing after a pause; sizes past 16) and direct_access (its function
+# raising, da_perform then failing); read_lines/read_chars streams and write_lines/write_chars
+# of streams that end, fail or stay pending; of_bytes channels under the same cancels, closes,
+# aborts. A seed's programs of the other families are unchanged.
+FSEEK = ['ok', 'ok', 'ok', 'R', 'F', 'P', 'N', 'X', 'W', 'T']
+FIN2_OPS = FIN_OPS | {'read_lines'}
+FOUT2_OPS = FOUT_OPS | {'write_from', 'write_from_string', 'write_lines', 'write_chars'}
+
+class FaultProg2(Prog):
+    def __init__(self, idx):
+        self.idx = idx
+        self.isinput = R.random() < 0.5
+        self.kind = R.choice(['seek', 'seek', 'plain', 'bytes'])
+        self.text = True
+        self.ml = []
+        self.cs = []
+        self.gen()
+
+    def fops(self):
+        inp = self.isinput
+        if inp:
+            ops = [(w, f) for (w, f) in input_ops(True) if f()[0].split()[0] in FIN2_OPS]
+            ops.append((2, lambda: nread(R.choice(NTYPES), R.choice(NORDERS))))
+        else:
+            ops = [(w, f) for (w, f) in output_ops() if f()[0].split()[0] in FOUT2_OPS]
+            ops.append((2, lambda: nwrite(R.choice(NTYPES), R.choice(NORDERS))))
+            def swrite(lines):
+                n = R.randint(0, 3); tail = R.choice(['end', 'fail', 'fail', 'pend'])
+                x = rtext(4) if lines else bytes([R.choice(TEXT)])
+                if lines:
+                    return (f'write_lines fstream {n} {hexs(x)} {tail}', lambda c: f'Lwt_io.write_lines {c} (fstream {n} {mls(x)} "{tail}") >|= unit_',
+                            lambda c: f'{c}.WriteLines(Rt.FStream({n}, {css(x)}, "{tail}")).Map(() => "()")')
+                return (f'write_chars fstream {n} {hexs(x)} {tail}', lambda c: f'Lwt_io.write_chars {c} (fstream {n} \'\\x{x[0]:02x}\' "{tail}") >|= unit_',
+                        lambda c: f'{c}.WriteChars(Rt.FStream({n}, (char){x[0]}, "{tail}")).Map(() => "()")')
+            ops.append((2, lambda: swrite(True)))
+            ops.append((1, lambda: swrite(False)))
+        def block():
+            n = R.choice([0, 1, 2, 4, 8, 16, 16, 17])
+            mode = R.choice([0, 0, 1, 2, 3])
+            s = bytes(R.randint(0, 255) for _ in range(n))
+            return (f'block {n} {mode}{"" if inp else " " + hexs(s)}', lambda c: f'block2 {c} {n} {mls(s)} {mode} {str(inp).lower()}',
+                    lambda c: f'Rt.Block2({c}, {n}, Rt.Bytes("{hexs(s)}"), {mode}, {str(inp).lower()})')
+        ops.append((3, block))
+        def da():
+            mode = R.choice([0, 1, 1, 2, 3])
+            if inp:
+                k = R.randint(0, 10)
+                return (f'direct_access {k} {mode}', lambda c: f'da_in2 {c} {k} {mode}', lambda c: f'Rt.DAIn2({c}, {k}, {mode})')
+            s = bytes(R.randint(0, 255) for _ in range(R.randint(0, 10)))
+            return (f'direct_access {hexs(s)} {mode}', lambda c: f'da_out2 {c} {mls(s)} {mode}', lambda c: f'Rt.DAOut2({c}, Rt.Bytes("{hexs(s)}"), {mode})')
+        ops.append((2, da))
+        def resize():
+            n = R.choice([8, 16, 16, 17, 20, 24, 40])
+            return (f'resize_buffer {n}', lambda c: f'Lwt_io.resize_buffer {c} {n} >|= unit_', lambda c: f'{c}.ResizeBuffer({n}).Map(() => "()")')
+        ops.append((3, resize))
+        def setpos():
+            p = R.randint(0, 40)
+            return (f'set_position {p}', lambda c: f'Lwt_io.set_position {c} {p}L >|= unit_', lambda c: f'{c}.SetPosition({p}).Map(() => "()")')
+        ops.append((4 if self.kind != 'plain' else 1, setpos))
+        ops.append((2 if self.kind != 'plain' else 1, lambda: ('length', lambda c: f'Lwt_io.length {c} >|= Int64.to_string',
+                                                             lambda c: f'{c}.Length().Map(x => x.ToString())')))
+        return ops
+
+    def gen(self):
+        i = self.idx
+        ml, cs = self.ml, self.cs
+        ml.append(f'let prog_{i} () =')
+        cs.append(f'static async Promise Prog_{i}() {{')
+        ml.append('  reset_faults2 ();')
+        cs.append('  Rt.ResetFaults2();')
+        bufsize = R.choice([16, 16, 17, 20])
+        acts = FACTS_IN if self.isinput else FACTS_OUT
+        script = [R.choice(acts) for _ in range(R.randint(1, 5))]
+        if R.random() < 0.3: script = [R.choice(['W', 'T'])] + script
+        sscript = [R.choice(FSEEK) for _ in range(R.randint(1, 4))] if self.kind == 'seek' else []
+        mlscript = '[|' + ';'.join(f'"{a}"' for a in script) + '|]'
+        csscript = 'new[]{' + ','.join(f'"{a}"' for a in script) + '}'
+        mlss = '[|' + ';'.join(f'"{a}"' for a in sscript) + '|]'
+        csss = 'new string[]{' + ','.join(f'"{a}"' for a in sscript) + '}'
+        if self.isinput:
+            data = rtext(30)
+            if R.random() < 0.4: data += bytes(R.randint(0, 127) for _ in range(R.randint(1, 9)))
+            if self.kind == 'bytes':
+                ml.append(f'  let ch = Lwt_io.of_bytes ~mode:Lwt_io.input (Lwt_bytes.of_string {mls(data)}) in')
+                cs.append(f'  var ch = LwtIO.OfBytes(LwtIO.Input, Rt.Bytes("{hexs(data)}"));')
+            else:
+                ml.append(f'  let ch = mk_fin2 ~bufsize:{bufsize} ~data:{mls(data)} ~script:{mlscript} ~seekscript:{mlss} in')
+                cs.append(f'  var ch = Rt.MkFIn2({bufsize}, {css(data)}, {csscript}, {csss});')
+            ml.append('  let fin () = "" in')
+            cs.append('  Func<string> fin = () => "";')
+        else:
+            if self.kind == 'bytes':
+                n = R.randint(0, 24)
+                ml.append(f'  let arr = Lwt_bytes.create {n} in Lwt_bytes.fill arr 0 {n} \'\\000\';')
+                ml.append('  let ch = Lwt_io.of_bytes ~mode:Lwt_io.output arr in')
+                ml.append('  let fin () = hexbig arr in')
+                cs.append(f'  var arr = new byte[{n}];')
+                cs.append('  var ch = LwtIO.OfBytes(LwtIO.Output, arr);')
+                cs.append('  Func<string> fin = () => Rt.Hb(arr);')
+            else:
+                cf = R.random() < 0.2
+                ml.append(f'  let (ch, fin) = mk_fout2 ~bufsize:{bufsize} ~script:{mlscript} ~seekscript:{mlss} ~closefail:{str(cf).lower()} in')
+                cs.append(f'  var (ch, fin) = Rt.MkFOut2({bufsize}, {csscript}, {csss}, {str(cf).lower()});')
+        ty = 'InputChannel' if self.isinput else 'OutputChannel'
+        nsteps = R.randint(3, 12)
+        slots = []
+        for s in range(1, nsteps + 1):
+            r = R.random()
+            later = R.random() < 0.5
+            lt = str(later).lower()
+            if r < 0.34:
+                name, mlf, csf = pick(self.fops())
+                ml.append(f'  slot {s} "{s}:{name}" (fun () -> {mlf("ch")});')
+                cs.append(f'  Rt.Slot({s}, "{s}:{name}", () => {csf("ch")});')
+                slots.append(s)
+            elif r < 0.40:
+                n = R.randint(1, 3)
+                subs_ml, subs_cs = [], []
+                for j in range(n):
+                    name, mlf, csf = pick(self.fops())
+                    subs_ml.append(f'show "{s}.{j + 1}:{name}" (fun () -> {mlf("w")})')
+                    subs_cs.append(f'await Rt.Show("{s}.{j + 1}:{name}", () => {csf("w")});')
+                mle = 'Lwt_io.atomic (fun w -> ' + ' >>= fun () -> '.join(subs_ml) + ' >>= fun () -> Lwt.return "()") ch'
+                cse = f'LwtIO.Atomic<{ty}, string>(ch, async w => {{ ' + ' '.join(subs_cs) + ' return "()"; })'
+                ml.append(f'  slot {s} "{s}:atomic" (fun () -> {mle});')
+                cs.append(f'  Rt.Slot({s}, "{s}:atomic", () => {cse});')
+                slots.append(s)
+            elif r < 0.61:
+                n = R.choice([0, 1, 2, 3, 5, 100] if self.isinput else [1, 1, 2, 3, 5, 100])
+                rej = R.random() < 0.3
+                mlc = f'brej2 {lt}' if rej else f'bres2 {n} {lt}'
+                csc = f'Rt.BRej2({lt})' if rej else f'Rt.BRes2({n}, {lt})'
+                if r < 0.53 or not slots:
+                    ml.append(f'  {mlc};'); cs.append(f'  {csc};')
+                else:
+                    k = R.choice(slots)
+                    ml.append(f'  on_slot {k} (fun () -> {mlc});'); cs.append(f'  Rt.OnSlot({k}, () => {csc});')
+            elif r < 0.72:
+                k = R.choice(slots) if slots and R.random() < 0.9 else s
+                ml.append(f'  cancel_slot {k};')
+                cs.append(f'  Rt.CancelSlot({k});')
+            elif r < 0.80:
+                ml.append(f'  show "{s}:pause" (fun () -> Lwt.pause () >|= unit_) >>= fun () ->')
+                cs.append(f'  await Rt.Show("{s}:pause", () => Promise.Pause().Map(() => "()"));')
+            elif r < 0.93:
+                name, mlf, csf = R.choice([c for c in common_ops('make', False) if c[1]()[0] in ('position', 'buffered', 'is_busy', 'is_closed')])[1]()
+                ml.append(f'  show "{s}:{name}" (fun () -> {mlf("ch")}) >>= fun () ->')
+                cs.append(f'  await Rt.Show("{s}:{name}", () => {csf("ch")});')
+            else:
+                nm = R.choice(['close', 'close', 'abort'])
+                ml.append(f'  slot {s} "{s}:{nm}" (fun () -> Lwt_io.{nm} ch >|= unit_);')
+                cs.append(f'  Rt.Slot({s}, "{s}:{nm}", () => ch.{"Close" if nm == "close" else "Abort"}().Map(() => "()"));')
+                slots.append(s)
+        ml.append('  finish () >>= fun () -> logb !cur (state ch); logb !cur ("FIN " ^ fin ()); Lwt.return_unit')
+        cs.append('  await Rt.Finish(); Rt.LogB(Rt.Cur, Rt.State(ch)); Rt.LogB(Rt.Cur, "FIN " + fin());')
+        cs.append('}')
+
+
 def main():
     global R
     seed, n, outdir = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
-    fams = (sys.argv[4] if len(sys.argv) > 4 else 'base').split(',')
+    fams2 = (sys.argv[4] if len(sys.argv) > 4 else 'base').split(',')
+    # faults2 is drawn around the others (its share, 1/(families), first); without it, fams
+    # is the list of before and the draws are unchanged
+    fams = [f for f in fams2 if f != 'faults2']
     R = random.Random(seed)
     # FAMILIES=base alone draws nothing more: the programs of before for the same seed
     mk = lambda i: NumProg(i) if 'numbers' in fams and ('base' not in fams or R.random() < 0.5) else Prog(i)
@@ -639,6 +809,9 @@ def main():
         others = [f for f in fams if f != 'faults']
         mk0 = mk
         mk = lambda i: FaultProg(i) if not others or R.random() < 1 / (len(others) + 1) else mk0(i)
+    if 'faults2' in fams2:
+        mk1 = mk
+        mk = lambda i: FaultProg2(i) if not fams or R.random() < 1 / (len(fams) + 1) else mk1(i)
     progs = [mk(i) for i in range(n)]
     with open(f'{outdir}/progs.ml', 'w') as f:
         f.write(open(os.path.join(os.path.dirname(os.path.abspath(__file__)), 'rt.ml')).read())
@@ -648,7 +821,7 @@ def main():
         f.write('let () =\n')
         for p in progs:
             f.write(f'  run_prog {p.idx} prog_{p.idx};\n')
-        if 'faults' in fams:
+        if 'faults' in fams or 'faults2' in fams2:
             # Lwt_io's at_exit flush_all would wait for ever on a channel whose backend call
             # never resolves (a W or T no step resolved)
             f.write('  flush stdout; Unix._exit 0;\n')

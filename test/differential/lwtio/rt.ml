@@ -170,3 +170,132 @@ let mk_fout ~bufsize ~script ~closefail =
   let close () = logb b "  CLOSEFN"; if closefail then Lwt.fail Boom else Lwt.return_unit in
   let ch = Lwt_io.make ~buffer:(Lwt_bytes.create bufsize) ~close ~mode:Lwt_io.output write in
   (ch, fun () -> hex (Buffer.contents file))
+
+(* family "faults2" (gen.py): the faults backends, whose pending promises (W/T) a step resolves
+   with Lwt.wakeup (bres) or Lwt.wakeup_later (bresl), also from inside the callbacks of an
+   operation's end (on_slot); seek functions following a script of their own (a correct answer;
+   R, F, P, W, T as for reads and writes; N the offset -1; X a wrong offset, the correct one + 7);
+   resize_buffer, block, direct_access with functions that raise or fail, streams. *)
+type pend2 = { qid : int; qsleep : unit -> bool; qst : unit -> string;
+               qgo : int -> string * (bool -> unit); qrej : bool -> unit }
+let pends2 : pend2 Queue.t = Queue.create ()
+let reset_faults2 () = reset_faults (); Queue.clear pends2
+let mkpend2 act (go : int -> 'a) (to_s : 'a -> string) : 'a Lwt.t * string =
+  let (p, w) = if act = "W" then Lwt.wait () else Lwt.task () in
+  incr npend;
+  let id = !npend in
+  Queue.push { qid = id; qsleep = (fun () -> Lwt.is_sleeping p); qst = (fun () -> pstate p);
+               qgo = (fun n -> let v = go n in (to_s v, fun later -> if later then Lwt.wakeup_later w v else Lwt.wakeup w v));
+               qrej = (fun later -> if later then Lwt.wakeup_later_exn w Boom else Lwt.wakeup_exn w Boom) } pends2;
+  (p, Printf.sprintf "%s#%d" act id)
+let bres2 n later =
+  let b = !cur in
+  let tg = if later then "bresl" else "bres" in
+  match Queue.take_opt pends2 with
+  | None -> logb b (tg ^ " none")
+  | Some q ->
+    if q.qsleep () then begin
+      let (s, wake) = q.qgo n in logb b (Printf.sprintf "%s #%d %s" tg q.qid s); wake later end
+    else logb b (Printf.sprintf "%s #%d %s" tg q.qid (q.qst ()))
+let brej2 later =
+  let b = !cur in
+  let tg = if later then "brejl" else "brej" in
+  match Queue.take_opt pends2 with
+  | None -> logb b (tg ^ " none")
+  | Some q ->
+    if q.qsleep () then begin logb b (Printf.sprintf "%s #%d" tg q.qid); q.qrej later end
+    else logb b (Printf.sprintf "%s #%d %s" tg q.qid (q.qst ()))
+let on_slot k (f : unit -> unit) =
+  let b = !cur in
+  match Hashtbl.find_opt slots k with
+  | None -> logb b (Printf.sprintf "on %d none" k)
+  | Some p -> Lwt.on_termination p (fun () -> logb b (Printf.sprintf "on %d (%s)" k (pstate p)); f ())
+let fault_call2 b kind len (go : int -> int) act =
+  match act with
+  | "W" | "T" ->
+    let (p, s) = mkpend2 act go string_of_int in
+    logb b (Printf.sprintf "  %s%d=%s" kind len s); logb b ("  bk " ^ s); p
+  | _ -> fault_call b kind len go act
+let seek_call b script k (ok : int64 -> Unix.seek_command -> int64) p cmd =
+  let act = script.(!k mod Array.length script) in incr k;
+  let cs = match cmd with Unix.SEEK_SET -> "set" | Unix.SEEK_END -> "end" | _ -> "cur" in
+  let tag s = logb b (Printf.sprintf "  SEEK %Ld %s=%s" p cs s) in
+  match act with
+  | "R" -> tag "RAISE"; raise Boom
+  | "F" -> tag "FAIL"; Lwt.fail Boom
+  | "P" -> tag "LATEFAIL"; Lwt.pause () >>= fun () -> logb b "  bk latefail now"; Lwt.fail Boom
+  | "N" -> tag "NEG"; Lwt.return (-1L)
+  | "X" -> let r = ok p cmd in tag ("ODD " ^ Int64.to_string r); Lwt.return (Int64.add r 7L)
+  | "W" | "T" -> let (pr, s) = mkpend2 act (fun _ -> ok p cmd) Int64.to_string in tag s; pr
+  | _ -> let r = ok p cmd in tag (Int64.to_string r); Lwt.return r
+let mk_fin2 ~bufsize ~data ~script ~seekscript =
+  let b = !cur in
+  let pos = ref 0 and k = ref 0 and ks = ref 0 in
+  let read buf ofs len =
+    let act = script.(!k mod Array.length script) in incr k;
+    let go want =
+      let n = max 0 (min (min want len) (String.length data - !pos)) in
+      Lwt_bytes.blit_from_string data !pos buf ofs n; pos := !pos + n; n in
+    fault_call2 b "R" len go act in
+  let ok p = function
+    | Unix.SEEK_SET -> pos := max 0 (min (String.length data) (Int64.to_int p)); Int64.of_int !pos
+    | Unix.SEEK_END -> Int64.of_int (String.length data)
+    | Unix.SEEK_CUR -> pos := max 0 (min (String.length data) (!pos + Int64.to_int p)); Int64.of_int !pos in
+  let close () = logb b "  CLOSEFN"; Lwt.return_unit in
+  let buffer = Lwt_bytes.create bufsize in
+  if Array.length seekscript = 0 then Lwt_io.make ~buffer ~close ~mode:Lwt_io.input read
+  else Lwt_io.make ~buffer ~close ~seek:(seek_call b seekscript ks ok) ~mode:Lwt_io.input read
+let mk_fout2 ~bufsize ~script ~seekscript ~closefail =
+  let b = !cur in
+  let file = ref Bytes.empty and fpos = ref 0 and k = ref 0 and ks = ref 0 in
+  let write buf ofs len =
+    let act = script.(!k mod Array.length script) in incr k;
+    let go want =
+      let n = max 0 (min want len) in
+      let need = !fpos + n in
+      if need > Bytes.length !file then begin
+        let nf = Bytes.make need '\000' in Bytes.blit !file 0 nf 0 (Bytes.length !file); file := nf end;
+      Lwt_bytes.blit_to_bytes buf ofs !file !fpos n; fpos := !fpos + n; n in
+    fault_call2 b "W" len go act in
+  let ok p = function
+    | Unix.SEEK_SET -> fpos := max 0 (Int64.to_int p); Int64.of_int !fpos
+    | Unix.SEEK_END -> Int64.of_int (Bytes.length !file)
+    | Unix.SEEK_CUR -> fpos := max 0 (!fpos + Int64.to_int p); Int64.of_int !fpos in
+  let close () = logb b "  CLOSEFN"; if closefail then Lwt.fail Boom else Lwt.return_unit in
+  let buffer = Lwt_bytes.create bufsize in
+  let ch = if Array.length seekscript = 0 then Lwt_io.make ~buffer ~close ~mode:Lwt_io.output write
+    else Lwt_io.make ~buffer ~close ~seek:(seek_call b seekscript ks ok) ~mode:Lwt_io.output write in
+  (ch, fun () -> hexb !file)
+(* a stream of [n] copies of [x], then: "end", "fail" (Boom), "pend" (a next never answered) *)
+let fstream n x tail =
+  let k = ref 0 in
+  Lwt_stream.from (fun () ->
+    incr k;
+    if !k <= n then Lwt.pause () >|= fun () -> Some x
+    else match tail with "fail" -> Lwt.fail Boom | "pend" -> fst (Lwt.wait ()) | _ -> Lwt.return None)
+let da_in2 c k mode =
+  Lwt_io.direct_access c (fun da ->
+    if mode = 2 then raise Boom;
+    (if mode = 1 || mode = 3 then da.Lwt_io.da_perform () >|= string_of_int else Lwt.return "-") >>= fun r ->
+    if mode = 3 then Lwt.fail Boom else
+    let k = min k (da.Lwt_io.da_max - da.Lwt_io.da_ptr) in
+    let s = hexbig (Lwt_bytes.proxy da.Lwt_io.da_buffer da.Lwt_io.da_ptr k) in
+    da.Lwt_io.da_ptr <- da.Lwt_io.da_ptr + k; Lwt.return (r ^ " " ^ s))
+let da_out2 c s mode =
+  Lwt_io.direct_access c (fun da ->
+    if mode = 2 then raise Boom;
+    (if mode = 1 || mode = 3 then da.Lwt_io.da_perform () >|= string_of_int else Lwt.return "-") >>= fun r ->
+    if mode = 3 then Lwt.fail Boom else
+    let k = min (String.length s) (da.Lwt_io.da_max - da.Lwt_io.da_ptr) in
+    Lwt_bytes.blit_from_string s 0 da.Lwt_io.da_buffer da.Lwt_io.da_ptr k;
+    da.Lwt_io.da_ptr <- da.Lwt_io.da_ptr + k; Lwt.return (r ^ " " ^ string_of_int k))
+(* block's function: 0 gives the bytes (input: reads them; output: writes s), 1 raises, 2 a
+   rejected promise, 3 the same after a pause *)
+let block2 c n s mode inp =
+  Lwt_io.block c n (fun buf ofs ->
+    match mode with
+    | 1 -> raise Boom
+    | 2 -> Lwt.fail Boom
+    | 3 -> Lwt.pause () >>= fun () -> Lwt.fail Boom
+    | _ -> if inp then Lwt.return (hexbig (Lwt_bytes.proxy buf ofs n))
+           else (Lwt_bytes.blit_from_string s 0 buf ofs n; Lwt.return "()"))
