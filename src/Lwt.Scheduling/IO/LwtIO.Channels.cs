@@ -63,8 +63,10 @@ public static partial class LwtIO
     /// <exception cref="ArgumentNullException"><paramref name="channel"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="position"/> is negative.</exception>
     /// <remarks>
-    /// Rejected with <see cref="InvalidOperationException"/> if the channel cannot seek, with
-    /// <see cref="UnixErrorException"/> (ESPIPE) for a pipe or socket.
+    /// Rejected with <see cref="InvalidOperationException"/> if the channel cannot seek, or if
+    /// its seek function answers another offset than <paramref name="position"/> (Lwt's
+    /// <c>Failure "Lwt_io.set_position: seek failed"</c>), with <see cref="UnixErrorException"/>
+    /// (ESPIPE) for a pipe or socket.
     /// </remarks>
     public static Promise SetPosition(this LwtChannel channel, long position)
     {
@@ -113,12 +115,15 @@ public static partial class LwtIO
     }
 
     /// <summary>Seeks the backend to <paramref name="position"/> and checks that it got there (lwt_io's do_seek).</summary>
+    // Another offset fails as lwt_io.ml's do_seek does (Failure, ours InvalidOperationException,
+    // as for a read or write function's count out of range): the seek function broke its
+    // contract, which is not an I/O error of the file.
     private static Promise<Unit> SeekTo(ChannelCore c, long position, string function)
     {
         if (c.Seek is not { } seek) return Promise.Fail<Unit>(CannotSeek(function));
         return seek(position, SeekOrigin.Begin).Bind(got => got == position
             ? Promise.ReturnUnit
-            : Promise.Fail<Unit>(new IOException($"Lwt_io.{function}: seek failed (asked for {position}, got {got}).")));
+            : Promise.Fail<Unit>(new InvalidOperationException($"Lwt_io.{function}: seek failed (asked for {position}, got {got}).")));
     }
 
     private static InvalidOperationException CannotSeek(string function) =>
@@ -133,8 +138,10 @@ public static partial class LwtIO
     /// <param name="channel">The channel.</param>
     /// <exception cref="ArgumentNullException"><paramref name="channel"/> is null.</exception>
     /// <remarks>
-    /// Rejected with <see cref="InvalidOperationException"/> if the channel cannot seek, with
-    /// <see cref="UnixErrorException"/> (ESPIPE) for a pipe or socket.
+    /// Rejected with <see cref="InvalidOperationException"/> if the channel cannot seek, or if
+    /// its seek function, asked to go back to the channel's offset, answers another one (Lwt's
+    /// <c>Failure "Lwt_io.length: seek failed"</c>), with <see cref="UnixErrorException"/>
+    /// (ESPIPE) for a pipe or socket.
     /// </remarks>
     public static Promise<long> Length(this LwtChannel channel)
     {
