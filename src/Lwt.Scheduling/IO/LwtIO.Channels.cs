@@ -99,7 +99,9 @@ public static partial class LwtIO
                 return Promise.ReturnUnit;
             }
 
-            return Guard(c, SeekTo(c, position, "set_position")).Map(_ =>
+            // The seek is not guarded: lwt_io.ml races only the backend's reads and writes
+            // against an abort, so a seek that fails after a close fails with its own error.
+            return SeekTo(c, position, "set_position").Map(_ =>
             {
                 c.Offset = position;
                 c.Ptr = c.Max = 0;
@@ -107,7 +109,7 @@ public static partial class LwtIO
             });
         }
 
-        return Guard(c, c.FlushAll().Bind(_ => SeekTo(c, position, "set_position"))).Map(_ =>
+        return Guard(c, c.FlushAll()).Bind(_ => SeekTo(c, position, "set_position")).Map(_ =>
         {
             c.Offset = position;
             return default(Unit);
@@ -151,7 +153,8 @@ public static partial class LwtIO
             var c = ch.Core;
             if (c.IsBytes) return Promise.Return((long)c.Buffer.Length);
             if (c.Seek is not { } seek) return Promise.Fail<long>(CannotSeek("length"));
-            return Guard(c, seek(0, SeekOrigin.End).Bind(length => SeekTo(c, c.Offset, "length").Map(_ => length)));
+            // Not guarded, as SetPosition's seek: a failure after a close is the seek's own.
+            return seek(0, SeekOrigin.End).Bind(length => SeekTo(c, c.Offset, "length").Map(_ => length));
         });
     }
 
