@@ -261,7 +261,7 @@ public static class Rt
     // family "faults2" (rt.ml's comment)
     sealed class Pend2 { public int Id; public Func<bool> Sleep = null!; public Func<string> St = null!; public Func<int, (string, Action<bool>)> Go = null!; public Action<bool> Rej = null!; }
     static readonly Queue<Pend2> Pends2 = new();
-    public static void ResetFaults2() { ResetFaults(); Pends2.Clear(); }
+    public static void ResetFaults2() { ResetFaults(); Pends2.Clear(); Shows.Clear(); }
     static (Promise<T>, string) MkPend2<T>(string act, Func<int, T> go, Func<T, string> toS)
     {
         var (p, w) = act == "W" ? Promise.Create<T>() : Promise.CreateCancelable<T>();
@@ -291,11 +291,23 @@ public static class Rt
         if (q.Sleep()) { LogB(b, $"{tg} #{q.Id}"); q.Rej(later); }
         else LogB(b, $"{tg} #{q.Id} {q.St()}");
     }
+    static readonly Dictionary<int, (Promise<string>, Promise)> Shows = new();
+    public static void Slot2(int k, string label, Func<Promise<string>> f)
+    {
+        var b = Cur;
+        Promise<string> p;
+        try { p = f(); } catch (Exception e) { LogB(b, label + " SYNC " + ExnStr(e)); return; }
+        Slots[k] = p;
+        var sp = Show(label, () => p);
+        Shows[k] = (p, sp);
+        if (sp.IsPending) Spawned.Add((label, sp));
+    }
     public static void OnSlot(int k, Action f)
     {
         var b = Cur;
-        if (!Slots.TryGetValue(k, out var p)) { LogB(b, $"on {k} none"); return; }
-        p.OnTermination(() => { LogB(b, $"on {k} ({PState(p)})"); f(); });
+        if (!Shows.TryGetValue(k, out var e)) { LogB(b, $"on {k} none"); return; }
+        var (p, sp) = e;
+        sp.OnTermination(() => { LogB(b, $"on {k} ({PState(p)})"); f(); });
     }
     static Promise<int> FaultCall2(StringBuilder b, string kind, int len, Func<int, int> go, string act)
     {
@@ -436,6 +448,7 @@ public static class Rt
     {
         return c.Block<string>(n, (m, o) =>
         {
+            if (mode != 0 && !inp) m.Span.Slice(o, n).Clear(); // rt.ml's block2
             switch (mode)
             {
                 case 1: throw new Boom();
