@@ -42,6 +42,7 @@
 // the index in the array, and it never auto-flushes (there is nowhere to go).
 
 using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
 
 namespace Lwt;
 
@@ -859,10 +860,10 @@ internal sealed class ChannelCore
     /// True when <see cref="Advance"/> takes <paramref name="n"/>; false, with its error, when it would refuse it: the
     /// synchronous paths reject with it rather than throw at the operation's caller.
     /// </summary>
-    private bool CountAccepted(int n, out Exception error)
+    private bool CountAccepted(int n, [NotNullWhen(false)] out Exception? error)
     {
         error = (uint)n > (uint)(Max - Ptr) ? InvalidCount(n, Max - Ptr, read: false)
-            : n == 0 ? WroteNothing() : null!;
+            : n == 0 ? WroteNothing() : null;
         return error is null;
     }
 
