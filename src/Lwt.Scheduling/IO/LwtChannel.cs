@@ -691,10 +691,11 @@ internal sealed class ChannelCore
         int start = PrepareRefill();
         try
         {
-            // Only this operation (it holds the turn) moves Max meanwhile.
-            int asked = Buffer.Length - start;
+            // Only this operation (it holds the turn) moves Max, or replaces Buffer, meanwhile:
+            // what was asked for is computed again after the await rather than kept across it
+            // (one more field in this method's box, allocated by every refill that waits).
             int n = await UntilClosed(ReadBackend!(Buffer.AsMemory(start)));
-            CheckCount(n, asked, read: true);
+            CheckCount(n, Buffer.Length - start, read: true);
             if (n > 0)
             {
                 Max = start + n;
