@@ -533,6 +533,50 @@ FACTS_OUT = ['1', '1', '2', '3', '5', '100', '100', 'R', 'F', 'P', 'N', 'O', 'W'
 FIN_OPS = {'read_char', 'read_char_opt', 'read_line', 'read_line_opt', 'read', 'read_into', 'read_into_exactly', 'read_chars'}
 FOUT_OPS = {'write', 'write_line', 'write_char', 'write_from_string_exactly', 'write_from_exactly', 'flush'}
 
+# The steps the faults and faults2 programs share. `slot` is the slot function's name in rt.ml
+# ("slot" or "slot2"; Rt.cs: "Slot" or "Slot2"). Each makes the same draws from R as the inline
+# code it replaced, so a seed's programs are unchanged.
+def fault_script(acts):
+    script = [R.choice(acts) for _ in range(R.randint(1, 5))]
+    if R.random() < 0.3: script = [R.choice(['W', 'T'])] + script
+    return script
+
+def fault_atomic(prog, ml, cs, s, ty, slot):
+    n = R.randint(1, 3)
+    subs_ml, subs_cs = [], []
+    for j in range(n):
+        name, mlf, csf = pick(prog.fops())
+        subs_ml.append(f'show "{s}.{j + 1}:{name}" (fun () -> {mlf("w")})')
+        subs_cs.append(f'await Rt.Show("{s}.{j + 1}:{name}", () => {csf("w")});')
+    mle = 'Lwt_io.atomic (fun w -> ' + ' >>= fun () -> '.join(subs_ml) + ' >>= fun () -> Lwt.return "()") ch'
+    cse = f'LwtIO.Atomic<{ty}, string>(ch, async w => {{ ' + ' '.join(subs_cs) + ' return "()"; })'
+    ml.append(f'  {slot} {s} "{s}:atomic" (fun () -> {mle});')
+    cs.append(f'  Rt.{slot.capitalize()}({s}, "{s}:atomic", () => {cse});')
+
+def fault_cancel(ml, cs, slots, s):
+    k = R.choice(slots) if slots and R.random() < 0.9 else s
+    ml.append(f'  cancel_slot {k};')
+    cs.append(f'  Rt.CancelSlot({k});')
+
+def fault_pause(ml, cs, s):
+    ml.append(f'  show "{s}:pause" (fun () -> Lwt.pause () >|= unit_) >>= fun () ->')
+    cs.append(f'  await Rt.Show("{s}:pause", () => Promise.Pause().Map(() => "()"));')
+
+def fault_probe(ml, cs, s):
+    name, mlf, csf = R.choice([c for c in common_ops('make', False) if c[1]()[0] in ('position', 'buffered', 'is_busy', 'is_closed')])[1]()
+    ml.append(f'  show "{s}:{name}" (fun () -> {mlf("ch")}) >>= fun () ->')
+    cs.append(f'  await Rt.Show("{s}:{name}", () => {csf("ch")});')
+
+def fault_close(ml, cs, s, slot):
+    nm = R.choice(['close', 'close', 'abort'])
+    ml.append(f'  {slot} {s} "{s}:{nm}" (fun () -> Lwt_io.{nm} ch >|= unit_);')
+    cs.append(f'  Rt.{slot.capitalize()}({s}, "{s}:{nm}", () => ch.{"Close" if nm == "close" else "Abort"}().Map(() => "()"));')
+
+def fault_finish(ml, cs):
+    ml.append('  finish () >>= fun () -> logb !cur (state ch); logb !cur ("FIN " ^ fin ()); Lwt.return_unit')
+    cs.append('  await Rt.Finish(); Rt.LogB(Rt.Cur, Rt.State(ch)); Rt.LogB(Rt.Cur, "FIN " + fin());')
+    cs.append('}')
+
 class FaultProg(Prog):
     def __init__(self, idx):
         self.idx = idx
@@ -560,8 +604,7 @@ class FaultProg(Prog):
         cs.append('  Rt.ResetFaults();')
         bufsize = R.choice([16, 16, 17, 20])
         acts = FACTS_IN if self.isinput else FACTS_OUT
-        script = [R.choice(acts) for _ in range(R.randint(1, 5))]
-        if R.random() < 0.3: script = [R.choice(['W', 'T'])] + script
+        script = fault_script(acts)
         mlscript = '[|' + ';'.join(f'"{a}"' for a in script) + '|]'
         csscript = 'new[]{' + ','.join(f'"{a}"' for a in script) + '}'
         if self.isinput:
@@ -586,16 +629,7 @@ class FaultProg(Prog):
                 cs.append(f'  Rt.Slot({s}, "{s}:{name}", () => {csf("ch")});')
                 slots.append(s)
             elif r < 0.45:
-                n = R.randint(1, 3)
-                subs_ml, subs_cs = [], []
-                for j in range(n):
-                    name, mlf, csf = pick(self.fops())
-                    subs_ml.append(f'show "{s}.{j + 1}:{name}" (fun () -> {mlf("w")})')
-                    subs_cs.append(f'await Rt.Show("{s}.{j + 1}:{name}", () => {csf("w")});')
-                mle = 'Lwt_io.atomic (fun w -> ' + ' >>= fun () -> '.join(subs_ml) + ' >>= fun () -> Lwt.return "()") ch'
-                cse = f'LwtIO.Atomic<{ty}, string>(ch, async w => {{ ' + ' '.join(subs_cs) + ' return "()"; })'
-                ml.append(f'  slot {s} "{s}:atomic" (fun () -> {mle});')
-                cs.append(f'  Rt.Slot({s}, "{s}:atomic", () => {cse});')
+                fault_atomic(self, ml, cs, s, ty, 'slot')
                 slots.append(s)
             elif r < 0.60:
                 # 0 is end of input; an output backend's 0 is outside ours's contract (at
@@ -607,24 +641,15 @@ class FaultProg(Prog):
                 ml.append('  brej ();')
                 cs.append('  Rt.BRej();')
             elif r < 0.78:
-                k = R.choice(slots) if slots and R.random() < 0.9 else s
-                ml.append(f'  cancel_slot {k};')
-                cs.append(f'  Rt.CancelSlot({k});')
+                fault_cancel(ml, cs, slots, s)
             elif r < 0.86:
-                ml.append(f'  show "{s}:pause" (fun () -> Lwt.pause () >|= unit_) >>= fun () ->')
-                cs.append(f'  await Rt.Show("{s}:pause", () => Promise.Pause().Map(() => "()"));')
+                fault_pause(ml, cs, s)
             elif r < 0.94:
-                name, mlf, csf = R.choice([c for c in common_ops('make', False) if c[1]()[0] in ('position', 'buffered', 'is_busy', 'is_closed')])[1]()
-                ml.append(f'  show "{s}:{name}" (fun () -> {mlf("ch")}) >>= fun () ->')
-                cs.append(f'  await Rt.Show("{s}:{name}", () => {csf("ch")});')
+                fault_probe(ml, cs, s)
             else:
-                nm = R.choice(['close', 'close', 'abort'])
-                ml.append(f'  slot {s} "{s}:{nm}" (fun () -> Lwt_io.{nm} ch >|= unit_);')
-                cs.append(f'  Rt.Slot({s}, "{s}:{nm}", () => ch.{"Close" if nm == "close" else "Abort"}().Map(() => "()"));')
+                fault_close(ml, cs, s, 'slot')
                 slots.append(s)
-        ml.append('  finish () >>= fun () -> logb !cur (state ch); logb !cur ("FIN " ^ fin ()); Lwt.return_unit')
-        cs.append('  await Rt.Finish(); Rt.LogB(Rt.Cur, Rt.State(ch)); Rt.LogB(Rt.Cur, "FIN " + fin());')
-        cs.append('}')
+        fault_finish(ml, cs)
 
 
 
@@ -708,8 +733,7 @@ class FaultProg2(Prog):
         cs.append('  Rt.ResetFaults2();')
         bufsize = R.choice([16, 16, 17, 20])
         acts = FACTS_IN if self.isinput else FACTS_OUT
-        script = [R.choice(acts) for _ in range(R.randint(1, 5))]
-        if R.random() < 0.3: script = [R.choice(['W', 'T'])] + script
+        script = fault_script(acts)
         sscript = [R.choice(FSEEK) for _ in range(R.randint(1, 4))] if self.kind == 'seek' else []
         mlscript = '[|' + ';'.join(f'"{a}"' for a in script) + '|]'
         csscript = 'new[]{' + ','.join(f'"{a}"' for a in script) + '}'
@@ -756,16 +780,7 @@ class FaultProg2(Prog):
                 # whose callback would run in Lwt only
                 if name.startswith('block 17'): onslots.add(s)
             elif r < 0.40:
-                n = R.randint(1, 3)
-                subs_ml, subs_cs = [], []
-                for j in range(n):
-                    name, mlf, csf = pick(self.fops())
-                    subs_ml.append(f'show "{s}.{j + 1}:{name}" (fun () -> {mlf("w")})')
-                    subs_cs.append(f'await Rt.Show("{s}.{j + 1}:{name}", () => {csf("w")});')
-                mle = 'Lwt_io.atomic (fun w -> ' + ' >>= fun () -> '.join(subs_ml) + ' >>= fun () -> Lwt.return "()") ch'
-                cse = f'LwtIO.Atomic<{ty}, string>(ch, async w => {{ ' + ' '.join(subs_cs) + ' return "()"; })'
-                ml.append(f'  slot2 {s} "{s}:atomic" (fun () -> {mle});')
-                cs.append(f'  Rt.Slot2({s}, "{s}:atomic", () => {cse});')
+                fault_atomic(self, ml, cs, s, ty, 'slot2')
                 slots.append(s)
             elif r < 0.61:
                 n = R.choice([0, 1, 2, 3, 5, 100] if self.isinput else [1, 1, 2, 3, 5, 100])
@@ -781,24 +796,15 @@ class FaultProg2(Prog):
                     k = R.choice(free); onslots.add(k)
                     ml.append(f'  on_slot {k} (fun () -> {mlc});'); cs.append(f'  Rt.OnSlot({k}, () => {csc});')
             elif r < 0.72:
-                k = R.choice(slots) if slots and R.random() < 0.9 else s
-                ml.append(f'  cancel_slot {k};')
-                cs.append(f'  Rt.CancelSlot({k});')
+                fault_cancel(ml, cs, slots, s)
             elif r < 0.80:
-                ml.append(f'  show "{s}:pause" (fun () -> Lwt.pause () >|= unit_) >>= fun () ->')
-                cs.append(f'  await Rt.Show("{s}:pause", () => Promise.Pause().Map(() => "()"));')
+                fault_pause(ml, cs, s)
             elif r < 0.93:
-                name, mlf, csf = R.choice([c for c in common_ops('make', False) if c[1]()[0] in ('position', 'buffered', 'is_busy', 'is_closed')])[1]()
-                ml.append(f'  show "{s}:{name}" (fun () -> {mlf("ch")}) >>= fun () ->')
-                cs.append(f'  await Rt.Show("{s}:{name}", () => {csf("ch")});')
+                fault_probe(ml, cs, s)
             else:
-                nm = R.choice(['close', 'close', 'abort'])
-                ml.append(f'  slot2 {s} "{s}:{nm}" (fun () -> Lwt_io.{nm} ch >|= unit_);')
-                cs.append(f'  Rt.Slot2({s}, "{s}:{nm}", () => ch.{"Close" if nm == "close" else "Abort"}().Map(() => "()"));')
+                fault_close(ml, cs, s, 'slot2')
                 slots.append(s)
-        ml.append('  finish () >>= fun () -> logb !cur (state ch); logb !cur ("FIN " ^ fin ()); Lwt.return_unit')
-        cs.append('  await Rt.Finish(); Rt.LogB(Rt.Cur, Rt.State(ch)); Rt.LogB(Rt.Cur, "FIN " + fin());')
-        cs.append('}')
+        fault_finish(ml, cs)
 
 
 def main():
