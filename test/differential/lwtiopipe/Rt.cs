@@ -48,12 +48,14 @@ public static class Rt
 
     public static async Promise PauseN(int n) { for (int i = 0; i < n; i++) await Promise.Pause(); }
 
+    // As rt.ml's settle_pauses (the cancel mode sets 300).
+    public static int SettlePauses = 5;
     public static async Promise Settle(string tag)
     {
         var b = Cur;
         await PauseN(5);
         await LwtUnix.Sleep(0.002);
-        await PauseN(5);
+        await PauseN(SettlePauses);
         foreach (var (l, p) in Spawned) if (p.IsPending) LogB(b, tag + " " + l + " PENDING");
     }
 
@@ -292,4 +294,52 @@ public static class Rt
     }
     public static async Promise BgLoop(int n) { for (int i = 0; i < n; i++) { LogB(Cur, $"bg {i}"); await Promise.Pause(); } }
     public static async Promise FgLoop(Func<Promise> f, int n) { for (int i = 0; i < n; i++) { LogB(Cur, $"fg {i}"); await f(); } }
+
+    // ---- MODE=cancel (gen.py's CancelProg); mirrors rt.ml's cancel section ----
+    public static Dictionary<string, Promise> Slots = new();
+    public static P Reg<P>(string k, P p) where P : Promise { Slots[k] = p; return p; }
+    public static string Rle(ReadOnlySpan<byte> s)
+    {
+        var sb = new StringBuilder();
+        for (int i = 0; i < s.Length;)
+        {
+            int j = i; while (j < s.Length && s[j] == s[i]) j++;
+            if (j - i >= 6) { sb.Append('[').Append(s[i].ToString("x2")).Append('*').Append(j - i).Append(']'); i = j; }
+            else { sb.Append(s[i].ToString("x2")); i++; }
+        }
+        return sb.ToString();
+    }
+    public static string Rle(byte[] s) => Rle(s.AsSpan());
+    public static string Rle(string s) => Rle(Encoding.UTF8.GetBytes(s));
+    public static Promise<string> RIc(string k, InputChannel c, int blen, int ofs, int len)
+    {
+        var b = Dots(blen);
+        return Reg(k, c.ReadInto(b.AsMemory(ofs, len))).Map(n => n + " " + Hb(b));
+    }
+    public static Promise<string> RIEc(string k, InputChannel c, int blen, int ofs, int len)
+    {
+        var b = Dots(blen);
+        return Reg(k, c.ReadIntoExactly(b.AsMemory(ofs, len))).Map(() => Hb(b));
+    }
+    public static Promise CancelSlot(string label, string k, InputChannel ic, OutputChannel oc)
+    {
+        var b = Cur;
+        LogB(b, label + ":cancel " + k);
+        if (Slots.TryGetValue(k, out var p)) p.Cancel(); else LogB(b, "  no slot");
+        LogB(b, "  " + State("ic", ic)); LogB(b, "  " + State("oc", oc));
+        return Promise.ReturnUnit;
+    }
+    public static async Promise EndPhaseC(InputChannel ic, OutputChannel oc)
+    {
+        var b = Cur;
+        await Settle("mid");
+        LogB(b, State("ic", ic)); LogB(b, State("oc", oc));
+        var d = Show("end:drain", () => ic.Read().Map(x => Rle(x)));
+        await Show("end:close oc", () => oc.Close().Map(() => "()"));
+        await Settle("end");
+        await d;
+        Spawned = new();
+        await Show("end:close ic", () => ic.Close().Map(() => "()"));
+        LogB(b, State("ic", ic)); LogB(b, State("oc", oc));
+    }
 }

@@ -4,7 +4,8 @@ from collections import Counter
 # Known classes, counted but not listed (SHOWKNOWN=1 lists them):
 # - order-only: the same lines in another order. The pipe's data reaches a waiting reader
 #   through the engine, and the two loops interleave that wake-up with pauses differently.
-# - readline-pending, read-timing: see classify.
+# - readline-pending, read-timing, and for the cancel mode readline-cancel, lwt-close-in-atomic,
+#   eof-a-turn-later, cancel-ours-only, read-cut: see classify.
 def parse(f):
     d = {}; cur = None
     for line in open(f, errors='replace'):
@@ -18,7 +19,7 @@ SHOWKNOWN = os.environ.get('SHOWKNOWN', '0') == '1'
 def icsum(ls):
     # "ic pos=P buffered=B" -> "ic pos+buffered=P+B": what the reader took from the pipe;
     # the reader's position and buffered asked by a step are dropped.
-    ls = [re.sub(r'^ic pos=(\d+) buffered=(\d+)', lambda m: f'ic pos+buffered={int(m.group(1)) + int(m.group(2))}', l) for l in ls]
+    ls = [re.sub(r'^(\s*)ic pos=(\d+) buffered=(\d+)', lambda m: f'{m.group(1)}ic pos+buffered={int(m.group(2)) + int(m.group(3))}', l) for l in ls]
     return [re.sub(r'^([\d.]+:(?:main:)?(?:position|buffered) ic) = \d+$', r'\1 = ?', l) for l in ls]
 def classify(la, lb):
     if sorted(la) == sorted(lb): return 'order-only'
@@ -35,7 +36,51 @@ def classify(la, lb):
     # channel's buffer (position counts it, buffered does not); ours keeps it buffered
     # (cancel-safe), so position and buffered differ, their sum does not.
     if any(':read_line' in l for l in la) and sorted(icsum(la)) == sorted(icsum(lb)): return 'readline-pending'
-    # Everything the program read and wrote agrees; only how much the reader had taken from
+    # cancel mode: a read_line canceled while it waits for the end of its line: lwt_io.ml has
+    # moved the part it scanned out of the buffer and loses it, ours keeps it buffered for the
+    # next read (README's readline-buffer: deliberate), so later reads and the drain differ.
+    canc = lambda ls: sorted(l.split(':', 1)[0] for l in ls if re.match(r'[\d.]+:.* ! CANCELED$', l))
+    # (the bytes ours kept may end a read that waits for ever in Lwt, which a later step
+    # cancels there: what ours cancels, Lwt cancels too; seed 2535 prog 147)
+    if any(re.match(r'[\d.]+:read_line(_opt)? ! CANCELED$', l) for l in la) and any(re.match(r'[\d.]+:read_line(_opt)? ! CANCELED$', l) for l in lb) \
+            and set(canc(lb)) <= set(canc(la)): return 'readline-cancel'
+    # cancel mode: an abort or close of an end while an atomic block holds it: Lwt 5.6.1 closes
+    # only the block's channel (the descriptor), its channel stays open and later operations
+    # fail EBADF, close with Invalid_argument (README's lwt-close-in-atomic: a Lwt bug).
+    for e in ('ic', 'oc'):
+        if (any(re.match(r'[\d.]+:atomic ' + e, l) for l in la) and any(re.match(r'\d+:(abort|close) ' + e + r' = \(\)$', l) for l in la)
+                and any('UNIX(Bad file descriptor)' in l or l == 'end:close ' + e + ' SYNC INVARG' for l in la)):
+            return 'lwt-close-in-atomic'
+    # cancel mode: a read that finds the end of input at once in Lwt ends a loop iteration
+    # later here (README: LwtFd.ReadDrained waits for the engine's readiness after a short
+    # read), so it is still busy at a cancel or probe, or canceled there where Lwt got EOF.
+    eofs = {l[:-len(' ! EOF')] for l in la if l.endswith(' ! EOF')}
+    nb = lambda ls: sorted(re.sub(r'busy=\w+', 'busy=?', l) for l in ls)
+    lb2 = [l[:-len(' ! CANCELED')] + ' ! EOF' if l.endswith(' ! CANCELED') and l[:-len(' ! CANCELED')] in eofs else l for l in lb]
+    if nb(la) == nb(lb2): return 'eof-a-turn-later'
+    # cancel mode: an operation canceled here and not in Lwt, where it ended otherwise (not
+    # PENDING). Two known causes, which the traces do not tell apart: (1) Lwt.cancel of an
+    # operation whose turn has just come (the one before it was canceled or ended in a
+    # callback, its wake-up deferred): Lwt's cancel finds nothing pending and is lost, ours
+    # cancels it (lwtio's cancel-once-waiting, the core's CancelOnceWaiting, commit cc6b0f9);
+    # (2) a read of data that is already in the pipe, after a short read: Lwt tries the call
+    # first and the read ends at once, ours waits a loop iteration for readiness
+    # (LwtFd.ReadDrained), so a cancel right after the call cancels it (seed 2539 prog 112).
+    only = [k for k in set(canc(lb)) - set(canc(la))
+            if any(x.startswith(k + ':') and ' = ' in x or x.startswith(k + ':') and x.endswith(' ! EOF') for x in la)]
+    if only: return 'cancel-ours-only'
+    # cancel mode: the bytes read are the same, cut otherwise by reads that take what is
+    # buffered (read with a count, the drain): ours keeps a pending line in the buffer (and
+    # grows it), so refills differ (README's readline-buffer); the channels' positions and what
+    # is still pending at the middle check follow.
+    def unrle(x):
+        return re.sub(r'\[([0-9a-f]{2})\*(\d+)\]', lambda m: m.group(1) * int(m.group(2)), x)
+    isdata = lambda l: re.match(r'([\d.]+:read \d+|end:drain) = ', l)
+    isstate = lambda l: re.match(r'\s*(ic|oc) pos=', l) or re.match(r'mid .* PENDING$', l)
+    rest = lambda ls: sorted(l for l in ls if not isdata(l) and not isstate(l))
+    data = lambda ls: ''.join(unrle(l.split(' = ', 1)[1]) for l in ls if isdata(l))
+    if any(':read_line' in l for l in la) and rest(la) == rest(lb) and data(la) == data(lb): return 'read-cut'
+    # Everything the program read and wrote agrees;    # Everything the program read and wrote agrees; only how much the reader had taken from
     # the pipe at the middle check differs: the two loops notice the pipe's data at
     # different turns (a refill made before or after the next chunk arrived).
     drop = lambda ls: sorted(re.sub(r' = \d+$', ' = ?', l) for l in icsum(ls) if not l.startswith('ic pos+buffered='))

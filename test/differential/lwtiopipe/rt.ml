@@ -30,9 +30,12 @@ let spawn label f = let p = show label f in if Lwt.is_sleeping p then spawned :=
 let rec pause_n n = if n = 0 then Lwt.return_unit else Lwt.pause () >>= fun () -> pause_n (n-1)
 (* Lets the spawned operations and the pipe settle: pauses, then a short sleep (the other end's
    data arrives through the engine), then pauses again; reports what is still pending. *)
+(* settle_pauses: the pauses after the sleep (the cancel mode sets 300: a 64 KiB transfer
+   through 16-byte buffers takes Lwt 6 loop iterations and ours 66). *)
+let settle_pauses = ref 5
 let settle tag =
   let b = !cur in
-  pause_n 5 >>= fun () -> Lwt_unix.sleep 0.002 >>= fun () -> pause_n 5 >>= fun () ->
+  pause_n 5 >>= fun () -> Lwt_unix.sleep 0.002 >>= fun () -> pause_n !settle_pauses >>= fun () ->
   List.iter (fun (l,p) -> if Lwt.is_sleeping p then logb b (tag ^ " " ^ l ^ " PENDING")) (List.rev !spawned);
   Lwt.return_unit
 
@@ -207,3 +210,32 @@ let raw_end s =
 (* auto_pause / auto_yield: a background loop logs at each pause *)
 let rec bgloop i n = if i >= n then Lwt.return_unit else (logb !cur (Printf.sprintf "bg %d" i); Lwt.pause () >>= fun () -> bgloop (i + 1) n)
 let rec fgloop f i n = if i >= n then Lwt.return_unit else (logb !cur (Printf.sprintf "fg %d" i); f () >>= fun () -> fgloop f (i + 1) n)
+(* MODE=cancel (gen.py's CancelProg): each spawned operation's own promise is kept in a slot
+   that a later step cancels; data read is printed with runs of 6 or more bytes as [xx*n]. *)
+let slots : (string, unit -> unit) Hashtbl.t = Hashtbl.create 8
+let creg k p = Hashtbl.replace slots k (fun () -> Lwt.cancel p); p
+let rle s =
+  let b = Buffer.create 64 and n = String.length s in
+  let rec go i = if i < n then begin
+    let j = ref i in while !j < n && s.[!j] = s.[i] do incr j done;
+    if !j - i >= 6 then (Buffer.add_string b (Printf.sprintf "[%02x*%d]" (Char.code s.[i]) (!j - i)); go !j)
+    else (Buffer.add_string b (Printf.sprintf "%02x" (Char.code s.[i])); go (i + 1)) end in
+  go 0; Buffer.contents b
+let cancel_slot label k ic oc =
+  let b = !cur in
+  logb b (label ^ ":cancel " ^ k);
+  (match Hashtbl.find_opt slots k with Some f -> f () | None -> logb b "  no slot");
+  logb b ("  " ^ state "ic" ic); logb b ("  " ^ state "oc" oc); Lwt.return_unit
+(* The end phase of a cancel program: a big write may wait for the reader, so the drain is
+   spawned before the writing end is closed. *)
+let endphase_c ic oc =
+  let b = !cur in
+  settle "mid" >>= fun () ->
+  logb b (state "ic" ic); logb b (state "oc" oc);
+  let d = show "end:drain" (fun () -> Lwt_io.read ic >|= rle) in
+  show "end:close oc" (fun () -> Lwt_io.close oc >|= unit_) >>= fun () ->
+  settle "end" >>= fun () ->
+  d >>= fun () ->
+  spawned := [];
+  show "end:close ic" (fun () -> Lwt_io.close ic >|= unit_) >>= fun () ->
+  logb b (state "ic" ic); logb b (state "oc" oc); Lwt.return_unit
