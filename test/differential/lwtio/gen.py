@@ -215,6 +215,28 @@ def pick(ops):
         if x <= 0:
             return f()
     return ops[-1][1]()
+# The channel a program works on, as both languages make it (no draws from R here: the
+# callers draw the parameters, so a seed's programs do not depend on these functions).
+def emit_bytes_input(ml, cs, data):
+    ml.append(f'  let ch = Lwt_io.of_bytes ~mode:Lwt_io.input (Lwt_bytes.of_string {mls(data)}) in')
+    cs.append(f'  var ch = LwtIO.OfBytes(LwtIO.Input, Rt.Bytes("{hexs(data)}"));')
+
+def emit_bytes_output(ml, cs, n):
+    ml.append(f'  let arr = Lwt_bytes.create {n} in Lwt_bytes.fill arr 0 {n} \'\\000\';')
+    ml.append('  let ch = Lwt_io.of_bytes ~mode:Lwt_io.output arr in')
+    ml.append('  let fin () = hexbig arr in')
+    cs.append(f'  var arr = new byte[{n}];')
+    cs.append('  var ch = LwtIO.OfBytes(LwtIO.Output, arr);')
+    cs.append('  Func<string> fin = () => Rt.Hb(arr);')
+
+def emit_mk_in(ml, cs, bufsize, data, script, asy, seek):
+    ml.append(f'  let ch = mk_in ~bufsize:{bufsize} ~data:{mls(data)} ~script:[|{";".join(map(str, script))}|] ~async:{str(asy).lower()} ~seek:{str(seek).lower()} in')
+    cs.append(f'  var ch = Rt.MkIn({bufsize}, {css(data)}, new[]{{{",".join(map(str, script))}}}, {str(asy).lower()}, {str(seek).lower()});')
+
+def emit_mk_out(ml, cs, bufsize, script, asy, seek):
+    ml.append(f'  let (ch, fin) = mk_out ~bufsize:{bufsize} ~script:[|{";".join(map(str, script))}|] ~async:{str(asy).lower()} ~seek:{str(seek).lower()} in')
+    cs.append(f'  var (ch, fin) = Rt.MkOut({bufsize}, new[]{{{",".join(map(str, script))}}}, {str(asy).lower()}, {str(seek).lower()});')
+
 
 class Prog:
     def __init__(self, idx):
@@ -272,34 +294,26 @@ class Prog:
         if self.isinput:
             data = rtext(40) if self.text else rbytes(40)
             if self.kind == 'bytes':
-                ml.append(f'  let ch = Lwt_io.of_bytes ~mode:Lwt_io.input (Lwt_bytes.of_string {mls(data)}) in')
-                cs.append(f'  var ch = LwtIO.OfBytes(LwtIO.Input, Rt.Bytes("{hexs(data)}"));')
+                emit_bytes_input(ml, cs, data)
             else:
                 bufsize = R.choice([16, 16, 16, 17, 20, 32])
                 script = [R.choice([0, 1, 1, 2, 3, 4, 5, 7, 8, 16, 100, 100]) for _ in range(R.randint(1, 4))]
                 if all(x == 0 for x in script): script.append(100)
                 asy = R.random() < 0.3
                 seek = R.random() < 0.4
-                ml.append(f'  let ch = mk_in ~bufsize:{bufsize} ~data:{mls(data)} ~script:[|{";".join(map(str, script))}|] ~async:{str(asy).lower()} ~seek:{str(seek).lower()} in')
-                cs.append(f'  var ch = Rt.MkIn({bufsize}, {css(data)}, new[]{{{",".join(map(str, script))}}}, {str(asy).lower()}, {str(seek).lower()});')
+                emit_mk_in(ml, cs, bufsize, data, script, asy, seek)
             ml.append('  let fin () = "" in')
             cs.append('  Func<string> fin = () => "";')
         else:
             if self.kind == 'bytes':
                 n = R.randint(0, 30)
-                ml.append(f'  let arr = Lwt_bytes.create {n} in Lwt_bytes.fill arr 0 {n} \'\\000\';')
-                ml.append('  let ch = Lwt_io.of_bytes ~mode:Lwt_io.output arr in')
-                ml.append('  let fin () = hexbig arr in')
-                cs.append(f'  var arr = new byte[{n}];')
-                cs.append('  var ch = LwtIO.OfBytes(LwtIO.Output, arr);')
-                cs.append('  Func<string> fin = () => Rt.Hb(arr);')
+                emit_bytes_output(ml, cs, n)
             else:
                 bufsize = R.choice([16, 16, 16, 17, 20, 32])
                 script = [R.choice([1, 1, 2, 3, 4, 5, 7, 8, 16, 100, 100]) for _ in range(R.randint(1, 4))]
                 asy = R.random() < 0.3
                 seek = R.random() < 0.4
-                ml.append(f'  let (ch, fin) = mk_out ~bufsize:{bufsize} ~script:[|{";".join(map(str, script))}|] ~async:{str(asy).lower()} ~seek:{str(seek).lower()} in')
-                cs.append(f'  var (ch, fin) = Rt.MkOut({bufsize}, new[]{{{",".join(map(str, script))}}}, {str(asy).lower()}, {str(seek).lower()});')
+                emit_mk_out(ml, cs, bufsize, script, asy, seek)
         ml.append('  let stale = ref None in')
         cs.append(f'  {ty} stale = null;')
         nsteps = R.randint(3, 12)
@@ -469,34 +483,26 @@ class NumProg(Prog):
             elif r < 0.55 and data:  # cut in the middle of the last number(s)
                 data = data[:len(data) - R.randint(1, min(7, len(data)))]
             if self.kind == 'bytes':
-                ml.append(f'  let ch = Lwt_io.of_bytes ~mode:Lwt_io.input (Lwt_bytes.of_string {mls(data)}) in')
-                cs.append(f'  var ch = LwtIO.OfBytes(LwtIO.Input, Rt.Bytes("{hexs(data)}"));')
+                emit_bytes_input(ml, cs, data)
             else:
                 bufsize = R.choice([16, 16, 16, 17, 20])
                 script = [R.choice([1, 1, 2, 2, 3, 3, 5, 100]) for _ in range(R.randint(1, 5))]
                 if R.random() < 0.25: script.insert(R.randint(0, len(script)), 0)
                 asy = R.random() < 0.3
                 self.seek = R.random() < 0.2
-                ml.append(f'  let ch = mk_in ~bufsize:{bufsize} ~data:{mls(data)} ~script:[|{";".join(map(str, script))}|] ~async:{str(asy).lower()} ~seek:{str(self.seek).lower()} in')
-                cs.append(f'  var ch = Rt.MkIn({bufsize}, {css(data)}, new[]{{{",".join(map(str, script))}}}, {str(asy).lower()}, {str(self.seek).lower()});')
+                emit_mk_in(ml, cs, bufsize, data, script, asy, self.seek)
             ml.append('  let fin () = "" in')
             cs.append('  Func<string> fin = () => "";')
         else:
             if self.kind == 'bytes':
                 n = R.randint(0, 24)
-                ml.append(f'  let arr = Lwt_bytes.create {n} in Lwt_bytes.fill arr 0 {n} \'\\000\';')
-                ml.append('  let ch = Lwt_io.of_bytes ~mode:Lwt_io.output arr in')
-                ml.append('  let fin () = hexbig arr in')
-                cs.append(f'  var arr = new byte[{n}];')
-                cs.append('  var ch = LwtIO.OfBytes(LwtIO.Output, arr);')
-                cs.append('  Func<string> fin = () => Rt.Hb(arr);')
+                emit_bytes_output(ml, cs, n)
             else:
                 bufsize = R.choice([16, 16, 16, 17, 20])
                 script = [R.choice([1, 1, 2, 2, 3, 3, 5, 100]) for _ in range(R.randint(1, 5))]
                 asy = R.random() < 0.3
                 self.seek = R.random() < 0.2
-                ml.append(f'  let (ch, fin) = mk_out ~bufsize:{bufsize} ~script:[|{";".join(map(str, script))}|] ~async:{str(asy).lower()} ~seek:{str(self.seek).lower()} in')
-                cs.append(f'  var (ch, fin) = Rt.MkOut({bufsize}, new[]{{{",".join(map(str, script))}}}, {str(asy).lower()}, {str(self.seek).lower()});')
+                emit_mk_out(ml, cs, bufsize, script, asy, self.seek)
         ml.append('  let stale = ref None in')
         cs.append(f'  {ty} stale = null;')
         nsteps = R.randint(3, 12)
@@ -743,8 +749,7 @@ class FaultProg2(Prog):
             data = rtext(30)
             if R.random() < 0.4: data += bytes(R.randint(0, 127) for _ in range(R.randint(1, 9)))
             if self.kind == 'bytes':
-                ml.append(f'  let ch = Lwt_io.of_bytes ~mode:Lwt_io.input (Lwt_bytes.of_string {mls(data)}) in')
-                cs.append(f'  var ch = LwtIO.OfBytes(LwtIO.Input, Rt.Bytes("{hexs(data)}"));')
+                emit_bytes_input(ml, cs, data)
             else:
                 ml.append(f'  let ch = mk_fin2 ~bufsize:{bufsize} ~data:{mls(data)} ~script:{mlscript} ~seekscript:{mlss} in')
                 cs.append(f'  var ch = Rt.MkFIn2({bufsize}, {css(data)}, {csscript}, {csss});')
@@ -753,12 +758,7 @@ class FaultProg2(Prog):
         else:
             if self.kind == 'bytes':
                 n = R.randint(0, 24)
-                ml.append(f'  let arr = Lwt_bytes.create {n} in Lwt_bytes.fill arr 0 {n} \'\\000\';')
-                ml.append('  let ch = Lwt_io.of_bytes ~mode:Lwt_io.output arr in')
-                ml.append('  let fin () = hexbig arr in')
-                cs.append(f'  var arr = new byte[{n}];')
-                cs.append('  var ch = LwtIO.OfBytes(LwtIO.Output, arr);')
-                cs.append('  Func<string> fin = () => Rt.Hb(arr);')
+                emit_bytes_output(ml, cs, n)
             else:
                 cf = R.random() < 0.2
                 ml.append(f'  let (ch, fin) = mk_fout2 ~bufsize:{bufsize} ~script:{mlscript} ~seekscript:{mlss} ~closefail:{str(cf).lower()} in')
