@@ -858,25 +858,22 @@ internal sealed class ChannelCore
     }
 
     /// <summary>
-    /// True when <see cref="Advance"/> takes <paramref name="n"/>; false, with its error, when it would refuse it: the
-    /// synchronous paths reject with it rather than throw at the operation's caller.
+    /// True when <see cref="Advance"/> takes <paramref name="n"/>; false, with its error, when it
+    /// refuses it: the synchronous paths reject with it rather than throw at the operation's
+    /// caller. A count out of range fails the write as lwt_io.ml's perform_io does
+    /// (<see cref="CheckCount"/>); 0 is in range there, and lwt_io.ml's flush then calls the
+    /// backend again for ever: here it fails (the backend's contract: at least one byte).
     /// </summary>
     private bool CountAccepted(int n, [NotNullWhen(false)] out Exception? error)
     {
         error = (uint)n > (uint)(Max - Ptr) ? InvalidCount(n, Max - Ptr, read: false)
-            : n == 0 ? WroteNothing() : null;
+            : n == 0 ? new IOException("Lwt_io: the output backend wrote nothing.") : null;
         return error is null;
     }
 
-    private static IOException WroteNothing() => new("Lwt_io: the output backend wrote nothing.");
-
     private bool Advance(int n)
     {
-        // A count out of range fails the write as lwt_io.ml's perform_io does (CheckCount); 0
-        // is in range there, and lwt_io.ml's flush then calls the backend again for ever: here
-        // it fails (the backend's contract: at least one byte).
-        CheckCount(n, Max - Ptr, read: false);
-        if (n == 0) throw WroteNothing();
+        if (!CountAccepted(n, out var error)) throw error;
         Ptr += n;
         Offset += n;
         if (Ptr == Max) Ptr = Max = 0;
