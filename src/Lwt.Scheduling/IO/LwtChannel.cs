@@ -539,7 +539,7 @@ internal sealed class ChannelCore
     /// <summary>
     /// The buffer's size as made or resized (Lwt's buffer_size). <see cref="Buffer"/> is larger
     /// only while a line longer than it is read, and comes back to this size after
-    /// (<see cref="ShrinkAfterLongLine"/>).
+    /// (<see cref="ShrinkAfterLongLine"/>; a line never completed: <see cref="PrepareRefill"/>).
     /// </summary>
     internal int Size;
     internal int Ptr;
@@ -753,6 +753,11 @@ internal sealed class ChannelCore
         if (Ptr == Max)
         {
             Ptr = Max = 0;
+            // A buffer a long line grew whose line never completed (its ReadLine was canceled,
+            // or the channel failed), once its bytes are read: back to its size, as
+            // ShrinkAfterLongLine does after a line. Refilling the grown one asked the backend
+            // for more than Lwt's buffer_size, and kept the memory for the channel's life.
+            if (Buffer.Length != Size) Buffer = new byte[Size];
         }
         else if (Ptr > 0)
         {
@@ -777,7 +782,8 @@ internal sealed class ChannelCore
     /// <summary>
     /// After a line that grew the input buffer (<see cref="PrepareRefill"/>): back to
     /// <see cref="Size"/> once the unread bytes fit, so that one long line does not keep a
-    /// large buffer for the channel's life. Lwt reads a line into a separate buffer, and its
+    /// large buffer for the channel's life (a line that never completes gives it back at the
+    /// first refill that finds it empty, <see cref="PrepareRefill"/>). Lwt reads a line into a separate buffer, and its
     /// channel buffer never grows.
     /// </summary>
     internal void ShrinkAfterLongLine()

@@ -747,6 +747,60 @@ public class ChannelTurnAndBufferTests
         });
     }
 
+    // A read_line canceled while it waits for the end of a long line keeps the bytes it
+    // scanned buffered here (lwt_io.ml loses them: test/differential/README.md,
+    // readline-cancel). The buffer it grew for them comes back to its size at the first refill
+    // after they are read; it stayed grown for the channel's life, and every refill asked the
+    // backend for all of it (differential lwtiopipe MODE=cancel: buffered 65522 on a 16-byte
+    // channel).
+    [SkippableFact]
+    public void A_long_line_canceled_half_way_gives_its_grown_buffer_back_once_its_bytes_are_read()
+    {
+        Skip.IfNot(OperatingSystem.IsLinux());
+        LwtMain.Run(async () =>
+        {
+            var line = Encoding.Latin1.GetBytes(new string('a', 100));
+            int pos = 0;
+            var asked = new List<int>();
+            Resolver<int>? waiting = null;
+            var ic = LwtIO.MakeInput(m =>
+            {
+                asked.Add(m.Length);
+                if (pos == line.Length)
+                {
+                    (var p, waiting) = Promise.CreateCancelable<int>(); // the rest of the line is late
+                    pos++;
+                    return p;
+                }
+                if (pos > line.Length)
+                {
+                    "xy\n"u8.CopyTo(m.Span);
+                    return Promise.Return(3);
+                }
+                int n = Math.Min(Math.Min(7, m.Length), line.Length - pos);
+                line.AsSpan(pos, n).CopyTo(m.Span);
+                pos += n;
+                return Promise.Return(n);
+            }, bufferSize: 16);
+
+            var read = ic.ReadLine();
+            Assert.True(read.IsPending);
+            Assert.NotNull(waiting);
+            Assert.True(ic.Core.Buffer.Length > 16);
+            read.Cancel();
+            Assert.True(read.IsCanceled);
+            Assert.Equal(100, ic.Buffered());
+
+            Assert.Equal(line, await ic.Read(100));
+            Assert.Equal(0, ic.Buffered());
+            asked.Clear();
+            Assert.Equal("xy", await ic.ReadLine());
+            Assert.Equal(16, ic.Core.Buffer.Length);
+            Assert.Equal([16], asked); // the refill asked for the buffer's size, not the grown one's
+            Assert.Equal(16, ic.BufferSize);
+        });
+    }
+
     [SkippableFact]
     public void ResizeBuffer_sets_the_size_a_long_line_comes_back_to()
     {
