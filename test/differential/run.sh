@@ -3,7 +3,7 @@
 # usage: test/differential/run.sh AREA SEED N [extra...]
 #   AREA: core | syncstream | listseq | lwtio | lwtiopipe | unixfiles | timed | sockproc | mainsys | interop | asyncm | engine
 #   extra (per area): core [MAXSTEPS=10]; asyncm [MAXSTEPS=8] (env OFFLOOP=1 TAIL=0.35 TAILCALLS=1); syncstream [MODS=all [MAXSTEPS=12]]; interop [MAXOPS=6];
-#     listseq [FAMILIES=list,seq,result,itern [OPTS]]; lwtio [FAMILIES=base] (base, numbers, faults, faults2); lwtiopipe [MODE=pipe|socket|server|server6|serveropts|cancel];
+#     listseq [FAMILIES=list,seq,result,itern [OPTS]]; lwtio [FAMILIES=base] (base, numbers, faults, faults2); lwtiopipe [MODE=pipe|socket|server|server6|serveropts|cancel|cancelsock|cancelx];
 #     unixfiles [BYTES_FRACTION=0.15 [MAXSTEPS=12 [FAMILIES=base]]] (base, io2; both: half each); timed [FAMILIES=sleep,tmo,thr [MAXSTEPS=10]];
 #     sockproc [PROC_FRACTION=0.3 [MAXSTEPS=10 [FAMILY=v4|v6|accerr]]]; mainsys [FAMILIES=hooks,exit,sig,notif,pre,proc,dns [MAXSTEPS=8]];
 #     engine [FAMILIES=io,timer,fake,xfer,close,raise [MAXSTEPS=10 [ENGINES=ep,po,sb,pb]]]

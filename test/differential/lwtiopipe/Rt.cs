@@ -342,4 +342,31 @@ public static class Rt
         await Show("end:close ic", () => ic.Close().Map(() => "()"));
         LogB(b, State("ic", ic)); LogB(b, State("oc", oc));
     }
+
+    // ---- MODE=cancelsock / cancelx; mirrors rt.ml's sockpair, sshut, fb ----
+    public static async Promise<(InputChannel, OutputChannel, LwtFd, LwtFd)> SockPair(int bufsize, int port)
+    {
+        var addr = new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, port);
+        var l = LwtUnix.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream);
+        LwtUnix.SetSockOpt(l, SocketBoolOption.ReuseAddr, true);
+        await LwtUnix.Bind(l, addr);
+        LwtUnix.Listen(l, 4);
+        var cfd = LwtUnix.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream);
+        await LwtUnix.Connect(cfd, addr);
+        var (sfd, _) = await LwtUnix.Accept(l);
+        await l.Close();
+        var ic = LwtIO.OfFd(LwtIO.Input, sfd, bufferSize: bufsize);
+        var oc = LwtIO.OfFd(LwtIO.Output, cfd, bufferSize: bufsize);
+        return (ic, oc, sfd, cfd);
+    }
+    public static Promise SShut(string label, LwtFd fd, System.Net.Sockets.SocketShutdown how, InputChannel ic, OutputChannel oc)
+    {
+        var b = Cur;
+        var hs = how switch { System.Net.Sockets.SocketShutdown.Send => "send", System.Net.Sockets.SocketShutdown.Receive => "receive", _ => "all" };
+        try { LwtUnix.Shutdown(fd, how); LogB(b, label + ":shutdown " + hs + " = ()"); }
+        catch (Exception e) { LogB(b, label + ":shutdown " + hs + " ! " + ExnStr(e)); }
+        LogB(b, "  " + State("ic", ic)); LogB(b, "  " + State("oc", oc));
+        return Promise.ReturnUnit;
+    }
+    public static string Fb(double d) => BitConverter.DoubleToInt64Bits(d).ToString("x16");
 }

@@ -12,7 +12,7 @@
 # other reading step is spawned, and so are all reading steps after it (they queue behind it).
 # The end phase closes the writing end, which ends the pending reads, and drains the pipe.
 """Generate N random Lwt_io pipe programs as one OCaml file and one C# file.
-usage: gen.py SEED N OUTDIR [MODE=pipe|socket|server|server6|serveropts|cancel]
+usage: gen.py SEED N OUTDIR [MODE=pipe|socket|server|server6|serveropts|cancel|cancelsock|cancelx]
 socket: the two ends are a TCP connection over 127.0.0.1 (Lwt_io.establish_server_with_client_address
 and Lwt_io.open_connection): the client's output channel writes, the server's input channel reads.
 server: request/response scripts against a line server (see ServerProg), accept_n, auto_pause.
@@ -21,8 +21,12 @@ server6: the server and accept_n scripts on [::1] only. serveropts: the server s
 already bound elsewhere or a closed one: the start fails), ?backlog, ?no_close (the handler's
 channels stay open when it returns: its clients wait until the end closes them). cancel: Lwt.cancel
 (ours Promise.Cancel) of operations waiting for the pipe, queued, in atomic blocks, with
-close/abort of either end (see CancelProg)."""
-import random, sys, os
+close/abort of either end (see CancelProg). cancelsock: the cancel programs over a TCP connection
+on 127.0.0.1 (Lwt_unix connect/accept, Lwt_io.of_fd on each socket), with Lwt_unix.shutdown of
+either socket's send, receive or both directions as a step. cancelx: the cancel programs on a
+pipe with number reads and writes (LE/BE read_int..read_float64, write_*) and get/nget/junk of
+read_lines/read_chars streams among the operations canceled."""
+import random, struct, sys, os
 
 R = None
 TEXT = b'abc\r\n'
@@ -553,10 +557,15 @@ class CancelProg:
     The end phase spawns a drain of the reading end before it closes the writing end (a big
     write may wait for the reader). Data read is printed with runs of 6 or more bytes as
     [xx*n], so lost or duplicated bytes show."""
-    def __init__(self, idx):
+    def __init__(self, idx, mode='cancel', seed=0):
         self.idx = idx
+        # cancelsock: the ends are a TCP connection (sockpair); cancelx: number reads/writes and
+        # read_lines/read_chars streams too. MODE=cancel draws exactly what it drew before.
+        self.mode = mode
+        self.port = port_of(seed, idx)
         self.ml, self.cs = [], []
         self.slots = []
+        self.streams = []
         self.big = 0
         self.gen()
 
@@ -564,7 +573,55 @@ class CancelProg:
         self.ml.append(f'  {ml} >>= fun () ->')
         self.cs.append(f'  await {cs};')
 
+    NUMT = ('int', 'int16', 'int32', 'int64', 'float32', 'float64')
+    NUMCS = {'int': 'Int', 'int16': 'Int16', 'int32': 'Int32', 'int64': 'Int64', 'float32': 'Float32', 'float64': 'Float64'}
+
+    def xreader(self, sl, c):
+        """cancelx: a number read (either end), or on ic a get/nget/junk of a read_lines or
+        read_chars stream (made by this step or an earlier one)."""
+        if c != 'ic' or R.random() < 0.5:
+            e = R.choice(['LE', 'BE']); t = R.choice(self.NUMT)
+            conv = {'int': 'string_of_int', 'int16': 'string_of_int', 'int32': 'Int32.to_string', 'int64': 'Int64.to_string'}.get(t, 'fb')
+            csconv = 'Rt.Fb((double)x)' if t.startswith('float') else 'x.ToString()'
+            return (f'{e}.read_{t}', f'creg "{sl}" (Lwt_io.{e}.read_{t} {c}) >|= {conv}', f'Rt.Reg("{sl}", LwtIO.{e}.Read{self.NUMCS[t]}({c})).Map(x => {csconv})')
+        if not self.streams or R.random() < 0.3:
+            kind = R.choice(['lines', 'chars'])
+            st = f'st{len(self.streams) + 1}'
+            self.streams.append((st, kind))
+            self.ml.append(f'  let {st} = Lwt_io.read_{kind} ic in')
+            self.cs.append(f'  var {st} = ic.Read{kind.capitalize()}();')
+        else:
+            st, kind = R.choice(self.streams)
+        r = R.random()
+        one = ('(function None -> "None" | Some s -> "Some " ^ rle s)', 'x => x.HasValue ? "Some " + Rt.Rle(x.Value) : "None"') if kind == 'lines' \
+            else ('optc', 'x => Rt.OptC(x)')
+        if r < 0.5:
+            return (f'get {st}', f'creg "{sl}" (Lwt_stream.get {st}) >|= {one[0]}', f'Rt.Reg("{sl}", {st}.Get()).Map({one[1]})')
+        if r < 0.8:
+            k = R.randint(0, 3)
+            mlj = 'String.concat "," (List.map rle l)' if kind == 'lines' else 'String.concat "" (List.map hexc l)'
+            csj = 'string.Join(",", l.Select(Rt.Rle))' if kind == 'lines' else 'string.Concat(l.Select(Rt.Hc))'
+            return (f'nget {k} {st}', f'creg "{sl}" (Lwt_stream.nget {k} {st}) >|= fun l -> {mlj}', f'Rt.Reg("{sl}", {st}.NGet({k})).Map(l => {csj})')
+        return (f'junk {st}', f'creg "{sl}" (Lwt_stream.junk {st}) >|= unit_', f'Rt.Reg("{sl}", {st}.Junk()).Map(() => "()")')
+
+    def xwriter(self, sl, c):
+        e = R.choice(['LE', 'BE']); t = R.choice(self.NUMT)
+        # values whose bytes are text (a, b, c, \r, \n) and others: a line read meets them too
+        if t in ('float32', 'float64'):
+            v = R.choice([0.0, -2.5, 1.5, 1e-310, float('inf')])
+            bits = struct.unpack('<q', struct.pack('<d', v))[0]
+            mlv, csv = f'(Int64.float_of_bits ({bits}L))', f'BitConverter.Int64BitsToDouble({bits}L)'
+            if t == 'float32': csv = f'(float){csv}'
+        else:
+            w = {'int': 4, 'int16': 2, 'int32': 4, 'int64': 8}[t]
+            v = int.from_bytes(bytes(R.choice(b'abc\n') for _ in range(w)), 'little', signed=True) if R.random() < 0.6 else R.choice([0, -1, 1])
+            mlv = {'int': f'({v})', 'int16': f'({v})', 'int32': f'({v}l)', 'int64': f'({v}L)'}[t]
+            csv = {'int': f'({v})', 'int16': f'(short)({v})', 'int32': f'({v})', 'int64': f'({v}L)'}[t]
+        return (f'{e}.write_{t} {v}', f'creg "{sl}" (Lwt_io.{e}.write_{t} {c} {mlv}) >|= unit_', f'Rt.Reg("{sl}", LwtIO.{e}.Write{self.NUMCS[t]}({c}, {csv})).Map(() => "()")')
+
     def reader(self, sl, c):
+        if self.mode == 'cancelx' and R.random() < 0.4:
+            return self.xreader(sl, c)
         r = R.random()
         if r < 0.16:
             return ('read_char', f'creg "{sl}" (Lwt_io.read_char {c}) >|= hexc', f'Rt.Reg("{sl}", {c}.ReadChar()).Map(x => Rt.Hc(x))')
@@ -588,6 +645,8 @@ class CancelProg:
                 f'Rt.RIEc("{sl}", {c}, {blen}, {ofs}, {ln})')
 
     def writer(self, sl, c, big_ok=True):
+        if self.mode == 'cancelx' and R.random() < 0.3:
+            return self.xwriter(sl, c)
         r = R.random()
         if r < 0.15 and big_ok:
             n = R.choice([30000, 65536, 70000])
@@ -625,8 +684,13 @@ class CancelProg:
         self.cs.append(f'static async Promise Prog_{i}() {{')
         # settle longer: a big write's transfer takes ours more loop iterations than Lwt
         # (seed 2530 prog 121: a write still pending after a settle here, done in Lwt)
-        self.ml.append(f'  let (ic, oc) = pipe {bs} in Hashtbl.reset slots; settle_pauses := 300;')
-        self.cs.append(f'  var (ic, oc) = LwtIO.Pipe({bs}); Rt.Slots.Clear(); Rt.SettlePauses = 300;')
+        if self.mode == 'cancelsock':
+            # a TCP connection on 127.0.0.1: the client's socket writes (oc), the accepted one reads (ic)
+            self.ml.append(f'  sockpair {bs} {self.port} >>= fun (ic, oc, sfd, cfd) -> Hashtbl.reset slots; settle_pauses := 300;')
+            self.cs.append(f'  var (ic, oc, sfd, cfd) = await Rt.SockPair({bs}, {self.port}); Rt.Slots.Clear(); Rt.SettlePauses = 300;')
+        else:
+            self.ml.append(f'  let (ic, oc) = pipe {bs} in Hashtbl.reset slots; settle_pauses := 300;')
+            self.cs.append(f'  var (ic, oc) = LwtIO.Pipe({bs}); Rt.Slots.Clear(); Rt.SettlePauses = 300;')
         closed = set()
         paused = False
         for s in range(1, R.randint(4, 12) + 1):
@@ -673,6 +737,14 @@ class CancelProg:
                 self.emit(f'settle "{lab}"', f'Rt.Settle("{lab}")')
                 paused = False
             elif r < 0.92:
+                if self.mode == 'cancelsock' and R.random() < 0.3:
+                    # shutdown(2) of one direction (or both) of either socket, settled around
+                    # as a close: what waiting reads and writes, later ones and the drain meet
+                    fd = R.choice(['cfd', 'sfd'])
+                    how = R.choice(['SHUTDOWN_SEND', 'SHUTDOWN_RECEIVE', 'SHUTDOWN_ALL'])
+                    cshow = {'SHUTDOWN_SEND': 'Send', 'SHUTDOWN_RECEIVE': 'Receive', 'SHUTDOWN_ALL': 'Both'}[how]
+                    self.emit(f'settle "{lab}"', f'Rt.Settle("{lab}")')
+                    self.emit(f'sshut "{lab}" {fd} Unix.{how} ic oc', f'Rt.SShut("{lab}", {fd}, System.Net.Sockets.SocketShutdown.{cshow}, ic, oc)')
                 self.emit(f'settle "{lab}"', f'Rt.Settle("{lab}")')
                 paused = False
             else:
@@ -690,10 +762,10 @@ def main():
     seed, n, outdir = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
     global MODE
     mode = sys.argv[4] if len(sys.argv) > 4 else 'pipe'
-    assert mode in ('pipe', 'socket', 'server', 'server6', 'serveropts', 'cancel'), mode
+    assert mode in ('pipe', 'socket', 'server', 'server6', 'serveropts', 'cancel', 'cancelsock', 'cancelx'), mode
     MODE = mode
     R = random.Random(seed)
-    progs = [ServerProg(i, seed) if mode in ('server', 'server6', 'serveropts') else CancelProg(i) if mode == 'cancel' else Prog(i, mode, seed) for i in range(n)]
+    progs = [ServerProg(i, seed) if mode in ('server', 'server6', 'serveropts') else CancelProg(i, mode, seed) if mode in ('cancel', 'cancelsock', 'cancelx') else Prog(i, mode, seed) for i in range(n)]
     here = os.path.dirname(os.path.abspath(__file__))
     with open(f'{outdir}/progs.ml', 'w') as f:
         f.write(open(os.path.join(here, 'rt.ml')).read())

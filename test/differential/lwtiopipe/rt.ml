@@ -239,3 +239,26 @@ let endphase_c ic oc =
   spawned := [];
   show "end:close ic" (fun () -> Lwt_io.close ic >|= unit_) >>= fun () ->
   logb b (state "ic" ic); logb b (state "oc" oc); Lwt.return_unit
+(* MODE=cancelsock: a TCP connection on 127.0.0.1 made by hand (connect, then accept), each end
+   a channel over its own socket (of_fd: closing the channel closes the socket), so that a step
+   can shutdown(2) either socket. *)
+let sockpair bufsize port =
+  let addr = Unix.ADDR_INET (Unix.inet_addr_loopback, port) in
+  let l = Lwt_unix.socket Unix.PF_INET Unix.SOCK_STREAM 0 in
+  Lwt_unix.setsockopt l Unix.SO_REUSEADDR true;
+  Lwt_unix.bind l addr >>= fun () -> Lwt_unix.listen l 4;
+  let cfd = Lwt_unix.socket Unix.PF_INET Unix.SOCK_STREAM 0 in
+  Lwt_unix.connect cfd addr >>= fun () ->
+  Lwt_unix.accept l >>= fun (sfd, _) ->
+  Lwt_unix.close l >>= fun () ->
+  let ic = Lwt_io.of_fd ~buffer:(Lwt_bytes.create bufsize) ~mode:Lwt_io.input sfd in
+  let oc = Lwt_io.of_fd ~buffer:(Lwt_bytes.create bufsize) ~mode:Lwt_io.output cfd in
+  Lwt.return (ic, oc, sfd, cfd)
+let sshut label fd how ic oc =
+  let b = !cur in
+  let hs = match how with Unix.SHUTDOWN_SEND -> "send" | Unix.SHUTDOWN_RECEIVE -> "receive" | Unix.SHUTDOWN_ALL -> "all" in
+  (try Lwt_unix.shutdown fd how; logb b (label ^ ":shutdown " ^ hs ^ " = ()")
+   with e -> logb b (label ^ ":shutdown " ^ hs ^ " ! " ^ exn_str e));
+  logb b ("  " ^ state "ic" ic); logb b ("  " ^ state "oc" oc); Lwt.return_unit
+(* MODE=cancelx: floats printed as their bits *)
+let fb x = Printf.sprintf "%016Lx" (Int64.bits_of_float x)
