@@ -606,15 +606,22 @@ class CancelProg:
 
     def xwriter(self, sl, c):
         e = R.choice(['LE', 'BE']); t = R.choice(self.NUMT)
-        # values whose bytes are text (a, b, c, \r, \n) and others: a line read meets them too
-        if t in ('float32', 'float64'):
-            v = R.choice([0.0, -2.5, 1.5, 1e-310, float('inf')])
-            bits = struct.unpack('<q', struct.pack('<d', v))[0]
+        # values whose bytes are text (a, b, c, \n) or 0/1: every byte ASCII, since ours
+        # decodes lines as UTF-8 (README's ours-lines-utf8-decoded), so a line read meeting a
+        # number's bytes prints the same on both sides
+        w = {'int': 4, 'int16': 2, 'int32': 4, 'int64': 8, 'float32': 4, 'float64': 8}[t]
+        raw = bytes(R.choice(b'abc\n') for _ in range(w)) if R.random() < 0.8 else bytes([R.choice([0, 1])]) + bytes(w - 1)
+        if t == 'float64':
+            bits = int.from_bytes(raw, 'little', signed=True)
+            v = hexs(raw)
             mlv, csv = f'(Int64.float_of_bits ({bits}L))', f'BitConverter.Int64BitsToDouble({bits}L)'
-            if t == 'float32': csv = f'(float){csv}'
+        elif t == 'float32':
+            # a float32 value (exact as a double): write_float32 gives back these 4 bytes
+            bits = struct.unpack('<q', struct.pack('<d', struct.unpack('<f', raw)[0]))[0]
+            v = hexs(raw)
+            mlv, csv = f'(Int64.float_of_bits ({bits}L))', f'(float)BitConverter.Int64BitsToDouble({bits}L)'
         else:
-            w = {'int': 4, 'int16': 2, 'int32': 4, 'int64': 8}[t]
-            v = int.from_bytes(bytes(R.choice(b'abc\n') for _ in range(w)), 'little', signed=True) if R.random() < 0.6 else R.choice([0, -1, 1])
+            v = int.from_bytes(raw, 'little', signed=True)
             mlv = {'int': f'({v})', 'int16': f'({v})', 'int32': f'({v}l)', 'int64': f'({v}L)'}[t]
             csv = {'int': f'({v})', 'int16': f'(short)({v})', 'int32': f'({v})', 'int64': f'({v}L)'}[t]
         return (f'{e}.write_{t} {v}', f'creg "{sl}" (Lwt_io.{e}.write_{t} {c} {mlv}) >|= unit_', f'Rt.Reg("{sl}", LwtIO.{e}.Write{self.NUMCS[t]}({c}, {csv})).Map(() => "()")')
