@@ -21,6 +21,15 @@ namespace Lwt;
 /// <para>Lwt: <c>'a Lwt_stream.t</c></para>
 /// </summary>
 /// <typeparam name="T">The type of the items.</typeparam>
+/// <remarks>
+/// Reads of one stream that overlap in time follow Lwt's walk: each read goes on from the
+/// item it reached, and consumes an item only while the stream is still at it. So two reads
+/// waiting at once on one stream (two <see cref="Get"/>s, a Get beside an <see cref="NGet"/>
+/// or a <see cref="ToList"/>) both get the item that comes next, as in Lwt; items are shared
+/// out only between reads that do not overlap. Readers that each need every item each read a
+/// <see cref="Clone"/>; readers that share the items out take them from one reading loop
+/// (through an <see cref="LwtMVar{T}"/>, say).
+/// </remarks>
 public sealed partial class LwtStream<T>
 {
     private static readonly Promise<Option<T>> s_none = Promise.Return(Option<T>.None);

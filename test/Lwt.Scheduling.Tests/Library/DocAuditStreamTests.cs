@@ -94,6 +94,36 @@ public class DocAuditStreamTests
         Assert.Equal([2, 3], s.NGet(2).Value);
     }
 
+    // The class remarks: a read of several items goes on from the item it reached and
+    // consumes an item only while the stream is still at it, as Lwt's walkers (get_while,
+    // njunk, to_list) do, so a Get waiting beside an NGet gets the first item too. Lwt 5.6.1's
+    // own nget reads the stream's head instead and ends at once here (test/differential
+    // README, syncstream). Two Gets waiting at once both get the next item, as in Lwt 5.6.1
+    // (get_rec resumes at the node it waited at: `a=1 b=1`, rest `[2]`).
+    [Fact]
+    public void Reads_waiting_at_once_on_one_stream_all_get_the_next_item_as_in_Lwt()
+    {
+        var (s, push) = LwtStream.Create<int>();
+        var n = s.NGet(2);
+        var g = s.Get();
+        var j = s.Junk();
+        foreach (int i in new[] { 1, 2, 3, 4 }) push(Option<int>.Some(i));
+        push(Option<int>.None);
+        Assert.Equal([1, 2], n.Value);
+        Assert.Equal(1, g.Value.Value);
+        Assert.True(j.IsFulfilled);
+        Assert.Equal([3, 4], s.ToList().Value); // 1 taken by the Get, 2 by the NGet, not again by the Junk
+
+        var (s2, push2) = LwtStream.Create<int>();
+        var a = s2.Get();
+        var b = s2.Get();
+        push2(Option<int>.Some(1));
+        push2(Option<int>.Some(2));
+        Assert.Equal(1, a.Value.Value);
+        Assert.Equal(1, b.Value.Value);
+        Assert.Equal([2], s2.GetAvailable());
+    }
+
     // IterN's doc said only that it resolves when the stream has ended and every call has;
     // a rejected call rejects it as soon as the walk waits for a free slot, the stream still open.
     [Fact]
