@@ -39,8 +39,9 @@
 #                    by Lwt (README, Known differences)
 #   order-stop       the block's callbacks ran in another order, and so one stopped another
 #                    before or after it ran, or saw other counts, or one ran from another's
-#                    fake_io in one trace and at the top level in the other (`flat`): the order
-#                    decides (as order)
+#                    fake_io in one trace and at the top level in the other (`flat`), or ran in
+#                    one trace only, the other's first callback having stopped it (`stopped_unrun`):
+#                    the order decides (as order)
 #   diff             anything else (a finding until explained; exit 1)
 import sys, os
 from collections import Counter, defaultdict
@@ -92,6 +93,33 @@ def flat(block):
             out.append((l.strip(),))
     out += [tuple(u) for _, u in stack]
     return Counter(u for u in out if not u[0].startswith('= '))
+
+def stopped_unrun(x, y):
+    """flat(x) and flat(y) differ only by callbacks that ran in one block and not at all in the
+    other, where a callback that ran first stopped them (`stop NAME` in the other block): the
+    iteration's order decided whether one ran (and reached the other by its fake_io, which then
+    stopped the first after it ran) or was stopped before it ran (engine seed 2677 prog 274: libev
+    ran e2 first, which stopped e1; ours, as Lwt's select and poll engines, ran e1 first, whose
+    fake_io ran e2)."""
+    fx, fy = flat(x), flat(y)
+    if fx == fy:
+        return False
+    def first(block, line):
+        return next((j for j, l in enumerate(block) if l.strip() == line), None)
+    def only_stopped(extra, own, other, fother):
+        # each stopped before it ran in `other`, and in `own` (where it ran) stopped only after
+        # it ran, if at all: a stop that did not keep a callback from running is no order
+        stops = {l.split()[-1] for l in other if l.strip().startswith('stop ')}
+        ran = {u[0].split()[1] for u in fother if u[0].startswith('cb ')}
+        def ok(u):
+            if not u[0].startswith('cb '):
+                return False
+            name = u[0].split()[1]
+            cb = next((j for j, l in enumerate(own) if l.strip().startswith('cb ' + name + ' ')), None)
+            st = first(own, 'stop ' + name)
+            return name in stops and name not in ran and cb is not None and (st is None or cb < st)
+        return all(ok(u) for u in extra)
+    return only_stopped(fx - fy, x, y, fy) and only_stopped(fy - fx, y, x, fx)
 
 def nested_ran_first(x, y):
     """Every callback that a top-level callback C of x ran from its fake_io, and that y ran at the
@@ -170,6 +198,8 @@ def classify(la, lb):
             return 'order-stop'   # the same callbacks (but those stopped or made on the way), in another order
         if flat(ba[i]) == flat(bb[i]) and nested_ran_first(ba[i], bb[i]) and nested_ran_first(bb[i], ba[i]):
             return 'order-stop'   # the same callbacks, one run by another's fake_io in one trace only
+        if stopped_unrun(ba[i], bb[i]) and nested_ran_first(ba[i], bb[i]) and nested_ran_first(bb[i], ba[i]):
+            return 'order-stop'   # as above, and a callback ran in one trace only: the other stopped it first
     return 'diff'
 
 a, b = split(sys.argv[1]), split(sys.argv[2])
