@@ -158,6 +158,13 @@ public partial class Promise
     /// <summary>
     /// A promise that resolves as the first promise in <paramref name="promises"/> to resolve;
     /// then cancels all the others.
+    /// <para>
+    /// When inputs are already resolved at the call, a rejected one wins; otherwise, as Lwt,
+    /// the inputs are walked in order, each pending one canceled before the next is looked at,
+    /// and the first found resolved wins: it may be one that such a cancel resolved (the same
+    /// cancelable promise listed twice, or one an <see cref="Promise.OnCancel"/> callback
+    /// resolves), not the one fulfilled at the call.
+    /// </para>
     /// <para>Lwt: <c>Lwt.pick</c></para>
     /// </summary>
     /// <param name="promises">The promises to race.</param>
@@ -326,7 +333,29 @@ public partial class Promise
         if (winner is not null)
         {
             if (cancelLosers)
-                for (int i = 0; i < inputs.Length; i++) inputs[i].Cancel();
+            {
+                if (rejected)
+                {
+                    for (int i = 0; i < inputs.Length; i++) inputs[i].Cancel();
+                }
+                else
+                {
+                    // Lwt's pick (lwt.ml's nth_resolved_and_cancel_pending, 5.6.1 and later)
+                    // walks the inputs in order and cancels each pending one before it looks
+                    // at the next: the first input found resolved at its turn wins. So a cancel
+                    // that resolves a later input (the same task twice in the list, or an
+                    // OnCancel callback that resolves another input) decides the race; the
+                    // input fulfilled at the call is still resolved when its turn comes, so
+                    // one is always found.
+                    int i = 0;
+                    for (; i < inputs.Length; i++)
+                    {
+                        if (inputs[i].Underlying().IsResolvedNow) { winner = inputs[i]; break; }
+                        inputs[i].Cancel();
+                    }
+                    for (i++; i < inputs.Length; i++) inputs[i].Cancel();
+                }
+            }
             return Unsafe.As<TResult>(winner);
         }
         CheckOwnerThreads(inputs);

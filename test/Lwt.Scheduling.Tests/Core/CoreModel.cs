@@ -14,7 +14,8 @@ namespace Lwt.Tests.Core;
  * resolved), the model makes the documented choice of this port: the first rejection in
  * time (already-resolved inputs in list order first) for Join, Both and All (as lwt.ml,
  * whose both and all are a join of binds), a rejected input before a fulfilled one and otherwise the
- * first in list order for Pick/Choose. Callbacks of one promise run in the order they were
+ * first in list order for Pick/Choose (Pick, as lwt.ml, cancels each pending input before it
+ * looks at the next, so an input such a cancel resolved may be that first). Callbacks of one promise run in the order they were
  * attached (the port's choice; lwt.ml runs them most-recent first, lwt.mli promises no
  * order), cancel callbacks first (lwt.mli: "guaranteed to run before any other callbacks
  * that are triggered by rejection").
@@ -392,7 +393,19 @@ internal sealed class CoreModel
         MP? winner = ps.FirstOrDefault(p => Find(p).State == MState.Rejected) ?? ps.FirstOrDefault(p => Find(p).State == MState.Fulfilled);
         if (winner is not null)
         {
-            if (cancel) foreach (var p in ps) Cancel(p);
+            if (cancel && Find(winner).State == MState.Fulfilled)
+            {
+                // Lwt's pick: each pending input is canceled before the next is looked at, and
+                // the first found resolved at its turn wins (maybe one such a cancel resolved).
+                int i = 0;
+                for (; i < ps.Length; i++)
+                {
+                    if (Find(ps[i]).State != MState.Pending) { winner = ps[i]; break; }
+                    Cancel(ps[i]);
+                }
+                for (i++; i < ps.Length; i++) Cancel(ps[i]);
+            }
+            else if (cancel) foreach (var p in ps) Cancel(p);
             return winner;
         }
         var r = new MP { How = MHow.ToSeveral, Targets = ps };

@@ -152,4 +152,49 @@ public class LwtOrderTests
         Assert.Equal(new[] { "start", "link 45", "end" }, log);
         Assert.Equal(50, c.Value);
     }
+
+
+    // Lwt.pick with an input already fulfilled walks the inputs in order, canceling each pending
+    // one before it looks at the next (lwt.ml's nth_resolved_and_cancel_pending, 5.6.1 and
+    // later): the first input found resolved at its turn wins, so a cancel that resolves a
+    // later input (the same promise twice in the list, or an on_cancel callback) decides the
+    // race. Core differential seed 2688 prog 55.
+    [Fact]
+    public void Pick_of_a_pending_task_twice_and_a_fulfilled_promise_is_canceled()
+    {
+        var (t, _) = Promise.CreateCancelable<int>();
+        var p = Promise.Pick(t, t, Promise.Return(1));
+        Assert.True(t.IsCanceled);
+        Assert.Same(t, p); // Lwt.pick [t; t; return 1]: Fail Canceled
+    }
+
+    [Fact]
+    public void Pick_lets_an_input_that_a_cancel_resolved_before_its_turn_win()
+    {
+        var log = new List<string>();
+        var (t, _) = Promise.CreateCancelable<int>();
+        var (u, ru) = Promise.Create<int>();
+        t.OnCancel(() => { log.Add("t canceled"); ru.ResolveNow(7); });
+        var p = Promise.Pick(t, u, Promise.Return(1));
+        Assert.Equal(7, p.Value); // Lwt: Return 7
+
+        var (t2, _) = Promise.CreateCancelable<int>();
+        var (u2, ru2) = Promise.Create<int>();
+        var e = new Boom("u2");
+        t2.OnCancel(() => ru2.RejectNow(e));
+        Assert.Same(e, Promise.Pick(t2, u2, Promise.Return(1)).Exception); // Lwt: Fail e
+
+        // An input woken after its turn came does not: its turn found it pending.
+        var (t3, _) = Promise.CreateCancelable<int>();
+        var (u3, ru3) = Promise.Create<int>();
+        t3.OnCancel(() => ru3.ResolveNow(7));
+        Assert.Equal(1, Promise.Pick(u3, t3, Promise.Return(1)).Value); // Lwt: Return 1
+        Assert.Equal(7, u3.Value);
+
+        // Choose cancels nothing: the fulfilled input wins.
+        var (t4, _) = Promise.CreateCancelable<int>();
+        Assert.Equal(1, Promise.Choose(t4, t4, Promise.Return(1)).Value);
+        Assert.True(t4.IsPending);
+        Assert.Equal(new[] { "t canceled" }, log);
+    }
 }
