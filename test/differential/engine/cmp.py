@@ -121,6 +121,19 @@ def stopped_unrun(x, y):
         return all(ok(u) for u in extra)
     return only_stopped(fx - fy, x, y, fy) and only_stopped(fy - fx, y, x, fx)
 
+def ran_after_stop(block):
+    """The names whose callback ran in the block after a `stop` of that name, with no
+    registration (`on`/`tm` of the name) in between: a stop that did not keep its callback
+    from running, never an order difference."""
+    stopped, bad = set(), set()
+    for l in block:
+        w = l.split()
+        if not w: continue
+        if w[0] == 'stop' and len(w) > 1: stopped.add(w[-1])
+        elif w[0] in ('on', 'tm'): stopped -= {w[-1], w[3] if len(w) > 3 else None}  # nested: the name last; top level: the 4th
+        elif w[0] == 'cb' and len(w) > 1 and w[1] in stopped: bad.add(w[1])
+    return bad
+
 def nested_ran_first(x, y):
     """Every callback that a top-level callback C of x ran from its fake_io, and that y ran at the
     top level instead, ran in y before C: y's order let it run first (and maybe stop itself), so
@@ -190,7 +203,8 @@ def classify(la, lb):
         stopped = {l.split()[-1] for l in ba[i] + bb[i] if l.strip().startswith('stop ')}
         named = lambda u: u[0].lstrip().startswith('cb ') and u[0].split()[1] in stopped
         if all(named(u) or u[0].lstrip().startswith('= ') for u in odd) \
-                and {u[0] for u in ua} ^ {u[0] for u in ub} <= {u[0] for u in odd if named(u)}:
+                and {u[0] for u in ua} ^ {u[0] for u in ub} <= {u[0] for u in odd if named(u)} \
+                and not (ran_after_stop(ba[i]) | ran_after_stop(bb[i])):
             return 'order-stop'
         top = lambda b: Counter(l.split()[1] for l in b if l.startswith('  cb '))
         ta, tb = top(ba[i]), top(bb[i])
