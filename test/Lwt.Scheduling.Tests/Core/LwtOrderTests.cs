@@ -153,7 +153,6 @@ public class LwtOrderTests
         Assert.Equal(50, c.Value);
     }
 
-
     // Lwt.pick with an input already fulfilled walks the inputs in order, canceling each pending
     // one before it looks at the next (lwt.ml's nth_resolved_and_cancel_pending, 5.6.1 and
     // later): the first input found resolved at its turn wins, so a cancel that resolves a
