@@ -6,7 +6,8 @@ namespace Lwt.Interop;
  * LwtStream <-> IAsyncEnumerable.
  *
  * AsAsyncEnumerable pulls lazily: each MoveNextAsync is one LwtStream.Get. The stream is
- * not thread-safe, so the read is made on the loop that called AsAsyncEnumerable (posted
+ * not thread-safe, so the read is made on the loop that called AsAsyncEnumerable, or, called
+ * where no loop runs, on the loop that was running where the stream was made (posted
  * there when the enumerator is driven from another thread). That post is a ClaimablePost:
  * the loop, or its exit if it stops first, makes the read, or the post finds the loop not
  * running and MoveNextAsync fails with InvalidOperationException. A plain post to a loop
@@ -28,7 +29,10 @@ public static partial class PromiseInterop
     /// enumeration's token or disposing the enumerator cancels the pending read (the item then
     /// stays in the stream). An exception from the stream's source comes out of
     /// <c>MoveNextAsync</c> as the same object, after the items before it. The reads are made
-    /// on the loop that called this method, when there is one: driven from another thread, the
+    /// on the stream's loop: the loop that called this method, when it runs there; called
+    /// where no loop runs (Task code on the thread pool), the loop that was running where the
+    /// stream was made (a stream made off any running loop is read on the enumerating
+    /// thread, as by a direct <see cref="LwtStream{T}.Get"/>). Driven from another thread, the
     /// enumerator needs that loop running (inside its <c>LwtMain.Run</c>), and
     /// <c>MoveNextAsync</c> fails with <see cref="InvalidOperationException"/> once the loop has
     /// stopped. To use the items after the loop has ended, collect them while it runs.
@@ -41,7 +45,11 @@ public static partial class PromiseInterop
     public static IAsyncEnumerable<T> AsAsyncEnumerable<T>(this LwtStream<T> stream)
     {
         ArgumentNullException.ThrowIfNull(stream);
-        return new StreamAsyncEnumerable<T>(stream, EventLoop.Current);
+        // Called where no loop runs (Task code on the pool, a hosted service's consumer), the
+        // reads go to the loop the stream was made on: made on the calling thread, they would
+        // race that loop's pushes.
+        var current = EventLoop.Current;
+        return new StreamAsyncEnumerable<T>(stream, current is { IsRunning: true } ? current : stream._buffer.Loop ?? current);
     }
 
     /// <summary>

@@ -126,10 +126,18 @@ internal sealed class StreamBuffer<T>
     internal BoundedPush<T>? Bounded;
     internal object? External;
 
+    /// <summary>
+    /// The loop that was running on the thread that made the stream, or null (made off any
+    /// running loop): where Lwt.Interop's AsAsyncEnumerable, called from a thread with no
+    /// running loop of its own, makes its reads (the buffer is not thread-safe).
+    /// </summary>
+    internal readonly EventLoop? Loop;
+
     internal StreamBuffer(StreamSourceKind kind)
     {
         Kind = kind;
         (ClosedPromise, _closedResolver) = Promise.Create();
+        Loop = EventLoop.Current is { IsRunning: true } loop ? loop : null;
     }
 
     /// <summary>Adds an item at the end and wakes the waiting readers.</summary>

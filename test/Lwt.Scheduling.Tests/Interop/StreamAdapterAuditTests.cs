@@ -60,4 +60,50 @@ public class StreamAdapterAuditTests
         Assert.Equal([10, 20, 30], seen);
         Assert.Equal(0, readOffLoop);
     }
+
+    [Fact]
+    public async Task AsAsyncEnumerableCalledOffAnyLoopReadsOnTheLoopTheStreamWasMadeOn()
+    {
+        // The hosted pattern: a stream made by a service on the host's loop, consumed by
+        // Task code on the pool, which calls AsAsyncEnumerable there (no loop of its own).
+        // The reads used to be made on the pool thread, racing the loop's pushes (an item
+        // read as default(T) under load); they must be made on the stream's loop.
+        LwtStream<int>? stream = null;
+        Resolver<Unit>? stop = null;
+        int loopThread = 0;
+        var feedThreads = new List<int>();
+        var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() => LwtMain.Run(() =>
+        {
+            loopThread = Environment.CurrentManagedThreadId;
+            int n = 0;
+            stream = LwtStream.FromDirect(() =>
+            {
+                lock (feedThreads) feedThreads.Add(Environment.CurrentManagedThreadId);
+                return ++n <= 3 ? Option<int>.Some(n) : Option<int>.None;
+            });
+            var (stopped, stopper) = Promise.Create();
+            stop = stopper;
+            ready.SetResult();
+            return stopped;
+        }));
+        thread.Start();
+        await ready.Task;
+
+        var seen = await Task.Run(async () =>
+        {
+            // No loop runs here; a pool thread may keep the stopped loop of an earlier run,
+            // as this one now does.
+            LwtMain.Run(Promise.ReturnUnit);
+            Assert.False(EventLoop.Current is { IsRunning: true });
+            var items = stream!.AsAsyncEnumerable(); // called off any running loop
+            var list = new List<int>();
+            await foreach (var x in items) list.Add(x);
+            return list;
+        });
+        stop!.Resolve(default);
+        thread.Join();
+        Assert.Equal([1, 2, 3], seen);
+        Assert.All(feedThreads, t => Assert.Equal(loopThread, t));
+    }
 }
