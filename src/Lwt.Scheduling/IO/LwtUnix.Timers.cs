@@ -17,6 +17,14 @@ public static partial class LwtUnix
     /// <summary>
     /// A cancelable promise fulfilled after <paramref name="seconds"/> seconds (never before).
     /// <c>Sleep(0)</c> (or a negative delay) yields like <see cref="Promise.Pause"/>.
+    /// <para>
+    /// The timer belongs to the calling thread's event loop and fires only while that thread
+    /// runs <see cref="LwtMain.Run(Promise)"/>. Called where no loop runs (a plain
+    /// <c>async Task Main</c>, a thread-pool thread, a <c>BackgroundService</c>), the promise
+    /// stays pending for ever, with no error: start it on the loop instead
+    /// (<see cref="EventLoop.Post(Action)"/>, then Lwt.Interop's <c>AsTask</c>). So does
+    /// <see cref="Timeout"/>.
+    /// </para>
     /// <para>Lwt: <c>Lwt_unix.sleep</c></para>
     /// </summary>
     /// <param name="seconds">The delay, in seconds.</param>

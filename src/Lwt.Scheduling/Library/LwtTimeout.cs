@@ -113,7 +113,9 @@ public sealed class LwtTimeout
 
     /// <summary>
     /// Starts the timeout: the action runs once the delay has passed. Starting a started
-    /// timeout restarts it with its current delay.
+    /// timeout restarts it with its current delay. The timeout then belongs to the event loop
+    /// of the calling thread, as a <see cref="LwtUnix.Sleep(double)"/> does: started where no
+    /// loop runs (a thread-pool thread), it never expires.
     /// <para>Lwt: <c>Lwt_timeout.start</c></para>
     /// </summary>
     public void Start()

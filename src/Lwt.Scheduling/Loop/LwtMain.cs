@@ -24,7 +24,9 @@ public static class LwtMain
     /// stay paused until a run iterates, as in later Lwt, whose run looks at its promise first
     /// (ocsigen/lwt#917; 5.6.1's woke them before). The promise may belong to another thread's
     /// running loop, or to no loop and be resolved on another thread: this loop is woken when
-    /// it is resolved.
+    /// it is resolved. A promise that waits on another thread's timers or I/O (a
+    /// <see cref="LwtUnix.Sleep(double)"/> made there) resolves only while that thread runs its
+    /// loop: run it there, or make the promise on this thread.
     /// <para>Lwt: <c>Lwt_main.run</c></para>
     /// </summary>
     /// <param name="promise">The promise to wait for.</param>
