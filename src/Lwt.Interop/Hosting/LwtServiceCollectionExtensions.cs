@@ -21,8 +21,8 @@ public static class LwtServiceCollectionExtensions
     /// (<see cref="PromiseInterop.AsTask(Promise)"/>). It can be resolved before the host
     /// starts; the loop starts at the first resolution, at the latest when the host starts,
     /// and its thread ends when the host (its ServiceProvider) is disposed, after the hosted
-    /// services stopped (a <see cref="EventLoop.Post(Action)"/> after that is accepted and
-    /// never runs). Task code calls <c>LwtUnix</c> and the library modules (mutex, stream,
+    /// services stopped (a <see cref="EventLoop.Post(Action)"/> after that throws
+    /// <see cref="InvalidOperationException"/>). Task code calls <c>LwtUnix</c> and the library modules (mutex, stream,
     /// mvar...) through <see cref="EventLoop.Post(Action)"/>: they are not thread-safe, and a
     /// timer made on a pool thread belongs to that thread, which runs no loop. While it runs, an exception that reaches the async exception hook
     /// from this loop is logged at Error instead of ending the process. Calling it more than

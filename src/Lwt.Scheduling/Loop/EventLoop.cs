@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 
 namespace Lwt;
@@ -161,18 +162,32 @@ public sealed partial class EventLoop : ILoopDispatcher
     /// is blocked. Each iteration runs what the loop thread posted before what other threads posted,
     /// so an action posted from the loop thread may run before one another thread posted
     /// earlier. If the loop is not running, the action waits for its next
-    /// <see cref="LwtMain.Run(Promise)"/>. An exception thrown by the action goes to
+    /// <see cref="LwtMain.Run(Promise)"/>; once the loop's thread has ended there can be no
+    /// next run, and the post is refused. An exception thrown by the action goes to
     /// <see cref="Promise.AsyncExceptionHook"/>, unless <see cref="Promise.ExceptionFilter"/>
     /// refuses it: then it escapes from <c>LwtMain.Run</c>.
     /// <para>Lwt: <c>Lwt_unix.send_notification</c> (with the callback as the notification)</para>
     /// </summary>
     /// <param name="action">The action.</param>
     /// <exception cref="ArgumentNullException"><paramref name="action"/> is null.</exception>
+    /// <exception cref="InvalidOperationException">
+    /// The loop's thread has ended (a host's loop after the host was disposed, say): nothing
+    /// could ever run the action.
+    /// </exception>
     public void Post(Action action)
     {
         if (action is null) ThrowHelper.ThrowArgumentNull(nameof(action));
+        // A loop is its thread's: once that thread has ended no LwtMain.Run can come, and an
+        // action queued here would be lost without a word. Asked only of a stopped loop, so a
+        // post to a running one pays one read (cross-thread-post).
+        if (!IsRunning && !_thread.IsAlive) ThrowThreadEnded();
         Enqueue(new WorkItem(action, null));
     }
+
+    [DoesNotReturn]
+    private void ThrowThreadEnded() =>
+        throw new InvalidOperationException(
+            $"EventLoop.Post: the loop's thread ({ThreadId}) has ended, so nothing can run the action. Post to a loop whose thread runs, or will run, LwtMain.Run (a host's loop only until the host is disposed).");
 
     /// <summary>
     /// For the promise core: whether the caller may act on this loop's promises directly. While

@@ -96,6 +96,8 @@ public class HostingTests
         Assert.False(hosted.HasStopped);
         host.Dispose();
         Assert.True(hosted.HasStopped);
+        // Nothing can run a post now: refused, not queued and lost.
+        Assert.Throws<InvalidOperationException>(() => loop.Post(() => { }));
         Assert.Empty(logs.AtLeast(LogLevel.Error));
     }
 

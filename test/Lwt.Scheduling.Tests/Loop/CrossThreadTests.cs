@@ -141,4 +141,44 @@ public class CrossThreadTests
             Assert.Equal(loopThread, callbackThread);
         });
     }
+
+    // A loop is its thread's: once the thread has ended no LwtMain.Run can run it again, so a
+    // post there was queued and lost without a word (a host's loop after the host was
+    // disposed: diff25 user trial). Stopped but alive, the loop may still run: the post waits.
+    [Fact]
+    public void Post_to_a_loop_whose_thread_has_ended_is_refused_and_to_a_stopped_one_waits()
+    {
+        var loop = LoopTest.OnFreshThread(() =>
+        {
+            EventLoop? current = null;
+            LwtMain.Run(() =>
+            {
+                current = EventLoop.Current;
+                return Promise.Pause();
+            });
+            return current!;
+        });
+        Assert.NotNull(loop);
+        var e = Assert.Throws<InvalidOperationException>(() => loop.Post(() => { }));
+        Assert.Contains("thread", e.Message);
+        Assert.Contains("has ended", e.Message);
+
+        LoopTest.OnFreshThread(() =>
+        {
+            bool ran = false;
+            EventLoop? stopped = null;
+            LwtMain.Run(() =>
+            {
+                stopped = EventLoop.Current;
+                return Promise.Pause();
+            });
+            Assert.NotNull(stopped);
+            var poster = new Thread(() => stopped.Post(() => ran = true));
+            poster.Start();
+            poster.Join();
+            Assert.False(ran);
+            LwtMain.Run(Promise.Pause()); // the next run takes it
+            Assert.True(ran);
+        });
+    }
 }
