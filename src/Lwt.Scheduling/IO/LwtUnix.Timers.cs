@@ -51,6 +51,18 @@ public static partial class LwtUnix
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="seconds"/> is NaN.</exception>
     public static Promise Timeout(double seconds) => TimeoutTyped<Unit>(seconds);
 
+    /// <summary>
+    /// <see cref="Timeout(double)"/> typed as a promise of <typeparamref name="T"/>, as Lwt's
+    /// <c>timeout</c> is of any type (<c>'a Lwt.t</c>): it never fulfils, so it races any
+    /// promise of that type without a conversion, <c>Promise.Pick(ic.ReadLine(),
+    /// LwtUnix.Timeout&lt;string&gt;(5))</c>.
+    /// <para>Lwt: <c>Lwt_unix.timeout</c></para>
+    /// </summary>
+    /// <param name="seconds">The delay, in seconds.</param>
+    /// <typeparam name="T">The type of the promises it races.</typeparam>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="seconds"/> is NaN.</exception>
+    public static Promise<T> Timeout<T>(double seconds) => TimeoutTyped<T>(seconds);
+
     private static Promise<T> TimeoutTyped<T>(double seconds)
     {
         if (double.IsNaN(seconds)) throw new ArgumentOutOfRangeException(nameof(seconds), "The delay is NaN.");

@@ -183,6 +183,27 @@ public class TimerTests
         });
     }
 
+    // Lwt_unix.timeout is of any type ('a Lwt.t): Timeout<T> races a promise of T as it is.
+    [Fact]
+    public void Typed_Timeout_races_a_promise_of_its_type_and_loses_or_wins_as_Timeout()
+    {
+        LoopTest.OnFreshThread(() =>
+        {
+            var sw = Stopwatch.StartNew();
+            var (never, _) = Promise.CreateCancelable<string>();
+            Promise<string> race = null!;
+            Assert.Throws<TimeoutException>(() => LwtMain.Run(() => race = Promise.Pick(never, LwtUnix.Timeout<string>(0.02))));
+            Assert.True(sw.Elapsed >= TimeSpan.FromSeconds(0.02));
+            Assert.True(never.IsCanceled); // Pick canceled the loser
+            Assert.IsType<TimeoutException>(race.Exception);
+
+            string v = LwtMain.Run(() => Promise.Pick(LwtUnix.Sleep(0.001).Map(() => "line"), LwtUnix.Timeout<string>(3600)));
+            Assert.Equal("line", v);
+            Assert.Equal(0, EventLoop.Current!.Timers.Count); // the timeout was canceled
+            Assert.Throws<ArgumentOutOfRangeException>(() => LwtUnix.Timeout<int>(double.NaN));
+        });
+    }
+
     [Fact]
     public void WithTimeout_returns_the_value_when_the_work_is_faster()
     {
