@@ -51,6 +51,45 @@ public partial class Promise
     }
 
     /// <summary>
+    /// Runs <paramref name="f"/> if this promise is fulfilled, its value (if any) ignored: the
+    /// form for a promise of no value, as <c>Lwt.on_success</c> of a <c>unit Lwt.t</c>
+    /// (<see cref="Promise{T}.OnSuccess(Action{T})"/> passes the value). At once if it is
+    /// fulfilled already. An exception from <paramref name="f"/> goes to
+    /// <see cref="AsyncExceptionHook"/>.
+    /// <para>Lwt: <c>Lwt.on_success</c></para>
+    /// </summary>
+    /// <param name="f">The callback.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="f"/> is null.</exception>
+    public void OnSuccess(Action f)
+    {
+        if (f is null) ThrowHelper.ThrowArgumentNull(nameof(f));
+        var p = Underlying();
+        var status = p._status; // read once: another thread may resolve a promise of no loop
+        if (status == Status.Fulfilled) SideEffectCallback.RunReporting(f);
+        else if (status != Status.Rejected) AttachCallback(p, new SideEffectCallback(SideEffectCallback.Kind.SuccessAnyValue, f));
+    }
+
+    /// <summary>
+    /// Runs <paramref name="onFulfilled"/> or <paramref name="onRejected"/> when this promise is
+    /// resolved, the value (if any) ignored (<see cref="Promise{T}.OnAny(Action{T}, Action{Exception})"/>
+    /// passes it). Exceptions from either go to <see cref="AsyncExceptionHook"/>.
+    /// <para>Lwt: <c>Lwt.on_any</c></para>
+    /// </summary>
+    /// <param name="onFulfilled">Called when the promise is fulfilled.</param>
+    /// <param name="onRejected">Called with the exception.</param>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    public void OnAny(Action onFulfilled, Action<Exception> onRejected)
+    {
+        if (onFulfilled is null) ThrowHelper.ThrowArgumentNull(nameof(onFulfilled));
+        if (onRejected is null) ThrowHelper.ThrowArgumentNull(nameof(onRejected));
+        var p = Underlying();
+        var status = p._status;
+        if (status == Status.Fulfilled) SideEffectCallback.RunReporting(onFulfilled);
+        else if (status == Status.Rejected) SideEffectCallback.RunReporting(onRejected, p.Rejection);
+        else AttachCallback(p, new SideEffectCallback(SideEffectCallback.Kind.AnyValue, onFulfilled, onRejected));
+    }
+
+    /// <summary>
     /// Runs <paramref name="f"/> if this promise is rejected. Exceptions from <paramref name="f"/>
     /// go to <see cref="AsyncExceptionHook"/>.
     /// <para>Lwt: <c>Lwt.on_failure</c></para>

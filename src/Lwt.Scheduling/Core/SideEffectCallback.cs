@@ -9,7 +9,9 @@ namespace Lwt;
 /// </summary>
 internal sealed class SideEffectCallback : Callback
 {
-    internal enum Kind : byte { Success, Failure, Termination, Any, Cancel }
+    /// <summary>What the callback is; <c>SuccessAnyValue</c> and <c>AnyValue</c> are the untyped
+    /// forms (Promise.OnSuccess(Action), OnAny(Action, ...)), whose first delegate takes no value.</summary>
+    internal enum Kind : byte { Success, Failure, Termination, Any, Cancel, SuccessAnyValue, AnyValue }
 
     private readonly Kind _kind;
     private Delegate? _first;
@@ -53,6 +55,13 @@ internal sealed class SideEffectCallback : Callback
                     break;
                 case Kind.Cancel:
                     if (rejected && source._link is OperationCanceledException) ((Action)first)();
+                    break;
+                case Kind.SuccessAnyValue:
+                    if (!rejected) ((Action)first)();
+                    break;
+                case Kind.AnyValue:
+                    if (rejected) ((Action<Exception>)second!)(source.Rejection);
+                    else ((Action)first)();
                     break;
             }
         }

@@ -47,6 +47,43 @@ public class AsyncHookTests
         Assert.All(hook.Seen, x => Assert.Same(e, x));
     }
 
+    // The untyped OnSuccess/OnAny (a promise of no value, as Lwt's on_success/on_any of a unit
+    // promise): run when fulfilled, at once on a fulfilled promise, never on a rejected one
+    // (OnAny's second then), in attach order with the others; a throw goes to the hook.
+    [Fact]
+    public void Untyped_OnSuccess_and_OnAny_run_on_fulfilment_and_report_what_they_throw()
+    {
+        using var hook = new HookCapture();
+        var log = new List<string>();
+        var (typed, r) = Promise.Create<int>();
+        Promise p = typed;
+        p.OnSuccess(() => log.Add("success"));
+        typed.OnSuccess(v => log.Add($"typed {v}"));
+        p.OnAny(() => log.Add("any"), e => log.Add("any failed"));
+        var e1 = new Boom("untyped success");
+        p.OnSuccess(() => throw e1);
+        Assert.Empty(log);
+        r.Resolve(5);
+        Assert.Equal(["success", "typed 5", "any"], log);
+        Assert.Same(e1, Assert.Single(hook.Seen));
+
+        log.Clear();
+        Promise.ReturnUnit.OnSuccess(() => log.Add("at once"));
+        Promise.ReturnUnit.OnAny(() => log.Add("any at once"), _ => log.Add("no"));
+        var failed = Promise.Fail(new Boom("x"));
+        failed.OnSuccess(() => log.Add("no"));
+        failed.OnAny(() => log.Add("no"), e => log.Add($"failed {e.Message}"));
+        var (c, _) = Promise.CreateCancelable();
+        c.OnSuccess(() => log.Add("no"));
+        c.OnAny(() => log.Add("no"), e => log.Add(e is OperationCanceledException ? "canceled" : "?"));
+        c.Cancel();
+        Assert.Equal(["at once", "any at once", "failed x", "canceled"], log);
+
+        Assert.Throws<ArgumentNullException>(() => Promise.ReturnUnit.OnSuccess((Action)null!));
+        Assert.Throws<ArgumentNullException>(() => Promise.ReturnUnit.OnAny(null!, _ => { }));
+        Assert.Throws<ArgumentNullException>(() => Promise.ReturnUnit.OnAny(() => { }, null!));
+    }
+
     [Fact]
     public void Async_reports_synchronous_throw()
     {
