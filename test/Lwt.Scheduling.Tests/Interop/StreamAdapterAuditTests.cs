@@ -86,23 +86,30 @@ public class StreamAdapterAuditTests
             stop = stopper;
             ready.SetResult();
             return stopped;
-        }));
+        })) { IsBackground = true };
         thread.Start();
-        await ready.Task;
+        await ready.Task.WaitAsync(TimeSpan.FromSeconds(30)); // a hang guard, not a timing
 
-        var seen = await Task.Run(async () =>
+        List<int> seen;
+        try
         {
-            // No loop runs here; a pool thread may keep the stopped loop of an earlier run,
-            // as this one now does.
-            LwtMain.Run(Promise.ReturnUnit);
-            Assert.False(EventLoop.Current is { IsRunning: true });
-            var items = stream!.AsAsyncEnumerable(); // called off any running loop
-            var list = new List<int>();
-            await foreach (var x in items) list.Add(x);
-            return list;
-        });
-        stop!.Resolve(default);
-        thread.Join();
+            seen = await Task.Run(async () =>
+            {
+                // No loop runs here; a pool thread may keep the stopped loop of an earlier run,
+                // as this one now does.
+                LwtMain.Run(Promise.ReturnUnit);
+                Assert.False(EventLoop.Current is { IsRunning: true });
+                var items = stream!.AsAsyncEnumerable(); // called off any running loop
+                var list = new List<int>();
+                await foreach (var x in items) list.Add(x);
+                return list;
+            }).WaitAsync(TimeSpan.FromSeconds(30));
+        }
+        finally
+        {
+            stop!.Resolve(default); // the loop thread ends even if the reads failed
+        }
+        Assert.True(thread.Join(TimeSpan.FromSeconds(30)));
         Assert.Equal([1, 2, 3], seen);
         Assert.All(feedThreads, t => Assert.Equal(loopThread, t));
     }
