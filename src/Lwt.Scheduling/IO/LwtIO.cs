@@ -15,6 +15,7 @@
 // as a char in 0..255 (Lwt's char).
 
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text;
 
 namespace Lwt;
@@ -86,6 +87,31 @@ public static partial class LwtIO
         var oc = new OutputChannel(new ChannelCore(bufferSize ?? GetDefaultBufferSize(), null, write, close, seek));
         OutputRegistry.ForCurrentThread().Add(oc); // for FlushAll, until it is closed
         return oc;
+    }
+
+    /// <summary>
+    /// A channel of the given direction over one I/O function, as Lwt makes it: for an input
+    /// channel <paramref name="performIO"/> is the read (<see cref="MakeInput"/>), for an
+    /// output channel the write (<see cref="MakeOutput"/>, given the bytes to write as
+    /// <see cref="Memory{T}"/>, which it must not change); everything else is theirs.
+    /// <para>Lwt: <c>Lwt_io.make</c></para>
+    /// </summary>
+    /// <param name="mode"><see cref="Input"/> or <see cref="Output"/> (Lwt's <c>~mode</c>).</param>
+    /// <param name="performIO">Reads into, or writes from, the memory it is given and returns the byte count (Lwt's <c>perform_io</c>).</param>
+    /// <param name="close">Called once when the channel is closed (null: nothing).</param>
+    /// <param name="bufferSize">The buffer size (16 to <see cref="Array.MaxLength"/>; null: <see cref="GetDefaultBufferSize"/>).</param>
+    /// <param name="seek">Moves the backend to an offset and returns the new offset (Lwt's <c>?seek</c>); null: <see cref="SetPosition"/> and <see cref="Length"/> reject.</param>
+    /// <typeparam name="TChannel"><see cref="InputChannel"/> or <see cref="OutputChannel"/>.</typeparam>
+    /// <exception cref="ArgumentNullException"><paramref name="mode"/> or <paramref name="performIO"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="bufferSize"/> is below 16 or above <see cref="Array.MaxLength"/>.</exception>
+    public static TChannel Make<TChannel>(ChannelMode<TChannel> mode, Func<Memory<byte>, Promise<int>> performIO, Func<Promise>? close = null, int? bufferSize = null, Func<long, SeekOrigin, Promise<long>>? seek = null)
+        where TChannel : LwtChannel
+    {
+        ArgumentNullException.ThrowIfNull(mode);
+        ArgumentNullException.ThrowIfNull(performIO);
+        return mode.IsInput
+            ? (TChannel)(LwtChannel)MakeInput(performIO, close, bufferSize, seek)
+            : (TChannel)(LwtChannel)MakeOutput(m => performIO(MemoryMarshal.AsMemory(m)), close, bufferSize, seek);
     }
 
     /// <summary>
@@ -856,6 +882,22 @@ public static partial class LwtIO
     /// <summary>Writes <paramref name="text"/> and a newline to <see cref="Stderr"/>.<para>Lwt: <c>Lwt_io.eprintl</c></para></summary>
     /// <param name="text">The text.</param>
     public static Promise EPrintLine(string text) => WriteLine(Stderr, text);
+
+    /// <summary>
+    /// Writes <paramref name="text"/> and a newline to <see cref="Stdout"/>: the same as
+    /// <see cref="PrintLine"/>, under Lwt's name.
+    /// <para>Lwt: <c>Lwt_io.printl</c></para>
+    /// </summary>
+    /// <param name="text">The text.</param>
+    public static Promise Printl(string text) => WriteLine(Stdout, text);
+
+    /// <summary>
+    /// Writes <paramref name="text"/> and a newline to <see cref="Stderr"/>: the same as
+    /// <see cref="EPrintLine"/>, under Lwt's name (with the <c>E</c> of <see cref="EPrint"/>).
+    /// <para>Lwt: <c>Lwt_io.eprintl</c></para>
+    /// </summary>
+    /// <param name="text">The text.</param>
+    public static Promise EPrintl(string text) => WriteLine(Stderr, text);
 
     /// <summary>
     /// Formats (C# composite format, invariant culture) and writes to <see cref="Stdout"/>.

@@ -110,6 +110,19 @@ public static partial class LwtUnix
     }
 
     /// <summary>
+    /// Wraps a descriptor number: <see cref="LwtFd.FromFd"/> under Lwt's name (a socket or
+    /// FIFO is used non-blocking, anything else through the worker pool, unless
+    /// <paramref name="blocking"/> says; the wrapper owns the descriptor).
+    /// <para>Lwt: <c>Lwt_unix.of_unix_file_descr</c></para>
+    /// </summary>
+    /// <param name="fd">The descriptor.</param>
+    /// <param name="blocking">Force the kind of descriptor (Lwt's <c>?blocking</c>; null: guess).</param>
+    /// <param name="setFlags">Set or clear O_NONBLOCK on the fd to match (Lwt's <c>?set_flags</c>).</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="fd"/> is negative.</exception>
+    /// <exception cref="UnixErrorException">fcntl failed (e.g. the fd is not open).</exception>
+    public static LwtFd OfUnixFileDescr(int fd, bool? blocking = null, bool setFlags = true) => LwtFd.FromFd(fd, blocking, setFlags);
+
+    /// <summary>
     /// Throws if <paramref name="fd"/> is closed or aborted; does nothing if it is open. An
     /// aborted descriptor throws the exception given to <see cref="Abort"/> (Lwt raises
     /// <c>Aborted</c>'s exception).
