@@ -355,16 +355,40 @@ public static partial class LwtIO
             return Promise.Fail<(InputChannel, OutputChannel)>(e);
         }
 
+        return ConnectChannels(fd, address, bufferSize);
+    }
+
+    /// <summary>
+    /// Connects the stream socket <paramref name="fd"/>, made by the caller (bound to a local
+    /// address, or with options set, say), to <paramref name="address"/> and returns the
+    /// connection's channels, which own it from then on; closing either closes it. If the
+    /// connect fails (or is canceled), <paramref name="fd"/> is closed, as Lwt closes its
+    /// <c>?fd</c>.
+    /// <para>Lwt: <c>Lwt_io.open_connection ~fd</c></para>
+    /// </summary>
+    /// <param name="fd">The socket to connect.</param>
+    /// <param name="address">The server.</param>
+    /// <param name="bufferSize">The buffer size of the channels (16 to <see cref="Array.MaxLength"/>).</param>
+    /// <exception cref="ArgumentNullException"><paramref name="fd"/> or <paramref name="address"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="bufferSize"/> is below 16 or above <see cref="Array.MaxLength"/>.</exception>
+    public static Promise<(InputChannel Input, OutputChannel Output)> OpenConnection(LwtFd fd, EndPoint address, int? bufferSize = null)
+    {
+        ArgumentNullException.ThrowIfNull(fd);
+        ArgumentNullException.ThrowIfNull(address);
+        CheckBufferSize(bufferSize);
+        return ConnectChannels(fd, address, bufferSize);
+    }
+
+    private static Promise<(InputChannel Input, OutputChannel Output)> ConnectChannels(LwtFd fd, EndPoint address, int? bufferSize) =>
         // The channels are made inside the catch, as in Lwt: whatever fails after the socket
         // was made (the connect, its cancellation, making the channels) closes it.
-        return Promise.Catch(
+        Promise.Catch(
             () => LwtUnix.Connect(fd, address).Map(() => ChannelsOfSocket(fd, bufferSize)),
             e =>
             {
                 fd.Dispose();
                 return Promise.Fail<(InputChannel, OutputChannel)>(e);
             });
-    }
 
     /// <summary>
     /// Connects, runs <paramref name="f"/> on the connection's channels, and closes them
@@ -397,15 +421,42 @@ public static partial class LwtIO
     }
 
     /// <summary>
+    /// <see cref="WithConnection{T}(EndPoint, Func{InputChannel, OutputChannel, Promise{T}}, int?)"/>
+    /// over the caller's socket <paramref name="fd"/>, connected as by
+    /// <see cref="OpenConnection(LwtFd, EndPoint, int?)"/> (closed if the connect fails, and
+    /// with the channels).
+    /// <para>Lwt: <c>Lwt_io.with_connection ~fd</c></para>
+    /// </summary>
+    /// <param name="fd">The socket to connect.</param>
+    /// <param name="address">The server.</param>
+    /// <param name="f">The conversation.</param>
+    /// <param name="bufferSize">The buffer size of the channels (16 to <see cref="Array.MaxLength"/>).</param>
+    /// <typeparam name="T">The result of <paramref name="f"/>.</typeparam>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="bufferSize"/> is below 16 or above <see cref="Array.MaxLength"/>.</exception>
+    public static Promise<T> WithConnection<T>(LwtFd fd, EndPoint address, Func<InputChannel, OutputChannel, Promise<T>> f, int? bufferSize = null)
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        return OpenConnection(fd, address, bufferSize).Bind(io => Promise.Finally(() => f(io.Input, io.Output), () => CloseQuietly(io.Input, io.Output)));
+    }
+
+    /// <inheritdoc cref="WithConnection{T}(LwtFd, EndPoint, Func{InputChannel, OutputChannel, Promise{T}}, int?)"/>
+    public static Promise WithConnection(LwtFd fd, EndPoint address, Func<InputChannel, OutputChannel, Promise> f, int? bufferSize = null)
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        return WithConnection<Unit>(fd, address, (ic, oc) => f(ic, oc).Bind(() => Promise.ReturnUnit), bufferSize);
+    }
+
+    /// <summary>
     /// Runs <paramref name="f"/> on a connection's channels, then closes those that are still
     /// open, whatever <paramref name="f"/> did: the output first (so that it is flushed before
     /// the shared socket goes), then the input even if that failed. Unlike
-    /// <see cref="WithConnection{T}"/>, a close's error is not swallowed, as in Lwt; a channel
+    /// <see cref="WithConnection{T}(EndPoint, Func{InputChannel, OutputChannel, Promise{T}}, int?)"/>, a close's error is not swallowed, as in Lwt; a channel
     /// <paramref name="f"/> closed itself is not closed again (its error is not raised twice).
     /// <para>Lwt: <c>Lwt_io.with_close_connection</c></para>
     /// </summary>
     /// <param name="f">The conversation.</param>
-    /// <param name="channels">The connection's channels (e.g. from <see cref="OpenConnection"/>).</param>
+    /// <param name="channels">The connection's channels (e.g. from <see cref="OpenConnection(EndPoint, int?)"/>).</param>
     /// <typeparam name="T">The result of <paramref name="f"/>.</typeparam>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
     public static Promise<T> WithCloseConnection<T>(Func<InputChannel, OutputChannel, Promise<T>> f, (InputChannel Input, OutputChannel Output) channels)

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Sockets;
 using System.Text;
 
 namespace Lwt.Tests.IO;
@@ -458,6 +459,48 @@ public class IOAuditTests
             await oc2.Close();
             await ic2.Close();
             await server2.Shutdown();
+        });
+    }
+
+    // open_connection ?fd: "If [fd] is not specified, a fresh one will be used": given, the
+    // caller's socket is the one connected (here bound first, so the server sees its port);
+    // a failed connect closes it, as lwt_io.ml's catch does (Lwt_unix.close fd).
+    [SkippableFact]
+    public void OpenConnectionWithASocketConnectsThatSocketAndClosesItOnFailure()
+    {
+        Skip.IfNot(OperatingSystem.IsLinux());
+        LwtMain.Run(async () =>
+        {
+            EndPoint? seen = null;
+            var server = await LwtIO.EstablishServer(AnyLoopback, (client, _, oc) => { seen = client; return oc.WriteLine("hi"); });
+            var fd = LwtUnix.Socket(AddressFamily.InterNetwork, SocketType.Stream);
+            await LwtUnix.Bind(fd, new IPEndPoint(IPAddress.Loopback, 0));
+            var local = (IPEndPoint)LwtUnix.GetSockName(fd);
+            var (ic, oc) = await LwtIO.OpenConnection(fd, server.Address, bufferSize: 64);
+            Assert.Equal("hi", await ic.ReadLine());
+            Assert.Equal(local, seen);
+            Assert.Equal(64, ic.BufferSize);
+            await oc.Close();
+            await ic.Close();
+            Assert.True(fd.IsClosed); // the channels own it
+            await server.Shutdown();
+
+            // nothing listens at the server's old address now: the connect fails, fd is closed
+            var fd2 = LwtUnix.Socket(AddressFamily.InterNetwork, SocketType.Stream);
+            await Assert.ThrowsAsync<UnixErrorException>(async () => await LwtIO.OpenConnection(fd2, server.Address));
+            Assert.Equal(LwtFdState.Closed, fd2.State);
+
+            // with_connection ~fd: the same socket, closed with the channels
+            var server3 = await LwtIO.EstablishServer(AnyLoopback, (client, _, oc) => oc.WriteLine(client.ToString()!));
+            var fd3 = LwtUnix.Socket(AddressFamily.InterNetwork, SocketType.Stream);
+            await LwtUnix.Bind(fd3, new IPEndPoint(IPAddress.Loopback, 0));
+            var local3 = LwtUnix.GetSockName(fd3).ToString();
+            Assert.Equal(local3, await LwtIO.WithConnection(fd3, server3.Address, (ic3, _) => ic3.ReadLine()));
+            Assert.True(fd3.IsClosed);
+            await server3.Shutdown();
+
+            Assert.Throws<ArgumentNullException>(() => LwtIO.OpenConnection(null!, server.Address));
+            Assert.Throws<ArgumentNullException>(() => LwtIO.OpenConnection(fd2, null!));
         });
     }
 
