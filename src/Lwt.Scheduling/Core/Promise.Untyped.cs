@@ -66,7 +66,7 @@ public partial class Promise
         var p = Underlying();
         var status = p._status; // read once: another thread may resolve a promise of no loop
         if (status == Status.Fulfilled) SideEffectCallback.RunReporting(f);
-        else if (status != Status.Rejected) AttachCallback(p, new SideEffectCallback(SideEffectCallback.Kind.SuccessAnyValue, f));
+        else if (status != Status.Rejected) AttachCallback(p, new SideEffectCallback(SideEffectCallback.Kind.SuccessIgnoringValue, f));
     }
 
     /// <summary>
@@ -86,7 +86,7 @@ public partial class Promise
         var status = p._status;
         if (status == Status.Fulfilled) SideEffectCallback.RunReporting(onFulfilled);
         else if (status == Status.Rejected) SideEffectCallback.RunReporting(onRejected, p.Rejection);
-        else AttachCallback(p, new SideEffectCallback(SideEffectCallback.Kind.AnyValue, onFulfilled, onRejected));
+        else AttachCallback(p, new SideEffectCallback(SideEffectCallback.Kind.AnyIgnoringValue, onFulfilled, onRejected));
     }
 
     /// <summary>

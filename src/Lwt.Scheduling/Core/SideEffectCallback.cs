@@ -9,9 +9,12 @@ namespace Lwt;
 /// </summary>
 internal sealed class SideEffectCallback : Callback
 {
-    /// <summary>What the callback is; <c>SuccessAnyValue</c> and <c>AnyValue</c> are the untyped
-    /// forms (Promise.OnSuccess(Action), OnAny(Action, ...)), whose first delegate takes no value.</summary>
-    internal enum Kind : byte { Success, Failure, Termination, Any, Cancel, SuccessAnyValue, AnyValue }
+    /// <summary>
+    /// What the callback is. <c>SuccessIgnoringValue</c> and <c>AnyIgnoringValue</c> are the
+    /// untyped forms (Promise.OnSuccess(Action), OnAny(Action, ...)): their first delegate
+    /// takes no value.
+    /// </summary>
+    internal enum Kind : byte { Success, Failure, Termination, Any, Cancel, SuccessIgnoringValue, AnyIgnoringValue }
 
     private readonly Kind _kind;
     private Delegate? _first;
@@ -56,10 +59,10 @@ internal sealed class SideEffectCallback : Callback
                 case Kind.Cancel:
                     if (rejected && source._link is OperationCanceledException) ((Action)first)();
                     break;
-                case Kind.SuccessAnyValue:
+                case Kind.SuccessIgnoringValue:
                     if (!rejected) ((Action)first)();
                     break;
-                case Kind.AnyValue:
+                case Kind.AnyIgnoringValue:
                     if (rejected) ((Action<Exception>)second!)(source.Rejection);
                     else ((Action)first)();
                     break;

@@ -179,7 +179,8 @@ public sealed partial class EventLoop : ILoopDispatcher
         if (action is null) ThrowHelper.ThrowArgumentNull(nameof(action));
         // A loop is its thread's: once that thread has ended no LwtMain.Run can come, and an
         // action queued here would be lost without a word. Asked only of a stopped loop, so a
-        // post to a running one pays one read (cross-thread-post).
+        // post to a running one pays one read (cross-thread-post). A post that races the
+        // thread's end is still queued, as one that races the last iteration of any loop.
         if (!IsRunning && !_thread.IsAlive) ThrowThreadEnded();
         Enqueue(new WorkItem(action, null));
     }
