@@ -73,7 +73,7 @@ public abstract class PromiseBackgroundService : IHostedService, IDisposable
     /// </summary>
     /// <param name="cancellationToken">Abandons the wait for the start (the host's startup timeout).</param>
     /// <returns>A Task that completes when the service has started.</returns>
-    /// <exception cref="InvalidOperationException">The service was not registered with <c>AddPromiseHostedService</c>.</exception>
+    /// <exception cref="InvalidOperationException">The service was not registered with <c>AddPromiseHostedService</c>, or the host's loop has ended (the host was disposed).</exception>
     public virtual Task StartAsync(CancellationToken cancellationToken)
     {
         var loop = _loop ?? throw new InvalidOperationException(
@@ -145,7 +145,10 @@ public abstract class PromiseBackgroundService : IHostedService, IDisposable
         var stopping = _stopping!;
         var running = _running!;
         var logger = _logger!;
-        _loop.Loop.Post(() =>
+        // A loop whose thread has ended cannot run the cancel (Post would refuse it): the
+        // service's promise can never end, so there is nothing to wait for.
+        if (_loop.HasStopped) return;
+        _loop.Loop.PostFromWorker(() =>
         {
             try
             {
@@ -165,7 +168,7 @@ public abstract class PromiseBackgroundService : IHostedService, IDisposable
     {
         var stopping = _stopping;
         if (stopping is null || stopping.IsCancellationRequested || _loop is null || _loop.HasStopped) return;
-        _loop.Loop.Post(() =>
+        _loop.Loop.PostFromWorker(() => // never throws, even if the loop's thread ends meanwhile
         {
             try
             {

@@ -1029,7 +1029,7 @@ public static partial class LwtIO
     {
         var loop = EventLoop.ForCurrentThread();
         var (promise, resolver) = Promise.Create<T>();
-        task.ContinueWith(t => loop.Post(() =>
+        task.ContinueWith(t => loop.PostFromWorker(() =>
         {
             if (t.IsCompletedSuccessfully) resolver.TryResolve(t.Result);
             else if (t.IsCanceled) resolver.TryReject(new CanceledException());

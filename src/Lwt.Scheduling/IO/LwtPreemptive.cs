@@ -195,12 +195,12 @@ public static class LwtPreemptive
             {
                 T value = f();
                 ReleaseBusy();
-                loop.Post(() => resolver.TryResolve(value));
+                loop.PostFromWorker(() => resolver.TryResolve(value));
             }
             catch (Exception e)
             {
                 ReleaseBusy();
-                loop.Post(() => resolver.TryReject(e));
+                loop.PostFromWorker(() => resolver.TryReject(e));
             }
             finally
             {
@@ -242,7 +242,7 @@ public static class LwtPreemptive
     /// <param name="f">The function to run on the loop.</param>
     /// <typeparam name="T">The type of the result.</typeparam>
     /// <exception cref="ArgumentNullException"><paramref name="f"/> is null.</exception>
-    /// <exception cref="InvalidOperationException">Called on an event loop's own thread while it runs, or outside a detached job.</exception>
+    /// <exception cref="InvalidOperationException">Called on an event loop's own thread while it runs, outside a detached job, or when the thread of the loop that detached the job has ended.</exception>
     public static T RunInMain<T>(Func<Promise<T>> f)
     {
         ArgumentNullException.ThrowIfNull(f);
@@ -284,7 +284,7 @@ public static class LwtPreemptive
     /// <param name="f">The function to run on the loop.</param>
     /// <param name="handler">Receives the exception if <paramref name="f"/> fails (the hook when null).</param>
     /// <exception cref="ArgumentNullException"><paramref name="f"/> is null.</exception>
-    /// <exception cref="InvalidOperationException">Called on an event loop's own thread while it runs, or outside a detached job.</exception>
+    /// <exception cref="InvalidOperationException">Called on an event loop's own thread while it runs, outside a detached job, or when the thread of the loop that detached the job has ended.</exception>
     public static void RunInMainDontWait(Func<Promise> f, Action<Exception>? handler = null)
     {
         ArgumentNullException.ThrowIfNull(f);

@@ -258,7 +258,7 @@ public static partial class LwtUnix
             foreach (var w in s_childWaiters) loops.Add(w.Loop);
         }
 
-        foreach (var loop in loops) loop.Post(() => CheckChildren(loop));
+        foreach (var loop in loops) loop.PostFromWorker(() => CheckChildren(loop));
     }
 
     private static void CheckChildren(EventLoop loop)

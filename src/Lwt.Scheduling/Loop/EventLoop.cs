@@ -185,6 +185,15 @@ public sealed partial class EventLoop : ILoopDispatcher
         Enqueue(new WorkItem(action, null));
     }
 
+    /// <summary>
+    /// <see cref="Post(Action)"/> without the check of an ended thread: the library's own
+    /// posts from worker threads (a job's or a detached call's result, a child's exit, a GC
+    /// notification), which must not throw there. On a loop whose thread has ended the action
+    /// is queued and never runs, which is all such a post could do: its loop, and whatever
+    /// waited on it, are gone.
+    /// </summary>
+    internal void PostFromWorker(Action action) => Enqueue(new WorkItem(action, null));
+
     [DoesNotReturn]
     private void ThrowThreadEnded() =>
         throw new InvalidOperationException(

@@ -175,7 +175,7 @@ public static class LwtGC
             try
             {
                 if (shared.HasExitHook) shared.Collected(x);
-                loop.Post(() => shared.AfterCollection(x));
+                loop.PostFromWorker(() => shared.AfterCollection(x));
             }
             catch (Exception)
             {

@@ -42,4 +42,27 @@ public class PreemptiveWakeupTests
             LwtPreemptive.SetBounds(min, max);
         }
     }
+
+    // A job whose loop's thread ended before the job did posts its result to a loop that will
+    // never run again. That post must not throw on the worker (EventLoop.Post refuses a loop
+    // whose thread has ended; the library's own posts take PostFromWorker): a throw there
+    // released the worker's busy count twice and escaped the worker thread.
+    [Fact]
+    public void AJobWhoseLoopThreadEndedFinishesQuietlyAndLeavesThePoolAsItWas()
+    {
+        using var gate = new ManualResetEventSlim();
+        LoopTest.OnFreshThread(() => LwtMain.Run(() =>
+        {
+            LwtPreemptive.Detach(() => gate.Wait(30_000)); // not awaited: the run ends first
+            return Promise.ReturnUnit;
+        }));
+        gate.Set(); // the job ends now, its loop's thread long gone
+        LoopTest.OnFreshThread(() => LwtMain.Run(async () =>
+        {
+            for (int i = 0; i < 100 && LwtPreemptive.NbThreadsBusy > 0; i++)
+                await LwtPreemptive.Detach(() => Thread.Sleep(1)); // until the first job has left its worker
+            Assert.Equal(0, LwtPreemptive.NbThreadsBusy);
+            Assert.Equal(7, await LwtPreemptive.Detach(() => 7));
+        }));
+    }
 }
