@@ -148,7 +148,7 @@ public abstract class PromiseBackgroundService : IHostedService, IDisposable
         // A loop whose thread has ended cannot run the cancel (Post would refuse it): the
         // service's promise can never end, so there is nothing to wait for.
         if (_loop.HasStopped) return;
-        _loop.Loop.PostFromWorker(() =>
+        _loop.Loop.TryPostUnlessEnded(() =>
         {
             try
             {
@@ -168,7 +168,7 @@ public abstract class PromiseBackgroundService : IHostedService, IDisposable
     {
         var stopping = _stopping;
         if (stopping is null || stopping.IsCancellationRequested || _loop is null || _loop.HasStopped) return;
-        _loop.Loop.PostFromWorker(() => // never throws, even if the loop's thread ends meanwhile
+        _loop.Loop.TryPostUnlessEnded(() => // never throws, even if the loop's thread ends meanwhile
         {
             try
             {

@@ -1029,12 +1029,18 @@ public static partial class LwtIO
     {
         var loop = EventLoop.ForCurrentThread();
         var (promise, resolver) = Promise.Create<T>();
-        task.ContinueWith(t => loop.PostFromWorker(() =>
+        task.ContinueWith(t =>
         {
-            if (t.IsCompletedSuccessfully) resolver.TryResolve(t.Result);
-            else if (t.IsCanceled) resolver.TryReject(new CanceledException());
-            else resolver.TryReject(t.Exception!.InnerExceptions.Count == 1 ? t.Exception.InnerException! : t.Exception);
-        }), TaskScheduler.Default);
+            Action deliver = () =>
+            {
+                if (t.IsCompletedSuccessfully) resolver.TryResolve(t.Result);
+                else if (t.IsCanceled) resolver.TryReject(new CanceledException());
+                else resolver.TryReject(t.Exception!.InnerExceptions.Count == 1 ? t.Exception.InnerException! : t.Exception);
+            };
+            // A loop whose thread has ended runs no post: the promise, anyone's now, is
+            // resolved here, as LwtPreemptive.Detach's worker does.
+            if (!loop.TryPostUnlessEnded(deliver)) deliver();
+        }, TaskScheduler.Default);
         return promise;
     }
 }

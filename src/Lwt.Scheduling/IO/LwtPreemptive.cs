@@ -190,22 +190,28 @@ public static class LwtPreemptive
         var (promise, resolver) = Promise.Create<T>();
         Enqueue(() =>
         {
+            T value = default!;
+            Exception? error = null;
             t_jobLoop = loop;
             try
             {
-                T value = f();
-                ReleaseBusy();
-                loop.PostFromWorker(() => resolver.TryResolve(value));
+                value = f();
             }
             catch (Exception e)
             {
-                ReleaseBusy();
-                loop.PostFromWorker(() => resolver.TryReject(e));
+                error = e;
             }
             finally
             {
                 t_jobLoop = null;
             }
+
+            ReleaseBusy();
+            // Resolved on the loop that detached the job; if that loop's thread has ended (a
+            // host's loop after the host was disposed) nothing can run a post there, so the
+            // worker resolves the promise itself, as any thread may once the loop has stopped.
+            Action deliver = error is null ? () => resolver.TryResolve(value) : () => resolver.TryReject(error);
+            if (!loop.TryPostUnlessEnded(deliver)) deliver();
         });
         return promise;
     }

@@ -258,7 +258,29 @@ public static partial class LwtUnix
             // NbThreadsBusy 0, not the few instructions the worker has left before it waits
             // again (Lwt's jobs are never counted there: Lwt_unix's pool is not Lwt_preemptive's).
             LwtPreemptive.ReleaseBusy();
-            loop.Post(s_complete, this);
+            // A loop whose thread has ended (a host's loop after the host was disposed) would
+            // never run the post: the result is delivered here, or its promise would pend for ever.
+            if (!loop.TryPostUnlessEnded(s_complete, this)) CompleteAfterLoopEnded();
+        }
+
+        /// <summary>
+        /// On the worker, when the job's loop thread has ended: resolves the promise (anyone's
+        /// once its loop has stopped). The registry is that dead thread's and is left alone.
+        /// </summary>
+        private void CompleteAfterLoopEnded()
+        {
+            bool delivered = _error is { } e ? Resolver.TryReject(e) : Resolver.TryResolve(_value);
+            if (!delivered && _error is null && _value is IDisposable orphan)
+            {
+                try
+                {
+                    orphan.Dispose();
+                }
+                catch (Exception)
+                {
+                    // A dropped result's disposal has no one to report to (file comment).
+                }
+            }
         }
 
         /// <summary>On the loop: leaves the registry and resolves the promise, unless AbortJobs got there first.</summary>

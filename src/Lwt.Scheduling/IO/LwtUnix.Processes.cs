@@ -258,8 +258,21 @@ public static partial class LwtUnix
             foreach (var w in s_childWaiters) loops.Add(w.Loop);
         }
 
-        foreach (var loop in loops) loop.PostFromWorker(() => CheckChildren(loop));
+        foreach (var loop in loops)
+        {
+            // A loop whose thread has ended (a host's loop after the host was disposed) can
+            // run no post, and Post would throw here, on the runtime's signal thread, which
+            // ends the process: its waiters are checked on this thread instead (its promises
+            // are anyone's once it has stopped), one signal at a time.
+            if (!loop.TryPostUnlessEnded(() => CheckChildren(loop)))
+            {
+                lock (s_endedLoopChecks) CheckChildren(loop);
+            }
+        }
     }
+
+    /// <summary>Serializes the checks that SIGCHLDs run off the loop, for loops whose thread has ended (<see cref="OnSigChld"/>).</summary>
+    private static readonly object s_endedLoopChecks = new();
 
     private static void CheckChildren(EventLoop loop)
     {

@@ -186,13 +186,28 @@ public sealed partial class EventLoop : ILoopDispatcher
     }
 
     /// <summary>
-    /// <see cref="Post(Action)"/> without the check of an ended thread: the library's own
-    /// posts from worker threads (a job's or a detached call's result, a child's exit, a GC
-    /// notification), which must not throw there. On a loop whose thread has ended the action
-    /// is queued and never runs, which is all such a post could do: its loop, and whatever
-    /// waited on it, are gone.
+    /// For the library's own deliveries from other threads (LwtPreemptive.Detach, LwtUnix's
+    /// jobs, a Task's continuation, SIGCHLD checks, GC notifications): posts
+    /// <paramref name="action"/> as <see cref="Post(Action)"/> does, unless the loop's thread has
+    /// ended, where nothing can ever run it: then it is not queued and false is returned, so
+    /// that the worker delivers its result itself (the loop's promises are anyone's once it
+    /// has stopped), instead of the post throwing on a worker thread (which ends the process)
+    /// or a queued result being lost (its promise pending for ever).
     /// </summary>
-    internal void PostFromWorker(Action action) => Enqueue(new WorkItem(action, null));
+    internal bool TryPostUnlessEnded(Action action)
+    {
+        if (!IsRunning && !_thread.IsAlive) return false;
+        Enqueue(new WorkItem(action, null));
+        return true;
+    }
+
+    /// <summary>As <see cref="TryPostUnlessEnded(Action)"/>, with a static callback and its state.</summary>
+    internal bool TryPostUnlessEnded(SendOrPostCallback callback, object? state)
+    {
+        if (!IsRunning && !_thread.IsAlive) return false;
+        Enqueue(new WorkItem(callback, state));
+        return true;
+    }
 
     [DoesNotReturn]
     private void ThrowThreadEnded() =>

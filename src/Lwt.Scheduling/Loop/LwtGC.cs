@@ -175,7 +175,7 @@ public static class LwtGC
             try
             {
                 if (shared.HasExitHook) shared.Collected(x);
-                loop.PostFromWorker(() => shared.AfterCollection(x));
+                loop.TryPostUnlessEnded(() => shared.AfterCollection(x)); // an ended loop never runs it (file comment)
             }
             catch (Exception)
             {

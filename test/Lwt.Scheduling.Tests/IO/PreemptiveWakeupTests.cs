@@ -45,8 +45,9 @@ public class PreemptiveWakeupTests
 
     // A job whose loop's thread ended before the job did posts its result to a loop that will
     // never run again. That post must not throw on the worker (EventLoop.Post refuses a loop
-    // whose thread has ended; the library's own posts take PostFromWorker): a throw there
-    // released the worker's busy count twice and escaped the worker thread.
+    // whose thread has ended; the library's own deliveries take TryPostUnlessEnded and resolve
+    // on the worker then): a throw there released the worker's busy count twice and escaped
+    // the worker thread.
     [Fact]
     public void AJobWhoseLoopThreadEndedFinishesQuietlyAndLeavesThePoolAsItWas()
     {
