@@ -200,6 +200,16 @@ public partial class Promise
     /// <summary>
     /// Configures <c>await</c>: with <see langword="false"/>, the continuation runs wherever the
     /// promise resolves (on its loop), like <see cref="Task.ConfigureAwait(bool)"/>.
+    /// <para>
+    /// So Task code on another thread that awaits a loop's promise with <see langword="false"/>
+    /// goes on <em>on the loop's thread</em>, up to its next await that leaves it: a blocking
+    /// call there (<c>Thread.Sleep</c>, <c>.Result</c>, <c>Wait()</c>, a host's
+    /// <c>Dispose</c>, which waits for that very thread to end) blocks the loop, its timers and
+    /// I/O. A host disposed from there cannot stop its loop: the loop keeps running and
+    /// <see cref="EventLoop.Post(System.Action)"/> still accepts actions afterwards. Keep
+    /// <see langword="true"/> (the default) in such code, or leave the loop with
+    /// <c>await Task.Yield()</c> before blocking.
+    /// </para>
     /// <para>Lwt: none (the .NET <c>ConfigureAwait</c> pattern; in Lwt every callback runs where the promise resolves)</para>
     /// </summary>
     /// <param name="continueOnCapturedContext">Whether to resume on the awaiting code's context.</param>

@@ -148,6 +148,13 @@ public static class LwtMain
     /// long wait, so it is not intercepted). To choose the exit code, set
     /// <see cref="Environment.ExitCode"/> and return.
     /// </para>
+    /// <para>
+    /// The .NET runtime raises its exit event on the finalizer thread, which waits while the
+    /// functions run: no finalizer runs meanwhile (a channel or stream left to the garbage
+    /// collector is not closed by then), and <paramref name="f"/> must not call
+    /// <see cref="GC.WaitForPendingFinalizers"/>, which waits for that thread and hangs the
+    /// exit for ever. Close what must be closed explicitly.
+    /// </para>
     /// <para>Lwt: <c>Lwt_main.at_exit</c></para>
     /// </summary>
     /// <param name="f">The exit function.</param>
