@@ -19,7 +19,9 @@ public static partial class LwtIO
 {
     /// <summary>
     /// The lines of a file (as <see cref="ReadLine"/> reads them) as a stream. The file is
-    /// opened at the first read and closed at the end of the stream or when a read fails.
+    /// opened at the first read and closed at the end of the stream or when a read fails; a
+    /// stream dropped before either has its file closed once it is garbage-collected (on the
+    /// loop that opened it, when that loop next runs), as Lwt's finaliser does.
     /// <para>Lwt: <c>Lwt_io.lines_of_file</c></para>
     /// </summary>
     /// <param name="path">The file.</param>
@@ -33,7 +35,8 @@ public static partial class LwtIO
 
     /// <summary>
     /// The bytes of a file as a stream of chars (0..255). The file is opened at the first
-    /// read and closed at the end of the stream or when a read fails.
+    /// read and closed at the end of the stream or when a read fails; a stream dropped before
+    /// either has its file closed once it is garbage-collected, as with <see cref="LinesOfFile"/>.
     /// <para>Lwt: <c>Lwt_io.chars_of_file</c></para>
     /// </summary>
     /// <param name="path">The file.</param>
@@ -45,10 +48,23 @@ public static partial class LwtIO
         return StreamOfFile(path, static ic => ReadCharOpt(ic));
     }
 
+    // lwt_io.ml's make_stream: the channel, once open, is closed when it is collected
+    // (Gc.finalise ignore_close ic), so a stream dropped before its end does not keep its file
+    // open for the rest of the process. LwtGC runs the close on the loop that opened it.
+    private static readonly Func<InputChannel, Promise> s_closeUnreachableFile = static ic =>
+    {
+        _ = ic.Close();
+        return Promise.ReturnUnit;
+    };
+
     private static LwtStream<T> StreamOfFile<T>(string path, Func<InputChannel, Promise<Option<T>>> next)
     {
         Promise<InputChannel>? opened = null;
-        return LwtStream.From(() => (opened ??= OpenFile(Input, path)).Bind(ic => Promise.TryBind(
+        return LwtStream.From(() => (opened ??= OpenFile(Input, path).Map(static ic =>
+        {
+            LwtGC.Finalise(s_closeUnreachableFile, ic);
+            return ic;
+        })).Bind(ic => Promise.TryBind(
             () => next(ic),
             item => item.HasValue ? Promise.Return(item) : ic.Close().Map(() => item),
             e => Promise.Catch(() => ic.Close(), _ => Promise.ReturnUnit).Bind(() => Promise.Fail<Option<T>>(e)))));
