@@ -177,6 +177,15 @@ public static class LwtPreemptive
     /// <summary>
     /// Runs <paramref name="f"/> on a worker thread; the promise is resolved with its result (or
     /// rejected with its exception) on the calling thread's event loop.
+    /// <para>
+    /// That loop must run for the promise to resolve: called where no loop runs (Task code on
+    /// a thread-pool thread, such as an ASP.NET Core endpoint or a <c>BackgroundService</c>),
+    /// <paramref name="f"/> runs but the promise stays pending for ever, with no error, as a
+    /// <see cref="LwtUnix.Sleep(double)"/> there does. From such code, start it on the loop
+    /// (<see cref="EventLoop.Post(Action)"/>, then Lwt.Interop's <c>AsTask</c>). If the loop's
+    /// thread has ended meanwhile (a host's loop after the host was disposed), the worker
+    /// resolves the promise itself.
+    /// </para>
     /// <para>Lwt: <c>Lwt_preemptive.detach</c></para>
     /// </summary>
     /// <param name="f">The blocking function.</param>

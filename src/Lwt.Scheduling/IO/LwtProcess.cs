@@ -37,6 +37,13 @@ namespace Lwt;
 /// <summary>
 /// Child processes with their pipes as <see cref="LwtIO"/> channels, their status from
 /// <see cref="LwtUnix.Wait4"/>, timeouts and redirections. Use from an event loop's thread.
+/// <para>
+/// The pipes, the status and the timeout belong to the calling thread's event loop: called
+/// where no loop runs (Task code on a thread-pool thread, such as an ASP.NET Core endpoint),
+/// the child starts but every promise stays pending for ever, with no error. From such code,
+/// start the work on the loop (<see cref="EventLoop.Post(Action)"/>, then Lwt.Interop's
+/// <c>AsTask</c>).
+/// </para>
 /// <para>Lwt: <c>Lwt_process</c></para>
 /// </summary>
 public static partial class LwtProcess
