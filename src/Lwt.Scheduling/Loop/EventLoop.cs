@@ -181,7 +181,7 @@ public sealed partial class EventLoop : ILoopDispatcher
         // action queued here would be lost without a word. Asked only of a stopped loop, so a
         // post to a running one pays one read (cross-thread-post). A post that races the
         // thread's end is still queued, as one that races the last iteration of any loop.
-        if (!IsRunning && !_thread.IsAlive) ThrowThreadEnded();
+        if (ThreadHasEnded) ThrowThreadEnded();
         Enqueue(new WorkItem(action, null));
     }
 
@@ -196,7 +196,7 @@ public sealed partial class EventLoop : ILoopDispatcher
     /// </summary>
     internal bool TryPostUnlessEnded(Action action)
     {
-        if (!IsRunning && !_thread.IsAlive) return false;
+        if (ThreadHasEnded) return false;
         Enqueue(new WorkItem(action, null));
         return true;
     }
@@ -204,10 +204,16 @@ public sealed partial class EventLoop : ILoopDispatcher
     /// <summary>As <see cref="TryPostUnlessEnded(Action)"/>, with a static callback and its state.</summary>
     internal bool TryPostUnlessEnded(SendOrPostCallback callback, object? state)
     {
-        if (!IsRunning && !_thread.IsAlive) return false;
+        if (ThreadHasEnded) return false;
         Enqueue(new WorkItem(callback, state));
         return true;
     }
+
+    /// <summary>
+    /// Whether the loop's thread has ended, so that nothing can ever run a post here. The
+    /// thread is asked only of a stopped loop: a running one costs one read.
+    /// </summary>
+    private bool ThreadHasEnded => !IsRunning && !_thread.IsAlive;
 
     [DoesNotReturn]
     private void ThrowThreadEnded() =>
