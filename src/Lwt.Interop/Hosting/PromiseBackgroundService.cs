@@ -16,7 +16,8 @@ namespace Lwt.Interop;
  *               host running.
  *   StopAsync   on the loop: cancels the stopping token, then Cancel() on the running
  *               promise (Lwt's backwards search); waits for the promise to end, up to the
- *               host's shutdown timeout (the token the host passes to StopAsync).
+ *               host's shutdown timeout (the token the host passes to StopAsync); a
+ *               promise still pending then is logged at Warning and left behind.
  */
 
 /// <summary>
@@ -136,7 +137,8 @@ public abstract class PromiseBackgroundService : IHostedService, IDisposable
     /// <para>Lwt: <c>Lwt.cancel</c>, from .NET's <see cref="IHostedService.StopAsync"/></para>
     /// </summary>
     /// <param name="cancellationToken">Ends the wait (the host's shutdown timeout).</param>
-    /// <returns>A Task that completes when the service has stopped or the wait was abandoned.</returns>
+    /// <returns>A Task that completes when the service has stopped or the wait was abandoned
+    /// (then a warning is logged: the service's promise is left pending).</returns>
     public virtual async Task StopAsync(CancellationToken cancellationToken)
     {
         if (_started is null || _loop is null) return;
@@ -160,7 +162,19 @@ public abstract class PromiseBackgroundService : IHostedService, IDisposable
             }
             running.Cancel();
         });
-        await _completion!.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        var completion = _completion!;
+        await completion.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        // The host gives up on the service silently (it moves on to the next one and disposes
+        // the loop): say so, since the promise left pending is usually a bug of the service
+        // (a promise made with Promise.Create, which a cancel cannot reach, or a loop that
+        // never looks at the stopping token).
+        if (!completion.IsCompleted)
+        {
+            logger.LogWarning(
+                "The PromiseBackgroundService {Service} did not stop within the host's shutdown timeout: its promise is still pending. " +
+                "Return a promise that Cancel() reaches (not one of Promise.Create), or end it when the stopping token fires.",
+                GetType().FullName);
+        }
     }
 
     /// <summary>Releases the service: fires the stopping token, on the event loop, if the service was started and never stopped and the loop still runs.<para>Lwt: none (the .NET IDisposable pattern)</para></summary>
