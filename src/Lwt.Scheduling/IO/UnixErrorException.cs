@@ -24,14 +24,64 @@ public sealed class UnixErrorException : IOException
         Argument = argument;
     }
 
-    /// <summary>The errno value.<para>Lwt: the <c>Unix.error</c> of <c>Unix_error</c></para></summary>
+    /// <summary>
+    /// Creates the exception for the error <paramref name="error"/> raised by
+    /// <paramref name="function"/>, as OCaml code raises <c>Unix_error</c> itself.
+    /// <para>Lwt: <c>raise (Unix.Unix_error (err, fn, arg))</c></para>
+    /// </summary>
+    /// <param name="error">The error, by name.</param>
+    /// <param name="function">The failing call (e.g. <c>open</c>).</param>
+    /// <param name="argument">Its argument, if meaningful (a path), else empty.</param>
+    /// <exception cref="ArgumentException"><paramref name="error"/> is <see cref="UnixError.EUNKNOWNERR"/> or not a member of <see cref="UnixError"/>: use the constructor that takes the errno number.</exception>
+    public UnixErrorException(UnixError error, string function, string argument = "")
+        : this(ErrnoOf(error), function, argument)
+    {
+    }
+
+    /// <summary>The errno value, as the system gave it (Linux's numbering).<para>Lwt: the <c>Unix.error</c> of <c>Unix_error</c>, as a number (<c>EUNKNOWNERR n</c> carries it)</para></summary>
     public int Errno { get; }
+
+    /// <summary>
+    /// The error by name: <see cref="Errno"/> as OCaml's <c>Unix.error</c>, or
+    /// <see cref="UnixError.EUNKNOWNERR"/> for an errno OCaml has no name for.
+    /// <para>Lwt: the <c>Unix.error</c> of <c>Unix_error</c></para>
+    /// </summary>
+    public UnixError Error => Enum.IsDefined((UnixError)Errno) && Errno != (int)UnixError.EUNKNOWNERR ? (UnixError)Errno : UnixError.EUNKNOWNERR;
+
+    /// <summary>
+    /// The system's description of the error (<c>strerror</c>), e.g. <c>No such file or
+    /// directory</c>: what <see cref="Exception.Message"/> quotes after the function.
+    /// <para>Lwt: <c>Unix.error_message</c></para>
+    /// </summary>
+    public string ErrorMessage => Marshal.GetPInvokeErrorMessage(Errno);
 
     /// <summary>The function that failed.<para>Lwt: the second field of <c>Unix_error</c></para></summary>
     public string Function { get; }
 
     /// <summary>The argument of the call, or empty.<para>Lwt: the third field of <c>Unix_error</c></para></summary>
     public string Argument { get; }
+
+    /// <summary>
+    /// The three fields, for positional patterns:
+    /// <c>catch (UnixErrorException e) when (e is (UnixError.ENOENT, _, _))</c>, as OCaml
+    /// matches <c>Unix_error (ENOENT, _, _)</c>.
+    /// <para>Lwt: the pattern <c>Unix.Unix_error (err, fn, arg)</c></para>
+    /// </summary>
+    /// <param name="error">Receives <see cref="Error"/>.</param>
+    /// <param name="function">Receives <see cref="Function"/>.</param>
+    /// <param name="argument">Receives <see cref="Argument"/>.</param>
+    public void Deconstruct(out UnixError error, out string function, out string argument)
+    {
+        error = Error;
+        function = Function;
+        argument = Argument;
+    }
+
+    private static int ErrnoOf(UnixError error) =>
+        error != UnixError.EUNKNOWNERR && Enum.IsDefined(error)
+            ? (int)error
+            : throw new ArgumentException(
+                $"{error} names no errno: pass the errno number to UnixErrorException(int, string, string) instead.", nameof(error));
 
     private static string FormatMessage(int errno, string function, string argument) =>
         $"{function}{(argument.Length != 0 ? "(" + argument + ")" : string.Empty)} failed: {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})";
