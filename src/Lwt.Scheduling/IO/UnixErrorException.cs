@@ -16,6 +16,7 @@ public sealed class UnixErrorException : IOException
     /// <param name="errno">The Linux errno value.</param>
     /// <param name="function">The failing call (e.g. <c>read</c>).</param>
     /// <param name="argument">Its argument, if meaningful (a path), else empty.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="function"/> or <paramref name="argument"/> is null.</exception>
     public UnixErrorException(int errno, string function, string argument = "")
         : base(FormatMessage(errno, function, argument))
     {
@@ -32,6 +33,7 @@ public sealed class UnixErrorException : IOException
     /// <param name="error">The error, by name.</param>
     /// <param name="function">The failing call (e.g. <c>open</c>).</param>
     /// <param name="argument">Its argument, if meaningful (a path), else empty.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="function"/> or <paramref name="argument"/> is null.</exception>
     /// <exception cref="ArgumentException"><paramref name="error"/> is <see cref="UnixError.EUNKNOWNERR"/> or not a member of <see cref="UnixError"/>: use the constructor that takes the errno number.</exception>
     public UnixErrorException(UnixError error, string function, string argument = "")
         : this(ErrnoOf(error), function, argument)
@@ -83,8 +85,13 @@ public sealed class UnixErrorException : IOException
             : throw new ArgumentException(
                 $"{error} names no errno: pass the errno number to UnixErrorException(int, string, string) instead.", nameof(error));
 
-    private static string FormatMessage(int errno, string function, string argument) =>
-        $"{function}{(argument.Length != 0 ? "(" + argument + ")" : string.Empty)} failed: {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})";
+    // Checks the strings here, as the base constructor's argument: the body runs too late.
+    private static string FormatMessage(int errno, string function, string argument)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        ArgumentNullException.ThrowIfNull(argument);
+        return $"{function}{(argument.Length != 0 ? "(" + argument + ")" : string.Empty)} failed: {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})";
+    }
 
     /// <summary>
     /// The exception for the errno of the last P/Invoke call. The argument must be a string

@@ -77,4 +77,12 @@ public class UnixErrorNameTests
         Assert.Contains("errno number", unknown.Message);
         Assert.Throws<ArgumentException>(() => new UnixErrorException((UnixError)12345, "f"));
     }
+
+    [Fact]
+    public void NullStrings_AreArgumentNullExceptions()
+    {
+        Assert.Equal("function", Assert.Throws<ArgumentNullException>(() => new UnixErrorException(2, null!)).ParamName);
+        Assert.Equal("argument", Assert.Throws<ArgumentNullException>(() => new UnixErrorException(2, "open", null!)).ParamName);
+        Assert.Equal("function", Assert.Throws<ArgumentNullException>(() => new UnixErrorException(UnixError.ENOENT, null!)).ParamName);
+    }
 }
