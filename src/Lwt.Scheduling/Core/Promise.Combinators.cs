@@ -178,7 +178,7 @@ public partial class Promise
     public static Promise<T> Pick<T>(IEnumerable<Promise<T>> promises) => Race<T, Promise<T>>(promises, cancelLosers: true, nameof(Pick));
 
     /// <inheritdoc cref="Pick{T}(IEnumerable{Promise{T}})"/>
-    public static Promise<T> Pick<T>(params Promise<T>[] promises) => Race<T, Promise<T>>(promises, cancelLosers: true, nameof(Pick));
+    public static Promise<T> Pick<T>(params Promise<T>[] promises) => Race<T, Promise<T>>((IEnumerable<Promise>)promises, cancelLosers: true, nameof(Pick));
 
     /// <inheritdoc cref="Pick{T}(IEnumerable{Promise{T}})"/>
     public static Promise<T> Pick<T>(params ReadOnlySpan<Promise<T>> promises) => Race<T, Promise<T>>(Untyped(promises), cancelLosers: true, nameof(Pick));
@@ -194,7 +194,7 @@ public partial class Promise
     public static Promise Pick(IEnumerable<Promise> promises) => Race<Unit, Promise>(promises, cancelLosers: true, nameof(Pick));
 
     /// <inheritdoc cref="Pick(IEnumerable{Promise})"/>
-    public static Promise Pick(params Promise[] promises) => Race<Unit, Promise>(promises, cancelLosers: true, nameof(Pick));
+    public static Promise Pick(params Promise[] promises) => Race<Unit, Promise>((IEnumerable<Promise>)promises, cancelLosers: true, nameof(Pick));
 
     /// <inheritdoc cref="Pick(IEnumerable{Promise})"/>
     public static Promise Pick(params ReadOnlySpan<Promise> promises) => Race<Unit, Promise>(promises, cancelLosers: true, nameof(Pick));
@@ -215,7 +215,7 @@ public partial class Promise
     public static Promise<T> Choose<T>(IEnumerable<Promise<T>> promises) => Race<T, Promise<T>>(promises, cancelLosers: false, nameof(Choose));
 
     /// <inheritdoc cref="Choose{T}(IEnumerable{Promise{T}})"/>
-    public static Promise<T> Choose<T>(params Promise<T>[] promises) => Race<T, Promise<T>>(promises, cancelLosers: false, nameof(Choose));
+    public static Promise<T> Choose<T>(params Promise<T>[] promises) => Race<T, Promise<T>>((IEnumerable<Promise>)promises, cancelLosers: false, nameof(Choose));
 
     /// <inheritdoc cref="Choose{T}(IEnumerable{Promise{T}})"/>
     public static Promise<T> Choose<T>(params ReadOnlySpan<Promise<T>> promises) => Race<T, Promise<T>>(Untyped(promises), cancelLosers: false, nameof(Choose));
@@ -231,7 +231,7 @@ public partial class Promise
     public static Promise Choose(IEnumerable<Promise> promises) => Race<Unit, Promise>(promises, cancelLosers: false, nameof(Choose));
 
     /// <inheritdoc cref="Choose(IEnumerable{Promise})"/>
-    public static Promise Choose(params Promise[] promises) => Race<Unit, Promise>(promises, cancelLosers: false, nameof(Choose));
+    public static Promise Choose(params Promise[] promises) => Race<Unit, Promise>((IEnumerable<Promise>)promises, cancelLosers: false, nameof(Choose));
 
     /// <inheritdoc cref="Choose(IEnumerable{Promise})"/>
     public static Promise Choose(params ReadOnlySpan<Promise> promises) => Race<Unit, Promise>(promises, cancelLosers: false, nameof(Choose));
@@ -305,6 +305,8 @@ public partial class Promise
         return array;
     }
 
+    // The array overloads come here too (cast to IEnumerable): a null array would otherwise
+    // convert to an empty span and report "needs at least one promise" instead of the null.
     private static TResult Race<T, TResult>(IEnumerable<Promise> promises, bool cancelLosers, string name) where TResult : Promise
     {
         if (promises is null) ThrowHelper.ThrowArgumentNull(nameof(promises));

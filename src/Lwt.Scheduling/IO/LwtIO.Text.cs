@@ -162,6 +162,7 @@ public static partial class LwtIO
     public static Promise HexdumpStream(this OutputChannel oc, LwtStream<char> bytes)
     {
         ArgumentNullException.ThrowIfNull(oc);
+        ArgumentNullException.ThrowIfNull(bytes);
         return WriteLines(oc, LwtStream.Hexdump(bytes));
     }
 

@@ -113,7 +113,11 @@ public static class LwtSeq
     /// <param name="seqs">A sequence of sequences.</param>
     /// <typeparam name="T">The type of the items.</typeparam>
     /// <exception cref="ArgumentNullException"><paramref name="seqs"/> is null.</exception>
-    public static LwtSeq<T> Concat<T>(LwtSeq<LwtSeq<T>> seqs) => FlatMap(seqs, static s => s);
+    public static LwtSeq<T> Concat<T>(LwtSeq<LwtSeq<T>> seqs)
+    {
+        ArgumentNullException.ThrowIfNull(seqs);
+        return FlatMap(seqs, static s => s);
+    }
 
     /// <summary>
     /// The items of the sequences <paramref name="f"/> gives for each item, in order. A null

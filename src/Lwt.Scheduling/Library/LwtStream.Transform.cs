@@ -457,13 +457,21 @@ public sealed partial class LwtStream<T>
     /// <summary>The items of this stream, then those of <paramref name="other"/>.<para>Lwt: <c>Lwt_stream.append</c></para></summary>
     /// <param name="other">The second stream.</param>
     /// <exception cref="ArgumentNullException"><paramref name="other"/> is null.</exception>
-    public LwtStream<T> Append(LwtStream<T> other) => LwtStream.Append(this, other);
+    public LwtStream<T> Append(LwtStream<T> other)
+    {
+        ArgumentNullException.ThrowIfNull(other); // named as the caller knows it (the static form says s2)
+        return LwtStream.Append(this, other);
+    }
 
     /// <summary>Pairs of items of this stream and <paramref name="other"/>, read in step.<para>Lwt: <c>Lwt_stream.combine</c></para></summary>
     /// <param name="other">The second stream.</param>
     /// <typeparam name="U">The type of the second items.</typeparam>
     /// <exception cref="ArgumentNullException"><paramref name="other"/> is null.</exception>
-    public LwtStream<(T, U)> Combine<U>(LwtStream<U> other) => LwtStream.Combine(this, other);
+    public LwtStream<(T, U)> Combine<U>(LwtStream<U> other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        return LwtStream.Combine(this, other);
+    }
 
     /// <summary>
     /// The items as <c>Ok</c> results; a failure of the source (a rejected <c>From</c>

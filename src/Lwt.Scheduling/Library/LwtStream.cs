@@ -155,12 +155,20 @@ public static partial class LwtStream
     /// <param name="array">The items.</param>
     /// <typeparam name="T">The type of the items.</typeparam>
     /// <exception cref="ArgumentNullException"><paramref name="array"/> is null.</exception>
-    public static LwtStream<T> OfArray<T>(T[] array) => OfList(array);
+    public static LwtStream<T> OfArray<T>(T[] array)
+    {
+        ArgumentNullException.ThrowIfNull(array); // here, so the exception names this parameter
+        return OfList(array);
+    }
 
     /// <summary>A closed stream of the characters of <paramref name="s"/>.<para>Lwt: <c>Lwt_stream.of_string</c></para></summary>
     /// <param name="s">The string.</param>
     /// <exception cref="ArgumentNullException"><paramref name="s"/> is null.</exception>
-    public static LwtStream<char> OfString(string s) => OfList(s);
+    public static LwtStream<char> OfString(string s)
+    {
+        ArgumentNullException.ThrowIfNull(s);
+        return OfList(s);
+    }
 
     /// <summary>
     /// A stream holding the one item <paramref name="value"/>, already closed: the first read
