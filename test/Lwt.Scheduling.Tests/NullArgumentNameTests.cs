@@ -40,4 +40,13 @@ public class NullArgumentNameTests
         var oc = LwtIO.OfBytes(LwtIO.Output, new byte[64]);
         Names("bytes", () => oc.HexdumpStream(null!));
     }
+
+    [Fact]
+    public void MethodBuilders_SetStateMachine_ChecksForNull_AsTheRuntimesDo()
+    {
+        var untyped = PromiseMethodBuilder.Create();
+        Names("stateMachine", () => untyped.SetStateMachine(null!));
+        var typed = PromiseMethodBuilder<int>.Create();
+        Names("stateMachine", () => typed.SetStateMachine(null!));
+    }
 }

@@ -88,9 +88,9 @@ public struct PromiseMethodBuilder
 
     /// <summary>Not used (the box is created on the first suspension).<para>Lwt: none (the compiler's async method builder pattern)</para></summary>
     /// <param name="stateMachine">The state machine.</param>
-    public void SetStateMachine(IAsyncStateMachine stateMachine)
-    {
-    }
+    /// <exception cref="ArgumentNullException"><paramref name="stateMachine"/> is null.</exception>
+    public void SetStateMachine(IAsyncStateMachine stateMachine) =>
+        ArgumentNullException.ThrowIfNull(stateMachine); // as the runtime's builders check it
 
     /// <summary>
     /// Completes the method's promise, running its callbacks at once, as a <c>let%lwt</c>
@@ -172,9 +172,9 @@ public struct PromiseMethodBuilder<T>
 
     /// <summary>Not used (the box is created on the first suspension).<para>Lwt: none (the compiler's async method builder pattern)</para></summary>
     /// <param name="stateMachine">The state machine.</param>
-    public void SetStateMachine(IAsyncStateMachine stateMachine)
-    {
-    }
+    /// <exception cref="ArgumentNullException"><paramref name="stateMachine"/> is null.</exception>
+    public void SetStateMachine(IAsyncStateMachine stateMachine) =>
+        ArgumentNullException.ThrowIfNull(stateMachine); // as the runtime's builders check it
 
     /// <summary>
     /// Fulfils the method's promise, running its callbacks at once, as a <c>let%lwt</c>
