@@ -32,7 +32,9 @@ public abstract partial class LwtEngine
 
     /// <summary>
     /// The engine of the calling thread, created by <see cref="CreateDefault()"/> on first
-    /// use (or after the previous one was disposed).
+    /// use (or after the previous one was disposed). It stays the thread's engine, with its
+    /// kernel descriptors open, until it is disposed or collected, even after the thread ends:
+    /// dispose it on a thread that will run no more loops (see <see cref="LwtMain.Run{T}(Promise{T})"/>).
     /// <para>Lwt: <c>Lwt_engine.get</c></para>
     /// </summary>
     public static LwtEngine Current

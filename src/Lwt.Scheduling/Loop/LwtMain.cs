@@ -27,6 +27,14 @@ public static class LwtMain
     /// it is resolved. A promise that waits on another thread's timers or I/O (a
     /// <see cref="LwtUnix.Sleep(double)"/> made there) resolves only while that thread runs its
     /// loop: run it there, or make the promise on this thread.
+    /// <para>
+    /// Each thread that runs a loop keeps its engine (<see cref="LwtEngine.Current"/>: an epoll
+    /// descriptor and an eventfd on Linux) after <c>Run</c> returns, for its next run, until the
+    /// engine is disposed or collected: a thread that ends does not close them. A program that
+    /// runs loops on many short-lived threads (a test per thread) holds two descriptors per
+    /// ended thread until a garbage collection; call <c>LwtEngine.Current.Dispose()</c> on the
+    /// thread after its last run to close them at once.
+    /// </para>
     /// <para>Lwt: <c>Lwt_main.run</c></para>
     /// </summary>
     /// <param name="promise">The promise to wait for.</param>
