@@ -83,6 +83,15 @@ public static partial class LwtUnix
     /// overview): they never conflict with each other within it, and closing any descriptor of
     /// the file releases them all. A write lock needs a descriptor open for writing, a read
     /// lock one open for reading (EBADF otherwise).
+    /// <para>
+    /// The call runs on a worker thread (see <see cref="CancelJobs"/>): canceling the promise of
+    /// a waiting <see cref="LockCommand.Lock"/> or <see cref="LockCommand.ReadLock"/> (a
+    /// <see cref="WithTimeout{T}"/> or <see cref="Promise.Pick{T}(IEnumerable{Promise{T}})"/>
+    /// that gives up) stops only the wait. The system call goes on waiting, and takes the lock
+    /// when the holder releases it: the process then holds a lock that nothing told it about,
+    /// and other processes wait for it. For a wait with a time limit, poll with
+    /// <see cref="LockCommand.TryLock"/> and <see cref="Sleep(double)"/> instead.
+    /// </para>
     /// <para>Lwt: <c>Lwt_unix.lockf</c></para>
     /// </summary>
     /// <param name="fd">The descriptor.</param>
