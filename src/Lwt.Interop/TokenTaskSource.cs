@@ -13,7 +13,12 @@ namespace Lwt.Interop;
  * The registration cancels the Task at once, unless the promise is already resolved (then
  * the node ends the Task as the promise ended), and posts Cancel() to the promise's loop, where
  * the node is also detached (a non-cancelable promise that never resolves does not keep
- * it). The registration is released when the promise resolves first. The registration may
+ * it). The post comes before the Task ends: ending it runs the awaiting code's continuations
+ * inline on the token's thread, and code there that waits for the loop (which may end only
+ * once the cancel arrives: a Join, a Wait) would otherwise hold the thread before the cancel
+ * is posted, for ever. So which party ends the Task is decided first, by _winner, not by the
+ * TaskCompletionSource: the token claims it, posts, then ends the Task; the node that the
+ * posted cancel (or a resolution) runs finds the claim taken and leaves the Task alone. The registration is released when the promise resolves first. The registration may
  * be published after the promise resolved (AsTask attaches first, registers second): a full
  * fence on each side makes sure that one of the two sees the other and unregisters.
  */
@@ -23,6 +28,15 @@ internal abstract class TokenTaskSourceBase(Promise promise, CancellationToken t
 {
     private CancellationTokenRegistration _registration;
     private int _registered;
+
+    /// <summary>Who ends the Task: 0 not decided, 1 the token, 2 the promise (see the file comment).</summary>
+    private int _winner;
+
+    /// <summary>
+    /// Called by the node when the promise resolved: true if the promise ends the Task, false
+    /// if the token already claimed it (the token's thread ends it Canceled).
+    /// </summary>
+    private protected bool ClaimForPromise() => Interlocked.CompareExchange(ref _winner, 2, 0) == 0;
 
     /// <summary>The Task being completed.</summary>
     private protected abstract Task UntypedTask { get; }
@@ -55,9 +69,15 @@ internal abstract class TokenTaskSourceBase(Promise promise, CancellationToken t
         // callback of the same resolution canceling the token) this is exact; from another
         // thread it is the race between the token and the resolution, which either may win.
         if (!promise.IsPending) return;
-        if (!TrySetCanceled(token)) return;
+        if (Interlocked.CompareExchange(ref _winner, 1, 0) != 0) return;
         var p = promise.Underlying();
-        if (p._status == Status.Pending && LoopRegistry.ForeignOwner(p._owner) is { } loop && loop.TryPost(CancelAndDetach)) return;
+        if (p._status == Status.Pending && LoopRegistry.ForeignOwner(p._owner) is { } loop && loop.TryPost(CancelAndDetach))
+        {
+            // Posted first: ending the Task may run code here that waits for that cancel.
+            TrySetCanceled(token);
+            return;
+        }
+        TrySetCanceled(token);
         CancelAndDetach();
     }
 
@@ -90,6 +110,11 @@ internal sealed class TokenTaskSource(Promise promise, CancellationToken token) 
 
     internal override void InvokeAttached(Promise source)
     {
+        if (!ClaimForPromise())
+        {
+            Release();
+            return;
+        }
         if (source._status == Status.Fulfilled) _source.TrySetResult();
         else
         {
@@ -115,6 +140,11 @@ internal sealed class TokenTaskSource<T>(Promise promise, CancellationToken toke
 
     internal override void InvokeAttached(Promise source)
     {
+        if (!ClaimForPromise())
+        {
+            Release();
+            return;
+        }
         if (source._status == Status.Fulfilled) _source.TrySetResult(((Promise<T>)source)._value);
         else
         {
