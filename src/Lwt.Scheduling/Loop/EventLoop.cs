@@ -101,7 +101,11 @@ public sealed partial class EventLoop : ILoopDispatcher
         TaskScheduler = new LwtTaskScheduler(this);
     }
 
-    /// <summary>The event loop of the calling thread, or null if this thread has none.<para>Lwt: (none: Lwt has one global loop; here each thread has its own)</para></summary>
+    /// <summary>
+    /// The event loop of the calling thread, or null if this thread has none yet. A thread gets
+    /// its loop the first time it needs one (<c>LwtMain.Run</c>, a timer, an I/O wait) and keeps
+    /// it after <c>Run</c> returns, so non-null does not mean running: see <see cref="IsRunning"/>.
+    /// <para>Lwt: (none: Lwt has one global loop; here each thread has its own)</para></summary>
     public static EventLoop? Current => t_current;
 
     /// <summary>The calling thread's loop, created on first use.</summary>
