@@ -79,7 +79,39 @@ public static class LwtMain
         RunCore(null, start);
     }
 
-    private static Promise RunCore(Promise? promise, Func<Promise>? start)
+    /// <summary>
+    /// As <see cref="Run{T}(Func{Promise{T}})"/>, and <paramref name="cancellationToken"/>
+    /// cancels the run's promise when it fires (<c>Lwt.cancel</c>, on this loop, from whatever
+    /// thread fires it): a cancelable promise rejects with <see cref="CanceledException"/>,
+    /// which <c>Run</c> throws, and what it was waiting for is canceled by Lwt's backwards
+    /// search (a sleep, an I/O wait, an <c>await</c> in an <c>async Promise</c> method). A
+    /// promise that is not cancelable (<see cref="Promise.Create"/>, <see cref="Promise.Protected"/>)
+    /// ignores the cancel and the run goes on. A token already canceled cancels the promise
+    /// right after <paramref name="start"/> returns it. The bound for a run that might hang: a
+    /// test's <c>LwtMain.Run(() =&gt; Work(), new CancellationTokenSource(timeout).Token)</c>.
+    /// <para>Lwt: <c>Lwt_main.run (f ())</c> with a <c>Lwt.cancel</c> of its promise</para>
+    /// </summary>
+    /// <param name="start">Creates the promise to wait for, on the loop.</param>
+    /// <param name="cancellationToken">Cancels the promise when it fires.</param>
+    /// <typeparam name="T">The type of the value.</typeparam>
+    /// <exception cref="ArgumentNullException"><paramref name="start"/> is null.</exception>
+    /// <exception cref="InvalidOperationException">The thread is already inside <c>LwtMain.Run</c>,
+    /// or <paramref name="start"/> returned null.</exception>
+    /// <exception cref="CanceledException">The token canceled the promise (or it was canceled otherwise).</exception>
+    public static T Run<T>(Func<Promise<T>> start, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(start);
+        return ((Promise<T>)RunCore(null, start, cancellationToken)).Value;
+    }
+
+    /// <inheritdoc cref="Run{T}(Func{Promise{T}}, CancellationToken)"/>
+    public static void Run(Func<Promise> start, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(start);
+        RunCore(null, start, cancellationToken);
+    }
+
+    private static Promise RunCore(Promise? promise, Func<Promise>? start, CancellationToken cancellationToken = default)
     {
         if (promise is not null && promise.CurrentStatus != Status.Pending && EventLoop.Current is not { IsRunning: true })
             return ThrowIfRejected(promise);
@@ -87,12 +119,14 @@ public static class LwtMain
         loop.Enter();
         var previous = SynchronizationContext.Current;
         Activity? run = null;
+        CancellationTokenRegistration cancel = default;
         try
         {
             // Inside the try: a throwing ActivityListener must not leave the loop entered.
             run = LwtRuntimeEvents.StartRun(loop);
             SynchronizationContext.SetSynchronizationContext(loop.SynchronizationContext);
             promise ??= StartOnLoop(start!);
+            if (cancellationToken.CanBeCanceled) cancel = CancelOnToken(loop, promise, cancellationToken);
             loop.RunUntilResolved(promise);
         }
         catch (Exception e) when (run is not null && LwtRuntimeEvents.RunEscaped(run, e))
@@ -102,12 +136,28 @@ public static class LwtMain
         }
         finally
         {
+            // First: once it returns, no cancel is posted after the run (a callback under way
+            // on another thread is waited for; its post, if any, cancels a resolved promise).
+            cancel.Dispose();
             SynchronizationContext.SetSynchronizationContext(previous);
             loop.Exit();
             if (run is not null) LwtRuntimeEvents.StopRun(run, promise);
         }
         return ThrowIfRejected(promise);
     }
+
+    /// <summary>
+    /// Cancels <paramref name="promise"/> (made on <paramref name="loop"/>, this thread's) when
+    /// the token fires: at once when it fires on this thread (a token already canceled fires
+    /// inside the registration), else posted to the loop, where the promise's callbacks run.
+    /// </summary>
+    private static CancellationTokenRegistration CancelOnToken(EventLoop loop, Promise promise, CancellationToken token) =>
+        token.UnsafeRegister(static state =>
+        {
+            var (loop, promise) = ((EventLoop, Promise))state!;
+            if (Environment.CurrentManagedThreadId == loop.ThreadId) promise.Cancel();
+            else loop.TryPostUnlessEnded(promise.Cancel);
+        }, (loop, promise));
 
     private static Promise StartOnLoop(Func<Promise> start)
     {
