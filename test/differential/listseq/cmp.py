@@ -10,8 +10,23 @@ a, b = split(sys.argv[1]), split(sys.argv[2])
 diffs = [k for k in sorted(set(a) | set(b)) if a.get(k) != b.get(k)]
 sync = [k for k in a if any(l.startswith('SYNC') for l in a[k])]
 syncdiff = [k for k in diffs if k in sync]
-real = [k for k in diffs if k not in sync]
-print(f'programs {len(a)}/{len(b)}  diffs {len(diffs)} (ocaml-SYNC {len(syncdiff)}, other {len(real)})')
+# `ofseq-memo` (OPTS ofseq): ours remembers each node of `LwtSeq.OfSeq`/`OfSeqLwt` (an enumerator
+# cannot be rewound; repository README "Orders", LwtSeq.OfSeqLwt's XML doc), where Lwt's
+# of_seq/of_seq_lwt recompute a node from the OCaml Seq each time a tail is forced again, running
+# the Seq's effects (`genI x=..` prints, `oslI x=..` calls) again. Counted when the first differing
+# line is such an effect in Lwt's trace and Lwt ran that source's effects more times than ours.
+EFFECT = re.compile(r'^(?:call\d+ )?((?:gen|osl)\d+) x=')
+def ofseq_memo(la, lb):
+    for x, y in zip(la, lb):
+        if x != y:
+            m = EFFECT.match(x)
+            if not m: return False
+            n = lambda ls: sum(1 for l in ls if (e := EFFECT.match(l)) and e.group(1) == m.group(1))
+            return n(la) > n(lb)
+    return False
+memo = [k for k in diffs if k not in sync and a.get(k) and b.get(k) and ofseq_memo(a[k], b[k])]
+real = [k for k in diffs if k not in sync and k not in memo]
+print(f'programs {len(a)}/{len(b)}  diffs {len(diffs)} (ocaml-SYNC {len(syncdiff)}, ofseq-memo {len(memo)}, other {len(real)})')
 from collections import Counter
 print('by kind:', Counter(a[k][0] if a.get(k) else '?' for k in real).most_common())
 print('first:', real[:15])
