@@ -32,8 +32,10 @@
 #                    engines, on EBADF, dispatch only the closed fds (select_based#iter keeps
 #                    only the bad fds), where poll(2) reports the others too
 #   libev-guard-late the guard timer (delay 0) that `it 1` adds did not fire in that libev
-#                    iteration while other due timers did, and nothing else differs (README: rare,
-#                    not reproduced on rerun; seed 4 progs 36, 337, seed 2428 prog 163)
+#                    iteration while other due timers did, and nothing else differs, or what
+#                    else differs is a known class once the guard's line is taken out (README:
+#                    rare, not reproduced on rerun; seed 4 progs 36, 337, seed 2428 prog 163,
+#                    seed 2833 prog 95)
 #   order            every block holds the same units, some in another order: the order of the
 #                    callbacks of one iteration (fds, events of one fd, due timers), unspecified
 #                    by Lwt (README, Known differences)
@@ -195,8 +197,13 @@ def classify(la, lb):
         return 'order'
     if i < len(ba) and i < len(bb) and ba[i][0] == 'it 1' and [k for l, k in engines(la) if l is ba[i][0]][-1:] == ['ep']:
         g = [l for l in bb[i] if l.startswith('  cb g') and l not in ba[i]]
-        if len(g) == 1 and [l for l in lb if l is not g[0]] == la:
-            return 'libev-guard-late'
+        if len(g) == 1:
+            rest = [l for l in lb if l is not g[0]]
+            # the guard's line the whole difference, or, without it, a known class (seed 2833
+            # prog 95: then only the timer counts after a transfer, where Lwt re-registered a
+            # fired one-shot, lwt-transfer-refires; a rerun of Lwt's binary fires the guard)
+            if rest == la or classify(la, rest) not in ('diff', 'missing'):
+                return 'libev-guard-late'
     if i < len(ba) and i < len(bb) and ba[i][0] == bb[i][0]:
         ua, ub = Counter(units(ba[i], True)), Counter(units(bb[i], True))
         odd = list((ua - ub).elements()) + list((ub - ua).elements())
