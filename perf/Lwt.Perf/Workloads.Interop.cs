@@ -13,6 +13,8 @@ namespace Lwt.Perf;
  *                      awaited in the same kind of async Task method.
  *   interop-asvaluetask  as interop-astask with promise.AsValueTask() (an IValueTaskSource
  *                      node, no Task) awaited instead.
+ *   interop-astask-token  as interop-astask with promise.AsTask(token), a live token that
+ *                      never fires: the token node (TokenTaskSource) and its registration.
  *   interop-topromise  a plain TaskCompletionSource completed by a posted action,
  *                      task.ToPromise() awaited in an async Promise method.
  *   interop-promise    baseline: the pending promise awaited directly in an async Promise
@@ -50,6 +52,7 @@ internal static partial class Workloads
         "interop-tcs" => () => TcsLoop(k).ToPromise(),
         "interop-astask" => () => AsTaskLoop(k).ToPromise(),
         "interop-asvaluetask" => () => AsValueTaskLoop(k).ToPromise(),
+        "interop-astask-token" => () => AsTaskTokenLoop(k).ToPromise(),
         "interop-topromise" => () => ToPromiseLoop(k),
         _ => () => PromiseLoop(k),
     };
@@ -78,6 +81,20 @@ internal static partial class Workloads
             sum += await p.AsTask();
         }
         Check(sum == n, "interop-astask: every round trip");
+    }
+
+    private static async Task AsTaskTokenLoop(int n)
+    {
+        var sc = SynchronizationContext.Current!;
+        using var cts = new CancellationTokenSource();
+        long sum = 0;
+        for (int i = 0; i < n; i++)
+        {
+            var (p, r) = Promise.Create<int>();
+            sc.Post(s_resolve, r);
+            sum += await p.AsTask(cts.Token);
+        }
+        Check(sum == n, "interop-astask-token: every round trip");
     }
 
     private static async Task AsValueTaskLoop(int n)

@@ -37,7 +37,7 @@ internal static partial class Workloads
             case "bind-resolved/async-rec": Measure(name, N(10_000_000), BindResolvedAsyncRec); return 0;
             case "bind-resolved/async-returnfrom": Measure(name, N(10_000_000), BindResolvedAsyncReturnFrom); return 0;
             case "ping-pong/async": Measure(name, N(1_000_000), PingPongAsync); return 0;
-            case "interop-astask" or "interop-asvaluetask" or "interop-topromise" or "interop-tcs" or "interop-promise" or "interop-hops": return RunInterop(name, n);
+            case "interop-astask" or "interop-astask-token" or "interop-asvaluetask" or "interop-topromise" or "interop-tcs" or "interop-promise" or "interop-hops": return RunInterop(name, n);
             case "timers": Measure(name, N(100_000), Timers); return 0;
             case "cross-thread-post": Measure(name, N(1_000_000), CrossThreadPost); return 0;
             case "tcp-echo":
