@@ -5,21 +5,23 @@ namespace Lwt.Interop;
  * the promise that owns a TaskCompletionSource and the token registration.
  *
  * Two parties may end the Task here, the node (the promise resolved, on its loop) and the
- * token (any thread): the TaskCompletionSource's Try* methods decide which one wins, which
- * the builder of the token-less node (TaskSource.cs) cannot. Where the Task's continuations
- * run: as for TaskSource (the Task does not force asynchronous continuations; the loop's
- * context keeps foreign awaits off the loop thread).
+ * token (any thread): a claim (_winner, below) decides which one wins; the token-less node
+ * (TaskSource.cs) has one party and needs none. Where the Task's continuations run: as for
+ * TaskSource (the Task does not force asynchronous continuations; the loop's context keeps
+ * foreign awaits off the loop thread).
  *
- * The registration cancels the Task at once, unless the promise is already resolved (then
- * the node ends the Task as the promise ended), and posts Cancel() to the promise's loop, where
- * the node is also detached (a non-cancelable promise that never resolves does not keep
- * it). The post comes before the Task ends: ending it runs the awaiting code's continuations
+ * The registration cancels the Task, unless the promise is already resolved (then the node
+ * ends the Task as the promise ended), and posts Cancel() to the promise's loop, where the
+ * node is also detached (a non-cancelable promise that never resolves does not keep it). The
+ * post comes before the Task ends: ending it runs the awaiting code's continuations
  * inline on the token's thread, and code there that waits for the loop (which may end only
  * once the cancel arrives: a Join, a Wait) would otherwise hold the thread before the cancel
  * is posted, for ever. So which party ends the Task is decided first, by _winner, not by the
  * TaskCompletionSource: the token claims it, posts, then ends the Task; the node that the
- * posted cancel (or a resolution) runs finds the claim taken and leaves the Task alone. The registration is released when the promise resolves first. The registration may
- * be published after the promise resolved (AsTask attaches first, registers second): a full
+ * posted cancel (or a resolution) runs finds the claim taken and leaves the Task alone.
+ *
+ * The registration is released when the promise resolves first. The registration may be
+ * published after the promise resolved (AsTask attaches first, registers second): a full
  * fence on each side makes sure that one of the two sees the other and unregisters.
  */
 

@@ -39,7 +39,7 @@ public enum UnixError
     ECHILD = 10,
     /// <summary>Resource deadlock would occur.<para>Lwt: <c>Unix.EDEADLK</c></para></summary>
     EDEADLK = 35,
-    /// <summary>Domain error for math functions, etc..<para>Lwt: <c>Unix.EDOM</c></para></summary>
+    /// <summary>Domain error for math functions, etc.<para>Lwt: <c>Unix.EDOM</c></para></summary>
     EDOM = 33,
     /// <summary>File exists.<para>Lwt: <c>Unix.EEXIST</c></para></summary>
     EEXIST = 17,
