@@ -53,7 +53,12 @@ public static partial class LwtProcess
     private static readonly UTF8Encoding s_utf8 = new(encoderShouldEmitUTF8Identifier: false);
 
     /// <summary>
-    /// A command running <paramref name="commandLine"/> with <c>/bin/sh -c</c>.
+    /// A command running <paramref name="commandLine"/> with <c>/bin/sh -c</c>. The child is the
+    /// shell, which (dash, Debian's /bin/sh, for one) forks even a single command rather than exec it, so
+    /// a signal (<see cref="LwtProcessBase.Kill"/>, a <c>timeout</c>) reaches the shell only: its
+    /// own children live on, orphaned, and keep the process's pipes open, so that a read of the
+    /// child's output waits for them to end. Prefix the command with <c>exec</c>, or close the
+    /// process (<see cref="LwtProcessBase.Close"/>) after the kill so that waiting reads fail.
     /// <para>Lwt: <c>Lwt_process.shell</c></para>
     /// </summary>
     /// <param name="commandLine">The shell command line.</param>
@@ -94,7 +99,7 @@ public static partial class LwtProcess
     /// <para>Lwt: <c>Lwt_process.open_process_in</c></para>
     /// </summary>
     /// <param name="command">What to run.</param>
-    /// <param name="timeout">Kill (SIGKILL) and close the process after this many seconds (null: never).</param>
+    /// <param name="timeout">Kill (SIGKILL) and close the process after this many seconds (null: never). A read or write on its channels that is waiting then, or made later, fails with <see cref="ChannelClosedException"/> (not a <see cref="TimeoutException"/>): <see cref="LwtProcessBase.TimedOut"/> tells a timeout from other closes.</param>
     /// <param name="env">The child's whole environment ("NAME=value" strings); null: this process's.</param>
     /// <param name="cwd">The child's working directory; null: this process's.</param>
     /// <param name="stdin">The child's standard input (null: <see cref="ProcessRedirection.Keep"/>).</param>
@@ -131,7 +136,7 @@ public static partial class LwtProcess
     /// <para>Lwt: <c>Lwt_process.open_process_out</c></para>
     /// </summary>
     /// <param name="command">What to run.</param>
-    /// <param name="timeout">Kill (SIGKILL) and close the process after this many seconds (null: never).</param>
+    /// <param name="timeout">Kill (SIGKILL) and close the process after this many seconds (null: never). A read or write on its channels that is waiting then, or made later, fails with <see cref="ChannelClosedException"/> (not a <see cref="TimeoutException"/>): <see cref="LwtProcessBase.TimedOut"/> tells a timeout from other closes.</param>
     /// <param name="env">The child's whole environment ("NAME=value" strings); null: this process's.</param>
     /// <param name="cwd">The child's working directory; null: this process's.</param>
     /// <param name="stdout">The child's standard output (null: <see cref="ProcessRedirection.Keep"/>).</param>
@@ -167,7 +172,7 @@ public static partial class LwtProcess
     /// <para>Lwt: <c>Lwt_process.open_process</c></para>
     /// </summary>
     /// <param name="command">What to run.</param>
-    /// <param name="timeout">Kill (SIGKILL) and close the process after this many seconds (null: never).</param>
+    /// <param name="timeout">Kill (SIGKILL) and close the process after this many seconds (null: never). A read or write on its channels that is waiting then, or made later, fails with <see cref="ChannelClosedException"/> (not a <see cref="TimeoutException"/>): <see cref="LwtProcessBase.TimedOut"/> tells a timeout from other closes.</param>
     /// <param name="env">The child's whole environment ("NAME=value" strings); null: this process's.</param>
     /// <param name="cwd">The child's working directory; null: this process's.</param>
     /// <param name="stderr">The child's standard error (null: <see cref="ProcessRedirection.Keep"/>).</param>
@@ -207,7 +212,7 @@ public static partial class LwtProcess
     /// <para>Lwt: <c>Lwt_process.open_process_full</c></para>
     /// </summary>
     /// <param name="command">What to run.</param>
-    /// <param name="timeout">Kill (SIGKILL) and close the process after this many seconds (null: never).</param>
+    /// <param name="timeout">Kill (SIGKILL) and close the process after this many seconds (null: never). A read or write on its channels that is waiting then, or made later, fails with <see cref="ChannelClosedException"/> (not a <see cref="TimeoutException"/>): <see cref="LwtProcessBase.TimedOut"/> tells a timeout from other closes.</param>
     /// <param name="env">The child's whole environment ("NAME=value" strings); null: this process's.</param>
     /// <param name="cwd">The child's working directory; null: this process's.</param>
     /// <exception cref="ArgumentNullException"><paramref name="command"/> is null, or <paramref name="env"/> contains a null element (thrown at the call; nothing is started).</exception>
@@ -250,7 +255,7 @@ public static partial class LwtProcess
     /// </summary>
     /// <param name="command">What to run.</param>
     /// <param name="f">What to do with the process.</param>
-    /// <param name="timeout">Kill (SIGKILL) and close the process after this many seconds (null: never).</param>
+    /// <param name="timeout">Kill (SIGKILL) and close the process after this many seconds (null: never). A read or write on its channels that is waiting then, or made later, fails with <see cref="ChannelClosedException"/> (not a <see cref="TimeoutException"/>): <see cref="LwtProcessBase.TimedOut"/> tells a timeout from other closes.</param>
     /// <param name="env">The child's whole environment ("NAME=value" strings); null: this process's.</param>
     /// <param name="cwd">The child's working directory; null: this process's.</param>
     /// <param name="stdin">The child's standard input (null: <see cref="ProcessRedirection.Keep"/>).</param>
@@ -273,7 +278,7 @@ public static partial class LwtProcess
     /// </summary>
     /// <param name="command">What to run.</param>
     /// <param name="f">What to do with the process.</param>
-    /// <param name="timeout">Kill (SIGKILL) and close the process after this many seconds (null: never).</param>
+    /// <param name="timeout">Kill (SIGKILL) and close the process after this many seconds (null: never). A read or write on its channels that is waiting then, or made later, fails with <see cref="ChannelClosedException"/> (not a <see cref="TimeoutException"/>): <see cref="LwtProcessBase.TimedOut"/> tells a timeout from other closes.</param>
     /// <param name="env">The child's whole environment ("NAME=value" strings); null: this process's.</param>
     /// <param name="cwd">The child's working directory; null: this process's.</param>
     /// <param name="stdin">The child's standard input (null: <see cref="ProcessRedirection.Keep"/>).</param>
@@ -295,7 +300,7 @@ public static partial class LwtProcess
     /// </summary>
     /// <param name="command">What to run.</param>
     /// <param name="f">What to do with the process.</param>
-    /// <param name="timeout">Kill (SIGKILL) and close the process after this many seconds (null: never).</param>
+    /// <param name="timeout">Kill (SIGKILL) and close the process after this many seconds (null: never). A read or write on its channels that is waiting then, or made later, fails with <see cref="ChannelClosedException"/> (not a <see cref="TimeoutException"/>): <see cref="LwtProcessBase.TimedOut"/> tells a timeout from other closes.</param>
     /// <param name="env">The child's whole environment ("NAME=value" strings); null: this process's.</param>
     /// <param name="cwd">The child's working directory; null: this process's.</param>
     /// <param name="stdout">The child's standard output (null: <see cref="ProcessRedirection.Keep"/>).</param>
@@ -317,7 +322,7 @@ public static partial class LwtProcess
     /// </summary>
     /// <param name="command">What to run.</param>
     /// <param name="f">What to do with the process.</param>
-    /// <param name="timeout">Kill (SIGKILL) and close the process after this many seconds (null: never).</param>
+    /// <param name="timeout">Kill (SIGKILL) and close the process after this many seconds (null: never). A read or write on its channels that is waiting then, or made later, fails with <see cref="ChannelClosedException"/> (not a <see cref="TimeoutException"/>): <see cref="LwtProcessBase.TimedOut"/> tells a timeout from other closes.</param>
     /// <param name="env">The child's whole environment ("NAME=value" strings); null: this process's.</param>
     /// <param name="cwd">The child's working directory; null: this process's.</param>
     /// <param name="stderr">The child's standard error (null: <see cref="ProcessRedirection.Keep"/>).</param>
@@ -338,7 +343,7 @@ public static partial class LwtProcess
     /// </summary>
     /// <param name="command">What to run.</param>
     /// <param name="f">What to do with the process.</param>
-    /// <param name="timeout">Kill (SIGKILL) and close the process after this many seconds (null: never).</param>
+    /// <param name="timeout">Kill (SIGKILL) and close the process after this many seconds (null: never). A read or write on its channels that is waiting then, or made later, fails with <see cref="ChannelClosedException"/> (not a <see cref="TimeoutException"/>): <see cref="LwtProcessBase.TimedOut"/> tells a timeout from other closes.</param>
     /// <param name="env">The child's whole environment ("NAME=value" strings); null: this process's.</param>
     /// <param name="cwd">The child's working directory; null: this process's.</param>
     /// <typeparam name="T">The result of <paramref name="f"/>.</typeparam>
