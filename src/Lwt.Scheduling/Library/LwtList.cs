@@ -37,7 +37,10 @@ namespace Lwt;
 
 /// <summary>
 /// List functions whose callbacks return promises, sequential (<c>S</c>) or concurrent
-/// (<c>P</c>).
+/// (<c>P</c>). A <c>P</c> form starts every callback at once; for at most <c>n</c> at a
+/// time there is no <c>LwtList</c> function (Lwt_list has none either): use
+/// <see cref="LwtStream{T}.IterN"/> over <see cref="LwtStream.OfList{T}(IEnumerable{T})"/>,
+/// <see cref="LwtSeq.IterN"/>, or an <see cref="LwtPool{T}"/> of <c>n</c> members.
 /// <para>Lwt: <c>Lwt_list</c></para>
 /// </summary>
 public static class LwtList
