@@ -207,8 +207,11 @@ public partial class Promise
     /// <c>Dispose</c>, which waits for that very thread to end) blocks the loop, its timers and
     /// I/O. A host disposed from there cannot stop its loop: the loop keeps running and
     /// <see cref="EventLoop.Post(System.Action)"/> still accepts actions afterwards. Keep
-    /// <see langword="true"/> (the default) in such code, or leave the loop with
-    /// <c>await Task.Yield()</c> before blocking.
+    /// <see langword="true"/> (the default) in such code, or leave the loop before blocking with
+    /// <c>await Task.CompletedTask.ConfigureAwait(ConfigureAwaitOptions.ForceYielding)</c>,
+    /// which resumes on the thread pool. Not with <c>await Task.Yield()</c>: the code runs
+    /// there with the loop's <see cref="LwtSynchronizationContext"/> current, so the yield
+    /// posts its rest back to the loop, and it stays on the loop's thread.
     /// </para>
     /// <para>Lwt: none (the .NET <c>ConfigureAwait</c> pattern; in Lwt every callback runs where the promise resolves)</para>
     /// </summary>
