@@ -47,6 +47,36 @@ public class AsyncMethodThreadTests
         Assert.Equal(loop.ThreadId, await unconfigured.Task.WaitAsync(Safety));
     }
 
+    // Promise.ConfigureAwait's doc: Task code that went on on the loop's thread after a
+    // ConfigureAwait(false) leaves it with ForceYielding, not with Task.Yield, which posts to
+    // the loop's context, current there.
+    [Fact]
+    public async Task TaskCode_AfterConfigureAwaitFalseOnTheLoop_TaskYieldStaysOnTheLoop_ForceYieldingLeavesIt()
+    {
+        using var loop = new LoopThread();
+        var (p, r) = loop.Run(() => Promise.Create());
+        // StartNew's task ends when the body first suspends: its await is then attached.
+        var started = Task.Factory.StartNew(async () =>
+        {
+            await p.ConfigureAwait(false);
+            bool onLoop = Environment.CurrentManagedThreadId == loop.ThreadId;
+            bool loopContext = SynchronizationContext.Current is LwtSynchronizationContext;
+            await Task.Yield();
+            bool afterYield = Environment.CurrentManagedThreadId == loop.ThreadId;
+            await Task.CompletedTask.ConfigureAwait(ConfigureAwaitOptions.ForceYielding);
+            bool afterForceYielding = Environment.CurrentManagedThreadId == loop.ThreadId;
+            return (onLoop, loopContext, afterYield, afterForceYielding);
+        }, CancellationToken.None, TaskCreationOptions.None, TaskScheduler.Default);
+        var result = await started.WaitAsync(Safety);
+        Assert.True(p.IsPending);
+        loop.Run(() => r.Resolve());
+        var (onLoop, loopContext, afterYield, afterForceYielding) = await result.WaitAsync(Safety);
+        Assert.True(onLoop);
+        Assert.True(loopContext);
+        Assert.True(afterYield);
+        Assert.False(afterForceYielding);
+    }
+
     [Fact]
     public async Task OffAnyLoop_OnACustomContext_AwaitResolvedOnAnotherThread_ResumesOnThatContext()
     {
