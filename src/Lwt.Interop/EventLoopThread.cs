@@ -1,0 +1,256 @@
+namespace Lwt.Interop;
+
+/*
+ * A loop on a thread of its own, for code that is all Tasks: AsyncEx's AsyncContextThread,
+ * with an Lwt loop in place of the AsyncContext. What a library does when it hides Lwt behind
+ * an ordinary Task API (the host's AddLwtEventLoop is the same thing for a generic host).
+ *
+ *   construction   starts a dedicated background thread that runs LwtMain.Run until the
+ *                  object is disposed, and returns once the loop runs (Loop can be posted to
+ *                  at once).
+ *   InvokeAsync    posts f to the loop, runs it there (the loop's context current), and ends
+ *                  the returned Task as f's promise ends; the token cancels the promise (Lwt's
+ *                  cancel, on the loop) and the Task, as AsTask(token) does. Continuations of
+ *                  the Task run on the thread pool, never on the loop thread, so callers that
+ *                  block do not block the loop.
+ *   disposal       every call still in flight is canceled (its promise too) and its Task
+ *                  ends Canceled, even when the promise cannot be canceled: a caller never
+ *                  waits for ever on a loop that is gone. Then the run ends, the thread's
+ *                  engine is disposed (its epoll descriptor and eventfd closed) and the thread
+ *                  exits; Dispose joins it, DisposeAsync awaits it. Called on the loop thread
+ *                  itself (from an invocation), disposal only asks the loop to stop.
+ *
+ * The calls in flight are kept in a set under a lock, from the call to the end of the Task:
+ * a call posted while the loop stops may never be run by it, and the thread's last act is to
+ * cancel what is left, so no Task is lost whichever order the two happen in.
+ */
+
+/// <summary>
+/// An Lwt event loop running on a dedicated thread until disposed, driven from Task code:
+/// <see cref="InvokeAsync{T}(Func{Promise{T}}, CancellationToken)"/> runs a promise-returning
+/// function on the loop and gives its result back as a <see cref="Task{TResult}"/>. The way to
+/// put Lwt behind an ordinary Task API (a library whose callers never see a promise), as
+/// AsyncEx's <c>AsyncContextThread</c> does for its context.
+/// <para>Lwt: none (<c>Lwt_main.run</c> on a thread of its own, driven from .NET Tasks)</para>
+/// </summary>
+public sealed class EventLoopThread : IDisposable, IAsyncDisposable
+{
+    private readonly Thread _thread;
+    private readonly Action<Exception>? _asyncExceptionHook;
+    private readonly TaskCompletionSource _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly object _gate = new();
+    private readonly HashSet<IInvocation> _calls = [];
+    private bool _disposed;
+    private EventLoop? _loop;
+    private Resolver<Unit>? _stop;
+
+    /// <summary>
+    /// Starts the thread and its loop; returns once the loop runs.
+    /// <para>Lwt: none (a thread running <c>Lwt_main.run</c>)</para>
+    /// </summary>
+    /// <param name="name">The thread's name (for debuggers and dumps); null: "Lwt event loop".</param>
+    /// <param name="asyncExceptionHook">
+    /// Receives the exceptions that would reach <see cref="Promise.AsyncExceptionHook"/> from
+    /// this loop (a failed <c>Promise.Async</c> or <c>On*</c> callback), in place of it; null:
+    /// the global hook, whose default ends the process. A library should pass one (to log),
+    /// so that its loop's failures do not end its caller's process.
+    /// </param>
+    public EventLoopThread(string? name = null, Action<Exception>? asyncExceptionHook = null)
+    {
+        _asyncExceptionHook = asyncExceptionHook;
+        var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _thread = new Thread(() => Run(ready)) { IsBackground = true, Name = name ?? "Lwt event loop" };
+        _thread.Start();
+        ready.Task.GetAwaiter().GetResult();
+    }
+
+    /// <summary>The loop: post to it, or run Task code on its <see cref="EventLoop.TaskScheduler"/>.<para>Lwt: none (the thread's loop)</para></summary>
+    public EventLoop Loop => _loop!;
+
+    /// <summary>A Task that completes when the thread has exited (after disposal).<para>Lwt: none</para></summary>
+    public Task Completion => _exited.Task;
+
+    private void Run(TaskCompletionSource ready)
+    {
+        var resolution = ResolutionLoop.Current;
+        resolution.ExceptionHookOverride = _asyncExceptionHook;
+        try
+        {
+            LwtMain.Run(() =>
+            {
+                var (stop, resolver) = Promise.Create();
+                _stop = resolver;
+                _loop = EventLoop.Current;
+                ready.SetResult();
+                return stop;
+            });
+        }
+        catch (Exception e) when (!ready.Task.IsCompleted)
+        {
+            ready.SetException(e);
+        }
+        finally
+        {
+            // Calls that came while the loop stopped, which it may never have run.
+            CancelCalls();
+            resolution.ExceptionHookOverride = null;
+            LwtEngine.Current.Dispose();
+            _exited.TrySetResult();
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="f"/> on the loop and returns a Task that ends as its promise ends:
+    /// with its value, its exception, or Canceled (a promise rejected with
+    /// <see cref="OperationCanceledException"/>, as <see cref="PromiseInterop.AsTask{T}(Promise{T})"/>
+    /// maps it). A throw from <paramref name="f"/> faults the Task. When
+    /// <paramref name="cancellationToken"/> fires, the promise is canceled on the loop and the
+    /// Task ends Canceled (as <see cref="PromiseInterop.AsTask{T}(Promise{T}, CancellationToken)"/>);
+    /// when the object is disposed first, the same. The Task's continuations run on the thread
+    /// pool, not on the loop thread.
+    /// <para>Lwt: none (<c>f ()</c> run on the loop, seen as a Task)</para>
+    /// </summary>
+    /// <param name="f">Makes the promise, on the loop thread.</param>
+    /// <param name="cancellationToken">Cancels the promise and the Task.</param>
+    /// <typeparam name="T">The type of the value.</typeparam>
+    /// <returns>The Task of the promise's outcome.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="f"/> is null.</exception>
+    /// <exception cref="ObjectDisposedException">The object was disposed.</exception>
+    public Task<T> InvokeAsync<T>(Func<Promise<T>> f, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        var call = new Invocation<T>(this, f, cancellationToken);
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            _calls.Add(call);
+        }
+        Loop.TryPostUnlessEnded(call.Start); // if the thread ended meanwhile, its last act canceled the call
+        return call.Task;
+    }
+
+    /// <summary>
+    /// The untyped <see cref="InvokeAsync{T}(Func{Promise{T}}, CancellationToken)"/>.
+    /// <para>Lwt: none (<c>f ()</c> run on the loop, seen as a Task)</para>
+    /// </summary>
+    /// <param name="f">Makes the promise, on the loop thread.</param>
+    /// <param name="cancellationToken">Cancels the promise and the Task.</param>
+    /// <returns>The Task of the promise's outcome.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="f"/> is null.</exception>
+    /// <exception cref="ObjectDisposedException">The object was disposed.</exception>
+    public Task InvokeAsync(Func<Promise> f, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        return InvokeAsync(() => (f() ?? throw NullPromise()).Map(static () => Unit.Value), cancellationToken);
+    }
+
+    private static InvalidOperationException NullPromise() =>
+        new("The function given to EventLoopThread.InvokeAsync returned null instead of a promise.");
+
+    /// <summary>
+    /// Stops the loop and waits for its thread to exit: the calls in flight end Canceled
+    /// (their promises are canceled), then the thread's engine is disposed. Called on the loop
+    /// thread, only asks the loop to stop. A second call does nothing.
+    /// <para>Lwt: none (the end of <c>Lwt_main.run</c>)</para>
+    /// </summary>
+    public void Dispose()
+    {
+        RequestStop();
+        if (Environment.CurrentManagedThreadId != _thread.ManagedThreadId) _thread.Join();
+    }
+
+    /// <summary>
+    /// As <see cref="Dispose"/>, without blocking: completes when the thread has exited.
+    /// <para>Lwt: none (the end of <c>Lwt_main.run</c>)</para>
+    /// </summary>
+    /// <returns>A ValueTask that completes when the thread has exited (at once on the loop thread).</returns>
+    public ValueTask DisposeAsync()
+    {
+        RequestStop();
+        return Environment.CurrentManagedThreadId == _thread.ManagedThreadId ? default : new ValueTask(_exited.Task);
+    }
+
+    private void RequestStop()
+    {
+        lock (_gate)
+        {
+            if (_disposed) return;
+            _disposed = true;
+        }
+        Loop.TryPostUnlessEnded(() =>
+        {
+            CancelCalls();
+            _stop!.TryResolve(default);
+        });
+    }
+
+    /// <summary>On the loop thread: cancels every call in flight (its promise, and its Task).</summary>
+    private void CancelCalls()
+    {
+        IInvocation[] calls;
+        lock (_gate)
+        {
+            calls = [.. _calls];
+            _calls.Clear();
+        }
+        foreach (var call in calls) call.Cancel();
+    }
+
+    private void Forget(IInvocation call)
+    {
+        lock (_gate) _calls.Remove(call);
+    }
+
+    private interface IInvocation
+    {
+        /// <summary>On the loop thread: cancels the promise if it was made, and ends the Task Canceled.</summary>
+        void Cancel();
+    }
+
+    /// <summary>One InvokeAsync: the function, its promise once made (loop thread only) and the caller's Task.</summary>
+    private sealed class Invocation<T>(EventLoopThread owner, Func<Promise<T>> f, CancellationToken token) : IInvocation
+    {
+        private readonly TaskCompletionSource<T> _result = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private Promise<T>? _promise;
+
+        internal Task<T> Task => _result.Task;
+
+        /// <summary>On the loop thread: makes the promise and forwards its outcome to the Task.</summary>
+        internal void Start()
+        {
+            if (_result.Task.IsCompleted) return; // canceled before it ran
+            Promise<T> promise;
+            try
+            {
+                promise = f() ?? throw NullPromise();
+            }
+            catch (Exception e)
+            {
+                promise = Promise.Fail<T>(e);
+            }
+            _promise = promise;
+            promise.AsTask(token).ContinueWith(
+                static (t, s) => ((Invocation<T>)s!).Finish(t), this,
+                CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+
+        private void Finish(Task<T> outcome)
+        {
+            _result.TrySetFromTask(outcome);
+            owner.Forget(this);
+        }
+
+        public void Cancel()
+        {
+            try
+            {
+                _promise?.Cancel();
+            }
+            catch (Exception e)
+            {
+                Promise.ReportUnhandled(e);
+            }
+            _result.TrySetCanceled();
+        }
+    }
+}
