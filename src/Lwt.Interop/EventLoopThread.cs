@@ -67,13 +67,27 @@ public sealed class EventLoopThread : IDisposable, IAsyncDisposable
     /// <summary>The loop: post to it, or run Task code on its <see cref="EventLoop.TaskScheduler"/>.<para>Lwt: none (the thread's loop)</para></summary>
     public EventLoop Loop => _loop!;
 
-    /// <summary>A Task that completes when the thread has exited (after disposal).<para>Lwt: none</para></summary>
+    /// <summary>
+    /// A Task that completes when the thread is about to exit (after disposal), faulted if the
+    /// loop itself failed (a bug: promises' failures never end the run).
+    /// <para>Lwt: none</para>
+    /// </summary>
     public Task Completion => _exited.Task;
+
+    /// <summary>Whether the thread has exited (a post to its loop would throw).</summary>
+    internal bool HasExited => !_thread.IsAlive;
+
+    /// <summary>Waits up to <paramref name="timeout"/> for the thread to exit; false if it has not.</summary>
+    internal bool Join(TimeSpan timeout) => _thread.Join(timeout);
+
+    /// <summary>Whether the caller is on the loop's thread.</summary>
+    internal bool IsLoopThread => Environment.CurrentManagedThreadId == _thread.ManagedThreadId;
 
     private void Run(TaskCompletionSource ready)
     {
         var resolution = ResolutionLoop.Current;
         resolution.ExceptionHookOverride = _asyncExceptionHook;
+        Exception? failure = null;
         try
         {
             LwtMain.Run(() =>
@@ -85,9 +99,11 @@ public sealed class EventLoopThread : IDisposable, IAsyncDisposable
                 return stop;
             });
         }
-        catch (Exception e) when (!ready.Task.IsCompleted)
+        catch (Exception e)
         {
-            ready.SetException(e);
+            // Before the loop ran: the constructor throws it. After (a fault of the loop
+            // itself, not of a promise: the stop promise is never rejected): Completion.
+            if (!ready.TrySetException(e)) failure = e;
         }
         finally
         {
@@ -95,7 +111,8 @@ public sealed class EventLoopThread : IDisposable, IAsyncDisposable
             CancelCalls();
             resolution.ExceptionHookOverride = null;
             LwtEngine.Current.Dispose();
-            _exited.TrySetResult();
+            if (failure is null) _exited.TrySetResult();
+            else _exited.TrySetException(failure);
         }
     }
 
@@ -156,7 +173,7 @@ public sealed class EventLoopThread : IDisposable, IAsyncDisposable
     public void Dispose()
     {
         RequestStop();
-        if (Environment.CurrentManagedThreadId != _thread.ManagedThreadId) _thread.Join();
+        if (!IsLoopThread) _thread.Join();
     }
 
     /// <summary>
@@ -167,10 +184,11 @@ public sealed class EventLoopThread : IDisposable, IAsyncDisposable
     public ValueTask DisposeAsync()
     {
         RequestStop();
-        return Environment.CurrentManagedThreadId == _thread.ManagedThreadId ? default : new ValueTask(_exited.Task);
+        return IsLoopThread ? default : new ValueTask(_exited.Task);
     }
 
-    private void RequestStop()
+    /// <summary>Asks the loop to stop (the first time): cancels the calls in flight, then ends the run.</summary>
+    internal void RequestStop()
     {
         lock (_gate)
         {
