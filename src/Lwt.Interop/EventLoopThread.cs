@@ -22,7 +22,10 @@ namespace Lwt.Interop;
  *
  * The calls in flight are kept in a set under a lock, from the call to the end of the Task:
  * a call posted while the loop stops may never be run by it, and the thread's last act is to
- * cancel what is left, so no Task is lost whichever order the two happen in.
+ * cancel what is left, so no Task is lost whichever order the two happen in. That last act
+ * first marks the object ended under the same lock: a loop that failed (not disposed) still
+ * takes calls, and one made after that mark ends its Task Canceled at once, since a post to
+ * a loop that no longer runs would never be run.
  */
 
 /// <summary>
@@ -41,6 +44,7 @@ public sealed class EventLoopThread : IDisposable, IAsyncDisposable
     private readonly object _gate = new();
     private readonly HashSet<IInvocation> _calls = [];
     private bool _disposed;
+    private bool _ended; // the thread's last act has begun: a call no longer reaches the loop
     private EventLoop? _loop;
     private Resolver<Unit>? _stop;
 
@@ -107,7 +111,10 @@ public sealed class EventLoopThread : IDisposable, IAsyncDisposable
         }
         finally
         {
-            // Calls that came while the loop stopped, which it may never have run.
+            // Calls that came while the loop stopped, which it may never have run; from here
+            // on InvokeAsync ends its Task Canceled itself (a loop that failed, not disposed,
+            // still takes calls, and one posted now would never run).
+            lock (_gate) _ended = true;
             CancelCalls();
             resolution.ExceptionHookOverride = null;
             LwtEngine.Current.Dispose();
@@ -123,8 +130,9 @@ public sealed class EventLoopThread : IDisposable, IAsyncDisposable
     /// maps it). A throw from <paramref name="f"/> faults the Task. When
     /// <paramref name="cancellationToken"/> fires, the promise is canceled on the loop and the
     /// Task ends Canceled (as <see cref="PromiseInterop.AsTask{T}(Promise{T}, CancellationToken)"/>);
-    /// when the object is disposed first, the same. The Task's continuations run on the thread
-    /// pool, not on the loop thread.
+    /// when the object is disposed first, the same. After the loop itself failed
+    /// (<see cref="Completion"/> faulted), <paramref name="f"/> is not run and the Task ends
+    /// Canceled. The Task's continuations run on the thread pool, not on the loop thread.
     /// <para>Lwt: none (<c>f ()</c> run on the loop, seen as a Task)</para>
     /// </summary>
     /// <param name="f">Makes the promise, on the loop thread.</param>
@@ -140,9 +148,15 @@ public sealed class EventLoopThread : IDisposable, IAsyncDisposable
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_ended)
+            {
+                // The loop failed and its thread is ending or gone: nothing will run f.
+                call.CancelUnstarted();
+                return call.Task;
+            }
             _calls.Add(call);
         }
-        Loop.TryPostUnlessEnded(call.Start); // if the thread ended meanwhile, its last act canceled the call
+        Loop.TryPostUnlessEnded(call.Start); // if the thread ends meanwhile, its last act cancels the call
         return call.Task;
     }
 
@@ -257,6 +271,9 @@ public sealed class EventLoopThread : IDisposable, IAsyncDisposable
             _result.TrySetFromTask(outcome);
             owner.Forget(this);
         }
+
+        /// <summary>Under the owner's lock, a call that never reached the loop: ends the Task Canceled.</summary>
+        internal void CancelUnstarted() => _result.TrySetCanceled();
 
         public void Cancel()
         {

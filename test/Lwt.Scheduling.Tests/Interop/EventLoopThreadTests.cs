@@ -168,4 +168,24 @@ public class EventLoopThreadTests
         await lt.InvokeAsync(() => Promise.Pause()).WaitAsync(Guard); // one more turn of the loop
         Assert.Equal([error], seen);
     }
+
+    [Fact]
+    public async Task AfterTheLoopItselfFailed_InvokeAsyncEndsCanceled_NotPendingForEver()
+    {
+        // A hook that throws makes the loop fail (not a promise's failure): the thread ends,
+        // Completion faulted, and the object is not disposed. A call made then used to be
+        // posted to a loop that never runs again (or refused), its Task pending for ever.
+        var lt = new EventLoopThread(asyncExceptionHook: e => throw e);
+        lt.Loop.Post(() => throw new InvalidTimeZoneException("the loop's failure"));
+        await Assert.ThrowsAsync<InvalidTimeZoneException>(() => lt.Completion.WaitAsync(Guard));
+        bool ran = false;
+        var t = lt.InvokeAsync(() =>
+        {
+            ran = true;
+            return Promise.Return(1);
+        });
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => t.WaitAsync(Guard));
+        Assert.False(ran);
+        lt.Dispose();
+    }
 }
