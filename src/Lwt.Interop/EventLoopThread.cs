@@ -240,10 +240,19 @@ public sealed class EventLoopThread : IDisposable, IAsyncDisposable
     }
 
     /// <summary>One InvokeAsync: the function, its promise once made (loop thread only) and the caller's Task.</summary>
+    /// <remarks>
+    /// The caller's token reaches AsTask through a source of the call's own (<c>_link</c>), so
+    /// that the call can leave the caller's token when it ends: AsTask(token) keeps its
+    /// registration until the promise resolves or the token fires, and a promise that
+    /// disposal could not cancel never resolves, so a long-lived token (an application's
+    /// stopping token) kept the call, its function and the whole EventLoopThread alive.
+    /// </remarks>
     private sealed class Invocation<T>(EventLoopThread owner, Func<Promise<T>> f, CancellationToken token) : IInvocation
     {
         private readonly TaskCompletionSource<T> _result = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private Promise<T>? _promise;
+        private CancellationTokenSource? _link;
+        private CancellationTokenRegistration _registration;
 
         internal Task<T> Task => _result.Task;
 
@@ -261,14 +270,25 @@ public sealed class EventLoopThread : IDisposable, IAsyncDisposable
                 promise = Promise.Fail<T>(e);
             }
             _promise = promise;
-            promise.AsTask(token).ContinueWith(
+            Task<T> outcome;
+            if (token.CanBeCanceled)
+            {
+                var link = _link = new CancellationTokenSource();
+                _registration = token.UnsafeRegister(static s => ((CancellationTokenSource)s!).Cancel(), link);
+                outcome = promise.AsTask(link.Token);
+            }
+            else outcome = promise.AsTask();
+            outcome.ContinueWith(
                 static (t, s) => ((Invocation<T>)s!).Finish(t), this,
                 CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         }
 
         private void Finish(Task<T> outcome)
         {
-            _result.TrySetFromTask(outcome);
+            // Canceled by the caller's token (through the link): Canceled with that token, as AsTask(token).
+            if (outcome.IsCanceled && _link is { IsCancellationRequested: true }) _result.TrySetCanceled(token);
+            else _result.TrySetFromTask(outcome);
+            _registration.Unregister();
             owner.Forget(this);
         }
 
@@ -286,6 +306,7 @@ public sealed class EventLoopThread : IDisposable, IAsyncDisposable
                 Promise.ReportUnhandled(e);
             }
             _result.TrySetCanceled();
+            _registration.Unregister(); // the promise may never resolve: leave the caller's token
         }
     }
 }

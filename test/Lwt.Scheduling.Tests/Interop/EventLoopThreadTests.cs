@@ -188,4 +188,57 @@ public class EventLoopThreadTests
         Assert.False(ran);
         lt.Dispose();
     }
+
+    [Fact]
+    public async Task Disposal_LeavesTheCallersToken_SoALongLivedTokenKeepsNothingAlive()
+    {
+        // A long-lived token (an application's stopping token) that never fires, and a call
+        // whose promise disposal cannot cancel: the call used to stay registered on the token
+        // (AsTask's registration, released only when the promise resolves or the token
+        // fires), keeping its function, what it captured and the EventLoopThread alive.
+        using var longLived = new CancellationTokenSource();
+        var (task, captured) = await StartStuckCallAndDispose(longLived.Token);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => task.WaitAsync(Guard));
+        for (int i = 0; i < 3 && captured.IsAlive; i++)
+        {
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+        }
+        Assert.False(captured.IsAlive);
+        GC.KeepAlive(longLived);
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static async Task<(Task Task, WeakReference Captured)> StartStuckCallAndDispose(CancellationToken token)
+    {
+        var lt = new EventLoopThread();
+        var payload = new object();
+        var made = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var task = lt.InvokeAsync(() =>
+        {
+            GC.KeepAlive(payload);
+            made.SetResult();
+            return Promise.Create<int>().Promise; // Lwt.wait: no cancel reaches it
+        }, token);
+        await made.Task.WaitAsync(Guard);
+        await lt.DisposeAsync().AsTask().WaitAsync(Guard);
+        return (task, new WeakReference(payload));
+    }
+
+    [Fact]
+    public async Task TheTokensCancel_EndsTheTaskWithThatToken()
+    {
+        await using var lt = new EventLoopThread();
+        using var cts = new CancellationTokenSource();
+        var made = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var task = lt.InvokeAsync(() =>
+        {
+            made.SetResult();
+            return LwtUnix.Sleep(3600);
+        }, cts.Token);
+        await made.Task.WaitAsync(Guard);
+        cts.Cancel();
+        var e = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => task.WaitAsync(Guard));
+        Assert.Equal(cts.Token, e.CancellationToken);
+    }
 }
