@@ -10,9 +10,9 @@ namespace Lwt.Interop;
  *                  at once).
  *   InvokeAsync    posts f to the loop, runs it there (the loop's context current), and ends
  *                  the returned Task as f's promise ends; the token cancels the promise (Lwt's
- *                  cancel, on the loop) and the Task, as AsTask(token) does. Continuations of
- *                  the Task run on the thread pool, never on the loop thread, so callers that
- *                  block do not block the loop.
+ *                  cancel, on the loop) and the Task, as AsTask(token) does (before f ran: the
+ *                  Task, and f is never run). Continuations of the Task run on the thread
+ *                  pool, never on the loop thread, so callers that block do not block the loop.
  *   disposal       every call still in flight is canceled (its promise too) and its Task
  *                  ends Canceled, even when the promise cannot be canceled: a caller never
  *                  waits for ever on a loop that is gone. Then the run ends, the thread's
@@ -129,7 +129,9 @@ public sealed class EventLoopThread : IDisposable, IAsyncDisposable
     /// <see cref="OperationCanceledException"/>, as <see cref="PromiseInterop.AsTask{T}(Promise{T})"/>
     /// maps it). A throw from <paramref name="f"/> faults the Task. When
     /// <paramref name="cancellationToken"/> fires, the promise is canceled on the loop and the
-    /// Task ends Canceled (as <see cref="PromiseInterop.AsTask{T}(Promise{T}, CancellationToken)"/>);
+    /// Task ends Canceled at once (as <see cref="PromiseInterop.AsTask{T}(Promise{T}, CancellationToken)"/>);
+    /// a token that fires before the loop runs <paramref name="f"/> (or is already canceled)
+    /// ends the Task Canceled and <paramref name="f"/> is never run;
     /// when the object is disposed first, the same. After the loop itself failed
     /// (<see cref="Completion"/> faulted), <paramref name="f"/> is not run and the Task ends
     /// Canceled. The Task's continuations run on the thread pool, not on the loop thread.
@@ -145,15 +147,22 @@ public sealed class EventLoopThread : IDisposable, IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(f);
         var call = new Invocation<T>(this, f, cancellationToken);
+        call.Register(); // a token that fires from now on ends the Task at once (before the set: disposal finds it registered)
         lock (_gate)
         {
-            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_disposed)
+            {
+                call.Unregister();
+                ObjectDisposedException.ThrowIf(true, this);
+            }
             if (_ended)
             {
                 // The loop failed and its thread is ending or gone: nothing will run f.
                 call.CancelUnstarted();
                 return call.Task;
             }
+            // Canceled by the token already (its Forget came before this add, or will remove it).
+            if (call.Task.IsCompleted) return call.Task;
             _calls.Add(call);
         }
         Loop.TryPostUnlessEnded(call.Start); // if the thread ends meanwhile, its last act cancels the call
@@ -241,25 +250,54 @@ public sealed class EventLoopThread : IDisposable, IAsyncDisposable
 
     /// <summary>One InvokeAsync: the function, its promise once made (loop thread only) and the caller's Task.</summary>
     /// <remarks>
-    /// The caller's token reaches AsTask through a source of the call's own (<c>_link</c>), so
-    /// that the call can leave the caller's token when it ends: AsTask(token) keeps its
-    /// registration until the promise resolves or the token fires, and a promise that
-    /// disposal could not cancel never resolves, so a long-lived token (an application's
-    /// stopping token) kept the call, its function and the whole EventLoopThread alive.
+    /// The caller's token is registered at the call, so that it ends the Task at once also
+    /// while the call waits for the loop (then f never runs), as AsTask(token) does. Once f has
+    /// run, the token reaches AsTask through a source of the call's own (<c>_link</c>). The
+    /// call leaves the caller's token when it ends: AsTask(token) keeps its registration until
+    /// the promise resolves or the token fires, and a promise that disposal could not cancel
+    /// never resolves, so a long-lived token (an application's stopping token) would keep the
+    /// call, its function and the whole EventLoopThread alive.
     /// </remarks>
     private sealed class Invocation<T>(EventLoopThread owner, Func<Promise<T>> f, CancellationToken token) : IInvocation
     {
+        private const int NotStarted = 0, Started = 1, CanceledBeforeStart = 2;
+
         private readonly TaskCompletionSource<T> _result = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private Promise<T>? _promise;
         private CancellationTokenSource? _link;
         private CancellationTokenRegistration _registration;
+        private int _state;
 
         internal Task<T> Task => _result.Task;
+
+        /// <summary>At the call, before the call is in the owner's set: registers on the caller's token.</summary>
+        internal void Register()
+        {
+            if (token.CanBeCanceled) _registration = token.UnsafeRegister(static s => ((Invocation<T>)s!).OnToken(), this);
+        }
+
+        /// <summary>Leaves the caller's token (never waits for a callback under way).</summary>
+        internal void Unregister() => _registration.Unregister();
+
+        /// <summary>Any thread: before f ran, ends the Task (Start will not run f); after, cancels through the link.</summary>
+        private void OnToken()
+        {
+            if (Interlocked.CompareExchange(ref _state, CanceledBeforeStart, NotStarted) == NotStarted)
+            {
+                _result.TrySetCanceled(token); // first: the owner's add looks at it after a Forget that came before
+                owner.Forget(this);
+                return;
+            }
+            _link!.Cancel(); // Start made it before it claimed the call (fired while f ran: AsTask sees it canceled)
+        }
 
         /// <summary>On the loop thread: makes the promise and forwards its outcome to the Task.</summary>
         internal void Start()
         {
-            if (_result.Task.IsCompleted) return; // canceled before it ran
+            if (_result.Task.IsCompleted) return; // canceled before it ran (by disposal, or the token)
+            CancellationTokenSource? link = null;
+            if (token.CanBeCanceled) _link = link = new CancellationTokenSource();
+            if (Interlocked.CompareExchange(ref _state, Started, NotStarted) != NotStarted) return; // the token came first
             Promise<T> promise;
             try
             {
@@ -270,14 +308,7 @@ public sealed class EventLoopThread : IDisposable, IAsyncDisposable
                 promise = Promise.Fail<T>(e);
             }
             _promise = promise;
-            Task<T> outcome;
-            if (token.CanBeCanceled)
-            {
-                var link = _link = new CancellationTokenSource();
-                _registration = token.UnsafeRegister(static s => ((CancellationTokenSource)s!).Cancel(), link);
-                outcome = promise.AsTask(link.Token);
-            }
-            else outcome = promise.AsTask();
+            var outcome = link is null ? promise.AsTask() : promise.AsTask(link.Token);
             outcome.ContinueWith(
                 static (t, s) => ((Invocation<T>)s!).Finish(t), this,
                 CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
@@ -288,12 +319,16 @@ public sealed class EventLoopThread : IDisposable, IAsyncDisposable
             // Canceled by the caller's token (through the link): Canceled with that token, as AsTask(token).
             if (outcome.IsCanceled && _link is { IsCancellationRequested: true }) _result.TrySetCanceled(token);
             else _result.TrySetFromTask(outcome);
-            _registration.Unregister();
+            Unregister();
             owner.Forget(this);
         }
 
         /// <summary>Under the owner's lock, a call that never reached the loop: ends the Task Canceled.</summary>
-        internal void CancelUnstarted() => _result.TrySetCanceled();
+        internal void CancelUnstarted()
+        {
+            _result.TrySetCanceled();
+            Unregister();
+        }
 
         public void Cancel()
         {
@@ -306,7 +341,7 @@ public sealed class EventLoopThread : IDisposable, IAsyncDisposable
                 Promise.ReportUnhandled(e);
             }
             _result.TrySetCanceled();
-            _registration.Unregister(); // the promise may never resolve: leave the caller's token
+            Unregister(); // the promise may never resolve: leave the caller's token
         }
     }
 }

@@ -241,4 +241,56 @@ public class EventLoopThreadTests
         var e = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => task.WaitAsync(Guard));
         Assert.Equal(cts.Token, e.CancellationToken);
     }
+
+    [Fact]
+    public async Task ATokenThatFiresWhileTheCallWaitsForTheLoop_EndsTheTaskAtOnce_AndFNeverRuns()
+    {
+        // As AsTask(token): the Task ends Canceled at once. It used to wait for the loop to get
+        // to the call, then run f and end as its promise (RanToCompletion here).
+        await using var lt = new EventLoopThread();
+        using var release = new ManualResetEventSlim();
+        var blocking = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var busy = lt.InvokeAsync(() =>
+        {
+            blocking.SetResult();
+            release.Wait(Guard); // the loop is busy: the next call waits in its queue
+            return Promise.ReturnUnit;
+        });
+        await blocking.Task.WaitAsync(Guard);
+        using var cts = new CancellationTokenSource();
+        bool ran = false;
+        var task = lt.InvokeAsync(() =>
+        {
+            ran = true;
+            return Promise.Return(1);
+        }, cts.Token);
+        cts.Cancel();
+        try
+        {
+            var e = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => task.WaitAsync(Guard)); // before the loop is released
+            Assert.Equal(cts.Token, e.CancellationToken);
+        }
+        finally
+        {
+            release.Set();
+        }
+        await busy.WaitAsync(Guard);
+        await lt.InvokeAsync(() => Promise.ReturnUnit).WaitAsync(Guard); // the queued call has had its turn
+        Assert.False(ran);
+    }
+
+    [Fact]
+    public async Task ATokenAlreadyCanceled_EndsTheTaskCanceled_WithoutRunningF()
+    {
+        await using var lt = new EventLoopThread();
+        bool ran = false;
+        var task = lt.InvokeAsync(() =>
+        {
+            ran = true;
+            return Promise.Return(1);
+        }, new CancellationToken(true));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => task.WaitAsync(Guard));
+        await lt.InvokeAsync(() => Promise.ReturnUnit).WaitAsync(Guard);
+        Assert.False(ran);
+    }
 }
