@@ -15,7 +15,9 @@ namespace Lwt.Interop;
  *                  pool, never on the loop thread, so callers that block do not block the loop.
  *   disposal       every call still in flight is canceled (its promise too) and its Task
  *                  ends Canceled, even when the promise cannot be canceled: a caller never
- *                  waits for ever on a loop that is gone. Then the run ends, the thread's
+ *                  waits for ever on a loop that is gone. A promise that the cancel resolves
+ *                  there and then (a handler that catches the cancel, or throws) gives its
+ *                  outcome instead: the Task ends as it ended, no exception is dropped. Then the run ends, the thread's
  *                  engine is disposed (its epoll descriptor and eventfd closed) and the thread
  *                  exits; Dispose joins it, DisposeAsync awaits it. Called on the loop thread
  *                  itself (from an invocation), disposal only asks the loop to stop.
@@ -189,8 +191,10 @@ public sealed class EventLoopThread : IDisposable, IAsyncDisposable
 
     /// <summary>
     /// Stops the loop and waits for its thread to exit: the calls in flight end Canceled
-    /// (their promises are canceled), then the thread's engine is disposed. Called on the loop
-    /// thread, only asks the loop to stop. A second call does nothing.
+    /// (their promises are canceled; one that the cancel resolves at once, through a handler
+    /// that catches it, ends its Task as it ended: a value, or that handler's exception), then
+    /// the thread's engine is disposed. Called on the loop thread, only asks the loop to stop.
+    /// A second call does nothing.
     /// <para>Lwt: none (the end of <c>Lwt_main.run</c>)</para>
     /// </summary>
     public void Dispose()
