@@ -207,12 +207,16 @@ public sealed class EventLoopThread : IDisposable, IAsyncDisposable
     /// As <see cref="Dispose"/>, without blocking: completes when the thread has exited.
     /// <para>Lwt: none (the end of <c>Lwt_main.run</c>)</para>
     /// </summary>
-    /// <returns>A ValueTask that completes when the thread has exited (at once on the loop thread).</returns>
+    /// <returns>A ValueTask that completes when the thread has exited (at once on the loop
+    /// thread); it does not throw a failure of the loop itself, which <see cref="Completion"/> gives.</returns>
     public ValueTask DisposeAsync()
     {
         RequestStop();
-        return IsLoopThread ? default : new ValueTask(_exited.Task);
+        return IsLoopThread ? default : AwaitExit();
     }
+
+    /// <summary>Waits for the thread's exit without throwing the loop's failure (as Dispose: that is Completion's).</summary>
+    private async ValueTask AwaitExit() => await _exited.Task.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
 
     /// <summary>Asks the loop to stop (the first time): cancels the calls in flight, then ends the run.</summary>
     internal void RequestStop()

@@ -293,4 +293,16 @@ public class EventLoopThreadTests
         await lt.InvokeAsync(() => Promise.ReturnUnit).WaitAsync(Guard);
         Assert.False(ran);
     }
+
+    [Fact]
+    public async Task DisposeAsync_AfterTheLoopFailed_DoesNotThrow_AsDispose()
+    {
+        // The failure is Completion's; DisposeAsync used to throw it (Dispose never did), so an
+        // 'await using' threw at the end of its scope, over whatever the scope threw.
+        var lt = new EventLoopThread(asyncExceptionHook: e => throw e);
+        lt.Loop.Post(() => throw new InvalidTimeZoneException("the loop's failure"));
+        await Assert.ThrowsAsync<InvalidTimeZoneException>(() => lt.Completion.WaitAsync(Guard));
+        await lt.DisposeAsync().AsTask().WaitAsync(Guard);
+        Assert.True(lt.Completion.IsFaulted);
+    }
 }
