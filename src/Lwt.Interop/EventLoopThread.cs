@@ -117,7 +117,14 @@ public sealed class EventLoopThread : IDisposable, IAsyncDisposable
             // on InvokeAsync ends its Task Canceled itself (a loop that failed, not disposed,
             // still takes calls, and one posted now would never run).
             lock (_gate) _ended = true;
-            CancelCalls();
+            try
+            {
+                CancelCalls();
+            }
+            catch (Exception e)
+            {
+                failure ??= e; // not thrown from the thread (that would end the process): Completion's
+            }
             resolution.ExceptionHookOverride = null;
             LwtEngine.Current.Dispose();
             if (failure is null) _exited.TrySetResult();
@@ -228,8 +235,14 @@ public sealed class EventLoopThread : IDisposable, IAsyncDisposable
         }
         Loop.TryPostUnlessEnded(() =>
         {
-            CancelCalls();
-            _stop!.TryResolve(default);
+            try
+            {
+                CancelCalls();
+            }
+            finally
+            {
+                _stop!.TryResolve(default); // the run ends even if a cancel threw (that goes to the hook)
+            }
         });
     }
 
@@ -242,7 +255,21 @@ public sealed class EventLoopThread : IDisposable, IAsyncDisposable
             calls = [.. _calls];
             _calls.Clear();
         }
-        foreach (var call in calls) call.Cancel();
+        // Each call is ended even when one's cancel throws (a hook that throws, fed by a
+        // callback that the cancel ran): the first exception is thrown after all of them.
+        Exception? first = null;
+        foreach (var call in calls)
+        {
+            try
+            {
+                call.Cancel();
+            }
+            catch (Exception e)
+            {
+                first ??= e;
+            }
+        }
+        if (first is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(first);
     }
 
     private void Forget(IInvocation call)
@@ -346,10 +373,13 @@ public sealed class EventLoopThread : IDisposable, IAsyncDisposable
             }
             catch (Exception e)
             {
-                Promise.ReportUnhandled(e);
+                Promise.ReportUnhandled(e); // may throw (a hook that throws): the Task ends all the same
             }
-            _result.TrySetCanceled();
-            Unregister(); // the promise may never resolve: leave the caller's token
+            finally
+            {
+                _result.TrySetCanceled();
+                Unregister(); // the promise may never resolve: leave the caller's token
+            }
         }
     }
 }

@@ -305,4 +305,30 @@ public class EventLoopThreadTests
         await lt.DisposeAsync().AsTask().WaitAsync(Guard);
         Assert.True(lt.Completion.IsFaulted);
     }
+
+    [Fact]
+    public async Task Disposal_EndsEveryCall_EvenWhenACancelFeedsAHookThatThrows()
+    {
+        // The first call's cancel runs a callback that fails; the hook throws it on. That throw
+        // used to leave the Task of that call and of every call after it pending for ever (the
+        // set was already cleared), and the stop promise unresolved.
+        var lt = new EventLoopThread(asyncExceptionHook: e => throw e);
+        var made = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var a = lt.InvokeAsync(() =>
+        {
+            var sleep = LwtUnix.Sleep(3600);
+            sleep.OnFailure(_ => throw new InvalidTimeZoneException("a callback of the cancel"));
+            return sleep;
+        });
+        var b = lt.InvokeAsync(() =>
+        {
+            made.SetResult();
+            return LwtUnix.Sleep(3600);
+        });
+        await made.Task.WaitAsync(Guard);
+        await Task.Run(lt.Dispose).WaitAsync(Guard);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => a.WaitAsync(Guard));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => b.WaitAsync(Guard));
+        await Task.WhenAny(lt.Completion).WaitAsync(Guard); // faulted: the hook threw
+    }
 }
