@@ -59,7 +59,9 @@ public sealed class EventLoopThread : IDisposable, IAsyncDisposable
     /// Receives the exceptions that would reach <see cref="Promise.AsyncExceptionHook"/> from
     /// this loop (a failed <c>Promise.Async</c> or <c>On*</c> callback), in place of it; null:
     /// the global hook, whose default ends the process. A library should pass one (to log),
-    /// so that its loop's failures do not end its caller's process.
+    /// so that its loop's failures do not end its caller's process. It must not throw: an
+    /// exception it throws ends the loop itself (<see cref="Completion"/> faulted, the calls in
+    /// flight and any later ones end Canceled).
     /// </param>
     public EventLoopThread(string? name = null, Action<Exception>? asyncExceptionHook = null)
     {
