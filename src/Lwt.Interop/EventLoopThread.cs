@@ -17,10 +17,11 @@ namespace Lwt.Interop;
  *                  ends Canceled, even when the promise cannot be canceled: a caller never
  *                  waits for ever on a loop that is gone. A promise that the cancel resolves
  *                  there and then (a handler that catches the cancel, or throws) gives its
- *                  outcome instead: the Task ends as it ended, no exception is dropped. Then the run ends, the thread's
- *                  engine is disposed (its epoll descriptor and eventfd closed) and the thread
- *                  exits; Dispose joins it, DisposeAsync awaits it. Called on the loop thread
- *                  itself (from an invocation), disposal only asks the loop to stop.
+ *                  outcome instead: the Task ends as it ended, no exception is dropped.
+ *                  Then the run ends, the thread's engine is disposed (its epoll descriptor
+ *                  and eventfd closed) and the thread exits; Dispose joins it, DisposeAsync
+ *                  awaits it. Called on the loop thread itself (from an invocation),
+ *                  disposal only asks the loop to stop.
  *
  * The calls in flight are kept in a set under a lock, from the call to the end of the Task:
  * a call posted while the loop stops may never be run by it, and the thread's last act is to
