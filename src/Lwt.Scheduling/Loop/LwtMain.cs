@@ -126,7 +126,9 @@ public static class LwtMain
             run = LwtRuntimeEvents.StartRun(loop);
             SynchronizationContext.SetSynchronizationContext(loop.SynchronizationContext);
             promise ??= StartOnLoop(start!);
-            if (cancellationToken.CanBeCanceled) cancel = CancelOnToken(loop, promise, cancellationToken);
+            // Promise.Cancel itself goes to the promise's loop: done at once on this thread (a
+            // token already canceled fires inside the registration), posted from any other.
+            if (cancellationToken.CanBeCanceled) cancel = cancellationToken.UnsafeRegister(static p => ((Promise)p!).Cancel(), promise);
             loop.RunUntilResolved(promise);
         }
         catch (Exception e) when (run is not null && LwtRuntimeEvents.RunEscaped(run, e))
@@ -145,19 +147,6 @@ public static class LwtMain
         }
         return ThrowIfRejected(promise);
     }
-
-    /// <summary>
-    /// Cancels <paramref name="promise"/> (made on <paramref name="loop"/>, this thread's) when
-    /// the token fires: at once when it fires on this thread (a token already canceled fires
-    /// inside the registration), else posted to the loop, where the promise's callbacks run.
-    /// </summary>
-    private static CancellationTokenRegistration CancelOnToken(EventLoop loop, Promise promise, CancellationToken token) =>
-        token.UnsafeRegister(static state =>
-        {
-            var (loop, promise) = ((EventLoop, Promise))state!;
-            if (Environment.CurrentManagedThreadId == loop.ThreadId) promise.Cancel();
-            else loop.TryPostUnlessEnded(promise.Cancel);
-        }, (loop, promise));
 
     private static Promise StartOnLoop(Func<Promise> start)
     {
