@@ -48,7 +48,7 @@ public sealed class UnixErrorException : IOException
     /// <see cref="UnixError.EUNKNOWNERR"/> for an errno OCaml has no name for.
     /// <para>Lwt: the <c>Unix.error</c> of <c>Unix_error</c></para>
     /// </summary>
-    public UnixError Error => Enum.IsDefined((UnixError)Errno) && Errno != (int)UnixError.EUNKNOWNERR ? (UnixError)Errno : UnixError.EUNKNOWNERR;
+    public UnixError Error => IsErrno((UnixError)Errno) ? (UnixError)Errno : UnixError.EUNKNOWNERR;
 
     /// <summary>
     /// The system's description of the error (<c>strerror</c>), e.g. <c>No such file or
@@ -79,8 +79,11 @@ public sealed class UnixErrorException : IOException
         argument = Argument;
     }
 
+    /// <summary>Whether <paramref name="error"/> is a name whose value is an errno (a member, not EUNKNOWNERR).</summary>
+    private static bool IsErrno(UnixError error) => error != UnixError.EUNKNOWNERR && Enum.IsDefined(error);
+
     private static int ErrnoOf(UnixError error) =>
-        error != UnixError.EUNKNOWNERR && Enum.IsDefined(error)
+        IsErrno(error)
             ? (int)error
             : throw new ArgumentException(
                 $"{error} names no errno: pass the errno number to UnixErrorException(int, string, string) instead.", nameof(error));
