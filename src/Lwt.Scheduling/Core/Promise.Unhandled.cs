@@ -11,7 +11,9 @@ namespace Lwt;
  * On* call on a resolved promise, or from the code that resolved the promise).
  *
  * A hosted event loop replaces the hook for its own thread (ResolutionLoop.ExceptionHookOverride)
- * so that a service's stray exception is logged instead of killing the host.
+ * so that a service's stray exception is logged instead of killing the host; an
+ * EventLoopThread given a hook, and a LwtMain.Run given one, do the same for their thread,
+ * the latter only while the run runs.
  */
 
 public partial class Promise
@@ -23,7 +25,8 @@ public partial class Promise
     /// computations, later rejections of <see cref="IgnoreResult"/>'s promise and exceptions
     /// thrown by <c>On*</c> callbacks (<see cref="DontWait"/>'s handler included). On the
     /// thread of the event loop that Lwt.Interop's <c>AddLwtEventLoop</c> hosts, they are
-    /// logged instead. The default writes the exception to standard error and ends the
+    /// logged instead; during a <see cref="LwtMain.Run(Func{Promise}, Action{Exception}, CancellationToken)"/>
+    /// they go to that run's hook. The default writes the exception to standard error and ends the
     /// process with exit code 2 (while the exit hooks run, it ends their pass instead, with
     /// exit code 2, as Lwt's <c>exit 2</c> does there: see <see cref="LwtMain.AtExit"/>).
     /// Applications may replace it; libraries should leave it alone.

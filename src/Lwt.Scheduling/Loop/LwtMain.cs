@@ -111,12 +111,53 @@ public static class LwtMain
         RunCore(null, start, cancellationToken);
     }
 
-    private static Promise RunCore(Promise? promise, Func<Promise>? start, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// As <see cref="Run{T}(Func{Promise{T}}, CancellationToken)"/>, and while this run runs,
+    /// the exceptions that would reach <see cref="Promise.AsyncExceptionHook"/> on this thread
+    /// go to <paramref name="asyncExceptionHook"/> instead: rejections of
+    /// <see cref="Promise.Async"/> computations, exceptions thrown by <c>On*</c> callbacks and
+    /// by the handler of <see cref="Promise.DontWait(Func{Promise}, Action{Exception})"/>. The process-wide hook is a
+    /// global; this one belongs to the run, so tests that run loops in parallel, each on its
+    /// own thread, each see their own failures (and the default hook does not end the test
+    /// host). The previous hook of the thread is back in force when <c>Run</c> returns; an
+    /// exception reported after that goes to it, even from a callback attached during the run.
+    /// An exception the hook throws escapes from the code that reported it, as one the global
+    /// hook throws does: from <c>Run</c>, when the loop's own work reported it.
+    /// <para>Lwt: <c>Lwt_main.run (f ())</c> with <c>Lwt.async_exception_hook</c> set around it</para>
+    /// </summary>
+    /// <param name="start">Creates the promise to wait for, on the loop.</param>
+    /// <param name="asyncExceptionHook">Receives the exceptions nobody else can, on this thread, during this run.</param>
+    /// <param name="cancellationToken">Cancels the promise when it fires (see <see cref="Run{T}(Func{Promise{T}}, CancellationToken)"/>).</param>
+    /// <typeparam name="T">The type of the value.</typeparam>
+    /// <exception cref="ArgumentNullException"><paramref name="start"/> or <paramref name="asyncExceptionHook"/> is null.</exception>
+    /// <exception cref="InvalidOperationException">The thread is already inside <c>LwtMain.Run</c>,
+    /// or <paramref name="start"/> returned null.</exception>
+    /// <exception cref="CanceledException">The token canceled the promise (or it was canceled otherwise).</exception>
+    public static T Run<T>(Func<Promise<T>> start, Action<Exception> asyncExceptionHook, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(start);
+        ArgumentNullException.ThrowIfNull(asyncExceptionHook);
+        return ((Promise<T>)RunCore(null, start, cancellationToken, asyncExceptionHook)).Value;
+    }
+
+    /// <inheritdoc cref="Run{T}(Func{Promise{T}}, Action{Exception}, CancellationToken)"/>
+    public static void Run(Func<Promise> start, Action<Exception> asyncExceptionHook, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(start);
+        ArgumentNullException.ThrowIfNull(asyncExceptionHook);
+        RunCore(null, start, cancellationToken, asyncExceptionHook);
+    }
+
+    private static Promise RunCore(Promise? promise, Func<Promise>? start, CancellationToken cancellationToken = default, Action<Exception>? asyncExceptionHook = null)
     {
         if (promise is not null && promise.CurrentStatus != Status.Pending && EventLoop.Current is not { IsRunning: true })
             return ThrowIfRejected(promise);
         var loop = EventLoop.ForCurrentThread();
         loop.Enter();
+        // After Enter, which throws for a nested run: the run that owns the thread keeps its hook.
+        var resolution = ResolutionLoop.Current;
+        var previousHook = resolution.ExceptionHookOverride;
+        if (asyncExceptionHook is not null) resolution.ExceptionHookOverride = asyncExceptionHook;
         var previous = SynchronizationContext.Current;
         Activity? run = null;
         CancellationTokenRegistration cancel = default;
@@ -141,6 +182,7 @@ public static class LwtMain
             // First: once it returns, no cancel is posted after the run (a callback under way
             // on another thread is waited for; its post, if any, cancels a resolved promise).
             cancel.Dispose();
+            resolution.ExceptionHookOverride = previousHook;
             SynchronizationContext.SetSynchronizationContext(previous);
             loop.Exit();
             if (run is not null) LwtRuntimeEvents.StopRun(run, promise);
