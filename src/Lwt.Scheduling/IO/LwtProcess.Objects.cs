@@ -117,14 +117,18 @@ public abstract class LwtProcessBase
     /// 2 SIGINT...) to the child, unless its status is already known. Only the child gets it, not
     /// the processes it started (a <see cref="LwtProcess.Shell"/> command's are the shell's
     /// children): those keep running, holding the child's pipes open, so a read of its output
-    /// still waits for them; <see cref="Close"/> makes such reads fail at once.
+    /// still waits for them; <see cref="Close"/> makes such reads fail at once. A command
+    /// started <see cref="ProcessCommand.InNewProcessGroup"/> is the exception: the signal goes
+    /// to its whole process group, which holds what it started.
     /// <para>Lwt: <c>process#kill</c></para>
     /// </summary>
     /// <param name="signum">The signal number.</param>
     /// <exception cref="UnixErrorException">kill failed (EINVAL: no such signal).</exception>
     public void Kill(int signum)
     {
-        if (_status.IsPending) LwtProcess.SendSignal(Pid, signum);
+        // The group's id is the child's pid, kept in use (not reused) while the group has a
+        // member; the status is still pending, so the child, its leader, is one.
+        if (_status.IsPending) LwtProcess.SendSignal(Command.NewProcessGroup ? -Pid : Pid, signum);
     }
 
     /// <summary>

@@ -14,6 +14,9 @@
 //  - the .NET runtime ignores SIGPIPE and installs handlers: the child gets
 //    every signal back to its default action (POSIX_SPAWN_SETSIGDEF) and an
 //    empty signal mask, as a child of a shell would;
+//  - a command InNewProcessGroup() gets a process group of its own
+//    (POSIX_SPAWN_SETPGROUP with group 0), so that a kill can reach the
+//    processes it starts (LwtProcessBase.Kill signals -pid then);
 //  - the working directory is set by posix_spawn_file_actions_addchdir_np
 //    (glibc 2.29, musl 1.1.24);
 //  - the environment, when not given, is the runtime's current one
@@ -116,7 +119,14 @@ public static partial class LwtProcess
             SigEmptySet(none);
             Check(PosixSpawnAttrSetSigDefault(attr, all), "posix_spawnattr_setsigdefault");
             Check(PosixSpawnAttrSetSigMask(attr, none), "posix_spawnattr_setsigmask");
-            Check(PosixSpawnAttrSetFlags(attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK), "posix_spawnattr_setflags");
+            short flags = POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK;
+            if (command.NewProcessGroup)
+            {
+                // Process group 0: the child's own pid, so that it leads a new group.
+                Check(PosixSpawnAttrSetPGroup(attr, 0), "posix_spawnattr_setpgroup");
+                flags |= POSIX_SPAWN_SETPGROUP;
+            }
+            Check(PosixSpawnAttrSetFlags(attr, flags), "posix_spawnattr_setflags");
 
             int pid;
             int rc = PosixSpawnP(&pid, file, fileActions, attr, argvp, envpp);
@@ -242,6 +252,7 @@ public static partial class LwtProcess
     // are opaque, so they get a generous zeroed block. sigset_t is 128 bytes on glibc.
     private const int SpawnStructSize = 1024;
     private const int SigSetSize = 128;
+    private const short POSIX_SPAWN_SETPGROUP = 0x02;
     private const short POSIX_SPAWN_SETSIGDEF = 0x04;
     private const short POSIX_SPAWN_SETSIGMASK = 0x08;
     private const int O_RDWR = 2;
@@ -288,6 +299,9 @@ public static partial class LwtProcess
 
     [LibraryImport(Lib, EntryPoint = "posix_spawnattr_setsigdefault")]
     private static unsafe partial int PosixSpawnAttrSetSigDefault(void* attr, byte* sigset);
+
+    [LibraryImport(Lib, EntryPoint = "posix_spawnattr_setpgroup")]
+    private static unsafe partial int PosixSpawnAttrSetPGroup(void* attr, int pgroup);
 
     [LibraryImport(Lib, EntryPoint = "posix_spawnattr_setsigmask")]
     private static unsafe partial int PosixSpawnAttrSetSigMask(void* attr, byte* sigset);

@@ -103,6 +103,34 @@ public sealed class ProcessCommand
     /// <exception cref="ArgumentException">Both the program and the array are empty, or one of them contains a NUL character.</exception>
     public static implicit operator ProcessCommand((string Program, string[] Args) command) => new(command.Program, command.Args);
 
+    /// <summary>
+    /// Whether the child leads a process group of its own (see <see cref="InNewProcessGroup"/>).
+    /// <para>Lwt: none (Lwt_process starts every child in the parent's process group)</para>
+    /// </summary>
+    public bool NewProcessGroup { get; private init; }
+
+    /// <summary>
+    /// This command, started in a process group of its own, which the child leads (its process
+    /// group id is its pid, as after <c>setpgid(0, 0)</c>). Then
+    /// <see cref="LwtProcessBase.Kill"/>, <see cref="LwtProcessBase.Terminate"/> and the
+    /// <c>timeout</c> of the LwtProcess functions signal the whole group, so they reach what the
+    /// child started and that did not leave the group: the command of a
+    /// <see cref="LwtProcess.Shell"/> line and its pipelines, which would otherwise live on and
+    /// hold the child's pipes open. .NET's <c>Process.Kill(entireProcessTree: true)</c> for a
+    /// child of Lwt's. The group is no longer the terminal's foreground group: a Ctrl-C at the
+    /// terminal reaches this process, not the child (forward it with <c>Kill(2)</c>).
+    /// <para>Lwt: none (an addition: Lwt's <c>process#kill</c> signals the child only)</para>
+    /// </summary>
+    /// <returns>A new command, with the same program and arguments.</returns>
+    public ProcessCommand InNewProcessGroup() => new(this) { NewProcessGroup = true };
+
+    private ProcessCommand(ProcessCommand other)
+    {
+        Program = other.Program;
+        Args = other.Args;
+        NewProcessGroup = other.NewProcessGroup;
+    }
+
     /// <summary>The file to execute: the program, or argv[0] when it is empty.</summary>
     internal string File => Program.Length != 0 ? Program : Args[0];
 
