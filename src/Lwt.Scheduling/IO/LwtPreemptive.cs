@@ -252,6 +252,14 @@ public static class LwtPreemptive
     /// <summary>
     /// From a worker thread: runs <paramref name="f"/> on the event loop that detached the
     /// current job, waits for its promise, and returns its value (or rethrows its exception).
+    /// <para>
+    /// <paramref name="f"/> is posted to that loop (<see cref="EventLoop.Post(Action)"/>), so it
+    /// runs only while the loop runs: if <see cref="LwtMain.Run(Promise)"/> has returned (the
+    /// program's promise resolved without waiting for this job), the worker thread blocks here
+    /// until that thread runs a loop again, and for ever if it never does, with no error (as
+    /// in Lwt, where the notification waits for the next <c>Lwt_main.run</c>). Keep the loop
+    /// running until the detached jobs that call this have resolved: await their promises.
+    /// </para>
     /// <para>Lwt: <c>Lwt_preemptive.run_in_main</c></para>
     /// </summary>
     /// <param name="f">The function to run on the loop.</param>
