@@ -324,6 +324,12 @@ public static partial class LwtUnix
 
     /// <summary>
     /// Receives a datagram (or stream bytes) and the sender's address. Cancelable.
+    /// <para>
+    /// A datagram longer than <paramref name="buffer"/> is truncated: the count is the
+    /// buffer's length, the rest of the datagram is discarded, and nothing says so (MSG_TRUNC
+    /// is not reported, as with <c>Unix.recvfrom</c>). Give a buffer as large as the largest
+    /// datagram expected (65,507 bytes for any UDP datagram over IPv4).
+    /// </para>
     /// <para>Lwt: <c>Lwt_unix.recvfrom</c></para>
     /// </summary>
     /// <param name="fd">The socket.</param>
