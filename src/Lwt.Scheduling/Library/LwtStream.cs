@@ -117,7 +117,11 @@ public static partial class LwtStream
     /// <summary>
     /// A bounded push stream: at most <paramref name="size"/> unread items; beyond that a
     /// push waits for the reader (see <see cref="BoundedPush{T}"/>). Bounded streams cannot
-    /// be cloned.
+    /// be cloned. One push waits at a time: a second push made while one waits is rejected
+    /// with <see cref="LwtStream.FullException"/> (Lwt's <c>Full</c>), where .NET's
+    /// <c>Channel&lt;T&gt;.Writer.WriteAsync</c> would queue it. Several producers share the
+    /// stream through an <see cref="LwtMutex"/> around their pushes
+    /// (<c>mutex.WithLock(() =&gt; push.Push(x))</c>), which queues them in turn.
     /// <para>Lwt: <c>Lwt_stream.create_bounded</c></para>
     /// </summary>
     /// <param name="size">

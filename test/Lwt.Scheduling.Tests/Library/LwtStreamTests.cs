@@ -143,6 +143,19 @@ public class LwtStreamTests
     }
 
     [Fact]
+    public void BoundedPush_SeveralProducersThroughAMutex_AreQueuedInsteadOfFull()
+    {
+        // CreateBounded's documented pattern: the mutex lets one push wait at a time.
+        var (s, b) = LwtStream.CreateBounded<int>(1);
+        var mutex = LwtMutex.Create();
+        var pushes = Enumerable.Range(0, 4).Select(i => mutex.WithLock(() => b.Push(i))).ToArray();
+        Assert.True(pushes[0].IsFulfilled);
+        Assert.All(pushes.Skip(1), p => Assert.True(p.IsPending)); // none is Full
+        for (int i = 0; i < 4; i++) Assert.Equal(Some(i), s.Get().Value);
+        Assert.All(pushes, p => Assert.True(p.IsFulfilled));
+    }
+
+    [Fact]
     public void BoundedCloseRejectsPendingPushAndEndsReaders()
     {
         var (s, b) = LwtStream.CreateBounded<int>(0);
