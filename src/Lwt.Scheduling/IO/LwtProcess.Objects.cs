@@ -126,9 +126,12 @@ public abstract class LwtProcessBase
     /// <exception cref="UnixErrorException">kill failed (EINVAL: no such signal).</exception>
     public void Kill(int signum)
     {
-        // The group's id is the child's pid, kept in use (not reused) while the group has a
-        // member; the status is still pending, so the child, its leader, is one.
-        if (_status.IsPending) LwtProcess.SendSignal(Command.NewProcessGroup ? -Pid : Pid, signum);
+        if (!_status.IsPending) return;
+        // The group's id is the child's pid, which is not reused while the group has a member.
+        // A child that left its group (setsid) leaves it empty: the signal then goes to the
+        // child alone, which is what the status still pending says is there.
+        if (Command.NewProcessGroup && LwtProcess.TrySignalGroup(Pid, signum)) return;
+        LwtProcess.SendSignal(Pid, signum);
     }
 
     /// <summary>

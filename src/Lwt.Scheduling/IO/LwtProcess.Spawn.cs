@@ -248,6 +248,20 @@ public static partial class LwtProcess
         if (Kill(pid, signum) != 0) throw UnixErrorException.FromLastError("kill", pid);
     }
 
+    /// <summary>
+    /// Sends <paramref name="signum"/> to the process group that <paramref name="pid"/> leads
+    /// (<c>kill(-pid)</c>); false when the group has no member (ESRCH: the child left it, by
+    /// <c>setsid</c> say), and nothing was sent.
+    /// </summary>
+    /// <exception cref="UnixErrorException">kill failed otherwise (EINVAL: no such signal).</exception>
+    internal static bool TrySignalGroup(int pid, int signum)
+    {
+        if (Kill(-pid, signum) == 0) return true;
+        var e = UnixErrorException.FromLastError("kill", -pid);
+        if (e.Error == UnixError.ESRCH) return false;
+        throw e;
+    }
+
     // posix_spawn_file_actions_t is 80 bytes and posix_spawnattr_t 336 on 64-bit glibc; both
     // are opaque, so they get a generous zeroed block. sigset_t is 128 bytes on glibc.
     private const int SpawnStructSize = 1024;

@@ -127,6 +127,24 @@ public class ProcessGroupTests
     }
 
     [SkippableFact]
+    public void AChildThatLeftItsGroup_IsStillKilled()
+    {
+        Skip.IfNot(File.Exists("/usr/bin/perl"), "needs /usr/bin/perl to move the child out of its group");
+        Run(async () =>
+        {
+            // The child joins this process's group: the group it led is left without a member,
+            // and kill(-pid) finds nobody (ESRCH). The kill then goes to the child itself.
+            var p = LwtProcess.OpenProcessIn(ProcessCommand.Of("/usr/bin/perl", "-e",
+                "$| = 1; setpgrp(0, getpgrp(getppid())) or die; print \"moved\\n\"; sleep 1000").InNewProcessGroup());
+            Assert.Equal("moved", await LwtIO.ReadLine(p.Stdout));
+            Assert.NotEqual(p.Pid, ProcStat(p.Pid)!.Value.Pgrp);
+            p.Terminate();
+            Assert.Equal(new ProcessStatus(ProcessStatusKind.Signaled, 9), await p.Status);
+            await p.Close();
+        });
+    }
+
+    [SkippableFact]
     public void PRead_WithATimeout_EndsWhenTheGroupIsKilled()
     {
         // Without the group the read would wait for the sleep, which holds the pipe, for 1000 s.
