@@ -136,11 +136,19 @@ public class ProcessGroupTests
             // and kill(-pid) finds nobody (ESRCH). The kill then goes to the child itself.
             var p = LwtProcess.OpenProcessIn(ProcessCommand.Of("/usr/bin/perl", "-e",
                 "$| = 1; setpgrp(0, getpgrp(getppid())) or die; print \"moved\\n\"; sleep 1000").InNewProcessGroup());
-            Assert.Equal("moved", await LwtIO.ReadLine(p.Stdout));
-            Assert.NotEqual(p.Pid, ProcStat(p.Pid)!.Value.Pgrp);
-            p.Terminate();
-            Assert.Equal(new ProcessStatus(ProcessStatusKind.Signaled, 9), await p.Status);
-            await p.Close();
+            try
+            {
+                Assert.Equal("moved", await LwtIO.ReadLine(p.Stdout));
+                Assert.NotEqual(p.Pid, ProcStat(p.Pid)!.Value.Pgrp);
+                p.Terminate();
+                Assert.Equal(new ProcessStatus(ProcessStatusKind.Signaled, 9), await p.Status);
+            }
+            finally
+            {
+                // A failed kill must not leave a sleeper in the test host's own group.
+                if (p.Status.IsPending) await LwtProcess.Exec(LwtProcess.Shell($"kill -9 {p.Pid}"));
+                await p.Close();
+            }
         });
     }
 
