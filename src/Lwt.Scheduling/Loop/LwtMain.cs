@@ -115,11 +115,11 @@ public static class LwtMain
     /// As <see cref="Run{T}(Func{Promise{T}}, CancellationToken)"/>, and while this run runs,
     /// the exceptions that would reach <see cref="Promise.AsyncExceptionHook"/> on this thread
     /// go to <paramref name="asyncExceptionHook"/> instead: rejections of
-    /// <see cref="Promise.Async"/> computations, exceptions thrown by <c>On*</c> callbacks and
-    /// by the handler of <see cref="Promise.DontWait(Func{Promise}, Action{Exception})"/>. The process-wide hook is a
-    /// global; this one belongs to the run, so tests that run loops in parallel, each on its
-    /// own thread, each see their own failures (and the default hook does not end the test
-    /// host). The previous hook of the thread is back in force when <c>Run</c> returns; an
+    /// <see cref="Promise.Async"/> computations, exceptions thrown by <c>On*</c> callbacks
+    /// and by the handler of <see cref="Promise.DontWait(Func{Promise}, Action{Exception})"/>.
+    /// The process-wide hook is a global; this one belongs to the run, so tests that run loops
+    /// in parallel, each on its own thread, each see their own failures (and the default hook
+    /// does not end the test host). The previous hook of the thread is back in force when <c>Run</c> returns; an
     /// exception reported after that goes to it, even from a callback attached during the run.
     /// An exception the hook throws escapes from the code that reported it, as one the global
     /// hook throws does: from <c>Run</c>, when the loop's own work reported it.
