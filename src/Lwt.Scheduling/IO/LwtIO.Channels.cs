@@ -246,6 +246,13 @@ public static partial class LwtIO
     /// array then reaches end of input; an output channel writes into the array from its
     /// start, and rejects a write that does not fit (there is nowhere to flush to). Its
     /// <see cref="Position"/> is the index in the array; <see cref="SetPosition"/> moves it.
+    /// <para>
+    /// Lwt's takes an <c>Lwt_bytes.t</c>, so that there a file mapped with
+    /// <c>Lwt_bytes.map_file</c> becomes a channel; this one takes a managed array only, and a
+    /// mapping from <see cref="LwtBytes.MapFile"/> (a <see cref="Memory{T}"/>) cannot be given.
+    /// Read a mapped file through its span directly, or through <see cref="OfFd"/> on the
+    /// descriptor (or copy the mapping into an array, <see cref="LwtBytes.ToBytes"/>).
+    /// </para>
     /// <para>Lwt: <c>Lwt_io.of_bytes</c></para>
     /// </summary>
     /// <param name="mode"><see cref="Input"/> or <see cref="Output"/>.</param>

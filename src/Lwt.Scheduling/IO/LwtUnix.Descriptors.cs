@@ -38,9 +38,18 @@ public static partial class LwtUnix
     /// pipeline shares. A read waits for input in the engine, then runs as a job on the worker
     /// pool; canceling it while it waits consumes nothing. <see cref="LwtIO.Stdin"/> reads
     /// through it. Do not close it unless the program is done with standard input.
+    /// <para>
+    /// A program started with standard input closed (<c>prog &lt;&amp;-</c>) does not get the
+    /// exception below: the .NET runtime opens descriptors of its own while it starts (before
+    /// <c>Main</c>), and the first of them takes the free number 0. This property then wraps
+    /// that descriptor (in practice the read end of one of the runtime's internal pipes):
+    /// <see cref="IsAtty"/> is false, <see cref="TcGetAttr"/> fails with ENOTTY, and a read
+    /// waits for ever, where an OCaml program would get EBADF. Start such a program with
+    /// <c>&lt;/dev/null</c> instead, which gives end of input at once.
+    /// </para>
     /// <para>Lwt: <c>Lwt_unix.stdin</c></para>
     /// </summary>
-    /// <exception cref="UnixErrorException">fd 0 is not open.</exception>
+    /// <exception cref="UnixErrorException">fd 0 is not open (which a .NET process rarely sees: see above).</exception>
     public static LwtFd Stdin => LazyInitializer.EnsureInitialized(ref s_stdin, static () => LwtFd.Standard(0));
 
     /// <summary>

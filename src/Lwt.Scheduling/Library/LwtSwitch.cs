@@ -87,7 +87,12 @@ public sealed class LwtSwitch : IAsyncDisposable
     /// Turns the switch off: calls every hook (the most recently added first), then
     /// resolves when all of their promises have resolved; rejected with a hook's exception
     /// if one failed (of several hooks that fail at once, the most recently added, as in Lwt).
-    /// Does nothing (returns a fulfilled promise) when already off.
+    /// Does nothing (returns a fulfilled promise) when already off, including while the hooks
+    /// of an earlier <see cref="TurnOff"/> are still running: only the first call's promise
+    /// waits for them (as Lwt's <c>St_off -&gt; return_unit</c>). So an <c>await using</c>
+    /// that disposes a switch which other code is turning off, or a <see cref="WithSwitch{T}"/>
+    /// whose scope turned its own switch off, can complete before the cleanup is done: keep
+    /// and await the promise of the first call when the cleanup must be over.
     /// <para>Lwt: <c>Lwt_switch.turn_off</c></para>
     /// </summary>
     public Promise TurnOff()
