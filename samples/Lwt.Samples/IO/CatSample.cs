@@ -62,14 +62,12 @@ public sealed class CatSample : ISample
         return status;
     }
 
-    /// <summary>Linux's EPIPE: a write to a pipe or socket whose reading end is closed.</summary>
-    private const int EPipe = 32;
-
     /// <summary>
-    /// A write to the output found its reader gone. Only writes fail with EPIPE (a read of a
-    /// pipe whose writer is gone is end of file), so this is never an input file's error.
+    /// A write to the output found its reader gone (EPIPE, OCaml's <c>Unix_error (EPIPE, _, _)</c>).
+    /// Only writes fail with EPIPE (a read of a pipe whose writer is gone is end of file), so
+    /// this is never an input file's error.
     /// </summary>
-    private static bool IsBrokenPipe(IOException e) => e is UnixErrorException { Errno: EPipe };
+    private static bool IsBrokenPipe(IOException e) => e is UnixErrorException { Error: UnixError.EPIPE };
 
     /// <summary>Copies <paramref name="input"/> to <paramref name="output"/> until end of file.</summary>
     internal static async Promise Copy(InputChannel input, OutputChannel output)
