@@ -118,6 +118,9 @@ public static partial class LwtBytes
 
     /// <summary>
     /// Whether <paramref name="buffer"/> is (a slice of) a buffer made by <see cref="MapFile"/>.
+    /// It says where the buffer came from, not whether it is still mapped: it stays true after
+    /// <see cref="Unmap"/>, an addition of this library (Lwt's mappings end with the garbage
+    /// collector, and its <c>mapped</c> tells a mapped bigarray from another).
     /// <para>Lwt: <c>Lwt_bytes.mapped</c></para>
     /// </summary>
     public static bool Mapped(ReadOnlyMemory<byte> buffer) =>

@@ -266,7 +266,9 @@ public static partial class LwtIO
 
     /// <summary>
     /// Opens a file, runs <paramref name="f"/> on its channel, and closes the channel whatever
-    /// happens (flushing an output channel).
+    /// happens (flushing an output channel). The close releases every POSIX record lock that
+    /// this process holds on the file (<see cref="LwtUnix.LockF"/>), whichever descriptor took
+    /// it: a process that locks a file must not open and close it elsewhere meanwhile.
     /// <para>Lwt: <c>Lwt_io.with_file</c></para>
     /// </summary>
     /// <param name="mode"><see cref="Input"/> or <see cref="Output"/>.</param>
