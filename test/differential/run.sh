@@ -62,6 +62,15 @@ esac
 ocamlfind ocamlopt $MLFLAGS $MLPKG -linkpkg "$ML" -o prog > ml_build.txt 2>&1 \
   || { grep -v WARNING ml_build.txt | head -30 >&2; echo "OCaml build failed ($W/ml_build.txt)" >&2; exit 2; }
 
+# 2b. core, asyncm: the same program against Lwt with the callbacks of one promise run in the
+# order they were attached (order1/; README known difference 1); env ORDER1=0 skips it
+O1=""
+if [[ ( "$AREA" = core || "$AREA" = asyncm ) && "${ORDER1:-1}" = 1 ]]; then
+  "$HERE/order1/build.sh" "$W" "$ML" > order1_build.txt 2>&1 \
+    || { grep -v WARNING order1_build.txt | head -30 >&2; echo "order1 build failed ($W/order1_build.txt)" >&2; exit 2; }
+  O1=ml1.out
+fi
+
 # 3. C# side, built once in Release against this checkout's src/Lwt.Scheduling
 dotnet build "$A/$AREA.csproj" -c Release -nologo -v q -p:DiffWork="$W" -o "$W/csbin" > cs_build.txt 2>&1 \
   || { grep -E " error " cs_build.txt | sort -u | head -30 >&2; echo "C# build failed ($W/cs_build.txt)" >&2; exit 2; }
@@ -86,13 +95,14 @@ case "$AREA" in
                  if [ "$ending" = uncaught ]; then echo "  rc (uncaught)" >> $side.out; else echo "  rc $rc" >> $side.out; fi
                done
              done < exit.txt ;;
-  asyncm)    run . ml.out ./prog; run . cs.out "${CS[@]}" async ${OFFLOOP:+offloop}; run . csb.out "${CS[@]}" bind ${OFFLOOP:+offloop} ;;
+  asyncm)    run . ml.out ./prog; [ -z "$O1" ] || run . ml1.out ./prog1; run . cs.out "${CS[@]}" async ${OFFLOOP:+offloop}; run . csb.out "${CS[@]}" bind ${OFFLOOP:+offloop} ;;
+  core)      run . ml.out ./prog; [ -z "$O1" ] || run . ml1.out ./prog1; run . cs.out "${CS[@]}" ;;
   *)         run . ml.out ./prog; run . cs.out "${CS[@]}" ;;
 esac
 
 # 5. compare (cmp.py prints a summary; its exit code is this script's)
 set +e
-python3 "$A/cmp.py" ml.out cs.out $([ "$AREA" = timed ] && echo meta.txt) $([ "$AREA" = asyncm ] && echo csb.out) > diff.txt; rc=$?
+python3 "$A/cmp.py" ml.out cs.out $([ "$AREA" = timed ] && echo meta.txt) $([ "$AREA" = asyncm ] && echo csb.out) $O1 > diff.txt; rc=$?
 if [ "$AREA" = lwtio ]; then
   # also with each program's lines sorted: which differences are order-only
   ORDER=0 python3 "$A/cmp.py" ml.out cs.out > diff_unordered.txt

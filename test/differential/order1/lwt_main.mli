@@ -1,0 +1,1 @@
+val run : 'a Lwt.t -> 'a
