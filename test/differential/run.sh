@@ -62,10 +62,10 @@ esac
 ocamlfind ocamlopt $MLFLAGS $MLPKG -linkpkg "$ML" -o prog > ml_build.txt 2>&1 \
   || { grep -v WARNING ml_build.txt | head -30 >&2; echo "OCaml build failed ($W/ml_build.txt)" >&2; exit 2; }
 
-# 2b. core, asyncm: the same program against Lwt with the callbacks of one promise run in the
+# 2b. core, asyncm, listseq: the same program against Lwt with the callbacks of one promise run in the
 # order they were attached (order1/; README known difference 1); env ORDER1=0 skips it
 O1=""
-if [[ ( "$AREA" = core || "$AREA" = asyncm ) && "${ORDER1:-1}" = 1 ]]; then
+if [[ ( "$AREA" = core || "$AREA" = asyncm || "$AREA" = listseq ) && "${ORDER1:-1}" = 1 ]]; then
   "$HERE/order1/build.sh" "$W" "$ML" > order1_build.txt 2>&1 \
     || { grep -v WARNING order1_build.txt | head -30 >&2; echo "order1 build failed ($W/order1_build.txt)" >&2; exit 2; }
   O1=ml1.out
@@ -83,7 +83,7 @@ run() { # run DIR OUT CMD...: run CMD in DIR, stdout to OUT, stderr to OUT.err
 }
 case "$AREA" in
   unixfiles) run ml/x/y/z ml.out "$W/prog"; run cs/x/y/z cs.out "${CS[@]}" ;;
-  listseq)   run . ml.out ./prog; run . cs.out "${CS[@]}" ${LOOP:+loop} ;;
+  listseq)   run . ml.out ./prog; [ -z "$O1" ] || run . ml1.out ./prog1; run . cs.out "${CS[@]}" ${LOOP:+loop} ;;
   mainsys)   # every program but the exit ones in one process; each exit program in its own
              # (its hooks run when the process ends), its exit code appended unless it ended
              # by an uncaught exception (OCaml's 2, .NET's abort)

@@ -25,8 +25,14 @@ def ofseq_memo(la, lb):
             return n(la) > n(lb)
     return False
 memo = [k for k in diffs if k not in sync and a.get(k) and b.get(k) and ofseq_memo(a[k], b[k])]
-real = [k for k in diffs if k not in sync and k not in memo]
-print(f'programs {len(a)}/{len(b)}  diffs {len(diffs)} (ocaml-SYNC {len(syncdiff)}, ofseq-memo {len(memo)}, other {len(real)})')
+# `order1`: with ml1.out (the programs built against Lwt with the callbacks of one promise run in
+# the order they were attached, ../order1/, run.sh), a program that agrees with it: README known
+# difference 1, e.g. Lwt_result.both of two results derived from one pending result
+o1 = split(sys.argv[3]) if len(sys.argv) > 3 else {}
+order1 = [k for k in diffs if k not in sync and k not in memo and k in o1 and o1[k] == b.get(k)]
+real = [k for k in diffs if k not in sync and k not in memo and k not in order1]
+print(f'programs {len(a)}/{len(b)}  diffs {len(diffs)} (ocaml-SYNC {len(syncdiff)}, ofseq-memo {len(memo)}, '
+      + (f'order1 {len(order1)}, ' if len(sys.argv) > 3 else '') + f'other {len(real)})')
 from collections import Counter
 print('by kind:', Counter(a[k][0] if a.get(k) else '?' for k in real).most_common())
 print('first:', real[:15])
