@@ -253,21 +253,65 @@ internal sealed class StreamBuffer<T>
     /// </summary>
     private void WakeGet(LwtStream<T> reader, in StreamWaiter<T> w)
     {
+        // Inside callbacks, the whole serving waits its turn in the wakeup_later queue, the
+        // consumption included: in Lwt each reader consumes in its own callback on the push
+        // signal (get_rec's consume), run after the running callbacks, so what an earlier
+        // reader's callbacks did first (Parse putting the stream back) is seen by the later
+        // reader's consume. Consuming for every waiter here and running their callbacks later
+        // let a failing Parse put back an item another reader had already taken: that reader's
+        // stream (a Map of it) got the item twice.
+        // No allocation per item: the waiter waits in this buffer's own queue, and the loop's
+        // wakeup_later queue gets this buffer's one serving callback, once per waiter (both
+        // queues are FIFO, so the n-th run of the callback serves the n-th waiter queued).
+        var loop = ResolutionLoop.Current;
+        if (loop.Resolving != 0)
+        {
+            (_deferredServes ??= new Queue<StreamWaiter<T>>()).Enqueue(w);
+            loop.DeferLater(w.Promise, _serveDeferred ??= new ServeDeferred(this));
+            return;
+        }
+        ServeGet(reader, w, now: false);
+    }
+
+    private Queue<StreamWaiter<T>>? _deferredServes;
+    private ServeDeferred? _serveDeferred;
+
+    /// <summary>Serves the oldest waiter that <see cref="WakeGet"/> deferred.</summary>
+    private sealed class ServeDeferred(StreamBuffer<T> buffer) : Callback
+    {
+        internal override void Invoke(Promise source)
+        {
+            var w = buffer._deferredServes!.Dequeue();
+            if (w.IsLive) buffer.ServeGet(w.Reader!, w, now: true);
+        }
+    }
+
+    private void ServeGet(LwtStream<T> reader, in StreamWaiter<T> w, bool now)
+    {
         var pos = w.Position;
         var promise = Unsafe.As<Promise<Option<T>>>(w.Promise);
         if (LwtStream<T>.TryRead(ref pos, out var item))
         {
             reader.ConsumeAt(pos);
-            WaiterPromise.TryFulfil(promise, Option<T>.Some(item));
+            Fulfil(promise, Option<T>.Some(item), now);
         }
         else if (Ended)
         {
-            WaiterPromise.TryFulfil(promise, Option<T>.None);
+            Fulfil(promise, Option<T>.None, now);
         }
         else
         {
             Wait(w.Promise, reader, w.Position);
         }
+    }
+
+    // now: the deferred serving runs its reader's callbacks at once (inside the gate's
+    // callback), as Lwt's reader callback runs its continuation.
+    private static void Fulfil(Promise<Option<T>> promise, Option<T> value, bool now)
+    {
+        if (!now) { WaiterPromise.TryFulfil(promise, value); return; }
+        var u = promise.UnderlyingT();
+        if (u._status == Status.Pending) u.FulfillCore(value, allowDeferring: false);
     }
 
     /// <summary>

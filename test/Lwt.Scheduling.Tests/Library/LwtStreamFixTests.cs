@@ -187,4 +187,43 @@ public class LwtStreamFixTests
         var a = LwtStream.OfList(new[] { 1, 2, 3 });
         Assert.Equal([1, 2, 3], LwtStream.Choose(a, a).ToList().Value);
     }
+
+    // ================================================================ Push inside callbacks
+    // lwt_stream.ml: the readers of a push stream wait on its push signal, woken by
+    // wakeup_later; each consumes in its own callback (get_rec's consume), run after the
+    // running callbacks, newest reader first. A Parse that fails puts the stream back; the
+    // older reader, a Map of the stream read by Iter, then consumes the item itself, once.
+    // Lwt 5.6.1 (return_lwt, whose push runs in a bind callback): parsed 7, map 7, iter 70.
+    // Differential syncstream seed 2943 prog 195: the item went to the Map twice.
+    [Fact]
+    public void ItemPushedInsideACallbackIsConsumedWhenItsReaderRuns()
+    {
+        var (src, r) = Promise.Create<int>();
+        var s = LwtStream.ReturnLwt(src);
+        var log = new List<string>();
+        var mapped = s.Map(x => { log.Add("map " + x); return x * 10; });
+        var iter = mapped.Iter(x => log.Add("iter " + x));
+        var parse = s.Parse(p => p.Next().Bind<int>(x => { log.Add("parsed " + x); return Promise.Fail<int>(new FormatException()); }));
+        r.ResolveNow(7);
+        Assert.Equal(["parsed 7", "map 7", "iter 70"], log);
+        Assert.True(iter.IsFulfilled);
+        Assert.IsType<FormatException>(parse.Exception);
+    }
+
+    // The same readers, the item pushed by a callback of another promise.
+    [Fact]
+    public void ItemPushedByACallbackIsConsumedWhenItsReaderRuns()
+    {
+        var (s, push) = LwtStream.Create<int>();
+        var log = new List<string>();
+        var mapped = s.Map(x => { log.Add("map " + x); return x * 10; });
+        var iter = mapped.Iter(x => log.Add("iter " + x));
+        var parse = s.Parse(p => p.Next().Bind<int>(x => { log.Add("parsed " + x); return Promise.Fail<int>(new FormatException()); }));
+        var (trigger, tr) = Promise.Create<int>();
+        trigger.OnSuccess(v => { push(Some(v)); push(Option<int>.None); });
+        tr.ResolveNow(7);
+        Assert.Equal(["parsed 7", "map 7", "iter 70"], log);
+        Assert.True(iter.IsFulfilled);
+        Assert.IsType<FormatException>(parse.Exception);
+    }
 }
