@@ -120,6 +120,10 @@ internal sealed class StreamBuffer<T>
     private readonly Resolver<Unit> _closedResolver;
     internal readonly WaiterQueue<StreamWaiter<T>> Waiters = new();
     private int _epoch;
+    // The Get waiters woken inside callbacks, whose serving waits in the loop's wakeup_later
+    // queue (WakeGet), in order, and the one callback that serves the oldest of them.
+    private Queue<StreamWaiter<T>>? _deferredServes;
+    private ServeDeferred? _serveDeferred;
     internal Func<Promise<Option<T>>>? FromCreate;
     internal Promise FromThread = Promise.ReturnUnit;
     internal Func<Option<T>>? FromDirect;
@@ -272,9 +276,6 @@ internal sealed class StreamBuffer<T>
         }
         ServeGet(reader, w, now: false);
     }
-
-    private Queue<StreamWaiter<T>>? _deferredServes;
-    private ServeDeferred? _serveDeferred;
 
     /// <summary>Serves the oldest waiter that <see cref="WakeGet"/> deferred.</summary>
     private sealed class ServeDeferred(StreamBuffer<T> buffer) : Callback
