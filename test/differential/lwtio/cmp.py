@@ -165,7 +165,17 @@ def classify(la, lb, k=None, of_bytes=False):
     # rejects with its exception in both (faults2 seed 2550 prog 30: `9:close ! BOOM`).
     if sorted(la) == sorted(nb):
         moved = [x for x, y in zip(la, nb) if x != y] + [y for x, y in zip(la, nb) if x != y]
-        if moved and all(re.match(r'\d+:(?:close|abort) (?:= \(\)|! \S+)$', l) or re.search(r' ! CLOSED\(', l) for l in moved):
+        cla = lambda l: re.match(r'\d+:(?:close|abort) (?:= \(\)|! \S+)$', l) or re.search(r' ! CLOSED\(', l)
+        if moved and all(cla(l) for l in moved):
+            return 'second-close-idempotent'
+        # The same where a probe line stands between the moved lines (the zip above then pairs
+        # it with a close): a close after an abort returns here the first close's promise,
+        # still queued behind a write, where Lwt's resolves at once (abort's Closed case), so
+        # it comes after the probe here and before it in Lwt (faults seed 2954 prog 91). The
+        # lines other than closes, aborts and CLOSED failures agree in order, and the program
+        # closes twice or more.
+        if sum(1 for l in la if re.match(r'\d+:close (?:= \(\)|! \S+)$', l)) >= 2 \
+                and [l for l in la if not cla(l)] == [l for l in nb if not cla(l)]:
             return 'second-close-idempotent'
     # FAMILIES=faults/faults2 (README: a Close or Abort fails the operations waiting in the
     # channel's queue at once in ours, LwtChannel.cs's file comment; Lwt leaves them queued
