@@ -3,7 +3,8 @@
 # A program's trace is a list of blocks (a step's line at column 0, then what it printed); a
 # callback's unit is its `  cb` line with the lines of its actions. Classes, checked in order at
 # the first block that differs:
-#   libev-repeat0    a repeating timer of delay 0 was registered in a libev engine before it:
+#   libev-repeat0    a repeating timer of delay 0 was registered in a libev engine before it
+#                    (or moved into one, live, by `tr` or `set 1 _`: the transfer registers it again):
 #                    libev takes a repeat of 0 as "no repeat" (lwt_libev_timer_init passes the
 #                    delay as the repeat), so Lwt calls it once; ours (as Lwt's select engines)
 #                    at every iteration, as lwt_engine.mli says ("called each delay seconds")
@@ -162,12 +163,29 @@ def engines(lines):
             cur, other = other, cur
         yield l, cur
 
+def repeat0_moved_to_libev(lines):
+    """A repeating timer of delay 0 registered in a select engine and moved, live, into a libev
+    engine by `tr` or `set T ...` (Lwt's transfer registers each timer again with
+    `engine#on_timer delay repeat f`, so libev gets a repeat of 0 too: engine seed 2966 prog
+    161, `eng po ep;tm 0 1 e1 ...;tr;it 0;it 1`, Lwt's e1 fired in the first iteration only)."""
+    live = set()
+    for l, k in engines(lines):
+        if l.startswith('tm 0 1 ') and k != 'ep':
+            live.add(l.split()[3])
+        elif l.startswith('st ') and len(l.split()) > 1:
+            live.discard(l.split()[1])
+        elif k == 'ep' and live and (l == 'tr' or (l.startswith('set ') and l.split()[1] in ('true', 'True', '1'))):
+            return True
+    return False
+
 def classify(la, lb):
     ba, bb = blocks(la), blocks(lb)
     i = next((i for i, (x, y) in enumerate(zip(ba, bb)) if x != y), min(len(ba), len(bb)))
     before = [l for b in ba[:i + 1] for l in b]
     firstdiff = next((j for j, (x, y) in enumerate(zip(la, lb)) if x != y), min(len(la), len(lb)))
     if any(l.startswith('tm 0 1 ') and k == 'ep' for l, k in engines(la[:firstdiff + 1])):
+        return 'libev-repeat0'
+    if repeat0_moved_to_libev(la[:firstdiff + 1]):
         return 'libev-repeat0'
     if any(l.strip() == 'raise' for l in la[:firstdiff + 1]):
         return 'raise'
