@@ -226,4 +226,105 @@ public class LwtStreamFixTests
         Assert.True(iter.IsFulfilled);
         Assert.IsType<FormatException>(parse.Exception);
     }
+
+    // The deferred serving of a push made inside callbacks (above), at its edges. Each trace
+    // is the one Lwt 5.6.1 printed for the same program (/tmp/sfix in session 27). What the
+    // callback sees is recorded there and asserted after it: an assertion failing inside a
+    // callback would go to the async exception hook, whose default ends the test host.
+    private static void InsideACallback(Action f)
+    {
+        var (t, r) = Promise.Create<Unit>();
+        t.OnSuccess(_ => f());
+        r.ResolveNow(Unit.Value);
+    }
+
+    private static string State(Promise p) => p.IsPending ? "pending" : p.IsCanceled ? "canceled" : p.IsRejected ? "rejected" : "fulfilled";
+
+    [Fact]
+    public void DeferredServing_AReaderCanceledBeforeItsTurn_LeavesTheItem()
+    {
+        var (s, push) = LwtStream.Create<int>();
+        var g1 = s.Get();
+        string? inside = null;
+        InsideACallback(() =>
+        {
+            push(Some(1));
+            g1.Cancel();
+            inside = State(g1);
+        });
+        Assert.Equal("canceled", inside);
+        Assert.True(g1.IsCanceled);
+        Assert.Equal(Some(1), s.Get().Value);
+    }
+
+    [Fact]
+    public void DeferredServing_TwoGetsOfOneStream_BothGetTheItem_ThenTheEnd()
+    {
+        var (s, push) = LwtStream.Create<int>();
+        var a = s.Get();
+        var b = s.Get();
+        string? inside = null;
+        InsideACallback(() =>
+        {
+            push(Some(1));
+            push(Option<int>.None);
+            inside = State(a) + " " + State(b); // served after the running callbacks
+        });
+        Assert.Equal("pending pending", inside);
+        Assert.Equal(Some(1), a.Value);
+        Assert.Equal(Some(1), b.Value); // one item, consumed once
+        Assert.Equal(Option<int>.None, s.Get().Value);
+    }
+
+    [Fact]
+    public void DeferredServing_AStreamAndItsClone_EachGetTheItem()
+    {
+        var (s, push) = LwtStream.Create<int>();
+        var c = s.Clone();
+        var a = s.Get();
+        var b = c.Get();
+        InsideACallback(() => push(Some(5)));
+        Assert.Equal(Some(5), a.Value);
+        Assert.Equal(Some(5), b.Value);
+    }
+
+    [Fact]
+    public void DeferredServing_ABoundedStream_MakesRoomWhenTheReaderRuns()
+    {
+        var (s, bp) = LwtStream.CreateBounded<int>(1);
+        var a = s.Get();
+        Promise p1 = Promise.ReturnUnit, p2 = Promise.ReturnUnit;
+        string? inside = null;
+        InsideACallback(() =>
+        {
+            p1 = bp.Push(1);
+            p2 = bp.Push(2);
+            // The reader has not consumed 1 yet: the second push waits.
+            inside = $"{State(p1)} {State(p2)} {State(a)} count={bp.Count} blocked={bp.Blocked}";
+        });
+        Assert.Equal("fulfilled pending pending count=1 blocked=True", inside);
+        Assert.True(p2.IsFulfilled);
+        Assert.Equal(Some(1), a.Value);
+        Assert.Equal(1, bp.Count);
+        Assert.False(bp.Blocked);
+        Assert.Equal(Some(2), s.Get().Value);
+    }
+
+    [Fact]
+    public void DeferredServing_AGetMadeInTheCallbackAfterThePush_ReadsAtOnce()
+    {
+        var (s, push) = LwtStream.Create<int>();
+        var a = s.Get();
+        Promise<Option<int>>? b = null;
+        string? inside = null;
+        InsideACallback(() =>
+        {
+            push(Some(1));
+            b = s.Get();
+            inside = State(b) + " " + State(a); // the item is there; the waiting reader's turn is later
+        });
+        Assert.Equal("fulfilled pending", inside);
+        Assert.Equal(Some(1), a.Value);
+        Assert.Equal(Some(1), b!.Value);
+    }
 }
