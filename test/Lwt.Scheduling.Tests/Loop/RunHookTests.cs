@@ -81,16 +81,18 @@ public class RunHookTests
         var seenA = new List<Exception>();
         var seenB = new List<Exception>();
         using var bothRunning = new Barrier(2);
-        Thread Start(Boom e, List<Exception> seen) => StartThread(() => LwtMain.Run(async () =>
+        (Thread, Func<Exception?>) Start(Boom e, List<Exception> seen) => StartThread(() => LwtMain.Run(async () =>
         {
             // Both runs are under way before either reports: their hooks overlap in time.
             await LwtPreemptive.Detach(() => Assert.True(bothRunning.SignalAndWait(Guard)));
             Promise.Async(() => throw e);
         }, seen.Add));
-        var ta = Start(a, seenA);
-        var tb = Start(b, seenB);
+        var (ta, failedA) = Start(a, seenA);
+        var (tb, failedB) = Start(b, seenB);
         Assert.True(ta.Join(Guard));
         Assert.True(tb.Join(Guard));
+        Assert.Null(failedA());
+        Assert.Null(failedB());
         Assert.Same(a, Assert.Single(seenA));
         Assert.Same(b, Assert.Single(seenB));
         Assert.Empty(global.Seen);
@@ -157,10 +159,22 @@ public class RunHookTests
         Assert.Equal("asyncExceptionHook", Assert.Throws<ArgumentNullException>(noTypedHook).ParamName);
     }
 
-    private static Thread StartThread(Action body)
+    /// <summary>Runs <paramref name="body"/> on a thread of its own; what it throws is kept for the test to assert, not left to end the test host.</summary>
+    private static (Thread Thread, Func<Exception?> Failure) StartThread(Action body)
     {
-        var t = new Thread(() => body()) { IsBackground = true };
+        Exception? failure = null;
+        var t = new Thread(() =>
+        {
+            try
+            {
+                body();
+            }
+            catch (Exception e)
+            {
+                failure = e;
+            }
+        }) { IsBackground = true };
         t.Start();
-        return t;
+        return (t, () => failure);
     }
 }
