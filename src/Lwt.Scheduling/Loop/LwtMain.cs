@@ -119,8 +119,9 @@ public static class LwtMain
     /// and by the handler of <see cref="Promise.DontWait(Func{Promise}, Action{Exception})"/>.
     /// The process-wide hook is a global; this one belongs to the run, so tests that run loops
     /// in parallel, each on its own thread, each see their own failures (and the default hook
-    /// does not end the test host). The previous hook of the thread is back in force when <c>Run</c> returns; an
-    /// exception reported after that goes to it, even from a callback attached during the run.
+    /// does not end the test host). The previous hook of the thread is back in force when
+    /// <c>Run</c> returns; an exception reported after that goes to it, even from a callback
+    /// attached during the run.
     /// An exception the hook throws escapes from the code that reported it, as one the global
     /// hook throws does: from <c>Run</c>, when the loop's own work reported it.
     /// <para>Lwt: <c>Lwt_main.run (f ())</c> with <c>Lwt.async_exception_hook</c> set around it</para>
