@@ -120,8 +120,8 @@ internal sealed class StreamBuffer<T>
     private readonly Resolver<Unit> _closedResolver;
     internal readonly WaiterQueue<StreamWaiter<T>> Waiters = new();
     private int _epoch;
-    // The Get waiters woken inside callbacks, whose serving waits in the loop's wakeup_later
-    // queue (WakeGet), in order, and the one callback that serves the oldest of them.
+    // The waiters woken inside callbacks, whose serving waits in the loop's wakeup_later
+    // queue (DeferServe), in order, and the one callback that serves the oldest of them.
     private Queue<StreamWaiter<T>>? _deferredServes;
     private ServeDeferred? _serveDeferred;
     internal Func<Promise<Option<T>>>? FromCreate;
@@ -246,7 +246,20 @@ internal sealed class StreamBuffer<T>
     {
         // Reader non-null <=> the promise is the Promise<Option<T>> of a Get (see StreamWaiter).
         if (w.Reader is { } reader) WakeGet(reader, w);
+        else if (ResolutionLoop.Current.Resolving != 0) DeferServe(w);
         else WaiterPromise.TryFulfil(Unsafe.As<Promise<Unit>>(w.Promise), default);
+    }
+
+    // Inside callbacks a woken waiter stays pending until its turn in the wakeup_later queue,
+    // a feed waiter (Peek, Junk, NGet, IsEmpty, ... waiting for a push) as a Get waiter: in
+    // Lwt each of them waits on its own Lwt.protected of the push signal, which stays pending
+    // until the signal's deferred callbacks run, so a reader canceled in between is canceled
+    // and leaves the items. Fulfilling the feed waiter at once (its callbacks deferred) made
+    // the reader's cancel a no-op: a Junk or NGet canceled there still consumed its items.
+    private void DeferServe(in StreamWaiter<T> w)
+    {
+        (_deferredServes ??= new Queue<StreamWaiter<T>>()).Enqueue(w);
+        ResolutionLoop.Current.DeferLater(w.Promise, _serveDeferred ??= new ServeDeferred(this));
     }
 
     /// <summary>
@@ -267,23 +280,23 @@ internal sealed class StreamBuffer<T>
         // No allocation per item: the waiter waits in this buffer's own queue, and the loop's
         // wakeup_later queue gets this buffer's one serving callback, once per waiter (both
         // queues are FIFO, so the n-th run of the callback serves the n-th waiter queued).
-        var loop = ResolutionLoop.Current;
-        if (loop.Resolving != 0)
+        if (ResolutionLoop.Current.Resolving != 0)
         {
-            (_deferredServes ??= new Queue<StreamWaiter<T>>()).Enqueue(w);
-            loop.DeferLater(w.Promise, _serveDeferred ??= new ServeDeferred(this));
+            DeferServe(w);
             return;
         }
         ServeGet(reader, w, now: false);
     }
 
-    /// <summary>Serves the oldest waiter that <see cref="WakeGet"/> deferred.</summary>
+    /// <summary>Serves the oldest waiter that <see cref="DeferServe"/> deferred.</summary>
     private sealed class ServeDeferred(StreamBuffer<T> buffer) : Callback
     {
         internal override void Invoke(Promise source)
         {
             var w = buffer._deferredServes!.Dequeue();
-            if (w.IsLive) buffer.ServeGet(w.Reader!, w, now: true);
+            if (!w.IsLive) return;
+            if (w.Reader is { } reader) buffer.ServeGet(reader, w, now: true);
+            else Fulfil(Unsafe.As<Promise<Unit>>(w.Promise), default, now: true);
         }
     }
 
@@ -308,7 +321,7 @@ internal sealed class StreamBuffer<T>
 
     // now: the deferred serving runs its reader's callbacks at once (inside the gate's
     // callback), as Lwt's reader callback runs its continuation.
-    private static void Fulfil(Promise<Option<T>> promise, Option<T> value, bool now)
+    private static void Fulfil<V>(Promise<V> promise, V value, bool now)
     {
         if (!now) { WaiterPromise.TryFulfil(promise, value); return; }
         var u = promise.UnderlyingT();

@@ -327,4 +327,46 @@ public class LwtStreamFixTests
         Assert.Equal(Some(1), a.Value);
         Assert.Equal(Some(1), b!.Value);
     }
+
+    // Every reader waiting for a push (not only Get) stays pending until its turn: in Lwt
+    // each waits on its own Lwt.protected of the push signal, whose deferred callbacks have
+    // not run yet, so canceling it there cancels it and leaves the items. Lwt 5.6.1 for
+    // junk, njunk 2, nget 2, get_while, junk_while, peek, is_empty, to_list, iter and find,
+    // each canceled in the callback after push 1; push 2: "canceled", the rest [1;2]. The
+    // feed waiter used to be fulfilled at the push (its callbacks deferred), so the cancel
+    // did nothing and a Junk or NGet still consumed the items.
+    [Fact]
+    public void DeferredServing_AnyReaderCanceledBeforeItsTurn_IsCanceledAndLeavesTheItems()
+    {
+        var readers = new (string Name, Func<LwtStream<int>, Promise> Make)[]
+        {
+            ("Junk", s => s.Junk()),
+            ("NJunk", s => s.NJunk(2)),
+            ("NGet", s => s.NGet(2)),
+            ("GetWhile", s => s.GetWhile(x => x < 2)),
+            ("JunkWhile", s => s.JunkWhile(x => x < 2)),
+            ("Peek", s => s.Peek()),
+            ("IsEmpty", s => s.IsEmpty()),
+            ("Next", s => s.Next()),
+            ("ToList", s => s.ToList()),
+            ("Iter", s => s.Iter(_ => { })),
+            ("Find", s => s.Find(x => x == 2)),
+        };
+        var got = new List<string>();
+        foreach (var (name, make) in readers)
+        {
+            var (s, push) = LwtStream.Create<int>();
+            var reader = make(s);
+            string? inside = null;
+            InsideACallback(() =>
+            {
+                push(Some(1));
+                push(Some(2));
+                reader.Cancel();
+                inside = State(reader);
+            });
+            got.Add($"{name} {inside} {State(reader)} [{string.Join(";", s.GetAvailable())}]");
+        }
+        Assert.Equal(readers.Select(r => $"{r.Name} canceled canceled [1;2]"), got);
+    }
 }
