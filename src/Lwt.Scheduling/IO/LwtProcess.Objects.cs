@@ -119,7 +119,8 @@ public abstract class LwtProcessBase
     /// children): those keep running, holding the child's pipes open, so a read of its output
     /// still waits for them; <see cref="Close"/> makes such reads fail at once. A command
     /// started <see cref="ProcessCommand.InNewProcessGroup"/> is the exception: the signal goes
-    /// to its whole process group, which holds what it started.
+    /// to its whole process group, which holds what it started (and to the child itself as well
+    /// when the child moved to another group).
     /// <para>Lwt: <c>process#kill</c></para>
     /// </summary>
     /// <param name="signum">The signal number.</param>
@@ -128,9 +129,11 @@ public abstract class LwtProcessBase
     {
         if (!_status.IsPending) return;
         // The group's id is the child's pid, which is not reused while the group has a member.
-        // A child that left its group (setsid) leaves it empty: the signal then goes to the
-        // child alone, which is what the status still pending says is there.
-        if (Command.NewProcessGroup && LwtProcess.TrySignalGroup(Pid, signum)) return;
+        // A child that left its group (setsid, setpgid) is not reached by kill(-pid): the group
+        // is then empty (ESRCH) or holds only what the child left in it, so the child, which
+        // the status still pending says is there, gets the signal of its own. Asked after the
+        // group's signal: a child that leaves in between gets it twice, never not at all.
+        if (Command.NewProcessGroup && LwtProcess.TrySignalGroup(Pid, signum) && LwtProcess.LeadsItsGroup(Pid)) return;
         LwtProcess.SendSignal(Pid, signum);
     }
 

@@ -262,6 +262,12 @@ public static partial class LwtProcess
         throw e;
     }
 
+    /// <summary>
+    /// Whether <paramref name="pid"/> (a child not reaped yet) still leads the process group
+    /// it was started in (<c>getpgid(pid) == pid</c>); false when it moved to another group.
+    /// </summary>
+    internal static bool LeadsItsGroup(int pid) => GetPGid(pid) == pid;
+
     // posix_spawn_file_actions_t is 80 bytes and posix_spawnattr_t 336 on 64-bit glibc; both
     // are opaque, so they get a generous zeroed block. sigset_t is 128 bytes on glibc.
     private const int SpawnStructSize = 1024;
@@ -325,6 +331,9 @@ public static partial class LwtProcess
 
     [LibraryImport(Lib, EntryPoint = "sigemptyset")]
     private static unsafe partial int SigEmptySet(byte* sigset);
+
+    [LibraryImport(Lib, EntryPoint = "getpgid", SetLastError = true)]
+    private static partial int GetPGid(int pid);
 
     [LibraryImport(Lib, EntryPoint = "kill", SetLastError = true)]
     private static partial int Kill(int pid, int signum);

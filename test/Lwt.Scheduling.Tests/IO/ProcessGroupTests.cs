@@ -153,6 +153,41 @@ public class ProcessGroupTests
     }
 
     [SkippableFact]
+    public void AChildThatLeftItsGroup_IsStillKilled_WhenItLeftAProcessInIt()
+    {
+        Skip.IfNot(File.Exists("/usr/bin/perl"), "needs /usr/bin/perl to move the child out of its group");
+        int helper = 0;
+        bool? childKilled = null, helperGone = null;
+        Run(async () =>
+        {
+            // The child starts a helper, which stays in the group the child led, then joins
+            // this process's group: kill(-pid) succeeds (the helper is there) and must not be
+            // all, or the child lives on and its status never comes.
+            var p = LwtProcess.OpenProcessIn(ProcessCommand.Of("/usr/bin/perl", "-e",
+                "$| = 1; my $h = fork(); if ($h == 0) { sleep 1000; exit 0 } " +
+                "setpgrp(0, getpgrp(getppid())) or die; print \"$h\\n\"; sleep 1000").InNewProcessGroup());
+            try
+            {
+                helper = int.Parse(await LwtIO.ReadLine(p.Stdout));
+                p.Terminate();
+                var status = await Promise.Pick(p.Status.Map(s => (ProcessStatus?)s), LwtUnix.Sleep(5).Map(() => (ProcessStatus?)null));
+                childKilled = status == new ProcessStatus(ProcessStatusKind.Signaled, 9);
+                var gone = WaitUntilGone(helper).Map(() => true);
+                helperGone = await Promise.Pick(gone, LwtUnix.Sleep(5).Map(() => false));
+            }
+            finally
+            {
+                // A failed kill must not leave sleepers in the test host's group or elsewhere.
+                if (p.Status.IsPending) await LwtProcess.Exec(LwtProcess.Shell($"kill -9 {p.Pid}"));
+                if (helper != 0 && !IsGone(helper)) await LwtProcess.Exec(LwtProcess.Shell($"kill -9 {helper}"));
+                await p.Close();
+            }
+        });
+        Assert.True(childKilled);
+        Assert.True(helperGone);
+    }
+
+    [SkippableFact]
     public void PRead_WithATimeout_EndsWhenTheGroupIsKilled()
     {
         // Without the group the read would wait for the sleep, which holds the pipe, for 1000 s.
