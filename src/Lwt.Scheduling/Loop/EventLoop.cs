@@ -461,7 +461,7 @@ public sealed partial class EventLoop : ILoopDispatcher
     internal bool HasWorkOnlyItCanRun() =>
         HasReadyWork || (Timers.Count != 0 && Timers.MillisecondsUntilNext(Stopwatch.GetTimestamp()) == 0);
 
-    private bool HasReadyWork => _local.Count != 0 || Volatile.Read(ref _inboxSignaled.Value) != 0 || _paused.Count != 0 || _resolution.HasDeferred;
+    private bool HasReadyWork => _local.Count != 0 || Volatile.Read(ref _inboxSignaled.Value) != 0 || _paused.Count != 0 || _resolution.HasDeferred || _resolution.HasLater;
 
     private void WaitForIo(long now)
     {
@@ -523,6 +523,11 @@ public sealed partial class EventLoop : ILoopDispatcher
     /// <summary>Runs the ready work: what this thread posted, then the inbox, each bounded to what was there at the start.</summary>
     private void RunReady()
     {
+        // A wakeup_later left in its queue by an exception that escaped the drain (a throwing
+        // async exception hook, an exception the filter refuses) runs now: nothing else would
+        // run it before some other promise's callbacks end at depth 0, and what it resolves
+        // (a stream reader's turn, whose promise stays pending until then) would wait for it.
+        if (_resolution.HasLater && _resolution.Resolving == 0) _resolution.DrainLater(0);
         if (_resolution.HasDeferred) _resolution.DrainDeferred();
         if (_local.Count != 0) RunLocal();
         if (Volatile.Read(ref _inboxSignaled.Value) != 0) RunInbox();

@@ -369,4 +369,28 @@ public class LwtStreamFixTests
         }
         Assert.Equal(readers.Select(r => $"{r.Name} canceled canceled [1;2]"), got);
     }
+
+    // A run whose hook throws (LwtMain.Run's documented "a hook that throws makes Run throw
+    // it") leaves the rest of the wakeup_later queue behind when the throw escapes its drain.
+    // A reader whose turn was in it stays pending (its serving is deferred whole), so the next
+    // run on the thread must run what was left: before, it waited until some other promise's
+    // callbacks happened to end (here: the token's cancel), where the same reader used to be
+    // fulfilled at the push, its callbacks alone deferred.
+    [Fact]
+    public void DeferredServing_LeftBehindByAThrowingHook_RunsInTheNextRun()
+    {
+        var (s, push) = LwtStream.Create<int>();
+        Promise<Option<int>>? older = null;
+        var first = Record.Exception(() => LwtMain.Run(() =>
+        {
+            older = s.Get();
+            s.Get().OnSuccess(_ => throw new FormatException("callback"));
+            InsideACallback(() => push(Some(1)));
+            return Promise.ReturnUnit;
+        }, e => throw new InvalidOperationException("hook: " + e.Message)));
+        Assert.Equal("hook: callback", first?.Message);
+        Assert.True(older!.IsPending); // its turn was behind the newer reader's, in the queue left behind
+        using var guard = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        Assert.Equal(Some(1), LwtMain.Run(() => older, guard.Token));
+    }
 }
