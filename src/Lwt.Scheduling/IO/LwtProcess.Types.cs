@@ -118,7 +118,13 @@ public sealed class ProcessCommand
     /// <see cref="LwtProcess.Shell"/> line and its pipelines, which would otherwise live on and
     /// hold the child's pipes open. .NET's <c>Process.Kill(entireProcessTree: true)</c> for a
     /// child of Lwt's. The group is no longer the terminal's foreground group: a Ctrl-C at the
-    /// terminal reaches this process, not the child (forward it with <c>Kill(2)</c>).
+    /// terminal reaches this process, not the child (forward it with <c>Kill(2)</c>). For the
+    /// same reason the child is in the terminal's background: if it reads from the terminal
+    /// (its standard input inherited from a terminal), the kernel stops it with SIGTTIN, as a
+    /// shell's background job, and its status waits for ever (a stop is not a status): give
+    /// such a child another standard input (a pipe, <c>/dev/null</c>); writing to the terminal
+    /// stops it likewise (SIGTTOU) when the terminal has <c>stty tostop</c>. A stopped child
+    /// still dies of <see cref="LwtProcessBase.Terminate"/> (SIGKILL).
     /// <para>Lwt: none (an addition: Lwt's <c>process#kill</c> signals the child only)</para>
     /// </summary>
     /// <returns>A new command, with the same program and arguments.</returns>
