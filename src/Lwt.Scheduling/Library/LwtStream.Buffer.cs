@@ -256,6 +256,9 @@ internal sealed class StreamBuffer<T>
     // until the signal's deferred callbacks run, so a reader canceled in between is canceled
     // and leaves the items. Fulfilling the feed waiter at once (its callbacks deferred) made
     // the reader's cancel a no-op: a Junk or NGet canceled there still consumed its items.
+    // No allocation per item: the waiter waits in this buffer's own queue, and the loop's
+    // wakeup_later queue gets this buffer's one serving callback, once per waiter (both queues
+    // are FIFO, so the n-th run of the callback serves the n-th waiter queued).
     private void DeferServe(in StreamWaiter<T> w)
     {
         (_deferredServes ??= new Queue<StreamWaiter<T>>()).Enqueue(w);
@@ -263,23 +266,17 @@ internal sealed class StreamBuffer<T>
     }
 
     /// <summary>
-    /// Serves a live Get waiter just dequeued: the item at its position, consumed if its
-    /// reader is still there; end of stream; or, with nothing there yet, back in the queue.
-    /// The last case does not arise (a waiter is woken only by an item or the end added
-    /// after it was queued, see WakeAll); it is kept as a safety net.
+    /// Serves a live Get waiter just dequeued (<see cref="ServeGet"/>), at once or, inside
+    /// callbacks, at its turn (<see cref="DeferServe"/>).
     /// </summary>
     private void WakeGet(LwtStream<T> reader, in StreamWaiter<T> w)
     {
-        // Inside callbacks, the whole serving waits its turn in the wakeup_later queue, the
-        // consumption included: in Lwt each reader consumes in its own callback on the push
-        // signal (get_rec's consume), run after the running callbacks, so what an earlier
-        // reader's callbacks did first (Parse putting the stream back) is seen by the later
-        // reader's consume. Consuming for every waiter here and running their callbacks later
-        // let a failing Parse put back an item another reader had already taken: that reader's
-        // stream (a Map of it) got the item twice.
-        // No allocation per item: the waiter waits in this buffer's own queue, and the loop's
-        // wakeup_later queue gets this buffer's one serving callback, once per waiter (both
-        // queues are FIFO, so the n-th run of the callback serves the n-th waiter queued).
+        // Inside callbacks the whole serving waits its turn, the consumption included: in Lwt
+        // each reader consumes in its own callback on the push signal (get_rec's consume), run
+        // after the running callbacks, so what an earlier reader's callbacks did first (Parse
+        // putting the stream back) is seen by the later reader's consume. Consuming for every
+        // waiter here and running their callbacks later let a failing Parse put back an item
+        // another reader had already taken: that reader's stream (a Map of it) got it twice.
         if (ResolutionLoop.Current.Resolving != 0)
         {
             DeferServe(w);
@@ -300,6 +297,12 @@ internal sealed class StreamBuffer<T>
         }
     }
 
+    /// <summary>
+    /// Serves a live Get waiter: the item at its position, consumed if its reader is still
+    /// there; end of stream; or, with nothing there yet, back in the queue. The last case does
+    /// not arise (a waiter is woken only by an item or the end added after it was queued, see
+    /// WakeAll); it is kept as a safety net.
+    /// </summary>
     private void ServeGet(LwtStream<T> reader, in StreamWaiter<T> w, bool now)
     {
         var pos = w.Position;
@@ -319,8 +322,9 @@ internal sealed class StreamBuffer<T>
         }
     }
 
-    // now: the deferred serving runs its reader's callbacks at once (inside the gate's
-    // callback), as Lwt's reader callback runs its continuation.
+    // now: a deferred serving (ServeDeferred, already at its turn) runs the reader's
+    // callbacks at once, as Lwt's reader callback runs its continuation; otherwise they are
+    // Lwt's wakeup_later of the waiter.
     private static void Fulfil<V>(Promise<V> promise, V value, bool now)
     {
         if (!now) { WaiterPromise.TryFulfil(promise, value); return; }
