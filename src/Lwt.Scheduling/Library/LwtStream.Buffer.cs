@@ -27,7 +27,9 @@ namespace Lwt;
  * So a blocked Get costs one object, the plain cancelable promise it returns, and a
  * hand-off to one waiting reader no more; when two or more wait at once, the wake-up also
  * allocates the list that holds the batch (WakeAll). Waiters are cancelable; a canceled
- * one is skipped (Waiters.cs).
+ * one is skipped (Waiters.cs). A push made inside callbacks serves each woken waiter at its
+ * turn in the loop's wakeup_later queue (DeferServe), not at the push: in Lwt each reader
+ * consumes in its own callback, after the running ones, and stays cancelable until then.
  *
  * Consuming. As in Lwt, a read consumes an item only if the reader's position is still
  * where the read started (two Gets pending on the same stream both return the same
