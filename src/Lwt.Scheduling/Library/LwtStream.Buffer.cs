@@ -239,25 +239,28 @@ internal sealed class StreamBuffer<T>
             Waiters.TryDequeue(out _);
             batch.Add(w);
         }
-        // A waiter canceled by an earlier one's callbacks is skipped (Wake's TryFulfil, or WakeGet's check).
+        // A waiter canceled by an earlier one's callbacks is skipped (here, or at its deferred turn: ServeDeferred).
         for (int i = batch.Count - 1; i >= 0; i--)
             if (batch[i].IsLive) Wake(batch[i]);
     }
 
+    /// <summary>
+    /// Serves a waiter just dequeued (<see cref="Serve"/>): at once, or, inside callbacks, at
+    /// its turn in the loop's wakeup_later queue (<see cref="DeferServe"/>).
+    /// </summary>
     private void Wake(in StreamWaiter<T> w)
     {
-        // Reader non-null <=> the promise is the Promise<Option<T>> of a Get (see StreamWaiter).
-        if (w.Reader is { } reader) WakeGet(reader, w);
-        else if (ResolutionLoop.Current.Resolving != 0) DeferServe(w);
-        else WaiterPromise.TryFulfil(Unsafe.As<Promise<Unit>>(w.Promise), default);
+        // Inside callbacks the whole serving waits its turn, a Get's consumption included: in
+        // Lwt each reader waits on its own Lwt.protected of the push signal and consumes in its
+        // own callback (get_rec's consume), run after the running callbacks. So what an earlier
+        // reader's callbacks did first is seen by the later reader (a failing Parse putting the
+        // stream back: consuming at the push gave a Map of the stream the item twice), and a
+        // reader canceled in between is canceled and leaves the items (a feed waiter fulfilled
+        // at the push made the cancel of a Junk or NGet a no-op: it consumed its items).
+        if (ResolutionLoop.Current.Resolving != 0) DeferServe(w);
+        else Serve(w, now: false);
     }
 
-    // Inside callbacks a woken waiter stays pending until its turn in the wakeup_later queue,
-    // a feed waiter (Peek, Junk, NGet, IsEmpty, ... waiting for a push) as a Get waiter: in
-    // Lwt each of them waits on its own Lwt.protected of the push signal, which stays pending
-    // until the signal's deferred callbacks run, so a reader canceled in between is canceled
-    // and leaves the items. Fulfilling the feed waiter at once (its callbacks deferred) made
-    // the reader's cancel a no-op: a Junk or NGet canceled there still consumed its items.
     // No allocation per item: the waiter waits in this buffer's own queue, and the loop's
     // wakeup_later queue gets this buffer's one serving callback, once per waiter (both queues
     // are FIFO, so the n-th run of the callback serves the n-th waiter queued).
@@ -267,36 +270,22 @@ internal sealed class StreamBuffer<T>
         ResolutionLoop.Current.DeferLater(w.Promise, _serveDeferred ??= new ServeDeferred(this));
     }
 
-    /// <summary>
-    /// Serves a live Get waiter just dequeued (<see cref="ServeGet"/>), at once or, inside
-    /// callbacks, at its turn (<see cref="DeferServe"/>).
-    /// </summary>
-    private void WakeGet(LwtStream<T> reader, in StreamWaiter<T> w)
-    {
-        // Inside callbacks the whole serving waits its turn, the consumption included: in Lwt
-        // each reader consumes in its own callback on the push signal (get_rec's consume), run
-        // after the running callbacks, so what an earlier reader's callbacks did first (Parse
-        // putting the stream back) is seen by the later reader's consume. Consuming for every
-        // waiter here and running their callbacks later let a failing Parse put back an item
-        // another reader had already taken: that reader's stream (a Map of it) got it twice.
-        if (ResolutionLoop.Current.Resolving != 0)
-        {
-            DeferServe(w);
-            return;
-        }
-        ServeGet(reader, w, now: false);
-    }
-
-    /// <summary>Serves the oldest waiter that <see cref="DeferServe"/> deferred.</summary>
+    /// <summary>Serves the oldest waiter that <see cref="DeferServe"/> deferred, if it still waits.</summary>
     private sealed class ServeDeferred(StreamBuffer<T> buffer) : Callback
     {
         internal override void Invoke(Promise source)
         {
             var w = buffer._deferredServes!.Dequeue();
-            if (!w.IsLive) return;
-            if (w.Reader is { } reader) buffer.ServeGet(reader, w, now: true);
-            else Fulfil(Unsafe.As<Promise<Unit>>(w.Promise), default, now: true);
+            if (w.IsLive) buffer.Serve(w, now: true);
         }
+    }
+
+    /// <summary>A Get waiter gets its item (<see cref="ServeGet"/>); a feed waiter is fulfilled.</summary>
+    private void Serve(in StreamWaiter<T> w, bool now)
+    {
+        // Reader non-null <=> the promise is the Promise<Option<T>> of a Get (see StreamWaiter).
+        if (w.Reader is { } reader) ServeGet(reader, w, now);
+        else Fulfil(Unsafe.As<Promise<Unit>>(w.Promise), default, now);
     }
 
     /// <summary>
