@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Lwt;
 
 /*
@@ -13,6 +15,13 @@ namespace Lwt;
  *  - A canceled waiting push gives up its item (it is never added) and frees the slot.
  *  - Close ends the stream once: the end is queued, a waiting push is rejected with
  *    ClosedException, then the readers waiting get end of stream (Lwt's order).
+ *  - A waiting push released or rejected inside callbacks settles at its turn (Settle):
+ *    Lwt's push returns a Lwt.catch of its waiter, and the waiter's wakeup_later defers
+ *    catch's callback, so the promise the user holds stays pending, and a cancel of it
+ *    reaches a waiter already resolved and does nothing, until the running callbacks end.
+ *    Here the push's promise is the waiter itself (one object, no catch), so it keeps that
+ *    turn itself: it leaves the bookkeeping at once (its item is in, or withdrawn by Close)
+ *    and, no longer cancelable, waits in the loop's wakeup_later queue to be settled.
  */
 
 /// <summary>
@@ -74,6 +83,9 @@ public sealed class BoundedPush<T>
     /// waiting push in) or when <see cref="Resize"/> makes room. Rejected with <see cref="LwtStream.FullException"/> while
     /// another push waits, with <see cref="LwtStream.ClosedException"/> after
     /// <see cref="Close"/>. The waiting promise is cancelable: canceling it withdraws the item.
+    /// Released (or rejected by <see cref="Close"/>) by a read, <see cref="Resize"/> or
+    /// <see cref="Close"/> made inside callbacks, it settles after the running callbacks, as
+    /// Lwt's does: until then it is still pending, its item already in, and a cancel does nothing.
     /// <para>Lwt: <c>bounded_push#push</c></para>
     /// </summary>
     /// <param name="item">The item.</param>
@@ -110,7 +122,7 @@ public sealed class BoundedPush<T>
         // then the waiting push is rejected, then the readers are signalled.
         bool ending = !_buffer.Ended;
         _buffer.Ended = true;
-        if (pusher is not null) WaiterPromise.TryReject(pusher, new LwtStream.ClosedException());
+        if (pusher is not null) Settle(pusher, fulfil: false);
         if (ending) _buffer.AfterEnd();
     }
 
@@ -145,6 +157,50 @@ public sealed class BoundedPush<T>
         _pusher = null;
         _pending = default!;
         _buffer.Append(item);
-        WaiterPromise.TryFulfil(pusher, default);
+        Settle(pusher, fulfil: true);
+    }
+
+    /// <summary>
+    /// Settles a waiting push that has left the bookkeeping (fulfilled, or rejected with
+    /// <see cref="LwtStream.ClosedException"/> when not <paramref name="fulfil"/>): outside callbacks
+    /// at once (wakeup_later, as before); inside them at its turn in the loop's wakeup_later
+    /// queue, not cancelable meanwhile (see the file comment). A push canceled before it was
+    /// released is left as it is.
+    /// </summary>
+    private static void Settle(Promise<Unit> pusher, bool fulfil)
+    {
+        var u = pusher.UnderlyingT();
+        if (u._status != Status.Pending) return;
+        var loop = ResolutionLoop.Current;
+        if (loop.Resolving != 0)
+        {
+            u._cancelMode = CancelMode.NotCancelable;
+            loop.DeferLater(u, fulfil ? FulfilAtTurn.Instance : RejectClosedAtTurn.Instance);
+        }
+        else if (fulfil) u.FulfillLater(default, loop);
+        else u.RejectLater(new LwtStream.ClosedException(), loop);
+    }
+
+    /// <summary>Fulfils a released push (it is pending: nothing else resolves it).</summary>
+    private sealed class FulfilAtTurn : Callback
+    {
+        internal static readonly FulfilAtTurn Instance = new();
+
+        internal override void Invoke(Promise source)
+        {
+            var p = Unsafe.As<Promise<Unit>>(source);
+            if (p._status == Status.Pending) p.FulfillCore(default, allowDeferring: false);
+        }
+    }
+
+    /// <summary>Rejects a push that was waiting when the stream was closed.</summary>
+    private sealed class RejectClosedAtTurn : Callback
+    {
+        internal static readonly RejectClosedAtTurn Instance = new();
+
+        internal override void Invoke(Promise source)
+        {
+            if (source._status == Status.Pending) source.RejectCore(new LwtStream.ClosedException(), allowDeferring: false);
+        }
     }
 }

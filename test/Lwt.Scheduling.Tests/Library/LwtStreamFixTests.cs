@@ -310,6 +310,108 @@ public class LwtStreamFixTests
         Assert.Equal(Some(2), s.Get().Value);
     }
 
+    // A waiting push released inside callbacks settles at its turn. Lwt's bounded_push#push
+    // returns a Lwt.catch of its waiter; notify_pusher (a read, or resize) and close resolve
+    // the waiter with wakeup_later, so catch's callback, and with it the promise the user
+    // holds, waits for the running callbacks; a cancel meanwhile reaches the waiter, already
+    // resolved, and does nothing. Each trace is what Lwt 5.6.1 printed for the same program
+    // (/tmp/bp28 in session 28); the push used to be resolved at the release.
+    [Fact]
+    public void BoundedPusherReleasedByAReadInsideCallbacks_SettlesAtItsTurn_AndIgnoresACancel()
+    {
+        var (s, bp) = LwtStream.CreateBounded<int>(1);
+        var p1 = bp.Push(1);
+        var p2 = bp.Push(2);
+        var log = new List<string>();
+        p2.OnAny(() => log.Add("p2 fulfilled"), e => log.Add("p2 " + e.GetType().Name));
+        InsideACallback(() =>
+        {
+            var g = s.Get();
+            log.Add($"in g={State(g)} p1={State(p1)} p2={State(p2)} blocked={bp.Blocked} count={bp.Count}");
+            p2.Cancel();
+            log.Add($"after cancel p2={State(p2)}");
+        });
+        Assert.Equal(["in g=fulfilled p1=fulfilled p2=pending blocked=False count=1", "after cancel p2=pending", "p2 fulfilled"], log);
+        Assert.True(p2.IsFulfilled);
+        Assert.Equal([2], s.GetAvailable()); // the item went in at the release
+    }
+
+    [Fact]
+    public void BoundedPusherReleasedByResizeInsideCallbacks_SettlesAtItsTurn()
+    {
+        var (s, bp) = LwtStream.CreateBounded<int>(1);
+        bp.Push(1);
+        var p2 = bp.Push(2);
+        var log = new List<string>();
+        p2.OnSuccess(() => log.Add("p2 fulfilled"));
+        InsideACallback(() =>
+        {
+            bp.Resize(2);
+            log.Add($"in p2={State(p2)} blocked={bp.Blocked} count={bp.Count}");
+            log.Add($"p3={State(bp.Push(3))}"); // full again: it waits
+        });
+        Assert.Equal(["in p2=pending blocked=False count=2", "p3=pending", "p2 fulfilled"], log);
+        Assert.Equal([1, 2, 3], s.GetAvailable());
+    }
+
+    [Fact]
+    public void BoundedPusherRejectedByCloseInsideCallbacks_SettlesAtItsTurn_AndIgnoresACancel()
+    {
+        var (s, bp) = LwtStream.CreateBounded<int>(1);
+        bp.Push(1);
+        var p2 = bp.Push(2);
+        var log = new List<string>();
+        p2.OnAny(() => log.Add("p2 fulfilled"), e => log.Add("p2 " + e.GetType().Name));
+        InsideACallback(() =>
+        {
+            bp.Close();
+            log.Add($"in p2={State(p2)}");
+            p2.Cancel();
+            log.Add($"after cancel p2={State(p2)}");
+        });
+        Assert.Equal(["in p2=pending", "after cancel p2=pending", "p2 ClosedException"], log);
+        Assert.IsType<LwtStream.ClosedException>(p2.Exception);
+        Assert.Equal([1], s.GetAvailable());
+    }
+
+    // Its turn is where the release queued it among the other wakeup_laters.
+    [Fact]
+    public void BoundedPusherReleasedInsideCallbacks_TakesItsPlaceInTheWakeupLaterQueue()
+    {
+        var (s, bp) = LwtStream.CreateBounded<int>(1);
+        bp.Push(1);
+        var p2 = bp.Push(2);
+        var log = new List<string>();
+        p2.OnSuccess(() => log.Add("p2"));
+        var (w0, r0) = Promise.Create();
+        w0.OnSuccess(_ => log.Add("w0"));
+        var (w, r) = Promise.Create();
+        w.OnSuccess(_ => log.Add("w"));
+        InsideACallback(() =>
+        {
+            r0.Resolve(Unit.Value);
+            s.Get();
+            r.Resolve(Unit.Value);
+            log.Add("in");
+        });
+        Assert.Equal(["in", "w0", "p2", "w"], log);
+    }
+
+    // Outside callbacks it settles at the release, as before.
+    [Fact]
+    public void BoundedPusherReleasedOutsideCallbacks_SettlesAtOnce()
+    {
+        var (s, bp) = LwtStream.CreateBounded<int>(1);
+        bp.Push(1);
+        var p2 = bp.Push(2);
+        var log = new List<string>();
+        p2.OnSuccess(() => log.Add("p2"));
+        var g = s.Get();
+        log.Add($"g={State(g)} p2={State(p2)}");
+        Assert.Equal(["p2", "g=fulfilled p2=fulfilled"], log);
+        Assert.Equal([2], s.GetAvailable());
+    }
+
     [Fact]
     public void DeferredServing_AGetMadeInTheCallbackAfterThePush_ReadsAtOnce()
     {
