@@ -120,7 +120,9 @@ public abstract class LwtProcessBase
     /// still waits for them; <see cref="Close"/> makes such reads fail at once. A command
     /// started <see cref="ProcessCommand.InNewProcessGroup"/> is the exception: the signal goes
     /// to its whole process group, which holds what it started (and to the child itself as well
-    /// when the child moved to another group).
+    /// when the child moved to another group). Once the child's status is known, the group is
+    /// not signalled either: what the child left running in it lives on, so signal the group
+    /// before the child ends (a timeout does) if what it started must not outlive it.
     /// <para>Lwt: <c>process#kill</c></para>
     /// </summary>
     /// <param name="signum">The signal number.</param>
