@@ -36,6 +36,12 @@ public static partial class PromiseInterop
     /// enumerator needs that loop running (inside its <c>LwtMain.Run</c>), and
     /// <c>MoveNextAsync</c> fails with <see cref="InvalidOperationException"/> once the loop has
     /// stopped. To use the items after the loop has ended, collect them while it runs.
+    /// A <c>MoveNextAsync</c> already waiting when the loop stops (a host shut down, its loop
+    /// thread ended) is not ended by the stop: like any promise left pending when
+    /// <c>Lwt_main.run</c> returns, its read stays pending for ever, and only the
+    /// enumeration's token (which then ends it with <see cref="CanceledException"/>) can end it.
+    /// Close the stream's push before the loop stops (in a hosted service: when its stopping
+    /// token fires, or in a <c>finally</c> of <c>ExecuteAsync</c>) so that its readers see the end.
     /// <para>Lwt: <c>Lwt_stream.get</c> seen as .NET's <c>IAsyncEnumerable</c></para>
     /// </summary>
     /// <param name="stream">The stream (read by the enumerators: each consumes what it reads).</param>

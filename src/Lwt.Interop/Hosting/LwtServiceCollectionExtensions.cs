@@ -46,7 +46,11 @@ public static class LwtServiceCollectionExtensions
     /// <summary>
     /// Registers <typeparamref name="TService"/> as a hosted service that runs on the host's
     /// event loop (and registers the loop, as <see cref="AddLwtEventLoop"/>). The service is
-    /// created with its constructor's dependencies from DI.
+    /// created with its constructor's dependencies from DI. It is registered only as an
+    /// <see cref="IHostedService"/>, not as <typeparamref name="TService"/>, and the pattern
+    /// <c>AddSingleton&lt;T&gt;()</c> plus <c>AddHostedService(sp =&gt; sp.GetRequiredService&lt;T&gt;())</c>
+    /// fails at start (the service has no loop): keep the state that other services use in a
+    /// singleton of its own that <typeparamref name="TService"/> takes in its constructor.
     /// <para>Lwt: (none: .NET's <c>AddHostedService</c> for a <see cref="PromiseBackgroundService"/>)</para>
     /// </summary>
     /// <param name="services">The service collection.</param>

@@ -162,8 +162,10 @@ public sealed class LwtServer
     }
 
     /// <summary>
-    /// Stops accepting connections (closes the listening socket) and returns a promise
-    /// resolved when every running handler has finished (a graceful shutdown). Idempotent.
+    /// Stops accepting connections (closes the listening socket; for a Unix-domain socket
+    /// bound to a path, also removes that path, as Lwt unlinks it, so a client connecting
+    /// afterwards fails with ENOENT, not ECONNREFUSED) and returns a promise resolved when
+    /// every running handler has finished (a graceful shutdown). Idempotent.
     /// <para>
     /// The handlers are not canceled, so the promise waits for each of them to return:
     /// <b>a handler that awaits it waits for itself and never resumes</b>, and a client that
@@ -314,8 +316,9 @@ public static partial class LwtIO
     }
 
     /// <summary>
-    /// Stops the server accepting (closes its listening socket), and resolves when its running
-    /// handlers have finished: <see cref="LwtServer.Shutdown"/>.
+    /// Stops the server accepting (closes its listening socket, and removes a Unix-domain
+    /// socket's path, as Lwt does), and resolves when its running handlers have finished:
+    /// <see cref="LwtServer.Shutdown"/>.
     /// <para>
     /// The handlers are not canceled, so <b>a handler that awaits this waits for itself and
     /// never resumes</b>, and an idle client keeps it pending while its handler waits for it.
