@@ -948,6 +948,14 @@ public static partial class LwtIO
     /// temporary channel over the same buffer, and no other operation on
     /// <paramref name="channel"/> runs until <paramref name="f"/>'s promise resolves. The
     /// temporary channel cannot be used afterwards.
+    /// <para>
+    /// Canceling the block (a <see cref="LwtUnix.WithTimeout{T}"/> or <see cref="Promise.Pick{T}(IEnumerable{Promise{T}})"/>
+    /// around it) stops it where it is, as in Lwt: what was already written or flushed stays
+    /// written, so a message written in the block (a length-prefixed frame) can be left half
+    /// sent and the peer reads the next one out of step. Put deadlines on what is awaited after
+    /// the write (the reply), or make the write uncancelable with
+    /// <see cref="Promise{T}.Protected"/> (the deadline then ends the wait, not the write).
+    /// </para>
     /// <para>Lwt: <c>Lwt_io.atomic</c></para>
     /// </summary>
     /// <param name="channel">The channel.</param>
