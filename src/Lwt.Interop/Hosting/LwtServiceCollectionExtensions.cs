@@ -46,11 +46,13 @@ public static class LwtServiceCollectionExtensions
     /// <summary>
     /// Registers <typeparamref name="TService"/> as a hosted service that runs on the host's
     /// event loop (and registers the loop, as <see cref="AddLwtEventLoop"/>). The service is
-    /// created with its constructor's dependencies from DI. It is registered only as an
-    /// <see cref="IHostedService"/>, not as <typeparamref name="TService"/>, and the pattern
-    /// <c>AddSingleton&lt;T&gt;()</c> plus <c>AddHostedService(sp =&gt; sp.GetRequiredService&lt;T&gt;())</c>
-    /// fails at start (the service has no loop): keep the state that other services use in a
-    /// singleton of its own that <typeparamref name="TService"/> takes in its constructor.
+    /// created with its constructor's dependencies from DI, once: it is also registered as
+    /// <typeparamref name="TService"/>, so that other services and controllers can take the
+    /// running instance in their constructors (the pattern
+    /// <c>AddSingleton&lt;T&gt;()</c> plus <c>AddHostedService(sp =&gt; sp.GetRequiredService&lt;T&gt;())</c>,
+    /// done here). A registration of <typeparamref name="TService"/> made before is replaced (an
+    /// instance that did not come from here has no loop, and its start would fail); calling this
+    /// twice registers one service.
     /// <para>Lwt: (none: .NET's <c>AddHostedService</c> for a <see cref="PromiseBackgroundService"/>)</para>
     /// </summary>
     /// <param name="services">The service collection.</param>
@@ -62,7 +64,8 @@ public static class LwtServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         services.AddLwtEventLoop();
-        services.AddHostedService(static sp =>
+        services.RemoveAll<TService>();
+        services.AddSingleton(static sp =>
         {
             var service = ActivatorUtilities.CreateInstance<TService>(sp);
             var logger = sp.GetService<ILoggerFactory>()?.CreateLogger(typeof(TService)) ?? NullLogger.Instance;
@@ -70,6 +73,8 @@ public static class LwtServiceCollectionExtensions
             service.Attach(sp.GetRequiredService<HostedEventLoop>(), logger, sp.GetService<IHostApplicationLifetime>(), behavior);
             return service;
         });
+        // Keyed by TService (the factory's result type): a second call adds no second hosted service.
+        services.AddHostedService(static sp => sp.GetRequiredService<TService>());
         return services;
     }
 

@@ -189,6 +189,38 @@ public class HostingTests
         }
     }
 
+    // The running service is the singleton TService: the usual .NET pattern of a hosted
+    // service that other services take in their constructors (user trial 7 found it failing
+    // at start: the instance resolved as TService had no loop).
+    public sealed class Consumer(ProbeService probe)
+    {
+        public ProbeService Probe { get; } = probe;
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Service_IsTheSingletonOfItsType_EvenWhenRegisteredBefore(bool registeredBefore)
+    {
+        var (host, logs) = Build(s =>
+        {
+            if (registeredBefore) s.AddSingleton<ProbeService>();
+            s.AddPromiseHostedService<ProbeService>().AddSingleton<Consumer>().AddPromiseHostedService<ProbeService>();
+        });
+        using (host)
+        {
+            var probe = host.Services.GetRequiredService<ProbeService>();
+            Assert.Same(probe, host.Services.GetServices<IHostedService>().OfType<ProbeService>().Single());
+            Assert.Same(probe, host.Services.GetRequiredService<Consumer>().Probe);
+            await host.StartAsync();
+            await probe.Started.Task.WaitAsync(Wait);
+            Assert.True(probe.ExecutePromise!.IsPending);
+            await host.StopAsync().WaitAsync(Wait);
+            Assert.True(probe.ExecutePromise.IsCanceled);
+            Assert.Empty(logs.AtLeast(LogLevel.Error));
+        }
+    }
+
     public sealed class NotRegisteredRight : PromiseBackgroundService
     {
         protected override Promise ExecuteAsync(CancellationToken stoppingToken) => Promise.ReturnUnit;
