@@ -82,7 +82,10 @@ public sealed class LwtCondition<T>
     }
 
     /// <summary>
-    /// Rejects every current waiter with <paramref name="exception"/>.
+    /// Rejects every current waiter with <paramref name="exception"/>. Only those: a condition
+    /// variable has no closed state (as in Lwt), so a <see cref="Wait"/> made afterwards waits
+    /// for the next signal. To shut waiters out for good (a broker stopping), keep a flag that
+    /// each waiter checks before it waits, set it, then broadcast.
     /// <para>Lwt: <c>Lwt_condition.broadcast_exn</c></para>
     /// </summary>
     /// <param name="exception">The exception.</param>
