@@ -181,26 +181,34 @@ public sealed class BoundedPush<T>
         else u.RejectLater(new LwtStream.ClosedException(), loop);
     }
 
-    /// <summary>Fulfils a released push (it is pending: nothing else resolves it).</summary>
+    /// <summary>
+    /// Fulfils a released push (it is pending: nothing else resolves it). Meanwhile a Bind's
+    /// callback (or the like) may have returned it, making it a proxy for the Bind's promise,
+    /// which took its callbacks: that promise is the one fulfilled (followed, as at the release).
+    /// </summary>
     private sealed class FulfilAtTurn : Callback
     {
         internal static readonly FulfilAtTurn Instance = new();
 
         internal override void Invoke(Promise source)
         {
-            var p = Unsafe.As<Promise<Unit>>(source);
+            var p = Unsafe.As<Promise<Unit>>(source).UnderlyingT();
             if (p._status == Status.Pending) p.FulfillCore(default, allowDeferring: false);
         }
     }
 
-    /// <summary>Rejects a push that was waiting when the stream was closed.</summary>
+    /// <summary>
+    /// Rejects a push that was waiting when the stream was closed (followed to the promise it
+    /// became a proxy for meanwhile, as in <see cref="FulfilAtTurn"/>).
+    /// </summary>
     private sealed class RejectClosedAtTurn : Callback
     {
         internal static readonly RejectClosedAtTurn Instance = new();
 
         internal override void Invoke(Promise source)
         {
-            if (source._status == Status.Pending) source.RejectCore(new LwtStream.ClosedException(), allowDeferring: false);
+            var p = source.Underlying();
+            if (p._status == Status.Pending) p.RejectCore(new LwtStream.ClosedException(), allowDeferring: false);
         }
     }
 }

@@ -374,6 +374,51 @@ public class LwtStreamFixTests
         Assert.Equal([1], s.GetAvailable());
     }
 
+    // Before its turn a Bind's callback may return the released push, which then becomes a
+    // proxy for the Bind's promise: the turn settles that promise. It was left pending for ever
+    // (the turn saw a proxy, not a pending promise, and did nothing). Lwt 5.6.1, same program:
+    // "in p2=pending b=pending", "after cancel b=pending", "b cb", then both fulfilled.
+    [Fact]
+    public void BoundedPusherReleasedInsideCallbacks_ReturnedByABindBeforeItsTurn_SettlesTheBind()
+    {
+        var (s, bp) = LwtStream.CreateBounded<int>(1);
+        bp.Push(1);
+        var p2 = bp.Push(2);
+        var (t, r) = Promise.Create();
+        var b = t.Bind(_ => p2);
+        var log = new List<string>();
+        b.OnAny(() => log.Add("b fulfilled"), e => log.Add("b " + e.GetType().Name));
+        InsideACallback(() =>
+        {
+            s.Get();
+            r.ResolveNow(Unit.Value);
+            log.Add($"in p2={State(p2)} b={State(b)}");
+            b.Cancel();
+            log.Add($"after cancel b={State(b)}");
+        });
+        Assert.Equal(["in p2=pending b=pending", "after cancel b=pending", "b fulfilled"], log);
+        Assert.True(p2.IsFulfilled);
+        Assert.Equal([2], s.GetAvailable());
+    }
+
+    [Fact]
+    public void BoundedPusherRejectedByCloseInsideCallbacks_ReturnedByABindBeforeItsTurn_RejectsTheBind()
+    {
+        var (s, bp) = LwtStream.CreateBounded<int>(1);
+        bp.Push(1);
+        var p2 = bp.Push(2);
+        var (t, r) = Promise.Create();
+        var b = t.Bind(_ => p2);
+        InsideACallback(() =>
+        {
+            bp.Close();
+            r.ResolveNow(Unit.Value);
+        });
+        Assert.IsType<LwtStream.ClosedException>(b.Exception);
+        Assert.IsType<LwtStream.ClosedException>(p2.Exception);
+        Assert.Equal([1], s.GetAvailable());
+    }
+
     // Its turn is where the release queued it among the other wakeup_laters.
     [Fact]
     public void BoundedPusherReleasedInsideCallbacks_TakesItsPlaceInTheWakeupLaterQueue()
