@@ -50,9 +50,10 @@ public static class LwtServiceCollectionExtensions
     /// <typeparamref name="TService"/>, so that other services and controllers can take the
     /// running instance in their constructors (the pattern
     /// <c>AddSingleton&lt;T&gt;()</c> plus <c>AddHostedService(sp =&gt; sp.GetRequiredService&lt;T&gt;())</c>,
-    /// done here). A registration of <typeparamref name="TService"/> made before is replaced (an
-    /// instance that did not come from here has no loop, and its start would fail); calling this
-    /// twice registers one service.
+    /// done here). A registration of <typeparamref name="TService"/> made before is replaced, as
+    /// <typeparamref name="TService"/> and as a hosted service (<c>AddHostedService&lt;TService&gt;()</c>):
+    /// an instance that did not come from here has no loop, and its start would fail. Calling
+    /// this twice registers one service.
     /// <para>Lwt: (none: .NET's <c>AddHostedService</c> for a <see cref="PromiseBackgroundService"/>)</para>
     /// </summary>
     /// <param name="services">The service collection.</param>
@@ -65,6 +66,14 @@ public static class LwtServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(services);
         services.AddLwtEventLoop();
         services.RemoveAll<TService>();
+        // A plain AddHostedService<TService>() made before would keep its place (the one below
+        // is deduplicated against it by implementation type) and start an instance with no loop.
+        for (int i = services.Count - 1; i >= 0; i--)
+        {
+            var d = services[i];
+            if (d.ServiceType == typeof(IHostedService) && !d.IsKeyedService && d.ImplementationType == typeof(TService))
+                services.RemoveAt(i);
+        }
         services.AddSingleton(static sp =>
         {
             var service = ActivatorUtilities.CreateInstance<TService>(sp);

@@ -221,6 +221,29 @@ public class HostingTests
         }
     }
 
+    // A plain AddHostedService<T>() made before kept its place (TryAddEnumerable dropped ours
+    // as a duplicate of the same implementation type), so the host started an instance with
+    // no loop and failed with "must be registered with AddPromiseHostedService".
+    [Fact]
+    public async Task Service_RegisteredAsAPlainHostedServiceBefore_IsReplaced()
+    {
+        var (host, logs) = Build(s =>
+        {
+            s.AddHostedService<ProbeService>();
+            s.AddPromiseHostedService<ProbeService>();
+        });
+        using (host)
+        {
+            var probe = host.Services.GetRequiredService<ProbeService>();
+            Assert.Same(probe, host.Services.GetServices<IHostedService>().OfType<ProbeService>().Single());
+            await host.StartAsync().WaitAsync(Wait);
+            await probe.Started.Task.WaitAsync(Wait);
+            await host.StopAsync().WaitAsync(Wait);
+            Assert.True(probe.ExecutePromise!.IsCanceled);
+            Assert.Empty(logs.AtLeast(LogLevel.Error));
+        }
+    }
+
     public sealed class NotRegisteredRight : PromiseBackgroundService
     {
         protected override Promise ExecuteAsync(CancellationToken stoppingToken) => Promise.ReturnUnit;
