@@ -52,8 +52,12 @@ public static class LwtServiceCollectionExtensions
     /// <c>AddSingleton&lt;T&gt;()</c> plus <c>AddHostedService(sp =&gt; sp.GetRequiredService&lt;T&gt;())</c>,
     /// done here). A registration of <typeparamref name="TService"/> made before is replaced, as
     /// <typeparamref name="TService"/> and as a hosted service (<c>AddHostedService&lt;TService&gt;()</c>):
-    /// an instance that did not come from here has no loop, and its start would fail. Calling
-    /// this twice registers one service.
+    /// an instance that did not come from here has no loop, and its start would fail. One made
+    /// after (<c>AddSingleton&lt;TService&gt;()</c>, or an <c>IHostedService</c> registered with
+    /// an instance or a factory) is not replaced: the last registration of
+    /// <typeparamref name="TService"/> wins in .NET, so the hosted service is then that
+    /// instance, and the host's start fails with <see cref="InvalidOperationException"/>.
+    /// Calling this twice registers one service.
     /// <para>Lwt: (none: .NET's <c>AddHostedService</c> for a <see cref="PromiseBackgroundService"/>)</para>
     /// </summary>
     /// <param name="services">The service collection.</param>
