@@ -33,6 +33,9 @@ namespace Lwt;
  *    at that time are disposed when they come back instead of being returned. The next
  *    Use after Clear gets a freshly created member: an idle one is never left over, and
  *    a Use that has to wait for a disposal to end is given a fresh member when it ends.
+ *    A member on its way to a callback at the Clear (being validated or created, or handed
+ *    to a waiter whose callback has not run) belongs to the generation after it, as in Lwt
+ *    (use reads the cleared flag once it holds the member): it is returned, not disposed.
  *  - A canceled waiter leaves the queue (lazily, Waiters.cs) and gets no member.
  */
 
@@ -140,7 +143,12 @@ public sealed class LwtPool<T>
 
     /// <summary>
     /// Disposes every idle member, one after the other (the most recently returned first, as
-    /// Lwt does), and makes the members now in use be disposed when they are returned. The next <see cref="Use{U}"/> gets a fresh member.
+    /// Lwt does), and makes the members now in use be disposed when they are returned. The next <see cref="Use{U}"/> gets a fresh member,
+    /// unless a member was on its way to a <see cref="Use{U}"/> callback when Clear ran (being
+    /// validated, being created, or handed to a waiting <see cref="Use{U}"/> whose callback has
+    /// not started yet): as in Lwt, where use reads the cleared flag only once it holds the
+    /// member, such a member counts as taken after the clear, goes back to the pool when its
+    /// callback ends and is reused, not disposed.
     /// If a disposal fails, the other idle members are disposed all the same, and the result
     /// is rejected with the first failure.
     /// <para>Lwt: <c>Lwt_pool.clear</c></para>
