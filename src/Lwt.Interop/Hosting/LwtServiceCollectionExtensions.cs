@@ -86,7 +86,7 @@ public static class LwtServiceCollectionExtensions
             service.Attach(sp.GetRequiredService<HostedEventLoop>(), logger, sp.GetService<IHostApplicationLifetime>(), behavior);
             return service;
         });
-        // Keyed by TService (the factory's result type): a second call adds no second hosted service.
+        // .NET deduplicates a hosted service by the factory's result type, TService: a second call adds no second one.
         services.AddHostedService(static sp => sp.GetRequiredService<TService>());
         return services;
     }
