@@ -393,14 +393,24 @@ public static class LwtSeq
         return new(() => ThrowHelper.NullAsRejected(f(seed)).Map(r => r.HasValue ? Option.Some((r.Value.Item1, UnfoldLwt(f, r.Value.Item2))) : Option<(T, LwtSeq<T>)>.None));
     }
 
-    /// <summary>The sequence of the elements of <paramref name="list"/>.<para>Lwt: <c>Lwt_seq.of_list</c></para></summary>
+    /// <summary>
+    /// The sequence of the elements of <paramref name="list"/> as they are at the call: the
+    /// elements are copied, so a later change to <paramref name="list"/> (an element set, an
+    /// element added or removed) does not change the sequence, as an OCaml list cannot change
+    /// under <c>Lwt_seq.of_list</c> (which builds its whole sequence at the call).
+    /// <para>Lwt: <c>Lwt_seq.of_list</c></para>
+    /// </summary>
     /// <param name="list">The elements.</param>
     /// <typeparam name="T">The type of the items.</typeparam>
     /// <exception cref="ArgumentNullException"><paramref name="list"/> is null.</exception>
     public static LwtSeq<T> OfList<T>(IReadOnlyList<T> list)
     {
         ArgumentNullException.ThrowIfNull(list);
-        return Unfold(i => i < list.Count ? Option.Some((list[i], i + 1)) : Option<(T, int)>.None, 0);
+        // A snapshot, as LwtList's operations and LwtStream.OfList take one: the sequence is
+        // a value and is read lazily, possibly long after the call and more than once.
+        var items = new T[list.Count];
+        for (int i = 0; i < items.Length; i++) items[i] = list[i];
+        return Unfold(i => i < items.Length ? Option.Some((items[i], i + 1)) : Option<(T, int)>.None, 0);
     }
 
     /// <summary>

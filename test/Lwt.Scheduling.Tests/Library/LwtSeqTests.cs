@@ -24,6 +24,24 @@ public class LwtSeqTests
     }
 
     [Fact]
+    public void OfListTakesTheElementsAsTheyAreAtTheCall()
+    {
+        // Lwt_seq.of_list of an OCaml list: the list cannot change afterwards. Lwt 5.6.1,
+        // of_list (Array.to_list a) then a.(0) <- 9: to_list gives [1; 2; 3]. Before the fix
+        // the sequence read the caller's collection lazily: [9, 2, 3] and [1, 2, 3, 4].
+        var array = new[] { 1, 2, 3 };
+        var fromArray = LwtSeq.OfList(array);
+        array[0] = 9;
+        var list = new List<int> { 1, 2, 3 };
+        var fromList = LwtSeq.OfList(list);
+        list.Add(4);
+        Assert.Equal([1, 2, 3], L(fromArray));
+        Assert.Equal([1, 2, 3], L(fromList));
+        list.Clear();
+        Assert.Equal([1, 2, 3], L(fromList));
+    }
+
+    [Fact]
     public void IsLazyAndReusable()
     {
         int calls = 0;
