@@ -288,6 +288,15 @@ public static class LwtSeq
     /// <summary>
     /// Calls <paramref name="f"/> on each item as it is produced, without waiting for the
     /// previous calls; resolves when the sequence is exhausted and every call has resolved.
+    /// <para>
+    /// A rejected call does not stop the traversal: the sequence is still read to its end
+    /// (never, for an infinite one), and the promise is rejected only once the sequence is
+    /// exhausted and every call has resolved, as <c>Lwt.join</c> of the calls: with the
+    /// exception of the last item whose call was already rejected when the end was reached,
+    /// or else of the first call to be rejected after that. A rejected node of the sequence,
+    /// or a throw of <paramref name="f"/>, rejects the promise at once and stops the
+    /// traversal; the calls already made keep running.
+    /// </para>
     /// <para>Lwt: <c>Lwt_seq.iter_p</c></para>
     /// </summary>
     /// <param name="f">The action.</param>
@@ -308,9 +317,12 @@ public static class LwtSeq
     /// Calls <paramref name="f"/> on each item, at most <paramref name="maxConcurrency"/>
     /// calls pending at once (the next node is forced only when there is a free slot);
     /// resolves when the sequence is exhausted and every call has resolved. A rejected call
-    /// rejects the promise with its exception, without going on to the end, as soon as the
-    /// traversal next waits for a free slot or reaches the end; if <paramref name="f"/>
-    /// throws, the traversal stops and the promise is rejected with that exception.
+    /// stops the traversal when it next waits for a free slot: the promise is then rejected
+    /// at once with that exception (the other calls keep running). If the end of the sequence
+    /// comes first, the promise waits, as <c>Lwt.join</c>, for every call still running and
+    /// is rejected only once they have all resolved. A rejected node of the sequence, or a
+    /// throw of <paramref name="f"/>, stops the traversal and rejects the promise at once
+    /// with that exception; the calls already made keep running.
     /// <para>Lwt: <c>Lwt_seq.iter_n</c></para>
     /// </summary>
     /// <param name="f">The action.</param>
