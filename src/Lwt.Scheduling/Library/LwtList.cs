@@ -40,7 +40,10 @@ namespace Lwt;
 /// (<c>P</c>). A <c>P</c> form starts every callback at once; for at most <c>n</c> at a
 /// time there is no <c>LwtList</c> function (Lwt_list has none either): use
 /// <see cref="LwtStream{T}.IterN"/> over <see cref="LwtStream.OfList{T}(IEnumerable{T})"/>,
-/// <see cref="LwtSeq.IterN"/>, or an <see cref="LwtPool{T}"/> of <c>n</c> members.
+/// <see cref="LwtSeq.IterN"/>, or an <see cref="LwtPool{T}"/> of <c>n</c> members. Each
+/// function copies its input at the call (an OCaml list is a finished value), so an endless
+/// <see cref="IEnumerable{T}"/> never returns from the call: read such a source with
+/// <see cref="LwtSeq"/> or <see cref="LwtStream"/>, which pull lazily.
 /// <para>Lwt: <c>Lwt_list</c></para>
 /// </summary>
 public static class LwtList

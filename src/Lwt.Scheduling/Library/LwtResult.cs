@@ -279,6 +279,8 @@ public static class LwtResult
 /// <summary>
 /// A promise of a result seen by LINQ query syntax through its <c>Ok</c> value: <c>from x in
 /// p.Query() from y in q select x + y</c> is <c>let* x = p in let* y = q in return (x + y)</c>.
+/// Query syntax has no form of <c>and*</c>/<c>and+</c> (both promises started, then
+/// joined): that is <see cref="LwtResult.Both{T1, T2, E}"/>, <c>from xy in LwtResult.Both(p, q).Query() ...</c>.
 /// Converts implicitly to and from <see cref="Promise{T}"/> of <see cref="Result{T, E}"/>.
 /// <para>Lwt: <c>Lwt_result.Syntax</c></para>
 /// </summary>

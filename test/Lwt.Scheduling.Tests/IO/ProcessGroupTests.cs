@@ -84,7 +84,7 @@ public class ProcessGroupTests
             Assert.Equal(new ProcessStatus(ProcessStatusKind.Signaled, 9), await p.Status);
             await WaitUntilGone(grandchild);
             // Nothing holds the pipe any more: the read ends with end of file, not a wait.
-            Assert.Equal(0, (await LwtIO.Read(p.Stdout)).Length);
+            Assert.Empty(await LwtIO.Read(p.Stdout));
             await p.Close();
         });
     }
