@@ -14,6 +14,11 @@ namespace Lwt;
  *
  * RunInMain goes the other way: a worker asks the loop that detached its job to run a
  * promise-returning function, and blocks until that promise is resolved.
+ * While it blocks, the LwtUnix jobs that function starts (a stat, a file write) would wait
+ * behind the blocked workers for ever when every worker is blocked so; Lwt_unix's jobs have a
+ * pool of their own in Lwt. So a blocked worker lends its place to an LwtUnix job: a stand-in
+ * thread, beyond the maximum, runs queued LwtUnix jobs (never a Detach) while there are at
+ * least as many blocked workers as stand-ins (StartStandInIfNeeded).
  *
  * The waiting queue has a size too (Lwt's max_number_of_threads_queued, 1000 by default).
  * lwt_preemptive.mli: "When the queue is full, detach will sleep until a thread is
@@ -32,7 +37,20 @@ namespace Lwt;
 public static class LwtPreemptive
 {
     private static readonly object s_gate = new();
-    private static readonly Queue<Action> s_jobs = new();
+    private static readonly LinkedList<(Action Job, bool Unix)> s_jobs = new();
+
+    /// <summary>Workers blocked in <see cref="RunInMain"/>, waiting for their loop.</summary>
+    private static int s_inMain;
+
+    /// <summary>
+    /// Stand-in workers: threads started beyond the maximum, while workers are blocked in
+    /// <see cref="RunInMain"/>, that run LwtUnix's jobs only (never a Detach), at most one per
+    /// blocked worker. In Lwt, Lwt_unix's jobs have a pool of their own (or run on the loop),
+    /// so a function that <c>run_in_main</c> runs can stat or read a file while every
+    /// preemptive thread waits in <c>run_in_main</c>; with one pool here, those jobs would wait
+    /// behind the blocked workers for ever.
+    /// </summary>
+    private static int s_standIns;
     private static int s_min;
     private static int s_max = 4;
     private static int s_threads;
@@ -76,8 +94,13 @@ public static class LwtPreemptive
         lock (s_gate) return (s_min, s_max);
     }
 
-    /// <summary>The number of worker threads alive, busy or idle.<para>Lwt: <c>Lwt_preemptive.nbthreads</c></para></summary>
-    public static int NbThreads { get { lock (s_gate) return s_threads; } }
+    /// <summary>
+    /// The number of worker threads alive, busy or idle. It can exceed <see cref="MaxThreads"/>
+    /// by the stand-ins that run LwtUnix's blocking calls while workers wait in
+    /// <see cref="RunInMain{T}"/> (at most one per waiting worker; they never run a <c>Detach</c>).
+    /// <para>Lwt: <c>Lwt_preemptive.nbthreads</c></para>
+    /// </summary>
+    public static int NbThreads { get { lock (s_gate) return s_threads + s_standIns; } }
 
     /// <summary>
     /// The number of worker threads running a job. A <c>Detach</c>'s worker, or a worker of
@@ -233,7 +256,7 @@ public static class LwtPreemptive
     internal static void Run(Action work)
     {
         SimpleInit();
-        Enqueue(work);
+        Enqueue(work, unix: true);
     }
 
     /// <summary>Runs <paramref name="f"/> on a worker thread.<para>Lwt: <c>Lwt_preemptive.detach</c></para></summary>
@@ -259,6 +282,13 @@ public static class LwtPreemptive
     /// until that thread runs a loop again, and for ever if it never does, with no error (as
     /// in Lwt, where the notification waits for the next <c>Lwt_main.run</c>). Keep the loop
     /// running until the detached jobs that call this have resolved: await their promises.
+    /// </para>
+    /// <para>
+    /// <paramref name="f"/> may make LwtUnix calls that run on the worker pool (Stat, file
+    /// reads and writes, DNS) even when every worker waits in <c>RunInMain</c>: such a call then
+    /// runs on a stand-in thread started beyond <see cref="MaxThreads"/>, as Lwt_unix's jobs run
+    /// on a pool of their own in Lwt. A <c>Detach</c> made by <paramref name="f"/> gets no
+    /// stand-in: it waits for a worker, as in Lwt.
     /// </para>
     /// <para>Lwt: <c>Lwt_preemptive.run_in_main</c></para>
     /// </summary>
@@ -294,7 +324,21 @@ public static class LwtPreemptive
                 done.Set();
             });
         });
-        done.Wait();
+        lock (s_gate)
+        {
+            s_inMain++;
+            StartStandInIfNeeded();
+        }
+        try
+        {
+            // A job that f starts on the pool (an LwtUnix call) while every worker waits here
+            // gets a stand-in worker (StartStandInIfNeeded), as Lwt_unix's own pool runs it in Lwt.
+            done.Wait();
+        }
+        finally
+        {
+            lock (s_gate) s_inMain--;
+        }
         error?.Throw();
         return result;
     }
@@ -323,11 +367,11 @@ public static class LwtPreemptive
             "RunInMain is for code running in a job started by LwtPreemptive.Detach: it runs the function on the loop that detached the job.");
     }
 
-    private static void Enqueue(Action job)
+    private static void Enqueue(Action job, bool unix = false)
     {
         lock (s_gate)
         {
-            s_jobs.Enqueue(job);
+            s_jobs.AddLast((job, unix));
             WakeOrStartWorker();
         }
     }
@@ -343,6 +387,53 @@ public static class LwtPreemptive
     {
         if (s_jobs.Count <= s_idle) Monitor.Pulse(s_gate);
         else if (s_threads < s_max) StartWorker();
+        else StartStandInIfNeeded();
+    }
+
+    // Every worker is taken and a worker waits in RunInMain: an LwtUnix job still queued gets
+    // a stand-in, so that it does not wait for the workers that wait for it. Called with s_gate held.
+    private static void StartStandInIfNeeded()
+    {
+        if (s_standIns >= s_inMain || s_jobs.Count <= s_idle) return;
+        for (var node = s_jobs.First; node is not null; node = node.Next)
+        {
+            if (!node.Value.Unix) continue;
+            s_standIns++;
+            var thread = new Thread(StandInLoop) { IsBackground = true, Name = "Lwt_preemptive worker (stand-in)" };
+            thread.Start();
+            return;
+        }
+    }
+
+    private static void StandInLoop()
+    {
+        while (true)
+        {
+            Action job;
+            lock (s_gate)
+            {
+                var node = s_jobs.First;
+                while (node is not null && !node.Value.Unix) node = node.Next;
+                // Not needed any more (no LwtUnix job queued, or a worker back from RunInMain).
+                if (node is null || s_standIns > s_inMain)
+                {
+                    s_standIns--;
+                    return;
+                }
+                s_jobs.Remove(node);
+                job = node.Value.Job;
+                s_busy++;
+            }
+            try
+            {
+                job();
+            }
+            finally
+            {
+                if (t_busyReleased) t_busyReleased = false;
+                else lock (s_gate) s_busy--;
+            }
+        }
     }
 
     private static void StartWorker()
@@ -378,7 +469,8 @@ public static class LwtPreemptive
                         return;
                     }
                 }
-                job = s_jobs.Dequeue();
+                job = s_jobs.First!.Value.Job;
+                s_jobs.RemoveFirst();
                 s_busy++;
             }
             try

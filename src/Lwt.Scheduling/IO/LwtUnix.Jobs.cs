@@ -6,7 +6,9 @@
 // Lwt_unix's pool and Lwt_preemptive's are one here, and the pool functions are views of it.
 // One difference is kept from LwtPreemptive rather than Lwt_unix: a job that finds every
 // worker busy waits in the queue; Lwt_unix runs it synchronously on the loop instead,
-// blocking it. Lwt's async_method, default_async_method, with_async_* and run_job have no
+// blocking it. (A worker blocked in LwtPreemptive.RunInMain lends its place to LwtUnix jobs,
+// a stand-in thread beyond the maximum: the function it waits for may stat or write a file.)
+// Lwt's async_method, default_async_method, with_async_* and run_job have no
 // counterpart: every job is Async_detach here (as run_job always is since Lwt 5), and a job
 // is a C# lambda given to Job below rather than a C job structure.
 //
