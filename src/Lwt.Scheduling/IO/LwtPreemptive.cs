@@ -209,6 +209,17 @@ public static class LwtPreemptive
     /// thread has ended meanwhile (a host's loop after the host was disposed), the worker
     /// resolves the promise itself.
     /// </para>
+    /// <para>
+    /// The promise is not cancelable, as in Lwt: <c>Cancel()</c> on it (or a
+    /// <see cref="Promise.Pick{T}(IEnumerable{Promise{T}})"/> or <see cref="LwtUnix.WithTimeout{T}"/>
+    /// that gives up on it) leaves it pending, and <paramref name="f"/> still runs to its end,
+    /// also when it was still waiting for a worker; the promise then resolves with its result,
+    /// and a rejection nobody waits for any more is dropped silently. A thread cannot be stopped
+    /// from outside: to stop the work early, give <paramref name="f"/> a
+    /// <see cref="CancellationToken"/> (or a flag) that it checks, and cancel that. (Lwt 5.6.1,
+    /// bounds (0, 1): a canceled detach still pending behind a running one stays pending and its
+    /// function runs; one already running, likewise.)
+    /// </para>
     /// <para>Lwt: <c>Lwt_preemptive.detach</c></para>
     /// </summary>
     /// <param name="f">The blocking function.</param>
@@ -259,7 +270,12 @@ public static class LwtPreemptive
         Enqueue(work, unix: true);
     }
 
-    /// <summary>Runs <paramref name="f"/> on a worker thread.<para>Lwt: <c>Lwt_preemptive.detach</c></para></summary>
+    /// <summary>
+    /// Runs <paramref name="f"/> on a worker thread, as <see cref="Detach{T}(Func{T})"/> does
+    /// (whose remarks hold here: the promise is not cancelable, and <paramref name="f"/> runs
+    /// to its end whatever happens to the promise).
+    /// <para>Lwt: <c>Lwt_preemptive.detach</c></para>
+    /// </summary>
     /// <param name="f">The blocking action.</param>
     /// <exception cref="ArgumentNullException"><paramref name="f"/> is null.</exception>
     public static Promise Detach(Action f)
