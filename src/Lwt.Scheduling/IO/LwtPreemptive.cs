@@ -24,10 +24,15 @@ namespace Lwt;
  * lwt_preemptive.mli: "When the queue is full, detach will sleep until a thread is
  * available" -- a Detach over the bound is neither refused nor run early: its promise stays
  * pending and its job waits, behind those already queued, for a worker. Waiting in order
- * behind the queue is exactly the place it holds at the end of the one FIFO list of jobs,
- * so one list serves both: its first max_queued jobs are the queue (NbThreadsQueued, never
+ * behind the queue is exactly the place it holds at the end of the one FIFO order of jobs,
+ * so one order serves both: its first max_queued jobs are the queue (NbThreadsQueued, never
  * above the bound), the rest are the sleeping Detach calls; QueuedJobs counts both. Lowering
  * the bound turns queued jobs into sleeping ones and never drops any.
+ *
+ * That FIFO order is kept in two queues, Detach jobs and LwtUnix jobs, each entry numbered
+ * in the one order (s_nextSeq): a worker takes the older of the two heads, a stand-in the
+ * head of the LwtUnix queue. Two queues of structs rather than one list from whose middle a
+ * stand-in would take: queuing a job allocates nothing.
  */
 
 /// <summary>
@@ -37,7 +42,9 @@ namespace Lwt;
 public static class LwtPreemptive
 {
     private static readonly object s_gate = new();
-    private static readonly LinkedList<(Action Job, bool Unix)> s_jobs = new();
+    private static readonly Queue<(long Seq, Action Job)> s_detachJobs = new();
+    private static readonly Queue<(long Seq, Action Job)> s_unixJobs = new();
+    private static long s_nextSeq;
 
     /// <summary>Workers blocked in <see cref="RunInMain"/>, waiting for their loop.</summary>
     private static int s_inMain;
@@ -86,7 +93,7 @@ public static class LwtPreemptive
     /// (<see cref="NbThreadsQueued"/>) and those of the <c>Detach</c> calls sleeping for room in it.
     /// <para>Lwt: <c>Lwt_preemptive.nbthreadsqueued</c>, with the sleeping calls</para>
     /// </summary>
-    public static int QueuedJobs { get { lock (s_gate) return s_jobs.Count; } }
+    public static int QueuedJobs { get { lock (s_gate) return QueuedCount; } }
 
     /// <summary>The minimum and the maximum number of worker threads.<para>Lwt: <c>Lwt_preemptive.get_bounds</c></para></summary>
     public static (int Min, int Max) GetBounds()
@@ -115,7 +122,7 @@ public static class LwtPreemptive
     /// the jobs of the <c>Detach</c> calls sleeping for room are not counted (<see cref="QueuedJobs"/> counts all).
     /// <para>Lwt: <c>Lwt_preemptive.nbthreadsqueued</c></para>
     /// </summary>
-    public static int NbThreadsQueued { get { lock (s_gate) return Math.Min(s_jobs.Count, s_maxQueued); } }
+    public static int NbThreadsQueued { get { lock (s_gate) return Math.Min(QueuedCount, s_maxQueued); } }
 
     /// <summary>
     /// The size of the waiting queue (1000 until set): jobs waiting for a worker past this
@@ -387,9 +394,20 @@ public static class LwtPreemptive
     {
         lock (s_gate)
         {
-            s_jobs.AddLast((job, unix));
+            (unix ? s_unixJobs : s_detachJobs).Enqueue((s_nextSeq++, job));
             WakeOrStartWorker();
         }
+    }
+
+    /// <summary>The jobs waiting for a worker. Called with s_gate held.</summary>
+    private static int QueuedCount => s_detachJobs.Count + s_unixJobs.Count;
+
+    /// <summary>Takes the oldest queued job, of either queue (there is one). Called with s_gate held.</summary>
+    private static Action DequeueOldest()
+    {
+        bool detachFirst = s_unixJobs.Count == 0
+            || (s_detachJobs.Count != 0 && s_detachJobs.Peek().Seq < s_unixJobs.Peek().Seq);
+        return (detachFirst ? s_detachJobs : s_unixJobs).Dequeue().Job;
     }
 
     // A queued job needs a worker: an idle one if there are at least as many idle workers as
@@ -401,7 +419,7 @@ public static class LwtPreemptive
     // worker finding no job waits again. Called with s_gate held.
     private static void WakeOrStartWorker()
     {
-        if (s_jobs.Count <= s_idle) Monitor.Pulse(s_gate);
+        if (QueuedCount <= s_idle) Monitor.Pulse(s_gate);
         else if (s_threads < s_max) StartWorker();
         else StartStandInIfNeeded();
     }
@@ -410,15 +428,10 @@ public static class LwtPreemptive
     // a stand-in, so that it does not wait for the workers that wait for it. Called with s_gate held.
     private static void StartStandInIfNeeded()
     {
-        if (s_standIns >= s_inMain || s_jobs.Count <= s_idle) return;
-        for (var node = s_jobs.First; node is not null; node = node.Next)
-        {
-            if (!node.Value.Unix) continue;
-            s_standIns++;
-            var thread = new Thread(StandInLoop) { IsBackground = true, Name = "Lwt_preemptive worker (stand-in)" };
-            thread.Start();
-            return;
-        }
+        if (s_standIns >= s_inMain || s_unixJobs.Count == 0 || QueuedCount <= s_idle) return;
+        s_standIns++;
+        var thread = new Thread(StandInLoop) { IsBackground = true, Name = "Lwt_preemptive worker (stand-in)" };
+        thread.Start();
     }
 
     private static void StandInLoop()
@@ -428,16 +441,13 @@ public static class LwtPreemptive
             Action job;
             lock (s_gate)
             {
-                var node = s_jobs.First;
-                while (node is not null && !node.Value.Unix) node = node.Next;
                 // Not needed any more (no LwtUnix job queued, or a worker back from RunInMain).
-                if (node is null || s_standIns > s_inMain)
+                if (s_unixJobs.Count == 0 || s_standIns > s_inMain)
                 {
                     s_standIns--;
                     return;
                 }
-                s_jobs.Remove(node);
-                job = node.Value.Job;
+                job = s_unixJobs.Dequeue().Job;
                 s_busy++;
             }
             try
@@ -474,19 +484,18 @@ public static class LwtPreemptive
                     LeavePool();
                     return;
                 }
-                while (s_jobs.Count == 0)
+                while (QueuedCount == 0)
                 {
                     s_idle++;
                     bool signaled = Monitor.Wait(s_gate, s_idleTimeout);
                     s_idle--;
-                    if ((!signaled && s_jobs.Count == 0 && s_threads > s_min) || s_threads > s_max)
+                    if ((!signaled && QueuedCount == 0 && s_threads > s_min) || s_threads > s_max)
                     {
                         LeavePool();
                         return;
                     }
                 }
-                job = s_jobs.First!.Value.Job;
-                s_jobs.RemoveFirst();
+                job = DequeueOldest();
                 s_busy++;
             }
             try
@@ -514,6 +523,6 @@ public static class LwtPreemptive
     private static void LeavePool()
     {
         s_threads--;
-        if (s_jobs.Count != 0) WakeOrStartWorker();
+        if (QueuedCount != 0) WakeOrStartWorker();
     }
 }
