@@ -113,6 +113,32 @@ public partial class Promise
     }
 
     /// <summary>
+    /// This promise, its rejection handled by <paramref name="handler"/>: <c>p.Catch(h)</c> is
+    /// <c>Promise.Catch(() =&gt; p, h)</c> (Lwt's <c>Lwt.catch (fun () -&gt; p) h</c>), the form
+    /// for a promise already made, without the delegate. The result is this promise when it is
+    /// fulfilled already; otherwise it follows this promise, or, on a rejection (a cancel
+    /// included), becomes the promise <paramref name="handler"/> returns (rejected with what it
+    /// throws; a null counts as a promise rejected with <see cref="InvalidOperationException"/>).
+    /// Canceling the result cancels this promise. Only a rejection of this promise is handled:
+    /// an exception thrown while making it happened before the call (use the static form).
+    /// <para>Lwt: <c>Lwt.catch</c> of a promise already made</para>
+    /// </summary>
+    /// <param name="handler">The exception handler.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="handler"/> is null.</exception>
+    /// <exception cref="InvalidOperationException">
+    /// This promise is pending and belongs to an event loop running on another thread.
+    /// </exception>
+    public Promise Catch(Func<Exception, Promise> handler)
+    {
+        if (handler is null) ThrowHelper.ThrowArgumentNull(nameof(handler));
+        var u = Underlying();
+        if (u._status == Status.Fulfilled) return this;
+        var result = new CatchPromise<Unit>(u, handler);
+        Attach(u, result);
+        return result;
+    }
+
+    /// <summary>
     /// Calls <paramref name="f"/>, then <paramref name="cleanup"/> once its promise is resolved
     /// either way. The result resolves as <paramref name="f"/>'s promise did, unless the
     /// cleanup fails: then it is rejected with the cleanup's exception. A null that

@@ -50,6 +50,33 @@ public partial class Promise<T>
         return BindCore.Map<ValueMap<T, U>, U>(this, new(f));
     }
 
+    /// <summary>
+    /// This promise, its rejection handled by <paramref name="handler"/>: <c>p.Catch(h)</c> is
+    /// <see cref="Promise.Catch{T}(Func{Promise{T}}, Func{Exception, Promise{T}})"/> of
+    /// <c>() =&gt; p</c> (Lwt's <c>Lwt.catch (fun () -&gt; p) h</c>), the form for a promise
+    /// already made, without the delegate. The result is this promise when it is fulfilled
+    /// already; otherwise it follows this promise, or, on a rejection (a cancel included),
+    /// becomes the promise <paramref name="handler"/> returns (rejected with what it throws; a
+    /// null counts as a promise rejected with <see cref="InvalidOperationException"/>).
+    /// Canceling the result cancels this promise. Only a rejection of this promise is handled:
+    /// an exception thrown while making it happened before the call (use the static form).
+    /// <para>Lwt: <c>Lwt.catch</c> of a promise already made</para>
+    /// </summary>
+    /// <param name="handler">The exception handler.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="handler"/> is null.</exception>
+    /// <exception cref="InvalidOperationException">
+    /// This promise is pending and belongs to an event loop running on another thread.
+    /// </exception>
+    public Promise<T> Catch(Func<Exception, Promise<T>> handler)
+    {
+        if (handler is null) ThrowHelper.ThrowArgumentNull(nameof(handler));
+        var u = UnderlyingT();
+        if (u._status == Status.Fulfilled) return this;
+        var result = new CatchPromise<T>(u, handler);
+        Attach(u, result);
+        return result;
+    }
+
     /// <summary>LINQ <c>select</c>: the same as <see cref="Map{U}"/>.<para>Lwt: <c>let+</c> (<c>Lwt.Syntax</c>)</para></summary>
     /// <param name="f">The projection.</param>
     /// <typeparam name="U">The type of the result.</typeparam>
