@@ -338,6 +338,11 @@ public static partial class LwtIO
     /// <summary>
     /// Connects to <paramref name="address"/> (TCP or Unix-domain) and returns the connection's
     /// channels; closing either closes the socket (close the output first to flush it).
+    /// The socket keeps the system's defaults, as Lwt's does: over TCP, Nagle's algorithm is
+    /// on, so a small request written after a small reply was read can wait for the peer's
+    /// delayed acknowledgement (tens of milliseconds per round trip). For a request/response
+    /// protocol, make the socket yourself, <c>LwtUnix.SetSockOpt(fd, SocketBoolOption.TcpNoDelay, true)</c>,
+    /// and connect it with <see cref="OpenConnection(LwtFd, EndPoint, int?)"/>.
     /// <para>Lwt: <c>Lwt_io.open_connection</c></para>
     /// </summary>
     /// <param name="address">The server.</param>
