@@ -450,15 +450,22 @@ public static class LwtPreemptive
                 job = s_unixJobs.Dequeue().Job;
                 s_busy++;
             }
-            try
-            {
-                job();
-            }
-            finally
-            {
-                if (t_busyReleased) t_busyReleased = false;
-                else lock (s_gate) s_busy--;
-            }
+            RunJob(job);
+        }
+    }
+
+    // Runs a job taken from the queue (counted busy when taken), then gives its busy count
+    // back, unless the job gave it back itself before posting its result (ReleaseBusy).
+    private static void RunJob(Action job)
+    {
+        try
+        {
+            job();
+        }
+        finally
+        {
+            if (t_busyReleased) t_busyReleased = false;
+            else lock (s_gate) s_busy--;
         }
     }
 
@@ -498,15 +505,7 @@ public static class LwtPreemptive
                 job = DequeueOldest();
                 s_busy++;
             }
-            try
-            {
-                job();
-            }
-            finally
-            {
-                if (t_busyReleased) t_busyReleased = false;
-                else lock (s_gate) s_busy--;
-            }
+            RunJob(job);
         }
     }
 
