@@ -80,12 +80,7 @@ public partial class Promise
     {
         if (f is null) ThrowHelper.ThrowArgumentNull(nameof(f));
         if (handler is null) ThrowHelper.ThrowArgumentNull(nameof(handler));
-        var p1 = Start(f);
-        var u = p1.UnderlyingT();
-        if (u._status == Status.Fulfilled) return p1;
-        var result = new CatchPromise<T>(u, handler);
-        Attach(u, result);
-        return result;
+        return Start(f).Catch(handler);
     }
 
     /// <summary>
@@ -104,12 +99,7 @@ public partial class Promise
     {
         if (f is null) ThrowHelper.ThrowArgumentNull(nameof(f));
         if (handler is null) ThrowHelper.ThrowArgumentNull(nameof(handler));
-        var p1 = Start(f);
-        var u = p1.Underlying();
-        if (u._status == Status.Fulfilled) return p1;
-        var result = new CatchPromise<Unit>(u, handler);
-        Attach(u, result);
-        return result;
+        return Start(f).Catch(handler);
     }
 
     /// <summary>
