@@ -420,8 +420,7 @@ public static class LwtSeq
         ArgumentNullException.ThrowIfNull(list);
         // A snapshot, as LwtList's operations and LwtStream.OfList take one: the sequence is
         // a value and is read lazily, possibly long after the call and more than once.
-        var items = new T[list.Count];
-        for (int i = 0; i < items.Length; i++) items[i] = list[i];
+        var items = list.ToArray();
         return Unfold(i => i < items.Length ? Option.Some((items[i], i + 1)) : Option<(T, int)>.None, 0);
     }
 
