@@ -47,16 +47,21 @@ public static class LwtServiceCollectionExtensions
     /// Registers <typeparamref name="TService"/> as a hosted service that runs on the host's
     /// event loop (and registers the loop, as <see cref="AddLwtEventLoop"/>). The service is
     /// created with its constructor's dependencies from DI, once: it is also registered as
-    /// <typeparamref name="TService"/>, so that other services and controllers can take the
-    /// running instance in their constructors (the pattern
+    /// <typeparamref name="TService"/> (a singleton, by type), so that other services and
+    /// controllers can take the running instance in their constructors (the pattern
     /// <c>AddSingleton&lt;T&gt;()</c> plus <c>AddHostedService(sp =&gt; sp.GetRequiredService&lt;T&gt;())</c>,
-    /// done here). A registration of <typeparamref name="TService"/> made before is replaced, as
-    /// <typeparamref name="TService"/> and as a hosted service (<c>AddHostedService&lt;TService&gt;()</c>):
-    /// an instance that did not come from here has no loop, and its start would fail. One made
-    /// after (<c>AddSingleton&lt;TService&gt;()</c>, or an <c>IHostedService</c> registered with
-    /// an instance or a factory) is not replaced: the last registration of
-    /// <typeparamref name="TService"/> wins in .NET, so the hosted service is then that
-    /// instance, and the host's start fails with <see cref="InvalidOperationException"/>.
+    /// done here). Being registered by type, its constructor is checked by the container's
+    /// <c>ValidateOnBuild</c> (on by default in the Development environment): a dependency a
+    /// singleton cannot take, such as a scoped service, fails the host's <c>Build()</c>, as for
+    /// any singleton; take an <see cref="IServiceScopeFactory"/> and make a scope per unit of work
+    /// instead. A registration of <typeparamref name="TService"/> made before is replaced, as
+    /// <typeparamref name="TService"/> and as a hosted service (<c>AddHostedService&lt;TService&gt;()</c>).
+    /// One made after, as <typeparamref name="TService"/> (by type, factory or instance), wins as
+    /// the last registration does in .NET: the hosted service is then the instance it gives,
+    /// and it gets the loop when the host starts. A second <c>IHostedService</c> of this type
+    /// added after this call with a plain <c>Add</c> (not <c>TryAddEnumerable</c>, which
+    /// <c>AddHostedService</c> uses) is another instance, with no loop: the host's start fails
+    /// with <see cref="InvalidOperationException"/>.
     /// Calling this twice registers one service.
     /// <para>Lwt: (none: .NET's <c>AddHostedService</c> for a <see cref="PromiseBackgroundService"/>)</para>
     /// </summary>
@@ -78,16 +83,21 @@ public static class LwtServiceCollectionExtensions
             if (d.ServiceType == typeof(IHostedService) && !d.IsKeyedService && d.ImplementationType == typeof(TService))
                 services.RemoveAt(i);
         }
-        services.AddSingleton(static sp =>
+        // A type registration, not a factory: the container then knows TService's constructor,
+        // so ValidateOnBuild reports a dependency it cannot give a singleton (a scoped service)
+        // at Build(), not at the host's start.
+        services.AddSingleton<TService>();
+        // .NET deduplicates a hosted service by the factory's result type, TService: a second
+        // call adds no second one. The instance gets the loop here, whichever registration of
+        // TService made it (a later AddSingleton<TService>() wins, as the last one does in .NET).
+        services.AddHostedService(static sp =>
         {
-            var service = ActivatorUtilities.CreateInstance<TService>(sp);
+            var service = sp.GetRequiredService<TService>();
             var logger = sp.GetService<ILoggerFactory>()?.CreateLogger(typeof(TService)) ?? NullLogger.Instance;
             var behavior = sp.GetService<IOptions<HostOptions>>()?.Value.BackgroundServiceExceptionBehavior ?? BackgroundServiceExceptionBehavior.StopHost;
             service.Attach(sp.GetRequiredService<HostedEventLoop>(), logger, sp.GetService<IHostApplicationLifetime>(), behavior);
             return service;
         });
-        // .NET deduplicates a hosted service by the factory's result type, TService: a second call adds no second one.
-        services.AddHostedService(static sp => sp.GetRequiredService<TService>());
         return services;
     }
 

@@ -78,7 +78,7 @@ public abstract class PromiseBackgroundService : IHostedService, IDisposable
     public virtual Task StartAsync(CancellationToken cancellationToken)
     {
         var loop = _loop ?? throw new InvalidOperationException(
-            $"{GetType().Name} must be registered with services.AddPromiseHostedService<{GetType().Name}>(), which gives it the host's event loop, and not registered again after that call (as {GetType().Name} or as an IHostedService): the last registration wins, and its instance has no loop.");
+            $"{GetType().Name} must be registered with services.AddPromiseHostedService<{GetType().Name}>(), which gives it the host's event loop when the host starts, and not added again as an IHostedService after that call: that instance has no loop.");
         var stopping = _stopping = new CancellationTokenSource();
         var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         _started = started.Task;

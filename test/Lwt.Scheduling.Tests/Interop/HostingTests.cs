@@ -244,6 +244,58 @@ public class HostingTests
         }
     }
 
+    public sealed class ScopedThing;
+
+    public sealed class TakesAScopedService(ScopedThing thing) : PromiseBackgroundService
+    {
+        public ScopedThing Thing { get; } = thing;
+
+        protected override Promise ExecuteAsync(CancellationToken stoppingToken) => Promise.ReturnUnit;
+    }
+
+    // The service was registered with a factory (ActivatorUtilities inside it), which the
+    // container cannot look into: ValidateOnBuild passed, and the scoped dependency failed
+    // only when the host resolved its hosted services at start.
+    [Fact]
+    public void ScopedDependency_FailsAtBuild_UnderValidateOnBuild()
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.ConfigureContainer(new DefaultServiceProviderFactory(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true }));
+        builder.Services.AddScoped<ScopedThing>();
+        builder.Services.AddPromiseHostedService<TakesAScopedService>();
+        var ex = Assert.Throws<AggregateException>(() => builder.Build());
+        Assert.Contains(ex.InnerExceptions, e => e.Message.Contains(nameof(TakesAScopedService)) && e.Message.Contains("scoped"));
+    }
+
+    // A registration of the type made after AddPromiseHostedService wins, as the last one does
+    // in .NET; its instance was then started with no loop and the host's start failed.
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Service_RegisteredAgainAfter_IsTheOneThatRuns_OnTheLoop(bool factory)
+    {
+        ProbeService? made = null;
+        var (host, logs) = Build(s =>
+        {
+            s.AddPromiseHostedService<ProbeService>();
+            if (factory) s.AddSingleton(_ => made = new ProbeService());
+            else s.AddSingleton<ProbeService>();
+        });
+        using (host)
+        {
+            var probe = host.Services.GetRequiredService<ProbeService>();
+            if (factory) Assert.Same(made, probe);
+            Assert.Same(probe, host.Services.GetServices<IHostedService>().OfType<ProbeService>().Single());
+            await host.StartAsync().WaitAsync(Wait);
+            var (thread, context) = await probe.Started.Task.WaitAsync(Wait);
+            Assert.Equal(host.Services.GetRequiredService<EventLoop>().ThreadId, thread);
+            Assert.IsType<LwtSynchronizationContext>(context);
+            await host.StopAsync().WaitAsync(Wait);
+            Assert.True(probe.ExecutePromise!.IsCanceled);
+            Assert.Empty(logs.AtLeast(LogLevel.Error));
+        }
+    }
+
     public sealed class NotRegisteredRight : PromiseBackgroundService
     {
         protected override Promise ExecuteAsync(CancellationToken stoppingToken) => Promise.ReturnUnit;
