@@ -43,7 +43,9 @@ namespace Lwt;
 /// <see cref="LwtSeq.IterN"/>, or an <see cref="LwtPool{T}"/> of <c>n</c> members. Each
 /// function copies its input at the call (an OCaml list is a finished value), so an endless
 /// <see cref="IEnumerable{T}"/> never returns from the call: read such a source with
-/// <see cref="LwtSeq"/> or <see cref="LwtStream"/>, which pull lazily.
+/// <see cref="LwtSeq"/> or <see cref="LwtStream"/>, which pull lazily. A function that
+/// throws instead of returning a promise counts as a promise rejected with that exception,
+/// and one that returns null as a promise rejected with <see cref="InvalidOperationException"/>.
 /// <para>Lwt: <c>Lwt_list</c></para>
 /// </summary>
 public static class LwtList

@@ -8,7 +8,9 @@ namespace Lwt;
  *
  * Nothing is computed until a consumer (Fold*, Iter*, ToList, Force) forces the
  * sequence. Consumers are async loops: constant stack however long the sequence. A
- * function that throws rejects the promise of the force that called it.
+ * function that throws rejects the promise of the force that called it, and one that
+ * returns null where a promise is expected counts as one that threw ThrowHelper.NullPromise's
+ * InvalidOperationException (a null sequence from FlatMap's function too).
  */
 
 /// <summary>
@@ -50,7 +52,10 @@ public sealed class LwtSeq<T>
 }
 
 /// <summary>
-/// Functions on lazy sequences computed by promises.
+/// Functions on lazy sequences computed by promises. A function given to them that throws
+/// instead of returning a promise rejects the promise of the force (or of the consumer) that
+/// called it with that exception; one that returns null where a promise is expected counts as
+/// one that threw <see cref="InvalidOperationException"/>.
 /// <para>Lwt: <c>Lwt_seq</c></para>
 /// </summary>
 public static class LwtSeq

@@ -23,6 +23,24 @@ public class LwtSeqTests
         Assert.Equal([1, 2, 3], L(LwtSeq.Concat(LwtSeq.OfList(new[] { LwtSeq.Return(1), LwtSeq.OfList(new[] { 2, 3 }) }))));
     }
 
+    // The class docs: a function that returns null where a promise is expected counts as
+    // one that threw InvalidOperationException, in every function that takes one.
+    [Fact]
+    public void NullPromiseFromAFunction_RejectsWithInvalidOperation()
+    {
+        var seq = LwtSeq.OfList(new[] { 1, 2 });
+        static void Rejected(Promise p) => Assert.IsType<InvalidOperationException>(p.Rejection);
+        Rejected(LwtSeq.IterS(_ => null!, seq));
+        Rejected(LwtSeq.IterP(_ => null!, seq));
+        Rejected(LwtSeq.IterN(_ => null!, seq, 2));
+        Rejected(LwtSeq.ToList(LwtSeq.MapS<int, int>(_ => null!, seq)));
+        Rejected(LwtSeq.ToList(LwtSeq.FilterS(_ => null!, seq)));
+        Rejected(LwtSeq.FoldLeftS<int, int>((_, _) => null!, 0, seq));
+        Rejected(LwtSeq.ToList(LwtSeq.UnfoldLwt<int, int>(_ => null!, 0)));
+        Rejected(LwtSeq.ToList(LwtSeq.OfSeqLwt(new Promise<int>[] { null! })));
+        Rejected(LwtSeq.ToList(new LwtSeq<int>(() => null!)));
+    }
+
     [Fact]
     public void OfListTakesTheElementsAsTheyAreAtTheCall()
     {
