@@ -44,7 +44,11 @@ public static partial class PromiseInterop
     /// fulfilled gives RanToCompletion with the value; rejected with an
     /// <see cref="OperationCanceledException"/> gives Canceled; any other rejection gives
     /// Faulted with that same exception object. Code awaiting the Task resumes on its own
-    /// context (or the thread pool), never on the promise's loop thread by surprise.
+    /// context (or the thread pool), never on the promise's loop thread by surprise. The Task
+    /// ends only when the promise does: a promise left pending by a loop that has stopped
+    /// (its <c>LwtMain.Run</c> returned) keeps the Task waiting until something resolves it
+    /// (a resolver, from any thread once the loop has stopped). To bound the wait, use
+    /// <see cref="AsTask{T}(Promise{T}, CancellationToken)"/> or <see cref="Task.WaitAsync(TimeSpan)"/>.
     /// <para>Lwt: (none: <c>'a Lwt.t</c> seen as a .NET <c>Task&lt;T&gt;</c>)</para>
     /// </summary>
     /// <param name="promise">The promise.</param>
@@ -64,7 +68,8 @@ public static partial class PromiseInterop
 
     /// <summary>
     /// A <see cref="Task"/> that completes as <paramref name="promise"/> resolves, with the
-    /// mapping of <see cref="AsTask{T}(Promise{T})"/>.
+    /// mapping of <see cref="AsTask{T}(Promise{T})"/>; like it, it ends only when the promise
+    /// does, even when the promise's loop has stopped.
     /// <para>Lwt: (none: <c>unit Lwt.t</c> seen as a .NET <c>Task</c>)</para>
     /// </summary>
     /// <param name="promise">The promise.</param>

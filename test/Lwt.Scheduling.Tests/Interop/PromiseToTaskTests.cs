@@ -285,4 +285,31 @@ public class PromiseToTaskTests
         Assert.Same(c, await Assert.ThrowsAnyAsync<OperationCanceledException>(() => u));
         cts.Cancel();
     }
+
+    // AsTask's docs: the Task ends only when the promise does. A loop that stops leaves its
+    // pending promise (and the Task) waiting; a resolver used afterwards, from any thread,
+    // resolves the promise there, and the Task completes.
+    [Fact]
+    public async Task Pending_WhenItsLoopStops_TaskWaits_ThenCompletesOnResolveFromAnotherThread()
+    {
+        Resolver<int> r = null!;
+        Task<int> t = null!;
+        Task untyped = null!;
+        var loopThread = new Thread(() => LwtMain.Run(() =>
+        {
+            var (p, resolver) = Promise.Create<int>();
+            r = resolver;
+            t = p.AsTask();
+            untyped = ((Promise)p).AsTask();
+            return Promise.ReturnUnit; // the loop stops with p pending
+        }));
+        loopThread.Start();
+        loopThread.Join();
+        await Task.Yield();
+        Assert.False(t.IsCompleted);
+        Assert.False(untyped.IsCompleted);
+        await Task.Run(() => r.Resolve(7));
+        Assert.Equal(7, await t.WaitAsync(TimeSpan.FromSeconds(10)));
+        await untyped.WaitAsync(TimeSpan.FromSeconds(10));
+    }
 }
