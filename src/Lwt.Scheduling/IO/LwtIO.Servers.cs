@@ -338,6 +338,13 @@ public static partial class LwtIO
     /// <summary>
     /// Connects to <paramref name="address"/> (TCP or Unix-domain) and returns the connection's
     /// channels; closing either closes the socket (close the output first to flush it).
+    /// The other channel is not closed with it: its operations, a read already waiting on the
+    /// input included, then fail with <see cref="UnixErrorException"/> EBADF ("read failed: Bad
+    /// file descriptor"), as Lwt's fail with <c>Unix_error (EBADF, ...)</c>, not with
+    /// <see cref="ChannelClosedException"/>; and data still buffered in the output is lost when
+    /// the input is closed first (the output's flush fails with EBADF, which its close drops).
+    /// To end a connection that has a reader loop: flush the output, close the input (the
+    /// waiting read rejects with <see cref="ChannelClosedException"/>), then close the output.
     /// The socket keeps the system's defaults, as Lwt's does: over TCP, Nagle's algorithm is
     /// on, so a small request written after a small reply was read can wait for the peer's
     /// delayed acknowledgement (tens of milliseconds per round trip). For a request/response
@@ -369,7 +376,8 @@ public static partial class LwtIO
     /// <summary>
     /// Connects the stream socket <paramref name="fd"/>, made by the caller (bound to a local
     /// address, or with options set, say), to <paramref name="address"/> and returns the
-    /// connection's channels, which own it from then on; closing either closes it. If the
+    /// connection's channels, which own it from then on; closing either closes it (what the
+    /// other channel's operations then get: see <see cref="OpenConnection(EndPoint, int?)"/>). If the
     /// connect fails (or is canceled), <paramref name="fd"/> is closed, as Lwt closes its
     /// <c>?fd</c>.
     /// <para>Lwt: <c>Lwt_io.open_connection ~fd</c></para>

@@ -114,7 +114,10 @@ public abstract class LwtProcessBase
 
     /// <summary>
     /// Sends the signal <paramref name="signum"/> (a Linux number: 15 SIGTERM, 9 SIGKILL,
-    /// 2 SIGINT...) to the child, unless its status is already known. Only the child gets it, not
+    /// 2 SIGINT...) to the child, unless its status is already known. The values of .NET's
+    /// <see cref="System.Runtime.InteropServices.PosixSignal"/> are not signal numbers
+    /// (<c>(int)PosixSignal.SIGTERM</c> is -4): such a value fails with
+    /// <see cref="UnixErrorException"/> EINVAL. Only the child gets it, not
     /// the processes it started (a <see cref="LwtProcess.Shell"/> command's are the shell's
     /// children): those keep running, holding the child's pipes open, so a read of its output
     /// still waits for them; <see cref="Close"/> makes such reads fail at once. A command
