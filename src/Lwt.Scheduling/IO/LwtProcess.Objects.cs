@@ -38,6 +38,14 @@ namespace Lwt;
 /// <summary>
 /// A child process started by <see cref="LwtProcess"/>: its pid, state and status, and
 /// the means to signal and close it. Use it from the loop that started it.
+/// <para>
+/// Close what you start (<see cref="Close"/>, or the <c>LwtProcess.With*</c> functions). A
+/// process object dropped without it has its pipes closed only after the garbage collector
+/// has collected its channels, and then on the loop that started the child, when that loop
+/// next runs (Lwt's <c>Gc.finalise</c> of each channel, see <see cref="LwtGC.Finalise{T}"/>):
+/// started on a loop that never runs again (a thread whose last <see cref="LwtMain.Run(Promise)"/>
+/// has returned), its pipes stay open until the process exits.
+/// </para>
 /// <para>Lwt: the methods common to <c>Lwt_process</c>'s process objects</para>
 /// </summary>
 [DebuggerDisplay("{DebuggerDisplay,nq}")]
