@@ -44,7 +44,7 @@ namespace Lwt;
 /// has collected its channels, and then on the loop that started the child, when that loop
 /// next runs (Lwt's <c>Gc.finalise</c> of each channel, see <see cref="LwtGC.Finalise{T}"/>):
 /// started on a loop that never runs again (a thread whose last <see cref="LwtMain.Run(Promise)"/>
-/// has returned), its pipes stay open until the process exits.
+/// has returned), its pipes stay open until this process exits.
 /// </para>
 /// <para>Lwt: the methods common to <c>Lwt_process</c>'s process objects</para>
 /// </summary>
