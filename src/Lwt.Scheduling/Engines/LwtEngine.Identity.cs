@@ -45,7 +45,7 @@ public abstract partial class LwtEngine
     /// <summary>
     /// Whether this engine itself catches <paramref name="signum"/> and delivers it to
     /// <see cref="LwtUnix.HandleSignal"/>. Always false here: no engine watches signals;
-    /// <see cref="LwtUnix.OnSignal"/> installs the runtime's handler for any engine (see the
+    /// <see cref="LwtUnix.OnSignal(int, Action{int})"/> installs the runtime's handler for any engine (see the
     /// comment of LwtEngine.Identity.cs).
     /// <para>Lwt: <c>Lwt_engine.forwards_signal</c> (Lwt 5.7)</para>
     /// </summary>

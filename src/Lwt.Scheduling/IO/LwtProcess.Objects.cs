@@ -125,7 +125,8 @@ public abstract class LwtProcessBase
     /// 2 SIGINT...) to the child, unless its status is already known. The values of .NET's
     /// <see cref="System.Runtime.InteropServices.PosixSignal"/> are not signal numbers
     /// (<c>(int)PosixSignal.SIGTERM</c> is -4): such a value fails with
-    /// <see cref="UnixErrorException"/> EINVAL. Only the child gets it, not
+    /// <see cref="UnixErrorException"/> EINVAL; pass the enum itself to
+    /// <see cref="Kill(System.Runtime.InteropServices.PosixSignal)"/>. Only the child gets it, not
     /// the processes it started (a <see cref="LwtProcess.Shell"/> command's are the shell's
     /// children): those keep running, holding the child's pipes open, so a read of its output
     /// still waits for them; <see cref="Close"/> makes such reads fail at once. A command
@@ -149,6 +150,17 @@ public abstract class LwtProcessBase
         if (Command.NewProcessGroup && LwtProcess.TrySignalGroup(Pid, signum) && LwtProcess.LeadsItsGroup(Pid)) return;
         LwtProcess.SendSignal(Pid, signum);
     }
+
+    /// <summary>
+    /// <see cref="Kill(int)"/> with a .NET <see cref="System.Runtime.InteropServices.PosixSignal"/>:
+    /// a named value is sent as its Linux number (<c>PosixSignal.SIGTERM</c> as 15), any other
+    /// value as the raw number it is (<c>(PosixSignal)9</c> is SIGKILL, which the enum does not name).
+    /// <para>Lwt: <c>process#kill</c></para>
+    /// </summary>
+    /// <param name="signal">The signal.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A negative value that names no signal.</exception>
+    /// <exception cref="UnixErrorException">kill failed (EINVAL: no such signal).</exception>
+    public void Kill(System.Runtime.InteropServices.PosixSignal signal) => Kill(PosixSignalNumbers.ToLinux(signal));
 
     /// <summary>
     /// Kills the child (SIGKILL), unless its status is already known.

@@ -112,7 +112,7 @@ public sealed class ProcessCommand
     /// <summary>
     /// This command, started in a process group of its own, which the child leads (its process
     /// group id is its pid, as after <c>setpgid(0, 0)</c>). Then
-    /// <see cref="LwtProcessBase.Kill"/>, <see cref="LwtProcessBase.Terminate"/> and the
+    /// <see cref="LwtProcessBase.Kill(int)"/>, <see cref="LwtProcessBase.Terminate"/> and the
     /// <c>timeout</c> of the LwtProcess functions signal the whole group, so they reach what the
     /// child started and that did not leave the group: the command of a
     /// <see cref="LwtProcess.Shell"/> line and its pipelines, which would otherwise live on and

@@ -55,7 +55,7 @@ public static partial class LwtProcess
     /// <summary>
     /// A command running <paramref name="commandLine"/> with <c>/bin/sh -c</c>. The child is the
     /// shell, which (dash, Debian's /bin/sh, for one) forks even a single command rather than exec it, so
-    /// a signal (<see cref="LwtProcessBase.Kill"/>, a <c>timeout</c>) reaches the shell only: its
+    /// a signal (<see cref="LwtProcessBase.Kill(int)"/>, a <c>timeout</c>) reaches the shell only: its
     /// own children live on, orphaned, and keep the process's pipes open, so that a read of the
     /// child's output waits for them to end. Prefix the command with <c>exec</c>, or close the
     /// process (<see cref="LwtProcessBase.Close"/>) after the kill so that waiting reads fail.

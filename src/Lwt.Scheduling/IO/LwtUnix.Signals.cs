@@ -44,7 +44,7 @@ using System.Runtime.InteropServices;
 namespace Lwt;
 
 /// <summary>
-/// A handler installed by <see cref="LwtUnix.OnSignal"/> or <see cref="LwtUnix.OnSignalFull"/>;
+/// A handler installed by <see cref="LwtUnix.OnSignal(int, Action{int})"/> or <see cref="LwtUnix.OnSignalFull(int, Action{LwtSignalHandler, int})"/>;
 /// <see cref="Stop"/> (or <see cref="LwtUnix.DisableSignalHandler"/>) removes it.
 /// <para>Lwt: <c>Lwt_unix.signal_handler_id</c></para>
 /// </summary>
@@ -67,7 +67,7 @@ public sealed class LwtSignalHandler : IDisposable
     /// <summary>The loop it runs on (the one that installed it).</summary>
     internal EventLoop Loop { get; }
 
-    /// <summary>The handler given to <see cref="LwtUnix.OnSignalFull"/>.</summary>
+    /// <summary>The handler given to <see cref="LwtUnix.OnSignalFull(int, Action{LwtSignalHandler, int})"/>.</summary>
     internal Action<LwtSignalHandler, int> Handler { get; }
 
     /// <summary>Its place in installation order (all signals): a delivery's walk runs each handler of its loop once, in this order.</summary>
@@ -77,7 +77,7 @@ public sealed class LwtSignalHandler : IDisposable
     /// Removes the handler (idempotent, from any thread); a signal not yet delivered to it is
     /// dropped. When no handler is left for the signal, it gets back the behaviour it had before
     /// its first handler, except that a signal inherited as ignored gets its default action (as
-    /// <see cref="LwtUnix.OnSignal"/> says, and as Lwt's <c>remove_signal</c> sets <c>SIG_DFL</c>).
+    /// <see cref="LwtUnix.OnSignal(int, Action{int})"/> says, and as Lwt's <c>remove_signal</c> sets <c>SIG_DFL</c>).
     /// <para>Lwt: <c>Lwt_unix.disable_signal_handler</c></para>
     /// </summary>
     public void Stop() => LwtUnix.DisableSignalHandler(this);
@@ -124,7 +124,32 @@ public static partial class LwtUnix
     }
 
     /// <summary>
-    /// As <see cref="OnSignal"/>, the handler also receiving its own <see cref="LwtSignalHandler"/>,
+    /// <see cref="OnSignal(int, Action{int})"/> for a .NET <see cref="PosixSignal"/>: a named
+    /// value is its Linux number (<c>PosixSignal.SIGTERM</c> is 15), any other value the raw
+    /// number it is (<c>(PosixSignal)10</c> is SIGUSR1). The handler receives the Linux number.
+    /// <para>Lwt: <c>Lwt_unix.on_signal</c></para>
+    /// </summary>
+    /// <param name="signal">The signal.</param>
+    /// <param name="handler">The handler.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="handler"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The signal cannot be handled (a negative value that names no signal, not 1 to 64, or SIGKILL, SIGSTOP).</exception>
+    /// <exception cref="UnixErrorException">sigaction(2) refused the signal.</exception>
+    public static LwtSignalHandler OnSignal(PosixSignal signal, Action<int> handler) => OnSignal(PosixSignalNumbers.ToLinux(signal), handler);
+
+    /// <summary>
+    /// <see cref="OnSignalFull(int, Action{LwtSignalHandler, int})"/> for a .NET
+    /// <see cref="PosixSignal"/>, translated as <see cref="OnSignal(PosixSignal, Action{int})"/> does.
+    /// <para>Lwt: <c>Lwt_unix.on_signal_full</c></para>
+    /// </summary>
+    /// <param name="signal">The signal.</param>
+    /// <param name="handler">The handler: its id and the signal's Linux number.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="handler"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The signal cannot be handled (a negative value that names no signal, not 1 to 64, or SIGKILL, SIGSTOP).</exception>
+    /// <exception cref="UnixErrorException">sigaction(2) refused the signal.</exception>
+    public static LwtSignalHandler OnSignalFull(PosixSignal signal, Action<LwtSignalHandler, int> handler) => OnSignalFull(PosixSignalNumbers.ToLinux(signal), handler);
+
+    /// <summary>
+    /// As <see cref="OnSignal(int, Action{int})"/>, the handler also receiving its own <see cref="LwtSignalHandler"/>,
     /// so that it can stop itself.
     /// <para>Lwt: <c>Lwt_unix.on_signal_full</c></para>
     /// </summary>
