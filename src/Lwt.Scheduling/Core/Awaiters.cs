@@ -242,7 +242,8 @@ internal static class AwaitSupport
     private static void Throw(Promise p)
     {
         if (p._status == Status.Rejected) ExceptionDispatchInfo.Throw(p.Rejection);
-        throw new InvalidOperationException("The promise is still pending: GetResult is called by await once the promise is resolved.");
+        throw new InvalidOperationException("The promise is still pending: GetResult is called by await once the promise is resolved, and does not block. "
+            + "To wait for it from code that is not on its loop, block on promise.AsTask() (Lwt.Interop) instead; on the loop's own thread, await it (blocking there would stop the loop that resolves it).");
     }
 
     /// <summary>What GetResult of a ReturnFrom awaiter throws: only an async Promise method's builder knows how to end the method there.</summary>

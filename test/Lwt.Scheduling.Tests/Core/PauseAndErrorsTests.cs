@@ -315,7 +315,8 @@ public class BadInputTests
     {
         var (p, _) = Promise.Create<int>();
         Assert.False(p.GetAwaiter().IsCompleted);
-        Assert.Throws<InvalidOperationException>(() => p.GetAwaiter().GetResult());
+        var e = Assert.Throws<InvalidOperationException>(() => p.GetAwaiter().GetResult());
+        Assert.Contains("AsTask()", e.Message); // Task's GetResult blocks; the message says what does here
     }
 }
 
