@@ -95,7 +95,14 @@ public static class LwtPreemptive
     /// </summary>
     public static int QueuedJobs { get { lock (s_gate) return QueuedCount; } }
 
-    /// <summary>The minimum and the maximum number of worker threads.<para>Lwt: <c>Lwt_preemptive.get_bounds</c></para></summary>
+    /// <summary>
+    /// The minimum and the maximum number of worker threads: (0, 4), the bounds
+    /// <see cref="SimpleInit"/> sets, until <see cref="SetBounds"/> or <see cref="Init"/> sets
+    /// others. (Lwt's gives (0, 0) until its pool is initialised, by <c>init</c>,
+    /// <c>simple_init</c> or a first <c>detach</c>; bounds that no <c>Detach</c> would use are
+    /// not kept.)
+    /// <para>Lwt: <c>Lwt_preemptive.get_bounds</c></para>
+    /// </summary>
     public static (int Min, int Max) GetBounds()
     {
         lock (s_gate) return (s_min, s_max);
