@@ -56,7 +56,9 @@ public partial class Promise
         // The common case (a task canceled directly, as Pick does to its losers): no search.
         if (p._cancelMode == CancelMode.CancelThis)
         {
-            if (p._owner == 0)
+            // Of no loop, or of a loop that has stopped (anyone's then: another thread may be
+            // resolving it right now): rejected under its lock.
+            if (p._owner == 0 || p._owner != ResolutionLoop.Current.LoopId)
             {
                 CancelLeafShared(p);
                 return;
@@ -199,7 +201,7 @@ public partial class Promise
                 case CancelMode.CancelThis:
                     exception ??= new CanceledException();
                     object? callbacks;
-                    if (p._owner == 0)
+                    if (p._owner == 0 || p._owner != here)
                     {
                         if (!p.TryCancelLeafShared(exception, out callbacks))
                         {

@@ -31,6 +31,12 @@ namespace Lwt;
  * the hot path, do not pay for this: their resolution tests `_owner`, which it already
  * reads nearby, and goes on as before.
  *
+ * A promise of a loop that has stopped is anyone's too (LoopRegistry): a Resolver, a Cancel()
+ * or an await made on it off the loop's running thread takes the same lock (Resolver.cs,
+ * Promise.Cancellation.cs, AwaitSupport.RegisterHere), so two threads resolving it, or one
+ * resolving and one canceling or awaiting, meet as on a promise of no loop. (A Bind, Map or
+ * On* attach to it from another thread still takes no lock: that is the hot path.)
+ *
  * Proxies. A proxy only joins two promises of one owner (PromiseOfT.cs, Adopt); two of no
  * loop are joined under both locks (TryMakeProxyShared), after checking that both are still
  * pending. A resolution or an attach that finds its promise made a proxy meanwhile follows

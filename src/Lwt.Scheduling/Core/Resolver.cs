@@ -128,6 +128,13 @@ public class Resolver
             if (p.RejectShared(exception, allowDeferring, later: allowDeferring)) return true;
             p = p.Underlying();
         }
+        else if (p._owner != ResolutionLoop.Current.LoopId)
+        {
+            // Of a loop that has stopped (ForeignOwner found none running): anyone's now, and
+            // another thread may be resolving or canceling it too: under its lock, as above.
+            if (p.RejectShared(exception, allowDeferring)) return true;
+            p = p.Underlying();
+        }
         else if (p._status == Status.Pending)
         {
             if (allowDeferring) p.RejectLater(exception);
@@ -280,8 +287,9 @@ public class Resolver<T> : Resolver
         // Posted to the owner's loop while it runs; done here once it has stopped.
         if (LoopRegistry.ForeignOwner(p._owner) is { } loop && loop.TryPost(() => Fulfil(value, allowDeferring, throwIfResolved: false)))
             return true;
-        if (p._status != Status.Pending) return NotPending(p, throwIfResolved);
-        p.FulfillCore(value, allowDeferring);
-        return true;
+        // The loop has stopped: its promises are anyone's, so another thread may be resolving,
+        // canceling or awaiting this one right now, as one of no loop: decided under its lock
+        // (Promise.Shared.cs), or two threads would both fulfil it and run its callbacks twice.
+        return p.FulfillShared(value, allowDeferring) || NotPending(p.UnderlyingT(), throwIfResolved);
     }
 }

@@ -1,0 +1,94 @@
+using Lwt.Interop;
+using Lwt.Tests.Interop;
+
+namespace Lwt.Tests.Loop;
+
+/// <summary>
+/// Promises of a loop that has stopped (LwtMain.Run returned) are anyone's (LoopRegistry):
+/// a resolver, a cancel or an await on another thread acts on them at once. Two threads
+/// doing so at the same moment must meet as they do on a promise of no loop (Core/Promise.Shared.cs):
+/// exactly one resolution wins, the other is told so, callbacks run once, and an await
+/// attached meanwhile is not lost. Before, the resolution of such a promise took no lock:
+/// two TryResolve both returned true and ran the callbacks twice, a TryResolve and a Cancel
+/// both "won", and an AsTask attached under the lock could be dropped (the Task never ended).
+/// </summary>
+[Collection(LoopGlobalState.Name)]
+public class StoppedLoopRaceTests
+{
+    private const int Rounds = TwoThreadRounds.Rounds;
+
+    /// <summary>Makes <paramref name="count"/> promises in one run of this thread's loop, which then stops.</summary>
+    private static (Promise<int> Promise, Resolver<int> Resolver)[] PromisesOfAStoppedLoop(int count, int[] callbacks)
+    {
+        var pairs = new (Promise<int>, Resolver<int>)[count];
+        LwtMain.Run(() =>
+        {
+            for (int i = 0; i < count; i++)
+            {
+                int round = i;
+                pairs[i] = Promise.CreateCancelable<int>();
+                pairs[i].Item1.OnTermination(() => Interlocked.Increment(ref callbacks[round]));
+            }
+            return Promise.ReturnUnit;
+        });
+        return pairs;
+    }
+
+    [Fact]
+    public void Two_threads_resolving_a_promise_of_a_stopped_loop_are_told_which_one_won()
+    {
+        var callbacks = new int[Rounds];
+        var pairs = PromisesOfAStoppedLoop(Rounds, callbacks);
+        var wonHere = new bool[Rounds];
+        var wonThere = new bool[Rounds];
+        TwoThreadRounds.Run(
+            i => wonHere[i] = pairs[i].Resolver.TryResolve(1),
+            i => wonThere[i] = pairs[i].Resolver.TryResolve(2),
+            i =>
+            {
+                Assert.True(wonHere[i] != wonThere[i], $"round {i}: TryResolve here returned {wonHere[i]}, there {wonThere[i]}");
+                Assert.Equal(wonHere[i] ? 1 : 2, pairs[i].Promise.Value);
+                Assert.Equal(1, callbacks[i]);
+            });
+    }
+
+    [Fact]
+    public void Resolve_and_Reject_or_Cancel_of_a_promise_of_a_stopped_loop_on_two_threads_have_one_winner()
+    {
+        var callbacks = new int[Rounds];
+        var pairs = PromisesOfAStoppedLoop(Rounds, callbacks);
+        var resolved = new bool[Rounds];
+        var rejected = new bool[Rounds];
+        TwoThreadRounds.Run(
+            i => resolved[i] = pairs[i].Resolver.TryResolve(1),
+            i =>
+            {
+                if (i % 2 == 0) pairs[i].Promise.Cancel();
+                else rejected[i] = ((Resolver)pairs[i].Resolver).TryReject(new InvalidOperationException("there"));
+            },
+            i =>
+            {
+                var p = pairs[i].Promise;
+                Assert.Equal(resolved[i], p.IsFulfilled);
+                if (i % 2 == 0) Assert.Equal(!resolved[i], p.IsCanceled);
+                else Assert.True(resolved[i] != rejected[i], $"round {i}: TryResolve returned {resolved[i]}, TryReject {rejected[i]}");
+                Assert.Equal(1, callbacks[i]);
+            });
+    }
+
+    [Fact]
+    public void AsTask_of_a_promise_of_a_stopped_loop_while_another_thread_resolves_it_ends()
+    {
+        var callbacks = new int[Rounds];
+        var pairs = PromisesOfAStoppedLoop(Rounds, callbacks);
+        var tasks = new Task<int>[Rounds];
+        TwoThreadRounds.Run(
+            i => tasks[i] = pairs[i].Promise.AsTask(),
+            i => pairs[i].Resolver.Resolve(i),
+            i =>
+            {
+                Assert.True(tasks[i].Wait(TwoThreadRounds.Hang), $"round {i}: the Task never ended (the attach was lost)");
+                Assert.Equal(i, tasks[i].Result);
+            });
+    }
+}
