@@ -273,9 +273,9 @@ internal static class AsyncBuilderCore
     /// </summary>
     internal static void Fulfil<T>(Promise<T> box, T value)
     {
-        if (Unsafe.As<AsyncBoxBase<T>>(box).MayRunElsewhere && LoopRegistry.ForeignOwner(box._owner) is { } loop
-            && FulfilOnLoop(loop, box, value))
+        if (Unsafe.As<AsyncBoxBase<T>>(box).MayRunElsewhere && IsOffItsLoop(box))
         {
+            FulfilOffLoop(box, value);
             return;
         }
         var p = box.UnderlyingT();
@@ -285,13 +285,37 @@ internal static class AsyncBuilderCore
     /// <inheritdoc cref="Fulfil{T}(Promise{T}, T)"/>
     internal static void Reject<T>(Promise<T> box, Exception exception)
     {
-        if (Unsafe.As<AsyncBoxBase<T>>(box).MayRunElsewhere && LoopRegistry.ForeignOwner(box._owner) is { } loop
-            && RejectOnLoop(loop, box, exception))
+        if (Unsafe.As<AsyncBoxBase<T>>(box).MayRunElsewhere && IsOffItsLoop(box))
         {
+            RejectOffLoop(box, exception);
             return;
         }
         var p = box.UnderlyingT();
         if (p.MayResolve) p.RejectCore(exception, allowDeferring: true);
+    }
+
+    /// <summary>Whether the box belongs to a loop and this thread is not running it (it runs elsewhere, or has stopped).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool IsOffItsLoop(Promise box) => box._owner != 0 && box._owner != ResolutionLoop.Current.LoopId;
+
+    // A body that finished off its loop's running thread: posted to the loop while it runs
+    // (FulfilOnLoop). Once the loop has stopped its promises are anyone's, and another thread
+    // may be awaiting, canceling or resolving this one right now: resolved under its lock, as
+    // a promise of no loop is (Promise.Shared.cs), or an await attached meanwhile is lost.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void FulfilOffLoop<T>(Promise<T> box, T value)
+    {
+        if (LoopRegistry.ForeignOwner(box._owner) is { } loop && FulfilOnLoop(loop, box, value)) return;
+        var p = box.UnderlyingT();
+        if (p.MayResolve) p.FulfillShared(value, allowDeferring: true);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void RejectOffLoop<T>(Promise<T> box, Exception exception)
+    {
+        if (LoopRegistry.ForeignOwner(box._owner) is { } loop && RejectOnLoop(loop, box, exception)) return;
+        var p = box.UnderlyingT();
+        if (p.MayResolve) p.RejectShared(exception, allowDeferring: true);
     }
 
     // Apart from Fulfil and Reject: the closure would otherwise be allocated on entry to them.

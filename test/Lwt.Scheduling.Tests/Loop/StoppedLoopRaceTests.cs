@@ -91,4 +91,28 @@ public class StoppedLoopRaceTests
                 Assert.Equal(i, tasks[i].Result);
             });
     }
+
+    private static async Promise<int> PlusOneOffTheLoop(Task<int> task) => await task.ConfigureAwait(false) + 1;
+
+    [Fact]
+    public void An_async_method_of_a_stopped_loop_finishing_on_one_thread_while_another_awaits_it_ends_the_await()
+    {
+        var sources = new TaskCompletionSource<int>[Rounds];
+        var methods = new Promise<int>[Rounds];
+        for (int i = 0; i < Rounds; i++) sources[i] = new TaskCompletionSource<int>();
+        LwtMain.Run(() =>
+        {
+            for (int i = 0; i < Rounds; i++) methods[i] = PlusOneOffTheLoop(sources[i].Task);
+            return Promise.ReturnUnit;
+        });
+        var tasks = new Task<int>[Rounds];
+        TwoThreadRounds.Run(
+            i => tasks[i] = methods[i].AsTask(),
+            i => sources[i].SetResult(i), // the method's end runs here, off its stopped loop
+            i =>
+            {
+                Assert.True(tasks[i].Wait(TwoThreadRounds.Hang), $"round {i}: the Task never ended (the attach was lost)");
+                Assert.Equal(i + 1, tasks[i].Result);
+            });
+    }
 }
