@@ -103,19 +103,31 @@ internal class TaskPromise<T> : Promise<T>
         if (LoopRegistry.ForeignOwner(_owner) is { } loop && PostTo(loop)) return;
         var p = UnderlyingT();
         if (!p.MayResolve) return; // of no loop, it may have been made a proxy since
+        // Of a loop that has stopped (ForeignOwner found none running): anyone's now, and another
+        // thread may be awaiting it right now; resolved under its lock, as one of no loop
+        // (Core/Promise.Shared.cs), or an attach made meanwhile under that lock is lost.
+        bool offItsLoop = _owner != 0 && _owner != ResolutionLoop.Current.LoopId;
         var task = _task;
         switch (task.Status)
         {
             case TaskStatus.RanToCompletion:
-                p.FulfillCore(typeof(T) == typeof(Unit) && task is not Task<T> ? default! : ((Task<T>)task).Result, allowDeferring: true);
+                var value = typeof(T) == typeof(Unit) && task is not Task<T> ? default! : ((Task<T>)task).Result;
+                if (offItsLoop) p.FulfillShared(value, allowDeferring: true);
+                else p.FulfillCore(value, allowDeferring: true);
                 break;
             case TaskStatus.Canceled:
-                p.RejectCore(new CanceledException(), allowDeferring: true);
+                Reject(p, new CanceledException(), offItsLoop);
                 break;
             default:
-                p.RejectCore(TaskExceptions.Unwrap(task), allowDeferring: true);
+                Reject(p, TaskExceptions.Unwrap(task), offItsLoop);
                 break;
         }
+    }
+
+    private static void Reject(Promise<T> p, Exception exception, bool offItsLoop)
+    {
+        if (offItsLoop) p.RejectShared(exception, allowDeferring: true);
+        else p.RejectCore(exception, allowDeferring: true);
     }
 
     /// <summary>

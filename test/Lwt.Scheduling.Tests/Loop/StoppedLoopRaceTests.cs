@@ -115,4 +115,26 @@ public class StoppedLoopRaceTests
                 Assert.Equal(i + 1, tasks[i].Result);
             });
     }
+
+    [Fact]
+    public void ToPromise_of_a_stopped_loop_whose_Task_completes_on_one_thread_while_another_awaits_it_ends_the_await()
+    {
+        var sources = new TaskCompletionSource<int>[Rounds];
+        var promises = new Promise<int>[Rounds];
+        for (int i = 0; i < Rounds; i++) sources[i] = new TaskCompletionSource<int>();
+        LwtMain.Run(() =>
+        {
+            for (int i = 0; i < Rounds; i++) promises[i] = sources[i].Task.ToPromise();
+            return Promise.ReturnUnit;
+        });
+        var tasks = new Task<int>[Rounds];
+        TwoThreadRounds.Run(
+            i => tasks[i] = promises[i].AsTask(),
+            i => sources[i].SetResult(i), // the promise is resolved here, its loop having stopped
+            i =>
+            {
+                Assert.True(tasks[i].Wait(TwoThreadRounds.Hang), $"round {i}: the Task never ended (the attach was lost)");
+                Assert.Equal(i, tasks[i].Result);
+            });
+    }
 }
