@@ -222,7 +222,7 @@ public sealed partial class EventLoop : ILoopDispatcher
     [DoesNotReturn]
     private void ThrowThreadEnded() =>
         throw new InvalidOperationException(
-            $"EventLoop.Post: the loop's thread ({ThreadId}) has ended, so nothing can run the action. Post to a loop whose thread runs, or will run, LwtMain.Run (a host's loop only until the host is disposed).");
+            $"EventLoop.Post (or its SynchronizationContext's Post, or a Task queued to its TaskScheduler): the loop's thread ({ThreadId}) has ended, so nothing can run the action. Post to a loop whose thread runs, or will run, LwtMain.Run (a host's loop only until the host is disposed).");
 
     /// <summary>
     /// For the promise core: whether the caller may act on this loop's promises directly. While
@@ -235,9 +235,26 @@ public sealed partial class EventLoop : ILoopDispatcher
     // on the promise itself, as on any promise of a stopped loop.
     bool ILoopDispatcher.TryPost(Action action) => ((ILoopDispatcher)this).TryPostClaimable(new PostedAction(action));
 
-    internal void Post(SendOrPostCallback callback, object? state) => Enqueue(new WorkItem(callback, state));
+    /// <summary>
+    /// The context's Post: as <see cref="Post(Action)"/>, refused once the loop's thread has
+    /// ended (nothing could ever run it: queued, it would be lost without a word).
+    /// </summary>
+    internal void Post(SendOrPostCallback callback, object? state)
+    {
+        if (ThreadHasEnded) ThrowThreadEnded();
+        Enqueue(new WorkItem(callback, state));
+    }
 
-    internal void PostTask(Task task) => Enqueue(new WorkItem(task, null));
+    /// <summary>
+    /// The scheduler's QueueTask: refused, as <see cref="Post(Action)"/> is, once the loop's
+    /// thread has ended; the Task then fails to start (TaskSchedulerException) instead of
+    /// waiting for ever.
+    /// </summary>
+    internal void PostTask(Task task)
+    {
+        if (ThreadHasEnded) ThrowThreadEnded();
+        Enqueue(new WorkItem(task, null));
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void Enqueue(in WorkItem item)

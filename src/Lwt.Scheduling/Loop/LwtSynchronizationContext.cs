@@ -36,6 +36,10 @@ public sealed class LwtSynchronizationContext : SynchronizationContext, ILoopCon
     /// <param name="d">The callback.</param>
     /// <param name="state">Its argument.</param>
     /// <exception cref="ArgumentNullException"><paramref name="d"/> is null.</exception>
+    /// <exception cref="InvalidOperationException">
+    /// The loop's thread has ended (an <c>EventLoopThread</c> or a host's loop after disposal), as
+    /// <see cref="EventLoop.Post(Action)"/>: nothing could ever run <paramref name="d"/>.
+    /// </exception>
     public override void Post(SendOrPostCallback d, object? state)
     {
         ArgumentNullException.ThrowIfNull(d);

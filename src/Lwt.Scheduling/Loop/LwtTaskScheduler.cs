@@ -20,6 +20,10 @@ public sealed class LwtTaskScheduler : TaskScheduler, ILoopContext
 
     /// <summary>Queues the task to the loop.<para>Lwt: none (the .NET TaskScheduler pattern: a task runs as a loop callback)</para></summary>
     /// <param name="task">The task.</param>
+    /// <exception cref="InvalidOperationException">
+    /// The loop's thread has ended, as for <see cref="EventLoop.Post(Action)"/>: the task could never
+    /// run (<c>Task.Factory.StartNew</c> then throws a <see cref="TaskSchedulerException"/> and the task is faulted).
+    /// </exception>
     protected override void QueueTask(Task task) => Loop.PostTask(task);
 
     /// <summary>Runs the task inline only on the loop thread.<para>Lwt: none (the .NET TaskScheduler pattern)</para></summary>
