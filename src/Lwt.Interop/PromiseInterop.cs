@@ -93,6 +93,13 @@ public static partial class PromiseInterop
     /// the promise is not cancelable (its wait is then abandoned, as
     /// <see cref="Task.WaitAsync(CancellationToken)"/> does). A token that fires after the
     /// promise resolved changes nothing. The token registration is released when the Task completes.
+    /// <para>
+    /// "Resolved" is on the promise's loop: a resolution made from another thread while that
+    /// loop runs (a <see cref="Resolver"/> used off the loop) is posted there and counts only
+    /// once the loop has run it. A token firing in between still ends the Task Canceled, and the
+    /// promise then ends as the posted resolution makes it (fulfilled, say): Task and promise
+    /// may disagree in that race, as with <see cref="Task.WaitAsync(CancellationToken)"/>.
+    /// </para>
     /// <para>Lwt: <c>Lwt.cancel</c> driven by a .NET <c>CancellationToken</c></para>
     /// </summary>
     /// <param name="promise">The promise.</param>
