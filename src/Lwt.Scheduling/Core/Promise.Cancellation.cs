@@ -49,26 +49,34 @@ public partial class Promise
             if (p.MayResolve) Cancel(); // of no loop, made a proxy on another thread just now: follow it
             return;
         }
-        if (LoopRegistry.ForeignOwner(p._owner) is { } loop)
+        // Off the loop that owns it (the thread's loop read once): CancelOffItsLoop.
+        if (p._owner == 0 || p._owner != ResolutionLoop.Current.LoopId)
         {
-            if (loop.TryPost(Cancel)) return;
+            CancelOffItsLoop(p);
+            return;
         }
         // The common case (a task canceled directly, as Pick does to its losers): no search.
         if (p._cancelMode == CancelMode.CancelThis)
         {
-            // Of no loop, or of a loop that has stopped (anyone's then: another thread may be
-            // resolving it right now): rejected under its lock.
-            if (p._owner == 0 || p._owner != ResolutionLoop.Current.LoopId)
-            {
-                CancelLeafShared(p);
-                return;
-            }
             var callbacks = p.RejectAsCanceled(null);
             p.OnCanceledLeaf();
             if (callbacks is not null) p.RunCallbacks(callbacks, allowDeferring: IsVeryDeep());
             return;
         }
         if (p._cancelMode != CancelMode.NotCancelable) CancelSearch(p);
+    }
+
+    /// <summary>
+    /// Cancel() off the promise's loop: posted to the owner's loop while it runs; otherwise (no
+    /// loop, or one that has stopped: anyone's promise, which another thread may be resolving
+    /// right now) a leaf is rejected under its lock, and a search takes each leaf's (CancelSearch).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void CancelOffItsLoop(Promise p)
+    {
+        if (LoopRegistry.ForeignOwner(p._owner) is { } loop && loop.TryPost(p.Cancel)) return;
+        if (p._cancelMode == CancelMode.CancelThis) CancelLeafShared(p);
+        else if (p._cancelMode != CancelMode.NotCancelable) CancelSearch(p);
     }
 
     /// <summary>Cancel() of a cancelable leaf of no loop: rejected under its lock (Promise.Shared.cs).</summary>

@@ -120,28 +120,24 @@ public class Resolver
     {
         if (exception is null) ThrowHelper.ThrowArgumentNull(nameof(exception));
         var p = UntypedPromise.Underlying();
-        // Posted to the owner's loop while it runs; done here once it has stopped.
+        // On the loop that owns it (the thread's loop read once): as Lwt does.
+        if (p._owner == 0 || p._owner != ResolutionLoop.Current.LoopId) return RejectOffItsLoop(p, exception, allowDeferring, throwIfResolved);
+        if (p._status != Status.Pending) return NotPending(p, throwIfResolved);
+        if (allowDeferring) p.RejectLater(exception);
+        else p.RejectCore(exception, allowDeferring);
+        return true;
+    }
+
+    /// <summary>
+    /// A rejection off the promise's loop: posted to the owner's loop while it runs; otherwise
+    /// (no loop, or one that has stopped: anyone's promise, which another thread may be
+    /// resolving, canceling, awaiting or making a proxy right now) decided under its lock.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private bool RejectOffItsLoop(Promise p, Exception exception, bool allowDeferring, bool throwIfResolved)
+    {
         if (LoopRegistry.ForeignOwner(p._owner) is { } loop && RejectFromOtherThread(loop, exception, allowDeferring)) return true;
-        if (p._owner == 0)
-        {
-            // Another thread may be resolving it, or making it a proxy: decided under its lock.
-            if (p.RejectShared(exception, allowDeferring, later: allowDeferring)) return true;
-            p = p.Underlying();
-        }
-        else if (p._owner != ResolutionLoop.Current.LoopId)
-        {
-            // Of a loop that has stopped (ForeignOwner found none running): anyone's now, and
-            // another thread may be resolving or canceling it too: under its lock, as above.
-            if (p.RejectShared(exception, allowDeferring)) return true;
-            p = p.Underlying();
-        }
-        else if (p._status == Status.Pending)
-        {
-            if (allowDeferring) p.RejectLater(exception);
-            else p.RejectCore(exception, allowDeferring);
-            return true;
-        }
-        return NotPending(p, throwIfResolved);
+        return p.RejectShared(exception, allowDeferring, later: allowDeferring) || NotPending(p.Underlying(), throwIfResolved);
     }
 
     // Apart from RejectWith: a lambda capturing parameters makes the compiler allocate its
@@ -289,7 +285,8 @@ public class Resolver<T> : Resolver
             return true;
         // The loop has stopped: its promises are anyone's, so another thread may be resolving,
         // canceling or awaiting this one right now, as one of no loop: decided under its lock
-        // (Promise.Shared.cs), or two threads would both fulfil it and run its callbacks twice.
-        return p.FulfillShared(value, allowDeferring) || NotPending(p.UnderlyingT(), throwIfResolved);
+        // (Promise.Shared.cs), or two threads would both fulfil it and run its callbacks twice;
+        // and, as for one of no loop, a Resolve waits for this thread's running callbacks.
+        return p.FulfillShared(value, allowDeferring, later: allowDeferring) || NotPending(p.UnderlyingT(), throwIfResolved);
     }
 }
