@@ -204,7 +204,13 @@ public sealed class EventLoopThread : IDisposable, IAsyncDisposable
     /// (their promises are canceled; one that the cancel resolves at once, through a handler
     /// that catches it, ends its Task as it ended: a value, or that handler's exception), then
     /// the thread's engine is disposed. Called on the loop thread, only asks the loop to stop.
-    /// A second call does nothing.
+    /// A second call does nothing. Once the thread has ended, nothing can run on it: a
+    /// <see cref="EventLoop.Post(Action)"/> or a Task queued to its scheduler throws
+    /// <see cref="InvalidOperationException"/>, and a Post of its <see cref="SynchronizationContext"/>
+    /// is dropped, so an <c>await</c> that captured the context and resumes after the end (an
+    /// async method started on the loop, still waiting on a Task) never resumes
+    /// (<see cref="LwtSynchronizationContext.Post"/> says why): let such methods end, or cancel
+    /// them, before disposing.
     /// <para>Lwt: none (the end of <c>Lwt_main.run</c>)</para>
     /// </summary>
     public void Dispose()

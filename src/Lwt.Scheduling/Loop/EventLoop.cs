@@ -222,7 +222,7 @@ public sealed partial class EventLoop : ILoopDispatcher
     [DoesNotReturn]
     private void ThrowThreadEnded() =>
         throw new InvalidOperationException(
-            $"EventLoop.Post (or its SynchronizationContext's Post, or a Task queued to its TaskScheduler): the loop's thread ({ThreadId}) has ended, so nothing can run the action. Post to a loop whose thread runs, or will run, LwtMain.Run (a host's loop only until the host is disposed).");
+            $"EventLoop.Post (or a Task queued to its TaskScheduler): the loop's thread ({ThreadId}) has ended, so nothing can run the action. Post to a loop whose thread runs, or will run, LwtMain.Run (a host's loop only until the host is disposed).");
 
     /// <summary>
     /// For the promise core: whether the caller may act on this loop's promises directly. While
@@ -236,13 +236,18 @@ public sealed partial class EventLoop : ILoopDispatcher
     bool ILoopDispatcher.TryPost(Action action) => ((ILoopDispatcher)this).TryPostClaimable(new PostedAction(action));
 
     /// <summary>
-    /// The context's Post: as <see cref="Post(Action)"/>, refused once the loop's thread has
-    /// ended (nothing could ever run it: queued, it would be lost without a word).
+    /// The context's Post: queued as <see cref="Post(Action)"/>, and dropped, not refused, once
+    /// the loop's thread has ended. Its callers are mostly await continuations, resumed by
+    /// whatever thread completes what they awaited: an exception thrown here would reach .NET's
+    /// AwaitTaskContinuation, which rethrows it on the thread pool as unhandled and ends the
+    /// process, for a continuation (a straggler at a host's shutdown, say) that can never run
+    /// anyway. AsyncEx's AsyncContext drops such a post too. False when dropped.
     /// </summary>
-    internal void Post(SendOrPostCallback callback, object? state)
+    internal bool PostFromContext(SendOrPostCallback callback, object? state)
     {
-        if (ThreadHasEnded) ThrowThreadEnded();
+        if (ThreadHasEnded) return false;
         Enqueue(new WorkItem(callback, state));
+        return true;
     }
 
     /// <summary>

@@ -36,14 +36,19 @@ public sealed class LwtSynchronizationContext : SynchronizationContext, ILoopCon
     /// <param name="d">The callback.</param>
     /// <param name="state">Its argument.</param>
     /// <exception cref="ArgumentNullException"><paramref name="d"/> is null.</exception>
-    /// <exception cref="InvalidOperationException">
-    /// The loop's thread has ended (an <c>EventLoopThread</c> or a host's loop after disposal), as
-    /// <see cref="EventLoop.Post(Action)"/>: nothing could ever run <paramref name="d"/>.
-    /// </exception>
+    /// <remarks>
+    /// Once the loop's thread has ended (an <c>EventLoopThread</c> or a host's loop after
+    /// disposal), nothing can run <paramref name="d"/>, and it is dropped: unlike
+    /// <see cref="EventLoop.Post(Action)"/>, this does not throw, because its callers are
+    /// mostly await continuations, where .NET would rethrow the exception on the thread pool as
+    /// unhandled and end the process (as AsyncEx's AsyncContext, which drops it too). An
+    /// <c>await</c> that captured this context and resumes after the end so never resumes: let
+    /// such methods end, or cancel them, before the loop's thread ends.
+    /// </remarks>
     public override void Post(SendOrPostCallback d, object? state)
     {
         ArgumentNullException.ThrowIfNull(d);
-        Loop.Post(d, state);
+        Loop.PostFromContext(d, state);
     }
 
     /// <summary>
