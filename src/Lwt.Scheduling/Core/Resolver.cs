@@ -284,9 +284,8 @@ public class Resolver<T> : Resolver
         if (LoopRegistry.ForeignOwner(p._owner) is { } loop && loop.TryPost(() => Fulfil(value, allowDeferring, throwIfResolved: false)))
             return true;
         // The loop has stopped: its promises are anyone's, so another thread may be resolving,
-        // canceling or awaiting this one right now, as one of no loop: decided under its lock
-        // (Promise.Shared.cs), or two threads would both fulfil it and run its callbacks twice;
-        // and, as for one of no loop, a Resolve waits for this thread's running callbacks.
-        return p.FulfillShared(value, allowDeferring, later: allowDeferring) || NotPending(p.UnderlyingT(), throwIfResolved);
+        // canceling or awaiting this one right now: fulfilled as one of no loop, under its lock
+        // (Promise.Shared.cs), or two threads would both fulfil it and run its callbacks twice.
+        return FulfilShared(p, value, allowDeferring, throwIfResolved);
     }
 }

@@ -236,21 +236,6 @@ public sealed partial class EventLoop : ILoopDispatcher
     bool ILoopDispatcher.TryPost(Action action) => ((ILoopDispatcher)this).TryPostClaimable(new PostedAction(action));
 
     /// <summary>
-    /// The context's Post: queued as <see cref="Post(Action)"/>, and dropped, not refused, once
-    /// the loop's thread has ended. Its callers are mostly await continuations, resumed by
-    /// whatever thread completes what they awaited: an exception thrown here would reach .NET's
-    /// AwaitTaskContinuation, which rethrows it on the thread pool as unhandled and ends the
-    /// process, for a continuation (a straggler at a host's shutdown, say) that can never run
-    /// anyway. AsyncEx's AsyncContext drops such a post too. False when dropped.
-    /// </summary>
-    internal bool PostFromContext(SendOrPostCallback callback, object? state)
-    {
-        if (ThreadHasEnded) return false;
-        Enqueue(new WorkItem(callback, state));
-        return true;
-    }
-
-    /// <summary>
     /// The scheduler's QueueTask: refused, as <see cref="Post(Action)"/> is, once the loop's
     /// thread has ended; the Task then fails to start (TaskSchedulerException) instead of
     /// waiting for ever.

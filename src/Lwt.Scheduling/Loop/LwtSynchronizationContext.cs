@@ -48,7 +48,7 @@ public sealed class LwtSynchronizationContext : SynchronizationContext, ILoopCon
     public override void Post(SendOrPostCallback d, object? state)
     {
         ArgumentNullException.ThrowIfNull(d);
-        Loop.PostFromContext(d, state);
+        Loop.TryPostUnlessEnded(d, state); // dropped once the thread has ended: see the remarks
     }
 
     /// <summary>
