@@ -18,8 +18,10 @@ namespace Lwt.Interop;
  *                  waits for ever on a loop that is gone. A promise that the cancel resolves
  *                  there and then (a handler that catches the cancel, or throws) gives its
  *                  outcome instead: the Task ends as it ended, no exception is dropped.
- *                  Then the run ends, the thread's engine is disposed (its epoll descriptor
- *                  and eventfd closed) and the thread exits; Dispose joins it, DisposeAsync
+ *                  Then the run ends, what was posted to the loop meanwhile runs (the loop
+ *                  is retired: a detached job's result that lands now is not lost), the
+ *                  thread's engine is disposed (its epoll descriptor and eventfd closed)
+ *                  and the thread exits; Dispose joins it, DisposeAsync
  *                  awaits it. Called on the loop thread itself (from an invocation),
  *                  disposal only asks the loop to stop.
  *
@@ -128,6 +130,18 @@ public sealed class EventLoopThread : IDisposable, IAsyncDisposable
             {
                 failure ??= e; // not thrown from the thread (that would end the process): Completion's
             }
+            try
+            {
+                // What reached the loop after its last iteration (a detached job's result, a
+                // Task's continuation, an await's) runs now; what comes later is delivered by
+                // its sender or refused (EventLoop.Retire), instead of waiting for a run that
+                // this thread will never make.
+                _loop?.Retire();
+            }
+            catch (Exception e)
+            {
+                failure ??= e;
+            }
             resolution.ExceptionHookOverride = null;
             LwtEngine.Current.Dispose();
             if (failure is null) _exited.TrySetResult();
@@ -204,7 +218,9 @@ public sealed class EventLoopThread : IDisposable, IAsyncDisposable
     /// (their promises are canceled; one that the cancel resolves at once, through a handler
     /// that catches it, ends its Task as it ended: a value, or that handler's exception), then
     /// the thread's engine is disposed. Called on the loop thread, only asks the loop to stop.
-    /// A second call does nothing. Once the thread has ended, nothing can run on it: a
+    /// A second call does nothing. What was posted to the loop until the thread's end (a
+    /// detached job's result, a Task's or an await's continuation) is run before it ends,
+    /// never lost. Once the thread is ending, nothing more can run on it: a
     /// <see cref="EventLoop.Post(Action)"/> or a Task queued to its scheduler throws
     /// <see cref="InvalidOperationException"/>, and a Post of its <see cref="SynchronizationContext"/>
     /// is dropped, so an <c>await</c> that captured the context and resumes after the end (an

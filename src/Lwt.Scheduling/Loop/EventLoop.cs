@@ -88,6 +88,10 @@ public sealed partial class EventLoop : ILoopDispatcher
     private int _id;
     private int _outstandingOperations;
     private int _pendingJobs;
+    /// <summary>Set by <see cref="Retire"/> (under _retireGate): the thread will run the loop no more.</summary>
+    private bool _retired;
+    /// <summary>Makes Retire's mark and another thread's look-and-enqueue (TryEnqueueUnlessEnded) one step each.</summary>
+    private readonly object _retireGate = new();
 
     private EventLoop()
     {
@@ -166,8 +170,9 @@ public sealed partial class EventLoop : ILoopDispatcher
     /// is blocked. Each iteration runs what the loop thread posted before what other threads posted,
     /// so an action posted from the loop thread may run before one another thread posted
     /// earlier. If the loop is not running, the action waits for its next
-    /// <see cref="LwtMain.Run(Promise)"/>; once the loop's thread has ended there can be no
-    /// next run, and the post is refused. An exception thrown by the action goes to
+    /// <see cref="LwtMain.Run(Promise)"/>; once the loop's thread has ended, or is ending (an
+    /// <c>EventLoopThread</c> after its loop's last iteration), there can be no next run, and
+    /// the post is refused. An exception thrown by the action goes to
     /// <see cref="Promise.AsyncExceptionHook"/>, unless <see cref="Promise.ExceptionFilter"/>
     /// refuses it: then it escapes from <c>LwtMain.Run</c>.
     /// <para>Lwt: <c>Lwt_unix.send_notification</c> (with the callback as the notification)</para>
@@ -198,26 +203,83 @@ public sealed partial class EventLoop : ILoopDispatcher
     /// has stopped), instead of the post throwing on a worker thread (which ends the process)
     /// or a queued result being lost (its promise pending for ever).
     /// </summary>
-    internal bool TryPostUnlessEnded(Action action)
-    {
-        if (ThreadHasEnded) return false;
-        Enqueue(new WorkItem(action, null));
-        return true;
-    }
+    internal bool TryPostUnlessEnded(Action action) => TryEnqueueUnlessEnded(new WorkItem(action, null));
 
     /// <summary>As <see cref="TryPostUnlessEnded(Action)"/>, with a static callback and its state.</summary>
-    internal bool TryPostUnlessEnded(SendOrPostCallback callback, object? state)
-    {
-        if (ThreadHasEnded) return false;
-        Enqueue(new WorkItem(callback, state));
-        return true;
-    }
+    internal bool TryPostUnlessEnded(SendOrPostCallback callback, object? state) =>
+        TryEnqueueUnlessEnded(new WorkItem(callback, state));
 
     /// <summary>
-    /// Whether the loop's thread has ended, so that nothing can ever run a post here. The
-    /// thread is asked only of a stopped loop: a running one costs one read.
+    /// Queues <paramref name="item"/> unless the loop's thread has ended or is ending
+    /// (<see cref="Retire"/>): false then, and nothing is queued. Either way nothing is lost:
+    /// an item is queued before the retirement, which runs it, or refused after it.
     /// </summary>
-    private bool ThreadHasEnded => !IsRunning && !_thread.IsAlive;
+    private bool TryEnqueueUnlessEnded(in WorkItem item)
+    {
+        if (Thread.CurrentThread == _thread)
+        {
+            // Retire runs on this thread, so it cannot be halfway through now.
+            if (ThreadHasEnded) return false;
+            _local.Enqueue(item);
+            return true;
+        }
+        // From another thread, the look and the enqueue are one step for Retire, which takes
+        // the same lock to mark the loop: without it an item could be queued just after
+        // Retire ran the queues dry, and wait for ever. A post to a running loop pays an
+        // uncontended lock; these are deliveries from workers and continuations from other
+        // threads, each of which has already crossed threads.
+        lock (_retireGate)
+        {
+            if (ThreadHasEnded) return false;
+            _inbox.Enqueue(item);
+        }
+        SignalInbox();
+        return true;
+    }
+    /// <summary>
+    /// Whether the loop's thread has ended, or is ending (<see cref="Retire"/>), so that nothing
+    /// can ever run a post here. Asked only of a stopped loop: a running one costs one read.
+    /// </summary>
+    private bool ThreadHasEnded => !IsRunning && (Volatile.Read(ref _retired) || !_thread.IsAlive);
+
+    /// <summary>
+    /// Called on the loop's thread once it will run the loop no more and is about to end
+    /// (EventLoopThread's last act): from here on the loop counts as ended, and what was
+    /// queued to it until now is run, here, instead of being lost with the thread.
+    /// </summary>
+    /// <remarks>
+    /// A thread that has left <c>LwtMain.Run</c> but not yet ended is still alive, so posts
+    /// are queued for a next run that will never come: a worker's result (LwtPreemptive.Detach,
+    /// a job) posted in that window would leave its promise pending for ever, and an await
+    /// continuation there would never run. Retire closes the window: it marks the loop ended
+    /// under the lock that the library's deliveries, the context's posts and the scheduler's
+    /// tasks take from other threads (TryEnqueueUnlessEnded), so that each one is either queued
+    /// before the mark, and run below, or refused after it as after the thread's end (a
+    /// worker delivers its result itself, the context drops the post, the scheduler throws);
+    /// then it runs the queues dry, with the loop's context current, as an iteration would.
+    /// <see cref="Post(Action)"/> throws from the mark on; one that races it is still queued
+    /// and not run, its documented race (it takes no lock: cross-thread-post's path).
+    /// </remarks>
+    internal void Retire()
+    {
+        Debug.Assert(IsOnLoopThread && !IsRunning, "Retire: on the loop's thread, after its last run");
+        lock (_retireGate) Volatile.Write(ref _retired, true);
+        var previous = System.Threading.SynchronizationContext.Current;
+        System.Threading.SynchronizationContext.SetSynchronizationContext(SynchronizationContext);
+        try
+        {
+            do
+            {
+                Volatile.Write(ref _inboxSignaled.Value, 1);
+                RunReady();
+            }
+            while (_local.Count != 0 || !_inbox.IsEmpty);
+        }
+        finally
+        {
+            System.Threading.SynchronizationContext.SetSynchronizationContext(previous);
+        }
+    }
 
     [DoesNotReturn]
     private void ThrowThreadEnded() =>
@@ -242,8 +304,7 @@ public sealed partial class EventLoop : ILoopDispatcher
     /// </summary>
     internal void PostTask(Task task)
     {
-        if (ThreadHasEnded) ThrowThreadEnded();
-        Enqueue(new WorkItem(task, null));
+        if (!TryEnqueueUnlessEnded(new WorkItem(task, null))) ThrowThreadEnded();
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -270,6 +331,12 @@ public sealed partial class EventLoop : ILoopDispatcher
     private void EnqueueInInbox(in WorkItem item)
     {
         _inbox.Enqueue(item);
+        SignalInbox();
+    }
+
+    /// <summary>After an enqueue to the inbox: raises the flag and wakes the loop if it may be blocked.</summary>
+    private void SignalInbox()
+    {
         // Inbox.Enqueue ends with an interlocked operation: a full fence before these
         // reads. The flag is written only when it changes, so a stream of posts does not keep
         // stealing its cache line from the loop.

@@ -37,8 +37,10 @@ public sealed class LwtSynchronizationContext : SynchronizationContext, ILoopCon
     /// <param name="state">Its argument.</param>
     /// <exception cref="ArgumentNullException"><paramref name="d"/> is null.</exception>
     /// <remarks>
-    /// Once the loop's thread has ended (an <c>EventLoopThread</c> or a host's loop after
-    /// disposal), nothing can run <paramref name="d"/>, and it is dropped: unlike
+    /// What is posted until an <c>EventLoopThread</c>'s (or a host's) loop has run its last
+    /// iteration still runs, on the loop's thread, before the thread ends. Once the loop's
+    /// thread has ended, or is ending (after that last run), nothing can run
+    /// <paramref name="d"/>, and it is dropped: unlike
     /// <see cref="EventLoop.Post(Action)"/>, this does not throw, because its callers are
     /// mostly await continuations, where .NET would rethrow the exception on the thread pool as
     /// unhandled and end the process (as AsyncEx's AsyncContext, which drops it too). An
@@ -48,7 +50,7 @@ public sealed class LwtSynchronizationContext : SynchronizationContext, ILoopCon
     public override void Post(SendOrPostCallback d, object? state)
     {
         ArgumentNullException.ThrowIfNull(d);
-        Loop.TryPostUnlessEnded(d, state); // dropped once the thread has ended: see the remarks
+        _ = Loop.TryPostUnlessEnded(d, state); // dropped once the thread has ended or is ending: see the remarks
     }
 
     /// <summary>
