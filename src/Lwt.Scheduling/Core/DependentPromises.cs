@@ -190,7 +190,8 @@ internal sealed class FinallyPromise<T>(Promise input, Func<Promise> cleanup) : 
             {
                 bool cancelRequested = WaitOn(p2);
                 _first = source;
-                AddCallback(p2, this);
+                if (p2._owner == _owner || p2._owner == 0) AddCallback(p2, this);
+                else AttachToOtherOwner(p2, this, _owner);
                 if (cancelRequested) Cancel();
                 return;
             }

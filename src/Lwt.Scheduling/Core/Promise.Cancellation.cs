@@ -256,11 +256,11 @@ public partial class Promise
     {
         var p = Underlying();
         if (p.IsResolvedNow) return this;
-        p.CheckOwnerThread();
+        bool anyones = p.CheckOwnerThread();
         var result = p.NewForwarder(CancelMode.CancelThis);
         var forward = new ForwardCallback(result);
         CallbackStore.Add(result, new DetachOnCancel(p, forward));
-        AddCallback(p, forward);
+        AddCallback(p, forward, anyones);
         return result;
     }
 
@@ -277,9 +277,9 @@ public partial class Promise
     {
         var p = Underlying();
         if (p.IsResolvedNow) return this;
-        p.CheckOwnerThread();
+        bool anyones = p.CheckOwnerThread();
         var result = p.NewForwarder(CancelMode.NotCancelable);
-        AddCallback(p, new ForwardCallback(result));
+        AddCallback(p, new ForwardCallback(result), anyones);
         return result;
     }
 
@@ -296,10 +296,10 @@ public partial class Promise
     {
         var p = Underlying();
         if (p.IsResolvedNow) return this;
-        p.CheckOwnerThread();
+        bool anyones = p.CheckOwnerThread();
         var result = p.NewForwarder(CancelMode.CancelThis);
         CallbackStore.Add(result, new CancelOnCancel(p));
-        AddCallback(p, new ForwardCallback(result));
+        AddCallback(p, new ForwardCallback(result), anyones);
         return result;
     }
 }

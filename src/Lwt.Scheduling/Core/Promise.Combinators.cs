@@ -50,7 +50,7 @@ public partial class Promise
             if (u._status == Status.Rejected) firstError ??= u.Rejection;
         }
         if (i == inputs.Length) return firstError is null ? s_unit : Promise<Unit>.FromException(firstError);
-        CheckOwnerThreads(inputs.AsSpan(i));
+        bool anyones = CheckOwnerThreads(inputs.AsSpan(i));
         // One pass from the first input still pending: each input is looked at once, so that
         // one of no loop resolved on another thread meanwhile is counted once, either here
         // or by its callback (JoinPromise counts itself until Arm).
@@ -62,7 +62,7 @@ public partial class Promise
             else
             {
                 join.Expect();
-                AddCallback(u, join); // owners checked above
+                AddCallback(u, join, anyones); // owners checked above
             }
         }
         join.Arm();
@@ -105,11 +105,11 @@ public partial class Promise
             if (u2._status == Status.Rejected) return Promise<(T1, T2)>.FromException(u2.Rejection);
             return new Promise<(T1, T2)>((u1._value, u2._value));
         }
-        CheckOwnerThreads([u1, u2]);
+        bool anyones = CheckOwnerThreads([u1, u2]);
         var both = new BothPromise<T1, T2>(u1, u2);
-        if (!u1.IsResolvedNow) AddCallback(u1, both);
+        if (!u1.IsResolvedNow) AddCallback(u1, both, anyones);
         else both.OnDependencyResolved(u1);
-        if (!u2.IsResolvedNow) AddCallback(u2, both);
+        if (!u2.IsResolvedNow) AddCallback(u2, both, anyones);
         else both.OnDependencyResolved(u2);
         return both;
     }
@@ -129,7 +129,7 @@ public partial class Promise
     public static Promise<IReadOnlyList<T>> All<T>(IEnumerable<Promise<T>> promises)
     {
         var inputs = Materialize(promises);
-        CheckOwnerThreads(inputs);
+        bool anyones = CheckOwnerThreads(inputs);
         var all = new AllPromise<T>(inputs);
         // One pass, as Join's (AllPromise counts itself until Arm).
         bool waiting = false;
@@ -143,7 +143,7 @@ public partial class Promise
             }
             waiting = true;
             all.Expect();
-            AddCallback(u, all); // owners checked above
+            AddCallback(u, all, anyones); // owners checked above
         }
         if (!waiting) return all.Collect();
         all.Arm();
@@ -360,12 +360,12 @@ public partial class Promise
             }
             return Unsafe.As<TResult>(winner);
         }
-        CheckOwnerThreads(inputs);
+        bool anyones = CheckOwnerThreads(inputs);
         var race = new RacePromise<T>(inputs.ToArray(), cancelLosers);
         // An input of no loop may resolve on another thread meanwhile and decide the race
         // (AddCallback runs the node then): the rest need no node.
         for (int i = 0; i < inputs.Length && !race.Node.Detached; i++)
-            AddCallback(inputs[i].Underlying(), race.Node); // owners checked above
+            AddCallback(inputs[i].Underlying(), race.Node, anyones); // owners checked above
         return Unsafe.As<TResult>(race);
     }
 
@@ -377,14 +377,26 @@ public partial class Promise
     /// counted, by every one of them. Only pending inputs are checked: a resolved one gets no
     /// callback. The combinators then attach with AddCallback, which does not check again
     /// (one thread-static read per input of a loop is enough).
+    /// <para>
+    /// True when an input belongs to a loop other than the caller's that is not running here,
+    /// which in practice is a loop that has stopped (anyone's): the combinator then attaches to
+    /// every input under its lock, as to promises of no loop (a rare case, so not told apart).
+    /// Resolved inputs count too: such a promise seen pending by the caller a moment ago may
+    /// have been resolved by another thread since, and a plain add to a resolved promise
+    /// would never run, where the locked one runs the callback.
+    /// </para>
     /// </summary>
-    private static void CheckOwnerThreads(ReadOnlySpan<Promise> inputs)
+    private static bool CheckOwnerThreads(ReadOnlySpan<Promise> inputs)
     {
+        bool anyones = false;
         for (int i = 0; i < inputs.Length; i++)
         {
             var u = inputs[i].Underlying();
-            if (!u.IsResolvedNow) u.CheckOwnerThread();
+            if (u._owner == 0) continue;
+            if (!u.IsResolvedNow) anyones |= u.CheckOwnerThread();
+            else anyones |= u._owner != ResolutionLoop.Current.LoopId;
         }
+        return anyones;
     }
 
     /// <summary>Views a span of typed promises as a span of promises (both are references).</summary>
@@ -403,9 +415,9 @@ public partial class Promise
         for (int i = 0; i < inputs.Length; i++)
             if (inputs[i].Underlying().IsResolvedNow) { anyResolved = true; break; }
         if (anyResolved) return race.DecideNow();
-        CheckOwnerThreads(inputs);
+        bool anyones = CheckOwnerThreads(inputs);
         for (int i = 0; i < inputs.Length && !race.Node.Detached; i++)
-            AddCallback(inputs[i].Underlying(), race.Node); // owners checked above
+            AddCallback(inputs[i].Underlying(), race.Node, anyones); // owners checked above
         return race;
     }
 }

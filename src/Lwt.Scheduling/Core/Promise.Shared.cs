@@ -34,8 +34,13 @@ namespace Lwt;
  * A promise of a loop that has stopped is anyone's too (LoopRegistry): a Resolver, a Cancel()
  * or an await made on it off the loop's running thread takes the same lock (Resolver.cs,
  * Promise.Cancellation.cs, AwaitSupport.RegisterHere), so two threads resolving it, or one
- * resolving and one canceling or awaiting, meet as on a promise of no loop. (A Bind, Map or
- * On* attach to it from another thread still takes no lock: that is the hot path.)
+ * resolving and one canceling or awaiting, meet as on a promise of no loop. So does every
+ * other attach: Bind, Map and the like, the On* callbacks, Protected and friends and the
+ * combinators already check that the caller is on the promise's loop (CheckOwnerThread: one
+ * thread-static read for a promise of a loop; a Bind compares its input's owner with its
+ * new node's, which is the caller's loop, and reads it only when they differ), and the same
+ * check tells them to attach under the lock (AddCallbackShared). A callback's result of another
+ * loop is attached to where that loop says (AttachToOtherOwner).
  *
  * Proxies. A proxy only joins two promises of one owner (PromiseOfT.cs, Adopt); two of no
  * loop are joined under both locks (TryMakeProxyShared), after checking that both are still
@@ -141,11 +146,27 @@ public partial class Promise
         return taken;
     }
 
+    /// <summary>
+    /// <see cref="AddCallback(Promise, object)"/>, or <see cref="AddCallbackShared"/> when the
+    /// caller's owner check (<see cref="CheckOwnerThread"/>) found the promise anyone's.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void AddCallback(Promise p, object callback, bool anyones)
+    {
+        if (anyones) AddCallbackShared(p, callback);
+        else AddCallback(p, callback);
+    }
+
+    /// <summary>
+    /// Attaches <paramref name="callback"/> to <paramref name="p"/> under its lock: a promise
+    /// of no loop, or of a loop that has stopped, which another thread may be resolving now.
+    /// Attached by a running loop, the callback is bound to it (LoopBoundCallback.cs).
+    /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void AddCallbackShared(Promise p, object callback)
+    internal static void AddCallbackShared(Promise p, object callback)
     {
         int loopId = ResolutionLoop.Current.LoopId;
-        if (loopId != 0) callback = new LoopBoundCallback(loopId, callback);
+        if (loopId != 0 && callback is not LoopBoundCallback) callback = new LoopBoundCallback(loopId, callback);
         while (!p.TryAddCallbackShared(callback))
         {
             // Resolved on another thread since the caller looked, or made a proxy: follow it,
@@ -168,14 +189,33 @@ public partial class Promise
     /// </summary>
     internal static void AttachOnLoop(ILoopDispatcher loop, Promise p, object callback)
     {
-        if (!loop.TryPost(() => AttachOrRun(p, callback))) AttachOrRun(p, callback);
+        if (!loop.TryPost(() => AttachOrRun(p, callback, anyones: false))) AttachOrRun(p, callback, anyones: true);
     }
 
-    private static void AttachOrRun(Promise p, object callback)
+    /// <summary>
+    /// Attaches <paramref name="callback"/>, which acts for a promise of loop
+    /// <paramref name="boundTo"/> (0: of no loop), to pending <paramref name="p"/> (underlying),
+    /// a promise of another loop that a callback returned (a Bind's, a Finally's): on p's loop
+    /// while it runs on another thread, here while this thread runs it, and under p's lock
+    /// once it has stopped (anyone's), the callback then bound to its own loop.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    internal static void AttachToOtherOwner(Promise p, object callback, int boundTo)
+    {
+        if (LoopRegistry.ForeignOwner(p._owner) is { } loop)
+            AttachOnLoop(loop, p, boundTo != 0 ? new LoopBoundCallback(boundTo, callback) : callback);
+        else if (p._owner == ResolutionLoop.Current.LoopId)
+            AddCallback(p, callback);
+        else
+            AddCallbackShared(p, boundTo != 0 ? new LoopBoundCallback(boundTo, callback) : callback);
+    }
+
+    /// <summary>On p's loop (a plain add), or anywhere once that loop has stopped (under p's lock).</summary>
+    private static void AttachOrRun(Promise p, object callback, bool anyones)
     {
         var u = p.Underlying();
         if (u.IsResolvedNow) u.RunCallbacks(callback, allowDeferring: true);
-        else AddCallback(u, callback);
+        else AddCallback(u, callback, anyones);
     }
 
     /// <summary>
@@ -211,13 +251,14 @@ public partial class Promise
     }
 
     /// <summary>
-    /// The promise this proxy of no loop now stands for: of no loop too, since a proxy only
-    /// joins promises of one owner (Adopt), so what resolves this one may resolve it.
+    /// The promise this proxy of no loop (or of a stopped loop) now stands for: of the same
+    /// owner, since a proxy only joins promises of one owner (Adopt), so what resolves this one
+    /// may resolve it, and an attach may take its lock.
     /// </summary>
     private protected Promise FollowProxyShared()
     {
         var target = Underlying();
-        Debug.Assert(target._owner == 0, "A promise of no loop was made a proxy for a promise of a loop.");
+        Debug.Assert(target._owner == _owner, "A proxy joined promises of two owners.");
         return target;
     }
 

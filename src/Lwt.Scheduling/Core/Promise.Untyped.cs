@@ -152,9 +152,10 @@ public partial class Promise
     {
         if (!p.IsResolvedNow)
         {
-            // The dependent was just created on this thread: same owner, same thread.
-            if (p._owner != dependent._owner) p.CheckOwnerThread();
-            AddCallback(p, dependent);
+            // The dependent was just created on this thread: same owner, same thread. Another
+            // owner is checked, and a stopped loop's promise is attached to under its lock.
+            if (p._owner != dependent._owner && p.CheckOwnerThread()) AddCallbackShared(p, dependent);
+            else AddCallback(p, dependent);
         }
         else
         {
@@ -162,11 +163,11 @@ public partial class Promise
         }
     }
 
-    /// <summary>Attaches a callback node to pending <paramref name="p"/> (underlying).</summary>
+    /// <summary>Attaches a callback node to pending <paramref name="p"/> (underlying), after checking the caller's thread.</summary>
     internal static void AttachCallback(Promise p, Callback callback)
     {
-        p.CheckOwnerThread();
-        AddCallback(p, callback);
+        if (p.CheckOwnerThread()) AddCallbackShared(p, callback);
+        else AddCallback(p, callback);
     }
 
     /// <summary>Creates a pending promise of this promise's type (for Protected and friends).</summary>

@@ -362,16 +362,21 @@ public partial class Promise
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private protected void PublishStatus(Status status) => _status = status;
 
-    /// <summary>Throws when a pending promise owned by a running loop is touched from another thread.</summary>
+    /// <summary>
+    /// Before an attach to this pending promise (underlying) from the calling thread: throws
+    /// when it belongs to a loop running on another thread; true when it belongs to a loop
+    /// that is not running on this thread now (stopped: its promises are anyone's, and another
+    /// thread may be resolving this one), so the attach must take its lock
+    /// (<see cref="AddCallbackShared"/>); false on its own loop's thread, or for a promise of
+    /// no loop, which <see cref="AddCallback(Promise, object)"/> handles.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal void CheckOwnerThread()
-    {
-        if (_owner != 0 && _owner != ResolutionLoop.Current.LoopId) CheckOwnerThreadSlow();
-    }
+    internal bool CheckOwnerThread() => _owner != 0 && _owner != ResolutionLoop.Current.LoopId && CheckOwnerThreadSlow();
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private void CheckOwnerThreadSlow()
+    private bool CheckOwnerThreadSlow()
     {
         if (LoopRegistry.ForeignOwner(_owner) is not null) ThrowHelper.ThrowForeignThread();
+        return true;
     }
 }

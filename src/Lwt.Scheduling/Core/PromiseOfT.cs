@@ -302,10 +302,8 @@ public partial class Promise<T>
     {
         bool cancelRequested = WaitOn(inner);
         var forward = new ForwardCallback(this);
-        if (inner._owner != 0 && LoopRegistry.ForeignOwner(inner._owner) is { } loop)
-            AttachOnLoop(loop, inner, _owner != 0 ? new LoopBoundCallback(_owner, forward) : forward);
-        else
-            AddCallback(inner, forward);
+        if (inner._owner == _owner || inner._owner == 0) AddCallback(inner, forward);
+        else AttachToOtherOwner(inner, forward, _owner);
         if (cancelRequested) Cancel();
     }
 }

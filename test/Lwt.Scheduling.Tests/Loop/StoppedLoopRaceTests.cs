@@ -137,4 +137,40 @@ public class StoppedLoopRaceTests
                 Assert.Equal(i, tasks[i].Result);
             });
     }
+
+    /// <summary>The ways to attach to a promise: each must take the callback or find the promise resolved.</summary>
+    private static readonly Func<Promise<int>, Action, Promise?>[] Attaches =
+    [
+        (p, ran) => { p.OnSuccess(_ => ran()); return null; },
+        (p, ran) => { p.OnTermination(ran); return null; },
+        (p, _) => p.Map(v => v + 1),
+        (p, _) => p.Bind(v => Promise.Return(v + 1)),
+        (p, _) => p.Protected().Map(v => v + 1),
+        (p, _) => p.NoCancel().Map(v => v + 1),
+        (p, _) => Promise.Join(p, Promise.ReturnUnit),
+        (p, _) => Promise.Pick([p, Promise.Create<int>().Promise]),
+        (p, _) => Promise.Both(p, Promise.Return(1)),
+    ];
+
+    // Bind, Map, the On* callbacks and the combinators attach without a lock on their own
+    // loop's thread (the hot path); off it, to a stopped loop's promise, they took none either,
+    // so a resolution on another thread could take the callbacks before the attach was
+    // visible to it: the callback was lost, and what waited on it stayed pending.
+    [Fact]
+    public void Callbacks_attached_to_a_promise_of_a_stopped_loop_while_another_thread_resolves_it_run_once()
+    {
+        var callbacks = new int[Rounds];
+        var pairs = PromisesOfAStoppedLoop(Rounds, callbacks);
+        var ran = new int[Rounds];
+        var results = new Promise?[Rounds];
+        TwoThreadRounds.Run(
+            i => results[i] = Attaches[i % Attaches.Length](pairs[i].Promise, () => Interlocked.Increment(ref ran[i])),
+            i => pairs[i].Resolver.TryResolve(1),
+            i =>
+            {
+                if (results[i] is { } result) Assert.True(result.IsFulfilled, $"round {i} (attach {i % Attaches.Length}): its result is {result.State}");
+                else Assert.Equal(1, ran[i]);
+                Assert.Equal(1, callbacks[i]);
+            });
+    }
 }
