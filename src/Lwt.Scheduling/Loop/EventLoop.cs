@@ -416,13 +416,12 @@ public sealed partial class EventLoop : ILoopDispatcher
     /// A promise of no loop, or of a loop that is not running, has no thread of its own: the
     /// callback is then attached here, on this thread, while another thread may be resolving
     /// it (a Task completing under <c>LwtMain.Run(task.ToPromise())</c> called off any loop).
-    /// For a promise of no loop, every resolution, cancel and proxy, and this attach, take
-    /// the promise's lock (Core/Promise.Shared.cs), so the attach is either taken or sees
-    /// the promise resolved. A promise of a stopped loop is still written without the lock,
-    /// so the attach can be lost: the other thread took the callbacks before this thread's
-    /// write was visible to it, and this loop would block forever. So the loop also reads
-    /// the promise's state itself, for the first kind too, should anything still write one
-    /// without the lock (ForeignRunTests forces that interleaving): after the attach (with a
+    /// For a promise of no loop, and one of a stopped loop, every resolution, cancel and
+    /// attach from off its loop takes the promise's lock (Core/Promise.Shared.cs), so the
+    /// attach is either taken or sees the promise resolved. A proxy of a stopped loop's
+    /// promise is still made without it, and an attach lost there would block this loop
+    /// forever. So the loop also reads the promise's state itself, should anything still
+    /// write one without the lock (ForeignRunTests forces that interleaving): after the attach (with a
     /// full fence, which catches a resolution already visible), and after every iteration,
     /// with a timer that wakes an idle loop at growing intervals (1 ms doubling to 128 ms) in
     /// case the callback never comes. The callback, when it does come, still wakes the loop
