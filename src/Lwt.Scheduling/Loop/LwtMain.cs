@@ -157,6 +157,16 @@ public static class LwtMain
         loop.Enter();
         // After Enter, which throws for a nested run: the run that owns the thread keeps its hook.
         var resolution = ResolutionLoop.Current;
+        // Called inside the callbacks of a promise of no loop (an `await promise.AsTask()` or an
+        // `await foreach` over AsAsyncEnumerable off any loop resumes there, on the resolving
+        // thread), the thread counts as resolving: the run's own wakeup_laters (a Pause woken,
+        // a stream item handed over, its token's cancel) would be queued for the outer frame,
+        // which this run blocks, and the run would hang. The loop runs its iterations as from
+        // the top of the stack (Lwt_main.run's loop is never inside callbacks); the outer
+        // frames' nesting is put back when it returns.
+        int outerDepth = resolution.Depth, outerResolving = resolution.Resolving;
+        resolution.Depth = 0;
+        resolution.Resolving = 0;
         var previousHook = resolution.ExceptionHookOverride;
         if (asyncExceptionHook is not null) resolution.ExceptionHookOverride = asyncExceptionHook;
         var previous = SynchronizationContext.Current;
@@ -186,6 +196,8 @@ public static class LwtMain
             resolution.ExceptionHookOverride = previousHook;
             SynchronizationContext.SetSynchronizationContext(previous);
             loop.Exit();
+            resolution.Depth = outerDepth;
+            resolution.Resolving = outerResolving;
             if (run is not null) LwtRuntimeEvents.StopRun(run, promise);
         }
         return ThrowIfRejected(promise);

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Lwt.Interop;
 
 namespace Lwt.Tests.Loop;
 
@@ -259,5 +260,56 @@ public class RunTests
             });
         });
         Assert.Equal(7, v);
+    }
+    [Fact]
+    public void Run_called_inside_the_callbacks_of_a_promise_of_no_loop_runs_its_loop_to_the_end()
+    {
+        // An `await promise.AsTask()` (or an await foreach over AsAsyncEnumerable) off any loop
+        // resumes inside the callbacks of the promise, on the thread that resolved it; a
+        // LwtMain.Run made there found the thread "inside callbacks" and deferred every
+        // wakeup_later of its own loop to a queue that only the outer frame (blocked in Run)
+        // drains: the run hung for ever, its token included.
+        object? fromCallback = null, fromAwait = null;
+        LoopTest.OnFreshThread(() =>
+        {
+            var (p, r) = Promise.Create<int>(); // no loop: its callbacks run on the resolving thread
+            p.OnSuccess(_ =>
+            {
+                try
+                {
+                    fromCallback = LwtMain.Run(PauseThenSleep, new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token);
+                }
+                catch (Exception e)
+                {
+                    fromCallback = e;
+                }
+            });
+            r.Resolve(1);
+        });
+        LoopTest.OnFreshThread(() =>
+        {
+            var (p, r) = Promise.Create<int>();
+            var t = AwaitThenRun(p);
+            r.Resolve(1); // runs AwaitThenRun's continuation here, inside p's callbacks
+            fromAwait = t.IsCompletedSuccessfully ? t.Result : t.Exception;
+        });
+        Assert.Equal(42, fromCallback);
+        Assert.Equal(42, fromAwait);
+
+        static async Promise<int> PauseThenSleep()
+        {
+            await Promise.Pause();
+            await LwtUnix.Sleep(0.001);
+            var (s, push) = LwtStream.Create<int>();
+            var read = s.Get();
+            push(Option<int>.Some(42));
+            return (await read).Value;
+        }
+
+        static async Task<object?> AwaitThenRun(Promise<int> p)
+        {
+            await p.AsTask().ConfigureAwait(false);
+            return LwtMain.Run(PauseThenSleep, new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token);
+        }
     }
 }
