@@ -44,6 +44,14 @@ public static partial class PromiseInterop
     /// token fires, or in a <c>finally</c> of <c>ExecuteAsync</c>) so that its readers see the end.
     /// <para>Lwt: <c>Lwt_stream.get</c> seen as .NET's <c>IAsyncEnumerable</c></para>
     /// </summary>
+    /// <remarks>
+    /// Each enumerator consumes what it reads, but two enumerators of one stream driven at
+    /// once are not competing consumers: reads waiting together are all given the next item
+    /// (<see cref="LwtStream{T}.Get"/>, as Lwt's <c>get</c>), so that item comes out of each.
+    /// Enumerate a stream once, and fan the items out from there (or give each consumer a
+    /// <see cref="LwtStream{T}.Clone"/>, made on the stream's loop, to see every item; a
+    /// bounded stream cannot be cloned).
+    /// </remarks>
     /// <param name="stream">The stream (read by the enumerators: each consumes what it reads).</param>
     /// <typeparam name="T">The type of the items.</typeparam>
     /// <returns>The async enumerable.</returns>
@@ -68,6 +76,16 @@ public static partial class PromiseInterop
     /// <c>finally</c> does in <c>await foreach</c>). The stream then ends (later reads give
     /// <c>None</c>): unlike <see cref="LwtStream.From{T}(Func{Promise{Option{T}}})"/>, whose
     /// function Lwt calls again after it failed, an enumerator that threw is not asked again.
+    /// Canceling a read of the stream cancels that read only, not the <c>MoveNextAsync</c> in
+    /// flight: as with Lwt's <c>from</c>, whose readers wait on its request through
+    /// <c>Lwt.protected</c>, the request goes on and its item stays in the stream for the next
+    /// read. Nothing else disposes the enumerator: a stream abandoned before its end leaves the
+    /// source's enumerator undisposed (an async iterator's <c>finally</c> does not run) and its
+    /// last <c>MoveNextAsync</c> running. To stop the source with the reader, give the source a
+    /// token of your own (<c>channel.Reader.ReadAllAsync(token)</c>, an async iterator
+    /// method called with a token) and cancel it: the read that meets the cancel is rejected
+    /// with <see cref="CanceledException"/>, the enumerator is disposed and the stream ends;
+    /// or read the stream to its end.
     /// <para>Lwt: <c>Lwt_stream.from</c> over .NET's <c>IAsyncEnumerable</c></para>
     /// </summary>
     /// <param name="source">The async enumerable.</param>

@@ -100,6 +100,11 @@ public sealed partial class LwtStream<T>
     /// <summary>
     /// Removes and returns the next item; <c>None</c> at the end of the stream. Waits while
     /// nothing is available; the waiting promise is cancelable (the item then stays).
+    /// Two reads waiting on the same stream at once (two consumers of one stream, two
+    /// enumerators of <c>AsAsyncEnumerable</c>) are both given the next item, which is
+    /// consumed once, as in Lwt (each read takes the item at the position where it started):
+    /// the stream is not a work queue shared by competing readers. Give each consumer its own
+    /// items from one reader, or a <see cref="Clone"/> each (not of a bounded stream) when every consumer must see every item.
     /// <para>Lwt: <c>Lwt_stream.get</c></para>
     /// </summary>
     public Promise<Option<T>> Get()
