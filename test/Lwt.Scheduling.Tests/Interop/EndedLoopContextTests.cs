@@ -68,5 +68,8 @@ public class EndedLoopContextTests
         var continuation = Task.CompletedTask.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.None, scheduler);
         Assert.True(((IAsyncResult)continuation).AsyncWaitHandle.WaitOne(TimeSpan.FromSeconds(30)), "the continuation never ended"); // hang guard
         Assert.True(continuation.IsFaulted);
+        // Observed: left unobserved, the faulted Task's finalizer raises UnobservedTaskException,
+        // which the tests that count unobserved exceptions (RaceTests) pick up when they run beside this one.
+        Assert.IsType<TaskSchedulerException>(continuation.Exception!.InnerException);
     }
 }
