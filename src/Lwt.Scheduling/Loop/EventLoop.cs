@@ -236,6 +236,7 @@ public sealed partial class EventLoop : ILoopDispatcher
         SignalInbox();
         return true;
     }
+
     /// <summary>
     /// Whether the loop's thread has ended, or is ending (<see cref="Retire"/>), so that nothing
     /// can ever run a post here. Asked only of a stopped loop: a running one costs one read.
