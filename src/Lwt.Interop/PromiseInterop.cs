@@ -50,10 +50,9 @@ public static partial class PromiseInterop
     /// (a resolver, from any thread once the loop has stopped). To bound the wait, use
     /// <see cref="AsTask{T}(Promise{T}, CancellationToken)"/> or <see cref="Task.WaitAsync(TimeSpan)"/>.
     /// Of a promise of no loop, the Task completes on the thread that resolves the promise,
-    /// inside its callbacks, and an await with no context of its own resumes there: a
-    /// <c>Resolve</c> made by that code defers its callbacks until it returns (Lwt's
-    /// <c>wakeup_later</c>), so it must not block on another such Task (README, "Awaiting a
-    /// promise in async code").
+    /// and an await with no context of its own resumes there at once, as code of its own, not
+    /// as a callback of the promise: a <c>Resolve</c> it makes runs its callbacks at once
+    /// (README, "Awaiting a promise in async code").
     /// <para>Lwt: (none: <c>'a Lwt.t</c> seen as a .NET <c>Task&lt;T&gt;</c>)</para>
     /// </summary>
     /// <param name="promise">The promise.</param>

@@ -31,6 +31,12 @@ namespace Lwt.Interop;
  * code awaiting from elsewhere never resumes on the loop thread. (RunContinuationsAsynchronously
  * would add a queue hop to every await on the loop; the perf workload interop-astask measured
  * it at about +300 ns.)
+ *
+ * Off any loop (a promise of no loop, or of a stopped loop, resolved on the pool), no
+ * context stops .NET from inlining: the awaiting code goes on inside the promise's callbacks.
+ * It is not one of them, so the completion first leaves them (ResolutionLoop.
+ * LeaveCallbacksOffLoop): a Resolve made by that code runs its callbacks as at top level,
+ * instead of after the code returns, where a Task it waited for would never complete.
  */
 
 /// <summary>Completes a <see cref="Task{TResult}"/> when the promise it is attached to resolves.</summary>
@@ -46,6 +52,7 @@ internal sealed class TaskSource<T> : Callback
 
     internal override void Invoke(Promise source)
     {
+        using var outside = ResolutionLoop.LeaveCallbacksOffLoop(); // continuations inlined here are not callbacks (file comment)
         if (source._status == Status.Fulfilled) _builder.SetResult(((Promise<T>)source)._value);
         else _builder.SetException(source.Rejection);
     }
@@ -63,6 +70,7 @@ internal sealed class TaskSource : Callback
 
     internal override void Invoke(Promise source)
     {
+        using var outside = ResolutionLoop.LeaveCallbacksOffLoop(); // continuations inlined here are not callbacks (file comment)
         if (source._status == Status.Fulfilled) _builder.SetResult();
         else _builder.SetException(source.Rejection);
     }

@@ -117,6 +117,7 @@ internal sealed class TokenTaskSource(Promise promise, CancellationToken token) 
             Release();
             return;
         }
+        using var outside = ResolutionLoop.LeaveCallbacksOffLoop(); // as TaskSource's (TaskSource.cs)
         if (source._status == Status.Fulfilled) _source.TrySetResult();
         else
         {
@@ -147,6 +148,7 @@ internal sealed class TokenTaskSource<T>(Promise promise, CancellationToken toke
             Release();
             return;
         }
+        using var outside = ResolutionLoop.LeaveCallbacksOffLoop(); // as TaskSource's (TaskSource.cs)
         if (source._status == Status.Fulfilled) _source.TrySetResult(((Promise<T>)source)._value);
         else
         {

@@ -180,6 +180,7 @@ internal sealed class ValueTaskSource<T> : ValueTaskSourceBase, IValueTaskSource
 
     internal override void Invoke(Promise source)
     {
+        using var outside = ResolutionLoop.LeaveCallbacksOffLoop(); // as TaskSource's (TaskSource.cs)
         if (source._status == Status.Fulfilled)
         {
             _value = ((Promise<T>)source)._value;
@@ -204,6 +205,7 @@ internal sealed class ValueTaskSource : ValueTaskSourceBase, IValueTaskSource
 {
     internal override void Invoke(Promise source)
     {
+        using var outside = ResolutionLoop.LeaveCallbacksOffLoop(); // as TaskSource's (TaskSource.cs)
         if (source._status == Status.Fulfilled) Succeed();
         else SetError(source.Rejection);
     }

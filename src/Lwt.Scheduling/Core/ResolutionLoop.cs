@@ -97,7 +97,7 @@ internal sealed class ResolutionLoop
 
     // The wakeup_later queue (Resolver.Resolve/Reject inside callbacks): (promise, callbacks)
     // pairs, run in order by the frame that brings Resolving back to 0.
-    private readonly Queue<(Promise Source, object Callbacks)> _later = new();
+    private Queue<(Promise Source, object Callbacks)> _later = new();
 
     /// <summary>Whether a wakeup_later waits in its queue.</summary>
     internal bool HasLater
@@ -131,6 +131,53 @@ internal sealed class ResolutionLoop
                 Depth = depth;
                 Resolving = 0;
             }
+        }
+    }
+
+    /// <summary>
+    /// For the Task adapters (Lwt.Interop's TaskSource and friends), which complete a Task
+    /// from a promise's callback: on a thread that runs no loop and is inside callbacks,
+    /// makes the code that follows run as code outside every callback, until
+    /// <see cref="OutsideCallbacks.Dispose"/>; elsewhere does nothing.
+    /// </summary>
+    /// <remarks>
+    /// A Task completed there runs the continuations of the awaits that captured no context
+    /// inline, on this thread: the rest of an <c>async</c> method that awaited
+    /// <c>promise.AsTask()</c> on the pool. That code is not a callback of the promise, and it
+    /// must not behave as one: a <c>Resolve</c> it made would queue its callbacks behind the
+    /// frame that runs it (wakeup_later inside callbacks), so a Task it then waited for never
+    /// completed, and the thread hung. So its wakeup_laters get a queue of their own, drained
+    /// as at top level, and the outer frames' queue, kept apart meanwhile, runs when they end,
+    /// as before. The nesting depth is kept: the trampoline still bounds the stack. On a loop
+    /// thread nothing changes: there the only continuations that run inline are the loop's
+    /// own (an await that captured its context), which are callbacks of the loop.
+    /// </remarks>
+    internal static OutsideCallbacks LeaveCallbacksOffLoop()
+    {
+        var loop = Current;
+        return loop.LoopId == 0 && loop.Resolving != 0 ? loop.LeaveCallbacks() : default;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private OutsideCallbacks LeaveCallbacks()
+    {
+        var scope = new OutsideCallbacks(this, Resolving, _later);
+        _later = new Queue<(Promise Source, object Callbacks)>();
+        Resolving = 0;
+        return scope;
+    }
+
+    /// <summary>The end of <see cref="LeaveCallbacksOffLoop"/>: back inside the outer callbacks.</summary>
+    internal readonly struct OutsideCallbacks(ResolutionLoop? loop, int resolving, Queue<(Promise Source, object Callbacks)>? later) : IDisposable
+    {
+        /// <summary>Restores the outer frames' count and queue (anything left in the inner one is kept, behind theirs).</summary>
+        public void Dispose()
+        {
+            if (loop is null) return;
+            var inner = loop._later;
+            loop._later = later!;
+            loop.Resolving = resolving;
+            while (inner.TryDequeue(out var item)) later!.Enqueue(item);
         }
     }
 
