@@ -333,7 +333,9 @@ public static class LwtPreemptive
         using var done = new ManualResetEventSlim();
         T result = default!;
         ExceptionDispatchInfo? error = null;
-        loop.Post(() =>
+        // Under the retirement's lock (EventLoop.Retire): racing the end of the loop's thread,
+        // f runs or this throws, and the worker never waits for ever.
+        loop.PostUnlessEnded(() =>
         {
             Promise<T> p;
             try
@@ -386,7 +388,7 @@ public static class LwtPreemptive
     {
         ArgumentNullException.ThrowIfNull(f);
         var loop = MainLoopForCaller();
-        loop.Post(() => Promise.DontWait(f, handler ?? Promise.ReportUnhandled));
+        loop.PostUnlessEnded(() => Promise.DontWait(f, handler ?? Promise.ReportUnhandled)); // runs or throws, never lost to the thread's end
     }
 
     private static EventLoop MainLoopForCaller()

@@ -205,6 +205,19 @@ public sealed partial class EventLoop : ILoopDispatcher
     /// </summary>
     internal bool TryPostUnlessEnded(Action action) => TryEnqueueUnlessEnded(new WorkItem(action, null));
 
+    /// <summary>
+    /// As <see cref="Post(Action)"/>, for the library's posts from another thread whose sender
+    /// then waits for the action (SynchronizationContext.Send, LwtPreemptive.RunInMain): the
+    /// look and the enqueue are one step for <see cref="Retire"/>, so such a post is queued
+    /// before the retirement, which runs it, or throws after it. Post's lock-free path could
+    /// look before the mark and enqueue after Retire ran the queues dry: its sender then
+    /// waited for ever.
+    /// </summary>
+    internal void PostUnlessEnded(Action action)
+    {
+        if (!TryPostUnlessEnded(action)) ThrowThreadEnded();
+    }
+
     /// <summary>As <see cref="TryPostUnlessEnded(Action)"/>, with a static callback and its state.</summary>
     internal bool TryPostUnlessEnded(SendOrPostCallback callback, object? state) =>
         TryEnqueueUnlessEnded(new WorkItem(callback, state));

@@ -78,7 +78,8 @@ public sealed class LwtSynchronizationContext : SynchronizationContext, ILoopCon
     {
         using var done = new ManualResetEventSlim();
         ExceptionDispatchInfo? error = null;
-        Loop.Post(() =>
+        // Under the retirement's lock: a Send racing an EventLoopThread's end runs or throws, never waits for ever.
+        Loop.PostUnlessEnded(() =>
         {
             try
             {

@@ -135,4 +135,84 @@ public class RetiredLoopTests
         jobMayEnd.Set();
         Assert.Equal(7, await detached.AsTask().WaitAsync(Guard));
     }
+
+    /// <summary>
+    /// Runs <paramref name="poster"/> on two threads against each of many EventLoopThreads
+    /// disposed at once, and counts the posters still blocked when the hang guard ends. Each
+    /// poster waits for its action to run (a Send, a RunInMain) until the loop refuses it: a
+    /// post that took EventLoop.Post's lock-free path could look before Retire's mark and
+    /// enqueue after Retire ran the queues dry, so its sender waited for ever (session 30's
+    /// stress: 6 Sends and 2 RunInMains hung in 168 disposals).
+    /// </summary>
+    private static int PostersHungAcrossDisposals(Action<EventLoopThread, Barrier, Action> poster)
+    {
+        var posters = new List<ManualResetEventSlim>();
+        for (int round = 0; round < 150; round++)
+        {
+            var lt = new EventLoopThread();
+            var go = new Barrier(3);
+            for (int k = 0; k < 2; k++)
+            {
+                var done = new ManualResetEventSlim();
+                posters.Add(done);
+                new Thread(() => poster(lt, go, done.Set)) { IsBackground = true }.Start();
+            }
+            // A poster that never got to start (a RunInMain job waiting for a worker that an
+            // earlier hung job holds) counts as the rest hung.
+            if (!go.SignalAndWait(Guard)) return 2 * 150 - posters.Count(d => d.IsSet);
+            lt.Dispose();
+        }
+        var deadline = DateTime.UtcNow + Guard;
+        int hung = 0;
+        foreach (var done in posters)
+        {
+            var left = deadline - DateTime.UtcNow;
+            if (!done.Wait(left > TimeSpan.Zero ? left : TimeSpan.Zero)) hung++;
+        }
+        return hung;
+    }
+
+    [Fact]
+    public void A_Send_from_another_thread_racing_the_threads_end_runs_or_throws_and_never_waits_for_ever()
+    {
+        int refused = 0;
+        int hung = PostersHungAcrossDisposals((lt, go, done) =>
+        {
+            go.SignalAndWait();
+            try
+            {
+                for (int i = 0; i < 1_000_000; i++) lt.Loop.SynchronizationContext.Send(static _ => { }, null);
+            }
+            catch (InvalidOperationException)
+            {
+                Interlocked.Increment(ref refused); // the loop's thread is ending or gone
+            }
+            done();
+        });
+        Assert.Equal(0, hung);
+        Assert.Equal(300, refused);
+    }
+
+    [Fact]
+    public void RunInMain_racing_the_end_of_the_thread_of_the_loop_that_detached_the_job_runs_or_throws_and_never_waits_for_ever()
+    {
+        int refused = 0;
+        int hung = PostersHungAcrossDisposals((lt, go, done) =>
+            // The job starts before the disposal (the barrier waits for it) and posts until refused.
+            lt.InvokeAsync(() => Promise.Return(LwtPreemptive.Detach(() =>
+            {
+                go.SignalAndWait();
+                try
+                {
+                    for (int i = 0; i < 1_000_000; i++) LwtPreemptive.RunInMain(() => Promise.Return(i));
+                }
+                catch (InvalidOperationException)
+                {
+                    Interlocked.Increment(ref refused); // the loop's thread is ending or gone
+                }
+                done();
+            }))));
+        Assert.Equal(0, hung);
+        Assert.Equal(300, refused);
+    }
 }
