@@ -220,7 +220,11 @@ public sealed class EventLoopThread : IDisposable, IAsyncDisposable
     /// the thread's engine is disposed. Called on the loop thread, only asks the loop to stop.
     /// A second call does nothing. What was posted to the loop until the thread's end (a
     /// detached job's result, a Task's or an await's continuation) is run before it ends,
-    /// never lost. Once the thread is ending, nothing more can run on it: a
+    /// never lost. A result that comes later is delivered by its worker, and the callbacks of
+    /// its promise then run on that worker (a stopped loop's promises are anyone's): Lwt I/O
+    /// or a <c>Detach</c> that such a callback starts there belongs to no running loop and
+    /// never completes, so let work that chains further end before disposing.
+    /// Once the thread is ending, nothing more can run on it: a
     /// <see cref="EventLoop.Post(Action)"/> or a Task queued to its scheduler throws
     /// <see cref="InvalidOperationException"/>, and a Post of its <see cref="SynchronizationContext"/>
     /// is dropped, so an <c>await</c> that captured the context and resumes after the end (an

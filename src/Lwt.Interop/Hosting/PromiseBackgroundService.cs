@@ -82,7 +82,9 @@ public abstract class PromiseBackgroundService : IHostedService, IDisposable
         var stopping = _stopping = new CancellationTokenSource();
         var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         _started = started.Task;
-        loop.Loop.Post(() =>
+        // Under the retirement's lock (EventLoop.Retire): a start racing the host's disposal
+        // runs or throws, and the Task it returns never waits for ever.
+        loop.Loop.PostUnlessEnded(() =>
         {
             Promise p;
             try
