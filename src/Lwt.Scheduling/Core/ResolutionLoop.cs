@@ -152,10 +152,12 @@ internal sealed class ResolutionLoop
     /// thread nothing changes: there the only continuations that run inline are the loop's
     /// own (an await that captured its context), which are callbacks of the loop.
     /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static OutsideCallbacks LeaveCallbacksOffLoop()
     {
-        var loop = Current;
-        return loop.LoopId == 0 && loop.Resolving != 0 ? loop.LeaveCallbacks() : default;
+        // t_current itself: a thread with none yet is inside no callbacks (no lazy creation here).
+        var loop = t_current;
+        return loop is not null && loop.Resolving != 0 && loop.LoopId == 0 ? loop.LeaveCallbacks() : default;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
@@ -171,14 +173,20 @@ internal sealed class ResolutionLoop
     internal readonly struct OutsideCallbacks(ResolutionLoop? loop, int resolving, Queue<(Promise Source, object Callbacks)>? later) : IDisposable
     {
         /// <summary>Restores the outer frames' count and queue (anything left in the inner one is kept, behind theirs).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void Dispose()
         {
-            if (loop is null) return;
-            var inner = loop._later;
-            loop._later = later!;
-            loop.Resolving = resolving;
-            while (inner.TryDequeue(out var item)) later!.Enqueue(item);
+            if (loop is not null) loop.ReturnToCallbacks(resolving, later!);
         }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void ReturnToCallbacks(int resolving, Queue<(Promise Source, object Callbacks)> later)
+    {
+        var inner = _later;
+        _later = later;
+        Resolving = resolving;
+        while (inner.TryDequeue(out var item)) later.Enqueue(item);
     }
 
     /// <summary>The event loop running on this thread, if any (0 = none). See <see cref="LoopRegistry"/>.</summary>
