@@ -157,34 +157,50 @@ internal sealed class ResolutionLoop
     {
         // t_current itself: a thread with none yet is inside no callbacks (no lazy creation here).
         var loop = t_current;
-        return loop is not null && loop.Resolving != 0 && loop.LoopId == 0 ? loop.LeaveCallbacks() : default;
+        return loop is not null && loop.Resolving != 0 && loop.LoopId == 0 ? loop.LeaveCallbacks(fromTheTop: false) : default;
     }
 
+    /// <summary>
+    /// For <c>LwtMain.Run</c> called inside callbacks (of a promise of no loop, or at once by a
+    /// Bind on a resolved one): its loop iterates as from the top of the stack, as
+    /// Lwt_main.run's loop, depth included, and with a wakeup_later queue of its own, so that
+    /// neither its own wake-ups wait for the frame it blocks nor the outer frames' run early
+    /// inside it. Does nothing at the top.
+    /// </summary>
+    internal OutsideCallbacks LeaveCallbacksForRun() =>
+        Depth != 0 || Resolving != 0 ? LeaveCallbacks(fromTheTop: true) : default;
+
+    /// <summary>
+    /// Sets the resolving count (and, <paramref name="fromTheTop"/>, the depth) to 0 and gives
+    /// the code that follows its own wakeup_later queue, until the returned scope's Dispose.
+    /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private OutsideCallbacks LeaveCallbacks()
+    private OutsideCallbacks LeaveCallbacks(bool fromTheTop)
     {
-        var scope = new OutsideCallbacks(this, Resolving, _later);
+        var scope = new OutsideCallbacks(this, Depth, Resolving, _later);
         _later = new Queue<(Promise Source, object Callbacks)>();
         Resolving = 0;
+        if (fromTheTop) Depth = 0;
         return scope;
     }
 
-    /// <summary>The end of <see cref="LeaveCallbacksOffLoop"/>: back inside the outer callbacks.</summary>
-    internal readonly struct OutsideCallbacks(ResolutionLoop? loop, int resolving, Queue<(Promise Source, object Callbacks)>? later) : IDisposable
+    /// <summary>The end of <see cref="LeaveCallbacksOffLoop"/> or <see cref="LeaveCallbacksForRun"/>: back inside the outer callbacks.</summary>
+    internal readonly struct OutsideCallbacks(ResolutionLoop? loop, int depth, int resolving, Queue<(Promise Source, object Callbacks)>? later) : IDisposable
     {
-        /// <summary>Restores the outer frames' count and queue (anything left in the inner one is kept, behind theirs).</summary>
+        /// <summary>Restores the outer frames' depth, count and queue (anything left in the inner one is kept, behind theirs).</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void Dispose()
         {
-            if (loop is not null) loop.ReturnToCallbacks(resolving, later!);
+            if (loop is not null) loop.ReturnToCallbacks(depth, resolving, later!);
         }
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private void ReturnToCallbacks(int resolving, Queue<(Promise Source, object Callbacks)> later)
+    private void ReturnToCallbacks(int depth, int resolving, Queue<(Promise Source, object Callbacks)> later)
     {
         var inner = _later;
         _later = later;
+        Depth = depth;
         Resolving = resolving;
         while (inner.TryDequeue(out var item)) later.Enqueue(item);
     }

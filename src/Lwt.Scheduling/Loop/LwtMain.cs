@@ -162,11 +162,10 @@ public static class LwtMain
         // thread), the thread counts as resolving: the run's own wakeup_laters (a Pause woken,
         // a stream item handed over, its token's cancel) would be queued for the outer frame,
         // which this run blocks, and the run would hang. The loop runs its iterations as from
-        // the top of the stack (Lwt_main.run's loop is never inside callbacks); the outer
-        // frames' nesting is put back when it returns.
-        int outerDepth = resolution.Depth, outerResolving = resolution.Resolving;
-        resolution.Depth = 0;
-        resolution.Resolving = 0;
+        // the top of the stack (Lwt_main.run's loop is never inside callbacks), with a
+        // wakeup_later queue of its own; the outer frames' nesting and queue are put back when
+        // it returns (ResolutionLoop.LeaveCallbacksForRun, the Task adapters' mechanism).
+        var outside = resolution.LeaveCallbacksForRun();
         var previousHook = resolution.ExceptionHookOverride;
         if (asyncExceptionHook is not null) resolution.ExceptionHookOverride = asyncExceptionHook;
         var previous = SynchronizationContext.Current;
@@ -196,8 +195,7 @@ public static class LwtMain
             resolution.ExceptionHookOverride = previousHook;
             SynchronizationContext.SetSynchronizationContext(previous);
             loop.Exit();
-            resolution.Depth = outerDepth;
-            resolution.Resolving = outerResolving;
+            outside.Dispose();
             if (run is not null) LwtRuntimeEvents.StopRun(run, promise);
         }
         return ThrowIfRejected(promise);
