@@ -55,14 +55,16 @@ internal static class CallbackStore
     {
         callback.Detached = true;
         p = p.Underlying();
-        if (p._owner != 0) DetachPending(p, callback);
-        else DetachShared(p, callback);
+        if (p.IsShared) DetachShared(p, callback);
+        else DetachPending(p, callback);
     }
 
     /// <summary>
-    /// Detach from a promise of no loop: under its lock, which its resolution takes to take
-    /// the storage (Promise.Shared.cs), so that the storage is never changed while another
-    /// thread runs it. The promise may have become a proxy meanwhile: follow it.
+    /// Detach from a shared promise (of no loop, or of a stopped loop off its thread:
+    /// Promise.IsShared): under its lock, which its resolution and an attach take to take or
+    /// change the storage (Promise.Shared.cs), so that the storage is never changed while
+    /// another thread runs it or adds to it. The promise may have become a proxy meanwhile:
+    /// follow it.
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static void DetachShared(Promise p, DetachableCallback callback)

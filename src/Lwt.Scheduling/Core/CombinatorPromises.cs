@@ -4,15 +4,16 @@ namespace Lwt;
 
 /// <summary>
 /// The first rejection among a combinator's inputs (Join, Both, All reject with it, as
-/// Lwt's join keeps the first it sees): kept once, under a compare-and-swap for a
-/// combinator of no loop, whose inputs may be resolved on several threads at once.
+/// Lwt's join keeps the first it sees): kept once, under a compare-and-swap for a shared
+/// combinator (of no loop, or of a stopped loop: Promise.IsShared), whose inputs may be
+/// resolved on several threads at once.
 /// </summary>
 internal static class FirstRejection
 {
     internal static void Record(Promise combinator, ref Exception? slot, Exception e)
     {
-        if (combinator._owner != 0) slot ??= e;
-        else Interlocked.CompareExchange(ref slot, e, null);
+        if (combinator.IsShared) Interlocked.CompareExchange(ref slot, e, null);
+        else slot ??= e;
     }
 }
 

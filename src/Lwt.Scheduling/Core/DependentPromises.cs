@@ -190,8 +190,7 @@ internal sealed class FinallyPromise<T>(Promise input, Func<Promise> cleanup) : 
             {
                 bool cancelRequested = WaitOn(p2);
                 _first = source;
-                if (p2._owner == _owner || p2._owner == 0) AddCallback(p2, this);
-                else AttachToOtherOwner(p2, this, _owner);
+                AttachReturned(p2, this);
                 if (cancelRequested) Cancel();
                 return;
             }

@@ -28,8 +28,9 @@ namespace Lwt;
  * (TryResolve returns false, Resolve throws, a cancel does nothing). The status is written
  * last (PublishStatus), so a thread that reads it without the lock, as IsRejected and then
  * Exception do, finds the value or the exception it announces. The loop's own promises,
- * the hot path, do not pay for this: their resolution tests `_owner`, which it already
- * reads nearby, and goes on as before.
+ * the hot path, do not pay for this: their resolution compares `_owner` with the thread's
+ * running loop (IsShared), whose thread-static it reads anyway to run the callbacks, and
+ * goes on as before.
  *
  * A promise of a loop that has stopped is anyone's too (LoopRegistry): a Resolver, a Cancel()
  * or an await made on it off the loop's running thread takes the same lock (Resolver.cs,
@@ -41,6 +42,16 @@ namespace Lwt;
  * new node's, which is the caller's loop, and reads it only when they differ), and the same
  * check tells them to attach under the lock (AddCallbackShared). A callback's result of another
  * loop is attached to where that loop says (AttachToOtherOwner).
+ *
+ * What the callbacks do is a change too. Resolved off its loop's thread, such a promise runs
+ * its callbacks there, and they resolve the promises that waited on it (a Map's, a Join's,
+ * an async method's), count a Join down, decide a race and detach its losers, hand a Bind
+ * the promise its callback returned: all of the same stopped loop, all of which a third
+ * thread may be attaching to, resolving or canceling at that moment. So every such change
+ * asks one question, IsShared: of no loop, or of a loop not running on this thread. Then it
+ * is made as on a promise of no loop, under the lock or with Interlocked. (Before, only the
+ * resolvers, cancels and attaches asked it, and a Map's result resolved there lost an
+ * attach made at the same moment on another thread, about once in 2,000 rounds.)
  *
  * Proxies. A proxy only joins two promises of one owner (PromiseOfT.cs, Adopt); two of no
  * loop are joined under both locks (TryMakeProxyShared), after checking that both are still
@@ -90,6 +101,26 @@ public partial class Promise
     }
 
     /// <summary>
+    /// Whether another thread may be changing this promise now, so that this thread changes
+    /// it only under its lock: it belongs to no loop, or to a loop that is not running on this
+    /// thread. The callers' owner checks keep a loop running on another thread from getting
+    /// here (its promises are only changed there), so off the owner's thread this means a loop
+    /// that has stopped, whose promises are anyone's: a resolution, a detach, a count down or
+    /// a handover that a callback makes there meets another thread's attach, cancel or
+    /// resolution under the lock, as on a promise of no loop. On its running loop's thread, the
+    /// hot path, it costs the thread-static read that most callers make anyway.
+    /// </summary>
+    internal bool IsShared
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => _owner == 0 || _owner != ResolutionLoop.Current.LoopId;
+    }
+
+    /// <summary><see cref="IsShared"/>, for a caller that already holds this thread's resolution loop.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal bool IsSharedFrom(ResolutionLoop here) => _owner == 0 || _owner != here.LoopId;
+
+    /// <summary>
     /// Whether this promise (underlying when the caller looked) is resolved. Not the same as
     /// "not pending": a promise of no loop may have been made a proxy on another thread
     /// since, and then still waits, through the proxy. An attach follows it (AddCallback), so
@@ -103,8 +134,8 @@ public partial class Promise
 
     /// <summary>
     /// Whether a resolution of this promise (underlying when the caller looked) is to go
-    /// ahead: it is pending, or it is of no loop and another thread has made it a proxy since.
-    /// The resolution of a promise of no loop follows the proxy under the lock
+    /// ahead: it is pending, or it is shared (<see cref="IsShared"/>) and another thread has
+    /// made it a proxy since. The resolution of a shared promise follows the proxy under the lock
     /// (<see cref="RejectShared"/>); stopping at "not pending" would drop it.
     /// </summary>
     internal bool MayResolve
@@ -113,34 +144,34 @@ public partial class Promise
         get
         {
             var status = _status;
-            return status == Status.Pending || status == Status.Proxy && _owner == 0;
+            return status == Status.Pending || status == Status.Proxy && IsShared;
         }
     }
 
     /// <summary>
     /// Counts down a combinator's pending inputs (Join, Both, All) and returns what is left:
-    /// with Interlocked for a combinator of no loop, whose inputs may resolve on several
-    /// threads at once.
+    /// with Interlocked for a shared combinator (<see cref="IsShared"/>), whose inputs may
+    /// resolve on several threads at once.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private protected int CountDown(ref int remaining) => _owner != 0 ? --remaining : Interlocked.Decrement(ref remaining);
+    private protected int CountDown(ref int remaining) => IsShared ? Interlocked.Decrement(ref remaining) : --remaining;
 
     /// <summary>Counts one more pending input of a combinator: the other half of <see cref="CountDown"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private protected void CountUp(ref int remaining)
     {
-        if (_owner != 0) remaining++;
-        else Interlocked.Increment(ref remaining);
+        if (IsShared) Interlocked.Increment(ref remaining);
+        else remaining++;
     }
 
     /// <summary>
-    /// Takes a race's inputs once (null when already taken): with Interlocked for a race of
-    /// no loop, which two inputs may decide at once on two threads.
+    /// Takes a race's inputs once (null when already taken): with Interlocked for a shared race
+    /// (<see cref="IsShared"/>), which two inputs may decide at once on two threads.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private protected TInputs? TakeOnce<TInputs>(ref TInputs? inputs) where TInputs : class
     {
-        if (_owner == 0) return Interlocked.Exchange(ref inputs, null);
+        if (IsShared) return Interlocked.Exchange(ref inputs, null);
         var taken = inputs;
         inputs = null;
         return taken;
@@ -167,6 +198,15 @@ public partial class Promise
     {
         int loopId = ResolutionLoop.Current.LoopId;
         if (loopId != 0 && callback is not LoopBoundCallback) callback = new LoopBoundCallback(loopId, callback);
+        AddCallbackSharedUnbound(p, callback);
+    }
+
+    /// <summary>
+    /// <see cref="AddCallbackShared"/> without binding the callback to this thread's loop: for
+    /// an async method's box, which says itself where it resumes (AsyncBox.TryAwaitPromise).
+    /// </summary>
+    internal static void AddCallbackSharedUnbound(Promise p, object callback)
+    {
         while (!p.TryAddCallbackShared(callback))
         {
             // Resolved on another thread since the caller looked, or made a proxy: follow it,
@@ -208,6 +248,22 @@ public partial class Promise
             AddCallback(p, callback);
         else
             AddCallbackShared(p, boundTo != 0 ? new LoopBoundCallback(boundTo, callback) : callback);
+    }
+
+    /// <summary>
+    /// Attaches <paramref name="callback"/>, which acts for this dependent promise, to pending
+    /// <paramref name="p"/> (underlying), which this promise's callback returned (a Bind's
+    /// second promise, a forward's target): a plain add to a promise of the loop running on
+    /// this thread; under p's lock for a promise of no loop; otherwise as
+    /// <see cref="AttachToOtherOwner"/> says. The callback may run off this promise's loop
+    /// thread: its loop has stopped, and p, of that loop too, is then anyone's.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private protected void AttachReturned(Promise p, object callback)
+    {
+        int owner = p._owner;
+        if (owner == 0 || owner == ResolutionLoop.Current.LoopId) AddCallback(p, callback);
+        else AttachToOtherOwner(p, callback, _owner);
     }
 
     /// <summary>On p's loop (a plain add), or anywhere once that loop has stopped (under p's lock).</summary>
@@ -388,14 +444,14 @@ public partial class Promise
 
     /// <summary>
     /// The status, the way of being canceled and the link of this promise, read together: for
-    /// a promise of no loop under its monitor, so that a cancel's search on one thread, while
-    /// another thread hands the promise the next one it waits on (MoveIntoProxy,
-    /// <see cref="WaitOnShared"/>), sees both before or both after. A loop's promise changes
-    /// only on its own thread: read as it is.
+    /// a shared promise (<see cref="IsShared"/>) under its monitor, so that a cancel's search
+    /// on one thread, while another thread hands the promise the next one it waits on
+    /// (MoveIntoProxy, <see cref="WaitOnShared"/>), sees both before or both after. A running
+    /// loop's promise changes only on its own thread: read as it is.
     /// </summary>
     internal (Status Status, CancelMode Mode, object? Link) ReadState()
     {
-        if (_owner != 0) return (_status, _cancelMode, _link);
+        if (!IsShared) return (_status, _cancelMode, _link);
         lock (this) return (_status, _cancelMode, _link);
     }
 

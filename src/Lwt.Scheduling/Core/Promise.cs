@@ -238,8 +238,10 @@ public partial class Promise
     /// </summary>
     internal void RejectCore(Exception exception, bool allowDeferring)
     {
-        if (_owner == 0)
+        var loop = ResolutionLoop.Current;
+        if (IsSharedFrom(loop))
         {
+            // Of no loop, or of a stopped loop off its thread (Promise.Shared.cs).
             RejectShared(exception, allowDeferring);
             return;
         }
@@ -248,7 +250,7 @@ public partial class Promise
         _status = Status.Rejected;
         object? callbacks = _callbacks;
         _callbacks = null;
-        if (callbacks is not null) RunCallbacks(callbacks, allowDeferring);
+        if (callbacks is not null) RunCallbacks(callbacks, allowDeferring, loop);
     }
 
     /// <summary>
@@ -258,7 +260,8 @@ public partial class Promise
     /// </summary>
     internal void RejectLater(Exception exception, ResolutionLoop? loop = null)
     {
-        if (_owner == 0)
+        loop ??= ResolutionLoop.Current;
+        if (IsSharedFrom(loop))
         {
             RejectShared(exception, allowDeferring: true, later: true);
             return;
@@ -268,7 +271,7 @@ public partial class Promise
         _status = Status.Rejected;
         object? callbacks = _callbacks;
         _callbacks = null;
-        if (callbacks is not null) RunCallbacksLater(callbacks, loop ?? ResolutionLoop.Current);
+        if (callbacks is not null) RunCallbacksLater(callbacks, loop);
     }
 
     /// <summary>

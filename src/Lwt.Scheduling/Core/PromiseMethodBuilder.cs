@@ -529,7 +529,10 @@ internal sealed class AsyncBox<TStateMachine, T> : AsyncBoxBase<T>, IThreadPoolW
         // The box's cancellation state is its loop's: off that loop the box stays as the
         // await that left it made it (not cancelable: AwaitOther).
         if (MayTouchCancelState) WaitOn(p);
-        AddCallback(p, this); // off any loop, p may be of no loop: see Promise.Shared.cs
+        // p is of no loop, of the loop running here, or of a loop that has stopped, whose
+        // promises are anyone's: attached to under its lock then, as to one of no loop.
+        if (p._owner == 0 || p._owner == here) AddCallback(p, this);
+        else AddCallbackSharedUnbound(p, this);
         return true;
     }
 
@@ -552,7 +555,7 @@ internal sealed class AsyncBox<TStateMachine, T> : AsyncBoxBase<T>, IThreadPoolW
     {
         if (!MayTouchCancelState) return;
         var p = Underlying();
-        if (p._owner == 0)
+        if (p.IsShared)
         {
             p.StopPropagatingCancelShared(); // another thread may be making it a proxy
             return;

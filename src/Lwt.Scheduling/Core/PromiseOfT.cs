@@ -68,13 +68,16 @@ public partial class Promise<T> : Promise
     /// <summary>
     /// Fulfils this promise, which must be underlying and pending, and runs its callbacks.
     /// A caller that already holds this thread's resolution loop passes it as
-    /// <paramref name="loop"/>; otherwise the thread-static is read, and only when there are
-    /// callbacks to run.
+    /// <paramref name="loop"/>; otherwise the thread-static is read, once: it tells whether
+    /// the promise is shared (<see cref="Promise.IsShared"/>), and runs the callbacks.
     /// </summary>
     internal void FulfillCore(T value, bool allowDeferring, ResolutionLoop? loop = null)
     {
-        if (_owner == 0)
+        loop ??= ResolutionLoop.Current;
+        if (IsSharedFrom(loop))
         {
+            // Of no loop, or of a stopped loop off its thread: another thread may attach to it,
+            // cancel it or resolve it right now (Promise.Shared.cs).
             FulfillShared(value, allowDeferring);
             return;
         }
@@ -84,7 +87,7 @@ public partial class Promise<T> : Promise
         _status = Status.Fulfilled;
         object? callbacks = _callbacks;
         _callbacks = null;
-        if (callbacks is not null) RunCallbacks(callbacks, allowDeferring, loop ?? ResolutionLoop.Current);
+        if (callbacks is not null) RunCallbacks(callbacks, allowDeferring, loop);
     }
 
     /// <summary>
@@ -94,7 +97,8 @@ public partial class Promise<T> : Promise
     /// </summary>
     internal void FulfillLater(T value, ResolutionLoop? loop = null)
     {
-        if (_owner == 0)
+        loop ??= ResolutionLoop.Current;
+        if (IsSharedFrom(loop))
         {
             FulfillShared(value, allowDeferring: true, later: true);
             return;
@@ -105,7 +109,7 @@ public partial class Promise<T> : Promise
         _status = Status.Fulfilled;
         object? callbacks = _callbacks;
         _callbacks = null;
-        if (callbacks is not null) RunCallbacksLater(callbacks, loop ?? ResolutionLoop.Current);
+        if (callbacks is not null) RunCallbacksLater(callbacks, loop);
     }
 
     internal override void ResolveLike(Promise source, bool allowDeferring)
@@ -160,7 +164,7 @@ public partial class Promise<T> : Promise
                     outer.WaitAndForward(inner);
                     break;
                 }
-                if (inner._owner == 0)
+                if (inner.IsShared)
                 {
                     AdoptShared(result);
                     break;
@@ -219,7 +223,7 @@ public partial class Promise<T> : Promise
     internal bool MarkCancelOnceWaiting(Promise seen)
     {
         var outer = Underlying();
-        if (outer._owner == 0) return outer.MarkCancelOnceWaitingShared(seen);
+        if (outer.IsShared) return outer.MarkCancelOnceWaitingShared(seen);
         if (outer._status == Status.Pending) outer._cancelMode = CancelMode.CancelOnceWaiting;
         return true;
     }
@@ -260,7 +264,7 @@ public partial class Promise<T> : Promise
     internal bool WaitOn(Promise dependency)
     {
         var outer = Underlying();
-        if (outer._owner == 0) return outer.WaitOnShared(dependency);
+        if (outer.IsShared) return outer.WaitOnShared(dependency);
         if (outer._status != Status.Pending) return false;
         bool cancelRequested = outer._cancelMode == CancelMode.CancelOnceWaiting;
         outer._cancelMode = CancelMode.PropagateToOne;
@@ -302,8 +306,7 @@ public partial class Promise<T>
     {
         bool cancelRequested = WaitOn(inner);
         var forward = new ForwardCallback(this);
-        if (inner._owner == _owner || inner._owner == 0) AddCallback(inner, forward);
-        else AttachToOtherOwner(inner, forward, _owner);
+        AttachReturned(inner, forward);
         if (cancelRequested) Cancel();
     }
 }
