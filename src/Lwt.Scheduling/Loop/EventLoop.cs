@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
+using System.Runtime.ExceptionServices;
 
 namespace Lwt;
 
@@ -273,6 +274,12 @@ public sealed partial class EventLoop : ILoopDispatcher
     /// then it runs the queues dry, with the loop's context current, as an iteration would.
     /// <see cref="Post(Action)"/> throws from the mark on; one that races it is still queued
     /// and not run, its documented race (it takes no lock: cross-thread-post's path).
+    /// <para>
+    /// An exception that escapes an item (one the exception filter refuses: it would end a
+    /// run of the loop) does not stop the others, since there is no next run to leave them
+    /// to. It is rethrown once the queues are dry (EventLoopThread's Completion); several
+    /// are thrown together, in an <see cref="AggregateException"/>.
+    /// </para>
     /// </remarks>
     internal void Retire()
     {
@@ -280,19 +287,31 @@ public sealed partial class EventLoop : ILoopDispatcher
         lock (_retireGate) Volatile.Write(ref _retired, true);
         var previous = System.Threading.SynchronizationContext.Current;
         System.Threading.SynchronizationContext.SetSynchronizationContext(SynchronizationContext);
+        List<Exception>? escaped = null;
         try
         {
             do
             {
-                Volatile.Write(ref _inboxSignaled.Value, 1);
-                RunReady();
+                try
+                {
+                    Volatile.Write(ref _inboxSignaled.Value, 1);
+                    RunReady();
+                }
+                catch (Exception e)
+                {
+                    (escaped ??= []).Add(e);
+                }
             }
-            while (_local.Count != 0 || !_inbox.IsEmpty);
+            while (_local.Count != 0 || !_inbox.IsEmpty || _resolution.HasDeferred
+                || _resolution.HasLater && _resolution.Resolving == 0);
         }
         finally
         {
             System.Threading.SynchronizationContext.SetSynchronizationContext(previous);
         }
+        if (escaped is null) return;
+        if (escaped.Count == 1) ExceptionDispatchInfo.Throw(escaped[0]);
+        throw new AggregateException("Items run by the ended loop let out exceptions that the exception filter refuses.", escaped);
     }
 
     [DoesNotReturn]

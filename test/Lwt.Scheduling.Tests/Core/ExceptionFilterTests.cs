@@ -375,4 +375,37 @@ public class ExceptionFilterTests
         var boom = new Boom();
         Assert.Same(boom, LwtList.IterS(new[] { 1, 2 }, _ => throw boom).Exception);
     }
+
+    private sealed class Fatal() : Exception("refused by the filter");
+
+    // An EventLoopThread runs what reached its loop after the last iteration before the thread
+    // ends (EventLoop.Retire). An item whose exception the filter refuses escaped Retire there,
+    // and the items behind it never ran: a detached job's result, an await's continuation, lost.
+    // The window is reached as RetiredLoopTests reach it: the loop fails, and the thread's last
+    // act cancels a call in flight, on the loop thread, after the last iteration.
+    [Fact]
+    public async Task An_item_whose_exception_the_filter_refuses_does_not_stop_an_ended_loop_running_the_others()
+    {
+        using var scope = new FilterScope(e => e is not Fatal);
+        var guard = TimeSpan.FromSeconds(30); // hang guard, not a timing
+        var lt = new Lwt.Interop.EventLoopThread(asyncExceptionHook: e => throw e);
+        var loop = lt.Loop;
+        int ranAfter = 0;
+        var call = lt.InvokeAsync(() =>
+        {
+            var (inFlight, _) = Promise.CreateCancelable<int>();
+            inFlight.OnCancel(() =>
+            {
+                loop.Post(() => throw new Fatal());
+                loop.Post(() => ranAfter++);
+            });
+            return inFlight;
+        });
+        await lt.InvokeAsync(() => Promise.Pause()).WaitAsync(guard); // the call is in flight
+        loop.Post(() => throw new InvalidTimeZoneException("the loop's failure"));
+        await Assert.ThrowsAsync<InvalidTimeZoneException>(() => lt.Completion.WaitAsync(guard));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call.WaitAsync(guard));
+        Assert.Equal(1, ranAfter);
+        lt.Dispose();
+    }
 }
