@@ -92,16 +92,34 @@ public static partial class PromiseInterop
     /// <typeparam name="T">The type of the items.</typeparam>
     /// <returns>The stream.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="source"/> is null.</exception>
-    public static LwtStream<T> ToLwtStream<T>(this IAsyncEnumerable<T> source)
+    public static LwtStream<T> ToLwtStream<T>(this IAsyncEnumerable<T> source) => ToLwtStream(source, CancellationToken.None);
+
+    /// <summary>
+    /// As <see cref="ToLwtStream{T}(IAsyncEnumerable{T})"/>, with <paramref name="cancellationToken"/>
+    /// given to the source's enumerator, as <c>await foreach</c> over
+    /// <c>source.WithCancellation(cancellationToken)</c> gives it (whose result is not an
+    /// <see cref="IAsyncEnumerable{T}"/>, so it cannot be passed to the overload without a token). A source that
+    /// honors the token (an async iterator method with <c>[EnumeratorCancellation]</c>,
+    /// <c>ChannelReader.ReadAllAsync</c>) stops when it is canceled: the read that meets the
+    /// cancel is rejected with <see cref="CanceledException"/>, the enumerator is disposed and
+    /// the stream ends. One that ignores the token goes on, as it would under <c>await foreach</c>.
+    /// <para>Lwt: <c>Lwt_stream.from</c> over .NET's <c>IAsyncEnumerable</c></para>
+    /// </summary>
+    /// <param name="source">The async enumerable.</param>
+    /// <param name="cancellationToken">Passed to <see cref="IAsyncEnumerable{T}.GetAsyncEnumerator(CancellationToken)"/> at the first read.</param>
+    /// <typeparam name="T">The type of the items.</typeparam>
+    /// <returns>The stream.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="source"/> is null.</exception>
+    public static LwtStream<T> ToLwtStream<T>(this IAsyncEnumerable<T> source, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(source);
-        var feeder = new EnumerableFeeder<T>(source);
+        var feeder = new EnumerableFeeder<T>(source, cancellationToken);
         return LwtStream.From(feeder.Next);
     }
 }
 
 /// <summary>Feeds an <see cref="LwtStream{T}"/> from an async enumerator (Lwt_stream.from).</summary>
-internal sealed class EnumerableFeeder<T>(IAsyncEnumerable<T> source)
+internal sealed class EnumerableFeeder<T>(IAsyncEnumerable<T> source, CancellationToken token)
 {
     private IAsyncEnumerator<T>? _enumerator;
     private bool _done;
@@ -113,7 +131,7 @@ internal sealed class EnumerableFeeder<T>(IAsyncEnumerable<T> source)
         ValueTask<bool> moved;
         try
         {
-            e = _enumerator ??= source.GetAsyncEnumerator();
+            e = _enumerator ??= source.GetAsyncEnumerator(token);
             moved = e.MoveNextAsync();
         }
         catch (Exception ex)

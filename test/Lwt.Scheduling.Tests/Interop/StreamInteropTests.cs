@@ -142,4 +142,50 @@ public class StreamInteropTests
         var list = await back.ToList().AsTask();
         Assert.Equal([1, 2, 3], list);
     }
+
+    private static async IAsyncEnumerable<int> OneThenWait(List<string> log, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken token = default)
+    {
+        try
+        {
+            yield return 1;
+            await Task.Delay(Timeout.Infinite, token);
+            yield return 2;
+        }
+        finally
+        {
+            log.Add("disposed");
+        }
+    }
+
+    // ToLwtStream's token reaches the source's enumerator, as WithCancellation's does under
+    // await foreach: the source stops, the read waiting on it is rejected as canceled, the
+    // enumerator is disposed and the stream ends.
+    [Fact]
+    public void ToLwtStream_with_a_token_gives_it_to_the_source_whose_cancel_ends_the_stream()
+    {
+        var log = new List<string>();
+        using var cts = new CancellationTokenSource();
+        var (first, pendingBeforeCancel, second, afterwards) = LwtMain.Run(async () =>
+        {
+            var stream = OneThenWait(log).ToLwtStream(cts.Token);
+            var one = await stream.Get();
+            var waiting = stream.Get();
+            await Promise.Pause();
+            bool pendingBeforeCancel = waiting.IsPending;
+            cts.Cancel();
+            await waiting.Catch(_ => Promise.ReturnNone<int>());
+            return (one, pendingBeforeCancel, waiting, await stream.Get());
+        });
+        Assert.Equal(Option<int>.Some(1), first);
+        Assert.True(pendingBeforeCancel);
+        Assert.True(second.IsCanceled, $"the read waiting on the source is {second.State}");
+        Assert.False(afterwards.HasValue);
+        Assert.Equal(["disposed"], log);
+    }
+
+    [Fact]
+    public void ToLwtStream_with_a_token_checks_its_source()
+    {
+        Assert.Equal("source", Assert.Throws<ArgumentNullException>(() => ((IAsyncEnumerable<int>)null!).ToLwtStream(CancellationToken.None)).ParamName);
+    }
 }
