@@ -39,6 +39,9 @@ internal sealed class HostedEventLoop : IDisposable
     /// <summary>The logger of the loop (unhandled exceptions).</summary>
     internal ILogger Logger => _logger;
 
+    /// <summary>How long disposal waits for the loop thread (the host's shutdown timeout).</summary>
+    internal TimeSpan JoinTimeout => _joinTimeout;
+
     /// <summary>Whether the loop thread has ended.</summary>
     internal bool HasStopped => _thread.HasExited;
 

@@ -135,7 +135,13 @@ public abstract class PromiseBackgroundService : IHostedService, IDisposable
     /// <summary>
     /// Stops the service: on the event loop, fires the stopping token and cancels the running
     /// promise (<c>Lwt.cancel</c>), then waits for the promise to end or for
-    /// <paramref name="cancellationToken"/> (the host's shutdown timeout).
+    /// <paramref name="cancellationToken"/> (the host's shutdown timeout). The cancel itself is
+    /// waited for even when <paramref name="cancellationToken"/> has already fired (another
+    /// hosted service used up the shutdown timeout), as <see cref="BackgroundService"/> cancels
+    /// before its bounded wait: a promise that the cancel ends (directly, or through an await of
+    /// Task code given the stopping token) has ended when this returns (a
+    /// loop too busy to run the cancel is waited for up to the host's shutdown timeout again,
+    /// the time the loop's disposal gives its thread).
     /// <para>Lwt: <c>Lwt.cancel</c>, from .NET's <see cref="IHostedService.StopAsync"/></para>
     /// </summary>
     /// <param name="cancellationToken">Ends the wait (the host's shutdown timeout).</param>
@@ -152,7 +158,9 @@ public abstract class PromiseBackgroundService : IHostedService, IDisposable
         // A loop whose thread has ended cannot run the cancel (Post would refuse it): the
         // service's promise can never end, so there is nothing to wait for.
         if (_loop.HasStopped) return;
-        _loop.Loop.TryPostUnlessEnded(() =>
+        var loop = _loop;
+        var canceled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        bool posted = _loop.Loop.TryPostUnlessEnded(() =>
         {
             try
             {
@@ -162,15 +170,40 @@ public abstract class PromiseBackgroundService : IHostedService, IDisposable
             {
                 logger.LogError(e, "A stopping-token callback of {Service} threw.", GetType().FullName);
             }
-            running.Cancel();
+            try
+            {
+                running.Cancel();
+            }
+            finally
+            {
+                // What the cancel queued on the loop runs first: an await of Task code (a
+                // Task.Delay with the stopping token) resumes through the loop's context, one
+                // turn later, and ends the promise there.
+                if (!running.IsPending || !loop.Loop.TryPostUnlessEnded(() => canceled.TrySetResult()))
+                    canceled.TrySetResult();
+            }
         });
+        // The cancel is made before the wait is bounded, as BackgroundService.StopAsync cancels
+        // its token synchronously before its bounded wait: the host's token may already have
+        // fired (another hosted service, Kestrel draining its requests, used up the shutdown
+        // timeout), and a service whose promise ends at the cancel must still end, not be
+        // reported as stuck and then canceled behind the host's back by the loop's disposal.
+        // The loop runs the action at its next iteration (or its retirement runs it); a loop
+        // blocked by its code gets no longer than its disposal's join would wait for it.
+        if (posted)
+        {
+            var wait = cancellationToken.IsCancellationRequested
+                ? canceled.Task.WaitAsync(_loop.JoinTimeout)
+                : canceled.Task.WaitAsync(cancellationToken);
+            await wait.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
         var completion = _completion!;
         await completion.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         // The host gives up on the service silently (it moves on to the next one and disposes
         // the loop): say so, since the promise left pending is usually a bug of the service
         // (a promise made with Promise.Create, which a cancel cannot reach, or a loop that
         // never looks at the stopping token).
-        if (!completion.IsCompleted)
+        if (!completion.IsCompleted && running.IsPending)
         {
             logger.LogWarning(
                 "The PromiseBackgroundService {Service} did not stop within the host's shutdown timeout: its promise is still pending. " +
