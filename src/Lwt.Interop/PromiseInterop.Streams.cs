@@ -41,7 +41,11 @@ public static partial class PromiseInterop
     /// <c>Lwt_main.run</c> returns, its read stays pending for ever, and only the
     /// enumeration's token (which then ends it with <see cref="CanceledException"/>) can end it.
     /// Close the stream's push before the loop stops (in a hosted service: when its stopping
-    /// token fires, or in a <c>finally</c> of <c>ExecuteAsync</c>) so that its readers see the end.
+    /// token fires, or in a <c>finally</c> of <c>ExecuteAsync</c>) so that its readers see the end;
+    /// in an ASP.NET Core app whose responses read it, close it when
+    /// <c>IHostApplicationLifetime.ApplicationStopping</c> fires instead: the web server stops
+    /// first and waits for those responses up to the shutdown timeout, before any stopping token
+    /// of a hosted service fires.
     /// <para>Lwt: <c>Lwt_stream.get</c> seen as .NET's <c>IAsyncEnumerable</c></para>
     /// </summary>
     /// <remarks>
