@@ -105,7 +105,8 @@ public sealed class EventLoopThread : IDisposable, IAsyncDisposable
             {
                 var (stop, resolver) = Promise.Create();
                 _stop = resolver;
-                _loop = EventLoop.Current;
+                _loop = EventLoop.Current!;
+                _loop.Driver = this; // PromiseInterop.InvokeAsync(loop, ...) comes here
                 ready.SetResult();
                 return stop;
             });

@@ -424,6 +424,13 @@ public sealed partial class EventLoop : ILoopDispatcher
 
     internal int Id => _id;
 
+    /// <summary>
+    /// What runs this loop on a thread of its own, when something does (Lwt.Interop's
+    /// EventLoopThread, a host's loop included): what an <c>InvokeAsync</c> on the loop goes
+    /// through. Set once, on the loop thread, before the loop is handed out.
+    /// </summary>
+    internal object? Driver { get; set; }
+
     /// <summary>Runs iterations until <paramref name="promise"/> is resolved.</summary>
     internal void RunUntilResolved(Promise promise)
     {
