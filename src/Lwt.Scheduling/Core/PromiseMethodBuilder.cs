@@ -489,7 +489,8 @@ internal sealed class AsyncBox<TStateMachine, T> : AsyncBoxBase<T>, IThreadPoolW
     /// Registers this box on <paramref name="awaited"/> as an Lwt callback. False when the
     /// generic path must wait instead: the promise belongs to a loop running on another
     /// thread, or the method runs on a loop and the promise belongs to no loop (it may be
-    /// resolved on any thread); the method then resumes on its own context (API.md).
+    /// resolved on any thread); the method then resumes on its own context (API.md). A
+    /// promise of a loop that has stopped is attached to, bound to the loop running here.
     /// </summary>
     internal bool TryAwaitPromise(Promise awaited, bool continueOnCapturedContext)
     {
@@ -530,8 +531,14 @@ internal sealed class AsyncBox<TStateMachine, T> : AsyncBoxBase<T>, IThreadPoolW
         // await that left it made it (not cancelable: AwaitOther).
         if (MayTouchCancelState) WaitOn(p);
         // p is of no loop, of the loop running here, or of a loop that has stopped, whose
-        // promises are anyone's: attached to under its lock then, as to one of no loop.
+        // promises are anyone's: attached to under its lock then, as to one of no loop. On a
+        // running loop, unless the await said ConfigureAwait(false), the box is bound to that
+        // loop (LoopBoundCallback): a resolution on another thread posts the resumption here,
+        // as it does every other callback a running loop attached (unbound, the rest of this
+        // loop's method ran on the resolving thread, beside the loop). Off any loop it resumes
+        // as OffLoop says.
         if (p._owner == 0 || p._owner == here) AddCallback(p, this);
+        else if (here != 0 && continueOnCapturedContext) AddCallbackShared(p, this);
         else AddCallbackSharedUnbound(p, this);
         return true;
     }

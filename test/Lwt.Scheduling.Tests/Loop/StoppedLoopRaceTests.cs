@@ -259,4 +259,66 @@ public class StoppedLoopRaceTests
             },
             i => Assert.True(ran[i] == 4, $"round {i}: {ran[i]} of 4 callbacks ran"));
     }
+
+    private static async Promise<int> RecordWhereItResumes(Promise<int> p, int[] threads, int round)
+    {
+        int v = await p;
+        threads[round] = Environment.CurrentManagedThreadId;
+        return v;
+    }
+
+    // An async Promise method running on loop B that awaits a pending promise of a stopped loop
+    // attached its box to it unbound (AddCallbackSharedUnbound, with OffLoop = Inline): the
+    // resolution on another thread then ran the rest of B's method there, beside B's own
+    // thread, instead of posting it to B as every other attach made by a running loop is
+    // (LoopBoundCallback); a promise of no loop goes through the loop's context.
+    [Fact]
+    public void An_async_method_of_a_running_loop_awaiting_a_promise_of_a_stopped_loop_resumes_on_its_loop()
+    {
+        var made = MadeInAStoppedLoop(Rounds, () => Promise.Create<int>());
+        using var b = new EventLoopThread("B");
+        int bThread = b.InvokeAsync(() => Promise.Return(Environment.CurrentManagedThreadId)).Result;
+        var threads = new int[Rounds];
+        var methods = new Promise<int>[Rounds];
+        var ran = new int[Rounds];
+        TwoThreadRounds.Run(
+            i =>
+            {
+                // B's method is suspended on the pending promise before it is resolved here.
+                b.InvokeAsync(() =>
+                {
+                    methods[i] = RecordWhereItResumes(made[i].Promise, threads, i);
+                    return Promise.ReturnUnit;
+                }).Wait();
+                made[i].Resolver.Resolve(i);
+            },
+            i => made[i].Promise.OnSuccess(_ => Interlocked.Increment(ref ran[i])),
+            i =>
+            {
+                Assert.True(b.InvokeAsync(() => methods[i]).Wait(TwoThreadRounds.Hang), $"round {i}: the method never ended");
+                Assert.True(threads[i] == bThread, $"round {i}: resumed on thread {threads[i]}, not on B's ({bThread})");
+                Assert.Equal(1, ran[i]);
+            });
+    }
+
+    // With the await bound to B (not left to B's context), a cancel of B's method still reaches
+    // the stopped loop's promise it awaits, as before.
+    [Fact]
+    public void Canceling_an_async_method_of_a_running_loop_cancels_the_promise_of_a_stopped_loop_it_awaits()
+    {
+        var made = MadeInAStoppedLoop(1, () => Promise.CreateCancelable<int>());
+        using var b = new EventLoopThread("B");
+        int bThread = b.InvokeAsync(() => Promise.Return(Environment.CurrentManagedThreadId)).Result;
+        var threads = new int[1];
+        Promise<int>? method = null;
+        b.InvokeAsync(() =>
+        {
+            method = RecordWhereItResumes(made[0].Promise, threads, 0);
+            method.Cancel();
+            return Promise.ReturnUnit;
+        }).Wait();
+        Assert.True(made[0].Promise.IsCanceled, $"the awaited promise is {made[0].Promise.State}");
+        Assert.True(b.InvokeAsync(() => method!.Catch(_ => Promise.Return(-1))).Wait(TwoThreadRounds.Hang));
+        Assert.True(method!.IsCanceled, $"the method's promise is {method.State}");
+    }
 }
