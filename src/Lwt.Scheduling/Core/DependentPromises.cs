@@ -188,9 +188,10 @@ internal sealed class FinallyPromise<T>(Promise input, Func<Promise> cleanup) : 
             var p2 = second.Underlying();
             if (!p2.IsResolvedNow)
             {
-                bool cancelRequested = WaitOn(p2);
+                int here = ResolutionLoop.Current.LoopId;
+                bool cancelRequested = WaitOn(p2, here);
                 _first = source;
-                AttachReturned(p2, this);
+                AttachReturned(p2, this, here);
                 if (cancelRequested) Cancel();
                 return;
             }

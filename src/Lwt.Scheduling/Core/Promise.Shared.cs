@@ -256,13 +256,14 @@ public partial class Promise
     /// second promise, a forward's target): a plain add to a promise of the loop running on
     /// this thread; under p's lock for a promise of no loop; otherwise as
     /// <see cref="AttachToOtherOwner"/> says. The callback may run off this promise's loop
-    /// thread: its loop has stopped, and p, of that loop too, is then anyone's.
+    /// thread: its loop has stopped, and p, of that loop too, is then anyone's. The caller
+    /// passes the id of the loop running on this thread (<paramref name="here"/>, 0 off any loop).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private protected void AttachReturned(Promise p, object callback)
+    private protected void AttachReturned(Promise p, object callback, int here)
     {
         int owner = p._owner;
-        if (owner == 0 || owner == ResolutionLoop.Current.LoopId) AddCallback(p, callback);
+        if (owner == 0 || owner == here) AddCallback(p, callback);
         else AttachToOtherOwner(p, callback, _owner);
     }
 

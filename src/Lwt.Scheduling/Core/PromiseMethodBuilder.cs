@@ -506,7 +506,7 @@ internal sealed class AsyncBox<TStateMachine, T> : AsyncBoxBase<T>, IThreadPoolW
             Immediate.Notify(p, this); // resolved since IsCompleted was checked: resume now
             return true;
         }
-        WaitOn(p);
+        WaitOn(p, here);
         CallbackStore.Add(p, this);
         return true;
     }
@@ -529,7 +529,7 @@ internal sealed class AsyncBox<TStateMachine, T> : AsyncBoxBase<T>, IThreadPoolW
         }
         // The box's cancellation state is its loop's: off that loop the box stays as the
         // await that left it made it (not cancelable: AwaitOther).
-        if (MayTouchCancelState) WaitOn(p);
+        if (MayTouchCancelState) WaitOn(p, here);
         // p is of no loop, of the loop running here, or of a loop that has stopped, whose
         // promises are anyone's: attached to under its lock then, as to one of no loop. On a
         // running loop, unless the await said ConfigureAwait(false), the box is bound to that

@@ -261,10 +261,17 @@ public partial class Promise<T> : Promise
     /// whether a cancel came while it had nothing to propagate to (CancelOnceWaiting): the
     /// caller then cancels it, once attached to <paramref name="dependency"/>.
     /// </summary>
-    internal bool WaitOn(Promise dependency)
+    internal bool WaitOn(Promise dependency) => WaitOn(dependency, ResolutionLoop.Current.LoopId);
+
+    /// <summary>
+    /// <see cref="WaitOn(Promise)"/> for a caller that has read the id of the loop running on
+    /// this thread (<paramref name="here"/>, 0 off any loop), which tells whether this promise
+    /// is shared (<see cref="Promise.IsShared"/>).
+    /// </summary>
+    internal bool WaitOn(Promise dependency, int here)
     {
         var outer = Underlying();
-        if (outer.IsShared) return outer.WaitOnShared(dependency);
+        if (outer._owner == 0 || outer._owner != here) return outer.WaitOnShared(dependency);
         if (outer._status != Status.Pending) return false;
         bool cancelRequested = outer._cancelMode == CancelMode.CancelOnceWaiting;
         outer._cancelMode = CancelMode.PropagateToOne;
@@ -304,9 +311,10 @@ public partial class Promise<T>
     /// </summary>
     private void WaitAndForward(Promise inner)
     {
-        bool cancelRequested = WaitOn(inner);
+        int here = ResolutionLoop.Current.LoopId;
+        bool cancelRequested = WaitOn(inner, here);
         var forward = new ForwardCallback(this);
-        AttachReturned(inner, forward);
+        AttachReturned(inner, forward, here);
         if (cancelRequested) Cancel();
     }
 }
